@@ -1,0 +1,30 @@
+import tseslint from 'typescript-eslint';
+
+// The one architectural rule that matters most: src/core is pure protocol code and may not
+// reach into networking, storage, app state or UI (DESIGN.md, "Layers").
+const coreBans = {
+  patterns: [
+    { group: ['**/net/**', '**/store/**', '**/app/**', '**/ui/**', '../net', '../store', '../app', '../ui'],
+      message: 'src/core must stay pure: no imports from net/, store/, app/ or ui/.' },
+    { group: ['svelte', 'svelte/*', 'simple-peer', 'simple-peer/*', 'idb', 'ws', 'node:*'],
+      message: 'src/core must stay pure: no DOM, WebRTC, IndexedDB, sockets or node built-ins.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', '**/*.svelte', 'test/shs1/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', coreBans],
+      'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'indexedDB', 'RTCPeerConnection', 'WebSocket', 'setTimeout', 'setInterval'],
+    },
+  },
+);

@@ -1,0 +1,69 @@
+// Shared helpers for the npm scripts: install what is missing, run commands, find Chromium.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${[cmd, ...args].join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+export function mustRun(cmd, args, opts) {
+  const status = run(cmd, args, opts);
+  if (status !== 0) {
+    console.error(`\n✗ ${cmd} ${args.join(' ')} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+function mtime(p) {
+  try { return statSync(p).mtimeMs; } catch { return 0; }
+}
+
+/** Newest modification time of any file under `dir` (recursive). */
+export function newest(dir) {
+  let t = 0;
+  if (!existsSync(dir)) return 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : mtime(p));
+  }
+  return t;
+}
+
+/** Runs `npm ci` (or `npm install` without a lock) when node_modules is missing or stale. */
+export function ensureDeps() {
+  const stamp = join(root, 'node_modules/.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(stamp) && mtime(stamp) >= mtime(lock) && mtime(stamp) >= mtime(join(root, 'package.json'))) return;
+  console.log('Installing dependencies…');
+  mustRun('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+}
+
+/** Builds the SPA into dist/ unless dist/ is newer than every source file. */
+export function ensureBuild(force = false) {
+  const built = mtime(join(root, 'dist/index.html'));
+  const src = Math.max(newest(join(root, 'src')), newest(join(root, 'public')), mtime(join(root, 'index.html')), mtime(join(root, 'vite.config.ts')));
+  if (!force && built > src) return;
+  console.log('Building the app…');
+  mustRun('npx', ['vite', 'build', '--logLevel', 'warn']);
+}
+
+/** Makes sure Debian's Chromium is installed; installs it through apt when we are root. */
+export function ensureChromium() {
+  if (existsSync(CHROMIUM)) return true;
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.log('Installing Debian\'s Chromium through apt…');
+    if (run('apt-get', ['update', '-qq']) === 0 && run('apt-get', ['install', '-y', '-qq', 'chromium']) === 0 && existsSync(CHROMIUM)) return true;
+  }
+  console.error('\nChromium is needed for the end-to-end tests and is not installed.\n' +
+    'Install it with:\n\n    sudo apt-get update && sudo apt-get install -y chromium\n\n' +
+    '(or set CHROMIUM_PATH to a Chromium binary) and run npm test again.');
+  return false;
+}

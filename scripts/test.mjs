@@ -1,0 +1,45 @@
+// `npm test`: install what is missing, then run every test: static checks, unit + property +
+// integration (Vitest), the shs1-test conformance suite in both roles, and the end-to-end
+// tests in Debian's Chromium inside a loopback-only network namespace.
+// Ends with one line "N passed, N failed" counting every test case that ran.
+import { ensureDeps, run, root } from './lib.mjs';
+import { existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runE2E } from './e2e.mjs';
+
+ensureDeps();
+mkdirSync(join(root, '.cache'), { recursive: true });
+let passed = 0;
+let failed = 0;
+const failedSteps = [];
+const step = (name, status, counts) => {
+  if (counts) { passed += counts.passed; failed += counts.failed; }
+  else if (status === 0) passed += 1; else failed += 1;
+  if (status !== 0) failedSteps.push(name);
+};
+
+step('typecheck', run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']));
+step('svelte-check', run('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human']));
+step('lint', run('npx', ['eslint', '.']));
+
+const vitestJson = join(root, '.cache/vitest.json');
+rmSync(vitestJson, { force: true });
+const vStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+let vCounts;
+try {
+  const j = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  vCounts = { passed: j.numPassedTests, failed: j.numFailedTests + (vStatus !== 0 && j.numFailedTests === 0 ? 1 : 0) };
+} catch { vCounts = undefined; }
+step('vitest', vStatus, vCounts);
+
+for (const role of ['server', 'client']) {
+  const adapter = `test/shs1/${role}`;
+  if (existsSync(join(root, adapter))) step(`shs1-test ${role}`, run('npx', [`shs1test${role}`, adapter]));
+}
+
+const e2e = runE2E();
+if (e2e) step('e2e', e2e.status, e2e.counts);
+
+console.log(failedSteps.length ? `\nFailed steps: ${failedSteps.join(', ')}` : '\nAll steps passed.');
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failedSteps.length ? 1 : 0);
