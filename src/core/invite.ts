@@ -39,9 +39,12 @@ export interface Invite {
   name?: string;
 }
 
+/** Why an invite was refused (docs/protocol-app.md §2.2). */
 export type InviteErrorCode = 'INVITE_MALFORMED' | 'INVITE_TAMPERED' | 'INVITE_EXPIRED' | 'INVITE_VERSION';
+/** Result of {@link parseInvite} (docs/protocol-app.md §2.2). */
 export type ParseInviteResult = { ok: true; invite: Invite } | Failure<InviteErrorCode>;
 
+/** The invite format version this module writes and reads (docs/protocol-app.md §2.1). */
 export const INVITE_VERSION = 1;
 /** Longest display name carried in an invite, in UTF-8 bytes. */
 export const MAX_INVITE_NAME_BYTES = 64;

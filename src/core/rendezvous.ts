@@ -21,9 +21,12 @@ import { assertBytes, failure, type Failure } from './errors';
 import { toBase64Url } from './base64url';
 import { randomBytesFrom, type RandomSource } from './identity';
 
+/** Why a sealed signal was refused (docs/protocol-app.md §3.2). */
 export type SignalErrorCode = 'SIGNAL_MALFORMED' | 'SIGNAL_BAD_SEAL';
+/** Result of {@link openSignal} (docs/protocol-app.md §3.2). */
 export type OpenSignalResult = { ok: true; plaintext: Uint8Array } | Failure<SignalErrorCode>;
 
+/** First byte of a sealed blob, also its AEAD associated data (docs/protocol-app.md §3.2). */
 export const SEALED_SIGNAL_VERSION = 1;
 /** Padded plaintexts are multiples of this many bytes. */
 export const SIGNAL_BUCKET_BYTES = 512;

@@ -14,6 +14,7 @@
  */
 import { failure, type Failure } from './errors';
 
+/** An app message (docs/protocol-app.md §4; contract in docs/interfaces.md). */
 export type WireMessage =
   | { type: 'hello'; name: string }
   | { type: 'invite-proof'; proof: Uint8Array }
@@ -21,9 +22,12 @@ export type WireMessage =
   | { type: 'chat'; id: string; text: string; sentAt: number }
   | { type: 'receipt'; id: string };
 
+/** Why a message was refused (docs/protocol-app.md §4). */
 export type WireErrorCode = 'WIRE_MALFORMED' | 'WIRE_VERSION' | 'WIRE_TOO_LARGE';
+/** Result of {@link decodeWire} (docs/protocol-app.md §4). */
 export type DecodeWireResult = { ok: true; message: WireMessage } | Failure<WireErrorCode>;
 
+/** First byte of every message (docs/protocol-app.md §4). */
 export const WIRE_VERSION = 1;
 /** Largest encoded message: one frame payload (`frames.ts` guarantees ≥ 65 536). */
 export const MAX_WIRE_BYTES = 65536;
