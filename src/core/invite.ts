@@ -70,6 +70,8 @@ export function cleanDisplayName(name: string, maxBytes = MAX_INVITE_NAME_BYTES)
   if (typeof name !== 'string') throw new TypeError(`name: expected string, got ${typeof name}`);
   let s = name.normalize('NFC').replace(/\p{Cc}/gu, ' ').replace(/\s+/gu, ' ').trim();
   s = s.replace(/\p{Cs}/gu, '');
+  // Every code point takes at least one byte: cut long input first so the loop below stays short.
+  s = Array.from(s).slice(0, maxBytes).join('');
   while (enc.encode(s).length > maxBytes) s = Array.from(s).slice(0, -1).join('');
   s = s.trim();
   return s === '' ? undefined : s;

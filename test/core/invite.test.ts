@@ -88,6 +88,8 @@ describe('invite: create, encode, parse', () => {
     const invite = createInvite({ inviterKey: inviter.publicKey, name: 'é'.repeat(100), now: NOW, random: rnd });
     expect(ok(parseInvite(encodeInvite(invite), NOW)).name).toBe('é'.repeat(32));
     expect(cleanDisplayName(' \n\u0000 ')).toBeUndefined();
+    expect(cleanDisplayName('x'.repeat(1_000_000))).toBe('x'.repeat(MAX_INVITE_NAME_BYTES));
+    expect(cleanDisplayName('a\ud800b')).toBe('ab');
   });
 
   it('throws on programmer mistakes, naming the argument', () => {
