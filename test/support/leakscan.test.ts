@@ -47,6 +47,17 @@ describe('leakscan', () => {
     expect(leaks2.map((l) => l.encoding)).toEqual(['base64']);
   });
 
+  it('finds a DTLS fingerprint written as colon-separated hex, as in SDP', () => {
+    const fp = Uint8Array.from(randomBytes(32));
+    const line = `a=fingerprint:sha-256 ${Buffer.from(fp).toString('hex').toUpperCase().match(/../g)!.join(':')}`;
+    expect(findLeaks([{ label: 'dtls', value: fp }], [`v=0\r\n${line}\r\n`]).map((l) => l.encoding)).toEqual(['hex-separated']);
+  });
+
+  it('scans binary frames too', () => {
+    const bin = Uint8Array.from(Buffer.concat([randomBytes(7), Buffer.from(key), randomBytes(3)]));
+    expect(findLeaks([{ label: 'key', value: key }], [bin]).map((l) => l.encoding)).toEqual(['latin1']);
+  });
+
   it('finds a key in base58', () => {
     const leaks = findLeaks([{ label: 'key', value: key }], [frame(`@${base58(key)}.ed25519`)]);
     expect(leaks.map((l) => l.encoding)).toContain('base58');

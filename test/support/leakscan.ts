@@ -2,7 +2,8 @@
  * Leak scanner for the metadata end-to-end test (DESIGN.md "What the signaling server may learn").
  *
  * Given secrets (keys, fingerprints, SDP lines, ICE candidates…) and the frames a relay saw,
- * reports every secret that appears in a frame as raw text, JSON-escaped text, hex (any case),
+ * reports every secret that appears in a frame as raw text, JSON-escaped text, hex (any case,
+ * also with ':', ' ' or '-' between bytes as in SDP's a=fingerprint lines),
  * base64 or base64url (padded or not, at each of the three byte alignments, so a secret embedded
  * inside a larger encoded blob is found too) or base58 (bitcoin alphabet, whole value).
  */
@@ -14,7 +15,7 @@ export interface Secret {
   value: Uint8Array | string;
 }
 
-export type LeakEncoding = 'text' | 'json-text' | 'hex' | 'base64' | 'base64url' | 'base58' | 'latin1';
+export type LeakEncoding = 'text' | 'json-text' | 'hex' | 'hex-separated' | 'base64' | 'base64url' | 'base58' | 'latin1';
 
 export interface Leak {
   label: string;
@@ -84,7 +85,10 @@ function needlesFor(secret: Secret): Needle[] {
     // The bytes as raw characters (a binary frame read as latin1 text).
     needles.push({ label, encoding: 'latin1', text: Buffer.from(bytes).toString('latin1') });
   }
-  needles.push({ label, encoding: 'hex', text: Buffer.from(bytes).toString('hex'), caseInsensitive: true });
+  const hex = Buffer.from(bytes).toString('hex');
+  needles.push({ label, encoding: 'hex', text: hex, caseInsensitive: true });
+  for (const sep of [':', ' ', '-'])
+    needles.push({ label, encoding: 'hex-separated', text: hex.match(/../g)!.join(sep), caseInsensitive: true });
   for (const alignment of [0, 1, 2]) {
     needles.push({ label, encoding: 'base64', alignment, text: base64Core(bytes, alignment, false) });
     needles.push({ label, encoding: 'base64url', alignment, text: base64Core(bytes, alignment, true) });
@@ -93,11 +97,15 @@ function needlesFor(secret: Secret): Needle[] {
   return needles;
 }
 
-/** Every place a secret shows up in the frames; an empty list means no leak found. */
-export function findLeaks(secrets: Secret[], frames: string[]): Leak[] {
+/**
+ * Every place a secret shows up in the frames; an empty list means no leak found.
+ * Binary frames are scanned as latin1 text (one character per byte).
+ */
+export function findLeaks(secrets: Secret[], frames: (string | Uint8Array)[]): Leak[] {
   const needles = secrets.flatMap(needlesFor);
   const leaks: Leak[] = [];
-  frames.forEach((frame, frameIndex) => {
+  frames.forEach((f, frameIndex) => {
+    const frame = typeof f === 'string' ? f : Buffer.from(f).toString('latin1');
     const lower = frame.toLowerCase();
     const seen = new Set<string>();
     for (const n of needles) {
@@ -116,7 +124,7 @@ export function findLeaks(secrets: Secret[], frames: string[]): Leak[] {
 }
 
 /** Throws an error listing the leaks, if any (for use in tests). */
-export function assertNoLeaks(secrets: Secret[], frames: string[]): void {
+export function assertNoLeaks(secrets: Secret[], frames: (string | Uint8Array)[]): void {
   const leaks = findLeaks(secrets, frames);
   if (leaks.length > 0)
     throw new Error(`secrets leaked to the relay:\n${leaks.map((l) => `  ${l.label} as ${l.encoding}${l.alignment === undefined ? '' : ` (alignment ${l.alignment})`} in frame ${l.frameIndex} at ${l.position}`).join('\n')}`);
