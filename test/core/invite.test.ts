@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import vectors from '../vectors/parley-invite.json';
-import { identityFromSeed } from '../../src/core/identity';
+import { identityFromSeed, safetyNumber } from '../../src/core/identity';
 import { fromBase64Url, toBase64Url } from '../../src/core/base64url';
 import {
   cleanDisplayName, createInvite, DEFAULT_INVITE_TTL_MS, encodeInvite, inviteLink, inviteProof, MAX_INVITE_NAME_BYTES,
@@ -198,6 +198,26 @@ describe('invite: create, encode, parse', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(['INVITE_TAMPERED', 'INVITE_MALFORMED']).toContain(r.code);
     }), { numRuns: 300 });
+  });
+
+  it('the name is only a hint: a forwarder can rewrite it, but not the key it introduces', () => {
+    const v = vectors.invites[0]!;
+    const body = fromBase64Url(v.code)!.slice(0, -4);
+    const name = Buffer.from('Your Bank');
+    const forged = Uint8Array.from([...body.subarray(0, 103), name.length, ...name]);
+    const r = ok(parseInvite(withChecksum(forged), NOW));
+    expect(r.name).toBe('Your Bank');
+    expect(toHex(r.inviterKey)).toBe(v.inviterKey); // who you will actually talk to is unchanged
+  });
+
+  it('attack: whoever rewrites the whole link can swap in their key — and the safety number shows it', () => {
+    const invitee = identityFromSeed(hex('11'.repeat(32)));
+    const mallory = identityFromSeed(hex('66'.repeat(32)));
+    const body = fromBase64Url(vectors.invites[1]!.code)!.slice(0, -4);
+    body.set(mallory.publicKey, 1);
+    const forged = ok(parseInvite(withChecksum(body), NOW)); // the checksum is not a MAC, by design
+    expect(toHex(forged.inviterKey)).toBe(toHex(mallory.publicKey));
+    expect(safetyNumber(invitee.publicKey, forged.inviterKey)).not.toBe(safetyNumber(invitee.publicKey, inviter.publicKey));
   });
 
   it('never throws on arbitrary text (property)', () => {
