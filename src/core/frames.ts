@@ -139,7 +139,7 @@ export class FrameChannel {
   open(frame: Uint8Array): Promise<FrameResult> {
     assertBytes('frame', frame);
     const result = this.openTail.then(() => this.openNow(frame));
-    this.openTail = result;
+    this.openTail = result.catch(() => undefined);
     return result;
   }
 
