@@ -149,5 +149,7 @@ console.log(`  parley @noble/ciphers gcm fallback (1 round):  ${f(noble)}`);
 console.log(`  pull-box-stream (chloride/sodium-native):      ${f(m.pullBoxStream!)}   [${series.pullBoxStream!.map(f).join(' ')}]`);
 console.log(`  box-stream on chloride secretbox, no streams:  ${f(m.chlorideBoxStream!)}   [${series.chlorideBoxStream!.map(f).join(' ')}]`);
 console.log(`  (not box-stream) one secretbox per 64 KiB:     ${f(m.chlorideWholeFrame!)}   [${series.chlorideWholeFrame!.map(f).join(' ')}]`);
+const paired = median(series.parley!.map((v, i) => v / series.pullBoxStream![i]!));
+console.log(`  median of per-round ratios parley / pull-box-stream (robust to load drift): ${paired.toFixed(2)}`);
 const value = m.parley!, baseline = m.pullBoxStream!;
 console.log(JSON.stringify({ bench: 'frames', value: Number(f(value)), unit: 'MB/s', baseline: Number(f(baseline)), ratio: Number((value / baseline).toFixed(3)), target: 1.0 }));
