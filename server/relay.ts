@@ -76,6 +76,9 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const server = createServer(createHttpHandler({ staticDir: cfg.staticDir, iceServers: cfg.iceServers, stats: cfg.stats ? stats : undefined, log }));
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  // Node destroys TCP connections beyond this at accept time; the margin keeps
+  // room for the 1013 answer to sockets over MAX_CONNECTIONS and for /healthz.
+  server.maxConnections = cfg.maxConnections + 256;
 
   const wss = new WebSocketServer({
     noServer: true,
