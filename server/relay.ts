@@ -154,7 +154,8 @@ export function createRelay(options: RelayOptions = {}): Relay {
           }
         }
         if (data === null) return;
-        const frame = Buffer.from(encode.message(m.room, data));
+        // Validated room and data are base64url, which needs no JSON escaping: skip stringify.
+        const frame = Buffer.from(data === m.data ? encode.plainMessage(m.room, data) : encode.message(m.room, data));
         for (const o of rooms.others(m.room, c)) send(o, frame);
         return;
       }
@@ -168,7 +169,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     if (!c.bucket.take(now)) return fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
     if (isBinary) return fail(c, CloseCode.MALFORMED, 'binary frames are not part of the protocol');
     // maxPayload already bounds the frame; this also covers fragmented or array-typed data.
-    const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+    const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
     if (buf.length > cfg.maxMessageBytes) return fail(c, CloseCode.TOO_LARGE, 'message too large');
     const parsed = parseClientMessage(buf.toString('utf8'));
     if (parsed.ok) return handle(c, parsed.message);
