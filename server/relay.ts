@@ -189,7 +189,15 @@ export function createRelay(options: RelayOptions = {}): Relay {
     clients.add(c);
     log.debug('socket open', { socket: c.id, connections: clients.size });
     ws.on('message', (data, isBinary) => onMessage(c, data, isBinary));
-    ws.on('pong', () => (c.lastSeen = Date.now()));
+    // Control frames count against the rate too: ws answers pings by itself, so a ping flood
+    // would otherwise cost the relay a pong each without ever reaching the bucket.
+    const control = (): void => {
+      if (c.gone) return;
+      c.lastSeen = Date.now();
+      if (!c.bucket.take(c.lastSeen)) fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
+    };
+    ws.on('ping', control);
+    ws.on('pong', control);
     ws.on('close', (code) => {
       drop(c);
       log.debug('socket closed', { socket: c.id, code, connections: clients.size });

@@ -110,6 +110,19 @@ describe('relay under abuse', () => {
     );
   });
 
+  it('closes a socket that floods WebSocket ping frames with 4429', async () => {
+    // In rounds of 20, so that ws's own bound on unflushed automatic pongs (which would just
+    // destroy the socket) stays out of the way and the relay's rate limit is what acts.
+    await whilePairTalks(pair, async () => {
+      const c = await Client.connect(r.wsUrl);
+      for (let round = 0; round < 50 && c.ws.readyState === c.ws.OPEN; round++) {
+        for (let i = 0; i < 20; i++) c.ws.ping();
+        await new Promise<void>((resolve) => c.ws.once('pong', () => resolve()).once('close', () => resolve()));
+      }
+      expect((await c.closed).code).toBe(4429);
+    });
+  });
+
   it('closes a socket that floods publishes into the pair’s room with 4429, after at most the burst', async () => {
     const flooder = await Client.connect(r.wsUrl);
     const floodRoom = newRoom();
