@@ -91,7 +91,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
 
   /** Takes a client out of every room (telling the others) and stops serving it. Idempotent. */
   const drop = (c: Client): void => {
-    if (!c.gone) c.gone = true;
+    c.gone = true;
     if (!clients.delete(c)) return;
     for (const room of rooms.leaveAll(c)) {
       const left = encode.peerLeft(room);
@@ -246,8 +246,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
     if (shuttingDown) return;
     shuttingDown = true;
     clearInterval(sweep);
-    const sockets = [...clients].map((c) => c.ws);
-    for (const c of [...clients]) drop(c);
+    const all = [...clients];
+    const sockets = all.map((c) => c.ws);
+    for (const c of all) c.gone = true; // nobody is told peer-left: everyone is leaving
+    for (const c of all) drop(c);
     const closed = Promise.all(sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => ws.once('close', r)))));
     for (const ws of sockets) ws.close(CloseCode.GOING_AWAY, 'relay shutting down');
     const timer = setTimeout(() => sockets.forEach((ws) => ws.terminate()), 2000);
