@@ -17,8 +17,11 @@ export const CloseCode = {
 
 /** A room id: base64url (no padding) of 32 bytes. */
 const ROOM_RE = /^[A-Za-z0-9_-]{43}$/;
-/** An opaque blob: non-empty base64url, no padding. */
-const DATA_RE = /^[A-Za-z0-9_-]+$/;
+/**
+ * An opaque blob: non-empty base64url. Up to two `=` of padding are tolerated at the end, since
+ * common encoders (Uint8Array.prototype.toBase64, @scure/base's base64url) add them by default.
+ */
+const DATA_RE = /^[A-Za-z0-9_-]+={0,2}$/;
 
 export type ClientMessage =
   | { type: 'subscribe'; room: string }
@@ -72,7 +75,7 @@ export const encode = {
   peerJoined: (room: string) => JSON.stringify({ type: 'peer-joined', room }),
   peerLeft: (room: string) => JSON.stringify({ type: 'peer-left', room }),
   message: (room: string, data: string) => JSON.stringify({ type: 'message', room, data }),
-  /** `message` for a room and data already checked to be base64url (nothing to escape). */
+  /** `message` for a room and data already checked to be base64url (nothing to escape in JSON). */
   plainMessage: (room: string, data: string) => `{"type":"message","room":"${room}","data":"${data}"}`,
   pong: () => '{"type":"pong"}',
   error: (code: string, message: string, room?: string) =>

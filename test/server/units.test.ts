@@ -100,10 +100,15 @@ describe('parseClientMessage', () => {
         const badRoom = room.slice(0, i) + ch + room.slice(i + 1);
         const r = parseClientMessage(JSON.stringify({ type: 'publish', room: badRoom, data: 'QUJD' }));
         expect(r).toMatchObject({ ok: false, fatal: true });
-        const r2 = parseClientMessage(JSON.stringify({ type: 'publish', room, data: 'QUJD' + ch }));
+        const r2 = parseClientMessage(JSON.stringify({ type: 'publish', room, data: 'QU' + ch + 'JD' }));
         expect(r2).toMatchObject({ ok: false, fatal: true });
       }),
     );
+  });
+
+  it('tolerates up to two padding characters at the end of data only', () => {
+    for (const data of ['QUI=', 'QQ==']) expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data }))).toMatchObject({ ok: true });
+    for (const data of ['QQ===', '=QQ', '==']) expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data }))).toMatchObject({ ok: false, fatal: true });
   });
 });
 
