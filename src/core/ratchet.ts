@@ -238,7 +238,7 @@ export function decrypt(state: RatchetState, message: Uint8Array, now: number, r
   const w: Work = { ...current, skipped: [...current.skipped] };
   let header = decryptHeader(w.hkr, encHeader, hAd);
   if (header !== null) {
-    if (header.n < w.nr) return fail('RATCHET_REPLAY', `Message ${header.n} was already read (next expected is ${w.nr}): a replay or duplicate.`);
+    if (header.n < w.nr) return fail('RATCHET_REPLAY', `Message ${header.n} was already read or its skipped key expired (next expected is ${w.nr}): a replay, a duplicate, or a message too late to read.`);
   } else {
     header = decryptHeader(w.nhkr, encHeader, hAd);
     if (header === null) return fail('RATCHET_BAD_HEADER', 'The message header does not decrypt under any of our header keys: tampered, from another session, or an old message whose keys are gone.');
