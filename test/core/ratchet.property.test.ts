@@ -78,7 +78,9 @@ describe('ratchet properties', () => {
 
   it('messages beyond the skip bound are refused and change nothing; the chain still works after', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 4 }), (maxSkip, over) => {
-      let { a, b } = pair(`bound/${maxSkip}/${over}`, { maxSkip });
+      const p = pair(`bound/${maxSkip}/${over}`, { maxSkip });
+      const b = p.b;
+      let a = p.a;
       const msgs: Uint8Array[] = [];
       for (let i = 0; i <= maxSkip + over; i++) { const e = encrypt(a, utf8ToBytes(`m${i}`)); a = e.state; msgs.push(e.message); }
       const before = snapshot(b);
@@ -99,7 +101,7 @@ describe('ratchet properties', () => {
         const y = encrypt(b, utf8ToBytes('y')); b = y.state;
         const r2 = decrypt(a, y.message, 0); if (r2.ok) a = r2.newState;
       }
-      let msg = new Uint8Array(0);
+      let msg: Uint8Array = new Uint8Array(0);
       for (let i = 0; i < k; i++) { const e = encrypt(a, utf8ToBytes(`payload ${i}`)); a = e.state; msg = e.message; }
       const t = msg.slice();
       const at = pos % t.length;
