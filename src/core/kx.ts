@@ -275,7 +275,7 @@ export function confirmationMac(key: Uint8Array, role: KxRole, th: Uint8Array): 
 }
 
 /** Starts the Double Ratchet from a finished kx (RatchetInitAliceHE / RatchetInitBobHE, ratchet.ts). */
-export function ratchetFromKx(result: KxResult, opts: { limits?: RatchetLimits; random?: Random } = {}): RatchetState {
+export async function ratchetFromKx(result: KxResult, opts: { limits?: RatchetLimits; random?: Random } = {}): Promise<RatchetState> {
   const ad = ratchetAd(result.initiatorIdentity, result.responderIdentity, result.transcriptHash);
   if (result.role === 'initiator') {
     if (!result.peerRatchetKey) throw new Error('ratchetFromKx: initiator result lacks peerRatchetKey');

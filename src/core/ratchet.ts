@@ -5,7 +5,8 @@
  * state and its JSON form in `ratchet-state.ts`).
  *
  * Choices where the spec leaves them open (see docs/security-ratchet.md):
- * - DH = X25519; AEAD = XChaCha20-Poly1305 for both headers (random 24-byte nonce) and
+ * - DH = X25519 (`x25519.ts`: WebCrypto when present, so {@link decrypt} and
+ *   {@link initInitiator} are async); AEAD = XChaCha20-Poly1305 for both headers (random 24-byte nonce) and
  *   messages (key and nonce from HKDF of the one-time message key).
  * - AD = `"parley/ratchet/1" ‖ initiator Ed25519 key ‖ responder Ed25519 key ‖ kx transcript
  *   hash`, and every message's body AD also covers its version byte and encrypted header.
@@ -15,7 +16,6 @@
  * Wire format of a message: `0x01 ‖ encrypted header (80) ‖ XChaCha20-Poly1305(body) (len + 16)`.
  * @module
  */
-import { x25519 } from '@noble/curves/ed25519.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -23,6 +23,7 @@ import { assertBytes, failure, type Failure } from './errors';
 import { initialKeys, kdfCk, kdfRk, messageKeyMaterial } from './ratchet-kdf';
 import { ENC_HEADER_LENGTH, NONCE_LENGTH, TAG_LENGTH, decryptHeader, encryptHeader, type Header } from './ratchet-header';
 import { DEFAULT_LIMITS, type RatchetLimits, type RatchetState, type SkippedKey } from './ratchet-state';
+import { x25519PublicKey, x25519Shared } from './x25519';
 
 export { DEFAULT_LIMITS, parseState, serializeState } from './ratchet-state';
 export type { RatchetLimits, RatchetState, RatchetStateJson, SkippedKey } from './ratchet-state';
@@ -51,7 +52,7 @@ export type DecryptResult = { ok: true; plaintext: Uint8Array; newState: Ratchet
 export function generateRatchetKeyPair(random: Random = randomBytes): { secretKey: Uint8Array; publicKey: Uint8Array } {
   const secretKey = random(32);
   assertBytes('random(32)', secretKey, 32);
-  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
+  return { secretKey, publicKey: x25519PublicKey(secretKey) };
 }
 
 /**
@@ -70,12 +71,14 @@ export function ratchetAd(initiatorIdentity: Uint8Array, responderIdentity: Uint
  * RatchetInitAliceHE (spec section 4) for the kx initiator, who knows the responder's ratchet
  * public key from the kx. SK, shared_hka and shared_nhkb come from `initialKeys(sessionKey)`.
  */
-export function initInitiator(opts: { sessionKey: Uint8Array; remoteRatchetKey: Uint8Array; ad: Uint8Array; limits?: RatchetLimits; random?: Random }): RatchetState {
+export async function initInitiator(opts: { sessionKey: Uint8Array; remoteRatchetKey: Uint8Array; ad: Uint8Array; limits?: RatchetLimits; random?: Random }): Promise<RatchetState> {
   assertBytes('remoteRatchetKey', opts.remoteRatchetKey, 32);
   assertBytes('ad', opts.ad);
   const { rk: sk, hka, nhkb } = initialKeys(opts.sessionKey);
   const dhs = generateRatchetKeyPair(opts.random);
-  const r = kdfRk(sk, x25519.getSharedSecret(dhs.secretKey, opts.remoteRatchetKey));
+  const dh = await x25519Shared(dhs.secretKey, opts.remoteRatchetKey);
+  if (dh === null) throw new RangeError('remoteRatchetKey: not a usable X25519 public key (low order); the kx result is corrupt');
+  const r = kdfRk(sk, dh);
   return {
     version: 1, ad: opts.ad.slice(), dhsSecret: dhs.secretKey, dhsPublic: dhs.publicKey, dhr: opts.remoteRatchetKey.slice(),
     rk: r.rk, cks: r.ck, ckr: null, hks: hka, hkr: null, nhks: r.nhk, nhkr: nhkb,
@@ -178,14 +181,10 @@ function skipMessageKeys(w: Work, until: number, now: number): Fail | null {
 }
 
 /** DHRatchetHE (spec section 4). */
-function dhRatchet(w: Work, header: Header, random: Random): Fail | null {
-  let dh1: Uint8Array;
+async function dhRatchet(w: Work, header: Header, random: Random): Promise<Fail | null> {
   const next = generateRatchetKeyPair(random);
-  let dh2: Uint8Array;
-  try {
-    dh1 = x25519.getSharedSecret(w.dhsSecret, header.dh);
-    dh2 = x25519.getSharedSecret(next.secretKey, header.dh);
-  } catch {
+  const [dh1, dh2] = await Promise.all([x25519Shared(w.dhsSecret, header.dh), x25519Shared(next.secretKey, header.dh)]);
+  if (dh1 === null || dh2 === null) {
     return fail('RATCHET_BAD_RATCHET_KEY', 'The peer\'s new ratchet key is not a valid X25519 key (small order): a broken or malicious peer.');
   }
   w.pn = w.ns; w.ns = 0; w.nr = 0;
@@ -203,10 +202,11 @@ function dhRatchet(w: Work, header: Header, random: Random): Fail | null {
 /**
  * RatchetDecryptHE (spec section 4), transactionally: on success returns the plaintext and the
  * next state; on failure returns a {@link Failure} and no state, so the caller's state stays
- * as it was (replays, tampering and floods cost nothing). `now` (ms) dates skipped keys and
+ * as it was (replays, tampering and floods cost nothing). Async only because X25519 may run in
+ * WebCrypto; the caller must not start a second decrypt on the same state before this settles. `now` (ms) dates skipped keys and
  * expires old ones; `random` is only used if the message starts a new DH ratchet step.
  */
-export function decrypt(state: RatchetState, message: Uint8Array, now: number, random: Random = randomBytes): DecryptResult {
+export async function decrypt(state: RatchetState, message: Uint8Array, now: number, random: Random = randomBytes): Promise<DecryptResult> {
   assertBytes('message', message);
   if (!Number.isSafeInteger(now)) throw new TypeError(`now: expected an integer timestamp in ms, got ${now}`);
   if (message.length < MESSAGE_OVERHEAD) return fail('RATCHET_MALFORMED', `Message of ${message.length} bytes is shorter than the ${MESSAGE_OVERHEAD}-byte minimum: truncated in transit.`);
@@ -242,7 +242,7 @@ export function decrypt(state: RatchetState, message: Uint8Array, now: number, r
   } else {
     header = decryptHeader(w.nhkr, encHeader, hAd);
     if (header === null) return fail('RATCHET_BAD_HEADER', 'The message header does not decrypt under any of our header keys: tampered, from another session, or an old message whose keys are gone.');
-    const e = skipMessageKeys(w, header.pn, now) ?? dhRatchet(w, header, random);
+    const e = skipMessageKeys(w, header.pn, now) ?? (await dhRatchet(w, header, random));
     if (e) return e;
   }
   const e = skipMessageKeys(w, header.n, now);

@@ -65,17 +65,17 @@ describe('kx transcript and confirmation', () => {
     expect(r.resultB.responderIdentity).toEqual(r.B.ed25519.publicKey);
   });
 
-  it('a session key only comes with the peer\'s valid confirmation, and the ratchet starts from it', () => {
+  it('a session key only comes with the peer\'s valid confirmation, and the ratchet starts from it', async () => {
     const r = runKx('ratchet-start');
-    let a = ratchetFromKx(r.resultA);
-    let b = ratchetFromKx(r.resultB);
+    let a = await ratchetFromKx(r.resultA);
+    let b = await ratchetFromKx(r.resultB);
     const m1 = encrypt(a, utf8ToBytes('hello Bob'));
     a = m1.state;
-    const d1 = decrypt(b, m1.message, 0);
+    const d1 = await decrypt(b, m1.message, 0);
     expect(d1.ok && new TextDecoder().decode(d1.plaintext)).toBe('hello Bob');
     if (d1.ok) b = d1.newState;
     const m2 = encrypt(b, utf8ToBytes('hi Alice'));
-    const d2 = decrypt(a, m2.message, 0);
+    const d2 = await decrypt(a, m2.message, 0);
     expect(d2.ok && new TextDecoder().decode(d2.plaintext)).toBe('hi Alice');
   });
 

@@ -3,13 +3,13 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { DEFAULT_LIMITS, decrypt, generateRatchetKeyPair, initInitiator, initResponder, serializeState, type RatchetLimits, type RatchetState } from '../../src/core/ratchet';
 import { seededRandom } from './kx-helpers';
 
-export function pair(label = 'pair', limits: Partial<RatchetLimits> = {}, ad = utf8ToBytes('test-ad')) {
+export async function pair(label = 'pair', limits: Partial<RatchetLimits> = {}, ad = utf8ToBytes('test-ad')) {
   const random = seededRandom(label);
   const sessionKey = random(32);
   const bobKeys = generateRatchetKeyPair(random);
   const l = { ...DEFAULT_LIMITS, ...limits };
   return {
-    a: initInitiator({ sessionKey, remoteRatchetKey: bobKeys.publicKey, ad, limits: l, random }),
+    a: await initInitiator({ sessionKey, remoteRatchetKey: bobKeys.publicKey, ad, limits: l, random }),
     b: initResponder({ sessionKey, ratchetKeyPair: bobKeys, ad, limits: l }),
     random,
   };
@@ -18,8 +18,8 @@ export function pair(label = 'pair', limits: Partial<RatchetLimits> = {}, ad = u
 export const snapshot = (s: RatchetState) => JSON.stringify(serializeState(s));
 
 /** Decrypts and returns the new state; throws with the failure's message otherwise. */
-export function mustDecrypt(s: RatchetState, msg: Uint8Array, now = 0): { state: RatchetState; text: string } {
-  const r = decrypt(s, msg, now);
+export async function mustDecrypt(s: RatchetState, msg: Uint8Array, now = 0): Promise<{ state: RatchetState; text: string }> {
+  const r = await decrypt(s, msg, now);
   if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
   return { state: r.newState, text: new TextDecoder().decode(r.plaintext) };
 }

@@ -19,48 +19,48 @@ const opArb = fc.array(fc.tuple(fc.constantFrom<'A' | 'B' | 'deliver'>('A', 'B',
  * Every message must decrypt exactly once to what was sent; a second delivery must fail and
  * leave the receiver's state as it was. With `persist`, every state goes through JSON between steps.
  */
-function converse(ops: Op[], label: string, persist: boolean) {
-  const p = pair(label, { maxSkip: 40, maxSkippedSteps: 1000 });
+async function converse(ops: Op[], label: string, persist: boolean) {
+  const p = await pair(label, { maxSkip: 40, maxSkippedSteps: 1000 });
   const st: Record<'A' | 'B', RatchetState> = { A: p.a, B: p.b };
   const pending: { to: 'A' | 'B'; msg: Uint8Array; text: string }[] = [];
   let sent = 0;
-  const deliver = (i: number) => {
+  const deliver = async (i: number) => {
     const [m] = pending.splice(i, 1);
     if (!m) return;
-    const r = decrypt(st[m.to], m.msg, 0);
+    const r = await decrypt(st[m.to], m.msg, 0);
     if (!r.ok) throw new Error(`${m.text} → ${m.to}: ${r.code} ${r.message}`);
     expect(text(r.plaintext)).toBe(m.text);
     st[m.to] = persist ? roundTrip(r.newState) : r.newState;
     if (persist) expect(st[m.to]).toEqual(r.newState);
     const before = snapshot(st[m.to]);
-    const again = decrypt(st[m.to], m.msg, 0);
+    const again = await decrypt(st[m.to], m.msg, 0);
     expect(again.ok).toBe(false);
     expect(snapshot(st[m.to])).toBe(before);
   };
   for (const [kind, n] of ops) {
-    if (kind === 'deliver') { if (pending.length) deliver(n % pending.length); continue; }
+    if (kind === 'deliver') { if (pending.length) await deliver(n % pending.length); continue; }
     if (!canSend(st[kind])) continue;
     const t = `${kind}${sent++}`;
     const e = encrypt(st[kind], utf8ToBytes(t), p.random);
     st[kind] = persist ? roundTrip(e.state) : e.state;
     pending.push({ to: kind === 'A' ? 'B' : 'A', msg: e.message, text: t });
   }
-  while (pending.length) deliver(pending.length - 1); // the rest, newest first
+  while (pending.length) await deliver(pending.length - 1); // the rest, newest first
 }
 
 describe('ratchet properties', () => {
-  it('any permutation of up to MAX_SKIP + 1 messages of one chain decrypts, each exactly once', () => {
+  it('any permutation of up to MAX_SKIP + 1 messages of one chain decrypts, each exactly once', async () => {
     const maxSkip = 12;
-    fc.assert(fc.property(fc.integer({ min: 1, max: maxSkip + 1 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }))), ([n, order]) => {
-      let { a, b } = pair(`perm/${n}`, { maxSkip });
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: maxSkip + 1 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }))), async ([n, order]) => {
+      let { a, b } = await pair(`perm/${n}`, { maxSkip });
       const msgs: Uint8Array[] = [];
       for (let i = 0; i < n; i++) { const e = encrypt(a, utf8ToBytes(`m${i}`)); a = e.state; msgs.push(e.message); }
       for (const i of order) {
-        const r = decrypt(b, msgs[i] as Uint8Array, 0);
+        const r = await decrypt(b, msgs[i] as Uint8Array, 0);
         expect(r.ok && text(r.plaintext)).toBe(`m${i}`);
         if (r.ok) b = r.newState;
         const before = snapshot(b);
-        const again = decrypt(b, msgs[i] as Uint8Array, 0); // the same message a second time
+        const again = await decrypt(b, msgs[i] as Uint8Array, 0); // the same message a second time
         expect(again.ok).toBe(false);
         expect(snapshot(b)).toBe(before);
       }
@@ -68,38 +68,38 @@ describe('ratchet properties', () => {
     }), { numRuns: 60 });
   });
 
-  it('arbitrary conversations with reordering and DH steps: each message once, replays refused', () => {
-    fc.assert(fc.property(opArb, fc.nat(), (ops, seed) => converse(ops, `conv/${seed}`, false)), { numRuns: 80 });
+  it('arbitrary conversations with reordering and DH steps: each message once, replays refused', async () => {
+    await fc.assert(fc.asyncProperty(opArb, fc.nat(), async (ops, seed) => converse(ops, `conv/${seed}`, false)), { numRuns: 80 });
   });
 
-  it('serialization round-trip: a conversation persisted to JSON after every step behaves the same', () => {
-    fc.assert(fc.property(opArb, fc.nat(), (ops, seed) => converse(ops, `persist/${seed}`, true)), { numRuns: 60 });
+  it('serialization round-trip: a conversation persisted to JSON after every step behaves the same', async () => {
+    await fc.assert(fc.asyncProperty(opArb, fc.nat(), async (ops, seed) => converse(ops, `persist/${seed}`, true)), { numRuns: 60 });
   });
 
-  it('messages beyond the skip bound are refused and change nothing; the chain still works after', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 4 }), (maxSkip, over) => {
-      const p = pair(`bound/${maxSkip}/${over}`, { maxSkip });
+  it('messages beyond the skip bound are refused and change nothing; the chain still works after', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 4 }), async (maxSkip, over) => {
+      const p = await pair(`bound/${maxSkip}/${over}`, { maxSkip });
       const b = p.b;
       let a = p.a;
       const msgs: Uint8Array[] = [];
       for (let i = 0; i <= maxSkip + over; i++) { const e = encrypt(a, utf8ToBytes(`m${i}`)); a = e.state; msgs.push(e.message); }
       const before = snapshot(b);
-      const r = decrypt(b, msgs[maxSkip + over] as Uint8Array, 0);
+      const r = await decrypt(b, msgs[maxSkip + over] as Uint8Array, 0);
       expect(r.ok ? 'ok' : r.code).toBe('RATCHET_TOO_MANY_SKIPPED');
       expect(snapshot(b)).toBe(before);
-      const ok = decrypt(b, msgs[maxSkip] as Uint8Array, 0);
+      const ok = await decrypt(b, msgs[maxSkip] as Uint8Array, 0);
       expect(ok.ok).toBe(true);
     }), { numRuns: 40 });
   });
 
-  it('a flipped bit anywhere in a message (header or body) is refused without a state change', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.nat(), fc.nat(7), fc.boolean(), (k, pos, bit, afterStep) => {
-      let { a, b } = pair(`flip/${k}/${afterStep}`);
+  it('a flipped bit anywhere in a message (header or body) is refused without a state change', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.nat(), fc.nat(7), fc.boolean(), async (k, pos, bit, afterStep) => {
+      let { a, b } = await pair(`flip/${k}/${afterStep}`);
       if (afterStep) {
         const x = encrypt(a, utf8ToBytes('x')); a = x.state;
-        const r1 = decrypt(b, x.message, 0); if (r1.ok) b = r1.newState;
+        const r1 = await decrypt(b, x.message, 0); if (r1.ok) b = r1.newState;
         const y = encrypt(b, utf8ToBytes('y')); b = y.state;
-        const r2 = decrypt(a, y.message, 0); if (r2.ok) a = r2.newState;
+        const r2 = await decrypt(a, y.message, 0); if (r2.ok) a = r2.newState;
       }
       let msg: Uint8Array = new Uint8Array(0);
       for (let i = 0; i < k; i++) { const e = encrypt(a, utf8ToBytes(`payload ${i}`)); a = e.state; msg = e.message; }
@@ -107,22 +107,22 @@ describe('ratchet properties', () => {
       const at = pos % t.length;
       t[at] = (t[at] as number) ^ (1 << bit);
       const before = snapshot(b);
-      expect(decrypt(b, t, 0).ok).toBe(false);
+      expect((await decrypt(b, t, 0)).ok).toBe(false);
       expect(snapshot(b)).toBe(before);
-      const r = decrypt(b, msg, 0);
+      const r = await decrypt(b, msg, 0);
       expect(r.ok && text(r.plaintext)).toBe(`payload ${k - 1}`);
     }), { numRuns: 100 });
   });
 
-  it('parseState never throws on arbitrary input, and refuses a state with a field removed or resized', () => {
-    fc.assert(fc.property(fc.anything(), (x) => { expect(parseState(x).ok).toBe(false); }), { numRuns: 200 });
-    let { a, b } = pair('parse');
+  it('parseState never throws on arbitrary input, and refuses a state with a field removed or resized', async () => {
+    await fc.assert(fc.asyncProperty(fc.anything(), async (x) => { expect(parseState(x).ok).toBe(false); }), { numRuns: 200 });
+    let { a, b } = await pair('parse');
     const e = encrypt(a, utf8ToBytes('m')); a = e.state;
-    const r = decrypt(b, encrypt(a, utf8ToBytes('n')).message, 0);
+    const r = await decrypt(b, encrypt(a, utf8ToBytes('n')).message, 0);
     if (r.ok) b = r.newState;
     const json = serializeState(b) as unknown as Record<string, unknown>;
     const keys = Object.keys(json);
-    fc.assert(fc.property(fc.constantFrom(...keys), fc.boolean(), (key, drop) => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...keys), fc.boolean(), async (key, drop) => {
       const copy: Record<string, unknown> = structuredClone(json);
       if (drop) delete copy[key];
       // `ad` has no fixed length, so it gets a non-hex character instead of an extra byte.

@@ -5,34 +5,34 @@ import { encryptHeader } from '../../src/core/ratchet-header';
 import { mustDecrypt, pair, snapshot } from './ratchet-helpers';
 
 const enc = (s: RatchetState, text: string) => encrypt(s, utf8ToBytes(text));
-function expectRejected(s: RatchetState, msg: Uint8Array, code: string, now = 0) {
+async function expectRejected(s: RatchetState, msg: Uint8Array, code: string, now = 0) {
   const before = snapshot(s);
-  const r = decrypt(s, msg, now);
+  const r = await decrypt(s, msg, now);
   expect(r.ok ? 'ok' : r.code).toBe(code);
   expect(snapshot(s)).toBe(before); // the input state is never changed
 }
 
 describe('ratchet conversation', () => {
-  it('delivers in order, out of order and across DH ratchet steps', () => {
-    let { a, b } = pair();
+  it('delivers in order, out of order and across DH ratchet steps', async () => {
+    let { a, b } = await pair();
     expect(canSend(b)).toBe(false);
     expect(() => enc(b, 'too early')).toThrow(/responder must receive the initiator's first message/);
     const m: Uint8Array[] = [];
     for (const t of ['a0', 'a1', 'a2']) { const e = enc(a, t); a = e.state; m.push(e.message); }
-    let r = mustDecrypt(b, m[2] as Uint8Array); b = r.state; expect(r.text).toBe('a2');
+    let r = await mustDecrypt(b, m[2] as Uint8Array); b = r.state; expect(r.text).toBe('a2');
     expect(b.skipped.length).toBe(2);
-    r = mustDecrypt(b, m[0] as Uint8Array); b = r.state; expect(r.text).toBe('a0');
+    r = await mustDecrypt(b, m[0] as Uint8Array); b = r.state; expect(r.text).toBe('a0');
     const bm = enc(b, 'b0'); b = bm.state;
-    r = mustDecrypt(a, bm.message); a = r.state; expect(r.text).toBe('b0');
+    r = await mustDecrypt(a, bm.message); a = r.state; expect(r.text).toBe('b0');
     const am = enc(a, 'a3'); a = am.state;
-    r = mustDecrypt(b, am.message); b = r.state; expect(r.text).toBe('a3');
-    r = mustDecrypt(b, m[1] as Uint8Array); b = r.state; expect(r.text).toBe('a1'); // from an older chain
+    r = await mustDecrypt(b, am.message); b = r.state; expect(r.text).toBe('a3');
+    r = await mustDecrypt(b, m[1] as Uint8Array); b = r.state; expect(r.text).toBe('a1'); // from an older chain
     expect(b.skipped.length).toBe(0);
     expect(b.step).toBe(2);
   });
 
-  it('a message is its plaintext plus a fixed overhead, and headers hide the counters', () => {
-    let { a } = pair();
+  it('a message is its plaintext plus a fixed overhead, and headers hide the counters', async () => {
+    let { a } = await pair();
     const e1 = enc(a, 'x'.repeat(100)); a = e1.state;
     const e2 = enc(a, 'x'.repeat(100));
     expect(e1.message.length).toBe(100 + MESSAGE_OVERHEAD);
@@ -42,115 +42,115 @@ describe('ratchet conversation', () => {
 });
 
 describe('ratchet attacks (state is untouched on every rejection)', () => {
-  it('replay of a message already read, in the current chain and in an older one', () => {
-    let { a, b } = pair('replay');
+  it('replay of a message already read, in the current chain and in an older one', async () => {
+    let { a, b } = await pair('replay');
     const m0 = enc(a, 'm0'); a = m0.state;
     const m1 = enc(a, 'm1'); a = m1.state;
-    b = mustDecrypt(b, m1.message).state;
-    b = mustDecrypt(b, m0.message).state;
-    expectRejected(b, m0.message, 'RATCHET_REPLAY');
-    expectRejected(b, m1.message, 'RATCHET_REPLAY');
+    b = (await mustDecrypt(b, m1.message)).state;
+    b = (await mustDecrypt(b, m0.message)).state;
+    await expectRejected(b, m0.message, 'RATCHET_REPLAY');
+    await expectRejected(b, m1.message, 'RATCHET_REPLAY');
     // After a DH step both old-chain messages are still refused.
     const bm = enc(b, 'b'); b = bm.state;
-    a = mustDecrypt(a, bm.message).state;
-    b = mustDecrypt(b, enc(a, 'a').message).state;
-    expectRejected(b, m0.message, 'RATCHET_BAD_HEADER');
+    a = (await mustDecrypt(a, bm.message)).state;
+    b = (await mustDecrypt(b, enc(a, 'a').message)).state;
+    await expectRejected(b, m0.message, 'RATCHET_BAD_HEADER');
   });
 
-  it('replay of a late message read out of a skipped key', () => {
-    let { a, b } = pair('replay-skipped');
+  it('replay of a late message read out of a skipped key', async () => {
+    let { a, b } = await pair('replay-skipped');
     const m: Uint8Array[] = [];
     for (let i = 0; i < 4; i++) { const e = enc(a, `m${i}`); a = e.state; m.push(e.message); }
-    b = mustDecrypt(b, m[3] as Uint8Array).state; // m0..m2 skipped
+    b = (await mustDecrypt(b, m[3] as Uint8Array)).state; // m0..m2 skipped
     const bm = enc(b, 'b'); b = bm.state;
-    a = mustDecrypt(a, bm.message).state;
-    b = mustDecrypt(b, enc(a, 'new chain').message).state;
-    b = mustDecrypt(b, m[1] as Uint8Array).state; // a skipped key of the old chain, used once
-    expectRejected(b, m[1] as Uint8Array, 'RATCHET_REPLAY');
-    b = mustDecrypt(b, m[0] as Uint8Array).state;
-    b = mustDecrypt(b, m[2] as Uint8Array).state;
+    a = (await mustDecrypt(a, bm.message)).state;
+    b = (await mustDecrypt(b, enc(a, 'new chain').message)).state;
+    b = (await mustDecrypt(b, m[1] as Uint8Array)).state; // a skipped key of the old chain, used once
+    await expectRejected(b, m[1] as Uint8Array, 'RATCHET_REPLAY');
+    b = (await mustDecrypt(b, m[0] as Uint8Array)).state;
+    b = (await mustDecrypt(b, m[2] as Uint8Array)).state;
     // No key of that chain is left, so its headers no longer decrypt at all.
-    expectRejected(b, m[2] as Uint8Array, 'RATCHET_BAD_HEADER');
+    await expectRejected(b, m[2] as Uint8Array, 'RATCHET_BAD_HEADER');
   });
 
-  it('tampered header, tampered body, truncation and unknown version', () => {
-    const { a, b } = pair('tamper');
+  it('tampered header, tampered body, truncation and unknown version', async () => {
+    const { a, b } = await pair('tamper');
     const { message } = enc(a, 'hello');
     for (const at of [0, 1, 30, 80, 81, message.length - 1]) {
       const t = message.slice();
       t[at] = (t[at] as number) ^ 0x01;
-      expectRejected(b, t, at === 0 ? 'RATCHET_MALFORMED' : at <= 80 ? 'RATCHET_BAD_HEADER' : 'RATCHET_BAD_CIPHERTEXT');
+      await expectRejected(b, t, at === 0 ? 'RATCHET_MALFORMED' : at <= 80 ? 'RATCHET_BAD_HEADER' : 'RATCHET_BAD_CIPHERTEXT');
     }
-    expectRejected(b, message.subarray(0, MESSAGE_OVERHEAD - 1), 'RATCHET_MALFORMED');
-    expect(mustDecrypt(b, message).text).toBe('hello'); // the real message still works afterwards
+    await expectRejected(b, message.subarray(0, MESSAGE_OVERHEAD - 1), 'RATCHET_MALFORMED');
+    expect((await mustDecrypt(b, message)).text).toBe('hello'); // the real message still works afterwards
   });
 
-  it('a message for another pair of identities (other AD) or another session is refused', () => {
-    const one = pair('ad', {}, utf8ToBytes('alice+bob'));
-    const other = pair('ad', {}, utf8ToBytes('alice+carol')); // same keys, different AD
-    expectRejected(other.b, enc(one.a, 'for bob').message, 'RATCHET_BAD_HEADER');
-    const third = pair('another-session');
-    expectRejected(third.b, enc(one.a, 'for bob').message, 'RATCHET_BAD_HEADER');
+  it('a message for another pair of identities (other AD) or another session is refused', async () => {
+    const one = await pair('ad', {}, utf8ToBytes('alice+bob'));
+    const other = await pair('ad', {}, utf8ToBytes('alice+carol')); // same keys, different AD
+    await expectRejected(other.b, enc(one.a, 'for bob').message, 'RATCHET_BAD_HEADER');
+    const third = await pair('another-session');
+    await expectRejected(third.b, enc(one.a, 'for bob').message, 'RATCHET_BAD_HEADER');
   });
 
-  it('a flood that would skip more than MAX_SKIP keys is refused; in-bound ones pass', () => {
-    let { a, b } = pair('flood', { maxSkip: 5 });
+  it('a flood that would skip more than MAX_SKIP keys is refused; in-bound ones pass', async () => {
+    let { a, b } = await pair('flood', { maxSkip: 5 });
     const msgs: Uint8Array[] = [];
     for (let i = 0; i < 8; i++) { const e = enc(a, `m${i}`); a = e.state; msgs.push(e.message); }
-    expectRejected(b, msgs[6] as Uint8Array, 'RATCHET_TOO_MANY_SKIPPED');
-    b = mustDecrypt(b, msgs[5] as Uint8Array).state;
+    await expectRejected(b, msgs[6] as Uint8Array, 'RATCHET_TOO_MANY_SKIPPED');
+    b = (await mustDecrypt(b, msgs[5] as Uint8Array)).state;
     expect(b.skipped.length).toBe(5);
   });
 
-  it('a peer\'s small-order ratchet key is refused', () => {
-    let { a, b } = pair('small-order');
-    b = mustDecrypt(b, enc(a, 'hi').message).state;
+  it('a peer\'s small-order ratchet key is refused', async () => {
+    let { a, b } = await pair('small-order');
+    b = (await mustDecrypt(b, enc(a, 'hi').message)).state;
     // A malicious peer holds its own next header key: forge a header announcing DH = 0.
     const forged = new Uint8Array(MESSAGE_OVERHEAD + 4);
     forged[0] = 1;
     forged.set(encryptHeader(a.nhks, { dh: new Uint8Array(32), pn: 1, n: 0 }, new Uint8Array([...a.ad, 1]), new Uint8Array(24)), 1);
-    expectRejected(b, forged, 'RATCHET_BAD_RATCHET_KEY');
+    await expectRejected(b, forged, 'RATCHET_BAD_RATCHET_KEY');
     a = enc(a, 'ok').state;
     void a;
   });
 });
 
 describe('skipped-key expiry', () => {
-  function withSkippedM0(label: string, limits: object) {
-    let { a, b } = pair(label, limits);
+  async function withSkippedM0(label: string, limits: object) {
+    let { a, b } = await pair(label, limits);
     const m0 = enc(a, 'late'); a = m0.state;
     const m1 = enc(a, 'm1'); a = m1.state;
-    b = mustDecrypt(b, m1.message, 1000).state;
+    b = (await mustDecrypt(b, m1.message, 1000)).state;
     return { a, b, m0: m0.message };
   }
-  function pingPong(a: RatchetState, b: RatchetState, rounds: number) {
+  async function pingPong(a: RatchetState, b: RatchetState, rounds: number) {
     for (let i = 0; i < rounds; i++) {
-      const x = enc(b, 'b'); b = x.state; a = mustDecrypt(a, x.message).state;
-      const y = enc(a, 'a'); a = y.state; b = mustDecrypt(b, y.message).state;
+      const x = enc(b, 'b'); b = x.state; a = (await mustDecrypt(a, x.message)).state;
+      const y = enc(a, 'a'); a = y.state; b = (await mustDecrypt(b, y.message)).state;
     }
     return { a, b };
   }
-  it('by later ratchet steps', () => {
-    const s = withSkippedM0('exp-steps', { maxSkippedSteps: 2 });
-    expect(mustDecrypt(pingPong(s.a, s.b, 2).b, s.m0).text).toBe('late');
-    const gone = pingPong(s.a, s.b, 3).b;
+  it('by later ratchet steps', async () => {
+    const s = await withSkippedM0('exp-steps', { maxSkippedSteps: 2 });
+    expect((await mustDecrypt((await pingPong(s.a, s.b, 2)).b, s.m0)).text).toBe('late');
+    const gone = (await pingPong(s.a, s.b, 3)).b;
     expect(gone.skipped.length).toBe(0);
-    expectRejected(gone, s.m0, 'RATCHET_BAD_HEADER');
+    await expectRejected(gone, s.m0, 'RATCHET_BAD_HEADER');
   });
-  it('by age against the `now` passed in', () => {
-    const s = withSkippedM0('exp-age', { maxSkippedAgeMs: 60_000 });
-    expect(mustDecrypt(s.b, s.m0, 61_000).text).toBe('late');
-    expectRejected(s.b, s.m0, 'RATCHET_REPLAY', 61_001); // current chain: recognised, key gone
+  it('by age against the `now` passed in', async () => {
+    const s = await withSkippedM0('exp-age', { maxSkippedAgeMs: 60_000 });
+    expect((await mustDecrypt(s.b, s.m0, 61_000)).text).toBe('late');
+    await expectRejected(s.b, s.m0, 'RATCHET_REPLAY', 61_001); // current chain: recognised, key gone
     expect(expireSkipped(s.b, 61_001).skipped.length).toBe(0);
     expect(s.b.skipped.length).toBe(1);
   });
-  it('by total count, oldest first', () => {
-    let { a, b } = pair('exp-count', { maxSkippedKeys: 3, maxSkip: 10 });
+  it('by total count, oldest first', async () => {
+    let { a, b } = await pair('exp-count', { maxSkippedKeys: 3, maxSkip: 10 });
     const msgs: Uint8Array[] = [];
     for (let i = 0; i < 6; i++) { const e = enc(a, `m${i}`); a = e.state; msgs.push(e.message); }
-    b = mustDecrypt(b, msgs[5] as Uint8Array).state;
+    b = (await mustDecrypt(b, msgs[5] as Uint8Array)).state;
     expect(b.skipped.map((k) => k.n)).toEqual([2, 3, 4]);
-    expectRejected(b, msgs[1] as Uint8Array, 'RATCHET_REPLAY');
-    expect(mustDecrypt(b, msgs[2] as Uint8Array).text).toBe('m2');
+    await expectRejected(b, msgs[1] as Uint8Array, 'RATCHET_REPLAY');
+    expect((await mustDecrypt(b, msgs[2] as Uint8Array)).text).toBe('m2');
   });
 });
