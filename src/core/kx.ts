@@ -27,15 +27,22 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { assertBytes, failure, type Failure } from './errors';
 import { generateRatchetKeyPair, initInitiator, initResponder, ratchetAd, type RatchetLimits, type RatchetState, type Random } from './ratchet';
 
-/** ML-KEM-768 sizes (FIPS 203, Table 3). */
+/** ML-KEM-768 encapsulation key length (FIPS 203, Table 3). */
 export const KEM_PUBLIC_KEY_LENGTH = 1184;
+/** ML-KEM-768 decapsulation key length (FIPS 203, Table 3). */
 export const KEM_SECRET_KEY_LENGTH = 2400;
+/** ML-KEM-768 ciphertext length (FIPS 203, Table 3). */
 export const KEM_CIPHERTEXT_LENGTH = 1088;
 
+/** Initiator: issued the invite or asked for the reset; responder: the other side (docs/security-kx.md). */
 export type KxRole = 'initiator' | 'responder';
+/** Long-term Ed25519 identity (same layout as `shs.ts`). */
 export interface Ed25519KeyPair { publicKey: Uint8Array /*32*/; secretKey: Uint8Array /*64: seed ‖ publicKey, libsodium layout*/ }
+/** ML-KEM-768 key pair of an identity (DESIGN.md, identity layer). */
 export interface KemKeyPair { publicKey: Uint8Array /*1184*/; secretKey: Uint8Array /*2400*/ }
+/** This side's long-term keys. */
 export interface KxIdentity { ed25519: Ed25519KeyPair; kem: KemKeyPair }
+/** The peer's long-term public keys, known from the invite before the kx starts. */
 export interface KxPeer { ed25519PublicKey: Uint8Array; kemPublicKey: Uint8Array }
 
 /** What a finished kx hands to the ratchet (and to storage). */
@@ -53,6 +60,7 @@ export interface KxResult {
   responderIdentity: Uint8Array;
 }
 
+/** Failure codes of {@link Kx} (docs/security-kx.md lists which check gives which). */
 export type KxErrorCode =
   | 'KX_MALFORMED' | 'KX_OUT_OF_ORDER' | 'KX_BAD_SIGNATURE' | 'KX_BAD_KEM_CIPHERTEXT'
   | 'KX_BAD_COMMITMENT_OPENING' | 'KX_BAD_CONFIRMATION' | 'KX_BAD_PEER_KEY' | 'KX_ABORTED';

@@ -10,7 +10,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { failure, type Failure } from './errors';
 
-/** Limits on skipped message keys (spec section 3.2 MAX_SKIP, and section 8 on deleting them). */
+/** Limits on skipped message keys (spec section 3.5 MAX_SKIP, and section 6.4 on deleting skipped keys). */
 export interface RatchetLimits {
   /** MAX_SKIP: most message keys one received message may make this side skip in one chain. */
   readonly maxSkip: number;
