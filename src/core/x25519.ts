@@ -21,10 +21,24 @@ type Dh = (secretKey: Uint8Array, publicKey: Uint8Array) => Promise<Uint8Array>;
 
 const nobleDh: Dh = async (sk, pk) => x25519.getSharedSecret(sk, pk);
 
+// Imported private keys, by the (never mutated) secret-key array they came from: a ratchet key
+// pair takes part in two DH computations, and PKCS#8 import is the costly step. Entries go away
+// with the arrays.
+const imported = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function importPrivate(sk: Uint8Array): Promise<CryptoKey> {
+  let key = imported.get(sk);
+  if (!key) {
+    key = globalThis.crypto.subtle.importKey('pkcs8', concatBytes(PKCS8_PREFIX, sk) as Uint8Array<ArrayBuffer>, ALG, false, ['deriveBits']);
+    imported.set(sk, key);
+    key.catch(() => imported.delete(sk));
+  }
+  return key;
+}
+
 const subtleDh: Dh = async (sk, pk) => {
   const subtle = globalThis.crypto.subtle;
-  const priv = await subtle.importKey('pkcs8', concatBytes(PKCS8_PREFIX, sk) as Uint8Array<ArrayBuffer>, ALG, false, ['deriveBits']);
-  const pub = await subtle.importKey('raw', pk.slice() as Uint8Array<ArrayBuffer>, ALG, false, []);
+  const [priv, pub] = await Promise.all([importPrivate(sk), subtle.importKey('raw', pk.slice() as Uint8Array<ArrayBuffer>, ALG, false, [])]);
   return new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub }, priv, 256));
 };
 
