@@ -16,7 +16,7 @@
  * with it (`ratchetFromKx`).
  * @module
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -134,6 +134,17 @@ function isUsableEd25519Key(pk: Uint8Array): boolean {
   }
 }
 
+/** A low-order X25519 point gives the all-zero output for every (clamped) scalar; noble throws then. */
+function isUsableX25519Key(pk: Uint8Array): boolean {
+  try {
+    x25519.getSharedSecret(LOW_ORDER_PROBE, pk);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const LOW_ORDER_PROBE = new Uint8Array(32).fill(0x42);
+
 type Phase = 'new' | 'committed' | 'revealed' | 'confirming' | 'done' | 'failed';
 
 /**
@@ -182,7 +193,7 @@ export class Kx {
     this.phase = 'failed';
     this.own.share.fill(0);
     this.own.nonce.fill(0);
-    return failure(code, 'local', step, `kx ${this.role}: ${message}`);
+    return failure(code, step === 'start' ? 'local' : 'receiver', step, `kx ${this.role}: ${message}`);
   }
 
   /** Step 1: returns this side's COMMIT. Throws if called twice. */
@@ -243,6 +254,9 @@ export class Kx {
     if (peerRole === 'responder') opening.ratchetKey = plain.slice(64, 96);
     if (!equalBytes(computeCommitment(this.ctx, peerRole, opening), this.peerCommit)) {
       return this.fail('KX_BAD_COMMITMENT_OPENING', 'reveal', 'the peer\'s share does not match the commitment it sent first: it tried to choose its share after seeing ours.');
+    }
+    if (opening.ratchetKey && !isUsableX25519Key(opening.ratchetKey)) {
+      return this.fail('KX_BAD_PEER_KEY', 'reveal', 'the responder\'s ratchet key is a low-order X25519 point: a broken or malicious peer.');
     }
     this.peerOpening = opening;
     this.peerReveal = msg.slice();

@@ -200,6 +200,19 @@ describe('kx attacks', () => {
     expectFailure(r2.a.receive(confA2), 'KX_BAD_CONFIRMATION'); // A's own MAC reflected back to it
   });
 
+  it('a responder revealing a low-order ratchet key (after a valid commitment to it) is refused', () => {
+    const rndB = seededRandom('lowratchet/B');
+    const opening = { share: rndB(32), nonce: rndB(32), ratchetKey: new Uint8Array(32) }; // u = 0
+    const a = new Kx({ role: 'initiator', identity: A, peer: peerOf(B), random: seededRandom('lowratchet/A') });
+    const commitA = one(a.start());
+    const commitB = Uint8Array.of(1, ...computeCommitment(ctxOf(A, B), 'responder', opening));
+    one(a.receive(commitB));
+    const th0 = commitTranscript(ctxOf(A, B), commitA.subarray(1), commitB.subarray(1));
+    const step = a.receive(buildReveal('responder', th0, opening, A.kem.publicKey, B.ed25519, seededRandom('lr')));
+    expectFailure(step, 'KX_BAD_PEER_KEY');
+    if (!step.ok) expect(step.side).toBe('receiver');
+  });
+
   it('a small-order peer identity key is refused before anything is sent', () => {
     const smallOrder = new Uint8Array(32); smallOrder[0] = 1; // the identity point
     const kx = new Kx({ role: 'initiator', identity: A, peer: { ed25519PublicKey: smallOrder, kemPublicKey: B.kem.publicKey } });
