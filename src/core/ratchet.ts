@@ -202,9 +202,10 @@ async function dhRatchet(w: Work, header: Header, random: Random): Promise<Fail 
 /**
  * RatchetDecryptHE (spec section 4), transactionally: on success returns the plaintext and the
  * next state; on failure returns a {@link Failure} and no state, so the caller's state stays
- * as it was (replays, tampering and floods cost nothing). Async only because X25519 may run in
- * WebCrypto; the caller must not start a second decrypt on the same state before this settles. `now` (ms) dates skipped keys and
+ * as it was (replays, tampering and floods cost nothing). `now` (ms) dates skipped keys and
  * expires old ones; `random` is only used if the message starts a new DH ratchet step.
+ * Async only because X25519 may run in WebCrypto; do not start a second decrypt on the same
+ * state before this one settles (the storage layer serializes them per contact).
  */
 export async function decrypt(state: RatchetState, message: Uint8Array, now: number, random: Random = randomBytes): Promise<DecryptResult> {
   assertBytes('message', message);

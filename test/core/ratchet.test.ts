@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { canSend, decrypt, encrypt, expireSkipped, MESSAGE_OVERHEAD, type RatchetState } from '../../src/core/ratchet';
+import { canSend, decrypt, encrypt, expireSkipped, initInitiator, MESSAGE_OVERHEAD, type RatchetState } from '../../src/core/ratchet';
 import { encryptHeader } from '../../src/core/ratchet-header';
 import { mustDecrypt, pair, snapshot } from './ratchet-helpers';
 
@@ -112,6 +112,13 @@ describe('ratchet attacks (state is untouched on every rejection)', () => {
     await expectRejected(b, forged, 'RATCHET_BAD_RATCHET_KEY');
     a = enc(a, 'ok').state;
     void a;
+  });
+});
+
+describe('initialization', () => {
+  it('the initiator refuses a low-order responder ratchet key; limits are checked by name', async () => {
+    await expect(initInitiator({ sessionKey: new Uint8Array(32), remoteRatchetKey: new Uint8Array(32), ad: new Uint8Array(1) })).rejects.toThrow(/remoteRatchetKey/);
+    await expect(pair('limits', { maxSkip: -1 })).rejects.toThrow(/limits.maxSkip/);
   });
 });
 
