@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -81,6 +82,29 @@ describe('kx transcript and confirmation', () => {
 
   it('two runs between the same people give unrelated keys', () => {
     expect(runKx('s1').resultA.sessionKey).not.toEqual(runKx('s2').resultA.sessionKey);
+  });
+});
+
+/** Whether `needle` occurs anywhere in `hay` (raw bytes). */
+function contains(hay: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+describe('kx eavesdropper', () => {
+  it('the wire carries no share, nonce, ratchet key or session key in the clear', () => {
+    const r = runKx('eve');
+    const wire = concatBytes(r.commitA, r.commitB, r.revealA, r.revealB, r.confirmA, r.confirmB);
+    const rndA = seededRandom('eve/A'), rndB = seededRandom('eve/B');
+    const secrets = [rndA(32), rndA(32), rndB(32), rndB(32), r.resultA.sessionKey, r.resultB.ratchetKeyPair?.publicKey as Uint8Array];
+    for (const sec of secrets) expect(contains(wire, sec.subarray(0, 16))).toBe(false);
+    // Eve's own ML-KEM key gets her nothing out of the ciphertexts either (implicit rejection).
+    const eve = makeIdentity(seededRandom('eve/E-id'));
+    const ct = r.revealB.subarray(1, 1089);
+    expect(ml_kem768.decapsulate(ct, eve.kem.secretKey)).not.toEqual(ml_kem768.decapsulate(ct, r.A.kem.secretKey));
   });
 });
 

@@ -41,6 +41,27 @@ describe('ratchet conversation', () => {
   });
 });
 
+describe('ratchet eavesdropper', () => {
+  it('sees neither ratchet public keys, counters nor plaintext on the wire', async () => {
+    let { a, b } = await pair('eve');
+    const wire: Uint8Array[] = [];
+    const keys: Uint8Array[] = [a.dhsPublic, b.dhsPublic];
+    for (let i = 0; i < 3; i++) { const e = enc(a, 'same text every time'); a = e.state; wire.push(e.message); }
+    b = (await mustDecrypt(b, wire[0] as Uint8Array)).state;
+    const reply = enc(b, 'same text every time'); b = reply.state; wire.push(reply.message);
+    keys.push(b.dhsPublic);
+    const all = wire.map((m) => Buffer.from(m).toString('hex')).join('');
+    for (const k of keys) expect(all.includes(Buffer.from(k.subarray(0, 12)).toString('hex'))).toBe(false);
+    expect(all.includes(Buffer.from('same text').toString('hex'))).toBe(false);
+    // Headers of consecutive messages share no structure that would reveal n = 0, 1, 2.
+    const h = wire.slice(0, 3).map((m) => m.subarray(1, 81));
+    for (const [x, y] of [[0, 1], [1, 2]] as const) {
+      const same = (h[x] as Uint8Array).filter((v, i) => v === (h[y] as Uint8Array)[i]).length;
+      expect(same).toBeLessThan(10); // 80/256 ≈ 0.3 equal bytes expected by chance
+    }
+  });
+});
+
 describe('ratchet attacks (state is untouched on every rejection)', () => {
   it('replay of a message already read, in the current chain and in an older one', async () => {
     let { a, b } = await pair('replay');
