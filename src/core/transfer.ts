@@ -22,7 +22,7 @@ import {
 
 export * from './transfer-common';
 export * from './transfer-codec';
-export { TransferReceiver, type ReceiverIo, type ReceiverState } from './transfer-receiver';
+export { TransferReceiver, type ReceiverIo, type ReceiverOptions, type ReceiverState } from './transfer-receiver';
 
 export interface SenderIo {
   readSlice: ReadSlice;
