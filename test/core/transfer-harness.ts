@@ -74,7 +74,11 @@ export class Harness {
 
   receiverIo() {
     return {
-      writeChunk: async (i: number, off: number, b: Uint8Array) => { this.out[i]!.set(b, off); this.writes++; },
+      writeChunk: async (i: number, off: number, b: Uint8Array) => {
+        if (off + b.length > this.out[i]!.length) throw new RangeError(`write beyond file ${i}`);
+        this.out[i]!.set(b, off);
+        this.writes++;
+      },
       send: (b: Uint8Array) => this.enqueue(b, 'toSender'),
       now: () => this.now,
       ...(this.o.digest ? { digest: this.o.digest } : {}),
