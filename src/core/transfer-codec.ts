@@ -21,9 +21,11 @@ export const MAX_FILES = 256;
 /** Longest file name / media type, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
 export const MAX_TYPE_BYTES = 127;
-/** Chunk size bounds; a chunk size is a multiple of 64 (the SHA-256 block, so midstates resume). */
+/** Chunk size bounds; a chunk size is a multiple of 64 (the SHA-256 block, so midstates resume).
+ *  The maximum (255 KiB) leaves 1 KiB under Chromium's 262144-byte SCTP message limit for the
+ *  chunk header and the wire/frame envelopes. */
 export const MIN_CHUNK_SIZE = 1024;
-export const MAX_CHUNK_SIZE = 262144;
+export const MAX_CHUNK_SIZE = 261120;
 /** Most chunk hashes in one `hashes` message (2040 × 32 = 65280 bytes + 25 header < 64 KiB). */
 export const MAX_HASHES_PER_MESSAGE = 2040;
 /** Bytes before the payload of a `chunk` message. */
