@@ -30,8 +30,9 @@ export const MAX_CHUNK_SIZE = 261120;
 export const MAX_HASHES_PER_MESSAGE = 2040;
 /** Bytes before the payload of a `chunk` message. */
 export const CHUNK_HEADER_BYTES = 24;
-/** Most chunks per file (u32 indices). */
-export const MAX_CHUNKS = 0xffffffff;
+/** Most chunks per file: 2^22, so a hash list is at most 128 MiB (a 256 GiB file at the default
+ *  chunk size, 1 TiB at the largest); {@link chooseChunkSize} picks a larger chunk for larger files. */
+export const MAX_CHUNKS = 2 ** 22;
 
 export type DeclineReason = 'user' | 'too-large' | 'busy';
 export type CancelReason = 'user' | 'integrity' | 'error' | 'timeout';
@@ -85,6 +86,15 @@ export function chunkCount(size: number, chunkSize: number): number {
   return Math.ceil(size / chunkSize);
 }
 
+/** The chunk size for a file: `preferred` (a multiple of 64), or the smallest larger multiple of 64
+ *  that keeps the file within {@link MAX_CHUNKS} chunks. Throws for files above MAX_CHUNKS × MAX_CHUNK_SIZE (1 TiB). */
+export function chooseChunkSize(size: number, preferred: number): number {
+  const need = Math.ceil(Math.ceil(size / MAX_CHUNKS) / 64) * 64;
+  const c = Math.max(preferred, need);
+  if (c > MAX_CHUNK_SIZE) throw new RangeError(`size: ${size} bytes is more than one offer can describe (${MAX_CHUNKS} × ${MAX_CHUNK_SIZE})`);
+  return c;
+}
+
 /** Throws unless the file description is encodable (programmer mistake on the sending side). */
 export function checkFileOffer(f: FileOffer, where: string): void {
   const p = fileNameProblem(f.name);
@@ -93,7 +103,7 @@ export function checkFileOffer(f: FileOffer, where: string): void {
   if (!Number.isSafeInteger(f.size) || f.size < 0) throw new RangeError(`${where}.size: not a safe non-negative integer`);
   if (!Number.isInteger(f.chunkSize) || f.chunkSize < MIN_CHUNK_SIZE || f.chunkSize > MAX_CHUNK_SIZE || f.chunkSize % 64)
     throw new RangeError(`${where}.chunkSize: must be a multiple of 64 in ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
-  if (chunkCount(f.size, f.chunkSize) > MAX_CHUNKS) throw new RangeError(`${where}: more than 2^32-1 chunks`);
+  if (chunkCount(f.size, f.chunkSize) > MAX_CHUNKS) throw new RangeError(`${where}: more than ${MAX_CHUNKS} chunks; use a larger chunkSize`);
   if (!(f.sha256 instanceof Uint8Array) || f.sha256.length !== 32) throw new TypeError(`${where}.sha256: expected 32 bytes`);
   if (!(f.hashListRoot instanceof Uint8Array) || f.hashListRoot.length !== 32) throw new TypeError(`${where}.hashListRoot: expected 32 bytes`);
 }

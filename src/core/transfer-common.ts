@@ -19,6 +19,32 @@ export const DEFAULT_MAX_RETRIES = 3;
 /** Without progress for this long, the offer is sent again (sender) or a resume (receiver). */
 export const DEFAULT_STALL_MS = 10_000;
 
+/** Tuning shared by both sides (docs/files.md §2–3). */
+export interface TransferOptions {
+  /** Sender: most unacknowledged chunk bytes in flight. Receiver: the window it advertises (and its buffer bound). */
+  windowBytes?: number;
+  /** Refetches of one chunk (or hash list) before the transfer fails. */
+  maxRetries?: number;
+  /** Without progress for this long, the offer (sender) or a resume (receiver) is sent again. */
+  stallMs?: number;
+  /** Consecutive stall periods without progress before the transfer fails with TRANSFER_STALLED. */
+  maxStalls?: number;
+  /** Least time between two progress events. */
+  progressIntervalMs?: number;
+}
+
+/** Options with their defaults filled in; throws on nonsense values (programmer mistakes). */
+export function resolveOptions(o: TransferOptions = {}): Required<TransferOptions> {
+  const r = {
+    windowBytes: o.windowBytes ?? DEFAULT_WINDOW_BYTES, maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    stallMs: o.stallMs ?? DEFAULT_STALL_MS, maxStalls: o.maxStalls ?? 20, progressIntervalMs: o.progressIntervalMs ?? 250,
+  };
+  if (!Number.isInteger(r.windowBytes) || r.windowBytes < 1 || r.windowBytes > 0xffffffff) throw new RangeError('windowBytes: integer in 1..2^32-1');
+  for (const k of ['maxRetries', 'stallMs', 'maxStalls', 'progressIntervalMs'] as const)
+    if (!Number.isInteger(r[k]) || r[k] < 0) throw new RangeError(`${k}: non-negative integer`);
+  return r;
+}
+
 /** Stable codes of transfer failures (docs/files.md §4). */
 export type TransferErrorCode =
   | TransferCodecErrorCode
@@ -34,6 +60,7 @@ export type TransferErrorCode =
   | 'TRANSFER_HASH_LIST_MISMATCH' // hash list does not match the offer's root (fatal past the retry limit)
   | 'TRANSFER_FILE_HASH_MISMATCH' // all chunks verified but the whole-file SHA-256 differs (fatal)
   | 'TRANSFER_CANCELLED'          // the transfer was cancelled (by either side)
+  | 'TRANSFER_STALLED'            // no progress through `maxStalls` stall periods (fatal)
   | 'TRANSFER_IO';                // readSlice/writeChunk failed locally (fatal)
 
 /**

@@ -12,9 +12,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { chunkCount, decodeTransfer, encodeTransfer, type CancelReason, type DeclineReason, type FileOffer, type TransferMessage } from './transfer-codec';
 import {
-  chunkLength, DEFAULT_MAX_RETRIES, DEFAULT_STALL_MS, DEFAULT_WINDOW_BYTES, defaultDigest, equalBytes, offerFromJson, offerToJson,
+  chunkLength, defaultDigest, resolveOptions, equalBytes, offerFromJson, offerToJson,
   ProgressMeter, rangeBytes, ResumableSha256, transferFailure,
-  type ChunkDigest, type FileOfferJson, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
+  type ChunkDigest, type FileOfferJson, type TransferOptions, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
 } from './transfer-common';
 
 export interface ReceiverIo {
@@ -25,7 +25,7 @@ export interface ReceiverIo {
   digest?: ChunkDigest;
 }
 
-export interface ReceiverOptions { windowBytes?: number; maxRetries?: number; stallMs?: number; progressIntervalMs?: number }
+export type ReceiverOptions = TransferOptions;
 
 interface FileJson { verified: number; hashes: string; mid: { h: number[]; length: number } | null; done: boolean }
 /** The receiver's JSON state (docs/files.md §3). */
@@ -59,10 +59,7 @@ export class TransferReceiver {
     this.files = files;
     this.st = 'offered';
     this.rf = files.map(() => null);
-    this.opts = {
-      windowBytes: opts.windowBytes ?? DEFAULT_WINDOW_BYTES, maxRetries: opts.maxRetries ?? DEFAULT_MAX_RETRIES,
-      stallMs: opts.stallMs ?? DEFAULT_STALL_MS, progressIntervalMs: opts.progressIntervalMs ?? 250,
-    };
+    this.opts = resolveOptions(opts);
     this.digest = io.digest ?? defaultDigest;
     this.lastProgress = io.now();
     this.meter = new ProgressMeter(this.opts.progressIntervalMs);
@@ -91,9 +88,7 @@ export class TransferReceiver {
       const p = state.progress[i];
       if (!p) return null;
       const f = newFile(offer);
-      const have = hexToBytes(p.hashes);
-      f.hashes.set(have);
-      f.hashesHave = have.length / 32;
+      storeHashes(f, 0, hexToBytes(p.hashes));
       f.hashesOk = f.hashesHave === f.count && equalBytes(sha256(f.hashes), offer.hashListRoot);
       f.verified = p.verified;
       f.done = p.done;
@@ -160,13 +155,22 @@ export class TransferReceiver {
     if (this.st === 'done') this.io.send(encodeTransfer({ type: 'complete', id: this.id }));
   }
 
-  /** Sends a resume when nothing verified for `stallMs` (a lost message), at most 3 times in a row once done. */
-  tick(now: number): void {
-    if (now - this.lastProgress < this.opts.stallMs) return;
-    if (this.st === 'done' && this.stallResends >= 3) return;
+  /**
+   * Sends a resume when nothing verified for `stallMs` (a lost message; at most 3 times in a row
+   * once done). After `maxStalls` such periods in a row the transfer fails: TRANSFER_STALLED.
+   */
+  tick(now: number): TransferFailure | null {
+    if ((this.st !== 'active' && this.st !== 'done') || now - this.lastProgress < this.opts.stallMs) return null;
+    if (this.st === 'done' && this.stallResends >= 3) return null;
     this.lastProgress = now;
-    this.stallResends++;
+    if (this.st === 'active' && ++this.stallResends > this.opts.maxStalls) {
+      this.cancel('timeout');
+      this.st = 'failed';
+      return transferFailure('TRANSFER_STALLED', 'receiver', 'tick', `nothing verified for ${this.stallResends} stall periods; the sender is gone or the path loses everything`, true);
+    }
+    if (this.st === 'done') this.stallResends++;
     this.resume();
+    return null;
   }
 
   progress(): { done: number; total: number } {
@@ -221,8 +225,7 @@ export class TransferReceiver {
       const k = m.hashes.length / 32;
       if (m.first + k > r.count) return fail('TRANSFER_SIZE_OVERFLOW', `hashes up to chunk ${m.first + k} but file ${m.file} has ${r.count} chunks`);
       if (m.first !== r.hashesHave || r.hashesOk) return fail('TRANSFER_DUPLICATE', `hash list piece at ${m.first}, expected ${r.hashesHave}; dropped`);
-      r.hashes.set(m.hashes, m.first * 32);
-      r.hashesHave += k;
+      storeHashes(r, m.first, m.hashes);
       this.lastProgress = this.io.now();
       if (r.hashesHave === r.count) { const bad = this.checkHashList(m.file, r, events); if (bad) return { ...bad, events }; }
       return { ok: true, events };
@@ -318,10 +321,24 @@ export class TransferReceiver {
   }
 }
 
+/** Appends hash-list entries at chunk `first`, growing the buffer as pieces arrive: memory follows
+ *  what the sender actually sent, not what its offer declared. */
+function storeHashes(r: RFile, first: number, hashes: Uint8Array): void {
+  const need = first * 32 + hashes.length;
+  if (need > r.count * 32) throw new RangeError('storeHashes: beyond the chunk count');
+  if (need > r.hashes.length) {
+    const grown = new Uint8Array(Math.min(r.count * 32, Math.max(need, r.hashes.length * 2)));
+    grown.set(r.hashes);
+    r.hashes = grown;
+  }
+  r.hashes.set(hashes, first * 32);
+  r.hashesHave = need / 32;
+}
+
 function newFile(offer: FileOffer): RFile {
   const count = chunkCount(offer.size, offer.chunkSize);
   return {
-    offer, count, verified: 0, hashes: new Uint8Array(count * 32), hashesHave: 0, hashesOk: false,
+    offer, count, verified: 0, hashes: new Uint8Array(0), hashesHave: 0, hashesOk: false,
     whole: new ResumableSha256(), done: false, buffered: new Map(), listFailures: 0,
   };
 }

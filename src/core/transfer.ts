@@ -15,9 +15,9 @@ import {
   type CancelReason, type TransferMessage,
 } from './transfer-codec';
 import {
-  chunkLength, DEFAULT_MAX_RETRIES, DEFAULT_STALL_MS, DEFAULT_WINDOW_BYTES, offerFromJson, offerToJson, ProgressMeter, rangeBytes, transferFailure,
+  chunkLength, offerFromJson, offerToJson, ProgressMeter, rangeBytes, resolveOptions, transferFailure,
   type FileOfferJson, type PreparedFile, type ReadSlice, type TransferErrorCode, type TransferEvent, type TransferResult,
-  type TransferStatus,
+  type TransferOptions, type TransferStatus,
 } from './transfer-common';
 
 export * from './transfer-common';
@@ -33,7 +33,7 @@ export interface SenderIo {
   now: () => number;
 }
 
-export interface SenderOptions { windowBytes?: number; maxRetries?: number; stallMs?: number; progressIntervalMs?: number }
+export type SenderOptions = TransferOptions;
 
 /** The sender's JSON state (docs/files.md §3). */
 export interface SenderState {
@@ -60,16 +60,16 @@ export class TransferSender {
   private chain: Promise<unknown> = Promise.resolve();
   private pumping = false;
   private lastActivity: number;
+  /** Receiver's verified bytes at its last resume, and how many resumes in a row brought no progress. */
+  private resumeDone = -1;
+  private idleResumes = 0;
   private readonly meter: ProgressMeter;
   private readonly opts: Required<SenderOptions>;
 
   private constructor(private readonly io: SenderIo, id: Uint8Array, files: PreparedFile[], opts: SenderOptions, s?: SenderState) {
     this.id = id;
     this.files = files;
-    this.opts = {
-      windowBytes: opts.windowBytes ?? DEFAULT_WINDOW_BYTES, maxRetries: opts.maxRetries ?? DEFAULT_MAX_RETRIES,
-      stallMs: opts.stallMs ?? DEFAULT_STALL_MS, progressIntervalMs: opts.progressIntervalMs ?? 250,
-    };
+    this.opts = resolveOptions(opts);
     this.st = s?.status ?? 'offered';
     this.accepted = s?.accepted ?? [];
     this.window = s?.windowBytes ?? this.opts.windowBytes;
@@ -88,8 +88,8 @@ export class TransferSender {
       checkFileOffer(f.offer, `files[${i}].offer`);
       if (f.chunkHashes.length !== chunkCount(f.offer.size, f.offer.chunkSize) * 32) throw new RangeError(`files[${i}].chunkHashes: wrong length`);
     });
-    if (o.windowBytes !== undefined && !(Number.isInteger(o.windowBytes) && o.windowBytes > 0)) throw new RangeError('windowBytes: positive integer');
-    return new TransferSender(o.io, o.id.slice(), o.files, o);
+    const { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs } = o;
+    return new TransferSender(o.io, o.id.slice(), o.files, { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs });
   }
 
   /** Restores a sender from {@link toJSON}; it waits for the receiver's resume before sending. */
@@ -229,6 +229,14 @@ export class TransferSender {
           this.queueHashes(e.file, e.hashes);
         }
         this.synced = true;
+        const done = this.progress().done;
+        this.idleResumes = done > this.resumeDone ? 0 : this.idleResumes + 1;
+        this.resumeDone = done;
+        if (this.idleResumes > this.opts.maxStalls) {
+          events.push(...this.cancel('timeout'));
+          this.st = 'failed';
+          return fail('TRANSFER_STALLED', `${this.idleResumes} resumes in a row without progress; the path loses everything`, true);
+        }
         this.progressEvent(events, false);
         break;
       }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  decodeTransfer, encodeTransfer, fileNameProblem, MAX_HASHES_PER_MESSAGE, type FileOffer, type TransferMessage,
+  chooseChunkSize, decodeTransfer, encodeTransfer, fileNameProblem, MAX_CHUNK_SIZE, MAX_CHUNKS, MAX_HASHES_PER_MESSAGE, type FileOffer, type TransferMessage,
 } from '../../src/core/transfer-codec';
 
 const id = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -14,7 +14,7 @@ const fileOffer: fc.Arbitrary<FileOffer> = fc.record({
   chunkSize: fc.integer({ min: 16, max: 4080 }).map((k) => k * 64),
   size: fc.oneof(fc.integer({ min: 0, max: 1 << 30 }), fc.constant(2 ** 40 + 3)),
   sha256: hash, hashListRoot: hash,
-});
+}).map((f) => ({ ...f, size: Math.min(f.size, f.chunkSize * MAX_CHUNKS) }));
 const ascending = (max: number) => fc.uniqueArray(fc.integer({ min: 0, max }), { maxLength: 20 }).map((a) => a.sort((x, y) => x - y));
 
 export const transferMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
@@ -73,6 +73,19 @@ describe('transfer codec', () => {
       const d = decodeTransfer(b, 'sender');
       if (d.ok) expect(encodeTransfer(d.message)).toEqual(b);
     }), { numRuns: 1000 });
+  });
+
+  it('chooseChunkSize keeps every file within MAX_CHUNKS chunks', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: MAX_CHUNKS * MAX_CHUNK_SIZE }), (size) => {
+      const c = chooseChunkSize(size, 65472);
+      expect(c % 64).toBe(0);
+      expect(Math.ceil(size / c)).toBeLessThanOrEqual(MAX_CHUNKS);
+      expect(c).toBeLessThanOrEqual(MAX_CHUNK_SIZE);
+    }));
+    expect(chooseChunkSize(1000, 65472)).toBe(65472);
+    expect(() => chooseChunkSize(MAX_CHUNKS * MAX_CHUNK_SIZE + 1, 65472)).toThrow(/size/);
+    const tooMany = { name: 'a', type: '', size: MAX_CHUNKS * 1024 + 1, chunkSize: 1024, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) };
+    expect(() => encodeTransfer({ type: 'offer', id: new Uint8Array(16), files: [tooMany] })).toThrow(/chunks/);
   });
 
   it('rejects unsafe names, oversize messages and bad sizes', () => {

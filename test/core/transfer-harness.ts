@@ -129,10 +129,10 @@ export class Harness {
       if (await this.step()) continue;
       const final = (s: string | undefined) => s !== 'offered' && s !== 'active';
       if (final(this.sender.status) && (!this.receiver || final(this.receiver.status))) return;
-      if (this.receiver?.status === 'done' && this.sender.status !== 'active') return;
       this.now += 20_000; // idle: let the stall timers fire
       this.sender.tick(this.now);
-      this.receiver?.tick(this.now);
+      const stalled = this.receiver?.tick(this.now);
+      if (stalled) this.rFailures.push(stalled);
       this.record(await this.sender.pump(), 'sender');
       if (!this.toR.length && !this.toS.length && ++this.idle > 20) return;
     }

@@ -77,6 +77,34 @@ describe('transfer parts', () => {
     expect(h.receiver!.status).toBe('done');
   });
 
+  it('a sender that goes silent: the receiver resumes, then fails with TRANSFER_STALLED', async () => {
+    const h = await Harness.create({ files: [pseudoRandomBytes(20_000, 5)], chunkSize: 1024, receiver: { maxStalls: 4 },
+      tamper: (b, dir) => (dir === 'toReceiver' && b[1] === 5 ? [] : [b]) }); // every chunk lost
+    await h.run();
+    expect(h.rFailures.filter((f) => f.fatal).map((f) => f.code)).toEqual(['TRANSFER_STALLED']);
+    expect(h.receiver!.status).toBe('failed');
+    expect(h.sender.status).toBe('cancelled');
+    expect(h.sEvents).toContainEqual({ type: 'cancelled', by: 'peer', reason: 'timeout' });
+  });
+
+  it('a receiver that keeps resuming without progress: the sender fails with TRANSFER_STALLED', async () => {
+    const h = await Harness.create({ files: [pseudoRandomBytes(20_000, 6)], chunkSize: 1024, sender: { maxStalls: 3 },
+      tamper: (b, dir) => (dir === 'toReceiver' && b[1] === 5 ? [] : [b]) });
+    await h.run();
+    expect(h.sFailures.filter((f) => f.fatal).map((f) => f.code)).toEqual(['TRANSFER_STALLED']);
+    expect(h.sender.status).toBe('failed');
+    expect(h.receiver!.status).toBe('cancelled');
+  });
+
+  it('a huge declared file costs the receiver no memory until its hash list arrives', async () => {
+    const offer = { name: 'big', type: '', size: 4 * 2 ** 40, chunkSize: 261120, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) };
+    const made = TransferReceiver.fromOffer({ type: 'offer', id: new Uint8Array(16), files: [offer] }, { writeChunk: async () => {}, send: () => {}, now: () => 0 });
+    if (!made.ok) throw new Error(made.message);
+    const r = await made.receiver.accept();
+    expect(r.ok).toBe(true);
+    expect(made.receiver.toJSON().progress[0]).toMatchObject({ verified: 0, hashes: '' });
+  });
+
   it('argument checks name the argument', async () => {
     const f = await prepareFile({ fileIndex: 0, name: 'a', type: '', size: 10, chunkSize: 1024, readSlice: async () => new Uint8Array(10) });
     const io = { readSlice: async () => new Uint8Array(0), send: () => {}, canSend: () => true, now: () => 0 };

@@ -200,6 +200,17 @@ describe('transfer: resume after a reload', () => {
   });
 });
 
+describe('transfer: reload before the sender heard the accept', () => {
+  it('a restored sender still in "offered" re-offers and finishes with a receiver that is already done', async () => {
+    const h = await Harness.create({ files: [new Uint8Array(0)], chunkSize: 1024 });
+    await h.run(200_000, () => h.receiver?.status === 'done');
+    expect(h.sender.status).toBe('offered');
+    h.reload();
+    await h.run();
+    expect(h.sender.status).toBe('done');
+  });
+});
+
 describe('transfer: malicious peers give typed failures and lose nothing', () => {
   async function started() {
     const files = [pseudoRandomBytes(8 * KiB, 11), pseudoRandomBytes(3 * KiB, 12)];
