@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import vectors from '../vectors/transfer-messages.json';
 import {
   chooseChunkSize, decodeTransfer, encodeTransfer, fileNameProblem, MAX_CHUNK_SIZE, MAX_CHUNKS, MAX_HASHES_PER_MESSAGE, type FileOffer, type TransferMessage,
 } from '../../src/core/transfer-codec';
@@ -32,7 +34,20 @@ export const transferMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
   fc.record({ type: fc.constant('complete' as const), id }),
 );
 
+const fromJson = (v: unknown): unknown => v && typeof v === 'object' && 'hex' in v ? hexToBytes((v as { hex: string }).hex)
+  : Array.isArray(v) ? v.map(fromJson) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromJson(x)])) : v;
+
 describe('transfer codec', () => {
+  it('matches the test vectors (test/vectors/transfer-messages.json)', () => {
+    expect(vectors.vectors.length).toBe(10);
+    for (const v of vectors.vectors) {
+      const m = fromJson(v.message) as TransferMessage;
+      expect(bytesToHex(encodeTransfer(m)), v.description).toBe(v.encoded);
+      const d = decodeTransfer(hexToBytes(v.encoded), 'receiver');
+      expect(d.ok && d.message, v.description).toEqual(m);
+    }
+  });
+
   it('round-trips every message', () => {
     fc.assert(fc.property(transferMessage, (m) => {
       const bytes = encodeTransfer(m);
