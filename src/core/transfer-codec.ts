@@ -20,6 +20,7 @@ export const MAX_TRANSFER_MESSAGE = 262144;
 export const MAX_FILES = 256;
 /** Longest file name / media type, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
+/** Longest media type, in UTF-8 bytes. */
 export const MAX_TYPE_BYTES = 127;
 /** Chunk size bounds; a chunk size is a multiple of 64 (the SHA-256 block, so midstates resume).
  *  The maximum (255 KiB) leaves 1 KiB under Chromium's 262144-byte SCTP message limit for the
@@ -34,8 +35,11 @@ export const CHUNK_HEADER_BYTES = 24;
  *  chunk size, 1 TiB at the largest); {@link chooseChunkSize} picks a larger chunk for larger files. */
 export const MAX_CHUNKS = 2 ** 22;
 
+/** Why a receiver declined an offer (docs/files.md §1, decline). */
 export type DeclineReason = 'user' | 'too-large' | 'busy';
+/** Why either side cancelled (docs/files.md §1, cancel). */
 export type CancelReason = 'user' | 'integrity' | 'error' | 'timeout';
+/** Why a receiver asks for a chunk again (docs/files.md §1, nack). */
 export type NackReason = 'hash' | 'length';
 
 /** One file as described in an offer. */
@@ -50,6 +54,7 @@ export interface FileOffer {
   hashListRoot: Uint8Array;
 }
 
+/** One decoded transfer message (docs/files.md §1); `id` is the 16-byte transfer id. */
 export type TransferMessage =
   | { type: 'offer'; id: Uint8Array; files: FileOffer[] }
   | { type: 'accept'; id: Uint8Array; windowBytes: number; files: number[] }
@@ -62,6 +67,7 @@ export type TransferMessage =
   | { type: 'resume'; id: Uint8Array; files: { file: number; verified: number; hashes: number }[] }
   | { type: 'complete'; id: Uint8Array };
 
+/** Failure codes of {@link decodeTransfer}. */
 export type TransferCodecErrorCode = 'TRANSFER_MALFORMED' | 'TRANSFER_VERSION' | 'TRANSFER_TOO_LARGE';
 
 const TYPES = ['offer', 'accept', 'decline', 'hashes', 'chunk', 'ack', 'nack', 'cancel', 'resume', 'complete'] as const;

@@ -69,10 +69,12 @@ export type TransferErrorCode =
  */
 export type TransferFailure = Failure<TransferErrorCode> & { readonly fatal: boolean };
 
+/** Builds a {@link TransferFailure}. */
 export function transferFailure(code: TransferErrorCode, side: Side, step: string, message: string, fatal = false): TransferFailure {
   return { ...failure(code, side, step, message), fatal };
 }
 
+/** Progress of a transfer (docs/files.md §2). */
 export interface Progress {
   /** Bytes verified (receiver) or acknowledged as verified (sender). */
   done: number;
@@ -83,6 +85,7 @@ export interface Progress {
   etaMs: number | null;
 }
 
+/** What happened, for the UI (docs/files.md §2–3). `file-complete` only after both hash checks. */
 export type TransferEvent =
   | { type: 'accepted'; files: number[] }
   | { type: 'declined'; reason: DeclineReason }
@@ -95,6 +98,7 @@ export type TransferEvent =
 /** What `receive`, `accept`, `tick`… return: events, or a failure (with any events before it). */
 export type TransferResult = { ok: true; events: TransferEvent[] } | (TransferFailure & { events: TransferEvent[] });
 
+/** Life cycle of either side: offered → active → done, or declined / cancelled / failed. */
 export type TransferStatus = 'offered' | 'active' | 'done' | 'declined' | 'cancelled' | 'failed';
 
 /** Digest of one chunk: SHA-256, computed by WebCrypto when present (native), else by @noble. */
@@ -156,12 +160,14 @@ export async function prepareFile(o: {
 }
 
 /** Offer fields in JSON form (hashes as hex). */
+/** {@link FileOffer} in JSON form (hashes as hex), for saved state. */
 export interface FileOfferJson { name: string; type: string; size: number; chunkSize: number; sha256: string; hashListRoot: string }
+/** {@link FileOffer} → {@link FileOfferJson}. */
 export const offerToJson = (f: FileOffer): FileOfferJson =>
   ({ name: f.name, type: f.type, size: f.size, chunkSize: f.chunkSize, sha256: bytesToHex(f.sha256), hashListRoot: bytesToHex(f.hashListRoot) });
+/** {@link FileOfferJson} → {@link FileOffer}. */
 export const offerFromJson = (f: FileOfferJson): FileOffer =>
   ({ name: f.name, type: f.type, size: f.size, chunkSize: f.chunkSize, sha256: hexToBytes(f.sha256), hashListRoot: hexToBytes(f.hashListRoot) });
-export { bytesToHex, hexToBytes };
 
 /** Byte length of chunk `index` of a file. */
 export function chunkLength(f: FileOffer, index: number): number {
@@ -173,6 +179,7 @@ export function rangeBytes(f: FileOffer, from: number, to: number): number {
   return Math.max(0, Math.min(f.size, to * f.chunkSize) - Math.min(f.size, from * f.chunkSize));
 }
 
+/** Byte equality (hashes here are public; no constant-time need). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;

@@ -17,6 +17,7 @@ import {
   type ChunkDigest, type FileOfferJson, type TransferOptions, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
 } from './transfer-common';
 
+/** The receiver's injected I/O (docs/files.md §3). */
 export interface ReceiverIo {
   /** Writes verified bytes at `offset` of file `fileIndex` (may be called out of order, and again for the same range after a resume). */
   writeChunk: (fileIndex: number, offset: number, bytes: Uint8Array) => Promise<void>;
@@ -25,6 +26,7 @@ export interface ReceiverIo {
   digest?: ChunkDigest;
 }
 
+/** Receiver tuning; see {@link TransferOptions}. */
 export type ReceiverOptions = TransferOptions;
 
 interface FileJson { verified: number; hashes: string; mid: { h: number[]; length: number } | null; done: boolean }
@@ -39,6 +41,11 @@ interface RFile {
   whole: ResumableSha256 | null; done: boolean; buffered: Map<number, Uint8Array>; listFailures: number;
 }
 
+/**
+ * Receiving state machine (docs/files.md §3). `fromOffer` → `accept()`/`decline()`; feed every
+ * message from the sender to `receive()`; `tick(now)` now and then; persist `toJSON()`, and
+ * after a reload `restore()` it and call `resume()`.
+ */
 export class TransferReceiver {
   readonly id: Uint8Array;
   readonly files: readonly FileOffer[];
@@ -90,6 +97,7 @@ export class TransferReceiver {
       const f = newFile(offer);
       storeHashes(f, 0, hexToBytes(p.hashes));
       f.hashesOk = f.hashesHave === f.count && equalBytes(sha256(f.hashes), offer.hashListRoot);
+      if (!f.hashesOk && f.hashesHave === f.count) f.hashesHave = 0; // a saved list that does not verify: fetch it again
       f.verified = p.verified;
       f.done = p.done;
       f.whole = p.mid ? ResumableSha256.load(p.mid) : null;

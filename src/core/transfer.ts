@@ -24,6 +24,7 @@ export * from './transfer-common';
 export * from './transfer-codec';
 export { TransferReceiver, type ReceiverIo, type ReceiverOptions, type ReceiverState } from './transfer-receiver';
 
+/** The sender's injected I/O (docs/files.md §2). */
 export interface SenderIo {
   readSlice: ReadSlice;
   /** Hands one message to the channel (which may buffer it). */
@@ -33,6 +34,7 @@ export interface SenderIo {
   now: () => number;
 }
 
+/** Sender tuning; see {@link TransferOptions}. */
 export type SenderOptions = TransferOptions;
 
 /** The sender's JSON state (docs/files.md §3). */
@@ -43,6 +45,11 @@ export interface SenderState {
   options: Required<SenderOptions>;
 }
 
+/**
+ * Sending state machine (docs/files.md §2–3). `create` → `offer()`; feed every message from the
+ * receiver to `receive()`; call `pump()` when the channel drains; `tick(now)` now and then;
+ * persist `toJSON()` and `restore()` it after a reload.
+ */
 export class TransferSender {
   /** Transfer id (16 random bytes, chosen by the caller). */
   readonly id: Uint8Array;
