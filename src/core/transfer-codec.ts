@@ -255,7 +255,7 @@ class Writer {
     this.len += n;
   }
   bytes(b: Uint8Array): void { this.room(b.length); this.buf.set(b, this.len); this.len += b.length; }
-  finish(): Uint8Array { return this.buf.slice(0, this.len); }
+  finish(): Uint8Array { return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len); }
 }
 
 class Reader {

@@ -187,9 +187,21 @@ export class TransferReceiver {
     return { done, total };
   }
 
-  /** Handles one message from the sender (bytes or decoded). */
+  /**
+   * Handles one message from the sender (bytes or decoded). Calls may overlap (they are queued);
+   * a chunk's SHA-256 starts at once, so WebCrypto hashes the next chunks while this thread
+   * folds earlier ones into the whole-file hash.
+   */
   receive(input: Uint8Array | TransferMessage): Promise<TransferResult> {
-    return this.serial(() => this.handle(input));
+    let m = input as TransferMessage;
+    if (input instanceof Uint8Array) {
+      const d = decodeTransfer(input, 'receiver');
+      if (!d.ok) return this.serial(async () => ({ ...d, fatal: false, events: [] }));
+      m = d.message;
+    }
+    const digest = m.type === 'chunk' && this.st === 'active' ? this.digest(m.bytes) : null;
+    digest?.catch(() => undefined);
+    return this.serial(() => this.handle(m, digest));
   }
 
   private serial(fn: () => Promise<TransferResult>): Promise<TransferResult> {
@@ -198,18 +210,11 @@ export class TransferReceiver {
     return run;
   }
 
-  private async handle(input: Uint8Array | TransferMessage): Promise<TransferResult> {
+  private async handle(m: TransferMessage, digest: Promise<Uint8Array> | null): Promise<TransferResult> {
     const events: TransferEvent[] = [];
-    let step = 'decode';
     const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult =>
       ({ ...transferFailure(code, 'receiver', step, why, fatal), events });
-    let m = input as TransferMessage;
-    if (input instanceof Uint8Array) {
-      const d = decodeTransfer(input, 'receiver');
-      if (!d.ok) return { ...d, fatal: false, events };
-      m = d.message;
-    }
-    step = m.type === 'chunk' || m.type === 'hashes' ? `${m.type} ${m.file}:${m.type === 'chunk' ? m.index : m.first}` : m.type;
+    const step = m.type === 'chunk' || m.type === 'hashes' ? `${m.type} ${m.file}:${m.type === 'chunk' ? m.index : m.first}` : m.type;
     if (!equalBytes(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
     if (m.type === 'cancel') {
       if (this.st !== 'offered' && this.st !== 'active') return { ok: true, events };
@@ -246,7 +251,7 @@ export class TransferReceiver {
     if (index > r.verified && this.bufferedBytes + len > this.opts.windowBytes)
       return fail('TRANSFER_WINDOW_EXCEEDED', `chunk beyond the ${this.opts.windowBytes}-byte window; dropped`);
     const badLength = bytes.length !== len;
-    if (badLength || !equalBytes(await this.digest(bytes), r.hashes.subarray(index * 32, index * 32 + 32))) {
+    if (badLength || !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32))) {
       if (this.st !== 'active') return fail('TRANSFER_CANCELLED', 'cancelled while hashing');
       const key = `${file}:${index}`, tries = (this.attempts.get(key) ?? 0) + 1;
       this.attempts.set(key, tries);
