@@ -191,6 +191,7 @@ export class TransferSender {
         this.st = 'active';
         this.accepted = m.files;
         this.window = Math.min(this.opts.windowBytes, m.windowBytes);
+        this.synced = true; // an accept starts from nothing; a receiver with progress follows it with a resume
         for (const f of m.files) this.queueHashes(f, 0);
         events.push({ type: 'accepted', files: [...m.files] });
         break;

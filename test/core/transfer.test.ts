@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeTransfer, encodeTransfer, TransferReceiver } from '../../src/core/transfer';
+import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender } from '../../src/core/transfer';
 import { equal, Harness, pseudoRandomBytes, type Tamper } from './transfer-harness';
 
 const KiB = 1024;
@@ -208,6 +208,21 @@ describe('transfer: reload before the sender heard the accept', () => {
     h.reload();
     await h.run();
     expect(h.sender.status).toBe('done');
+  });
+});
+
+describe('transfer: reload before the receiver decided', () => {
+  it('a sender restored while its offer was pending starts at once when the accept comes', async () => {
+    const files = [pseudoRandomBytes(5000, 21)];
+    const h = await Harness.create({ files, chunkSize: 1024 });
+    const offer = h.toR.shift()!;
+    const saved = JSON.parse(JSON.stringify(h.sender.toJSON()));
+    h.sender = TransferSender.restore(saved, h.senderIo());
+    h.toR.push(offer);
+    await h.run(200_000, () => h.receiver?.status === 'done');
+    expect(h.receiver!.status).toBe('done');
+    expect(h.now).toBeLessThan(10_000); // no stall timer was needed
+    expect(equal(h.out[0]!, files[0]!)).toBe(true);
   });
 });
 
