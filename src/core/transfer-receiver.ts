@@ -10,12 +10,13 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { chunkCount, decodeTransfer, encodeTransfer, type CancelReason, type DeclineReason, type FileOffer, type TransferMessage } from './transfer-codec';
+import { decodeTransfer, encodeTransfer, type CancelReason, type DeclineReason, type FileOffer, type TransferMessage } from './transfer-codec';
 import {
   chunkLength, defaultDigest, resolveOptions, equalBytes, offerFromJson, offerToJson,
-  ProgressMeter, rangeBytes, ResumableSha256, transferFailure,
+  ProgressMeter, rangeBytes, transferFailure,
   type ChunkDigest, type FileOfferJson, type TransferOptions, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
 } from './transfer-common';
+import { loadFile, newFile, saveFile, storeHashes, type ReceivingFile, type ReceivingFileJson } from './transfer-receive-file';
 
 /** The receiver's injected I/O (docs/files.md §3). */
 export interface ReceiverIo {
@@ -29,17 +30,12 @@ export interface ReceiverIo {
 /** Receiver tuning; see {@link TransferOptions}. */
 export type ReceiverOptions = TransferOptions;
 
-interface FileJson { verified: number; hashes: string; mid: { h: number[]; length: number } | null; done: boolean }
 /** The receiver's JSON state (docs/files.md §3). */
 export interface ReceiverState {
   v: 1; role: 'receiver'; id: string; status: TransferStatus; files: FileOfferJson[]; accepted: number[];
-  progress: (FileJson | null)[]; options: Required<ReceiverOptions>;
+  progress: (ReceivingFileJson | null)[]; options: Required<ReceiverOptions>;
 }
 
-interface RFile {
-  offer: FileOffer; count: number; verified: number; hashes: Uint8Array; hashesHave: number; hashesOk: boolean;
-  whole: ResumableSha256 | null; done: boolean; buffered: Map<number, Uint8Array>; listFailures: number;
-}
 
 /**
  * Receiving state machine (docs/files.md §3). `fromOffer` → `accept()`/`decline()`; feed every
@@ -51,7 +47,7 @@ export class TransferReceiver {
   readonly files: readonly FileOffer[];
   private st: TransferStatus;
   private accepted: number[] = [];
-  private rf: (RFile | null)[];
+  private rf: (ReceivingFile | null)[];
   private bufferedBytes = 0;
   private attempts = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -91,18 +87,7 @@ export class TransferReceiver {
     const r = new TransferReceiver(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options);
     r.st = state.status;
     r.accepted = [...state.accepted];
-    r.rf = r.files.map((offer, i) => {
-      const p = state.progress[i];
-      if (!p) return null;
-      const f = newFile(offer);
-      storeHashes(f, 0, hexToBytes(p.hashes));
-      f.hashesOk = f.hashesHave === f.count && equalBytes(sha256(f.hashes), offer.hashListRoot);
-      if (!f.hashesOk && f.hashesHave === f.count) f.hashesHave = 0; // a saved list that does not verify: fetch it again
-      f.verified = p.verified;
-      f.done = p.done;
-      f.whole = p.mid ? ResumableSha256.load(p.mid) : null;
-      return f;
-    });
+    r.rf = r.files.map((offer, i) => { const p = state.progress[i]; return p ? loadFile(offer, p) : null; });
     return r;
   }
 
@@ -111,9 +96,7 @@ export class TransferReceiver {
   toJSON(): ReceiverState {
     return {
       v: 1, role: 'receiver', id: bytesToHex(this.id), status: this.st, files: this.files.map(offerToJson), accepted: [...this.accepted],
-      progress: this.rf.map((f) => f && {
-        verified: f.verified, hashes: bytesToHex(f.hashes.subarray(0, f.hashesHave * 32)), mid: f.whole ? f.whole.save() : null, done: f.done,
-      }),
+      progress: this.rf.map((f) => f && saveFile(f)),
       options: { ...this.opts },
     };
   }
@@ -292,7 +275,7 @@ export class TransferReceiver {
   }
 
   /** Checks a complete hash list against the offer's root; on mismatch asks for it again. */
-  private checkHashList(file: number, r: RFile, events: TransferEvent[]): TransferFailure | null {
+  private checkHashList(file: number, r: ReceivingFile, events: TransferEvent[]): TransferFailure | null {
     if (equalBytes(sha256(r.hashes), r.offer.hashListRoot)) { r.hashesOk = true; return null; }
     r.hashesHave = 0;
     if (++r.listFailures > this.opts.maxRetries) {
@@ -305,7 +288,7 @@ export class TransferReceiver {
   }
 
   /** All chunks verified: the whole-file SHA-256 decides. */
-  private finishFile(file: number, r: RFile, events: TransferEvent[]): TransferFailure | null {
+  private finishFile(file: number, r: ReceivingFile, events: TransferEvent[]): TransferFailure | null {
     const digest = r.whole!.digest();
     r.whole = null;
     if (!equalBytes(digest, r.offer.sha256)) {
@@ -332,26 +315,4 @@ export class TransferReceiver {
     const v = this.meter.update(this.io.now(), p.done, p.total, force);
     if (v) events.push({ type: 'progress', progress: v });
   }
-}
-
-/** Appends hash-list entries at chunk `first`, growing the buffer as pieces arrive: memory follows
- *  what the sender actually sent, not what its offer declared. */
-function storeHashes(r: RFile, first: number, hashes: Uint8Array): void {
-  const need = first * 32 + hashes.length;
-  if (need > r.count * 32) throw new RangeError('storeHashes: beyond the chunk count');
-  if (need > r.hashes.length) {
-    const grown = new Uint8Array(Math.min(r.count * 32, Math.max(need, r.hashes.length * 2)));
-    grown.set(r.hashes);
-    r.hashes = grown;
-  }
-  r.hashes.set(hashes, first * 32);
-  r.hashesHave = need / 32;
-}
-
-function newFile(offer: FileOffer): RFile {
-  const count = chunkCount(offer.size, offer.chunkSize);
-  return {
-    offer, count, verified: 0, hashes: new Uint8Array(0), hashesHave: 0, hashesOk: false,
-    whole: new ResumableSha256(), done: false, buffered: new Map(), listFailures: 0,
-  };
 }

@@ -15,7 +15,7 @@ import {
   type CancelReason, type TransferMessage,
 } from './transfer-codec';
 import {
-  chunkLength, offerFromJson, offerToJson, ProgressMeter, rangeBytes, resolveOptions, transferFailure,
+  chunkLength, equalBytes, offerFromJson, offerToJson, ProgressMeter, rangeBytes, resolveOptions, transferFailure,
   type FileOfferJson, type PreparedFile, type ReadSlice, type TransferErrorCode, type TransferEvent, type TransferResult,
   type TransferOptions, type TransferStatus,
 } from './transfer-common';
@@ -171,7 +171,7 @@ export class TransferSender {
       m = d.message;
     } else m = input;
     step = m.type;
-    if (!sameId(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
+    if (!equalBytes(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
     if (m.type === 'cancel') {
       if (!this.live()) return { ok: true, events };
       this.st = 'cancelled';
@@ -321,10 +321,4 @@ export class TransferSender {
     if (this.st !== 'active') return;
     this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
   }
-}
-
-function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
