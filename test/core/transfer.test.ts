@@ -288,6 +288,39 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
     expect(s.status).toBe('done');
   });
 
+  it('a sender racing ahead of a gap cannot make the receiver hold more than its window', async () => {
+    const data = pseudoRandomBytes(64 * KiB, 31);
+    let dropChunks = true;
+    const h = await Harness.create({ files: [data], chunkSize: 1024, receiver: { windowBytes: 8 * KiB },
+      tamper: (b, dir) => (dropChunks && dir === 'toReceiver' && b[1] === 5 ? [] : [b]) });
+    await h.run(200_000, () => h.sentChunks.length > 0); // accepted, hash list delivered, chunks lost
+    await h.run(200_000, () => h.toR.length === 0);
+    expect(h.writes).toBe(0);
+    const results = [];
+    for (let i = 1; i <= 30; i++) // chunk 0 withheld: 1..30 arrive ahead of the gap
+      results.push(await h.receiver!.receive(encodeTransfer({ type: 'chunk', id, file: 0, index: i, bytes: data.slice(i * 1024, (i + 1) * 1024) })));
+    expect(results.slice(0, 8).every((x) => x.ok)).toBe(true);
+    expect(results.slice(8).map((x) => (x.ok ? 'ok' : `${x.code}${x.fatal ? '!' : ''}`))).toEqual(Array(22).fill('TRANSFER_WINDOW_EXCEEDED'));
+    expect(h.writes).toBe(8);
+    dropChunks = false;
+    h.toS = [];
+    await h.run();
+    expect(equal(h.out[0]!, data)).toBe(true); // the refused chunks were fetched again later
+    expect(h.receiver!.status).toBe('done');
+  });
+
+  it('a receiver asking for the same chunk again and again makes the sender give up', async () => {
+    const h = await started();
+    const s = h.sender;
+    h.toR = []; h.toS = [];
+    const acked = s.progress().done / 1024;
+    const nack = encodeTransfer({ type: 'nack', id, file: 0, index: acked, reason: 'hash' });
+    const codes = [];
+    for (let i = 0; i < 5; i++) { const r = await s.receive(nack); codes.push(r.ok ? 'ok' : `${r.code}${r.fatal ? '!' : ''}`); }
+    expect(codes).toEqual(['ok', 'ok', 'ok', 'TRANSFER_HASH_MISMATCH!', 'TRANSFER_UNEXPECTED']);
+    expect(s.status).toBe('failed');
+  });
+
   it('an offer with a path in a file name is rejected', () => {
     const good = encodeTransfer({ type: 'offer', id, files: [{ name: 'a.txt', type: '', size: 1, chunkSize: 1024, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) }] });
     const bad = good.slice();
