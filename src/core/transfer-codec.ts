@@ -29,6 +29,9 @@ export const MIN_CHUNK_SIZE = 1024;
 export const MAX_CHUNK_SIZE = 261120;
 /** Most chunk hashes in one `hashes` message (2040 × 32 = 65280 bytes + 25 header < 64 KiB). */
 export const MAX_HASHES_PER_MESSAGE = 2040;
+/** Largest offer a sender may make: like a default chunk message, it fits a 64 KiB app message
+ *  with 40 bytes to spare (docs/files.md §1). Many files with long names need several offers. */
+export const MAX_OFFER_BYTES = 65496;
 /** Bytes before the payload of a `chunk` message. */
 export const CHUNK_HEADER_BYTES = 24;
 /** Most chunks per file: 2^22, so a hash list is at most 128 MiB (a 256 GiB file at the default

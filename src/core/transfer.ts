@@ -11,7 +11,7 @@
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
-  chunkCount, checkFileOffer, decodeTransfer, encodeTransfer, MAX_FILES, MAX_HASHES_PER_MESSAGE, TRANSFER_ID_BYTES,
+  chunkCount, checkFileOffer, decodeTransfer, encodeTransfer, MAX_FILES, MAX_OFFER_BYTES, MAX_HASHES_PER_MESSAGE, TRANSFER_ID_BYTES,
   type CancelReason, type TransferMessage,
 } from './transfer-codec';
 import {
@@ -95,6 +95,8 @@ export class TransferSender {
       checkFileOffer(f.offer, `files[${i}].offer`);
       if (f.chunkHashes.length !== chunkCount(f.offer.size, f.offer.chunkSize) * 32) throw new RangeError(`files[${i}].chunkHashes: wrong length`);
     });
+    const size = encodeTransfer({ type: 'offer', id: o.id, files: o.files.map((f) => f.offer) }).length;
+    if (size > MAX_OFFER_BYTES) throw new RangeError(`files: the offer takes ${size} bytes, more than ${MAX_OFFER_BYTES}; split the files over several offers`);
     const { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs } = o;
     return new TransferSender(o.io, o.id.slice(), o.files, { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs });
   }

@@ -114,5 +114,10 @@ describe('transfer parts', () => {
     expect(() => TransferSender.create({ id: new Uint8Array(16), files: [f], io, windowBytes: 0 })).toThrow(/windowBytes/);
     await expect(prepareFile({ fileIndex: 0, name: 'a', type: '', size: 10, chunkSize: 1024, readSlice: async () => new Uint8Array(9) })).rejects.toThrow(/readSlice/);
     expect(() => TransferSender.restore({ v: 2 } as never, io)).toThrow(/state/);
+    const long = await Promise.all(Array.from({ length: 256 }, (_, i) => prepareFile({
+      fileIndex: i, name: `${i}-${'n'.repeat(250)}`, type: '', size: 0, chunkSize: 1024, readSlice: async () => new Uint8Array(0) })));
+    expect(() => TransferSender.create({ id: new Uint8Array(16), files: long, io })).toThrow(/split the files/);
+    expect(() => TransferSender.create({ id: new Uint8Array(16), files: long.slice(0, 200), io })).toThrow(/split the files/);
+    expect(TransferSender.create({ id: new Uint8Array(16), files: long.slice(0, 100), io }).status).toBe('offered');
   });
 });
