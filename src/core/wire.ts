@@ -20,7 +20,9 @@ export type WireMessage =
   | { type: 'invite-proof'; proof: Uint8Array }
   | { type: 'invite-result'; accepted: boolean; reason?: 'used' | 'expired' | 'unknown' }
   | { type: 'chat'; id: string; text: string; sentAt: number }
-  | { type: 'receipt'; id: string };
+  | { type: 'receipt'; id: string }
+  /** A file-transfer message (`transfer-codec.ts`, docs/files.md §1) carried raw in the tail. */
+  | { type: 'transfer'; data: Uint8Array };
 
 /** Why a message was refused (docs/protocol-app.md §4). */
 export type WireErrorCode = 'WIRE_MALFORMED' | 'WIRE_VERSION' | 'WIRE_TOO_LARGE';
@@ -31,6 +33,14 @@ export type DecodeWireResult = { ok: true; message: WireMessage } | Failure<Wire
 export const WIRE_VERSION = 1;
 /** Largest encoded message: one frame payload (`frames.ts` guarantees ≥ 65 536). */
 export const MAX_WIRE_BYTES = 65536;
+/**
+ * Largest encoded `transfer` message: one whole frame payload (`frames.ts` MAX_FRAME_PAYLOAD),
+ * so file chunks can be 128 KiB and more (docs/files.md "Glue"). Other types keep
+ * {@link MAX_WIRE_BYTES}.
+ */
+export const MAX_TRANSFER_WIRE_BYTES = 262122;
+/** Envelope of a `transfer` message: prefix (6) + header `{}` (2). */
+export const TRANSFER_WIRE_OVERHEAD = 8;
 /** Largest chat text in UTF-8 bytes: leaves 1 KiB of the message for the header. */
 export const MAX_CHAT_TEXT_BYTES = MAX_WIRE_BYTES - 1024;
 /** Largest display name in a hello, in UTF-8 bytes (same as in an invite). */
@@ -38,8 +48,8 @@ export const MAX_HELLO_NAME_BYTES = 64;
 /** Message ids: 1..64 characters of the base64url alphabet. */
 export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Type codes on the wire. 0x10–0x2f are reserved for files, 0x30–0x4f for groups. */
-export const WIRE_TYPE_CODES = { hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05 } as const;
+/** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`), 0x30–0x4f for groups. */
+export const WIRE_TYPE_CODES = { hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05, transfer: 0x10 } as const;
 const TYPE_BY_CODE = new Map<number, WireMessage['type']>(
   Object.entries(WIRE_TYPE_CODES).map(([t, c]) => [c, t as WireMessage['type']]),
 );
@@ -58,7 +68,8 @@ export function encodeWire(m: WireMessage): Uint8Array {
   new DataView(out.buffer).setUint32(2, headerBytes.length);
   out.set(headerBytes, PREFIX);
   out.set(tail, PREFIX + headerBytes.length);
-  if (out.length > MAX_WIRE_BYTES) throw new RangeError(`message: ${out.length} bytes, at most ${MAX_WIRE_BYTES}`);
+  const limit = m.type === 'transfer' ? MAX_TRANSFER_WIRE_BYTES : MAX_WIRE_BYTES;
+  if (out.length > limit) throw new RangeError(`message: ${out.length} bytes, at most ${limit}`);
   return out;
 }
 
@@ -87,6 +98,9 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
     case 'receipt':
       checkId('receipt.id', m.id);
       return { header: { id: m.id }, tail: none };
+    case 'transfer':
+      if (!(m.data instanceof Uint8Array) || m.data.length === 0) throw new TypeError('transfer.data: expected non-empty bytes');
+      return { header: {}, tail: m.data };
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
   }
@@ -99,12 +113,14 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
  */
 export function decodeWire(bytes: Uint8Array): DecodeWireResult {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected Uint8Array, got ${typeof bytes}`);
-  if (bytes.length > MAX_WIRE_BYTES) return bad('WIRE_TOO_LARGE', 'size', `message of ${bytes.length} bytes is over the ${MAX_WIRE_BYTES}-byte limit`);
+  if (bytes.length > MAX_TRANSFER_WIRE_BYTES) return bad('WIRE_TOO_LARGE', 'size', `message of ${bytes.length} bytes is over the ${MAX_TRANSFER_WIRE_BYTES}-byte limit`);
   if (bytes.length < 2) return bad('WIRE_MALFORMED', 'prefix', 'message is shorter than its version and type bytes');
   if (bytes[0] !== WIRE_VERSION)
     return bad('WIRE_VERSION', 'version', `message version ${bytes[0]} is not supported (this app speaks ${WIRE_VERSION}; one side needs an update)`);
   const type = TYPE_BY_CODE.get(bytes[1]!);
   if (type === undefined) return bad('WIRE_MALFORMED', 'type', `unknown message type 0x${bytes[1]!.toString(16).padStart(2, '0')} (the peer may run a newer Parley)`);
+  if (type !== 'transfer' && bytes.length > MAX_WIRE_BYTES)
+    return bad('WIRE_TOO_LARGE', 'size', `${type} message of ${bytes.length} bytes is over the ${MAX_WIRE_BYTES}-byte limit`);
   if (bytes.length < PREFIX) return bad('WIRE_MALFORMED', 'prefix', 'message is cut short before its header length');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
   if (headerLength > bytes.length - PREFIX) return bad('WIRE_MALFORMED', 'header', `${type}: header length runs past the end of the message`);
@@ -127,7 +143,7 @@ export function decodeWire(bytes: Uint8Array): DecodeWireResult {
 
 function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
   const field = (name: string, what: string) => bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
-  if (type !== 'chat' && type !== 'invite-proof' && tail.length > 0) return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
+  if (type !== 'chat' && type !== 'invite-proof' && type !== 'transfer' && tail.length > 0) return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
   switch (type) {
     case 'hello':
       if (typeof h.name !== 'string') return field('name', 'a string');
@@ -153,6 +169,10 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
     case 'receipt':
       if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return field('id', 'a message id');
       return { ok: true, message: { type, id: h.id } };
+    case 'transfer':
+      // The tail is checked by the transfer codec (decodeTransfer), which owns its format.
+      if (tail.length === 0) return field('data', 'non-empty bytes');
+      return { ok: true, message: { type, data: tail.slice() } };
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import vectors from '../vectors/parley-wire.json';
 import {
-  decodeWire, encodeWire, MAX_CHAT_TEXT_BYTES, MAX_WIRE_BYTES, WIRE_TYPE_CODES, type WireMessage,
+  decodeWire, encodeWire, MAX_CHAT_TEXT_BYTES, MAX_TRANSFER_WIRE_BYTES, MAX_WIRE_BYTES, TRANSFER_WIRE_OVERHEAD, WIRE_TYPE_CODES, type WireMessage,
 } from '../../src/core/wire';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -35,6 +35,7 @@ const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.constantFrom('used', 'expired', 'unknown').map((reason) => ({ type: 'invite-result' as const, accepted: false, reason })),
   fc.record({ id: arbId, text: fc.string({ unit: 'grapheme', maxLength: 300 }), sentAt: fc.maxSafeNat() }).map((m) => ({ type: 'chat' as const, ...m })),
   arbId.map((id) => ({ type: 'receipt' as const, id })),
+  fc.uint8Array({ minLength: 1, maxLength: 200 }).map((data) => ({ type: 'transfer' as const, data })),
 );
 
 describe('wire: known answers (test/vectors/parley-wire.json)', () => {
@@ -68,7 +69,10 @@ describe('wire: round trips and limits', () => {
     expect(() => encodeWire({ ...m, text: text + 'a' })).toThrow(/chat.text/);
     const over = raw(WIRE_TYPE_CODES.chat, '{"id":"a","sentAt":1}', new Uint8Array(MAX_CHAT_TEXT_BYTES + 1).fill(0x61));
     expect(decodeWire(over)).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
-    expect(decodeWire(new Uint8Array(MAX_WIRE_BYTES + 1))).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
+    const big = new Uint8Array(MAX_WIRE_BYTES + 1);
+    big.set([1, WIRE_TYPE_CODES.chat]);
+    expect(decodeWire(big)).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
+    expect(decodeWire(new Uint8Array(MAX_TRANSFER_WIRE_BYTES + 1))).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
   });
 
   it('throws on invalid messages at encode time, naming the field', () => {
@@ -79,6 +83,30 @@ describe('wire: round trips and limits', () => {
     expect(() => encodeWire({ type: 'hello', name: 'x'.repeat(65) })).toThrow(/hello.name/);
     expect(() => encodeWire({ type: 'invite-result', accepted: false, reason: 'nope' as 'used' })).toThrow(/reason/);
     expect(() => encodeWire({ type: 'nope' } as unknown as WireMessage)).toThrow(/message.type/);
+  });
+});
+
+describe('wire: transfer messages (docs/protocol-app.md §4, docs/files.md "Glue")', () => {
+  it('carries a transfer-codec message raw in the tail behind an 8-byte envelope', () => {
+    const data = Uint8Array.of(1, 5, ...new Uint8Array(16).fill(7), 0, 0, 0xab);
+    const bytes = encodeWire({ type: 'transfer', data });
+    expect(toHex(bytes)).toBe(toHex(raw(0x10, '{}', data)));
+    expect(bytes.length).toBe(data.length + TRANSFER_WIRE_OVERHEAD);
+    expect(decoded(bytes)).toEqual({ type: 'transfer', data });
+  });
+
+  it('a transfer message may fill a whole frame payload (262122 bytes), one byte more is refused', () => {
+    const max = new Uint8Array(MAX_TRANSFER_WIRE_BYTES - TRANSFER_WIRE_OVERHEAD).fill(0x5a);
+    const bytes = encodeWire({ type: 'transfer', data: max });
+    expect(bytes.length).toBe(MAX_TRANSFER_WIRE_BYTES);
+    expect(decoded(bytes)).toEqual({ type: 'transfer', data: max });
+    expect(() => encodeWire({ type: 'transfer', data: new Uint8Array(max.length + 1) })).toThrow(/at most 262122/);
+    expect(() => encodeWire({ type: 'transfer', data: new Uint8Array(0) })).toThrow(/transfer.data/);
+  });
+
+  it('the limit is the frame payload of frames.ts', async () => {
+    const { MAX_FRAME_PAYLOAD } = await import('../../src/core/frames');
+    expect(MAX_TRANSFER_WIRE_BYTES).toBe(MAX_FRAME_PAYLOAD);
   });
 });
 
@@ -114,6 +142,11 @@ describe('wire: malformed input gets typed failures', () => {
     ['chat with white space in JSON', raw(4, '{"id":"a", "sentAt":1}'), 'WIRE_MALFORMED'],
     ['chat with an escaped id', raw(4, '{"id":"\\u0061","sentAt":1}'), 'WIRE_MALFORMED'],
     ['receipt id empty', raw(5, '{"id":""}'), 'WIRE_MALFORMED'],
+    ['transfer without data', raw(0x10, '{}'), 'WIRE_MALFORMED'],
+    ['transfer with a header field', raw(0x10, '{"file":1}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
+    ['transfer with white space in its header', raw(0x10, '{ }', Uint8Array.of(1)), 'WIRE_MALFORMED'],
+    ['chat over 64 KiB (only transfer may be larger)', raw(4, '{"id":"a","sentAt":1}', new Uint8Array(MAX_WIRE_BYTES)), 'WIRE_TOO_LARGE'],
+    ['transfer over a frame payload', raw(0x10, '{}', new Uint8Array(MAX_TRANSFER_WIRE_BYTES - 7)), 'WIRE_TOO_LARGE'],
   ];
   for (const [name, bytes, code] of cases) {
     it(name, () => {
@@ -124,7 +157,7 @@ describe('wire: malformed input gets typed failures', () => {
   }
 
   it('an unknown type is reported at step "wire: type", so a caller may skip it', () => {
-    expect(decodeWire(raw(0x10, '{}'))).toMatchObject({ ok: false, code: 'WIRE_MALFORMED', step: 'wire: type' });
+    expect(decodeWire(raw(0x11, '{}'))).toMatchObject({ ok: false, code: 'WIRE_MALFORMED', step: 'wire: type' });
   });
 });
 
