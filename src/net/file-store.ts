@@ -1,0 +1,103 @@
+/**
+ * Where received files live while they arrive, and how a sender reads the files it offers
+ * (docs/files.md "Glue"). The interface is small on purpose: the browser backs it with the
+ * Origin Private File System (`opfs-store.ts`), node tests with {@link MemoryFileStore}.
+ *
+ * Layout: one directory per transfer (its id in hex), one file per accepted file index. The
+ * offered name is never used as a path: it only becomes the `download` attribute of the link.
+ * @module
+ */
+import type { ReadSlice } from '../core/transfer';
+
+/** One file being written: random-access writes of verified chunks, durable after `flush()`. */
+export interface FileSink {
+  /** Writes `bytes` at `offset` (chunks arrive in any order within the window). */
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+  /** Cuts the file to `size` bytes (a resume drops whatever was written past the verified prefix). */
+  truncate(size: number): Promise<void>;
+  /** Makes every write so far durable; the receiver's state is saved only after this. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Storage for received files (docs/files.md "Glue", OPFS layout and cleanup). */
+export interface FileStore {
+  /** Opens (creating if needed) file `fileIndex` of transfer `transferId`; existing bytes are kept. */
+  open(transferId: string, fileIndex: number): Promise<FileSink>;
+  /** The stored bytes of a file, as a Blob/File for a download link (no copy into memory in OPFS). */
+  read(transferId: string, fileIndex: number, name: string, type: string): Promise<Blob>;
+  /** Deletes everything stored for a transfer (saved, dismissed, declined, failed). */
+  remove(transferId: string): Promise<void>;
+  /** Transfer ids with data on disk: startup resumes the known ones and removes the rest. */
+  list(): Promise<string[]>;
+  /** Bytes stored for a file (0 when absent). */
+  size(transferId: string, fileIndex: number): Promise<number>;
+}
+
+/**
+ * A sender's {@link ReadSlice} over the files (or any Blobs) it offers: `Blob.slice → arrayBuffer`,
+ * so only one slice is in memory at a time. A file that changed size since the offer yields a
+ * short read, which the core turns into `TRANSFER_IO`.
+ */
+export function blobReader(blobs: readonly Blob[]): ReadSlice {
+  return async (fileIndex, start, end) => {
+    const b = blobs[fileIndex];
+    if (!b) throw new RangeError(`readSlice: no file ${fileIndex}`);
+    return new Uint8Array(await b.slice(start, end).arrayBuffer());
+  };
+}
+
+/** In-memory {@link FileStore} for tests and for browsers without OPFS (bounded only by memory). */
+export class MemoryFileStore implements FileStore {
+  readonly files = new Map<string, Map<number, { data: Uint8Array; length: number }>>();
+  /** Number of writes so far (tests). */
+  writes = 0;
+
+  async open(transferId: string, fileIndex: number): Promise<FileSink> {
+    const dir = this.files.get(transferId) ?? new Map<number, { data: Uint8Array; length: number }>();
+    this.files.set(transferId, dir);
+    const f = dir.get(fileIndex) ?? { data: new Uint8Array(0), length: 0 };
+    dir.set(fileIndex, f);
+    const grow = (n: number) => {
+      if (n <= f.data.length) return;
+      const d = new Uint8Array(Math.max(n, f.data.length * 2));
+      d.set(f.data.subarray(0, f.length));
+      f.data = d;
+    };
+    let closed = false;
+    const live = () => { if (closed || this.files.get(transferId)?.get(fileIndex) !== f) throw new Error('FileSink: closed or removed'); };
+    return {
+      write: async (offset, bytes) => {
+        live();
+        grow(offset + bytes.length);
+        f.data.set(bytes, offset);
+        f.length = Math.max(f.length, offset + bytes.length);
+        this.writes++;
+      },
+      truncate: async (size) => {
+        live();
+        if (size < f.length) f.data.fill(0, size, f.length);
+        grow(size);
+        f.length = size;
+      },
+      flush: async () => live(),
+      close: async () => { closed = true; },
+    };
+  }
+
+  async read(transferId: string, fileIndex: number, _name: string, type: string): Promise<Blob> {
+    const f = this.files.get(transferId)?.get(fileIndex);
+    if (!f) throw new Error(`MemoryFileStore.read: no file ${fileIndex} of transfer ${transferId}`);
+    return new Blob([f.data.slice(0, f.length)], { type });
+  }
+
+  async remove(transferId: string): Promise<void> { this.files.delete(transferId); }
+  async list(): Promise<string[]> { return [...this.files.keys()]; }
+  async size(transferId: string, fileIndex: number): Promise<number> { return this.files.get(transferId)?.get(fileIndex)?.length ?? 0; }
+
+  /** The bytes of a stored file (tests). */
+  bytes(transferId: string, fileIndex: number): Uint8Array | undefined {
+    const f = this.files.get(transferId)?.get(fileIndex);
+    return f?.data.slice(0, f.length);
+  }
+}
