@@ -1,0 +1,98 @@
+/**
+ * The contracts around `TransferManager` (docs/files.md "Glue"; docs/interfaces.md): what it
+ * needs from a link, how it persists, and what it tells the UI.
+ * @module
+ */
+import type { WireMessage } from '../core/wire';
+import type {
+  CancelReason, DeclineReason, Progress, ReceiverState, SenderState, TransferFailure, TransferOptions, TransferStatus,
+} from '../core/transfer';
+import type { FileStore } from './file-store';
+
+/**
+ * What the manager needs from a `SecureLink` (src/net/secure-link.ts). `bufferedAmount` and
+ * `onDrain` are the backpressure additions; without them the manager counts only the bytes it
+ * handed to `send()` that have not been handed on yet (the link's own queue).
+ */
+export interface TransferLink {
+  send(m: WireMessage): Promise<void>;
+  onMessage(cb: (m: WireMessage) => void): () => void;
+  onClose(cb: (e: { clean: boolean }) => void): () => void;
+  /** Bytes accepted by `send()` and not yet on the wire: the link's queue plus the data channel's `bufferedAmount`. */
+  readonly bufferedAmount?: number;
+  /** Calls `cb` each time `bufferedAmount` falls to the link's low-water mark (`bufferedamountlow`). */
+  onDrain?(cb: () => void): () => void;
+}
+
+/** A file as shown in the UI. */
+export interface TransferFileInfo { name: string; type: string; size: number }
+
+/** One transfer as persisted (the app backs {@link TransferPersistence} with IndexedDB). */
+export interface TransferRecord {
+  /** Transfer id, 32 hex characters. */
+  id: string;
+  /** Whose link this transfer belongs to (the app's contact id). */
+  contact: string;
+  direction: 'in' | 'out';
+  createdAt: number;
+  files: TransferFileInfo[];
+  state: SenderState | ReceiverState;
+  /**
+   * Outgoing only: the files being sent. Present on the first save of an outgoing transfer
+   * (store it once, e.g. in its own object store — Blobs survive in IndexedDB) and must be
+   * returned by `load` so a reload can resume. Later saves leave it out.
+   */
+  blobs?: Blob[];
+}
+
+/** Where transfer state survives a reload (docs/files.md "Glue"). Calls for one id are never concurrent. */
+export interface TransferPersistence {
+  save(r: TransferRecord): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Every record of a contact (with `blobs` for outgoing ones). */
+  load(contact: string): Promise<TransferRecord[]>;
+}
+
+/** What the UI hears (all carry the transfer id). `file-complete` (in) means the file is verified and readable with `getFile`. */
+export type TransferManagerEvent =
+  | { type: 'offered'; id: string; direction: 'in' | 'out'; files: TransferFileInfo[] }
+  | { type: 'accepted'; id: string; files: number[] }
+  | { type: 'declined'; id: string; reason: DeclineReason }
+  | { type: 'progress'; id: string; direction: 'in' | 'out'; progress: Progress }
+  | { type: 'refetch'; id: string; file: number; index: number }
+  | { type: 'file-complete'; id: string; file: number }
+  | { type: 'complete'; id: string; direction: 'in' | 'out' }
+  | { type: 'cancelled'; id: string; by: 'local' | 'peer'; reason: CancelReason }
+  | { type: 'failed'; id: string; failure: TransferFailure };
+
+/** A transfer as listed for the UI. */
+export interface TransferSummary {
+  id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; status: TransferStatus;
+  done: number; total: number; createdAt: number;
+}
+
+/** Options of `TransferManager.open` (docs/files.md "Glue" for the defaults and why). */
+export interface TransferManagerOptions {
+  contact: string;
+  store: FileStore;
+  persistence: TransferPersistence;
+  now?: () => number;
+  random?: (n: number) => Uint8Array;
+  /** Chunk size for new offers (multiple of 64); default {@link DEFAULT_GLUE_CHUNK_SIZE}. */
+  chunkSize?: number;
+  /** Most transfer bytes queued in the link before chunks wait; default {@link DEFAULT_HIGH_WATER}. */
+  highWaterBytes?: number;
+  /** The receiver saves its state after this many newly verified bytes (and on every status change). */
+  saveEveryBytes?: number;
+  /** Period of the stall clock (`tick`); 0 = call `tick()` yourself (tests). Default 1000. */
+  tickMs?: number;
+  /** Core tuning (window, retries, stall period, progress interval). */
+  transfer?: TransferOptions;
+}
+
+/** 128 KiB − 128 B: a chunk message plus wire envelope fills 128 KiB (docs/files.md "Glue"). */
+export const DEFAULT_GLUE_CHUNK_SIZE = 130944;
+/** Transfer bytes allowed in the link's queue + data channel buffer (docs/files.md "Glue"). */
+export const DEFAULT_HIGH_WATER = 512 * 1024;
+/** Receiver state is saved at least every this many verified bytes. */
+export const DEFAULT_SAVE_EVERY_BYTES = 8 * 1024 * 1024;

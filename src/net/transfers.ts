@@ -1,0 +1,355 @@
+/**
+ * File transfers over one contact's link (docs/files.md "Glue"; DESIGN.md "files"). Owns the
+ * core's sender/receiver state machines, routes `transfer` wire messages to them by transfer id,
+ * hands chunks to the link only while its buffer is below a high-water mark (so chat, sent
+ * directly by the app, goes ahead of file chunks and nothing queues without bound), writes
+ * received chunks to a {@link FileStore}, persists state snapshots, and resumes after a relink
+ * or a reload of either page.
+ * @module
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import {
+  chooseChunkSize, decodeTransfer, prepareFile, rangeBytes, TransferReceiver, TransferSender,
+  type ReceiverState, type SenderState, type TransferResult,
+} from '../core/transfer';
+import type { WireMessage } from '../core/wire';
+import { blobReader, type FileSink } from './file-store';
+import {
+  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, DEFAULT_SAVE_EVERY_BYTES,
+  type TransferFileInfo, type TransferLink, type TransferManagerEvent, type TransferManagerOptions, type TransferRecord, type TransferSummary,
+} from './transfer-types';
+
+export * from './transfer-types';
+
+interface Entry {
+  id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; createdAt: number;
+  sender?: TransferSender; receiver?: TransferReceiver;
+  sinks: Map<number, FileSink>; savedBytes: number; savedStatus: string;
+  /** Per-transfer queue: event handling, sink closing and saves stay in order. */
+  chain: Promise<void>;
+}
+
+/** A file to send: a browser `File`, or any Blob with a name. */
+export type OutgoingFile = Blob & { name: string };
+
+export class TransferManager {
+  readonly #o: Required<Omit<TransferManagerOptions, 'transfer'>> & Pick<TransferManagerOptions, 'transfer'>;
+  readonly #entries = new Map<string, Entry>();
+  readonly #listeners = new Set<(e: TransferManagerEvent) => void>();
+  #link: TransferLink | null = null;
+  #unlink: (() => void)[] = [];
+  /** Transfer bytes handed to link.send() whose promise has not settled. */
+  #pending = 0;
+  #pumping = false;
+  #again = false;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #drainPoll: ReturnType<typeof setTimeout> | null = null;
+  /** Most transfer bytes ever queued (pending + link buffer) at the moment of a send: the bound tests check. */
+  maxQueued = 0;
+
+  private constructor(o: TransferManagerOptions) {
+    this.#o = {
+      now: () => Date.now(), random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      chunkSize: DEFAULT_GLUE_CHUNK_SIZE, highWaterBytes: DEFAULT_HIGH_WATER, saveEveryBytes: DEFAULT_SAVE_EVERY_BYTES, tickMs: 1000,
+      ...o,
+    };
+  }
+
+  /** A manager for one contact, with its saved transfers restored (they resume on {@link attach}). */
+  static async open(o: TransferManagerOptions): Promise<TransferManager> {
+    const m = new TransferManager(o);
+    for (const r of await o.persistence.load(o.contact)) await m.#restore(r);
+    if (m.#o.tickMs > 0) m.#timer = setInterval(() => m.tick(), m.#o.tickMs);
+    return m;
+  }
+
+  on(cb: (e: TransferManagerEvent) => void): () => void {
+    this.#listeners.add(cb);
+    return () => { this.#listeners.delete(cb); };
+  }
+
+  list(): TransferSummary[] {
+    return [...this.#entries.values()].map((e) => {
+      const m = e.sender ?? e.receiver!;
+      return { id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, ...m.progress() };
+    });
+  }
+
+  /** Uses `link` from now on (a new link after a drop): re-offers unanswered offers, receivers send `resume`. */
+  attach(link: TransferLink): void {
+    this.detach();
+    this.#link = link;
+    this.#pending = 0;
+    this.#unlink = [
+      link.onMessage((m) => this.#onMessage(m)),
+      link.onClose(() => { if (this.#link === link) this.detach(); }),
+      ...(link.onDrain ? [link.onDrain(() => this.#kick())] : []),
+    ];
+    for (const e of this.#entries.values()) {
+      if (e.sender?.status === 'offered') e.sender.offer();
+      e.receiver?.resume();
+    }
+    this.#kick();
+  }
+
+  /** Stops using the current link (it closed); transfers wait for the next {@link attach}. */
+  detach(): void {
+    for (const u of this.#unlink) u();
+    this.#unlink = [];
+    this.#link = null;
+  }
+
+  /** Offers files to the contact; returns the transfer id. Reads each file once to hash it. */
+  async send(files: OutgoingFile[]): Promise<string> {
+    const blobs = [...files];
+    const read = blobReader(blobs);
+    const prepared = [];
+    for (const [i, f] of blobs.entries())
+      prepared.push(await prepareFile({ fileIndex: i, name: safeName(f.name), type: safeType(f.type), size: f.size, chunkSize: chooseChunkSize(f.size, this.#o.chunkSize), readSlice: read }));
+    const idBytes = this.#o.random(16);
+    const sender = TransferSender.create({ id: idBytes, files: prepared, io: this.#senderIo(read), ...this.#o.transfer });
+    const e = this.#add(bytesToHex(idBytes), 'out', prepared.map((p) => ({ name: p.offer.name, type: p.offer.type, size: p.offer.size })), this.#o.now());
+    e.sender = sender;
+    await this.#o.persistence.save({ ...this.#record(e), blobs });
+    e.savedStatus = sender.status;
+    this.#emit({ type: 'offered', id: e.id, direction: 'out', files: e.files });
+    if (this.#link) sender.offer();
+    return e.id;
+  }
+
+  /** Accepts an incoming offer (all files, or the given indices); chunks start flowing. */
+  async accept(id: string, files?: number[]): Promise<void> {
+    const e = this.#get(id), r = e.receiver;
+    if (!r) throw new Error(`accept: ${id} is not an incoming transfer`);
+    const chosen = files ?? e.files.map((_, i) => i);
+    for (const f of chosen) if (!e.sinks.has(f)) e.sinks.set(f, await this.#o.store.open(id, f));
+    this.#handle(e, await r.accept(chosen));
+  }
+
+  decline(id: string): void {
+    const e = this.#get(id);
+    if (!e.receiver) throw new Error(`decline: ${id} is not an incoming transfer`);
+    e.receiver.decline();
+    this.#after(e, async () => { this.#emit({ type: 'declined', id, reason: 'user' }); });
+  }
+
+  cancel(id: string): void {
+    const e = this.#get(id);
+    this.#handle(e, { ok: true, events: (e.sender ?? e.receiver!).cancel('user') });
+  }
+
+  /** A received, verified file for the download link (OPFS-backed File in the browser). */
+  getFile(id: string, file: number): Promise<Blob> {
+    const e = this.#get(id);
+    return this.#o.store.read(id, file, e.files[file]!.name, e.files[file]!.type);
+  }
+
+  /** Forgets a transfer (saved or dismissed): cancels it if still running and deletes its data. */
+  async dismiss(id: string): Promise<void> {
+    const e = this.#entries.get(id);
+    if (!e) return;
+    const m = e.sender ?? e.receiver!;
+    if (m.status === 'offered' && e.receiver) e.receiver.decline();
+    else this.#handle(e, { ok: true, events: m.cancel('user') });
+    await e.chain;
+    this.#entries.delete(id);
+    for (const s of e.sinks.values()) await s.close().catch(() => undefined);
+    await this.#o.store.remove(id);
+    await this.#o.persistence.remove(id);
+  }
+
+  /** Stall clock: re-sends unanswered offers, resumes stalled receivers (docs/files.md §3). */
+  tick(): void {
+    const now = this.#o.now();
+    for (const e of this.#entries.values()) {
+      e.sender?.tick(now);
+      const f = e.receiver?.tick(now);
+      if (f) this.#handle(e, { ...f, events: [{ type: 'cancelled', by: 'local', reason: 'timeout' }] });
+    }
+    this.#kick();
+  }
+
+  /** Stops the clock and leaves the link; state stays persisted. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#drainPoll) clearTimeout(this.#drainPoll);
+    this.detach();
+    for (const e of this.#entries.values()) await e.chain;
+  }
+
+  // ——— internals ———
+
+  #senderIo(read: ReturnType<typeof blobReader>) {
+    return { readSlice: read, send: (b: Uint8Array) => this.#send(b), canSend: () => this.#canSend(), now: this.#o.now };
+  }
+
+  #receiverIo(e: Entry) {
+    return {
+      writeChunk: async (f: number, offset: number, bytes: Uint8Array) => {
+        const s = e.sinks.get(f);
+        if (!s) throw new Error(`no open file for file ${f}`);
+        await s.write(offset, bytes);
+      },
+      send: (b: Uint8Array) => this.#send(b), now: this.#o.now,
+    };
+  }
+
+  #queued(): number { return this.#pending + (this.#link?.bufferedAmount ?? 0); }
+  #canSend(): boolean { return this.#link !== null && this.#queued() < this.#o.highWaterBytes; }
+
+  #send(bytes: Uint8Array): void {
+    const link = this.#link;
+    if (!link) return; // lost with the link; resume/stall recovery re-sends what matters
+    this.#pending += bytes.length;
+    this.maxQueued = Math.max(this.maxQueued, this.#queued());
+    link.send({ type: 'transfer', data: bytes }).then(
+      () => { if (this.#link === link) this.#pending -= bytes.length; this.#kick(); },
+      () => { if (this.#link === link) this.#pending -= bytes.length; },
+    );
+  }
+
+  /** Runs every active sender's pump (once at a time; again if kicked meanwhile). */
+  #kick(): void {
+    if (this.#pumping) { this.#again = true; return; }
+    this.#pumping = true;
+    queueMicrotask(async () => {
+      try {
+        do {
+          this.#again = false;
+          for (const e of [...this.#entries.values()]) if (e.sender?.status === 'active') this.#handle(e, await e.sender.pump());
+        } while (this.#again);
+      } finally {
+        this.#pumping = false;
+      }
+      // A link without onDrain: poll while only its own buffer holds us back.
+      if (this.#link && !this.#link.onDrain && !this.#canSend() && this.#pending === 0 && !this.#drainPoll)
+        this.#drainPoll = setTimeout(() => { this.#drainPoll = null; this.#kick(); }, 20);
+    });
+  }
+
+  #onMessage(m: WireMessage): void {
+    if (m.type !== 'transfer') return;
+    const b = m.data;
+    if (b.length < 18) return; // too short to carry an id: the codec would refuse it anyway
+    const id = bytesToHex(b.subarray(2, 18));
+    const e = this.#entries.get(id);
+    if (e) {
+      const run = e.sender ? e.sender.receive(b) : e.receiver!.receive(b);
+      void run.then((r) => { this.#handle(e, r); this.#kick(); });
+      return;
+    }
+    const d = decodeTransfer(b, 'receiver');
+    if (!d.ok || d.message.type !== 'offer') return; // for a transfer we no longer know: dropped
+    const n = this.#add(id, 'in', d.message.files.map((f) => ({ name: f.name, type: f.type, size: f.size })), this.#o.now());
+    const made = TransferReceiver.fromOffer(d.message, this.#receiverIo(n), this.#o.transfer);
+    if (!made.ok) { this.#entries.delete(id); return; }
+    n.receiver = made.receiver;
+    this.#after(n, async () => {
+      await this.#maybeSave(n);
+      this.#emit({ type: 'offered', id, direction: 'in', files: n.files });
+    });
+  }
+
+  #handle(e: Entry, r: TransferResult): void {
+    const events = r.events;
+    this.#after(e, async () => {
+      for (const ev of events) {
+        if (ev.type === 'progress') this.#emit({ type: 'progress', id: e.id, direction: e.direction, progress: ev.progress });
+        else if (ev.type === 'complete') this.#emit({ type: 'complete', id: e.id, direction: e.direction });
+        else if (ev.type === 'file-complete') {
+          await e.sinks.get(ev.file)?.flush();
+          await e.sinks.get(ev.file)?.close();
+          e.sinks.delete(ev.file);
+          this.#emit({ type: 'file-complete', id: e.id, file: ev.file });
+        } else this.#emit({ ...ev, id: e.id });
+      }
+      if (!r.ok && r.fatal) {
+        const { events: _events, ...failure } = r;
+        this.#emit({ type: 'failed', id: e.id, failure });
+      }
+      await this.#maybeSave(e);
+    });
+  }
+
+  /** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
+  async #maybeSave(e: Entry): Promise<void> {
+    const m = e.sender ?? e.receiver!;
+    const done = m.progress().done;
+    if (m.status === e.savedStatus && (!e.receiver || done - e.savedBytes < this.#o.saveEveryBytes)) return;
+    const record = this.#record(e);
+    for (const s of e.sinks.values()) await s.flush();
+    const ended = m.status === 'cancelled' || m.status === 'failed' || m.status === 'declined';
+    if (ended && e.receiver) {
+      for (const s of e.sinks.values()) await s.close().catch(() => undefined);
+      e.sinks.clear();
+      await this.#o.store.remove(e.id); // nothing to keep from a transfer that will not finish
+    }
+    await this.#o.persistence.save(record);
+    e.savedBytes = done;
+    e.savedStatus = m.status;
+  }
+
+  #after(e: Entry, fn: () => Promise<void>): void {
+    e.chain = e.chain.then(fn).catch((err: unknown) => console.error(`transfer ${e.id}:`, err));
+  }
+
+  #record(e: Entry): TransferRecord {
+    return { id: e.id, contact: this.#o.contact, direction: e.direction, createdAt: e.createdAt, files: e.files, state: (e.sender ?? e.receiver!).toJSON() };
+  }
+
+  #add(id: string, direction: 'in' | 'out', files: TransferFileInfo[], createdAt: number): Entry {
+    const e: Entry = { id, direction, files, createdAt, sinks: new Map(), savedBytes: 0, savedStatus: '', chain: Promise.resolve() };
+    this.#entries.set(id, e);
+    return e;
+  }
+
+  #get(id: string): Entry {
+    const e = this.#entries.get(id);
+    if (!e) throw new Error(`no transfer ${id}`);
+    return e;
+  }
+
+  async #restore(r: TransferRecord): Promise<void> {
+    const e = this.#add(r.id, r.direction, r.files, r.createdAt);
+    e.savedStatus = r.state.status;
+    if (r.direction === 'out') {
+      if (!r.blobs) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
+      e.sender = TransferSender.restore(r.state as SenderState, this.#senderIo(blobReader(r.blobs)));
+      return;
+    }
+    const s = r.state as ReceiverState;
+    e.receiver = TransferReceiver.restore(s, this.#receiverIo(e));
+    e.savedBytes = e.receiver.progress().done;
+    if (s.status !== 'active') return;
+    for (const f of s.accepted) {
+      const p = s.progress[f];
+      if (!p || p.done) continue;
+      const sink = await this.#o.store.open(r.id, f);
+      // Bytes past the saved verified prefix were never acknowledged as durable: cut them off.
+      await sink.truncate(rangeBytes(e.receiver.files[f]!, 0, p.verified));
+      e.sinks.set(f, sink);
+    }
+  }
+
+  #emit(ev: TransferManagerEvent): void {
+    for (const cb of [...this.#listeners]) cb(ev);
+  }
+}
+
+/** Startup cleanup: deletes stored data of transfers no contact knows any more; returns what was removed. */
+export async function removeOrphans(store: { list(): Promise<string[]>; remove(id: string): Promise<void> }, known: Iterable<string>): Promise<string[]> {
+  const keep = new Set(known), gone: string[] = [];
+  for (const id of await store.list()) if (!keep.has(id)) { await store.remove(id); gone.push(id); }
+  return gone;
+}
+
+const enc = new TextEncoder();
+/** A name the codec accepts (docs/files.md §7): separators and control characters → `_`, at most 255 bytes. */
+export function safeName(name: string): string {
+  let n = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim();
+  while (enc.encode(n).length > 255) n = [...n].slice(0, -1).join('');
+  return n === '' || n === '.' || n === '..' ? 'file' : n;
+}
+function safeType(type: string): string {
+  return enc.encode(type).length <= 127 && /^[\x20-\x7e]*$/.test(type) ? type : 'application/octet-stream';
+}
