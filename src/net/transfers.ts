@@ -186,6 +186,8 @@ export class TransferManager {
   #receiverIo(e: Entry) {
     return {
       writeChunk: async (f: number, offset: number, bytes: Uint8Array) => {
+        // Cancelled (and its data deleted) while this chunk was being hashed: write nothing.
+        if (e.receiver?.status !== 'active') return;
         const s = e.sinks.get(f);
         if (!s) throw new Error(`no open file for file ${f}`);
         await s.write(offset, bytes);

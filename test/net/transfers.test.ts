@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { decodeTransfer, type TransferMessage } from '../../src/core/transfer';
+import { MAX_TRANSFER_WIRE_BYTES, type WireMessage } from '../../src/core/wire';
+import { MemoryFileStore } from '../../src/net/file-store';
+import {
+  DEFAULT_GLUE_CHUNK_SIZE, removeOrphans, safeName, TransferManager,
+  type TransferManagerEvent, type TransferManagerOptions, type TransferPersistence, type TransferRecord,
+} from '../../src/net/transfers';
+import { linkPair, type MemoryLink, type PairOptions, type Side } from './memory-link';
+
+class MemoryPersistence implements TransferPersistence {
+  records = new Map<string, TransferRecord>();
+  blobs = new Map<string, Blob[]>();
+  saves = 0;
+  async save(r: TransferRecord): Promise<void> {
+    this.saves++;
+    const { blobs, ...rest } = r;
+    if (blobs) this.blobs.set(r.id, blobs);
+    this.records.set(r.id, JSON.parse(JSON.stringify(rest)) as TransferRecord);
+  }
+  async remove(id: string): Promise<void> { this.records.delete(id); this.blobs.delete(id); }
+  async load(contact: string): Promise<TransferRecord[]> {
+    return [...this.records.values()].filter((r) => r.contact === contact)
+      .map((r) => ({ ...JSON.parse(JSON.stringify(r)) as TransferRecord, ...(this.blobs.has(r.id) ? { blobs: this.blobs.get(r.id)! } : {}) }));
+  }
+}
+
+interface Peer { m: TransferManager; store: MemoryFileStore; db: MemoryPersistence; events: TransferManagerEvent[]; o: Partial<TransferManagerOptions> }
+
+async function peer(contact: string, o: Partial<TransferManagerOptions> = {}, store = new MemoryFileStore(), db = new MemoryPersistence()): Promise<Peer> {
+  const m = await TransferManager.open({ contact, store, persistence: db, tickMs: 0, transfer: { progressIntervalMs: 0 }, ...o });
+  const events: TransferManagerEvent[] = [];
+  m.on((e) => events.push(e));
+  return { m, store, db, events, o };
+}
+/** The same peer after a page reload: a new manager over the same disk and database. */
+async function reload(p: Peer, contact: string): Promise<Peer> {
+  await p.m.close();
+  return peer(contact, p.o, p.store, p.db);
+}
+
+function waitFor(p: Peer, pred: (e: TransferManagerEvent) => boolean, what: string): Promise<TransferManagerEvent> {
+  const hit = p.events.find(pred);
+  if (hit) return Promise.resolve(hit);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events: ${p.events.map((e) => e.type).join(',')}`)), 25_000);
+    const off = p.m.on((e) => { if (pred(e)) { clearTimeout(t); off(); resolve(e); } });
+  });
+}
+const fileOf = (bytes: Uint8Array, name: string) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
+const transferOf = (m: WireMessage): TransferMessage | null => {
+  if (m.type !== 'transfer') return null;
+  const d = decodeTransfer(m.data, 'receiver');
+  return d.ok ? d.message : null;
+};
+/** Chunk messages the receiving end (b) got, as "file:index". */
+const chunksAt = (link: MemoryLink) => link.received.map(transferOf).filter((t) => t?.type === 'chunk').map((t) => `${(t as { file: number }).file}:${(t as { index: number }).index}`);
+
+async function connect(a: Peer, b: Peer, o: PairOptions = {}): Promise<[MemoryLink, MemoryLink]> {
+  const [la, lb] = linkPair(o);
+  a.m.attach(la);
+  b.m.attach(lb);
+  return [la, lb];
+}
+
+const MiB = 1 << 20;
+
+describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
+  it('sends two files byte-identical with 128 KiB chunks, each chunk once, never queueing past the high-water mark', async () => {
+    const alice = await peer('bob'), bob = await peer('alice');
+    const [la, lb] = await connect(alice, bob);
+    const f0 = randomBytes(3 * MiB + 1000), f1 = randomBytes(1000);
+    const id = await alice.m.send([fileOf(f0, 'holiday.jpg'), fileOf(f1, 'a/b.txt')]);
+    const offered = await waitFor(bob, (e) => e.type === 'offered', 'offer at bob');
+    expect(offered).toMatchObject({ id, direction: 'in', files: [{ name: 'holiday.jpg', size: f0.length }, { name: 'a_b.txt', size: 1000 }] });
+    await bob.m.accept(id);
+    await waitFor(bob, (e) => e.type === 'complete', 'complete at bob');
+    await waitFor(alice, (e) => e.type === 'complete', 'complete at alice');
+    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f0)).toBe(true);
+    expect(Buffer.from(await (await bob.m.getFile(id, 1)).arrayBuffer()).equals(f1)).toBe(true);
+    const chunks = chunksAt(lb);
+    expect(new Set(chunks).size).toBe(chunks.length);
+    expect(chunks.length).toBe(Math.ceil(f0.length / DEFAULT_GLUE_CHUNK_SIZE) + 1);
+    // Every chunk message carried a full 128 KiB chunk (and fits a frame payload).
+    const sizes = lb.received.filter((m) => m.type === 'transfer').map((m) => (m as { data: Uint8Array }).data.length);
+    expect(Math.max(...sizes)).toBe(DEFAULT_GLUE_CHUNK_SIZE + 24);
+    expect(Math.max(...sizes) + 8).toBeLessThanOrEqual(MAX_TRANSFER_WIRE_BYTES);
+    // Backpressure: the queue stayed under the mark plus one message, and the pipe never overflowed.
+    expect(alice.m.maxQueued).toBeLessThanOrEqual(512 * 1024 + DEFAULT_GLUE_CHUNK_SIZE + 32);
+    expect(la.maxBuffered).toBeLessThanOrEqual(512 * 1024 + DEFAULT_GLUE_CHUNK_SIZE + 32);
+    expect(la.overflowed || lb.overflowed).toBe(false);
+    expect(bob.events.filter((e) => e.type === 'file-complete').map((e) => (e as { file: number }).file)).toEqual([0, 1]);
+    expect(bob.events.some((e) => e.type === 'progress')).toBe(true);
+    expect(bob.m.list()).toMatchObject([{ id, direction: 'in', status: 'done', done: f0.length + 1000, total: f0.length + 1000 }]);
+    expect(alice.m.list()).toMatchObject([{ id, direction: 'out', status: 'done' }]);
+    // Saved or dismissed: the stored file and the record are gone.
+    await bob.m.dismiss(id);
+    expect(await bob.store.list()).toEqual([]);
+    expect(bob.db.records.size).toBe(0);
+  });
+
+  it('chat goes ahead of file chunks: at most the high-water mark of chunks is queued before a chat message', async () => {
+    const alice = await peer('bob', { highWaterBytes: 256 * 1024 }), bob = await peer('alice');
+    const [la] = await connect(alice, bob, { bytesPerTick: 64 * 1024 });
+    const id = await alice.m.send([fileOf(randomBytes(4 * MiB), 'big.bin')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    await bob.m.accept(id);
+    await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB, '1 MiB received');
+    for (let i = 0; i < 5; i++) {
+      await la.send({ type: 'chat', id: `c${i}`, text: 'still here?', sentAt: i });
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitFor(bob, (e) => e.type === 'complete', 'complete');
+    expect(la.chatQueuedBehind).toHaveLength(5);
+    for (const q of la.chatQueuedBehind) expect(q).toBeLessThanOrEqual(256 * 1024 + DEFAULT_GLUE_CHUNK_SIZE + 32);
+  });
+
+  it('a link without bufferedAmount/onDrain is still bounded (the manager counts its own unsent bytes)', async () => {
+    const alice = await peer('bob'), bob = await peer('alice');
+    const [la] = await connect(alice, bob, { bare: true, capacity: 2 * MiB });
+    const f = randomBytes(2 * MiB + 5);
+    const id = await alice.m.send([fileOf(f, 'x')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    await bob.m.accept(id);
+    await waitFor(bob, (e) => e.type === 'complete', 'complete');
+    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
+    expect(la.overflowed).toBe(false);
+  });
+
+  it('a flipped bit in one chunk payload (after the wire, before the transfer code) → that chunk is refetched, the file verifies', async () => {
+    let flipped = 0;
+    const tamper = (m: WireMessage, from: Side): WireMessage | null => {
+      const t = transferOf(m);
+      if (from === 'a' && t?.type === 'chunk' && t.index === 5 && flipped === 0) {
+        flipped++;
+        const data = (m as { data: Uint8Array }).data.slice();
+        data[24 + 1000]! ^= 0x10; // a bit inside the chunk's bytes
+        return { type: 'transfer', data };
+      }
+      return m;
+    };
+    const alice = await peer('bob'), bob = await peer('alice');
+    const [, lb] = await connect(alice, bob, { tamper });
+    const f = randomBytes(2 * MiB);
+    const id = await alice.m.send([fileOf(f, 'x.bin')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    await bob.m.accept(id);
+    await waitFor(bob, (e) => e.type === 'complete', 'complete');
+    expect(flipped).toBe(1);
+    expect(bob.events).toContainEqual({ type: 'refetch', id, file: 0, index: 5 });
+    expect(alice.events).toContainEqual({ type: 'refetch', id, file: 0, index: 5 });
+    expect(chunksAt(lb).filter((c) => c === '0:5')).toHaveLength(2);
+    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
+  });
+
+  it('a dropped link resumes on the next one from the verified prefix, byte-identical', async () => {
+    const alice = await peer('bob'), bob = await peer('alice');
+    const [la, lb] = await connect(alice, bob);
+    const f = randomBytes(5 * MiB + 77);
+    const id = await alice.m.send([fileOf(f, 'x')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    await bob.m.accept(id);
+    await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= 2 * MiB, '2 MiB');
+    la.cut();
+    const before = chunksAt(lb);
+    const verified = bob.m.list()[0]!.done;
+    expect(verified).toBeLessThan(f.length);
+    const [, lb2] = await connect(alice, bob);
+    await waitFor(bob, (e) => e.type === 'complete', 'complete');
+    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
+    const after = chunksAt(lb2).map((c) => Number(c.split(':')[1]));
+    expect(Math.min(...after)).toBeGreaterThanOrEqual(Math.floor(verified / DEFAULT_GLUE_CHUNK_SIZE));
+    expect(before.length + after.length).toBeLessThan(Math.ceil(f.length / DEFAULT_GLUE_CHUNK_SIZE) * 1.5);
+  });
+
+  it('a reload of the receiving page resumes from its last saved verified chunk; bytes past it are cut off', async () => {
+    const o = { saveEveryBytes: 512 * 1024 };
+    const alice = await peer('bob'), bob0 = await peer('alice', o);
+    const [la] = await connect(alice, bob0);
+    const f = randomBytes(4 * MiB + 3);
+    const id = await alice.m.send([fileOf(f, 'x')]);
+    await waitFor(bob0, (e) => e.type === 'offered', 'offer');
+    await bob0.m.accept(id);
+    await waitFor(bob0, (e) => e.type === 'progress' && e.progress.done >= 2 * MiB, '2 MiB');
+    la.cut();
+    const bob = await reload(bob0, 'alice');
+    const saved = (bob.db.records.get(id)!.state as { progress: { verified: number }[] }).progress[0]!.verified;
+    expect(saved).toBeGreaterThan(0);
+    expect(await bob.store.size(id, 0)).toBe(saved * DEFAULT_GLUE_CHUNK_SIZE);
+    const [, lb] = await connect(alice, bob);
+    await waitFor(bob, (e) => e.type === 'complete', 'complete after reload');
+    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
+    expect(Math.min(...chunksAt(lb).map((c) => Number(c.split(':')[1])))).toBe(saved);
+  });
+
+  it('a reload of the sending page resumes too (files come back from persistence)', async () => {
+    const alice0 = await peer('bob'), bob = await peer('alice');
+    const [la] = await connect(alice0, bob);
+    const f = randomBytes(3 * MiB);
+    const id = await alice0.m.send([fileOf(f, 'x')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    await bob.m.accept(id);
+    await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB, '1 MiB');
+    la.cut();
+    const alice = await reload(alice0, 'bob');
+    expect(alice.m.list()).toMatchObject([{ id, direction: 'out', status: 'active' }]);
+    await connect(alice, bob);
+    await waitFor(alice, (e) => e.type === 'complete', 'complete at alice');
+    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
+  });
+
+  it('an offer made while offline goes out on attach; an unanswered offer survives a reload of the receiver', async () => {
+    const alice = await peer('bob'), bob0 = await peer('alice');
+    const id = await alice.m.send([fileOf(randomBytes(10), 'tiny')]);
+    const [la] = await connect(alice, bob0);
+    await waitFor(bob0, (e) => e.type === 'offered', 'offer');
+    la.cut();
+    await new Promise((r) => setTimeout(r, 10));
+    const bob = await reload(bob0, 'alice');
+    expect(bob.m.list()).toMatchObject([{ id, direction: 'in', status: 'offered' }]);
+    await connect(alice, bob);
+    await bob.m.accept(id);
+    await waitFor(alice, (e) => e.type === 'complete', 'complete');
+  });
+
+  it('decline: the sender hears it and no chunk is sent', async () => {
+    const alice = await peer('bob'), bob = await peer('alice');
+    const [, lb] = await connect(alice, bob);
+    const id = await alice.m.send([fileOf(randomBytes(300_000), 'x')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    bob.m.decline(id);
+    expect(await waitFor(alice, (e) => e.type === 'declined', 'declined')).toMatchObject({ id, reason: 'user' });
+    expect(chunksAt(lb)).toEqual([]);
+    expect(alice.m.list()[0]!.status).toBe('declined');
+  });
+
+  for (const who of ['sender', 'receiver'] as const) {
+    it(`cancel by the ${who} mid-transfer stops both sides and deletes the partial file`, async () => {
+      const alice = await peer('bob'), bob = await peer('alice');
+      const [la, lb] = await connect(alice, bob);
+      const id = await alice.m.send([fileOf(randomBytes(6 * MiB), 'x')]);
+      await waitFor(bob, (e) => e.type === 'offered', 'offer');
+      await bob.m.accept(id);
+      await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB, '1 MiB');
+      (who === 'sender' ? alice : bob).m.cancel(id);
+      const other = who === 'sender' ? bob : alice;
+      expect(await waitFor(other, (e) => e.type === 'cancelled', 'cancelled')).toMatchObject({ id, by: 'peer', reason: 'user' });
+      await bob.m.close();
+      expect(bob.m.list()[0]!.status).toBe('cancelled');
+      expect(alice.m.list()[0]!.status).toBe('cancelled');
+      expect(await bob.store.list()).toEqual([]);
+      while (la.queue.length > 0) await new Promise((r) => setImmediate(r)); // what was already on the wire
+      const n = chunksAt(lb).length;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(chunksAt(lb).length).toBe(n);
+      expect(chunksAt(lb).length).toBeLessThan(Math.ceil(6 * MiB / DEFAULT_GLUE_CHUNK_SIZE));
+    });
+  }
+
+  it('startup cleanup removes stored data no record knows; names are made safe for the codec', async () => {
+    const store = new MemoryFileStore();
+    await (await store.open('a'.repeat(32), 0)).write(0, Uint8Array.of(1));
+    await (await store.open('b'.repeat(32), 0)).write(0, Uint8Array.of(1));
+    expect(await removeOrphans(store, ['b'.repeat(32)])).toEqual(['a'.repeat(32)]);
+    expect(await store.list()).toEqual(['b'.repeat(32)]);
+    expect(safeName('../etc/passwd')).toBe('.._etc_passwd');
+    expect(safeName('..')).toBe('file');
+    expect(safeName('a\u0000b')).toBe('a_b');
+    expect(new TextEncoder().encode(safeName('é'.repeat(300))).length).toBeLessThanOrEqual(255);
+  });
+});
