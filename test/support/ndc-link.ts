@@ -5,13 +5,13 @@
  * `SecureLink` does, minus the handshake. It exposes the backpressure additions the
  * TransferManager uses (`bufferedAmount`, `onDrain`).
  */
-import nodeDataChannel from 'node-datachannel';
+import nodeDataChannel, { type DataChannel } from 'node-datachannel';
 import type { FrameChannel } from '../../src/core/frames';
 import { decodeWire, encodeWire, type WireMessage } from '../../src/core/wire';
 import type { TransferLink } from '../../src/net/transfers';
 import { confirmedPair } from './frame-pair';
 
-type Dc = nodeDataChannel.DataChannel;
+type Dc = DataChannel;
 /** Like SecureLink: above this much in the data channel, send() waits for it to drain. */
 const LINK_HIGH_WATER = 1 << 20;
 
@@ -28,8 +28,8 @@ export class NdcLink implements TransferLink {
   constructor(readonly dc: Dc, readonly frames: FrameChannel, readonly lowWater: number, readonly closeAll: () => void) {
     dc.setBufferedAmountLowThreshold(lowWater);
     dc.onBufferedAmountLow(() => { for (const cb of [...this.#drain]) cb(); });
-    dc.onMessage((msg) => {
-      const bytes = new Uint8Array(msg as Buffer);
+    dc.onMessage((msg: string | Buffer | ArrayBuffer) => {
+      const bytes = typeof msg === 'string' ? new TextEncoder().encode(msg) : new Uint8Array(msg);
       this.#rtail = this.#rtail.then(async () => {
         const r = await frames.open(bytes);
         if (!r.ok) throw new Error(`NdcLink: frame refused: ${r.code}`);
@@ -86,7 +86,7 @@ export async function ndcPair(o: { lowWater?: number } = {}): Promise<[NdcLink, 
   a.onLocalCandidate((c, mid) => { if (/ 127\.0\.0\.1 /.test(c)) b.addRemoteCandidate(c, mid); });
   b.onLocalCandidate((c, mid) => { if (/ 127\.0\.0\.1 /.test(c)) a.addRemoteCandidate(c, mid); });
   const bDc = new Promise<Dc>((resolve) => b.onDataChannel((dc) => resolve(dc)));
-  const aDc = a.createDataChannel('parley', { ordered: true });
+  const aDc = a.createDataChannel('parley');
   await new Promise<void>((resolve) => aDc.onOpen(() => resolve()));
   const dcB = await bDc;
   const { a: fa, b: fb } = await confirmedPair('auto');
