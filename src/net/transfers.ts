@@ -223,8 +223,10 @@ export class TransferManager {
       } finally {
         this.#pumping = false;
       }
-      // A link without onDrain: poll while only its own buffer holds us back.
-      if (this.#link && !this.#link.onDrain && !this.#canSend() && this.#pending === 0 && !this.#drainPoll)
+      // Held back by the link's buffer alone, nothing in flight to kick us: poll as well as wait for
+      // onDrain — a browser fires bufferedamountlow only when the buffer crosses the link's own
+      // threshold, which may sit above our mark (or the link has no onDrain at all).
+      if (this.#link && !this.#canSend() && this.#pending === 0 && !this.#drainPoll)
         this.#drainPoll = setTimeout(() => { this.#drainPoll = null; this.#kick(); }, 20);
     });
   }

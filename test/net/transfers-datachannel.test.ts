@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import nodeDataChannel from 'node-datachannel';
 import { MemoryFileStore } from '../../src/net/file-store';
-import { TransferManager, type TransferManagerEvent, type TransferPersistence, type TransferRecord } from '../../src/net/transfers';
+import { DEFAULT_HIGH_WATER, TransferManager, type TransferManagerEvent, type TransferPersistence, type TransferRecord } from '../../src/net/transfers';
 import { ndcPair, type NdcLink } from '../support/ndc-link';
 
 const MiB = 1 << 20;
@@ -50,7 +50,7 @@ describe('TransferManager over a real data channel with secure frames', () => {
     expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
     expect(chats).toEqual(['mid']);
     expect(completeSeenAtChat).toBe(0);
-    expect(alice.m.maxQueued).toBeLessThanOrEqual(512 * 1024 + 131072 + 64);
+    expect(alice.m.maxQueued).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + 131072 + 64);
   });
 
   it('a cut connection resumes on a new one, byte-identical', async () => {

@@ -4,7 +4,7 @@ import { decodeTransfer, type TransferMessage } from '../../src/core/transfer';
 import { MAX_TRANSFER_WIRE_BYTES, type WireMessage } from '../../src/core/wire';
 import { MemoryFileStore } from '../../src/net/file-store';
 import {
-  DEFAULT_GLUE_CHUNK_SIZE, removeOrphans, safeName, TransferManager,
+  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, removeOrphans, safeName, TransferManager,
   type TransferManagerEvent, type TransferManagerOptions, type TransferPersistence, type TransferRecord,
 } from '../../src/net/transfers';
 import { linkPair, type MemoryLink, type PairOptions, type Side } from './memory-link';
@@ -87,8 +87,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     expect(Math.max(...sizes)).toBe(DEFAULT_GLUE_CHUNK_SIZE + 24);
     expect(Math.max(...sizes) + 8).toBeLessThanOrEqual(MAX_TRANSFER_WIRE_BYTES);
     // Backpressure: the queue stayed under the mark plus one message, and the pipe never overflowed.
-    expect(alice.m.maxQueued).toBeLessThanOrEqual(512 * 1024 + DEFAULT_GLUE_CHUNK_SIZE + 32);
-    expect(la.maxBuffered).toBeLessThanOrEqual(512 * 1024 + DEFAULT_GLUE_CHUNK_SIZE + 32);
+    expect(alice.m.maxQueued).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + DEFAULT_GLUE_CHUNK_SIZE + 32);
+    expect(la.maxBuffered).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + DEFAULT_GLUE_CHUNK_SIZE + 32);
     expect(la.overflowed || lb.overflowed).toBe(false);
     expect(bob.events.filter((e) => e.type === 'file-complete').map((e) => (e as { file: number }).file)).toEqual([0, 1]);
     expect(bob.events.some((e) => e.type === 'progress')).toBe(true);
