@@ -29,6 +29,9 @@ interface Entry {
   chain: Promise<void>;
 }
 
+/** Incoming offers the user has not answered yet; more are declined as `busy`. */
+export const MAX_UNANSWERED_OFFERS = 32;
+
 /** A file to send: a browser `File`, or any Blob with a name. */
 export type OutgoingFile = Blob & { name: string };
 
@@ -244,6 +247,12 @@ export class TransferManager {
     }
     const d = decodeTransfer(b, 'receiver');
     if (!d.ok || d.message.type !== 'offer') return; // for a transfer we no longer know: dropped
+    if (this.#unanswered() >= MAX_UNANSWERED_OFFERS) {
+      // A peer flooding offers gets "busy" instead of filling the UI and the database.
+      const busy = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#send(x), now: this.#o.now });
+      if (busy.ok) busy.receiver.decline('busy');
+      return;
+    }
     const n = this.#add(id, 'in', d.message.files.map((f) => ({ name: f.name, type: f.type, size: f.size })), this.#o.now());
     const made = TransferReceiver.fromOffer(d.message, this.#receiverIo(n), this.#o.transfer);
     if (!made.ok) { this.#entries.delete(id); return; }
@@ -252,6 +261,12 @@ export class TransferManager {
       await this.#maybeSave(n);
       this.#emit({ type: 'offered', id, direction: 'in', files: n.files });
     });
+  }
+
+  #unanswered(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.receiver?.status === 'offered') n++;
+    return n;
   }
 
   #handle(e: Entry, r: TransferResult): void {

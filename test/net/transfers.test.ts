@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { decodeTransfer, type TransferMessage } from '../../src/core/transfer';
+import { decodeTransfer, encodeTransfer, type TransferMessage } from '../../src/core/transfer';
 import { MAX_TRANSFER_WIRE_BYTES, type WireMessage } from '../../src/core/wire';
 import { MemoryFileStore } from '../../src/net/file-store';
 import {
-  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, removeOrphans, safeName, TransferManager,
+  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, MAX_UNANSWERED_OFFERS, removeOrphans, safeName, TransferManager,
   type TransferManagerEvent, type TransferManagerOptions, type TransferPersistence, type TransferRecord,
 } from '../../src/net/transfers';
 import { linkPair, type MemoryLink, type PairOptions, type Side } from './memory-link';
@@ -257,6 +257,28 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
       expect(chunksAt(lb).length).toBeLessThan(Math.ceil(6 * MiB / DEFAULT_GLUE_CHUNK_SIZE));
     });
   }
+
+  it('attacks from the peer: garbage and foreign-id transfer messages are dropped; an offer flood is declined as busy', async () => {
+    const alice = await peer('bob'), bob = await peer('alice');
+    const [la] = await connect(alice, bob);
+    const id = await alice.m.send([fileOf(randomBytes(400_000), 'real')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    const foreign = new Uint8Array(16).fill(9);
+    await la.send({ type: 'transfer', data: Uint8Array.of(1, 2, 3) });
+    await la.send({ type: 'transfer', data: randomBytes(500) });
+    await la.send({ type: 'transfer', data: encodeTransfer({ type: 'chunk', id: foreign, file: 0, index: 0, bytes: randomBytes(100) }) });
+    await la.send({ type: 'transfer', data: encodeTransfer({ type: 'complete', id: foreign }) });
+    const offer = (i: number) => encodeTransfer({ type: 'offer', id: Uint8Array.from({ length: 16 }, (_, k) => (k === 0 ? i : 0xee)),
+      files: [{ name: `spam${i}`, type: '', size: 10, chunkSize: 1024, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) }] });
+    for (let i = 0; i < MAX_UNANSWERED_OFFERS + 5; i++) await la.send({ type: 'transfer', data: offer(i) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bob.m.list().filter((t) => t.status === 'offered')).toHaveLength(MAX_UNANSWERED_OFFERS);
+    const declines = la.received.map(transferOf).filter((t) => t?.type === 'decline' && (t as { reason: string }).reason === 'busy').length;
+    expect(declines).toBe(6);
+    // The real transfer is unharmed.
+    await bob.m.accept(id);
+    await waitFor(alice, (e) => e.type === 'complete', 'complete');
+  });
 
   it('startup cleanup removes stored data no record knows; names are made safe for the codec', async () => {
     const store = new MemoryFileStore();
