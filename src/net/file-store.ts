@@ -101,3 +101,10 @@ export class MemoryFileStore implements FileStore {
     return f?.data.slice(0, f.length);
   }
 }
+
+/** Startup cleanup: deletes stored data of transfers no contact knows any more; returns what was removed. */
+export async function removeOrphans(store: { list(): Promise<string[]>; remove(id: string): Promise<void> }, known: Iterable<string>): Promise<string[]> {
+  const keep = new Set(known), gone: string[] = [];
+  for (const id of await store.list()) if (!keep.has(id)) { await store.remove(id); gone.push(id); }
+  return gone;
+}

@@ -14,12 +14,15 @@ import {
 } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
 import { blobReader, type FileSink } from './file-store';
+import { safeName, safeType } from './transfer-names';
 import {
   DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, DEFAULT_SAVE_EVERY_BYTES,
   type TransferFileInfo, type TransferLink, type TransferManagerEvent, type TransferManagerOptions, type TransferRecord, type TransferSummary,
 } from './transfer-types';
 
 export * from './transfer-types';
+export { removeOrphans } from './file-store';
+export { safeName } from './transfer-names';
 
 interface Entry {
   id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; createdAt: number;
@@ -353,22 +356,4 @@ export class TransferManager {
   #emit(ev: TransferManagerEvent): void {
     for (const cb of [...this.#listeners]) cb(ev);
   }
-}
-
-/** Startup cleanup: deletes stored data of transfers no contact knows any more; returns what was removed. */
-export async function removeOrphans(store: { list(): Promise<string[]>; remove(id: string): Promise<void> }, known: Iterable<string>): Promise<string[]> {
-  const keep = new Set(known), gone: string[] = [];
-  for (const id of await store.list()) if (!keep.has(id)) { await store.remove(id); gone.push(id); }
-  return gone;
-}
-
-const enc = new TextEncoder();
-/** A name the codec accepts (docs/files.md §7): separators and control characters → `_`, at most 255 bytes. */
-export function safeName(name: string): string {
-  let n = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim();
-  while (enc.encode(n).length > 255) n = [...n].slice(0, -1).join('');
-  return n === '' || n === '.' || n === '..' ? 'file' : n;
-}
-function safeType(type: string): string {
-  return enc.encode(type).length <= 127 && /^[\x20-\x7e]*$/.test(type) ? type : 'application/octet-stream';
 }

@@ -1,0 +1,16 @@
+/**
+ * File names and media types from the user's files, made acceptable to the transfer codec
+ * (docs/files.md §7–8). The name is only ever a download name, never a path.
+ * @module
+ */
+const enc = new TextEncoder();
+/** A name the codec accepts (docs/files.md §7): separators and control characters → `_`, at most 255 bytes. */
+export function safeName(name: string): string {
+  let n = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim();
+  while (enc.encode(n).length > 255) n = [...n].slice(0, -1).join('');
+  return n === '' || n === '.' || n === '..' ? 'file' : n;
+}
+/** A media type the codec accepts (printable ASCII, ≤ 127 bytes), else a generic one. */
+export function safeType(type: string): string {
+  return enc.encode(type).length <= 127 && /^[\x20-\x7e]*$/.test(type) ? type : 'application/octet-stream';
+}
