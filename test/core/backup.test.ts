@@ -109,6 +109,18 @@ describe('backup: round trip and passphrases', () => {
     expectFailure(await importBackup(file, PASS + ' '), 'BACKUP_WRONG_PASSPHRASE');
   });
 
+  it('any strong Unicode passphrase round-trips, whichever normalization form it is typed in (property)', async () => {
+    const file0 = await make();
+    await fc.assert(fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 10, maxLength: 24 }), async (p) => {
+      const chars = Array.from(p.normalize('NFKC'));
+      fc.pre(chars.length >= 10 && new Set(chars).size >= 5);
+      const file = await make(vectorData, p);
+      for (const typed of [p, p.normalize('NFC'), p.normalize('NFD'), p.normalize('NFKD')])
+        expect((await importBackup(file, typed)).ok).toBe(true);
+      expectFailure(await importBackup(file0, p), 'BACKUP_WRONG_PASSPHRASE');
+    }), { numRuns: 40 });
+  });
+
   it('refuses weak passphrases on export, counting code points after NFKC', async () => {
     for (const p of ['', 'short', '123456789', 'aaaaaaaaaaaaaaaa', 'abababababab', 'ﬁﬁﬁﬁﬁ']) {
       const r = await exportBackup(vectorData, p, { random, now: 1, cost: TINY });
