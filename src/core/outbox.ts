@@ -11,8 +11,8 @@
  *
  * The receiver keeps, per stream, the highest sequence number delivered without a hole
  * (`through`) and the few messages accepted beyond it (`held`, at most `window`): a message
- * is handed to the app only when every earlier one has been, and a repeat is recognised and
- * receipted again but never handed over twice.
+ * is handed to the app only when every earlier one has been, and receipted only then; a repeat
+ * is recognised and never handed over twice.
  *
  * All state is plain JSON (payloads must be JSON too) and never mutated: every call returns
  * new state. Contract with the caller: persist the returned state (with the delivered
@@ -59,8 +59,13 @@ export type ReceiveResult<T> =
       ok: true; inbox: Inbox<T>; status: ReceiveStatus;
       /** Messages to hand to the app now, in order (the received one and any it unblocked). */
       deliver: InboxMessage<T>[];
-      /** Whether to send a receipt for the id (false only for 'too-far': it will come again). */
-      receipt: boolean;
+      /**
+       * Ids to send receipts for, after committing: the delivered messages, or the id again
+       * for a repeat of a delivered one. Held messages are receipted only once delivered, so
+       * a receipt always means "shown to the person" and the sender's unreceipted messages
+       * are always everything from its resume point on that the app has not shown.
+       */
+      receipts: string[];
       /** Sequence numbers of this stream still missing below the highest held one. */
       missing: number[];
     }
@@ -139,9 +144,10 @@ export function createInbox<T>(): Inbox<T> {
 
 /**
  * Accepts a message from the contact (docs/outbox.md §3). `deliver` lists what to hand to the
- * app now, in order; a repeat is `duplicate` (receipt it again, deliver nothing); a message
- * more than `window` beyond the first hole is `too-far` and not kept (no receipt: the sender
- * sends it again). An id not of the outbox form is `OUTBOX_BAD_ID`.
+ * app now, in order, and `receipts` what to receipt; a message that comes early is `held`
+ * (not receipted until delivered); a repeat is `duplicate` (deliver nothing; receipt it again
+ * if it was delivered); a message more than `window` past the last delivered one is `too-far`
+ * and not kept (the sender sends it again). An id not of the outbox form is `OUTBOX_BAD_ID`.
  */
 export function receive<T>(inbox: Inbox<T>, id: string, payload: T, opts: { window?: number } = {}): ReceiveResult<T> {
   assertInbox(inbox);
@@ -154,34 +160,37 @@ export function receive<T>(inbox: Inbox<T>, id: string, payload: T, opts: { wind
   const { seq } = parsed;
   const current = inbox.streams.find((s) => s.stream === parsed.stream) ?? { stream: parsed.stream, through: 0, held: [], touched: 0 };
   if (seq <= current.through || current.held.some((m) => m.seq === seq))
-    return { ok: true, inbox, status: 'duplicate', deliver: [], receipt: true, missing: missingIn(current) };
+    return { ok: true, inbox, status: 'duplicate', deliver: [], receipts: seq <= current.through ? [id] : [], missing: missingIn(current) };
   if (seq > current.through + window)
-    return { ok: true, inbox, status: 'too-far', deliver: [], receipt: false, missing: missingIn(current) };
+    return { ok: true, inbox, status: 'too-far', deliver: [], receipts: [], missing: missingIn(current) };
   const held = [...current.held, { id, seq, payload }].sort((a, b) => a.seq - b.seq);
   const { stream, deliver } = release({ ...current, held });
   return {
     ok: true, inbox: store(inbox, stream), status: deliver.length > 0 ? 'delivered' : 'held',
-    deliver, receipt: true, missing: missingIn(stream),
+    deliver, receipts: deliver.map((m) => m.id), missing: missingIn(stream),
   };
 }
 
 /**
  * Applies the sender's resume point (docs/outbox.md §3): everything below `base` was
- * receipted, so it was delivered or is held here — or was delivered before this inbox was
- * reset, in which case waiting for it would block the stream forever. Held messages below
- * `base` and those they unblock are released in order. An old (reordered) resume point
- * changes nothing.
+ * receipted, so it was delivered here — or before this inbox was reset (a new browser), in
+ * which case waiting for it would block the stream forever. The stream moves past it; any held
+ * messages this unblocks are released in order (and are to be receipted). An old (reordered)
+ * resume point changes nothing.
  */
-export function resume<T>(inbox: Inbox<T>, point: { stream: string; base: number }): { inbox: Inbox<T>; deliver: InboxMessage<T>[] } {
+export function resume<T>(
+  inbox: Inbox<T>, point: { stream: string; base: number },
+): { inbox: Inbox<T>; deliver: InboxMessage<T>[]; receipts: string[] } {
   assertInbox(inbox);
   const ok = typeof point === 'object' && point !== null && parseMessageId(`${point.stream}-1`) && Number.isSafeInteger(point.base) && point.base >= 1;
   if (!ok) throw new TypeError('point: expected { stream: 11 base64url characters, base: positive integer } (validate what a peer sends first)');
   const current = inbox.streams.find((s) => s.stream === point.stream) ?? { stream: point.stream, through: 0, held: [], touched: 0 };
-  if (point.base - 1 <= current.through) return { inbox, deliver: [] };
+  if (point.base - 1 <= current.through) return { inbox, deliver: [], receipts: [] };
   const below = current.held.filter((m) => m.seq < point.base);
   const rest = current.held.filter((m) => m.seq >= point.base);
   const { stream, deliver } = release({ ...current, through: point.base - 1, held: rest });
-  return { inbox: store(inbox, stream), deliver: [...below, ...deliver] };
+  const released = [...below, ...deliver];
+  return { inbox: store(inbox, stream), deliver: released, receipts: released.map((m) => m.id) };
 }
 
 /** Moves the contiguous run at the front of `held` past `through`. */

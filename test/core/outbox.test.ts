@@ -63,20 +63,20 @@ describe('outbox: receiver', () => {
     const step = (i: number) => {
       const r = ok(receive(inbox, e[i]!.id, e[i]!.payload));
       inbox = r.inbox;
-      return [r.status, r.deliver.map((m) => m.payload).join(''), r.missing, r.receipt];
+      return [r.status, r.deliver.map((m) => m.payload).join(''), r.missing, r.receipts.map((x) => parseMessageId(x)!.seq)];
     };
-    expect(step(2)).toEqual(['held', '', [1, 2], true]);
-    expect(step(4)).toEqual(['held', '', [1, 2, 4], true]);
-    expect(step(0)).toEqual(['delivered', 'a', [2, 4], true]);
-    expect(step(2)).toEqual(['duplicate', '', [2, 4], true]);
-    expect(step(1)).toEqual(['delivered', 'bc', [4], true]);
-    expect(step(0)).toEqual(['duplicate', '', [4], true]);
-    expect(step(3)).toEqual(['delivered', 'de', [], true]);
+    expect(step(2)).toEqual(['held', '', [1, 2], []]);
+    expect(step(4)).toEqual(['held', '', [1, 2, 4], []]);
+    expect(step(0)).toEqual(['delivered', 'a', [2, 4], [1]]);
+    expect(step(2)).toEqual(['duplicate', '', [2, 4], []]); // held, not yet shown: no receipt
+    expect(step(1)).toEqual(['delivered', 'bc', [4], [2, 3]]);
+    expect(step(0)).toEqual(['duplicate', '', [4], [1]]); // shown: receipted again
+    expect(step(3)).toEqual(['delivered', 'de', [], [4, 5]]);
   });
 
   it('does not keep what lies beyond the window, and does not receipt it', () => {
     const r = ok(receive(createInbox<string>(), e[3]!.id, 'd', { window: 3 }));
-    expect(r).toMatchObject({ status: 'too-far', receipt: false, deliver: [] });
+    expect(r).toMatchObject({ status: 'too-far', receipts: [], deliver: [] });
     expect(r.inbox).toEqual(createInbox());
   });
 
@@ -113,7 +113,9 @@ describe('outbox: receiver', () => {
     expect(r2.deliver.map((m) => m.payload)).toEqual(['c', 'd']);
     // A resume point past held messages releases them in order.
     const held = ok(receive(ok(receive(createInbox<string>(), `${sender.stream}-5`, 'x')).inbox, `${sender.stream}-7`, 'z')).inbox;
-    expect(resume(held, { stream: sender.stream, base: 7 }).deliver.map((m) => m.payload)).toEqual(['x', 'z']);
+    const released = resume(held, { stream: sender.stream, base: 7 });
+    expect(released.deliver.map((m) => m.payload)).toEqual(['x', 'z']);
+    expect(released.receipts).toEqual([`${sender.stream}-5`, `${sender.stream}-7`]);
     expect(() => resume(held, { stream: 'short', base: 2 })).toThrow(/point/);
   });
 
@@ -136,7 +138,8 @@ type Cmd =
   | { t: 'connect' }
   | { t: 'disconnect'; keepInFlight: boolean }
   | { t: 'toReceiver'; pick: number; duplicate: boolean; crash: Crash }
-  | { t: 'toSender'; pick: number; duplicate: boolean; crash: Crash };
+  | { t: 'toSender'; pick: number; duplicate: boolean; crash: Crash }
+  | { t: 'receiverReset' };
 type Packet = { kind: 'msg'; id: string; payload: string } | { kind: 'resume'; point: { stream: string; base: number } };
 
 const arbCrash = fc.constantFrom<Crash>('none', 'none', 'none', 'before-commit', 'after-commit');
@@ -173,12 +176,13 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
     if (p.kind === 'resume') {
       const r = resume(receiver.inbox, p.point);
       next = { inbox: r.inbox, app: [...receiver.app, ...r.deliver.map((m) => m.payload)] };
+      receipts.push(...r.receipts);
     } else {
       const r = ok(receive(receiver.inbox, p.id, p.payload, { window }));
       // The mutant: a receiver that trusts its transport and hands over every message it gets.
       if (broken === 'forget-duplicates') r.deliver = [{ id: p.id, seq: 0, payload: p.payload }];
       next = { inbox: r.inbox, app: [...receiver.app, ...r.deliver.map((m) => m.payload)] };
-      if (r.receipt) receipts.push(p.id);
+      receipts.push(...r.receipts);
     }
     if (crash === 'before-commit') return;
     receiver = persist(next); // state and delivered messages in one transaction
@@ -190,6 +194,7 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
     sender = persist({ ...sender, outbox: r.outbox, marked: r.delivered ? [...sender.marked, r.delivered.payload] : sender.marked });
   };
 
+  let lastReset = -1; // index in `written` of the first message after the receiver's last reset
   for (const c of cmds) {
     if (c.t === 'send') {
       const text = `m${sender.n}`;
@@ -207,9 +212,14 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
       atReceiver(take(toReceiver, c.pick, c.duplicate), c.crash);
     } else if (c.t === 'toSender' && toSender.length > 0) {
       atSender(take(toSender, c.pick, c.duplicate), c.crash);
+    } else if (c.t === 'receiverReset') {
+      receiver = persist({ inbox: createInbox<string>(), app: [] }); // a new browser: the inbox and history are gone
+      lastReset = written.length;
     }
-    // In order at every moment: what the app has shown is a prefix of what was written.
-    expect(written.slice(0, receiver.app.length)).toEqual(receiver.app);
+    // In order at every moment: what the app has shown is a prefix of what was written
+    // (after a reset: strictly increasing, nothing twice).
+    if (lastReset < 0) expect(written.slice(0, receiver.app.length)).toEqual(receiver.app);
+    else expect(receiver.app.map((m) => written.indexOf(m)).every((w, i, a) => w >= 0 && (i === 0 || w > a[i - 1]!))).toBe(true);
   }
 
   // Both come online for good; links keep reopening until the outbox is empty.
@@ -222,7 +232,7 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
       else atSender(toSender.shift()!, 'none');
     }
   }
-  return { written, app: receiver.app, marked: sender.marked, left: pending(sender.outbox).length };
+  return { written, app: receiver.app, marked: sender.marked, left: pending(sender.outbox).length, lastReset };
 }
 
 describe('outbox: exactly once and in order, whatever the network and crashes do', () => {
@@ -233,6 +243,16 @@ describe('outbox: exactly once and in order, whatever the network and crashes do
       expect(app).toEqual(written);
       expect(marked.slice().sort()).toEqual(written.slice().sort());
     }), { numRuns: 400 });
+  });
+
+  it('a receiver that loses all its data (new browser) never blocks: everything written after it arrives once, in order (property)', () => {
+    const withResets = fc.oneof({ arbitrary: arbCmd, weight: 30 }, { arbitrary: fc.constant({ t: 'receiverReset' as const }), weight: 1 });
+    fc.assert(fc.property(fc.array(withResets, { maxLength: 150, size: 'max' }), fc.integer({ min: 1, max: 8 }), (cmds, window) => {
+      const { written, app, left, lastReset } = simulate(cmds, window);
+      expect(left).toBe(0);
+      const after = written.slice(Math.max(0, lastReset));
+      expect(app.slice(app.length - after.length)).toEqual(after);
+    }), { numRuns: 300 });
   });
 
   it('the property can fail: it catches a receiver that hands over what it gets without dedupe', () => {
