@@ -33,9 +33,9 @@ export interface BackupData {
   contacts: BackupContact[];
 }
 
-/** Schema version of the payload (its `schema` field). */
+/** Schema version of the payload, its `schema` field (docs/backup.md §4). */
 export const BACKUP_SCHEMA = 1;
-/** Most contacts one backup may hold. */
+/** Most contacts one backup may hold (docs/backup.md §4). */
 export const MAX_BACKUP_CONTACTS = 10_000;
 
 const enc = new TextEncoder();
@@ -75,7 +75,7 @@ function problemIn(data: BackupData): string | null {
   return null;
 }
 
-/** Throws a TypeError naming the first invalid field (for data handed to export: a programmer mistake). */
+/** Throws a TypeError naming the first invalid field, checked as in docs/backup.md §4 (data handed to export: a programmer mistake). */
 export function validateBackupData(data: BackupData): void {
   const problem = problemIn(data);
   if (problem) throw new TypeError(`backup ${problem}`);
@@ -102,7 +102,7 @@ type PayloadFailure = Failure<'BACKUP_MALFORMED' | 'BACKUP_VERSION'>;
 
 /**
  * Parses and checks a decrypted payload: every field's type and value, then canonical form
- * (re-encoding must give the same bytes, so extra or reordered fields are refused).
+ * (re-encoding must give the same bytes, so extra or reordered fields are refused) (docs/backup.md §4).
  */
 export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: BackupData } | PayloadFailure {
   let json: unknown;

@@ -36,36 +36,36 @@ export type ExportBackupResult = { ok: true; bytes: Uint8Array } | Failure<Expor
 /** Result of {@link importBackup}. */
 export type ImportBackupResult = { ok: true; data: BackupData } | Failure<ImportBackupErrorCode>;
 
-/** scrypt cost: N = 2^log2N, block size r, parallelism p (RFC 7914 §2). */
+/** scrypt cost: N = 2^log2N, block size r, parallelism p (RFC 7914 §2; docs/backup.md §3). */
 export interface ScryptCost { log2N: number; r: number; p: number }
 
-/** The 8 ASCII bytes every backup file starts with. */
+/** The 8 ASCII bytes every backup file starts with (docs/backup.md §2). */
 export const BACKUP_MAGIC = new TextEncoder().encode('PARLEYBK');
-/** File format version (byte 8). */
+/** File format version, byte 8 (docs/backup.md §2). */
 export const BACKUP_VERSION = 1;
-/** KDF id for scrypt (byte 9). */
+/** KDF id for scrypt, byte 9 (docs/backup.md §2). */
 export const KDF_SCRYPT = 1;
 /**
  * Default cost: N = 2^17, r = 8, p = 1, i.e. 128 MiB and about 0.6–0.8 s in V8
  * (measured: docs/backup.md §3). RFC 7914 §2 suggests r = 8; OWASP's minimum is N = 2^17.
  */
 export const DEFAULT_SCRYPT_COST: Readonly<ScryptCost> = Object.freeze({ log2N: 17, r: 8, p: 1 });
-/** The most memory (128·N·r bytes) a file may ask for: 256 MiB, twice the default. */
+/** The most memory (128·N·r bytes) a file may ask for: 256 MiB, twice the default (docs/backup.md §3). */
 export const MAX_SCRYPT_MEMORY = 2 ** 28;
-/** The most work (N·r·p) a file may ask for: four times the default. */
+/** The most work (N·r·p) a file may ask for: four times the default (docs/backup.md §3). */
 export const MAX_SCRYPT_WORK = 2 ** 22;
-/** Passphrases shorter than this many code points (after NFKC) are refused on export. */
+/** Passphrases shorter than this many code points (after NFKC) are refused on export (docs/backup.md §5). */
 export const MIN_PASSPHRASE_CHARS = 10;
 /** ... and so are those with fewer different code points than this ("aaaaaaaaaa"). */
 export const MIN_PASSPHRASE_DISTINCT = 5;
-/** Largest file {@link importBackup} reads (8 MiB): larger is refused before any KDF work. */
+/** Largest file {@link importBackup} reads (8 MiB): larger is refused before any KDF work (docs/backup.md §4). */
 export const MAX_BACKUP_BYTES = 8 * 2 ** 20;
 
 const SALT_BYTES = 16;
 const NONCE_BYTES = 24;
 const CHECK_BYTES = 16;
 const TAG_BYTES = 16;
-/** Header length: magic 8, version, kdf, log2N, r, p, salt, nonce, check. */
+/** Header length, 69: magic 8, version, kdf, log2N, r, p, salt 16, nonce 24, check 16 (docs/backup.md §2). */
 export const BACKUP_HEADER_BYTES = 8 + 5 + SALT_BYTES + NONCE_BYTES + CHECK_BYTES;
 const OFF_SALT = 13;
 const OFF_NONCE = OFF_SALT + SALT_BYTES;
@@ -75,7 +75,7 @@ const enc = new TextEncoder();
 const KEY_INFO = enc.encode('parley/backup/key/1');
 const CHECK_INFO = enc.encode('parley/backup/check/1');
 
-/** Options of {@link exportBackup}. */
+/** Options of {@link exportBackup} (docs/backup.md §1). */
 export interface ExportBackupOptions {
   /** CSPRNG for the salt and nonce. */
   random: RandomSource;

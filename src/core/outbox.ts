@@ -24,9 +24,9 @@ import { failure, type Failure } from './errors';
 import { toBase64Url } from './base64url';
 import { randomBytesFrom, type RandomSource } from './identity';
 
-/** A message waiting for its receipt. */
+/** A message waiting for its receipt (docs/outbox.md §2). */
 export interface OutboxEntry<T> { id: string; seq: number; payload: T; queuedAt: number }
-/** Sender state for one contact. */
+/** Sender state for one contact (docs/outbox.md §2). */
 export interface Outbox<T> {
   version: 1;
   /** 11 base64url characters, random, fixed for this outbox's life. */
@@ -36,9 +36,9 @@ export interface Outbox<T> {
   /** Messages not yet receipted, ascending `seq`. */
   entries: OutboxEntry<T>[];
 }
-/** A message the receiver accepted. */
+/** A message the receiver accepted (docs/outbox.md §3). */
 export interface InboxMessage<T> { id: string; seq: number; payload: T }
-/** Receiver state for one stream of one contact. */
+/** Receiver state for one stream of one contact (docs/outbox.md §3). */
 export interface InboxStream<T> {
   stream: string;
   /** Every seq ≤ through has been delivered to the app. */
@@ -48,10 +48,10 @@ export interface InboxStream<T> {
   /** Value of the inbox clock when this stream last accepted something (for eviction). */
   touched: number;
 }
-/** Receiver state for one contact. */
+/** Receiver state for one contact (docs/outbox.md §3). */
 export interface Inbox<T> { version: 1; clock: number; streams: InboxStream<T>[] }
 
-/** What happened to a received message. */
+/** What happened to a received message (docs/outbox.md §3). */
 export type ReceiveStatus = 'delivered' | 'held' | 'duplicate' | 'too-far';
 /** Result of {@link receive}. */
 export type ReceiveResult<T> =
@@ -75,9 +75,9 @@ export type AcknowledgeResult<T> =
   | { ok: true; outbox: Outbox<T>; delivered: OutboxEntry<T> | null }
   | Failure<'OUTBOX_UNKNOWN_RECEIPT'>;
 
-/** Default number of messages a receiver holds beyond a hole. */
+/** Default window: how far past the last delivered seq a receiver accepts (docs/outbox.md §3). */
 export const DEFAULT_RECEIVE_WINDOW = 64;
-/** Streams remembered per contact; the least recently used goes first. */
+/** Streams remembered per contact; the least recently used goes first (docs/outbox.md §3). */
 export const MAX_INBOX_STREAMS = 16;
 const ID_RE = /^([A-Za-z0-9_-]{11})-([1-9][0-9]{0,15})$/;
 
