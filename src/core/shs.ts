@@ -1,0 +1,199 @@
+/**
+ * Secret-handshake v1 (SHS), byte-exact with the npm `secret-handshake` reference, as written
+ * up in the Scuttlebutt Protocol Guide, chapter "Handshake". I/O-free state machines: feed
+ * received bytes in (any chunking), send what they return, stop at the first `Failure`.
+ *
+ * Wire (K = network key, a/b = client/server ephemeral, A/B = client/server long-term):
+ *   msg1 C→S 64:  hmac_K(a) ‖ a                    msg2 S→C 64: hmac_K(b) ‖ b
+ *   msg3 C→S 112: box[sha256(K‖ab‖aB)](sign_A(K‖B‖sha256(ab)) ‖ A)
+ *   msg4 S→C 80:  box[sha256(K‖ab‖aB‖Ab)](sign_B(K‖msg3 plaintext‖sha256(ab)))
+ * docs/protocol.md has the byte-by-byte layout; docs/security.md what it does and does not hide.
+ * @module
+ */
+import { assertBytes } from './errors.js';
+import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, sha256 } from './shs-crypto.js';
+import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES, type CommonOptions, type Handled, type ShsStep } from './shs-machine.js';
+
+export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine.js';
+export { SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES } from './shs-machine.js';
+export type { CryptoPath } from './shs-crypto.js';
+
+/** The SHS client (Protocol Guide, "Handshake"): the side that knows the server's key and dials it. */
+export class ShsClient extends Handshake {
+  private readonly serverPublicKey: Uint8Array;
+  private state: 'new' | 'starting' | 'msg2' | 'msg4' | 'done' = 'new';
+  private localMac : Uint8Array = new Uint8Array(0);
+  private remoteMac : Uint8Array = new Uint8Array(0);
+  private serverCurve: Uint8Array | null = null;
+  private hello : Uint8Array = new Uint8Array(0);
+  private shash : Uint8Array = new Uint8Array(0);
+  private secret3 : Uint8Array = new Uint8Array(0);
+
+  constructor(opts: CommonOptions & { serverPublicKey: Uint8Array }) {
+    super('client', opts);
+    assertBytes('ShsClient opts.serverPublicKey', opts.serverPublicKey, 32);
+    this.serverPublicKey = opts.serverPublicKey.slice();
+  }
+
+  /** Begins the handshake: returns msg1 (or a Failure if the server key we were given is unusable). */
+  start(): Promise<ShsStep> {
+    if (this.state !== 'new') throw new Error('ShsClient.start: called twice');
+    this.state = 'starting';
+    return this.enqueue(async () => {
+      if (this.dead) return this.dead;
+      this.serverCurve = edPublicToCurve(this.serverPublicKey);
+      if (!this.serverCurve)
+        return this.fail('SHS_BAD_SERVER_KEY', 'the server public key to dial is not a valid Ed25519 key (not a point, or small order): check where it came from (invite, contact record)');
+      await this.setup();
+      if (this.dead) return this.dead;
+      const a = this.eph!.publicKey;
+      const msg1 = concat(auth(this.networkKey, a), a);
+      this.localMac = msg1.slice(0, 32);
+      this.state = 'msg2';
+      return { ok: true, send: msg1 };
+    });
+  }
+
+  override receive(bytes: Uint8Array, now: number): Promise<ShsStep> {
+    if (this.state === 'new') throw new Error('ShsClient.receive: call start() first');
+    return super.receive(bytes, now);
+  }
+
+  protected expected(): number { return this.state === 'msg2' ? SHS_MSG2_BYTES : this.state === 'msg4' ? SHS_MSG4_BYTES : 0; }
+  protected step(): string { return this.state === 'msg4' ? 'msg4' : this.state === 'msg2' ? 'msg2' : 'msg1'; }
+  protected closeCause(): string {
+    return this.state === 'msg4'
+      ? 'the server hung up after our msg3: it does not accept this identity, or it is not the server key we dialed (SHS makes the two indistinguishable on purpose)'
+      : 'the peer hung up before answering: it does not speak SHS or uses another network key';
+  }
+
+  protected async handle(message: Uint8Array): Promise<Handled> {
+    return this.state === 'msg2' ? this.onMsg2(message) : this.onMsg4(message);
+  }
+
+  private async onMsg2(msg2: Uint8Array): Promise<Handled> {
+    const K = this.networkKey, b = msg2.slice(32);
+    if (!equalBytes(auth(K, b), msg2.subarray(0, 32)))
+      return this.reject('SHS_MSG2_BAD_HMAC', "the server's hello is not authenticated with our network key: it uses another network key (in Parley: another DTLS session, e.g. a relay in the middle), or does not speak SHS");
+    this.remoteMac = msg2.slice(0, 32);
+    const [ab, aB, Ab] = await Promise.all([this.eph!.agree(b), this.eph!.agree(this.serverCurve!), this.lt!.agree(b)]);
+    for (const s of [ab, aB, Ab]) if (s) this.keep(s);
+    if (!ab || !aB || !Ab) return this.reject('SHS_MSG2_BAD_KEY', "the server's ephemeral key is degenerate (small order): a broken or malicious server");
+    this.shash = this.keep(sha256(ab));
+    const secret2 = this.keep(sha256(concat(K, ab, aB)));
+    this.secret3 = this.keep(sha256(concat(K, ab, aB, Ab)));
+    const signature = await this.lt!.sign(concat(K, this.serverPublicKey, this.shash));
+    this.hello = this.keep(concat(signature, this.identity.publicKey));
+    this.state = 'msg4';
+    return { ok: true, send: boxSeal(secret2, this.hello) };
+  }
+
+  private async onMsg4(msg4: Uint8Array): Promise<Handled> {
+    const signature = boxOpen(this.secret3, msg4);
+    if (!signature)
+      return this.reject('SHS_MSG4_BAD_ACCEPT', "the server's accept does not decrypt: the peer does not hold the server key we dialed (a man in the middle?) or the message was altered");
+    this.keep(signature);
+    if (!(await this.crypto!.verify(signature, concat(this.networkKey, this.hello, this.shash), this.serverPublicKey)))
+      return this.reject('SHS_MSG4_BAD_SIGNATURE', "the server's accept signature is invalid: the peer is not the server we dialed or is broken");
+    this.state = 'done';
+    return { ok: true, session: this.session(this.secret3, this.serverPublicKey, this.remoteMac, this.localMac) };
+  }
+}
+
+/** Options of {@link ShsServer}. */
+export interface ShsServerOptions extends CommonOptions {
+  /** Decides, after the client has proven its key, whether to talk to it. */
+  authorize: (clientPublicKey: Uint8Array) => boolean | Promise<boolean>;
+}
+
+/** The SHS server (Protocol Guide, "Handshake"): answers a client that proves it knows our key. */
+export class ShsServer extends Handshake {
+  private readonly authorize: ShsServerOptions['authorize'];
+  private state: 'msg1' | 'msg3' | 'authorizing' | 'done' = 'msg1';
+  private localMac : Uint8Array = new Uint8Array(0);
+  private remoteMac : Uint8Array = new Uint8Array(0);
+  private ab : Uint8Array = new Uint8Array(0);
+  private aB : Uint8Array = new Uint8Array(0);
+  private shash : Uint8Array = new Uint8Array(0);
+
+  constructor(opts: ShsServerOptions) {
+    super('server', opts);
+    if (typeof opts.authorize !== 'function') throw new TypeError('ShsServer opts.authorize must be a function');
+    this.authorize = opts.authorize;
+  }
+
+  protected expected(): number { return this.state === 'msg1' ? SHS_MSG1_BYTES : this.state === 'msg3' ? SHS_MSG3_BYTES : 0; }
+  protected step(): string { return this.state === 'msg1' ? 'msg1' : this.state === 'msg3' ? 'msg3' : 'authorize'; }
+  protected closeCause(): string { return 'the client hung up mid-handshake: it gave up, timed out, or rejected our hello (other network key)'; }
+
+  protected async handle(message: Uint8Array): Promise<Handled> {
+    return this.state === 'msg1' ? this.onMsg1(message) : this.onMsg3(message);
+  }
+
+  private async onMsg1(msg1: Uint8Array): Promise<Handled> {
+    const K = this.networkKey, a = msg1.slice(32);
+    if (!equalBytes(auth(K, a), msg1.subarray(0, 32)))
+      return this.reject('SHS_MSG1_BAD_HMAC', "the client's hello is not authenticated with our network key: it uses another network key (in Parley: another DTLS session, e.g. a relay in the middle), or does not speak SHS");
+    this.remoteMac = msg1.slice(0, 32);
+    await this.setup();
+    if (this.dead) return this.dead;
+    const [ab, aB] = await Promise.all([this.eph!.agree(a), this.lt!.agree(a)]);
+    for (const s of [ab, aB]) if (s) this.keep(s);
+    if (!ab || !aB) return this.reject('SHS_MSG1_BAD_KEY', "the client's ephemeral key is degenerate (small order): a broken or malicious client");
+    this.ab = ab; this.aB = aB;
+    this.shash = this.keep(sha256(ab));
+    const b = this.eph!.publicKey;
+    const msg2 = concat(auth(K, b), b);
+    this.localMac = msg2.slice(0, 32);
+    this.state = 'msg3';
+    return { ok: true, send: msg2 };
+  }
+
+  private async onMsg3(msg3: Uint8Array): Promise<Handled> {
+    const K = this.networkKey, B = this.identity.publicKey;
+    const secret2 = this.keep(sha256(concat(K, this.ab, this.aB)));
+    const hello = boxOpen(secret2, msg3);
+    // Wrong server key, a replayed msg3 and tampering all land here. The caller sends nothing
+    // and closes — exactly what it does for an unauthorized client (P13, P15).
+    if (!hello)
+      return this.reject('SHS_MSG3_BAD_AUTH', "the client's auth does not decrypt: it dialed another server key, replayed an old msg3, or the message was altered");
+    this.keep(hello);
+    const signature = hello.subarray(0, 64), A = hello.slice(64, 96);
+    const Acurve = edPublicToCurve(A);
+    if (!Acurve || !(await this.crypto!.verify(signature, concat(K, B, this.shash), A)))
+      return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's signature or key is invalid (bad signature, or a small-order key): a broken or malicious client");
+    this.state = 'authorizing';
+    const [Ab, decision] = await Promise.all([
+      this.eph!.agree(Acurve),
+      Promise.resolve().then(() => this.authorize(A.slice())).then((v) => ({ v }), (e: unknown) => ({ e })),
+    ]);
+    if (Ab) this.keep(Ab);
+    if ('e' in decision) return this.reject('SHS_AUTHORIZE_ERROR', `authorize() failed (a local error, e.g. storage): ${String(decision.e)}`);
+    if (decision.v !== true) return this.reject('SHS_UNAUTHORIZED', 'the client proved its key, but authorize() refused it; we hang up without revealing our key');
+    if (!Ab) return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's long-term key gives a degenerate key agreement");
+    const secret3 = this.keep(sha256(concat(K, this.ab, this.aB, Ab)));
+    const okay = this.keep(await this.lt!.sign(concat(K, hello, this.shash)));
+    const msg4 = boxSeal(secret3, okay);
+    this.state = 'done';
+    return { ok: true, send: msg4, session: this.session(secret3, A, this.remoteMac, this.localMac) };
+  }
+}
+
+/**
+ * Parley's SHS network key for one data channel: sha256("parley/shs/1" ‖ low ‖ high), the two
+ * DTLS certificate fingerprints sorted bytewise (DESIGN.md, "The handshake"). A relay that
+ * terminates DTLS on either side changes a fingerprint, so msg1/msg2 fail their HMAC.
+ */
+export function networkKeyFromFingerprints(a: Uint8Array, b: Uint8Array): Uint8Array {
+  assertBytes('a', a);
+  assertBytes('b', b);
+  if (a.length === 0 || b.length === 0) throw new TypeError('networkKeyFromFingerprints: fingerprints must not be empty');
+  const [low, high] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
+  return sha256(concat(new TextEncoder().encode('parley/shs/1'), low, high));
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
