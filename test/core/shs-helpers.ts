@@ -1,7 +1,7 @@
 /** Shared helpers for the SHS tests: keys, hex, and a pump that runs two machines against each other. */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { ShsClient, ShsServer, type Ed25519KeyPair, type ShsStep, type ShsSession } from '../../src/core/shs.js';
+import { ShsClient, ShsServer, type Ed25519KeyPair, type ShsErrorCode, type ShsStep, type ShsSession } from '../../src/core/shs.js';
 import type { Failure } from '../../src/core/errors.js';
 
 export const hex = bytesToHex;
@@ -18,7 +18,7 @@ export function randomKeyPair(): Ed25519KeyPair {
   return keyPairFromSeed(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-export function isFailure(s: ShsStep | null): s is Failure {
+export function isFailure(s: ShsStep | null): s is Failure<ShsErrorCode> {
   return s !== null && !s.ok;
 }
 

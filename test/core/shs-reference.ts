@@ -4,11 +4,9 @@ import type { ShsClient, ShsServer, ShsSession, ShsStep } from '../../src/core/s
 import type { Ed25519KeyPair } from '../../src/core/shs.js';
 
 const require = createRequire(import.meta.url);
-/* eslint-disable @typescript-eslint/no-require-imports */
 export const referenceShs = require('secret-handshake') as any;
 const pull = require('pull-stream') as any;
 const Pushable = require('pull-pushable') as any;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface RefKeys { encryptKey: Uint8Array; decryptKey: Uint8Array; encryptNonce: Uint8Array; decryptNonce: Uint8Array }
 export interface InteropResult {
