@@ -19,11 +19,37 @@ import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 /** Which implementation of Ed25519/X25519 a {@link ShsCrypto} uses. */
 export type CryptoPath = 'webcrypto' | 'noble';
 
+/**
+ * A peer's X25519 public key. One object can serve several agreements (the WebCrypto path
+ * imports it once and keeps the imported key in `imported`).
+ */
+export interface PeerKey { readonly bytes: Uint8Array; imported?: Promise<unknown> }
+
+const peerKeys = new Map<string, PeerKey>();
+/**
+ * Wraps X25519 public key bytes for {@link EphemeralKey.agree}/{@link LongTermKey.agree}.
+ * `remember` keeps it (bounded) for later handshakes: for long-term keys, which recur.
+ */
+export function peerKey(bytes: Uint8Array, remember = false): PeerKey {
+  if (!remember) return { bytes: bytes.slice() };
+  return remembered(peerKeys, bytesToHex(bytes), () => ({ bytes: bytes.slice() }));
+}
+
+/** A bounded memo of public-key derived values (oldest entry evicted first). */
+export function remembered<T>(map: Map<string, T>, id: string, make: () => T): T {
+  const hit = map.get(id);
+  if (hit !== undefined) return hit;
+  const v = make();
+  if (map.size >= 256) map.delete(map.keys().next().value!);
+  map.set(id, v);
+  return v;
+}
+
 /** A one-handshake X25519 key pair. */
 export interface EphemeralKey {
   readonly publicKey: Uint8Array;
   /** X25519 with `peer`; null if the peer key is degenerate (all-zero result). */
-  agree(peer: Uint8Array): Promise<Uint8Array | null>;
+  agree(peer: PeerKey): Promise<Uint8Array | null>;
   /** Zeroes/drops the secret. */
   destroy(): void;
 }
@@ -33,7 +59,7 @@ export interface LongTermKey {
   readonly publicKey: Uint8Array;
   sign(message: Uint8Array): Promise<Uint8Array>;
   /** X25519 of the converted long-term secret with `peer`; null if degenerate. */
-  agree(peer: Uint8Array): Promise<Uint8Array | null>;
+  agree(peer: PeerKey): Promise<Uint8Array | null>;
   /** Zeroes raw secrets this object holds (none on the WebCrypto path, whose keys are non-extractable). */
   destroy(): void;
 }
@@ -197,9 +223,9 @@ const noble: ShsCrypto = {
   },
 };
 
-function nobleAgree(secret: Uint8Array, peer: Uint8Array): Uint8Array | null {
+function nobleAgree(secret: Uint8Array, peer: PeerKey): Uint8Array | null {
   try {
-    const out = x25519.getSharedSecret(secret, peer);
+    const out = x25519.getSharedSecret(secret, peer.bytes);
     return isAllZero(out) ? null : out;
   } catch { return null; }
 }

@@ -6,9 +6,10 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import {
-  checkIdentity, curveSecretOf, equalBytes, isAllZero, nobleCrypto, preVerify,
-  type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto,
+  checkIdentity, curveSecretOf, equalBytes, isAllZero, nobleCrypto, preVerify, remembered,
+  type CryptoPath, type PeerKey, type EphemeralKey, type LongTermKey, type ShsCrypto,
 } from './shs-crypto.js';
 
 // PKCS#8 wrappers of a raw 32-byte private key (RFC 8410 §7).
@@ -41,10 +42,11 @@ function fromBase64url(s: string): Uint8Array {
   return out;
 }
 
-async function webAgree(secret: CryptoKey, peer: Uint8Array): Promise<Uint8Array | null> {
+async function webAgree(secret: CryptoKey, peer: PeerKey): Promise<Uint8Array | null> {
   try {
     const s = subtle();
-    const pub = await s.importKey('raw', own(peer), { name: 'X25519' }, false, []);
+    peer.imported ??= s.importKey('raw', own(peer.bytes), { name: 'X25519' }, false, []);
+    const pub = (await peer.imported) as CryptoKey;
     const out = new Uint8Array(await s.deriveBits({ name: 'X25519', public: pub }, secret, 256));
     return isAllZero(out) ? null : out;
   } catch { return null; }
@@ -68,6 +70,9 @@ async function importIdentity(secretKey: Uint8Array): Promise<CachedIdentity> {
     return { fingerprint: sha256(secretKey), sign, dh };
   } finally { curve.fill(0); }
 }
+
+/** Imported verification keys of recent peers' long-term keys (public data). */
+const verifyKeys = new Map<string, Promise<CryptoKey>>();
 
 const web: ShsCrypto = {
   path: 'webcrypto',
@@ -114,7 +119,8 @@ const web: ShsCrypto = {
     if (!preVerify(signature, publicKey)) return false;
     try {
       const s = subtle();
-      const key = await s.importKey('raw', own(publicKey), { name: 'Ed25519' }, false, ['verify']);
+      const key = await remembered(verifyKeys, bytesToHex(publicKey),
+        () => s.importKey('raw', own(publicKey), { name: 'Ed25519' }, false, ['verify']));
       return await s.verify({ name: 'Ed25519' }, key, own(signature), own(message));
     } catch { return false; }
   },

@@ -11,7 +11,7 @@
  * @module
  */
 import { assertBytes } from './errors.js';
-import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, sha256 } from './shs-crypto.js';
+import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, type PeerKey } from './shs-crypto.js';
 import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES, type CommonOptions, type Handled, type ShsStep } from './shs-machine.js';
 
 export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine.js';
@@ -24,7 +24,7 @@ export class ShsClient extends Handshake {
   private state: 'new' | 'starting' | 'msg2' | 'msg4' | 'done' = 'new';
   private localMac : Uint8Array = new Uint8Array(0);
   private remoteMac : Uint8Array = new Uint8Array(0);
-  private serverCurve: Uint8Array | null = null;
+  private serverCurve: PeerKey | null = null;
   private hello : Uint8Array = new Uint8Array(0);
   private shash : Uint8Array = new Uint8Array(0);
   private secret3 : Uint8Array = new Uint8Array(0);
@@ -41,9 +41,10 @@ export class ShsClient extends Handshake {
     this.state = 'starting';
     return this.enqueue(async () => {
       if (this.dead) return this.dead;
-      this.serverCurve = edPublicToCurve(this.serverPublicKey);
-      if (!this.serverCurve)
+      const curve = edPublicToCurve(this.serverPublicKey);
+      if (!curve)
         return this.fail('SHS_BAD_SERVER_KEY', 'the server public key to dial is not a valid Ed25519 key (not a point, or small order): check where it came from (invite, contact record)');
+      this.serverCurve = peerKey(curve, true);
       await this.setup();
       if (this.dead) return this.dead;
       const a = this.eph!.publicKey;
@@ -72,11 +73,11 @@ export class ShsClient extends Handshake {
   }
 
   private async onMsg2(msg2: Uint8Array): Promise<Handled> {
-    const K = this.networkKey, b = msg2.slice(32);
+    const K = this.networkKey, b = msg2.slice(32), bKey = peerKey(b);
     if (!equalBytes(auth(K, b), msg2.subarray(0, 32)))
       return this.reject('SHS_MSG2_BAD_HMAC', "the server's hello is not authenticated with our network key: it uses another network key (in Parley: another DTLS session, e.g. a relay in the middle), or does not speak SHS");
     this.remoteMac = msg2.slice(0, 32);
-    const [ab, aB, Ab] = await Promise.all([this.eph!.agree(b), this.eph!.agree(this.serverCurve!), this.lt!.agree(b)]);
+    const [ab, aB, Ab] = await Promise.all([this.eph!.agree(bKey), this.eph!.agree(this.serverCurve!), this.lt!.agree(bKey)]);
     for (const s of [ab, aB, Ab]) if (s) this.keep(s);
     if (!ab || !aB || !Ab) return this.reject('SHS_MSG2_BAD_KEY', "the server's ephemeral key is degenerate (small order): a broken or malicious server");
     this.shash = this.keep(sha256(ab));
@@ -137,7 +138,8 @@ export class ShsServer extends Handshake {
     this.remoteMac = msg1.slice(0, 32);
     await this.setup();
     if (this.dead) return this.dead;
-    const [ab, aB] = await Promise.all([this.eph!.agree(a), this.lt!.agree(a)]);
+    const aKey = peerKey(a);
+    const [ab, aB] = await Promise.all([this.eph!.agree(aKey), this.lt!.agree(aKey)]);
     for (const s of [ab, aB]) if (s) this.keep(s);
     if (!ab || !aB) return this.reject('SHS_MSG1_BAD_KEY', "the client's ephemeral key is degenerate (small order): a broken or malicious client");
     this.ab = ab; this.aB = aB;
@@ -164,7 +166,7 @@ export class ShsServer extends Handshake {
       return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's signature or key is invalid (bad signature, or a small-order key): a broken or malicious client");
     this.state = 'authorizing';
     const [Ab, decision] = await Promise.all([
-      this.eph!.agree(Acurve),
+      this.eph!.agree(peerKey(Acurve, true)),
       Promise.resolve().then(() => this.authorize(A.slice())).then((v) => ({ v }), (e: unknown) => ({ e })),
     ]);
     if (Ab) this.keep(Ab);
