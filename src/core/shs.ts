@@ -124,7 +124,8 @@ export class ShsServer extends Handshake {
   }
 
   protected expected(): number { return this.state === 'msg1' ? SHS_MSG1_BYTES : this.state === 'msg3' ? SHS_MSG3_BYTES : 0; }
-  protected step(): string { return this.state === 'msg1' ? 'msg1' : this.state === 'msg3' ? 'msg3' : 'authorize'; }
+  // authorize() is part of the msg3 step: a refusal reports the same step as a msg3 that did not open (P15).
+  protected step(): string { return this.state === 'msg1' ? 'msg1' : 'msg3'; }
   protected closeCause(): string { return 'the client hung up mid-handshake: it gave up, timed out, or rejected our hello (other network key)'; }
 
   protected async handle(message: Uint8Array): Promise<Handled> {
