@@ -183,14 +183,17 @@ export function curveSecretOf(seed: Uint8Array): Uint8Array {
   return s;
 }
 
-const checkedIdentities = new WeakSet<Uint8Array>();
-/** Throws unless secretKey = seed ‖ publicKey (programmer mistake); checked once per object. */
+const checkedIdentities = new WeakMap<Uint8Array, Uint8Array>();
+/** Throws unless secretKey = seed ‖ publicKey (programmer mistake); the derivation runs once per secretKey object. */
 export function checkIdentity(identity: { publicKey: Uint8Array; secretKey: Uint8Array }): void {
-  if (checkedIdentities.has(identity.secretKey)) return;
-  const derived = ed25519.getPublicKey(identity.secretKey.subarray(0, 32));
+  const seed = identity.secretKey.subarray(0, 32);
+  let derived = checkedIdentities.get(identity.secretKey);
+  if (!derived) {
+    derived = ed25519.getPublicKey(seed);
+    checkedIdentities.set(identity.secretKey, derived);
+  }
   if (!equalBytes(derived, identity.publicKey) || !equalBytes(identity.secretKey.subarray(32), identity.publicKey))
     throw new TypeError('identity: secretKey (seed ‖ publicKey) does not match publicKey');
-  checkedIdentities.add(identity.secretKey);
 }
 
 // ---- noble path ------------------------------------------------------------------------
