@@ -171,11 +171,23 @@ abstract class Handshake {
     return secret;
   }
 
-  protected async setup(): Promise<void> {
+  /** The crypto path, selected once (the WebCrypto probe runs once per process). */
+  protected async cryptoPath(): Promise<ShsCrypto> {
     this.crypto ??= await selectShsCrypto(this.opts.crypto ?? 'auto');
-    const [eph, lt] = await Promise.all([this.crypto.ephemeral(this.opts.ephemeralSecret), this.crypto.longTerm(this.identity)]);
-    this.eph = eph; this.lt = lt;
-    if (this.dead) this.wipe();
+    return this.crypto;
+  }
+
+  /** Starts making this side's ephemeral key and loading its long-term key, in parallel. */
+  protected keys(c: ShsCrypto): { eph: Promise<EphemeralKey>; lt: Promise<LongTermKey> } {
+    const adopt = <T extends EphemeralKey | LongTermKey>(k: T, set: (k: T) => void): T => {
+      set(k);
+      if (this.dead) this.wipe(); // ended (timeout, close) while we waited
+      return k;
+    };
+    return {
+      eph: c.ephemeral(this.opts.ephemeralSecret).then((k) => adopt(k, (x) => { this.eph = x; })),
+      lt: c.longTerm(this.identity).then((k) => adopt(k, (x) => { this.lt = x; })),
+    };
   }
 
   /** Zeroes every secret this handshake holds; runs on success, failure, timeout and close. */

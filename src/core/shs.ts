@@ -11,7 +11,8 @@
  * @module
  */
 import { assertBytes } from './errors.js';
-import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, type PeerKey } from './shs-crypto.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto } from './shs-crypto.js';
 import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES, type CommonOptions, type Handled, type ShsStep } from './shs-machine.js';
 
 export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine.js';
@@ -45,7 +46,8 @@ export class ShsClient extends Handshake {
       if (!curve)
         return this.fail('SHS_BAD_SERVER_KEY', 'the server public key to dial is not a valid Ed25519 key (not a point, or small order): check where it came from (invite, contact record)');
       this.serverCurve = peerKey(curve, true);
-      await this.setup();
+      const { eph, lt } = this.keys(await this.cryptoPath());
+      await Promise.all([eph, lt]);
       if (this.dead) return this.dead;
       const a = this.eph!.publicKey;
       const msg1 = concat(auth(this.networkKey, a), a);
@@ -132,15 +134,20 @@ export class ShsServer extends Handshake {
     return this.state === 'msg1' ? this.onMsg1(message) : this.onMsg3(message);
   }
 
+  private decoy(): Promise<void> {
+    return decoyWork(this.crypto!, this.eph!, this.lt!).catch(() => undefined);
+  }
+
   private async onMsg1(msg1: Uint8Array): Promise<Handled> {
     const K = this.networkKey, a = msg1.slice(32);
     if (!equalBytes(auth(K, a), msg1.subarray(0, 32)))
       return this.reject('SHS_MSG1_BAD_HMAC', "the client's hello is not authenticated with our network key: it uses another network key (in Parley: another DTLS session, e.g. a relay in the middle), or does not speak SHS");
     this.remoteMac = msg1.slice(0, 32);
-    await this.setup();
-    if (this.dead) return this.dead;
     const aKey = peerKey(a);
-    const [ab, aB] = await Promise.all([this.eph!.agree(aKey), this.lt!.agree(aKey)]);
+    const { eph, lt } = this.keys(await this.cryptoPath());
+    // Each X25519 starts as soon as its own key is ready.
+    const [ab, aB] = await Promise.all([eph.then((e) => e.agree(aKey)), lt.then((l) => l.agree(aKey))]);
+    if (this.dead) { ab?.fill(0); aB?.fill(0); return this.dead; }
     for (const s of [ab, aB]) if (s) this.keep(s);
     if (!ab || !aB) return this.reject('SHS_MSG1_BAD_KEY', "the client's ephemeral key is degenerate (small order): a broken or malicious client");
     this.ab = ab; this.aB = aB;
@@ -158,28 +165,49 @@ export class ShsServer extends Handshake {
     const hello = boxOpen(secret2, msg3);
     // Wrong server key, a replayed msg3 and tampering all land here. The caller sends nothing
     // and closes — exactly what it does for an unauthorized client (P13, P15).
-    if (!hello)
+    if (!hello) {
+      await this.decoy();
       return this.reject('SHS_MSG3_BAD_AUTH', "the client's auth does not decrypt: it dialed another server key, replayed an old msg3, or the message was altered");
+    }
     this.keep(hello);
     const signature = hello.subarray(0, 64), A = hello.slice(64, 96);
     const Acurve = edPublicToCurve(A);
-    if (!Acurve || !(await this.crypto!.verify(signature, concat(K, B, this.shash), A)))
-      return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's signature or key is invalid (bad signature, or a small-order key): a broken or malicious client");
-    this.state = 'authorizing';
-    const [Ab, decision] = await Promise.all([
+    if (!Acurve) return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's key is not a valid Ed25519 key (not a point, or small order): a broken or malicious client");
+    // Verify, agree and sign the accept at once; the accept is only sent if all checks pass.
+    const [valid, Ab, okay] = await Promise.all([
+      this.crypto!.verify(signature, concat(K, B, this.shash), A),
       this.eph!.agree(peerKey(Acurve, true)),
-      Promise.resolve().then(() => this.authorize(A.slice())).then((v) => ({ v }), (e: unknown) => ({ e })),
+      this.lt!.sign(concat(K, hello, this.shash)),
     ]);
-    if (Ab) this.keep(Ab);
+    for (const s of [Ab, okay]) if (s) this.keep(s);
+    if (!valid) return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's signature is invalid: a broken or malicious client");
+    if (!Ab) return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's long-term key gives a degenerate key agreement");
+    this.state = 'authorizing';
+    const decision = await Promise.resolve().then(() => this.authorize(A.slice())).then((v) => ({ v }), (e: unknown) => ({ e }));
     if ('e' in decision) return this.reject('SHS_AUTHORIZE_ERROR', `authorize() failed (a local error, e.g. storage): ${String(decision.e)}`);
     if (decision.v !== true) return this.reject('SHS_UNAUTHORIZED', 'the client proved its key, but authorize() refused it; we hang up without revealing our key');
-    if (!Ab) return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's long-term key gives a degenerate key agreement");
     const secret3 = this.keep(sha256(concat(K, this.ab, this.aB, Ab)));
-    const okay = this.keep(await this.lt!.sign(concat(K, hello, this.shash)));
     const msg4 = boxSeal(secret3, okay);
     this.state = 'done';
     return { ok: true, send: msg4, session: this.session(secret3, A, this.remoteMac, this.localMac) };
   }
+}
+
+/**
+ * Work shaped like a good msg3's (verify, agree, sign), done when msg3 does not open, so a
+ * wrong-key client and a refused one wait about as long for the hang-up (P15). authorize()'s
+ * own time is not covered (docs/security.md).
+ */
+async function decoyWork(crypto: ShsCrypto, eph: EphemeralKey, lt: LongTermKey): Promise<void> {
+  const d = (decoy ??= makeDecoy());
+  const [, shared, sig] = await Promise.all([crypto.verify(d.signature, d.message, d.publicKey), eph.agree(d.curve), lt.sign(d.message)]);
+  shared?.fill(0); sig.fill(0);
+}
+let decoy: { publicKey: Uint8Array; curve: PeerKey; message: Uint8Array; signature: Uint8Array } | undefined;
+function makeDecoy() {
+  const seed = sha256(new TextEncoder().encode('parley/shs/1 decoy'));
+  const publicKey = ed25519.getPublicKey(seed), message = new Uint8Array(96 + 64);
+  return { publicKey, curve: peerKey(edPublicToCurve(publicKey)!, true), message, signature: ed25519.sign(message, seed) };
 }
 
 /**
