@@ -167,6 +167,7 @@ abstract class Handshake {
   }
 
   protected keep(secret: Uint8Array): Uint8Array {
+    if (this.dead) secret.fill(0); // already wiped: the work in flight is discarded
     this.secrets.push(secret);
     return secret;
   }

@@ -81,11 +81,13 @@ export class ShsClient extends Handshake {
     this.remoteMac = msg2.slice(0, 32);
     const [ab, aB, Ab] = await Promise.all([this.eph!.agree(bKey), this.eph!.agree(this.serverCurve!), this.lt!.agree(bKey)]);
     for (const s of [ab, aB, Ab]) if (s) this.keep(s);
+    if (this.dead) return this.dead; // timed out or closed while we waited
     if (!ab || !aB || !Ab) return this.reject('SHS_MSG2_BAD_KEY', "the server's ephemeral key is degenerate (small order): a broken or malicious server");
     this.shash = this.keep(sha256(ab));
     const secret2 = this.keep(sha256(concat(K, ab, aB)));
     this.secret3 = this.keep(sha256(concat(K, ab, aB, Ab)));
     const signature = await this.lt!.sign(concat(K, this.serverPublicKey, this.shash));
+    if (this.dead) return this.dead;
     this.hello = this.keep(concat(signature, this.identity.publicKey));
     this.state = 'msg4';
     return { ok: true, send: boxSeal(secret2, this.hello) };

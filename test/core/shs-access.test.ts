@@ -193,6 +193,38 @@ describe('timeouts, closes and misuse', () => {
     expect(fail(await client.receive(new Uint8Array(64), 5000))?.code).toBe('SHS_TIMEOUT');
   });
 
+  it('a timeout or close while a step is in flight ends in that Failure (no exception), and late results are zeroed', async () => {
+    const client = new ShsClient({ networkKey: K, identity: alice, serverPublicKey: bob.publicKey, now: 0, timeoutMs: 100 });
+    const srv = new ShsServer({ networkKey: K, identity: bob, now: 0, authorize: () => true });
+    const m1 = await client.start(); if (!m1.ok) throw new Error('start');
+    const m2 = await srv.receive(m1.send!, 0); if (!m2.ok) throw new Error('msg2');
+    // The deadline passes exactly while msg2's key agreements are in flight.
+    // (lt.agree is the last call started synchronously for msg2; the timer fires right after.)
+    const lt = (client as unknown as { lt: { agree: (p: unknown) => Promise<Uint8Array | null> } }).lt;
+    const agree = lt.agree.bind(lt);
+    let timedOut: ShsStep | null = null;
+    lt.agree = (p) => { const r = agree(p); timedOut ??= client.tick(100); return r; };
+    const late = await client.receive(m2.send!, 1);
+    expect(fail(timedOut)?.code).toBe('SHS_TIMEOUT');
+    expect(fail(late)?.code).toBe('SHS_TIMEOUT');
+    let release: ((v: boolean) => void) | undefined;
+    // Server: closed while authorize() is pending; its later "yes" must not produce msg4.
+    const c2 = new ShsClient({ networkKey: K, identity: alice, serverPublicKey: bob.publicKey, now: 0 });
+    const srv2 = new ShsServer({ networkKey: K, identity: bob, now: 0, authorize: () => new Promise<boolean>((r) => { release = r; }) });
+    const n1 = await c2.start(); if (!n1.ok) throw new Error('start');
+    const n2 = await srv2.receive(n1.send!, 0); if (!n2.ok) throw new Error('msg2');
+    const n3 = await c2.receive(n2.send!, 0); if (!n3.ok) throw new Error('msg3');
+    const step = srv2.receive(n3.send!, 0);
+    while (!release) await new Promise((r) => setTimeout(r, 1));
+    const held = [...(srv2 as unknown as { secrets: Uint8Array[] }).secrets];
+    expect(fail(srv2.closed())?.code).toBe('SHS_CLOSED');
+    release!(true);
+    const end = await step;
+    expect(fail(end)?.code).toBe('SHS_CLOSED');
+    expect('send' in end).toBe(false);
+    for (const x of [...held, ...(srv2 as unknown as { secrets: Uint8Array[] }).secrets]) expect(x.every((b) => b === 0)).toBe(true);
+  });
+
   it('authorize() throwing becomes SHS_AUTHORIZE_ERROR, and nothing is sent', async () => {
     const client = new ShsClient({ networkKey: K, identity: alice, serverPublicKey: bob.publicKey, now: 0 });
     const r = await pump(client, server({ authorize: () => { throw new Error('db down'); } }));
