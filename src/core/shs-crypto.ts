@@ -114,6 +114,7 @@ export function boxOpen(key: Uint8Array, box: Uint8Array): Uint8Array | null {
   try { return xsalsa20poly1305(key, ZERO_NONCE.slice()).decrypt(box); } catch { return null; }
 }
 
+/** True if every byte is zero (a degenerate X25519 result, which libsodium also refuses). */
 export function isAllZero(b: Uint8Array): boolean {
   let d = 0;
   for (const x of b) d |= x;
