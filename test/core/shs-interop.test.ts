@@ -41,6 +41,18 @@ describe.each<CryptoPath>(['webcrypto', 'noble'])('interop with the reference se
     expect(hex(s.decryptNonce)).toBe(hex(r.reference.keys.encryptNonce));
   });
 
+  it('a refusal looks the same across implementations: hang-up after msg3, SHS_CLOSED on the Parley client, an error on the reference client', async () => {
+    const alice = randomKeyPair(), bob = randomKeyPair();
+    const client = new ShsClient({ networkKey, identity: alice, serverPublicKey: bob.publicKey, now: 0, crypto: path });
+    const r1 = await interop(client, (cb) => referenceShs.createServer(toRefKeys(bob), (_pk: Buffer, done: any) => done(null, false), appKey, 2000)(cb));
+    expect(!r1.parley.ok && [r1.parley.code, r1.parley.step]).toEqual(['SHS_CLOSED', 'msg4']);
+    expect(r1.reference.ok).toBe(false);
+    const server = new ShsServer({ networkKey, identity: bob, now: 0, crypto: path, authorize: () => false });
+    const r2 = await interop(server, (cb) => referenceShs.createClient(toRefKeys(alice), appKey, 2000)(Buffer.from(bob.publicKey), cb));
+    expect(!r2.parley.ok && r2.parley.code).toBe('SHS_UNAUTHORIZED');
+    expect(!r2.reference.ok && r2.reference.error).toMatch(/hung up|phase 3|server/i);
+  });
+
   // Message k of the handshake, by who sends it: Parley client sends msg1 (0) and msg3 (1), the
   // reference server msg2 (0) and msg4 (1); and the other way round.
   describe.each([
