@@ -89,6 +89,12 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 /** SHA-256. */
 export { sha256 };
 
+/** SHA-256 of the concatenation of `parts`; the temporary concatenation (which holds secrets) is zeroed. */
+export function sha256Of(...parts: Uint8Array[]): Uint8Array {
+  const m = concat(...parts);
+  try { return sha256(m); } finally { m.fill(0); }
+}
+
 /** libsodium `crypto_auth`: HMAC-SHA-512 truncated to 32 bytes (not SHA-512/256). */
 export function auth(key: Uint8Array, message: Uint8Array): Uint8Array {
   return hmac(sha512, key, message).slice(0, 32);

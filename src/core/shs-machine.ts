@@ -5,7 +5,7 @@
  * @module
  */
 import { assertBytes, failure, type Failure, type Side } from './errors.js';
-import { concat, sha256, type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto } from './shs-crypto.js';
+import { concat, sha256, sha256Of, type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto } from './shs-crypto.js';
 import { selectShsCrypto } from './shs-webcrypto.js';
 
 /** An Ed25519 key pair in libsodium layout. */
@@ -204,8 +204,8 @@ abstract class Handshake {
     const shared = sha256(secret3);
     return {
       remotePublicKey: remote.slice(),
-      encryptKey: sha256(concat(shared, remote)), encryptNonce: remoteMac.slice(0, 24),
-      decryptKey: sha256(concat(shared, this.identity.publicKey)), decryptNonce: localMac.slice(0, 24),
+      encryptKey: sha256Of(shared, remote), encryptNonce: remoteMac.slice(0, 24),
+      decryptKey: sha256Of(shared, this.identity.publicKey), decryptNonce: localMac.slice(0, 24),
       handshakeSecret: shared,
     };
   }

@@ -12,7 +12,7 @@
  */
 import { assertBytes } from './errors.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto } from './shs-crypto.js';
+import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, sha256Of, type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto } from './shs-crypto.js';
 import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES, type CommonOptions, type Handled, type ShsStep } from './shs-machine.js';
 
 export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine.js';
@@ -23,12 +23,12 @@ export type { CryptoPath } from './shs-crypto.js';
 export class ShsClient extends Handshake {
   private readonly serverPublicKey: Uint8Array;
   private state: 'new' | 'starting' | 'msg2' | 'msg4' | 'done' = 'new';
-  private localMac : Uint8Array = new Uint8Array(0);
-  private remoteMac : Uint8Array = new Uint8Array(0);
+  private localMac: Uint8Array = new Uint8Array(0);
+  private remoteMac: Uint8Array = new Uint8Array(0);
   private serverCurve: PeerKey | null = null;
-  private hello : Uint8Array = new Uint8Array(0);
-  private shash : Uint8Array = new Uint8Array(0);
-  private secret3 : Uint8Array = new Uint8Array(0);
+  private hello: Uint8Array = new Uint8Array(0);
+  private shash: Uint8Array = new Uint8Array(0);
+  private secret3: Uint8Array = new Uint8Array(0);
 
   constructor(opts: CommonOptions & { serverPublicKey: Uint8Array }) {
     super('client', opts);
@@ -84,9 +84,10 @@ export class ShsClient extends Handshake {
     if (this.dead) return this.dead; // timed out or closed while we waited
     if (!ab || !aB || !Ab) return this.reject('SHS_MSG2_BAD_KEY', "the server's ephemeral key is degenerate (small order): a broken or malicious server");
     this.shash = this.keep(sha256(ab));
-    const secret2 = this.keep(sha256(concat(K, ab, aB)));
-    this.secret3 = this.keep(sha256(concat(K, ab, aB, Ab)));
-    const signature = await this.lt!.sign(concat(K, this.serverPublicKey, this.shash));
+    const secret2 = this.keep(sha256Of(K, ab, aB));
+    this.secret3 = this.keep(sha256Of(K, ab, aB, Ab));
+    const signed = this.keep(concat(K, this.serverPublicKey, this.shash));
+    const signature = await this.lt!.sign(signed);
     if (this.dead) return this.dead;
     this.hello = this.keep(concat(signature, this.identity.publicKey));
     this.state = 'msg4';
@@ -98,7 +99,7 @@ export class ShsClient extends Handshake {
     if (!signature)
       return this.reject('SHS_MSG4_BAD_ACCEPT', "the server's accept does not decrypt: the peer does not hold the server key we dialed (a man in the middle?) or the message was altered");
     this.keep(signature);
-    if (!(await this.crypto!.verify(signature, concat(this.networkKey, this.hello, this.shash), this.serverPublicKey)))
+    if (!(await this.crypto!.verify(signature, this.keep(concat(this.networkKey, this.hello, this.shash)), this.serverPublicKey)))
       return this.reject('SHS_MSG4_BAD_SIGNATURE', "the server's accept signature is invalid: the peer is not the server we dialed or is broken");
     this.state = 'done';
     return { ok: true, session: this.session(this.secret3, this.serverPublicKey, this.remoteMac, this.localMac) };
@@ -115,11 +116,11 @@ export interface ShsServerOptions extends CommonOptions {
 export class ShsServer extends Handshake {
   private readonly authorize: ShsServerOptions['authorize'];
   private state: 'msg1' | 'msg3' | 'authorizing' | 'done' = 'msg1';
-  private localMac : Uint8Array = new Uint8Array(0);
-  private remoteMac : Uint8Array = new Uint8Array(0);
-  private ab : Uint8Array = new Uint8Array(0);
-  private aB : Uint8Array = new Uint8Array(0);
-  private shash : Uint8Array = new Uint8Array(0);
+  private localMac: Uint8Array = new Uint8Array(0);
+  private remoteMac: Uint8Array = new Uint8Array(0);
+  private ab: Uint8Array = new Uint8Array(0);
+  private aB: Uint8Array = new Uint8Array(0);
+  private shash: Uint8Array = new Uint8Array(0);
 
   constructor(opts: ShsServerOptions) {
     super('server', opts);
@@ -163,7 +164,7 @@ export class ShsServer extends Handshake {
 
   private async onMsg3(msg3: Uint8Array): Promise<Handled> {
     const K = this.networkKey, B = this.identity.publicKey;
-    const secret2 = this.keep(sha256(concat(K, this.ab, this.aB)));
+    const secret2 = this.keep(sha256Of(K, this.ab, this.aB));
     const hello = boxOpen(secret2, msg3);
     // Wrong server key, a replayed msg3 and tampering all land here. The caller sends nothing
     // and closes — exactly what it does for an unauthorized client (P13, P15).
@@ -177,9 +178,9 @@ export class ShsServer extends Handshake {
     if (!Acurve) return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's key is not a valid Ed25519 key (not a point, or small order): a broken or malicious client");
     // Verify, agree and sign the accept at once; the accept is only sent if all checks pass.
     const [valid, Ab, okay] = await Promise.all([
-      this.crypto!.verify(signature, concat(K, B, this.shash), A),
+      this.crypto!.verify(signature, this.keep(concat(K, B, this.shash)), A),
       this.eph!.agree(peerKey(Acurve, true)),
-      this.lt!.sign(concat(K, hello, this.shash)),
+      this.lt!.sign(this.keep(concat(K, hello, this.shash))),
     ]);
     for (const s of [Ab, okay]) if (s) this.keep(s);
     if (!valid) return this.reject('SHS_MSG3_BAD_SIGNATURE', "the client's signature is invalid: a broken or malicious client");
@@ -188,7 +189,7 @@ export class ShsServer extends Handshake {
     const decision = await Promise.resolve().then(() => this.authorize(A.slice())).then((v) => ({ v }), (e: unknown) => ({ e }));
     if ('e' in decision) return this.reject('SHS_AUTHORIZE_ERROR', `authorize() failed (a local error, e.g. storage): ${String(decision.e)}`);
     if (decision.v !== true) return this.reject('SHS_UNAUTHORIZED', 'the client proved its key, but authorize() refused it; we hang up without revealing our key');
-    const secret3 = this.keep(sha256(concat(K, this.ab, this.aB, Ab)));
+    const secret3 = this.keep(sha256Of(K, this.ab, this.aB, Ab));
     const msg4 = boxSeal(secret3, okay);
     this.state = 'done';
     return { ok: true, send: msg4, session: this.session(secret3, A, this.remoteMac, this.localMac) };
