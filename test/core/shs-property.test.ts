@@ -96,3 +96,40 @@ describe('SHS state machines under random input', () => {
     }), { numRuns: 60 });
   });
 });
+
+describe('signature verification: both crypto paths agree with libsodium', () => {
+  it('on mutated signatures, keys and messages (flipped bits, S + L, small-order R or A)', async () => {
+    const { createRequire } = await import('node:module');
+    const sodium = createRequire(import.meta.url)('chloride') as { crypto_sign_verify_detached: (s: Buffer, m: Buffer, p: Buffer) => boolean };
+    const { nobleCrypto } = await import('../../src/core/shs-crypto.js');
+    const { webCrypto } = await import('../../src/core/shs-webcrypto.js');
+    const { ed25519, ED25519_TORSION_SUBGROUP } = await import('@noble/curves/ed25519.js');
+    const torsion = ED25519_TORSION_SUBGROUP.map((h) => Uint8Array.from(Buffer.from(h, 'hex')));
+    const seed = crypto.getRandomValues(new Uint8Array(32)), pub = ed25519.getPublicKey(seed);
+    const mutation = fc.oneof(
+      fc.record({ kind: fc.constant('none' as const) }),
+      fc.record({ kind: fc.constant('flip' as const), where: fc.constantFrom('sig', 'pub', 'msg'), bit: fc.nat(511) }),
+      fc.record({ kind: fc.constant('S+L' as const) }),
+      fc.record({ kind: fc.constant('torsionR' as const), t: fc.nat(7) }),
+      fc.record({ kind: fc.constant('torsionA' as const), t: fc.nat(7), zeroSig: fc.boolean() }),
+    );
+    let disagreements = 0, accepted = 0;
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), mutation, async (message, m) => {
+      let sig = ed25519.sign(message, seed), pk = pub.slice(), msg = message.slice();
+      if (m.kind === 'flip') { const t = m.where === 'sig' ? sig : m.where === 'pub' ? pk : msg; const bit = m.bit % (t.length * 8); t[bit >> 3]! ^= 1 << (bit & 7); }
+      if (m.kind === 'S+L') {
+        let s = 0n; for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i]!);
+        s += ed25519.Point.Fn.ORDER; for (let i = 32; i < 64; i++) { sig[i] = Number(s & 255n); s >>= 8n; }
+      }
+      if (m.kind === 'torsionR') sig.set(torsion[m.t]!, 0);
+      if (m.kind === 'torsionA') { pk = torsion[m.t]!.slice(); if (m.zeroSig) sig = new Uint8Array(64); }
+      const ref = sodium.crypto_sign_verify_detached(Buffer.from(sig), Buffer.from(msg), Buffer.from(pk));
+      const [w, n] = [await webCrypto.verify(sig, msg, pk), await nobleCrypto.verify(sig, msg, pk)];
+      if (w !== ref || n !== ref) disagreements++;
+      if (ref) accepted++;
+      expect([w, n]).toEqual([ref, ref]);
+    }), { numRuns: 120 });
+    expect(disagreements).toBe(0);
+    expect(accepted).toBeGreaterThan(0); // the unmutated cases verify
+  });
+});
