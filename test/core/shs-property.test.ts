@@ -115,7 +115,8 @@ describe('signature verification: both crypto paths agree with libsodium', () =>
     );
     let disagreements = 0, accepted = 0;
     await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), mutation, async (message, m) => {
-      let sig = ed25519.sign(message, seed), pk = pub.slice(), msg = message.slice();
+      let sig = ed25519.sign(message, seed), pk = pub.slice();
+      const msg = message.slice();
       if (m.kind === 'flip') { const t = m.where === 'sig' ? sig : m.where === 'pub' ? pk : msg; const bit = m.bit % (t.length * 8); t[bit >> 3]! ^= 1 << (bit & 7); }
       if (m.kind === 'S+L') {
         let s = 0n; for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i]!);
