@@ -12,7 +12,7 @@ const referenceShs = require('secret-handshake') as any;
 const pull = require('pull-stream') as any;
 
 // Many short alternating slices, so the machine's load drifts over both sides alike.
-const ROUNDS = 16, ROUND_MS = 400;
+const ROUNDS = 30, ROUND_MS = 200;
 
 function keyPair() {
   const seed = crypto.getRandomValues(new Uint8Array(32));
@@ -72,7 +72,7 @@ const parley: Tally = { n: 0, ms: 0, cpuMs: 0 }, reference: Tally = { n: 0, ms: 
 for (let r = 0; r < ROUNDS; r++) {
   const p = await slice(() => parleyHandshake('webcrypto'), parley);
   const q = await slice(referenceHandshake, reference);
-  console.log(`slice ${r + 1}: parley ${p.toFixed(0)}/s, reference ${q.toFixed(0)}/s`);
+  if (r % 5 === 4) console.log(`slice ${r + 1}: parley ${p.toFixed(0)}/s, reference ${q.toFixed(0)}/s`);
 }
 const noble = await slice(() => parleyHandshake('noble'), { n: 0, ms: 0, cpuMs: 0 });
 console.log(`parley noble path (fallback, informational): ${noble.toFixed(0)} handshakes/s`);

@@ -126,7 +126,12 @@ export class ShsServer extends Handshake {
     super('server', opts);
     if (typeof opts.authorize !== 'function') throw new TypeError('ShsServer opts.authorize must be a function');
     this.authorize = opts.authorize;
+    // Make the ephemeral key now, while msg1 is still on its way (a round trip off the critical path).
+    this.early = this.cryptoPath().then((c) => this.keys(c));
+    this.early.then(({ eph, lt }) => Promise.all([eph, lt])).catch(() => undefined); // failures surface in receive()
   }
+
+  private readonly early: Promise<{ eph: Promise<EphemeralKey>; lt: Promise<LongTermKey> }>;
 
   protected expected(): number { return this.state === 'msg1' ? SHS_MSG1_BYTES : this.state === 'msg3' ? SHS_MSG3_BYTES : 0; }
   // authorize() is part of the msg3 step: a refusal reports the same step as a msg3 that did not open (P15).
@@ -147,7 +152,7 @@ export class ShsServer extends Handshake {
       return this.reject('SHS_MSG1_BAD_HMAC', "the client's hello is not authenticated with our network key: it uses another network key (in Parley: another DTLS session, e.g. a relay in the middle), or does not speak SHS");
     this.remoteMac = msg1.slice(0, 32);
     const aKey = peerKey(a);
-    const { eph, lt } = this.keys(await this.cryptoPath());
+    const { eph, lt } = await this.early;
     // Each X25519 starts as soon as its own key is ready.
     const [ab, aB] = await Promise.all([eph.then((e) => e.agree(aKey)), lt.then((l) => l.agree(aKey))]);
     if (this.dead) { ab?.fill(0); aB?.fill(0); return this.dead; }
