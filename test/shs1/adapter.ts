@@ -9,17 +9,21 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { ShsClient, ShsServer, type ShsStep } from '../../src/core/shs.js';
 
+// The harness starts every case at once; on a loaded machine a process can take seconds to get
+// going, so the adapter allows far more than the 5 s default before calling a timeout.
+const TIMEOUT_MS = 60_000;
+
 export async function runAdapter(role: 'client' | 'server', args: string[]): Promise<void> {
   const networkKey = hexToBytes(args[0]!);
   let machine: ShsClient | ShsServer;
   if (role === 'server') {
     const secretKey = hexToBytes(args[1]!), publicKey = hexToBytes(args[2]!);
-    machine = new ShsServer({ networkKey, identity: { publicKey, secretKey }, now: Date.now(), authorize: () => true });
+    machine = new ShsServer({ networkKey, identity: { publicKey, secretKey }, now: Date.now(), timeoutMs: TIMEOUT_MS, authorize: () => true });
   } else {
     const seed = crypto.getRandomValues(new Uint8Array(32));
     const publicKey = ed25519.getPublicKey(seed);
     const secretKey = new Uint8Array([...seed, ...publicKey]);
-    machine = new ShsClient({ networkKey, identity: { publicKey, secretKey }, serverPublicKey: hexToBytes(args[1]!), now: Date.now() });
+    machine = new ShsClient({ networkKey, identity: { publicKey, secretKey }, serverPublicKey: hexToBytes(args[1]!), now: Date.now(), timeoutMs: TIMEOUT_MS });
   }
   let over = false;
   const onStep = (s: ShsStep | null) => {
