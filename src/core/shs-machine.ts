@@ -5,7 +5,7 @@
  * @module
  */
 import { assertBytes, failure, type Failure, type Side } from './errors.js';
-import { concat, sha256, sha256Of, type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto } from './shs-crypto.js';
+import { authWith, concat, sha256, sha256Of, type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto } from './shs-crypto.js';
 import { selectShsCrypto } from './shs-webcrypto.js';
 
 /** An Ed25519 key pair in libsodium layout. */
@@ -57,6 +57,8 @@ export const SHS_MSG1_BYTES = 64, SHS_MSG2_BYTES = 64, SHS_MSG3_BYTES = 112, SHS
 /** Bookkeeping shared by both roles: buffering, ordering, timeout, failure and zeroing. */
 abstract class Handshake {
   protected readonly networkKey: Uint8Array;
+  /** hmac[K](·), the hello authenticator, keyed once. */
+  protected readonly auth: (message: Uint8Array) => Uint8Array;
   protected readonly identity: Ed25519KeyPair;
   protected readonly opts: CommonOptions;
   private readonly deadline: number;
@@ -85,6 +87,7 @@ abstract class Handshake {
       throw new TypeError(`${who} opts.crypto must be 'auto', 'webcrypto' or 'noble'`);
     this.opts = opts;
     this.networkKey = opts.networkKey.slice();
+    this.auth = authWith(this.networkKey);
     this.identity = opts.identity;
     this.deadline = opts.now + timeout;
   }

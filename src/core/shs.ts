@@ -12,7 +12,7 @@
  */
 import { assertBytes } from './errors.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { auth, boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, sha256Of, type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto } from './shs-crypto.js';
+import { boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, sha256Of, type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto } from './shs-crypto.js';
 import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES, type CommonOptions, type Handled, type ShsStep } from './shs-machine.js';
 
 export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine.js';
@@ -50,7 +50,7 @@ export class ShsClient extends Handshake {
       await Promise.all([eph, lt]);
       if (this.dead) return this.dead;
       const a = this.eph!.publicKey;
-      const msg1 = concat(auth(this.networkKey, a), a);
+      const msg1 = concat(this.auth(a), a);
       this.localMac = msg1.slice(0, 32);
       this.state = 'msg2';
       return { ok: true, send: msg1 };
@@ -76,19 +76,24 @@ export class ShsClient extends Handshake {
 
   private async onMsg2(msg2: Uint8Array): Promise<Handled> {
     const K = this.networkKey, b = msg2.slice(32), bKey = peerKey(b);
-    if (!equalBytes(auth(K, b), msg2.subarray(0, 32)))
+    if (!equalBytes(this.auth(b), msg2.subarray(0, 32)))
       return this.reject('SHS_MSG2_BAD_HMAC', "the server's hello is not authenticated with our network key: it uses another network key (in Parley: another DTLS session, e.g. a relay in the middle), or does not speak SHS");
     this.remoteMac = msg2.slice(0, 32);
-    const [ab, aB, Ab] = await Promise.all([this.eph!.agree(bKey), this.eph!.agree(this.serverCurve!), this.lt!.agree(bKey)]);
-    for (const s of [ab, aB, Ab]) if (s) this.keep(s);
+    // Sign as soon as ab is known, while aB and Ab are still being computed.
+    const lt = this.lt!, abP = this.eph!.agree(bKey);
+    const signedP = abP.then(async (ab) => {
+      if (!ab) return null;
+      const shash = sha256(ab), signed = concat(K, this.serverPublicKey, shash);
+      try { return { shash, signature: await lt.sign(signed) }; } finally { signed.fill(0); }
+    });
+    const [ab, aB, Ab, signed] = await Promise.all([abP, this.eph!.agree(this.serverCurve!), lt.agree(bKey), signedP]);
+    for (const s of [ab, aB, Ab, signed?.shash]) if (s) this.keep(s);
     if (this.dead) return this.dead; // timed out or closed while we waited
-    if (!ab || !aB || !Ab) return this.reject('SHS_MSG2_BAD_KEY', "the server's ephemeral key is degenerate (small order): a broken or malicious server");
-    this.shash = this.keep(sha256(ab));
+    if (!ab || !aB || !Ab || !signed) return this.reject('SHS_MSG2_BAD_KEY', "the server's ephemeral key is degenerate (small order): a broken or malicious server");
+    this.shash = signed.shash;
     const secret2 = this.keep(sha256Of(K, ab, aB));
     this.secret3 = this.keep(sha256Of(K, ab, aB, Ab));
-    const signed = this.keep(concat(K, this.serverPublicKey, this.shash));
-    const signature = await this.lt!.sign(signed);
-    if (this.dead) return this.dead;
+    const signature = signed.signature;
     this.hello = this.keep(concat(signature, this.identity.publicKey));
     this.state = 'msg4';
     return { ok: true, send: boxSeal(secret2, this.hello) };
@@ -147,8 +152,8 @@ export class ShsServer extends Handshake {
   }
 
   private async onMsg1(msg1: Uint8Array): Promise<Handled> {
-    const K = this.networkKey, a = msg1.slice(32);
-    if (!equalBytes(auth(K, a), msg1.subarray(0, 32)))
+    const a = msg1.slice(32);
+    if (!equalBytes(this.auth(a), msg1.subarray(0, 32)))
       return this.reject('SHS_MSG1_BAD_HMAC', "the client's hello is not authenticated with our network key: it uses another network key (in Parley: another DTLS session, e.g. a relay in the middle), or does not speak SHS");
     this.remoteMac = msg1.slice(0, 32);
     const aKey = peerKey(a);
@@ -161,7 +166,7 @@ export class ShsServer extends Handshake {
     this.ab = ab; this.aB = aB;
     this.shash = this.keep(sha256(ab));
     const b = this.eph!.publicKey;
-    const msg2 = concat(auth(K, b), b);
+    const msg2 = concat(this.auth(b), b);
     this.localMac = msg2.slice(0, 32);
     this.state = 'msg3';
     return { ok: true, send: msg2 };
