@@ -11,8 +11,8 @@ const require = createRequire(import.meta.url);
 const referenceShs = require('secret-handshake') as any;
 const pull = require('pull-stream') as any;
 
-// Many short alternating slices, so the machine's load drifts over both sides alike.
-const ROUNDS = 30, ROUND_MS = 200;
+// Small alternating batches, so the machine's load (shared, noisy) falls on both sides alike.
+const TOTAL_MS = 12_000, BATCH = 10;
 
 function keyPair() {
   const seed = crypto.getRandomValues(new Uint8Array(32));
@@ -55,13 +55,11 @@ function referenceHandshake(): Promise<void> {
 }
 
 interface Tally { n: number; ms: number; cpuMs: number }
-async function slice(run: () => Promise<void>, t: Tally): Promise<number> {
+async function batch(run: () => Promise<void>, t: Tally): Promise<void> {
   const start = performance.now(), cpu = process.cpuUsage();
-  let n = 0;
-  while (performance.now() - start < ROUND_MS) { await run(); n++; }
-  const ms = performance.now() - start, c = process.cpuUsage(cpu);
-  t.n += n; t.ms += ms; t.cpuMs += (c.user + c.system) / 1000;
-  return n / (ms / 1000);
+  for (let i = 0; i < BATCH; i++) await run();
+  const c = process.cpuUsage(cpu);
+  t.n += BATCH; t.ms += performance.now() - start; t.cpuMs += (c.user + c.system) / 1000;
 }
 const perSecond = (t: Tally) => t.n / (t.ms / 1000);
 const perCpuSecond = (t: Tally) => t.n / (t.cpuMs / 1000);
@@ -69,14 +67,17 @@ const perCpuSecond = (t: Tally) => t.n / (t.cpuMs / 1000);
 // Warm up both (JIT, key import caches, libsodium init).
 for (let i = 0; i < 50; i++) { await parleyHandshake('webcrypto'); await referenceHandshake(); }
 const parley: Tally = { n: 0, ms: 0, cpuMs: 0 }, reference: Tally = { n: 0, ms: 0, cpuMs: 0 };
-for (let r = 0; r < ROUNDS; r++) {
-  const p = await slice(() => parleyHandshake('webcrypto'), parley);
-  const q = await slice(referenceHandshake, reference);
-  if (r % 5 === 4) console.log(`slice ${r + 1}: parley ${p.toFixed(0)}/s, reference ${q.toFixed(0)}/s`);
+const began = performance.now();
+for (let r = 1; performance.now() - began < TOTAL_MS; r++) {
+  await batch(() => parleyHandshake('webcrypto'), parley);
+  await batch(referenceHandshake, reference);
+  if (r % 200 === 0) console.log(`so far: parley ${perSecond(parley).toFixed(0)}/s, reference ${perSecond(reference).toFixed(0)}/s`);
 }
-const noble = await slice(() => parleyHandshake('noble'), { n: 0, ms: 0, cpuMs: 0 });
-console.log(`parley noble path (fallback, informational): ${noble.toFixed(0)} handshakes/s`);
+const noble: Tally = { n: 0, ms: 0, cpuMs: 0 };
+await batch(() => parleyHandshake('noble'), noble);
+console.log(`parley noble path (fallback, informational): ${perSecond(noble).toFixed(0)} handshakes/s`);
 console.log(`per CPU-second (all threads): parley ${perCpuSecond(parley).toFixed(0)}, reference ${perCpuSecond(reference).toFixed(0)}`);
+console.log(`handshakes: parley ${parley.n}, reference ${reference.n}`);
 const value = perSecond(parley), baseline = perSecond(reference);
 console.log(JSON.stringify({ bench: 'shs', value: Math.round(value), unit: 'handshakes/s', baseline: Math.round(baseline),
   ratio: Math.round((value / baseline) * 1000) / 1000, target: 0.5 }));
