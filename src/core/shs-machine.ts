@@ -131,7 +131,7 @@ abstract class Handshake {
 
   private async process(bytes: Uint8Array, now: number): Promise<ShsStep> {
     if (this.dead) return this.dead;
-    if (this.finished) throw new Error(`Shs${this.side}.receive: the handshake has finished; give further bytes to the frame layer`);
+    if (this.finished) throw new Error(`${this.side === 'client' ? 'ShsClient' : 'ShsServer'}.receive: the handshake has finished; give further bytes to the frame layer`);
     const late = this.tick(now);
     if (late) return late;
     this.buffer = this.buffer.length ? concat(this.buffer, bytes) : bytes;

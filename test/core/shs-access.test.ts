@@ -241,6 +241,9 @@ describe('timeouts, closes and misuse', () => {
     expect(() => client.receive(new Uint8Array(1), 0)).toThrow(/start\(\) first/);
     await client.start();
     expect(() => client.start()).toThrow(/twice/);
+    const finished = new ShsClient({ networkKey: K, identity: alice, serverPublicKey: bob.publicKey, now: 0 });
+    expect((await pump(finished, server())).clientSession).toBeTruthy();
+    await expect(finished.receive(new Uint8Array(1), 0)).rejects.toThrow(/ShsClient.receive: the handshake has finished/);
     await expect(new ShsClient({ networkKey: K, identity: { publicKey: carol.publicKey, secretKey: alice.secretKey }, serverPublicKey: bob.publicKey, now: 0 }).start())
       .rejects.toThrow(/does not match/);
   });
