@@ -76,7 +76,8 @@ export class OpfsFileStore implements FileStore {
 
   async list(): Promise<string[]> {
     const out: string[] = [];
-    for await (const [name, h] of await this.#root()) if (h.kind === 'directory') out.push(name);
+    const root = await this.#root() as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> };
+    for await (const name of root.keys()) if (ID_RE.test(name)) out.push(name);
     return out;
   }
 

@@ -1,0 +1,91 @@
+/**
+ * Browser page for e2e/opfs-store.spec.ts: exercises OpfsFileStore (worker + sync access handles)
+ * and a TransferManager whose receiver writes into OPFS, over an in-page link. Results go to
+ * `window.opfsResults`.
+ */
+import { OpfsFileStore } from '../../src/net/opfs-store';
+import { TransferManager, type TransferLink, type TransferRecord } from '../../src/net/transfers';
+import type { WireMessage } from '../../src/core/wire';
+import { decodeWire, encodeWire } from '../../src/core/wire';
+
+const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+const sha = async (b: Blob | Uint8Array) => hex(await crypto.subtle.digest('SHA-256', b instanceof Blob ? await b.arrayBuffer() : (b as Uint8Array<ArrayBuffer>)));
+const rand = (n: number) => { const b = new Uint8Array(n); for (let o = 0; o < n; o += 65536) crypto.getRandomValues(b.subarray(o, Math.min(n, o + 65536))); return b; };
+
+let stage = '';
+async function storeChecks(): Promise<Record<string, unknown>> {
+  const store = new OpfsFileStore();
+  const id = 'ab'.repeat(16);
+  stage = 'remove at start';
+  await store.remove(id);
+  stage = 'open';
+  const a = rand(131072), b = rand(5000);
+  let sink = await store.open(id, 0);
+  stage = 'write';
+  await sink.write(131072, b); // out of order, as chunks beyond a gap arrive
+  await sink.write(0, a);
+  await sink.flush();
+  stage = 'size';
+  const sizeAfterWrites = await store.size(id, 0);
+  await sink.close();
+  stage = 'reopen';
+  sink = await store.open(id, 0); // reopening keeps the data (resume after reload)
+  await sink.truncate(131072 + 100); // resume: cut to the verified prefix
+  await sink.close();
+  stage = 'read';
+  const blob = await store.read(id, 0, 'name.bin', 'application/x-test');
+  const expected = new Uint8Array(131172); expected.set(a); expected.set(b.subarray(0, 100), 131072);
+  const sameBytes = (await sha(blob)) === (await sha(expected));
+  stage = 'list';
+  const listed = (await store.list()).includes(id);
+  stage = 'remove';
+  await store.remove(id);
+  // The File is a snapshot of the OPFS file: once removed, it can no longer be read (docs/files.md §8).
+  const readAfterRemove = await blob.arrayBuffer().then(() => 'read', (e: Error) => e.name);
+  return {
+    sizeAfterWrites, sizeAfterTruncate: blob.size, sameBytes, readAfterRemove,
+    name: (blob as File).name, type: blob.type, listed, listedAfterRemove: (await store.list()).includes(id),
+  };
+}
+
+function pair(): [TransferLink, TransferLink] {
+  const mk = () => ({ msg: new Set<(m: WireMessage) => void>(), other: null as null | { msg: Set<(m: WireMessage) => void> } });
+  const x = mk(), y = mk();
+  x.other = y; y.other = x;
+  const link = (s: typeof x): TransferLink => ({
+    send: async (m) => { const bytes = encodeWire(m); setTimeout(() => { const d = decodeWire(bytes); if (d.ok) for (const cb of s.other!.msg) cb(d.message); }, 0); },
+    onMessage: (cb) => { s.msg.add(cb); return () => { s.msg.delete(cb); }; },
+    onClose: () => () => {},
+  });
+  return [link(x), link(y)];
+}
+
+async function managerChecks(): Promise<Record<string, unknown>> {
+  stage = 'manager';
+  const none = { save: async () => {}, remove: async () => {}, load: async () => [] as TransferRecord[] };
+  const alice = await TransferManager.open({ contact: 'b', store: new OpfsFileStore(), persistence: none, tickMs: 0 });
+  const store = new OpfsFileStore();
+  const bob = await TransferManager.open({ contact: 'a', store, persistence: none, tickMs: 0 });
+  const [la, lb] = pair();
+  alice.attach(la); bob.attach(lb);
+  const data = rand(5 * 1024 * 1024 + 3);
+  const offered = new Promise<string>((r) => bob.on((e) => { if (e.type === 'offered') r(e.id); }));
+  const complete = new Promise<void>((r) => bob.on((e) => { if (e.type === 'complete') r(); }));
+  await alice.send([new File([data], 'five.bin', { type: 'application/octet-stream' })]);
+  const id = await offered;
+  await bob.accept(id);
+  await complete;
+  const file = await bob.getFile(id, 0);
+  const ok = (await sha(file)) === (await sha(data));
+  const onDisk = (await store.list()).includes(id);
+  await bob.dismiss(id);
+  return { ok, size: file.size, onDisk, goneAfterDismiss: !(await store.list()).includes(id) };
+}
+
+(async () => {
+  try {
+    (window as unknown as { opfsResults: unknown }).opfsResults = { store: await storeChecks(), manager: await managerChecks() };
+  } catch (e) {
+    (window as unknown as { opfsResults: unknown }).opfsResults = { error: `${stage}: ${String((e as Error)?.stack ?? e)}` };
+  }
+})();
