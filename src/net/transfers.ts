@@ -7,9 +7,9 @@
  * or a reload of either page.
  * @module
  */
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
-  chooseChunkSize, decodeTransfer, prepareFile, rangeBytes, TransferReceiver, TransferSender,
+  chooseChunkSize, decodeTransfer, encodeTransfer, prepareFile, rangeBytes, TransferReceiver, TransferSender,
   type ReceiverState, type SenderState, type TransferResult,
 } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
@@ -50,6 +50,8 @@ export class TransferManager {
   #again = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #drainPoll: ReturnType<typeof setTimeout> | null = null;
+  /** Unknown transfer ids whose sender was already told `cancel`. */
+  readonly #told = new Set<string>();
   /** Most transfer bytes ever queued (pending + link buffer) at the moment of a send: the bound tests check. */
   maxQueued = 0;
 
@@ -245,11 +247,21 @@ export class TransferManager {
     const e = this.#entries.get(id);
     if (e) {
       const run = e.sender ? e.sender.receive(b) : e.receiver!.receive(b);
-      void run.then((r) => { this.#handle(e, r); this.#kick(); });
+      void run.then((r) => {
+        // The peer did not hear our cancel (the link was down): say it again, once per message it sends.
+        if (!r.ok && r.code === 'TRANSFER_CANCELLED') this.#tellCancelled(id);
+        this.#handle(e, r);
+        this.#kick();
+      });
       return;
     }
     const d = decodeTransfer(b, 'receiver');
-    if (!d.ok || d.message.type !== 'offer') return; // for a transfer we no longer know: dropped
+    if (!d.ok) return;
+    if (d.message.type !== 'offer') {
+      // A transfer we dismissed (or never knew): a peer still sending or resuming it is told once.
+      if (['resume', 'chunk', 'hashes', 'ack'].includes(d.message.type) && !this.#told.has(id)) { this.#told.add(id); this.#tellCancelled(id); }
+      return;
+    }
     if (this.#unanswered() >= MAX_UNANSWERED_OFFERS) {
       // A peer flooding offers gets "busy" instead of filling the UI and the database.
       const busy = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#send(x), now: this.#o.now });
@@ -264,6 +276,10 @@ export class TransferManager {
       await this.#maybeSave(n);
       this.#emit({ type: 'offered', id, direction: 'in', files: n.files });
     });
+  }
+
+  #tellCancelled(id: string): void {
+    this.#send(encodeTransfer({ type: 'cancel', id: hexToBytes(id), reason: 'user' }));
   }
 
   #unanswered(): number {

@@ -258,6 +258,23 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     });
   }
 
+  for (const who of ['sender cancels', 'receiver dismisses'] as const) {
+    it(`${who} while the link is down: the other side learns it on the next link`, async () => {
+      const alice = await peer('bob'), bob = await peer('alice');
+      const [la] = await connect(alice, bob);
+      const id = await alice.m.send([fileOf(randomBytes(3 * MiB), 'x')]);
+      await waitFor(bob, (e) => e.type === 'offered', 'offer');
+      await bob.m.accept(id);
+      await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB / 2, 'some progress');
+      la.cut();
+      if (who === 'sender cancels') alice.m.cancel(id); else await bob.m.dismiss(id);
+      const other = who === 'sender cancels' ? bob : alice;
+      await connect(alice, bob);
+      expect(await waitFor(other, (e) => e.type === 'cancelled', 'cancelled')).toMatchObject({ id, by: 'peer' });
+      expect(other.m.list()[0]!.status).toBe('cancelled');
+    });
+  }
+
   it('attacks from the peer: garbage and foreign-id transfer messages are dropped; an offer flood is declined as busy', async () => {
     const alice = await peer('bob'), bob = await peer('alice');
     const [la] = await connect(alice, bob);
