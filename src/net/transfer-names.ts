@@ -6,7 +6,7 @@
 const enc = new TextEncoder();
 /** A name the codec accepts (docs/files.md §7): separators and control characters → `_`, at most 255 bytes. */
 export function safeName(name: string): string {
-  let n = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim();
+  let n = name.replace(/[/\\\p{Cc}]/gu, '_').trim();
   while (enc.encode(n).length > 255) n = [...n].slice(0, -1).join('');
   return n === '' || n === '.' || n === '..' ? 'file' : n;
 }

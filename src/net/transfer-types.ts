@@ -84,6 +84,8 @@ export interface TransferManagerOptions {
   highWaterBytes?: number;
   /** The receiver saves its state after this many newly verified bytes (and on every status change). */
   saveEveryBytes?: number;
+  /** Incoming offers larger than this (all files) are declined `too-large`; default 64 GiB. */
+  maxIncomingBytes?: number;
   /** Period of the stall clock (`tick`); 0 = call `tick()` yourself (tests). Default 1000. */
   tickMs?: number;
   /** Core tuning (window, retries, stall period, progress interval). */
@@ -96,3 +98,5 @@ export const DEFAULT_GLUE_CHUNK_SIZE = 130944;
 export const DEFAULT_HIGH_WATER = 256 * 1024;
 /** Receiver state is saved at least every this many verified bytes. */
 export const DEFAULT_SAVE_EVERY_BYTES = 8 * 1024 * 1024;
+/** Largest incoming offer accepted for the user to decide on (sum of file sizes). */
+export const DEFAULT_MAX_INCOMING_BYTES = 64 * 1024 ** 3;

@@ -9,14 +9,14 @@
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
-  chooseChunkSize, decodeTransfer, encodeTransfer, prepareFile, rangeBytes, TransferReceiver, TransferSender,
+  chooseChunkSize, chunkCount, decodeTransfer, encodeTransfer, prepareFile, rangeBytes, TransferReceiver, TransferSender,
   type ReceiverState, type SenderState, type TransferResult,
 } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
 import { blobReader, type FileSink } from './file-store';
 import { safeName, safeType } from './transfer-names';
 import {
-  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, DEFAULT_SAVE_EVERY_BYTES,
+  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, DEFAULT_MAX_INCOMING_BYTES, DEFAULT_SAVE_EVERY_BYTES,
   type TransferFileInfo, type TransferLink, type TransferManagerEvent, type TransferManagerOptions, type TransferRecord, type TransferSummary,
 } from './transfer-types';
 
@@ -34,6 +34,13 @@ interface Entry {
 
 /** Incoming offers the user has not answered yet; more are declined as `busy`. */
 export const MAX_UNANSWERED_OFFERS = 32;
+
+/**
+ * Most chunks in one incoming offer (all files): the receiver holds 32 bytes of hash list per
+ * chunk in memory and 64 in each state save, so 2^20 chunks cost 32 / 64 MiB. 64 GiB at 64 KiB
+ * chunks; a sender choosing tiny chunks cannot make it more (review-2026-11 I5).
+ */
+export const MAX_INCOMING_CHUNKS = 2 ** 20;
 
 /** A file to send: a browser `File`, or any Blob with a name. */
 export type OutgoingFile = Blob & { name: string };
@@ -59,6 +66,7 @@ export class TransferManager {
     this.#o = {
       now: () => Date.now(), random: (n) => crypto.getRandomValues(new Uint8Array(n)),
       chunkSize: DEFAULT_GLUE_CHUNK_SIZE, highWaterBytes: DEFAULT_HIGH_WATER, saveEveryBytes: DEFAULT_SAVE_EVERY_BYTES, tickMs: 1000,
+      maxIncomingBytes: DEFAULT_MAX_INCOMING_BYTES,
       ...o,
     };
   }
@@ -262,10 +270,14 @@ export class TransferManager {
       if (['resume', 'chunk', 'hashes', 'ack'].includes(d.message.type) && !this.#told.has(id)) { this.#told.add(id); this.#tellCancelled(id); }
       return;
     }
-    if (this.#unanswered() >= MAX_UNANSWERED_OFFERS) {
+    const files = d.message.files;
+    const bytes = files.reduce((n, f) => n + f.size, 0), chunks = files.reduce((n, f) => n + chunkCount(f.size, f.chunkSize), 0);
+    const refuse = bytes > this.#o.maxIncomingBytes || chunks > MAX_INCOMING_CHUNKS ? 'too-large'
       // A peer flooding offers gets "busy" instead of filling the UI and the database.
-      const busy = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#send(x), now: this.#o.now });
-      if (busy.ok) busy.receiver.decline('busy');
+      : this.#unanswered() >= MAX_UNANSWERED_OFFERS ? 'busy' : null;
+    if (refuse) {
+      const r = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#send(x), now: this.#o.now });
+      if (r.ok) r.receiver.decline(refuse);
       return;
     }
     const n = this.#add(id, 'in', d.message.files.map((f) => ({ name: f.name, type: f.type, size: f.size })), this.#o.now());

@@ -292,6 +292,15 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     expect(bob.m.list().filter((t) => t.status === 'offered')).toHaveLength(MAX_UNANSWERED_OFFERS);
     const declines = la.received.map(transferOf).filter((t) => t?.type === 'decline' && (t as { reason: string }).reason === 'busy').length;
     expect(declines).toBe(6);
+    // Too large (100 GiB), or too many tiny chunks: declined as too-large, never shown.
+    const huge = (i: number, size: number, chunkSize: number) => encodeTransfer({ type: 'offer', id: new Uint8Array(16).fill(0x40 + i),
+      files: [{ name: 'huge', type: '', size, chunkSize, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) }] });
+    await bob.m.dismiss(bob.m.list().find((t) => t.id !== id)!.id); // make room below the flood limit
+    await la.send({ type: 'transfer', data: huge(1, 100 * 1024 ** 3, 261120) });
+    await la.send({ type: 'transfer', data: huge(2, 2 * 1024 ** 3, 1024) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(la.received.map(transferOf).filter((t) => t?.type === 'decline' && (t as { reason: string }).reason === 'too-large')).toHaveLength(2);
+    expect(bob.m.list().some((t) => t.files[0]!.name === 'huge')).toBe(false);
     // The real transfer is unharmed.
     await bob.m.accept(id);
     await waitFor(alice, (e) => e.type === 'complete', 'complete');
@@ -306,6 +315,7 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     expect(safeName('../etc/passwd')).toBe('.._etc_passwd');
     expect(safeName('..')).toBe('file');
     expect(safeName('a\u0000b')).toBe('a_b');
+    expect(safeName('a\u009bb\u0085')).toBe('a_b_');
     expect(new TextEncoder().encode(safeName('é'.repeat(300))).length).toBeLessThanOrEqual(255);
   });
 });
