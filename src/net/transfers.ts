@@ -119,10 +119,20 @@ export class TransferManager {
   async send(files: OutgoingFile[]): Promise<string> {
     const blobs = [...files];
     const read = blobReader(blobs);
+    const idBytes = this.#o.random(16), pid = bytesToHex(idBytes);
+    const infos = blobs.map((f) => ({ name: safeName(f.name), type: safeType(f.type), size: f.size }));
+    const total = infos.reduce((n, f) => n + f.size, 0);
+    let done = 0, last = -Infinity;
+    // Hashing a large file takes a while (one read, two SHA-256 passes): tell the UI how far it is.
+    const counted: typeof read = async (i, start, end) => {
+      const b = await read(i, start, end);
+      done += b.length;
+      if (this.#o.now() - last >= 250) { last = this.#o.now(); this.#emit({ type: 'preparing', id: pid, files: infos, done, total }); }
+      return b;
+    };
     const prepared = [];
-    for (const [i, f] of blobs.entries())
-      prepared.push(await prepareFile({ fileIndex: i, name: safeName(f.name), type: safeType(f.type), size: f.size, chunkSize: chooseChunkSize(f.size, this.#o.chunkSize), readSlice: read }));
-    const idBytes = this.#o.random(16);
+    for (const [i, f] of infos.entries())
+      prepared.push(await prepareFile({ fileIndex: i, ...f, chunkSize: chooseChunkSize(f.size, this.#o.chunkSize), readSlice: counted }));
     const sender = TransferSender.create({ id: idBytes, files: prepared, io: this.#senderIo(read), ...this.#o.transfer });
     const e = this.#add(bytesToHex(idBytes), 'out', prepared.map((p) => ({ name: p.offer.name, type: p.offer.type, size: p.offer.size })), this.#o.now());
     e.sender = sender;

@@ -72,6 +72,7 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     const [la, lb] = await connect(alice, bob);
     const f0 = randomBytes(3 * MiB + 1000), f1 = randomBytes(1000);
     const id = await alice.m.send([fileOf(f0, 'holiday.jpg'), fileOf(f1, 'a/b.txt')]);
+    expect(alice.events[0]).toMatchObject({ type: 'preparing', id, done: expect.any(Number), total: f0.length + 1000 });
     const offered = await waitFor(bob, (e) => e.type === 'offered', 'offer at bob');
     expect(offered).toMatchObject({ id, direction: 'in', files: [{ name: 'holiday.jpg', size: f0.length }, { name: 'a_b.txt', size: 1000 }] });
     await bob.m.accept(id);
