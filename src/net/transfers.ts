@@ -15,6 +15,7 @@ import {
 import type { WireMessage } from '../core/wire';
 import { blobReader, type FileSink } from './file-store';
 import { safeName, safeType } from './transfer-names';
+import { LinkOutlet } from './transfer-outlet';
 import {
   DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, DEFAULT_MAX_INCOMING_BYTES, DEFAULT_SAVE_EVERY_BYTES,
   type TransferFileInfo, type TransferLink, type TransferManagerEvent, type TransferManagerOptions, type TransferRecord, type TransferSummary,
@@ -49,18 +50,13 @@ export class TransferManager {
   readonly #o: Required<Omit<TransferManagerOptions, 'transfer'>> & Pick<TransferManagerOptions, 'transfer'>;
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Set<(e: TransferManagerEvent) => void>();
-  #link: TransferLink | null = null;
+  readonly #out: LinkOutlet;
   #unlink: (() => void)[] = [];
-  /** Transfer bytes handed to link.send() whose promise has not settled. */
-  #pending = 0;
   #pumping = false;
   #again = false;
   #timer: ReturnType<typeof setInterval> | null = null;
-  #drainPoll: ReturnType<typeof setTimeout> | null = null;
   /** Unknown transfer ids whose sender was already told `cancel`. */
   readonly #told = new Set<string>();
-  /** Most transfer bytes ever queued (pending + link buffer) at the moment of a send: the bound tests check. */
-  maxQueued = 0;
 
   private constructor(o: TransferManagerOptions) {
     this.#o = {
@@ -69,7 +65,11 @@ export class TransferManager {
       maxIncomingBytes: DEFAULT_MAX_INCOMING_BYTES,
       ...o,
     };
+    this.#out = new LinkOutlet(this.#o.highWaterBytes, () => this.#kick());
   }
+
+  /** Most transfer bytes ever queued in the link at the moment of a send (≤ high-water mark + one message). */
+  get maxQueued(): number { return this.#out.maxQueued; }
 
   /** A manager for one contact, with its saved transfers restored (they resume on {@link attach}). */
   static async open(o: TransferManagerOptions): Promise<TransferManager> {
@@ -94,11 +94,10 @@ export class TransferManager {
   /** Uses `link` from now on (a new link after a drop): re-offers unanswered offers, receivers send `resume`. */
   attach(link: TransferLink): void {
     this.detach();
-    this.#link = link;
-    this.#pending = 0;
+    this.#out.use(link);
     this.#unlink = [
       link.onMessage((m) => this.#onMessage(m)),
-      link.onClose(() => { if (this.#link === link) this.detach(); }),
+      link.onClose(() => { if (this.#out.link === link) this.detach(); }),
       ...(link.onDrain ? [link.onDrain(() => this.#kick())] : []),
     ];
     for (const e of this.#entries.values()) {
@@ -112,7 +111,7 @@ export class TransferManager {
   detach(): void {
     for (const u of this.#unlink) u();
     this.#unlink = [];
-    this.#link = null;
+    this.#out.use(null);
   }
 
   /** Offers files to the contact; returns the transfer id. Reads each file once to hash it. */
@@ -139,7 +138,7 @@ export class TransferManager {
     await this.#o.persistence.save({ ...this.#record(e), blobs });
     e.savedStatus = sender.status;
     this.#emit({ type: 'offered', id: e.id, direction: 'out', files: e.files });
-    if (this.#link) sender.offer();
+    if (this.#out.link) sender.offer();
     return e.id;
   }
 
@@ -198,15 +197,15 @@ export class TransferManager {
   /** Stops the clock and leaves the link; state stays persisted. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    if (this.#drainPoll) clearTimeout(this.#drainPoll);
     this.detach();
+    this.#out.stop();
     for (const e of this.#entries.values()) await e.chain;
   }
 
   // ——— internals ———
 
   #senderIo(read: ReturnType<typeof blobReader>) {
-    return { readSlice: read, send: (b: Uint8Array) => this.#send(b), canSend: () => this.#canSend(), now: this.#o.now };
+    return { readSlice: read, send: (b: Uint8Array) => this.#out.send(b), canSend: () => this.#out.canSend(), now: this.#o.now };
   }
 
   #receiverIo(e: Entry) {
@@ -218,22 +217,8 @@ export class TransferManager {
         if (!s) throw new Error(`no open file for file ${f}`);
         await s.write(offset, bytes);
       },
-      send: (b: Uint8Array) => this.#send(b), now: this.#o.now,
+      send: (b: Uint8Array) => this.#out.send(b), now: this.#o.now,
     };
-  }
-
-  #queued(): number { return this.#pending + (this.#link?.bufferedAmount ?? 0); }
-  #canSend(): boolean { return this.#link !== null && this.#queued() < this.#o.highWaterBytes; }
-
-  #send(bytes: Uint8Array): void {
-    const link = this.#link;
-    if (!link) return; // lost with the link; resume/stall recovery re-sends what matters
-    this.#pending += bytes.length;
-    this.maxQueued = Math.max(this.maxQueued, this.#queued());
-    link.send({ type: 'transfer', data: bytes }).then(
-      () => { if (this.#link === link) this.#pending -= bytes.length; this.#kick(); },
-      () => { if (this.#link === link) this.#pending -= bytes.length; },
-    );
   }
 
   /** Runs every active sender's pump (once at a time; again if kicked meanwhile). */
@@ -249,11 +234,7 @@ export class TransferManager {
       } finally {
         this.#pumping = false;
       }
-      // Held back by the link's buffer alone, nothing in flight to kick us: poll as well as wait for
-      // onDrain — a browser fires bufferedamountlow only when the buffer crosses the link's own
-      // threshold, which may sit above our mark (or the link has no onDrain at all).
-      if (this.#link && !this.#canSend() && this.#pending === 0 && !this.#drainPoll)
-        this.#drainPoll = setTimeout(() => { this.#drainPoll = null; this.#kick(); }, 20);
+      this.#out.pollIfStuck();
     });
   }
 
@@ -286,7 +267,7 @@ export class TransferManager {
       // A peer flooding offers gets "busy" instead of filling the UI and the database.
       : this.#unanswered() >= MAX_UNANSWERED_OFFERS ? 'busy' : null;
     if (refuse) {
-      const r = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#send(x), now: this.#o.now });
+      const r = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#out.send(x), now: this.#o.now });
       if (r.ok) r.receiver.decline(refuse);
       return;
     }
@@ -301,7 +282,7 @@ export class TransferManager {
   }
 
   #tellCancelled(id: string): void {
-    this.#send(encodeTransfer({ type: 'cancel', id: hexToBytes(id), reason: 'user' }));
+    this.#out.send(encodeTransfer({ type: 'cancel', id: hexToBytes(id), reason: 'user' }));
   }
 
   #unanswered(): number {
