@@ -64,11 +64,13 @@ const messages: WireMessage[] = [
   { type: 'invite-result', accepted: false, reason: 'used' },
   { type: 'chat', id: 'm-0001', text: 'hi "there" ✓\n', sentAt: 1_800_000_000_123 },
   { type: 'receipt', id: 'm-0001' },
+  // A transfer-codec `ack` (docs/files.md §1): version 1, type 6, id 0x07×16, file 0, verified 3.
+  { type: 'transfer', data: Uint8Array.from([1, 6, ...new Array(16).fill(7), 0, 0, 0, 0, 0, 3]) },
 ];
 writeFileSync('test/vectors/parley-wire.json', JSON.stringify({
   description: 'Parley wire v1 (docs/protocol-app.md §4): message (Uint8Array fields as hex) → encoded hex.',
   vectors: messages.map((m) => ({
-    message: m.type === 'invite-proof' ? { ...m, proof: hex(m.proof) } : m,
+    message: m.type === 'invite-proof' ? { ...m, proof: hex(m.proof) } : m.type === 'transfer' ? { ...m, data: hex(m.data) } : m,
     encoded: hex(encodeWire(m)),
   })),
 }, null, 2) + '\n');

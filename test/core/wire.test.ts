@@ -9,6 +9,7 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function fromVector(m: Record<string, unknown>): WireMessage {
+  if (m.type === 'transfer') return { type: 'transfer', data: hex(m.data as string) };
   return (m.type === 'invite-proof' ? { ...m, proof: hex(m.proof as string) } : m) as WireMessage;
 }
 function decoded(bytes: Uint8Array): WireMessage {
@@ -46,6 +47,13 @@ describe('wire: known answers (test/vectors/parley-wire.json)', () => {
       expect(decoded(hex(v.encoded))).toEqual(m);
     });
   }
+
+  it('the transfer vector carries a transfer-codec ack that decodeTransfer reads', async () => {
+    const { decodeTransfer } = await import('../../src/core/transfer-codec');
+    const m = decoded(hex(vectors.vectors.find((v) => v.message.type === 'transfer')!.encoded));
+    if (m.type !== 'transfer') throw new Error('expected a transfer message');
+    expect(decodeTransfer(m.data, 'sender')).toMatchObject({ ok: true, message: { type: 'ack', file: 0, verified: 3 } });
+  });
 
   it('the chat vector has the documented layout: text raw in the tail', () => {
     const bytes = raw(WIRE_TYPE_CODES.chat, '{"id":"m-0001","sentAt":1800000000123}', Buffer.from('hi "there" ✓\n'));
