@@ -1,0 +1,334 @@
+/**
+ * WebSocket client of the signaling relay protocol (docs/interfaces.md, "Signaling relay
+ * protocol"). It keeps one socket open to the relay, reconnects with capped exponential
+ * backoff and jitter, re-subscribes its rooms after every reconnect, and pings at the app
+ * level so that a connection that died silently (NAT timeout, sleeping laptop) is noticed.
+ *
+ * The pure parts (backoff schedule, message parsing, base64url) are exported separately so
+ * they can be tested without a socket.
+ * @module
+ */
+
+export type SignalingStatus = 'connecting' | 'open' | 'retrying' | 'closed';
+
+export type RoomEvent =
+  | { type: 'message'; data: Uint8Array }
+  | { type: 'peer-joined' }
+  | { type: 'peer-left' }
+  | { type: 'subscribed'; peers: number };
+
+/** What the relay may send us, after validation. Anything else is ignored. */
+export type RelayMessage =
+  | { type: 'subscribed'; room: string; peers: number }
+  | { type: 'message'; room: string; data: Uint8Array }
+  | { type: 'peer-joined'; room: string }
+  | { type: 'peer-left'; room: string }
+  | { type: 'pong' }
+  | { type: 'ping' }
+  | { type: 'error'; code: string; message: string };
+
+/** The subset of the WebSocket API this client uses (browser global and `ws` both fit). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface SignalingOptions {
+  /** First retry delay (before jitter). Default 500 ms. */
+  minBackoffMs?: number;
+  /** Cap on the retry delay. Default 30 s. */
+  maxBackoffMs?: number;
+  /** WebSocket implementation; defaults to the global one (pass `ws` in node). */
+  WebSocket?: WebSocketConstructor;
+  /** How often to ping while open. Default 15 s (the relay drops idle sockets after 60 s). */
+  pingIntervalMs?: number;
+  /** A socket with no traffic for this long after a ping is treated as dead. Default 10 s. */
+  pongTimeoutMs?: number;
+  /** Uniform [0,1) source for jitter; tests pass a fixed one. */
+  random?: () => number;
+}
+
+const OPEN = 1;
+const ROOM_RE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Retry delay for the `attempt`-th consecutive failure (0-based): exponential from `minMs`,
+ * capped at `maxMs`, with "equal jitter" (half fixed, half random) so that many clients cut
+ * off by one relay restart do not all come back in the same millisecond.
+ */
+export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number): number {
+  if (!(attempt >= 0) || !(minMs > 0) || !(maxMs >= minMs)) throw new RangeError('backoffDelay: need attempt ≥ 0 and 0 < minMs ≤ maxMs');
+  const exp = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(exp / 2 + (exp / 2) * random());
+}
+
+/** base64url without padding (the relay protocol's encoding of `data` and room ids). */
+export function toBase64url(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Inverse of {@link toBase64url}; null on anything that is not canonical base64url. */
+export function fromBase64url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+  let bin: string;
+  try {
+    bin = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
+  } catch {
+    return null;
+  }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return toBase64url(out) === text ? out : null;
+}
+
+/** Validates one text frame from the relay; null if it is not a message we understand. */
+export function parseRelayMessage(text: string): RelayMessage | null {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof m !== 'object' || m === null) return null;
+  const o = m as Record<string, unknown>;
+  const room = typeof o.room === 'string' && ROOM_RE.test(o.room) ? o.room : null;
+  switch (o.type) {
+    case 'pong':
+    case 'ping':
+      return { type: o.type };
+    case 'subscribed':
+      return room && typeof o.peers === 'number' && Number.isInteger(o.peers) && o.peers >= 0 ? { type: 'subscribed', room, peers: o.peers } : null;
+    case 'peer-joined':
+    case 'peer-left':
+      return room ? { type: o.type, room } : null;
+    case 'message': {
+      const data = typeof o.data === 'string' ? fromBase64url(o.data) : null;
+      return room && data ? { type: 'message', room, data } : null;
+    }
+    case 'error':
+      return { type: 'error', code: String(o.code ?? 'unknown'), message: String(o.message ?? '') };
+    default:
+      return null;
+  }
+}
+
+/**
+ * One connection to the relay, shared by every link of the app. Survives relay restarts and
+ * network changes by itself; callers only subscribe and listen.
+ */
+export class SignalingClient {
+  #status: SignalingStatus = 'connecting';
+  #nextRetryAt: number | null = null;
+  #socket: WebSocketLike | null = null;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  #lastHeard = 0;
+  #pingSentAt: number | null = null;
+  #dropped = 0;
+  #lastCloseCode: number | null = null;
+  readonly #rooms = new Set<string>();
+  readonly #roomListeners = new Map<string, Set<(e: RoomEvent) => void>>();
+  readonly #statusListeners = new Set<(s: SignalingStatus) => void>();
+  readonly #errorListeners = new Set<(e: { code: string; message: string }) => void>();
+  readonly #opts: Required<Omit<SignalingOptions, 'WebSocket'>> & { WebSocket: WebSocketConstructor };
+
+  constructor(readonly url: string, opts: SignalingOptions = {}) {
+    const WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) throw new TypeError('SignalingClient: no WebSocket implementation; pass opts.WebSocket (e.g. `ws`) in node');
+    this.#opts = {
+      minBackoffMs: opts.minBackoffMs ?? 500,
+      maxBackoffMs: opts.maxBackoffMs ?? 30_000,
+      pingIntervalMs: opts.pingIntervalMs ?? 15_000,
+      pongTimeoutMs: opts.pongTimeoutMs ?? 10_000,
+      random: opts.random ?? Math.random,
+      WebSocket: WS,
+    };
+    backoffDelay(0, this.#opts.minBackoffMs, this.#opts.maxBackoffMs, () => 0); // validates the options
+    this.#connect();
+  }
+
+  get status(): SignalingStatus { return this.#status; }
+  /** When the next reconnect attempt happens (ms since epoch), while `status` is 'retrying'. */
+  get nextRetryAt(): number | null { return this.#nextRetryAt; }
+  /** How many publishes were dropped because the socket was not open. */
+  get droppedCount(): number { return this.#dropped; }
+  /** The close code of the last lost connection (4429 rate limit, 1013 relay full, …). */
+  get lastCloseCode(): number | null { return this.#lastCloseCode; }
+
+  onStatus(cb: (s: SignalingStatus) => void): () => void {
+    this.#statusListeners.add(cb);
+    return () => this.#statusListeners.delete(cb);
+  }
+
+  /** Non-fatal `error` messages from the relay (`not-subscribed`, `room-full`, …). */
+  onRelayError(cb: (e: { code: string; message: string }) => void): () => void {
+    this.#errorListeners.add(cb);
+    return () => this.#errorListeners.delete(cb);
+  }
+
+  subscribe(room: string): void {
+    if (!ROOM_RE.test(room)) throw new TypeError(`subscribe: room must be 43 base64url characters, got ${JSON.stringify(room)}`);
+    if (this.#rooms.has(room)) return;
+    this.#rooms.add(room);
+    this.#sendJson({ type: 'subscribe', room });
+  }
+
+  unsubscribe(room: string): void {
+    if (!this.#rooms.delete(room)) return;
+    this.#sendJson({ type: 'unsubscribe', room });
+  }
+
+  /**
+   * Sends a sealed blob to the room's other members. Returns false (and counts it in
+   * `droppedCount`) when the socket is not open: signaling is retried by the link layer
+   * (it re-announces when the relay says `subscribed` again), so stale blobs are not queued.
+   */
+  publish(room: string, data: Uint8Array): boolean {
+    if (!this.#rooms.has(room)) throw new Error(`publish: not subscribed to room ${room}; subscribe first`);
+    const sent = this.#sendJson({ type: 'publish', room, data: toBase64url(data) });
+    if (!sent) this.#dropped++;
+    return sent;
+  }
+
+  onRoom(room: string, cb: (e: RoomEvent) => void): () => void {
+    let set = this.#roomListeners.get(room);
+    if (!set) this.#roomListeners.set(room, (set = new Set()));
+    set.add(cb);
+    return () => {
+      set.delete(cb);
+      if (set.size === 0 && this.#roomListeners.get(room) === set) this.#roomListeners.delete(room);
+    };
+  }
+
+  /** Closes for good: no more reconnects. */
+  close(): void {
+    if (this.#status === 'closed') return;
+    this.#clearTimers();
+    const s = this.#socket;
+    this.#socket = null;
+    if (s) {
+      s.onopen = s.onmessage = s.onerror = s.onclose = null;
+      try { s.close(1000, 'client closed'); } catch { /* already closing */ }
+    }
+    this.#setStatus('closed', null);
+  }
+
+  #connect(): void {
+    this.#retryTimer = null;
+    this.#setStatus('connecting', null);
+    let s: WebSocketLike;
+    try {
+      s = new this.#opts.WebSocket(this.url);
+    } catch {
+      this.#scheduleRetry();
+      return;
+    }
+    this.#socket = s;
+    s.onopen = () => {
+      this.#attempt = 0;
+      this.#lastHeard = Date.now();
+      this.#setStatus('open', null);
+      for (const room of this.#rooms) this.#sendJson({ type: 'subscribe', room });
+      this.#startPing();
+    };
+    s.onmessage = (ev) => {
+      this.#lastHeard = Date.now();
+      this.#pingSentAt = null;
+      if (typeof ev.data === 'string') this.#handle(ev.data);
+    };
+    s.onerror = () => { /* onclose follows and does the work */ };
+    s.onclose = (ev) => {
+      if (this.#socket !== s) return;
+      this.#lastCloseCode = ev.code;
+      this.#lost();
+    };
+  }
+
+  #lost(): void {
+    const s = this.#socket;
+    this.#socket = null;
+    if (s) {
+      s.onopen = s.onmessage = s.onerror = s.onclose = null;
+      try { s.close(); } catch { /* ignore */ }
+    }
+    this.#clearTimers();
+    if (this.#status !== 'closed') this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    const delay = backoffDelay(this.#attempt++, this.#opts.minBackoffMs, this.#opts.maxBackoffMs, this.#opts.random);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+    this.#setStatus('retrying', Date.now() + delay);
+  }
+
+  #startPing(): void {
+    const { pingIntervalMs, pongTimeoutMs } = this.#opts;
+    this.#pingTimer = setInterval(() => {
+      const now = Date.now();
+      if (this.#pingSentAt !== null && now - this.#pingSentAt >= pongTimeoutMs) {
+        this.#lastCloseCode = null;
+        this.#lost(); // no answer to our ping: the connection is dead even if TCP has not noticed
+        return;
+      }
+      if (this.#pingSentAt === null && now - this.#lastHeard >= pingIntervalMs) {
+        this.#pingSentAt = now;
+        this.#sendJson({ type: 'ping' });
+      }
+    }, Math.max(50, Math.min(pingIntervalMs, pongTimeoutMs) / 2));
+  }
+
+  #handle(text: string): void {
+    const m = parseRelayMessage(text);
+    if (!m) return;
+    switch (m.type) {
+      case 'ping':
+        this.#sendJson({ type: 'pong' });
+        return;
+      case 'pong':
+        return;
+      case 'error':
+        for (const cb of [...this.#errorListeners]) cb({ code: m.code, message: m.message });
+        return;
+      default: {
+        if (!this.#rooms.has(m.room)) return; // late traffic for a room we left
+        const e: RoomEvent = m.type === 'message' ? { type: 'message', data: m.data }
+          : m.type === 'subscribed' ? { type: 'subscribed', peers: m.peers } : { type: m.type };
+        for (const cb of [...(this.#roomListeners.get(m.room) ?? [])]) cb(e);
+      }
+    }
+  }
+
+  #sendJson(m: object): boolean {
+    const s = this.#socket;
+    if (!s || s.readyState !== OPEN || this.#status !== 'open') return false;
+    try {
+      s.send(JSON.stringify(m));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #clearTimers(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#retryTimer = this.#pingTimer = null;
+    this.#pingSentAt = null;
+  }
+
+  #setStatus(s: SignalingStatus, nextRetryAt: number | null): void {
+    const changed = s !== this.#status || nextRetryAt !== this.#nextRetryAt;
+    this.#status = s;
+    this.#nextRetryAt = nextRetryAt;
+    if (changed) for (const cb of [...this.#statusListeners]) cb(s);
+  }
+}
