@@ -135,7 +135,8 @@ export class SignalingClient {
   #pingSentAt: number | null = null;
   #dropped = 0;
   #lastCloseCode: number | null = null;
-  readonly #rooms = new Set<string>();
+  /** Room → number of subscribe() calls not yet undone: several links may share a room. */
+  readonly #rooms = new Map<string, number>();
   readonly #roomListeners = new Map<string, Set<(e: RoomEvent) => void>>();
   readonly #statusListeners = new Set<(s: SignalingStatus) => void>();
   readonly #errorListeners = new Set<(e: { code: string; message: string }) => void>();
@@ -175,15 +176,22 @@ export class SignalingClient {
     return () => this.#errorListeners.delete(cb);
   }
 
+  /**
+   * Joins a room (kept across reconnects). Counted: each subscribe() needs its own
+   * unsubscribe(), and the relay is told to leave only when the last one is undone.
+   */
   subscribe(room: string): void {
     if (!ROOM_RE.test(room)) throw new TypeError(`subscribe: room must be 43 base64url characters, got ${JSON.stringify(room)}`);
-    if (this.#rooms.has(room)) return;
-    this.#rooms.add(room);
-    this.#sendJson({ type: 'subscribe', room });
+    const n = this.#rooms.get(room) ?? 0;
+    this.#rooms.set(room, n + 1);
+    if (n === 0) this.#sendJson({ type: 'subscribe', room });
   }
 
   unsubscribe(room: string): void {
-    if (!this.#rooms.delete(room)) return;
+    const n = this.#rooms.get(room);
+    if (n === undefined) return;
+    if (n > 1) { this.#rooms.set(room, n - 1); return; }
+    this.#rooms.delete(room);
     this.#sendJson({ type: 'unsubscribe', room });
   }
 
@@ -237,7 +245,7 @@ export class SignalingClient {
       this.#attempt = 0;
       this.#lastHeard = Date.now();
       this.#setStatus('open', null);
-      for (const room of this.#rooms) this.#sendJson({ type: 'subscribe', room });
+      for (const room of this.#rooms.keys()) this.#sendJson({ type: 'subscribe', room });
       this.#startPing();
     };
     s.onmessage = (ev) => {

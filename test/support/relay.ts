@@ -15,12 +15,17 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-export async function startTestRelay(): Promise<TestRelay> {
+/** Like server/relay.ts's `onForward`: return a replacement for `data`, null to drop, nothing to pass. */
+export type ForwardHook = (room: string, data: string, fromSocketId: string) => string | null | undefined | void;
+
+export async function startTestRelay(opts: { onForward?: ForwardHook } = {}): Promise<TestRelay> {
   const server = createServer((_req, res) => { res.writeHead(404).end(); });
   const wss = new WebSocketServer({ server, path: '/signal' });
   const rooms = new Map<string, Set<WebSocket>>();
   const send = (ws: WebSocket, m: object) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m)); };
+  let nextId = 0;
   wss.on('connection', (ws) => {
+    const id = String(nextId++);
     const mine = new Set<string>();
     const leave = (room: string) => {
       const set = rooms.get(room);
@@ -44,7 +49,10 @@ export async function startTestRelay(): Promise<TestRelay> {
       } else if (m.type === 'unsubscribe') leave(room);
       else if (m.type === 'publish') {
         if (!mine.has(room)) { send(ws, { type: 'error', code: 'not-subscribed', message: 'subscribe first' }); return; }
-        for (const o of rooms.get(room) ?? []) if (o !== ws) send(o, { type: 'message', room, data: m.data });
+        const replaced = opts.onForward?.(room, String(m.data), id);
+        if (replaced === null) return;
+        const data = typeof replaced === 'string' ? replaced : m.data;
+        for (const o of rooms.get(room) ?? []) if (o !== ws) send(o, { type: 'message', room, data });
       }
     });
     ws.on('close', () => { for (const r of [...mine]) leave(r); });
