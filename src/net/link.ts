@@ -36,6 +36,9 @@ export type LinkResult = { ok: true; link: SecureLink } | Failure<LinkErrorCode>
 type Phase = 'rendezvous' | 'webrtc' | 'handshake' | 'confirmation';
 
 const TICK_MS = 200;
+/** WebRTC attempts per openLink before LINK_WEBRTC_FAILED, and the time one needs at least. */
+const MAX_WEBRTC_TRIES = 3;
+const RESTART_MIN_LEFT_MS = 3000;
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const SIGNAL_TYPES = new Set(['offer', 'answer', 'candidate']);
 
@@ -57,8 +60,10 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
   const deadline = Date.now() + timeoutMs;
   const secret = o.rendezvousSecret.slice();
   const room = roomId(secret);
-  const me = toBase64url(random(16));
+  let me = toBase64url(random(16)); // per WebRTC attempt: a fresh one after a restart
+  let webrtcFailures = 0;
   const cleanups: (() => void)[] = [];
+  const peerCleanups: (() => void)[] = [];
   let phase: Phase = 'rendezvous';
   let remote: string | null = null;
   let peer: DataPeer | null = null;
@@ -73,7 +78,7 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
     if (!r.ok && r.code !== 'LINK_CLOSED') {
       try { publish(remote ? { kind: 'bye', from: me, to: remote, payload: { code: r.code } } : { kind: 'bye', from: me, payload: { code: r.code } }); } catch { /* not subscribed any more */ }
     }
-    for (const c of cleanups.splice(0).reverse()) c();
+    for (const c of [...peerCleanups.splice(0), ...cleanups.splice(0)].reverse()) c();
     if (!r.ok) peer?.destroy();
     resolveResult(r);
   };
@@ -96,13 +101,33 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
     phase = 'webrtc';
     const p = new DataPeer({ initiator, iceServers: o.iceServers, wrtc: o.wrtc });
     peer = p;
-    cleanups.push(p.onSignal((s) => { if (remote) publish({ kind: SIGNAL_TYPES.has(s.type ?? '') ? s.type! : 'candidate', from: me, to: remote, payload: s }); }));
-    cleanups.push(p.onClose((err) => {
-      if (phase === 'webrtc') fail('LINK_WEBRTC_FAILED', `the direct connection failed before it opened${err?.message ? ` (${err.message})` : ''} — a firewall may block it; try again or use another network`);
+    peerCleanups.push(p.onSignal((s) => { if (remote) publish({ kind: SIGNAL_TYPES.has(s.type ?? '') ? s.type! : 'candidate', from: me, to: remote, payload: s }); }));
+    peerCleanups.push(p.onClose((err) => {
+      if (phase !== 'webrtc' || p !== peer) return;
+      const why = err?.message ? ` (${err.message})` : '';
+      // A transient WebRTC failure: both sides start over with fresh session ids, while time is left.
+      if (++webrtcFailures < MAX_WEBRTC_TRIES && deadline - Date.now() > RESTART_MIN_LEFT_MS) {
+        if (remote) publish({ kind: 'restart', from: me, to: remote, payload: null });
+        restart();
+        return;
+      }
+      fail('LINK_WEBRTC_FAILED', `the direct connection failed before it opened${why} — a firewall may block it; try again or use another network`);
     }));
     p.connected.then(() => {
-      if (!settled) runHandshake(p).catch((e: unknown) => failHandshake(`internal error: ${String(e)}`));
+      if (!settled && p === peer) runHandshake(p).catch((e: unknown) => failHandshake(`internal error: ${String(e)}`));
     }, () => { /* reported by onClose */ });
+  };
+
+  /** Drops the current WebRTC attempt and meets the peer again under a new session id. */
+  const restart = () => {
+    for (const c of peerCleanups.splice(0)) c();
+    peer?.destroy();
+    peer = null;
+    remote = null;
+    outbox.length = 0;
+    phase = 'rendezvous';
+    me = toBase64url(random(16));
+    hello();
   };
 
   const onRoom = (e: RoomEvent) => {
@@ -129,6 +154,10 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
       const code = (env.payload as { code?: unknown } | null)?.code;
       if (code === 'LINK_HANDSHAKE_FAILED') failHandshake('the other side reported that it could not verify this connection');
       else fail('LINK_CLOSED', `the other side gave up (${typeof code === 'string' ? code : 'no reason given'}) — try again`);
+      return;
+    }
+    if (env.kind === 'restart') {
+      if (env.to === me && env.from === remote && phase === 'webrtc') restart();
       return;
     }
     if (env.kind === 'hello') {
