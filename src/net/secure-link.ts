@@ -83,6 +83,23 @@ export class FramedLink implements SecureLink {
     return sent;
   }
 
+  /**
+   * Seals `payload` as one data frame without wire encoding. For protocol tests and probes
+   * (a peer sending bytes that do not decode); the app uses `send`.
+   */
+  sendRawPayload(payload: Uint8Array): Promise<void> {
+    if (this.#closeEvent || this.#goodbyeSent) return Promise.reject(new Error('SecureLink.sendRawPayload: the link is closed'));
+    const sealed = this.#frames.seal(payload);
+    const sent = this.#sendTail.then(async () => { this.#peer.send(await sealed); });
+    this.#sendTail = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** Hangs up without a goodbye, as a crash or a lost network would (tests; page unload). */
+  cut(): void {
+    this.#finish({ clean: false, failure: failure('LINK_CLOSED', 'local', 'cut', 'this side hung up without a goodbye') });
+  }
+
   onMessage(cb: (m: WireMessage) => void): () => void {
     this.#messageCbs.add(cb);
     if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);

@@ -2,13 +2,16 @@
  * openLink between two node peers (node-datachannel on loopback) through a relay on 127.0.0.1:
  * pairing, messages, clean close, and the attacks and failures a user must be told about.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { openLink, type LinkOptions, type LinkResult, type SecureLink } from '../../src/net/link';
 import { SignalingClient, type WebSocketConstructor, fromBase64url, toBase64url } from '../../src/net/signaling';
 import type { WireMessage } from '../../src/core/wire';
-import { nodeWrtc } from '../support/wrtc';
+import { createdSdps, flakyWrtc, nodeWrtc, warmUpWebRtc } from '../support/wrtc';
+import { assertNoLeaks, type Secret } from '../support/leakscan';
+import { sdpFingerprint } from '../../src/net/peer';
+import type { FramedLink } from '../../src/net/secure-link';
 import { startTestRelay, type ForwardHook, type TestRelay } from '../support/relay';
 
 const keyPair = () => {
@@ -19,6 +22,7 @@ const keyPair = () => {
   return { publicKey, secretKey };
 };
 
+beforeAll(warmUpWebRtc);
 let relay: TestRelay | null = null;
 const clients: SignalingClient[] = [];
 const links: SecureLink[] = [];
@@ -148,15 +152,80 @@ describe('openLink', () => {
     expect([rs, rc].filter((f) => !f.ok && /altered in transit/.test(f.message))).toHaveLength(1);
   });
 
-  it('the relay only ever sees sealed blobs: no SDP, candidate or key in what it forwards', async () => {
+  it('the relay only ever sees sealed blobs: no SDP, fingerprint, candidate or key in what it forwards', async () => {
     const seen: string[] = [];
     const e = await setup((_room, data) => { seen.push(data); });
+    createdSdps.length = 0;
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
-    ok(rs); ok(rc);
+    const s = ok(rs);
+    ok(rc);
     expect(seen.length).toBeGreaterThan(2);
-    const text = seen.map((d) => new TextDecoder().decode(fromBase64url(d)!)).join('\n');
-    for (const needle of ['v=0', 'a=fingerprint', 'candidate', '127.0.0.1', 'sdp', 'hello'])
-      expect(text).not.toContain(needle);
-    for (const k of [e.server.publicKey, e.client.publicKey]) expect(seen.join('')).not.toContain(toBase64url(k).slice(0, 20));
+    expect(createdSdps.length).toBeGreaterThanOrEqual(2); // more if a WebRTC attempt was retried
+    const secrets: Secret[] = [
+      { label: 'server identity key', value: e.server.publicKey },
+      { label: 'client identity key', value: e.client.publicKey },
+      { label: 'handshake secret', value: s.handshakeSecret },
+    ];
+    for (const [i, sdp] of createdSdps.entries()) {
+      const fp = sdpFingerprint(sdp);
+      if (!fp.ok) throw new Error(fp.message);
+      secrets.push({ label: `DTLS fingerprint ${i}`, value: fp.fingerprint });
+      for (const line of sdp.split(/\r?\n/).filter((l) => /^a=(candidate|ice-ufrag|ice-pwd|fingerprint)/.test(l)))
+        secrets.push({ label: `SDP ${i}: ${line.slice(0, 12)}`, value: line.slice(2) });
+    }
+    secrets.push({ label: 'SDP keyword', value: 'webrtc-datachannel' }, { label: 'loopback address', value: '127.0.0.1' });
+    assertNoLeaks(secrets, seen);
+    assertNoLeaks(secrets, seen.map((d) => fromBase64url(d)!));
+  });
+
+  it('a message that does not decode closes the link with a typed failure; what came before is kept', async () => {
+    const e = await setup();
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
+    const s = ok(rs) as FramedLink, c = ok(rc);
+    const got: WireMessage[] = [];
+    c.onMessage((m) => got.push(m));
+    const closed = closeEvent(c);
+    await s.send({ type: 'chat', id: 'before', text: 'kept', sentAt: 5 });
+    await s.sendRawPayload(new Uint8Array([0xff, 0x00, 0x13, 0x37]));
+    const ev = await closed;
+    expect(ev.clean).toBe(false);
+    expect(ev.failure?.code).toMatch(/^WIRE_/);
+    expect(got).toEqual([{ type: 'chat', id: 'before', text: 'kept', sentAt: 5 }]);
+    await expect(c.send({ type: 'receipt', id: 'before' })).rejects.toThrow(/closed/);
+  });
+
+  it('a connection cut without goodbye is reported as not clean (FRAME_TRUNCATED) on the other side', async () => {
+    const e = await setup();
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
+    const s = ok(rs), c = ok(rc) as FramedLink;
+    const closed = closeEvent(s);
+    c.cut();
+    const ev = await closed;
+    expect(ev.clean).toBe(false);
+    expect(ev.failure?.code).toBe('FRAME_TRUNCATED');
+  });
+
+  it('a WebRTC attempt that fails is retried under fresh session ids', async () => {
+    const e = await setup();
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e, { wrtc: flakyWrtc(1) }))]);
+    expect(ok(rc).remotePublicKey).toEqual(e.server.publicKey);
+    ok(rs);
+  });
+
+  it('WebRTC that keeps failing ends in LINK_WEBRTC_FAILED, and the other side is told', async () => {
+    const e = await setup();
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e, { wrtc: flakyWrtc(100) }))]);
+    expect(!rc.ok && rc.code).toBe('LINK_WEBRTC_FAILED');
+    expect(!rc.ok && rc.message).toMatch(/direct connection failed/);
+    expect(!rs.ok && rs.code).toBe('LINK_CLOSED');
+  });
+
+  it('survives the relay dropping every socket during the rendezvous', async () => {
+    const e = await setup();
+    const pc = openLink(clientOpts(e));
+    await new Promise((r) => setTimeout(r, 200));
+    relay!.dropAll();
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), pc]);
+    ok(rs); ok(rc);
   });
 });

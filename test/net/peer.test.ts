@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DataPeer, sdpFingerprint } from '../../src/net/peer';
-import { nodeWrtc } from '../support/wrtc';
+import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join(':');
 const sdpWith = (lines: string[]) => ['v=0', 'o=- 1 0 IN IP4 127.0.0.1', 's=-', 't=0 0', ...lines, 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'a=mid:0', ''].join('\r\n');
@@ -39,6 +39,7 @@ describe('sdpFingerprint', () => {
   });
 });
 
+beforeAll(warmUpWebRtc);
 const peers: DataPeer[] = [];
 afterEach(() => { for (const p of peers.splice(0)) p.destroy(); });
 

@@ -174,3 +174,22 @@ describe('SignalingClient', () => {
     expect(() => a.publish(room('q'), new Uint8Array())).toThrow(/not subscribed/);
   });
 });
+
+describe('SignalingClient subscriptions', () => {
+  it('counts subscribe() calls: the relay is told to leave only when the last one is undone', async () => {
+    relay = await startTestRelay();
+    const a = client(relay.url), b = client(relay.url);
+    const r = room('w');
+    const sub = nextEvent(b, r, (e) => e.type === 'subscribed');
+    a.subscribe(r); a.subscribe(r); b.subscribe(r);
+    await sub;
+    a.unsubscribe(r);
+    const got = nextEvent(b, r, (e) => e.type === 'message' || e.type === 'peer-left');
+    a.publish(r, new Uint8Array([5])); // still subscribed once
+    expect(await got).toEqual({ type: 'message', data: new Uint8Array([5]) });
+    const left = nextEvent(b, r, (e) => e.type === 'peer-left');
+    a.unsubscribe(r);
+    await left;
+    expect(() => a.publish(r, new Uint8Array([6]))).toThrow(/not subscribed/);
+  });
+});
