@@ -192,6 +192,7 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
       ? new ShsClient({ networkKey, identity: o.identity, serverPublicKey: o.shs.serverPublicKey, now, timeoutMs: shsTimeout })
       : new ShsServer({ networkKey, identity: o.identity, authorize: o.shs.authorize, now, timeoutMs: shsTimeout });
     let session: ShsSession | null = null;
+    let rest: Uint8Array | undefined; // bytes that came glued to the last SHS message
     let frames: FrameChannel | null = null;
     let link: FramedLink | null = null;
     let tail: Promise<unknown> = Promise.resolve();
@@ -200,7 +201,7 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
       if (!r) return true;
       if (!r.ok) { failHandshake(r.message, r.code); return false; }
       if (r.send) p.send(r.send);
-      if (r.session) session = r.session;
+      if (r.session) { session = r.session; rest = (r as { rest?: Uint8Array }).rest; }
       return true;
     };
     const onFrame = async (bytes: Uint8Array) => {
@@ -215,17 +216,17 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
       if (settled) return;
       if (phase === 'handshake') {
         if (!step(await shs.receive(bytes, Date.now()))) return;
-        if (session) await beginConfirmation((session as ShsSession & { rest?: Uint8Array }).rest);
+        if (session) await beginConfirmation();
         return;
       }
       await onFrame(bytes);
     };
-    const beginConfirmation = async (rest?: Uint8Array) => {
+    const beginConfirmation = async () => {
       phase = 'confirmation';
       frames = await FrameChannel.create(session!);
       if (settled) return;
       p.send(await frames.confirmation());
-      if (rest?.length) await onFrame(rest); // bytes that came glued to the last SHS message
+      if (rest?.length) await onFrame(rest);
     };
 
     // These two stay for the link's lifetime (on failure the peer is destroyed anyway).
