@@ -90,10 +90,10 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
   if (o.signal?.aborted) return failure('LINK_ABORTED', side, phase, 'the attempt was cancelled before it started');
 
   // --- signaling: sealed envelopes in the rendezvous room ----------------------------------
-  const outbox: Uint8Array[] = []; // sealed blobs the relay did not take (socket not open): resent on re-subscribe
   const publish = (e: SignalEnvelope) => {
     const blob = sealSignal(secret, encodeSignal(e), random);
-    if (!o.signaling.publish(room, blob) && e.kind !== 'hello') outbox.push(blob);
+    // Dropped while the socket is down; the 'subscribed' handler below recovers from that.
+    o.signaling.publish(room, blob);
   };
   const hello = (to?: string) => publish(to ? { kind: 'hello', from: me, to, payload: null } : { kind: 'hello', from: me, payload: null });
 
@@ -124,7 +124,6 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
     peer?.destroy();
     peer = null;
     remote = null;
-    outbox.length = 0;
     phase = 'rendezvous';
     me = toBase64url(random(16));
     hello();
@@ -133,7 +132,14 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
   const onRoom = (e: RoomEvent) => {
     if (settled) return;
     if (e.type === 'subscribed') {
-      for (const blob of outbox.splice(0)) if (!o.signaling.publish(room, blob)) outbox.push(blob);
+      // (Re)joined the room, e.g. after the relay dropped our socket (rate limit, restart):
+      // signals in flight then may be lost. Before the data channel opens, start the WebRTC
+      // attempt over rather than wait for an answer that may never come.
+      if (phase === 'webrtc' && remote) {
+        publish({ kind: 'restart', from: me, to: remote, payload: null });
+        restart();
+        return;
+      }
       if (!remote) hello();
       return;
     }
