@@ -133,9 +133,9 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
     if (settled) return;
     if (e.type === 'subscribed') {
       // (Re)joined the room, e.g. after the relay dropped our socket (rate limit, restart):
-      // signals in flight then may be lost. Before the data channel opens, start the WebRTC
-      // attempt over rather than wait for an answer that may never come.
-      if (phase === 'webrtc' && remote) {
+      // signals in flight then may be lost. Before the data channel opens, start the attempt
+      // over (new session ids on both sides) rather than wait for a signal that may never come.
+      if (remote && (phase === 'rendezvous' || phase === 'webrtc')) {
         publish({ kind: 'restart', from: me, to: remote, payload: null });
         restart();
         return;
@@ -163,7 +163,7 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
       return;
     }
     if (env.kind === 'restart') {
-      if (env.to === me && env.from === remote && phase === 'webrtc') restart();
+      if (env.to === me && env.from === remote && (phase === 'rendezvous' || phase === 'webrtc')) restart();
       return;
     }
     if (env.kind === 'hello') {

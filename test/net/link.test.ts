@@ -220,6 +220,18 @@ describe('openLink', () => {
     expect(!rs.ok && rs.code).toBe('LINK_CLOSED');
   });
 
+  it('survives the relay losing signals and dropping every socket mid-negotiation', async () => {
+    let n = 0;
+    const e = await setup(() => {
+      if (++n !== 3) return;
+      setTimeout(() => relay!.dropAll(), 0); // a relay restart: this blob and the sockets are gone
+      return null;
+    });
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
+    expect(n).toBeGreaterThan(3);
+    ok(rs); ok(rc);
+  });
+
   it('survives the relay dropping every socket during the rendezvous', async () => {
     const e = await setup();
     const pc = openLink(clientOpts(e));
