@@ -24,7 +24,6 @@ export type RelayMessage =
   | { type: 'peer-joined'; room: string }
   | { type: 'peer-left'; room: string }
   | { type: 'pong' }
-  | { type: 'ping' }
   | { type: 'error'; code: string; message: string };
 
 /** The subset of the WebSocket API this client uses (browser global and `ws` both fit). */
@@ -102,8 +101,7 @@ export function parseRelayMessage(text: string): RelayMessage | null {
   const room = typeof o.room === 'string' && ROOM_RE.test(o.room) ? o.room : null;
   switch (o.type) {
     case 'pong':
-    case 'ping':
-      return { type: o.type };
+      return { type: 'pong' };
     case 'subscribed':
       return room && typeof o.peers === 'number' && Number.isInteger(o.peers) && o.peers >= 0 ? { type: 'subscribed', room, peers: o.peers } : null;
     case 'peer-joined':
@@ -298,9 +296,6 @@ export class SignalingClient {
     const m = parseRelayMessage(text);
     if (!m) return;
     switch (m.type) {
-      case 'ping':
-        this.#sendJson({ type: 'pong' });
-        return;
       case 'pong':
         return;
       case 'error':
