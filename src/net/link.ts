@@ -193,7 +193,9 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
     if (!fp.ok) { failHandshake(fp.message); return; }
     const networkKey = networkKeyFromFingerprints(fp.local, fp.remote);
     const now = Date.now();
-    const shsTimeout = Math.max(1000, Math.min(10_000, deadline - now));
+    // Ends before the attempt's deadline so that a peer that goes silent mid-handshake is reported
+    // as what it is (LINK_HANDSHAKE_FAILED from SHS) rather than as a plain LINK_TIMEOUT.
+    const shsTimeout = Math.max(1000, Math.min(10_000, deadline - now - 500));
     const shs = o.shs.role === 'client'
       ? new ShsClient({ networkKey, identity: o.identity, serverPublicKey: o.shs.serverPublicKey, now, timeoutMs: shsTimeout })
       : new ShsServer({ networkKey, identity: o.identity, authorize: o.shs.authorize, now, timeoutMs: shsTimeout });
