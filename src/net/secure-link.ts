@@ -41,6 +41,7 @@ export class FramedLink implements SecureLink {
   #recvTail: Promise<unknown> = Promise.resolve();
   #closeEvent: LinkCloseEvent | null = null;
   #goodbyeSent = false;
+  #skipped = 0;
   #peerGoodbye: () => void = () => {};
   readonly #peerGoodbyeArrived = new Promise<void>((r) => { this.#peerGoodbye = r; });
 
@@ -50,6 +51,8 @@ export class FramedLink implements SecureLink {
   }
 
   get closed(): boolean { return this.#closeEvent !== null; }
+  /** Messages of a type this version does not know, skipped (a newer peer). */
+  get skippedCount(): number { return this.#skipped; }
 
   /** Called by openLink with every data-channel message after the peer's confirmation. */
   receive(frame: Uint8Array): void {
@@ -154,6 +157,12 @@ export class FramedLink implements SecureLink {
       return;
     }
     const w = decodeWire(r.payload);
+    if (!w.ok && w.step === 'wire: type') {
+      // A message type this version does not know: a newer peer. Skip it, keep the link
+      // (docs/protocol-app.md, "unknown type code").
+      this.#skipped++;
+      return;
+    }
     if (!w.ok) {
       // Everything before this message has been delivered; this and later ones are not.
       this.#finish({ clean: false, failure: w });

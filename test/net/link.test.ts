@@ -194,6 +194,21 @@ describe('openLink', () => {
     await expect(c.send({ type: 'receipt', id: 'before' })).rejects.toThrow(/closed/);
   });
 
+  it('a message of an unknown type (a newer peer) is skipped and the link stays open', async () => {
+    const e = await setup();
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
+    const s = ok(rs) as FramedLink, c = ok(rc) as FramedLink;
+    const got: WireMessage[] = [];
+    const two = new Promise<void>((resolve) => c.onMessage((m) => { got.push(m); if (got.length === 2) resolve(); }));
+    await s.send({ type: 'receipt', id: 'one' });
+    await s.sendRawPayload(new Uint8Array([1, 0x7f, 0x7b, 0x7d])); // version 1, type 0x7f
+    await s.send({ type: 'receipt', id: 'two' });
+    await two;
+    expect(got).toEqual([{ type: 'receipt', id: 'one' }, { type: 'receipt', id: 'two' }]);
+    expect(c.skippedCount).toBe(1);
+    expect(c.closed).toBe(false);
+  });
+
   it('a connection cut without goodbye is reported as not clean (FRAME_TRUNCATED) on the other side', async () => {
     const e = await setup();
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
