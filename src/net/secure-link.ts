@@ -28,6 +28,8 @@ export interface SecureLink {
   /** Sends goodbye, waits briefly for the peer's, then hangs up. */
   close(): Promise<void>;
   readonly closed: boolean;
+  /** Messages of a type this version does not know (a newer peer), skipped. */
+  readonly skippedCount: number;
 }
 
 /** Internal: builds the link around a confirmed frame channel. Not part of the contract. */
