@@ -8,6 +8,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { openLink, type LinkOptions, type LinkResult, type SecureLink } from '../../src/net/link';
 import { SignalingClient, type WebSocketConstructor, fromBase64url, toBase64url } from '../../src/net/signaling';
 import type { WireMessage } from '../../src/core/wire';
+import { roomId } from '../../src/core/rendezvous';
 import { createdSdps, flakyWrtc, nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 import { assertNoLeaks, type Secret } from '../support/leakscan';
 import { sdpFingerprint } from '../../src/net/peer';
@@ -65,10 +66,12 @@ describe('openLink', () => {
       openLink(clientOpts(e)),
     ]);
     const s = ok(rs), c = ok(rc);
+    expect(() => e.sigA.publish(roomId(e.secret), new Uint8Array(1))).toThrow(/not subscribed/); // signaling is left
     expect(authorized).toEqual([e.client.publicKey]);
     expect(s.remotePublicKey).toEqual(e.client.publicKey);
     expect(c.remotePublicKey).toEqual(e.server.publicKey);
     expect(s.handshakeSecret).toEqual(c.handshakeSecret);
+    expect(s.handshakeSecret.some((b) => b !== 0)).toBe(true); // not a wiped buffer
 
     const atS = next(s);
     await c.send({ type: 'chat', id: 'm1', text: 'hello from the client', sentAt: 1 });
@@ -123,7 +126,7 @@ describe('openLink', () => {
     const r = await openLink(clientOpts(e, { timeoutMs: 800 }));
     expect(!r.ok && r.code).toBe('LINK_TIMEOUT');
     expect(!r.ok && r.message).toMatch(/never showed up/);
-    expect(() => e.sigB.publish(toBase64url(new Uint8Array(32)).slice(0, 43), new Uint8Array(1))).toThrow(/not subscribed/);
+    expect(() => e.sigB.publish(roomId(e.secret), new Uint8Array(1))).toThrow(/not subscribed/);
   });
 
   it('an AbortSignal cancels the attempt with LINK_ABORTED', async () => {
