@@ -144,6 +144,13 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
       return;
     }
     if (e.type === 'peer-joined') { if (!remote) hello(); return; }
+    if (e.type === 'peer-left') {
+      // Maybe the attempt we were negotiating with is gone (the page was reloaded, the app
+      // closed) before the channel opened; a successful peer leaves only after we confirmed.
+      // Start over so that its next attempt (or anyone else's) can find us.
+      if (remote && (phase === 'rendezvous' || phase === 'webrtc')) restart();
+      return;
+    }
     if (e.type !== 'message') return;
     const opened = openSignal(secret, e.data);
     if (!opened.ok) {

@@ -9,7 +9,7 @@ import { openLink, type LinkOptions, type LinkResult, type SecureLink } from '..
 import { SignalingClient, type WebSocketConstructor, fromBase64url, toBase64url } from '../../src/net/signaling';
 import type { WireMessage } from '../../src/core/wire';
 import { roomId } from '../../src/core/rendezvous';
-import { createdSdps, flakyWrtc, nodeWrtc, warmUpWebRtc } from '../support/wrtc';
+import { createdSdps, flakyWrtc, nodeWrtc, stuckWrtc, warmUpWebRtc } from '../support/wrtc';
 import { assertNoLeaks, type Secret } from '../support/leakscan';
 import { sdpFingerprint } from '../../src/net/peer';
 import type { FramedLink } from '../../src/net/secure-link';
@@ -248,6 +248,20 @@ describe('openLink', () => {
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
     expect(n).toBeGreaterThan(3);
     ok(rs); ok(rc);
+  });
+
+  it('a peer that vanishes mid-negotiation (page reload) is replaced by its next attempt', async () => {
+    const e = await setup();
+    const server = openLink(serverOpts(e));
+    const gone = openLink(clientOpts(e, { wrtc: stuckWrtc, timeoutMs: 3000 })); // never connects
+    await new Promise((r) => setTimeout(r, 500));
+    e.sigB.close(); // the page is gone: its socket leaves the room without a word
+    const sigB2 = new SignalingClient(relay!.url, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+    clients.push(sigB2);
+    const [rs, rc] = await Promise.all([server, openLink(clientOpts(e, { signaling: sigB2 }))]);
+    expect(ok(rs).remotePublicKey).toEqual(e.client.publicKey);
+    ok(rc);
+    expect((await gone).ok).toBe(false);
   });
 
   it('survives the relay dropping every socket during the rendezvous', async () => {

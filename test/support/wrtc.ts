@@ -80,3 +80,11 @@ export async function warmUpWebRtc(): Promise<void> {
   });
   a.destroy(); b.destroy();
 }
+
+/** A wrtc whose connections never get anywhere: the remote description is never applied. */
+export const stuckWrtc = {
+  ...nodeWrtc,
+  RTCPeerConnection: class extends LoopbackPeerConnection {
+    override setRemoteDescription(): Promise<void> { return new Promise(() => {}); }
+  },
+};
