@@ -30,6 +30,12 @@ export interface SecureLink {
   readonly closed: boolean;
   /** Messages of a type this version does not know (a newer peer), skipped. */
   readonly skippedCount: number;
+  /**
+   * Added for file transfers (docs/files.md §8): bytes accepted by `send()` and not yet on the
+   * wire — the link's own queue plus the data channel's `bufferedAmount`. The TransferManager
+   * hands out chunks only while this is low, so chat frames never wait behind much file data.
+   */
+  readonly bufferedAmount?: number;
 }
 
 /** Internal: builds the link around a confirmed frame channel. Not part of the contract. */
@@ -40,6 +46,8 @@ export class FramedLink implements SecureLink {
   readonly #closeCbs = new Set<(e: LinkCloseEvent) => void>();
   readonly #pending: WireMessage[] = [];
   #sendTail: Promise<unknown> = Promise.resolve();
+  /** Bytes accepted by send() and not yet handed to the data channel. */
+  #unsent = 0;
   #recvTail: Promise<unknown> = Promise.resolve();
   #closeEvent: LinkCloseEvent | null = null;
   #goodbyeSent = false;
@@ -74,15 +82,23 @@ export class FramedLink implements SecureLink {
     });
   }
 
+  /** See {@link SecureLink.bufferedAmount}. */
+  get bufferedAmount(): number { return this.#closeEvent ? 0 : this.#unsent + this.#peer.bufferedAmount; }
+
   send(m: WireMessage): Promise<void> {
     if (this.#closeEvent || this.#goodbyeSent) return Promise.reject(new Error('SecureLink.send: the link is closed'));
     const bytes = encodeWire(m); // throws on a malformed message: a programmer's mistake
     const sealed = this.#frames.seal(bytes); // call order = wire order
+    this.#unsent += bytes.length;
     const sent = this.#sendTail.then(async () => {
-      const frame = await sealed;
-      if (this.#peer.bufferedAmount > HIGH_WATER) await this.#peer.drain(HIGH_WATER / 4);
-      if (this.#closeEvent) throw new Error('SecureLink.send: the link closed before the message went out');
-      this.#peer.send(frame);
+      try {
+        const frame = await sealed;
+        if (this.#peer.bufferedAmount > HIGH_WATER) await this.#peer.drain(HIGH_WATER / 4);
+        if (this.#closeEvent) throw new Error('SecureLink.send: the link closed before the message went out');
+        this.#peer.send(frame);
+      } finally {
+        this.#unsent -= bytes.length;
+      }
     });
     this.#sendTail = sent.catch(() => undefined);
     return sent;

@@ -11,7 +11,7 @@ import { openLink, type LinkOptions, type SecureLink } from '../../src/net/link'
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import type { FramedLink } from '../../src/net/secure-link';
 import { MemoryFileStore } from '../../src/net/file-store';
-import { TransferManager, type TransferManagerEvent, type TransferRecord } from '../../src/net/transfers';
+import { DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, TransferManager, type TransferManagerEvent, type TransferRecord } from '../../src/net/transfers';
 import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 import { startTestRelay, type TestRelay } from '../support/relay';
 
@@ -72,6 +72,9 @@ describe('TransferManager over openLink through a real relay', () => {
     const chatsAtBob: string[] = [], chatsAtAlice: string[] = [];
     c1.onMessage((m) => { if (m.type === 'chat') chatsAtBob.push(m.id); });
     s1.onMessage((m) => { if (m.type === 'chat') chatsAtAlice.push(m.id); });
+    // What the link holds (its queue + the data channel buffer) while chunks flow: sampled at every ack.
+    let maxLinkBuffered = 0;
+    alice.m.on((e) => { if (e.type === 'progress') maxLinkBuffered = Math.max(maxLinkBuffered, s1.bufferedAmount ?? Infinity); });
     const f = randomBytes(6 * MiB + 99);
     const id = await alice.m.send([new File([f], 'photo.raw')]);
     await bob.until((e) => e.type === 'offered');
@@ -81,6 +84,8 @@ describe('TransferManager over openLink through a real relay', () => {
     await c1.send({ type: 'chat', id: 'b1', text: 'got part of it', sentAt: 2 });
     await bob.until((e) => e.type === 'progress' && e.progress.done >= 2 * MiB);
     expect(bob.m.list()[0]!.status).toBe('active');
+    expect(maxLinkBuffered).toBeGreaterThan(0);
+    expect(maxLinkBuffered).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + 2 * (DEFAULT_GLUE_CHUNK_SIZE + 64));
     (s1 as FramedLink).cut();
     await new Promise((r) => setTimeout(r, 100));
     const [s2, c2] = await linkUp(env);
