@@ -28,7 +28,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => { server?.close(); if (dir) await rm(dir, { recursive: true, force: true }); });
 
-test('OpfsFileStore and a TransferManager writing into OPFS', async ({ page }) => {
+test('OpfsFileStore, a TransferManager writing into OPFS, IndexedDB persistence and a receiver reload', async ({ page }) => {
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { opfsResults?: unknown }).opfsResults !== undefined, null, { timeout: 60_000 });
   const r = await page.evaluate(() => (window as unknown as { opfsResults: unknown }).opfsResults);
@@ -36,5 +36,6 @@ test('OpfsFileStore and a TransferManager writing into OPFS', async ({ page }) =
   expect(r).toEqual({
     store: { sizeAfterWrites: 131072 + 5000, sizeAfterTruncate: 131172, sameBytes: true, readAfterRemove: 'NotFoundError', name: 'name.bin', type: 'application/x-test', listed: true, listedAfterRemove: false },
     manager: { ok: true, size: 5 * 1024 * 1024 + 3, onDisk: true, goneAfterDismiss: true },
+    idb: { blobOk: true, others: 0, ids: ['cd'.repeat(16)], after: 0, restoredStatus: 'active', restoredSome: true, same: true },
   });
 });

@@ -55,6 +55,7 @@ export class TransferManager {
   #pumping = false;
   #again = false;
   #timer: ReturnType<typeof setInterval> | null = null;
+  #closed = false;
   /** Unknown transfer ids whose sender was already told `cancel`. */
   readonly #told = new Set<string>();
 
@@ -194,12 +195,18 @@ export class TransferManager {
     this.#kick();
   }
 
-  /** Stops the clock and leaves the link; state stays persisted. */
+  /** Stops the clock, leaves the link and closes its files; state stays persisted. Terminal. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.#closed = true;
     this.detach();
     this.#out.stop();
-    for (const e of this.#entries.values()) await e.chain;
+    for (const e of this.#entries.values()) {
+      await e.chain;
+      // Release the files (OPFS sync handles are exclusive): a new manager may open them again.
+      for (const s of e.sinks.values()) await s.flush().then(() => s.close(), () => s.close()).catch(() => undefined);
+      e.sinks.clear();
+    }
   }
 
   // ——— internals ———
@@ -213,6 +220,7 @@ export class TransferManager {
       writeChunk: async (f: number, offset: number, bytes: Uint8Array) => {
         // Cancelled (and its data deleted) while this chunk was being hashed: write nothing.
         if (e.receiver?.status !== 'active') return;
+        if (this.#closed) throw new Error('the transfer manager was closed');
         const s = e.sinks.get(f);
         if (!s) throw new Error(`no open file for file ${f}`);
         await s.write(offset, bytes);
@@ -223,6 +231,7 @@ export class TransferManager {
 
   /** Runs every active sender's pump (once at a time; again if kicked meanwhile). */
   #kick(): void {
+    if (this.#closed) return;
     if (this.#pumping) { this.#again = true; return; }
     this.#pumping = true;
     queueMicrotask(async () => {
@@ -331,7 +340,9 @@ export class TransferManager {
   }
 
   #after(e: Entry, fn: () => Promise<void>): void {
-    e.chain = e.chain.then(fn).catch((err: unknown) => console.error(`transfer ${e.id}:`, err));
+    // After close() nothing more happens here: no events, no saves, no deletions — work still in
+    // the core's queues (chunks received before the close) must not touch what a new manager uses.
+    e.chain = e.chain.then(() => (this.#closed ? undefined : fn())).catch((err: unknown) => console.error(`transfer ${e.id}:`, err));
   }
 
   #record(e: Entry): TransferRecord {

@@ -4,6 +4,7 @@
  * `window.opfsResults`.
  */
 import { OpfsFileStore } from '../../src/net/opfs-store';
+import { IdbTransferPersistence } from '../../src/net/transfer-idb';
 import { TransferManager, type TransferLink, type TransferRecord } from '../../src/net/transfers';
 import type { WireMessage } from '../../src/core/wire';
 import { decodeWire, encodeWire } from '../../src/core/wire';
@@ -82,9 +83,58 @@ async function managerChecks(): Promise<Record<string, unknown>> {
   return { ok, size: file.size, onDisk, goneAfterDismiss: !(await store.list()).includes(id) };
 }
 
+/** IndexedDB persistence, and a reload of the receiving side restored from it (new manager, same OPFS + DB). */
+async function idbChecks(): Promise<Record<string, unknown>> {
+  stage = 'idb';
+  const db = await IdbTransferPersistence.open('parley-transfers-check');
+  const file = new File([rand(3000)], 'kept.bin');
+  const state = { v: 1, role: 'sender', id: 'cd'.repeat(16), status: 'offered' } as unknown as TransferRecord['state'];
+  await db.save({ id: 'cd'.repeat(16), contact: 'x', direction: 'out', createdAt: 1, files: [{ name: 'kept.bin', type: '', size: 3000 }], state, blobs: [file] });
+  await db.save({ id: 'cd'.repeat(16), contact: 'x', direction: 'out', createdAt: 1, files: [{ name: 'kept.bin', type: '', size: 3000 }], state: { ...state, status: 'active' } as TransferRecord['state'] });
+  const [r] = await db.load('x');
+  const blobOk = r?.blobs?.length === 1 && (await sha(r.blobs[0]!)) === (await sha(file));
+  const others = (await db.load('y')).length;
+  const ids = await db.ids();
+  await db.remove('cd'.repeat(16));
+  const after = (await db.load('x')).length;
+
+  stage = 'idb reload';
+  // A receiver that reloads mid-transfer: managers over OPFS + IndexedDB, the receiving one rebuilt.
+  const dbA = await IdbTransferPersistence.open('parley-transfers-a'), dbB = await IdbTransferPersistence.open('parley-transfers-b');
+  const alice = await TransferManager.open({ contact: 'b', store: new OpfsFileStore(), persistence: dbA, tickMs: 0, saveEveryBytes: 1 << 20 });
+  let bob = await TransferManager.open({ contact: 'a', store: new OpfsFileStore(), persistence: dbB, tickMs: 0, saveEveryBytes: 1 << 20 });
+  let [la, lb] = pair();
+  alice.attach(la); bob.attach(lb);
+  const data = rand(6 * 1024 * 1024);
+  const offered = new Promise<string>((res) => bob.on((e) => { if (e.type === 'offered') res(e.id); }));
+  await alice.send([new File([data], 'six.bin')]);
+  const id = await offered;
+  const halfway = new Promise<void>((res) => bob.on((e) => { if (e.type === 'progress' && e.progress.done >= 3 * 1024 * 1024) res(); }));
+  await bob.accept(id);
+  await halfway;
+  alice.detach(); bob.detach();
+  await bob.close();
+  bob = await TransferManager.open({ contact: 'a', store: new OpfsFileStore(), persistence: dbB, tickMs: 0 });
+  const restored = bob.list()[0];
+  const complete = new Promise<void>((res) => bob.on((e) => { if (e.type === 'complete') res(); }));
+  [la, lb] = pair();
+  alice.attach(la); bob.attach(lb);
+  await complete;
+  const got = new Uint8Array(await (await bob.getFile(id, 0)).arrayBuffer());
+  const same = (await sha(got)) === (await sha(data));
+  if (!same) {
+    let i = 0; while (i < data.length && got[i] === data[i]) i++;
+    let zeros = 0; for (let k = i; k < Math.min(got.length, i + 200000); k++) if (got[k] === 0) zeros++;
+    stage = `mismatch at ${i} of ${data.length}, got length ${got.length}, restored done ${restored?.done}, zeros after ${zeros}`;
+    throw new Error('mismatch');
+  }
+  await bob.dismiss(id);
+  return { blobOk, others, ids, after, restoredStatus: restored?.status, restoredSome: (restored?.done ?? 0) > 0, same };
+}
+
 (async () => {
   try {
-    (window as unknown as { opfsResults: unknown }).opfsResults = { store: await storeChecks(), manager: await managerChecks() };
+    (window as unknown as { opfsResults: unknown }).opfsResults = { store: await storeChecks(), manager: await managerChecks(), idb: await idbChecks() };
   } catch (e) {
     (window as unknown as { opfsResults: unknown }).opfsResults = { error: `${stage}: ${String((e as Error)?.stack ?? e)}` };
   }
