@@ -195,6 +195,21 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     expect(Math.min(...chunksAt(lb).map((c) => Number(c.split(':')[1])))).toBe(saved);
   });
 
+  it('closing a manager with chunks still in its queues leaves its files and records alone (what a reload relies on)', async () => {
+    const alice = await peer('bob'), bob = await peer('alice', { saveEveryBytes: 256 * 1024 });
+    await connect(alice, bob, { bytesPerTick: 1 << 20 });
+    const id = await alice.m.send([fileOf(randomBytes(6 * MiB), 'x')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    await bob.m.accept(id);
+    await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB, '1 MiB');
+    const closing = bob.m.close(); // chunks already delivered are still being hashed and written
+    await closing;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bob.db.records.get(id)!.state.status).toBe('active');
+    expect(await bob.store.list()).toEqual([id]);
+    expect(bob.events.some((e) => e.type === 'failed' || e.type === 'cancelled')).toBe(false);
+  });
+
   it('a reload of the sending page resumes too (files come back from persistence)', async () => {
     const alice0 = await peer('bob'), bob = await peer('alice');
     const [la] = await connect(alice0, bob);
