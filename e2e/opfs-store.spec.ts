@@ -30,7 +30,9 @@ test.afterAll(async () => { server?.close(); if (dir) await rm(dir, { recursive:
 
 test('OpfsFileStore, a TransferManager writing into OPFS, IndexedDB persistence and a receiver reload', async ({ page }) => {
   await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as { opfsResults?: unknown }).opfsResults !== undefined, null, { timeout: 60_000 });
+  const done = await page.waitForFunction(() => (window as unknown as { opfsResults?: unknown }).opfsResults !== undefined, null, { timeout: 60_000 })
+    .then(() => true, () => false);
+  if (!done) throw new Error(`the checks hung at: ${await page.evaluate(() => (window as unknown as { opfsStage: string }).opfsStage)}`);
   const r = await page.evaluate(() => (window as unknown as { opfsResults: unknown }).opfsResults);
   expect((r as { error?: string }).error).toBeUndefined();
   expect(r).toEqual({

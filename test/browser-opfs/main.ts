@@ -13,33 +13,35 @@ const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16)
 const sha = async (b: Blob | Uint8Array) => hex(await crypto.subtle.digest('SHA-256', b instanceof Blob ? await b.arrayBuffer() : (b as Uint8Array<ArrayBuffer>)));
 const rand = (n: number) => { const b = new Uint8Array(n); for (let o = 0; o < n; o += 65536) crypto.getRandomValues(b.subarray(o, Math.min(n, o + 65536))); return b; };
 
-let stage = '';
+/** Where the checks are (read by the spec when something hangs). */
+const box = window as unknown as { opfsStage: string };
+box.opfsStage = '';
 async function storeChecks(): Promise<Record<string, unknown>> {
   const store = new OpfsFileStore();
   const id = 'ab'.repeat(16);
-  stage = 'remove at start';
+  box.opfsStage = 'remove at start';
   await store.remove(id);
-  stage = 'open';
+  box.opfsStage = 'open';
   const a = rand(131072), b = rand(5000);
   let sink = await store.open(id, 0);
-  stage = 'write';
+  box.opfsStage = 'write';
   await sink.write(131072, b); // out of order, as chunks beyond a gap arrive
   await sink.write(0, a);
   await sink.flush();
-  stage = 'size';
+  box.opfsStage = 'size';
   const sizeAfterWrites = await store.size(id, 0);
   await sink.close();
-  stage = 'reopen';
+  box.opfsStage = 'reopen';
   sink = await store.open(id, 0); // reopening keeps the data (resume after reload)
   await sink.truncate(131072 + 100); // resume: cut to the verified prefix
   await sink.close();
-  stage = 'read';
+  box.opfsStage = 'read';
   const blob = await store.read(id, 0, 'name.bin', 'application/x-test');
   const expected = new Uint8Array(131172); expected.set(a); expected.set(b.subarray(0, 100), 131072);
   const sameBytes = (await sha(blob)) === (await sha(expected));
-  stage = 'list';
+  box.opfsStage = 'list';
   const listed = (await store.list()).includes(id);
-  stage = 'remove';
+  box.opfsStage = 'remove';
   await store.remove(id);
   // The File is a snapshot of the OPFS file: once removed, it can no longer be read (docs/files.md §8).
   const readAfterRemove = await blob.arrayBuffer().then(() => 'read', (e: Error) => e.name);
@@ -62,7 +64,7 @@ function pair(): [TransferLink, TransferLink] {
 }
 
 async function managerChecks(): Promise<Record<string, unknown>> {
-  stage = 'manager';
+  box.opfsStage = 'manager';
   const none = { save: async () => {}, remove: async () => {}, load: async () => [] as TransferRecord[] };
   const alice = await TransferManager.open({ contact: 'b', store: new OpfsFileStore(), persistence: none, tickMs: 0 });
   const store = new OpfsFileStore();
@@ -85,7 +87,7 @@ async function managerChecks(): Promise<Record<string, unknown>> {
 
 /** IndexedDB persistence, and a reload of the receiving side restored from it (new manager, same OPFS + DB). */
 async function idbChecks(): Promise<Record<string, unknown>> {
-  stage = 'idb';
+  box.opfsStage = 'idb';
   const db = await IdbTransferPersistence.open('parley-transfers-check');
   const file = new File([rand(3000)], 'kept.bin');
   const state = { v: 1, role: 'sender', id: 'cd'.repeat(16), status: 'offered' } as unknown as TransferRecord['state'];
@@ -98,11 +100,12 @@ async function idbChecks(): Promise<Record<string, unknown>> {
   await db.remove('cd'.repeat(16));
   const after = (await db.load('x')).length;
 
-  stage = 'idb reload';
+  box.opfsStage = 'idb reload';
   // A receiver that reloads mid-transfer: managers over OPFS + IndexedDB, the receiving one rebuilt.
   const dbA = await IdbTransferPersistence.open('parley-transfers-a'), dbB = await IdbTransferPersistence.open('parley-transfers-b');
-  const alice = await TransferManager.open({ contact: 'b', store: new OpfsFileStore(), persistence: dbA, tickMs: 0, saveEveryBytes: 1 << 20 });
-  let bob = await TransferManager.open({ contact: 'a', store: new OpfsFileStore(), persistence: dbB, tickMs: 0, saveEveryBytes: 1 << 20 });
+  const fast = { progressIntervalMs: 0 }; // a progress event per ack, so "halfway" comes well before the end
+  const alice = await TransferManager.open({ contact: 'b', store: new OpfsFileStore(), persistence: dbA, tickMs: 0, saveEveryBytes: 1 << 20, transfer: fast });
+  let bob = await TransferManager.open({ contact: 'a', store: new OpfsFileStore(), persistence: dbB, tickMs: 0, saveEveryBytes: 1 << 20, transfer: fast });
   let [la, lb] = pair();
   alice.attach(la); bob.attach(lb);
   const data = rand(6 * 1024 * 1024);
@@ -112,10 +115,13 @@ async function idbChecks(): Promise<Record<string, unknown>> {
   const halfway = new Promise<void>((res) => bob.on((e) => { if (e.type === 'progress' && e.progress.done >= 3 * 1024 * 1024) res(); }));
   await bob.accept(id);
   await halfway;
+  box.opfsStage = 'idb reload: closing';
   alice.detach(); bob.detach();
   await bob.close();
+  box.opfsStage = 'idb reload: reopening';
   bob = await TransferManager.open({ contact: 'a', store: new OpfsFileStore(), persistence: dbB, tickMs: 0 });
   const restored = bob.list()[0];
+  box.opfsStage = `idb reload: waiting for completion after restoring ${restored?.status} at ${restored?.done}`;
   const complete = new Promise<void>((res) => bob.on((e) => { if (e.type === 'complete') res(); }));
   [la, lb] = pair();
   alice.attach(la); bob.attach(lb);
@@ -125,7 +131,7 @@ async function idbChecks(): Promise<Record<string, unknown>> {
   if (!same) {
     let i = 0; while (i < data.length && got[i] === data[i]) i++;
     let zeros = 0; for (let k = i; k < Math.min(got.length, i + 200000); k++) if (got[k] === 0) zeros++;
-    stage = `mismatch at ${i} of ${data.length}, got length ${got.length}, restored done ${restored?.done}, zeros after ${zeros}`;
+    box.opfsStage = `mismatch at ${i} of ${data.length}, got length ${got.length}, restored done ${restored?.done}, zeros after ${zeros}`;
     throw new Error('mismatch');
   }
   await bob.dismiss(id);
@@ -136,6 +142,6 @@ async function idbChecks(): Promise<Record<string, unknown>> {
   try {
     (window as unknown as { opfsResults: unknown }).opfsResults = { store: await storeChecks(), manager: await managerChecks(), idb: await idbChecks() };
   } catch (e) {
-    (window as unknown as { opfsResults: unknown }).opfsResults = { error: `${stage}: ${String((e as Error)?.stack ?? e)}` };
+    (window as unknown as { opfsResults: unknown }).opfsResults = { error: `${box.opfsStage}: ${String((e as Error)?.stack ?? e)}` };
   }
 })();
