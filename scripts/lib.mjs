@@ -1,6 +1,6 @@
 // Shared helpers for the npm scripts: install what is missing, run commands, find Chromium.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, statSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -38,6 +38,9 @@ export function newest(dir) {
 
 /** Runs `npm ci` (or `npm install` without a lock) when node_modules is missing or stale. */
 export function ensureDeps() {
+  // A worktree whose node_modules is a symlink to another checkout's shares those packages:
+  // `npm ci` here would empty the shared folder through the link. Leave it alone.
+  try { if (lstatSync(join(root, 'node_modules')).isSymbolicLink()) return; } catch { /* missing: install below */ }
   const stamp = join(root, 'node_modules/.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(stamp) && mtime(stamp) >= mtime(lock) && mtime(stamp) >= mtime(join(root, 'package.json'))) return;
