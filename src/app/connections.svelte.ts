@@ -8,8 +8,8 @@
  * @module
  */
 import { SignalingClient, type SignalingStatus } from '../net/signaling';
-import { openLink, type SecureLink } from '../net/link';
-import { contactRendezvousSecret } from '../core/rendezvous';
+import { openLink, type LinkResult, type SecureLink } from '../net/link';
+import { contactRendezvousSecret, rendezvousDays } from '../core/rendezvous';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import type { IdentityState } from './identity.svelte';
@@ -18,7 +18,6 @@ import { appError, type AppError } from './errors';
 import { compareBytes, equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
-export const DAY_MS = 86_400_000;
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
 
@@ -96,9 +95,9 @@ export class ConnectionManager {
       this.setPeer(key, 'waiting');
       const me = this.identity.keyPair();
       const iAmClient = compareBytes(me.publicKey, contact.publicKey) < 0;
-      const day = Math.floor(Date.now() / DAY_MS);
-      const r = await openLink({
-        signaling: this.signaling,
+      // Near midnight the two clocks may disagree on the day: meet in every plausible room.
+      const r = await firstLink(rendezvousDays(Date.now()).map((day) => (attempt: AbortSignal) => openLink({
+        signaling: this.signaling!,
         rendezvousSecret: contactRendezvousSecret(contact.contactSecret, day),
         identity: me,
         shs: iAmClient
@@ -106,8 +105,8 @@ export class ConnectionManager {
           : { role: 'server', authorize: (k) => equalBytes(k, contact.publicKey) },
         iceServers: this.iceServers,
         timeoutMs: CONTACT_ATTEMPT_MS,
-        signal,
-      });
+        signal: attempt,
+      })), signal);
       if (r.ok) {
         if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close(); continue; }
         this.handshakeBackoff = 0;
@@ -200,6 +199,32 @@ export class ConnectionManager {
   setPeer(key: string, s: PeerState): void {
     this.peers = { ...this.peers, [key]: s };
   }
+}
+
+/**
+ * Runs several link attempts at once and returns the first link; the others are aborted (and
+ * closed, should one finish at the same moment). With no link, returns the most telling failure.
+ */
+async function firstLink(attempts: ((signal: AbortSignal) => Promise<LinkResult>)[], outer: AbortSignal): Promise<LinkResult> {
+  if (attempts.length === 1) return attempts[0]!(outer);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  outer.addEventListener('abort', stop, { once: true });
+  let winner: LinkResult | null = null;
+  const results = await Promise.all(attempts.map(async (run) => {
+    const r = await run(ac.signal);
+    if (r.ok) {
+      if (winner?.ok) void r.link.close().catch(() => {});
+      else { winner = r; ac.abort(); }
+    }
+    return r;
+  }));
+  outer.removeEventListener('abort', stop);
+  if (winner) return winner;
+  const order = ['LINK_HANDSHAKE_FAILED', 'LINK_WEBRTC_FAILED', 'LINK_CLOSED', 'LINK_TIMEOUT', 'LINK_ABORTED'];
+  const failures = results.filter((r) => !r.ok);
+  failures.sort((a, b) => order.indexOf(a.code) - order.indexOf(b.code));
+  return outer.aborted ? failures.find((f) => f.code === 'LINK_ABORTED') ?? failures[0]! : failures[0]!;
 }
 
 async function loadIceServers(origin: URL): Promise<RTCIceServer[]> {
