@@ -1,5 +1,5 @@
 /**
- * Starts a relay variant (a node script in this folder) as its own process on 127.0.0.1 and
+ * Starts a relay (a node script, path relative to this folder) as its own process on 127.0.0.1 and
  * waits for its /healthz; `stop()` ends exactly that process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,8 +10,8 @@ export interface RelayProcess { url: string; port: number; child: ChildProcess; 
 export async function spawnRelay(script: string, port: number, env: Record<string, string>): Promise<RelayProcess> {
   const path = fileURLToPath(new URL(script, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', path], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STATIC_DIR: 'dist', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;

@@ -54,14 +54,16 @@ export class ConnectionManager {
 
   /** Connects to the relay (same origin, path /signal) and starts meeting every contact. */
   async start(origin: URL): Promise<void> {
-    this.iceServers = await loadIceServers(origin);
+    // The socket opens while the ICE configuration loads: both are needed before the first link.
     const ws = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/signal`;
     this.signaling = new SignalingClient(ws);
     this.relayStatus = this.signaling.status;
     this.signaling.onStatus((s) => {
       this.relayStatus = s;
       this.relayRetryAt = this.signaling?.nextRetryAt ?? null;
+      if (s === 'open') for (const wake of this.openWaiters.splice(0)) wake();
     });
+    this.iceServers = await loadIceServers(origin);
     for (const c of this.contacts.list) this.ensureContactLoop(c.key);
   }
 
@@ -75,8 +77,14 @@ export class ConnectionManager {
 
   /** Waits until the relay is open (or we are stopping). */
   async relayOpen(): Promise<void> {
-    while (this.relayStatus !== 'open' && !this.stopSignal.aborted) await sleep(250, this.stopSignal);
+    while (this.relayStatus !== 'open' && !this.stopSignal.aborted) {
+      await new Promise<void>((resolve) => {
+        this.openWaiters.push(resolve);
+        setTimeout(resolve, 1_000); // belt and braces: re-check now and then
+      });
+    }
   }
+  private readonly openWaiters: (() => void)[] = [];
 
   /** Keeps trying to meet a contact at today's rendezvous until a link is up. */
   ensureContactLoop(key: string): void {

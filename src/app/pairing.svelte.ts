@@ -37,6 +37,9 @@ export class PairingState {
   expiresAt = $state<number | null>(null);
   /** The link as a QR code (data: URL, made locally). */
   qr = $state<string | null>(null);
+  /** The invite on show has just been used (the panel says so instead of offering it again). */
+  usedShown = $state(false);
+  private shownId: string | null = null;
   /** An invite being opened (invitee side). */
   pending = $state<PendingInvite | null>(null);
   private readonly listening = new Set<string>();
@@ -52,6 +55,23 @@ export class PairingState {
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, MAX_LISTENING_INVITES);
     for (const inv of open) this.listen(inv);
+    // Show the newest invite nobody has used yet again, so a reload does not lose it.
+    const current = open.find((i) => !i.used && i.expiresAt > now);
+    if (current && !this.link) await this.show({
+      version: 1, inviterKey: this.cm.identity.keyPair().publicKey, rendezvousSecret: current.rendezvousSecret,
+      inviteSecret: current.inviteSecret, expiresAt: current.expiresAt, ...(current.name ? { name: current.name } : {}),
+    });
+  }
+
+  private async show(invite: Invite): Promise<string> {
+    const link = inviteLink(this.origin, invite);
+    this.link = link;
+    this.shownId = toHex(invite.rendezvousSecret);
+    this.usedShown = false;
+    this.expiresAt = invite.expiresAt;
+    this.qr = null;
+    this.qr = await QRCode.toDataURL(link, { margin: 1, width: 232, errorCorrectionLevel: 'M' }).catch(() => null);
+    return link;
   }
 
   /** "Invite someone": a fresh 24 h single-use invite; returns the link. */
@@ -65,12 +85,7 @@ export class PairingState {
     };
     await this.cm.store.putInvite(rec);
     this.listen(rec);
-    const link = inviteLink(this.origin, invite);
-    this.link = link;
-    this.expiresAt = invite.expiresAt;
-    this.qr = null;
-    this.qr = await QRCode.toDataURL(link, { margin: 1, width: 232, errorCorrectionLevel: 'M' }).catch(() => null);
-    return link;
+    return this.show(invite);
   }
 
   private listen(inv: InviteRecord): void {
@@ -112,6 +127,7 @@ export class PairingState {
     if (inv.used) return reject('used');
     if (Date.now() > inv.expiresAt) return reject('expired');
     if (!(await this.cm.store.claimInvite(inviteId))) return reject('used');
+    if (inviteId === this.shownId) this.usedShown = true;
     const key = toHex(link.remotePublicKey);
     const name = cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend';
     const contact = {
