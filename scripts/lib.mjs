@@ -1,6 +1,7 @@
 // Shared helpers for the npm scripts: install what is missing, run commands, find Chromium.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, statSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -36,16 +37,25 @@ export function newest(dir) {
   return t;
 }
 
-/** Runs `npm ci` (or `npm install` without a lock) when node_modules is missing or stale. */
+/**
+ * Runs `npm ci` when node_modules is missing or was installed from a different lock file.
+ * Compares a hash of package.json + package-lock.json (not mtimes: a fresh clone or a git
+ * checkout touches every file) with the one recorded after the last install.
+ */
 export function ensureDeps() {
   // A worktree whose node_modules is a symlink to another checkout's shares those packages:
   // `npm ci` here would empty the shared folder through the link. Leave it alone.
   try { if (lstatSync(join(root, 'node_modules')).isSymbolicLink()) return; } catch { /* missing: install below */ }
-  const stamp = join(root, 'node_modules/.package-lock.json');
   const lock = join(root, 'package-lock.json');
-  if (existsSync(stamp) && mtime(stamp) >= mtime(lock) && mtime(stamp) >= mtime(join(root, 'package.json'))) return;
+  const stamp = join(root, 'node_modules/.parley-deps');
+  const want = createHash('sha256')
+    .update(readFileSync(join(root, 'package.json')))
+    .update(existsSync(lock) ? readFileSync(lock) : '')
+    .digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
   console.log('Installing dependencies…');
   mustRun('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  writeFileSync(stamp, want);
 }
 
 /** Builds the SPA into dist/ unless dist/ is newer than every source file. */

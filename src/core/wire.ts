@@ -1,0 +1,188 @@
+/**
+ * App messages: what peers say to each other inside secure frames, typed and versioned
+ * (DESIGN.md "Layers: app protocol"; docs/protocol-app.md §4).
+ *
+ * Layout: version(1)=1 ‖ type(1) ‖ headerLength(4, u32 BE) ‖ header(JSON object, UTF-8) ‖ tail.
+ * Small fields go in the JSON header; bulk bytes go raw in the tail (chat text as UTF-8 — no
+ * JSON escaping blow-up — the invite proof, and later file chunks).
+ *
+ * Decoding is strict and canonical: every field is checked for type and size, unknown fields
+ * are refused, and the bytes must be exactly what {@link encodeWire} produces for the decoded
+ * message, so one message has one encoding. New fields therefore come as new type codes
+ * (or a new version), never as extra keys in an old type.
+ * @module
+ */
+import { failure, type Failure } from './errors';
+
+/** An app message (docs/protocol-app.md §4; contract in docs/interfaces.md). */
+export type WireMessage =
+  | { type: 'hello'; name: string }
+  | { type: 'invite-proof'; proof: Uint8Array }
+  | { type: 'invite-result'; accepted: boolean; reason?: 'used' | 'expired' | 'unknown' }
+  | { type: 'chat'; id: string; text: string; sentAt: number }
+  | { type: 'receipt'; id: string };
+
+/** Why a message was refused (docs/protocol-app.md §4). */
+export type WireErrorCode = 'WIRE_MALFORMED' | 'WIRE_VERSION' | 'WIRE_TOO_LARGE';
+/** Result of {@link decodeWire} (docs/protocol-app.md §4). */
+export type DecodeWireResult = { ok: true; message: WireMessage } | Failure<WireErrorCode>;
+
+/** First byte of every message (docs/protocol-app.md §4). */
+export const WIRE_VERSION = 1;
+/** Largest encoded message: one frame payload (`frames.ts` guarantees ≥ 65 536). */
+export const MAX_WIRE_BYTES = 65536;
+/** Largest chat text in UTF-8 bytes: leaves 1 KiB of the message for the header. */
+export const MAX_CHAT_TEXT_BYTES = MAX_WIRE_BYTES - 1024;
+/** Largest display name in a hello, in UTF-8 bytes (same as in an invite). */
+export const MAX_HELLO_NAME_BYTES = 64;
+/** Message ids: 1..64 characters of the base64url alphabet. */
+export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Type codes on the wire. 0x10–0x2f are reserved for files, 0x30–0x4f for groups. */
+export const WIRE_TYPE_CODES = { hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05 } as const;
+const TYPE_BY_CODE = new Map<number, WireMessage['type']>(
+  Object.entries(WIRE_TYPE_CODES).map(([t, c]) => [c, t as WireMessage['type']]),
+);
+const REASONS = ['used', 'expired', 'unknown'] as const;
+const PREFIX = 6;
+
+const enc = new TextEncoder();
+
+/** Encodes a message (docs/protocol-app.md §4). Throws `TypeError`/`RangeError` naming the bad field. */
+export function encodeWire(m: WireMessage): Uint8Array {
+  const { header, tail } = split(m);
+  const headerBytes = enc.encode(JSON.stringify(header));
+  const out = new Uint8Array(PREFIX + headerBytes.length + tail.length);
+  out[0] = WIRE_VERSION;
+  out[1] = WIRE_TYPE_CODES[m.type];
+  new DataView(out.buffer).setUint32(2, headerBytes.length);
+  out.set(headerBytes, PREFIX);
+  out.set(tail, PREFIX + headerBytes.length);
+  if (out.length > MAX_WIRE_BYTES) throw new RangeError(`message: ${out.length} bytes, at most ${MAX_WIRE_BYTES}`);
+  return out;
+}
+
+function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Array } {
+  const none = new Uint8Array(0);
+  switch (m?.type) {
+    case 'hello':
+      if (typeof m.name !== 'string' || !isWellFormed(m.name) || /\p{Cc}/u.test(m.name) || enc.encode(m.name).length > MAX_HELLO_NAME_BYTES)
+        throw new TypeError(`hello.name: a string of at most ${MAX_HELLO_NAME_BYTES} UTF-8 bytes without control characters`);
+      return { header: { name: m.name }, tail: none };
+    case 'invite-proof':
+      if (!(m.proof instanceof Uint8Array) || m.proof.length !== 32) throw new TypeError('invite-proof.proof: expected 32 bytes');
+      return { header: {}, tail: m.proof };
+    case 'invite-result':
+      if (typeof m.accepted !== 'boolean') throw new TypeError('invite-result.accepted: expected boolean');
+      if (m.reason !== undefined && !REASONS.includes(m.reason)) throw new TypeError(`invite-result.reason: one of ${REASONS.join(', ')}`);
+      return { header: m.reason === undefined ? { accepted: m.accepted } : { accepted: m.accepted, reason: m.reason }, tail: none };
+    case 'chat': {
+      checkId('chat.id', m.id);
+      if (!Number.isSafeInteger(m.sentAt) || m.sentAt < 0) throw new TypeError('chat.sentAt: expected a non-negative integer (ms)');
+      if (typeof m.text !== 'string' || !isWellFormed(m.text)) throw new TypeError('chat.text: expected a well-formed string');
+      const text = enc.encode(m.text);
+      if (text.length > MAX_CHAT_TEXT_BYTES) throw new RangeError(`chat.text: ${text.length} bytes, at most ${MAX_CHAT_TEXT_BYTES}`);
+      return { header: { id: m.id, sentAt: m.sentAt }, tail: text };
+    }
+    case 'receipt':
+      checkId('receipt.id', m.id);
+      return { header: { id: m.id }, tail: none };
+    default:
+      throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
+  }
+}
+
+/**
+ * Decodes and validates a message from the peer (docs/protocol-app.md §4). Never throws on bad
+ * bytes. A failure with `step === 'type'` is a type code this version does not know (the peer may
+ * run a newer Parley): the caller may skip that message instead of closing the link.
+ */
+export function decodeWire(bytes: Uint8Array): DecodeWireResult {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected Uint8Array, got ${typeof bytes}`);
+  if (bytes.length > MAX_WIRE_BYTES) return bad('WIRE_TOO_LARGE', 'size', `message of ${bytes.length} bytes is over the ${MAX_WIRE_BYTES}-byte limit`);
+  if (bytes.length < 2) return bad('WIRE_MALFORMED', 'prefix', 'message is shorter than its version and type bytes');
+  if (bytes[0] !== WIRE_VERSION)
+    return bad('WIRE_VERSION', 'version', `message version ${bytes[0]} is not supported (this app speaks ${WIRE_VERSION}; one side needs an update)`);
+  const type = TYPE_BY_CODE.get(bytes[1]!);
+  if (type === undefined) return bad('WIRE_MALFORMED', 'type', `unknown message type 0x${bytes[1]!.toString(16).padStart(2, '0')} (the peer may run a newer Parley)`);
+  if (bytes.length < PREFIX) return bad('WIRE_MALFORMED', 'prefix', 'message is cut short before its header length');
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
+  if (headerLength > bytes.length - PREFIX) return bad('WIRE_MALFORMED', 'header', `${type}: header length runs past the end of the message`);
+  const header = parseObject(bytes.subarray(PREFIX, PREFIX + headerLength));
+  if (header === null) return bad('WIRE_MALFORMED', 'header', `${type}: header is not a UTF-8 JSON object`);
+  const tail = bytes.subarray(PREFIX + headerLength);
+  const message = build(type, header, tail);
+  if (!message.ok) return message;
+  // Canonical form: exactly the bytes the encoder makes (field order, escapes, no extra keys).
+  let again: Uint8Array;
+  try {
+    again = encodeWire(message.message);
+  } catch {
+    return bad('WIRE_MALFORMED', 'fields', `${type}: a field is out of range`);
+  }
+  if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i]))
+    return bad('WIRE_MALFORMED', 'canonical', `${type}: not in canonical form (unknown fields, or fields in another order)`);
+  return message;
+}
+
+function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
+  const field = (name: string, what: string) => bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
+  if (type !== 'chat' && type !== 'invite-proof' && tail.length > 0) return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
+  switch (type) {
+    case 'hello':
+      if (typeof h.name !== 'string') return field('name', 'a string');
+      return { ok: true, message: { type, name: h.name } };
+    case 'invite-proof':
+      if (tail.length !== 32) return field('proof', '32 bytes');
+      return { ok: true, message: { type, proof: tail.slice() } };
+    case 'invite-result': {
+      if (typeof h.accepted !== 'boolean') return field('accepted', 'a boolean');
+      if (h.reason !== undefined && !REASONS.includes(h.reason as never)) return field('reason', REASONS.join('|'));
+      const m: WireMessage = { type, accepted: h.accepted };
+      if (h.reason !== undefined) m.reason = h.reason as (typeof REASONS)[number];
+      return { ok: true, message: m };
+    }
+    case 'chat': {
+      if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return field('id', 'a message id');
+      if (typeof h.sentAt !== 'number' || !Number.isSafeInteger(h.sentAt) || h.sentAt < 0) return field('sentAt', 'a time in ms');
+      if (tail.length > MAX_CHAT_TEXT_BYTES) return bad('WIRE_TOO_LARGE', 'chat.text', `chat text of ${tail.length} bytes is over the ${MAX_CHAT_TEXT_BYTES}-byte limit`);
+      const text = utf8(tail);
+      if (text === null) return field('text', 'UTF-8');
+      return { ok: true, message: { type, id: h.id, text, sentAt: h.sentAt } };
+    }
+    case 'receipt':
+      if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return field('id', 'a message id');
+      return { ok: true, message: { type, id: h.id } };
+  }
+}
+
+function parseObject(bytes: Uint8Array): Record<string, unknown> | null {
+  const text = utf8(bytes);
+  if (text === null) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function utf8(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function checkId(name: string, id: unknown): void {
+  if (typeof id !== 'string' || !MESSAGE_ID_RE.test(id)) throw new TypeError(`${name}: 1..64 characters of A-Z a-z 0-9 _ -`);
+}
+
+function isWellFormed(s: string): boolean {
+  return !/\p{Cs}/u.test(s);
+}
+
+function bad(code: WireErrorCode, step: string, message: string): Failure<WireErrorCode> {
+  return failure(code, 'receiver', `wire: ${step}`, message);
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import vectors from '../vectors/parley-wire.json';
+import {
+  decodeWire, encodeWire, MAX_CHAT_TEXT_BYTES, MAX_WIRE_BYTES, WIRE_TYPE_CODES, type WireMessage,
+} from '../../src/core/wire';
+
+const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function fromVector(m: Record<string, unknown>): WireMessage {
+  return (m.type === 'invite-proof' ? { ...m, proof: hex(m.proof as string) } : m) as WireMessage;
+}
+function decoded(bytes: Uint8Array): WireMessage {
+  const r = decodeWire(bytes);
+  if (!r.ok) throw new Error(`expected ok, got ${r.code} at ${r.step}: ${r.message}`);
+  return r.message;
+}
+/** version ‖ type ‖ u32 header length ‖ header ‖ tail, built by hand (independent of the encoder). */
+function raw(type: number, header: string | Uint8Array, tail: Uint8Array = new Uint8Array(0), version = 1): Uint8Array {
+  const h = Buffer.from(header);
+  const prefix = Buffer.alloc(6);
+  prefix[0] = version;
+  prefix[1] = type;
+  prefix.writeUInt32BE(h.length, 2);
+  return Uint8Array.from(Buffer.concat([prefix, h, tail]));
+}
+
+const arbId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+const arbName = fc.string({ unit: 'grapheme', maxLength: 16 }).filter((s) => !/\p{Cc}/u.test(s) && Buffer.byteLength(s) <= 64);
+const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
+  arbName.map((name) => ({ type: 'hello' as const, name })),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((proof) => ({ type: 'invite-proof' as const, proof })),
+  fc.boolean().map((accepted) => ({ type: 'invite-result' as const, accepted })),
+  fc.constantFrom('used', 'expired', 'unknown').map((reason) => ({ type: 'invite-result' as const, accepted: false, reason })),
+  fc.record({ id: arbId, text: fc.string({ unit: 'grapheme', maxLength: 300 }), sentAt: fc.maxSafeNat() }).map((m) => ({ type: 'chat' as const, ...m })),
+  arbId.map((id) => ({ type: 'receipt' as const, id })),
+);
+
+describe('wire: known answers (test/vectors/parley-wire.json)', () => {
+  for (const v of vectors.vectors) {
+    it(`${v.message.type}${'reason' in v.message ? ` (${v.message.reason})` : ''}`, () => {
+      const m = fromVector(v.message);
+      expect(toHex(encodeWire(m))).toBe(v.encoded);
+      expect(decoded(hex(v.encoded))).toEqual(m);
+    });
+  }
+
+  it('the chat vector has the documented layout: text raw in the tail', () => {
+    const bytes = raw(WIRE_TYPE_CODES.chat, '{"id":"m-0001","sentAt":1800000000123}', Buffer.from('hi "there" ✓\n'));
+    expect(toHex(bytes)).toBe(vectors.vectors.find((v) => v.message.type === 'chat')!.encoded);
+  });
+});
+
+describe('wire: round trips and limits', () => {
+  it('round-trips every message (property)', () => {
+    fc.assert(fc.property(arbMessage, (m) => {
+      expect(decoded(encodeWire(m))).toEqual(m);
+    }), { numRuns: 500 });
+  });
+
+  it('carries a chat text of exactly the cap, and refuses one byte more', () => {
+    const text = 'é'.repeat(MAX_CHAT_TEXT_BYTES / 2);
+    const m: WireMessage = { type: 'chat', id: 'x'.repeat(64), text, sentAt: Number.MAX_SAFE_INTEGER };
+    const bytes = encodeWire(m);
+    expect(bytes.length).toBeLessThanOrEqual(MAX_WIRE_BYTES);
+    expect(decoded(bytes)).toEqual(m);
+    expect(() => encodeWire({ ...m, text: text + 'a' })).toThrow(/chat.text/);
+    const over = raw(WIRE_TYPE_CODES.chat, '{"id":"a","sentAt":1}', new Uint8Array(MAX_CHAT_TEXT_BYTES + 1).fill(0x61));
+    expect(decodeWire(over)).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
+    expect(decodeWire(new Uint8Array(MAX_WIRE_BYTES + 1))).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
+  });
+
+  it('throws on invalid messages at encode time, naming the field', () => {
+    expect(() => encodeWire({ type: 'chat', id: 'bad id', text: '', sentAt: 1 })).toThrow(/chat.id/);
+    expect(() => encodeWire({ type: 'chat', id: 'a', text: '', sentAt: -1 })).toThrow(/chat.sentAt/);
+    expect(() => encodeWire({ type: 'chat', id: 'a', text: '\ud800', sentAt: 1 })).toThrow(/chat.text/);
+    expect(() => encodeWire({ type: 'invite-proof', proof: new Uint8Array(31) })).toThrow(/proof/);
+    expect(() => encodeWire({ type: 'hello', name: 'x'.repeat(65) })).toThrow(/hello.name/);
+    expect(() => encodeWire({ type: 'invite-result', accepted: false, reason: 'nope' as 'used' })).toThrow(/reason/);
+    expect(() => encodeWire({ type: 'nope' } as unknown as WireMessage)).toThrow(/message.type/);
+  });
+});
+
+describe('wire: malformed input gets typed failures', () => {
+  const cases: [string, Uint8Array, string][] = [
+    ['empty', new Uint8Array(0), 'WIRE_MALFORMED'],
+    ['version 2', raw(1, '{"name":"a"}', undefined, 2), 'WIRE_VERSION'],
+    ['version 0', raw(1, '{"name":"a"}', undefined, 0), 'WIRE_VERSION'],
+    ['unknown type', raw(0x7f, '{}'), 'WIRE_MALFORMED'],
+    ['cut before header length', Uint8Array.of(1, 1, 0), 'WIRE_MALFORMED'],
+    ['header past the end', raw(1, '{"name":"a"}').subarray(0, 10), 'WIRE_MALFORMED'],
+    ['header not JSON', raw(1, '{name:"a"}'), 'WIRE_MALFORMED'],
+    ['header an array', raw(1, '["a"]'), 'WIRE_MALFORMED'],
+    ['header invalid UTF-8', raw(1, Buffer.concat([Buffer.from('{"name":"'), Buffer.of(0xff), Buffer.from('"}')])), 'WIRE_MALFORMED'],
+    ['hello without name', raw(1, '{}'), 'WIRE_MALFORMED'],
+    ['hello name a number', raw(1, '{"name":5}'), 'WIRE_MALFORMED'],
+    ['hello name too long', raw(1, `{"name":"${'x'.repeat(65)}"}`), 'WIRE_MALFORMED'],
+    ['hello name with a control character', raw(1, '{"name":"a\\u0007"}'), 'WIRE_MALFORMED'],
+    ['hello with a tail', raw(1, '{"name":"a"}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
+    ['hello with an extra field', raw(1, '{"name":"a","admin":true}'), 'WIRE_MALFORMED'],
+    ['proof of 31 bytes', raw(2, '{}', new Uint8Array(31)), 'WIRE_MALFORMED'],
+    ['proof of 33 bytes', raw(2, '{}', new Uint8Array(33)), 'WIRE_MALFORMED'],
+    ['accepted a string', raw(3, '{"accepted":"yes"}'), 'WIRE_MALFORMED'],
+    ['unknown reason', raw(3, '{"accepted":false,"reason":"bored"}'), 'WIRE_MALFORMED'],
+    ['fields reordered', raw(3, '{"reason":"used","accepted":false}'), 'WIRE_MALFORMED'],
+    ['chat id missing', raw(4, '{"sentAt":1}', Buffer.from('hi')), 'WIRE_MALFORMED'],
+    ['chat id too long', raw(4, `{"id":"${'a'.repeat(65)}","sentAt":1}`), 'WIRE_MALFORMED'],
+    ['chat sentAt fractional', raw(4, '{"id":"a","sentAt":1.5}'), 'WIRE_MALFORMED'],
+    ['chat sentAt negative', raw(4, '{"id":"a","sentAt":-1}'), 'WIRE_MALFORMED'],
+    ['chat sentAt unsafe', raw(4, '{"id":"a","sentAt":9007199254740993}'), 'WIRE_MALFORMED'],
+    ['chat sentAt as string', raw(4, '{"id":"a","sentAt":"1"}'), 'WIRE_MALFORMED'],
+    ['chat text invalid UTF-8', raw(4, '{"id":"a","sentAt":1}', Uint8Array.of(0xc3, 0x28)), 'WIRE_MALFORMED'],
+    ['chat with white space in JSON', raw(4, '{"id":"a", "sentAt":1}'), 'WIRE_MALFORMED'],
+    ['chat with an escaped id', raw(4, '{"id":"\\u0061","sentAt":1}'), 'WIRE_MALFORMED'],
+    ['receipt id empty', raw(5, '{"id":""}'), 'WIRE_MALFORMED'],
+  ];
+  for (const [name, bytes, code] of cases) {
+    it(name, () => {
+      const r = decodeWire(bytes);
+      expect(r).toMatchObject({ ok: false, code, side: 'receiver' });
+      if (!r.ok) expect(r.message.length).toBeGreaterThan(10);
+    });
+  }
+
+  it('an unknown type is reported at step "wire: type", so a caller may skip it', () => {
+    expect(decodeWire(raw(0x10, '{}'))).toMatchObject({ ok: false, code: 'WIRE_MALFORMED', step: 'wire: type' });
+  });
+});
+
+describe('wire: properties of the decoder', () => {
+  it('never throws on arbitrary bytes; whatever it accepts is canonical (property)', () => {
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((b) => Uint8Array.from([1, b[0] ?? 1, ...b.subarray(1)]))), (bytes) => {
+      const r = decodeWire(bytes);
+      if (r.ok) expect(toHex(encodeWire(r.message))).toBe(toHex(bytes));
+      else expect(['WIRE_MALFORMED', 'WIRE_VERSION', 'WIRE_TOO_LARGE']).toContain(r.code);
+    }), { numRuns: 1000 });
+  });
+
+  it('a flipped bit never throws: it is refused, or decodes to another message whose encoding is exactly those bytes (property)', () => {
+    fc.assert(fc.property(arbMessage, fc.nat(), (m, n) => {
+      const bytes = encodeWire(m);
+      const bit = n % (bytes.length * 8);
+      bytes[bit >> 3]! ^= 1 << (bit & 7);
+      const r = decodeWire(bytes);
+      if (r.ok) {
+        expect(r.message).not.toEqual(m);
+        expect(toHex(encodeWire(r.message))).toBe(toHex(bytes));
+      } else expect(['WIRE_MALFORMED', 'WIRE_VERSION']).toContain(r.code);
+    }), { numRuns: 1000 });
+  });
+
+  it('a flipped bit in the version, type or header length is always refused (property)', () => {
+    fc.assert(fc.property(arbMessage, fc.integer({ min: 0, max: 6 * 8 - 1 }), (m, bit) => {
+      const bytes = encodeWire(m);
+      bytes[bit >> 3]! ^= 1 << (bit & 7);
+      expect(decodeWire(bytes).ok).toBe(false);
+    }), { numRuns: 1000 });
+  });
+});
