@@ -66,11 +66,14 @@ export class AppState {
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
       messagesChanged: (key) => this.chat.changed(key),
       error: (e) => { this.error = e; },
+      resolved: (codes) => { if (this.error && codes.includes(this.error.code)) this.error = null; },
     });
     this.connections = cm;
     this.pairing = new PairingState(cm, origin.origin);
     this.ready = true;
     window.addEventListener('pagehide', () => cm.stop());
+    // Back from the back/forward cache the links are gone: start afresh.
+    window.addEventListener('pageshow', (e) => { if (e.persisted) location.reload(); });
     await cm.start(origin);
     await this.pairing.resume();
     await this.openPendingInvite();

@@ -14,7 +14,8 @@ import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
-import { appError, type AppError } from './errors';
+import { appError, type AppError, type AppErrorCode } from './errors';
+import { cleanName } from './names';
 import { compareBytes, equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
@@ -26,6 +27,8 @@ export interface ConnectionHooks {
   messagesChanged(contactKey: string): void;
   /** Something a person should know about went wrong. */
   error(e: AppError): void;
+  /** These problems are over (a link came up): take their messages down. */
+  resolved(codes: AppErrorCode[]): void;
 }
 
 export class ConnectionManager {
@@ -148,6 +151,7 @@ export class ConnectionManager {
       this.ensureContactLoop(key);
     });
     this.setPeer(key, 'connected');
+    this.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);
     await this.contacts.touch(key);
     try {
       await link.send({ type: 'hello', name: this.identity.name });
@@ -157,9 +161,11 @@ export class ConnectionManager {
 
   private async onWire(key: string, link: SecureLink, m: WireMessage): Promise<void> {
     switch (m.type) {
-      case 'hello':
-        if (m.name && m.name !== this.contacts.get(key)?.name) await this.contacts.touch(key, m.name);
+      case 'hello': {
+        const name = cleanName(m.name);
+        if (name && name !== this.contacts.get(key)?.name) await this.contacts.touch(key, name);
         return;
+      }
       case 'chat': {
         await this.store.addIncoming({ contact: key, id: m.id, direction: 'in', text: m.text, sentAt: m.sentAt, receivedAt: Date.now(), delivered: true });
         this.hooks.messagesChanged(key);

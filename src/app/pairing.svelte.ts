@@ -19,6 +19,7 @@ import type { WireMessage } from '../core/wire';
 import type { InviteRecord } from '../store/db';
 import type { ConnectionManager } from './connections.svelte';
 import { appError, type AppErrorCode } from './errors';
+import { cleanName } from './names';
 import { equalBytes, randomBytes, sleep, toHex } from './bytes';
 
 /** How long the inviter waits for the invite proof after the handshake. */
@@ -212,9 +213,7 @@ export class PairingState {
   cancel(): void { this.dialAbort?.abort(); this.pending = null; }
 }
 
-function cleanName(n: string | undefined): string {
-  return (n ?? '').trim().slice(0, 64);
-}
+
 
 type Of<T extends WireMessage['type']> = Extract<WireMessage, { type: T }>;
 
