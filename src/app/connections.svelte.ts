@@ -8,7 +8,8 @@
  * @module
  */
 import { SignalingClient, type SignalingStatus } from '../net/signaling';
-import { openLink, type LinkResult, type SecureLink } from '../net/link';
+import { openLink, type SecureLink } from '../net/link';
+import { firstLink } from './first-link';
 import { contactRendezvousSecret, rendezvousDays } from '../core/rendezvous';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
@@ -213,32 +214,6 @@ export class ConnectionManager {
   setPeer(key: string, s: PeerState): void {
     this.peers = { ...this.peers, [key]: s };
   }
-}
-
-/**
- * Runs several link attempts at once and returns the first link; the others are aborted (and
- * closed, should one finish at the same moment). With no link, returns the most telling failure.
- */
-async function firstLink(attempts: ((signal: AbortSignal) => Promise<LinkResult>)[], outer: AbortSignal): Promise<LinkResult> {
-  if (attempts.length === 1) return attempts[0]!(outer);
-  const ac = new AbortController();
-  const stop = () => ac.abort();
-  outer.addEventListener('abort', stop, { once: true });
-  let winner: LinkResult | null = null;
-  const results = await Promise.all(attempts.map(async (run) => {
-    const r = await run(ac.signal);
-    if (r.ok) {
-      if (winner?.ok) void r.link.close().catch(() => {});
-      else { winner = r; ac.abort(); }
-    }
-    return r;
-  }));
-  outer.removeEventListener('abort', stop);
-  if (winner) return winner;
-  const order = ['LINK_HANDSHAKE_FAILED', 'LINK_WEBRTC_FAILED', 'LINK_CLOSED', 'LINK_TIMEOUT', 'LINK_ABORTED'];
-  const failures = results.filter((r) => !r.ok);
-  failures.sort((a, b) => order.indexOf(a.code) - order.indexOf(b.code));
-  return outer.aborted ? failures.find((f) => f.code === 'LINK_ABORTED') ?? failures[0]! : failures[0]!;
 }
 
 async function loadIceServers(origin: URL): Promise<RTCIceServer[]> {
