@@ -42,6 +42,7 @@ test.describe('two people', () => {
     // Alice goes away; Bob's messages wait in his outbox and arrive in order when she returns.
     await alice.page.close();
     await expect(bob.page.getByTestId('connection-status')).toContainText('waiting for Alice to come online');
+    await expect(bob.page.getByTestId('error-banner')).toHaveCount(0);  // a friend leaving is no alarm
     await send(bob, 'first while you were away');
     await send(bob, 'second while you were away');
     await expect(message(bob, 'second while you were away')).toHaveAttribute('data-delivered', 'false');

@@ -20,6 +20,8 @@ import { cleanName } from './names';
 import { compareBytes, equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
+const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED', 'FRAME_REPLAYED', 'FRAME_OUT_OF_ORDER',
+  'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
 
@@ -148,7 +150,9 @@ export class ConnectionManager {
       if (this.links.get(key) !== link) return;
       this.links.delete(key);
       this.setPeer(key, 'waiting');
-      if (e.failure?.code?.startsWith('FRAME')) this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
+      // Altered, replayed or reordered frames mean someone is meddling; a cut without goodbye
+      // (FRAME_TRUNCATED, LINK_CLOSED) is what a friend closing the tab looks like: no alarm.
+      if (e.failure && TAMPERING.has(e.failure.code)) this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
       this.ensureContactLoop(key);
     });
     this.setPeer(key, 'connected');
