@@ -10,6 +10,7 @@
 import { SignalingClient, type SignalingStatus } from '../net/signaling';
 import { openLink, type SecureLink } from '../net/link';
 import { firstLink } from './first-link';
+import { RoomBudget } from './room-budget';
 import { contactRendezvousSecret, rendezvousDays } from '../core/rendezvous';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
@@ -41,6 +42,11 @@ export class ConnectionManager {
   peers = $state<Record<string, PeerState>>({});
   iceServers: RTCIceServer[] = [];
   signaling: SignalingClient | null = null;
+  /**
+   * Rooms that background attempts (contacts, invites made here) may hold at once: below the
+   * relay's default of 32 per socket, leaving room for invites being opened by hand.
+   */
+  readonly rooms = new RoomBudget(24);
 
   private readonly links = new Map<string, SecureLink>();
   private readonly sentOnLink = new WeakMap<SecureLink, Set<string>>();
@@ -110,7 +116,11 @@ export class ConnectionManager {
       const me = this.identity.keyPair();
       const iAmClient = compareBytes(me.publicKey, contact.publicKey) < 0;
       // Near midnight the two clocks may disagree on the day: meet in every plausible room.
-      const r = await firstLink(rendezvousDays(Date.now()).map((day) => (attempt: AbortSignal) => openLink({
+      const days = rendezvousDays(Date.now());
+      const release = await this.rooms.acquire(days.length, signal);
+      if (!release) return;
+      if (this.links.has(key)) { release(); return; }
+      const r = await firstLink(days.map((day) => (attempt: AbortSignal) => openLink({
         signaling: this.signaling!,
         rendezvousSecret: contactRendezvousSecret(contact.contactSecret, day),
         identity: me,
@@ -120,7 +130,7 @@ export class ConnectionManager {
         iceServers: this.iceServers,
         timeoutMs: CONTACT_ATTEMPT_MS,
         signal: attempt,
-      })), signal);
+      })), signal).finally(release);
       if (r.ok) {
         if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close(); continue; }
         this.handshakeBackoff = 0;

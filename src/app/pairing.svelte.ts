@@ -101,10 +101,12 @@ export class PairingState {
     while (!signal.aborted && Date.now() < inv.expiresAt + LISTEN_AFTER_EXPIRY_MS) {
       await cm.relayOpen();
       if (signal.aborted || !cm.signaling) return;
+      const release = await cm.rooms.acquire(1, signal);
+      if (!release) return;
       const r = await openLink({
         signaling: cm.signaling, rendezvousSecret: inv.rendezvousSecret, identity: cm.identity.keyPair(),
         shs: { role: 'server', authorize: () => true }, iceServers: cm.iceServers, timeoutMs: ATTEMPT_MS, signal,
-      });
+      }).finally(release);
       if (r.ok) await this.admit(inv.id, r.link);
       else if (r.code === 'LINK_ABORTED') return;
       else if (r.code === 'LINK_HANDSHAKE_FAILED') { cm.hooks.error(appError('HANDSHAKE_FAILED')); await sleep(2_000, signal); }
