@@ -12,6 +12,11 @@ test.describe('two people', () => {
 
     // Alice invites; Bob opens the link in his browser.
     const link = await makeInvite(alice);
+    // The invite panel: a QR code made in the page, and a copy button that copies the whole link.
+    await expect(alice.page.getByAltText('QR code of the invite link')).toHaveAttribute('src', /^data:image\/png;base64,/);
+    await alice.page.getByRole('button', { name: 'Copy' }).click();
+    await expect(alice.page.getByRole('button', { name: 'Copied' })).toBeVisible();
+    expect(await alice.page.evaluate(() => navigator.clipboard.readText())).toBe(link);
     await bob.page.goto(link);
     await expect(bob.page).not.toHaveURL(/#invite=/);   // the fragment leaves the address bar
     await expectConnected(bob, 'Alice');
