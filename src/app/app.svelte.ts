@@ -111,10 +111,7 @@ export class AppState {
 
   async createInvite(): Promise<void> {
     this.error = null;
-    // Test hook: `?inviteTtlMs=N` makes shorter-lived invites (never longer than the default).
-    const asked = Number(new URLSearchParams(location.search).get('inviteTtlMs'));
-    const ttl = asked > 0 ? Math.min(asked, 86_400_000) : undefined;
-    await this.pairing?.create(ttl);
+    await this.pairing?.create();
   }
 
   async select(key: string): Promise<void> {
