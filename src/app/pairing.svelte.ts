@@ -71,7 +71,8 @@ export class PairingState {
     this.usedShown = false;
     this.expiresAt = invite.expiresAt;
     this.qr = null;
-    this.qr = await QRCode.toDataURL(link, { margin: 1, width: 232, errorCorrectionLevel: 'M' }).catch(() => null);
+    const qr = await QRCode.toDataURL(link, { margin: 1, width: 232, errorCorrectionLevel: 'M' }).catch(() => null);
+    if (this.link === link) this.qr = qr; // a newer invite may have been made meanwhile
     return link;
   }
 
