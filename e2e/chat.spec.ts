@@ -22,6 +22,11 @@ test.describe('two people', () => {
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
 
+    // Both see the same safety number to compare.
+    const numbers = await Promise.all([alice, bob].map((p) => p.page.getByTestId('safety-number').textContent()));
+    expect(numbers[0]).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(numbers[1]).toBe(numbers[0]);
+
     // Chat both ways, with delivered marks.
     await send(alice, 'Hi Bob, it is Alice');
     await expect(message(bob, 'Hi Bob, it is Alice')).toHaveAttribute('data-direction', 'in');

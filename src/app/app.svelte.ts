@@ -11,6 +11,7 @@ import { ChatState } from './chat.svelte';
 import { ConnectionManager } from './connections.svelte';
 import { PairingState } from './pairing.svelte';
 import { appError, type AppError } from './errors';
+import { safetyNumber } from '../core/identity';
 
 export interface StatusLine { state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none'; text: string }
 
@@ -46,6 +47,13 @@ export class AppState {
     if (cm.relayStatus !== 'open') return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
     if (s === 'connecting') return { state: 'connecting', text: `connecting to ${c.name}…` };
     return { state: 'waiting', text: `waiting for ${c.name} to come online` };
+  });
+
+  /** The safety number of the open chat: the same 60 digits on both sides unless someone is in the middle. */
+  readonly safetyNumber = $derived.by((): string => {
+    const c = this.contacts?.selected;
+    const me = this.identity?.record;
+    return c && me ? safetyNumber(me.publicKey, c.publicKey) : '';
   });
 
   async start(origin = new URL(location.href)): Promise<void> {
