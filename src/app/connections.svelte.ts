@@ -91,8 +91,14 @@ export class ConnectionManager {
   async relayOpen(): Promise<void> {
     while (this.relayStatus !== 'open' && !this.stopSignal.aborted) {
       await new Promise<void>((resolve) => {
-        this.openWaiters.push(resolve);
-        setTimeout(resolve, 1_000); // belt and braces: re-check now and then
+        const wake = () => { clearTimeout(t); resolve(); };
+        // Belt and braces: re-check now and then, and leave no stale waiter behind.
+        const t = setTimeout(() => {
+          const i = this.openWaiters.indexOf(wake);
+          if (i >= 0) this.openWaiters.splice(i, 1);
+          resolve();
+        }, 1_000);
+        this.openWaiters.push(wake);
       });
     }
   }
