@@ -1,0 +1,195 @@
+/**
+ * A WebRTC data channel as a message-oriented duplex, on top of simple-peer.
+ *
+ * - ICE servers are always passed explicitly (simple-peer's defaults are public STUN hosts).
+ * - Trickle ICE; the signals it emits are plain JSON-able objects for the link layer to seal.
+ * - The DTLS certificate fingerprints of both ends are read from the local and remote SDP, so
+ *   the handshake can bind them into its network key: DTLS guarantees the peer's certificate
+ *   matches the fingerprint in the remote SDP, and a signaling MITM that substitutes SDP ends
+ *   up with different fingerprint pairs on the two sides.
+ * @module
+ */
+import Peer from 'simple-peer/simplepeer.min.js';
+import type SimplePeer from 'simple-peer';
+import { failure, type Failure } from '../core/errors';
+
+export type PeerSignal = SimplePeer.SignalData;
+
+export interface DataPeerOptions {
+  initiator: boolean;
+  iceServers: RTCIceServer[];
+  /** WebRTC implementation for node (node-datachannel's polyfill); the browser's by default. */
+  wrtc?: unknown;
+}
+
+export type FingerprintErrorCode = 'SDP_NO_FINGERPRINT' | 'SDP_FINGERPRINT_CONFLICT';
+
+/**
+ * The DTLS certificate's SHA-256 fingerprint from an SDP (RFC 8122 `a=fingerprint:sha-256`),
+ * as 32 bytes. Several sha-256 lines (session and media level) must agree; other hash
+ * algorithms are ignored.
+ */
+export function sdpFingerprint(sdp: string): { ok: true; fingerprint: Uint8Array } | Failure<FingerprintErrorCode> {
+  let found: string | null = null;
+  for (const line of sdp.split(/\r?\n/)) {
+    const m = /^a=fingerprint:(\S+)[ \t]+(\S+)[ \t]*$/i.exec(line);
+    if (!m || m[1]!.toLowerCase() !== 'sha-256') continue;
+    const hex = m[2]!.toUpperCase();
+    if (!/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/.test(hex)) continue;
+    if (found !== null && found !== hex)
+      return failure('SDP_FINGERPRINT_CONFLICT', 'local', 'sdp', 'the session description carries two different sha-256 certificate fingerprints; refusing to pick one');
+    found = hex;
+  }
+  if (found === null) return failure('SDP_NO_FINGERPRINT', 'local', 'sdp', 'the session description has no sha-256 certificate fingerprint (a=fingerprint:sha-256 …)');
+  return { ok: true, fingerprint: Uint8Array.from(found.split(':'), (h) => parseInt(h, 16)) };
+}
+
+/** Default high-water mark for {@link DataPeer.drain}: 1 MiB queued in the SCTP send buffer. */
+export const DEFAULT_HIGH_WATER = 1 << 20;
+
+/**
+ * One WebRTC data channel to one peer. Feed it the remote side's signals with `signal()`,
+ * forward what `onSignal` gives you, wait for `connected`, then exchange binary messages.
+ */
+export class DataPeer {
+  readonly #peer: SimplePeer.Instance;
+  readonly #messageCbs = new Set<(data: Uint8Array) => void>();
+  readonly #closeCbs = new Set<(err?: Error & { code?: string }) => void>();
+  readonly #pending: Uint8Array[] = [];
+  #closed = false;
+  #haveRemoteDescription = false;
+  readonly #earlyCandidates: PeerSignal[] = [];
+  #closeError: (Error & { code?: string }) | undefined;
+  /** Resolves when the data channel is open; rejects if the peer dies first. */
+  readonly connected: Promise<void>;
+
+  constructor(o: DataPeerOptions) {
+    if (!Array.isArray(o.iceServers)) throw new TypeError('DataPeer: iceServers must be an array (never rely on simple-peer\'s public defaults)');
+    this.#peer = new Peer({
+      initiator: o.initiator,
+      trickle: true,
+      config: { iceServers: o.iceServers },
+      ...(o.wrtc ? { wrtc: o.wrtc as SimplePeer.Options['wrtc'] } : {}),
+    });
+    this.connected = new Promise<void>((resolve, reject) => {
+      this.#peer.once('connect', () => resolve());
+      this.#peer.once('close', () => reject(this.#closeError ?? new Error('the data channel closed before it opened')));
+    });
+    this.connected.catch(() => { /* observed by the caller if it cares */ });
+    this.#peer.on('data', (chunk: Uint8Array | string) => {
+      const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk); // copy out of the Buffer pool
+      if (this.#messageCbs.size === 0) this.#pending.push(bytes);
+      else for (const cb of [...this.#messageCbs]) cb(bytes);
+    });
+    this.#peer.on('error', (err: Error & { code?: string }) => { this.#closeError ??= err; });
+    this.#peer.on('close', () => {
+      this.#closed = true;
+      for (const cb of [...this.#closeCbs]) cb(this.#closeError);
+    });
+  }
+
+  /** Local signals (offer/answer/candidates) to deliver to the other side. */
+  onSignal(cb: (s: PeerSignal) => void): () => void {
+    const h = (s: PeerSignal) => cb(s);
+    this.#peer.on('signal', h);
+    return () => { this.#peer.off('signal', h); };
+  }
+
+  /**
+   * A signal from the other side. Malformed signals end the peer with an error (see onClose).
+   * Candidates that arrive before the remote description are held back until it has been
+   * applied: with trickle ICE they can overtake the offer, and libdatachannel fails the whole
+   * connection ("remote candidate without ICE transport") if it sees one too early.
+   */
+  signal(s: PeerSignal): void {
+    if (this.#closed) return;
+    if ('candidate' in s && s.candidate && !this.#haveRemoteDescription) {
+      this.#earlyCandidates.push(s);
+      return;
+    }
+    try {
+      this.#peer.signal(s);
+      if ('sdp' in s && s.sdp) {
+        this.#haveRemoteDescription = true;
+        for (const c of this.#earlyCandidates.splice(0)) this.#peer.signal(c);
+      }
+    } catch (err) {
+      this.#peer.destroy(err as Error);
+    }
+  }
+
+  get closed(): boolean { return this.#closed; }
+
+  /** Messages in arrival order; ones that arrived before the first listener are delivered to it. */
+  onMessage(cb: (data: Uint8Array) => void): () => void {
+    this.#messageCbs.add(cb);
+    if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);
+    return () => { this.#messageCbs.delete(cb); };
+  }
+
+  /** Called once when the channel is gone, with the error that killed it, if any. */
+  onClose(cb: (err?: Error & { code?: string }) => void): () => void {
+    if (this.#closed) { queueMicrotask(() => cb(this.#closeError)); return () => {}; }
+    this.#closeCbs.add(cb);
+    return () => { this.#closeCbs.delete(cb); };
+  }
+
+  /** One message. Throws if the channel is not open (a programmer's mistake: await connected). */
+  send(data: Uint8Array): void {
+    if (this.#closed) throw new Error('DataPeer.send: the data channel is closed');
+    this.#peer.send(data);
+  }
+
+  /** Bytes queued in the data channel, not yet handed to the network. */
+  get bufferedAmount(): number {
+    return this.#channel()?.bufferedAmount ?? 0;
+  }
+
+  /**
+   * Resolves once `bufferedAmount` is at or below `lowWater` (backpressure for bulk senders):
+   * listens for `bufferedamountlow` and polls as well, since some implementations never fire it.
+   * Rejects if the channel closes meanwhile.
+   */
+  drain(lowWater = DEFAULT_HIGH_WATER / 4, pollMs = 20): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('DataPeer.drain: the data channel is closed'));
+    if (this.bufferedAmount <= lowWater) return Promise.resolve();
+    const ch = this.#channel();
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (this.#closed) { done(); reject(new Error('DataPeer.drain: the data channel closed while waiting')); }
+        else if (this.bufferedAmount <= lowWater) { done(); resolve(); }
+      };
+      const timer = setInterval(check, pollMs);
+      const offClose = this.onClose(check);
+      const done = () => { clearInterval(timer); offClose(); ch?.removeEventListener?.('bufferedamountlow', check); };
+      if (ch && typeof ch.bufferedAmountLowThreshold === 'number') {
+        ch.bufferedAmountLowThreshold = Math.min(ch.bufferedAmountLowThreshold, lowWater);
+        ch.addEventListener?.('bufferedamountlow', check);
+      }
+    });
+  }
+
+  /** Local and remote DTLS certificate fingerprints (available once the answer is applied). */
+  fingerprints(): { ok: true; local: Uint8Array; remote: Uint8Array } | Failure<FingerprintErrorCode | 'SDP_MISSING'> {
+    const pc = this.#pc();
+    const localSdp = pc?.localDescription?.sdp, remoteSdp = pc?.remoteDescription?.sdp;
+    if (!localSdp || !remoteSdp) return failure('SDP_MISSING', 'local', 'sdp', 'no local or remote session description yet');
+    const local = sdpFingerprint(localSdp);
+    if (!local.ok) return local;
+    const remote = sdpFingerprint(remoteSdp);
+    if (!remote.ok) return { ...remote, side: 'local', step: 'remote sdp' };
+    return { ok: true, local: local.fingerprint, remote: remote.fingerprint };
+  }
+
+  /** Ends the connection (idempotent). */
+  destroy(): void {
+    if (!this.#peer.destroyed) this.#peer.destroy();
+  }
+
+  #pc(): RTCPeerConnection | undefined {
+    return (this.#peer as unknown as { _pc?: RTCPeerConnection })._pc;
+  }
+  #channel(): RTCDataChannel | undefined {
+    return (this.#peer as unknown as { _channel?: RTCDataChannel })._channel;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * An established, verified connection: app messages (wire.ts) inside secure frames
+ * (frames.ts) on a WebRTC data channel. Created by `openLink` once both sides have confirmed
+ * their keys; see docs/net.md.
+ * @module
+ */
+import { failure, type Failure } from '../core/errors';
+import type { FrameChannel, FrameResult } from '../core/frames';
+import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
+import type { DataPeer } from './peer';
+
+/** Queue at most this much in the data channel before `send()` waits (backpressure). */
+const HIGH_WATER = 1 << 20;
+/** How long `close()` waits for the peer's goodbye before hanging up anyway. */
+const GOODBYE_WAIT_MS = 2000;
+
+export interface LinkCloseEvent { clean: boolean; failure?: Failure }
+
+export interface SecureLink {
+  readonly remotePublicKey: Uint8Array;
+  readonly handshakeSecret: Uint8Array;
+  /** Resolves once the frame is handed to the data channel; rejects once the link is closed. */
+  send(m: WireMessage): Promise<void>;
+  /** Messages in order; those that arrived before the first listener are given to it. */
+  onMessage(cb: (m: WireMessage) => void): () => void;
+  /** Once, when the link ends: clean (goodbye) or cut/failed with the reason. */
+  onClose(cb: (e: LinkCloseEvent) => void): () => void;
+  /** Sends goodbye, waits briefly for the peer's, then hangs up. */
+  close(): Promise<void>;
+  readonly closed: boolean;
+  /** Messages of a type this version does not know (a newer peer), skipped. */
+  readonly skippedCount: number;
+}
+
+/** Internal: builds the link around a confirmed frame channel. Not part of the contract. */
+export class FramedLink implements SecureLink {
+  readonly #peer: DataPeer;
+  readonly #frames: FrameChannel;
+  readonly #messageCbs = new Set<(m: WireMessage) => void>();
+  readonly #closeCbs = new Set<(e: LinkCloseEvent) => void>();
+  readonly #pending: WireMessage[] = [];
+  #sendTail: Promise<unknown> = Promise.resolve();
+  #recvTail: Promise<unknown> = Promise.resolve();
+  #closeEvent: LinkCloseEvent | null = null;
+  #goodbyeSent = false;
+  #skipped = 0;
+  #peerGoodbye: () => void = () => {};
+  readonly #peerGoodbyeArrived = new Promise<void>((r) => { this.#peerGoodbye = r; });
+
+  constructor(peer: DataPeer, frames: FrameChannel, readonly remotePublicKey: Uint8Array, readonly handshakeSecret: Uint8Array) {
+    this.#peer = peer;
+    this.#frames = frames;
+  }
+
+  get closed(): boolean { return this.#closeEvent !== null; }
+  /** Messages of a type this version does not know, skipped (a newer peer). */
+  get skippedCount(): number { return this.#skipped; }
+
+  /** Called by openLink with every data-channel message after the peer's confirmation. */
+  receive(frame: Uint8Array): void {
+    this.#recvTail = this.#recvTail.then(async () => {
+      if (this.#closeEvent) return;
+      this.#handle(await this.#frames.open(frame));
+    });
+  }
+
+  /** Called by openLink when the data channel is gone. */
+  transportClosed(): void {
+    this.#recvTail = this.#recvTail.then(() => {
+      if (this.#closeEvent) return;
+      const t = (this.#frames as { transportClosed?: () => FrameResult }).transportClosed?.();
+      if (!t || t.ok) this.#finish(t?.ok ? { clean: true } : { clean: false, failure: failure('LINK_CLOSED', 'local', 'transport', 'the connection was cut without a goodbye: network loss, or the other side crashed or reloaded') });
+      else this.#finish({ clean: false, failure: t });
+    });
+  }
+
+  send(m: WireMessage): Promise<void> {
+    if (this.#closeEvent || this.#goodbyeSent) return Promise.reject(new Error('SecureLink.send: the link is closed'));
+    const bytes = encodeWire(m); // throws on a malformed message: a programmer's mistake
+    const sealed = this.#frames.seal(bytes); // call order = wire order
+    const sent = this.#sendTail.then(async () => {
+      const frame = await sealed;
+      if (this.#peer.bufferedAmount > HIGH_WATER) await this.#peer.drain(HIGH_WATER / 4);
+      if (this.#closeEvent) throw new Error('SecureLink.send: the link closed before the message went out');
+      this.#peer.send(frame);
+    });
+    this.#sendTail = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /**
+   * Seals `payload` as one data frame without wire encoding. For protocol tests and probes
+   * (a peer sending bytes that do not decode); the app uses `send`.
+   */
+  sendRawPayload(payload: Uint8Array): Promise<void> {
+    if (this.#closeEvent || this.#goodbyeSent) return Promise.reject(new Error('SecureLink.sendRawPayload: the link is closed'));
+    const sealed = this.#frames.seal(payload);
+    const sent = this.#sendTail.then(async () => { this.#peer.send(await sealed); });
+    this.#sendTail = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** Hangs up without a goodbye, as a crash or a lost network would (tests; page unload). */
+  cut(): void {
+    this.#finish({ clean: false, failure: failure('LINK_CLOSED', 'local', 'cut', 'this side hung up without a goodbye') });
+  }
+
+  onMessage(cb: (m: WireMessage) => void): () => void {
+    this.#messageCbs.add(cb);
+    if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);
+    return () => { this.#messageCbs.delete(cb); };
+  }
+
+  onClose(cb: (e: LinkCloseEvent) => void): () => void {
+    const ev = this.#closeEvent;
+    if (ev) { queueMicrotask(() => cb(ev)); return () => {}; }
+    this.#closeCbs.add(cb);
+    return () => { this.#closeCbs.delete(cb); };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closeEvent) return;
+    await this.#sendGoodbye();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.#peerGoodbyeArrived, new Promise<void>((r) => { timer = setTimeout(r, GOODBYE_WAIT_MS); })]);
+    clearTimeout(timer);
+    await this.#recvTail;
+    this.#finish({ clean: true });
+  }
+
+  async #sendGoodbye(): Promise<void> {
+    if (this.#goodbyeSent) return;
+    this.#goodbyeSent = true;
+    try {
+      const frame = this.#frames.goodbye();
+      await this.#sendTail;
+      this.#peer.send(await frame);
+      await this.#peer.drain(0);
+    } catch {
+      /* the channel is already gone: nothing more to say */
+    }
+  }
+
+  #handle(r: FrameResult): void {
+    if (!r.ok) { this.#finish({ clean: false, failure: r }); return; }
+    if (r.kind === 'goodbye') {
+      this.#peerGoodbye();
+      if (this.#goodbyeSent) return; // our close() is waiting for exactly this, and hangs up
+      // Answer with our own goodbye so the other side sees a clean close as well, and let the
+      // side that started the close hang up: destroying now could discard our goodbye in flight.
+      void this.#sendGoodbye().then(() => {
+        const t = setTimeout(() => this.#finish({ clean: true }), GOODBYE_WAIT_MS);
+        this.onClose(() => clearTimeout(t));
+      });
+      return;
+    }
+    if (r.kind !== 'data') {
+      this.#finish({ clean: false, failure: failure('LINK_CLOSED', 'local', 'frames', 'a second key confirmation arrived: the other side is broken') });
+      return;
+    }
+    const w = decodeWire(r.payload);
+    if (!w.ok && w.step === 'wire: type') {
+      // A message type this version does not know: a newer peer. Skip it, keep the link
+      // (docs/protocol-app.md, "unknown type code").
+      this.#skipped++;
+      return;
+    }
+    if (!w.ok) {
+      // Everything before this message has been delivered; this and later ones are not.
+      this.#finish({ clean: false, failure: w });
+      return;
+    }
+    if (this.#messageCbs.size === 0) this.#pending.push(w.message);
+    else for (const cb of [...this.#messageCbs]) cb(w.message);
+  }
+
+  #finish(e: LinkCloseEvent): void {
+    if (this.#closeEvent) return;
+    this.#closeEvent = e;
+    this.#peerGoodbye();
+    this.#peer.destroy();
+    for (const cb of [...this.#closeCbs]) cb(e);
+    this.#closeCbs.clear();
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * WebSocket client of the signaling relay protocol (docs/interfaces.md, "Signaling relay
+ * protocol"). It keeps one socket open to the relay, reconnects with capped exponential
+ * backoff and jitter, re-subscribes its rooms after every reconnect, and pings at the app
+ * level so that a connection that died silently (NAT timeout, sleeping laptop) is noticed.
+ *
+ * The pure parts (backoff schedule, message parsing, base64url) live in relay-protocol.ts and
+ * are re-exported here.
+ * @module
+ */
+import { ROOM_RE, backoffDelay, parseRelayMessage, toBase64url } from './relay-protocol';
+
+export { backoffDelay, fromBase64url, parseRelayMessage, toBase64url, type RelayMessage } from './relay-protocol';
+
+export type SignalingStatus = 'connecting' | 'open' | 'retrying' | 'closed';
+
+export type RoomEvent =
+  | { type: 'message'; data: Uint8Array }
+  | { type: 'peer-joined' }
+  | { type: 'peer-left' }
+  | { type: 'subscribed'; peers: number };
+
+/** The subset of the WebSocket API this client uses (browser global and `ws` both fit). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface SignalingOptions {
+  /** First retry delay (before jitter). Default 500 ms. */
+  minBackoffMs?: number;
+  /** Cap on the retry delay. Default 30 s. */
+  maxBackoffMs?: number;
+  /** WebSocket implementation; defaults to the global one (pass `ws` in node). */
+  WebSocket?: WebSocketConstructor;
+  /** How often to ping while open. Default 15 s (the relay drops idle sockets after 60 s). */
+  pingIntervalMs?: number;
+  /** A socket with no traffic for this long after a ping is treated as dead. Default 10 s. */
+  pongTimeoutMs?: number;
+  /** Uniform [0,1) source for jitter; tests pass a fixed one. */
+  random?: () => number;
+}
+
+const OPEN = 1;
+
+/**
+ * One connection to the relay, shared by every link of the app. Survives relay restarts and
+ * network changes by itself; callers only subscribe and listen.
+ */
+export class SignalingClient {
+  #status: SignalingStatus = 'connecting';
+  #nextRetryAt: number | null = null;
+  #socket: WebSocketLike | null = null;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  #lastHeard = 0;
+  #pingSentAt: number | null = null;
+  #dropped = 0;
+  #lastCloseCode: number | null = null;
+  /** Room → number of subscribe() calls not yet undone: several links may share a room. */
+  readonly #rooms = new Map<string, number>();
+  readonly #roomListeners = new Map<string, Set<(e: RoomEvent) => void>>();
+  readonly #statusListeners = new Set<(s: SignalingStatus) => void>();
+  readonly #errorListeners = new Set<(e: { code: string; message: string }) => void>();
+  readonly #opts: Required<Omit<SignalingOptions, 'WebSocket'>> & { WebSocket: WebSocketConstructor };
+
+  constructor(readonly url: string, opts: SignalingOptions = {}) {
+    const WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) throw new TypeError('SignalingClient: no WebSocket implementation; pass opts.WebSocket (e.g. `ws`) in node');
+    this.#opts = {
+      minBackoffMs: opts.minBackoffMs ?? 500,
+      maxBackoffMs: opts.maxBackoffMs ?? 30_000,
+      pingIntervalMs: opts.pingIntervalMs ?? 15_000,
+      pongTimeoutMs: opts.pongTimeoutMs ?? 10_000,
+      random: opts.random ?? Math.random,
+      WebSocket: WS,
+    };
+    backoffDelay(0, this.#opts.minBackoffMs, this.#opts.maxBackoffMs, () => 0); // validates the options
+    this.#connect();
+  }
+
+  get status(): SignalingStatus { return this.#status; }
+  /** When the next reconnect attempt happens (ms since epoch), while `status` is 'retrying'. */
+  get nextRetryAt(): number | null { return this.#nextRetryAt; }
+  /** How many publishes were dropped because the socket was not open. */
+  get droppedCount(): number { return this.#dropped; }
+  /** The close code of the last lost connection (4429 rate limit, 1013 relay full, …). */
+  get lastCloseCode(): number | null { return this.#lastCloseCode; }
+
+  onStatus(cb: (s: SignalingStatus) => void): () => void {
+    this.#statusListeners.add(cb);
+    return () => this.#statusListeners.delete(cb);
+  }
+
+  /** Non-fatal `error` messages from the relay (`not-subscribed`, `room-full`, …). */
+  onRelayError(cb: (e: { code: string; message: string }) => void): () => void {
+    this.#errorListeners.add(cb);
+    return () => this.#errorListeners.delete(cb);
+  }
+
+  /**
+   * Joins a room (kept across reconnects). Counted: each subscribe() needs its own
+   * unsubscribe(), and the relay is told to leave only when the last one is undone.
+   */
+  subscribe(room: string): void {
+    if (!ROOM_RE.test(room)) throw new TypeError(`subscribe: room must be 43 base64url characters, got ${JSON.stringify(room)}`);
+    const n = this.#rooms.get(room) ?? 0;
+    this.#rooms.set(room, n + 1);
+    if (n === 0) this.#sendJson({ type: 'subscribe', room });
+  }
+
+  unsubscribe(room: string): void {
+    const n = this.#rooms.get(room);
+    if (n === undefined) return;
+    if (n > 1) { this.#rooms.set(room, n - 1); return; }
+    this.#rooms.delete(room);
+    this.#sendJson({ type: 'unsubscribe', room });
+  }
+
+  /**
+   * Sends a sealed blob to the room's other members. Returns false (and counts it in
+   * `droppedCount`) when the socket is not open: signaling is retried by the link layer
+   * (it re-announces when the relay says `subscribed` again), so stale blobs are not queued.
+   */
+  publish(room: string, data: Uint8Array): boolean {
+    if (!this.#rooms.has(room)) throw new Error(`publish: not subscribed to room ${room}; subscribe first`);
+    const sent = this.#sendJson({ type: 'publish', room, data: toBase64url(data) });
+    if (!sent) this.#dropped++;
+    return sent;
+  }
+
+  onRoom(room: string, cb: (e: RoomEvent) => void): () => void {
+    let set = this.#roomListeners.get(room);
+    if (!set) this.#roomListeners.set(room, (set = new Set()));
+    set.add(cb);
+    return () => {
+      set.delete(cb);
+      if (set.size === 0 && this.#roomListeners.get(room) === set) this.#roomListeners.delete(room);
+    };
+  }
+
+  /** Closes for good: no more reconnects. */
+  close(): void {
+    if (this.#status === 'closed') return;
+    this.#clearTimers();
+    const s = this.#socket;
+    this.#socket = null;
+    if (s) {
+      s.onopen = s.onmessage = s.onerror = s.onclose = null;
+      try { s.close(1000, 'client closed'); } catch { /* already closing */ }
+    }
+    this.#setStatus('closed', null);
+  }
+
+  #connect(): void {
+    this.#retryTimer = null;
+    this.#setStatus('connecting', null);
+    let s: WebSocketLike;
+    try {
+      s = new this.#opts.WebSocket(this.url);
+    } catch {
+      this.#scheduleRetry();
+      return;
+    }
+    this.#socket = s;
+    s.onopen = () => {
+      this.#attempt = 0;
+      this.#lastHeard = Date.now();
+      this.#setStatus('open', null);
+      for (const room of this.#rooms.keys()) this.#sendJson({ type: 'subscribe', room });
+      this.#startPing();
+    };
+    s.onmessage = (ev) => {
+      this.#lastHeard = Date.now();
+      this.#pingSentAt = null;
+      if (typeof ev.data === 'string') this.#handle(ev.data);
+    };
+    s.onerror = () => { /* onclose follows and does the work */ };
+    s.onclose = (ev) => {
+      if (this.#socket !== s) return;
+      this.#lastCloseCode = ev.code;
+      this.#lost();
+    };
+  }
+
+  #lost(): void {
+    const s = this.#socket;
+    this.#socket = null;
+    if (s) {
+      s.onopen = s.onmessage = s.onerror = s.onclose = null;
+      try { s.close(); } catch { /* ignore */ }
+    }
+    this.#clearTimers();
+    if (this.#status !== 'closed') this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    const delay = backoffDelay(this.#attempt++, this.#opts.minBackoffMs, this.#opts.maxBackoffMs, this.#opts.random);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+    this.#setStatus('retrying', Date.now() + delay);
+  }
+
+  #startPing(): void {
+    const { pingIntervalMs, pongTimeoutMs } = this.#opts;
+    this.#pingTimer = setInterval(() => {
+      const now = Date.now();
+      if (this.#pingSentAt !== null && now - this.#pingSentAt >= pongTimeoutMs) {
+        this.#lastCloseCode = null;
+        this.#lost(); // no answer to our ping: the connection is dead even if TCP has not noticed
+        return;
+      }
+      if (this.#pingSentAt === null && now - this.#lastHeard >= pingIntervalMs) {
+        this.#pingSentAt = now;
+        this.#sendJson({ type: 'ping' });
+      }
+    }, Math.max(50, Math.min(pingIntervalMs, pongTimeoutMs) / 2));
+  }
+
+  #handle(text: string): void {
+    const m = parseRelayMessage(text);
+    if (!m) return;
+    switch (m.type) {
+      case 'pong':
+        return;
+      case 'error':
+        for (const cb of [...this.#errorListeners]) cb({ code: m.code, message: m.message });
+        return;
+      default: {
+        if (!this.#rooms.has(m.room)) return; // late traffic for a room we left
+        const e: RoomEvent = m.type === 'message' ? { type: 'message', data: m.data }
+          : m.type === 'subscribed' ? { type: 'subscribed', peers: m.peers } : { type: m.type };
+        for (const cb of [...(this.#roomListeners.get(m.room) ?? [])]) cb(e);
+      }
+    }
+  }
+
+  #sendJson(m: object): boolean {
+    const s = this.#socket;
+    if (!s || s.readyState !== OPEN || this.#status !== 'open') return false;
+    try {
+      s.send(JSON.stringify(m));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #clearTimers(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#retryTimer = this.#pingTimer = null;
+    this.#pingSentAt = null;
+  }
+
+  #setStatus(s: SignalingStatus, nextRetryAt: number | null): void {
+    const changed = s !== this.#status || nextRetryAt !== this.#nextRetryAt;
+    this.#status = s;
+    this.#nextRetryAt = nextRetryAt;
+    if (changed) for (const cb of [...this.#statusListeners]) cb(s);
+  }
+}
