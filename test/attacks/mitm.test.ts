@@ -1,0 +1,71 @@
+/**
+ * Attack: a relay operator who holds the invite link (it leaked) puts himself in the middle of
+ * the WebRTC connection (test/support/hostile-relay.ts). Claim under test (DESIGN.md "handshake"):
+ * because both DTLS certificate fingerprints are bound into the secret handshake's network key,
+ * such a relay makes the handshake fail on both sides, and no app message passes.
+ * Real relay, real node-datachannel WebRTC on 127.0.0.1, real openLink.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHostileRelay, type HostileMode, type HostileRelay } from '../support/hostile-relay';
+import { Meetings, chat, random, received, type Person } from './meeting';
+import type { LinkResult } from '../../src/net/link';
+
+let relay: HostileRelay | null = null;
+const meetings = new Meetings();
+afterEach(async () => {
+  await meetings.closeAll();
+  await relay?.close();
+  relay = null;
+});
+
+async function attackedMeeting(mode: HostileMode) {
+  relay = await startHostileRelay({ mode });
+  const secret = random(32);
+  await relay.target(secret); // the leaked rendezvous secret
+  const alice = meetings.person('Alice', relay.signalUrl);
+  const bob = meetings.person('Bob', relay.signalUrl);
+  const r = await meetings.meet({ server: alice, client: bob, secret });
+  return { alice, bob, ...r, stats: relay.stats };
+}
+
+/** If a link did come up, try to get a message across; returns what the peers received. */
+async function trySend(from: LinkResult, to: Person, text: string): Promise<boolean> {
+  if (!from.ok) return false;
+  await from.link.send(chat(text));
+  await Promise.race([received(to, (m) => m.type === 'chat' && m.text === text), new Promise((r) => setTimeout(r, 1500))]);
+  return to.received.some((m) => m.type === 'chat' && m.text === text);
+}
+
+describe('a relay in the middle of the WebRTC connection', () => {
+  it('control: the same harness only re-sealing the signals lets the meeting succeed and messages pass', async () => {
+    const m = await attackedMeeting('reseal');
+    expect(m.server.ok && m.client.ok).toBe(true);
+    // It really opened and re-sealed this meeting's signals (hello, offer, answer, candidates).
+    expect(m.stats.opened).toBeGreaterThanOrEqual(4);
+    expect(m.stats.sealed).toBe(m.stats.opened);
+    expect(m.stats.intercepted).toBe(0);
+    expect(await trySend(m.client, m.alice, 'control: through an honest path')).toBe(true);
+    expect(await trySend(m.server, m.bob, 'control: and back')).toBe(true);
+  });
+
+  it('with the invite leaked and both DTLS legs swapped: the handshake fails on both sides and nothing passes', async () => {
+    const m = await attackedMeeting('mitm');
+    // The attack went as far as it can: each victim had a data channel to the relay, and the
+    // relay carried their handshake bytes across.
+    expect(m.stats.intercepted).toBeGreaterThanOrEqual(1);
+    expect(m.stats.bridgesOpened).toBeGreaterThanOrEqual(1);
+    expect(m.stats.relayedMessages).toBeGreaterThanOrEqual(1);
+
+    for (const r of [m.server, m.client]) {
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      expect(r.code).toBe('LINK_HANDSHAKE_FAILED');
+      expect(r.message).toMatch(/could not be verified — someone may be interfering/);
+    }
+    expect(!m.server.ok && m.server.side).toBe('server');
+    expect(!m.client.ok && m.client.side).toBe('client');
+    expect(await trySend(m.client, m.alice, 'secret plans')).toBe(false);
+    expect(await trySend(m.server, m.bob, 'more secret plans')).toBe(false);
+    expect([...m.alice.received, ...m.bob.received]).toEqual([]);
+  });
+});
