@@ -9,6 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHostileRelay, type HostileMode, type HostileRelay } from '../support/hostile-relay';
 import { Meetings, chat, random, received, type Person } from './meeting';
 import type { LinkResult } from '../../src/net/link';
+import { networkKeyFromFingerprints } from '../../src/core/shs';
+import { nodeWrtc } from '../support/wrtc';
+import { handshakeOver, rawMeeting } from './raw-meeting';
 
 let relay: HostileRelay | null = null;
 const meetings = new Meetings();
@@ -67,5 +70,76 @@ describe('a relay in the middle of the WebRTC connection', () => {
     expect(await trySend(m.client, m.alice, 'secret plans')).toBe(false);
     expect(await trySend(m.server, m.bob, 'more secret plans')).toBe(false);
     expect([...m.alice.received, ...m.bob.received]).toEqual([]);
+  });
+});
+
+/**
+ * The same relay against the bare data channel (raw-meeting.ts), with the handshake's network
+ * key chosen by the test: what does binding the DTLS fingerprints add?
+ */
+describe('what binding the DTLS fingerprints into the handshake adds', () => {
+  async function rawPair(mode: HostileMode) {
+    relay = await startHostileRelay({ mode });
+    for (let attempt = 1; ; attempt++) {
+      const secret = random(32);
+      await relay.target(secret);
+      const alice = meetings.person('Alice', relay.signalUrl);
+      const bob = meetings.person('Bob', relay.signalUrl);
+      const meet = Promise.all([
+        rawMeeting({ signaling: alice.signaling, secret, wrtc: nodeWrtc }),
+        rawMeeting({ signaling: bob.signaling, secret, wrtc: nodeWrtc }),
+      ]);
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no data channel within 10 s')), 10_000));
+      try {
+        const [a, b] = await Promise.race([meet, timeout]);
+        const fa = a.fingerprints(), fb = b.fingerprints();
+        if (!fa.ok || !fb.ok) throw new Error('no fingerprints');
+        return { alice, bob, a, b, fa, fb, destroy: () => { a.destroy(); b.destroy(); } };
+      } catch (e) {
+        // node-datachannel's occasional set-up failure (see meeting.ts): a fresh room, once more.
+        meet.then(([a, b]) => { a.destroy(); b.destroy(); }, () => {});
+        if (attempt === 3) throw e;
+      }
+    }
+  }
+  const shs = (p: Awaited<ReturnType<typeof rawPair>>, networkKey: (fp: typeof p.fa) => Uint8Array) => Promise.all([
+    handshakeOver(p.a, { networkKey: networkKey(p.fa), identity: p.alice.identity, role: { client: false, authorize: () => true } }),
+    handshakeOver(p.b, { networkKey: networkKey(p.fb), identity: p.bob.identity, role: { client: true, serverPublicKey: p.alice.identity.publicKey } }),
+  ]);
+  const bound = (fp: { local: Uint8Array; remote: Uint8Array }) => networkKeyFromFingerprints(fp.local, fp.remote);
+  const fixedKey = random(32);
+
+  it('control: an honest path gives both sides the same fingerprint pair, and the bound handshake succeeds', async () => {
+    const p = await rawPair('reseal');
+    expect(p.fa.remote).toEqual(p.fb.local);
+    expect(p.fb.remote).toEqual(p.fa.local);
+    const [s, c] = await shs(p, bound);
+    expect(s.ok && c.ok).toBe(true);
+    expect(s.ok && s.session?.remotePublicKey).toEqual(p.bob.identity.publicKey);
+    p.destroy();
+  });
+
+  it('the relay in the middle is invisible to a handshake with a plain network key: it completes', async () => {
+    const p = await rawPair('mitm');
+    // Each side is talking DTLS with the relay's certificates, not the other's.
+    expect(p.fa.remote).not.toEqual(p.fb.local);
+    expect(p.fb.remote).not.toEqual(p.fa.local);
+    const [s, c] = await shs(p, () => fixedKey);
+    // The relay carried all four messages and both sides think they are connected: without the
+    // binding, nothing in the handshake would notice the relay holding the data channel.
+    expect(s.ok && c.ok).toBe(true);
+    expect(relay!.stats.relayedMessages).toBeGreaterThanOrEqual(4);
+    p.destroy();
+  });
+
+  it('with the fingerprints bound into the network key, the same relay makes the handshake fail at its first message', async () => {
+    const p = await rawPair('mitm');
+    expect(bound(p.fa)).not.toEqual(bound(p.fb));
+    const [s, c] = await shs(p, bound);
+    expect(s.ok).toBe(false);
+    expect(!s.ok && s.code).toBe('SHS_MSG1_BAD_HMAC');
+    expect(c.ok).toBe(false);
+    expect(c.session).toBeUndefined();
+    p.destroy();
   });
 });
