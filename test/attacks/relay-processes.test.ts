@@ -3,7 +3,8 @@
  * entries), driven the way such a test drives them: flags, stdout lines, stdin commands.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { readRecording } from '../support/recording-relay';
 import type { HostileStats } from '../support/hostile-relay';
 import { Meetings, random } from './meeting';
 
-interface Proc { child: ChildProcessWithoutNullStreams; lines: string[]; waitFor(re: RegExp): Promise<string> }
+interface Proc { child: ChildProcessByStdio<Writable, Readable, null>; lines: string[]; waitFor(re: RegExp): Promise<string> }
 const procs: Proc[] = [];
 const files: string[] = [];
 const meetings = new Meetings();
