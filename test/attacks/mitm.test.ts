@@ -21,8 +21,8 @@ afterEach(async () => {
   relay = null;
 });
 
-async function attackedMeeting(mode: HostileMode) {
-  relay = await startHostileRelay({ mode });
+async function attackedMeeting(mode: HostileMode, hideFailures = false) {
+  relay = await startHostileRelay({ mode, hideFailures });
   const secret = random(32);
   await relay.target(secret); // the leaked rendezvous secret
   const alice = meetings.person('Alice', relay.signalUrl);
@@ -69,6 +69,15 @@ describe('a relay in the middle of the WebRTC connection', () => {
     expect(!m.client.ok && m.client.side).toBe('client');
     expect(await trySend(m.client, m.alice, 'secret plans')).toBe(false);
     expect(await trySend(m.server, m.bob, 'more secret plans')).toBe(false);
+    expect([...m.alice.received, ...m.bob.received]).toEqual([]);
+  });
+
+  it('a relay that also hides every failure notice and hang-up: each side still fails the handshake on its own', async () => {
+    const m = await attackedMeeting('mitm', true);
+    expect(m.stats.bridgesOpened).toBeGreaterThanOrEqual(1);
+    expect(m.stats.hidden).toBeGreaterThanOrEqual(1); // the server's "bye: handshake failed" never reached the client
+    expect([!m.server.ok && m.server.code, !m.client.ok && m.client.code]).toEqual(['LINK_HANDSHAKE_FAILED', 'LINK_HANDSHAKE_FAILED']);
+    expect(!m.client.ok && m.client.message).toMatch(/someone may be interfering/);
     expect([...m.alice.received, ...m.bob.received]).toEqual([]);
   });
 });

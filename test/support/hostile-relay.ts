@@ -18,7 +18,7 @@
  *
  * In a test: `const r = await startHostileRelay({ mode: 'mitm' }); await r.target(secretOrLink)`.
  * As a process (browser tests): node --import tsx test/support/hostile-relay.ts --port N
- *   [--mode mitm|reseal] [--invite LINK] [--static dist]; then write `target LINK` lines to its
+ *   [--mode mitm|reseal] [--hide-failures yes] [--invite LINK] [--static dist]; then write `target LINK` lines to its
  *   stdin (the link is made during the test), and `stats` for a `stats {…}` line. It prints
  *   `hostile relay listening on URL`, and one `event {…}` JSON line per interception/bridge.
  */
@@ -47,6 +47,8 @@ export interface HostileStats {
   /** Data-channel messages carried between the victims, and their bytes. */
   relayedMessages: number;
   relayedBytes: number;
+  /** `bye` envelopes dropped (hideFailures). */
+  hidden: number;
 }
 
 export interface HostileRelayOptions {
@@ -55,6 +57,11 @@ export interface HostileRelayOptions {
   host?: '127.0.0.1';
   staticDir?: string;
   logLevel?: LogLevel;
+  /**
+   * `mitm` only: also drop every `bye` envelope and keep a victim's leg open after the other
+   * victim hangs up, so that neither is told anything: each must notice the attack by itself.
+   */
+  hideFailures?: boolean;
   /** node's WebRTC for the MITM peers (default: node-datachannel on loopback). */
   wrtc?: unknown;
   /** Called on every interception step, for logs. */
@@ -82,7 +89,7 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
   if (o.mode !== 'mitm' && o.mode !== 'reseal') throw new TypeError("startHostileRelay: mode must be 'mitm' or 'reseal'");
   const wrtc = o.wrtc ?? nodeWrtc;
   const emit = o.onEvent ?? (() => {});
-  const stats: HostileStats = { opened: 0, sealed: 0, intercepted: 0, bridgesOpened: 0, relayedMessages: 0, relayedBytes: 0 };
+  const stats: HostileStats = { opened: 0, sealed: 0, intercepted: 0, bridgesOpened: 0, relayedMessages: 0, relayedBytes: 0, hidden: 0 };
   let secret: Uint8Array | null = null;
   let room: string | null = null;
   let injector: WebSocket | null = null;
@@ -126,9 +133,12 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
       pipe(facingOfferer, facingAnswerer);
       pipe(facingAnswerer, facingOfferer);
     }, () => { emit({ event: 'bridge-failed', offerer, answerer }); });
-    // One victim hanging up ends the other leg too, as a direct connection would.
-    facingOfferer.onClose(() => facingAnswerer.destroy());
-    facingAnswerer.onClose(() => facingOfferer.destroy());
+    // One victim hanging up ends the other leg too, as a direct connection would — unless the
+    // relay hides it.
+    if (!o.hideFailures) {
+      facingOfferer.onClose(() => facingAnswerer.destroy());
+      facingAnswerer.onClose(() => facingOfferer.destroy());
+    }
     facingOfferer.signal(offer);
     for (const e of early.get(key) ?? []) route(e);
     early.delete(key);
@@ -155,6 +165,7 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
     const d = decodeSignal(opened.plaintext);
     if (!d.ok) return undefined;
     const e = d.envelope;
+    if (o.mode === 'mitm' && o.hideFailures && e.kind === 'bye') { stats.hidden++; return null; }
     if (o.mode === 'reseal' || !SIGNAL_KINDS.has(e.kind) || e.to === undefined) {
       const resealed = seal(e);
       ours.delete(resealed); // forwarded through the hook's return value, not published
@@ -211,10 +222,11 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
 }
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), ['port', 'mode', 'invite', 'static', 'log']);
+  const f = parseFlags(process.argv.slice(2), ['port', 'mode', 'invite', 'static', 'log', 'hide-failures']);
   const say = (line: string) => process.stdout.write(line + '\n');
   const relay = await startHostileRelay({
     mode: (f.mode ?? 'mitm') as HostileMode,
+    hideFailures: f['hide-failures'] === 'yes',
     port: Number(f.port ?? process.env.PORT ?? 0),
     staticDir: f.static ?? process.env.STATIC_DIR ?? 'dist',
     logLevel: (f.log ?? process.env.LOG_LEVEL ?? 'warn') as LogLevel,
