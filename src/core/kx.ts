@@ -1,0 +1,308 @@
+/**
+ * Pairwise session key agreement: seed 003 phase 3 ("exchange the parts of the symmetric key,
+ * XOR them, confirm") made sound, as an I/O-free state machine (DESIGN.md, "pairwise session";
+ * rationale in docs/security-kx.md).
+ *
+ * Both sides already hold each other's Ed25519 identity key and ML-KEM-768 public key. Then:
+ * 1. COMMIT  `0x01 ‖ c`, c = SHA-256(tag ‖ role ‖ ids ‖ KEM keys ‖ share ‖ nonce ‖ ratchet key?)
+ * 2. REVEAL  (only after the peer's COMMIT) `0x02 ‖ ct (1088) ‖ sealed ‖ sig (64)`: `ct` encapsulates
+ *    to the peer's ML-KEM key; `sealed` = XChaCha20-Poly1305 under HKDF(KEM secret, th0) of
+ *    `share ‖ nonce ‖ ratchet key?`; `sig` = Ed25519 over `tag ‖ role ‖ th0 ‖ ct ‖ sealed`,
+ *    th0 = hash of ids, KEM keys and both commitments.
+ * 3. CONFIRM `0x03 ‖ HMAC-SHA256(confirm key of the sender's role, tag ‖ role ‖ TH)`.
+ * session key ‖ confirm keys = HKDF-SHA256(ikm = share_I ⊕ share_R, salt = TH), TH = hash of
+ * th0 and both reveals. The key is handed out only with the peer's valid CONFIRM.
+ * Only the responder's reveal carries a ratchet key: the initiator starts the Double Ratchet
+ * with it (`ratchetFromKx`).
+ * @module
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { assertBytes, failure, type Failure } from './errors';
+import { generateRatchetKeyPair, initInitiator, initResponder, ratchetAd, type RatchetLimits, type RatchetState, type Random } from './ratchet';
+
+/** ML-KEM-768 encapsulation key length (FIPS 203, Table 3). */
+export const KEM_PUBLIC_KEY_LENGTH = 1184;
+/** ML-KEM-768 decapsulation key length (FIPS 203, Table 3). */
+export const KEM_SECRET_KEY_LENGTH = 2400;
+/** ML-KEM-768 ciphertext length (FIPS 203, Table 3). */
+export const KEM_CIPHERTEXT_LENGTH = 1088;
+
+/** Initiator: issued the invite or asked for the reset; responder: the other side (docs/security-kx.md). */
+export type KxRole = 'initiator' | 'responder';
+/** Long-term Ed25519 identity (same layout as `shs.ts`). */
+export interface Ed25519KeyPair { publicKey: Uint8Array /*32*/; secretKey: Uint8Array /*64: seed ‖ publicKey, libsodium layout*/ }
+/** ML-KEM-768 key pair of an identity (DESIGN.md, identity layer). */
+export interface KemKeyPair { publicKey: Uint8Array /*1184*/; secretKey: Uint8Array /*2400*/ }
+/** This side's long-term keys. */
+export interface KxIdentity { ed25519: Ed25519KeyPair; kem: KemKeyPair }
+/** The peer's long-term public keys, known from the invite before the kx starts. */
+export interface KxPeer { ed25519PublicKey: Uint8Array; kemPublicKey: Uint8Array }
+
+/** What a finished kx hands to the ratchet (and to storage). */
+export interface KxResult {
+  role: KxRole;
+  /** The new pairwise session key SK (32). */
+  sessionKey: Uint8Array;
+  /** TH, the hash of the whole transcript (32); bound into the ratchet's AD. */
+  transcriptHash: Uint8Array;
+  /** Responder: the ratchet key pair whose public key it revealed. */
+  ratchetKeyPair?: { secretKey: Uint8Array; publicKey: Uint8Array };
+  /** Initiator: the responder's ratchet public key. */
+  peerRatchetKey?: Uint8Array;
+  initiatorIdentity: Uint8Array;
+  responderIdentity: Uint8Array;
+}
+
+/** Failure codes of {@link Kx} (docs/security-kx.md lists which check gives which). */
+export type KxErrorCode =
+  | 'KX_MALFORMED' | 'KX_OUT_OF_ORDER' | 'KX_BAD_SIGNATURE' | 'KX_BAD_KEM_CIPHERTEXT'
+  | 'KX_BAD_COMMITMENT_OPENING' | 'KX_BAD_CONFIRMATION' | 'KX_BAD_PEER_KEY' | 'KX_ABORTED';
+
+/** A step of the state machine: messages to send now and, at the end, the result. */
+export type KxStep = { ok: true; send: Uint8Array[]; result?: KxResult } | Failure<KxErrorCode>;
+
+const MSG = { commit: 0x01, reveal: 0x02, confirm: 0x03 } as const;
+const ROLE_BYTE: Record<KxRole, number> = { initiator: 0x49, responder: 0x52 };
+const tag = (s: string) => utf8ToBytes(`parley/kx/1/${s}`);
+const other = (r: KxRole): KxRole => (r === 'initiator' ? 'responder' : 'initiator');
+
+/** A fresh ML-KEM-768 key pair for an identity (FIPS 203 ML-KEM.KeyGen); `seed` (64) for tests. */
+export function generateKemKeyPair(seed?: Uint8Array): KemKeyPair {
+  if (seed !== undefined) assertBytes('seed', seed, 64);
+  const { publicKey, secretKey } = ml_kem768.keygen(seed);
+  return { publicKey, secretKey };
+}
+
+/** The ML-KEM-768 public key embedded in a secret key (FIPS 203 §7.1 layout). */
+export function kemPublicKeyOf(secretKey: Uint8Array): Uint8Array {
+  assertBytes('secretKey', secretKey, KEM_SECRET_KEY_LENGTH);
+  return ml_kem768.getPublicKey(secretKey);
+}
+
+/** Everything a commitment and the transcript are bound to, in initiator/responder order. */
+export interface KxContext { idI: Uint8Array; idR: Uint8Array; kemI: Uint8Array; kemR: Uint8Array }
+
+/** What a reveal opens: the share, the commitment nonce and (responder only) the ratchet key. */
+export interface KxOpening { share: Uint8Array; nonce: Uint8Array; ratchetKey?: Uint8Array }
+
+const openingBytes = (o: KxOpening) => concatBytes(o.share, o.nonce, o.ratchetKey ?? new Uint8Array(0));
+
+/** c = SHA-256(tag ‖ role ‖ idI ‖ idR ‖ kemI ‖ kemR ‖ share ‖ nonce ‖ ratchetKey?) (step 1). */
+export function computeCommitment(ctx: KxContext, role: KxRole, o: KxOpening): Uint8Array {
+  return sha256(concatBytes(tag('commit'), Uint8Array.of(ROLE_BYTE[role]), ctx.idI, ctx.idR, ctx.kemI, ctx.kemR, openingBytes(o)));
+}
+
+/** th0 = SHA-256(tag ‖ idI ‖ idR ‖ kemI ‖ kemR ‖ cI ‖ cR): what each reveal is signed and sealed under. */
+export function commitTranscript(ctx: KxContext, cI: Uint8Array, cR: Uint8Array): Uint8Array {
+  return sha256(concatBytes(tag('th0'), ctx.idI, ctx.idR, ctx.kemI, ctx.kemR, cI, cR));
+}
+
+function sealCipher(kemSecret: Uint8Array, th0: Uint8Array, role: KxRole, ct: Uint8Array) {
+  const key = hkdf(sha256, kemSecret, th0, concatBytes(tag('seal'), Uint8Array.of(ROLE_BYTE[role])), 32);
+  // The key is used exactly once, so a fixed nonce is safe.
+  return xchacha20poly1305(key, new Uint8Array(24), concatBytes(th0, Uint8Array.of(ROLE_BYTE[role]), ct));
+}
+
+const signedPart = (role: KxRole, th0: Uint8Array, ct: Uint8Array, sealed: Uint8Array) =>
+  concatBytes(tag('reveal'), Uint8Array.of(ROLE_BYTE[role]), th0, ct, sealed);
+
+/**
+ * Step 2: a REVEAL of `opening` by `role`, sealed to `peerKem` and signed with `signer`.
+ * Exported for the attack tests, which use it to play a peer that cheats.
+ */
+export function buildReveal(role: KxRole, th0: Uint8Array, opening: KxOpening, peerKem: Uint8Array, signer: Ed25519KeyPair, random: Random): Uint8Array {
+  const { cipherText, sharedSecret } = ml_kem768.encapsulate(peerKem, random(32));
+  const sealed = sealCipher(sharedSecret, th0, role, cipherText).encrypt(openingBytes(opening));
+  const sig = ed25519.sign(signedPart(role, th0, cipherText, sealed), signer.secretKey.subarray(0, 32));
+  return concatBytes(Uint8Array.of(MSG.reveal), cipherText, sealed, sig);
+}
+
+const revealLength = (role: KxRole) => 1 + KEM_CIPHERTEXT_LENGTH + (role === 'responder' ? 96 : 64) + 16 + 64;
+
+function isUsableEd25519Key(pk: Uint8Array): boolean {
+  try {
+    return !ed25519.Point.fromBytes(pk).isSmallOrder();
+  } catch {
+    return false;
+  }
+}
+
+/** A low-order X25519 point gives the all-zero output for every (clamped) scalar; noble throws then. */
+function isUsableX25519Key(pk: Uint8Array): boolean {
+  try {
+    x25519.getSharedSecret(LOW_ORDER_PROBE, pk);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const LOW_ORDER_PROBE = new Uint8Array(32).fill(0x42);
+
+type Phase = 'new' | 'committed' | 'revealed' | 'confirming' | 'done' | 'failed';
+
+/**
+ * One side of the pairwise kx. Call {@link Kx.start} once, send what it returns, then feed
+ * every message from the peer to {@link Kx.receive} in arrival order and send what comes back.
+ * The session key is in the step that carries `result`; any failure is final.
+ */
+export class Kx {
+  private phase: Phase = 'new';
+  private readonly ctx: KxContext;
+  private readonly role: KxRole;
+  private readonly random: Random;
+  private readonly own: KxOpening;
+  private readonly ratchetKeyPair?: { secretKey: Uint8Array; publicKey: Uint8Array };
+  private ownCommit: Uint8Array = new Uint8Array(0);
+  private peerCommit: Uint8Array = new Uint8Array(0);
+  private th0: Uint8Array = new Uint8Array(0);
+  private ownReveal: Uint8Array = new Uint8Array(0);
+  private peerReveal: Uint8Array = new Uint8Array(0);
+  private peerOpening?: KxOpening;
+  private keys?: { sessionKey: Uint8Array; th: Uint8Array; confirmOwn: Uint8Array; confirmPeer: Uint8Array };
+
+  constructor(private readonly opts: { role: KxRole; identity: KxIdentity; peer: KxPeer; random?: Random }) {
+    const { role, identity, peer } = opts;
+    if (role !== 'initiator' && role !== 'responder') throw new TypeError(`role: expected 'initiator' or 'responder', got ${String(role)}`);
+    assertBytes('identity.ed25519.publicKey', identity.ed25519.publicKey, 32);
+    assertBytes('identity.ed25519.secretKey', identity.ed25519.secretKey, 64);
+    assertBytes('identity.kem.publicKey', identity.kem.publicKey, KEM_PUBLIC_KEY_LENGTH);
+    assertBytes('identity.kem.secretKey', identity.kem.secretKey, KEM_SECRET_KEY_LENGTH);
+    assertBytes('peer.ed25519PublicKey', peer.ed25519PublicKey, 32);
+    assertBytes('peer.kemPublicKey', peer.kemPublicKey, KEM_PUBLIC_KEY_LENGTH);
+    this.role = role;
+    this.random = opts.random ?? randomBytes;
+    const [idI, idR, kemI, kemR] = role === 'initiator'
+      ? [identity.ed25519.publicKey, peer.ed25519PublicKey, identity.kem.publicKey, peer.kemPublicKey]
+      : [peer.ed25519PublicKey, identity.ed25519.publicKey, peer.kemPublicKey, identity.kem.publicKey];
+    this.ctx = { idI, idR, kemI, kemR };
+    this.own = { share: this.random(32), nonce: this.random(32) };
+    if (role === 'responder') {
+      this.ratchetKeyPair = generateRatchetKeyPair(this.random);
+      this.own.ratchetKey = this.ratchetKeyPair.publicKey;
+    }
+  }
+
+  private fail(code: KxErrorCode, step: string, message: string): Failure<KxErrorCode> {
+    this.phase = 'failed';
+    this.own.share.fill(0);
+    this.own.nonce.fill(0);
+    return failure(code, step === 'start' ? 'local' : 'receiver', step, `kx ${this.role}: ${message}`);
+  }
+
+  /** Step 1: returns this side's COMMIT. Throws if called twice. */
+  start(): KxStep {
+    if (this.phase !== 'new') throw new Error(`kx ${this.role}: start() called twice`);
+    if (!isUsableEd25519Key(this.opts.peer.ed25519PublicKey)) return this.fail('KX_BAD_PEER_KEY', 'start', 'the peer\'s Ed25519 key is invalid or of small order; the invite is corrupt or forged.');
+    this.ownCommit = computeCommitment(this.ctx, this.role, this.own);
+    this.phase = 'committed';
+    return { ok: true, send: [concatBytes(Uint8Array.of(MSG.commit), this.ownCommit)] };
+  }
+
+  /** Feeds one message from the peer. Throws if {@link Kx.start} has not been called. */
+  receive(msg: Uint8Array): KxStep {
+    assertBytes('msg', msg);
+    if (this.phase === 'new') throw new Error(`kx ${this.role}: receive() before start()`);
+    if (this.phase === 'failed' || this.phase === 'done') return failure('KX_ABORTED', 'local', this.phase, `kx ${this.role}: message after the kx ${this.phase === 'done' ? 'finished' : 'failed'}; ignored.`);
+    const type = msg[0];
+    const expected = { committed: MSG.commit, revealed: MSG.reveal, confirming: MSG.confirm }[this.phase];
+    if (type !== MSG.commit && type !== MSG.reveal && type !== MSG.confirm) return this.fail('KX_MALFORMED', this.phase, `unknown message type ${type}.`);
+    if (type !== expected) return this.fail('KX_OUT_OF_ORDER', this.phase, `got message type ${type} while waiting for type ${expected}: a replayed, reordered or forged message.`);
+    if (this.phase === 'committed') return this.onCommit(msg);
+    if (this.phase === 'revealed') return this.onReveal(msg);
+    return this.onConfirm(msg);
+  }
+
+  private onCommit(msg: Uint8Array): KxStep {
+    if (msg.length !== 33) return this.fail('KX_MALFORMED', 'commit', `COMMIT of ${msg.length} bytes, expected 33.`);
+    const peerCommit = msg.slice(1);
+    this.peerCommit = peerCommit;
+    const [cI, cR] = this.role === 'initiator' ? [this.ownCommit, peerCommit] : [peerCommit, this.ownCommit];
+    this.th0 = commitTranscript(this.ctx, cI, cR);
+    const peerKem = this.role === 'initiator' ? this.ctx.kemR : this.ctx.kemI;
+    try {
+      this.ownReveal = buildReveal(this.role, this.th0, this.own, peerKem, this.opts.identity.ed25519, this.random);
+    } catch {
+      return this.fail('KX_BAD_PEER_KEY', 'commit', 'the peer\'s ML-KEM public key is invalid; the invite is corrupt or forged.');
+    }
+    this.phase = 'revealed';
+    return { ok: true, send: [this.ownReveal] };
+  }
+
+  private onReveal(msg: Uint8Array): KxStep {
+    const peerRole = other(this.role);
+    if (msg.length !== revealLength(peerRole)) return this.fail('KX_MALFORMED', 'reveal', `REVEAL of ${msg.length} bytes, expected ${revealLength(peerRole)}.`);
+    const ct = msg.subarray(1, 1 + KEM_CIPHERTEXT_LENGTH);
+    const sealed = msg.subarray(1 + KEM_CIPHERTEXT_LENGTH, msg.length - 64);
+    const sig = msg.subarray(msg.length - 64);
+    if (!ed25519.verify(sig, signedPart(peerRole, this.th0, ct, sealed), this.opts.peer.ed25519PublicKey, { zip215: false })) {
+      return this.fail('KX_BAD_SIGNATURE', 'reveal', 'the peer\'s REVEAL is not signed by its identity key for this session: a man in the middle, or a reveal replayed from another session.');
+    }
+    let plain: Uint8Array;
+    try {
+      plain = sealCipher(ml_kem768.decapsulate(ct, this.opts.identity.kem.secretKey), this.th0, peerRole, ct).decrypt(sealed);
+    } catch {
+      return this.fail('KX_BAD_KEM_CIPHERTEXT', 'reveal', 'the peer\'s share was not sealed to our ML-KEM key: the peer holds a wrong or stale copy of our key.');
+    }
+    const opening: KxOpening = { share: plain.slice(0, 32), nonce: plain.slice(32, 64) };
+    if (peerRole === 'responder') opening.ratchetKey = plain.slice(64, 96);
+    if (!equalBytes(computeCommitment(this.ctx, peerRole, opening), this.peerCommit)) {
+      return this.fail('KX_BAD_COMMITMENT_OPENING', 'reveal', 'the peer\'s share does not match the commitment it sent first: it tried to choose its share after seeing ours.');
+    }
+    if (opening.ratchetKey && !isUsableX25519Key(opening.ratchetKey)) {
+      return this.fail('KX_BAD_PEER_KEY', 'reveal', 'the responder\'s ratchet key is a low-order X25519 point: a broken or malicious peer.');
+    }
+    this.peerOpening = opening;
+    this.peerReveal = msg.slice();
+    const [revI, revR] = this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
+    const th = sha256(concatBytes(tag('transcript'), this.th0, revI, revR));
+    const ikm = opening.share.map((b, i) => b ^ (this.own.share[i] as number));
+    const okm = hkdf(sha256, ikm, th, tag('keys'), 96);
+    ikm.fill(0);
+    const [kI, kR] = [okm.slice(32, 64), okm.slice(64, 96)];
+    this.keys = { sessionKey: okm.slice(0, 32), th, confirmOwn: this.role === 'initiator' ? kI : kR, confirmPeer: this.role === 'initiator' ? kR : kI };
+    this.phase = 'confirming';
+    return { ok: true, send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))] };
+  }
+
+  private onConfirm(msg: Uint8Array): KxStep {
+    const keys = this.keys as NonNullable<Kx['keys']>;
+    const peerRole = other(this.role);
+    if (msg.length !== 33 || !equalBytes(msg.subarray(1), confirmationMac(keys.confirmPeer, peerRole, keys.th))) {
+      return this.fail('KX_BAD_CONFIRMATION', 'confirm', 'the peer\'s confirmation does not match our transcript: the two sides saw different messages (tampering) or derived different keys.');
+    }
+    this.phase = 'done';
+    this.own.share.fill(0);
+    this.own.nonce.fill(0);
+    const result: KxResult = {
+      role: this.role, sessionKey: keys.sessionKey, transcriptHash: keys.th,
+      initiatorIdentity: this.ctx.idI, responderIdentity: this.ctx.idR,
+    };
+    if (this.role === 'responder') result.ratchetKeyPair = this.ratchetKeyPair;
+    else result.peerRatchetKey = this.peerOpening?.ratchetKey;
+    return { ok: true, send: [], result };
+  }
+
+}
+
+/** CONFIRM's MAC (step 3): HMAC-SHA256(confirm key of `role`, tag ‖ role ‖ TH). */
+export function confirmationMac(key: Uint8Array, role: KxRole, th: Uint8Array): Uint8Array {
+  return hmac(sha256, key, concatBytes(tag('confirm'), Uint8Array.of(ROLE_BYTE[role]), th));
+}
+
+/** Starts the Double Ratchet from a finished kx (RatchetInitAliceHE / RatchetInitBobHE, ratchet.ts). */
+export async function ratchetFromKx(result: KxResult, opts: { limits?: RatchetLimits; random?: Random } = {}): Promise<RatchetState> {
+  const ad = ratchetAd(result.initiatorIdentity, result.responderIdentity, result.transcriptHash);
+  if (result.role === 'initiator') {
+    if (!result.peerRatchetKey) throw new Error('ratchetFromKx: initiator result lacks peerRatchetKey');
+    return initInitiator({ sessionKey: result.sessionKey, remoteRatchetKey: result.peerRatchetKey, ad, ...opts });
+  }
+  if (!result.ratchetKeyPair) throw new Error('ratchetFromKx: responder result lacks ratchetKeyPair');
+  return initResponder({ sessionKey: result.sessionKey, ratchetKeyPair: result.ratchetKeyPair, ad, limits: opts.limits });
+}

@@ -1,0 +1,318 @@
+/**
+ * File transfer, receiving side (docs/files.md). Created from an offer; the caller accepts some
+ * files or declines. Each chunk is checked against the offer's per-chunk SHA-256 list (itself
+ * checked against the offer's hash-list root), written through `writeChunk` as soon as it
+ * verifies (in any order within the window), and folded in file order into a whole-file SHA-256.
+ * A file is reported complete only when every chunk verified and the whole-file hash matches.
+ * A bad chunk is refetched (nack) up to `maxRetries` times. The state is JSON (`toJSON`): the
+ * verified prefix of each file and its SHA-256 midstate, so a reload resumes from there.
+ * @module
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { decodeTransfer, encodeTransfer, type CancelReason, type DeclineReason, type FileOffer, type TransferMessage } from './transfer-codec';
+import {
+  chunkLength, defaultDigest, resolveOptions, equalBytes, offerFromJson, offerToJson,
+  ProgressMeter, rangeBytes, transferFailure,
+  type ChunkDigest, type FileOfferJson, type TransferOptions, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
+} from './transfer-common';
+import { loadFile, newFile, saveFile, storeHashes, type ReceivingFile, type ReceivingFileJson } from './transfer-receive-file';
+
+/** The receiver's injected I/O (docs/files.md §3). */
+export interface ReceiverIo {
+  /** Writes verified bytes at `offset` of file `fileIndex` (may be called out of order, and again for the same range after a resume). */
+  writeChunk: (fileIndex: number, offset: number, bytes: Uint8Array) => Promise<void>;
+  send: (bytes: Uint8Array) => void;
+  now: () => number;
+  digest?: ChunkDigest;
+}
+
+/** Receiver tuning; see {@link TransferOptions}. */
+export type ReceiverOptions = TransferOptions;
+
+/** The receiver's JSON state (docs/files.md §3). */
+export interface ReceiverState {
+  v: 1; role: 'receiver'; id: string; status: TransferStatus; files: FileOfferJson[]; accepted: number[];
+  progress: (ReceivingFileJson | null)[]; options: Required<ReceiverOptions>;
+}
+
+
+/**
+ * Receiving state machine (docs/files.md §3). `fromOffer` → `accept()`/`decline()`; feed every
+ * message from the sender to `receive()`; `tick(now)` now and then; persist `toJSON()`, and
+ * after a reload `restore()` it and call `resume()`.
+ */
+export class TransferReceiver {
+  readonly id: Uint8Array;
+  readonly files: readonly FileOffer[];
+  private st: TransferStatus;
+  private accepted: number[] = [];
+  private rf: (ReceivingFile | null)[];
+  private bufferedBytes = 0;
+  private attempts = new Map<string, number>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastProgress: number;
+  private stallResends = 0;
+  private readonly meter: ProgressMeter;
+  private readonly opts: Required<ReceiverOptions>;
+  private readonly digest: ChunkDigest;
+
+  private constructor(private readonly io: ReceiverIo, id: Uint8Array, files: FileOffer[], opts: ReceiverOptions) {
+    this.id = id;
+    this.files = files;
+    this.st = 'offered';
+    this.rf = files.map(() => null);
+    this.opts = resolveOptions(opts);
+    this.digest = io.digest ?? defaultDigest;
+    this.lastProgress = io.now();
+    this.meter = new ProgressMeter(this.opts.progressIntervalMs);
+  }
+
+  /** A receiver for an offer message; the caller shows `files` and calls {@link accept} or {@link decline}. */
+  static fromOffer(input: Uint8Array | TransferMessage, io: ReceiverIo, opts: ReceiverOptions = {}):
+    { ok: true; receiver: TransferReceiver; files: FileOffer[] } | TransferFailure {
+    let m = input as TransferMessage;
+    if (input instanceof Uint8Array) {
+      const d = decodeTransfer(input, 'receiver');
+      if (!d.ok) return { ...d, fatal: false };
+      m = d.message;
+    }
+    if (m.type !== 'offer') return transferFailure('TRANSFER_UNEXPECTED', 'receiver', m.type, `expected an offer, got ${m.type}`);
+    return { ok: true, receiver: new TransferReceiver(io, m.id.slice(), m.files, opts), files: m.files };
+  }
+
+  /** Restores a receiver from {@link toJSON}; call {@link resume} once connected again. */
+  static restore(state: ReceiverState, io: ReceiverIo): TransferReceiver {
+    if (state?.v !== 1 || state.role !== 'receiver') throw new TypeError('state: not a saved TransferReceiver');
+    const r = new TransferReceiver(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options);
+    r.st = state.status;
+    r.accepted = [...state.accepted];
+    r.rf = r.files.map((offer, i) => { const p = state.progress[i]; return p ? loadFile(offer, p) : null; });
+    return r;
+  }
+
+  get status(): TransferStatus { return this.st; }
+
+  toJSON(): ReceiverState {
+    return {
+      v: 1, role: 'receiver', id: bytesToHex(this.id), status: this.st, files: this.files.map(offerToJson), accepted: [...this.accepted],
+      progress: this.rf.map((f) => f && saveFile(f)),
+      options: { ...this.opts },
+    };
+  }
+
+  /** Accepts the given files (default: all) and tells the sender; empty files complete at once. */
+  accept(files: number[] = this.files.map((_, i) => i)): Promise<TransferResult> {
+    if (this.st !== 'offered') throw new Error(`accept: transfer is ${this.st}`);
+    const sorted = [...new Set(files)].sort((a, b) => a - b);
+    if (sorted.length === 0 || sorted.some((f) => !Number.isInteger(f) || f < 0 || f >= this.files.length))
+      throw new RangeError(`files: 1..${this.files.length} indices below ${this.files.length} (use decline() to refuse all)`);
+    this.st = 'active';
+    this.accepted = sorted;
+    for (const f of sorted) this.rf[f] = newFile(this.files[f]!);
+    this.io.send(encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: sorted }));
+    this.lastProgress = this.io.now();
+    return this.serial(async () => {
+      const events: TransferEvent[] = [];
+      for (const f of sorted) {
+        const r = this.rf[f]!;
+        if (r.count > 0) continue;
+        const bad = this.checkHashList(f, r, events) ?? this.finishFile(f, r, events);
+        if (bad) return { ...bad, events };
+      }
+      return { ok: true, events };
+    });
+  }
+
+  decline(reason: DeclineReason = 'user'): void {
+    if (this.st !== 'offered') throw new Error(`decline: transfer is ${this.st}`);
+    this.st = 'declined';
+    this.io.send(encodeTransfer({ type: 'decline', id: this.id, reason }));
+  }
+
+  cancel(reason: CancelReason = 'user'): TransferEvent[] {
+    if (this.st !== 'offered' && this.st !== 'active') return [];
+    this.st = 'cancelled';
+    this.io.send(encodeTransfer({ type: 'cancel', id: this.id, reason }));
+    return [{ type: 'cancelled', by: 'local', reason }];
+  }
+
+  /** Tells the sender where this side stands (after a reconnect or a restore), and `complete` if done. */
+  resume(): void {
+    if (this.st !== 'active' && this.st !== 'done') return;
+    this.io.send(encodeTransfer({
+      type: 'resume', id: this.id, files: this.accepted.map((f) => ({ file: f, verified: this.rf[f]!.verified, hashes: this.rf[f]!.hashesHave })),
+    }));
+    if (this.st === 'done') this.io.send(encodeTransfer({ type: 'complete', id: this.id }));
+  }
+
+  /**
+   * Sends a resume when nothing verified for `stallMs` (a lost message; at most 3 times in a row
+   * once done). After `maxStalls` such periods in a row the transfer fails: TRANSFER_STALLED.
+   */
+  tick(now: number): TransferFailure | null {
+    if ((this.st !== 'active' && this.st !== 'done') || now - this.lastProgress < this.opts.stallMs) return null;
+    if (this.st === 'done' && this.stallResends >= 3) return null;
+    this.lastProgress = now;
+    if (this.st === 'active' && ++this.stallResends > this.opts.maxStalls) {
+      this.cancel('timeout');
+      this.st = 'failed';
+      return transferFailure('TRANSFER_STALLED', 'receiver', 'tick', `nothing verified for ${this.stallResends} stall periods; the sender is gone or the path loses everything`, true);
+    }
+    if (this.st === 'done') this.stallResends++;
+    this.resume();
+    return null;
+  }
+
+  progress(): { done: number; total: number } {
+    let done = 0, total = 0;
+    for (const f of this.accepted) { const r = this.rf[f]!; total += r.offer.size; done += r.done ? r.offer.size : rangeBytes(r.offer, 0, r.verified); }
+    return { done, total };
+  }
+
+  /**
+   * Handles one message from the sender (bytes or decoded). Calls may overlap (they are queued);
+   * a chunk's SHA-256 starts at once, so WebCrypto hashes the next chunks while this thread
+   * folds earlier ones into the whole-file hash.
+   */
+  receive(input: Uint8Array | TransferMessage): Promise<TransferResult> {
+    let m = input as TransferMessage;
+    if (input instanceof Uint8Array) {
+      const d = decodeTransfer(input, 'receiver');
+      if (!d.ok) return this.serial(async () => ({ ...d, fatal: false, events: [] }));
+      m = d.message;
+    }
+    const digest = m.type === 'chunk' && this.st === 'active' ? this.digest(m.bytes) : null;
+    digest?.catch(() => undefined);
+    return this.serial(() => this.handle(m, digest));
+  }
+
+  private serial(fn: () => Promise<TransferResult>): Promise<TransferResult> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async handle(m: TransferMessage, digest: Promise<Uint8Array> | null): Promise<TransferResult> {
+    const events: TransferEvent[] = [];
+    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult =>
+      ({ ...transferFailure(code, 'receiver', step, why, fatal), events });
+    const step = m.type === 'chunk' || m.type === 'hashes' ? `${m.type} ${m.file}:${m.type === 'chunk' ? m.index : m.first}` : m.type;
+    if (!equalBytes(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
+    if (m.type === 'cancel') {
+      if (this.st !== 'offered' && this.st !== 'active') return { ok: true, events };
+      this.st = 'cancelled';
+      return { ok: true, events: [{ type: 'cancelled', by: 'peer', reason: m.reason }] };
+    }
+    if (this.st === 'cancelled') return fail('TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
+    if (m.type === 'offer') {
+      // The sender did not hear our answer (lost, or it reloaded): say it again.
+      if (this.st === 'active' || this.st === 'done') {
+        this.io.send(encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: this.accepted }));
+        this.resume();
+      } else if (this.st === 'declined') this.io.send(encodeTransfer({ type: 'decline', id: this.id, reason: 'user' }));
+      return { ok: true, events };
+    }
+    if (m.type !== 'hashes' && m.type !== 'chunk') return fail('TRANSFER_UNEXPECTED', `${m.type} is a message for the sending side; dropped`);
+    if (this.st !== 'active') return fail('TRANSFER_UNEXPECTED', `${m.type} while the transfer is ${this.st}; dropped`);
+    const r = this.rf[m.file];
+    if (!r) return fail('TRANSFER_BAD_INDEX', `file ${m.file} was not offered or not accepted; dropped, nothing written`);
+    if (m.type === 'hashes') {
+      const k = m.hashes.length / 32;
+      if (m.first + k > r.count) return fail('TRANSFER_SIZE_OVERFLOW', `hashes up to chunk ${m.first + k} but file ${m.file} has ${r.count} chunks`);
+      if (m.first !== r.hashesHave || r.hashesOk) return fail('TRANSFER_DUPLICATE', `hash list piece at ${m.first}, expected ${r.hashesHave}; dropped`);
+      storeHashes(r, m.first, m.hashes);
+      this.lastProgress = this.io.now();
+      if (r.hashesHave === r.count) { const bad = this.checkHashList(m.file, r, events); if (bad) return { ...bad, events }; }
+      return { ok: true, events };
+    }
+    const { file, index, bytes } = m;
+    if (index >= r.count) return fail('TRANSFER_SIZE_OVERFLOW', `chunk ${index} is beyond the ${r.offer.size} bytes declared for file ${file}; dropped`);
+    if (!r.hashesOk) return fail('TRANSFER_UNEXPECTED', `chunk before the hash list of file ${file} is complete; dropped`);
+    if (r.done || index < r.verified || r.buffered.has(index)) return fail('TRANSFER_DUPLICATE', 'chunk already verified; dropped');
+    const len = chunkLength(r.offer, index);
+    if (index > r.verified && this.bufferedBytes + len > this.opts.windowBytes)
+      return fail('TRANSFER_WINDOW_EXCEEDED', `chunk beyond the ${this.opts.windowBytes}-byte window; dropped`);
+    const badLength = bytes.length !== len;
+    if (badLength || !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32))) {
+      if (this.st !== 'active') return fail('TRANSFER_CANCELLED', 'cancelled while hashing');
+      const key = `${file}:${index}`, tries = (this.attempts.get(key) ?? 0) + 1;
+      this.attempts.set(key, tries);
+      const code = badLength ? 'TRANSFER_CHUNK_LENGTH' : 'TRANSFER_HASH_MISMATCH';
+      const what = badLength ? `has ${bytes.length} bytes, expected ${len}` : 'does not match its SHA-256 from the offer';
+      if (tries > this.opts.maxRetries) {
+        events.push(...this.cancel('integrity'));
+        this.st = 'failed';
+        return fail('TRANSFER_HASH_MISMATCH', `chunk ${index} of file ${file} ${what}, ${tries} times; giving up (the data is being corrupted)`, true);
+      }
+      this.io.send(encodeTransfer({ type: 'nack', id: this.id, file, index, reason: badLength ? 'length' : 'hash' }));
+      events.push({ type: 'refetch', file, index });
+      return fail(code, `chunk ${index} of file ${file} ${what}; refetching (attempt ${tries})`);
+    }
+    try {
+      await this.io.writeChunk(file, index * r.offer.chunkSize, bytes);
+    } catch (e) {
+      events.push(...this.cancel('error'));
+      this.st = 'failed';
+      return fail('TRANSFER_IO', `writing file ${file} failed: ${String(e)}`, true);
+    }
+    if (this.st !== 'active') return fail('TRANSFER_CANCELLED', 'cancelled while writing');
+    this.lastProgress = this.io.now();
+    this.stallResends = 0;
+    if (index > r.verified) { r.buffered.set(index, bytes); this.bufferedBytes += len; return { ok: true, events }; }
+    r.whole!.update(bytes);
+    r.verified++;
+    for (let b = r.buffered.get(r.verified); b; b = r.buffered.get(r.verified)) {
+      r.buffered.delete(r.verified);
+      this.bufferedBytes -= b.length;
+      r.whole!.update(b);
+      r.verified++;
+    }
+    this.io.send(encodeTransfer({ type: 'ack', id: this.id, file, verified: r.verified }));
+    if (r.verified === r.count) { const bad = this.finishFile(file, r, events); if (bad) return { ...bad, events }; }
+    else this.progressEvent(events, false);
+    return { ok: true, events };
+  }
+
+  /** Checks a complete hash list against the offer's root; on mismatch asks for it again. */
+  private checkHashList(file: number, r: ReceivingFile, events: TransferEvent[]): TransferFailure | null {
+    if (equalBytes(sha256(r.hashes), r.offer.hashListRoot)) { r.hashesOk = true; return null; }
+    r.hashesHave = 0;
+    if (++r.listFailures > this.opts.maxRetries) {
+      events.push(...this.cancel('integrity'));
+      this.st = 'failed';
+      return transferFailure('TRANSFER_HASH_LIST_MISMATCH', 'receiver', `hashes ${file}`, `the hash list of file ${file} does not match the offer's root, ${r.listFailures} times; giving up`, true);
+    }
+    this.resume();
+    return transferFailure('TRANSFER_HASH_LIST_MISMATCH', 'receiver', `hashes ${file}`, `the hash list of file ${file} does not match the offer's root; asked for it again`);
+  }
+
+  /** All chunks verified: the whole-file SHA-256 decides. */
+  private finishFile(file: number, r: ReceivingFile, events: TransferEvent[]): TransferFailure | null {
+    const digest = r.whole!.digest();
+    r.whole = null;
+    if (!equalBytes(digest, r.offer.sha256)) {
+      events.push(...this.cancel('integrity'));
+      this.st = 'failed';
+      return transferFailure('TRANSFER_FILE_HASH_MISMATCH', 'receiver', `file ${file}`,
+        `every chunk of file ${file} verified, but the whole-file SHA-256 differs from the offer; the sender's offer is inconsistent`, true);
+    }
+    r.done = true;
+    events.push({ type: 'file-complete', file });
+    const all = this.accepted.every((f) => this.rf[f]!.done);
+    this.progressEvent(events, all);
+    if (all) {
+      this.st = 'done';
+      this.stallResends = 0;
+      this.io.send(encodeTransfer({ type: 'complete', id: this.id }));
+      events.push({ type: 'complete' });
+    }
+    return null;
+  }
+
+  private progressEvent(events: TransferEvent[], force: boolean): void {
+    const p = this.progress();
+    const v = this.meter.update(this.io.now(), p.done, p.total, force);
+    if (v) events.push({ type: 'progress', progress: v });
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * File transfer, sending side (docs/files.md; DESIGN.md "files"). One offer carries one or more
+ * files; the receiver accepts a subset; the sender sends each accepted file's hash list and then
+ * its chunks in order, keeping at most `windowBytes` unacknowledged bytes in flight and asking
+ * `canSend()` (the data channel's bufferedAmount) before each message, so nothing queues without
+ * bound. The receiving side is `transfer-receiver.ts`; shared types are in `transfer-common.ts`.
+ *
+ * I/O is injected (`readSlice`, `send`, `canSend`, `now`); the state is JSON (`toJSON`) so that
+ * a page reload can restore it and resume. Calls are serialized internally.
+ * @module
+ */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import {
+  chunkCount, checkFileOffer, decodeTransfer, encodeTransfer, MAX_FILES, MAX_OFFER_BYTES, MAX_HASHES_PER_MESSAGE, TRANSFER_ID_BYTES,
+  type CancelReason, type TransferMessage,
+} from './transfer-codec';
+import {
+  chunkLength, equalBytes, offerFromJson, offerToJson, ProgressMeter, rangeBytes, resolveOptions, transferFailure,
+  type FileOfferJson, type PreparedFile, type ReadSlice, type TransferErrorCode, type TransferEvent, type TransferResult,
+  type TransferOptions, type TransferStatus,
+} from './transfer-common';
+
+export * from './transfer-common';
+export * from './transfer-codec';
+export { TransferReceiver, type ReceiverIo, type ReceiverOptions, type ReceiverState } from './transfer-receiver';
+
+/** The sender's injected I/O (docs/files.md §2). */
+export interface SenderIo {
+  readSlice: ReadSlice;
+  /** Hands one message to the channel (which may buffer it). */
+  send: (bytes: Uint8Array) => void;
+  /** Whether the channel can take another message now (e.g. bufferedAmount below a mark). */
+  canSend: () => boolean;
+  now: () => number;
+}
+
+/** Sender tuning; see {@link TransferOptions}. */
+export type SenderOptions = TransferOptions;
+
+/** The sender's JSON state (docs/files.md §3). */
+export interface SenderState {
+  v: 1; role: 'sender'; id: string; status: TransferStatus;
+  files: (FileOfferJson & { hashes: string })[];
+  accepted: number[]; windowBytes: number; acked: number[];
+  options: Required<SenderOptions>;
+}
+
+/**
+ * Sending state machine (docs/files.md §2–3). `create` → `offer()`; feed every message from the
+ * receiver to `receive()`; call `pump()` when the channel drains; `tick(now)` now and then;
+ * persist `toJSON()` and `restore()` it after a reload.
+ */
+export class TransferSender {
+  /** Transfer id (16 random bytes, chosen by the caller). */
+  readonly id: Uint8Array;
+  private st: TransferStatus;
+  private readonly files: PreparedFile[];
+  private accepted: number[];
+  private window: number;
+  private acked: number[];
+  private next: number[];
+  /** False after a restore until the receiver's resume says where it stands. */
+  private synced: boolean;
+  private hashQueue: { file: number; first: number }[] = [];
+  private retransmit: { file: number; index: number }[] = [];
+  private retries = new Map<string, number>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private pumping = false;
+  private lastActivity: number;
+  /** Receiver's verified bytes at its last resume, and how many resumes in a row brought no progress. */
+  private resumeDone = -1;
+  private idleResumes = 0;
+  private readonly meter: ProgressMeter;
+  private readonly opts: Required<SenderOptions>;
+
+  private constructor(private readonly io: SenderIo, id: Uint8Array, files: PreparedFile[], opts: SenderOptions, s?: SenderState) {
+    this.id = id;
+    this.files = files;
+    this.opts = resolveOptions(opts);
+    this.st = s?.status ?? 'offered';
+    this.accepted = s?.accepted ?? [];
+    this.window = s?.windowBytes ?? this.opts.windowBytes;
+    this.acked = s?.acked ?? files.map(() => 0);
+    this.next = [...this.acked];
+    this.synced = !s;
+    this.lastActivity = io.now();
+    this.meter = new ProgressMeter(this.opts.progressIntervalMs);
+  }
+
+  /** A new transfer; call {@link offer} to send the offer. Throws on bad arguments. */
+  static create(o: { id: Uint8Array; files: PreparedFile[]; io: SenderIo } & SenderOptions): TransferSender {
+    if (!(o.id instanceof Uint8Array) || o.id.length !== TRANSFER_ID_BYTES) throw new TypeError('id: expected 16 bytes');
+    if (!Array.isArray(o.files) || o.files.length < 1 || o.files.length > MAX_FILES) throw new RangeError(`files: 1..${MAX_FILES} prepared files`);
+    o.files.forEach((f, i) => {
+      checkFileOffer(f.offer, `files[${i}].offer`);
+      if (f.chunkHashes.length !== chunkCount(f.offer.size, f.offer.chunkSize) * 32) throw new RangeError(`files[${i}].chunkHashes: wrong length`);
+    });
+    const size = encodeTransfer({ type: 'offer', id: o.id, files: o.files.map((f) => f.offer) }).length;
+    if (size > MAX_OFFER_BYTES) throw new RangeError(`files: the offer takes ${size} bytes, more than ${MAX_OFFER_BYTES}; split the files over several offers`);
+    const { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs } = o;
+    return new TransferSender(o.io, o.id.slice(), o.files, { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs });
+  }
+
+  /** Restores a sender from {@link toJSON}; it waits for the receiver's resume before sending. */
+  static restore(state: SenderState, io: SenderIo): TransferSender {
+    if (state?.v !== 1 || state.role !== 'sender') throw new TypeError('state: not a saved TransferSender');
+    const files = state.files.map((f) => ({ offer: offerFromJson(f), chunkHashes: hexToBytes(f.hashes) }));
+    return new TransferSender(io, hexToBytes(state.id), files, state.options, state);
+  }
+
+  get status(): TransferStatus { return this.st; }
+
+  toJSON(): SenderState {
+    return {
+      v: 1, role: 'sender', id: bytesToHex(this.id), status: this.st,
+      files: this.files.map((f) => ({ ...offerToJson(f.offer), hashes: bytesToHex(f.chunkHashes) })),
+      accepted: [...this.accepted], windowBytes: this.window, acked: [...this.acked], options: { ...this.opts },
+    };
+  }
+
+  /** Sends (or re-sends) the offer. */
+  offer(): void {
+    if (this.st !== 'offered') throw new Error(`offer: transfer is ${this.st}`);
+    this.lastActivity = this.io.now();
+    this.io.send(encodeTransfer({ type: 'offer', id: this.id, files: this.files.map((f) => f.offer) }));
+  }
+
+  /** Cancels locally and tells the receiver. */
+  cancel(reason: CancelReason = 'user'): TransferEvent[] {
+    if (!this.live()) return [];
+    this.st = 'cancelled';
+    this.io.send(encodeTransfer({ type: 'cancel', id: this.id, reason }));
+    return [{ type: 'cancelled', by: 'local', reason }];
+  }
+
+  /** Handles one message from the receiver (bytes or decoded), then sends what the window allows. */
+  receive(input: Uint8Array | TransferMessage): Promise<TransferResult> {
+    const run = this.chain.then(() => this.handle(input));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Sends hash lists and chunks while the window and `canSend()` allow; call when the channel drains. */
+  pump(): Promise<TransferResult> {
+    const run = this.chain.then(() => this.fill());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Re-sends the offer when it went unanswered for `stallMs`. */
+  tick(now: number): void {
+    if (this.st === 'offered' && now - this.lastActivity >= this.opts.stallMs) this.offer();
+  }
+
+  /** Current progress (acknowledged verified bytes of the accepted files). */
+  progress(): { done: number; total: number } {
+    let done = 0, total = 0;
+    for (const f of this.accepted) { const o = this.files[f]!.offer; total += o.size; done += rangeBytes(o, 0, this.acked[f]!); }
+    return { done, total };
+  }
+
+  private live(): boolean { return this.st === 'offered' || this.st === 'active'; }
+
+  private async handle(input: Uint8Array | TransferMessage): Promise<TransferResult> {
+    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult =>
+      ({ ...transferFailure(code, 'sender', step, why, fatal), events });
+    const events: TransferEvent[] = [];
+    let step = 'decode';
+    let m: TransferMessage;
+    if (input instanceof Uint8Array) {
+      const d = decodeTransfer(input, 'sender');
+      if (!d.ok) return { ...d, fatal: false, events };
+      m = d.message;
+    } else m = input;
+    step = m.type;
+    if (!equalBytes(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
+    if (m.type === 'cancel') {
+      if (!this.live()) return { ok: true, events };
+      this.st = 'cancelled';
+      return { ok: true, events: [{ type: 'cancelled', by: 'peer', reason: m.reason }] };
+    }
+    if (this.st === 'cancelled') return fail('TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
+    if (!this.live()) return fail('TRANSFER_UNEXPECTED', `${m.type} after the transfer ended (${this.st}); dropped`);
+    this.lastActivity = this.io.now();
+    const n = this.files.length;
+    const isAccepted = (f: number) => this.accepted.includes(f);
+    switch (m.type) {
+      case 'accept':
+        if (this.st !== 'offered') return fail('TRANSFER_UNEXPECTED', 'duplicate accept; dropped');
+        if (m.files.some((f) => f >= n)) return fail('TRANSFER_BAD_INDEX', `accept names a file index ≥ ${n}; the receiver is broken`);
+        if (m.windowBytes < 1) return fail('TRANSFER_UNEXPECTED', 'accept with a zero window');
+        if (m.files.length === 0) { this.st = 'declined'; return { ok: true, events: [{ type: 'declined', reason: 'user' }] }; }
+        this.st = 'active';
+        this.accepted = m.files;
+        this.window = Math.min(this.opts.windowBytes, m.windowBytes);
+        this.synced = true; // an accept starts from nothing; a receiver with progress follows it with a resume
+        for (const f of m.files) this.queueHashes(f, 0);
+        events.push({ type: 'accepted', files: [...m.files] });
+        break;
+      case 'decline':
+        if (this.st !== 'offered') return fail('TRANSFER_UNEXPECTED', 'decline after accept; dropped');
+        this.st = 'declined';
+        return { ok: true, events: [{ type: 'declined', reason: m.reason }] };
+      case 'ack': {
+        if (this.st !== 'active' || !isAccepted(m.file)) return fail('TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
+        if (m.verified > this.next[m.file]!) return fail('TRANSFER_BAD_ACK', `ack of ${m.verified} chunks of file ${m.file}, but only ${this.next[m.file]} were sent`);
+        if (m.verified > this.acked[m.file]!) { this.acked[m.file] = m.verified; this.progressEvent(events, false); }
+        break;
+      }
+      case 'nack': {
+        if (this.st !== 'active' || !isAccepted(m.file)) return fail('TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
+        if (m.index >= this.next[m.file]! || m.index < this.acked[m.file]!)
+          return fail('TRANSFER_BAD_INDEX', `refetch of chunk ${m.index} of file ${m.file}, which is not in flight`);
+        const key = `${m.file}:${m.index}`, tries = (this.retries.get(key) ?? 0) + 1;
+        this.retries.set(key, tries);
+        if (tries > this.opts.maxRetries) {
+          events.push(...this.cancel('integrity'));
+          this.st = 'failed';
+          return fail('TRANSFER_HASH_MISMATCH', `chunk ${m.index} of file ${m.file} failed its hash ${tries} times; the path corrupts data`, true);
+        }
+        if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index)) this.retransmit.push({ file: m.file, index: m.index });
+        events.push({ type: 'refetch', file: m.file, index: m.index });
+        break;
+      }
+      case 'resume': {
+        if (this.st !== 'active') return fail('TRANSFER_UNEXPECTED', 'resume before accept; dropped (the offer will be re-sent)');
+        const files = m.files.map((e) => e.file);
+        if (files.length !== this.accepted.length || files.some((f, i) => f !== this.accepted[i]))
+          return fail('TRANSFER_BAD_INDEX', 'resume lists other files than were accepted');
+        for (const e of m.files) {
+          const count = chunkCount(this.files[e.file]!.offer.size, this.files[e.file]!.offer.chunkSize);
+          if (e.verified > count || e.hashes > count) return fail('TRANSFER_SIZE_OVERFLOW', `resume position beyond file ${e.file}`);
+        }
+        this.hashQueue = [];
+        this.retransmit = [];
+        for (const e of m.files) {
+          this.acked[e.file] = e.verified;
+          this.next[e.file] = e.verified;
+          this.queueHashes(e.file, e.hashes);
+        }
+        this.synced = true;
+        const done = this.progress().done;
+        this.idleResumes = done > this.resumeDone ? 0 : this.idleResumes + 1;
+        this.resumeDone = done;
+        if (this.idleResumes > this.opts.maxStalls) {
+          events.push(...this.cancel('timeout'));
+          this.st = 'failed';
+          return fail('TRANSFER_STALLED', `${this.idleResumes} resumes in a row without progress; the path loses everything`, true);
+        }
+        this.progressEvent(events, false);
+        break;
+      }
+      case 'complete': {
+        if (this.st !== 'active' || this.accepted.some((f) => this.next[f]! < chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize)))
+          return fail('TRANSFER_BAD_ACK', 'complete before every chunk was sent; dropped');
+        for (const f of this.accepted) this.acked[f] = this.next[f]!;
+        this.st = 'done';
+        this.progressEvent(events, true);
+        events.push({ type: 'complete' });
+        return { ok: true, events };
+      }
+      default:
+        return fail('TRANSFER_UNEXPECTED', `${m.type} is a message for the receiving side; dropped`);
+    }
+    const r = await this.fill();
+    return r.ok ? { ok: true, events: [...events, ...r.events] } : { ...r, events: [...events, ...r.events] };
+  }
+
+  private queueHashes(file: number, from: number): void {
+    const count = chunkCount(this.files[file]!.offer.size, this.files[file]!.offer.chunkSize);
+    for (let first = from; first < count; first += MAX_HASHES_PER_MESSAGE) this.hashQueue.push({ file, first });
+  }
+
+  private inFlight(): number {
+    let sum = 0;
+    for (const f of this.accepted) sum += rangeBytes(this.files[f]!.offer, this.acked[f]!, this.next[f]!);
+    return sum;
+  }
+
+  private progressEvent(events: TransferEvent[], force: boolean): void {
+    const p = this.progress();
+    const v = this.meter.update(this.io.now(), p.done, p.total, force || p.done === p.total);
+    if (v) events.push({ type: 'progress', progress: v });
+  }
+
+  private async fill(): Promise<TransferResult> {
+    if (this.st !== 'active' || !this.synced || this.pumping) return { ok: true, events: [] };
+    this.pumping = true;
+    try {
+      while (this.st === 'active' && this.io.canSend()) {
+        const h = this.hashQueue.shift();
+        if (h) {
+          const hashes = this.files[h.file]!.chunkHashes;
+          const piece = hashes.subarray(h.first * 32, Math.min(hashes.length, (h.first + MAX_HASHES_PER_MESSAGE) * 32));
+          this.io.send(encodeTransfer({ type: 'hashes', id: this.id, file: h.file, first: h.first, hashes: piece }));
+          continue;
+        }
+        const r = this.retransmit.shift();
+        if (r) { if (r.index >= this.acked[r.file]!) await this.sendChunk(r.file, r.index); continue; }
+        const f = this.accepted.find((x) => this.next[x]! < chunkCount(this.files[x]!.offer.size, this.files[x]!.offer.chunkSize));
+        if (f === undefined) break;
+        const len = chunkLength(this.files[f]!.offer, this.next[f]!);
+        const flying = this.inFlight();
+        if (flying > 0 && flying + len > this.window) break;
+        const index = this.next[f]!;
+        this.next[f] = index + 1;
+        await this.sendChunk(f, index);
+      }
+    } catch (e) {
+      const events = this.cancel('error');
+      this.st = 'failed';
+      return { ...transferFailure('TRANSFER_IO', 'sender', 'read', `reading the file failed: ${String(e)}`, true), events };
+    } finally {
+      this.pumping = false;
+    }
+    return { ok: true, events: [] };
+  }
+
+  private async sendChunk(file: number, index: number): Promise<void> {
+    const o = this.files[file]!.offer, start = index * o.chunkSize, end = start + chunkLength(o, index);
+    const bytes = await this.io.readSlice(file, start, end);
+    if (bytes.length !== end - start) throw new RangeError(`readSlice(${file}, ${start}, ${end}) returned ${bytes.length} bytes; the file changed?`);
+    if (this.st !== 'active') return;
+    this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
+  }
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  defaultDigest, prepareFile, ProgressMeter, ResumableSha256, TransferReceiver, TransferSender,
+} from '../../src/core/transfer';
+import { Harness, pseudoRandomBytes } from './transfer-harness';
+
+describe('transfer parts', () => {
+  it('a saved SHA-256 midstate resumes to the same digest', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 1000 }), fc.integer({ min: 0, max: 15 }), (tail, blocks) => {
+      const head = pseudoRandomBytes(blocks * 64, blocks + 1);
+      const a = new ResumableSha256();
+      a.update(head);
+      const b = ResumableSha256.load(JSON.parse(JSON.stringify(a.save())));
+      b.update(tail);
+      const all = new Uint8Array(head.length + tail.length); all.set(head); all.set(tail, head.length);
+      expect(b.digest()).toEqual(sha256(all));
+    }));
+    const c = new ResumableSha256(); c.update(new Uint8Array(3));
+    expect(() => c.save()).toThrow(/64-byte boundary/);
+  });
+
+  it('WebCrypto and @noble chunk digests agree', async () => {
+    const b = pseudoRandomBytes(70_000, 3);
+    expect(await defaultDigest(b)).toEqual(sha256(b));
+  });
+
+  it('progress reports speed and ETA from the injected clock', () => {
+    const m = new ProgressMeter(0);
+    expect(m.update(0, 0, 1000, true)).toEqual({ done: 0, total: 1000, speed: 0, etaMs: null });
+    const p = m.update(1000, 250, 1000, true)!;
+    expect(p.speed).toBeCloseTo(250);
+    expect(p.etaMs).toBeCloseTo(3000);
+    expect(new ProgressMeter(500).update(0, 1, 2, false)).not.toBeNull();
+    const q = new ProgressMeter(500); q.update(0, 1, 2, false);
+    expect(q.update(100, 1, 2, false)).toBeNull(); // throttled
+  });
+
+  it('a failing readSlice is a fatal TRANSFER_IO on the sender, and the receiver is told', async () => {
+    const data = pseudoRandomBytes(8192, 1);
+    const h = await Harness.create({ files: [data], chunkSize: 1024 });
+    let reads = 0;
+    const io = h.senderIo();
+    io.readSlice = async (i, s, e) => { if (++reads > 3) throw new Error('disk gone'); return data.slice(s, e); };
+    h.sender = TransferSender.create({ id: new Uint8Array(16).fill(7), files: h.prepared, io });
+    h.toR = [];
+    h.sender.offer();
+    await h.run();
+    expect(h.sFailures.filter((f) => f.fatal).map((f) => f.code)).toEqual(['TRANSFER_IO']);
+    expect(h.sender.status).toBe('failed');
+    expect(h.receiver!.status).toBe('cancelled');
+    expect(h.rEvents).toContainEqual({ type: 'cancelled', by: 'peer', reason: 'error' });
+  });
+
+  it('a failing writeChunk is a fatal TRANSFER_IO on the receiver, and the sender is told', async () => {
+    const h = await Harness.create({ files: [pseudoRandomBytes(8192, 2)], chunkSize: 1024 });
+    const msg = h.toR.shift()!;
+    let writes = 0;
+    const made = TransferReceiver.fromOffer(msg, { ...h.receiverIo(), writeChunk: async () => { if (++writes > 2) throw new Error('quota'); } });
+    if (!made.ok) throw new Error(made.message);
+    h.receiver = made.receiver;
+    await made.receiver.accept();
+    await h.run();
+    expect(h.rFailures.filter((f) => f.fatal).map((f) => f.code)).toEqual(['TRANSFER_IO']);
+    expect(writes).toBe(3);
+    expect(h.receiver.status).toBe('failed');
+    expect(h.sender.status).toBe('cancelled');
+  });
+
+  it('a lost accept: the offer is sent again after the stall time and the receiver repeats its accept', async () => {
+    let accepts = 0;
+    const h = await Harness.create({ files: [pseudoRandomBytes(3000, 4)], chunkSize: 1024, tamper: (b) => (b[1] === 2 && accepts++ === 0 ? [] : [b]) });
+    await h.run();
+    expect(accepts).toBe(2);
+    expect(h.sender.status).toBe('done');
+    expect(h.receiver!.status).toBe('done');
+  });
+
+  it('a sender that goes silent: the receiver resumes, then fails with TRANSFER_STALLED', async () => {
+    const h = await Harness.create({ files: [pseudoRandomBytes(20_000, 5)], chunkSize: 1024, receiver: { maxStalls: 4 },
+      tamper: (b, dir) => (dir === 'toReceiver' && b[1] === 5 ? [] : [b]) }); // every chunk lost
+    await h.run();
+    expect(h.rFailures.filter((f) => f.fatal).map((f) => f.code)).toEqual(['TRANSFER_STALLED']);
+    expect(h.receiver!.status).toBe('failed');
+    expect(h.sender.status).toBe('cancelled');
+    expect(h.sEvents).toContainEqual({ type: 'cancelled', by: 'peer', reason: 'timeout' });
+  });
+
+  it('a receiver that keeps resuming without progress: the sender fails with TRANSFER_STALLED', async () => {
+    const h = await Harness.create({ files: [pseudoRandomBytes(20_000, 6)], chunkSize: 1024, sender: { maxStalls: 3 },
+      tamper: (b, dir) => (dir === 'toReceiver' && b[1] === 5 ? [] : [b]) });
+    await h.run();
+    expect(h.sFailures.filter((f) => f.fatal).map((f) => f.code)).toEqual(['TRANSFER_STALLED']);
+    expect(h.sender.status).toBe('failed');
+    expect(h.receiver!.status).toBe('cancelled');
+  });
+
+  it('a huge declared file costs the receiver no memory until its hash list arrives', async () => {
+    const offer = { name: 'big', type: '', size: 4 * 2 ** 40, chunkSize: 261120, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) };
+    const made = TransferReceiver.fromOffer({ type: 'offer', id: new Uint8Array(16), files: [offer] }, { writeChunk: async () => {}, send: () => {}, now: () => 0 });
+    if (!made.ok) throw new Error(made.message);
+    const r = await made.receiver.accept();
+    expect(r.ok).toBe(true);
+    expect(made.receiver.toJSON().progress[0]).toMatchObject({ verified: 0, hashes: '' });
+  });
+
+  it('argument checks name the argument', async () => {
+    const f = await prepareFile({ fileIndex: 0, name: 'a', type: '', size: 10, chunkSize: 1024, readSlice: async () => new Uint8Array(10) });
+    const io = { readSlice: async () => new Uint8Array(0), send: () => {}, canSend: () => true, now: () => 0 };
+    expect(() => TransferSender.create({ id: new Uint8Array(15), files: [f], io })).toThrow(/id: expected 16 bytes/);
+    expect(() => TransferSender.create({ id: new Uint8Array(16), files: [], io })).toThrow(/files:/);
+    expect(() => TransferSender.create({ id: new Uint8Array(16), files: [{ ...f, chunkHashes: new Uint8Array(0) }], io })).toThrow(/chunkHashes/);
+    expect(() => TransferSender.create({ id: new Uint8Array(16), files: [f], io, windowBytes: 0 })).toThrow(/windowBytes/);
+    await expect(prepareFile({ fileIndex: 0, name: 'a', type: '', size: 10, chunkSize: 1024, readSlice: async () => new Uint8Array(9) })).rejects.toThrow(/readSlice/);
+    expect(() => TransferSender.restore({ v: 2 } as never, io)).toThrow(/state/);
+    const long = await Promise.all(Array.from({ length: 256 }, (_, i) => prepareFile({
+      fileIndex: i, name: `${i}-${'n'.repeat(250)}`, type: '', size: 0, chunkSize: 1024, readSlice: async () => new Uint8Array(0) })));
+    expect(() => TransferSender.create({ id: new Uint8Array(16), files: long, io })).toThrow(/split the files/);
+    expect(() => TransferSender.create({ id: new Uint8Array(16), files: long.slice(0, 200), io })).toThrow(/split the files/);
+    expect(TransferSender.create({ id: new Uint8Array(16), files: long.slice(0, 100), io }).status).toBe('offered');
+  });
+});

@@ -1,0 +1,131 @@
+/** Real `ws` clients against a real relay on 127.0.0.1, for the server tests. */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { createRelay, type Relay, type RelayOptions } from '../../server/relay';
+import type { Logger } from '../../server/log';
+
+export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface Running {
+  relay: Relay;
+  url: string;
+  wsUrl: string;
+}
+
+export async function startRelay(opts: RelayOptions = {}): Promise<Running> {
+  const relay = createRelay({ logger: silent, staticDir: '/nonexistent-parley-dist', ...opts });
+  const { url } = await relay.listen(0, '127.0.0.1');
+  return { relay, url, wsUrl: url.replace(/^http/, 'ws') + '/signal' };
+}
+
+export const newRoom = (): string => randomBytes(32).toString('base64url');
+export const newBlob = (n = 48): string => randomBytes(n).toString('base64url');
+
+export type Msg = Record<string, unknown> & { type: string };
+type Waiter = { pred: (m: Msg) => boolean; resolve: (m: Msg) => void; reject: (e: Error) => void };
+
+/** A client that queues everything the relay sends, so tests can await messages in order. */
+export class Client {
+  readonly inbox: Msg[] = [];
+  private waiters: Waiter[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (raw, isBinary) => {
+      let m: Msg;
+      try {
+        m = isBinary ? { type: '__binary' } : (JSON.parse(raw.toString()) as Msg);
+      } catch {
+        m = { type: '__invalid-json', text: raw.toString().slice(0, 100) };
+      }
+      const i = this.waiters.findIndex((w) => w.pred(m));
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
+      else this.inbox.push(m);
+    });
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => {
+        for (const w of this.waiters.splice(0)) w.reject(new Error(`socket closed (${code} ${reason.toString()}) while waiting`));
+        resolve({ code, reason: reason.toString() });
+      });
+    });
+    ws.on('error', () => {});
+  }
+
+  static connect(wsUrl: string, opts: WebSocket.ClientOptions = {}): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl, opts);
+      const c = new Client(ws);
+      ws.once('open', () => resolve(c));
+      ws.once('error', reject);
+    });
+  }
+
+  send(m: unknown): void {
+    this.ws.send(JSON.stringify(m));
+  }
+
+  /** The first message (already received or to come) that matches; fails after `ms`. */
+  next(pred: (m: Msg) => boolean = () => true, ms = 10_000): Promise<Msg> {
+    const i = this.inbox.findIndex(pred);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]!);
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { pred, resolve, reject };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(new Error(`no matching message within ${ms} ms; inbox: ${JSON.stringify(this.inbox).slice(0, 300)}`));
+      }, ms);
+      w.resolve = (m) => (clearTimeout(t), resolve(m));
+      w.reject = (e) => (clearTimeout(t), reject(e));
+      this.waiters.push(w);
+    });
+  }
+
+  nextOfType(type: string, ms?: number): Promise<Msg> {
+    return this.next((m) => m.type === type, ms);
+  }
+
+  async subscribe(room: string): Promise<number> {
+    this.send({ type: 'subscribe', room });
+    const m = await this.next((x) => x.type === 'subscribed' && x.room === room);
+    return m.peers as number;
+  }
+
+  /** Round trip through the relay: everything sent before it has been handled once it resolves. */
+  async sync(): Promise<void> {
+    this.send({ type: 'ping' });
+    await this.nextOfType('pong');
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Two clients in one room, for checking that a well-behaved pair is unaffected by abuse. */
+export async function goodPair(wsUrl: string): Promise<{ a: Client; b: Client; room: string }> {
+  const room = newRoom();
+  const a = await Client.connect(wsUrl);
+  const b = await Client.connect(wsUrl);
+  await a.subscribe(room);
+  await b.subscribe(room);
+  await a.next((m) => m.type === 'peer-joined');
+  return { a, b, room };
+}
+
+/** Each side publishes `n` blobs; resolves once both have received all of the other's, in order. */
+export async function exchange(p: { a: Client; b: Client; room: string }, n: number): Promise<void> {
+  const fromA = Array.from({ length: n }, () => newBlob());
+  const fromB = Array.from({ length: n }, () => newBlob());
+  const receive = async (c: Client, expected: string[]): Promise<void> => {
+    for (const data of expected) {
+      const m = await c.next((x) => x.type === 'message');
+      if (m.data !== data || m.room !== p.room) throw new Error(`pair lost or reordered a message: got ${JSON.stringify(m).slice(0, 120)}`);
+    }
+  };
+  const done = Promise.all([receive(p.b, fromA), receive(p.a, fromB)]);
+  for (let i = 0; i < n; i++) {
+    p.a.send({ type: 'publish', room: p.room, data: fromA[i] });
+    p.b.send({ type: 'publish', room: p.room, data: fromB[i] });
+  }
+  await done;
+}
