@@ -78,11 +78,14 @@ export class Meetings {
     let server: LinkResult, client: LinkResult;
     // node-datachannel on loopback refuses a remote description now and then ("Got a remote
     // candidate without ICE transport", ~1 connection in 30 here, also without any relay in
-    // between): such an attempt fails before any byte of the handshake, at step 'webrtc', and
-    // is tried again. Only that: every other outcome, the attack's included, is final.
+    // between): one side fails with LINK_WEBRTC_FAILED before any byte of the handshake and
+    // tells the other (LINK_CLOSED naming it). Only such an attempt is tried again: every other
+    // outcome, the attack's included, is final.
+    const isFlake = (r: LinkResult) => !r.ok && r.step === 'webrtc'
+      && (r.code === 'LINK_WEBRTC_FAILED' || (r.code === 'LINK_CLOSED' && r.message.includes('LINK_WEBRTC_FAILED')));
     for (let attempt = 1; ; attempt++) {
       [server, client] = await Promise.all([openLink(serverOpts), openLink(clientOpts)]);
-      const flake = [server, client].some((r) => !r.ok && r.step === 'webrtc' && r.code !== 'LINK_HANDSHAKE_FAILED');
+      const flake = isFlake(server) || isFlake(client);
       if (!flake || attempt === 3) break;
       this.webrtcRetries++;
       for (const r of [server, client]) if (r.ok) await r.link.close();
