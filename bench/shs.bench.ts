@@ -1,0 +1,83 @@
+/**
+ * Full SHS handshakes per second, client and server in one process: Parley (WebCrypto path)
+ * against the reference npm `secret-handshake` (libsodium through chloride/sodium-native), in
+ * alternating rounds of the same run. Last line: the JSON result (bench/run.ts).
+ */
+import { createRequire } from 'node:module';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { ShsClient, ShsServer, type CryptoPath, type ShsStep } from '../src/core/shs.js';
+
+const require = createRequire(import.meta.url);
+const referenceShs = require('secret-handshake') as any;
+const pull = require('pull-stream') as any;
+
+// Small alternating batches, so the machine's load (shared, noisy) falls on both sides alike.
+const TOTAL_MS = 12_000, BATCH = 10;
+
+function keyPair() {
+  const seed = crypto.getRandomValues(new Uint8Array(32));
+  const publicKey = ed25519.getPublicKey(seed);
+  return { publicKey, secretKey: new Uint8Array([...seed, ...publicKey]) };
+}
+const networkKey = crypto.getRandomValues(new Uint8Array(32));
+const alice = keyPair(), bob = keyPair();
+
+function must(s: ShsStep): Extract<ShsStep, { ok: true }> {
+  if (!s.ok) throw new Error(`${s.code}: ${s.message}`);
+  return s;
+}
+
+async function parleyHandshake(path: CryptoPath): Promise<void> {
+  const client = new ShsClient({ networkKey, identity: alice, serverPublicKey: bob.publicKey, now: 0, crypto: path });
+  const server = new ShsServer({ networkKey, identity: bob, now: 0, crypto: path, authorize: () => true });
+  const msg1 = must(await client.start()).send!;
+  const msg2 = must(await server.receive(msg1, 0)).send!;
+  const msg3 = must(await client.receive(msg2, 0)).send!;
+  const s4 = must(await server.receive(msg3, 0));
+  const c = must(await client.receive(s4.send!, 0));
+  if (!c.session || !s4.session || c.session.encryptKey[0] !== s4.session.decryptKey[0]) throw new Error('keys differ');
+}
+
+const refAlice = { publicKey: Buffer.from(alice.publicKey), secretKey: Buffer.from(alice.secretKey) };
+const refBob = { publicKey: Buffer.from(bob.publicKey), secretKey: Buffer.from(bob.secretKey) };
+const appKey = Buffer.from(networkKey);
+const refClient = referenceShs.createClient(refAlice, appKey, 5000);
+const refServer = referenceShs.createServer(refBob, (_pk: Buffer, cb: any) => cb(null, true), appKey, 5000);
+
+function referenceHandshake(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const done = (err: unknown) => { if (err) reject(err); else if (++n === 2) resolve(); };
+    const c = refClient(refBob.publicKey, done);
+    const s = refServer(done);
+    pull(c, s, c);
+  });
+}
+
+interface Tally { n: number; ms: number; cpuMs: number }
+async function batch(run: () => Promise<void>, t: Tally): Promise<void> {
+  const start = performance.now(), cpu = process.cpuUsage();
+  for (let i = 0; i < BATCH; i++) await run();
+  const c = process.cpuUsage(cpu);
+  t.n += BATCH; t.ms += performance.now() - start; t.cpuMs += (c.user + c.system) / 1000;
+}
+const perSecond = (t: Tally) => t.n / (t.ms / 1000);
+const perCpuSecond = (t: Tally) => t.n / (t.cpuMs / 1000);
+
+// Warm up both (JIT, key import caches, libsodium init).
+for (let i = 0; i < 50; i++) { await parleyHandshake('webcrypto'); await referenceHandshake(); }
+const parley: Tally = { n: 0, ms: 0, cpuMs: 0 }, reference: Tally = { n: 0, ms: 0, cpuMs: 0 };
+const began = performance.now();
+for (let r = 1; performance.now() - began < TOTAL_MS; r++) {
+  await batch(() => parleyHandshake('webcrypto'), parley);
+  await batch(referenceHandshake, reference);
+  if (r % 200 === 0) console.log(`so far: parley ${perSecond(parley).toFixed(0)}/s, reference ${perSecond(reference).toFixed(0)}/s`);
+}
+const noble: Tally = { n: 0, ms: 0, cpuMs: 0 };
+await batch(() => parleyHandshake('noble'), noble);
+console.log(`parley noble path (fallback, informational): ${perSecond(noble).toFixed(0)} handshakes/s`);
+console.log(`per CPU-second (all threads): parley ${perCpuSecond(parley).toFixed(0)}, reference ${perCpuSecond(reference).toFixed(0)}`);
+console.log(`handshakes: parley ${parley.n}, reference ${reference.n}`);
+const value = perSecond(parley), baseline = perSecond(reference);
+console.log(JSON.stringify({ bench: 'shs', value: Math.round(value), unit: 'handshakes/s', baseline: Math.round(baseline),
+  ratio: Math.round((value / baseline) * 1000) / 1000, target: 0.5 }));
