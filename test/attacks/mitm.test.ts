@@ -21,13 +21,13 @@ afterEach(async () => {
   relay = null;
 });
 
-async function attackedMeeting(mode: HostileMode, hideFailures = false) {
-  relay = await startHostileRelay({ mode, hideFailures });
+async function attackedMeeting(mode: HostileMode, hideFailures = false, spoofFingerprints = false, timeoutMs?: number) {
+  relay = await startHostileRelay({ mode, hideFailures, spoofFingerprints });
   const secret = random(32);
   await relay.target(secret); // the leaked rendezvous secret
   const alice = meetings.person('Alice', relay.signalUrl);
   const bob = meetings.person('Bob', relay.signalUrl);
-  const r = await meetings.meet({ server: alice, client: bob, secret });
+  const r = await meetings.meet({ server: alice, client: bob, secret, ...(timeoutMs ? { timeoutMs } : {}) });
   return { alice, bob, ...r, stats: relay.stats };
 }
 
@@ -69,6 +69,20 @@ describe('a relay in the middle of the WebRTC connection', () => {
     expect(!m.client.ok && m.client.side).toBe('client');
     expect(await trySend(m.client, m.alice, 'secret plans')).toBe(false);
     expect(await trySend(m.server, m.bob, 'more secret plans')).toBe(false);
+    expect([...m.alice.received, ...m.bob.received]).toEqual([]);
+  });
+
+  it('a relay that writes the victims\' real fingerprints into its SDP (so the bound keys would match) gets no data channel at all: DTLS checks the certificate', async () => {
+    const m = await attackedMeeting('mitm', false, true, 8000);
+    expect(m.stats.spoofed).toBeGreaterThanOrEqual(1);
+    expect(m.stats.bridgesOpened).toBe(0);
+    expect(m.stats.relayedMessages).toBe(0);
+    for (const r of [m.server, m.client]) {
+      expect(r.ok).toBe(false);
+      // No data channel: the attempt dies at step 'webrtc' (libdatachannel reports the DTLS
+      // failure only as a connection that never opens, so the attempt times out).
+      if (!r.ok) expect([r.step, ['LINK_WEBRTC_FAILED', 'LINK_CLOSED', 'LINK_TIMEOUT'].includes(r.code)]).toEqual(['webrtc', true]);
+    }
     expect([...m.alice.received, ...m.bob.received]).toEqual([]);
   });
 

@@ -18,7 +18,7 @@
  *
  * In a test: `const r = await startHostileRelay({ mode: 'mitm' }); await r.target(secretOrLink)`.
  * As a process (browser tests): node --import tsx test/support/hostile-relay.ts --port N
- *   [--mode mitm|reseal] [--hide-failures yes] [--invite LINK] [--static dist]; then write `target LINK` lines to its
+ *   [--mode mitm|reseal] [--hide-failures yes] [--spoof-fingerprints yes] [--invite LINK] [--static dist]; then write `target LINK` lines to its
  *   stdin (the link is made during the test), and `stats` for a `stats {…}` line. It prints
  *   `hostile relay listening on URL`, and one `event {…}` JSON line per interception/bridge.
  */
@@ -49,6 +49,8 @@ export interface HostileStats {
   relayedBytes: number;
   /** `bye` envelopes dropped (hideFailures). */
   hidden: number;
+  /** Sessions where both victims' real fingerprints were written into the relay's SDPs. */
+  spoofed: number;
 }
 
 export interface HostileRelayOptions {
@@ -62,6 +64,14 @@ export interface HostileRelayOptions {
    * victim hangs up, so that neither is told anything: each must notice the attack by itself.
    */
   hideFailures?: boolean;
+  /**
+   * `mitm` only: in the SDP it sends each victim, write the *other victim's* real certificate
+   * fingerprint instead of its own, so that both victims compute the same network key as on an
+   * honest path. The binding rests on DTLS refusing a certificate that does not match the SDP's
+   * fingerprint; this checks that premise (the answer to the offerer is held back until the
+   * answerer's real fingerprint is known).
+   */
+  spoofFingerprints?: boolean;
   /** node's WebRTC for the MITM peers (default: node-datachannel on loopback). */
   wrtc?: unknown;
   /** Called on every interception step, for logs. */
@@ -78,7 +88,14 @@ export interface HostileRelay {
   close(): Promise<void>;
 }
 
-interface Session { facingOfferer: DataPeer; facingAnswerer: DataPeer }
+interface Session { facingOfferer: DataPeer; facingAnswerer: DataPeer; realAnswer(sdp: string): void }
+
+const FINGERPRINT_LINE = /^a=fingerprint:sha-256 [0-9A-Fa-f:]+$/gm;
+/** The SDP's sha-256 fingerprint value (`AB:CD:…`), if any. */
+const fingerprintOf = (sdp: string): string | null => /^a=fingerprint:sha-256 ([0-9A-Fa-f:]+)$/m.exec(sdp)?.[1] ?? null;
+/** `s` with every sha-256 fingerprint line of its SDP (if it has one) set to `fp`. */
+const withFingerprint = (s: PeerSignal, fp: string | null): PeerSignal =>
+  fp && 'sdp' in s && s.sdp ? { ...s, sdp: s.sdp.replace(FINGERPRINT_LINE, `a=fingerprint:sha-256 ${fp}`) } : s;
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const SIGNAL_KINDS = new Set(['offer', 'answer', 'candidate']);
@@ -89,7 +106,7 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
   if (o.mode !== 'mitm' && o.mode !== 'reseal') throw new TypeError("startHostileRelay: mode must be 'mitm' or 'reseal'");
   const wrtc = o.wrtc ?? nodeWrtc;
   const emit = o.onEvent ?? (() => {});
-  const stats: HostileStats = { opened: 0, sealed: 0, intercepted: 0, bridgesOpened: 0, relayedMessages: 0, relayedBytes: 0, hidden: 0 };
+  const stats: HostileStats = { opened: 0, sealed: 0, intercepted: 0, bridgesOpened: 0, relayedMessages: 0, relayedBytes: 0, hidden: 0, spoofed: 0 };
   let secret: Uint8Array | null = null;
   let room: string | null = null;
   let injector: WebSocket | null = null;
@@ -118,10 +135,24 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
     const facingAnswerer = new DataPeer({ initiator: true, iceServers: [], wrtc });
     peers.push(facingOfferer, facingAnswerer);
     const key = `${offerer}>${answerer}`;
-    sessions.set(key, { facingOfferer, facingAnswerer });
     const kind = (s: PeerSignal) => (SIGNAL_KINDS.has(s.type ?? '') ? s.type! : 'candidate');
-    facingOfferer.onSignal((s) => inject({ kind: kind(s), from: answerer, to: offerer, payload: s }));
-    facingAnswerer.onSignal((s) => inject({ kind: kind(s), from: offerer, to: answerer, payload: s }));
+    const spoof = o.mode === 'mitm' && o.spoofFingerprints === true;
+    const offererFp = spoof && 'sdp' in offer && offer.sdp ? fingerprintOf(offer.sdp) : null;
+    let answererFp: string | null = null;
+    const held: PeerSignal[] = [];
+    const toOfferer = (s: PeerSignal) => inject({ kind: kind(s), from: answerer, to: offerer, payload: withFingerprint(s, answererFp) });
+    sessions.set(key, {
+      facingOfferer, facingAnswerer,
+      realAnswer: (sdp) => {
+        if (!spoof || answererFp !== null) return;
+        answererFp = fingerprintOf(sdp);
+        if (offererFp && answererFp) stats.spoofed++;
+        emit({ event: 'spoofing', offererFp, answererFp });
+        for (const s of held.splice(0)) toOfferer(s);
+      },
+    });
+    facingOfferer.onSignal((s) => { if (spoof && answererFp === null) held.push(s); else toOfferer(s); });
+    facingAnswerer.onSignal((s) => inject({ kind: kind(s), from: offerer, to: answerer, payload: withFingerprint(s, offererFp) }));
     void Promise.all([facingOfferer.connected, facingAnswerer.connected]).then(() => {
       stats.bridgesOpened++;
       emit({ event: 'bridged', offerer, answerer });
@@ -149,7 +180,11 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
     const asOfferer = sessions.get(`${e.from}>${e.to}`);
     const asAnswerer = sessions.get(`${e.to}>${e.from}`);
     if (asOfferer) asOfferer.facingOfferer.signal(e.payload as PeerSignal);
-    else if (asAnswerer) asAnswerer.facingAnswerer.signal(e.payload as PeerSignal);
+    else if (asAnswerer) {
+      const signal = e.payload as PeerSignal;
+      if ('sdp' in signal && signal.sdp) asAnswerer.realAnswer(signal.sdp);
+      asAnswerer.facingAnswerer.signal(signal);
+    }
     else {
       const key = `${e.from}>${e.to}`;
       early.set(key, [...(early.get(key) ?? []), e]);
@@ -222,11 +257,12 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
 }
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), ['port', 'mode', 'invite', 'static', 'log', 'hide-failures']);
+  const f = parseFlags(process.argv.slice(2), ['port', 'mode', 'invite', 'static', 'log', 'hide-failures', 'spoof-fingerprints']);
   const say = (line: string) => process.stdout.write(line + '\n');
   const relay = await startHostileRelay({
     mode: (f.mode ?? 'mitm') as HostileMode,
     hideFailures: f['hide-failures'] === 'yes',
+    spoofFingerprints: f['spoof-fingerprints'] === 'yes',
     port: Number(f.port ?? process.env.PORT ?? 0),
     staticDir: f.static ?? process.env.STATIC_DIR ?? 'dist',
     logLevel: (f.log ?? process.env.LOG_LEVEL ?? 'warn') as LogLevel,
