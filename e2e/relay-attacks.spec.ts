@@ -114,3 +114,31 @@ for (const hide of [false, true]) {
     }
   });
 }
+
+test('hostile relay process writing the victims\' real fingerprints into its SDP: Chromium opens no data channel to it, nothing passes', async ({ browser }) => {
+  relay = await startProc('test/support/hostile-relay.ts', E2E_PORT + 4, ['--mode', 'mitm', '--spoof-fingerprints', 'yes']);
+  const alice = await enter(browser, 'Alice');
+  const bob = await enter(browser, 'Bob');
+  const link = await makeInvite(alice);
+  relay.say(`target ${link}`);
+  await expect.poll(() => relay!.lines.some((l) => l.includes('"targeting"'))).toBe(true);
+  await bob.page.goto(link);
+  await expect.poll(() => relay!.lines.some((l) => l.includes('"spoofing"'))).toBe(true);
+  // The app gives the attempt up (no data channel opens) and tries again: wait for the relay
+  // to intercept a second attempt, then check nothing was ever bridged.
+  const latestStats = async (): Promise<HostileStats> => {
+    const before = relay!.lines.length;
+    relay!.say('stats');
+    await expect.poll(() => relay!.lines.slice(before).some((l) => l.startsWith('stats '))).toBe(true);
+    return JSON.parse(relay!.lines.slice(before).find((l) => l.startsWith('stats '))!.slice(6)) as HostileStats;
+  };
+  await expect.poll(async () => (await latestStats()).intercepted, { timeout: 90_000, intervals: [2000] }).toBeGreaterThanOrEqual(2);
+  const stats = await latestStats();
+  expect(stats.spoofed).toBeGreaterThanOrEqual(1);
+  expect(stats.bridgesOpened).toBe(0);
+  expect(stats.relayedMessages).toBe(0);
+  for (const p of [alice, bob]) {
+    await expect(p.page.getByTestId('contact-item')).toHaveCount(0);
+    await expect(p.page.getByTestId('message-item')).toHaveCount(0);
+  }
+});
