@@ -218,6 +218,7 @@ export class FrameChannel {
     this.recvCounter++;
     if (type === FrameType.Confirm) {
       if (counter !== 0) return this.fail('FRAME_MALFORMED', at, 'a second key confirmation: a broken peer');
+      if (payload.length !== 0) return this.fail('FRAME_MALFORMED', at, 'a key confirmation with a payload: a broken peer');
       this.recvState = 'open';
       return { ok: true, kind: 'confirmed' };
     }

@@ -193,6 +193,9 @@ export class Kx {
     this.phase = 'failed';
     this.own.share.fill(0);
     this.own.nonce.fill(0);
+    // Nothing derived so far will ever be handed out: wipe it too (the ratchet secret included).
+    this.ratchetKeyPair?.secretKey.fill(0);
+    if (this.keys) for (const k of [this.keys.sessionKey, this.keys.confirmOwn, this.keys.confirmPeer]) k.fill(0);
     return failure(code, step === 'start' ? 'local' : 'receiver', step, `kx ${this.role}: ${message}`);
   }
 

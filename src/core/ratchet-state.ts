@@ -153,6 +153,7 @@ export function parseState(json: unknown): { ok: true; state: RatchetState } | F
       ns: uint(o, 'ns'), nr: uint(o, 'nr'), pn: uint(o, 'pn'), step: uint(o, 'step', Number.MAX_SAFE_INTEGER), skipped, limits,
     };
     if ((state.cks === null) !== (state.hks === null)) throw new Invalid('cks and hks must both be set or both be null');
+    if ((state.ckr === null) !== (state.hkr === null)) throw new Invalid('ckr and hkr must both be set or both be null');
     return { ok: true, state };
   } catch (e) {
     if (!(e instanceof Invalid)) throw e;

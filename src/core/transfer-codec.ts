@@ -86,7 +86,8 @@ export function fileNameProblem(name: string): string | null {
   const n = utf8.encode(name).length;
   if (n === 0 || n > MAX_NAME_BYTES) return `name must be 1..${MAX_NAME_BYTES} UTF-8 bytes, got ${n}`;
   if (name === '.' || name === '..') return 'name may not be "." or ".."';
-  if (/[/\\\u0000-\u001f\u007f]/.test(name)) return 'name may not contain "/", "\\" or control characters';
+  // \p{Cc} is C0, DEL and C1 (U+0080–U+009F: NEL, CSI, …), all of which are control characters.
+  if (/[/\\\p{Cc}]/u.test(name)) return 'name may not contain "/", "\\" or control characters';
   return null;
 }
 

@@ -94,7 +94,7 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
 
 /**
  * Decodes and validates a message from the peer (docs/protocol-app.md §4). Never throws on bad
- * bytes. A failure with `step === 'type'` is a type code this version does not know (the peer may
+ * bytes. A failure with `step === 'wire: type'` is a type code this version does not know (the peer may
  * run a newer Parley): the caller may skip that message instead of closing the link.
  */
 export function decodeWire(bytes: Uint8Array): DecodeWireResult {
