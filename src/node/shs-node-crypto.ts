@@ -13,36 +13,38 @@
  * @module
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
-  checkIdentity, curveSecretOf, equalBytes, isAllZero, preVerify, remembered,
+  checkIdentity, curveSecretOf, edPublicToCurve, equalBytes, isAllZero, preVerify, remembered,
   type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto,
 } from '../core/shs-crypto.js';
 
-// PKCS#8 and SPKI wrappers of raw 32-byte keys (RFC 8410 §4, §7).
-const PKCS8 = { ed25519: '302e020100300506032b657004220420', x25519: '302e020100300506032b656e04220420' };
-const SPKI = { ed25519: '302a300506032b6570032100', x25519: '302a300506032b656e032100' };
+// Keys cross into OpenSSL as JWK (RFC 8037 OKP): in node 20 parsing a DER SPKI/PKCS#8 key
+// costs ~80/380 µs (OpenSSL 3's decoder), a JWK ~10/30 µs; exporting likewise (docs/protocol.md).
+type Curve = 'Ed25519' | 'X25519';
+const b64u = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
 
-function privateKey(kind: 'ed25519' | 'x25519', raw: Uint8Array): KeyObject {
-  const der = Buffer.concat([Buffer.from(PKCS8[kind], 'hex'), raw]);
-  try { return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }); } finally { der.fill(0); }
+/** A private KeyObject from a raw 32-byte secret; `pub` is its public key (JWK requires it). */
+function privateKey(crv: Curve, raw: Uint8Array, pub: Uint8Array): KeyObject {
+  return createPrivateKey({ key: { kty: 'OKP', crv, d: b64u(raw), x: b64u(pub) }, format: 'jwk' });
 }
 
-function publicKey(kind: 'ed25519' | 'x25519', raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([Buffer.from(SPKI[kind], 'hex'), raw]), format: 'der', type: 'spki' });
+function publicKey(crv: Curve, raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv, x: b64u(raw) }, format: 'jwk' });
 }
 
-/** The raw 32 bytes of an X25519 or Ed25519 public KeyObject (the SPKI's last 32 bytes). */
+/** The raw 32 bytes of a public KeyObject. */
 function rawPublic(key: KeyObject): Uint8Array {
-  return new Uint8Array(key.export({ format: 'der', type: 'spki' }).subarray(-32));
+  return new Uint8Array(Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url'));
 }
 
 /** Imported X25519 keys per {@link PeerKey} object: one import serves its several agreements. */
 const peerKeys = new WeakMap<PeerKey, KeyObject>();
 function imported(peer: PeerKey): KeyObject {
   let key = peerKeys.get(peer);
-  if (!key) { key = publicKey('x25519', peer.bytes); peerKeys.set(peer, key); }
+  if (!key) { key = publicKey('X25519', peer.bytes); peerKeys.set(peer, key); }
   return key;
 }
 
@@ -66,8 +68,8 @@ export const nodeShsCrypto: ShsCrypto = {
     let key: KeyObject | null;
     let pub: Uint8Array;
     if (secret) {
-      key = privateKey('x25519', secret);
-      pub = rawPublic(createPublicKey(key));
+      pub = x25519.getPublicKey(secret); // tests only: a known-answer ephemeral
+      key = privateKey('X25519', secret, pub);
     } else {
       const pair = generateKeyPairSync('x25519');
       key = pair.privateKey;
@@ -85,7 +87,11 @@ export const nodeShsCrypto: ShsCrypto = {
     const fingerprint = sha256(identity.secretKey);
     if (!keys || !equalBytes(keys.fingerprint, fingerprint)) {
       const seed = identity.secretKey.subarray(0, 32), curve = curveSecretOf(seed);
-      try { keys = { fingerprint, sign: privateKey('ed25519', seed), dh: privateKey('x25519', curve) }; } finally { curve.fill(0); }
+      const curvePublic = edPublicToCurve(identity.publicKey);
+      if (!curvePublic) throw new TypeError('identity: publicKey is not a usable Ed25519 key (small order)');
+      try {
+        keys = { fingerprint, sign: privateKey('Ed25519', seed, identity.publicKey), dh: privateKey('X25519', curve, curvePublic) };
+      } finally { curve.fill(0); }
       identities.set(identity.secretKey, keys);
     }
     const k = keys;
@@ -99,7 +105,7 @@ export const nodeShsCrypto: ShsCrypto = {
   async verify(signature, message, pub) {
     if (!preVerify(signature, pub)) return false;
     try {
-      const key = remembered(verifyKeys, bytesToHex(pub), () => publicKey('ed25519', pub));
+      const key = remembered(verifyKeys, bytesToHex(pub), () => publicKey('Ed25519', pub));
       return verify(null, message, key, signature);
     } catch { return false; }
   },

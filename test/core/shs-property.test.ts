@@ -135,3 +135,17 @@ describe('signature verification: every crypto provider agrees with libsodium', 
     expect(accepted).toBeGreaterThan(0); // the unmutated cases verify
   });
 });
+
+describe('node provider: OpenSSL alone is laxer than libsodium, so the provider pre-checks', () => {
+  it('a universal forgery (A and R the identity point, S = 0) verifies under raw OpenSSL for any message, but not through nodeShsCrypto', async () => {
+    const { createPublicKey, verify } = await import('node:crypto');
+    const { nodeShsCrypto } = await import('../../src/node/shs-node-crypto.js');
+    const identity = new Uint8Array(32); identity[0] = 1; // the neutral point's encoding: small order
+    const sig = new Uint8Array(64); sig.set(identity, 0);
+    const spki = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), identity]), format: 'der', type: 'spki' });
+    for (const msg of [new Uint8Array([1, 2, 3]), new TextEncoder().encode('any message at all')]) {
+      expect(verify(null, msg, spki, sig)).toBe(true); // the control: OpenSSL's rules accept it
+      expect(await nodeShsCrypto.verify(sig, msg, identity)).toBe(false);
+    }
+  });
+});
