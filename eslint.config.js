@@ -8,6 +8,8 @@ const coreBans = {
       message: 'src/core must stay pure: no imports from net/, store/, app/ or ui/.' },
     { group: ['svelte', 'svelte/*', 'simple-peer', 'simple-peer/*', 'idb', 'ws', 'node:*'],
       message: 'src/core must stay pure: no DOM, WebRTC, IndexedDB, sockets or node built-ins.' },
+    { group: ['**/node/**', '../node'],
+      message: 'src/core must stay pure: node-only providers (src/node/) are injected by node programs, never imported by the core.' },
   ],
 };
 

@@ -1,6 +1,6 @@
 // Shared helpers for the npm scripts: install what is missing, run commands, find Chromium.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -43,6 +43,9 @@ export function newest(dir) {
  * checkout touches every file) with the one recorded after the last install.
  */
 export function ensureDeps() {
+  // A worktree whose node_modules is a symlink to another checkout's shares those packages:
+  // `npm ci` here would empty the shared folder through the link. Leave it alone.
+  try { if (lstatSync(join(root, 'node_modules')).isSymbolicLink()) return; } catch { /* missing: install below */ }
   const lock = join(root, 'package-lock.json');
   const stamp = join(root, 'node_modules/.parley-deps');
   const want = createHash('sha256')

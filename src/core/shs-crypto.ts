@@ -64,9 +64,14 @@ export interface LongTermKey {
   destroy(): void;
 }
 
-/** Public-key operations used by the handshake; see the module doc for the two paths. */
+/**
+ * Public-key operations used by the handshake; see the module doc for the two built-in paths.
+ * A runtime with faster primitives can inject its own provider (node: `src/node/shs-node-crypto.ts`);
+ * it must be as strict as these: {@link preVerify} before verifying, null for degenerate agreements.
+ */
 export interface ShsCrypto {
-  readonly path: CryptoPath;
+  /** A name for diagnostics: 'webcrypto', 'noble', or the injected provider's. */
+  readonly path: string;
   /** A fresh ephemeral key, or (tests) one from a raw X25519 scalar. */
   ephemeral(secret?: Uint8Array): Promise<EphemeralKey>;
   longTerm(identity: { publicKey: Uint8Array; secretKey: Uint8Array }): Promise<LongTermKey>;

@@ -47,8 +47,11 @@ interface CommonOptions {
   timeoutMs?: number;
   /** Tests only: a raw X25519 scalar to use as this side's ephemeral secret. */
   ephemeralSecret?: Uint8Array;
-  /** Which Ed25519/X25519 implementation to use; default `'auto'` (WebCrypto when native). */
-  crypto?: CryptoPath | 'auto';
+  /**
+   * Which Ed25519/X25519 implementation to use; default `'auto'` (WebCrypto when native), or
+   * an injected {@link ShsCrypto} provider (node programs: `nodeShsCrypto`, src/node/).
+   */
+  crypto?: CryptoPath | 'auto' | ShsCrypto;
 }
 
 /** The size of each message on the wire. */
@@ -83,8 +86,8 @@ abstract class Handshake {
     const timeout = opts.timeoutMs ?? 5000;
     if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`${who} opts.timeoutMs must be a positive number`);
     if (opts.ephemeralSecret !== undefined) assertBytes(`${who} opts.ephemeralSecret`, opts.ephemeralSecret, 32);
-    if (opts.crypto !== undefined && !['auto', 'webcrypto', 'noble'].includes(opts.crypto))
-      throw new TypeError(`${who} opts.crypto must be 'auto', 'webcrypto' or 'noble'`);
+    if (opts.crypto !== undefined && !isProvider(opts.crypto) && !['auto', 'webcrypto', 'noble'].includes(opts.crypto as string))
+      throw new TypeError(`${who} opts.crypto must be 'auto', 'webcrypto', 'noble' or a ShsCrypto provider (ephemeral, longTerm, verify)`);
     this.opts = opts;
     this.networkKey = opts.networkKey.slice();
     this.auth = authWith(this.networkKey);
@@ -177,7 +180,8 @@ abstract class Handshake {
 
   /** The crypto path, selected once (the WebCrypto probe runs once per process). */
   protected async cryptoPath(): Promise<ShsCrypto> {
-    this.crypto ??= await selectShsCrypto(this.opts.crypto ?? 'auto');
+    const c = this.opts.crypto;
+    this.crypto ??= isProvider(c) ? c : await selectShsCrypto(c ?? 'auto');
     return this.crypto;
   }
 
@@ -212,6 +216,12 @@ abstract class Handshake {
       handshakeSecret: shared,
     };
   }
+}
+
+function isProvider(c: unknown): c is ShsCrypto {
+  if (typeof c !== 'object' || c === null) return false;
+  const p = c as Record<string, unknown>;
+  return typeof p.ephemeral === 'function' && typeof p.longTerm === 'function' && typeof p.verify === 'function';
 }
 
 function checkTime(name: string, t: unknown): void {

@@ -17,7 +17,7 @@ import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYT
 
 export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine.js';
 export { SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES } from './shs-machine.js';
-export type { CryptoPath } from './shs-crypto.js';
+export type { CryptoPath, ShsCrypto, EphemeralKey, LongTermKey, PeerKey } from './shs-crypto.js';
 
 /** The SHS client (Protocol Guide, "Handshake"): the side that knows the server's key and dials it. */
 export class ShsClient extends Handshake {

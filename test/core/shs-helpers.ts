@@ -1,8 +1,9 @@
 /** Shared helpers for the SHS tests: keys, hex, and a pump that runs two machines against each other. */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { ShsClient, ShsServer, type Ed25519KeyPair, type ShsErrorCode, type ShsStep, type ShsSession } from '../../src/core/shs.js';
+import { ShsClient, ShsServer, type CryptoPath, type ShsCrypto, type Ed25519KeyPair, type ShsErrorCode, type ShsStep, type ShsSession } from '../../src/core/shs.js';
 import type { Failure } from '../../src/core/errors.js';
+import { nodeShsCrypto } from '../../src/node/shs-node-crypto.js';
 
 export const hex = bytesToHex;
 export const unhex = hexToBytes;
@@ -59,3 +60,12 @@ export async function pump(client: ShsClient, server: ShsServer,
     if (c.ok && c.session) return out();
   }
 }
+
+/**
+ * Every Ed25519/X25519 provider the handshake can run on: the two built-in paths and the
+ * node-native one injected by node programs. Vectors, interop, differential and attack tests
+ * run over all of them.
+ */
+export const PROVIDERS: [name: string, crypto: CryptoPath | ShsCrypto][] = [
+  ['webcrypto', 'webcrypto'], ['noble', 'noble'], ['node', nodeShsCrypto],
+];

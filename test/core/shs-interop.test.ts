@@ -1,14 +1,14 @@
 /** Interop with the reference npm `secret-handshake` (libsodium through chloride/sodium-native), both directions. */
 import { describe, expect, it } from 'vitest';
-import { ShsClient, ShsServer, type CryptoPath } from '../../src/core/shs.js';
-import { hex, randomKeyPair } from './shs-helpers.js';
+import { ShsClient, ShsServer } from '../../src/core/shs.js';
+import { PROVIDERS, hex, randomKeyPair } from './shs-helpers.js';
 import { interop, referenceShs, toRefKeys } from './shs-reference.js';
 
 const networkKey = crypto.getRandomValues(new Uint8Array(32));
 const appKey = Buffer.from(networkKey);
 const flip = (b: Uint8Array, at: number) => { const c = b.slice(); c[at]! ^= 0x01; return c; };
 
-describe.each<CryptoPath>(['webcrypto', 'noble'])('interop with the reference secret-handshake, %s path', (path) => {
+describe.each(PROVIDERS)('interop with the reference secret-handshake, %s path', (_name, path) => {
   it('Parley client ↔ reference server derive identical keys', async () => {
     const alice = randomKeyPair(), bob = randomKeyPair();
     const client = new ShsClient({ networkKey, identity: alice, serverPublicKey: bob.publicKey, now: 0, crypto: path });

@@ -97,12 +97,13 @@ describe('SHS state machines under random input', () => {
   });
 });
 
-describe('signature verification: both crypto paths agree with libsodium', () => {
+describe('signature verification: every crypto provider agrees with libsodium', () => {
   it('on mutated signatures, keys and messages (flipped bits, S + L, small-order R or A)', async () => {
     const { createRequire } = await import('node:module');
     const sodium = createRequire(import.meta.url)('chloride') as { crypto_sign_verify_detached: (s: Buffer, m: Buffer, p: Buffer) => boolean };
     const { nobleCrypto } = await import('../../src/core/shs-crypto.js');
     const { webCrypto } = await import('../../src/core/shs-webcrypto.js');
+    const { nodeShsCrypto } = await import('../../src/node/shs-node-crypto.js');
     const { ed25519, ED25519_TORSION_SUBGROUP } = await import('@noble/curves/ed25519.js');
     const torsion = ED25519_TORSION_SUBGROUP.map((h) => Uint8Array.from(Buffer.from(h, 'hex')));
     const seed = crypto.getRandomValues(new Uint8Array(32)), pub = ed25519.getPublicKey(seed);
@@ -125,12 +126,26 @@ describe('signature verification: both crypto paths agree with libsodium', () =>
       if (m.kind === 'torsionR') sig.set(torsion[m.t]!, 0);
       if (m.kind === 'torsionA') { pk = torsion[m.t]!.slice(); if (m.zeroSig) sig = new Uint8Array(64); }
       const ref = sodium.crypto_sign_verify_detached(Buffer.from(sig), Buffer.from(msg), Buffer.from(pk));
-      const [w, n] = [await webCrypto.verify(sig, msg, pk), await nobleCrypto.verify(sig, msg, pk)];
-      if (w !== ref || n !== ref) disagreements++;
+      const [w, n, o] = [await webCrypto.verify(sig, msg, pk), await nobleCrypto.verify(sig, msg, pk), await nodeShsCrypto.verify(sig, msg, pk)];
+      if (w !== ref || n !== ref || o !== ref) disagreements++;
       if (ref) accepted++;
-      expect([w, n]).toEqual([ref, ref]);
+      expect([w, n, o]).toEqual([ref, ref, ref]);
     }), { numRuns: 120 });
     expect(disagreements).toBe(0);
     expect(accepted).toBeGreaterThan(0); // the unmutated cases verify
+  });
+});
+
+describe('node provider: OpenSSL alone is laxer than libsodium, so the provider pre-checks', () => {
+  it('a universal forgery (A and R the identity point, S = 0) verifies under raw OpenSSL for any message, but not through nodeShsCrypto', async () => {
+    const { createPublicKey, verify } = await import('node:crypto');
+    const { nodeShsCrypto } = await import('../../src/node/shs-node-crypto.js');
+    const identity = new Uint8Array(32); identity[0] = 1; // the neutral point's encoding: small order
+    const sig = new Uint8Array(64); sig.set(identity, 0);
+    const spki = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), identity]), format: 'der', type: 'spki' });
+    for (const msg of [new Uint8Array([1, 2, 3]), new TextEncoder().encode('any message at all')]) {
+      expect(verify(null, msg, spki, sig)).toBe(true); // the control: OpenSSL's rules accept it
+      expect(await nodeShsCrypto.verify(sig, msg, identity)).toBe(false);
+    }
   });
 });

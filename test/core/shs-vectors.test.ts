@@ -2,14 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import vectors from '../vectors/python-ssb-shs-boxstream.json';
-import { ShsClient, ShsServer, networkKeyFromFingerprints, type CryptoPath } from '../../src/core/shs.js';
-import { hex, keyPairFromSeed, pump, unhex } from './shs-helpers.js';
+import { ShsClient, ShsServer, networkKeyFromFingerprints } from '../../src/core/shs.js';
+import { PROVIDERS, hex, keyPairFromSeed, pump, unhex } from './shs-helpers.js';
 
 const v = vectors;
 const serverKeys = keyPairFromSeed(unhex(v.server_longterm_seed));
 const clientKeys = keyPairFromSeed(unhex(v.client_longterm_seed));
 
-describe.each<CryptoPath>(['webcrypto', 'noble'])('SHS known answers (python-ssb vectors), %s path', (path) => {
+describe.each(PROVIDERS)('SHS known answers (python-ssb vectors), %s path', (_name, path) => {
   it('network key of the vectors is sha256("app_key")', () => {
     expect(hex(sha256(new TextEncoder().encode('app_key')))).toBe(v.app_key);
   });

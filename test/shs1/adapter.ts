@@ -7,23 +7,29 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { ShsClient, ShsServer, type ShsStep } from '../../src/core/shs.js';
+import { ShsClient, ShsServer, type CryptoPath, type ShsStep } from '../../src/core/shs.js';
+import { nodeShsCrypto } from '../../src/node/shs-node-crypto.js';
 
 // The harness starts every case at once; on a loaded machine a process can take seconds to get
 // going, so the adapter allows far more than the 5 s default before calling a timeout.
 const TIMEOUT_MS = 60_000;
+
+// A node program, so it injects the node-native provider; SHS_CRYPTO=webcrypto|noble runs the
+// same cases through a built-in path instead.
+const path = process.env.SHS_CRYPTO as CryptoPath | undefined;
+const provider = path === 'webcrypto' || path === 'noble' ? path : nodeShsCrypto;
 
 export async function runAdapter(role: 'client' | 'server', args: string[]): Promise<void> {
   const networkKey = hexToBytes(args[0]!);
   let machine: ShsClient | ShsServer;
   if (role === 'server') {
     const secretKey = hexToBytes(args[1]!), publicKey = hexToBytes(args[2]!);
-    machine = new ShsServer({ networkKey, identity: { publicKey, secretKey }, now: Date.now(), timeoutMs: TIMEOUT_MS, authorize: () => true });
+    machine = new ShsServer({ networkKey, identity: { publicKey, secretKey }, now: Date.now(), timeoutMs: TIMEOUT_MS, crypto: provider, authorize: () => true });
   } else {
     const seed = crypto.getRandomValues(new Uint8Array(32));
     const publicKey = ed25519.getPublicKey(seed);
     const secretKey = new Uint8Array([...seed, ...publicKey]);
-    machine = new ShsClient({ networkKey, identity: { publicKey, secretKey }, serverPublicKey: hexToBytes(args[1]!), now: Date.now(), timeoutMs: TIMEOUT_MS });
+    machine = new ShsClient({ networkKey, identity: { publicKey, secretKey }, serverPublicKey: hexToBytes(args[1]!), now: Date.now(), timeoutMs: TIMEOUT_MS, crypto: provider });
   }
   let over = false;
   const onStep = (s: ShsStep | null) => {

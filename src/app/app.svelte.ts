@@ -1,0 +1,131 @@
+/**
+ * The root of the app's state: opens the store, loads the identity, wires the contacts, chat,
+ * connections and pairing together, reads `#invite=…` from the address bar (and removes it),
+ * and decides what the error banner and the connection status say.
+ * @module
+ */
+import { ParleyStore } from '../store/db';
+import { IdentityState } from './identity.svelte';
+import { ContactsState } from './contacts.svelte';
+import { ChatState } from './chat.svelte';
+import { ConnectionManager } from './connections.svelte';
+import { PairingState } from './pairing.svelte';
+import { appError, type AppError } from './errors';
+import { safetyNumber } from '../core/identity';
+
+export interface StatusLine { state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none'; text: string }
+
+export class AppState {
+  ready = $state(false);
+  error = $state<AppError | null>(null);
+  identity!: IdentityState;
+  contacts!: ContactsState;
+  chat!: ChatState;
+  connections = $state<ConnectionManager | null>(null);
+  pairing = $state<PairingState | null>(null);
+  private pendingInvite: string | null = null;
+  private store!: ParleyStore;
+
+  /** The relay problem, when there is one: shown until the relay is back. */
+  readonly relayError = $derived.by((): AppError | null => {
+    const s = this.connections?.relayStatus;
+    if (s !== 'retrying' && s !== 'closed') return null;
+    const at = this.connections?.relayRetryAt;
+    const e = appError('RELAY_DOWN');
+    return at ? { ...e, action: `Retrying by itself (next try at ${new Date(at).toLocaleTimeString()}); check your internet connection.` } : e;
+  });
+
+  readonly banner = $derived(this.error ?? this.relayError);
+
+  /** What the open chat's connection is doing, in words. */
+  readonly status = $derived.by((): StatusLine => {
+    const c = this.contacts?.selected;
+    const cm = this.connections;
+    if (!c || !cm) return { state: 'none', text: '' };
+    const s = cm.peers[c.key] ?? 'waiting';
+    if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${c.name}` };
+    if (cm.relayStatus !== 'open') return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
+    if (s === 'connecting') return { state: 'connecting', text: `connecting to ${c.name}…` };
+    return { state: 'waiting', text: `waiting for ${c.name} to come online` };
+  });
+
+  /** The safety number of the open chat: the same 60 digits on both sides unless someone is in the middle. */
+  readonly safetyNumber = $derived.by((): string => {
+    const c = this.contacts?.selected;
+    const me = this.identity?.record;
+    return c && me ? safetyNumber(me.publicKey, c.publicKey) : '';
+  });
+
+  async start(origin = new URL(location.href)): Promise<void> {
+    this.takeInviteFromUrl();
+    window.addEventListener('hashchange', () => { if (this.takeInviteFromUrl()) void this.openPendingInvite(); });
+    try {
+      this.store = await ParleyStore.open();
+    } catch {
+      this.error = appError('STORAGE_FAILED');
+      return;
+    }
+    this.identity = new IdentityState(this.store);
+    this.contacts = new ContactsState(this.store);
+    this.chat = new ChatState(this.store, this.contacts, () => this.connections);
+    await this.identity.load();
+    await this.contacts.load();
+    await this.chat.refresh();
+    const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
+      messagesChanged: (key) => this.chat.changed(key),
+      error: (e) => { this.error = e; },
+      resolved: (codes) => { if (this.error && codes.includes(this.error.code)) this.error = null; },
+    });
+    this.connections = cm;
+    this.pairing = new PairingState(cm, origin.origin);
+    this.ready = true;
+    window.addEventListener('pagehide', () => cm.stop());
+    // Back from the back/forward cache the links are gone: start afresh.
+    window.addEventListener('pageshow', (e) => { if (e.persisted) location.reload(); });
+    await cm.start(origin);
+    await this.pairing.resume();
+    await this.openPendingInvite();
+  }
+
+  /** Reads `#invite=…`, keeps it in memory and removes it from the address bar. */
+  private takeInviteFromUrl(): boolean {
+    const h = location.hash;
+    if (!h.startsWith('#invite=')) return false;
+    this.pendingInvite = location.href;
+    history.replaceState(null, '', location.pathname + location.search);
+    return true;
+  }
+
+  /** Opens the invite from the address bar once we have a display name. */
+  private async openPendingInvite(): Promise<void> {
+    if (!this.pendingInvite || !this.pairing || this.identity.needsName) return;
+    const text = this.pendingInvite;
+    this.pendingInvite = null;
+    await this.openInvite(text);
+  }
+
+  get hasPendingInvite(): boolean { return this.pendingInvite !== null; }
+
+  async saveName(name: string): Promise<string | null> {
+    const problem = await this.identity.setName(name);
+    if (!problem) await this.openPendingInvite();
+    return problem;
+  }
+
+  async openInvite(text: string): Promise<void> {
+    this.error = null;
+    await this.pairing?.open(text);
+  }
+
+  async createInvite(): Promise<void> {
+    this.error = null;
+    await this.pairing?.create();
+  }
+
+  async select(key: string): Promise<void> {
+    this.contacts.select(key);
+    await this.chat.refresh();
+  }
+
+  dismissError(): void { this.error = null; }
+}

@@ -1,0 +1,52 @@
+/**
+ * The local identity: created on the first visit (a fresh Ed25519 seed), kept in IndexedDB,
+ * with the display name the person chooses. Reloading keeps both.
+ * @module
+ */
+import { identityFromSeed, type Identity } from '../core/identity';
+import type { ParleyStore, IdentityRecord } from '../store/db';
+import { randomBytes, toHex } from './bytes';
+
+export const MAX_NAME_LENGTH = 64;
+
+export class IdentityState {
+  record = $state<IdentityRecord | null>(null);
+  readonly name = $derived(this.record?.name ?? '');
+  readonly needsName = $derived(this.record !== null && this.record.name === '');
+  readonly publicKeyHex = $derived(this.record ? toHex(this.record.publicKey) : '');
+
+  constructor(private readonly store: ParleyStore) {}
+
+  /** Loads the identity, creating one on the first visit. */
+  async load(): Promise<void> {
+    let r = await this.store.getIdentity();
+    if (!r) {
+      const seed = randomBytes(32);
+      r = { id: 'self', seed, publicKey: identityFromSeed(seed).publicKey, name: '', createdAt: Date.now() };
+      await this.store.putIdentity(r);
+    }
+    this.record = r;
+  }
+
+  /** The key pair in libsodium layout (secretKey = seed ‖ publicKey), as the handshake wants it. */
+  keyPair(): Identity {
+    const r = this.record;
+    if (!r) throw new Error('IdentityState.keyPair: identity not loaded yet');
+    if (this.cached?.seed !== r.seed) this.cached = { seed: r.seed, pair: identityFromSeed(r.seed) };
+    const { publicKey, secretKey } = this.cached.pair;
+    return { publicKey: publicKey.slice(), secretKey: secretKey.slice() };
+  }
+  private cached: { seed: Uint8Array; pair: Identity } | null = null;
+
+  /** Sets the display name; returns an explanation when the name cannot be used. */
+  async setName(raw: string): Promise<string | null> {
+    const name = raw.trim().replace(/\s+/g, ' ');
+    if (!name) return 'Please type a name your friends will recognise.';
+    if (name.length > MAX_NAME_LENGTH) return `Please keep the name under ${MAX_NAME_LENGTH} characters.`;
+    if (!this.record) throw new Error('IdentityState.setName: identity not loaded yet');
+    const r = { ...this.record, name };
+    await this.store.putIdentity(r);
+    this.record = r;
+    return null;
+  }
+}

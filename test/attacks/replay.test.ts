@@ -1,0 +1,78 @@
+/**
+ * Attack: the relay replays sealed signals it recorded from an earlier meeting in the same room
+ * (contacts meet in one room for a whole day, so a later reconnect shares the room). It cannot
+ * read or forge them, only repeat them. Claim under test (docs/protocol-app.md §3.2/§3.4): stale
+ * signals are dropped by their per-attempt ids, a replayed offer cannot get past the handshake,
+ * and the new meeting's session is fresh.
+ *
+ * Known issue (reported to net): a replayed `hello` from the earlier meeting's attempt captures
+ * the new attempt (link.ts keeps the first session id it hears), which then waits for a ghost
+ * and ends in LINK_TIMEOUT "the other side never showed up". A relay can deny service anyway by
+ * dropping messages, so this is no break of confidentiality or authenticity, but the error
+ * blames the peer instead of interference. The liveness test below is `it.fails` until fixed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startRecordingRelay, type RecordingRelay } from '../support/recording-relay';
+import { roomId } from '../../src/core/rendezvous';
+import { Meetings, chat, random, received } from './meeting';
+
+let relay: RecordingRelay | null = null;
+const meetings = new Meetings();
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  await meetings.closeAll();
+  for (const s of sockets.splice(0)) s.close();
+  await relay?.close();
+  relay = null;
+});
+
+describe('a relay replaying an earlier meeting', () => {
+  /** Meets once, then meets again in the same room while the relay replays the first meeting. */
+  async function replayedMeeting() {
+    relay = await startRecordingRelay();
+    const secret = random(32);
+    const room = roomId(secret);
+    const alice = meetings.person('Alice', relay.signalUrl);
+    const bob = meetings.person('Bob', relay.signalUrl);
+    const first = await meetings.meet({ server: alice, client: bob, secret });
+    if (!first.server.ok || !first.client.ok) throw new Error('the first meeting failed');
+    const firstSecret = first.server.link.handshakeSecret;
+    await first.client.link.close();
+    const old = relay.frames.filter((f) => f.room === room).map((f) => f.data);
+    expect(old.length).toBeGreaterThanOrEqual(4);
+
+    // The replayer: the relay operator's own socket in the room, repeating every old blob as
+    // soon as anyone joins, and again when new traffic passes (a few rounds).
+    const replayer = new WebSocket(relay.signalUrl);
+    sockets.push(replayer);
+    await new Promise((r) => replayer.once('open', r));
+    let replays = 0;
+    const replayAll = () => { for (const data of old) { replayer.send(JSON.stringify({ type: 'publish', room, data })); replays++; } };
+    replayer.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { type: string };
+      if (m.type === 'peer-joined' || (m.type === 'message' && replays < old.length * 4)) replayAll();
+    });
+    replayer.send(JSON.stringify({ type: 'subscribe', room }));
+    const second = await meetings.meet({ server: alice, client: bob, secret, timeoutMs: 8000 });
+    expect(replays).toBeGreaterThanOrEqual(old.length);
+    return { alice, bob, second, firstSecret };
+  }
+
+  it('replayed signals never yield a link to a wrong key or a stale session', async () => {
+    const { alice, bob, second, firstSecret } = await replayedMeeting();
+    for (const [r, peer] of [[second.server, bob], [second.client, alice]] as const) {
+      if (!r.ok) { expect(['LINK_TIMEOUT', 'LINK_HANDSHAKE_FAILED', 'LINK_CLOSED']).toContain(r.code); continue; }
+      expect(r.link.remotePublicKey).toEqual(peer.identity.publicKey);
+      expect(r.link.handshakeSecret).not.toEqual(firstSecret);
+    }
+  });
+
+  it.fails('known issue: the next meeting still comes up despite the replay (fails today: a replayed hello captures the attempt)', async () => {
+    const { alice, second } = await replayedMeeting();
+    expect(second.server.ok && second.client.ok).toBe(true);
+    if (!second.client.ok) return;
+    await second.client.link.send(chat('after the replay', 'r1'));
+    await received(alice, (m) => m.type === 'chat' && m.text === 'after the replay');
+  });
+});

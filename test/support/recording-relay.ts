@@ -1,0 +1,110 @@
+/**
+ * A recording relay: the real relay (`createRelay` from server/relay.ts) on 127.0.0.1 with an
+ * `onForward` hook that records every frame it forwards — the room, the `data` string and the
+ * exact WebSocket text the other sockets of the room receive — in memory and, optionally, as
+ * JSON lines in a file. It is what an honest-but-curious relay operator gets to keep; the
+ * metadata tests scan it for secrets (DESIGN.md "What the signaling server may learn").
+ *
+ * In a test: `const r = await startRecordingRelay({ out })`, then `r.frames`.
+ * As a process (for browser tests, which load the app from this relay):
+ *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl [--static dist]
+ * It prints one line `recording relay listening on http://127.0.0.1:PORT` once it listens, and
+ * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given.
+ */
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRelay, type Relay } from '../../server/relay';
+import { encode } from '../../server/protocol';
+import type { LogLevel } from '../../server/log';
+
+/** One forwarded publish, as the relay saw and sent it. */
+export interface RecordedFrame {
+  /** ms since the epoch, when the relay forwarded it. */
+  at: number;
+  room: string;
+  /** The opaque `data` field (base64url of a sealed blob, if the clients behave). */
+  data: string;
+  /** The relay's id of the publishing socket. */
+  from: string;
+  /** The exact text frame delivered to the other sockets of the room. */
+  raw: string;
+}
+
+export interface RecordingRelayOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Loopback only; anything else is refused. */
+  host?: '127.0.0.1';
+  /** Also append each frame as one JSON line to this file (truncated at start). */
+  out?: string;
+  /** Directory of the built SPA to serve (default: a directory that does not exist, so 404s). */
+  staticDir?: string;
+  logLevel?: LogLevel;
+}
+
+export interface RecordingRelay {
+  /** http://127.0.0.1:PORT — the app's origin when staticDir is served. */
+  url: string;
+  /** ws://127.0.0.1:PORT/signal */
+  signalUrl: string;
+  port: number;
+  /** Everything forwarded so far, in order. */
+  readonly frames: readonly RecordedFrame[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promise<RecordingRelay> {
+  const host = o.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1') throw new TypeError('startRecordingRelay: host must be 127.0.0.1 (tests stay on loopback)');
+  const frames: RecordedFrame[] = [];
+  if (o.out) writeFileSync(o.out, '');
+  const relay: Relay = createRelay({
+    host,
+    port: o.port ?? 0,
+    staticDir: o.staticDir ?? 'test/support/no-static-dir',
+    logLevel: o.logLevel ?? 'warn',
+    onForward: (room, data, from) => {
+      const frame: RecordedFrame = { at: Date.now(), room, data, from, raw: encode.message(room, data) };
+      frames.push(frame);
+      if (o.out) appendFileSync(o.out, JSON.stringify(frame) + '\n');
+      return undefined; // forward unchanged
+    },
+  });
+  const { port, url } = await relay.listen(o.port ?? 0, host);
+  return { url, signalUrl: `${url.replace(/^http/, 'ws')}/signal`, port, frames, close: () => relay.close() };
+}
+
+/** Reads a JSON-lines recording written with `out` (by this process or the CLI). */
+export function readRecording(file: string): RecordedFrame[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as RecordedFrame);
+}
+
+/** `--name value` pairs from argv; unknown flags are an error, so a typo is loud. */
+export function parseFlags(argv: string[], known: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i]!.replace(/^--/, '');
+    if (!argv[i]!.startsWith('--') || !known.includes(name) || argv[i + 1] === undefined)
+      throw new Error(`unknown or incomplete flag ${argv[i]} (known: ${known.map((k) => `--${k} VALUE`).join(', ')})`);
+    out[name] = argv[i + 1]!;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'static', 'log']);
+  const relay = await startRecordingRelay({
+    port: Number(f.port ?? process.env.PORT ?? 0),
+    ...(f.out ? { out: f.out } : {}),
+    staticDir: f.static ?? process.env.STATIC_DIR ?? 'dist',
+    logLevel: (f.log ?? process.env.LOG_LEVEL ?? 'warn') as LogLevel,
+  });
+  process.stdout.write(`recording relay listening on ${relay.url}\n`);
+  const stop = () => void relay.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e: unknown) => { process.stderr.write(`recording relay: ${(e as Error).message}\n`); process.exit(1); });
+}
