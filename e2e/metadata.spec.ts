@@ -1,74 +1,114 @@
+/**
+ * What the relay sees (DESIGN.md "What the signaling server may learn"; docs/attack-harnesses.md):
+ * the app in Chromium, served by the recording relay process (test/support/recording-relay.ts),
+ * pairs through an invite, chats, then meets again at the contacts' daily rendezvous after a
+ * reload and chats again. The leak scanner (test/support/leakscan.ts) finds none of the secrets
+ * the pages held — from an in-page WebRTC spy, IndexedDB and the invite — in the JSON-lines
+ * recording; a control shows the scan does find a planted key.
+ */
 import { test, expect } from '@playwright/test';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { makeInvite, expectConnected, send, message, contextOptions, chooseName, type Person } from './support/app';
-import { startRecordingRelay, readRecording } from './support/recording-relay';
-import { spyOnWebRTC, webrtcSeen, fingerprints, identityKey } from './support/webrtc-spy';
+import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
+import { spyOnWebRTC, webrtcSeen, fingerprints, identityKey, type SeenWebRTC } from './support/webrtc-spy';
 import { findLeaks, type Secret } from '../test/support/leakscan';
+import { readRecording } from '../test/support/recording-relay';
+import { startHarness, type HarnessProcess } from '../test/support/harness-process';
+import { parseInvite } from '../src/core/invite';
+import { roomId } from '../src/core/rendezvous';
 import { E2E_PORT } from '../playwright.config';
-import type { RelayProcess } from './support/spawn-relay';
 
-test.describe('what the relay sees', () => {
-  let relay: RelayProcess | undefined;
-  const people: Person[] = [];
-  test.afterEach(async () => {
-    for (const p of people.splice(0)) await p.context.close();
-    await relay?.stop();
-  });
+let relay: HarnessProcess | undefined;
+const people: Person[] = [];
+const files: string[] = [];
+test.afterEach(async () => {
+  for (const p of people.splice(0)) await p.context.close();
+  await relay?.stop();
+  relay = undefined;
+  for (const f of files.splice(0)) rmSync(f, { force: true });
+});
 
-  test('no identity key, DTLS fingerprint, SDP line, ICE candidate or message text in any forwarded frame', async ({ browser }) => {
-    const file = join(tmpdir(), `parley-relay-record-${process.pid}-${Date.now()}.jsonl`);
-    relay = await startRecordingRelay(E2E_PORT + 1, file);
-    const join2 = async (name: string): Promise<Person> => {
-      const context = await browser.newContext(contextOptions(relay!.url));
-      await spyOnWebRTC(context);
-      const page = await context.newPage();
-      await page.goto('/');
-      await chooseName(page, name);
-      return { name, context, page };
-    };
-    const alice = await join2('Alice');
-    const bob = await join2('Bob');
-    people.push(alice, bob);
+/** Every value a page's WebRTC stack produced that must stay between the two browsers. */
+function webrtcSecrets(name: string, seen: SeenWebRTC): Secret[] {
+  const out: Secret[] = [];
+  for (const f of fingerprints(seen.sdp))
+    out.push({ label: `${name}: DTLS fingerprint`, value: f.bytes }, { label: `${name}: DTLS fingerprint text`, value: f.text });
+  for (const l of new Set(seen.sdp.flatMap((s) => s.split(/\r?\n/)))) if (l.length >= 8) out.push({ label: `${name}: SDP line ${l}`, value: l });
+  for (const c of new Set(seen.candidates)) out.push({ label: `${name}: ICE candidate ${c}`, value: c });
+  return out;
+}
 
-    await bob.page.goto(await makeInvite(alice));
-    await expectConnected(bob, 'Alice');
-    await expectConnected(alice, 'Bob');
-    const texts = ['the eagle lands at midnight, bring the blue umbrella', 'understood: blue umbrella, platform nine'];
-    await send(alice, texts[0]!);
-    await expect(message(bob, texts[0]!)).toBeVisible();
-    const seenBefore = await webrtcSeen(bob.page);           // the reload clears the page's record
-    // A second meeting, through the daily contact rendezvous rather than the invite.
-    await bob.page.reload();
-    await expectConnected(bob, 'Alice');
-    await send(bob, texts[1]!);
-    await expect(message(alice, texts[1]!)).toBeVisible();
+test('first meeting and reconnection: no key, name, invite secret, fingerprint, SDP line, candidate or text in any frame the relay forwarded', async ({ browser }) => {
+  const out = join(tmpdir(), `parley-e2e-record-${process.pid}-${Date.now()}.jsonl`);
+  files.push(out);
+  relay = await startHarness('test/support/recording-relay.ts', ['--port', String(E2E_PORT + 1), '--static', 'dist', '--out', out]);
+  // Names of 8+ characters: shorter strings would match the scan by chance.
+  const enter = async (name: string) => {
+    const p = await person(browser, name, { baseURL: relay!.url, init: spyOnWebRTC });
+    people.push(p);
+    return p;
+  };
+  const alice = await enter('Alice Liddell');
+  const bob = await enter('Bob the Builder');
+  const texts = ['meet me under the clock at half past nine', 'bring the map, not the compass',
+    'the eagle lands at midnight, bring the blue umbrella', 'understood: blue umbrella, platform nine'];
 
-    const frames = readRecording(file);
-    expect(frames.length).toBeGreaterThan(4);             // offers, answers, candidates went through it
+  // First meeting: the invite.
+  const link = await makeInvite(alice);
+  const parsed = parseInvite(link, Date.now());
+  if (!parsed.ok) throw new Error(`the app made an invite it cannot read: ${parsed.message}`);
+  const inviteRoom = roomId(parsed.invite.rendezvousSecret);
+  await bob.page.goto(link);
+  await expectConnected(bob, alice.name);
+  await expectConnected(alice, bob.name);
+  await send(alice, texts[0]!);
+  await expect(message(bob, texts[0]!)).toBeVisible();
+  await send(bob, texts[1]!);
+  await expect(message(alice, texts[1]!)).toBeVisible();
+  const firstMeeting = readRecording(out).length;
+  const bobBefore = await webrtcSeen(bob.page); // the reload clears the page's record
 
-    const secrets: Secret[] = [];
-    for (const p of [alice, bob]) {
-      secrets.push({ label: `${p.name} identity key`, value: await identityKey(p.page) });
-      const seen = await webrtcSeen(p.page);
-      if (p === bob) { seen.sdp.push(...seenBefore.sdp); seen.candidates.push(...seenBefore.candidates); }
-      expect(seen.sdp.length).toBeGreaterThan(0);
-      for (const f of fingerprints(seen.sdp)) {
-        secrets.push({ label: `${p.name} DTLS fingerprint`, value: f.bytes }, { label: `${p.name} DTLS fingerprint text`, value: f.text });
-      }
-      const lines = new Set(seen.sdp.flatMap((s) => s.split(/\r?\n/)).filter((l) => l.length >= 8));
-      for (const l of lines) secrets.push({ label: `${p.name} SDP line ${l.slice(0, 30)}`, value: l });
-      for (const c of new Set(seen.candidates)) secrets.push({ label: `${p.name} ICE candidate`, value: c });
-    }
-    for (const t of texts) secrets.push({ label: `message text`, value: t });
-    expect(secrets.filter((s) => s.label.includes('fingerprint')).length).toBeGreaterThanOrEqual(2);
-    expect(secrets.filter((s) => s.label.includes('candidate')).length).toBeGreaterThan(0);
+  // Reconnection: a second meeting, at the contacts' daily rendezvous rather than the invite's.
+  await bob.page.reload();
+  await expectConnected(bob, alice.name);
+  await send(bob, texts[2]!);
+  await expect(message(alice, texts[2]!)).toBeVisible();
+  await send(alice, texts[3]!);
+  await expect(message(bob, texts[3]!)).toBeVisible();
 
-    expect(findLeaks(secrets, frames)).toEqual([]);
+  const frames = readRecording(out);
+  expect(firstMeeting).toBeGreaterThanOrEqual(4);          // offers, answers, candidates went through it
+  expect(frames.map((f) => f.room)).toContain(inviteRoom);
+  const later = frames.slice(firstMeeting);
+  expect(later.length).toBeGreaterThanOrEqual(4);
+  expect(later.some((f) => f.room !== inviteRoom)).toBe(true);
 
-    // The scan itself can fail: a frame carrying Alice's key in base64url is caught.
-    const aliceKey = secrets[0]!.value as Uint8Array;
-    const planted = JSON.stringify({ type: 'message', room: 'x', data: Buffer.from(aliceKey).toString('base64url') });
-    expect(findLeaks(secrets, [...frames, planted]).map((l) => l.label)).toContain('Alice identity key');
-  });
+  const secrets: Secret[] = texts.map((t) => ({ label: 'message text', value: t }));
+  secrets.push(
+    { label: 'invite code', value: link.slice(link.indexOf('#invite=') + '#invite='.length) },
+    { label: 'invite rendezvous secret', value: parsed.invite.rendezvousSecret },
+    { label: 'invite secret', value: parsed.invite.inviteSecret },
+  );
+  for (const p of [alice, bob]) {
+    secrets.push({ label: `${p.name}: identity key`, value: await identityKey(p.page) }, { label: `${p.name}: name`, value: p.name });
+    const seen = await webrtcSeen(p.page);
+    expect(seen.sdp.length).toBeGreaterThan(0);
+    secrets.push(...webrtcSecrets(p.name, seen));
+  }
+  expect(bobBefore.sdp.length).toBeGreaterThan(0);
+  secrets.push(...webrtcSecrets(`${bob.name} (first meeting)`, bobBefore));
+  expect(secrets.filter((s) => s.label.endsWith('DTLS fingerprint')).length).toBeGreaterThanOrEqual(3);
+  expect(secrets.filter((s) => s.label.includes('ICE candidate')).length).toBeGreaterThan(0);
+
+  const raw = frames.map((f) => f.raw);
+  expect(findLeaks(secrets, raw)).toEqual([]);
+
+  // Control: the scan can fail. Alice's key in base64url, in a frame of the same shape, is found
+  // — in that frame and nowhere else.
+  const aliceKey = secrets.find((s) => s.label === `${alice.name}: identity key`)!;
+  const planted = JSON.stringify({ type: 'message', room: frames[0]!.room, data: Buffer.from(aliceKey.value as Uint8Array).toString('base64url') });
+  const leaks = findLeaks(secrets, [...raw, planted]);
+  expect(leaks.map((l) => l.label)).toContain(aliceKey.label);
+  expect(new Set(leaks.map((l) => l.frameIndex))).toEqual(new Set([raw.length]));
 });

@@ -12,9 +12,13 @@ export function contextOptions(baseURL = `http://127.0.0.1:${E2E_PORT}`) {
   return { baseURL, permissions: ['camera', 'microphone', 'clipboard-read', 'clipboard-write'] };
 }
 
-/** A new person: fresh context, app opened, display name chosen. */
-export async function person(browser: Browser, name: string, opts: { baseURL?: string; path?: string } = {}): Promise<Person> {
+/**
+ * A new person: fresh context, app opened, display name chosen. `init` runs on the context before
+ * the first page loads (e.g. `spyOnWebRTC`).
+ */
+export async function person(browser: Browser, name: string, opts: { baseURL?: string; path?: string; init?: (c: BrowserContext) => Promise<void> } = {}): Promise<Person> {
   const context = await browser.newContext(contextOptions(opts.baseURL));
+  await opts.init?.(context);
   const page = await context.newPage();
   await page.goto(opts.path ?? '/');
   await chooseName(page, name);
