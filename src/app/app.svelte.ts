@@ -10,6 +10,7 @@ import { ContactsState } from './contacts.svelte';
 import { ChatState } from './chat.svelte';
 import { ConnectionManager } from './connections.svelte';
 import { PairingState } from './pairing.svelte';
+import { BackupState } from './backup.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 
@@ -23,6 +24,9 @@ export class AppState {
   chat!: ChatState;
   connections = $state<ConnectionManager | null>(null);
   pairing = $state<PairingState | null>(null);
+  /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
+  backup = $state<BackupState | null>(null);
+  backupOpen = $state(false);
   private pendingInvite: string | null = null;
   private store!: ParleyStore;
 
@@ -71,6 +75,7 @@ export class AppState {
     await this.identity.load();
     await this.contacts.load();
     await this.chat.refresh();
+    this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
       messagesChanged: (key) => this.chat.changed(key),
       error: (e) => { this.error = e; },
@@ -128,4 +133,6 @@ export class AppState {
   }
 
   dismissError(): void { this.error = null; }
+
+  toggleBackup(): void { this.backupOpen = !this.backupOpen; }
 }

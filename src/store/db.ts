@@ -26,6 +26,7 @@ export interface ContactRecord {
   contactSecret: Uint8Array; // deriveContactSecret(handshakeSecret) from the pairing
   addedAt: number;
   lastSeen: number;          // last time a secure link to them was up (0 = never since pairing)
+  verified?: boolean;        // safety number compared (kept through a backup; absent = false)
 }
 
 export interface InviteRecord {
@@ -108,6 +109,22 @@ export class ParleyStore {
     }
     await tx.done;
     return c;
+  }
+
+  /**
+   * Imports a backup's identity and contacts in one transaction (docs/app.md, "Backup"). With
+   * `keepHistory` (the same identity restored again) contacts are added or updated and history
+   * stays; otherwise everything of the old identity (contacts, invites, messages, outbox) goes.
+   */
+  async replaceIdentity(identity: IdentityRecord, contacts: ContactRecord[], keepHistory: boolean): Promise<void> {
+    const tx = this.db.transaction(['identity', 'contacts', 'invites', 'messages', 'outbox'], 'readwrite');
+    if (!keepHistory) for (const s of ['contacts', 'invites', 'messages', 'outbox'] as const) await tx.objectStore(s).clear();
+    await tx.objectStore('identity').put(identity);
+    for (const c of contacts) {
+      const old = keepHistory ? await tx.objectStore('contacts').get(c.key) : undefined;
+      await tx.objectStore('contacts').put(old ? { ...c, lastSeen: old.lastSeen } : c);
+    }
+    await tx.done;
   }
 
   // invites

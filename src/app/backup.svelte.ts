@@ -1,0 +1,206 @@
+/**
+ * The "Backup" panel's state: exporting the identity and contacts as a passphrase-encrypted
+ * file (a normal browser download) and importing one, on the first visit or later
+ * (docs/backup.md for the file, docs/app.md "Backup" for the flow). scrypt runs through
+ * `scryptAsync`, so the page keeps painting and `progress` moves while it works.
+ *
+ * Importing over an identity that is in use (a name or contacts) waits for an explicit
+ * confirmation; then the store is rewritten in one transaction and the page reloads, so every
+ * part of the app starts afresh as the imported identity.
+ * @module
+ */
+import { exportBackup, importBackup, MAX_BACKUP_BYTES, MIN_PASSPHRASE_CHARS, MIN_PASSPHRASE_DISTINCT, type BackupData } from '../core/backup';
+import type { ContactRecord, IdentityRecord, ParleyStore } from '../store/db';
+import type { IdentityState } from './identity.svelte';
+import type { ContactsState } from './contacts.svelte';
+import { cleanName } from './names';
+import { equalBytes, randomBytes, toHex } from './bytes';
+
+/** Codes the panel shows; the `BACKUP_*` of docs/backup.md §5 plus the panel's own. */
+export type BackupStatusCode =
+  | 'BACKUP_WEAK_PASSPHRASE' | 'BACKUP_WRONG_PASSPHRASE' | 'BACKUP_TAMPERED' | 'BACKUP_MALFORMED' | 'BACKUP_VERSION'
+  | 'BACKUP_PASSPHRASE_MISMATCH' | 'BACKUP_NO_FILE' | 'BACKUP_UNREADABLE' | 'STORAGE_FAILED';
+
+export interface BackupStatus {
+  state: 'idle' | 'working' | 'done' | 'error' | 'confirm';
+  text: string;
+  /** What the person can do about an error. */
+  action?: string;
+  code?: BackupStatusCode;
+}
+
+const IDLE: BackupStatus = { state: 'idle', text: '' };
+
+/** Person-facing words for every failure code. */
+export function backupError(code: BackupStatusCode): BackupStatus {
+  const e = (text: string, action: string): BackupStatus => ({ state: 'error', code, text, action });
+  switch (code) {
+    case 'BACKUP_WEAK_PASSPHRASE':
+      return e('This passphrase is too weak to protect your identity.', `Use at least ${MIN_PASSPHRASE_CHARS} characters, not just a few repeated ones — a few random words work well.`);
+    case 'BACKUP_PASSPHRASE_MISMATCH':
+      return e('The two passphrases are not the same.', 'Type the same passphrase in both fields.');
+    case 'BACKUP_WRONG_PASSPHRASE':
+      return e('Wrong passphrase for this backup. Nothing was imported.', 'Type the passphrase chosen when the backup was made (check Caps Lock and the keyboard layout).');
+    case 'BACKUP_TAMPERED':
+      return e('This backup file is damaged or was changed after it was made. Nothing was imported.', 'Use another copy of the file, or export a new backup in the browser you made it in.');
+    case 'BACKUP_MALFORMED':
+      return e('This file is not a Parley backup, or it is incomplete. Nothing was imported.', 'Choose the .parley file Parley saved; if it was copied, copy it again in full.');
+    case 'BACKUP_VERSION':
+      return e('This backup was made by a newer version of Parley.', 'Reload the page to update Parley, then import it again.');
+    case 'BACKUP_NO_FILE':
+      return e('No backup file chosen.', 'Choose the .parley file first.');
+    case 'BACKUP_UNREADABLE':
+      return e('This browser could not read the chosen file.', 'Choose the file again; if it is on a removable drive, copy it here first.');
+    case 'STORAGE_FAILED':
+      return e('This browser would not let Parley store the imported identity. Nothing was changed.', 'Leave private browsing mode or allow site data, then try again.');
+  }
+}
+
+/** `parley-backup-<name>-<YYYY-MM-DD>.parley`, with the name reduced to letters, digits and dashes. */
+export function backupFileName(name: string, now: Date): string {
+  const slug = name.normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'identity';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `parley-backup-${slug}-${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}.parley`;
+}
+
+/** Mirrors the export's floor (docs/backup.md §5) for feedback while typing. */
+export function isWeakPassphrase(p: string): boolean {
+  const chars = Array.from(p.normalize('NFKC'));
+  return chars.length < MIN_PASSPHRASE_CHARS || new Set(chars).size < MIN_PASSPHRASE_DISTINCT;
+}
+
+export class BackupState {
+  passphrase = $state('');
+  confirm = $state('');
+  importPassphrase = $state('');
+  importFile = $state<File | null>(null);
+  status = $state<BackupStatus>(IDLE);
+  /** scrypt progress 0..1 while `status.state` is 'working'. */
+  progress = $state(0);
+  /** The finished export, offered as a download link. */
+  download = $state<{ url: string; fileName: string } | null>(null);
+  /** A decrypted backup waiting for "Replace" (an identity is already in use here). */
+  pending = $state<BackupData | null>(null);
+
+  readonly weak = $derived(this.passphrase !== '' && isWeakPassphrase(this.passphrase));
+  readonly mismatch = $derived(this.confirm !== '' && this.confirm !== this.passphrase);
+  readonly busy = $derived(this.status.state === 'working');
+
+  constructor(
+    private readonly store: ParleyStore,
+    private readonly identity: IdentityState,
+    private readonly contacts: ContactsState,
+    /** Restarts the app once the store holds the imported identity (the page reloads). */
+    private readonly restart: () => void,
+  ) {}
+
+  /** Whether importing would replace an identity someone is using (a name or contacts). */
+  get identityInUse(): boolean { return this.identity.name !== '' || this.contacts.list.length > 0; }
+
+  async export(): Promise<void> {
+    if (this.busy) return;
+    if (isWeakPassphrase(this.passphrase)) { this.status = backupError('BACKUP_WEAK_PASSPHRASE'); return; }
+    if (this.confirm !== this.passphrase) { this.status = backupError('BACKUP_PASSPHRASE_MISMATCH'); return; }
+    this.clearDownload();
+    this.begin('Encrypting your backup…');
+    const name = cleanName(this.identity.name);
+    const r = await exportBackup({
+      identity: this.identity.keyPair(),
+      name,
+      contacts: this.contacts.list.map((c) => ({
+        publicKey: c.publicKey, name: cleanName(c.name), contactSecret: c.contactSecret, verified: c.verified ?? false, addedAt: c.addedAt,
+      })),
+    }, this.passphrase, { random: randomBytes, now: Date.now(), onProgress: (f) => { this.progress = f; } });
+    if (!r.ok) { this.status = backupError(r.code as BackupStatusCode); return; }
+    const blob = new Blob([r.bytes.slice()], { type: 'application/octet-stream' });
+    this.download = { url: URL.createObjectURL(blob), fileName: backupFileName(name, new Date()) };
+    this.passphrase = '';
+    this.confirm = '';
+    this.status = { state: 'done', text: 'Backup ready. Save the file, and keep the passphrase somewhere else: without it the file cannot be opened.' };
+  }
+
+  chooseFile(file: File | null): void {
+    this.importFile = file;
+    this.pending = null;
+    if (this.status.state !== 'working') this.status = IDLE;
+  }
+
+  /** Decrypts the chosen file; applies it at once, or asks first when an identity is in use. */
+  async import(): Promise<void> {
+    if (this.busy) return;
+    const file = this.importFile;
+    if (!file) { this.status = backupError('BACKUP_NO_FILE'); return; }
+    this.pending = null;
+    // Larger than any backup: refuse before reading it into memory.
+    if (file.size > MAX_BACKUP_BYTES) { this.status = backupError('BACKUP_MALFORMED'); return; }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch {
+      this.status = backupError('BACKUP_UNREADABLE');
+      return;
+    }
+    this.begin('Unlocking the backup…');
+    const r = await importBackup(bytes, this.importPassphrase, { onProgress: (f) => { this.progress = f; } });
+    if (!r.ok) { this.status = backupError(r.code); return; }
+    this.importPassphrase = '';
+    const me = this.identity.record;
+    const same = !!me && equalBytes(me.publicKey, r.data.identity.publicKey);
+    if (!same && this.identityInUse) {
+      this.pending = r.data;
+      const who = r.data.name || 'an identity without a name';
+      this.status = {
+        state: 'confirm',
+        text: `This backup holds ${who} with ${plural(r.data.contacts.length, 'contact')}. Importing it replaces ${this.identity.name || 'the identity'} in this browser: its contacts and messages here are removed.`,
+      };
+      return;
+    }
+    await this.apply(r.data, same);
+  }
+
+  /** "Replace": applies the backup waiting for confirmation. */
+  async confirmImport(): Promise<void> {
+    const data = this.pending;
+    if (!data || this.busy) return;
+    this.pending = null;
+    await this.apply(data, false);
+  }
+
+  cancelImport(): void {
+    this.pending = null;
+    this.status = { state: 'idle', text: 'Import cancelled; nothing was changed.' };
+  }
+
+  private async apply(data: BackupData, sameIdentity: boolean): Promise<void> {
+    const now = Date.now();
+    const identity: IdentityRecord = {
+      id: 'self', seed: data.identity.secretKey.slice(0, 32), publicKey: data.identity.publicKey.slice(),
+      // Restoring the same identity keeps the name chosen here when the backup has none.
+      name: data.name || (sameIdentity ? this.identity.name : ''), createdAt: this.identity.record?.createdAt ?? now,
+    };
+    const contacts: ContactRecord[] = data.contacts.map((c) => ({
+      key: toHex(c.publicKey), publicKey: c.publicKey, name: c.name || 'Friend', contactSecret: c.contactSecret,
+      addedAt: c.addedAt, lastSeen: 0, verified: c.verified,
+    }));
+    try {
+      await this.store.replaceIdentity(identity, contacts, sameIdentity);
+    } catch {
+      this.status = backupError('STORAGE_FAILED');
+      return;
+    }
+    this.status = { state: 'done', text: `Backup imported. Opening Parley as ${identity.name || 'the imported identity'}…` };
+    this.restart();
+  }
+
+  private begin(text: string): void {
+    this.progress = 0;
+    this.status = { state: 'working', text };
+  }
+
+  private clearDownload(): void {
+    if (this.download) URL.revokeObjectURL(this.download.url);
+    this.download = null;
+  }
+}
+
+function plural(n: number, word: string): string { return `${n} ${word}${n === 1 ? '' : 's'}`; }
