@@ -75,6 +75,15 @@ test.describe('identity backup', () => {
     await page.goto('/');
     await expect(page.getByTestId('display-name-input')).toBeVisible();
 
+    // Typed failures a person can act on: a newer format, not a backup at all, a wrong passphrase, a cut-off file.
+    const newer = Buffer.from(file);
+    newer[8] = 2;
+    await importFile(page, newer, PASSPHRASE);
+    await expect(page.getByTestId('backup-status')).toHaveAttribute('data-code', 'BACKUP_VERSION');
+    await expect(page.getByTestId('backup-status')).toContainText('newer version');
+    await importFile(page, Buffer.from('these are my holiday photos'), PASSPHRASE);
+    await expect(page.getByTestId('backup-status')).toHaveAttribute('data-code', 'BACKUP_MALFORMED');
+
     await importFile(page, file, 'correct horse battery stapler');
     await expect(page.getByTestId('backup-status')).toHaveAttribute('data-code', 'BACKUP_WRONG_PASSPHRASE', SCRYPT);
     await expect(page.getByTestId('backup-status')).toContainText('Wrong passphrase');
