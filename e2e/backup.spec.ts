@@ -65,7 +65,6 @@ test.describe('identity backup', () => {
     await carol.page.reload();
     await expect(carol.page.getByTestId('own-name')).toHaveText('Carol');
     await expect(carol.page.getByTestId('contact-item')).toHaveCount(0);
-    await carol.context.close();
 
     // A fresh browser: the import is offered next to choosing a name.
     const context = await browser.newContext(contextOptions());
@@ -110,5 +109,15 @@ test.describe('identity backup', () => {
     await expect(message(alice2, 'After the move')).toHaveAttribute('data-delivered', 'true');
     await send(bob, 'Welcome to your new browser');
     await expect(message(alice2, 'Welcome to your new browser')).toHaveAttribute('data-direction', 'in');
+
+    // Carol, this time, confirms: her identity is replaced by Alice's (Alice's second browser closes first).
+    await alice2.context.close();
+    await carol.page.getByTestId('backup-open').click();
+    await importFile(carol.page, file, PASSPHRASE);
+    await expect(carol.page.getByTestId('backup-status')).toHaveAttribute('data-state', 'confirm', SCRYPT);
+    await carol.page.getByTestId('backup-import-confirm').click();
+    await expect(carol.page.getByTestId('own-name')).toHaveText('Alice');
+    await expect(carol.page.getByTestId('contact-item')).toHaveCount(1);
+    await expect(carol.page.getByTestId('contact-item')).toContainText('Bob');
   });
 });
