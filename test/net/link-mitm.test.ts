@@ -24,7 +24,9 @@ const keyPair = () => {
 /** What a victim's app believes is the relay; every blob goes to the attacker instead. */
 class AttackerSignaling {
   #listeners = new Set<(e: RoomEvent) => void>();
+  readonly status = 'open';
   constructor(private readonly attacker: (data: Uint8Array) => void) {}
+  onStatus(): () => void { return () => {}; }
   subscribe(): void { queueMicrotask(() => this.deliver({ type: 'subscribed', peers: 1 })); }
   unsubscribe(): void {}
   publish(_room: string, data: Uint8Array): boolean { queueMicrotask(() => this.attacker(data)); return true; }
