@@ -14,7 +14,7 @@ import { toBase64url, type RoomEvent, type SignalingClient } from './signaling';
 
 export type { SecureLink, LinkCloseEvent } from './secure-link';
 
-export type LinkErrorCode = 'LINK_TIMEOUT' | 'LINK_HANDSHAKE_FAILED' | 'LINK_WEBRTC_FAILED' | 'LINK_CLOSED' | 'LINK_ABORTED';
+export type LinkErrorCode = 'LINK_TIMEOUT' | 'LINK_HANDSHAKE_FAILED' | 'LINK_WEBRTC_FAILED' | 'LINK_CLOSED' | 'LINK_ABORTED' | 'LINK_SIGNALING_CLOSED';
 
 export interface LinkOptions {
   signaling: SignalingClient;
@@ -41,6 +41,8 @@ const MAX_WEBRTC_TRIES = 3;
 const RESTART_MIN_LEFT_MS = 3000;
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const SIGNAL_TYPES = new Set(['offer', 'answer', 'candidate']);
+
+const SIGNALING_CLOSED_MESSAGE = 'the signaling connection to the relay is closed (SignalingClient.close() was called), so the other side cannot be reached — open a new SignalingClient and try again';
 
 const TIMEOUT_MESSAGES: Record<Phase, string> = {
   rendezvous: 'the other side never showed up at the rendezvous: they may be offline or have not opened the link yet — try again when they are online',
@@ -88,6 +90,8 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
     : `this connection could not be verified — someone may be interfering (${why})`);
 
   if (o.signal?.aborted) return failure('LINK_ABORTED', side, phase, 'the attempt was cancelled before it started');
+  // A closed client never reconnects: waiting for the timeout would only hide the mistake.
+  if (o.signaling.status === 'closed') return failure('LINK_SIGNALING_CLOSED', side, phase, SIGNALING_CLOSED_MESSAGE);
 
   // --- signaling: sealed envelopes in the rendezvous room ----------------------------------
   const publish = (e: SignalEnvelope) => {
@@ -174,17 +178,25 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
       return;
     }
     if (env.kind === 'hello') {
+      // An announcement may be a relay replaying a hello from an earlier meeting (it is sealed
+      // with the same secret), so it commits us to nothing: we answer it with a hello addressed
+      // to its session id. A hello addressed to *our* session id (16 fresh random bytes per
+      // attempt, sealed) proves its sender is live in this attempt: only then do we commit, and
+      // we answer once so that it can commit to us too. Replies to replies are not answered
+      // (remote is set by then), so this cannot ping-pong.
+      if (env.to === undefined) {
+        if (remote === null || env.from === remote) hello(env.from);
+        return;
+      }
       if (remote === null) {
         remote = env.from;
+        hello(remote);
         if (me < remote) startPeer(true); // fixed rule: the lower session id makes the offer
       }
-      // An announcement (not a reply) from our peer: it may have missed ours, so answer it.
-      // Replies are addressed and never answered, so this cannot ping-pong.
-      if (env.from === remote && env.to === undefined) hello(remote);
       return;
     }
     if (!SIGNAL_TYPES.has(env.kind) || env.to !== me || !isPeerSignal(env.payload)) return;
-    if (remote === null) remote = env.from; // its hello was lost, its offer was not
+    if (remote === null) remote = env.from; // addressed to our session id, so live; its hello was lost
     if (env.from !== remote) return;
     if (!peer) {
       if (env.kind !== 'offer' || me < remote) return; // only the lower id offers
@@ -265,6 +277,10 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
   cleanups.push(() => o.signaling.unsubscribe(room));
   const timer = setTimeout(() => fail('LINK_TIMEOUT', TIMEOUT_MESSAGES[phase]), Math.max(0, deadline - Date.now()));
   cleanups.push(() => clearTimeout(timer));
+  // Closed for good while we still need the relay (before the data channel opened).
+  cleanups.push(o.signaling.onStatus((st) => {
+    if (st === 'closed' && (phase === 'rendezvous' || phase === 'webrtc')) fail('LINK_SIGNALING_CLOSED', SIGNALING_CLOSED_MESSAGE);
+  }));
   if (o.signal) {
     const onAbort = () => fail('LINK_ABORTED', 'the attempt was cancelled');
     o.signal.addEventListener('abort', onAbort, { once: true });

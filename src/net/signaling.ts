@@ -153,7 +153,10 @@ export class SignalingClient {
     const s = this.#socket;
     this.#socket = null;
     if (s) {
-      s.onopen = s.onmessage = s.onerror = s.onclose = null;
+      s.onopen = s.onmessage = s.onclose = null;
+      // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
+      // fact, and an 'error' event without a listener would crash the process.
+      s.onerror = () => {};
       try { s.close(1000, 'client closed'); } catch { /* already closing */ }
     }
     this.#setStatus('closed', null);
@@ -194,7 +197,10 @@ export class SignalingClient {
     const s = this.#socket;
     this.#socket = null;
     if (s) {
-      s.onopen = s.onmessage = s.onerror = s.onclose = null;
+      s.onopen = s.onmessage = s.onclose = null;
+      // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
+      // fact, and an 'error' event without a listener would crash the process.
+      s.onerror = () => {};
       try { s.close(); } catch { /* ignore */ }
     }
     this.#clearTimers();

@@ -24,7 +24,9 @@ const keyPair = () => {
 /** What a victim's app believes is the relay; every blob goes to the attacker instead. */
 class AttackerSignaling {
   #listeners = new Set<(e: RoomEvent) => void>();
+  readonly status = 'open';
   constructor(private readonly attacker: (data: Uint8Array) => void) {}
+  onStatus(): () => void { return () => {}; }
   subscribe(): void { queueMicrotask(() => this.deliver({ type: 'subscribed', peers: 1 })); }
   unsubscribe(): void {}
   publish(_room: string, data: Uint8Array): boolean { queueMicrotask(() => this.attacker(data)); return true; }
@@ -83,12 +85,13 @@ describe('openLink against a man in the middle who knows the rendezvous secret',
       a.onMessage((m) => { piped++; if (!b.closed) b.send(m); });
       b.onMessage((m) => { piped++; if (!a.closed) a.send(m); });
     });
-    const common: Omit<LinkOptions, 'signaling' | 'identity' | 'shs'> = { rendezvousSecret: secret, iceServers: [], wrtc: nodeWrtc, timeoutMs: 6000 };
+    // 12 s: four WebRTC peers must connect first, and CI runs every test file at once on 2 cores.
+    const common: Omit<LinkOptions, 'signaling' | 'identity' | 'shs'> = { rendezvousSecret: secret, iceServers: [], wrtc: nodeWrtc, timeoutMs: 12_000 };
     const [rs, rc] = await Promise.all([
       openLink({ ...common, signaling: toServer.signaling, identity: server, shs: { role: 'server', authorize: () => true } }),
       openLink({ ...common, signaling: toClient.signaling, identity: client, shs: { role: 'client', serverPublicKey: server.publicKey } }),
     ]);
-    expect(piped).toBeGreaterThan(0); // the client's msg1 did reach the server through the attacker
+    expect(piped, JSON.stringify([rs, rc])).toBeGreaterThan(0); // the client's msg1 did reach the server through the attacker
     expect(!rs.ok && rs.code).toBe('LINK_HANDSHAKE_FAILED');
     expect(!rs.ok && rs.message).toMatch(/could not be verified — someone may be interfering/);
     expect(!rs.ok && rs.message).toMatch(/msg1.*network key/);

@@ -4,10 +4,10 @@
  * - returns plain `{type, sdp}` objects from createOffer/createAnswer (simple-peer assigns to
  *   `offer.sdp`, which the polyfill's RTCSessionDescription does not allow),
  * - ignores a trickled candidate that libdatachannel refuses with "Got a remote candidate
- *   without ICE transport": it happens now and then on loopback although the same candidates
- *   are already in the SDP libdatachannel sends (it gathers before it answers), and simple-peer
- *   would otherwise destroy the connection for it. A connection that really has no ICE
- *   transport still fails, by ICE state.
+ *   without ICE transport" only when the connection is already closed (see
+ *   {@link isLibdatachannelIceRace}: the connection has failed already, and simple-peer would
+ *   otherwise report this follow-on error instead of the real one). On a live connection the
+ *   error is passed on.
  */
 import * as poly from 'node-datachannel/polyfill';
 
@@ -27,7 +27,7 @@ class LoopbackPeerConnection extends poly.RTCPeerConnection {
     try {
       await super.addIceCandidate(candidate);
     } catch (err) {
-      if (!/without ICE transport/.test(String((err as Error)?.message))) throw err;
+      if (!(this.connectionState === 'closed' && /without ICE transport/.test(String((err as Error)?.message)))) throw err;
     }
   }
   override async createAnswer(): Promise<RTCSessionDescriptionInit> {
@@ -42,6 +42,23 @@ export const nodeWrtc = {
   RTCSessionDescription: poly.RTCSessionDescription,
   RTCIceCandidate: poly.RTCIceCandidate,
 };
+
+/**
+ * True only for the one known libdatachannel failure (node-datachannel 0.33): the offerer's
+ * native `setRemoteDescription(answer)` throws "Got a remote candidate without ICE transport"
+ * while it adds the candidates embedded in the answer SDP, because the native peer connection
+ * is already closed (signaling state `stable`, connection state `closed` right after). Our code
+ * is not in that path: the candidates are the ones inside the SDP, which libdatachannel applies
+ * itself. Measured here: 2 of 16 fresh node processes on their first connection, 0 of 60 later
+ * connections in one process; each time the answerer's ICE had connected and its DTLS hello had
+ * reached the offerer before the offerer got the answer. simple-peer reports it as
+ * `ERR_SET_REMOTE_DESCRIPTION`. Tests that retry a raw connection retry exactly this and
+ * nothing else, so a real failure still fails the test.
+ */
+export function isLibdatachannelIceRace(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null | undefined;
+  return e?.code === 'ERR_SET_REMOTE_DESCRIPTION' && typeof e.message === 'string' && /Got a remote candidate without ICE transport/.test(e.message);
+}
 
 /**
  * A wrtc whose first `failures` peer connections fail to apply the remote description, as a
