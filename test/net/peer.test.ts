@@ -69,7 +69,7 @@ async function connectedPair(): Promise<[DataPeer, DataPeer]> {
 }
 const nextMessage = (p: DataPeer) => new Promise<Uint8Array>((resolve) => { const off = p.onMessage((m) => { off(); resolve(m); }); });
 
-describe('DataPeer over node-datachannel on loopback', () => {
+describe('DataPeer over node-datachannel on loopback', { timeout: 90_000 }, () => {
   it('opens, carries binary messages both ways, and reports matching fingerprints', async () => {
     const [a, b] = await connectedPair();
     const atB = nextMessage(b);
