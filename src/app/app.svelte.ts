@@ -10,6 +10,7 @@ import { ContactsState } from './contacts.svelte';
 import { ChatState } from './chat.svelte';
 import { ConnectionManager } from './connections.svelte';
 import { PairingState } from './pairing.svelte';
+import { TransfersState } from './transfers.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 
@@ -21,6 +22,7 @@ export class AppState {
   identity!: IdentityState;
   contacts!: ContactsState;
   chat!: ChatState;
+  transfers = new TransfersState();
   connections = $state<ConnectionManager | null>(null);
   pairing = $state<PairingState | null>(null);
   private pendingInvite: string | null = null;
@@ -71,15 +73,17 @@ export class AppState {
     await this.identity.load();
     await this.contacts.load();
     await this.chat.refresh();
+    await this.transfers.open(this.contacts.list.map((c) => c.key));
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
       messagesChanged: (key) => this.chat.changed(key),
       error: (e) => { this.error = e; },
       resolved: (codes) => { if (this.error && codes.includes(this.error.code)) this.error = null; },
+      linkUp: (key, link) => this.transfers.linkUp(key, link),
     });
     this.connections = cm;
     this.pairing = new PairingState(cm, origin.origin);
     this.ready = true;
-    window.addEventListener('pagehide', () => cm.stop());
+    window.addEventListener('pagehide', () => { cm.stop(); void this.transfers.close(); });
     // Back from the back/forward cache the links are gone: start afresh.
     window.addEventListener('pageshow', (e) => { if (e.persisted) location.reload(); });
     await cm.start(origin);
