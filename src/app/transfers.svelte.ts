@@ -144,6 +144,8 @@ export class TransfersState {
       case 'cancelled': x.cancelledBy = e.by; break;
       case 'failed': x.problem = e.failure.message; break;
       case 'file-complete': void this.#loadUrl(key, m, e.id, e.file); break;
+      // Files verified before a reload had their event then: every file has its link now.
+      case 'complete': if (e.direction === 'in') void this.#loadUrls(key, m, e.id, m.list().find((t) => t.id === e.id)?.files.length ?? 0); break;
       default: break;
     }
     this.#refresh(key);
