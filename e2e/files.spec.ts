@@ -155,4 +155,35 @@ test.describe('files', () => {
       await expect(item(bob, name).getByTestId('transfer-download')).toHaveCount(0);
     }
   });
+
+  test('a file dropped on the chat arrives; a sender reload halfway resumes', async ({ browser }, info) => {
+    test.setTimeout(300_000);
+    const [alice, bob] = await pair(browser);
+    people.push(alice, bob);
+
+    // Drag and drop onto the chat.
+    const text = 'dropped on the chat\n'.repeat(50);
+    const dt = await alice.page.evaluateHandle((t) => {
+      const d = new DataTransfer();
+      d.items.add(new File([t], 'dropped.txt', { type: 'text/plain' }));
+      return d;
+    }, text);
+    await alice.page.locator('section.chat').dispatchEvent('drop', { dataTransfer: dt });
+    await item(bob, 'dropped.txt').getByTestId('transfer-accept').click();
+    await expect(item(bob, 'dropped.txt').getByTestId('transfer-status')).toContainText('complete');
+    expect(await receivedHashes(bob, 'dropped.txt')).toEqual({ 'dropped.txt': sha256(new TextEncoder().encode(text)) });
+
+    // Alice reloads while sending: her page restores the transfer (and the file) from IndexedDB.
+    const bytes = randomBytes(96 * 1024 * 1024);
+    const path = info.outputPath('resent.bin');
+    await writeFile(path, bytes);
+    await alice.page.getByTestId('file-input').setInputFiles(path);
+    await item(bob, 'resent.bin').getByTestId('transfer-accept').click({ timeout: 60_000 });
+    await expect.poll(() => progressOf(bob, 'resent.bin'), { timeout: 120_000, intervals: [50] }).toBeGreaterThanOrEqual(30);
+    await alice.page.reload();
+    await expectConnected(alice, 'Bob');
+    await expect(item(bob, 'resent.bin').getByTestId('transfer-status')).toContainText('complete', { timeout: 120_000 });
+    await expect(item(alice, 'resent.bin').getByTestId('transfer-status')).toContainText('complete');
+    expect(await receivedHashes(bob, 'resent.bin')).toEqual({ 'resent.bin': sha256(bytes) });
+  });
 });
