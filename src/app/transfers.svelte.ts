@@ -20,6 +20,8 @@ export class TransfersState {
   byContact = $state<Record<string, TransferView[]>>({});
   /** Set when transfers cannot work here (no IndexedDB): the picker says so instead of sending. */
   unavailable = $state<string | null>(null);
+  /** Why the last send failed before its offer went out (shown under the composer). */
+  problem = $state<string | null>(null);
 
   #store: FileStore | null = null;
   #persistence: IdbTransferPersistence | null = null;
@@ -66,7 +68,16 @@ export class TransfersState {
     if (files.length === 0) return;
     const m = await this.#manager(key);
     if (!m) return;
-    await m.send(files);
+    this.problem = null;
+    const before = new Set(this.#preparing.keys());
+    try {
+      await m.send(files);
+    } catch (e) {
+      // A file that cannot be read (moved, deleted, no permission) or storage that refused it.
+      for (const id of this.#preparing.keys()) if (!before.has(id)) this.#preparing.delete(id);
+      this.#refresh(key);
+      this.problem = `Could not send ${files.length === 1 ? files[0]!.name : `${files.length} files`}: ${e instanceof Error ? e.message : String(e)}`;
+    }
   }
 
   async accept(key: string, id: string): Promise<void> { await this.#managers.get(key)?.accept(id); }
