@@ -11,6 +11,7 @@ import { ChatState } from './chat.svelte';
 import { ConnectionManager } from './connections.svelte';
 import { PairingState } from './pairing.svelte';
 import { BackupState } from './backup.svelte';
+import { TransfersState } from './transfers.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 
@@ -22,6 +23,7 @@ export class AppState {
   identity!: IdentityState;
   contacts!: ContactsState;
   chat!: ChatState;
+  transfers = new TransfersState();
   connections = $state<ConnectionManager | null>(null);
   pairing = $state<PairingState | null>(null);
   /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
@@ -76,15 +78,17 @@ export class AppState {
     await this.contacts.load();
     await this.chat.refresh();
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
+    await this.transfers.open(this.contacts.list.map((c) => c.key));
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
       messagesChanged: (key) => this.chat.changed(key),
       error: (e) => { this.error = e; },
       resolved: (codes) => { if (this.error && codes.includes(this.error.code)) this.error = null; },
+      linkUp: (key, link) => this.transfers.linkUp(key, link),
     });
     this.connections = cm;
     this.pairing = new PairingState(cm, origin.origin);
     this.ready = true;
-    window.addEventListener('pagehide', () => cm.stop());
+    window.addEventListener('pagehide', () => { cm.stop(); void this.transfers.close(); });
     // Back from the back/forward cache the links are gone: start afresh.
     window.addEventListener('pageshow', (e) => { if (e.persisted) location.reload(); });
     await cm.start(origin);

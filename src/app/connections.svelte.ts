@@ -33,6 +33,11 @@ export interface ConnectionHooks {
   error(e: AppError): void;
   /** These problems are over (a link came up): take their messages down. */
   resolved(codes: AppErrorCode[]): void;
+  /**
+   * A verified link to a contact is up. Runs before the app's own `onMessage`, so file transfers
+   * (docs/files.md §8) see the messages that arrived before any listener.
+   */
+  linkUp?(contactKey: string, link: SecureLink): void;
 }
 
 export class ConnectionManager {
@@ -161,6 +166,7 @@ export class ConnectionManager {
     this.links.set(key, link);
     this.sentOnLink.set(link, new Set());
     if (old && old !== link) void old.close().catch(() => {});
+    this.hooks.linkUp?.(key, link);
     link.onMessage((m) => void this.onWire(key, link, m));
     link.onClose((e) => {
       if (this.links.get(key) !== link) return;

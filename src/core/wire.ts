@@ -136,9 +136,16 @@ export function decodeWire(bytes: Uint8Array): DecodeWireResult {
   } catch {
     return bad('WIRE_MALFORMED', 'fields', `${type}: a field is out of range`);
   }
-  if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i]))
+  if (!sameBytes(again, bytes))
     return bad('WIRE_MALFORMED', 'canonical', `${type}: not in canonical form (unknown fields, or fields in another order)`);
   return message;
+}
+
+/** Byte equality as a plain loop: a callback per byte (`some`) cost 13 % of a receiving page's CPU at 128 KiB chunks. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {

@@ -1,0 +1,66 @@
+/**
+ * How the chat shows a file transfer (docs/app.md "Files"): the view record that
+ * `TransfersState` keeps per transfer, and the words and numbers made from it.
+ * @module
+ */
+import type { TransferStatus } from '../core/transfer';
+import type { TransferFileInfo } from '../net/transfer-types';
+
+/** One transfer as the chat shows it. */
+export interface TransferView {
+  id: string;
+  direction: 'in' | 'out';
+  files: TransferFileInfo[];
+  /** `preparing`: the sender is still hashing the files before the offer. */
+  status: TransferStatus | 'preparing';
+  done: number;
+  total: number;
+  /** Bytes per second, 0 while unknown. */
+  speed: number;
+  etaMs: number | null;
+  createdAt: number;
+  /** Who cancelled, when known (a reload forgets it). */
+  cancelledBy?: 'local' | 'peer';
+  /** Why it failed, in words. */
+  problem?: string;
+  /** Object URLs of verified received files, by file index (null until verified). */
+  urls: (string | null)[];
+}
+
+/** Percent done, 0..100 (an empty transfer is 100 % once it is complete). */
+export function percent(t: Pick<TransferView, 'done' | 'total' | 'status'>): number {
+  if (t.total === 0) return t.status === 'done' ? 100 : 0;
+  return Math.floor((t.done / t.total) * 100);
+}
+
+/** "1.5 MB", "320 KB", "12 B". */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)} KB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+/** "about 5 s left", "about 3 min left". */
+export function formatEta(ms: number | null): string {
+  if (ms === null) return '';
+  const s = Math.ceil(ms / 1000);
+  return s < 90 ? `about ${s} s left` : `about ${Math.ceil(s / 60)} min left`;
+}
+
+/** The status line of a transfer, in words (contains `complete`, `failed` or `cancelled` when it ended so). */
+export function statusText(t: TransferView, peer: string): string {
+  const p = percent(t);
+  switch (t.status) {
+    case 'preparing': return `preparing (checking the files) ${p}%`;
+    case 'offered': return t.direction === 'out' ? `waiting for ${peer} to accept` : `${peer} offers ${t.files.length === 1 ? 'a file' : `${t.files.length} files`}`;
+    case 'active': {
+      const rate = t.speed > 0 ? ` · ${formatBytes(Math.round(t.speed))}/s · ${formatEta(t.etaMs)}` : '';
+      return `${t.direction === 'out' ? 'sending' : 'receiving'} ${p}%${rate}`;
+    }
+    case 'done': return t.direction === 'in' ? 'complete — verified' : `complete — ${peer} has verified it`;
+    case 'declined': return t.direction === 'out' ? `declined by ${peer}` : 'declined';
+    case 'cancelled': return t.cancelledBy === 'peer' ? `cancelled by ${peer}` : t.cancelledBy === 'local' ? 'cancelled by you' : 'cancelled';
+    case 'failed': return `failed${t.problem ? ` — ${t.problem}` : ''}`;
+  }
+}

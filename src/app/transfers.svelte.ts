@@ -1,0 +1,177 @@
+/**
+ * File transfers in the app (docs/files.md §8, docs/app.md "Files"): one `TransferManager` per
+ * contact over a shared OPFS file store and IndexedDB persistence, attached to each new link
+ * before the app's own message listener, and the per-contact list of transfers the chat shows
+ * (progress, speed, time left, outcome, download links). Components only render this.
+ * @module
+ */
+import { TransferManager, removeOrphans, type OutgoingFile, type TransferLink, type TransferManagerEvent } from '../net/transfers';
+import { createFileStore } from '../net/opfs-store';
+import type { FileStore } from '../net/file-store';
+import { IdbTransferPersistence } from '../net/transfer-idb';
+import type { TransferView } from './transfer-view';
+
+export { formatBytes, formatEta, percent, statusText, type TransferView } from './transfer-view';
+
+interface Extra { speed: number; etaMs: number | null; cancelledBy?: 'local' | 'peer'; problem?: string }
+
+export class TransfersState {
+  /** Transfers per contact key, oldest first. */
+  byContact = $state<Record<string, TransferView[]>>({});
+  /** Set when transfers cannot work here (no IndexedDB): the picker says so instead of sending. */
+  unavailable = $state<string | null>(null);
+  /** Why the last send failed before its offer went out (shown under the composer). */
+  problem = $state<string | null>(null);
+
+  #store: FileStore | null = null;
+  #persistence: IdbTransferPersistence | null = null;
+  readonly #managers = new Map<string, TransferManager>();
+  readonly #opening = new Map<string, Promise<TransferManager | null>>();
+  readonly #pendingLinks = new Map<string, TransferLink>();
+  readonly #preparing = new Map<string, { contact: string; view: TransferView }>();
+  readonly #extra = new Map<string, Extra>();
+  readonly #urls = new Map<string, (string | null)[]>();
+
+  /** Opens storage and every known contact's manager (their saved transfers resume on the next link). */
+  async open(contactKeys: string[]): Promise<void> {
+    try {
+      this.#store = createFileStore();
+      this.#persistence = await IdbTransferPersistence.open();
+    } catch {
+      this.unavailable = 'File transfers need browser storage (IndexedDB), which is not available here.';
+      return;
+    }
+    for (const key of contactKeys) await this.#manager(key);
+    // Data on disk that no saved transfer refers to (a crash between writing and saving).
+    await removeOrphans(this.#store, await this.#persistence.ids()).catch(() => []);
+  }
+
+  /**
+   * A verified link to `key` is up. Must run before the app registers its own `onMessage`: a link
+   * hands messages that arrived before any listener only to its first listener (docs/files.md §8).
+   */
+  linkUp(key: string, link: TransferLink): void {
+    const m = this.#managers.get(key);
+    if (m) { m.attach(link); return; }
+    // A new contact: its manager opens now, and takes the link once it is ready.
+    this.#pendingLinks.set(key, link);
+    void this.#manager(key);
+  }
+
+  /** The contact's transfers, oldest first. */
+  list(key: string | null): TransferView[] {
+    return key ? this.byContact[key] ?? [] : [];
+  }
+
+  /** Offers files to a contact (sent when the link is up; survives reloads of either page). */
+  async send(key: string, files: OutgoingFile[]): Promise<void> {
+    if (files.length === 0) return;
+    const m = await this.#manager(key);
+    if (!m) return;
+    this.problem = null;
+    const before = new Set(this.#preparing.keys());
+    try {
+      await m.send(files);
+    } catch (e) {
+      // A file that cannot be read (moved, deleted, no permission) or storage that refused it.
+      for (const id of this.#preparing.keys()) if (!before.has(id)) this.#preparing.delete(id);
+      this.#refresh(key);
+      this.problem = `Could not send ${files.length === 1 ? files[0]!.name : `${files.length} files`}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  async accept(key: string, id: string): Promise<void> { await this.#managers.get(key)?.accept(id); }
+  decline(key: string, id: string): void { this.#managers.get(key)?.decline(id); }
+  cancel(key: string, id: string): void { this.#managers.get(key)?.cancel(id); }
+
+  /** Forgets a finished transfer: its record, and for received files the data in OPFS. */
+  async dismiss(key: string, id: string): Promise<void> {
+    await this.#managers.get(key)?.dismiss(id);
+    for (const u of this.#urls.get(id) ?? []) if (u) URL.revokeObjectURL(u);
+    this.#urls.delete(id);
+    this.#extra.delete(id);
+    this.#refresh(key);
+  }
+
+  async close(): Promise<void> {
+    for (const m of this.#managers.values()) await m.close();
+  }
+
+  #manager(key: string): Promise<TransferManager | null> {
+    const have = this.#managers.get(key);
+    if (have) return Promise.resolve(have);
+    let p = this.#opening.get(key);
+    if (!p) {
+      p = this.#openManager(key);
+      this.#opening.set(key, p);
+    }
+    return p;
+  }
+
+  async #openManager(key: string): Promise<TransferManager | null> {
+    if (!this.#store || !this.#persistence) return null;
+    const m = await TransferManager.open({ contact: key, store: this.#store, persistence: this.#persistence });
+    this.#managers.set(key, m);
+    m.on((e) => this.#onEvent(key, m, e));
+    const link = this.#pendingLinks.get(key);
+    this.#pendingLinks.delete(key);
+    if (link) m.attach(link);
+    this.#refresh(key);
+    for (const t of m.list()) if (t.direction === 'in' && t.status === 'done') void this.#loadUrls(key, m, t.id, t.files.length);
+    return m;
+  }
+
+  #onEvent(key: string, m: TransferManager, e: TransferManagerEvent): void {
+    const x = this.#extra.get(e.id) ?? { speed: 0, etaMs: null };
+    this.#extra.set(e.id, x);
+    switch (e.type) {
+      case 'preparing':
+        this.#preparing.set(e.id, { contact: key, view: {
+          id: e.id, direction: 'out', files: e.files, status: 'preparing', done: e.done, total: e.total,
+          speed: 0, etaMs: null, createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(), urls: [],
+        } });
+        break;
+      case 'offered': this.#preparing.delete(e.id); break;
+      case 'progress': x.speed = e.progress.speed; x.etaMs = e.progress.etaMs; break;
+      case 'cancelled': x.cancelledBy = e.by; break;
+      case 'failed': x.problem = e.failure.message; break;
+      case 'file-complete': void this.#loadUrl(key, m, e.id, e.file); break;
+      // Files verified before a reload had their event then: every file has its link now.
+      case 'complete': if (e.direction === 'in') void this.#loadUrls(key, m, e.id, m.list().find((t) => t.id === e.id)?.files.length ?? 0); break;
+      default: break;
+    }
+    this.#refresh(key);
+  }
+
+  async #loadUrls(key: string, m: TransferManager, id: string, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) await this.#loadUrl(key, m, id, i);
+  }
+
+  async #loadUrl(key: string, m: TransferManager, id: string, file: number): Promise<void> {
+    try {
+      const blob = await m.getFile(id, file);
+      const urls = this.#urls.get(id) ?? [];
+      if (urls[file]) return;
+      urls[file] = URL.createObjectURL(blob);
+      this.#urls.set(id, urls);
+      this.#refresh(key);
+    } catch { /* not accepted, or already dismissed: no link */ }
+  }
+
+  /** Rebuilds the contact's list from its manager (the source of truth) plus what events added. */
+  #refresh(key: string): void {
+    const m = this.#managers.get(key);
+    const views: TransferView[] = (m?.list() ?? []).map((t) => {
+      const x = this.#extra.get(t.id);
+      const active = t.status === 'active';
+      return {
+        id: t.id, direction: t.direction, files: t.files, status: t.status, done: t.done, total: t.total, createdAt: t.createdAt,
+        speed: active ? x?.speed ?? 0 : 0, etaMs: active ? x?.etaMs ?? null : null,
+        cancelledBy: x?.cancelledBy, problem: x?.problem, urls: this.#urls.get(t.id) ?? [],
+      };
+    });
+    for (const p of this.#preparing.values()) if (p.contact === key) views.push(p.view);
+    views.sort((a, b) => a.createdAt - b.createdAt);
+    this.byContact = { ...this.byContact, [key]: views };
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { formatBytes, formatEta, percent, statusText, type TransferView } from '../../src/app/transfer-view';
+
+const view = (o: Partial<TransferView>): TransferView => ({
+  id: 'ab'.repeat(16), direction: 'in', files: [{ name: 'a.txt', type: 'text/plain', size: 10 }], status: 'active',
+  done: 0, total: 10, speed: 0, etaMs: null, createdAt: 0, urls: [], ...o,
+});
+
+describe('transfer view', () => {
+  it('percent stays within 0..100, is 100 only when all is done, and an empty transfer is 100 % once complete', () => {
+    fc.assert(fc.property(fc.nat(1e12), fc.nat(1e12), (a, b) => {
+      const [done, total] = a <= b ? [a, b] : [b, a];
+      const p = percent({ done, total, status: 'active' });
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(100);
+      expect(p === 100).toBe(total > 0 && done === total);
+    }));
+    expect(percent({ done: 0, total: 0, status: 'done' })).toBe(100);
+    expect(percent({ done: 0, total: 0, status: 'offered' })).toBe(0);
+  });
+
+  it('sizes and time left in words', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1700)).toBe('1.7 KB');
+    expect(formatBytes(52_428_800)).toBe('52 MB');
+    expect(formatBytes(314_572_800)).toBe('315 MB');
+    expect(formatBytes(5e9)).toBe('5.00 GB');
+    expect(formatEta(null)).toBe('');
+    expect(formatEta(4200)).toBe('about 5 s left');
+    expect(formatEta(600_000)).toBe('about 10 min left');
+  });
+
+  it('the status says how each transfer ended, with the words the tests look for', () => {
+    expect(statusText(view({ status: 'done' }), 'Alice')).toContain('complete');
+    expect(statusText(view({ status: 'failed', problem: 'hash mismatch' }), 'Alice')).toBe('failed — hash mismatch');
+    expect(statusText(view({ status: 'cancelled', cancelledBy: 'peer' }), 'Alice')).toBe('cancelled by Alice');
+    expect(statusText(view({ status: 'cancelled' }), 'Alice')).toBe('cancelled');
+    expect(statusText(view({ status: 'declined', direction: 'out' }), 'Alice')).toBe('declined by Alice');
+    expect(statusText(view({ status: 'active', done: 5, speed: 2_000_000, etaMs: 2500 }), 'Alice')).toBe('receiving 50% · 2.0 MB/s · about 3 s left');
+    expect(statusText(view({ status: 'offered', direction: 'out' }), 'Alice')).toBe('waiting for Alice to accept');
+    for (const status of ['preparing', 'offered', 'active'] as const)
+      expect(statusText(view({ status }), 'Alice')).not.toMatch(/complete|failed|cancelled/);
+  });
+});
