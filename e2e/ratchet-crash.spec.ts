@@ -98,7 +98,7 @@ async function bobPage(context: BrowserContext, db: string, opts: { nonAtomic?: 
 const receive = (page: Page, wire: string): Promise<Outcome> => page.evaluate((w) => (window as unknown as H).harness.receive(w), wire);
 const messages = (page: Page) => page.evaluate(() => (window as unknown as H).harness.messages());
 
-/** One run of crashes; returns the ids Bob's store reported as stored (each may appear once). */
+/** One run of crashes; returns the outcomes Bob's page reported before it died. */
 async function crashRun(context: BrowserContext, db: string, rng: ReturnType<typeof prng>, deliverable: string[], c: Awaited<ReturnType<typeof conversation>>,
   opts: { nonAtomic?: boolean; kind?: 'close' | 'hang' | 'abort'; phase?: HookSpec['phase'] }, log: string[]) {
   const kind = opts.kind ?? rng.pick(['close', 'hang', 'abort'] as const);
@@ -106,7 +106,7 @@ async function crashRun(context: BrowserContext, db: string, rng: ReturnType<typ
   const hook: HookSpec | undefined = kind === 'close' ? undefined : { phase, nth: 1 + rng.int(3), action: kind === 'abort' ? 'abort' : 'hang' };
   const page = await bobPage(context, db, { nonAtomic: opts.nonAtomic, hook });
   const order = rng.shuffle(deliverable), killAt = rng.int(order.length);
-  const stored: string[] = [];
+  const stored: Outcome[] = [];
   const hit = kind !== 'hang' ? null
     : page.waitForFunction(() => (window as unknown as H).hookHit === true, null, { timeout: 0 }).then(() => 'hit' as const, () => 'gone' as const);
   log.push(`${kind}${hook ? ` ${hook.phase}#${hook.nth}` : ` at ${killAt}/${order.length}`}`);
@@ -116,30 +116,29 @@ async function crashRun(context: BrowserContext, db: string, rng: ReturnType<typ
       await new Promise((r) => setTimeout(r, rng.int(15))); // somewhere inside that receive, or just after
       await page.close();
       const r = await call.catch(() => null);
-      if (r?.status === 'stored') stored.push(r.id!);
+      if (r) stored.push(r);
       return stored;
     }
     if (hit) {
       const r = await Promise.race([call, hit]);
       if (r === 'hit' || r === 'gone') { await page.close(); await call.catch(() => null); return stored; }
-      if (r.status === 'stored') stored.push(r.id!);
+      stored.push(r);
       continue;
     }
-    const r = await call;
-    if (r.status === 'stored') stored.push(r.id!);
+    stored.push(await call);
   }
   await page.close();
   return stored;
 }
 
-/** A clean pass: a fresh page redelivers everything; returns the page (still open) and what it stored. */
+/** A clean pass: a fresh page redelivers everything; returns the page (still open) and the outcomes. */
 async function cleanPass(context: BrowserContext, db: string, rng: ReturnType<typeof prng>, deliverable: string[], c: Awaited<ReturnType<typeof conversation>>, nonAtomic = false) {
   const page = await bobPage(context, db, { nonAtomic });
-  const stored: string[] = [];
+  const stored: Outcome[] = [];
   for (const id of rng.shuffle(deliverable)) {
     const r = await receive(page, c.sent.get(id)!.wire);
     expect(r.status, `redelivering ${id}: ${JSON.stringify(r)}`).not.toBe('error');
-    if (r.status === 'stored') stored.push(r.id!);
+    stored.push(r);
   }
   return { page, stored };
 }
@@ -154,7 +153,8 @@ test(`killing Bob's page at random points during receive loses, duplicates and b
   await first.close();
 
   const storedCount = new Map<string, number>();
-  const count = (ids: string[]) => { for (const id of ids) storedCount.set(id, (storedCount.get(id) ?? 0) + 1); };
+  const others: Outcome[] = [];
+  const count = (os: Outcome[]) => { for (const o of os) if (o.status === 'stored') storedCount.set(o.id!, (storedCount.get(o.id!) ?? 0) + 1); else others.push(o); };
   let withheld: string[] = [];
   const ROUNDS = 4, PER_ROUND = 6, CRASHES_PER_ROUND = 9;
   let page: Page | undefined;
@@ -187,6 +187,9 @@ test(`killing Bob's page at random points during receive loses, duplicates and b
   await page!.evaluate(() => (window as unknown as H).harness.send('after the crashes'));
   expect(await c.read(page!)).toContain('after the crashes');
   for (const [id, n] of storedCount) expect(n, `${id} reported stored ${n} times`).toBe(1);
+  // Alice never re-encrypts: a 'duplicate' would mean a spent key came back (a rolled-back state).
+  // An old chain's message whose header key is gone is RATCHET_BAD_HEADER; an abort is 'error'.
+  expect(others.filter((o) => o.status === 'duplicate' || (o.status === 'rejected' && o.code !== 'RATCHET_BAD_HEADER'))).toEqual([]);
   console.log(`ratchet-crash: ${ROUNDS * CRASHES_PER_ROUND + CRASHES_PER_ROUND} crash runs: ${log.join(', ')}`);
   await context.close();
 });
@@ -207,5 +210,34 @@ test('the crash test catches a store that writes the state and the message in tw
   expect(lost.length).toBeGreaterThan(0);
   // … and a redelivery cannot bring it back: its key is spent.
   expect(await receive(page, c.sent.get(lost[0]!)!.wire)).toMatchObject({ status: 'replay' });
+  await context.close();
+});
+
+test('two tabs receiving the same stream at once: the version check keeps every message once', async ({ browser }) => {
+  const rng = prng(SEED + 2), c = await conversation(SEED + 2), db = `tabs-${SEED}`;
+  const context = await browser.newContext();
+  const tab1 = await bobPage(context, db);
+  await tab1.evaluate((s) => (window as unknown as H).harness.init(s), c.bobInit);
+  const tab2 = await bobPage(context, db);
+  const ids = Array.from({ length: 12 }, () => c.send(0));
+  // Both tabs decrypt the same stored state concurrently; the loser of each race must retry.
+  // Each message goes to both tabs at once, and the two tabs also run through different orders.
+  const run = async (tab: Page, order: string[]) => { const out: Outcome[] = []; for (const id of order) out.push(await receive(tab, c.sent.get(id)!.wire)); return out; };
+  const order = rng.shuffle(ids);
+  const outcomes = [
+    ...(await Promise.all(order.map((id) => Promise.all([receive(tab1, c.sent.get(id)!.wire), receive(tab2, c.sent.get(id)!.wire)])))).flat(),
+    ...(await Promise.all([run(tab1, rng.shuffle(ids)), run(tab2, rng.shuffle(ids))])).flat(),
+  ];
+  expect(outcomes.filter((o) => o.status === 'error')).toEqual([]);
+  // Alice never re-encrypts, so a second successful decrypt of an id means a spent key came back
+  // (a lost update of the state): every other delivery must be a replay.
+  expect(outcomes.filter((o) => o.status !== 'stored' && o.status !== 'replay')).toEqual([]);
+  const storedIds = outcomes.filter((o) => o.status === 'stored').map((o) => o.id!).sort();
+  expect(storedIds).toEqual([...ids].sort());
+  const inbox = await messages(tab2);
+  expect(inbox.map((m) => m.id).sort()).toEqual([...ids].sort());
+  for (const m of inbox) expect(m.text).toBe(c.sent.get(m.id)!.text);
+  await tab1.evaluate(() => (window as unknown as H).harness.send('from tab 1'));
+  expect(await c.read(tab2)).toContain('from tab 1');
   await context.close();
 });

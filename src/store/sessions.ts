@@ -55,7 +55,8 @@ export interface SessionStoreOptions {
 /** Thrown when another writer kept winning the version check (should not happen in practice). */
 export class SessionConflictError extends Error {}
 
-const MAX_ATTEMPTS = 8;
+/** Each conflict means another writer made progress, so this bounds only pathological contention. */
+const MAX_ATTEMPTS = 64;
 const SEPARATOR = 0x0a;
 
 /** Inner plaintext of a session message: `id ‖ 0x0A ‖ body`, so the id is authenticated by the ratchet. */
