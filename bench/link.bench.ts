@@ -5,8 +5,8 @@
  * channel through the same relay with unsealed signals (no hello, no sealing, no SHS, no key
  * confirmation). The ratio is what Parley's verification costs on top of bare WebRTC.
  */
+import { generateIdentity } from '../src/core/identity';
 import { WebSocket } from 'ws';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { createRelay } from '../server/relay';
 import { openLink } from '../src/net/link';
 import { DataPeer, type PeerSignal } from '../src/net/peer';
@@ -25,13 +25,7 @@ async function freshSockets(): Promise<void> {
   [sigA, sigB] = [sig(), sig()];
   await Promise.all([sigA, sigB].map((s) => new Promise<void>((r) => { if (s.status === 'open') r(); else s.onStatus((x) => { if (x === 'open') r(); }); })));
 }
-const keyPair = () => {
-  const seed = crypto.getRandomValues(new Uint8Array(32));
-  const publicKey = ed25519.getPublicKey(seed);
-  const secretKey = new Uint8Array(64);
-  secretKey.set(seed); secretKey.set(publicKey, 32);
-  return { publicKey, secretKey };
-};
+const keyPair = () => generateIdentity((n) => crypto.getRandomValues(new Uint8Array(n)));
 const server = keyPair(), client = keyPair();
 
 async function parley(): Promise<number> {

@@ -5,7 +5,7 @@
  * different fingerprint pairs into their SHS network keys, and the handshake must fail.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { generateIdentity } from '../../src/core/identity';
 import { openLink, type LinkOptions } from '../../src/net/link';
 import { DataPeer, type PeerSignal } from '../../src/net/peer';
 import type { RoomEvent, SignalingClient } from '../../src/net/signaling';
@@ -13,13 +13,7 @@ import { decodeSignal, encodeSignal, openSignal, roomId, sealSignal } from '../.
 import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-const keyPair = () => {
-  const seed = random(32);
-  const publicKey = ed25519.getPublicKey(seed);
-  const secretKey = new Uint8Array(64);
-  secretKey.set(seed); secretKey.set(publicKey, 32);
-  return { publicKey, secretKey };
-};
+const keyPair = () => generateIdentity(random);
 
 /** What a victim's app believes is the relay; every blob goes to the attacker instead. */
 class AttackerSignaling {

@@ -3,22 +3,16 @@
  * replays hellos from an earlier meeting must not capture the new attempt, and a closed
  * SignalingClient fails the attempt at once with LINK_SIGNALING_CLOSED.
  */
+import { generateIdentity } from '../../src/core/identity';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { openLink, type LinkOptions, type SecureLink } from '../../src/net/link';
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import { roomId } from '../../src/core/rendezvous';
 import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 import { startTestRelay, type TestRelay } from '../support/relay';
 
-const keyPair = () => {
-  const seed = crypto.getRandomValues(new Uint8Array(32));
-  const publicKey = ed25519.getPublicKey(seed);
-  const secretKey = new Uint8Array(64);
-  secretKey.set(seed); secretKey.set(publicKey, 32);
-  return { publicKey, secretKey };
-};
+const keyPair = () => generateIdentity((n) => crypto.getRandomValues(new Uint8Array(n)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(warmUpWebRtc);

@@ -2,9 +2,9 @@
  * openLink between two node peers (node-datachannel on loopback) through a relay on 127.0.0.1:
  * pairing, messages, clean close, and the attacks and failures a user must be told about.
  */
+import { generateIdentity } from '../../src/core/identity';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { openLink, type LinkOptions, type LinkResult, type SecureLink } from '../../src/net/link';
 import { SignalingClient, type WebSocketConstructor, fromBase64url, toBase64url } from '../../src/net/signaling';
 import type { WireMessage } from '../../src/core/wire';
@@ -15,13 +15,7 @@ import { sdpFingerprint } from '../../src/net/peer';
 import type { FramedLink } from '../../src/net/secure-link';
 import { startTestRelay, type ForwardHook, type TestRelay } from '../support/relay';
 
-const keyPair = () => {
-  const seed = crypto.getRandomValues(new Uint8Array(32));
-  const publicKey = ed25519.getPublicKey(seed);
-  const secretKey = new Uint8Array(64);
-  secretKey.set(seed); secretKey.set(publicKey, 32);
-  return { publicKey, secretKey };
-};
+const keyPair = () => generateIdentity((n) => crypto.getRandomValues(new Uint8Array(n)));
 
 beforeAll(warmUpWebRtc);
 let relay: TestRelay | null = null;

@@ -3,10 +3,10 @@
  * met through a real relay on 127.0.0.1: a file with chat alongside, and a cut link resumed on a
  * freshly opened one — the path the app takes.
  */
+import { generateIdentity } from '../../src/core/identity';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { openLink, type LinkOptions, type SecureLink } from '../../src/net/link';
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import type { FramedLink } from '../../src/net/secure-link';
@@ -16,13 +16,7 @@ import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 import { startTestRelay, type TestRelay } from '../support/relay';
 
 const MiB = 1 << 20;
-const keyPair = () => {
-  const seed = crypto.getRandomValues(new Uint8Array(32));
-  const publicKey = ed25519.getPublicKey(seed);
-  const secretKey = new Uint8Array(64);
-  secretKey.set(seed); secretKey.set(publicKey, 32);
-  return { publicKey, secretKey };
-};
+const keyPair = () => generateIdentity((n) => crypto.getRandomValues(new Uint8Array(n)));
 
 beforeAll(warmUpWebRtc);
 let relay: TestRelay | null = null;
