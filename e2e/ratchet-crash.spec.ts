@@ -10,32 +10,15 @@
  * Seed: RATCHET_CRASH_SEED (printed on every run).
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { createServer, type Server } from 'node:http';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { build } from 'vite';
+import { serveHarnessPage, type HarnessPage } from './support/harness-page';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { decrypt, encrypt, generateRatchetKeyPair, initInitiator, initResponder, serializeState, type RatchetState } from '../src/core/ratchet';
 import { decodePayload, encodePayload } from '../src/store/sessions';
 import type { Harness, HookSpec } from '../test/browser-ratchet/main';
 
-let server: Server, dir: string, url: string;
-test.beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'parley-ratchet-'));
-  await build({ root: 'test/browser-ratchet', configFile: false, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, target: 'es2022' } });
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-  server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    try {
-      const body = await readFile(join(dir, path === '/' ? 'index.html' : path.replace(/\.\./g, '')));
-      res.writeHead(200, { 'content-type': types[extname(path) || '.html'] ?? 'application/octet-stream' }).end(body);
-    } catch { res.writeHead(404).end(); }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-});
-test.afterAll(async () => { server?.close(); if (dir) await rm(dir, { recursive: true, force: true }); });
+let harness: HarnessPage, url: string;
+test.beforeAll(async () => { harness = await serveHarnessPage('test/browser-ratchet'); url = harness.url; });
+test.afterAll(async () => { await harness?.close(); });
 
 /** RATCHET_CRASH_NONATOMIC=1 runs the first test against the broken store (it should then fail). */
 const BROKEN = process.env.RATCHET_CRASH_NONATOMIC === '1';
