@@ -17,7 +17,8 @@ import type { ParleyStore, ContactRecord } from '../store/db';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
-import { cleanName } from './names';
+import { cleanName, distinctName } from './names';
+import { incomingSentAt } from './message-time';
 import { compareBytes, equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
@@ -143,7 +144,7 @@ export class ConnectionManager {
         signal: attempt,
       })), signal).finally(release);
       if (r.ok) {
-        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close(); continue; }
+        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
         this.handshakeBackoff = 0;
         await this.attach(contact, r.link);
         return;
@@ -167,7 +168,9 @@ export class ConnectionManager {
     this.sentOnLink.set(link, new Set());
     if (old && old !== link) void old.close().catch(() => {});
     this.hooks.linkUp?.(key, link);
-    link.onMessage((m) => void this.onWire(key, link, m));
+    // A store that refuses the write (quota, private mode) must not become an unhandled
+    // rejection: no receipt goes back, so the friend sends the message again later.
+    link.onMessage((m) => void this.onWire(key, link, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
     link.onClose((e) => {
       if (this.links.get(key) !== link) return;
       this.links.delete(key);
@@ -189,12 +192,16 @@ export class ConnectionManager {
   private async onWire(key: string, link: SecureLink, m: WireMessage): Promise<void> {
     switch (m.type) {
       case 'hello': {
-        const name = cleanName(m.name);
+        const clean = cleanName(m.name);
+        const name = clean && distinctName(clean, key, this.contacts.list);
         if (name && name !== this.contacts.get(key)?.name) await this.contacts.touch(key, name);
         return;
       }
       case 'chat': {
-        await this.store.addIncoming({ contact: key, id: m.id, direction: 'in', text: m.text, sentAt: m.sentAt, receivedAt: Date.now(), delivered: true });
+        const receivedAt = Date.now();
+        await this.store.addIncoming({
+          contact: key, id: m.id, direction: 'in', text: m.text, sentAt: incomingSentAt(m.sentAt, receivedAt), receivedAt, delivered: true,
+        });
         this.hooks.messagesChanged(key);
         // A receipt even for a message we had already: the first receipt may have been lost.
         await link.send({ type: 'receipt', id: m.id }).catch(() => {});
