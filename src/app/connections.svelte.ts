@@ -59,7 +59,8 @@ export class ConnectionManager {
   private readonly loops = new Set<string>();
   private readonly flushes = new Map<string, Promise<void>>();
   private readonly stopper = new AbortController();
-  private handshakeBackoff = 0;
+  /** Per contact: one contact whose handshakes fail must not slow the others' retries. */
+  private readonly handshakeBackoff = new Map<string, number>();
 
   constructor(
     readonly store: ParleyStore,
@@ -145,15 +146,16 @@ export class ConnectionManager {
       })), signal).finally(release);
       if (r.ok) {
         if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
-        this.handshakeBackoff = 0;
+        this.handshakeBackoff.delete(key);
         await this.attach(contact, r.link);
         return;
       }
       if (r.code === 'LINK_ABORTED') return;
       if (r.code === 'LINK_HANDSHAKE_FAILED') {
         this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
-        this.handshakeBackoff = Math.min(60_000, Math.max(2_000, this.handshakeBackoff * 2));
-        await sleep(this.handshakeBackoff, signal);
+        const backoff = Math.min(60_000, Math.max(2_000, (this.handshakeBackoff.get(key) ?? 0) * 2));
+        this.handshakeBackoff.set(key, backoff);
+        await sleep(backoff, signal);
       } else if (r.code !== 'LINK_TIMEOUT') {
         await sleep(1_000 + Math.random() * 1_000, signal);
       }
