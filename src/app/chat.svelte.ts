@@ -8,6 +8,7 @@ import type { ParleyStore, MessageRecord } from '../store/db';
 import type { ContactsState } from './contacts.svelte';
 import type { ConnectionManager } from './connections.svelte';
 import { randomId } from './bytes';
+import { appError } from './errors';
 
 /** Chat text longer than this is refused before it is stored (the wire format caps it too). */
 export const MAX_TEXT_LENGTH = 16_000;
@@ -42,7 +43,13 @@ export class ChatState {
     if (!key) return 'Choose a contact first.';
     if (!text.trim()) return null;
     if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
-    await this.store.addOutgoing({ contact: key, id: randomId(), direction: 'out', text, sentAt: Date.now(), delivered: false });
+    try {
+      await this.store.addOutgoing({ contact: key, id: randomId(), direction: 'out', text, sentAt: Date.now(), delivered: false });
+    } catch {
+      // The text goes back into the box (ChatView keeps it when a problem is returned).
+      const e = appError('STORAGE_FAILED');
+      return `${e.message} ${e.action} (${e.code})`;
+    }
     await this.refresh();
     void this.connections()?.flush(key);
     return null;

@@ -17,7 +17,8 @@ import type { ParleyStore, ContactRecord } from '../store/db';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
-import { cleanName } from './names';
+import { cleanName, distinctName } from './names';
+import { incomingSentAt } from './message-time';
 import { compareBytes, equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
@@ -58,7 +59,8 @@ export class ConnectionManager {
   private readonly loops = new Set<string>();
   private readonly flushes = new Map<string, Promise<void>>();
   private readonly stopper = new AbortController();
-  private handshakeBackoff = 0;
+  /** Per contact: one contact whose handshakes fail must not slow the others' retries. */
+  private readonly handshakeBackoff = new Map<string, number>();
 
   constructor(
     readonly store: ParleyStore,
@@ -143,16 +145,17 @@ export class ConnectionManager {
         signal: attempt,
       })), signal).finally(release);
       if (r.ok) {
-        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close(); continue; }
-        this.handshakeBackoff = 0;
+        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
+        this.handshakeBackoff.delete(key);
         await this.attach(contact, r.link);
         return;
       }
       if (r.code === 'LINK_ABORTED') return;
       if (r.code === 'LINK_HANDSHAKE_FAILED') {
         this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
-        this.handshakeBackoff = Math.min(60_000, Math.max(2_000, this.handshakeBackoff * 2));
-        await sleep(this.handshakeBackoff, signal);
+        const backoff = Math.min(60_000, Math.max(2_000, (this.handshakeBackoff.get(key) ?? 0) * 2));
+        this.handshakeBackoff.set(key, backoff);
+        await sleep(backoff, signal);
       } else if (r.code !== 'LINK_TIMEOUT') {
         await sleep(1_000 + Math.random() * 1_000, signal);
       }
@@ -167,7 +170,9 @@ export class ConnectionManager {
     this.sentOnLink.set(link, new Set());
     if (old && old !== link) void old.close().catch(() => {});
     this.hooks.linkUp?.(key, link);
-    link.onMessage((m) => void this.onWire(key, link, m));
+    // A store that refuses the write (quota, private mode) must not become an unhandled
+    // rejection: no receipt goes back, so the friend sends the message again later.
+    link.onMessage((m) => void this.onWire(key, link, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
     link.onClose((e) => {
       if (this.links.get(key) !== link) return;
       this.links.delete(key);
@@ -189,12 +194,16 @@ export class ConnectionManager {
   private async onWire(key: string, link: SecureLink, m: WireMessage): Promise<void> {
     switch (m.type) {
       case 'hello': {
-        const name = cleanName(m.name);
+        const clean = cleanName(m.name);
+        const name = clean && distinctName(clean, key, this.contacts.list);
         if (name && name !== this.contacts.get(key)?.name) await this.contacts.touch(key, name);
         return;
       }
       case 'chat': {
-        await this.store.addIncoming({ contact: key, id: m.id, direction: 'in', text: m.text, sentAt: m.sentAt, receivedAt: Date.now(), delivered: true });
+        const receivedAt = Date.now();
+        await this.store.addIncoming({
+          contact: key, id: m.id, direction: 'in', text: m.text, sentAt: incomingSentAt(m.sentAt, receivedAt), receivedAt, delivered: true,
+        });
         this.hooks.messagesChanged(key);
         // A receipt even for a message we had already: the first receipt may have been lost.
         await link.send({ type: 'receipt', id: m.id }).catch(() => {});

@@ -19,7 +19,7 @@ import type { WireMessage } from '../core/wire';
 import type { InviteRecord } from '../store/db';
 import type { ConnectionManager } from './connections.svelte';
 import { appError, type AppErrorCode } from './errors';
-import { cleanName } from './names';
+import { cleanName, distinctName } from './names';
 import { equalBytes, randomBytes, sleep, toHex } from './bytes';
 
 /** How long the inviter waits for the invite proof after the handshake. */
@@ -93,7 +93,9 @@ export class PairingState {
   private listen(inv: InviteRecord): void {
     if (this.listening.has(inv.id)) return;
     this.listening.add(inv.id);
-    void this.listenLoop(inv).finally(() => this.listening.delete(inv.id));
+    void this.listenLoop(inv)
+      .catch(() => this.cm.hooks.error(appError('STORAGE_FAILED')))
+      .finally(() => this.listening.delete(inv.id));
   }
 
   private async listenLoop(inv: InviteRecord): Promise<void> {
@@ -108,7 +110,13 @@ export class PairingState {
         signaling: cm.signaling, rendezvousSecret: inv.rendezvousSecret, identity: cm.identity.keyPair(),
         shs: { role: 'server', authorize: () => true }, iceServers: cm.iceServers, timeoutMs: ATTEMPT_MS, signal,
       }).finally(release);
-      if (r.ok) await this.admit(inv.id, r.link);
+      if (r.ok) {
+        const link = r.link;
+        await this.admit(inv.id, link).catch(() => {
+          cm.hooks.error(appError('STORAGE_FAILED'));
+          void link.close().catch(() => {});
+        });
+      }
       else if (r.code === 'LINK_ABORTED') return;
       else if (r.code === 'LINK_HANDSHAKE_FAILED') { cm.hooks.error(appError('HANDSHAKE_FAILED')); await sleep(2_000, signal); }
       else if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
@@ -133,7 +141,7 @@ export class PairingState {
     if (!(await this.cm.store.claimInvite(inviteId))) return reject('used');
     if (inviteId === this.shownId) this.usedShown = true;
     const key = toHex(link.remotePublicKey);
-    const name = cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend';
+    const name = distinctName(cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend', key, this.cm.contacts.list);
     const contact = {
       key, publicKey: link.remotePublicKey.slice(), name, contactSecret: deriveContactSecret(link.handshakeSecret),
       addedAt: Date.now(), lastSeen: Date.now(),
@@ -157,7 +165,7 @@ export class PairingState {
     this.dialAbort?.abort();
     const ac = new AbortController();
     this.dialAbort = ac;
-    void this.dial(invite, ac.signal);
+    void this.dial(invite, ac.signal).catch(() => this.cm.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))));
     return null;
   }
 
@@ -197,9 +205,10 @@ export class PairingState {
           const code: AppErrorCode = result.reason === 'used' ? 'INVITE_USED' : result.reason === 'expired' ? 'INVITE_EXPIRED' : 'INVITE_REJECTED';
           return cm.hooks.error(appError(code, name));
         }
+        const key = toHex(link.remotePublicKey);
         const contact = {
-          key: toHex(link.remotePublicKey), publicKey: link.remotePublicKey.slice(),
-          name: cleanName(hello?.name) || cleanName(invite.name) || 'Friend',
+          key, publicKey: link.remotePublicKey.slice(),
+          name: distinctName(cleanName(hello?.name) || cleanName(invite.name) || 'Friend', key, cm.contacts.list),
           contactSecret: deriveContactSecret(link.handshakeSecret), addedAt: Date.now(), lastSeen: Date.now(),
         };
         // Saving starts its transaction now; attach() registers the message handler before
