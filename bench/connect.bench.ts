@@ -12,54 +12,25 @@
  * WebRTC stays on loopback: the bench re-runs itself in a network namespace with only `lo` when
  * it can (as the e2e tests do), and always passes Chromium the loopback-only flags.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
+import { appContext, namedPage, reexecInNetns, root, startRelay } from './support/browser-bench';
 
 const RUNS = 10;
 const PORT = Number(process.env.BENCH_PORT ?? 8291);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('..', import.meta.url));
-const CONTEXT = { baseURL: ORIGIN, permissions: ['camera', 'microphone'] };
+const CONTEXT = appContext(ORIGIN);
 /** The baseline injects simple-peer as an inline script, which the app's CSP rightly forbids. */
 const RAW_CONTEXT = { ...CONTEXT, bypassCSP: true };
 
-function reexecInNetns(): boolean {
-  if (process.env.PARLEY_IN_NETNS || process.env.PARLEY_NO_NETNS) return false;
-  if (spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status !== 0) return false;
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx "${here}connect.bench.ts"`],
-    { stdio: 'inherit', env: { ...process.env, PARLEY_IN_NETNS: '1' }, cwd: root });
-  process.exit(r.status ?? 1);
-}
 
-async function startRelay(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root, env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${ORIGIN}/healthz`)).ok) return child; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  child.kill();
-  throw new Error('relay did not start');
-}
 
-async function named(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext(CONTEXT)).newPage();
-  await page.goto('/');
-  await page.getByTestId('display-name-input').fill(name);
-  await page.getByTestId('display-name-save').click();
-  await page.getByTestId('invite-create').waitFor();
-  return page;
-}
 
 /** One run of the measured path: invite link → "connected". */
 async function inviteToConnected(browser: Browser): Promise<number> {
-  const alice = await named(browser, 'Alice');
-  const bob = await named(browser, 'Bob');
+  const alice = await namedPage(browser, ORIGIN, 'Alice');
+  const bob = await namedPage(browser, ORIGIN, 'Bob');
   await alice.getByTestId('invite-create').click();
   const link = await alice.getByTestId('invite-link').inputValue();
   await bob.goto('about:blank');
@@ -127,11 +98,11 @@ async function rawDataChannel(browser: Browser): Promise<number> {
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 async function main(): Promise<void> {
-  reexecInNetns();
+  reexecInNetns(import.meta.url);
   const lib = new URL('../scripts/lib.mjs', import.meta.url).href;
   const { ensureBuild } = (await import(lib)) as { ensureBuild: () => void };
   ensureBuild();
-  const relay = await startRelay();
+  const relay = await startRelay(PORT);
   process.on('exit', () => relay.kill('SIGTERM'));
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', ...CHROMIUM_ARGS] });
   try {

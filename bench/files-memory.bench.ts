@@ -16,41 +16,20 @@
  *
  * WebRTC stays on loopback: re-runs itself in a network namespace with only `lo` when it can.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
+import { reexecInNetns, startRelay } from './support/browser-bench';
 
 const MB = Number(process.env.BENCH_MEMORY_MB ?? 2048);
 const BYTES = MB * 1024 * 1024;
 const PORT = Number(process.env.BENCH_PORT ?? 8294);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const TARGET_MB = 200;
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('..', import.meta.url));
 
-function reexecInNetns(): void {
-  if (process.env.PARLEY_IN_NETNS || process.env.PARLEY_NO_NETNS) return;
-  if (spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status !== 0) return;
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx "${here}files-memory.bench.ts"`],
-    { stdio: 'inherit', env: { ...process.env, PARLEY_IN_NETNS: '1' }, cwd: root });
-  process.exit(r.status ?? 1);
-}
 
-async function startRelay(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root, env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${ORIGIN}/healthz`)).ok) return child; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  child.kill();
-  throw new Error('relay did not start');
-}
 
 /** A Chromium with its own profile directory under `dir`, one page named `name`. */
 async function person(dir: string, name: string): Promise<[BrowserContext, Page]> {
@@ -77,7 +56,7 @@ async function heapMB(cdp: CDPSession): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  reexecInNetns();
+  reexecInNetns(import.meta.url);
   const lib = new URL('../scripts/lib.mjs', import.meta.url).href;
   const { ensureBuild } = (await import(lib)) as { ensureBuild: () => void };
   ensureBuild();
@@ -87,7 +66,7 @@ async function main(): Promise<void> {
   const fh = await open(source, 'w');
   await fh.truncate(BYTES);              // sparse: zeros, read lazily, no disk on this side
   await fh.close();
-  const relay = await startRelay();
+  const relay = await startRelay(PORT);
   process.on('exit', () => relay.kill('SIGTERM'));
   const contexts: BrowserContext[] = [];
   try {

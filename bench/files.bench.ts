@@ -14,55 +14,26 @@
  *
  * WebRTC stays on loopback: re-runs itself in a network namespace with only `lo` when it can.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
+import { appContext, namedPage, reexecInNetns, root, startRelay } from './support/browser-bench';
 
 const RUNS = 3;
 const MB = Number(process.env.BENCH_FILES_MB ?? 64);
 const BYTES = MB * 1024 * 1024;
 const PORT = Number(process.env.BENCH_PORT ?? 8293);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('..', import.meta.url));
-const CONTEXT = { baseURL: ORIGIN, permissions: ['camera', 'microphone'] };
+const CONTEXT = appContext(ORIGIN);
 /** The baseline injects simple-peer as an inline script, which the app's CSP rightly forbids. */
 const RAW_CONTEXT = { ...CONTEXT, bypassCSP: true };
 
-function reexecInNetns(): void {
-  if (process.env.PARLEY_IN_NETNS || process.env.PARLEY_NO_NETNS) return;
-  if (spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status !== 0) return;
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx "${here}files.bench.ts"`],
-    { stdio: 'inherit', env: { ...process.env, PARLEY_IN_NETNS: '1' }, cwd: root });
-  process.exit(r.status ?? 1);
-}
 
-async function startRelay(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root, env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${ORIGIN}/healthz`)).ok) return child; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  child.kill();
-  throw new Error('relay did not start');
-}
 
-async function named(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext(CONTEXT)).newPage();
-  await page.goto('/');
-  await page.getByTestId('display-name-input').fill(name);
-  await page.getByTestId('display-name-save').click();
-  await page.getByTestId('invite-create').waitFor();
-  return page;
-}
 
 async function openChat(page: Page, other: string): Promise<void> {
   await page.getByTestId('contact-item').filter({ hasText: other }).click();
@@ -71,8 +42,8 @@ async function openChat(page: Page, other: string): Promise<void> {
 
 /** Alice and Bob paired through an invite, each with the other's chat open. */
 async function pair(browser: Browser): Promise<[Page, Page]> {
-  const alice = await named(browser, 'Alice');
-  const bob = await named(browser, 'Bob');
+  const alice = await namedPage(browser, ORIGIN, 'Alice');
+  const bob = await namedPage(browser, ORIGIN, 'Bob');
   await alice.getByTestId('invite-create').click();
   await bob.goto(await alice.getByTestId('invite-link').inputValue());
   await openChat(bob, 'Alice');
@@ -170,14 +141,14 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const mbps = (ms: number) => BYTES / 1e6 / (ms / 1000);
 
 async function main(): Promise<void> {
-  reexecInNetns();
+  reexecInNetns(import.meta.url);
   const lib = new URL('../scripts/lib.mjs', import.meta.url).href;
   const { ensureBuild } = (await import(lib)) as { ensureBuild: () => void };
   ensureBuild();
   const dir = await mkdtemp(join(tmpdir(), 'parley-files-bench-'));
   const source = join(dir, 'source.bin');
   await writeFile(source, randomBytes(BYTES));
-  const relay = await startRelay();
+  const relay = await startRelay(PORT);
   process.on('exit', () => relay.kill('SIGTERM'));
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', ...CHROMIUM_ARGS] });
   try {

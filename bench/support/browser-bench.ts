@@ -1,0 +1,49 @@
+/**
+ * Shared plumbing of the Chromium benchmarks (connect, files, files-memory): run the script inside
+ * a loopback-only network namespace, start a real relay process serving dist/, and make a named
+ * app page. Each benchmark keeps only what it measures.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Browser-context options for the app at `origin` (camera/microphone lift mDNS hiding on loopback). */
+export const appContext = (origin: string) => ({ baseURL: origin, permissions: ['camera', 'microphone'] });
+
+/**
+ * Re-runs `script` inside `unshare -n` (only `lo` up) and exits with its status, unless already
+ * inside one, disabled by PARLEY_NO_NETNS, or namespaces are unavailable (then returns).
+ */
+export function reexecInNetns(script: string): void {
+  if (process.env.PARLEY_IN_NETNS || process.env.PARLEY_NO_NETNS) return;
+  if (spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status !== 0) return;
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx "${fileURLToPath(script)}"`],
+    { stdio: 'inherit', env: { ...process.env, PARLEY_IN_NETNS: '1' }, cwd: root });
+  process.exit(r.status ?? 1);
+}
+
+/** Starts `server/main.ts` on 127.0.0.1:`port` and waits for /healthz. */
+export async function startRelay(port: number): Promise<ChildProcess> {
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${origin}/healthz`)).ok) return child; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  child.kill();
+  throw new Error('relay did not start');
+}
+
+/** A fresh browser context on the app at `origin`, with the display name `name` saved. */
+export async function namedPage(browser: Browser, origin: string, name: string): Promise<Page> {
+  const page = await (await browser.newContext(appContext(origin))).newPage();
+  await page.goto('/');
+  await page.getByTestId('display-name-input').fill(name);
+  await page.getByTestId('display-name-save').click();
+  await page.getByTestId('invite-create').waitFor();
+  return page;
+}
