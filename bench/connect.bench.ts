@@ -12,10 +12,9 @@
  * WebRTC stays on loopback: the bench re-runs itself in a network namespace with only `lo` when
  * it can (as the e2e tests do), and always passes Chromium the loopback-only flags.
  */
-import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
-import { appContext, namedPage, reexecInNetns, root, startRelay } from './support/browser-bench';
+import { appContext, namedPage, RAW_CHANNEL, reexecInNetns, SIMPLE_PEER, startRelay } from './support/browser-bench';
 
 const RUNS = 10;
 const PORT = Number(process.env.BENCH_PORT ?? 8291);
@@ -43,31 +42,8 @@ async function inviteToConnected(browser: Browser): Promise<number> {
   return ms;
 }
 
-const SIMPLE_PEER = readFileSync(`${root}node_modules/simple-peer/simplepeer.min.js`, 'utf8');
 
-/**
- * In a page: join `room` on the relay and open a plain simple-peer data channel (signals as
- * base64url JSON, unsealed). Kept as source text: the bundler's helpers do not exist in a page.
- */
-const RAW_CHANNEL = `(args) => new Promise((resolve, reject) => {
-  const b64 = (s) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-  const unb64 = (s) => new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
-  const ws = new WebSocket('ws://' + location.host + '/signal');
-  let peer = null;
-  const make = () => {
-    const p = new window.SimplePeer({ initiator: args.initiator, trickle: true, config: { iceServers: [] } });
-    p.on('signal', (s) => ws.send(JSON.stringify({ type: 'publish', room: args.room, data: b64(JSON.stringify(s)) })));
-    p.on('connect', () => resolve(true));
-    p.on('error', (e) => reject(e));
-    return p;
-  };
-  ws.onopen = () => ws.send(JSON.stringify({ type: 'subscribe', room: args.room }));
-  ws.onmessage = (ev) => {
-    const m = JSON.parse(String(ev.data));
-    if (m.type === 'subscribed') { if (args.initiator) peer = make(); else window.__ready = true; }
-    if (m.type === 'message' && m.data) { peer = peer || make(); peer.signal(JSON.parse(unb64(m.data))); }
-  };
-})`;
+
 
 function rawChannel(page: Page, args: { room: string; initiator: boolean }): Promise<unknown> {
   return page.evaluate(`(${RAW_CHANNEL})(${JSON.stringify(args)})`);

@@ -16,12 +16,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
-import { appContext, namedPage, reexecInNetns, root, startRelay } from './support/browser-bench';
+import { appContext, namedPage, RAW_CHANNEL, reexecInNetns, SIMPLE_PEER, startRelay } from './support/browser-bench';
 
 const RUNS = 3;
 const MB = Number(process.env.BENCH_FILES_MB ?? 64);
@@ -66,29 +65,8 @@ async function appTransfer(alice: Page, bob: Page, path: string, name: string): 
   return [t1 - t0, t2 - t1];
 }
 
-const SIMPLE_PEER = readFileSync(`${root}node_modules/simple-peer/simplepeer.min.js`, 'utf8');
 
-/** In a page: a plain simple-peer data channel through the relay's room (as in connect.bench.ts), kept in `window.__peer`. */
-const RAW_CHANNEL = `(args) => new Promise((resolve, reject) => {
-  const b64 = (s) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-  const unb64 = (s) => new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
-  const ws = new WebSocket('ws://' + location.host + '/signal');
-  let peer = null;
-  const make = () => {
-    const p = new window.SimplePeer({ initiator: args.initiator, trickle: true, config: { iceServers: [] } });
-    window.__peer = p;
-    p.on('signal', (s) => ws.send(JSON.stringify({ type: 'publish', room: args.room, data: b64(JSON.stringify(s)) })));
-    p.on('connect', () => resolve(true));
-    p.on('error', (e) => reject(e));
-    return p;
-  };
-  ws.onopen = () => ws.send(JSON.stringify({ type: 'subscribe', room: args.room }));
-  ws.onmessage = (ev) => {
-    const m = JSON.parse(String(ev.data));
-    if (m.type === 'subscribed') { if (args.initiator) peer = make(); else window.__ready = true; }
-    if (m.type === 'message' && m.data) { peer = peer || make(); peer.signal(JSON.parse(unb64(m.data))); }
-  };
-})`;
+
 
 /** Receiver: resolves once `total` bytes have arrived. */
 const RAW_RECEIVE = `(total) => new Promise((resolve) => {

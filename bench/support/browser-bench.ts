@@ -4,6 +4,7 @@
  * app page. Each benchmark keeps only what it measures.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
@@ -47,3 +48,32 @@ export async function namedPage(browser: Browser, origin: string, name: string):
   await page.getByTestId('invite-create').waitFor();
   return page;
 }
+
+/** simple-peer's browser build, to inject into a baseline page (the app's CSP forbids it, so baseline contexts bypass CSP). */
+export const SIMPLE_PEER = readFileSync(`${root}node_modules/simple-peer/simplepeer.min.js`, 'utf8');
+
+/**
+ * In a page: join `args.room` on the relay and open a plain simple-peer data channel (signals as
+ * base64url JSON, unsealed), kept in `window.__peer` — the baseline the app is measured against.
+ * Kept as source text: the bundler's helpers do not exist in a page.
+ */
+export const RAW_CHANNEL = `(args) => new Promise((resolve, reject) => {
+  const b64 = (s) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const unb64 = (s) => new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
+  const ws = new WebSocket('ws://' + location.host + '/signal');
+  let peer = null;
+  const make = () => {
+    const p = new window.SimplePeer({ initiator: args.initiator, trickle: true, config: { iceServers: [] } });
+    window.__peer = p;
+    p.on('signal', (s) => ws.send(JSON.stringify({ type: 'publish', room: args.room, data: b64(JSON.stringify(s)) })));
+    p.on('connect', () => resolve(true));
+    p.on('error', (e) => reject(e));
+    return p;
+  };
+  ws.onopen = () => ws.send(JSON.stringify({ type: 'subscribe', room: args.room }));
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(String(ev.data));
+    if (m.type === 'subscribed') { if (args.initiator) peer = make(); else window.__ready = true; }
+    if (m.type === 'message' && m.data) { peer = peer || make(); peer.signal(JSON.parse(unb64(m.data))); }
+  };
+})`;
