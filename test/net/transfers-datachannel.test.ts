@@ -6,25 +6,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import nodeDataChannel from 'node-datachannel';
-import { MemoryFileStore } from '../../src/net/file-store';
-import { DEFAULT_HIGH_WATER, TransferManager, type TransferManagerEvent, type TransferPersistence, type TransferRecord } from '../../src/net/transfers';
+import { DEFAULT_HIGH_WATER } from '../../src/net/transfers';
+import { testManager as manager } from '../support/transfer-manager';
 import { ndcPair, type NdcLink } from '../support/ndc-link';
 
 const MiB = 1 << 20;
-const noPersistence: TransferPersistence = { save: async () => {}, remove: async () => {}, load: async () => [] as TransferRecord[] };
 
-async function manager(contact: string) {
-  const store = new MemoryFileStore();
-  const m = await TransferManager.open({ contact, store, persistence: noPersistence, tickMs: 0, transfer: { progressIntervalMs: 0 } });
-  const events: TransferManagerEvent[] = [];
-  m.on((e) => events.push(e));
-  const until = (pred: (e: TransferManagerEvent) => boolean) => new Promise<TransferManagerEvent>((resolve) => {
-    const hit = events.find(pred);
-    if (hit) return resolve(hit);
-    const off = m.on((e) => { if (pred(e)) { off(); resolve(e); } });
-  });
-  return { m, store, events, until };
-}
 
 const links: NdcLink[] = [];
 afterAll(() => { for (const l of links) l.cut(); nodeDataChannel.cleanup(); });

@@ -10,8 +10,8 @@ import { WebSocket } from 'ws';
 import { openLink, type LinkOptions, type SecureLink } from '../../src/net/link';
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import type { FramedLink } from '../../src/net/secure-link';
-import { MemoryFileStore } from '../../src/net/file-store';
-import { DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, TransferManager, type TransferManagerEvent, type TransferRecord } from '../../src/net/transfers';
+import { DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER } from '../../src/net/transfers';
+import { testManager as manager } from '../support/transfer-manager';
 import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 import { startTestRelay, type TestRelay } from '../support/relay';
 
@@ -41,19 +41,6 @@ async function linkUp(e: { secret: Uint8Array; server: ReturnType<typeof keyPair
   return [rs.link, rc.link];
 }
 
-const none = { save: async () => {}, remove: async () => {}, load: async () => [] as TransferRecord[] };
-async function manager(contact: string) {
-  const store = new MemoryFileStore();
-  const m = await TransferManager.open({ contact, store, persistence: none, tickMs: 0, transfer: { progressIntervalMs: 0 } });
-  const events: TransferManagerEvent[] = [];
-  m.on((e) => events.push(e));
-  const until = (pred: (e: TransferManagerEvent) => boolean) => new Promise<TransferManagerEvent>((resolve) => {
-    const hit = events.find(pred);
-    if (hit) return resolve(hit);
-    const off = m.on((e) => { if (pred(e)) { off(); resolve(e); } });
-  });
-  return { m, store, events, until };
-}
 
 describe('TransferManager over openLink through a real relay', () => {
   it('a file arrives byte-identical with chat both ways during the transfer; a cut link resumes on a new one', async () => {
