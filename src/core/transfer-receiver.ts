@@ -2,7 +2,8 @@
  * File transfer, receiving side (docs/files.md). Created from an offer; the caller accepts some
  * files or declines. Each chunk is checked against the offer's per-chunk SHA-256 list (itself
  * checked against the offer's hash-list root), written through `writeChunk` as soon as it
- * verifies (in any order within the window), and folded in file order into a whole-file SHA-256.
+ * verifies (in any order within the window), and folded in file order into a whole-file SHA-256
+ * (here, or by the caller where it writes: `ReceiverIo.fileDigest`).
  * A file is reported complete only when every chunk verified and the whole-file hash matches.
  * A bad chunk is refetched (nack) up to `maxRetries` times. The state is JSON (`toJSON`): the
  * verified prefix of each file and its SHA-256 midstate, so a reload resumes from there.
@@ -14,28 +15,15 @@ import { decodeTransfer, encodeTransfer, type CancelReason, type DeclineReason, 
 import {
   chunkLength, defaultDigest, resolveOptions, equalBytes, offerFromJson, offerToJson,
   ProgressMeter, rangeBytes, transferFailure,
-  type ChunkDigest, type FileOfferJson, type TransferOptions, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
+  type ChunkDigest, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
 } from './transfer-common';
-import { loadFile, newFile, saveFile, storeHashes, type ReceivingFile, type ReceivingFileJson } from './transfer-receive-file';
+import {
+  loadFile, newFile, saveFile, storeHashes, type ReceiverIo, type ReceiverOptions, type ReceiverState, type ReceivingFile,
+} from './transfer-receive-file';
 
-/** The receiver's injected I/O (docs/files.md §3). */
-export interface ReceiverIo {
-  /** Writes verified bytes at `offset` of file `fileIndex` (may be called out of order, and again for the same range after a resume). */
-  writeChunk: (fileIndex: number, offset: number, bytes: Uint8Array) => Promise<void>;
-  send: (bytes: Uint8Array) => void;
-  now: () => number;
-  digest?: ChunkDigest;
-}
+export type { ReceiverIo, ReceiverOptions, ReceiverState } from './transfer-receive-file';
 
-/** Receiver tuning; see {@link TransferOptions}. */
-export type ReceiverOptions = TransferOptions;
-
-/** The receiver's JSON state (docs/files.md §3). */
-export interface ReceiverState {
-  v: 1; role: 'receiver'; id: string; status: TransferStatus; files: FileOfferJson[]; accepted: number[];
-  progress: (ReceivingFileJson | null)[]; options: Required<ReceiverOptions>;
-}
-
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * Receiving state machine (docs/files.md §3). `fromOffer` → `accept()`/`decline()`; feed every
@@ -87,7 +75,7 @@ export class TransferReceiver {
     const r = new TransferReceiver(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options);
     r.st = state.status;
     r.accepted = [...state.accepted];
-    r.rf = r.files.map((offer, i) => { const p = state.progress[i]; return p ? loadFile(offer, p) : null; });
+    r.rf = r.files.map((offer, i) => { const p = state.progress[i]; return p ? loadFile(offer, p, !io.fileDigest) : null; });
     return r;
   }
 
@@ -109,7 +97,7 @@ export class TransferReceiver {
       throw new RangeError(`files: 1..${this.files.length} indices below ${this.files.length} (use decline() to refuse all)`);
     this.st = 'active';
     this.accepted = sorted;
-    for (const f of sorted) this.rf[f] = newFile(this.files[f]!);
+    for (const f of sorted) this.rf[f] = newFile(this.files[f]!, !this.io.fileDigest);
     this.io.send(encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: sorted }));
     this.lastProgress = this.io.now();
     return this.serial(async () => {
@@ -117,7 +105,7 @@ export class TransferReceiver {
       for (const f of sorted) {
         const r = this.rf[f]!;
         if (r.count > 0) continue;
-        const bad = this.checkHashList(f, r, events) ?? this.finishFile(f, r, events);
+        const bad = this.checkHashList(f, r, events) ?? await this.finishFile(f, r, events);
         if (bad) return { ...bad, events };
       }
       return { ok: true, events };
@@ -259,17 +247,18 @@ export class TransferReceiver {
     if (this.st !== 'active') return fail('TRANSFER_CANCELLED', 'cancelled while writing');
     this.lastProgress = this.io.now();
     this.stallResends = 0;
-    if (index > r.verified) { r.buffered.set(index, bytes); this.bufferedBytes += len; return { ok: true, events }; }
-    r.whole!.update(bytes);
+    // Held ahead of a gap for the in-order whole-file hash (only its length when the caller hashes).
+    if (index > r.verified) { r.buffered.set(index, r.whole ? bytes : NO_BYTES); this.bufferedBytes += len; return { ok: true, events }; }
+    r.whole?.update(bytes);
     r.verified++;
     for (let b = r.buffered.get(r.verified); b; b = r.buffered.get(r.verified)) {
       r.buffered.delete(r.verified);
-      this.bufferedBytes -= b.length;
-      r.whole!.update(b);
+      this.bufferedBytes -= chunkLength(r.offer, r.verified);
+      r.whole?.update(b);
       r.verified++;
     }
     this.io.send(encodeTransfer({ type: 'ack', id: this.id, file, verified: r.verified }));
-    if (r.verified === r.count) { const bad = this.finishFile(file, r, events); if (bad) return { ...bad, events }; }
+    if (r.verified === r.count) { const bad = await this.finishFile(file, r, events); if (bad) return { ...bad, events }; }
     else this.progressEvent(events, false);
     return { ok: true, events };
   }
@@ -288,9 +277,17 @@ export class TransferReceiver {
   }
 
   /** All chunks verified: the whole-file SHA-256 decides. */
-  private finishFile(file: number, r: ReceivingFile, events: TransferEvent[]): TransferFailure | null {
-    const digest = r.whole!.digest();
+  private async finishFile(file: number, r: ReceivingFile, events: TransferEvent[]): Promise<TransferFailure | null> {
+    let digest: Uint8Array;
+    try {
+      digest = r.whole ? r.whole.digest() : r.count === 0 ? sha256(new Uint8Array(0)) : await this.io.fileDigest!(file);
+    } catch (e) {
+      events.push(...this.cancel('error'));
+      this.st = 'failed';
+      return transferFailure('TRANSFER_IO', 'receiver', `file ${file}`, `hashing file ${file} failed: ${String(e)}`, true);
+    }
     r.whole = null;
+    if (this.st !== 'active') return transferFailure('TRANSFER_CANCELLED', 'receiver', `file ${file}`, 'cancelled while hashing');
     if (!equalBytes(digest, r.offer.sha256)) {
       events.push(...this.cancel('integrity'));
       this.st = 'failed';

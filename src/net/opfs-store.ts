@@ -11,25 +11,25 @@ import { MemoryFileStore, type FileSink, type FileStore } from './file-store';
 const OPFS_ROOT = 'parley-transfers'; // = opfs-worker.ts OPFS_ROOT (not imported: that module is the worker)
 const ID_RE = /^[0-9a-f]{32}$/;
 
-type Op = 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir';
+type Op = 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir' | 'digest';
 
 export class OpfsFileStore implements FileStore {
   #worker: Worker | null = null;
   #next = 1;
-  readonly #waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  readonly #waiting = new Map<number, { resolve: (digest?: Uint8Array) => void; reject: (e: Error) => void }>();
 
   /** Whether this browser has OPFS with sync access handles in workers. */
   static supported(): boolean {
     return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' && typeof Worker === 'function';
   }
 
-  #call(op: Op, dir: string, file?: string, extra: { offset?: number; bytes?: Uint8Array; size?: number } = {}): Promise<void> {
+  #call(op: Op, dir: string, file?: string, extra: { offset?: number; bytes?: Uint8Array; size?: number } = {}): Promise<Uint8Array | undefined> {
     if (!this.#worker) {
       this.#worker = new Worker(new URL('./opfs-worker.ts', import.meta.url), { type: 'module', name: 'parley-opfs' });
-      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string }>) => {
+      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string; digest?: Uint8Array }>) => {
         const w = this.#waiting.get(e.data.id);
         this.#waiting.delete(e.data.id);
-        if (e.data.ok) w?.resolve(); else w?.reject(new Error(`OPFS ${e.data.error ?? 'failed'}`));
+        if (e.data.ok) w?.resolve(e.data.digest); else w?.reject(new Error(`OPFS ${e.data.error ?? 'failed'}`));
       };
       this.#worker.onerror = (e) => {
         for (const w of this.#waiting.values()) w.reject(new Error(`OPFS worker failed: ${e.message}`));
@@ -37,9 +37,8 @@ export class OpfsFileStore implements FileStore {
       };
     }
     const id = this.#next++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Uint8Array | undefined>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      // The bytes are copied (not transferred): the core may still hold the chunk for the whole-file hash.
       this.#worker!.postMessage({ id, op, dir, file, ...extra });
     });
   }
@@ -48,11 +47,18 @@ export class OpfsFileStore implements FileStore {
     check(transferId);
     const file = String(fileIndex);
     await this.#call('open', transferId, file);
+    const done = () => undefined;
     return {
-      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }),
-      truncate: (size) => this.#call('truncate', transferId, file, { size }),
-      flush: () => this.#call('flush', transferId, file),
-      close: () => this.#call('close', transferId, file),
+      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }).then(done),
+      truncate: (size) => this.#call('truncate', transferId, file, { size }).then(done),
+      flush: () => this.#call('flush', transferId, file).then(done),
+      close: () => this.#call('close', transferId, file).then(done),
+      // The worker hashes what it writes (opfs-worker.ts), off the page's main thread.
+      digest: async () => {
+        const d = await this.#call('digest', transferId, file);
+        if (!(d instanceof Uint8Array) || d.length !== 32) throw new Error('OPFS worker returned no digest');
+        return d;
+      },
     };
   }
 
@@ -66,7 +72,7 @@ export class OpfsFileStore implements FileStore {
 
   async remove(transferId: string): Promise<void> {
     check(transferId);
-    if (this.#worker) await this.#call('closeDir', transferId);
+    if (this.#worker) await this.#call('closeDir', transferId).then(() => undefined);
     try {
       await (await this.#root()).removeEntry(transferId, { recursive: true });
     } catch (e) {

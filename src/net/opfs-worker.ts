@@ -5,30 +5,60 @@
  * without copying the whole file into a swap file on every commit. Sync access handles exist
  * only in dedicated workers, hence this file.
  *
- * Protocol: `{ id, op, dir, file, offset?, bytes?, size? }` → `{ id, ok: true }` or
- * `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir.
+ * It also keeps each file's whole SHA-256 over the bytes it writes (docs/files.md §8, "Whole-file
+ * hash"), so the receiving page's main thread does not: writes at the end of the contiguous prefix
+ * are hashed at once, writes past a gap are held (the core's window bounds them) until the gap is
+ * filled. A file opened with data in it (a resume) is hashed again from disk up to its size, or
+ * up to the size it is truncated to.
+ *
+ * Protocol: `{ id, op, dir, file, offset?, bytes?, size? }` → `{ id, ok: true, digest? }` or
+ * `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir, digest
+ * (the SHA-256 of the file's contiguous prefix from byte 0).
  * @module
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+
+type Sha256 = ReturnType<typeof sha256.create>;
 
 interface SyncHandle {
   write(buffer: Uint8Array, options?: { at?: number }): number;
+  read(buffer: Uint8Array, options?: { at?: number }): number;
+  getSize(): number;
   truncate(size: number): void;
   flush(): void;
   close(): void;
 }
-interface Request { id: number; op: 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir'; dir: string; file?: string; offset?: number; bytes?: Uint8Array; size?: number }
+interface Request { id: number; op: 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir' | 'digest'; dir: string; file?: string; offset?: number; bytes?: Uint8Array; size?: number }
 
 /** Top-level OPFS directory that holds one directory per transfer. */
 export const OPFS_ROOT = 'parley-transfers';
 
 const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<Request>) => void) | null; postMessage(m: unknown): void };
 const handles = new Map<string, SyncHandle>();
+/** Whole-file hash per open file: bytes [0, end) hashed; `held`: written past a gap (offset → bytes). null: not started. */
+const hashes = new Map<string, { sha: Sha256; end: number; held: Map<number, Uint8Array> } | null>();
 let queue: Promise<unknown> = Promise.resolve();
 
-async function handle(r: Request): Promise<void> {
+/** The file's hash state; when there is none yet, starts one over what is on disk. */
+function hashOf(key: string, h: SyncHandle) {
+  let x = hashes.get(key);
+  if (x) return x;
+  x = { sha: sha256.create(), end: 0, held: new Map() };
+  const buf = new Uint8Array(1 << 20), upTo = h.getSize();
+  while (x.end < upTo) {
+    const n = h.read(buf.subarray(0, Math.min(buf.length, upTo - x.end)), { at: x.end });
+    if (n <= 0) break;
+    x.sha.update(buf.subarray(0, n));
+    x.end += n;
+  }
+  hashes.set(key, x);
+  return x;
+}
+
+async function handle(r: Request): Promise<Uint8Array | void> {
   const key = `${r.dir}/${r.file ?? ''}`;
   if (r.op === 'closeDir') {
-    for (const [k, h] of handles) if (k.startsWith(`${r.dir}/`)) { h.close(); handles.delete(k); }
+    for (const [k, h] of handles) if (k.startsWith(`${r.dir}/`)) { h.close(); handles.delete(k); hashes.delete(k); }
     return;
   }
   if (r.op === 'open') {
@@ -37,6 +67,7 @@ async function handle(r: Request): Promise<void> {
     const dir = await root.getDirectoryHandle(r.dir, { create: true });
     const fh = await dir.getFileHandle(r.file!, { create: true });
     handles.set(key, await (fh as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle());
+    hashes.set(key, null); // started on first use: a resume truncates first, and only then is the prefix known
     return;
   }
   const h = handles.get(key);
@@ -44,17 +75,33 @@ async function handle(r: Request): Promise<void> {
   switch (r.op) {
     case 'write': {
       const bytes = r.bytes!;
+      const x = hashOf(key, h); // before the write: a first write after open hashes what was there
       let done = 0;
       while (done < bytes.length) {
         const n = h.write(bytes.subarray(done), { at: r.offset! + done });
         if (n <= 0) throw new Error(`opfs-worker: write of ${bytes.length} bytes at ${r.offset} stalled (disk full?)`);
         done += n;
       }
+      if (r.offset! > x.end) x.held.set(r.offset!, bytes);
+      else if (r.offset === x.end) {
+        // Below the end: verified bytes written again (same content), already hashed.
+        x.sha.update(bytes);
+        x.end += bytes.length;
+        for (let b = x.held.get(x.end); b; b = x.held.get(x.end)) { x.held.delete(x.end); x.sha.update(b); x.end += b.length; }
+      }
       return;
     }
-    case 'truncate': h.truncate(r.size!); return;
+    case 'truncate': {
+      h.truncate(r.size!);
+      const x = hashes.get(key);
+      if (x && x.end <= r.size!) { for (const o of x.held.keys()) if (o >= r.size!) x.held.delete(o); return; }
+      hashes.set(key, null); // (re)start from what is on disk now: a resume cuts the file to its verified prefix
+      hashOf(key, h);
+      return;
+    }
     case 'flush': h.flush(); return;
-    case 'close': h.close(); handles.delete(key); return;
+    case 'close': h.close(); handles.delete(key); hashes.delete(key); return;
+    case 'digest': return hashOf(key, h).sha.clone().digest();
   }
 }
 
@@ -62,7 +109,7 @@ scope.onmessage = (e) => {
   const r = e.data;
   // One operation at a time, in arrival order: a sync handle is not re-entrant.
   queue = queue.then(() => handle(r)).then(
-    () => scope.postMessage({ id: r.id, ok: true }),
+    (digest) => scope.postMessage({ id: r.id, ok: true, ...(digest ? { digest } : {}) }),
     (err: unknown) => scope.postMessage({ id: r.id, ok: false, error: `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}` }),
   );
 };

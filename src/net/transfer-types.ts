@@ -94,9 +94,9 @@ export interface TransferManagerOptions {
 }
 
 /** 128 KiB − 128 B: a chunk message plus wire envelope fills 128 KiB (docs/files.md "Glue"). */
-export const DEFAULT_GLUE_CHUNK_SIZE = 130944;
+export const DEFAULT_GLUE_CHUNK_SIZE = 261120;
 /** Transfer bytes allowed in the link's queue + data channel buffer (docs/files.md "Glue"). */
-export const DEFAULT_HIGH_WATER = 256 * 1024;
+export const DEFAULT_HIGH_WATER = 512 * 1024;
 /** Receiver state is saved at least every this many verified bytes. */
 export const DEFAULT_SAVE_EVERY_BYTES = 8 * 1024 * 1024;
 /** Largest incoming offer accepted for the user to decide on (sum of file sizes). */

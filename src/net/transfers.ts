@@ -4,17 +4,16 @@
  * hands chunks to the link only while its buffer is below a high-water mark (so chat, sent
  * directly by the app, goes ahead of file chunks and nothing queues without bound), writes
  * received chunks to a {@link FileStore}, persists state snapshots, and resumes after a relink
- * or a reload of either page.
+ * or a reload of either page. Parts: `transfer-offers.ts` (preparing and judging offers),
+ * `transfer-entry.ts` (one transfer's events and saves), `transfer-outlet.ts` (the link).
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import {
-  chooseChunkSize, chunkCount, decodeTransfer, encodeTransfer, prepareFile, rangeBytes, TransferReceiver, TransferSender,
-  type ReceiverState, type SenderState, type TransferResult,
-} from '../core/transfer';
+import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender, type TransferResult } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
-import { blobReader, type FileSink } from './file-store';
-import { safeName, safeType } from './transfer-names';
+import { blobReader } from './file-store';
+import { deliver, maybeSave, newEntry, recordOf, restoreEntry, type Entry } from './transfer-entry';
+import { prepareOutgoing, refusal, type OutgoingFile } from './transfer-offers';
 import { LinkOutlet } from './transfer-outlet';
 import {
   DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, DEFAULT_MAX_INCOMING_BYTES, DEFAULT_SAVE_EVERY_BYTES,
@@ -24,27 +23,7 @@ import {
 export * from './transfer-types';
 export { removeOrphans } from './file-store';
 export { safeName } from './transfer-names';
-
-interface Entry {
-  id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; createdAt: number;
-  sender?: TransferSender; receiver?: TransferReceiver;
-  sinks: Map<number, FileSink>; savedBytes: number; savedStatus: string;
-  /** Per-transfer queue: event handling, sink closing and saves stay in order. */
-  chain: Promise<void>;
-}
-
-/** Incoming offers the user has not answered yet; more are declined as `busy`. */
-export const MAX_UNANSWERED_OFFERS = 32;
-
-/**
- * Most chunks in one incoming offer (all files): the receiver holds 32 bytes of hash list per
- * chunk in memory and 64 in each state save, so 2^20 chunks cost 32 / 64 MiB. 64 GiB at 64 KiB
- * chunks; a sender choosing tiny chunks cannot make it more (review-2026-11 I5).
- */
-export const MAX_INCOMING_CHUNKS = 2 ** 20;
-
-/** A file to send: a browser `File`, or any Blob with a name. */
-export type OutgoingFile = Blob & { name: string };
+export { MAX_INCOMING_CHUNKS, MAX_UNANSWERED_OFFERS, type OutgoingFile } from './transfer-offers';
 
 export class TransferManager {
   readonly #o: Required<Omit<TransferManagerOptions, 'transfer'>> & Pick<TransferManagerOptions, 'transfer'>;
@@ -118,25 +97,14 @@ export class TransferManager {
   /** Offers files to the contact; returns the transfer id. Reads each file once to hash it. */
   async send(files: OutgoingFile[]): Promise<string> {
     const blobs = [...files];
-    const read = blobReader(blobs);
     const idBytes = this.#o.random(16), pid = bytesToHex(idBytes);
-    const infos = blobs.map((f) => ({ name: safeName(f.name), type: safeType(f.type), size: f.size }));
-    const total = infos.reduce((n, f) => n + f.size, 0);
-    let done = 0, last = -Infinity;
-    // Hashing a large file takes a while (one read, two SHA-256 passes): tell the UI how far it is.
-    const counted: typeof read = async (i, start, end) => {
-      const b = await read(i, start, end);
-      done += b.length;
-      if (this.#o.now() - last >= 250) { last = this.#o.now(); this.#emit({ type: 'preparing', id: pid, files: infos, done, total }); }
-      return b;
-    };
-    const prepared = [];
-    for (const [i, f] of infos.entries())
-      prepared.push(await prepareFile({ fileIndex: i, ...f, chunkSize: chooseChunkSize(f.size, this.#o.chunkSize), readSlice: counted }));
+    const { prepared, read } = await prepareOutgoing(blobs, {
+      chunkSize: this.#o.chunkSize, now: this.#o.now, progress: (infos, done, total) => this.#emit({ type: 'preparing', id: pid, files: infos, done, total }),
+    });
     const sender = TransferSender.create({ id: idBytes, files: prepared, io: this.#senderIo(read), ...this.#o.transfer });
     const e = this.#add(bytesToHex(idBytes), 'out', prepared.map((p) => ({ name: p.offer.name, type: p.offer.type, size: p.offer.size })), this.#o.now());
     e.sender = sender;
-    await this.#o.persistence.save({ ...this.#record(e), blobs });
+    await this.#o.persistence.save({ ...recordOf(e, this.#o.contact), blobs });
     e.savedStatus = sender.status;
     this.#emit({ type: 'offered', id: e.id, direction: 'out', files: e.files });
     if (this.#out.link) sender.offer();
@@ -225,6 +193,13 @@ export class TransferManager {
         if (!s) throw new Error(`no open file for file ${f}`);
         await s.write(offset, bytes);
       },
+      // The whole-file SHA-256 is computed where the bytes are written (OPFS: the worker), off this thread.
+      fileDigest: async (f: number) => {
+        if (this.#closed) throw new Error('the transfer manager was closed');
+        const s = e.sinks.get(f);
+        if (!s) throw new Error(`no open file for file ${f}`);
+        return s.digest();
+      },
       send: (b: Uint8Array) => this.#out.send(b), now: this.#o.now,
     };
   }
@@ -270,11 +245,7 @@ export class TransferManager {
       if (['resume', 'chunk', 'hashes', 'ack'].includes(d.message.type) && !this.#told.has(id)) { this.#told.add(id); this.#tellCancelled(id); }
       return;
     }
-    const files = d.message.files;
-    const bytes = files.reduce((n, f) => n + f.size, 0), chunks = files.reduce((n, f) => n + chunkCount(f.size, f.chunkSize), 0);
-    const refuse = bytes > this.#o.maxIncomingBytes || chunks > MAX_INCOMING_CHUNKS ? 'too-large'
-      // A peer flooding offers gets "busy" instead of filling the UI and the database.
-      : this.#unanswered() >= MAX_UNANSWERED_OFFERS ? 'busy' : null;
+    const refuse = refusal(d.message.files, this.#unanswered(), this.#o.maxIncomingBytes);
     if (refuse) {
       const r = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#out.send(x), now: this.#o.now });
       if (r.ok) r.receiver.decline(refuse);
@@ -285,7 +256,7 @@ export class TransferManager {
     if (!made.ok) { this.#entries.delete(id); return; }
     n.receiver = made.receiver;
     this.#after(n, async () => {
-      await this.#maybeSave(n);
+      await maybeSave(n, this.#o);
       this.#emit({ type: 'offered', id, direction: 'in', files: n.files });
     });
   }
@@ -301,42 +272,10 @@ export class TransferManager {
   }
 
   #handle(e: Entry, r: TransferResult): void {
-    const events = r.events;
     this.#after(e, async () => {
-      for (const ev of events) {
-        if (ev.type === 'progress') this.#emit({ type: 'progress', id: e.id, direction: e.direction, progress: ev.progress });
-        else if (ev.type === 'complete') this.#emit({ type: 'complete', id: e.id, direction: e.direction });
-        else if (ev.type === 'file-complete') {
-          await e.sinks.get(ev.file)?.flush();
-          await e.sinks.get(ev.file)?.close();
-          e.sinks.delete(ev.file);
-          this.#emit({ type: 'file-complete', id: e.id, file: ev.file });
-        } else this.#emit({ ...ev, id: e.id });
-      }
-      if (!r.ok && r.fatal) {
-        const { events: _events, ...failure } = r;
-        this.#emit({ type: 'failed', id: e.id, failure });
-      }
-      await this.#maybeSave(e);
+      await deliver(e, r, (ev) => this.#emit(ev));
+      await maybeSave(e, this.#o);
     });
-  }
-
-  /** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
-  async #maybeSave(e: Entry): Promise<void> {
-    const m = e.sender ?? e.receiver!;
-    const done = m.progress().done;
-    if (m.status === e.savedStatus && (!e.receiver || done - e.savedBytes < this.#o.saveEveryBytes)) return;
-    const record = this.#record(e);
-    for (const s of e.sinks.values()) await s.flush();
-    const ended = m.status === 'cancelled' || m.status === 'failed' || m.status === 'declined';
-    if (ended && e.receiver) {
-      for (const s of e.sinks.values()) await s.close().catch(() => undefined);
-      e.sinks.clear();
-      await this.#o.store.remove(e.id); // nothing to keep from a transfer that will not finish
-    }
-    await this.#o.persistence.save(record);
-    e.savedBytes = done;
-    e.savedStatus = m.status;
   }
 
   #after(e: Entry, fn: () => Promise<void>): void {
@@ -345,12 +284,8 @@ export class TransferManager {
     e.chain = e.chain.then(() => (this.#closed ? undefined : fn())).catch((err: unknown) => console.error(`transfer ${e.id}:`, err));
   }
 
-  #record(e: Entry): TransferRecord {
-    return { id: e.id, contact: this.#o.contact, direction: e.direction, createdAt: e.createdAt, files: e.files, state: (e.sender ?? e.receiver!).toJSON() };
-  }
-
   #add(id: string, direction: 'in' | 'out', files: TransferFileInfo[], createdAt: number): Entry {
-    const e: Entry = { id, direction, files, createdAt, sinks: new Map(), savedBytes: 0, savedStatus: '', chain: Promise.resolve() };
+    const e = newEntry(id, direction, files, createdAt);
     this.#entries.set(id, e);
     return e;
   }
@@ -362,25 +297,8 @@ export class TransferManager {
   }
 
   async #restore(r: TransferRecord): Promise<void> {
-    const e = this.#add(r.id, r.direction, r.files, r.createdAt);
-    e.savedStatus = r.state.status;
-    if (r.direction === 'out') {
-      if (!r.blobs) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
-      e.sender = TransferSender.restore(r.state as SenderState, this.#senderIo(blobReader(r.blobs)));
-      return;
-    }
-    const s = r.state as ReceiverState;
-    e.receiver = TransferReceiver.restore(s, this.#receiverIo(e));
-    e.savedBytes = e.receiver.progress().done;
-    if (s.status !== 'active') return;
-    for (const f of s.accepted) {
-      const p = s.progress[f];
-      if (!p || p.done) continue;
-      const sink = await this.#o.store.open(r.id, f);
-      // Bytes past the saved verified prefix were never acknowledged as durable: cut them off.
-      await sink.truncate(rangeBytes(e.receiver.files[f]!, 0, p.verified));
-      e.sinks.set(f, sink);
-    }
+    const e = await restoreEntry(r, { store: this.#o.store, senderIo: (read) => this.#senderIo(read), receiverIo: (x) => this.#receiverIo(x) });
+    this.#entries.set(e.id, e);
   }
 
   #emit(ev: TransferManagerEvent): void {

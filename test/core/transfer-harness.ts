@@ -3,6 +3,7 @@
  * "bufferedAmount" limit on the sender's queue, and hooks to drop, duplicate, corrupt and
  * reorder messages. Files are plain Uint8Arrays; the receiver writes into zeroed buffers.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import {
   decodeTransfer, prepareFile, TransferReceiver, TransferSender,
   type ChunkDigest, type PreparedFile, type ReceiverOptions, type ReceiverState, type SenderOptions, type SenderState,
@@ -26,6 +27,8 @@ export interface HarnessOptions {
   /** Picks which queue/position to deliver next (random interleavings); default: FIFO, alternating. */
   rng?: () => number;
   digest?: ChunkDigest;
+  /** The receiver's whole-file hash is the caller's (`ReceiverIo.fileDigest`); 'written' hashes what was written. */
+  fileDigest?: 'written' | ((file: number, written: Uint8Array) => Promise<Uint8Array>);
 }
 
 export class Harness {
@@ -82,7 +85,13 @@ export class Harness {
       send: (b: Uint8Array) => this.enqueue(b, 'toSender'),
       now: () => this.now,
       ...(this.o.digest ? { digest: this.o.digest } : {}),
+      ...(this.o.fileDigest ? { fileDigest: (i: number) => this.fileDigest(i) } : {}),
     };
+  }
+
+  private async fileDigest(i: number): Promise<Uint8Array> {
+    const f = this.o.fileDigest!;
+    return f === 'written' ? sha256(this.out[i]!) : f(i, this.out[i]!);
   }
 
   private enqueue(b: Uint8Array, dir: Dir): void {

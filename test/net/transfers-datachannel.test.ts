@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import nodeDataChannel from 'node-datachannel';
-import { DEFAULT_HIGH_WATER } from '../../src/net/transfers';
+import { DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER } from '../../src/net/transfers';
 import { testManager as manager } from '../support/transfer-manager';
 import { ndcPair, type NdcLink } from '../support/ndc-link';
 
@@ -37,7 +37,7 @@ describe('TransferManager over a real data channel with secure frames', () => {
     expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
     expect(chats).toEqual(['mid']);
     expect(completeSeenAtChat).toBe(0);
-    expect(alice.m.maxQueued).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + 131072 + 64);
+    expect(alice.m.maxQueued).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + DEFAULT_GLUE_CHUNK_SIZE + 64); // the mark + one chunk message
   });
 
   it('a cut connection resumes on a new one, byte-identical', async () => {

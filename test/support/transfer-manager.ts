@@ -7,8 +7,7 @@ import { TransferManager, type TransferManagerEvent, type TransferPersistence, t
 
 export const noPersistence: TransferPersistence = { save: async () => {}, remove: async () => {}, load: async () => [] as TransferRecord[] };
 
-export async function testManager(contact: string) {
-  const store = new MemoryFileStore();
+export async function testManager(contact: string, store = new MemoryFileStore()) {
   const m = await TransferManager.open({ contact, store, persistence: noPersistence, tickMs: 0, transfer: { progressIntervalMs: 0 } });
   const events: TransferManagerEvent[] = [];
   m.on((e) => events.push(e));

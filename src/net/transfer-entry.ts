@@ -1,0 +1,101 @@
+/**
+ * One transfer as the `TransferManager` holds it, its events for the UI, and its persistence (docs/files.md §8,
+ * "OPFS layout, durability and cleanup"): the record saved for it, when to save (status changes
+ * and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save, so a saved
+ * verified prefix is always on disk), and how a saved record becomes a live entry again (files cut
+ * back to the saved verified prefix). Split out of `transfers.ts`; no behaviour of its own.
+ * @module
+ */
+import {
+  rangeBytes, TransferReceiver, TransferSender, type ReceiverIo, type ReceiverState, type SenderIo, type SenderState, type TransferResult,
+} from '../core/transfer';
+import { blobReader, type FileSink, type FileStore } from './file-store';
+import type { TransferFileInfo, TransferManagerEvent, TransferPersistence, TransferRecord } from './transfer-types';
+
+/** A transfer of the manager: its state machine, open files and persistence bookkeeping. */
+export interface Entry {
+  id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; createdAt: number;
+  sender?: TransferSender; receiver?: TransferReceiver;
+  sinks: Map<number, FileSink>; savedBytes: number; savedStatus: string;
+  /** Per-transfer queue: event handling, sink closing and saves stay in order. */
+  chain: Promise<void>;
+}
+
+/**
+ * Hands a state machine's result to the UI as manager events; on `file-complete` first flushes
+ * and closes that file (it is final and may be downloaded now).
+ */
+export async function deliver(e: Entry, r: TransferResult, emit: (ev: TransferManagerEvent) => void): Promise<void> {
+  for (const ev of r.events) {
+    if (ev.type === 'progress') emit({ type: 'progress', id: e.id, direction: e.direction, progress: ev.progress });
+    else if (ev.type === 'complete') emit({ type: 'complete', id: e.id, direction: e.direction });
+    else if (ev.type === 'file-complete') {
+      await e.sinks.get(ev.file)?.flush();
+      await e.sinks.get(ev.file)?.close();
+      e.sinks.delete(ev.file);
+      emit({ type: 'file-complete', id: e.id, file: ev.file });
+    } else emit({ ...ev, id: e.id });
+  }
+  if (!r.ok && r.fatal) {
+    const { events: _events, ...failure } = r;
+    emit({ type: 'failed', id: e.id, failure });
+  }
+}
+
+/** A new entry with nothing saved yet. */
+export function newEntry(id: string, direction: 'in' | 'out', files: TransferFileInfo[], createdAt: number): Entry {
+  return { id, direction, files, createdAt, sinks: new Map(), savedBytes: 0, savedStatus: '', chain: Promise.resolve() };
+}
+
+/** The record to persist for `e` (its state machine's JSON snapshot, taken now). */
+export function recordOf(e: Entry, contact: string): TransferRecord {
+  return { id: e.id, contact, direction: e.direction, createdAt: e.createdAt, files: e.files, state: (e.sender ?? e.receiver!).toJSON() };
+}
+
+/** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
+export async function maybeSave(e: Entry, o: { contact: string; saveEveryBytes: number; store: FileStore; persistence: TransferPersistence }): Promise<void> {
+  const m = e.sender ?? e.receiver!;
+  const done = m.progress().done;
+  if (m.status === e.savedStatus && (!e.receiver || done - e.savedBytes < o.saveEveryBytes)) return;
+  const record = recordOf(e, o.contact);
+  for (const s of e.sinks.values()) await s.flush();
+  const ended = m.status === 'cancelled' || m.status === 'failed' || m.status === 'declined';
+  if (ended && e.receiver) {
+    for (const s of e.sinks.values()) await s.close().catch(() => undefined);
+    e.sinks.clear();
+    await o.store.remove(e.id); // nothing to keep from a transfer that will not finish
+  }
+  await o.persistence.save(record);
+  e.savedBytes = done;
+  e.savedStatus = m.status;
+}
+
+/**
+ * A saved record as a live entry: the sender over its saved Blobs, or the receiver with its
+ * unfinished files reopened and cut to the saved verified prefix. `receiverIo(e)` builds the
+ * receiver's I/O over the entry (its sinks).
+ */
+export async function restoreEntry(r: TransferRecord, o: {
+  store: FileStore; senderIo: (read: ReturnType<typeof blobReader>) => SenderIo; receiverIo: (e: Entry) => ReceiverIo;
+}): Promise<Entry> {
+  const e = newEntry(r.id, r.direction, r.files, r.createdAt);
+  e.savedStatus = r.state.status;
+  if (r.direction === 'out') {
+    if (!r.blobs) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
+    e.sender = TransferSender.restore(r.state as SenderState, o.senderIo(blobReader(r.blobs)));
+    return e;
+  }
+  const s = r.state as ReceiverState;
+  e.receiver = TransferReceiver.restore(s, o.receiverIo(e));
+  e.savedBytes = e.receiver.progress().done;
+  if (s.status !== 'active') return e;
+  for (const f of s.accepted) {
+    const p = s.progress[f];
+    if (!p || p.done) continue;
+    const sink = await o.store.open(r.id, f);
+    // Bytes past the saved verified prefix were never acknowledged as durable: cut them off.
+    await sink.truncate(rangeBytes(e.receiver.files[f]!, 0, p.verified));
+    e.sinks.set(f, sink);
+  }
+  return e;
+}
