@@ -29,6 +29,8 @@ interface Entry {
   id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; createdAt: number;
   sender?: TransferSender; receiver?: TransferReceiver;
   sinks: Map<number, FileSink>; savedBytes: number; savedStatus: string;
+  /** The files the receiver accepted, ascending; unset until the offer is answered. */
+  accepted?: number[];
   /** Per-transfer queue: event handling, sink closing and saves stay in order. */
   chain: Promise<void>;
 }
@@ -88,7 +90,7 @@ export class TransferManager {
   list(): TransferSummary[] {
     return [...this.#entries.values()].map((e) => {
       const m = e.sender ?? e.receiver!;
-      return { id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, ...m.progress() };
+      return { id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, accepted: e.accepted ?? null, ...m.progress() };
     });
   }
 
@@ -149,7 +151,9 @@ export class TransferManager {
     if (!r) throw new Error(`accept: ${id} is not an incoming transfer`);
     const chosen = files ?? e.files.map((_, i) => i);
     for (const f of chosen) if (!e.sinks.has(f)) e.sinks.set(f, await this.#o.store.open(id, f));
-    this.#handle(e, await r.accept(chosen));
+    const result = await r.accept(chosen);
+    e.accepted = [...new Set(chosen)].sort((a, b) => a - b);
+    this.#handle(e, result);
   }
 
   decline(id: string): void {
@@ -305,6 +309,7 @@ export class TransferManager {
     this.#after(e, async () => {
       for (const ev of events) {
         if (ev.type === 'progress') this.#emit({ type: 'progress', id: e.id, direction: e.direction, progress: ev.progress });
+        else if (ev.type === 'accepted') { e.accepted = [...ev.files]; this.#emit({ ...ev, id: e.id }); }
         else if (ev.type === 'complete') this.#emit({ type: 'complete', id: e.id, direction: e.direction });
         else if (ev.type === 'file-complete') {
           await e.sinks.get(ev.file)?.flush();
@@ -364,6 +369,7 @@ export class TransferManager {
   async #restore(r: TransferRecord): Promise<void> {
     const e = this.#add(r.id, r.direction, r.files, r.createdAt);
     e.savedStatus = r.state.status;
+    if (r.state.status !== 'offered') e.accepted = [...r.state.accepted];
     if (r.direction === 'out') {
       if (!r.blobs) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
       e.sender = TransferSender.restore(r.state as SenderState, this.#senderIo(blobReader(r.blobs)));
