@@ -24,6 +24,8 @@ export class TransfersState {
   problem = $state<string | null>(null);
   /** Unticked files of incoming offers, by transfer id (absent or true = ticked; docs/app.md "Files"). */
   choices = $state<Record<string, boolean[]>>({});
+  /** Told about each new incoming offer (docs/app.md "Unread and notices"). */
+  onIncomingOffer: ((key: string) => void) | null = null;
 
   #store: FileStore | null = null;
   #persistence: IdbTransferPersistence | null = null;
@@ -152,7 +154,7 @@ export class TransfersState {
           speed: 0, etaMs: null, createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(), urls: [], accepted: null,
         } });
         break;
-      case 'offered': this.#preparing.delete(e.id); break;
+      case 'offered': this.#preparing.delete(e.id); if (e.direction === 'in') this.onIncomingOffer?.(key); break;
       case 'progress': x.speed = e.progress.speed; x.etaMs = e.progress.etaMs; break;
       case 'cancelled': x.cancelledBy = e.by; break;
       case 'failed': x.problem = e.failure.message; break;
