@@ -31,7 +31,8 @@ export interface TransferView {
 
 /** How one file of a transfer stands: offered (not answered yet), skipped by the receiver, or accepted. */
 export function fileState(t: Pick<TransferView, 'accepted'>, file: number): 'offered' | 'skipped' | 'accepted' {
-  if (!t.accepted) return 'offered';
+  // A declined offer has no accepted files, and none of them was "skipped" one by one.
+  if (!t.accepted || t.accepted.length === 0) return 'offered';
   return t.accepted.includes(file) ? 'accepted' : 'skipped';
 }
 

@@ -101,7 +101,12 @@ export class TransfersState {
     const files = this.chosen(t);
     if (files.length === 0) return;
     await this.#managers.get(key)?.accept(id, files);
-    const { [id]: _done, ...rest } = this.choices;
+    this.#forgetChoice(id);
+  }
+
+  #forgetChoice(id: string): void {
+    if (!(id in this.choices)) return;
+    const { [id]: _answered, ...rest } = this.choices;
     this.choices = rest;
   }
   decline(key: string, id: string): void { this.#managers.get(key)?.decline(id); }
@@ -156,7 +161,8 @@ export class TransfersState {
         break;
       case 'offered': this.#preparing.delete(e.id); if (e.direction === 'in') this.onIncomingOffer?.(key); break;
       case 'progress': x.speed = e.progress.speed; x.etaMs = e.progress.etaMs; break;
-      case 'cancelled': x.cancelledBy = e.by; break;
+      case 'cancelled': x.cancelledBy = e.by; this.#forgetChoice(e.id); break;
+      case 'declined': this.#forgetChoice(e.id); break;
       case 'failed': x.problem = e.failure.message; break;
       case 'file-complete': void this.#loadUrl(key, m, e.id, e.file); break;
       // Files verified before a reload had their event then: every file has its link now.

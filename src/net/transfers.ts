@@ -369,7 +369,7 @@ export class TransferManager {
   async #restore(r: TransferRecord): Promise<void> {
     const e = this.#add(r.id, r.direction, r.files, r.createdAt);
     e.savedStatus = r.state.status;
-    if (r.state.status !== 'offered') e.accepted = [...r.state.accepted];
+    if (r.state.accepted.length > 0) e.accepted = [...r.state.accepted]; // empty: never accepted (offered or declined)
     if (r.direction === 'out') {
       if (!r.blobs) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
       e.sender = TransferSender.restore(r.state as SenderState, this.#senderIo(blobReader(r.blobs)));

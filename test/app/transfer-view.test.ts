@@ -53,6 +53,7 @@ describe('transfer view', () => {
     expect(fileState(view({ accepted: null }), 1)).toBe('offered');
     expect(fileState(view({ accepted: [0, 2] }), 1)).toBe('skipped');
     expect(fileState(view({ accepted: [0, 2] }), 2)).toBe('accepted');
+    expect(fileState(view({ accepted: [], status: 'declined' }), 0)).toBe('offered');
     expect(statusText(view({ files: three, accepted: [0, 2], status: 'done' }), 'Alice')).toBe('complete — verified · 1 of 3 files skipped');
     expect(statusText(view({ files: three, accepted: [0, 1, 2], status: 'done', direction: 'out' }), 'Alice')).toBe('complete — Alice has verified it');
     expect(statusText(view({ files: three, accepted: [], status: 'declined' }), 'Alice')).toBe('declined');
