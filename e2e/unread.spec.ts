@@ -5,7 +5,7 @@
  */
 import { test, expect } from '@playwright/test';
 import { person, makeInvite, expectConnected, send, message, type Person } from './support/app';
-import { item, offerFiles } from './support/files';
+import { item, offerFiles, pair } from './support/files';
 
 test.describe('unread and notices', () => {
   const people: Person[] = [];
@@ -77,10 +77,8 @@ test.describe('unread and notices', () => {
 
   test('a contact\'s new name shows as a line in the chat, and stays after a reload', async ({ browser }) => {
     test.setTimeout(180_000);
-    const alice = await person(browser, 'Alice'), bob = await person(browser, 'Bob');
+    const [alice, bob] = await pair(browser);
     people.push(alice, bob);
-    await bob.page.goto(await makeInvite(alice));
-    await expectConnected(bob, 'Alice');
     // Alice's stored display name changes (there is no rename form yet); her next hello carries it.
     await alice.page.evaluate(() => new Promise<void>((resolve, reject) => {
       const open = indexedDB.open('parley');
@@ -100,5 +98,24 @@ test.describe('unread and notices', () => {
     await expect(bob.page.getByTestId('contact-item').filter({ hasText: 'Alice L.' })).toHaveCount(1);
     await bob.page.reload();
     await expect(line).toHaveText('Alice is now called Alice L.', { timeout: 30_000 });
+  });
+
+  test('in a background tab even the open chat\'s new messages count in the title, until the page is in front again', async ({ browser }) => {
+    test.setTimeout(180_000);
+    const [alice, bob] = await pair(browser);
+    people.push(alice, bob);
+    // Headless Chromium keeps every tab "visible", so the page is told it went to the background
+    // the way a browser tells it: visibilityState and a visibilitychange event.
+    const inFront = (front: boolean) => bob.page.evaluate((f) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (f ? 'visible' : 'hidden') });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, front);
+    await inFront(false);
+    await send(alice, 'are you there?');
+    await expect(message(bob, 'are you there?')).toHaveCount(1, { timeout: 30_000 });
+    await expect(bob.page).toHaveTitle('(1) Parley');
+    await inFront(true);
+    await expect(bob.page).toHaveTitle('Parley');
+    await expect(bob.page.getByTestId('contact-unread')).toHaveCount(0);
   });
 });

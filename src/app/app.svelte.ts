@@ -87,6 +87,9 @@ export class AppState {
     await this.transfers.open(this.contacts.list.map((c) => c.key));
     await attention.load();
     this.transfers.onIncomingOffer = (key) => attention.offer(key);
+    const front = () => attention.setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', front);
+    front();
     this.attention = attention;
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
       messagesChanged: (key, id) => void this.messageChanged(key, id),

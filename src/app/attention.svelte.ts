@@ -28,12 +28,14 @@ export class AttentionState {
   unread = $state<Record<string, string[]>>({});
   /** Per contact: its renames, oldest first. */
   renames = $state<RenameNotes>({});
+  /** Whether the page is in front: in a background tab even the open chat's news are unread. */
+  visible = $state(true);
 
   /** Unread messages + unseen pending offers per contact; 0 for the open chat. */
   readonly counts = $derived.by((): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const c of this.contacts.list) {
-      if (c.key === this.contacts.selectedKey) continue;
+      if (this.seeing(c.key)) continue;
       const n = (this.unread[c.key]?.length ?? 0) + unseenOffers(this.transfers.list(c.key), this.readAt[c.key] ?? 0).length;
       if (n > 0) out[c.key] = n;
     }
@@ -42,7 +44,7 @@ export class AttentionState {
   readonly title = $derived(pageTitle(Object.values(this.counts).reduce((a, b) => a + b, 0)));
   /** One notice per contact (not open) with unseen incoming offers: who, and how many files. */
   readonly notices = $derived.by((): OfferNotice[] => this.contacts.list.flatMap((c) => {
-    if (c.key === this.contacts.selectedKey) return [];
+    if (this.seeing(c.key)) return [];
     const files = unseenOffers(this.transfers.list(c.key), this.readAt[c.key] ?? 0).reduce((n, t) => n + t.files.length, 0);
     return files > 0 ? [{ key: c.key, text: offerNoticeText(c.name, files) }] : [];
   }));
@@ -72,7 +74,7 @@ export class AttentionState {
     const unread: Record<string, string[]> = {};
     for (const c of this.contacts.list) unread[c.key] = unreadIds(await this.store.listMessages(c.key), this.readAt[c.key] ?? 0);
     this.unread = unread;
-    if (this.contacts.selectedKey) this.opened(this.contacts.selectedKey);
+    // The open chat counts as seen once the page is known to be in front (setVisible).
   }
 
   /** The person opened this chat: everything in it is seen, and it reopens after a reload. */
@@ -81,16 +83,22 @@ export class AttentionState {
     writeJson(this.kv, OPEN_KEY, key);
   }
 
-  /** A message of `key` was stored or changed: unread unless its chat is open. */
+  /** The page went to the background or came back; back in front, the open chat is seen. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.contacts.selectedKey) this.markRead(this.contacts.selectedKey);
+  }
+
+  /** A message of `key` was stored or changed: unread unless its chat is open in front. */
   message(key: string, m: MessageRecord): void {
-    if (key === this.contacts.selectedKey) { this.markRead(key); return; }
+    if (this.seeing(key)) { this.markRead(key); return; }
     const have = this.unread[key] ?? [];
     if (isUnread(m, this.readAt[key] ?? 0) && !have.includes(m.id)) this.unread = { ...this.unread, [key]: [...have, m.id] };
   }
 
-  /** An incoming offer arrived: seen at once when its chat is open. */
+  /** An incoming offer arrived: seen at once when its chat is open in front. */
   offer(key: string): void {
-    if (key === this.contacts.selectedKey) this.markRead(key);
+    if (this.seeing(key)) this.markRead(key);
   }
 
   /** A contact's hello changed its name: a line in its chat says so. */
@@ -101,6 +109,8 @@ export class AttentionState {
 
   /** The rename lines of a chat, oldest first. */
   renamesOf(key: string | null): RenameNote[] { return key ? this.renames[key] ?? [] : []; }
+
+  private seeing(key: string): boolean { return this.visible && key === this.contacts.selectedKey; }
 
   private markRead(key: string): void {
     this.readAt = { ...this.readAt, [key]: Math.max(Date.now(), this.readAt[key] ?? 0) };
