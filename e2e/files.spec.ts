@@ -4,58 +4,13 @@
  * SHA-256 computed from the received File in the receiving page against the sender's bytes.
  * `FILES_E2E_MB` sets the large file's size (default 300, the issue's figure; 50 for a quicker run).
  */
-import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { createHash, randomBytes } from 'node:crypto';
+import { test, expect } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { person, makeInvite, expectConnected, type Person } from './support/app';
+import { expectConnected, type Person } from './support/app';
+import { item, offerFiles, pair, progressOf, receivedHashes, sentBytes, sha256 } from './support/files';
 
 const LARGE_MB = Number(process.env.FILES_E2E_MB ?? 300);
-
-/** Counts the bytes each page hands to its data channels (to see that a declined offer sends nothing). */
-async function countSentBytes(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const w = window as unknown as { __sent: number };
-    w.__sent = 0;
-    const send = RTCDataChannel.prototype.send;
-    RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: string | Blob | ArrayBuffer | ArrayBufferView) {
-      w.__sent += typeof data === 'string' ? data.length : data instanceof Blob ? data.size : data.byteLength;
-      (send as (this: RTCDataChannel, d: unknown) => void).call(this, data);
-    } as typeof RTCDataChannel.prototype.send;
-  });
-}
-const sentBytes = (page: Page) => page.evaluate(() => (window as unknown as { __sent: number }).__sent);
-
-async function pair(browser: Browser): Promise<[Person, Person]> {
-  const alice = await person(browser, 'Alice', { init: countSentBytes });
-  const bob = await person(browser, 'Bob');
-  await bob.page.goto(await makeInvite(alice));
-  await expectConnected(bob, 'Alice');
-  await expectConnected(alice, 'Bob');
-  return [alice, bob];
-}
-
-const item = (p: Person, name: string) => p.page.getByTestId('transfer-item').filter({ hasText: name });
-const progressOf = async (p: Person, name: string) => Number(await item(p, name).getByTestId('transfer-progress').getAttribute('aria-valuenow'));
-
-/**
- * SHA-256 (hex) of every received file of a transfer, computed in the receiving page from the
- * OPFS file the download link serves (the app's CSP keeps `fetch` away from blob: URLs).
- */
-async function receivedHashes(p: Person, name: string): Promise<Record<string, string>> {
-  const id = await item(p, name).getAttribute('data-id');
-  const names = await item(p, name).getByTestId('transfer-download').evaluateAll((as) => (as as HTMLAnchorElement[]).map((a) => a.download));
-  return p.page.evaluate(async ({ id, names }) => {
-    const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers')).getDirectoryHandle(id!);
-    const out: Record<string, string> = {};
-    for (const [i, n] of names.entries()) {
-      const bytes = await (await (await dir.getFileHandle(String(i))).getFile()).arrayBuffer();
-      out[n] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    }
-    return out;
-  }, { id, names });
-}
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test.describe('files', () => {
   const people: Person[] = [];
@@ -67,13 +22,7 @@ test.describe('files', () => {
     people.push(alice, bob);
 
     const files = { 'empty.txt': new Uint8Array(0), 'small.txt': new TextEncoder().encode('hello from Alice\n'.repeat(100)), 'large.bin': randomBytes(LARGE_MB * 1024 * 1024) };
-    const paths = [];
-    for (const [name, bytes] of Object.entries(files)) {
-      const path = info.outputPath(name);
-      await writeFile(path, bytes);
-      paths.push(path);
-    }
-    await alice.page.getByTestId('file-input').setInputFiles(paths);
+    await offerFiles(alice, files, info);
 
     // Bob sees what is offered (names, sizes) before anything is sent, and accepts.
     const offer = item(bob, 'large.bin');

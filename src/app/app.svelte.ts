@@ -12,6 +12,7 @@ import { ConnectionManager } from './connections.svelte';
 import { PairingState } from './pairing.svelte';
 import { BackupState } from './backup.svelte';
 import { TransfersState } from './transfers.svelte';
+import { AttentionState } from './attention.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 
@@ -24,6 +25,8 @@ export class AppState {
   contacts!: ContactsState;
   chat!: ChatState;
   transfers = new TransfersState();
+  /** Unread badges, title, offer notices, rename lines (docs/app.md "Unread and notices"); set once the store is open. */
+  attention = $state<AttentionState | null>(null);
   connections = $state<ConnectionManager | null>(null);
   pairing = $state<PairingState | null>(null);
   /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
@@ -76,11 +79,21 @@ export class AppState {
     this.chat = new ChatState(this.store, this.contacts, () => this.connections);
     await this.identity.load();
     await this.contacts.load();
+    const attention = new AttentionState(this.store, this.contacts, this.transfers);
+    const last = attention.lastOpen();
+    if (last) this.contacts.select(last);
     await this.chat.refresh();
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
     await this.transfers.open(this.contacts.list.map((c) => c.key));
+    await attention.load();
+    this.transfers.onIncomingOffer = (key) => attention.offer(key);
+    const front = () => attention.setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', front);
+    front();
+    this.attention = attention;
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
-      messagesChanged: (key) => this.chat.changed(key),
+      messagesChanged: (key, id) => void this.messageChanged(key, id),
+      renamed: (key, from, to) => this.attention?.renamed(key, from, to),
       error: (e) => { this.error = e; },
       resolved: (codes) => { if (this.error && codes.includes(this.error.code)) this.error = null; },
       linkUp: (key, link) => this.transfers.linkUp(key, link),
@@ -133,7 +146,15 @@ export class AppState {
 
   async select(key: string): Promise<void> {
     this.contacts.select(key);
+    this.attention?.opened(key);
     await this.chat.refresh();
+  }
+
+  /** One message was stored or marked delivered: patch the open chat, count it if its chat is not open. */
+  private async messageChanged(key: string, id: string): Promise<void> {
+    const m = await this.store.getMessage(key, id).catch(() => undefined);
+    this.chat.changed(key, m);
+    if (m) this.attention?.message(key, m);
   }
 
   dismissError(): void { this.error = null; }

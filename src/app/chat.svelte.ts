@@ -9,6 +9,7 @@ import type { ContactsState } from './contacts.svelte';
 import type { ConnectionManager } from './connections.svelte';
 import { randomId } from './bytes';
 import { appError } from './errors';
+import { upsertMessage } from './message-list';
 
 /** Chat text longer than this is refused before it is stored (the wire format caps it too). */
 export const MAX_TEXT_LENGTH = 16_000;
@@ -16,6 +17,8 @@ export const MAX_TEXT_LENGTH = 16_000;
 export class ChatState {
   messages = $state<MessageRecord[]>([]);
   private loadedFor: string | null = null;
+  /** A history read in flight, and the messages changed meanwhile (applied when it lands). */
+  private loading: { key: string; late: MessageRecord[] } | null = null;
 
   constructor(
     private readonly store: ParleyStore,
@@ -27,12 +30,25 @@ export class ChatState {
   async refresh(): Promise<void> {
     const key = this.contacts.selectedKey;
     if (!key) { this.messages = []; this.loadedFor = null; return; }
+    const late: MessageRecord[] = [];
+    this.loading = { key, late };
     const list = await this.store.listMessages(key);
-    if (this.contacts.selectedKey === key) { this.messages = list; this.loadedFor = key; }
+    if (this.loading?.late === late) this.loading = null;
+    // Patches that came in while the history was being read may be missing from it.
+    if (this.contacts.selectedKey === key) { this.messages = late.reduce(upsertMessage, list); this.loadedFor = key; }
   }
 
-  /** Called when a contact's messages changed; reloads if that chat is open. */
-  changed(key: string): void {
+  /**
+   * Called when a contact's messages changed. With the changed message (new, or marked
+   * delivered) an open chat is patched in place — O(log n), not a reload of the whole history
+   * (docs/app.md "Chat history"); without it, or while another chat is loaded, it reloads.
+   */
+  changed(key: string, m?: MessageRecord): void {
+    if (m && this.loading?.key === key) {
+      this.loading.late.push(m);
+      if (this.loadedFor !== key) return; // the read in flight will show it
+    }
+    if (m && key === this.contacts.selectedKey && this.loadedFor === key) { this.messages = upsertMessage(this.messages, m); return; }
     if (key === this.contacts.selectedKey || this.loadedFor !== this.contacts.selectedKey) void this.refresh();
   }
 
@@ -43,14 +59,15 @@ export class ChatState {
     if (!key) return 'Choose a contact first.';
     if (!text.trim()) return null;
     if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
+    const m: MessageRecord = { contact: key, id: randomId(), direction: 'out', text, sentAt: Date.now(), delivered: false };
     try {
-      await this.store.addOutgoing({ contact: key, id: randomId(), direction: 'out', text, sentAt: Date.now(), delivered: false });
+      await this.store.addOutgoing(m);
     } catch {
       // The text goes back into the box (ChatView keeps it when a problem is returned).
       const e = appError('STORAGE_FAILED');
       return `${e.message} ${e.action} (${e.code})`;
     }
-    await this.refresh();
+    this.changed(key, m);
     void this.connections()?.flush(key);
     return null;
   }

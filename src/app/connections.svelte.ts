@@ -28,8 +28,10 @@ const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED
 const CONTACT_ATTEMPT_MS = 30_000;
 
 export interface ConnectionHooks {
-  /** A contact's messages changed (new message, delivered mark). */
-  messagesChanged(contactKey: string): void;
+  /** A contact's message was stored or marked delivered (its id), so views can patch it in. */
+  messagesChanged(contactKey: string, messageId: string): void;
+  /** A contact's hello changed its display name (docs/app.md "Unread and notices"). */
+  renamed?(contactKey: string, from: string, to: string): void;
   /** Something a person should know about went wrong. */
   error(e: AppError): void;
   /** These problems are over (a link came up): take their messages down. */
@@ -196,7 +198,11 @@ export class ConnectionManager {
       case 'hello': {
         const clean = cleanName(m.name);
         const name = clean && distinctName(clean, key, this.contacts.list);
-        if (name && name !== this.contacts.get(key)?.name) await this.contacts.touch(key, name);
+        const before = this.contacts.get(key)?.name;
+        if (name && name !== before) {
+          await this.contacts.touch(key, name);
+          if (before) this.hooks.renamed?.(key, before, name);
+        }
         return;
       }
       case 'chat': {
@@ -204,7 +210,7 @@ export class ConnectionManager {
         await this.store.addIncoming({
           contact: key, id: m.id, direction: 'in', text: m.text, sentAt: incomingSentAt(m.sentAt, receivedAt), receivedAt, delivered: true,
         });
-        this.hooks.messagesChanged(key);
+        this.hooks.messagesChanged(key, m.id);
         // A receipt even for a message we had already: the first receipt may have been lost.
         await link.send({ type: 'receipt', id: m.id }).catch(() => {});
         return;
@@ -212,7 +218,7 @@ export class ConnectionManager {
       case 'receipt': {
         await this.store.markDelivered(key, m.id);
         for (const row of await this.store.listOutbox(key)) if (row.messageId === m.id) await this.store.removeFromOutbox(row.seq);
-        this.hooks.messagesChanged(key);
+        this.hooks.messagesChanged(key, m.id);
         return;
       }
       default:

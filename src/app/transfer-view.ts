@@ -25,6 +25,30 @@ export interface TransferView {
   problem?: string;
   /** Object URLs of verified received files, by file index (null until verified). */
   urls: (string | null)[];
+  /** The files the receiver accepted, ascending; `null` until the offer is answered (docs/app.md "Files"). */
+  accepted: number[] | null;
+}
+
+/** How one file of a transfer stands: offered (not answered yet), skipped by the receiver, or accepted. */
+export function fileState(t: Pick<TransferView, 'accepted'>, file: number): 'offered' | 'skipped' | 'accepted' {
+  // A declined offer has no accepted files, and none of them was "skipped" one by one.
+  if (!t.accepted || t.accepted.length === 0) return 'offered';
+  return t.accepted.includes(file) ? 'accepted' : 'skipped';
+}
+
+/**
+ * The files ticked in an incoming offer's checkboxes, ascending. `choice` holds the person's
+ * changes (absent = ticked: every file is accepted unless unticked).
+ */
+export function chosenFiles(choice: readonly boolean[] | undefined, count: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) if (choice?.[i] !== false) out.push(i);
+  return out;
+}
+
+/** Why Accept cannot be pressed, or null when it can. */
+export function acceptBlocked(chosen: readonly number[]): string | null {
+  return chosen.length === 0 ? 'Tick at least one file to accept, or decline the offer.' : null;
 }
 
 /** Percent done, 0..100 (an empty transfer is 100 % once it is complete). */
@@ -50,6 +74,12 @@ export function formatEta(ms: number | null): string {
 
 /** The status line of a transfer, in words (contains `complete`, `failed` or `cancelled` when it ended so). */
 export function statusText(t: TransferView, peer: string): string {
+  const s = baseStatus(t, peer);
+  const skipped = t.accepted && t.status !== 'declined' ? t.files.length - t.accepted.length : 0;
+  return skipped > 0 ? `${s} · ${skipped} of ${t.files.length} files skipped` : s;
+}
+
+function baseStatus(t: TransferView, peer: string): string {
   const p = percent(t);
   switch (t.status) {
     case 'preparing': return `preparing (checking the files) ${p}%`;

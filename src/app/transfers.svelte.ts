@@ -9,7 +9,7 @@ import { TransferManager, removeOrphans, type OutgoingFile, type TransferLink, t
 import { createFileStore } from '../net/opfs-store';
 import type { FileStore } from '../net/file-store';
 import { IdbTransferPersistence } from '../net/transfer-idb';
-import type { TransferView } from './transfer-view';
+import { chosenFiles, type TransferView } from './transfer-view';
 
 export { formatBytes, formatEta, percent, statusText, type TransferView } from './transfer-view';
 
@@ -22,6 +22,10 @@ export class TransfersState {
   unavailable = $state<string | null>(null);
   /** Why the last send failed before its offer went out (shown under the composer). */
   problem = $state<string | null>(null);
+  /** Unticked files of incoming offers, by transfer id (absent or true = ticked; docs/app.md "Files"). */
+  choices = $state<Record<string, boolean[]>>({});
+  /** Told about each new incoming offer (docs/app.md "Unread and notices"). */
+  onIncomingOffer: ((key: string) => void) | null = null;
 
   #store: FileStore | null = null;
   #persistence: IdbTransferPersistence | null = null;
@@ -80,7 +84,31 @@ export class TransfersState {
     }
   }
 
-  async accept(key: string, id: string): Promise<void> { await this.#managers.get(key)?.accept(id); }
+  /** Ticks or unticks one file of an incoming offer before it is accepted. */
+  choose(id: string, file: number, on: boolean): void {
+    const c = [...(this.choices[id] ?? [])];
+    c[file] = on;
+    this.choices = { ...this.choices, [id]: c };
+  }
+
+  /** The ticked files of an offer, ascending. */
+  chosen(t: Pick<TransferView, 'id' | 'files'>): number[] { return chosenFiles(this.choices[t.id], t.files.length); }
+
+  /** Accepts the ticked files of an incoming offer (nothing when none is ticked: the button says why). */
+  async accept(key: string, id: string): Promise<void> {
+    const t = this.list(key).find((x) => x.id === id);
+    if (!t) return;
+    const files = this.chosen(t);
+    if (files.length === 0) return;
+    await this.#managers.get(key)?.accept(id, files);
+    this.#forgetChoice(id);
+  }
+
+  #forgetChoice(id: string): void {
+    if (!(id in this.choices)) return;
+    const { [id]: _answered, ...rest } = this.choices;
+    this.choices = rest;
+  }
   decline(key: string, id: string): void { this.#managers.get(key)?.decline(id); }
   cancel(key: string, id: string): void { this.#managers.get(key)?.cancel(id); }
 
@@ -117,7 +145,7 @@ export class TransfersState {
     this.#pendingLinks.delete(key);
     if (link) m.attach(link);
     this.#refresh(key);
-    for (const t of m.list()) if (t.direction === 'in' && t.status === 'done') void this.#loadUrls(key, m, t.id, t.files.length);
+    for (const t of m.list()) if (t.direction === 'in' && t.status === 'done') void this.#loadUrls(key, m, t.id);
     return m;
   }
 
@@ -128,23 +156,25 @@ export class TransfersState {
       case 'preparing':
         this.#preparing.set(e.id, { contact: key, view: {
           id: e.id, direction: 'out', files: e.files, status: 'preparing', done: e.done, total: e.total,
-          speed: 0, etaMs: null, createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(), urls: [],
+          speed: 0, etaMs: null, createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(), urls: [], accepted: null,
         } });
         break;
-      case 'offered': this.#preparing.delete(e.id); break;
+      case 'offered': this.#preparing.delete(e.id); if (e.direction === 'in') this.onIncomingOffer?.(key); break;
       case 'progress': x.speed = e.progress.speed; x.etaMs = e.progress.etaMs; break;
-      case 'cancelled': x.cancelledBy = e.by; break;
+      case 'cancelled': x.cancelledBy = e.by; this.#forgetChoice(e.id); break;
+      case 'declined': this.#forgetChoice(e.id); break;
       case 'failed': x.problem = e.failure.message; break;
       case 'file-complete': void this.#loadUrl(key, m, e.id, e.file); break;
       // Files verified before a reload had their event then: every file has its link now.
-      case 'complete': if (e.direction === 'in') void this.#loadUrls(key, m, e.id, m.list().find((t) => t.id === e.id)?.files.length ?? 0); break;
+      case 'complete': if (e.direction === 'in') void this.#loadUrls(key, m, e.id); break;
       default: break;
     }
     this.#refresh(key);
   }
 
-  async #loadUrls(key: string, m: TransferManager, id: string, n: number): Promise<void> {
-    for (let i = 0; i < n; i++) await this.#loadUrl(key, m, id, i);
+  /** Download links for every received (accepted) file of a transfer; skipped files get none. */
+  async #loadUrls(key: string, m: TransferManager, id: string): Promise<void> {
+    for (const i of m.list().find((t) => t.id === id)?.accepted ?? []) await this.#loadUrl(key, m, id, i);
   }
 
   async #loadUrl(key: string, m: TransferManager, id: string, file: number): Promise<void> {
@@ -167,7 +197,7 @@ export class TransfersState {
       return {
         id: t.id, direction: t.direction, files: t.files, status: t.status, done: t.done, total: t.total, createdAt: t.createdAt,
         speed: active ? x?.speed ?? 0 : 0, etaMs: active ? x?.etaMs ?? null : null,
-        cancelledBy: x?.cancelledBy, problem: x?.problem, urls: this.#urls.get(t.id) ?? [],
+        cancelledBy: x?.cancelledBy, problem: x?.problem, urls: this.#urls.get(t.id) ?? [], accepted: t.accepted,
       };
     });
     for (const p of this.#preparing.values()) if (p.contact === key) views.push(p.view);

@@ -17,6 +17,8 @@ export interface Entry {
   id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; createdAt: number;
   sender?: TransferSender; receiver?: TransferReceiver;
   sinks: Map<number, FileSink>; savedBytes: number; savedStatus: string;
+  /** The files the receiver accepted, ascending; unset until the offer is answered. */
+  accepted?: number[];
   /** Per-transfer queue: event handling, sink closing and saves stay in order. */
   chain: Promise<void>;
 }
@@ -28,6 +30,7 @@ export interface Entry {
 export async function deliver(e: Entry, r: TransferResult, emit: (ev: TransferManagerEvent) => void): Promise<void> {
   for (const ev of r.events) {
     if (ev.type === 'progress') emit({ type: 'progress', id: e.id, direction: e.direction, progress: ev.progress });
+    else if (ev.type === 'accepted') { e.accepted = [...ev.files]; emit({ ...ev, id: e.id }); }
     else if (ev.type === 'complete') emit({ type: 'complete', id: e.id, direction: e.direction });
     else if (ev.type === 'file-complete') {
       await e.sinks.get(ev.file)?.flush();
@@ -80,6 +83,7 @@ export async function restoreEntry(r: TransferRecord, o: {
 }): Promise<Entry> {
   const e = newEntry(r.id, r.direction, r.files, r.createdAt);
   e.savedStatus = r.state.status;
+  if (r.state.accepted.length > 0) e.accepted = [...r.state.accepted]; // empty: never accepted (offered or declined)
   if (r.direction === 'out') {
     if (!r.blobs) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
     e.sender = TransferSender.restore(r.state as SenderState, o.senderIo(blobReader(r.blobs)));

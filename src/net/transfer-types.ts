@@ -70,6 +70,8 @@ export type TransferManagerEvent =
 export interface TransferSummary {
   id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; status: TransferStatus;
   done: number; total: number; createdAt: number;
+  /** The files the receiver accepted (ascending), `null` until it answered; progress counts only these. */
+  accepted: number[] | null;
 }
 
 /** Options of `TransferManager.open` (docs/files.md "Glue" for the defaults and why). */

@@ -67,7 +67,7 @@ export class TransferManager {
   list(): TransferSummary[] {
     return [...this.#entries.values()].map((e) => {
       const m = e.sender ?? e.receiver!;
-      return { id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, ...m.progress() };
+      return { id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, accepted: e.accepted ?? null, ...m.progress() };
     });
   }
 
@@ -117,7 +117,9 @@ export class TransferManager {
     if (!r) throw new Error(`accept: ${id} is not an incoming transfer`);
     const chosen = files ?? e.files.map((_, i) => i);
     for (const f of chosen) if (!e.sinks.has(f)) e.sinks.set(f, await this.#o.store.open(id, f));
-    this.#handle(e, await r.accept(chosen));
+    const result = await r.accept(chosen);
+    e.accepted = [...new Set(chosen)].sort((a, b) => a - b);
+    this.#handle(e, result);
   }
 
   decline(id: string): void {

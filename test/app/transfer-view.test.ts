@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatBytes, formatEta, percent, statusText, type TransferView } from '../../src/app/transfer-view';
+import { acceptBlocked, chosenFiles, fileState, formatBytes, formatEta, percent, statusText, type TransferView } from '../../src/app/transfer-view';
 
 const view = (o: Partial<TransferView>): TransferView => ({
   id: 'ab'.repeat(16), direction: 'in', files: [{ name: 'a.txt', type: 'text/plain', size: 10 }], status: 'active',
-  done: 0, total: 10, speed: 0, etaMs: null, createdAt: 0, urls: [], ...o,
+  done: 0, total: 10, speed: 0, etaMs: null, createdAt: 0, urls: [], accepted: null, ...o,
 });
 
 describe('transfer view', () => {
@@ -41,5 +41,21 @@ describe('transfer view', () => {
     expect(statusText(view({ status: 'offered', direction: 'out' }), 'Alice')).toBe('waiting for Alice to accept');
     for (const status of ['preparing', 'offered', 'active'] as const)
       expect(statusText(view({ status }), 'Alice')).not.toMatch(/complete|failed|cancelled/);
+  });
+
+  it('partial accept: every file ticked until unticked; none ticked blocks Accept with a reason; skipped files are named as such', () => {
+    expect(chosenFiles(undefined, 3)).toEqual([0, 1, 2]);
+    expect(chosenFiles([true, false], 3)).toEqual([0, 2]);
+    expect(chosenFiles([false, false, false], 3)).toEqual([]);
+    expect(acceptBlocked([])).toMatch(/at least one file/);
+    expect(acceptBlocked([1])).toBeNull();
+    const three = [{ name: 'a', type: '', size: 1 }, { name: 'b', type: '', size: 2 }, { name: 'c', type: '', size: 3 }];
+    expect(fileState(view({ accepted: null }), 1)).toBe('offered');
+    expect(fileState(view({ accepted: [0, 2] }), 1)).toBe('skipped');
+    expect(fileState(view({ accepted: [0, 2] }), 2)).toBe('accepted');
+    expect(fileState(view({ accepted: [], status: 'declined' }), 0)).toBe('offered');
+    expect(statusText(view({ files: three, accepted: [0, 2], status: 'done' }), 'Alice')).toBe('complete — verified · 1 of 3 files skipped');
+    expect(statusText(view({ files: three, accepted: [0, 1, 2], status: 'done', direction: 'out' }), 'Alice')).toBe('complete — Alice has verified it');
+    expect(statusText(view({ files: three, accepted: [], status: 'declined' }), 'Alice')).toBe('declined');
   });
 });

@@ -5,26 +5,10 @@ import { MAX_TRANSFER_WIRE_BYTES, type WireMessage } from '../../src/core/wire';
 import { MemoryFileStore } from '../../src/net/file-store';
 import {
   DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, MAX_UNANSWERED_OFFERS, removeOrphans, safeName, TransferManager,
-  type TransferManagerEvent, type TransferManagerOptions, type TransferPersistence, type TransferRecord,
+  type TransferManagerEvent, type TransferManagerOptions,
 } from '../../src/net/transfers';
 import { linkPair, type MemoryLink, type PairOptions, type Side } from './memory-link';
-
-class MemoryPersistence implements TransferPersistence {
-  records = new Map<string, TransferRecord>();
-  blobs = new Map<string, Blob[]>();
-  saves = 0;
-  async save(r: TransferRecord): Promise<void> {
-    this.saves++;
-    const { blobs, ...rest } = r;
-    if (blobs) this.blobs.set(r.id, blobs);
-    this.records.set(r.id, JSON.parse(JSON.stringify(rest)) as TransferRecord);
-  }
-  async remove(id: string): Promise<void> { this.records.delete(id); this.blobs.delete(id); }
-  async load(contact: string): Promise<TransferRecord[]> {
-    return [...this.records.values()].filter((r) => r.contact === contact)
-      .map((r) => ({ ...JSON.parse(JSON.stringify(r)) as TransferRecord, ...(this.blobs.has(r.id) ? { blobs: this.blobs.get(r.id)! } : {}) }));
-  }
-}
+import { MemoryPersistence } from '../support/transfer-manager';
 
 interface Peer { m: TransferManager; store: MemoryFileStore; db: MemoryPersistence; events: TransferManagerEvent[]; o: Partial<TransferManagerOptions> }
 
@@ -333,5 +317,38 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     expect(safeName('a\u0000b')).toBe('a_b');
     expect(safeName('a\u009bb\u0085')).toBe('a_b_');
     expect(new TextEncoder().encode(safeName('é'.repeat(300))).length).toBeLessThanOrEqual(255);
+  });
+});
+
+describe('partial accept (docs/app.md "Files": the receiver picks which offered files it wants)', () => {
+  it('only the accepted files travel, count and complete; both sides list them; a reload of either page keeps the choice', async () => {
+    const o = { saveEveryBytes: 256 * 1024 };
+    const alice0 = await peer('bob'), bob0 = await peer('alice', o);
+    const [la0] = await connect(alice0, bob0, { bytesPerTick: 128 * 1024 });
+    const f0 = randomBytes(3 * MiB + 7), f1 = randomBytes(2 * MiB), f2 = randomBytes(100);
+    const id = await alice0.m.send([fileOf(f0, 'a.bin'), fileOf(f1, 'skipped.bin'), fileOf(f2, 'c.txt')]);
+    await waitFor(bob0, (e) => e.type === 'offered', 'offer');
+    expect(bob0.m.list()[0]!.accepted).toBeNull();
+    await bob0.m.accept(id, [2, 0]);
+    expect(bob0.m.list()[0]).toMatchObject({ accepted: [0, 2], total: f0.length + f2.length });
+    await waitFor(alice0, (e) => e.type === 'accepted', 'accepted');
+    expect(alice0.m.list()[0]).toMatchObject({ accepted: [0, 2], total: f0.length + f2.length });
+    await waitFor(bob0, (e) => e.type === 'progress' && e.progress.done >= MiB, '1 MiB');
+    // Both pages reload mid-transfer: the choice comes back from the saved state on both sides.
+    la0.cut();
+    const alice = await reload(alice0, 'bob'), bob = await reload(bob0, 'alice');
+    expect(alice.m.list()[0]!.accepted).toEqual([0, 2]);
+    expect(bob.m.list()[0]!.accepted).toEqual([0, 2]);
+    const [, lb] = await connect(alice, bob);
+    await waitFor(bob, (e) => e.type === 'complete', 'complete');
+    await waitFor(alice, (e) => e.type === 'complete', 'sender complete');
+    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f0)).toBe(true);
+    expect(Buffer.from(bob.store.bytes(id, 2)!).equals(f2)).toBe(true);
+    // The skipped file never left the sender: no chunk and no hash list for it, before or after the reload.
+    const files = (l: MemoryLink) => new Set(l.received.map(transferOf).filter((t) => t?.type === 'chunk' || t?.type === 'hashes').map((t) => (t as { file: number }).file));
+    expect([...files(lb), ...files(la0.peer)].includes(1)).toBe(false);
+    expect(bob.store.bytes(id, 1)).toBeUndefined();
+    await expect(bob.m.getFile(id, 1)).rejects.toThrow();
+    for (const p of [alice, bob]) expect(p.m.list()[0]).toMatchObject({ status: 'done', accepted: [0, 2], done: f0.length + f2.length, total: f0.length + f2.length });
   });
 });
