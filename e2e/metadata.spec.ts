@@ -3,7 +3,8 @@
  * the app in Chromium, served by the recording relay process (test/support/recording-relay.ts),
  * pairs through an invite, chats, then meets again at the contacts' daily rendezvous after a
  * reload and chats again. The leak scanner (test/support/leakscan.ts) finds none of the secrets
- * the pages held — from an in-page WebRTC spy, IndexedDB and the invite — in the JSON-lines
+ * the pages held — from an in-page WebRTC spy, IndexedDB (identity, ML-KEM key, session id and
+ * room key) and the invite — in the JSON-lines
  * recording; a control shows the scan does find a planted key.
  */
 import { test, expect } from '@playwright/test';
@@ -18,6 +19,7 @@ import { startHarness, type HarnessProcess } from '../test/support/harness-proce
 import { parseInvite } from '../src/core/invite';
 import { roomId } from '../src/core/rendezvous';
 import { E2E_PORT } from '../playwright.config';
+import { kemKeyPair, sessionRows } from './support/session';
 
 let relay: HarnessProcess | undefined;
 const people: Person[] = [];
@@ -92,6 +94,13 @@ test('first meeting and reconnection: no key, name, invite secret, fingerprint, 
   );
   for (const p of [alice, bob]) {
     secrets.push({ label: `${p.name}: identity key`, value: await identityKey(p.page) }, { label: `${p.name}: name`, value: p.name });
+    // The ML-KEM key travels only inside the secure channel (docs/session.md §1), and the
+    // session's ids and room keys never leave the two browsers.
+    const kem = await kemKeyPair(p.page);
+    secrets.push({ label: `${p.name}: ML-KEM public key`, value: kem.publicKey }, { label: `${p.name}: ML-KEM secret key`, value: kem.secretKey });
+    const rows = await sessionRows(p.page);
+    expect(rows.filter((r) => r.session).length).toBe(1);
+    for (const r of rows) if (r.session) secrets.push({ label: `${p.name}: session id`, value: r.session.id }, { label: `${p.name}: session room key`, value: r.session.roomKey });
     const seen = await webrtcSeen(p.page);
     expect(seen.sdp.length).toBeGreaterThan(0);
     secrets.push(...webrtcSecrets(p.name, seen));

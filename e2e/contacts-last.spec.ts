@@ -1,0 +1,106 @@
+/**
+ * Contacts that last (issue 5; docs/session.md): A and B pair and chat (inside the Double
+ * Ratchet), B closes its page, A writes three messages, and B comes back the next UTC day — both
+ * clocks moved past midnight — meets A in the new day's session room and receives all three in
+ * order, exactly once, and A sees them delivered. Served by the recording relay
+ * (test/support/recording-relay.ts), so the test also checks what the relay saw: the room id of
+ * the day before and the one after, both derived from the session (not the pairing), differ.
+ */
+import { test, expect } from '@playwright/test';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
+import { readStore, sessionRows } from './support/session';
+import { readRecording } from '../test/support/recording-relay';
+import { startHarness, type HarnessProcess } from '../test/support/harness-process';
+import { contactRendezvousSecret, dayOf, roomId } from '../src/core/rendezvous';
+import { sessionDaySecret } from '../src/net/session-derive';
+import { E2E_PORT } from '../playwright.config';
+
+const DAY_MS = 86_400_000;
+let relay: HarnessProcess | undefined;
+const people: Person[] = [];
+const files: string[] = [];
+test.afterEach(async () => {
+  for (const p of people.splice(0)) await p.context.close();
+  await relay?.stop();
+  relay = undefined;
+  for (const f of files.splice(0)) rmSync(f, { force: true });
+});
+
+test('B comes back the next day: three messages written while it was away arrive once, in order, delivered — in a new room', async ({ browser }) => {
+  const out = join(tmpdir(), `parley-e2e-contacts-last-${process.pid}-${Date.now()}.jsonl`);
+  files.push(out);
+  relay = await startHarness('test/support/recording-relay.ts', ['--port', String(E2E_PORT + 2), '--static', 'dist', '--out', out]);
+  const alice = await person(browser, 'Alice', { baseURL: relay.url });
+  const bob = await person(browser, 'Bob', { baseURL: relay.url });
+  people.push(alice, bob);
+
+  // Pair and chat.
+  await bob.page.goto(await makeInvite(alice));
+  await expectConnected(bob, 'Alice');
+  await expectConnected(alice, 'Bob');
+  await send(alice, 'see you tomorrow');
+  await expect(message(bob, 'see you tomorrow')).toHaveAttribute('data-direction', 'in');
+  await send(bob, 'tomorrow then');
+  await expect(message(alice, 'tomorrow then')).toHaveAttribute('data-direction', 'in');
+  await expect(message(bob, 'tomorrow then')).toHaveAttribute('data-delivered', 'true');
+
+  // Both hold the same session; today's contact room derives from it.
+  const [aRows, bRows] = await Promise.all([sessionRows(alice.page), sessionRows(bob.page)]);
+  expect(aRows).toHaveLength(1);
+  const session = aRows[0]!.session!;
+  expect(bRows[0]!.session!.id).toBe(session.id);
+  const today = dayOf(Date.now());
+  const roomToday = roomId(sessionDaySecret(session.roomKey, today));
+  const roomTomorrow = roomId(sessionDaySecret(session.roomKey, today + 1));
+
+  // A reconnection today happens in today's session room.
+  await bob.page.reload();
+  await expectConnected(bob, 'Alice');
+  await send(bob, 'still today');
+  await expect(message(alice, 'still today')).toBeVisible();
+  const beforeMidnight = readRecording(out).map((f) => f.room);
+  expect(beforeMidnight).toContain(roomToday);
+
+  // B goes away; A writes three messages.
+  await bob.page.close();
+  await expect(alice.page.getByTestId('connection-status')).toContainText('waiting for Bob');
+  const away = ['first while you slept', 'second while you slept', 'third while you slept'];
+  for (const t of away) await send(alice, t);
+  for (const t of away) await expect(message(alice, t)).toHaveAttribute('data-delivered', 'false');
+  const framesBefore = readRecording(out).length;
+
+  // The next UTC day, 01:00 (clear of the ±10 min window around midnight), on both sides.
+  const tomorrow = (today + 1) * DAY_MS + 3_600_000;
+  await alice.page.clock.setFixedTime(tomorrow);
+  await bob.context.clock.setFixedTime(tomorrow);
+  bob.page = await bob.context.newPage();
+  await bob.page.goto('/');
+  await expectConnected(bob, 'Alice');
+
+  // All three, in order, each once; A sees them delivered.
+  for (const t of away) await expect(message(bob, t)).toHaveCount(1);
+  const texts = await bob.page.getByTestId('message-item').allInnerTexts();
+  const at = away.map((t) => texts.findIndex((x) => x.includes(t)));
+  expect(at.every((i) => i >= 0)).toBe(true);
+  expect([...at].sort((x, y) => x - y)).toEqual(at);
+  for (const t of away) await expect(message(alice, t)).toHaveAttribute('data-delivered', 'true');
+  await expect(bob.page.getByTestId('message-item')).toHaveCount(3 + away.length);
+
+  // The relay saw the day's room change: tomorrow's session room only after midnight, and it is
+  // neither today's nor the pairing-derived daily room of the old scheme.
+  const after = readRecording(out).slice(framesBefore).map((f) => f.room);
+  expect(roomTomorrow).not.toBe(roomToday);
+  expect(after).toContain(roomTomorrow);
+  expect(beforeMidnight).not.toContain(roomTomorrow);
+  const contactSecretRooms = await pairingRooms(alice, today);
+  for (const r of contactSecretRooms) expect([...beforeMidnight, ...after]).not.toContain(r);
+});
+
+/** The rooms the pairing-derived daily rendezvous of the old scheme would use (must not appear). */
+async function pairingRooms(p: Person, today: number): Promise<string[]> {
+  const contacts = await readStore<{ contactSecret: Record<number, number> }>(p.page, 'contacts');
+  return contacts.flatMap((c) => [today, today + 1].map((d) => roomId(contactRendezvousSecret(Uint8Array.from(Object.values(c.contactSecret)), d))));
+}
