@@ -7,32 +7,21 @@
  * the day before and the one after, both derived from the session (not the pairing), differ.
  */
 import { test, expect } from '@playwright/test';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
 import { readStore, sessionRows } from './support/session';
 import { readRecording } from '../test/support/recording-relay';
-import { startHarness, type HarnessProcess } from '../test/support/harness-process';
+import { recordingRelayFixture } from './support/recording';
 import { contactRendezvousSecret, dayOf, roomId } from '../src/core/rendezvous';
 import { sessionDaySecret } from '../src/net/session-derive';
 import { E2E_PORT } from '../playwright.config';
 
 const DAY_MS = 86_400_000;
-let relay: HarnessProcess | undefined;
-const people: Person[] = [];
-const files: string[] = [];
-test.afterEach(async () => {
-  for (const p of people.splice(0)) await p.context.close();
-  await relay?.stop();
-  relay = undefined;
-  for (const f of files.splice(0)) rmSync(f, { force: true });
-});
+const fx = recordingRelayFixture();
+const people = fx.people;
 
 test('B comes back the next day: three messages written while it was away arrive once, in order, delivered — in a new room', async ({ browser }) => {
-  const out = join(tmpdir(), `parley-e2e-contacts-last-${process.pid}-${Date.now()}.jsonl`);
-  files.push(out);
-  relay = await startHarness('test/support/recording-relay.ts', ['--port', String(E2E_PORT + 2), '--static', 'dist', '--out', out]);
+  const relay = await fx.start(E2E_PORT + 2, 'contacts-last');
+  const out = relay.out;
   const alice = await person(browser, 'Alice', { baseURL: relay.url });
   const bob = await person(browser, 'Bob', { baseURL: relay.url });
   people.push(alice, bob);

@@ -8,28 +8,18 @@
  * recording; a control shows the scan does find a planted key.
  */
 import { test, expect } from '@playwright/test';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
+import { makeInvite, expectConnected, send, message, person } from './support/app';
 import { spyOnWebRTC, webrtcSeen, fingerprints, identityKey, type SeenWebRTC } from './support/webrtc-spy';
 import { findLeaks, type Secret } from '../test/support/leakscan';
 import { readRecording } from '../test/support/recording-relay';
-import { startHarness, type HarnessProcess } from '../test/support/harness-process';
+import { recordingRelayFixture } from './support/recording';
 import { parseInvite } from '../src/core/invite';
 import { roomId } from '../src/core/rendezvous';
 import { E2E_PORT } from '../playwright.config';
 import { kemKeyPair, sessionRows } from './support/session';
 
-let relay: HarnessProcess | undefined;
-const people: Person[] = [];
-const files: string[] = [];
-test.afterEach(async () => {
-  for (const p of people.splice(0)) await p.context.close();
-  await relay?.stop();
-  relay = undefined;
-  for (const f of files.splice(0)) rmSync(f, { force: true });
-});
+const fx = recordingRelayFixture();
+const people = fx.people;
 
 /** Every value a page's WebRTC stack produced that must stay between the two browsers. */
 function webrtcSecrets(name: string, seen: SeenWebRTC): Secret[] {
@@ -42,12 +32,11 @@ function webrtcSecrets(name: string, seen: SeenWebRTC): Secret[] {
 }
 
 test('first meeting and reconnection: no key, name, invite secret, fingerprint, SDP line, candidate or text in any frame the relay forwarded', async ({ browser }) => {
-  const out = join(tmpdir(), `parley-e2e-record-${process.pid}-${Date.now()}.jsonl`);
-  files.push(out);
-  relay = await startHarness('test/support/recording-relay.ts', ['--port', String(E2E_PORT + 1), '--static', 'dist', '--out', out]);
+  const relay = await fx.start(E2E_PORT + 1, 'record');
+  const out = relay.out;
   // Names of 8+ characters: shorter strings would match the scan by chance.
   const enter = async (name: string) => {
-    const p = await person(browser, name, { baseURL: relay!.url, init: spyOnWebRTC });
+    const p = await person(browser, name, { baseURL: relay.url, init: spyOnWebRTC });
     people.push(p);
     return p;
   };
