@@ -6,30 +6,35 @@
  * (test/support/recording-relay.ts), so the test also checks what the relay saw: the room id of
  * the day before and the one after, both derived from the session (not the pairing), differ.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect, type Browser } from '@playwright/test';
 import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
 import { readStore, sessionRows } from './support/session';
 import { readRecording } from '../test/support/recording-relay';
 import { recordingRelayFixture } from './support/recording';
 import { contactRendezvousSecret, dayOf, roomId } from '../src/core/rendezvous';
-import { sessionDaySecret } from '../src/net/session-derive';
+import { resetDaySecret, sessionDaySecret } from '../src/net/session-derive';
 import { E2E_PORT } from '../playwright.config';
 
 const DAY_MS = 86_400_000;
 const fx = recordingRelayFixture();
 const people = fx.people;
 
-test('B comes back the next day: three messages written while it was away arrive once, in order, delivered — in a new room', async ({ browser }) => {
-  const relay = await fx.start(E2E_PORT + 2, 'contacts-last');
-  const out = relay.out;
+/** Alice and Bob on the recording relay, paired through an invite and connected. */
+async function paired(browser: Browser, tag: string) {
+  const relay = await fx.start(E2E_PORT + 2, tag);
   const alice = await person(browser, 'Alice', { baseURL: relay.url });
   const bob = await person(browser, 'Bob', { baseURL: relay.url });
   people.push(alice, bob);
-
-  // Pair and chat.
   await bob.page.goto(await makeInvite(alice));
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
+  return { relay, alice, bob };
+}
+
+test('B comes back the next day: three messages written while it was away arrive once, in order, delivered — in a new room', async ({ browser }) => {
+  // Pair and chat.
+  const { relay, alice, bob } = await paired(browser, 'contacts-last');
+  const out = relay.out;
   await send(alice, 'see you tomorrow');
   await expect(message(bob, 'see you tomorrow')).toHaveAttribute('data-direction', 'in');
   await send(bob, 'tomorrow then');
@@ -86,6 +91,48 @@ test('B comes back the next day: three messages written while it was away arrive
   expect(beforeMidnight).not.toContain(roomTomorrow);
   const contactSecretRooms = await pairingRooms(alice, today);
   for (const r of contactSecretRooms) expect([...beforeMidnight, ...after]).not.toContain(r);
+});
+
+test('B loses its session (state cleared): it meets A in A\'s reset room, a new kx runs, and chat continues both ways', async ({ browser }) => {
+  const { relay, alice, bob } = await paired(browser, 'contacts-reset');
+  await send(alice, 'before the loss');
+  await expect(message(bob, 'before the loss')).toBeVisible();
+  const old = (await sessionRows(alice.page))[0]!.session!.id;
+
+  // B's session row is gone (as after clearing that part of the site data); its identity,
+  // contacts and history stay. It can no longer find the session rooms.
+  await bob.page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('parley');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction('sessions', 'readwrite');
+      tx.objectStore('sessions').clear();
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  });
+  const framesBefore = readRecording(relay.out).length;
+  await bob.page.reload();
+  await expectConnected(bob, 'Alice');
+  await expectConnected(alice, 'Bob');
+  await send(alice, 'after the reset');
+  await expect(message(bob, 'after the reset')).toHaveCount(1);
+  await send(bob, 'still here');
+  await expect(message(alice, 'still here')).toHaveAttribute('data-direction', 'in');
+  await expect(message(bob, 'still here')).toHaveAttribute('data-delivered', 'true');
+  await expect(message(bob, 'before the loss')).toHaveCount(1);
+
+  const [a, b] = [(await sessionRows(alice.page))[0]!.session!, (await sessionRows(bob.page))[0]!.session!];
+  expect(a.id).toBe(b.id);
+  expect(a.id).not.toBe(old);
+  // They met in A's reset room of today (derived from the pairing's contact secret and A's key).
+  const [contact] = await readStore<{ contactSecret: Record<number, number>; publicKey: Record<number, number> }>(bob.page, 'contacts');
+  const resetRoom = roomId(resetDaySecret(Uint8Array.from(Object.values(contact!.contactSecret)), Uint8Array.from(Object.values(contact!.publicKey)), dayOf(Date.now())));
+  expect(readRecording(relay.out).slice(framesBefore).map((f) => f.room)).toContain(resetRoom);
 });
 
 /** The rooms the pairing-derived daily rendezvous of the old scheme would use (must not appear). */
