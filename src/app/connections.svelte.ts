@@ -16,25 +16,20 @@ import type { KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
-import { resetDaySecret, sessionDaySecret } from '../net/session-derive';
+import { contactRoomPlan } from './contact-rooms';
 import type { SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
-import { compareBytes, equalBytes, sleep } from './bytes';
+import { equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
 const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED', 'FRAME_REPLAYED', 'FRAME_OUT_OF_ORDER',
   'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
-/**
- * Without a session both sides may dial each other's reset room at once; the side with the
- * higher key dials a little later, so usually the other's dial meets its listener first.
- */
-const RESET_DIAL_DELAY_MS = 3_000;
 
 /** Result of {@link ConnectionManager.requestReset}: the new session, or why it could not be made. */
 export type ResetResult = { ok: true; sessionId: string } | { ok: false; code: 'RESET_STOPPED'; message: string };
@@ -155,35 +150,28 @@ export class ConnectionManager {
       this.setPeer(key, 'waiting');
       const me = this.identity.keyPair();
       const session = (await this.sessions.row(key))?.session ?? null;
-      const dialReset = !session || this.resets.has(key);
       // Near midnight the two clocks may disagree on the day: meet in every plausible room.
-      const days = rendezvousDays(Date.now());
-      const release = await this.rooms.acquire(days.length * 2, signal);
+      const plan = contactRoomPlan({
+        me: me.publicKey, contact, sessionRoomKey: session?.roomKey ?? null, resetRequested: this.resets.has(key), days: rendezvousDays(Date.now()),
+      });
+      const release = await this.rooms.acquire(plan.length, signal);
       if (!release) return;
       if (this.links.has(key)) { release(); return; }
       const ac = new AbortController();
       this.attempts.set(key, ac);
-      const attemptSignal = AbortSignal.any([signal, ac.signal]);
-      const iAmLower = compareBytes(me.publicKey, contact.publicKey) < 0;
-      const open = (secret: Uint8Array, role: KxRole, delayMs = 0) => async (attempt: AbortSignal): Promise<LinkResult> => {
-        if (delayMs) await sleep(delayMs, attempt);
+      const tries = plan.map((a) => async (attempt: AbortSignal): Promise<LinkResult> => {
+        if (a.delayMs) await sleep(a.delayMs, attempt);
         const r = await openLink({
-          signaling: this.signaling!, rendezvousSecret: secret, identity: me, iceServers: this.iceServers,
-          shs: role === 'initiator'
+          signaling: this.signaling!, rendezvousSecret: a.secret, identity: me, iceServers: this.iceServers,
+          shs: a.role === 'initiator'
             ? { role: 'client', serverPublicKey: contact.publicKey }
             : { role: 'server', authorize: (k) => equalBytes(k, contact.publicKey) },
           timeoutMs: CONTACT_ATTEMPT_MS, signal: attempt,
         });
-        if (r.ok) this.roles.set(r.link, role);
+        if (r.ok) this.roles.set(r.link, a.role);
         return r;
-      };
-      const tries = days.map((day) => open(resetDaySecret(contact.contactSecret, me.publicKey, day), 'responder'));
-      for (const day of days) {
-        tries.push(dialReset
-          ? open(resetDaySecret(contact.contactSecret, contact.publicKey, day), 'initiator', iAmLower ? 0 : RESET_DIAL_DELAY_MS)
-          : open(sessionDaySecret(session!.roomKey, day), iAmLower ? 'initiator' : 'responder'));
-      }
-      const r = await firstLink(tries, attemptSignal).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
+      });
+      const r = await firstLink(tries, AbortSignal.any([signal, ac.signal])).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
       if (r.ok) {
         if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
         this.handshakeBackoff.delete(key);
