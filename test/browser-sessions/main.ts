@@ -15,9 +15,21 @@ let sessions: ContactSessions | undefined;
 const req = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
 
 const harness = {
-  async open(name: string) {
+  /** `hook`: at the nth receive transaction's `phase`, abort it or hold it open until the page dies. */
+  async open(name: string, hook?: { phase: 'messages-written' | 'state-written'; nth: number; action: 'hang' | 'abort' }) {
     store = await ParleyStore.open(name);
-    sessions = new ContactSessions(store.database);
+    let seen = 0;
+    sessions = new ContactSessions(store.database, Date.now, {
+      onCommitPhase: (phase, c) => {
+        if (!hook || phase !== hook.phase || ++seen !== hook.nth) return;
+        if (hook.action === 'abort') { c.abort(); return; }
+        return c.keepAlive();
+      },
+    });
+  },
+  /** Like receive, but a storage failure (an aborted transaction) is an outcome too. */
+  async tryReceive(hex: string) {
+    try { return await harness.receive(hex); } catch (e) { return { status: 'error', code: (e as Error).name }; }
   },
   async install(stateJson: string) {
     const p = parseState(JSON.parse(stateJson));
