@@ -150,8 +150,12 @@ export class AppState {
     await this.chat.refresh();
   }
 
-  /** One message was stored or marked delivered: patch the open chat, count it if its chat is not open. */
-  private async messageChanged(key: string, id: string): Promise<void> {
+  /**
+   * One message was stored or marked delivered: patch the open chat, count it if its chat is not
+   * open. Without an id (a caller that does not name the message) both re-read the history.
+   */
+  private async messageChanged(key: string, id?: string): Promise<void> {
+    if (id === undefined) { this.chat.changed(key); await this.attention?.recount(key); return; }
     const m = await this.store.getMessage(key, id).catch(() => undefined);
     this.chat.changed(key, m);
     if (m) this.attention?.message(key, m);

@@ -77,6 +77,13 @@ export class AttentionState {
     // The open chat counts as seen once the page is known to be in front (setVisible).
   }
 
+  /** Re-reads one contact's unread messages from its history (when a change did not say which message). */
+  async recount(key: string): Promise<void> {
+    const ids = unreadIds(await this.store.listMessages(key), this.readAt[key] ?? 0);
+    if (this.seeing(key)) this.markRead(key);
+    else this.unread = { ...this.unread, [key]: ids };
+  }
+
   /** The person opened this chat: everything in it is seen, and it reopens after a reload. */
   opened(key: string): void {
     this.markRead(key);

@@ -35,8 +35,11 @@ const CONTACT_ATTEMPT_MS = 30_000;
 export type ResetResult = { ok: true; sessionId: string } | { ok: false; code: 'RESET_STOPPED'; message: string };
 
 export interface ConnectionHooks {
-  /** A contact's message was stored or marked delivered (its id), so views can patch it in. */
-  messagesChanged(contactKey: string, messageId: string): void;
+  /**
+   * A contact's message was stored or marked delivered. With its id views patch that one message
+   * in (docs/app.md "Chat history"); without it they re-read the contact's history.
+   */
+  messagesChanged(contactKey: string, messageId?: string): void;
   /** A contact's hello changed its display name (docs/app.md "Unread and notices"). */
   renamed?(contactKey: string, from: string, to: string): void;
   /** Something a person should know about went wrong. */
