@@ -13,16 +13,20 @@ import { firstLink } from './first-link';
 import { RoomBudget } from './room-budget';
 import { rendezvousDays } from '../core/rendezvous';
 import type { KxRole } from '../core/kx';
+import type { Failure } from '../core/errors';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
 import { contactRoomPlan } from './contact-rooms';
-import type { SessionSetupResult } from '../net/session-kx';
+import { warmUpKx, type SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
+import { ResetRequests, type ResetResult } from './reset-requests';
+export type { ResetResult };
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
+import { loadIceServers } from './ice-config';
 import { equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
@@ -30,9 +34,6 @@ const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED
   'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
-
-/** Result of {@link ConnectionManager.requestReset}: the new session, or why it could not be made. */
-export type ResetResult = { ok: true; sessionId: string } | { ok: false; code: 'RESET_STOPPED'; message: string };
 
 export interface ConnectionHooks {
   /**
@@ -51,6 +52,10 @@ export interface ConnectionHooks {
    * (docs/files.md §8) see the messages that arrived before any listener.
    */
   linkUp?(contactKey: string, link: SecureLink): void;
+  /** The session with a contact is agreed on a new link: kept (`fresh` false) or new from a kx (docs/session.md §2). */
+  sessionReady?(contactKey: string, e: { sessionId: string; fresh: boolean; forced: boolean }): void;
+  /** A ratchet message from the contact was refused (for "decryption keeps failing" triggers). */
+  ratchetRefused?(contactKey: string, failure: Failure): void;
 }
 
 export class ConnectionManager {
@@ -73,12 +78,14 @@ export class ConnectionManager {
   private readonly roles = new WeakMap<SecureLink, KxRole>();
   private readonly loops = new Set<string>();
   /** Contacts with a reset asked for (docs/session.md §4), and who waits for it. */
-  private readonly resets = new Map<string, { reason: string; waiters: ((r: ResetResult) => void)[] }>();
+  private readonly resets = new ResetRequests();
   /** Per contact: aborts the running meeting attempt (a reset starts a new one at once). */
   private readonly attempts = new Map<string, AbortController>();
   private readonly stopper = new AbortController();
   /** Per contact: one contact whose handshakes fail must not slow the others' retries. */
   private readonly handshakeBackoff = new Map<string, number>();
+  /** Per contact: after a failed kx, the next meeting waits until then (the backoff above). */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(
     readonly store: ParleyStore,
@@ -102,13 +109,15 @@ export class ConnectionManager {
       this.relayRetryAt = this.signaling?.nextRetryAt ?? null;
       if (s === 'open') for (const wake of this.openWaiters.splice(0)) wake();
     });
+    // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
+    setTimeout(() => { try { warmUpKx(this.identity.kxIdentity()); } catch { /* only a warm-up */ } }, 0);
     this.iceServers = await loadIceServers(origin);
     for (const c of this.contacts.list) this.ensureContactLoop(c.key);
   }
 
   stop(): void {
     this.stopper.abort();
-    for (const [key, r] of this.resets) for (const w of r.waiters.splice(0)) w({ ok: false, code: 'RESET_STOPPED', message: `the app stopped before the reset with ${key} finished` });
+    this.resets.stopAll();
     for (const link of this.links.values()) void link.close().catch(() => {});
     this.signaling?.close();
   }
@@ -153,6 +162,8 @@ export class ConnectionManager {
       await this.relayOpen();
       if (signal.aborted || this.links.has(key)) return;
       this.setPeer(key, 'waiting');
+      const wait = (this.retryAt.get(key) ?? 0) - Date.now();
+      if (wait > 0) await sleep(wait, signal);
       const me = this.identity.keyPair();
       const session = (await this.sessions.row(key))?.session ?? null;
       // Near midnight the two clocks may disagree on the day: meet in every plausible room.
@@ -179,16 +190,13 @@ export class ConnectionManager {
       const r = await firstLink(tries, AbortSignal.any([signal, ac.signal])).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
       if (r.ok) {
         if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
-        this.handshakeBackoff.delete(key);
         await this.attach(contact, r.link, this.roles.get(r.link) ?? 'responder');
         return;
       }
       if (r.code === 'LINK_ABORTED') { if (signal.aborted) return; continue; }
       if (r.code === 'LINK_HANDSHAKE_FAILED') {
         this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
-        const backoff = Math.min(60_000, Math.max(2_000, (this.handshakeBackoff.get(key) ?? 0) * 2));
-        this.handshakeBackoff.set(key, backoff);
-        await sleep(backoff, signal);
+        await sleep(this.backOff(key), signal);
       } else if (r.code !== 'LINK_TIMEOUT') {
         await sleep(1_000 + Math.random() * 1_000, signal);
       }
@@ -201,35 +209,41 @@ export class ConnectionManager {
    * the kx even if both still hold the same session. Resolves once the new session is stored.
    */
   requestReset(contactKey: string, reason: string): Promise<ResetResult> {
-    return new Promise((resolve) => {
-      if (this.stopSignal.aborted) return resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
-      const r = this.resets.get(contactKey) ?? { reason, waiters: [] };
-      r.reason = reason;
-      r.waiters.push(resolve);
-      this.resets.set(contactKey, r);
-      const link = this.links.get(contactKey);
-      if (link) void link.close().catch(() => {});
-      else { this.attempts.get(contactKey)?.abort(); this.ensureContactLoop(contactKey); }
-    });
+    if (this.stopSignal.aborted) return Promise.resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
+    const done = this.resets.add(contactKey, reason);
+    const link = this.links.get(contactKey);
+    if (link) void link.close().catch(() => {});
+    else { this.attempts.get(contactKey)?.abort(); this.ensureContactLoop(contactKey); }
+    return done;
   }
 
   /** The reason of a pending reset for `contactKey`, if one was asked for. */
-  resetPending(contactKey: string): string | null { return this.resets.get(contactKey)?.reason ?? null; }
+  resetPending(contactKey: string): string | null { return this.resets.reason(contactKey); }
+
+  /** Doubles the contact's handshake backoff (2 s … 60 s) and returns it. */
+  private backOff(key: string): number {
+    const backoff = Math.min(60_000, Math.max(2_000, (this.handshakeBackoff.get(key) ?? 0) * 2));
+    this.handshakeBackoff.set(key, backoff);
+    return backoff;
+  }
 
   private sessionReady(key: string, link: SecureLink, r: SessionSetupResult, forced: boolean, contactName: string): void {
     if (this.links.get(key) !== link) return;
     if (!r.ok) {
-      // A kx that failed its checks means someone interfered; a timeout or a cut is retried quietly.
-      if (r.code === 'SESSION_KX_FAILED' || r.code === 'SESSION_PROTOCOL') this.hooks.error(appError('HANDSHAKE_FAILED', contactName));
+      // A kx that failed its checks means someone interfered (and the next try waits, as after a
+      // failed handshake); a timeout or a cut is retried quietly.
+      if (r.code === 'SESSION_KX_FAILED' || r.code === 'SESSION_PROTOCOL') {
+        this.hooks.error(appError('HANDSHAKE_FAILED', contactName));
+        this.retryAt.set(key, Date.now() + this.backOff(key));
+      }
       return;
     }
+    this.handshakeBackoff.delete(key);
+    this.retryAt.delete(key);
     this.setPeer(key, 'connected');
     this.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);
-    const reset = this.resets.get(key);
-    if (forced && r.fresh && reset) {
-      this.resets.delete(key);
-      for (const w of reset.waiters) w({ ok: true, sessionId: r.sessionId });
-    }
+    if (forced && r.fresh) this.resets.settle(key, r.sessionId);
+    this.hooks.sessionReady?.(key, { sessionId: r.sessionId, fresh: r.fresh, forced });
   }
 
   /**
@@ -263,6 +277,7 @@ export class ConnectionManager {
     }, {
       messagesChanged: (ids) => { for (const id of ids) this.hooks.messagesChanged(key, id); },
       storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
+      refused: (f) => this.hooks.ratchetRefused?.(key, f),
     });
     this.traffic.set(link, traffic);
     void traffic.ready.then((r) => this.sessionReady(key, link, r, forced, contact.name));
@@ -292,16 +307,5 @@ export class ConnectionManager {
 
   setPeer(key: string, s: PeerState): void {
     this.peers = { ...this.peers, [key]: s };
-  }
-}
-
-async function loadIceServers(origin: URL): Promise<RTCIceServer[]> {
-  try {
-    const res = await fetch(new URL('/config.json', origin));
-    if (!res.ok) return [];
-    const j = (await res.json()) as { iceServers?: RTCIceServer[] };
-    return Array.isArray(j.iceServers) ? j.iceServers : [];
-  } catch {
-    return [];
   }
 }

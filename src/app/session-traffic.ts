@@ -11,12 +11,15 @@ import { setUpSession, type SessionSetupResult } from '../net/session-kx';
 import type { KxIdentity, KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ContactSessions } from '../store/contact-sessions';
+import type { Failure } from '../core/errors';
 
 export interface TrafficHooks {
   /** The contact's history changed (messages arrived, a delivered mark): the ids of the records written. */
   messagesChanged(ids: string[]): void;
   /** A receive hit a storage failure (nothing was written; the peer resends). */
   storageFailed(): void;
+  /** A ratchet message was refused (replayed, undecryptable, bad content). */
+  refused(failure: Failure): void;
 }
 
 export class LinkTraffic {
@@ -55,7 +58,7 @@ export class LinkTraffic {
     this.run(async () => {
       if (!(await this.ready).ok) return;
       const r = await this.sessions.receive(this.contact, m.data);
-      if (r.status !== 'ok') { this.refused++; return; }
+      if (r.status !== 'ok') { this.refused++; this.hooks.refused(r.failure); return; }
       if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
       for (const id of r.receipts) await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
       await this.flushNow(); // the responder may send only after the initiator's first message
