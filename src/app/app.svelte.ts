@@ -14,6 +14,7 @@ import { BackupState } from './backup.svelte';
 import { TransfersState } from './transfers.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
+import { keyChangeWarning, KeyChangeError } from './key-change';
 
 export interface StatusLine { state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none'; text: string }
 
@@ -29,6 +30,8 @@ export class AppState {
   /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
   backup = $state<BackupState | null>(null);
   backupOpen = $state(false);
+  /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
+  identityOpen = $state(false);
   private pendingInvite: string | null = null;
   private store!: ParleyStore;
 
@@ -61,6 +64,9 @@ export class AppState {
     const me = this.identity?.record;
     return c && me ? safetyNumber(me.publicKey, c.publicKey) : '';
   });
+
+  /** The open chat's pending key change, with the new safety number to compare (docs/key-change.md §2). */
+  readonly keyWarning = $derived(keyChangeWarning(this.contacts?.selected, this.identity?.record?.publicKey));
 
   async start(origin = new URL(location.href)): Promise<void> {
     this.takeInviteFromUrl();
@@ -139,4 +145,43 @@ export class AppState {
   dismissError(): void { this.error = null; }
 
   toggleBackup(): void { this.backupOpen = !this.backupOpen; }
+
+  toggleIdentity(): void { this.identityOpen = !this.identityOpen; }
+
+  /** Marks the open chat's contact verified, or takes the mark back. */
+  async setVerified(verified: boolean): Promise<void> {
+    const key = this.contacts.selectedKey;
+    if (key) await this.guard(this.contacts.setVerified(key, verified));
+  }
+
+  /** Accepts the open chat's new key; what waited in the outbox goes out (docs/key-change.md §2). */
+  async acceptKeyChange(): Promise<void> {
+    const key = this.contacts.selectedKey;
+    if (key && await this.guard(this.contacts.acceptKeyChange(key))) void this.connections?.flush(key);
+  }
+
+  /** Keeps the open chat's old key and drops the pending change. */
+  async refuseKeyChange(): Promise<void> {
+    const key = this.contacts.selectedKey;
+    if (key) await this.guard(this.contacts.refuseKeyChange(key));
+  }
+
+  /** Replaces the identity key (after the confirm step), then starts afresh with it. */
+  async rotateIdentity(): Promise<void> {
+    if (await this.guard(this.identity.rotate())) location.reload();
+  }
+
+  /**
+   * A store that refuses the write shows STORAGE_FAILED instead of an unhandled rejection; a
+   * second click on a key change already settled (KEY_CHANGE_NONE_PENDING) does nothing.
+   */
+  private async guard(p: Promise<unknown>): Promise<boolean> {
+    try {
+      await p;
+      return true;
+    } catch (e) {
+      if (!(e instanceof KeyChangeError)) this.error = appError('STORAGE_FAILED');
+      return false;
+    }
+  }
 }

@@ -9,6 +9,7 @@ import type { ContactsState } from './contacts.svelte';
 import type { ConnectionManager } from './connections.svelte';
 import { randomId } from './bytes';
 import { appError } from './errors';
+import { sendBlock } from './key-change';
 
 /** Chat text longer than this is refused before it is stored (the wire format caps it too). */
 export const MAX_TEXT_LENGTH = 16_000;
@@ -43,6 +44,9 @@ export class ChatState {
     if (!key) return 'Choose a contact first.';
     if (!text.trim()) return null;
     if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
+    // A pending key change: nothing is written or sent until the person accepts (docs/key-change.md §2).
+    const blocked = sendBlock(this.contacts.get(key));
+    if (blocked) return `${blocked.message} ${blocked.action} (${blocked.code})`;
     try {
       await this.store.addOutgoing({ contact: key, id: randomId(), direction: 'out', text, sentAt: Date.now(), delivered: false });
     } catch {
