@@ -15,8 +15,7 @@ async function toggleVerified(page: Page): Promise<void> {
 async function rotateIdentity(page: Page): Promise<void> {
   await page.getByTestId('identity-open').click();
   await page.getByTestId('identity-rotate').click();
-  await page.getByTestId('identity-rotate-confirm').click();
-  await page.waitForEvent('load');
+  await Promise.all([page.waitForEvent('load'), page.getByTestId('identity-rotate-confirm').click()]);
 }
 
 test.describe('verification and identity keys', () => {

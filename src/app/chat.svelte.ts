@@ -1,13 +1,13 @@
 /**
  * The open chat: its history (from IndexedDB, so it survives reloads) and sending. A message
- * is written to the store and the outbox in one transaction before anything goes on the
- * wire, so nothing typed is lost when the friend is offline or the page is closed.
+ * is written to the history and the contact's outbox in one transaction before anything goes
+ * on the wire (`ContactSessions.write`, docs/session.md §3), so nothing typed is lost when the
+ * friend is offline or the page is closed; it is sealed in the ratchet when a link is up.
  * @module
  */
 import type { ParleyStore, MessageRecord } from '../store/db';
 import type { ContactsState } from './contacts.svelte';
 import type { ConnectionManager } from './connections.svelte';
-import { randomId } from './bytes';
 import { appError } from './errors';
 import { sendBlock } from './key-change';
 
@@ -44,18 +44,20 @@ export class ChatState {
     if (!key) return 'Choose a contact first.';
     if (!text.trim()) return null;
     if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
+    const cm = this.connections();
+    if (!cm) return 'Parley is still starting; try again in a moment.';
     // A pending key change: nothing is written or sent until the person accepts (docs/key-change.md §2).
     const blocked = sendBlock(this.contacts.get(key));
     if (blocked) return `${blocked.message} ${blocked.action} (${blocked.code})`;
     try {
-      await this.store.addOutgoing({ contact: key, id: randomId(), direction: 'out', text, sentAt: Date.now(), delivered: false });
+      await cm.sessions.write(key, text, Date.now());
     } catch {
       // The text goes back into the box (ChatView keeps it when a problem is returned).
       const e = appError('STORAGE_FAILED');
       return `${e.message} ${e.action} (${e.code})`;
     }
     await this.refresh();
-    void this.connections()?.flush(key);
+    void cm.flush(key);
     return null;
   }
 }

@@ -8,17 +8,21 @@
  * @module
  */
 import { SignalingClient, type SignalingStatus } from '../net/signaling';
-import { openLink, type SecureLink } from '../net/link';
+import { openLink, type LinkResult, type SecureLink } from '../net/link';
 import { firstLink } from './first-link';
 import { RoomBudget } from './room-budget';
-import { contactRendezvousSecret, rendezvousDays } from '../core/rendezvous';
+import { rendezvousDays } from '../core/rendezvous';
+import type { KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
+import { ContactSessions } from '../store/contact-sessions';
+import { resetDaySecret, sessionDaySecret } from '../net/session-derive';
+import type { SessionSetupResult } from '../net/session-kx';
+import { LinkTraffic } from './session-traffic';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
-import { incomingSentAt } from './message-time';
 import { compareBytes, equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
@@ -26,6 +30,14 @@ const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED
   'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
+/**
+ * Without a session both sides may dial each other's reset room at once; the side with the
+ * higher key dials a little later, so usually the other's dial meets its listener first.
+ */
+const RESET_DIAL_DELAY_MS = 3_000;
+
+/** Result of {@link ConnectionManager.requestReset}: the new session, or why it could not be made. */
+export type ResetResult = { ok: true; sessionId: string } | { ok: false; code: 'RESET_STOPPED'; message: string };
 
 export interface ConnectionHooks {
   /** A contact's messages changed (new message, delivered mark). */
@@ -54,10 +66,16 @@ export class ConnectionManager {
    */
   readonly rooms = new RoomBudget(24);
 
+  /** Sessions, outboxes and inboxes (docs/session.md §3), in the app's database. */
+  readonly sessions: ContactSessions;
   private readonly links = new Map<string, SecureLink>();
-  private readonly sentOnLink = new WeakMap<SecureLink, Set<string>>();
+  private readonly traffic = new WeakMap<SecureLink, LinkTraffic>();
+  private readonly roles = new WeakMap<SecureLink, KxRole>();
   private readonly loops = new Set<string>();
-  private readonly flushes = new Map<string, Promise<void>>();
+  /** Contacts with a reset asked for (docs/session.md §4), and who waits for it. */
+  private readonly resets = new Map<string, { reason: string; waiters: ((r: ResetResult) => void)[] }>();
+  /** Per contact: aborts the running meeting attempt (a reset starts a new one at once). */
+  private readonly attempts = new Map<string, AbortController>();
   private readonly stopper = new AbortController();
   /** Per contact: one contact whose handshakes fail must not slow the others' retries. */
   private readonly handshakeBackoff = new Map<string, number>();
@@ -67,7 +85,9 @@ export class ConnectionManager {
     readonly identity: IdentityState,
     readonly contacts: ContactsState,
     readonly hooks: ConnectionHooks,
-  ) {}
+  ) {
+    this.sessions = new ContactSessions(store.database);
+  }
 
   get stopSignal(): AbortSignal { return this.stopper.signal; }
 
@@ -88,6 +108,7 @@ export class ConnectionManager {
 
   stop(): void {
     this.stopper.abort();
+    for (const [key, r] of this.resets) for (const w of r.waiters.splice(0)) w({ ok: false, code: 'RESET_STOPPED', message: `the app stopped before the reset with ${key} finished` });
     for (const link of this.links.values()) void link.close().catch(() => {});
     this.signaling?.close();
   }
@@ -118,6 +139,12 @@ export class ConnectionManager {
     void this.contactLoop(key).finally(() => this.loops.delete(key));
   }
 
+  /**
+   * Meets a contact (docs/session.md §4): with a session, in the session's rooms of the days
+   * around now (the lower key is the SHS client); without one, or when a reset was asked for, by
+   * dialing the contact's reset room as SHS client. Always also listening in its own reset room
+   * for that contact, as SHS server authorizing only the contact's key.
+   */
   private async contactLoop(key: string): Promise<void> {
     const signal = this.stopSignal;
     while (!signal.aborted && !this.links.has(key)) {
@@ -127,30 +154,43 @@ export class ConnectionManager {
       if (signal.aborted || this.links.has(key)) return;
       this.setPeer(key, 'waiting');
       const me = this.identity.keyPair();
-      const iAmClient = compareBytes(me.publicKey, contact.publicKey) < 0;
+      const session = (await this.sessions.row(key))?.session ?? null;
+      const dialReset = !session || this.resets.has(key);
       // Near midnight the two clocks may disagree on the day: meet in every plausible room.
       const days = rendezvousDays(Date.now());
-      const release = await this.rooms.acquire(days.length, signal);
+      const release = await this.rooms.acquire(days.length * 2, signal);
       if (!release) return;
       if (this.links.has(key)) { release(); return; }
-      const r = await firstLink(days.map((day) => (attempt: AbortSignal) => openLink({
-        signaling: this.signaling!,
-        rendezvousSecret: contactRendezvousSecret(contact.contactSecret, day),
-        identity: me,
-        shs: iAmClient
-          ? { role: 'client', serverPublicKey: contact.publicKey }
-          : { role: 'server', authorize: (k) => equalBytes(k, contact.publicKey) },
-        iceServers: this.iceServers,
-        timeoutMs: CONTACT_ATTEMPT_MS,
-        signal: attempt,
-      })), signal).finally(release);
+      const ac = new AbortController();
+      this.attempts.set(key, ac);
+      const attemptSignal = AbortSignal.any([signal, ac.signal]);
+      const iAmLower = compareBytes(me.publicKey, contact.publicKey) < 0;
+      const open = (secret: Uint8Array, role: KxRole, delayMs = 0) => async (attempt: AbortSignal): Promise<LinkResult> => {
+        if (delayMs) await sleep(delayMs, attempt);
+        const r = await openLink({
+          signaling: this.signaling!, rendezvousSecret: secret, identity: me, iceServers: this.iceServers,
+          shs: role === 'initiator'
+            ? { role: 'client', serverPublicKey: contact.publicKey }
+            : { role: 'server', authorize: (k) => equalBytes(k, contact.publicKey) },
+          timeoutMs: CONTACT_ATTEMPT_MS, signal: attempt,
+        });
+        if (r.ok) this.roles.set(r.link, role);
+        return r;
+      };
+      const tries = days.map((day) => open(resetDaySecret(contact.contactSecret, me.publicKey, day), 'responder'));
+      for (const day of days) {
+        tries.push(dialReset
+          ? open(resetDaySecret(contact.contactSecret, contact.publicKey, day), 'initiator', iAmLower ? 0 : RESET_DIAL_DELAY_MS)
+          : open(sessionDaySecret(session!.roomKey, day), iAmLower ? 'initiator' : 'responder'));
+      }
+      const r = await firstLink(tries, attemptSignal).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
       if (r.ok) {
         if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
         this.handshakeBackoff.delete(key);
-        await this.attach(contact, r.link);
+        await this.attach(contact, r.link, this.roles.get(r.link) ?? 'responder');
         return;
       }
-      if (r.code === 'LINK_ABORTED') return;
+      if (r.code === 'LINK_ABORTED') { if (signal.aborted) return; continue; }
       if (r.code === 'LINK_HANDSHAKE_FAILED') {
         this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
         const backoff = Math.min(60_000, Math.max(2_000, (this.handshakeBackoff.get(key) ?? 0) * 2));
@@ -162,17 +202,59 @@ export class ConnectionManager {
     }
   }
 
-  /** Makes `link` the contact's live link: messages, receipts, outbox, reconnect on close. */
-  async attach(contact: ContactRecord, link: SecureLink): Promise<void> {
+  /**
+   * Asks for a new session with a contact (docs/session.md §4; the entry point for resets): the
+   * live link, if any, is closed, and the next meeting dials the contact's reset room and runs
+   * the kx even if both still hold the same session. Resolves once the new session is stored.
+   */
+  requestReset(contactKey: string, reason: string): Promise<ResetResult> {
+    return new Promise((resolve) => {
+      if (this.stopSignal.aborted) return resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
+      const r = this.resets.get(contactKey) ?? { reason, waiters: [] };
+      r.reason = reason;
+      r.waiters.push(resolve);
+      this.resets.set(contactKey, r);
+      const link = this.links.get(contactKey);
+      if (link) void link.close().catch(() => {});
+      else { this.attempts.get(contactKey)?.abort(); this.ensureContactLoop(contactKey); }
+    });
+  }
+
+  /** The reason of a pending reset for `contactKey`, if one was asked for. */
+  resetPending(contactKey: string): string | null { return this.resets.get(contactKey)?.reason ?? null; }
+
+  private sessionReady(key: string, link: SecureLink, r: SessionSetupResult, forced: boolean, contactName: string): void {
+    if (this.links.get(key) !== link) return;
+    if (!r.ok) {
+      // A kx that failed its checks means someone interfered; a timeout or a cut is retried quietly.
+      if (r.code === 'SESSION_KX_FAILED' || r.code === 'SESSION_PROTOCOL') this.hooks.error(appError('HANDSHAKE_FAILED', contactName));
+      return;
+    }
+    this.setPeer(key, 'connected');
+    this.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);
+    const reset = this.resets.get(key);
+    if (forced && r.fresh && reset) {
+      this.resets.delete(key);
+      for (const w of reset.waiters) w({ ok: true, sessionId: r.sessionId });
+    }
+  }
+
+  /**
+   * Makes `link` the contact's live link: session setup (docs/session.md §2; `role` is
+   * 'initiator' on the SHS client's side), then chat inside the ratchet, reconnect on close.
+   * `early`: messages a pairing listener took off the link before this was called.
+   */
+  async attach(contact: ContactRecord, link: SecureLink, role: KxRole, early: WireMessage[] = []): Promise<void> {
     const key = contact.key;
     const old = this.links.get(key);
     this.links.set(key, link);
-    this.sentOnLink.set(link, new Set());
     if (old && old !== link) void old.close().catch(() => {});
     this.hooks.linkUp?.(key, link);
     // A store that refuses the write (quota, private mode) must not become an unhandled
     // rejection: no receipt goes back, so the friend sends the message again later.
-    link.onMessage((m) => void this.onWire(key, link, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
+    link.onMessage((m) => void this.onWire(key, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
+    const held = this.sessions.sessionId(key);
+    const forced = this.resets.has(key);
     link.onClose((e) => {
       if (this.links.get(key) !== link) return;
       this.links.delete(key);
@@ -182,68 +264,33 @@ export class ConnectionManager {
       if (e.failure && TAMPERING.has(e.failure.code)) this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
       this.ensureContactLoop(key);
     });
-    this.setPeer(key, 'connected');
-    this.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);
+    this.setPeer(key, 'connecting');
+    const traffic = new LinkTraffic(link, key, this.sessions, {
+      role, identity: this.identity.kxIdentity(), held, force: forced, early,
+    }, {
+      messagesChanged: () => this.hooks.messagesChanged(key),
+      storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
+    });
+    this.traffic.set(link, traffic);
+    void traffic.ready.then((r) => this.sessionReady(key, link, r, forced, contact.name));
     await this.contacts.touch(key);
     try {
       await link.send({ type: 'hello', name: this.identity.name });
     } catch { /* closed already: onClose takes over */ }
-    await this.flush(key);
   }
 
-  private async onWire(key: string, link: SecureLink, m: WireMessage): Promise<void> {
-    switch (m.type) {
-      case 'hello': {
-        const clean = cleanName(m.name);
-        const name = clean && distinctName(clean, key, this.contacts.list);
-        if (name && name !== this.contacts.get(key)?.name) await this.contacts.touch(key, name);
-        return;
-      }
-      case 'chat': {
-        const receivedAt = Date.now();
-        await this.store.addIncoming({
-          contact: key, id: m.id, direction: 'in', text: m.text, sentAt: incomingSentAt(m.sentAt, receivedAt), receivedAt, delivered: true,
-        });
-        this.hooks.messagesChanged(key);
-        // A receipt even for a message we had already: the first receipt may have been lost.
-        await link.send({ type: 'receipt', id: m.id }).catch(() => {});
-        return;
-      }
-      case 'receipt': {
-        await this.store.markDelivered(key, m.id);
-        for (const row of await this.store.listOutbox(key)) if (row.messageId === m.id) await this.store.removeFromOutbox(row.seq);
-        this.hooks.messagesChanged(key);
-        return;
-      }
-      default:
-        return; // invite messages are only meaningful while pairing
-    }
+  private async onWire(key: string, m: WireMessage): Promise<void> {
+    // Chat, receipts and resume points travel inside the ratchet (LinkTraffic); the names here.
+    if (m.type !== 'hello') return;
+    const clean = cleanName(m.name);
+    const name = clean && distinctName(clean, key, this.contacts.list);
+    if (name && name !== this.contacts.get(key)?.name) await this.contacts.touch(key, name);
   }
 
-  /**
-   * Sends what is in the contact's outbox, oldest first. Entries leave the outbox when their
-   * receipt arrives, so a message lost with a dying link is sent again on the next one (the
-   * receiver drops the duplicate by id). One flush at a time per contact keeps the order.
-   */
-  flush(key: string): Promise<void> {
-    const prev = this.flushes.get(key) ?? Promise.resolve();
-    const next = prev.then(() => this.flushNow(key)).catch(() => {});
-    this.flushes.set(key, next);
-    return next;
-  }
-
-  private async flushNow(key: string): Promise<void> {
+  /** Sends what is in the contact's outbox, oldest first, if a link with a session is up (docs/session.md §3). */
+  async flush(key: string): Promise<void> {
     const link = this.links.get(key);
-    if (!link) return;
-    const sent = this.sentOnLink.get(link)!;
-    for (const row of await this.store.listOutbox(key)) {
-      if (sent.has(row.messageId)) continue;
-      const m = await this.store.getMessage(key, row.messageId);
-      if (!m) { await this.store.removeFromOutbox(row.seq); continue; }
-      if (this.links.get(key) !== link) return;
-      await link.send({ type: 'chat', id: m.id, text: m.text, sentAt: m.sentAt });
-      sent.add(m.id);
-    }
+    if (link) await this.traffic.get(link)?.flush();
   }
 
   setPeer(key: string, s: PeerState): void {

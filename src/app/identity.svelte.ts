@@ -4,6 +4,8 @@
  * @module
  */
 import { identityFromSeed, type Identity } from '../core/identity';
+import type { KxIdentity } from '../core/kx';
+import { kemKeyPairFromSeed } from '../net/session-derive';
 import type { ParleyStore, IdentityRecord } from '../store/db';
 import { randomBytes, toHex } from './bytes';
 
@@ -37,6 +39,18 @@ export class IdentityState {
     return { publicKey: publicKey.slice(), secretKey: secretKey.slice() };
   }
   private cached: { seed: Uint8Array; pair: Identity } | null = null;
+
+  /**
+   * Ed25519 + ML-KEM-768 keys for the pairwise kx. The KEM key is derived from the seed
+   * (docs/session.md §1), so a backup of the seed restores it; it is computed once per seed.
+   */
+  kxIdentity(): KxIdentity {
+    const ed25519 = this.keyPair();
+    const seed = this.record!.seed;
+    if (this.kemCached?.seed !== seed) this.kemCached = { seed, kem: kemKeyPairFromSeed(seed) };
+    return { ed25519, kem: this.kemCached.kem };
+  }
+  private kemCached: { seed: Uint8Array; kem: KxIdentity['kem'] } | null = null;
 
   /**
    * Replaces the identity key with a fresh one after a suspected compromise (docs/key-change.md

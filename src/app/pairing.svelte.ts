@@ -147,8 +147,9 @@ export class PairingState {
       addedAt: Date.now(), lastSeen: Date.now(),
     };
     await this.cm.contacts.add(contact);
-    inbox.stop();
-    const attached = this.cm.attach(contact, link); // handlers are registered synchronously
+    const early = inbox.stop();
+    // The inviter was the SHS server: the kx responder (docs/session.md §2).
+    const attached = this.cm.attach(contact, link, 'responder', early); // handlers are registered synchronously
     await link.send({ type: 'invite-result', accepted: true }).catch(() => {});
     await attached;
   }
@@ -199,7 +200,7 @@ export class PairingState {
         const result = await inbox.next('invite-result', RESULT_TIMEOUT_MS);
         const hello = inbox.last('hello');
         if (!result) { inbox.stop(); await link.close().catch(() => {}); this.pending = { name, state: 'waiting' }; continue; }
-        inbox.stop();
+        const early = inbox.stop();
         if (!result.accepted) {
           await link.close().catch(() => {});
           const code: AppErrorCode = result.reason === 'used' ? 'INVITE_USED' : result.reason === 'expired' ? 'INVITE_EXPIRED' : 'INVITE_REJECTED';
@@ -214,7 +215,8 @@ export class PairingState {
         // Saving starts its transaction now; attach() registers the message handler before
         // its first await, so nothing the inviter sends next can slip past.
         const saved = cm.contacts.add(contact);
-        await Promise.all([saved, cm.attach(contact, link)]);
+        // The invitee was the SHS client: the kx initiator (docs/session.md §2).
+        await Promise.all([saved, cm.attach(contact, link, 'initiator', early)]);
         return;
       }
     } finally {
@@ -252,6 +254,10 @@ function collect(link: SecureLink) {
         wake = null;
       }
     },
-    stop() { off(); offClose(); },
+    /** Stops listening; returns the session messages seen, for the session setup to handle first. */
+    stop(): WireMessage[] {
+      off(); offClose();
+      return seen.filter((m) => m.type === 'session-offer' || m.type === 'kx' || m.type === 'ratchet');
+    },
   };
 }

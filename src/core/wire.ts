@@ -22,7 +22,15 @@ export type WireMessage =
   | { type: 'chat'; id: string; text: string; sentAt: number }
   | { type: 'receipt'; id: string }
   /** A file-transfer message (`transfer-codec.ts`, docs/files.md §1) carried raw in the tail. */
-  | { type: 'transfer'; data: Uint8Array };
+  | { type: 'transfer'; data: Uint8Array }
+  /** Session setup (docs/session.md §2): the session this side holds (absent: none) and its ML-KEM-768 key. */
+  | { type: 'session-offer'; session?: string; kemPublicKey: Uint8Array }
+  /** One pairwise kx message (`kx.ts`, docs/security-kx.md), raw in the tail. */
+  | { type: 'kx'; data: Uint8Array }
+  /** One Double Ratchet message (`ratchet.ts`) whose plaintext is an inner wire message (docs/session.md §3). */
+  | { type: 'ratchet'; data: Uint8Array }
+  /** The sender's outbox resume point (docs/outbox.md §3); only inside a ratchet message. */
+  | { type: 'resume'; stream: string; base: number };
 
 /** Why a message was refused (docs/protocol-app.md §4). */
 export type WireErrorCode = 'WIRE_MALFORMED' | 'WIRE_VERSION' | 'WIRE_TOO_LARGE';
@@ -49,7 +57,18 @@ export const MAX_HELLO_NAME_BYTES = 64;
 export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`), 0x30–0x4f for groups. */
-export const WIRE_TYPE_CODES = { hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05, transfer: 0x10 } as const;
+export const WIRE_TYPE_CODES = {
+  hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05,
+  'session-offer': 0x06, kx: 0x07, ratchet: 0x08, resume: 0x09, transfer: 0x10,
+} as const;
+/** ML-KEM-768 public key length carried by `session-offer` (FIPS 203). */
+export const SESSION_KEM_KEY_BYTES = 1184;
+/** A session id: 64 lowercase hex characters (docs/session.md §2). */
+export const SESSION_ID_RE = /^[0-9a-f]{64}$/;
+/** An outbox stream: 11 base64url characters (docs/outbox.md §1). */
+export const STREAM_RE = /^[A-Za-z0-9_-]{11}$/;
+/** Largest kx message in the tail (a REVEAL is 1 265 bytes; room for a later version). */
+export const MAX_KX_BYTES = 4096;
 const TYPE_BY_CODE = new Map<number, WireMessage['type']>(
   Object.entries(WIRE_TYPE_CODES).map(([t, c]) => [c, t as WireMessage['type']]),
 );
@@ -101,6 +120,20 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
     case 'transfer':
       if (!(m.data instanceof Uint8Array) || m.data.length === 0) throw new TypeError('transfer.data: expected non-empty bytes');
       return { header: {}, tail: m.data };
+    case 'session-offer':
+      if (m.session !== undefined && (typeof m.session !== 'string' || !SESSION_ID_RE.test(m.session))) throw new TypeError('session-offer.session: 64 lowercase hex characters, or absent');
+      if (!(m.kemPublicKey instanceof Uint8Array) || m.kemPublicKey.length !== SESSION_KEM_KEY_BYTES) throw new TypeError(`session-offer.kemPublicKey: expected ${SESSION_KEM_KEY_BYTES} bytes`);
+      return { header: m.session === undefined ? {} : { session: m.session }, tail: m.kemPublicKey };
+    case 'kx':
+      if (!(m.data instanceof Uint8Array) || m.data.length === 0 || m.data.length > MAX_KX_BYTES) throw new TypeError(`kx.data: expected 1..${MAX_KX_BYTES} bytes`);
+      return { header: {}, tail: m.data };
+    case 'ratchet':
+      if (!(m.data instanceof Uint8Array) || m.data.length === 0) throw new TypeError('ratchet.data: expected non-empty bytes');
+      return { header: {}, tail: m.data };
+    case 'resume':
+      if (typeof m.stream !== 'string' || !STREAM_RE.test(m.stream)) throw new TypeError('resume.stream: 11 base64url characters');
+      if (!Number.isSafeInteger(m.base) || m.base < 1) throw new TypeError('resume.base: a positive safe integer');
+      return { header: { stream: m.stream, base: m.base }, tail: none };
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
   }
@@ -148,9 +181,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+const TAIL_TYPES = new Set<WireMessage['type']>(['chat', 'invite-proof', 'transfer', 'session-offer', 'kx', 'ratchet']);
+
 function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
   const field = (name: string, what: string) => bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
-  if (type !== 'chat' && type !== 'invite-proof' && type !== 'transfer' && tail.length > 0) return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
+  if (!TAIL_TYPES.has(type) && tail.length > 0) return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
   switch (type) {
     case 'hello':
       if (typeof h.name !== 'string') return field('name', 'a string');
@@ -180,6 +215,23 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
       // The tail is checked by the transfer codec (decodeTransfer), which owns its format.
       if (tail.length === 0) return field('data', 'non-empty bytes');
       return { ok: true, message: { type, data: tail.slice() } };
+    case 'session-offer': {
+      if (h.session !== undefined && (typeof h.session !== 'string' || !SESSION_ID_RE.test(h.session))) return field('session', 'a session id');
+      if (tail.length !== SESSION_KEM_KEY_BYTES) return field('kemPublicKey', `${SESSION_KEM_KEY_BYTES} bytes`);
+      const m: WireMessage = { type, kemPublicKey: tail.slice() };
+      if (typeof h.session === 'string') m.session = h.session;
+      return { ok: true, message: m };
+    }
+    case 'kx':
+      if (tail.length === 0 || tail.length > MAX_KX_BYTES) return field('data', `1..${MAX_KX_BYTES} bytes`);
+      return { ok: true, message: { type, data: tail.slice() } };
+    case 'ratchet':
+      if (tail.length === 0) return field('data', 'non-empty bytes');
+      return { ok: true, message: { type, data: tail.slice() } };
+    case 'resume':
+      if (typeof h.stream !== 'string' || !STREAM_RE.test(h.stream)) return field('stream', 'an outbox stream');
+      if (typeof h.base !== 'number' || !Number.isSafeInteger(h.base) || h.base < 1) return field('base', 'a positive integer');
+      return { ok: true, message: { type, stream: h.stream, base: h.base } };
   }
 }
 

@@ -8,7 +8,9 @@
  * IndexedDB key.
  * @module
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { SessionRow } from './contact-sessions';
+import { migrateOutboxV2 } from './migrate-v2';
 
 /** The one local identity: Ed25519 seed and the display name shown to contacts. */
 export interface IdentityRecord {
@@ -51,22 +53,32 @@ export interface MessageRecord {
   delivered: boolean;        // outgoing: a receipt came back; incoming: always true
 }
 
+/** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
 export interface OutboxRecord {
   seq?: number;              // auto-increment: flush order
   contact: string;
   messageId: string;
 }
 
-interface ParleySchema extends DBSchema {
+/** The schema (docs/session.md §3): version 2 replaced `outbox` by `sessions`. */
+export interface ParleySchema extends DBSchema {
   identity: { key: 'self'; value: IdentityRecord };
   contacts: { key: string; value: ContactRecord };
   invites: { key: string; value: InviteRecord };
   messages: { key: [string, string]; value: MessageRecord; indexes: { byContactTime: [string, number] } };
+  /** Per contact: the ratchet session (if any), the outbox and the inbox (docs/session.md §3). */
+  sessions: { key: string; value: SessionRow };
+}
+/** Version 1's store, only read by the version 2 migration. */
+export interface ParleySchemaV1 extends DBSchema {
+  messages: { key: [string, string]; value: MessageRecord; indexes: { byContactTime: [string, number] } };
   outbox: { key: number; value: OutboxRecord; indexes: { byContact: string } };
 }
+export type ParleyDb = IDBPDatabase<ParleySchema>;
+export type UpgradeTx = IDBPTransaction<ParleySchema, StoreNames<ParleySchema>[], 'versionchange'>;
 
 export const DB_NAME = 'parley';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** Typed access to the database; every method is one transaction. */
 export class ParleyStore {
@@ -75,7 +87,7 @@ export class ParleyStore {
   /** Opens (creating or upgrading) the database. */
   static async open(name = DB_NAME): Promise<ParleyStore> {
     const db = await openDB<ParleySchema>(name, DB_VERSION, {
-      upgrade(db, oldVersion) {
+      async upgrade(db, oldVersion, _newVersion, tx) {
         // Version 1: the initial schema. Later versions add steps below, keyed on oldVersion.
         if (oldVersion < 1) {
           db.createObjectStore('identity', { keyPath: 'id' });
@@ -83,8 +95,13 @@ export class ParleyStore {
           db.createObjectStore('invites', { keyPath: 'id' });
           const messages = db.createObjectStore('messages', { keyPath: ['contact', 'id'] });
           messages.createIndex('byContactTime', ['contact', 'sentAt']);
-          const outbox = db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
-          outbox.createIndex('byContact', 'contact');
+        }
+        // Version 2 (docs/session.md §3): sessions (ratchet + outbox + inbox per contact) in this
+        // database, so a received message and its ratchet step are one transaction; version 1's
+        // unsent messages move into the new outbox.
+        if (oldVersion < 2) {
+          db.createObjectStore('sessions', { keyPath: 'contact' });
+          if (oldVersion >= 1) await migrateOutboxV2(db as never, tx as never);
         }
       },
     });
@@ -92,6 +109,9 @@ export class ParleyStore {
   }
 
   close(): void { this.db.close(); }
+
+  /** The database, for the session store (`contact-sessions.ts`), which shares its transactions. */
+  get database(): ParleyDb { return this.db; }
 
   // identity
   getIdentity(): Promise<IdentityRecord | undefined> { return this.db.get('identity', 'self'); }
@@ -142,11 +162,11 @@ export class ParleyStore {
   /**
    * Imports a backup's identity and contacts in one transaction (docs/app.md, "Backup"). With
    * `keepHistory` (the same identity restored again) contacts are added or updated and history
-   * stays; otherwise everything of the old identity (contacts, invites, messages, outbox) goes.
+   * stays; otherwise everything of the old identity (contacts, invites, messages, sessions) goes.
    */
   async replaceIdentity(identity: IdentityRecord, contacts: ContactRecord[], keepHistory: boolean): Promise<void> {
-    const tx = this.db.transaction(['identity', 'contacts', 'invites', 'messages', 'outbox'], 'readwrite');
-    if (!keepHistory) for (const s of ['contacts', 'invites', 'messages', 'outbox'] as const) await tx.objectStore(s).clear();
+    const tx = this.db.transaction(['identity', 'contacts', 'invites', 'messages', 'sessions'], 'readwrite');
+    if (!keepHistory) for (const s of ['contacts', 'invites', 'messages', 'sessions'] as const) await tx.objectStore(s).clear();
     await tx.objectStore('identity').put(identity);
     for (const c of contacts) {
       const old = keepHistory ? await tx.objectStore('contacts').get(c.key) : undefined;
@@ -171,39 +191,10 @@ export class ParleyStore {
   }
   async deleteInvite(id: string): Promise<void> { await this.db.delete('invites', id); }
 
-  // messages + outbox
-  /** Stores an outgoing message and queues it in the outbox, in one transaction. */
-  async addOutgoing(m: MessageRecord): Promise<void> {
-    const tx = this.db.transaction(['messages', 'outbox'], 'readwrite');
-    await tx.objectStore('messages').put(m);
-    await tx.objectStore('outbox').add({ contact: m.contact, messageId: m.id });
-    await tx.done;
-  }
-  /** Stores an incoming message; returns false when it was already there (a resend). */
-  async addIncoming(m: MessageRecord): Promise<boolean> {
-    const tx = this.db.transaction('messages', 'readwrite');
-    const existing = await tx.store.get([m.contact, m.id]);
-    if (!existing) await tx.store.put(m);
-    await tx.done;
-    return !existing;
-  }
-  /** Marks an outgoing message delivered; returns false for unknown ids. */
-  async markDelivered(contact: string, id: string): Promise<boolean> {
-    const tx = this.db.transaction('messages', 'readwrite');
-    const m = await tx.store.get([contact, id]);
-    if (m && m.direction === 'out' && !m.delivered) { m.delivered = true; await tx.store.put(m); }
-    await tx.done;
-    return !!m;
-  }
+  // messages (written with their session row: contact-sessions.ts)
   getMessage(contact: string, id: string): Promise<MessageRecord | undefined> { return this.db.get('messages', [contact, id]); }
   /** A contact's history, oldest first. */
   listMessages(contact: string): Promise<MessageRecord[]> {
     return this.db.getAllFromIndex('messages', 'byContactTime', IDBKeyRange.bound([contact, -Infinity], [contact, Infinity]));
   }
-  /** The outbox of one contact, in the order the messages were written. */
-  async listOutbox(contact: string): Promise<Required<OutboxRecord>[]> {
-    const rows = await this.db.getAllFromIndex('outbox', 'byContact', contact);
-    return (rows as Required<OutboxRecord>[]).sort((a, b) => a.seq - b.seq);
-  }
-  async removeFromOutbox(seq: number): Promise<void> { await this.db.delete('outbox', seq); }
 }

@@ -18,6 +18,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { decrypt, encrypt, canSend, parseState, serializeState, type RatchetState, type RatchetStateJson } from '../core/ratchet';
 import { acknowledge, createOutbox, enqueue, parseMessageId, pending, type Outbox, type OutboxEntry } from '../core/outbox';
 import { failure, type Failure } from '../core/errors';
+import { SerialQueues } from './serial';
 
 /** An outbox entry's payload: the plaintext and the ratchet message that carries it (resent as is). */
 export interface SentPayload { text: string /*hex*/; wire: string /*hex*/ }
@@ -76,7 +77,7 @@ export function decodePayload(bytes: Uint8Array): { id: string; body: Uint8Array
 }
 
 export class SessionStore {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly serialQueues = new SerialQueues();
   private constructor(private readonly db: IDBPDatabase<Schema>, private readonly opts: SessionStoreOptions) {}
 
   static async open(name = SESSIONS_DB, opts: SessionStoreOptions = {}): Promise<SessionStore> {
@@ -91,15 +92,7 @@ export class SessionStore {
 
   close(): void { this.db.close(); }
 
-  /** Runs `op` after every earlier operation on `contact` has settled. */
-  private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(contact) ?? Promise.resolve();
-    const next = prev.then(op, op);
-    const tail = next.then(() => undefined, () => undefined);
-    this.queues.set(contact, tail);
-    void tail.then(() => { if (this.queues.get(contact) === tail) this.queues.delete(contact); });
-    return next;
-  }
+  private serial<T>(contact: string, op: () => Promise<T>): Promise<T> { return this.serialQueues.run(contact, op); }
 
   /** Creates the session for a contact (after the kx); refuses to replace an existing one. */
   init(contact: string, state: RatchetState, random: (n: number) => Uint8Array): Promise<boolean> {

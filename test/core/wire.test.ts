@@ -37,6 +37,11 @@ const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.record({ id: arbId, text: fc.string({ unit: 'grapheme', maxLength: 300 }), sentAt: fc.maxSafeNat() }).map((m) => ({ type: 'chat' as const, ...m })),
   arbId.map((id) => ({ type: 'receipt' as const, id })),
   fc.uint8Array({ minLength: 1, maxLength: 200 }).map((data) => ({ type: 'transfer' as const, data })),
+  fc.record({ session: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: undefined }), kemPublicKey: fc.uint8Array({ minLength: 1184, maxLength: 1184 }) })
+    .map(({ session, kemPublicKey }) => (session === undefined ? { type: 'session-offer' as const, kemPublicKey } : { type: 'session-offer' as const, session, kemPublicKey })),
+  fc.uint8Array({ minLength: 1, maxLength: 1400 }).map((data) => ({ type: 'kx' as const, data })),
+  fc.uint8Array({ minLength: 1, maxLength: 300 }).map((data) => ({ type: 'ratchet' as const, data })),
+  fc.record({ stream: fc.stringMatching(/^[A-Za-z0-9_-]{11}$/), base: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) }).map((r) => ({ type: 'resume' as const, ...r })),
 );
 
 describe('wire: known answers (test/vectors/parley-wire.json)', () => {
@@ -153,6 +158,16 @@ describe('wire: malformed input gets typed failures', () => {
     ['transfer without data', raw(0x10, '{}'), 'WIRE_MALFORMED'],
     ['transfer with a header field', raw(0x10, '{"file":1}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
     ['transfer with white space in its header', raw(0x10, '{ }', Uint8Array.of(1)), 'WIRE_MALFORMED'],
+    ['session-offer with a short KEM key', raw(6, '{}', new Uint8Array(1183)), 'WIRE_MALFORMED'],
+    ['session-offer with an upper-case session id', raw(6, `{"session":"${'A'.repeat(64)}"}`, new Uint8Array(1184)), 'WIRE_MALFORMED'],
+    ['session-offer with an empty session id', raw(6, '{"session":""}', new Uint8Array(1184)), 'WIRE_MALFORMED'],
+    ['session-offer with an extra field', raw(6, '{"reset":true}', new Uint8Array(1184)), 'WIRE_MALFORMED'],
+    ['kx without data', raw(7, '{}'), 'WIRE_MALFORMED'],
+    ['kx over 4 KiB', raw(7, '{}', new Uint8Array(4097)), 'WIRE_MALFORMED'],
+    ['ratchet without data', raw(8, '{}'), 'WIRE_MALFORMED'],
+    ['resume with base 0', raw(9, '{"stream":"AAAAAAAAAAA","base":0}'), 'WIRE_MALFORMED'],
+    ['resume with a 10-character stream', raw(9, '{"stream":"AAAAAAAAAA","base":1}'), 'WIRE_MALFORMED'],
+    ['resume with a tail', raw(9, '{"stream":"AAAAAAAAAAA","base":1}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
     ['chat over 64 KiB (only transfer may be larger)', raw(4, '{"id":"a","sentAt":1}', new Uint8Array(MAX_WIRE_BYTES)), 'WIRE_TOO_LARGE'],
     ['transfer over a frame payload', raw(0x10, '{}', new Uint8Array(MAX_TRANSFER_WIRE_BYTES - 7)), 'WIRE_TOO_LARGE'],
   ];

@@ -1,0 +1,97 @@
+/**
+ * The chat traffic of one live link, inside the contact's Double Ratchet (docs/session.md §3):
+ * session setup first (`setUpSession`), then, in this order, the outbox resume point, every
+ * message without a receipt (each sealed and committed before it leaves), receipts for what
+ * arrives. Incoming `ratchet` messages are applied one at a time, after the setup, through
+ * `ContactSessions.receive` (ratchet step + inbox + history in one transaction).
+ * @module
+ */
+import type { SecureLink } from '../net/secure-link';
+import { setUpSession, type SessionSetupResult } from '../net/session-kx';
+import type { KxIdentity, KxRole } from '../core/kx';
+import type { WireMessage } from '../core/wire';
+import type { ContactSessions } from '../store/contact-sessions';
+
+export interface TrafficHooks {
+  /** The contact's history changed (a message arrived, a delivered mark). */
+  messagesChanged(): void;
+  /** A receive hit a storage failure (nothing was written; the peer resends). */
+  storageFailed(): void;
+}
+
+export class LinkTraffic {
+  /** Resolves once the session is agreed (or the setup failed and closed the link). */
+  readonly ready: Promise<SessionSetupResult>;
+  private readonly sent = new Set<string>();
+  private resumeSent = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private setupOk = false;
+  /** Ratchet messages refused (bad, replayed); for tests and diagnostics. */
+  refused = 0;
+
+  constructor(
+    private readonly link: SecureLink,
+    private readonly contact: string,
+    private readonly sessions: ContactSessions,
+    o: { role: KxRole; identity: KxIdentity; held: string | null | Promise<string | null>; force: boolean; early?: WireMessage[] },
+    private readonly hooks: TrafficHooks,
+  ) {
+    // Registered before the setup's own listener sees anything: both see every message in order.
+    const off = link.onMessage((m) => this.onMessage(m));
+    link.onClose(() => off());
+    this.ready = setUpSession({
+      link, role: o.role, identity: o.identity, held: o.held, force: o.force, early: o.early,
+      install: (s) => sessions.install(contact, s),
+    });
+    void this.ready.then((r) => {
+      this.setupOk = r.ok;
+      if (r.ok) void this.flush();
+    });
+    for (const m of o.early ?? []) this.onMessage(m);
+  }
+
+  private onMessage(m: WireMessage): void {
+    if (m.type !== 'ratchet') return;
+    this.run(async () => {
+      if (!(await this.ready).ok) return;
+      const r = await this.sessions.receive(this.contact, m.data);
+      if (r.status !== 'ok') { this.refused++; return; }
+      if (r.delivered || r.marked) this.hooks.messagesChanged();
+      for (const id of r.receipts) await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
+      await this.flushNow(); // the responder may send only after the initiator's first message
+    });
+  }
+
+  /** Sends the resume point (once per link) and every message without a receipt not yet sent on this link. */
+  flush(): Promise<void> {
+    return this.run(() => this.flushNow());
+  }
+
+  private async flushNow(): Promise<void> {
+    if (!this.setupOk || this.link.closed) return;
+    if (!this.resumeSent) {
+      const wire = await this.sessions.sealControl(this.contact, 'resume');
+      if (!wire) return;
+      this.resumeSent = true;
+      await this.sendSealed(wire);
+    }
+    for (const id of await this.sessions.pendingIds(this.contact)) {
+      if (this.sent.has(id)) continue;
+      const wire = await this.sessions.sealEntry(this.contact, id);
+      if (!wire) return;
+      this.sent.add(id);
+      await this.sendSealed(wire);
+    }
+  }
+
+  private async sendSealed(wire: Uint8Array | null): Promise<void> {
+    // A link that closed meanwhile: what was committed goes again on the next link.
+    if (wire) await this.link.send({ type: 'ratchet', data: wire }).catch(() => {});
+  }
+
+  private run(op: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(op).catch(() => this.hooks.storageFailed());
+    this.chain = next;
+    return next;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Per-contact sessions in the app's own database (docs/session.md §3): one row per contact in
+ * the `sessions` store holding the Double Ratchet session (if any), the outbox of messages
+ * written to the contact (`src/core/outbox.ts`) and the inbox of what it sent us. Chat history
+ * stays in `messages`, and every operation that changes both is ONE transaction over
+ * `sessions` + `messages`:
+ *
+ * - receive: ratchet step + inbox + the messages it hands to the app (or the delivered mark of
+ *   a receipt) — the rule of docs/security-ratchet.md "Transactional decrypt", with the same
+ *   optimistic version check as `sessions.ts` (decrypt is async, so it runs before the
+ *   transaction, and a changed version means "start again");
+ * - write: the history record and the outbox entry;
+ * - seal: the ratchet step and the ciphertext kept in the outbox entry, committed before the
+ *   bytes leave, so a key is never used twice and a resend on the same session is the same bytes.
+ *
+ * Operations on one contact are queued in memory, one at a time.
+ * @module
+ */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { canSend, decrypt, encrypt, parseState, serializeState, type RatchetState, type RatchetStateJson } from '../core/ratchet';
+import {
+  acknowledge, createInbox, createOutbox, enqueue, pending, receive as inboxReceive, resume, resumePoint,
+  type Inbox, type InboxMessage, type Outbox,
+} from '../core/outbox';
+import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
+import { failure, type Failure } from '../core/errors';
+import type { KxRole } from '../core/kx';
+import type { MessageRecord, ParleyDb } from './db';
+import { SerialQueues } from './serial';
+
+/** An outbox entry's payload: the ciphertext once sealed, with the session it was sealed under. */
+export interface OutPayload { sealed?: { session: string; wire: string /*hex of the ratchet message*/ } }
+/** A held (not yet deliverable) incoming message. */
+export interface InPayload { text: string; sentAt: number }
+/** The stored session of a contact (docs/session.md §2). */
+export interface StoredSession { id: string; role: KxRole; state: RatchetStateJson; roomKey: Uint8Array; peerKemPublicKey: Uint8Array; createdAt: number }
+/** One row of the `sessions` store. `version` goes up by one on every write. */
+export interface SessionRow { contact: string; version: number; session: StoredSession | null; outbox: Outbox<OutPayload>; inbox: Inbox<InPayload> }
+
+/** What a received ratchet message did. */
+export type SessionReceiveOutcome =
+  | { status: 'ok'; kind: 'chat' | 'receipt' | 'resume'; delivered: number; marked: boolean; receipts: string[] /*send after this resolves*/ }
+  | { status: 'replay' | 'rejected' | 'no-session'; failure: Failure };
+
+const MAX_ATTEMPTS = 64;
+const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+
+export class ContactSessions {
+  private readonly serialQueues = new SerialQueues();
+  constructor(private readonly db: ParleyDb, private readonly now: () => number = Date.now) {}
+
+  private serial<T>(contact: string, op: () => Promise<T>): Promise<T> { return this.serialQueues.run(contact, op); }
+
+  private fresh(contact: string): SessionRow {
+    return { contact, version: 0, session: null, outbox: createOutbox<OutPayload>(random), inbox: createInbox<InPayload>() };
+  }
+
+  row(contact: string): Promise<SessionRow | undefined> { return this.db.get('sessions', contact); }
+
+  /** The session id this side holds for `contact`, or null. */
+  async sessionId(contact: string): Promise<string | null> { return (await this.row(contact))?.session?.id ?? null; }
+
+  /** Stores a new session, replacing the old one in one write; outbox and inbox stay (docs/session.md §2). */
+  install(contact: string, s: { id: string; role: KxRole; state: RatchetState; roomKey: Uint8Array; peerKemPublicKey: Uint8Array }): Promise<void> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction('sessions', 'readwrite');
+      const row = (await tx.store.get(contact)) ?? this.fresh(contact);
+      const session: StoredSession = { id: s.id, role: s.role, state: serializeState(s.state), roomKey: s.roomKey, peerKemPublicKey: s.peerKemPublicKey, createdAt: this.now() };
+      await tx.store.put({ ...row, version: row.version + 1, session });
+      await tx.done;
+    });
+  }
+
+  /** Writes an outgoing message: history record + outbox entry, one transaction, before anything is sent. */
+  write(contact: string, text: string, sentAt: number): Promise<MessageRecord> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+      const row = (await tx.objectStore('sessions').get(contact)) ?? this.fresh(contact);
+      const { outbox, entry } = enqueue(row.outbox, {}, this.now());
+      const m: MessageRecord = { contact, id: entry.id, direction: 'out', text, sentAt, delivered: false };
+      await tx.objectStore('messages').put(m);
+      await tx.objectStore('sessions').put({ ...row, version: row.version + 1, outbox });
+      await tx.done;
+      return m;
+    });
+  }
+
+  /** Ids of the messages without a receipt, in order (docs/outbox.md §2). */
+  async pendingIds(contact: string): Promise<string[]> {
+    const row = await this.row(contact);
+    return row ? pending(row.outbox).map((e) => e.id) : [];
+  }
+
+  /** Whether this side may send under its session (the responder waits for the initiator's first message). */
+  async canSend(contact: string): Promise<boolean> {
+    const s = (await this.row(contact))?.session;
+    return !!s && canSend(load(contact, s.state));
+  }
+
+  /**
+   * The ratchet message carrying outbox entry `id`: the stored bytes if it was sealed under the
+   * current session, else sealed now from the stored plaintext (a new session re-encrypts what
+   * had no receipt) and committed before it is returned. Null when it cannot be sent now.
+   */
+  sealEntry(contact: string, id: string): Promise<Uint8Array | null> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+      const row = await tx.objectStore('sessions').get(contact);
+      const entry = row?.outbox.entries.find((e) => e.id === id);
+      const m = await tx.objectStore('messages').get([contact, id]);
+      if (!row?.session || !entry || !m) { await tx.done; return null; }
+      if (entry.payload.sealed?.session === row.session.id) { await tx.done; return hexToBytes(entry.payload.sealed.wire); }
+      const state = load(contact, row.session.state);
+      if (!canSend(state)) { await tx.done; return null; }
+      const sealed = encrypt(state, encodeWire({ type: 'chat', id, text: m.text, sentAt: m.sentAt }));
+      const sealedPayload: OutPayload = { sealed: { session: row.session.id, wire: bytesToHex(sealed.message) } };
+      const outbox = { ...row.outbox, entries: row.outbox.entries.map((e) => (e.id === id ? { ...e, payload: sealedPayload } : e)) };
+      await tx.objectStore('sessions').put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) }, outbox });
+      await tx.done;
+      return sealed.message;
+    });
+  }
+
+  /** Seals a receipt or the resume point under the session (state committed first); null if it cannot send. */
+  sealControl(contact: string, inner: Extract<WireMessage, { type: 'receipt' | 'resume' }> | 'resume'): Promise<Uint8Array | null> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction('sessions', 'readwrite');
+      const row = await tx.store.get(contact);
+      if (!row?.session) { await tx.done; return null; }
+      const state = load(contact, row.session.state);
+      if (!canSend(state)) { await tx.done; return null; }
+      const msg: WireMessage = inner === 'resume' ? { type: 'resume', ...resumePoint(row.outbox) } : inner;
+      const sealed = encrypt(state, encodeWire(msg));
+      await tx.store.put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
+      await tx.done;
+      return sealed.message;
+    });
+  }
+
+  /**
+   * Decrypts a ratchet message and applies it — chat (inbox + history), receipt (outbox +
+   * delivered mark) or resume point — with the ratchet step, in ONE transaction. Replays and bad
+   * messages are outcomes; a storage failure rejects and changes nothing.
+   */
+  receive(contact: string, wire: Uint8Array): Promise<SessionReceiveOutcome> {
+    return this.serial(contact, async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const row = await this.row(contact);
+        if (!row?.session) return { status: 'no-session', failure: failure('SESSION_NONE', 'receiver', 'sessions.receive', 'a ratchet message arrived but there is no session with this contact') };
+        const now = this.now();
+        const r = await decrypt(load(contact, row.session.state), wire, now);
+        if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
+        const outcome = await this.commit(row, r.newState, decodeWire(r.plaintext), now);
+        if (outcome) return outcome;
+      }
+      throw new Error(`sessions.receive: the session of ${contact} kept changing under us (${MAX_ATTEMPTS} attempts)`);
+    });
+  }
+
+  private async commit(row: SessionRow, newState: RatchetState, inner: ReturnType<typeof decodeWire>, now: number): Promise<SessionReceiveOutcome | null> {
+    const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+    const sessions = tx.objectStore('sessions'), messages = tx.objectStore('messages');
+    const current = await sessions.get(row.contact);
+    if (current?.version !== row.version || !current.session) { await tx.done; return null; }
+    let next: SessionRow = { ...current, version: current.version + 1, session: { ...current.session, state: serializeState(newState) } };
+    let outcome: SessionReceiveOutcome;
+    const deliver = async (list: InboxMessage<InPayload>[]) => {
+      for (const d of list) {
+        // Never overwrite a record already there (an id of ours, or one stored earlier).
+        if (await messages.getKey([row.contact, d.id]) !== undefined) continue;
+        await messages.put({ contact: row.contact, id: d.id, direction: 'in', text: d.payload.text,
+          sentAt: Math.min(d.payload.sentAt, now), receivedAt: now, delivered: true });
+      }
+    };
+    const m = inner.ok ? inner.message : null;
+    if (m?.type === 'chat') {
+      const rr = inboxReceive(current.inbox, m.id, { text: m.text, sentAt: m.sentAt });
+      if (!rr.ok) outcome = { status: 'rejected', failure: rr };
+      else {
+        await deliver(rr.deliver);
+        next = { ...next, inbox: rr.inbox };
+        outcome = { status: 'ok', kind: 'chat', delivered: rr.deliver.length, marked: false, receipts: rr.receipts };
+      }
+    } else if (m?.type === 'receipt') {
+      const a = acknowledge(current.outbox, m.id);
+      let marked = false;
+      if (a.ok && a.delivered) {
+        next = { ...next, outbox: a.outbox };
+        const rec = await messages.get([row.contact, m.id]);
+        if (rec && rec.direction === 'out' && !rec.delivered) { await messages.put({ ...rec, delivered: true }); marked = true; }
+      }
+      outcome = a.ok ? { status: 'ok', kind: 'receipt', delivered: 0, marked, receipts: [] } : { status: 'rejected', failure: a };
+    } else if (m?.type === 'resume') {
+      const rr = resume(current.inbox, { stream: m.stream, base: m.base });
+      await deliver(rr.deliver);
+      next = { ...next, inbox: rr.inbox };
+      outcome = { status: 'ok', kind: 'resume', delivered: rr.deliver.length, marked: false, receipts: rr.receipts };
+    } else {
+      // The step is spent (the message authenticated), the content refused.
+      outcome = { status: 'rejected', failure: inner.ok
+        ? failure('SESSION_BAD_PAYLOAD', 'receiver', 'sessions.receive', `a ${inner.message.type} message cannot travel inside the ratchet`)
+        : inner };
+    }
+    await sessions.put(next);
+    await tx.done;
+    return outcome;
+  }
+}
+
+function load(contact: string, json: RatchetStateJson): RatchetState {
+  const p = parseState(json);
+  if (!p.ok) throw new Error(`sessions: the stored ratchet state of ${contact} is corrupt: ${p.message}`);
+  return p.state;
+}
