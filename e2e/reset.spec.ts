@@ -3,7 +3,7 @@
  * real UI, a real relay and real WebRTC between two Chromium contexts.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { pairedPeople, type Person } from './support/app';
+import { pairedPeople, expectConnected, send, message, type Person } from './support/app';
 
 /** Opens the chat header's safety-number box and clicks the verify control. */
 async function toggleVerified(page: Page): Promise<void> {
@@ -58,5 +58,65 @@ test.describe('verification and identity keys', () => {
     await bob.page.getByTestId('contact-item').filter({ hasText: 'Alice' }).click();
     await expect(bob.page.getByTestId('contact-verified')).toHaveCount(0);
     await expect(bob.page.getByTestId('safety-number')).not.toHaveText(safetyBefore!);
+  });
+
+  test('a forced reset renegotiates on both sides; a replaced key is held back until accepted, then chat goes on and the verified mark is gone', async ({ browser }) => {
+    const [alice, bob] = await pairedPeople(browser, people);
+    await send(alice, 'before the reset');
+    await expect(message(bob, 'before the reset')).toHaveAttribute('data-direction', 'in');
+    await expect(alice.page.getByTestId('session-notice')).toHaveCount(0);
+
+    // Alice asks for a reset: both chats say so, and chat continues both ways on the new session.
+    await alice.page.getByTestId('session-reset').click();
+    await expect(alice.page.getByTestId('session-notice')).toContainText('reset');
+    await expect(alice.page.getByTestId('session-notice')).toHaveAttribute('data-cause', 'asked');
+    await expect(bob.page.getByTestId('session-notice')).toContainText('reset');
+    await expect(bob.page.getByTestId('session-notice')).toHaveAttribute('data-cause', 'contact');
+    await expectConnected(alice, 'Bob');
+    await send(alice, 'after the reset');
+    await expect(message(bob, 'after the reset')).toHaveAttribute('data-direction', 'in');
+    await send(bob, 'reply after the reset');
+    await expect(message(alice, 'reply after the reset')).toHaveAttribute('data-direction', 'in');
+    await expect(message(bob, 'reply after the reset')).toHaveAttribute('data-delivered', 'true');
+
+    // Alice has verified Bob; the mark survives a reload.
+    await toggleVerified(alice.page);
+    await expect(alice.page.locator('.chat-head').getByTestId('contact-verified')).toBeVisible();
+    await alice.page.reload();
+    await expect(alice.page.locator('.chat-head').getByTestId('contact-verified')).toBeVisible();
+    await expectConnected(alice, 'Bob');
+
+    // Bob replaces his key. Alice is warned, with the new number Bob now sees too, and cannot send.
+    await rotateIdentity(bob.page);
+    const bobNumber = (await bob.page.getByTestId('safety-number').textContent())!;
+    const warning = alice.page.getByTestId('key-change-warning');
+    await expect(warning).toBeVisible({ timeout: 60_000 });
+    await expect(warning).toContainText('key changed');
+    await expect(warning).toContainText('impersonating');
+    await expect(alice.page.getByTestId('key-change-safety-number')).toHaveText(bobNumber);
+    await alice.page.getByTestId('message-input').fill('held back until I accept');
+    await alice.page.getByTestId('message-send').click();
+    await expect(alice.page.getByTestId('message-problem')).toContainText('CONTACT_KEY_CHANGED');
+    await expect(alice.page.getByTestId('message-input')).toHaveValue('held back until I accept');
+    await expect(message(alice, 'held back until I accept')).toHaveCount(0);
+
+    // Alice accepts: the verified mark (about the old key) goes, a session is agreed with the new key.
+    await alice.page.getByTestId('key-change-accept').click();
+    await expect(warning).toHaveCount(0);
+    await expect(alice.page.getByTestId('contact-verified')).toHaveCount(0);
+    await expect(alice.page.getByTestId('safety-number')).toHaveText(bobNumber);
+    await expectConnected(alice, 'Bob');
+    await expect(alice.page.getByTestId('session-notice')).toHaveAttribute('data-cause', 'key');
+    await alice.page.getByTestId('message-send').click();
+    await expect(message(bob, 'held back until I accept')).toHaveAttribute('data-direction', 'in');
+    await send(bob, 'hello from my new key');
+    await expect(message(alice, 'hello from my new key')).toHaveAttribute('data-direction', 'in');
+    await expect(message(alice, 'held back until I accept')).toHaveAttribute('data-delivered', 'true');
+
+    // After a reload the new key is still the one, still unverified.
+    await alice.page.reload();
+    await expectConnected(alice, 'Bob');
+    await expect(alice.page.getByTestId('contact-verified')).toHaveCount(0);
+    await expect(alice.page.getByTestId('safety-number')).toHaveText(bobNumber);
   });
 });

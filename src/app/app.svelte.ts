@@ -154,16 +154,32 @@ export class AppState {
     if (key) await this.guard(this.contacts.setVerified(key, verified));
   }
 
-  /** Accepts the open chat's new key; what waited in the outbox goes out (docs/key-change.md §2). */
+  /** Accepts the open chat's new key: a session is agreed with it, then the outbox goes out (docs/key-change.md §2). */
   async acceptKeyChange(): Promise<void> {
     const key = this.contacts.selectedKey;
-    if (key && await this.guard(this.contacts.acceptKeyChange(key))) void this.connections?.flush(key);
+    if (key && await this.guard(this.contacts.acceptKeyChange(key))) this.connections?.keyAccepted(key);
   }
 
   /** Keeps the open chat's old key and drops the pending change. */
   async refuseKeyChange(): Promise<void> {
     const key = this.contacts.selectedKey;
-    if (key) await this.guard(this.contacts.refuseKeyChange(key));
+    if (key && await this.guard(this.contacts.refuseKeyChange(key))) this.connections?.keyRefused(key);
+  }
+
+  /** Contacts whose session reset this person asked for and that has not finished yet. */
+  resetting = $state<string[]>([]);
+
+  /** "Reset secure session" for the open chat (docs/key-change.md §5); the notice comes when it is done. */
+  async resetSession(): Promise<void> {
+    const key = this.contacts.selectedKey;
+    const cm = this.connections;
+    if (!key || !cm || this.resetting.includes(key)) return;
+    this.resetting = [...this.resetting, key];
+    try {
+      await cm.requestReset(key, 'asked');
+    } finally {
+      this.resetting = this.resetting.filter((k) => k !== key);
+    }
   }
 
   /** Replaces the identity key (after the confirm step), then starts afresh with it. */

@@ -19,6 +19,8 @@ import { ContactSessions } from '../store/contact-sessions';
 import { resetDaySecret, sessionDaySecret } from '../net/session-derive';
 import type { SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
+import { ResetDesk } from './reset-desk';
+import type { ResetCause } from './reset-policy';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
@@ -73,7 +75,9 @@ export class ConnectionManager {
   private readonly roles = new WeakMap<SecureLink, KxRole>();
   private readonly loops = new Set<string>();
   /** Contacts with a reset asked for (docs/session.md §4), and who waits for it. */
-  private readonly resets = new Map<string, { reason: string; waiters: ((r: ResetResult) => void)[] }>();
+  private readonly resets = new Map<string, { reason: ResetCause; waiters: ((r: ResetResult) => void)[] }>();
+  /** Callers with a changed key, automatic resets, reset notices (docs/key-change.md §3, §5). */
+  private readonly desk: ResetDesk;
   /** Per contact: aborts the running meeting attempt (a reset starts a new one at once). */
   private readonly attempts = new Map<string, AbortController>();
   private readonly stopper = new AbortController();
@@ -87,6 +91,7 @@ export class ConnectionManager {
     readonly hooks: ConnectionHooks,
   ) {
     this.sessions = new ContactSessions(store.database);
+    this.desk = new ResetDesk(contacts);
   }
 
   get stopSignal(): AbortSignal { return this.stopper.signal; }
@@ -165,19 +170,20 @@ export class ConnectionManager {
       this.attempts.set(key, ac);
       const attemptSignal = AbortSignal.any([signal, ac.signal]);
       const iAmLower = compareBytes(me.publicKey, contact.publicKey) < 0;
-      const open = (secret: Uint8Array, role: KxRole, delayMs = 0) => async (attempt: AbortSignal): Promise<LinkResult> => {
+      // In our own reset room any key may complete SHS: a changed key is parked below (docs/key-change.md §3).
+      const open = (secret: Uint8Array, role: KxRole, delayMs = 0, anyKey = false) => async (attempt: AbortSignal): Promise<LinkResult> => {
         if (delayMs) await sleep(delayMs, attempt);
         const r = await openLink({
           signaling: this.signaling!, rendezvousSecret: secret, identity: me, iceServers: this.iceServers,
           shs: role === 'initiator'
             ? { role: 'client', serverPublicKey: contact.publicKey }
-            : { role: 'server', authorize: (k) => equalBytes(k, contact.publicKey) },
+            : { role: 'server', authorize: (k) => anyKey || equalBytes(k, contact.publicKey) },
           timeoutMs: CONTACT_ATTEMPT_MS, signal: attempt,
         });
         if (r.ok) this.roles.set(r.link, role);
         return r;
       };
-      const tries = days.map((day) => open(resetDaySecret(contact.contactSecret, me.publicKey, day), 'responder'));
+      const tries = days.map((day) => open(resetDaySecret(contact.contactSecret, me.publicKey, day), 'responder', 0, true));
       for (const day of days) {
         tries.push(dialReset
           ? open(resetDaySecret(contact.contactSecret, contact.publicKey, day), 'initiator', iAmLower ? 0 : RESET_DIAL_DELAY_MS)
@@ -185,7 +191,8 @@ export class ConnectionManager {
       }
       const r = await firstLink(tries, attemptSignal).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
       if (r.ok) {
-        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
+        // Only our own reset room admits another key: held, untouched, until the person decides.
+        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { await this.desk.park(key, r.link); continue; }
         this.handshakeBackoff.delete(key);
         await this.attach(contact, r.link, this.roles.get(r.link) ?? 'responder');
         return;
@@ -207,7 +214,7 @@ export class ConnectionManager {
    * live link, if any, is closed, and the next meeting dials the contact's reset room and runs
    * the kx even if both still hold the same session. Resolves once the new session is stored.
    */
-  requestReset(contactKey: string, reason: string): Promise<ResetResult> {
+  requestReset(contactKey: string, reason: ResetCause): Promise<ResetResult> {
     return new Promise((resolve) => {
       if (this.stopSignal.aborted) return resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
       const r = this.resets.get(contactKey) ?? { reason, waiters: [] };
@@ -221,7 +228,30 @@ export class ConnectionManager {
   }
 
   /** The reason of a pending reset for `contactKey`, if one was asked for. */
-  resetPending(contactKey: string): string | null { return this.resets.get(contactKey)?.reason ?? null; }
+  resetPending(contactKey: string): ResetCause | null { return this.resets.get(contactKey)?.reason ?? null; }
+
+  /**
+   * The person accepted the contact's new key (docs/key-change.md §2): a link with the old key
+   * closes, and a session is agreed with the new key — on the held caller's link if it is still
+   * there, else at the next meeting — as a reset, so both chats say so.
+   */
+  keyAccepted(contactKey: string): void {
+    const contact = this.contacts.get(contactKey);
+    if (!contact || this.stopSignal.aborted) return;
+    const r = this.resets.get(contactKey) ?? { reason: 'key', waiters: [] };
+    r.reason = 'key';
+    this.resets.set(contactKey, r);
+    const held = this.desk.take(contactKey, contact.publicKey);
+    const live = this.links.get(contactKey);
+    if (live && live !== held?.link) void live.close().catch(() => {});
+    // The running attempt still used the old key; without a held link the loop starts again.
+    this.attempts.get(contactKey)?.abort();
+    if (held) void this.attach(contact, held.link, 'responder', held.early);
+    else this.ensureContactLoop(contactKey);
+  }
+
+  /** The person kept the old key: the caller with the new one is hung up on. */
+  keyRefused(contactKey: string): void { this.desk.drop(contactKey); }
 
   private sessionReady(key: string, link: SecureLink, r: SessionSetupResult, forced: boolean, contactName: string): void {
     if (this.links.get(key) !== link) return;
@@ -255,6 +285,7 @@ export class ConnectionManager {
     link.onMessage((m) => void this.onWire(key, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
     const held = this.sessions.sessionId(key);
     const forced = this.resets.has(key);
+    const cause = this.resets.get(key)?.reason ?? null;
     link.onClose((e) => {
       if (this.links.get(key) !== link) return;
       this.links.delete(key);
@@ -270,9 +301,12 @@ export class ConnectionManager {
     }, {
       messagesChanged: () => this.hooks.messagesChanged(key),
       storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
+      // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
+      received: (code) => { if (this.desk.streak.note(key, code)) void this.requestReset(key, 'failures'); },
     });
     this.traffic.set(link, traffic);
     void traffic.ready.then((r) => this.sessionReady(key, link, r, forced, contact.name));
+    void Promise.all([traffic.ready, held]).then(([r, h]) => this.desk.agreed(key, r, h, cause)).catch(() => this.hooks.error(appError('STORAGE_FAILED')));
     await this.contacts.touch(key);
     try {
       await link.send({ type: 'hello', name: this.identity.name });

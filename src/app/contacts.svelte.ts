@@ -5,6 +5,7 @@
  */
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { acceptKeyChange, noteKeyChange, refuseKeyChange } from './key-change';
+import type { ResetNotice } from './reset-policy';
 
 export class ContactsState {
   list = $state<ContactRecord[]>([]);
@@ -54,6 +55,11 @@ export class ContactsState {
 
   /** The person kept the old key: the pending key change is dropped. */
   refuseKeyChange(key: string): Promise<void> { return this.update(key, refuseKeyChange); }
+
+  /** The contact's secure session was reset (docs/key-change.md §5): the chat says so. */
+  noteReset(key: string, notice: ResetNotice): Promise<void> {
+    return this.update(key, (c) => ({ ...c, lastReset: notice }));
+  }
 
   private async update(key: string, change: (c: ContactRecord) => ContactRecord): Promise<void> {
     const c = await this.store.updateContact(key, change);

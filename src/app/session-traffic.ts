@@ -17,6 +17,8 @@ export interface TrafficHooks {
   messagesChanged(): void;
   /** A receive hit a storage failure (nothing was written; the peer resends). */
   storageFailed(): void;
+  /** A ratchet message was taken (null) or refused (its failure code): feeds automatic resets. */
+  received?(code: string | null): void;
 }
 
 export class LinkTraffic {
@@ -55,6 +57,7 @@ export class LinkTraffic {
     this.run(async () => {
       if (!(await this.ready).ok) return;
       const r = await this.sessions.receive(this.contact, m.data);
+      this.hooks.received?.(r.status === 'ok' ? null : r.failure.code);
       if (r.status !== 'ok') { this.refused++; return; }
       if (r.delivered || r.marked) this.hooks.messagesChanged();
       for (const id of r.receipts) await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
