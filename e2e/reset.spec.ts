@@ -119,4 +119,50 @@ test.describe('verification and identity keys', () => {
     await expect(alice.page.getByTestId('contact-verified')).toHaveCount(0);
     await expect(alice.page.getByTestId('safety-number')).toHaveText(bobNumber);
   });
+
+  test('a ratchet that keeps failing to decrypt resets by itself, and nothing sent meanwhile is lost', async ({ browser }) => {
+    const [alice, bob] = await pairedPeople(browser, people);
+    await send(alice, 'one');
+    await expect(message(bob, 'one')).toHaveAttribute('data-direction', 'in');
+    await send(bob, 'two');
+    await expect(message(alice, 'two')).toHaveAttribute('data-direction', 'in');
+    await expect(message(bob, 'two')).toHaveAttribute('data-delivered', 'true');
+
+    // Bust Bob's ratchet: his stored receiving header keys are replaced, as a damaged or rolled-back
+    // profile would leave them. Every message Alice sends now fails to decrypt at Bob.
+    await bob.page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open('parley');
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const tx = db.transaction('sessions', 'readwrite');
+      const store = tx.objectStore('sessions');
+      const rows = await new Promise<{ version: number; session: { state: Record<string, unknown> } | null }[]>((resolve) => {
+        const r = store.getAll();
+        r.onsuccess = () => resolve(r.result);
+      });
+      const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
+      for (const row of rows) {
+        const st = row.session!.state;
+        store.put({ ...row, version: row.version + 1, session: { ...row.session, state: { ...st, hkr: st.hkr === null ? null : hex(), nhkr: hex(), skipped: [] } } });
+      }
+      await new Promise<void>((resolve, reject) => { tx.oncomplete = () => resolve(); tx.onerror = () => reject(tx.error); });
+      db.close();
+    });
+    for (let i = 1; i <= 5; i++) await send(alice, `sent into a busted ratchet ${i}`);
+
+    // After 5 failures in a row Bob's app resets the session; both chats say so, and every message
+    // Alice sent meanwhile (none had a receipt) arrives under the new session, in order.
+    await expect(bob.page.getByTestId('session-notice')).toHaveAttribute('data-cause', 'failures', { timeout: 60_000 });
+    await expect(bob.page.getByTestId('session-notice')).toContainText('reset');
+    await expect(alice.page.getByTestId('session-notice')).toHaveAttribute('data-cause', 'contact');
+    for (let i = 1; i <= 5; i++) await expect(message(bob, `sent into a busted ratchet ${i}`)).toHaveCount(1);
+    const texts = await bob.page.getByTestId('message-item').allInnerTexts();
+    const order = [1, 2, 3, 4, 5].map((i) => texts.findIndex((t) => t.includes(`busted ratchet ${i}`)));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    await expect(message(alice, 'sent into a busted ratchet 5')).toHaveAttribute('data-delivered', 'true');
+    await send(bob, 'all good again');
+    await expect(message(alice, 'all good again')).toHaveAttribute('data-direction', 'in');
+  });
 });

@@ -23,7 +23,10 @@ export class ResetDesk {
    */
   private readonly parked = new Map<string, { link: SecureLink; early: WireMessage[]; off: () => void }>();
 
-  constructor(private readonly contacts: ContactsState, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly contacts: Pick<ContactsState, 'noteKeyChange' | 'noteReset'>,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * A link in our own reset room for `key` authenticated with another key. Only someone holding
