@@ -3,31 +3,23 @@
  * the app in Chromium, served by the recording relay process (test/support/recording-relay.ts),
  * pairs through an invite, chats, then meets again at the contacts' daily rendezvous after a
  * reload and chats again. The leak scanner (test/support/leakscan.ts) finds none of the secrets
- * the pages held — from an in-page WebRTC spy, IndexedDB and the invite — in the JSON-lines
+ * the pages held — from an in-page WebRTC spy, IndexedDB (identity, ML-KEM key, session id and
+ * room key) and the invite — in the JSON-lines
  * recording; a control shows the scan does find a planted key.
  */
 import { test, expect } from '@playwright/test';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
+import { makeInvite, expectConnected, send, message, person } from './support/app';
 import { spyOnWebRTC, webrtcSeen, fingerprints, identityKey, type SeenWebRTC } from './support/webrtc-spy';
 import { findLeaks, type Secret } from '../test/support/leakscan';
 import { readRecording } from '../test/support/recording-relay';
-import { startHarness, type HarnessProcess } from '../test/support/harness-process';
+import { recordingRelayFixture } from './support/recording';
 import { parseInvite } from '../src/core/invite';
 import { roomId } from '../src/core/rendezvous';
 import { E2E_PORT } from '../playwright.config';
+import { kemKeyPair, sessionRows } from './support/session';
 
-let relay: HarnessProcess | undefined;
-const people: Person[] = [];
-const files: string[] = [];
-test.afterEach(async () => {
-  for (const p of people.splice(0)) await p.context.close();
-  await relay?.stop();
-  relay = undefined;
-  for (const f of files.splice(0)) rmSync(f, { force: true });
-});
+const fx = recordingRelayFixture();
+const people = fx.people;
 
 /** Every value a page's WebRTC stack produced that must stay between the two browsers. */
 function webrtcSecrets(name: string, seen: SeenWebRTC): Secret[] {
@@ -40,12 +32,11 @@ function webrtcSecrets(name: string, seen: SeenWebRTC): Secret[] {
 }
 
 test('first meeting and reconnection: no key, name, invite secret, fingerprint, SDP line, candidate or text in any frame the relay forwarded', async ({ browser }) => {
-  const out = join(tmpdir(), `parley-e2e-record-${process.pid}-${Date.now()}.jsonl`);
-  files.push(out);
-  relay = await startHarness('test/support/recording-relay.ts', ['--port', String(E2E_PORT + 1), '--static', 'dist', '--out', out]);
+  const relay = await fx.start(E2E_PORT + 1, 'record');
+  const out = relay.out;
   // Names of 8+ characters: shorter strings would match the scan by chance.
   const enter = async (name: string) => {
-    const p = await person(browser, name, { baseURL: relay!.url, init: spyOnWebRTC });
+    const p = await person(browser, name, { baseURL: relay.url, init: spyOnWebRTC });
     people.push(p);
     return p;
   };
@@ -92,6 +83,13 @@ test('first meeting and reconnection: no key, name, invite secret, fingerprint, 
   );
   for (const p of [alice, bob]) {
     secrets.push({ label: `${p.name}: identity key`, value: await identityKey(p.page) }, { label: `${p.name}: name`, value: p.name });
+    // The ML-KEM key travels only inside the secure channel (docs/session.md §1), and the
+    // session's ids and room keys never leave the two browsers.
+    const kem = await kemKeyPair(p.page);
+    secrets.push({ label: `${p.name}: ML-KEM public key`, value: kem.publicKey }, { label: `${p.name}: ML-KEM secret key`, value: kem.secretKey });
+    const rows = await sessionRows(p.page);
+    expect(rows.filter((r) => r.session).length).toBe(1);
+    for (const r of rows) if (r.session) secrets.push({ label: `${p.name}: session id`, value: r.session.id }, { label: `${p.name}: session room key`, value: r.session.roomKey });
     const seen = await webrtcSeen(p.page);
     expect(seen.sdp.length).toBeGreaterThan(0);
     secrets.push(...webrtcSecrets(p.name, seen));

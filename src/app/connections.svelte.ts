@@ -16,30 +16,24 @@ import type { KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
-import { resetDaySecret, sessionDaySecret } from '../net/session-derive';
+import { contactRoomPlan } from './contact-rooms';
 import type { SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
+import { ResetRequests, type ResetResult } from './reset-requests';
 import { ResetDesk } from './reset-desk';
-import type { ResetCause } from './reset-policy';
+import { resetCause } from './reset-policy';
+export type { ResetResult };
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
-import { compareBytes, equalBytes, sleep } from './bytes';
+import { equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
 const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED', 'FRAME_REPLAYED', 'FRAME_OUT_OF_ORDER',
   'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
-/**
- * Without a session both sides may dial each other's reset room at once; the side with the
- * higher key dials a little later, so usually the other's dial meets its listener first.
- */
-const RESET_DIAL_DELAY_MS = 3_000;
-
-/** Result of {@link ConnectionManager.requestReset}: the new session, or why it could not be made. */
-export type ResetResult = { ok: true; sessionId: string } | { ok: false; code: 'RESET_STOPPED'; message: string };
 
 export interface ConnectionHooks {
   /** A contact's messages changed (new message, delivered mark). */
@@ -75,7 +69,7 @@ export class ConnectionManager {
   private readonly roles = new WeakMap<SecureLink, KxRole>();
   private readonly loops = new Set<string>();
   /** Contacts with a reset asked for (docs/session.md §4), and who waits for it. */
-  private readonly resets = new Map<string, { reason: ResetCause; waiters: ((r: ResetResult) => void)[] }>();
+  private readonly resets = new ResetRequests();
   /** Callers with a changed key, automatic resets, reset notices (docs/key-change.md §3, §5). */
   private readonly desk: ResetDesk;
   /** Per contact: aborts the running meeting attempt (a reset starts a new one at once). */
@@ -83,6 +77,8 @@ export class ConnectionManager {
   private readonly stopper = new AbortController();
   /** Per contact: one contact whose handshakes fail must not slow the others' retries. */
   private readonly handshakeBackoff = new Map<string, number>();
+  /** Per contact: after a failed kx, the next meeting waits until then (the backoff above). */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(
     readonly store: ParleyStore,
@@ -113,7 +109,7 @@ export class ConnectionManager {
 
   stop(): void {
     this.stopper.abort();
-    for (const [key, r] of this.resets) for (const w of r.waiters.splice(0)) w({ ok: false, code: 'RESET_STOPPED', message: `the app stopped before the reset with ${key} finished` });
+    this.resets.stopAll();
     for (const link of this.links.values()) void link.close().catch(() => {});
     this.signaling?.close();
   }
@@ -158,51 +154,43 @@ export class ConnectionManager {
       await this.relayOpen();
       if (signal.aborted || this.links.has(key)) return;
       this.setPeer(key, 'waiting');
+      const wait = (this.retryAt.get(key) ?? 0) - Date.now();
+      if (wait > 0) await sleep(wait, signal);
       const me = this.identity.keyPair();
       const session = (await this.sessions.row(key))?.session ?? null;
-      const dialReset = !session || this.resets.has(key);
       // Near midnight the two clocks may disagree on the day: meet in every plausible room.
-      const days = rendezvousDays(Date.now());
-      const release = await this.rooms.acquire(days.length * 2, signal);
+      const plan = contactRoomPlan({
+        me: me.publicKey, contact, sessionRoomKey: session?.roomKey ?? null, resetRequested: this.resets.has(key), days: rendezvousDays(Date.now()),
+      });
+      const release = await this.rooms.acquire(plan.length, signal);
       if (!release) return;
       if (this.links.has(key)) { release(); return; }
       const ac = new AbortController();
       this.attempts.set(key, ac);
-      const attemptSignal = AbortSignal.any([signal, ac.signal]);
-      const iAmLower = compareBytes(me.publicKey, contact.publicKey) < 0;
-      // In our own reset room any key may complete SHS: a changed key is parked below (docs/key-change.md §3).
-      const open = (secret: Uint8Array, role: KxRole, delayMs = 0, anyKey = false) => async (attempt: AbortSignal): Promise<LinkResult> => {
-        if (delayMs) await sleep(delayMs, attempt);
+      const tries = plan.map((a) => async (attempt: AbortSignal): Promise<LinkResult> => {
+        if (a.delayMs) await sleep(a.delayMs, attempt);
         const r = await openLink({
-          signaling: this.signaling!, rendezvousSecret: secret, identity: me, iceServers: this.iceServers,
-          shs: role === 'initiator'
+          signaling: this.signaling!, rendezvousSecret: a.secret, identity: me, iceServers: this.iceServers,
+          shs: a.role === 'initiator'
             ? { role: 'client', serverPublicKey: contact.publicKey }
-            : { role: 'server', authorize: (k) => anyKey || equalBytes(k, contact.publicKey) },
+            // In our own reset room any key may complete SHS: a changed key is held below (docs/key-change.md §3).
+            : { role: 'server', authorize: (k) => a.kind === 'own-reset' || equalBytes(k, contact.publicKey) },
           timeoutMs: CONTACT_ATTEMPT_MS, signal: attempt,
         });
-        if (r.ok) this.roles.set(r.link, role);
+        if (r.ok) this.roles.set(r.link, a.role);
         return r;
-      };
-      const tries = days.map((day) => open(resetDaySecret(contact.contactSecret, me.publicKey, day), 'responder', 0, true));
-      for (const day of days) {
-        tries.push(dialReset
-          ? open(resetDaySecret(contact.contactSecret, contact.publicKey, day), 'initiator', iAmLower ? 0 : RESET_DIAL_DELAY_MS)
-          : open(sessionDaySecret(session!.roomKey, day), iAmLower ? 'initiator' : 'responder'));
-      }
-      const r = await firstLink(tries, attemptSignal).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
+      });
+      const r = await firstLink(tries, AbortSignal.any([signal, ac.signal])).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
       if (r.ok) {
         // Only our own reset room admits another key: held, untouched, until the person decides.
         if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { await this.desk.park(key, r.link); continue; }
-        this.handshakeBackoff.delete(key);
         await this.attach(contact, r.link, this.roles.get(r.link) ?? 'responder');
         return;
       }
       if (r.code === 'LINK_ABORTED') { if (signal.aborted) return; continue; }
       if (r.code === 'LINK_HANDSHAKE_FAILED') {
         this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
-        const backoff = Math.min(60_000, Math.max(2_000, (this.handshakeBackoff.get(key) ?? 0) * 2));
-        this.handshakeBackoff.set(key, backoff);
-        await sleep(backoff, signal);
+        await sleep(this.backOff(key), signal);
       } else if (r.code !== 'LINK_TIMEOUT') {
         await sleep(1_000 + Math.random() * 1_000, signal);
       }
@@ -214,33 +202,27 @@ export class ConnectionManager {
    * live link, if any, is closed, and the next meeting dials the contact's reset room and runs
    * the kx even if both still hold the same session. Resolves once the new session is stored.
    */
-  requestReset(contactKey: string, reason: ResetCause): Promise<ResetResult> {
-    return new Promise((resolve) => {
-      if (this.stopSignal.aborted) return resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
-      const r = this.resets.get(contactKey) ?? { reason, waiters: [] };
-      r.reason = reason;
-      r.waiters.push(resolve);
-      this.resets.set(contactKey, r);
-      const link = this.links.get(contactKey);
-      if (link) void link.close().catch(() => {});
-      else { this.attempts.get(contactKey)?.abort(); this.ensureContactLoop(contactKey); }
-    });
+  requestReset(contactKey: string, reason: string): Promise<ResetResult> {
+    if (this.stopSignal.aborted) return Promise.resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
+    const done = this.resets.add(contactKey, reason);
+    const link = this.links.get(contactKey);
+    if (link) void link.close().catch(() => {});
+    else { this.attempts.get(contactKey)?.abort(); this.ensureContactLoop(contactKey); }
+    return done;
   }
 
   /** The reason of a pending reset for `contactKey`, if one was asked for. */
-  resetPending(contactKey: string): ResetCause | null { return this.resets.get(contactKey)?.reason ?? null; }
+  resetPending(contactKey: string): string | null { return this.resets.reason(contactKey); }
 
   /**
-   * The person accepted the contact's new key (docs/key-change.md §2): a link with the old key
-   * closes, and a session is agreed with the new key — on the held caller's link if it is still
-   * there, else at the next meeting — as a reset, so both chats say so.
+   * The person accepted the contact's new key (docs/key-change.md §3): a link with the old key
+   * closes, and a forced kx runs with the new key — on the held caller's link if it is still
+   * there, else at the next meeting — so both chats note a reset.
    */
   keyAccepted(contactKey: string): void {
     const contact = this.contacts.get(contactKey);
     if (!contact || this.stopSignal.aborted) return;
-    const r = this.resets.get(contactKey) ?? { reason: 'key', waiters: [] };
-    r.reason = 'key';
-    this.resets.set(contactKey, r);
+    void this.resets.add(contactKey, 'key');
     const held = this.desk.take(contactKey, contact.publicKey);
     const live = this.links.get(contactKey);
     if (live && live !== held?.link) void live.close().catch(() => {});
@@ -253,20 +235,29 @@ export class ConnectionManager {
   /** The person kept the old key: the caller with the new one is hung up on. */
   keyRefused(contactKey: string): void { this.desk.drop(contactKey); }
 
+  /** Doubles the contact's handshake backoff (2 s … 60 s) and returns it. */
+  private backOff(key: string): number {
+    const backoff = Math.min(60_000, Math.max(2_000, (this.handshakeBackoff.get(key) ?? 0) * 2));
+    this.handshakeBackoff.set(key, backoff);
+    return backoff;
+  }
+
   private sessionReady(key: string, link: SecureLink, r: SessionSetupResult, forced: boolean, contactName: string): void {
     if (this.links.get(key) !== link) return;
     if (!r.ok) {
-      // A kx that failed its checks means someone interfered; a timeout or a cut is retried quietly.
-      if (r.code === 'SESSION_KX_FAILED' || r.code === 'SESSION_PROTOCOL') this.hooks.error(appError('HANDSHAKE_FAILED', contactName));
+      // A kx that failed its checks means someone interfered (and the next try waits, as after a
+      // failed handshake); a timeout or a cut is retried quietly.
+      if (r.code === 'SESSION_KX_FAILED' || r.code === 'SESSION_PROTOCOL') {
+        this.hooks.error(appError('HANDSHAKE_FAILED', contactName));
+        this.retryAt.set(key, Date.now() + this.backOff(key));
+      }
       return;
     }
+    this.handshakeBackoff.delete(key);
+    this.retryAt.delete(key);
     this.setPeer(key, 'connected');
     this.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);
-    const reset = this.resets.get(key);
-    if (forced && r.fresh && reset) {
-      this.resets.delete(key);
-      for (const w of reset.waiters) w({ ok: true, sessionId: r.sessionId });
-    }
+    if (forced && r.fresh) this.resets.settle(key, r.sessionId);
   }
 
   /**
@@ -285,7 +276,7 @@ export class ConnectionManager {
     link.onMessage((m) => void this.onWire(key, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
     const held = this.sessions.sessionId(key);
     const forced = this.resets.has(key);
-    const cause = this.resets.get(key)?.reason ?? null;
+    const cause = resetCause(this.resets.reason(key));
     link.onClose((e) => {
       if (this.links.get(key) !== link) return;
       this.links.delete(key);

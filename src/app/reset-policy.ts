@@ -23,6 +23,12 @@ export type ResetNotice = NonNullable<ContactRecord['lastReset']>;
 /** Why a session was reset: asked for here, automatic after failures, by the contact, or a new key accepted. */
 export type ResetCause = ResetNotice['cause'];
 
+/** The cause for a pending reset's reason string (`requestReset(key, reason)`); unknown reasons count as asked. */
+export function resetCause(reason: string | null): ResetCause | null {
+  if (reason === null) return null;
+  return (['asked', 'failures', 'contact', 'key'] as const).find((c) => c === reason) ?? 'asked';
+}
+
 /**
  * Counts consecutive busted-ratchet failures per contact. `note` returns true exactly once per
  * streak, when it reaches {@link RESET_AFTER_FAILURES}; any message that decrypts ends the streak.

@@ -42,12 +42,17 @@ export type SessionReceiveOutcome =
   | { status: 'ok'; kind: 'chat' | 'receipt' | 'resume'; delivered: number; marked: boolean; receipts: string[] /*send after this resolves*/ }
   | { status: 'replay' | 'rejected' | 'no-session'; failure: Failure };
 
+/** Crash-test hook (e2e/contact-sessions.spec.ts): runs inside the receive transaction. */
+export interface ContactSessionsTestHooks {
+  onCommitPhase?(phase: 'messages-written' | 'state-written', c: { abort(): void; keepAlive(): Promise<never> }): void | Promise<void>;
+}
+
 const MAX_ATTEMPTS = 64;
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();
-  constructor(private readonly db: ParleyDb, private readonly now: () => number = Date.now) {}
+  constructor(private readonly db: ParleyDb, private readonly now: () => number = Date.now, private readonly testHooks: ContactSessionsTestHooks = {}) {}
 
   private serial<T>(contact: string, op: () => Promise<T>): Promise<T> { return this.serialQueues.run(contact, op); }
 
@@ -201,7 +206,10 @@ export class ContactSessions {
         ? failure('SESSION_BAD_PAYLOAD', 'receiver', 'sessions.receive', `a ${inner.message.type} message cannot travel inside the ratchet`)
         : inner };
     }
+    const controls = { abort: () => tx.abort(), keepAlive: async (): Promise<never> => { for (;;) await sessions.get(row.contact); } };
+    await this.testHooks.onCommitPhase?.('messages-written', controls);
     await sessions.put(next);
+    await this.testHooks.onCommitPhase?.('state-written', controls);
     await tx.done;
     return outcome;
   }

@@ -5,45 +5,32 @@
  * new ratchet; and the attacks: a cold caller at the reset room, a kx signed by the wrong key, a
  * kx message with no kx due.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
 import { generateIdentity, type Identity } from '../../src/core/identity';
 import { decrypt, encrypt, type RatchetState } from '../../src/core/ratchet';
 import { openLink, type LinkOptions, type SecureLink } from '../../src/net/link';
-import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
+import type { SignalingClient } from '../../src/net/signaling';
 import { setUpSession, type NewSession, type SessionSetupResult } from '../../src/net/session-kx';
 import { kemKeyPairFromSeed, resetDaySecret, sessionDaySecret } from '../../src/net/session-derive';
 import { dayOf } from '../../src/core/rendezvous';
 import type { KxIdentity, KxRole } from '../../src/core/kx';
 import type { WireMessage } from '../../src/core/wire';
-import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
-import { startTestRelay, type TestRelay } from '../support/relay';
+import { nodeWrtc } from '../support/wrtc';
+import { linkFixture } from '../support/link-fixture';
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-beforeAll(warmUpWebRtc);
-let relay: TestRelay | null = null;
-const clients: SignalingClient[] = [];
-const links: SecureLink[] = [];
-afterEach(async () => {
-  for (const l of links.splice(0)) if (!l.closed) await l.close();
-  for (const c of clients.splice(0)) c.close();
-  await relay?.close();
-  relay = null;
-});
+const fx = linkFixture();
 
 /** One side: identity, KEM key from its seed, and an in-memory "store" of its session. */
 interface Side { id: Identity; kx: KxIdentity; session: NewSession | null; sig: SignalingClient }
 
 async function twoSides(): Promise<[Side, Side]> {
-  relay ??= await startTestRelay();
-  const side = (): Side => {
+  const side = async (): Promise<Side> => {
     const seed = random(32);
     const id = generateIdentity(() => seed.slice());
-    const sig = new SignalingClient(relay!.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 50 });
-    clients.push(sig);
-    return { id, kx: { ed25519: id, kem: kemKeyPairFromSeed(seed) }, session: null, sig };
+    return { id, kx: { ed25519: id, kem: kemKeyPairFromSeed(seed) }, session: null, sig: await fx.signaling() };
   };
-  return [side(), side()];
+  return [await side(), await side()];
 }
 
 /** A link in the room of `secret`: `server` listens authorizing only `client`'s key. */
@@ -54,7 +41,7 @@ async function link(server: Side, client: Side, secret: Uint8Array, clientIdenti
     openLink({ ...common, signaling: client.sig, identity: clientIdentity, shs: { role: 'client', serverPublicKey: server.id.publicKey } }),
   ]);
   if (!s.ok || !c.ok) throw new Error(`no link: ${s.ok ? '' : s.code} ${c.ok ? '' : c.code}`);
-  links.push(s.link, c.link);
+  fx.track(s.link, c.link);
   return [s.link, c.link];
 }
 
@@ -74,8 +61,9 @@ function setup(side: Side, l: SecureLink, role: KxRole, extra: { force?: boolean
 
 /** Sends one ratchet message each way over the link and checks it decrypts (chat continues). */
 async function chat(a: Side, la: SecureLink, b: Side, lb: SecureLink): Promise<void> {
-  const [init, resp] = a.session!.role === 'initiator' ? [[a, la], [b, lb]] as const : [[b, lb], [a, la]] as const;
-  const roundTrip = async (from: readonly [Side, SecureLink], to: readonly [Side, SecureLink], text: string) => {
+  type End = readonly [Side, SecureLink];
+  const [init, resp]: [End, End] = a.session!.role === 'initiator' ? [[a, la], [b, lb]] : [[b, lb], [a, la]];
+  const roundTrip = async (from: End, to: End, text: string) => {
     const got = new Promise<WireMessage>((r) => { const off = to[1].onMessage((m) => { if (m.type === 'ratchet') { off(); r(m); } }); });
     const e = encrypt(from[0].session!.state, new TextEncoder().encode(text));
     from[0].session = { ...from[0].session!, state: e.state };
