@@ -2,7 +2,7 @@
 // failures in a row from one contact, once per streak; replays and other contacts do not count.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FailureStreak, RESET_AFTER_FAILURES, resetNoticeText } from '../../src/app/reset-policy';
+import { FailureStreak, RESET_AFTER_FAILURES, resetCause, resetNoticeText } from '../../src/app/reset-policy';
 
 describe('automatic reset', () => {
   it('fires once at the limit, not for replays, and a decrypted message starts the count again', () => {
@@ -30,6 +30,12 @@ describe('automatic reset', () => {
         expect(s.note('bob', c)).toBe(counted && run === 3);
       }
     }));
+  });
+
+  it('the reason of a pending reset maps to the cause in the notice; none pending is no cause', () => {
+    expect(resetCause(null)).toBeNull();
+    expect(['asked', 'failures', 'contact', 'key'].map(resetCause)).toEqual(['asked', 'failures', 'contact', 'key']);
+    expect(resetCause('debugging')).toBe('asked');
   });
 
   it('the notice says it was a reset, and why', () => {
