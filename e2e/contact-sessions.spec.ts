@@ -3,7 +3,8 @@
  * test/browser-sessions): Alice in node holds the initiator's ratchet, Bob's page the real
  * `ContactSessions`. A replayed ratchet message is stored once; a re-encrypted resend of a stored
  * id is recognised; messages out of order are handed over in order; a non-chat inner message is
- * refused; Bob's sealed messages decrypt at Alice; and a version 1 database migrates its unsent
+ * refused; Bob's sealed messages decrypt at Alice, and a second sealing of one message is new
+ * bytes she can still read; and a version 1 database migrates its unsent
  * messages into the new outbox.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -66,8 +67,11 @@ test('a replayed ratchet message is stored once; a re-encrypted resend is a dupl
   const id = await call(page, (h, t: string) => h.write(t), 'a reply from Bob');
   const sealed = await call(page, (h, i: string) => h.seal(i), id);
   expect(await alice.open(sealed!)).toMatchObject({ type: 'chat', id, text: 'a reply from Bob' });
-  // Sealing the same entry again on this session gives the same bytes (nothing re-encrypted, no key spent).
-  expect(await call(page, (h, i: string) => h.seal(i), id)).toBe(sealed);
+  // Sealed again (the next link, its receipt lost): new bytes, which Alice can read — the same
+  // bytes would be a replay she could not identify, and so could not receipt.
+  const again = await call(page, (h, i: string) => h.seal(i), id);
+  expect(again).not.toBe(sealed);
+  expect(await alice.open(again!)).toMatchObject({ type: 'chat', id, text: 'a reply from Bob' });
   expect(await call(page, (h, w: string) => h.receive(w), alice.seal({ type: 'receipt', id }))).toEqual({ status: 'ok', kind: 'receipt', delivered: 0, receipts: [] });
   expect((await call(page, (h) => h.messages())).find((m) => m.id === id)).toMatchObject({ delivered: true });
 });

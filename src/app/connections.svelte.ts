@@ -13,6 +13,7 @@ import { firstLink } from './first-link';
 import { RoomBudget } from './room-budget';
 import { rendezvousDays } from '../core/rendezvous';
 import type { KxRole } from '../core/kx';
+import type { Failure } from '../core/errors';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
@@ -27,6 +28,7 @@ import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
+import { loadIceServers } from './ice-config';
 import { equalBytes, sleep } from './bytes';
 
 export type PeerState = 'connected' | 'waiting' | 'connecting';
@@ -47,6 +49,10 @@ export interface ConnectionHooks {
    * (docs/files.md §8) see the messages that arrived before any listener.
    */
   linkUp?(contactKey: string, link: SecureLink): void;
+  /** The session with a contact is agreed on a new link: kept (`fresh` false) or new from a kx (docs/session.md §2). */
+  sessionReady?(contactKey: string, e: { sessionId: string; fresh: boolean; forced: boolean }): void;
+  /** A ratchet message from the contact was refused (for "decryption keeps failing" triggers). */
+  ratchetRefused?(contactKey: string, failure: Failure): void;
 }
 
 export class ConnectionManager {
@@ -258,6 +264,7 @@ export class ConnectionManager {
     this.setPeer(key, 'connected');
     this.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);
     if (forced && r.fresh) this.resets.settle(key, r.sessionId);
+    this.hooks.sessionReady?.(key, { sessionId: r.sessionId, fresh: r.fresh, forced });
   }
 
   /**
@@ -293,7 +300,11 @@ export class ConnectionManager {
       messagesChanged: () => this.hooks.messagesChanged(key),
       storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
       // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
-      received: (code) => { if (this.desk.streak.note(key, code)) void this.requestReset(key, 'failures'); },
+      refused: (f) => {
+        this.hooks.ratchetRefused?.(key, f);
+        if (this.desk.streak.note(key, f.code)) void this.requestReset(key, 'failures');
+      },
+      accepted: () => { this.desk.streak.note(key, null); },
     });
     this.traffic.set(link, traffic);
     void traffic.ready.then((r) => this.sessionReady(key, link, r, forced, contact.name));
@@ -320,16 +331,5 @@ export class ConnectionManager {
 
   setPeer(key: string, s: PeerState): void {
     this.peers = { ...this.peers, [key]: s };
-  }
-}
-
-async function loadIceServers(origin: URL): Promise<RTCIceServer[]> {
-  try {
-    const res = await fetch(new URL('/config.json', origin));
-    if (!res.ok) return [];
-    const j = (await res.json()) as { iceServers?: RTCIceServer[] };
-    return Array.isArray(j.iceServers) ? j.iceServers : [];
-  } catch {
-    return [];
   }
 }

@@ -11,14 +11,17 @@ import { setUpSession, type SessionSetupResult } from '../net/session-kx';
 import type { KxIdentity, KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ContactSessions } from '../store/contact-sessions';
+import type { Failure } from '../core/errors';
 
 export interface TrafficHooks {
   /** The contact's history changed (a message arrived, a delivered mark). */
   messagesChanged(): void;
   /** A receive hit a storage failure (nothing was written; the peer resends). */
   storageFailed(): void;
-  /** A ratchet message was taken (null) or refused (its failure code): feeds automatic resets. */
-  received?(code: string | null): void;
+  /** A ratchet message was refused (replayed, undecryptable, bad content). */
+  refused(failure: Failure): void;
+  /** A ratchet message was taken (decrypted and stored): ends a run of refusals (docs/key-change.md §5). */
+  accepted?(): void;
 }
 
 export class LinkTraffic {
@@ -57,8 +60,8 @@ export class LinkTraffic {
     this.run(async () => {
       if (!(await this.ready).ok) return;
       const r = await this.sessions.receive(this.contact, m.data);
-      this.hooks.received?.(r.status === 'ok' ? null : r.failure.code);
-      if (r.status !== 'ok') { this.refused++; return; }
+      if (r.status !== 'ok') { this.refused++; this.hooks.refused(r.failure); return; }
+      this.hooks.accepted?.();
       if (r.delivered || r.marked) this.hooks.messagesChanged();
       for (const id of r.receipts) await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
       await this.flushNow(); // the responder may send only after the initiator's first message

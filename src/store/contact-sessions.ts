@@ -10,13 +10,11 @@
  *   optimistic version check as `sessions.ts` (decrypt is async, so it runs before the
  *   transaction, and a changed version means "start again");
  * - write: the history record and the outbox entry;
- * - seal: the ratchet step and the ciphertext kept in the outbox entry, committed before the
- *   bytes leave, so a key is never used twice and a resend on the same session is the same bytes.
+ * - seal: the ratchet step, committed before the bytes leave, so a key is never used twice.
  *
  * Operations on one contact are queued in memory, one at a time.
  * @module
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { canSend, decrypt, encrypt, parseState, serializeState, type RatchetState, type RatchetStateJson } from '../core/ratchet';
 import {
   acknowledge, createInbox, createOutbox, enqueue, pending, receive as inboxReceive, resume, resumePoint,
@@ -28,8 +26,8 @@ import type { KxRole } from '../core/kx';
 import type { MessageRecord, ParleyDb } from './db';
 import { SerialQueues } from './serial';
 
-/** An outbox entry's payload: the ciphertext once sealed, with the session it was sealed under. */
-export interface OutPayload { sealed?: { session: string; wire: string /*hex of the ratchet message*/ } }
+/** An outbox entry's payload: nothing (the text is in `messages`; each link seals it anew, see `sealEntry`). */
+export type OutPayload = Record<string, never>;
 /** A held (not yet deliverable) incoming message. */
 export interface InPayload { text: string; sentAt: number }
 /** The stored session of a contact (docs/session.md §2). */
@@ -103,9 +101,12 @@ export class ContactSessions {
   }
 
   /**
-   * The ratchet message carrying outbox entry `id`: the stored bytes if it was sealed under the
-   * current session, else sealed now from the stored plaintext (a new session re-encrypts what
-   * had no receipt) and committed before it is returned. Null when it cannot be sent now.
+   * A new ratchet message carrying outbox entry `id`, sealed from the stored plaintext under the
+   * current session; the ratchet step is committed before it is returned. Every link seals each
+   * unreceipted message anew, never resending the same bytes: a receiver that already read them
+   * gets `RATCHET_REPLAY` and, the header being encrypted, cannot tell which message it was — so
+   * it could not receipt it again, and the message would stay pending for ever. A fresh sealing
+   * decrypts, is recognised by its id (inbox) and receipted. Null when it cannot be sent now.
    */
   sealEntry(contact: string, id: string): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
@@ -113,14 +114,10 @@ export class ContactSessions {
       const row = await tx.objectStore('sessions').get(contact);
       const entry = row?.outbox.entries.find((e) => e.id === id);
       const m = await tx.objectStore('messages').get([contact, id]);
-      if (!row?.session || !entry || !m) { await tx.done; return null; }
-      if (entry.payload.sealed?.session === row.session.id) { await tx.done; return hexToBytes(entry.payload.sealed.wire); }
-      const state = load(contact, row.session.state);
-      if (!canSend(state)) { await tx.done; return null; }
+      const state = row?.session && load(contact, row.session.state);
+      if (!row?.session || !state || !entry || !m || !canSend(state)) { await tx.done; return null; }
       const sealed = encrypt(state, encodeWire({ type: 'chat', id, text: m.text, sentAt: m.sentAt }));
-      const sealedPayload: OutPayload = { sealed: { session: row.session.id, wire: bytesToHex(sealed.message) } };
-      const outbox = { ...row.outbox, entries: row.outbox.entries.map((e) => (e.id === id ? { ...e, payload: sealedPayload } : e)) };
-      await tx.objectStore('sessions').put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) }, outbox });
+      await tx.objectStore('sessions').put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
       await tx.done;
       return sealed.message;
     });
