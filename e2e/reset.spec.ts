@@ -3,7 +3,8 @@
  * real UI, a real relay and real WebRTC between two Chromium contexts.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { pairedPeople, expectConnected, send, message, type Person } from './support/app';
+import { readFile } from 'node:fs/promises';
+import { pairedPeople, expectConnected, send, message, contextOptions, type Person } from './support/app';
 
 /** Opens the chat header's safety-number box and clicks the verify control. */
 async function toggleVerified(page: Page): Promise<void> {
@@ -164,5 +165,55 @@ test.describe('verification and identity keys', () => {
     await expect(message(alice, 'sent into a busted ratchet 5')).toHaveAttribute('data-delivered', 'true');
     await send(bob, 'all good again');
     await expect(message(alice, 'all good again')).toHaveAttribute('data-direction', 'in');
+  });
+
+  test('attack: a thief with a stolen backup presents a new key; Alice is warned, and her waiting message goes to Bob only', async ({ browser }) => {
+    const [alice, bob] = await pairedPeople(browser, people);
+    const scrypt = { timeout: 60_000 };
+    const passphrase = 'correct horse battery staple';
+
+    // Bob's backup file (his identity and the contact secret of the pairing) is stolen.
+    await bob.page.getByTestId('backup-open').click();
+    await bob.page.getByTestId('backup-passphrase').fill(passphrase);
+    await bob.page.getByTestId('backup-passphrase-confirm').fill(passphrase);
+    await bob.page.getByTestId('backup-export').click();
+    await expect(bob.page.getByTestId('backup-download')).toBeVisible(scrypt);
+    const [download] = await Promise.all([bob.page.waitForEvent('download'), bob.page.getByTestId('backup-download').click()]);
+    const stolen = await readFile(await download.path());
+
+    // Bob goes offline; Alice writes to him meanwhile.
+    await bob.page.close();
+    await expect(alice.page.getByTestId('connection-status')).toContainText('waiting for Bob to come online');
+    await send(alice, 'for Bob only');
+
+    // The thief holds the contact secret but not Bob's identity key: she opens the backup with the
+    // relay out of reach (a page whose relay socket goes nowhere), replaces the key, and only then
+    // comes online — so she never appears with Bob's own key, only with hers, in Alice's reset room.
+    const context = await browser.newContext(contextOptions());
+    const offline = await context.newPage();
+    await offline.routeWebSocket(/\/signal/, () => {});
+    const thief: Person = { name: 'Thief', context, page: offline };
+    people.push(thief);
+    await thief.page.goto('/');
+    await thief.page.getByTestId('backup-import-file').setInputFiles({ name: 'backup.parley', mimeType: 'application/octet-stream', buffer: stolen });
+    await thief.page.getByTestId('backup-import-passphrase').fill(passphrase);
+    await thief.page.getByTestId('backup-import-submit').click();
+    await expect(thief.page.getByTestId('own-name')).toHaveText('Bob', scrypt);
+    await rotateIdentity(thief.page);
+    thief.page = await context.newPage();
+    await offline.close();
+    await thief.page.goto('/');
+    await expect(alice.page.getByTestId('key-change-warning')).toBeVisible({ timeout: 60_000 });
+    await expect(alice.page.getByTestId('key-change-safety-number')).toHaveText((await thief.page.getByTestId('safety-number').textContent())!);
+
+    // Alice keeps the old key. The real Bob comes back with it: the waiting message reaches him,
+    // and at no point did it reach the thief, whose link Alice held without a word.
+    await alice.page.getByTestId('key-change-refuse').click();
+    bob.page = await bob.context.newPage();
+    await bob.page.goto('/');
+    await expect(message(bob, 'for Bob only')).toHaveAttribute('data-direction', 'in', { timeout: 60_000 });
+    await expect(message(alice, 'for Bob only')).toHaveAttribute('data-delivered', 'true');
+    await expect(thief.page.getByTestId('message-item')).toHaveCount(0);
+    await expect(thief.page.getByTestId('connection-status')).not.toHaveAttribute('data-state', 'connected');
   });
 });
