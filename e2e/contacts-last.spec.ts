@@ -8,7 +8,7 @@
  */
 import { test, expect, type Browser } from '@playwright/test';
 import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
-import { readStore, sessionRows } from './support/session';
+import { clearSessions, readStore, sessionRows } from './support/session';
 import { readRecording } from '../test/support/recording-relay';
 import { recordingRelayFixture } from './support/recording';
 import { contactRendezvousSecret, dayOf, roomId } from '../src/core/rendezvous';
@@ -101,28 +101,12 @@ test('B loses its session (state cleared): it meets A in A\'s reset room, a new 
 
   // B's session row is gone (as after clearing that part of the site data); its identity,
   // contacts and history stay. It can no longer find the session rooms.
-  await bob.page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('parley');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const tx = db.transaction('sessions', 'readwrite');
-      tx.objectStore('sessions').clear();
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
-    });
-    db.close();
-  });
+  await clearSessions(bob.page);
   const framesBefore = readRecording(relay.out).length;
   await bob.page.reload();
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
-  await send(alice, 'after the reset');
-  await expect(message(bob, 'after the reset')).toHaveCount(1);
-  await send(bob, 'still here');
-  await expect(message(alice, 'still here')).toHaveAttribute('data-direction', 'in');
+  await chatBothWays(alice, bob, 'after the reset', 'still here');
   await expect(message(bob, 'still here')).toHaveAttribute('data-delivered', 'true');
   await expect(message(bob, 'before the loss')).toHaveCount(1);
 
@@ -134,6 +118,27 @@ test('B loses its session (state cleared): it meets A in A\'s reset room, a new 
   const resetRoom = roomId(resetDaySecret(Uint8Array.from(Object.values(contact!.contactSecret)), Uint8Array.from(Object.values(contact!.publicKey)), dayOf(Date.now())));
   expect(readRecording(relay.out).slice(framesBefore).map((f) => f.room)).toContain(resetRoom);
 });
+
+test('both lose their sessions (as after the upgrade to database version 2): they meet in a reset room and chat again', async ({ browser }) => {
+  const { alice, bob } = await paired(browser, 'contacts-both');
+  await send(bob, 'before');
+  await expect(message(alice, 'before')).toBeVisible();
+  await Promise.all([clearSessions(alice.page), clearSessions(bob.page)]);
+  await Promise.all([alice.page.reload(), bob.page.reload()]);
+  await expectConnected(alice, 'Bob');
+  await expectConnected(bob, 'Alice');
+  await chatBothWays(alice, bob, 'after both lost it', 'and back');
+  const [a, b] = [(await sessionRows(alice.page))[0]!.session!, (await sessionRows(bob.page))[0]!.session!];
+  expect(a.id).toBe(b.id);
+});
+
+/** A writes `a`, B sees it once; B writes `b`, A sees it come in. */
+async function chatBothWays(alice: Person, bob: Person, a: string, b: string): Promise<void> {
+  await send(alice, a);
+  await expect(message(bob, a)).toHaveCount(1);
+  await send(bob, b);
+  await expect(message(alice, b)).toHaveAttribute('data-direction', 'in');
+}
 
 /** The rooms the pairing-derived daily rendezvous of the old scheme would use (must not appear). */
 async function pairingRooms(p: Person, today: number): Promise<string[]> {

@@ -6,23 +6,28 @@ import type { Page } from '@playwright/test';
 import { kemKeyPairFromSeed } from '../../src/net/session-derive';
 import type { KemKeyPair } from '../../src/core/kx';
 
-/** All values of one store of the page's `parley` database. */
-export function readStore<T>(page: Page, store: string): Promise<T[]> {
-  return page.evaluate(async (name) => {
+/** One operation on a store of the page's `parley` database: read all values, or clear it. */
+function storeOp(page: Page, store: string, op: 'getAll' | 'clear'): Promise<unknown[]> {
+  return page.evaluate(async ({ name, op }) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const r = indexedDB.open('parley');
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
     try {
-      return await new Promise<unknown[]>((resolve, reject) => {
-        const r = db.transaction(name).objectStore(name).getAll();
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
+      const tx = db.transaction(name, op === 'clear' ? 'readwrite' : 'readonly');
+      const r: IDBRequest = op === 'clear' ? tx.objectStore(name).clear() : tx.objectStore(name).getAll();
+      await new Promise<void>((resolve, reject) => { tx.oncomplete = () => resolve(); tx.onerror = () => reject(tx.error); });
+      return (r.result ?? []) as unknown[];
     } finally { db.close(); }
-  }, store) as Promise<T[]>;
+  }, { name: store, op });
 }
+
+/** All values of one store of the page's `parley` database. */
+export function readStore<T>(page: Page, store: string): Promise<T[]> { return storeOp(page, store, 'getAll') as Promise<T[]>; }
+
+/** Deletes every session row of the page's database (identity, contacts and history stay). */
+export async function clearSessions(page: Page): Promise<void> { await storeOp(page, 'sessions', 'clear'); }
 
 /** The page's ML-KEM-768 key pair, derived as the app does from the identity seed (docs/session.md §1). */
 export async function kemKeyPair(page: Page): Promise<KemKeyPair> {
@@ -39,3 +44,4 @@ export async function sessionRows(page: Page): Promise<StoredSessionView[]> {
   const rows = await readStore<{ contact: string; session: { id: string; roomKey: Record<number, number> } | null }>(page, 'sessions');
   return rows.map((r) => ({ contact: r.contact, session: r.session && { id: r.session.id, roomKey: Uint8Array.from(Object.values(r.session.roomKey)) } }));
 }
+

@@ -3,6 +3,7 @@
  * remote) and ICE candidates so the test knows exactly which values must never reach the relay.
  */
 import type { BrowserContext, Page } from '@playwright/test';
+import { readStore } from './session';
 
 export async function spyOnWebRTC(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
@@ -45,19 +46,8 @@ export function fingerprints(sdps: string[]): { bytes: Uint8Array; text: string 
 }
 
 /** The identity public key a page stored in IndexedDB. */
-export function identityKey(page: Page): Promise<Uint8Array> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('parley');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const rec = await new Promise<{ publicKey: Uint8Array }>((resolve, reject) => {
-      const r = db.transaction('identity').objectStore('identity').get('self');
-      r.onsuccess = () => resolve(r.result as { publicKey: Uint8Array });
-      r.onerror = () => reject(r.error);
-    });
-    db.close();
-    return Array.from(rec.publicKey);
-  }).then((a) => Uint8Array.from(a));
+export async function identityKey(page: Page): Promise<Uint8Array> {
+  const [rec] = await readStore<{ publicKey: Record<number, number> }>(page, 'identity');
+  if (!rec) throw new Error('no identity in the page yet');
+  return Uint8Array.from(Object.values(rec.publicKey));
 }

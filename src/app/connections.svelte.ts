@@ -18,7 +18,7 @@ import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
 import { contactRoomPlan } from './contact-rooms';
-import type { SessionSetupResult } from '../net/session-kx';
+import { warmUpKx, type SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
 import { ResetRequests, type ResetResult } from './reset-requests';
 import { ResetDesk } from './reset-desk';
@@ -109,6 +109,8 @@ export class ConnectionManager {
       this.relayRetryAt = this.signaling?.nextRetryAt ?? null;
       if (s === 'open') for (const wake of this.openWaiters.splice(0)) wake();
     });
+    // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
+    setTimeout(() => { try { warmUpKx(this.identity.kxIdentity()); } catch { /* only a warm-up */ } }, 0);
     this.iceServers = await loadIceServers(origin);
     for (const c of this.contacts.list) this.ensureContactLoop(c.key);
   }

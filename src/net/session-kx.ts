@@ -11,6 +11,8 @@
  */
 import { failure, type Failure } from '../core/errors';
 import { Kx, ratchetFromKx, type KxIdentity, type KxRole } from '../core/kx';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { RatchetState, Random } from '../core/ratchet';
 import type { WireMessage } from '../core/wire';
 import type { SecureLink } from './secure-link';
@@ -113,4 +115,17 @@ export function setUpSession(o: SessionSetupOptions): Promise<SessionSetupResult
     offs.push(link.onMessage(handle));
     offs.push(link.onClose(() => fail('SESSION_LINK_CLOSED', 'link', 'the connection closed during the session setup; it is tried again on the next one')));
   });
+}
+
+/**
+ * Runs the kx's primitives once on throwaway input (ML-KEM encapsulation and decapsulation to our
+ * own key, an Ed25519 signature and its check), so their one-time set-up cost (JIT, precomputed
+ * tables: a few hundred ms in a fresh page) is paid while the first link is still being
+ * negotiated on the network, not after it. Call it soon after start-up, off the critical path.
+ */
+export function warmUpKx(identity: KxIdentity): void {
+  const { cipherText } = ml_kem768.encapsulate(identity.kem.publicKey);
+  ml_kem768.decapsulate(cipherText, identity.kem.secretKey);
+  const msg = new Uint8Array(32);
+  ed25519.verify(ed25519.sign(msg, identity.ed25519.secretKey.subarray(0, 32)), msg, identity.ed25519.publicKey, { zip215: false });
 }
