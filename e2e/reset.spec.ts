@@ -5,6 +5,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { pairedPeople, expectConnected, send, message, contextOptions, type Person } from './support/app';
+import { bustRatchets } from './support/session';
 
 /** Opens the chat header's safety-number box and clicks the verify control. */
 async function toggleVerified(page: Page): Promise<void> {
@@ -131,26 +132,7 @@ test.describe('verification and identity keys', () => {
 
     // Bust Bob's ratchet: his stored receiving header keys are replaced, as a damaged or rolled-back
     // profile would leave them. Every message Alice sends now fails to decrypt at Bob.
-    await bob.page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open('parley');
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      const tx = db.transaction('sessions', 'readwrite');
-      const store = tx.objectStore('sessions');
-      const rows = await new Promise<{ version: number; session: { state: Record<string, unknown> } | null }[]>((resolve) => {
-        const r = store.getAll();
-        r.onsuccess = () => resolve(r.result);
-      });
-      const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
-      for (const row of rows) {
-        const st = row.session!.state;
-        store.put({ ...row, version: row.version + 1, session: { ...row.session, state: { ...st, hkr: st.hkr === null ? null : hex(), nhkr: hex(), skipped: [] } } });
-      }
-      await new Promise<void>((resolve, reject) => { tx.oncomplete = () => resolve(); tx.onerror = () => reject(tx.error); });
-      db.close();
-    });
+    await bustRatchets(bob.page);
     for (let i = 1; i <= 5; i++) await send(alice, `sent into a busted ratchet ${i}`);
 
     // After 5 failures in a row Bob's app resets the session; both chats say so, and every message
