@@ -302,11 +302,7 @@ export class ConnectionManager {
       messagesChanged: () => this.hooks.messagesChanged(key),
       storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
       // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
-      refused: (f) => {
-        this.hooks.ratchetRefused?.(key, f);
-        if (this.desk.streak.note(key, f.code)) void this.requestReset(key, 'failures');
-      },
-      accepted: () => { this.desk.streak.note(key, null); },
+      ...this.desk.watchDecryption(key, (f) => this.hooks.ratchetRefused?.(key, f), () => void this.requestReset(key, 'failures')),
     });
     this.traffic.set(link, traffic);
     void traffic.ready.then((r) => this.sessionReady(key, link, r, forced, contact.name));

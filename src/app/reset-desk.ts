@@ -9,6 +9,8 @@
 import type { SecureLink } from '../net/secure-link';
 import type { SessionSetupResult } from '../net/session-kx';
 import type { WireMessage } from '../core/wire';
+import type { Failure } from '../core/errors';
+import type { TrafficHooks } from './session-traffic';
 import type { ContactsState } from './contacts.svelte';
 import { KeyChangeError } from './key-change';
 import { FailureStreak, type ResetCause } from './reset-policy';
@@ -67,6 +69,17 @@ export class ResetDesk {
 
   /** The person refused the new key: the held caller is hung up on. */
   drop(key: string): void { this.take(key, new Uint8Array(0)); }
+
+  /**
+   * The `LinkTraffic` hooks that count one contact's refused ratchet messages: `reset` runs once
+   * a streak reaches the limit (reset-policy.ts); `refused` sees every refusal as well.
+   */
+  watchDecryption(key: string, refused: (f: Failure) => void, reset: () => void): Pick<TrafficHooks, 'refused' | 'accepted'> {
+    return {
+      refused: (f) => { refused(f); if (this.streak.note(key, f.code)) reset(); },
+      accepted: () => { this.streak.note(key, null); },
+    };
+  }
 
   /** Whether a caller is being held for `key` (for tests and status). */
   holding(key: string): boolean { return this.parked.has(key); }
