@@ -6,15 +6,15 @@
 import type { ContactRecord } from '../store/db';
 /**
  * Consecutive undecryptable messages from one contact after which the session is reset by itself.
- * Not 1: a message resent under a chain whose keys have expired is refused once and is harmless
- * (docs/security-ratchet.md, skipped-key expiry). 5 in a row with nothing decrypting in between
+ * Not 1: a message delayed past the expiry of its chain's skipped keys is refused once and is
+ * harmless (docs/security-ratchet.md, skipped-key expiry). 5 in a row with nothing decrypting in between
  * does not happen on a healthy session; a reset costs one kx round trip, so erring early is cheap.
  */
 export const RESET_AFTER_FAILURES = 5;
 
 /**
- * Receive failures that say "our ratchets disagree". A replay (`RATCHET_REPLAY`) is a resend of
- * something already read — normal with an at-least-once outbox — and does not count.
+ * Receive failures that say "our ratchets disagree". A replay (`RATCHET_REPLAY`) is a copy of
+ * something already read, which says nothing about the ratchets, and does not count.
  */
 const BUSTED = new Set(['RATCHET_BAD_HEADER', 'RATCHET_BAD_CIPHERTEXT', 'RATCHET_TOO_MANY_SKIPPED', 'RATCHET_BAD_RATCHET_KEY', 'RATCHET_MALFORMED']);
 
