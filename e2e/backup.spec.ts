@@ -5,7 +5,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { person, makeInvite, expectConnected, send, message, contextOptions, type Person } from './support/app';
+import { person, pairedPeople, expectConnected, send, message, contextOptions, type Person } from './support/app';
 
 const PASSPHRASE = 'correct horse battery staple';
 const SCRYPT = { timeout: 60_000 };  // the default scrypt cost runs for real, twice per import attempt at most
@@ -21,12 +21,7 @@ test.describe('identity backup', () => {
   test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close().catch(() => {}); });
 
   test('export as a download, refuse a wrong passphrase and a damaged file, import in a fresh browser and carry on chatting with Bob', async ({ browser }) => {
-    const alice = await person(browser, 'Alice');
-    const bob = await person(browser, 'Bob');
-    people.push(alice, bob);
-    await bob.page.goto(await makeInvite(alice));
-    await expectConnected(bob, 'Alice');
-    await expectConnected(alice, 'Bob');
+    const [alice, bob] = await pairedPeople(browser, people);
     const safety = await bob.page.getByTestId('safety-number').textContent();
     expect(safety).toMatch(/^(\d{5} ){11}\d{5}$/);
     await send(alice, 'Before the move');

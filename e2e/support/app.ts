@@ -73,3 +73,14 @@ export function tamper(link: string): string {
   const c = link[i];
   return link.slice(0, i) + (c === 'A' ? 'B' : 'A') + link.slice(i + 1);
 }
+
+/** Alice and Bob, contacts through an invite, each with the other's chat open and connected. */
+export async function pairedPeople(browser: Browser, people: Person[]): Promise<[Person, Person]> {
+  const alice = await person(browser, 'Alice');
+  const bob = await person(browser, 'Bob');
+  people.push(alice, bob);
+  await bob.page.goto(await makeInvite(alice));
+  await expectConnected(bob, 'Alice');
+  await expectConnected(alice, 'Bob');
+  return [alice, bob];
+}

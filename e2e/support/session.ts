@@ -1,13 +1,17 @@
 /**
  * Reading a page's Parley database from a spec (docs/session.md): the identity seed (to derive
- * the ML-KEM key the page uses), contact and session rows. Read-only, through plain IndexedDB.
+ * the ML-KEM key the page uses), contact and session rows, through plain IndexedDB;
+ * `clearSessions` and `bustRatchets` change them for fault-injection tests.
  */
 import type { Page } from '@playwright/test';
 import { kemKeyPairFromSeed } from '../../src/net/session-derive';
 import type { KemKeyPair } from '../../src/core/kx';
 
-/** One operation on a store of the page's `parley` database: read all values, or clear it. */
-function storeOp(page: Page, store: string, op: 'getAll' | 'clear'): Promise<unknown[]> {
+/**
+ * One operation on a store of the page's `parley` database: read all values, clear it, or (on
+ * `sessions`) replace every stored ratchet's receiving header keys with random ones.
+ */
+function storeOp(page: Page, store: string, op: 'getAll' | 'clear' | 'bustHeaderKeys'): Promise<unknown[]> {
   return page.evaluate(async ({ name, op }) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const r = indexedDB.open('parley');
@@ -15,8 +19,16 @@ function storeOp(page: Page, store: string, op: 'getAll' | 'clear'): Promise<unk
       r.onerror = () => reject(r.error);
     });
     try {
-      const tx = db.transaction(name, op === 'clear' ? 'readwrite' : 'readonly');
+      const tx = db.transaction(name, op === 'getAll' ? 'readonly' : 'readwrite');
       const r: IDBRequest = op === 'clear' ? tx.objectStore(name).clear() : tx.objectStore(name).getAll();
+      if (op === 'bustHeaderKeys') r.onsuccess = () => {
+        const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
+        for (const row of r.result as { version: number; session: { state: { hkr: string | null } } | null }[]) {
+          if (!row.session) continue;
+          const state = { ...row.session.state, hkr: row.session.state.hkr === null ? null : hex(), nhkr: hex(), skipped: [] };
+          tx.objectStore(name).put({ ...row, version: row.version + 1, session: { ...row.session, state } });
+        }
+      };
       await new Promise<void>((resolve, reject) => { tx.oncomplete = () => resolve(); tx.onerror = () => reject(tx.error); });
       return (r.result ?? []) as unknown[];
     } finally { db.close(); }
@@ -25,6 +37,12 @@ function storeOp(page: Page, store: string, op: 'getAll' | 'clear'): Promise<unk
 
 /** All values of one store of the page's `parley` database. */
 export function readStore<T>(page: Page, store: string): Promise<T[]> { return storeOp(page, store, 'getAll') as Promise<T[]>; }
+
+/**
+ * Busts the page's ratchets as a damaged or rolled-back profile would: the receiving header keys
+ * of every stored session become random, so nothing the contact sends decrypts any more.
+ */
+export async function bustRatchets(page: Page): Promise<void> { await storeOp(page, 'sessions', 'bustHeaderKeys'); }
 
 /** Deletes every session row of the page's database (identity, contacts and history stay). */
 export async function clearSessions(page: Page): Promise<void> { await storeOp(page, 'sessions', 'clear'); }

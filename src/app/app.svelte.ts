@@ -15,6 +15,7 @@ import { TransfersState } from './transfers.svelte';
 import { AttentionState } from './attention.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
+import { keyChangeWarning, KeyChangeError } from './key-change';
 
 export interface StatusLine { state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none'; text: string }
 
@@ -32,6 +33,8 @@ export class AppState {
   /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
   backup = $state<BackupState | null>(null);
   backupOpen = $state(false);
+  /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
+  identityOpen = $state(false);
   private pendingInvite: string | null = null;
   private store!: ParleyStore;
 
@@ -64,6 +67,9 @@ export class AppState {
     const me = this.identity?.record;
     return c && me ? safetyNumber(me.publicKey, c.publicKey) : '';
   });
+
+  /** The open chat's pending key change, with the new safety number to compare (docs/key-change.md §2). */
+  readonly keyWarning = $derived(keyChangeWarning(this.contacts?.selected, this.identity?.record?.publicKey));
 
   async start(origin = new URL(location.href)): Promise<void> {
     this.takeInviteFromUrl();
@@ -164,4 +170,59 @@ export class AppState {
   dismissError(): void { this.error = null; }
 
   toggleBackup(): void { this.backupOpen = !this.backupOpen; }
+
+  toggleIdentity(): void { this.identityOpen = !this.identityOpen; }
+
+  /** Marks the open chat's contact verified, or takes the mark back. */
+  async setVerified(verified: boolean): Promise<void> {
+    const key = this.contacts.selectedKey;
+    if (key) await this.guard(this.contacts.setVerified(key, verified));
+  }
+
+  /** Accepts the open chat's new key: a session is agreed with it, then the outbox goes out (docs/key-change.md §2). */
+  async acceptKeyChange(): Promise<void> {
+    const key = this.contacts.selectedKey;
+    if (key && await this.guard(this.contacts.acceptKeyChange(key))) this.connections?.keyAccepted(key);
+  }
+
+  /** Keeps the open chat's old key and drops the pending change. */
+  async refuseKeyChange(): Promise<void> {
+    const key = this.contacts.selectedKey;
+    if (key && await this.guard(this.contacts.refuseKeyChange(key))) this.connections?.keyRefused(key);
+  }
+
+  /** Contacts whose session reset this person asked for and that has not finished yet. */
+  resetting = $state<string[]>([]);
+
+  /** "Reset secure session" for the open chat (docs/key-change.md §5); the notice comes when it is done. */
+  async resetSession(): Promise<void> {
+    const key = this.contacts.selectedKey;
+    const cm = this.connections;
+    if (!key || !cm || this.resetting.includes(key)) return;
+    this.resetting = [...this.resetting, key];
+    try {
+      await cm.requestReset(key, 'asked');
+    } finally {
+      this.resetting = this.resetting.filter((k) => k !== key);
+    }
+  }
+
+  /** Replaces the identity key (after the confirm step), then starts afresh with it. */
+  async rotateIdentity(): Promise<void> {
+    if (await this.guard(this.identity.rotate())) location.reload();
+  }
+
+  /**
+   * A store that refuses the write shows STORAGE_FAILED instead of an unhandled rejection; a
+   * second click on a key change already settled (KEY_CHANGE_NONE_PENDING) does nothing.
+   */
+  private async guard(p: Promise<unknown>): Promise<boolean> {
+    try {
+      await p;
+      return true;
+    } catch (e) {
+      if (!(e instanceof KeyChangeError)) this.error = appError('STORAGE_FAILED');
+      return false;
+    }
+  }
 }

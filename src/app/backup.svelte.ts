@@ -130,8 +130,11 @@ export class BackupState {
       // Restoring the same identity keeps the name chosen here when the backup has none.
       name: data.name || (sameIdentity ? this.identity.name : ''), createdAt: this.identity.record?.createdAt ?? now,
     };
+    // A contact whose key changed keeps its first key's hex as id (docs/key-change.md §2): the
+    // same identity restored again updates that record instead of adding a second one.
+    const idOf = (k: Uint8Array) => (sameIdentity && this.contacts.list.find((x) => equalBytes(x.publicKey, k))?.key) || toHex(k);
     const contacts: ContactRecord[] = data.contacts.map((c) => ({
-      key: toHex(c.publicKey), publicKey: c.publicKey, name: c.name || 'Friend', contactSecret: c.contactSecret,
+      key: idOf(c.publicKey), publicKey: c.publicKey, name: c.name || 'Friend', contactSecret: c.contactSecret,
       addedAt: c.addedAt, lastSeen: 0, verified: c.verified,
     }));
     try {

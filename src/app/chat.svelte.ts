@@ -10,6 +10,7 @@ import type { ContactsState } from './contacts.svelte';
 import type { ConnectionManager } from './connections.svelte';
 import { appError } from './errors';
 import { upsertMessage } from './message-list';
+import { sendBlock } from './key-change';
 
 /** Chat text longer than this is refused before it is stored (the wire format caps it too). */
 export const MAX_TEXT_LENGTH = 16_000;
@@ -61,6 +62,9 @@ export class ChatState {
     if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
     const cm = this.connections();
     if (!cm) return 'Parley is still starting; try again in a moment.';
+    // A pending key change: nothing is written or sent until the person accepts (docs/key-change.md §2).
+    const blocked = sendBlock(this.contacts.get(key));
+    if (blocked) return `${blocked.message} ${blocked.action} (${blocked.code})`;
     let m: MessageRecord;
     try {
       m = await cm.sessions.write(key, text, Date.now());

@@ -21,6 +21,8 @@ import { contactRoomPlan } from './contact-rooms';
 import { warmUpKx, type SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
 import { ResetRequests, type ResetResult } from './reset-requests';
+import { ResetDesk } from './reset-desk';
+import { resetCause } from './reset-policy';
 export type { ResetResult };
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
@@ -79,6 +81,8 @@ export class ConnectionManager {
   private readonly loops = new Set<string>();
   /** Contacts with a reset asked for (docs/session.md §4), and who waits for it. */
   private readonly resets = new ResetRequests();
+  /** Callers with a changed key, automatic resets, reset notices (docs/key-change.md §3, §5). */
+  private readonly desk: ResetDesk;
   /** Per contact: aborts the running meeting attempt (a reset starts a new one at once). */
   private readonly attempts = new Map<string, AbortController>();
   private readonly stopper = new AbortController();
@@ -94,6 +98,7 @@ export class ConnectionManager {
     readonly hooks: ConnectionHooks,
   ) {
     this.sessions = new ContactSessions(store.database);
+    this.desk = new ResetDesk(contacts);
   }
 
   get stopSignal(): AbortSignal { return this.stopper.signal; }
@@ -181,7 +186,8 @@ export class ConnectionManager {
           signaling: this.signaling!, rendezvousSecret: a.secret, identity: me, iceServers: this.iceServers,
           shs: a.role === 'initiator'
             ? { role: 'client', serverPublicKey: contact.publicKey }
-            : { role: 'server', authorize: (k) => equalBytes(k, contact.publicKey) },
+            // In our own reset room any key may complete SHS: a changed key is held below (docs/key-change.md §3).
+            : { role: 'server', authorize: (k) => a.kind === 'own-reset' || equalBytes(k, contact.publicKey) },
           timeoutMs: CONTACT_ATTEMPT_MS, signal: attempt,
         });
         if (r.ok) this.roles.set(r.link, a.role);
@@ -189,7 +195,8 @@ export class ConnectionManager {
       });
       const r = await firstLink(tries, AbortSignal.any([signal, ac.signal])).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
       if (r.ok) {
-        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { void r.link.close().catch(() => {}); continue; }
+        // Only our own reset room admits another key: held, untouched, until the person decides.
+        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { await this.desk.park(key, r.link); continue; }
         await this.attach(contact, r.link, this.roles.get(r.link) ?? 'responder');
         return;
       }
@@ -219,6 +226,27 @@ export class ConnectionManager {
 
   /** The reason of a pending reset for `contactKey`, if one was asked for. */
   resetPending(contactKey: string): string | null { return this.resets.reason(contactKey); }
+
+  /**
+   * The person accepted the contact's new key (docs/key-change.md §3): a link with the old key
+   * closes, and a forced kx runs with the new key — on the held caller's link if it is still
+   * there, else at the next meeting — so both chats note a reset.
+   */
+  keyAccepted(contactKey: string): void {
+    const contact = this.contacts.get(contactKey);
+    if (!contact || this.stopSignal.aborted) return;
+    void this.resets.add(contactKey, 'key');
+    const held = this.desk.take(contactKey, contact.publicKey);
+    const live = this.links.get(contactKey);
+    if (live && live !== held?.link) void live.close().catch(() => {});
+    // The running attempt still used the old key; without a held link the loop starts again.
+    this.attempts.get(contactKey)?.abort();
+    if (held) void this.attach(contact, held.link, 'responder', held.early);
+    else this.ensureContactLoop(contactKey);
+  }
+
+  /** The person kept the old key: the caller with the new one is hung up on. */
+  keyRefused(contactKey: string): void { this.desk.drop(contactKey); }
 
   /** Doubles the contact's handshake backoff (2 s … 60 s) and returns it. */
   private backOff(key: string): number {
@@ -262,6 +290,7 @@ export class ConnectionManager {
     link.onMessage((m) => void this.onWire(key, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
     const held = this.sessions.sessionId(key);
     const forced = this.resets.has(key);
+    const cause = resetCause(this.resets.reason(key));
     link.onClose((e) => {
       if (this.links.get(key) !== link) return;
       this.links.delete(key);
@@ -277,10 +306,12 @@ export class ConnectionManager {
     }, {
       messagesChanged: (ids) => { for (const id of ids) this.hooks.messagesChanged(key, id); },
       storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
-      refused: (f) => this.hooks.ratchetRefused?.(key, f),
+      // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
+      ...this.desk.watchDecryption(key, (f) => this.hooks.ratchetRefused?.(key, f), () => void this.requestReset(key, 'failures')),
     });
     this.traffic.set(link, traffic);
     void traffic.ready.then((r) => this.sessionReady(key, link, r, forced, contact.name));
+    void Promise.all([traffic.ready, held]).then(([r, h]) => this.desk.agreed(key, r, h, cause)).catch(() => this.hooks.error(appError('STORAGE_FAILED')));
     await this.contacts.touch(key);
     try {
       await link.send({ type: 'hello', name: this.identity.name });

@@ -1,8 +1,11 @@
 /**
- * The contact list and which contact's chat is open.
+ * The contact list and which contact's chat is open; the verified mark and a contact's pending
+ * key change (docs/key-change.md), persisted on the contact record.
  * @module
  */
 import type { ParleyStore, ContactRecord } from '../store/db';
+import { acceptKeyChange, noteKeyChange, refuseKeyChange } from './key-change';
+import type { ResetNotice } from './reset-policy';
 
 export class ContactsState {
   list = $state<ContactRecord[]>([]);
@@ -32,6 +35,36 @@ export class ContactsState {
   }
 
   select(key: string): void { this.selectedKey = key; }
+
+  /** Marks the contact verified (the person compared safety numbers) or takes the mark back. */
+  setVerified(key: string, verified: boolean): Promise<void> {
+    return this.update(key, (c) => ({ ...c, verified }));
+  }
+
+  /**
+   * Records that the contact presented `newKey` (docs/key-change.md §2). Returns true when a key
+   * change is pending afterwards. Throws `KeyChangeError` (`KEY_CHANGE_INVALID_KEY`) for a bad key.
+   */
+  async noteKeyChange(key: string, newKey: Uint8Array, now = Date.now()): Promise<boolean> {
+    await this.update(key, (c) => noteKeyChange(c, newKey, now));
+    return !!this.get(key)?.keyChange;
+  }
+
+  /** The person accepted the pending key: it replaces the old one and the verified mark goes. */
+  acceptKeyChange(key: string): Promise<void> { return this.update(key, acceptKeyChange); }
+
+  /** The person kept the old key: the pending key change is dropped. */
+  refuseKeyChange(key: string): Promise<void> { return this.update(key, refuseKeyChange); }
+
+  /** The contact's secure session was reset (docs/key-change.md §5): the chat says so. */
+  noteReset(key: string, notice: ResetNotice): Promise<void> {
+    return this.update(key, (c) => ({ ...c, lastReset: notice }));
+  }
+
+  private async update(key: string, change: (c: ContactRecord) => ContactRecord): Promise<void> {
+    const c = await this.store.updateContact(key, change);
+    if (c) this.list = sortContacts(this.list.map((x) => (x.key === key ? c : x)));
+  }
 }
 
 function sortContacts(list: ContactRecord[]): ContactRecord[] {

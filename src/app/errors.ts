@@ -7,7 +7,7 @@
 export type AppErrorCode =
   | 'INVITE_MALFORMED' | 'INVITE_TAMPERED' | 'INVITE_EXPIRED' | 'INVITE_VERSION' | 'INVITE_USED'
   | 'INVITE_REJECTED' | 'INVITE_OWN' | 'FRIEND_OFFLINE' | 'RELAY_DOWN' | 'HANDSHAKE_FAILED'
-  | 'CONNECTION_FAILED' | 'STORAGE_FAILED';
+  | 'CONNECTION_FAILED' | 'STORAGE_FAILED' | 'CONTACT_KEY_CHANGED';
 
 export interface AppError {
   code: AppErrorCode;
@@ -43,6 +43,8 @@ export function appError(code: AppErrorCode, name?: string): AppError {
       return { code, message: 'This connection could not be verified — someone may be interfering.', action: 'Nothing was sent. Try another network, or meet and exchange a fresh invite.' };
     case 'CONNECTION_FAILED':
       return { code, message: `The direct connection to ${who} failed.`, action: 'Parley will try again; a firewall may block direct connections.' };
+    case 'CONTACT_KEY_CHANGED':
+      return { code, message: `${cap(who)}'s identity key changed, so nothing is sent until you accept the new key.`, action: `Compare the new safety number with ${who} in person or on a call, then accept it (or keep the old key).` };
     case 'STORAGE_FAILED':
       return { code, message: 'This browser would not let Parley store data.', action: 'Leave private browsing mode or allow site data, then reload.' };
   }

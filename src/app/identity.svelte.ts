@@ -52,6 +52,28 @@ export class IdentityState {
   }
   private kemCached: { seed: Uint8Array; kem: KxIdentity['kem'] } | null = null;
 
+  /**
+   * Replaces the identity key with a fresh one after a suspected compromise (docs/key-change.md
+   * §4): same name, contacts and history; every contact unverified; old invites dropped. Two
+   * steps so a stray click cannot do it: `askRotate` shows the confirmation, `rotate` does it.
+   * The caller reloads the page so every link and listener starts again with the new key.
+   */
+  rotateStep = $state<'idle' | 'confirm' | 'busy'>('idle');
+  askRotate(): void { if (this.rotateStep === 'idle') this.rotateStep = 'confirm'; }
+  cancelRotate(): void { if (this.rotateStep === 'confirm') this.rotateStep = 'idle'; }
+  async rotate(): Promise<void> {
+    if (this.rotateStep !== 'confirm' || !this.record) throw new Error('IdentityState.rotate: not confirmed');
+    this.rotateStep = 'busy';
+    const seed = randomBytes(32);
+    const r: IdentityRecord = { ...this.record, seed, publicKey: identityFromSeed(seed).publicKey, createdAt: Date.now() };
+    try {
+      await this.store.rotateIdentity(r);
+    } finally {
+      this.rotateStep = 'idle';
+    }
+    this.record = r;
+  }
+
   /** Sets the display name; returns an explanation when the name cannot be used. */
   async setName(raw: string): Promise<string | null> {
     const name = raw.trim().replace(/\s+/g, ' ');

@@ -20,6 +20,8 @@ export interface TrafficHooks {
   storageFailed(): void;
   /** A ratchet message was refused (replayed, undecryptable, bad content). */
   refused(failure: Failure): void;
+  /** A ratchet message was taken (decrypted and stored): ends a run of refusals (docs/key-change.md §5). */
+  accepted?(): void;
 }
 
 export class LinkTraffic {
@@ -59,6 +61,7 @@ export class LinkTraffic {
       if (!(await this.ready).ok) return;
       const r = await this.sessions.receive(this.contact, m.data);
       if (r.status !== 'ok') { this.refused++; this.hooks.refused(r.failure); return; }
+      this.hooks.accepted?.();
       if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
       for (const id of r.receipts) await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
       await this.flushNow(); // the responder may send only after the initiator's first message

@@ -22,13 +22,17 @@ export interface IdentityRecord {
 }
 
 export interface ContactRecord {
-  key: string;               // hex of publicKey
+  key: string;               // the contact's id: hex of its key when paired (publicKey differs after an accepted key change)
   publicKey: Uint8Array;     // 32
   name: string;
   contactSecret: Uint8Array; // deriveContactSecret(handshakeSecret) from the pairing
   addedAt: number;
   lastSeen: number;          // last time a secure link to them was up (0 = never since pairing)
   verified?: boolean;        // safety number compared (kept through a backup; absent = false)
+  /** A different key this contact presented, waiting for the person to accept it (docs/key-change.md). */
+  keyChange?: { newKey: Uint8Array; seenAt: number };
+  /** When and why the secure session was last reset, for the chat's notice (docs/key-change.md §5). */
+  lastReset?: { at: number; cause: 'asked' | 'failures' | 'contact' | 'key' };
 }
 
 export interface InviteRecord {
@@ -129,6 +133,37 @@ export class ParleyStore {
     }
     await tx.done;
     return c;
+  }
+
+  /**
+   * Read-modify-write of one contact in one transaction, so a concurrent `touchContact` is not
+   * overwritten with a stale copy. `change` returns the new record; undefined for unknown keys.
+   */
+  async updateContact(key: string, change: (c: ContactRecord) => ContactRecord): Promise<ContactRecord | undefined> {
+    const tx = this.db.transaction('contacts', 'readwrite');
+    const c = await tx.store.get(key);
+    const next = c && change(c);
+    if (next) await tx.store.put(next);
+    await tx.done;
+    return next;
+  }
+
+  /**
+   * Replaces this browser's identity key, keeping name, contacts and history (docs/key-change.md
+   * §4), in one transaction: every contact becomes unverified (the numbers compared were for the
+   * old key), the invites go (they carry the old key, so they could not complete any more) and
+   * every contact's session is dropped (its outbox stays).
+   */
+  async rotateIdentity(identity: IdentityRecord): Promise<void> {
+    const tx = this.db.transaction(['identity', 'contacts', 'invites', 'sessions'], 'readwrite');
+    await tx.objectStore('identity').put(identity);
+    for (const c of await tx.objectStore('contacts').getAll()) await tx.objectStore('contacts').put({ ...c, verified: false });
+    await tx.objectStore('invites').clear();
+    // The sessions were agreed with the old key: without one, the contact loop meets each contact
+    // through its reset room, where the contact sees the new key (docs/key-change.md §3). The
+    // outboxes stay; what had no receipt is sealed again under the next session.
+    for (const row of await tx.objectStore('sessions').getAll()) await tx.objectStore('sessions').put({ ...row, version: row.version + 1, session: null });
+    await tx.done;
   }
 
   /**

@@ -5,7 +5,7 @@ import { compareBytes, equalBytes, fromHex, toHex } from '../../src/app/bytes';
 import { cleanName } from '../../src/app/names';
 
 const CODES: AppErrorCode[] = ['INVITE_MALFORMED', 'INVITE_TAMPERED', 'INVITE_EXPIRED', 'INVITE_VERSION', 'INVITE_USED',
-  'INVITE_REJECTED', 'INVITE_OWN', 'FRIEND_OFFLINE', 'RELAY_DOWN', 'HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'STORAGE_FAILED'];
+  'INVITE_REJECTED', 'INVITE_OWN', 'FRIEND_OFFLINE', 'RELAY_DOWN', 'HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'STORAGE_FAILED', 'CONTACT_KEY_CHANGED'];
 
 describe('person-facing errors', () => {
   it('every code says what happened and what to do, and keeps its code', () => {

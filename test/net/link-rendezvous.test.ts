@@ -4,35 +4,20 @@
  * SignalingClient fails the attempt at once with LINK_SIGNALING_CLOSED.
  */
 import { generateIdentity } from '../../src/core/identity';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openLink, type LinkOptions, type SecureLink } from '../../src/net/link';
-import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
+import type { SignalingClient } from '../../src/net/signaling';
 import { roomId } from '../../src/core/rendezvous';
 import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';
-import { startTestRelay, type TestRelay } from '../support/relay';
+import { relayFixture } from '../support/relay';
 
 const keyPair = () => generateIdentity((n) => crypto.getRandomValues(new Uint8Array(n)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(warmUpWebRtc);
-let relay: TestRelay | null = null;
-const clients: SignalingClient[] = [];
-const sockets: WebSocket[] = [];
-const links: SecureLink[] = [];
-afterEach(async () => {
-  for (const l of links.splice(0)) if (!l.closed) await l.close();
-  for (const c of clients.splice(0)) c.close();
-  for (const s of sockets.splice(0)) s.close();
-  await relay?.close();
-  relay = null;
-});
-
-const signaling = () => {
-  const c = new SignalingClient(relay!.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 50 });
-  clients.push(c);
-  return c;
-};
+const fx = relayFixture();
+const signaling = () => fx.signaling();
 const server = keyPair(), client = keyPair();
 const serverOpts = (sig: SignalingClient, secret: Uint8Array, extra: Partial<LinkOptions> = {}): LinkOptions => ({
   signaling: sig, rendezvousSecret: secret, identity: server, iceServers: [], wrtc: nodeWrtc, timeoutMs: 10_000,
@@ -44,14 +29,12 @@ const clientOpts = (sig: SignalingClient, secret: Uint8Array, extra: Partial<Lin
 });
 const ok = (r: Awaited<ReturnType<typeof openLink>>): SecureLink => {
   if (!r.ok) throw new Error(`expected a link, got ${r.code} (${r.step}): ${r.message}`);
-  links.push(r.link);
-  return r.link;
+  return fx.keep(r.link);
 };
 
 /** A raw relay socket in the room: it publishes whatever blobs it is given (the replayer). */
 async function replayer(room: string) {
-  const ws = new WebSocket(relay!.url);
-  sockets.push(ws);
+  const ws = fx.keepSocket(new WebSocket(fx.url));
   await new Promise<void>((resolve, reject) => {
     ws.once('error', reject);
     ws.on('message', (m) => { if (JSON.parse(String(m)).type === 'subscribed') resolve(); });
@@ -63,7 +46,7 @@ async function replayer(room: string) {
 describe('openLink rendezvous', () => {
   it('a relay replaying the hellos of an earlier meeting does not capture the next one', async () => {
     const seen: string[] = [];
-    relay = await startTestRelay({ onForward: (_room, data) => { seen.push(data); } });
+    await fx.start({ onForward: (_room, data) => { seen.push(data); } });
     const secret = crypto.getRandomValues(new Uint8Array(32));
     const sigA = signaling(), sigB = signaling();
 
@@ -86,7 +69,7 @@ describe('openLink rendezvous', () => {
   });
 
   it('openLink on a closed SignalingClient fails at once with LINK_SIGNALING_CLOSED', async () => {
-    relay = await startTestRelay();
+    await fx.start();
     const sig = signaling();
     sig.close();
     // A 60 s attempt against a 5 s test timeout: only an immediate failure passes.
@@ -97,7 +80,7 @@ describe('openLink rendezvous', () => {
   }, 5_000);
 
   it('closing the SignalingClient during the rendezvous fails the attempt at once, and it leaves the room', async () => {
-    relay = await startTestRelay();
+    await fx.start();
     const sig = signaling();
     const secret = crypto.getRandomValues(new Uint8Array(32));
     const p = openLink(clientOpts(sig, secret, { timeoutMs: 60_000 }));
