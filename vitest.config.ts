@@ -31,6 +31,7 @@ export default defineConfig({
           include: ['test/net/**/*.test.ts', 'test/attacks/**/*.test.ts'],
           fileParallelism: false,
           retry: 2,
+          setupFiles: ['test/support/webrtc-teardown.ts'],
           sequence: { groupOrder: 1 },
         },
       },
