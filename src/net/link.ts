@@ -167,7 +167,10 @@ export async function openLink(o: LinkOptions): Promise<LinkResult> {
     const env = d.envelope;
     if (env.to !== undefined && env.to !== me) return; // meant for another attempt
     if (env.kind === 'bye') {
-      if (env.to === undefined ? remote !== null && env.from !== remote : env.from !== (remote ?? env.from)) return;
+      // An unaddressed bye comes from an attempt that had met nobody; it concerns us only if
+      // its sender is the attempt we committed to. Without that check a relay replaying the bye
+      // of an earlier lonely attempt could end every fresh attempt before it met anyone.
+      if (env.to === undefined ? env.from !== remote : env.from !== (remote ?? env.from)) return;
       const code = (env.payload as { code?: unknown } | null)?.code;
       if (code === 'LINK_HANDSHAKE_FAILED') failHandshake('the other side reported that it could not verify this connection');
       else fail('LINK_CLOSED', `the other side gave up (${typeof code === 'string' ? code : 'no reason given'}) — try again`);

@@ -44,6 +44,14 @@ export function sdpFingerprint(sdp: string): { ok: true; fingerprint: Uint8Array
   return { ok: true, fingerprint: Uint8Array.from(found.split(':'), (h) => parseInt(h, 16)) };
 }
 
+/**
+ * Most remote ICE candidates held back while the remote description is missing. A real peer
+ * has a handful (one per interface and protocol); a peer (it holds the rendezvous secret)
+ * sending thousands before its offer is abusive, and the connection ends with
+ * `PEER_TOO_MANY_CANDIDATES` instead of memory growing without bound.
+ */
+export const MAX_EARLY_CANDIDATES = 64;
+
 /** Default high-water mark for {@link DataPeer.drain}: 1 MiB queued in the SCTP send buffer. */
 export const DEFAULT_HIGH_WATER = 1 << 20;
 
@@ -102,8 +110,15 @@ export class DataPeer {
    * connection ("remote candidate without ICE transport") if it sees one too early.
    */
   signal(s: PeerSignal): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#peer.destroyed) return;
     if ('candidate' in s && s.candidate && !this.#haveRemoteDescription) {
+      if (this.#earlyCandidates.length >= MAX_EARLY_CANDIDATES) {
+        this.#earlyCandidates.length = 0;
+        const err: Error & { code?: string } = new Error(`the other side sent more than ${MAX_EARLY_CANDIDATES} ICE candidates before its session description; closing the connection`);
+        err.code = 'PEER_TOO_MANY_CANDIDATES';
+        this.#peer.destroy(err);
+        return;
+      }
       this.#earlyCandidates.push(s);
       return;
     }

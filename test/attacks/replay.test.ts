@@ -13,7 +13,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startRecordingRelay, type RecordingRelay } from '../support/recording-relay';
-import { roomId } from '../../src/core/rendezvous';
+import { decodeSignal, openSignal, roomId } from '../../src/core/rendezvous';
+import { fromBase64url } from '../../src/net/signaling';
+import { openLink } from '../../src/net/link';
+import { nodeWrtc } from '../support/wrtc';
 import { Meetings, chat, random, received } from './meeting';
 
 let relay: RecordingRelay | null = null;
@@ -73,5 +76,46 @@ describe('a relay replaying an earlier meeting', () => {
     if (!second.client.ok) return;
     await second.client.link.send(chat('after the replay', 'r1'));
     await received(alice, (m) => m.type === 'chat' && m.text === 'after the replay');
+  });
+
+  it('a replayed unaddressed bye from an attempt that met nobody cannot end a later attempt', async () => {
+    relay = await startRecordingRelay();
+    const secret = random(32);
+    const room = roomId(secret);
+    const alice = meetings.person('Alice', relay.signalUrl);
+    const bob = meetings.person('Bob', relay.signalUrl);
+    // The relay operator's own socket sits in the room from the start, recording, and later
+    // repeats every old blob as soon as anyone joins (and again when new traffic passes).
+    const replayer = new WebSocket(relay.signalUrl);
+    sockets.push(replayer);
+    await new Promise((r) => replayer.once('open', r));
+    const old: string[] = [];
+    let replaying = false, replays = 0;
+    replayer.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { type: string; data?: string };
+      if (!replaying) { if (m.type === 'message' && m.data) old.push(m.data); return; }
+      if (m.type === 'peer-joined' || (m.type === 'message' && replays < old.length * 4)) {
+        for (const data of old) { replayer.send(JSON.stringify({ type: 'publish', room, data })); replays++; }
+      }
+    });
+    replayer.send(JSON.stringify({ type: 'subscribe', room }));
+    // Alice waits alone and gives up: her attempt had no peer, so its bye names nobody.
+    const lonely = await openLink({
+      rendezvousSecret: secret, iceServers: [], wrtc: nodeWrtc, timeoutMs: 1_000, signaling: alice.signaling,
+      identity: alice.identity, shs: { role: 'server', authorize: () => true },
+    });
+    expect(!lonely.ok && lonely.code).toBe('LINK_TIMEOUT');
+    // Her bye reaches the recorder (the test's timeout bounds the wait); we hold the secret
+    // only to check that the recording has what the attack needs.
+    const kinds = () => old.map((b) => {
+      const o = openSignal(secret, fromBase64url(b) ?? new Uint8Array(0));
+      const d = o.ok ? decodeSignal(o.plaintext) : null;
+      return d?.ok ? `${d.envelope.kind}${d.envelope.to === undefined ? '' : '→'}` : '?';
+    });
+    while (!kinds().includes('bye')) await new Promise((r) => setTimeout(r, 20));
+    replaying = true;
+    const next = await meetings.meet({ server: alice, client: bob, secret, timeoutMs: 10_000 });
+    expect(replays).toBeGreaterThanOrEqual(old.length);
+    expect(next.server.ok && next.client.ok).toBe(true);
   });
 });

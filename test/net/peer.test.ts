@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DataPeer, sdpFingerprint } from '../../src/net/peer';
+import { DataPeer, MAX_EARLY_CANDIDATES, sdpFingerprint, type PeerSignal } from '../../src/net/peer';
 import { isLibdatachannelIceRace, nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join(':');
@@ -97,6 +97,20 @@ describe('DataPeer over node-datachannel on loopback', { timeout: 90_000 }, () =
     }
     await all;
     expect(got).toEqual(Array.from({ length: n }, (_, i) => i & 0xff));
+  });
+
+  it('a peer flooding ICE candidates before its offer is cut off, not buffered without bound', async () => {
+    const b = new DataPeer({ initiator: false, iceServers: [], wrtc: nodeWrtc });
+    peers.push(b);
+    const closed = new Promise<Error & { code?: string } | undefined>((resolve) => b.onClose(resolve));
+    // What arrives from the wire is JSON: an RTCIceCandidateInit, not an RTCIceCandidate.
+    const candidate = (i: number) => ({ type: 'candidate', candidate: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${10_000 + i} typ host`, sdpMid: '0', sdpMLineIndex: 0 } }) as unknown as PeerSignal;
+    for (let i = 0; i < MAX_EARLY_CANDIDATES; i++) b.signal(candidate(i));
+    expect(b.closed).toBe(false); // up to the cap they wait for the offer
+    for (let i = MAX_EARLY_CANDIDATES; i < 10_000; i++) b.signal(candidate(i));
+    const err = await closed;
+    expect(err?.code).toBe('PEER_TOO_MANY_CANDIDATES');
+    expect(b.closed).toBe(true);
   });
 
   it('tells the other side when one end is destroyed', async () => {
