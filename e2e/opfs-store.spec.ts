@@ -19,7 +19,7 @@ test('OpfsFileStore, a TransferManager writing into OPFS, IndexedDB persistence 
   const r = await page.evaluate(() => (window as unknown as { opfsResults: unknown }).opfsResults);
   expect((r as { error?: string }).error).toBeUndefined();
   expect(r).toEqual({
-    store: { sizeAfterWrites: 131072 + 5000, sizeAfterTruncate: 131172, sameBytes: true, readAfterRemove: 'NotFoundError', name: 'name.bin', type: 'application/x-test', listed: true, listedAfterRemove: false },
+    store: { sizeAfterWrites: 131072 + 5000, sizeAfterTruncate: 131172, sameBytes: true, digestOk: true, hashImplementation: 'wasm', readAfterRemove: 'NotFoundError', name: 'name.bin', type: 'application/x-test', listed: true, listedAfterRemove: false },
     manager: { ok: true, size: 5 * 1024 * 1024 + 3, onDisk: true, goneAfterDismiss: true },
     idb: { blobOk: true, others: 0, ids: ['cd'.repeat(16)], after: 0, restoredStatus: 'active', restoredSome: true, same: true },
   });

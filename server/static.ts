@@ -40,7 +40,9 @@ export function securityHeaders(host: string | undefined): Record<string, string
   return {
     'Content-Security-Policy': [
       "default-src 'self'",
-      "script-src 'self'",
+      // 'wasm-unsafe-eval' lets the OPFS worker compile hash-wasm's SHA-256 (WebAssembly only;
+      // JavaScript eval stays refused). docs/files.md "Whole-file hash".
+      "script-src 'self' 'wasm-unsafe-eval'",
       "style-src 'self'",
       `connect-src 'self'${sameHostWs}`,
       "img-src 'self' data: blob:",

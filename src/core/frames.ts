@@ -138,7 +138,11 @@ export class FrameChannel {
    */
   open(frame: Uint8Array): Promise<FrameResult> {
     assertBytes('frame', frame);
-    const result = this.openTail.then(() => this.openNow(frame));
+    // The decryption starts now, on arrival, so that WebCrypto works on several frames at once
+    // (a bulk transfer keeps a few in flight); every check still runs in order in openNow().
+    // The result depends only on the key and the frame's own bytes, never on the channel's state.
+    const early = this.decryptEarly(frame);
+    const result = this.openTail.then(() => this.openNow(frame, early));
     this.openTail = result.catch(() => undefined);
     return result;
   }
@@ -182,7 +186,16 @@ export class FrameChannel {
     return frame;
   }
 
-  private async openNow(frame: Uint8Array): Promise<FrameResult> {
+  /** Starts the AEAD open of a structurally plausible frame; `undefined` when openNow() will refuse it anyway. */
+  private decryptEarly(frame: Uint8Array): Promise<Uint8Array | null> | undefined {
+    if (this.dead || this.recvState === 'goodbye' || frame.length > MAX_FRAME_SIZE || frame.length < FRAME_OVERHEAD) return undefined;
+    const header = frame.slice(0, FRAME_HEADER_LENGTH);
+    const counter = new DataView(header.buffer).getUint32(2);
+    // A key destroyed meanwhile (goodbye, transport closed) reads as "does not open".
+    return this.recv.open(frameNonce(this.recvPrefix, counter), header, frame.subarray(FRAME_HEADER_LENGTH)).catch(() => null);
+  }
+
+  private async openNow(frame: Uint8Array, early?: Promise<Uint8Array | null>): Promise<FrameResult> {
     if (this.dead) return this.dead;
     const at = `frame ${this.recvCounter}`;
     if (this.recvState === 'goodbye')
@@ -199,7 +212,7 @@ export class FrameChannel {
     const header = frame.slice(0, FRAME_HEADER_LENGTH);
     const counter = new DataView(header.buffer).getUint32(2);
     const sealed = frame.subarray(FRAME_HEADER_LENGTH);
-    const payload = await this.recv.open(frameNonce(this.recvPrefix, counter), header, sealed);
+    const payload = await (early ?? this.recv.open(frameNonce(this.recvPrefix, counter), header, sealed));
     if (this.dead) return this.dead; // transportClosed() ran while we were decrypting
     if (!payload) {
       // Not ours to read. If it opens under our own sending key, it is one of our frames sent back.

@@ -41,7 +41,8 @@ export interface ReceivingFileJson { verified: number; hashes: string; mid: { h:
 
 /** A receiving file. */
 export interface ReceivingFile {
-  offer: FileOffer; count: number; verified: number; hashes: Uint8Array; hashesHave: number; hashesOk: boolean;
+  /** `acked`: the verified prefix last acknowledged to the sender (not saved: a resume tells it anyway). */
+  offer: FileOffer; count: number; verified: number; acked: number; hashes: Uint8Array; hashesHave: number; hashesOk: boolean;
   whole: ResumableSha256 | null; done: boolean; buffered: Map<number, Uint8Array>; listFailures: number;
 }
 
@@ -60,6 +61,7 @@ export function loadFile(offer: FileOffer, p: ReceivingFileJson, hashHere = true
   f.hashesOk = f.hashesHave === f.count && equalBytes(sha256(f.hashes), offer.hashListRoot);
   if (!f.hashesOk && f.hashesHave === f.count) f.hashesHave = 0;
   f.verified = p.verified;
+  f.acked = p.verified;
   f.done = p.done;
   if (hashHere && !p.done) {
     // A state saved while the caller hashed has no midstate: only a file with nothing verified can restart it here.
@@ -87,7 +89,7 @@ export function storeHashes(r: ReceivingFile, first: number, hashes: Uint8Array)
 export function newFile(offer: FileOffer, hashHere = true): ReceivingFile {
   const count = chunkCount(offer.size, offer.chunkSize);
   return {
-    offer, count, verified: 0, hashes: new Uint8Array(0), hashesHave: 0, hashesOk: false,
+    offer, count, verified: 0, acked: 0, hashes: new Uint8Array(0), hashesHave: 0, hashesOk: false,
     whole: hashHere ? new ResumableSha256() : null, done: false, buffered: new Map(), listFailures: 0,
   };
 }

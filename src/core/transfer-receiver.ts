@@ -41,6 +41,9 @@ export class TransferReceiver {
   private chain: Promise<unknown> = Promise.resolve();
   private lastProgress: number;
   private stallResends = 0;
+  /** Messages given to `receive` and not yet handled; files with verified chunks not yet acknowledged. */
+  private queued = 0;
+  private readonly unacked = new Set<number>();
   private readonly meter: ProgressMeter;
   private readonly opts: Required<ReceiverOptions>;
   private readonly digest: ChunkDigest;
@@ -172,7 +175,29 @@ export class TransferReceiver {
     }
     const digest = m.type === 'chunk' && this.st === 'active' ? this.digest(m.bytes) : null;
     digest?.catch(() => undefined);
-    return this.serial(() => this.handle(m, digest));
+    this.queued++;
+    return this.serial(async () => {
+      try { return await this.handle(m, digest); } finally { if (--this.queued === 0) this.sendAcks(); }
+    });
+  }
+
+  /**
+   * Acks are cumulative, so one may cover many chunks (docs/files.md §2): a verified prefix is
+   * acknowledged once no further message waits in this receiver's queue, once it grew by a
+   * quarter of the window since the last ack, or when the file is complete — not once per chunk.
+   */
+  private ack(file: number, r: ReceivingFile, force: boolean): void {
+    const unacked = rangeBytes(r.offer, r.acked, r.verified);
+    if (unacked === 0) return;
+    if (!force && this.queued > 1 && unacked < this.opts.windowBytes / 4) { this.unacked.add(file); return; }
+    this.unacked.delete(file);
+    r.acked = r.verified;
+    this.io.send(encodeTransfer({ type: 'ack', id: this.id, file, verified: r.verified }));
+  }
+
+  private sendAcks(): void {
+    if (this.st !== 'active' && this.st !== 'done') return;
+    for (const f of [...this.unacked]) this.ack(f, this.rf[f]!, true);
   }
 
   private serial(fn: () => Promise<TransferResult>): Promise<TransferResult> {
@@ -257,7 +282,7 @@ export class TransferReceiver {
       r.whole?.update(b);
       r.verified++;
     }
-    this.io.send(encodeTransfer({ type: 'ack', id: this.id, file, verified: r.verified }));
+    this.ack(file, r, r.verified === r.count);
     if (r.verified === r.count) { const bad = await this.finishFile(file, r, events); if (bad) return { ...bad, events }; }
     else this.progressEvent(events, false);
     return { ok: true, events };

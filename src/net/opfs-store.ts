@@ -18,6 +18,12 @@ export class OpfsFileStore implements FileStore {
   #next = 1;
   readonly #waiting = new Map<number, { resolve: (digest?: Uint8Array) => void; reject: (e: Error) => void }>();
 
+  /**
+   * The worker's whole-file SHA-256 as of the last digest: 'wasm' (hash-wasm) unless WebAssembly
+   * is missing or refused by the page's CSP, then 'noble'. For tests and diagnostics.
+   */
+  hashImplementation: 'wasm' | 'noble' | null = null;
+
   /** Whether this browser has OPFS with sync access handles in workers. */
   static supported(): boolean {
     return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' && typeof Worker === 'function';
@@ -26,7 +32,8 @@ export class OpfsFileStore implements FileStore {
   #call(op: Op, dir: string, file?: string, extra: { offset?: number; bytes?: Uint8Array; size?: number } = {}): Promise<Uint8Array | undefined> {
     if (!this.#worker) {
       this.#worker = new Worker(new URL('./opfs-worker.ts', import.meta.url), { type: 'module', name: 'parley-opfs' });
-      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string; digest?: Uint8Array }>) => {
+      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string; digest?: Uint8Array; impl?: 'wasm' | 'noble' }>) => {
+        if (e.data.impl) this.hashImplementation = e.data.impl;
         const w = this.#waiting.get(e.data.id);
         this.#waiting.delete(e.data.id);
         if (e.data.ok) w?.resolve(e.data.digest); else w?.reject(new Error(`OPFS ${e.data.error ?? 'failed'}`));

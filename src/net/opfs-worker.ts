@@ -11,14 +11,38 @@
  * filled. A file opened with data in it (a resume) is hashed again from disk up to its size, or
  * up to the size it is truncated to.
  *
- * Protocol: `{ id, op, dir, file, offset?, bytes?, size? }` → `{ id, ok: true, digest? }` or
+ * Protocol: `{ id, op, dir, file, offset?, bytes?, size? }` → `{ id, ok: true, digest?, impl? }` or
  * `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir, digest
  * (the SHA-256 of the file's contiguous prefix from byte 0).
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { createSHA256 } from 'hash-wasm';
 
-type Sha256 = ReturnType<typeof sha256.create>;
+/** Incremental SHA-256; `peek` is the digest of what was fed so far, leaving the state as it was. */
+interface Sha256 { update(b: Uint8Array): void; peek(): Uint8Array }
+
+/**
+ * SHA-256 in WebAssembly (hash-wasm, ~4.5x @noble in Chromium: docs/files.md "Throughput work");
+ * @noble when WebAssembly is missing or refused (a CSP without 'wasm-unsafe-eval').
+ */
+/** Which implementation the last hash state uses (reported with each digest, for tests and diagnostics). */
+let impl: 'wasm' | 'noble' = 'wasm';
+async function newSha256(): Promise<Sha256> {
+  try {
+    const h = await createSHA256();
+    impl = 'wasm';
+    h.init();
+    return {
+      update: (b) => { h.update(b); },
+      peek: () => { const saved = h.save(); const d = h.digest('binary'); h.load(saved); return d; },
+    };
+  } catch {
+    impl = 'noble';
+    const h = sha256.create();
+    return { update: (b) => { h.update(b); }, peek: () => h.clone().digest() };
+  }
+}
 
 interface SyncHandle {
   write(buffer: Uint8Array, options?: { at?: number }): number;
@@ -40,10 +64,10 @@ const hashes = new Map<string, { sha: Sha256; end: number; held: Map<number, Uin
 let queue: Promise<unknown> = Promise.resolve();
 
 /** The file's hash state; when there is none yet, starts one over what is on disk. */
-function hashOf(key: string, h: SyncHandle) {
+async function hashOf(key: string, h: SyncHandle) {
   let x = hashes.get(key);
   if (x) return x;
-  x = { sha: sha256.create(), end: 0, held: new Map() };
+  x = { sha: await newSha256(), end: 0, held: new Map() };
   const buf = new Uint8Array(1 << 20), upTo = h.getSize();
   while (x.end < upTo) {
     const n = h.read(buf.subarray(0, Math.min(buf.length, upTo - x.end)), { at: x.end });
@@ -75,7 +99,7 @@ async function handle(r: Request): Promise<Uint8Array | void> {
   switch (r.op) {
     case 'write': {
       const bytes = r.bytes!;
-      const x = hashOf(key, h); // before the write: a first write after open hashes what was there
+      const x = await hashOf(key, h); // before the write: a first write after open hashes what was there
       let done = 0;
       while (done < bytes.length) {
         const n = h.write(bytes.subarray(done), { at: r.offset! + done });
@@ -96,12 +120,12 @@ async function handle(r: Request): Promise<Uint8Array | void> {
       const x = hashes.get(key);
       if (x && x.end <= r.size!) { for (const o of x.held.keys()) if (o >= r.size!) x.held.delete(o); return; }
       hashes.set(key, null); // (re)start from what is on disk now: a resume cuts the file to its verified prefix
-      hashOf(key, h);
+      await hashOf(key, h);
       return;
     }
     case 'flush': h.flush(); return;
     case 'close': h.close(); handles.delete(key); hashes.delete(key); return;
-    case 'digest': return hashOf(key, h).sha.clone().digest();
+    case 'digest': return (await hashOf(key, h)).sha.peek();
   }
 }
 
@@ -109,7 +133,7 @@ scope.onmessage = (e) => {
   const r = e.data;
   // One operation at a time, in arrival order: a sync handle is not re-entrant.
   queue = queue.then(() => handle(r)).then(
-    (digest) => scope.postMessage({ id: r.id, ok: true, ...(digest ? { digest } : {}) }),
+    (digest) => scope.postMessage({ id: r.id, ok: true, ...(digest ? { digest, impl } : {}) }),
     (err: unknown) => scope.postMessage({ id: r.id, ok: false, error: `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}` }),
   );
 };

@@ -39,6 +39,12 @@ async function storeChecks(): Promise<Record<string, unknown>> {
   const blob = await store.read(id, 0, 'name.bin', 'application/x-test');
   const expected = new Uint8Array(131172); expected.set(a); expected.set(b.subarray(0, 100), 131072);
   const sameBytes = (await sha(blob)) === (await sha(expected));
+  box.opfsStage = 'digest';
+  // The worker's whole-file hash over what was written (the receiver's check), and with which implementation.
+  sink = await store.open(id, 0);
+  const digestOk = hex((await sink.digest()).slice().buffer) === (await sha(expected));
+  await sink.close();
+  const hashImplementation = store.hashImplementation;
   box.opfsStage = 'list';
   const listed = (await store.list()).includes(id);
   box.opfsStage = 'remove';
@@ -46,7 +52,7 @@ async function storeChecks(): Promise<Record<string, unknown>> {
   // The File is a snapshot of the OPFS file: once removed, it can no longer be read (docs/files.md §8).
   const readAfterRemove = await blob.arrayBuffer().then(() => 'read', (e: Error) => e.name);
   return {
-    sizeAfterWrites, sizeAfterTruncate: blob.size, sameBytes, readAfterRemove,
+    sizeAfterWrites, sizeAfterTruncate: blob.size, sameBytes, digestOk, hashImplementation, readAfterRemove,
     name: (blob as File).name, type: blob.type, listed, listedAfterRemove: (await store.list()).includes(id),
   };
 }

@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  defaultDigest, prepareFile, ProgressMeter, ResumableSha256, TransferReceiver, TransferSender,
+  decodeTransfer, defaultDigest, prepareFile, ProgressMeter, ResumableSha256, TransferReceiver, TransferSender,
 } from '../../src/core/transfer';
 import { Harness, pseudoRandomBytes } from './transfer-harness';
+
+/** Hands the receiver every queued message that is not a chunk (the hash list), leaving the chunks queued. */
+async function deliverAllButChunks(h: Harness): Promise<void> {
+  const isChunk = (b: Uint8Array) => { const d = decodeTransfer(b, 'receiver'); return d.ok && d.message.type === 'chunk'; };
+  for (const b of h.toR.filter((x) => !isChunk(x))) await h.receiver!.receive(b);
+  h.toR = h.toR.filter(isChunk);
+}
 
 describe('transfer parts', () => {
   it('a saved SHA-256 midstate resumes to the same digest', () => {
@@ -119,5 +126,39 @@ describe('transfer parts', () => {
     expect(() => TransferSender.create({ id: new Uint8Array(16), files: long, io })).toThrow(/split the files/);
     expect(() => TransferSender.create({ id: new Uint8Array(16), files: long.slice(0, 200), io })).toThrow(/split the files/);
     expect(TransferSender.create({ id: new Uint8Array(16), files: long.slice(0, 100), io }).status).toBe('offered');
+  });
+
+  it('acks are cumulative: chunks that wait in the queue together are acknowledged by one ack; a lone chunk at once', async () => {
+    const data = pseudoRandomBytes(40 * 1024, 9);
+    const h = await Harness.create({ files: [data], chunkSize: 1024, channelSlots: 1000, sender: { windowBytes: 1 << 20 }, receiver: { windowBytes: 1 << 20 } });
+    await h.run(200_000, () => h.sentChunks.length > 0); // offer, accept, hash list: chunks start flowing
+    while (h.toS.length) await h.sender.receive(h.toS.shift()!);
+    await h.sender.pump();
+    await deliverAllButChunks(h);
+    const acks = () => h.toS.map((b) => decodeTransfer(b, 'sender')).filter((d) => d.ok && d.message.type === 'ack')
+      .map((d) => (d.ok && d.message.type === 'ack' ? d.message.verified : -1));
+    // One chunk alone: acknowledged as soon as it is verified.
+    await h.receiver!.receive(h.toR.shift()!);
+    expect(acks()).toEqual([1]);
+    // The rest arrive together: one ack for all of them (the file's last chunk forces it).
+    const rest = h.toR.splice(0);
+    expect(rest.length).toBe(39);
+    await Promise.all(rest.map((b) => h.receiver!.receive(b)));
+    expect(acks()).toEqual([1, 40]);
+    expect(h.receiver!.status).toBe('done');
+    expect(h.out[0]).toEqual(data);
+  });
+
+  it('many chunks queued at once still get an ack every quarter of the window, so a sender never waits for the queue to drain', async () => {
+    const h = await Harness.create({ files: [pseudoRandomBytes(64 * 1024, 10)], chunkSize: 1024, channelSlots: 1000, sender: { windowBytes: 1 << 20 }, receiver: { windowBytes: 16 * 1024 } });
+    await h.run(200_000, () => h.sentChunks.length > 0);
+    while (h.toS.length) await h.sender.receive(h.toS.shift()!);
+    await h.sender.pump();
+    await deliverAllButChunks(h);
+    const batch = h.toR.splice(0);
+    expect(batch.length).toBe(16); // the receiver's 16 KiB window
+    await Promise.all(batch.map((b) => h.receiver!.receive(b)));
+    const acked = h.toS.map((b) => decodeTransfer(b, 'sender')).filter((d) => d.ok && d.message.type === 'ack').map((d) => (d.ok && d.message.type === 'ack' ? d.message.verified : -1));
+    expect(acked).toEqual([4, 8, 12, 16]);
   });
 });
