@@ -7,9 +7,13 @@ import { join } from 'node:path';
 export const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+/** What `run` returns when `opts.timeout` killed the command. */
+export const STUCK = 124;
+
 export function run(cmd, args, opts = {}) {
   console.log(`\n$ ${[cmd, ...args].join(' ')}`);
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error && r.error.code === 'ETIMEDOUT') return STUCK;
   if (r.error) throw r.error;
   return r.status ?? 1;
 }

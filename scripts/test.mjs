@@ -2,7 +2,7 @@
 // integration (Vitest), the shs1-test conformance suite in both roles, and the end-to-end
 // tests in Debian's Chromium inside a loopback-only network namespace.
 // Ends with one line "N passed, N failed" counting every test case that ran.
-import { ensureDeps, run, root } from './lib.mjs';
+import { ensureDeps, run, root, STUCK } from './lib.mjs';
 import { existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runE2E } from './e2e.mjs';
@@ -34,7 +34,17 @@ step('vitest', vStatus, vCounts);
 
 for (const role of ['server', 'client']) {
   const adapter = `test/shs1/${role}`;
-  if (existsSync(join(root, adapter))) step(`shs1-test ${role}`, run('npx', [`shs1test${role}`, adapter]));
+  if (!existsSync(join(root, adapter))) continue;
+  // A protocol failure makes the harness exit at once; a run that takes minutes is stuck (seen
+  // once in ~20 runs: the server adapter idle after msg1 with its 60 s SHS timeout not firing,
+  // cause unknown — see the issue notes). Such a run is killed after 5 minutes and tried once
+  // more; a failure of the second run stands.
+  let status = run('npx', [`shs1test${role}`, adapter], { timeout: 300_000, killSignal: 'SIGKILL' });
+  if (status === STUCK) {
+    console.log(`\nshs1-test ${role} was still running after 5 minutes: killed, trying once more`);
+    status = run('npx', [`shs1test${role}`, adapter], { timeout: 300_000, killSignal: 'SIGKILL' });
+  }
+  step(`shs1-test ${role}`, status);
 }
 
 const e2e = runE2E();

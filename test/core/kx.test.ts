@@ -186,6 +186,24 @@ describe('kx attacks', () => {
     expect(b2.a.receive(one(b2.b.receive(b2.commitA))).ok).toBe(true);
   });
 
+  it('property: a responder choosing its share after seeing the initiator\'s never gets the key it chose', () => {
+    fc.assert(fc.property(fc.nat(1_000_000), fc.uint8Array({ minLength: 32, maxLength: 32 }), (run, target) => {
+      const label = `force-prop/${run}`;
+      const { a, commitA, commitB } = fresh(label);
+      one(a.receive(commitB));
+      // The attacker knows A's share outright and aims at share_A ⊕ share_B = target.
+      const shareA = seededRandom(`${label}/A`)(32);
+      const rndB = seededRandom(`${label}/B`);
+      rndB(32); // the share B committed to, abandoned
+      const th0 = commitTranscript(ctxOf(A, B), commitA.subarray(1), commitB.subarray(1));
+      const chosen = shareA.map((x, i) => x ^ (target[i] as number));
+      const cheat = buildReveal('responder', th0, { share: chosen, nonce: rndB(32), ratchetKey: ed25519.utils.randomSecretKey() }, A.kem.publicKey, B.ed25519, seededRandom(`${label}/cheat`));
+      const step = a.receive(cheat);
+      expect(step.ok).toBe(false); // no key at all, let alone the chosen one
+      expect(!step.ok && step.code).toBe('KX_BAD_COMMITMENT_OPENING');
+    }), { numRuns: 20 });
+  });
+
   it('key forcing: an initiator cannot get B to reveal before B has its commitment', () => {
     const { a, b } = fresh('force2');
     // A tries to skip its commitment and go straight to a reveal.
