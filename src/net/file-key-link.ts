@@ -128,14 +128,17 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
       return Promise.reject(new RangeError(`FileKeyLink.send: over ${this.#maxWaiting} bytes wait for the file key`));
     this.#outWaiting += len;
     const n = this.#outCounter++;
-    // The chain hands messages to the link in counter order; it waits for encryption only, not
-    // for the link's send to settle (a box keeps `then` from waiting for that promise).
+    // Encryption starts as soon as the key is there (WebCrypto runs several at once); the chain
+    // only hands the results to the link in counter order, and waits for encryption, not for the
+    // link's send to settle (a box keeps `then` from waiting for that promise).
+    const sealed = this.#own.promise.then((key) =>
+      crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce(n), additionalData: this.#ownAad }, key, m.data as Uint8Array<ArrayBuffer>));
+    sealed.catch(() => {});
     const handed = this.#outChain.then(async () => {
       try {
-        const key = await this.#own.promise;
+        const data = new Uint8Array(await sealed);
         if (this.#closed) throw new Error('FileKeyLink.send: the link is closed');
-        const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce(n), additionalData: this.#ownAad }, key, m.data as Uint8Array<ArrayBuffer>);
-        return { sent: this.#inner.send({ type: 'transfer', data: new Uint8Array(sealed) }) };
+        return { sent: this.#inner.send({ type: 'transfer', data }) };
       } finally {
         this.#outWaiting -= len;
       }
@@ -173,13 +176,16 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
     }
     this.#inWaiting += len;
     const n = this.#inCounter++;
+    // Decryption starts once the peer's key is in, in parallel; delivery keeps the order.
+    const opened = this.#peer.promise.then((key) =>
+      crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(n), additionalData: this.#peerAad }, key, m.data as Uint8Array<ArrayBuffer>));
+    opened.catch(() => {});
     this.#inChain = this.#inChain.then(async () => {
-      const key = await this.#peer.promise;
-      if (this.#closed) return;
       let plain: ArrayBuffer;
       try {
-        plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(n), additionalData: this.#peerAad }, key, m.data as Uint8Array<ArrayBuffer>);
+        plain = await opened;
       } catch {
+        // (After a close the key promise rejects too; #fail ignores a closed link.)
         this.#fail('FILE_KEY_TAMPERED', 'file data on this link did not decrypt: it was altered, replayed or reordered');
         return;
       }
@@ -188,7 +194,7 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
       const out: WireMessage = { type: 'transfer', data: new Uint8Array(plain) };
       if (this.#listeners.size === 0) this.#early.push(out);
       for (const cb of this.#listeners) cb(out);
-    }).catch(() => {});
+    }).catch(() => {}); // a listener that throws must not stop later deliveries
   }
 
   #fail(code: FileKeyErrorCode, message: string): void {
