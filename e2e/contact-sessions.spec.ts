@@ -76,6 +76,32 @@ test('a replayed ratchet message is stored once; a re-encrypted resend is a dupl
   expect((await call(page, (h) => h.messages())).find((m) => m.id === id)).toMatchObject({ delivered: true });
 });
 
+test('a file key inside the ratchet spends a step and is handed back, but is stored nowhere (docs/session.md §6)', async ({ page }) => {
+  await page.goto(harness.url);
+  await call(page, (h, n: string) => h.open(n), `sessions-fk-${Date.now()}`);
+  const alice = await pair();
+  await call(page, (h, s: string) => h.install(s), alice.bob);
+  const before = await call(page, (h) => h.row());
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  const wire = alice.seal({ type: 'file-key', key });
+  expect(await call(page, (h, w: string) => h.receive(w), wire)).toEqual({ status: 'ok', kind: 'file-key', delivered: 0, receipts: [], fileKey: bytesToHex(key) });
+  // The step is spent: the same bytes again are a replay.
+  expect(await call(page, (h, w: string) => h.receive(w), wire)).toEqual({ status: 'replay', code: 'RATCHET_REPLAY' });
+  // No history record, no inbox or outbox change: only the ratchet state moved.
+  expect(await call(page, (h) => h.messages())).toEqual([]);
+  type Row = { outbox: unknown; inbox: unknown; session: { state: unknown } };
+  const after = (await call(page, (h) => h.row())) as Row;
+  expect(after.outbox).toEqual((before as Row).outbox);
+  expect(after.inbox).toEqual((before as Row).inbox);
+  expect(after.session.state).not.toEqual((before as Row).session.state);
+  // Bob's own key: sealed under the session, read by Alice, no outbox entry.
+  const own = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+  const sealed = await call(page, (h, k: string) => h.sealFileKey(k), own);
+  const opened = await alice.open(sealed!);
+  expect(opened.type === 'file-key' && bytesToHex(opened.key)).toBe(own);
+  expect(((await call(page, (h) => h.row())) as Row).outbox).toEqual(after.outbox);
+});
+
 test('a version 1 database migrates: unsent messages move into the new outbox in order, the rest stays', async ({ page }) => {
   await page.goto(harness.url);
   const name = `migrate-${Date.now()}`;

@@ -20,6 +20,8 @@ import { ContactSessions } from '../store/contact-sessions';
 import { contactRoomPlan } from './contact-rooms';
 import { warmUpKx, type SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
+import { FileKeyLink } from '../net/file-key-link';
+import type { TransferLink } from '../net/transfer-types';
 import { ResetRequests, type ResetResult } from './reset-requests';
 import { ResetDesk } from './reset-desk';
 import { resetCause } from './reset-policy';
@@ -53,7 +55,7 @@ export interface ConnectionHooks {
    * A verified link to a contact is up. Runs before the app's own `onMessage`, so file transfers
    * (docs/files.md §8) see the messages that arrived before any listener.
    */
-  linkUp?(contactKey: string, link: SecureLink): void;
+  linkUp?(contactKey: string, link: TransferLink): void;
   /** The session with a contact is agreed on a new link: kept (`fresh` false) or new from a kx (docs/session.md §2). */
   sessionReady?(contactKey: string, e: { sessionId: string; fresh: boolean; forced: boolean }): void;
   /** A ratchet message from the contact was refused (for "decryption keeps failing" triggers). */
@@ -284,7 +286,9 @@ export class ConnectionManager {
     const old = this.links.get(key);
     this.links.set(key, link);
     if (old && old !== link) void old.close().catch(() => {});
-    this.hooks.linkUp?.(key, link);
+    // File data goes through the file-key adapter, keyed inside the ratchet (docs/session.md §6).
+    const files = new FileKeyLink(link, role);
+    this.hooks.linkUp?.(key, files);
     // A store that refuses the write (quota, private mode) must not become an unhandled
     // rejection: no receipt goes back, so the friend sends the message again later.
     link.onMessage((m) => void this.onWire(key, m).catch(() => this.hooks.error(appError('STORAGE_FAILED'))));
@@ -297,12 +301,13 @@ export class ConnectionManager {
       this.setPeer(key, 'waiting');
       // Altered, replayed or reordered frames mean someone is meddling; a cut without goodbye
       // (FRAME_TRUNCATED, LINK_CLOSED) is what a friend closing the tab looks like: no alarm.
-      if (e.failure && TAMPERING.has(e.failure.code)) this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
+      // So is file data that does not decrypt under the file key (docs/session.md §6).
+      if ((e.failure && TAMPERING.has(e.failure.code)) || files.failure?.code === 'FILE_KEY_TAMPERED') this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
       this.ensureContactLoop(key);
     });
     this.setPeer(key, 'connecting');
     const traffic = new LinkTraffic(link, key, this.sessions, {
-      role, identity: this.identity.kxIdentity(), held, force: forced, early,
+      role, identity: this.identity.kxIdentity(), held, force: forced, early, fileKey: files,
     }, {
       messagesChanged: (ids) => { for (const id of ids) this.hooks.messagesChanged(key, id); },
       storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),

@@ -12,6 +12,7 @@ import type { KxIdentity, KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ContactSessions } from '../store/contact-sessions';
 import type { Failure } from '../core/errors';
+import type { FileKeyChannel } from '../net/file-key-link';
 
 export interface TrafficHooks {
   /** The contact's history changed (messages arrived, a delivered mark): the ids of the records written. */
@@ -29,6 +30,8 @@ export class LinkTraffic {
   readonly ready: Promise<SessionSetupResult>;
   private readonly sent = new Set<string>();
   private resumeSent = false;
+  private fileKeySent = false;
+  private readonly fileKey: FileKeyChannel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private setupOk = false;
   /** Ratchet messages refused (bad, replayed); for tests and diagnostics. */
@@ -38,9 +41,10 @@ export class LinkTraffic {
     private readonly link: SecureLink,
     private readonly contact: string,
     private readonly sessions: ContactSessions,
-    o: { role: KxRole; identity: KxIdentity; held: string | null | Promise<string | null>; force: boolean; early?: WireMessage[] },
+    o: { role: KxRole; identity: KxIdentity; held: string | null | Promise<string | null>; force: boolean; early?: WireMessage[]; fileKey?: FileKeyChannel },
     private readonly hooks: TrafficHooks,
   ) {
+    this.fileKey = o.fileKey;
     // Registered before the setup's own listener sees anything: both see every message in order.
     const off = link.onMessage((m) => this.onMessage(m));
     link.onClose(() => off());
@@ -62,6 +66,7 @@ export class LinkTraffic {
       const r = await this.sessions.receive(this.contact, m.data);
       if (r.status !== 'ok') { this.refused++; this.hooks.refused(r.failure); return; }
       this.hooks.accepted?.();
+      if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
       if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
       for (const id of r.receipts) await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
       await this.flushNow(); // the responder may send only after the initiator's first message
@@ -75,6 +80,15 @@ export class LinkTraffic {
 
   private async flushNow(): Promise<void> {
     if (!this.setupOk || this.link.closed) return;
+    if (this.fileKey && !this.fileKeySent) {
+      const wire = await this.sessions.sealControl(this.contact, { type: 'file-key', key: this.fileKey.ownKey });
+      if (!wire) return;
+      this.fileKeySent = true;
+      // Transfer messages queued behind the key go to the link after it, in send order.
+      const sent = this.link.send({ type: 'ratchet', data: wire }).catch(() => {});
+      this.fileKey.ownKeySent();
+      await sent;
+    }
     if (!this.resumeSent) {
       const wire = await this.sessions.sealControl(this.contact, 'resume');
       if (!wire) return;

@@ -30,7 +30,9 @@ export type WireMessage =
   /** One Double Ratchet message (`ratchet.ts`) whose plaintext is an inner wire message (docs/session.md §3). */
   | { type: 'ratchet'; data: Uint8Array }
   /** The sender's outbox resume point (docs/outbox.md §3); only inside a ratchet message. */
-  | { type: 'resume'; stream: string; base: number };
+  | { type: 'resume'; stream: string; base: number }
+  /** This side's file key for one link and direction (docs/session.md §6); only inside a ratchet message. */
+  | { type: 'file-key'; key: Uint8Array };
 
 /** Why a message was refused (docs/protocol-app.md §4). */
 export type WireErrorCode = 'WIRE_MALFORMED' | 'WIRE_VERSION' | 'WIRE_TOO_LARGE';
@@ -56,10 +58,10 @@ export const MAX_HELLO_NAME_BYTES = 64;
 /** Message ids: 1..64 characters of the base64url alphabet. */
 export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`), 0x30–0x4f for groups. */
+/** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for groups. */
 export const WIRE_TYPE_CODES = {
   hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05,
-  'session-offer': 0x06, kx: 0x07, ratchet: 0x08, resume: 0x09, transfer: 0x10,
+  'session-offer': 0x06, kx: 0x07, ratchet: 0x08, resume: 0x09, transfer: 0x10, 'file-key': 0x13,
 } as const;
 /** ML-KEM-768 public key length carried by `session-offer` (FIPS 203). */
 export const SESSION_KEM_KEY_BYTES = 1184;
@@ -67,6 +69,8 @@ export const SESSION_KEM_KEY_BYTES = 1184;
 export const SESSION_ID_RE = /^[0-9a-f]{64}$/;
 /** An outbox stream: 11 base64url characters (docs/outbox.md §1). */
 export const STREAM_RE = /^[A-Za-z0-9_-]{11}$/;
+/** Length of the AES-256-GCM key carried by `file-key` (docs/session.md §6). */
+export const FILE_KEY_BYTES = 32;
 /** Largest kx message in the tail (a REVEAL is 1 265 bytes; room for a later version). */
 export const MAX_KX_BYTES = 4096;
 const TYPE_BY_CODE = new Map<number, WireMessage['type']>(
@@ -134,6 +138,9 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
       if (typeof m.stream !== 'string' || !STREAM_RE.test(m.stream)) throw new TypeError('resume.stream: 11 base64url characters');
       if (!Number.isSafeInteger(m.base) || m.base < 1) throw new TypeError('resume.base: a positive safe integer');
       return { header: { stream: m.stream, base: m.base }, tail: none };
+    case 'file-key':
+      if (!(m.key instanceof Uint8Array) || m.key.length !== FILE_KEY_BYTES) throw new TypeError(`file-key.key: expected ${FILE_KEY_BYTES} bytes`);
+      return { header: {}, tail: m.key };
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
   }
@@ -181,7 +188,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-const TAIL_TYPES = new Set<WireMessage['type']>(['chat', 'invite-proof', 'transfer', 'session-offer', 'kx', 'ratchet']);
+const TAIL_TYPES = new Set<WireMessage['type']>(['chat', 'invite-proof', 'transfer', 'session-offer', 'kx', 'ratchet', 'file-key']);
 
 function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
   const field = (name: string, what: string) => bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
@@ -232,6 +239,9 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
       if (typeof h.stream !== 'string' || !STREAM_RE.test(h.stream)) return field('stream', 'an outbox stream');
       if (typeof h.base !== 'number' || !Number.isSafeInteger(h.base) || h.base < 1) return field('base', 'a positive integer');
       return { ok: true, message: { type, stream: h.stream, base: h.base } };
+    case 'file-key':
+      if (tail.length !== FILE_KEY_BYTES) return field('key', `${FILE_KEY_BYTES} bytes`);
+      return { ok: true, message: { type, key: tail.slice() } };
   }
 }
 

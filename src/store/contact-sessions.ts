@@ -37,8 +37,9 @@ export interface SessionRow { contact: string; version: number; session: StoredS
 
 /** What a received ratchet message did. */
 export type SessionReceiveOutcome =
-  | { status: 'ok'; kind: 'chat' | 'receipt' | 'resume'; delivered: number; marked: boolean; receipts: string[] /*send after this resolves*/;
-      /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[] }
+  | { status: 'ok'; kind: 'chat' | 'receipt' | 'resume' | 'file-key'; delivered: number; marked: boolean; receipts: string[] /*send after this resolves*/;
+      /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[];
+      /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array }
   | { status: 'replay' | 'rejected' | 'no-session'; failure: Failure };
 
 /** Crash-test hook (e2e/contact-sessions.spec.ts): runs inside the receive transaction. */
@@ -124,8 +125,11 @@ export class ContactSessions {
     });
   }
 
-  /** Seals a receipt or the resume point under the session (state committed first); null if it cannot send. */
-  sealControl(contact: string, inner: Extract<WireMessage, { type: 'receipt' | 'resume' }> | 'resume'): Promise<Uint8Array | null> {
+  /**
+   * Seals a receipt, the resume point or this link's file key under the session (state committed
+   * first); null if it cannot send. A file key is per link (docs/session.md §6): no outbox entry.
+   */
+  sealControl(contact: string, inner: Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' }> | 'resume'): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
       const row = await tx.store.get(contact);
@@ -198,6 +202,9 @@ export class ContactSessions {
       await deliver(rr.deliver);
       next = { ...next, inbox: rr.inbox };
       outcome = { status: 'ok', kind: 'resume', delivered: rr.deliver.length, marked: false, receipts: rr.receipts, changed: rr.deliver.map((d) => d.id) };
+    } else if (m?.type === 'file-key') {
+      // Spends the step like any message; the key lives only as long as the link (not stored).
+      outcome = { status: 'ok', kind: 'file-key', delivered: 0, marked: false, receipts: [], changed: [], fileKey: m.key };
     } else {
       // The step is spent (the message authenticated), the content refused.
       outcome = { status: 'rejected', failure: inner.ok

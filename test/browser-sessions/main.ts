@@ -38,8 +38,11 @@ const harness = {
   },
   async receive(hex: string) {
     const r = await sessions!.receive(CONTACT, hexToBytes(hex));
-    return r.status === 'ok' ? { status: r.status, kind: r.kind, delivered: r.delivered, receipts: r.receipts } : { status: r.status, code: r.failure.code };
+    return r.status === 'ok'
+      ? { status: r.status, kind: r.kind, delivered: r.delivered, receipts: r.receipts, ...(r.fileKey ? { fileKey: bytesToHex(r.fileKey) } : {}) }
+      : { status: r.status, code: r.failure.code };
   },
+  async sealFileKey(keyHex: string) { const w = await sessions!.sealControl(CONTACT, { type: 'file-key', key: hexToBytes(keyHex) }); return w && bytesToHex(w); },
   async write(text: string) { return (await sessions!.write(CONTACT, text, Date.now())).id; },
   async seal(id: string) { const w = await sessions!.sealEntry(CONTACT, id); return w && bytesToHex(w); },
   async messages() { return (await store!.listMessages(CONTACT)).map((m) => ({ id: m.id, text: m.text, direction: m.direction, delivered: m.delivered })); },

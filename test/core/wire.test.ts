@@ -42,6 +42,7 @@ const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 1400 }).map((data) => ({ type: 'kx' as const, data })),
   fc.uint8Array({ minLength: 1, maxLength: 300 }).map((data) => ({ type: 'ratchet' as const, data })),
   fc.record({ stream: fc.stringMatching(/^[A-Za-z0-9_-]{11}$/), base: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) }).map((r) => ({ type: 'resume' as const, ...r })),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => ({ type: 'file-key' as const, key })),
 );
 
 describe('wire: known answers (test/vectors/parley-wire.json)', () => {
@@ -168,6 +169,9 @@ describe('wire: malformed input gets typed failures', () => {
     ['resume with base 0', raw(9, '{"stream":"AAAAAAAAAAA","base":0}'), 'WIRE_MALFORMED'],
     ['resume with a 10-character stream', raw(9, '{"stream":"AAAAAAAAAA","base":1}'), 'WIRE_MALFORMED'],
     ['resume with a tail', raw(9, '{"stream":"AAAAAAAAAAA","base":1}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
+    ['file-key with a 31-byte key', raw(0x13, '{}', new Uint8Array(31)), 'WIRE_MALFORMED'],
+    ['file-key with a 33-byte key', raw(0x13, '{}', new Uint8Array(33)), 'WIRE_MALFORMED'],
+    ['file-key with a header field', raw(0x13, '{"v":1}', new Uint8Array(32)), 'WIRE_MALFORMED'],
     ['chat over 64 KiB (only transfer may be larger)', raw(4, '{"id":"a","sentAt":1}', new Uint8Array(MAX_WIRE_BYTES)), 'WIRE_TOO_LARGE'],
     ['transfer over a frame payload', raw(0x10, '{}', new Uint8Array(MAX_TRANSFER_WIRE_BYTES - 7)), 'WIRE_TOO_LARGE'],
   ];
