@@ -13,7 +13,6 @@ import { firstLink } from './first-link';
 import { RoomBudget } from './room-budget';
 import { rendezvousDays } from '../core/rendezvous';
 import type { KxRole } from '../core/kx';
-import type { Failure } from '../core/errors';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
@@ -21,46 +20,22 @@ import { contactRoomPlan } from './contact-rooms';
 import { warmUpKx, type SessionSetupResult } from '../net/session-kx';
 import { LinkTraffic } from './session-traffic';
 import { FileKeyLink } from '../net/file-key-link';
-import type { TransferLink } from '../net/transfer-types';
 import { ResetRequests, type ResetResult } from './reset-requests';
 import { ResetDesk } from './reset-desk';
 import { resetCause } from './reset-policy';
 export type { ResetResult };
+import { TAMPERING, type ConnectionHooks, type PeerState } from './connection-hooks';
+export type { ConnectionHooks, PeerState };
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
-import { appError, type AppError, type AppErrorCode } from './errors';
+import { appError } from './errors';
 import { cleanName, distinctName } from './names';
 import { loadIceServers } from './ice-config';
 import { equalBytes, sleep } from './bytes';
+import { Gate } from './gate';
 
-export type PeerState = 'connected' | 'waiting' | 'connecting';
-const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED', 'FRAME_REPLAYED', 'FRAME_OUT_OF_ORDER',
-  'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
-
-export interface ConnectionHooks {
-  /**
-   * A contact's message was stored or marked delivered. With its id views patch that one message
-   * in (docs/app.md "Chat history"); without it they re-read the contact's history.
-   */
-  messagesChanged(contactKey: string, messageId?: string): void;
-  /** A contact's hello changed its display name (docs/app.md "Unread and notices"). */
-  renamed?(contactKey: string, from: string, to: string): void;
-  /** Something a person should know about went wrong. */
-  error(e: AppError): void;
-  /** These problems are over (a link came up): take their messages down. */
-  resolved(codes: AppErrorCode[]): void;
-  /**
-   * A verified link to a contact is up. Runs before the app's own `onMessage`, so file transfers
-   * (docs/files.md §8) see the messages that arrived before any listener.
-   */
-  linkUp?(contactKey: string, link: TransferLink): void;
-  /** The session with a contact is agreed on a new link: kept (`fresh` false) or new from a kx (docs/session.md §2). */
-  sessionReady?(contactKey: string, e: { sessionId: string; fresh: boolean; forced: boolean }): void;
-  /** A ratchet message from the contact was refused (for "decryption keeps failing" triggers). */
-  ratchetRefused?(contactKey: string, failure: Failure): void;
-}
 
 export class ConnectionManager {
   relayStatus = $state<SignalingStatus>('connecting');
@@ -114,7 +89,7 @@ export class ConnectionManager {
     this.signaling.onStatus((s) => {
       this.relayStatus = s;
       this.relayRetryAt = this.signaling?.nextRetryAt ?? null;
-      if (s === 'open') for (const wake of this.openWaiters.splice(0)) wake();
+      if (s === 'open') this.openGate.open();
     });
     // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
     setTimeout(() => { try { warmUpKx(this.identity.kxIdentity()); } catch { /* only a warm-up */ } }, 0);
@@ -132,21 +107,8 @@ export class ConnectionManager {
   isConnected(key: string): boolean { return this.links.has(key); }
 
   /** Waits until the relay is open (or we are stopping). */
-  async relayOpen(): Promise<void> {
-    while (this.relayStatus !== 'open' && !this.stopSignal.aborted) {
-      await new Promise<void>((resolve) => {
-        const wake = () => { clearTimeout(t); resolve(); };
-        // Belt and braces: re-check now and then, and leave no stale waiter behind.
-        const t = setTimeout(() => {
-          const i = this.openWaiters.indexOf(wake);
-          if (i >= 0) this.openWaiters.splice(i, 1);
-          resolve();
-        }, 1_000);
-        this.openWaiters.push(wake);
-      });
-    }
-  }
-  private readonly openWaiters: (() => void)[] = [];
+  relayOpen(): Promise<void> { return this.openGate.wait(() => this.relayStatus === 'open' || this.stopSignal.aborted); }
+  private readonly openGate = new Gate();
 
   /** Keeps trying to meet a contact at today's rendezvous until a link is up. */
   ensureContactLoop(key: string): void {

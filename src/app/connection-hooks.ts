@@ -1,0 +1,38 @@
+/**
+ * What the ConnectionManager (`connections.svelte.ts`) reports to the app, and the small shared
+ * vocabulary around it: a contact's connection state and the frame failures that mean someone
+ * is meddling (as opposed to a friend closing the tab). Split out to keep the manager short.
+ * @module
+ */
+import type { Failure } from '../core/errors';
+import type { TransferLink } from '../net/transfer-types';
+import type { AppError, AppErrorCode } from './errors';
+
+export type PeerState = 'connected' | 'waiting' | 'connecting';
+
+/** Frame failures that mean altered, replayed or reordered traffic (not a cut connection). */
+export const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED', 'FRAME_REPLAYED', 'FRAME_OUT_OF_ORDER',
+  'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
+
+export interface ConnectionHooks {
+  /**
+   * A contact's message was stored or marked delivered. With its id views patch that one message
+   * in (docs/app.md "Chat history"); without it they re-read the contact's history.
+   */
+  messagesChanged(contactKey: string, messageId?: string): void;
+  /** A contact's hello changed its display name (docs/app.md "Unread and notices"). */
+  renamed?(contactKey: string, from: string, to: string): void;
+  /** Something a person should know about went wrong. */
+  error(e: AppError): void;
+  /** These problems are over (a link came up): take their messages down. */
+  resolved(codes: AppErrorCode[]): void;
+  /**
+   * A verified link to a contact is up. Runs before the app's own `onMessage`, so file transfers
+   * (docs/files.md §8) see the messages that arrived before any listener.
+   */
+  linkUp?(contactKey: string, link: TransferLink): void;
+  /** The session with a contact is agreed on a new link: kept (`fresh` false) or new from a kx (docs/session.md §2). */
+  sessionReady?(contactKey: string, e: { sessionId: string; fresh: boolean; forced: boolean }): void;
+  /** A ratchet message from the contact was refused (for "decryption keeps failing" triggers). */
+  ratchetRefused?(contactKey: string, failure: Failure): void;
+}
