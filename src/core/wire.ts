@@ -61,7 +61,7 @@ export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 /** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for groups. */
 export const WIRE_TYPE_CODES = {
   hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05,
-  'session-offer': 0x06, kx: 0x07, ratchet: 0x08, resume: 0x09, transfer: 0x10, 'file-key': 0x13,
+  'session-offer': 0x06, kx: 0x0f, ratchet: 0x08, resume: 0x09, transfer: 0x10, 'file-key': 0x13,
 } as const;
 /** ML-KEM-768 public key length carried by `session-offer` (FIPS 203). */
 export const SESSION_KEM_KEY_BYTES = 1184;

@@ -217,4 +217,22 @@ describe('wire: properties of the decoder', () => {
       expect(decodeWire(bytes).ok).toBe(false);
     }), { numRuns: 1000 });
   });
+
+  it('regression (property seed -1934546515): every type with a tail only, each bit of the envelope flipped, never decodes', () => {
+    // session-offer without a session id and kx were one type bit apart (0x06 / 0x07) with the
+    // same {}-plus-tail shape; kx moved to 0x0F (docs/protocol-app.md §4).
+    const tailOnly: WireMessage[] = [
+      { type: 'session-offer', kemPublicKey: new Uint8Array(1184) },
+      { type: 'kx', data: new Uint8Array(64) },
+      { type: 'ratchet', data: new Uint8Array(64) },
+      { type: 'file-key', key: new Uint8Array(32) },
+    ];
+    for (const m of tailOnly) {
+      for (let bit = 0; bit < 6 * 8; bit++) {
+        const bytes = encodeWire(m);
+        bytes[bit >> 3]! ^= 1 << (bit & 7);
+        expect(decodeWire(bytes).ok, `${m.type}, bit ${bit}`).toBe(false);
+      }
+    }
+  });
 });
