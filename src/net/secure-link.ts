@@ -66,9 +66,15 @@ export class FramedLink implements SecureLink {
 
   /** Called by openLink with every data-channel message after the peer's confirmation. */
   receive(frame: Uint8Array): void {
+    if (this.#closeEvent) return;
+    // Start the open now: FrameChannel.open begins each AEAD open on arrival and judges the
+    // frames in order, so WebCrypto decrypts several at once. Calling it from inside the chain
+    // would wait for the previous frame first and undo that (one thread hop per chunk).
+    const opened = this.#frames.open(frame);
     this.#recvTail = this.#recvTail.then(async () => {
+      const r = await opened;
       if (this.#closeEvent) return;
-      this.#handle(await this.#frames.open(frame));
+      this.#handle(r);
     });
   }
 
