@@ -16,32 +16,14 @@
  * (the SHA-256 of the file's contiguous prefix from byte 0).
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { createSHA256 } from 'hash-wasm';
+import { createFastSha256, type FastSha256 } from './fast-sha256';
 
-/** Incremental SHA-256; `peek` is the digest of what was fed so far, leaving the state as it was. */
-interface Sha256 { update(b: Uint8Array): void; peek(): Uint8Array }
-
-/**
- * SHA-256 in WebAssembly (hash-wasm, ~4.5x @noble in Chromium: docs/files.md "Throughput work");
- * @noble when WebAssembly is missing or refused (a CSP without 'wasm-unsafe-eval').
- */
 /** Which implementation the last hash state uses (reported with each digest, for tests and diagnostics). */
 let impl: 'wasm' | 'noble' = 'wasm';
-async function newSha256(): Promise<Sha256> {
-  try {
-    const h = await createSHA256();
-    impl = 'wasm';
-    h.init();
-    return {
-      update: (b) => { h.update(b); },
-      peek: () => { const saved = h.save(); const d = h.digest('binary'); h.load(saved); return d; },
-    };
-  } catch {
-    impl = 'noble';
-    const h = sha256.create();
-    return { update: (b) => { h.update(b); }, peek: () => h.clone().digest() };
-  }
+async function newSha256(): Promise<FastSha256> {
+  const h = await createFastSha256();
+  impl = h.impl;
+  return h;
 }
 
 interface SyncHandle {
@@ -60,7 +42,7 @@ export const OPFS_ROOT = 'parley-transfers';
 const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<Request>) => void) | null; postMessage(m: unknown): void };
 const handles = new Map<string, SyncHandle>();
 /** Whole-file hash per open file: bytes [0, end) hashed; `held`: written past a gap (offset → bytes). null: not started. */
-const hashes = new Map<string, { sha: Sha256; end: number; held: Map<number, Uint8Array> } | null>();
+const hashes = new Map<string, { sha: FastSha256; end: number; held: Map<number, Uint8Array> } | null>();
 let queue: Promise<unknown> = Promise.resolve();
 
 /** The file's hash state; when there is none yet, starts one over what is on disk. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { chooseChunkSize, chunkCount, prepareFile, type DeclineReason, type FileOffer, type PreparedFile } from '../core/transfer';
+import { createFastSha256 } from './fast-sha256';
 import { blobReader } from './file-store';
 import { safeName, safeType } from './transfer-names';
 import type { TransferFileInfo } from './transfer-types';
@@ -32,7 +33,8 @@ export function refusal(files: readonly FileOffer[], unanswered: number, maxInco
 }
 
 /**
- * Reads and hashes the files of an outgoing offer (docs/files.md §3, "Sender preparation").
+ * Reads and hashes the files of an outgoing offer (docs/files.md §3, "Sender preparation"); the
+ * whole-file hash is WebAssembly where the page allows it (fast-sha256.ts).
  * `progress(infos, done, total)` is called at most every 250 ms of `now()`: hashing a large file
  * takes a while. Returns the prepared files and the reader the sender goes on using.
  */
@@ -51,6 +53,6 @@ export async function prepareOutgoing(blobs: readonly OutgoingFile[], o: {
   };
   const prepared: PreparedFile[] = [];
   for (const [i, f] of infos.entries())
-    prepared.push(await prepareFile({ fileIndex: i, ...f, chunkSize: chooseChunkSize(f.size, o.chunkSize), readSlice: counted }));
+    prepared.push(await prepareFile({ fileIndex: i, ...f, chunkSize: chooseChunkSize(f.size, o.chunkSize), readSlice: counted, whole: await createFastSha256() }));
   return { prepared, read };
 }
