@@ -193,7 +193,10 @@ export class FramedLink implements SecureLink {
       return;
     }
     if (this.#messageCbs.size === 0) this.#pending.push(w.message);
-    else for (const cb of [...this.#messageCbs]) cb(w.message);
+    else for (const cb of [...this.#messageCbs]) {
+      // A listener's bug must not stop the receive chain: later messages, the close event.
+      try { cb(w.message); } catch (e) { console.error('SecureLink: a message listener threw:', e); }
+    }
   }
 
   #finish(e: LinkCloseEvent): void {

@@ -54,4 +54,25 @@ describe('FramedLink receive', () => {
     expect(got).toEqual([1, 2, 3]);
     expect(link.closed).toBe(true);
   });
+
+  it('a listener that throws does not stop later messages or the close event', async () => {
+    const { a, link } = await receiving();
+    const got: number[] = [];
+    const errors: unknown[] = [];
+    const log = console.error;
+    console.error = (...x: unknown[]) => { errors.push(x); };
+    try {
+      link.onMessage((m) => { if (m.type === 'transfer') { got.push(m.data[0]!); if (m.data[0] === 1) throw new Error('listener bug'); } });
+      const closed = new Promise<boolean>((resolve) => link.onClose((e) => resolve(e.clean)));
+      for (let i = 0; i < 3; i++) link.receive(await a.seal(encodeWire(chunk(i))));
+      link.receive(await a.goodbye());
+      link.transportClosed();
+      // Without the guard the chain stops at the throw and the close never comes.
+      expect(await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('no close event'), 5000))])).toBe(true);
+      expect(got).toEqual([1, 2, 3]);
+      expect(errors).toHaveLength(1);
+    } finally {
+      console.error = log;
+    }
+  });
 });
