@@ -83,10 +83,11 @@ async function appTransfer(alice: Page, bob: Page, path: string, name: string, c
 
 
 
-/** Receiver: resolves once `total` bytes have arrived. */
+/** Receiver: resolves once `total` bytes have arrived (its listener then goes: rounds must not pile them up). */
 const RAW_RECEIVE = `(total) => new Promise((resolve) => {
   let n = 0;
-  window.__peer.on('data', (d) => { n += d.byteLength; if (n >= total) resolve(n); });
+  const on = (d) => { n += d.byteLength; if (n >= total) { window.__peer.removeListener('data', on); window.__receiving = false; resolve(n); } };
+  window.__peer.on('data', on);
   window.__receiving = true;
 })`;
 

@@ -156,6 +156,7 @@ export async function prepareFile(o: {
     const bytes = await o.readSlice(o.fileIndex, start, end);
     if (bytes.length !== end - start) throw new RangeError(`readSlice(${o.fileIndex}, ${start}, ${end}) returned ${bytes.length} bytes`);
     const chunkHash = digest(bytes); // WebCrypto works on its own thread meanwhile
+    chunkHash.catch(() => {}); // awaited below; if update() throws first, that error is the one reported
     whole.update(bytes);
     chunkHashes.set(await chunkHash, i * 32);
   }
