@@ -27,6 +27,10 @@ export interface TransferView {
   urls: (string | null)[];
   /** The files the receiver accepted, ascending; `null` until the offer is answered (docs/app.md "Files"). */
   accepted: number[] | null;
+  /** Received files the person saved (docs/app.md "Files", finished files). */
+  saved: number[];
+  /** Saved, then removed from this browser's storage at a later start: no download link any more. */
+  purged: boolean;
 }
 
 /** How one file of a transfer stands: offered (not answered yet), skipped by the receiver, or accepted. */

@@ -112,6 +112,18 @@ export class TransfersState {
   decline(key: string, id: string): void { this.#managers.get(key)?.decline(id); }
   cancel(key: string, id: string): void { this.#managers.get(key)?.cancel(id); }
 
+  /**
+   * The person clicked Save on a received file (its download started). Once every received file of
+   * the transfer was saved, its data leaves OPFS at the next start of the app; the chat keeps the
+   * record (docs/app.md "Files").
+   */
+  markSaved(key: string, id: string, file: number): void {
+    try {
+      this.#managers.get(key)?.markSaved(id, file);
+    } catch { /* not a received file (a stale click): nothing to remember */ }
+    this.#refresh(key);
+  }
+
   /** Forgets a finished transfer: its record, and for received files the data in OPFS. */
   async dismiss(key: string, id: string): Promise<void> {
     await this.#managers.get(key)?.dismiss(id);
@@ -156,7 +168,7 @@ export class TransfersState {
       case 'preparing':
         this.#preparing.set(e.id, { contact: key, view: {
           id: e.id, direction: 'out', files: e.files, status: 'preparing', done: e.done, total: e.total,
-          speed: 0, etaMs: null, createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(), urls: [], accepted: null,
+          speed: 0, etaMs: null, createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(), urls: [], accepted: null, saved: [], purged: false,
         } });
         break;
       case 'offered': this.#preparing.delete(e.id); if (e.direction === 'in') this.onIncomingOffer?.(key); break;
@@ -197,7 +209,7 @@ export class TransfersState {
       return {
         id: t.id, direction: t.direction, files: t.files, status: t.status, done: t.done, total: t.total, createdAt: t.createdAt,
         speed: active ? x?.speed ?? 0 : 0, etaMs: active ? x?.etaMs ?? null : null,
-        cancelledBy: x?.cancelledBy, problem: x?.problem, urls: this.#urls.get(t.id) ?? [], accepted: t.accepted,
+        cancelledBy: x?.cancelledBy, problem: x?.problem, urls: this.#urls.get(t.id) ?? [], accepted: t.accepted, saved: t.saved, purged: t.purged,
       };
     });
     for (const p of this.#preparing.values()) if (p.contact === key) views.push(p.view);

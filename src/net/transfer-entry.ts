@@ -21,6 +21,24 @@ export interface Entry {
   accepted?: number[];
   /** Per-transfer queue: event handling, sink closing and saves stay in order. */
   chain: Promise<void>;
+  /** Incoming: files the person saved; `purged` once their data left private storage. */
+  saved: Set<number>; purged: boolean;
+  /** Incoming: files verified and closed (readable with `getFile`). */
+  verified: Set<number>;
+  /** Outgoing: the stored copies of the files are gone (or were never loaded: the transfer had ended). */
+  blobsDropped: boolean;
+}
+
+/** Nothing more will be read or written for a transfer in this status. */
+export const isEnded = (status: string): boolean => status === 'done' || status === 'cancelled' || status === 'failed' || status === 'declined';
+
+/**
+ * An incoming transfer that is complete and whose every received file the person saved: its data
+ * may leave private storage. Not at once: a browser reads a download's blob lazily and reports no
+ * end, so the manager does it when it next opens (docs/files.md "Finished files").
+ */
+export function readyToPurge(e: Entry): boolean {
+  return !!e.receiver && e.receiver.status === 'done' && !e.purged && (e.accepted ?? []).every((f) => e.saved.has(f));
 }
 
 /**
@@ -36,6 +54,7 @@ export async function deliver(e: Entry, r: TransferResult, emit: (ev: TransferMa
       await e.sinks.get(ev.file)?.flush();
       await e.sinks.get(ev.file)?.close();
       e.sinks.delete(ev.file);
+      e.verified.add(ev.file);
       emit({ type: 'file-complete', id: e.id, file: ev.file });
     } else emit({ ...ev, id: e.id });
   }
@@ -47,12 +66,15 @@ export async function deliver(e: Entry, r: TransferResult, emit: (ev: TransferMa
 
 /** A new entry with nothing saved yet. */
 export function newEntry(id: string, direction: 'in' | 'out', files: TransferFileInfo[], createdAt: number): Entry {
-  return { id, direction, files, createdAt, sinks: new Map(), savedBytes: 0, savedStatus: '', chain: Promise.resolve() };
+  return { id, direction, files, createdAt, sinks: new Map(), savedBytes: 0, savedStatus: '', chain: Promise.resolve(), saved: new Set(), purged: false, verified: new Set(), blobsDropped: false };
 }
 
 /** The record to persist for `e` (its state machine's JSON snapshot, taken now). */
 export function recordOf(e: Entry, contact: string): TransferRecord {
-  return { id: e.id, contact, direction: e.direction, createdAt: e.createdAt, files: e.files, state: (e.sender ?? e.receiver!).toJSON() };
+  const r: TransferRecord = { id: e.id, contact, direction: e.direction, createdAt: e.createdAt, files: e.files, state: (e.sender ?? e.receiver!).toJSON() };
+  if (e.saved.size) r.saved = [...e.saved].sort((a, b) => a - b);
+  if (e.purged) r.purged = true;
+  return r;
 }
 
 /** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
@@ -68,7 +90,11 @@ export async function maybeSave(e: Entry, o: { contact: string; saveEveryBytes: 
     e.sinks.clear();
     await o.store.remove(e.id); // nothing to keep from a transfer that will not finish
   }
-  await o.persistence.save(record);
+  // An outgoing transfer that ended needs its stored copies of the files no more (a 2 GiB file
+  // was a 2 GiB copy in the browser profile until dismissed).
+  const dropBlobs = isEnded(m.status) && !!e.sender && !e.blobsDropped;
+  await o.persistence.save(dropBlobs ? { ...record, blobs: [] } : record);
+  if (dropBlobs) e.blobsDropped = true;
   e.savedBytes = done;
   e.savedStatus = m.status;
 }
@@ -84,14 +110,20 @@ export async function restoreEntry(r: TransferRecord, o: {
   const e = newEntry(r.id, r.direction, r.files, r.createdAt);
   e.savedStatus = r.state.status;
   if (r.state.accepted.length > 0) e.accepted = [...r.state.accepted]; // empty: never accepted (offered or declined)
+  if (r.saved) e.saved = new Set(r.saved);
+  e.purged = r.purged === true;
   if (r.direction === 'out') {
-    if (!r.blobs) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
-    e.sender = TransferSender.restore(r.state as SenderState, o.senderIo(blobReader(r.blobs)));
+    const over = isEnded(r.state.status);
+    if (!r.blobs && !over) throw new Error(`restore: outgoing transfer ${r.id} was loaded without its blobs`);
+    // An ended transfer never reads again; its files may already be gone from storage.
+    e.blobsDropped = !r.blobs;
+    e.sender = TransferSender.restore(r.state as SenderState, o.senderIo(blobReader(r.blobs ?? [])));
     return e;
   }
   const s = r.state as ReceiverState;
   e.receiver = TransferReceiver.restore(s, o.receiverIo(e));
   e.savedBytes = e.receiver.progress().done;
+  for (const f of s.accepted) if (s.progress[f]?.done) e.verified.add(f);
   if (s.status !== 'active') return e;
   for (const f of s.accepted) {
     const p = s.progress[f];
@@ -102,4 +134,29 @@ export async function restoreEntry(r: TransferRecord, o: {
     e.sinks.set(f, sink);
   }
   return e;
+}
+
+/**
+ * At a manager's start (docs/files.md "Finished files"): an ended outgoing transfer drops its
+ * stored files (also for records saved before they were dropped at the end), and a complete
+ * incoming one whose every file was saved has its data removed from private storage; the record
+ * stays, as the chat's record of the transfer, until dismissed. A failure is logged and retried at
+ * the next start: tidying must never keep transfers from opening.
+ */
+export async function tidyOnOpen(entries: Iterable<Entry>, o: { contact: string; store: FileStore; persistence: TransferPersistence }): Promise<void> {
+  for (const e of entries) {
+    try {
+      if (e.sender && isEnded(e.sender.status) && !e.blobsDropped) {
+        await o.persistence.save({ ...recordOf(e, o.contact), blobs: [] });
+        e.blobsDropped = true;
+      }
+      if (readyToPurge(e)) {
+        await o.store.remove(e.id);
+        e.purged = true;
+        await o.persistence.save(recordOf(e, o.contact));
+      }
+    } catch (err) {
+      console.warn(`transfer ${e.id}: could not tidy its stored data, trying again at the next start:`, err);
+    }
+  }
 }

@@ -2,7 +2,7 @@
  * {@link TransferPersistence} on IndexedDB (docs/files.md §8), in its own database so that it
  * never competes with the app store's schema versions. Two object stores: `transfers` (the JSON
  * records, by id, indexed by contact) and `blobs` (an outgoing transfer's files, written once —
- * IndexedDB keeps Blobs, so a reload of the sending page can resume).
+ * IndexedDB keeps Blobs, so a reload of the sending page can resume — and deleted when it ends).
  * @module
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
@@ -33,7 +33,9 @@ export class IdbTransferPersistence implements TransferPersistence {
     const { blobs, ...record } = r;
     const tx = this.db.transaction(['transfers', 'blobs'], 'readwrite');
     await tx.objectStore('transfers').put(record);
-    if (blobs) await tx.objectStore('blobs').put(blobs, r.id);
+    // An empty list: the transfer ended and its stored files can go (TransferRecord.blobs).
+    if (blobs?.length) await tx.objectStore('blobs').put(blobs, r.id);
+    else if (blobs) await tx.objectStore('blobs').delete(r.id);
     await tx.done;
   }
 

@@ -40,9 +40,14 @@ export interface TransferRecord {
   /**
    * Outgoing only: the files being sent. Present on the first save of an outgoing transfer
    * (store it once, e.g. in its own object store — Blobs survive in IndexedDB) and must be
-   * returned by `load` so a reload can resume. Later saves leave it out.
+   * returned by `load` so a reload can resume. Later saves leave it out; an empty array deletes
+   * the stored files (the transfer ended: nothing will be read again, docs/files.md "Finished files").
    */
   blobs?: Blob[];
+  /** Incoming only: the files the person saved (clicked Save on), ascending. */
+  saved?: number[];
+  /** Incoming only: the received data was removed from private storage after every file was saved. */
+  purged?: boolean;
 }
 
 /** Where transfer state survives a reload (docs/files.md "Glue"). Calls for one id are never concurrent. */
@@ -72,6 +77,10 @@ export interface TransferSummary {
   done: number; total: number; createdAt: number;
   /** The files the receiver accepted (ascending), `null` until it answered; progress counts only these. */
   accepted: number[] | null;
+  /** Incoming: the files the person saved, ascending (see `TransferManager.markSaved`). */
+  saved: number[];
+  /** Incoming: saved and then removed from private storage (no download link any more). */
+  purged: boolean;
 }
 
 /** Options of `TransferManager.open` (docs/files.md "Glue" for the defaults and why). */

@@ -12,7 +12,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender, type TransferResult } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
 import { blobReader } from './file-store';
-import { deliver, maybeSave, newEntry, recordOf, restoreEntry, type Entry } from './transfer-entry';
+import { deliver, maybeSave, newEntry, recordOf, restoreEntry, tidyOnOpen, type Entry } from './transfer-entry';
 import { prepareOutgoing, refusal, type OutgoingFile } from './transfer-offers';
 import { LinkOutlet } from './transfer-outlet';
 import {
@@ -55,6 +55,7 @@ export class TransferManager {
   static async open(o: TransferManagerOptions): Promise<TransferManager> {
     const m = new TransferManager(o);
     for (const r of await o.persistence.load(o.contact)) await m.#restore(r);
+    await tidyOnOpen(m.#entries.values(), m.#o);
     if (m.#o.tickMs > 0) m.#timer = setInterval(() => m.tick(), m.#o.tickMs);
     return m;
   }
@@ -67,7 +68,10 @@ export class TransferManager {
   list(): TransferSummary[] {
     return [...this.#entries.values()].map((e) => {
       const m = e.sender ?? e.receiver!;
-      return { id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, accepted: e.accepted ?? null, ...m.progress() };
+      return {
+        id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, accepted: e.accepted ?? null,
+        saved: [...e.saved].sort((a, b) => a - b), purged: e.purged, ...m.progress(),
+      };
     });
   }
 
@@ -137,7 +141,21 @@ export class TransferManager {
   /** A received, verified file for the download link (OPFS-backed File in the browser). */
   getFile(id: string, file: number): Promise<Blob> {
     const e = this.#get(id);
+    if (e.purged) return Promise.reject(new Error(`getFile: transfer ${id} was saved and its data removed from this browser's storage`));
     return this.#o.store.read(id, file, e.files[file]!.name, e.files[file]!.type);
+  }
+
+  /**
+   * The person saved (clicked Save on) a received file. Remembered; once every received file of
+   * the transfer was saved, its data leaves private storage at the manager's next start
+   * (`tidyOnOpen`: not now, since the browser may still be reading the download).
+   */
+  markSaved(id: string, file: number): void {
+    const e = this.#get(id);
+    if (!e.receiver || !e.verified.has(file)) throw new Error(`markSaved: file ${file} of ${id} is not a received, verified file`);
+    if (e.saved.has(file)) return;
+    e.saved.add(file);
+    this.#after(e, () => this.#o.persistence.save(recordOf(e, this.#o.contact)));
   }
 
   /** Forgets a transfer (saved or dismissed): cancels it if still running and deletes its data. */

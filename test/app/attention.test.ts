@@ -9,7 +9,7 @@ import type { TransferView } from '../../src/app/transfer-view';
 const incoming = (id: string, receivedAt: number): MessageRecord => ({ contact: 'c', id, direction: 'in', text: id, sentAt: receivedAt - 1000, receivedAt, delivered: true });
 const offer = (o: Partial<TransferView>): TransferView => ({
   id: 'x', direction: 'in', files: [{ name: 'a', type: '', size: 1 }], status: 'offered', done: 0, total: 1, speed: 0, etaMs: null,
-  createdAt: 100, urls: [], accepted: null, ...o,
+  createdAt: 100, urls: [], accepted: null, saved: [], purged: false, ...o,
 });
 
 describe('unread counts and notices (docs/app.md "Unread and notices")', () => {

@@ -4,7 +4,7 @@ import { acceptBlocked, chosenFiles, fileState, formatBytes, formatEta, percent,
 
 const view = (o: Partial<TransferView>): TransferView => ({
   id: 'ab'.repeat(16), direction: 'in', files: [{ name: 'a.txt', type: 'text/plain', size: 10 }], status: 'active',
-  done: 0, total: 10, speed: 0, etaMs: null, createdAt: 0, urls: [], accepted: null, ...o,
+  done: 0, total: 10, speed: 0, etaMs: null, createdAt: 0, urls: [], accepted: null, saved: [], purged: false, ...o,
 });
 
 describe('transfer view', () => {

@@ -1,52 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { decodeTransfer, encodeTransfer, type TransferMessage } from '../../src/core/transfer';
+import { encodeTransfer } from '../../src/core/transfer';
 import { MAX_TRANSFER_WIRE_BYTES, type WireMessage } from '../../src/core/wire';
 import { MemoryFileStore } from '../../src/net/file-store';
-import {
-  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, MAX_UNANSWERED_OFFERS, removeOrphans, safeName, TransferManager,
-  type TransferManagerEvent, type TransferManagerOptions,
-} from '../../src/net/transfers';
-import { linkPair, type MemoryLink, type PairOptions, type Side } from './memory-link';
-import { MemoryPersistence } from '../support/transfer-manager';
-
-interface Peer { m: TransferManager; store: MemoryFileStore; db: MemoryPersistence; events: TransferManagerEvent[]; o: Partial<TransferManagerOptions> }
-
-async function peer(contact: string, o: Partial<TransferManagerOptions> = {}, store = new MemoryFileStore(), db = new MemoryPersistence()): Promise<Peer> {
-  const m = await TransferManager.open({ contact, store, persistence: db, tickMs: 0, transfer: { progressIntervalMs: 0 }, ...o });
-  const events: TransferManagerEvent[] = [];
-  m.on((e) => events.push(e));
-  return { m, store, db, events, o };
-}
-/** The same peer after a page reload: a new manager over the same disk and database. */
-async function reload(p: Peer, contact: string): Promise<Peer> {
-  await p.m.close();
-  return peer(contact, p.o, p.store, p.db);
-}
-
-function waitFor(p: Peer, pred: (e: TransferManagerEvent) => boolean, what: string): Promise<TransferManagerEvent> {
-  const hit = p.events.find(pred);
-  if (hit) return Promise.resolve(hit);
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events: ${p.events.map((e) => e.type).join(',')}`)), 25_000);
-    const off = p.m.on((e) => { if (pred(e)) { clearTimeout(t); off(); resolve(e); } });
-  });
-}
-const fileOf = (bytes: Uint8Array, name: string) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
-const transferOf = (m: WireMessage): TransferMessage | null => {
-  if (m.type !== 'transfer') return null;
-  const d = decodeTransfer(m.data, 'receiver');
-  return d.ok ? d.message : null;
-};
-/** Chunk messages the receiving end (b) got, as "file:index". */
-const chunksAt = (link: MemoryLink) => link.received.map(transferOf).filter((t) => t?.type === 'chunk').map((t) => `${(t as { file: number }).file}:${(t as { index: number }).index}`);
-
-async function connect(a: Peer, b: Peer, o: PairOptions = {}): Promise<[MemoryLink, MemoryLink]> {
-  const [la, lb] = linkPair(o);
-  a.m.attach(la);
-  b.m.attach(lb);
-  return [la, lb];
-}
+import { DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, MAX_UNANSWERED_OFFERS, removeOrphans, safeName } from '../../src/net/transfers';
+import { type MemoryLink, type Side } from './memory-link';
+import { chunksAt, connect, fileOf, peer, reload, transferOf, waitFor } from '../support/transfer-peers';
 
 const MiB = 1 << 20;
 

@@ -13,7 +13,8 @@ export class MemoryPersistence implements TransferPersistence {
   async save(r: TransferRecord): Promise<void> {
     this.saves++;
     const { blobs, ...rest } = r;
-    if (blobs) this.blobs.set(r.id, blobs);
+    if (blobs?.length) this.blobs.set(r.id, blobs);
+    else if (blobs) this.blobs.delete(r.id);
     this.records.set(r.id, JSON.parse(JSON.stringify(rest)) as TransferRecord);
   }
   async remove(id: string): Promise<void> { this.records.delete(id); this.blobs.delete(id); }
