@@ -74,6 +74,16 @@ export type TransferMessage =
 export type TransferCodecErrorCode = 'TRANSFER_MALFORMED' | 'TRANSFER_VERSION' | 'TRANSFER_TOO_LARGE';
 
 const TYPES = ['offer', 'accept', 'decline', 'hashes', 'chunk', 'ack', 'nack', 'cancel', 'resume', 'complete'] as const;
+/**
+ * The type byte (offset 1) of an encoded message of `type` (docs/files.md §1). For glue that must
+ * recognise a message it is handed without decoding it (the manager holds `complete` until the
+ * receiver's finished state is saved).
+ */
+export function transferTypeCode(type: TransferMessage['type']): number {
+  const i = TYPES.indexOf(type);
+  if (i < 0) throw new TypeError(`type: unknown transfer message type ${String(type)}`);
+  return i + 1;
+}
 const DECLINE: DeclineReason[] = ['user', 'too-large', 'busy'];
 const CANCEL: CancelReason[] = ['user', 'integrity', 'error', 'timeout'];
 const NACK: NackReason[] = ['hash', 'length'];

@@ -27,6 +27,12 @@ export interface Entry {
   verified: Set<number>;
   /** Outgoing: the stored copies of the files are gone (or were never loaded: the transfer had ended). */
   blobsDropped: boolean;
+  /**
+   * Incoming: the receiver's `complete`, held until its finished state is saved. Told too early,
+   * the sender drops its copies; a reload before the save would then resume a transfer that no
+   * side can finish (review 2026-12-03).
+   */
+  heldComplete?: Uint8Array;
 }
 
 /** Nothing more will be read or written for a transfer in this status. */
@@ -80,11 +86,11 @@ export function recordOf(e: Entry, contact: string): TransferRecord {
 /** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
 export async function maybeSave(e: Entry, o: { contact: string; saveEveryBytes: number; store: FileStore; persistence: TransferPersistence }): Promise<void> {
   const m = e.sender ?? e.receiver!;
-  const done = m.progress().done;
-  if (m.status === e.savedStatus && (!e.receiver || done - e.savedBytes < o.saveEveryBytes)) return;
+  const done = m.progress().done, status = m.status;
+  if (status === e.savedStatus && (!e.receiver || done - e.savedBytes < o.saveEveryBytes)) return;
   const record = recordOf(e, o.contact);
   for (const s of e.sinks.values()) await s.flush();
-  const ended = m.status === 'cancelled' || m.status === 'failed' || m.status === 'declined';
+  const ended = status === 'cancelled' || status === 'failed' || status === 'declined';
   if (ended && e.receiver) {
     for (const s of e.sinks.values()) await s.close().catch(() => undefined);
     e.sinks.clear();
@@ -92,11 +98,14 @@ export async function maybeSave(e: Entry, o: { contact: string; saveEveryBytes: 
   }
   // An outgoing transfer that ended needs its stored copies of the files no more (a 2 GiB file
   // was a 2 GiB copy in the browser profile until dismissed).
-  const dropBlobs = isEnded(m.status) && !!e.sender && !e.blobsDropped;
+  const dropBlobs = isEnded(status) && !!e.sender && !e.blobsDropped;
   await o.persistence.save(dropBlobs ? { ...record, blobs: [] } : record);
   if (dropBlobs) e.blobsDropped = true;
+  // What was saved is the snapshot: the machine may have moved on during the awaits (a slow
+  // database), and the next call must then save again. Taking `m.status` here instead once left
+  // a finished receiver saved as "active" for good (found 2026-12-03, transfers-cleanup.test.ts).
   e.savedBytes = done;
-  e.savedStatus = m.status;
+  e.savedStatus = status;
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender, type TransferResult } from '../core/transfer';
+import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender, transferTypeCode, type TransferResult } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
 import { blobReader } from './file-store';
 import { deliver, maybeSave, newEntry, recordOf, restoreEntry, tidyOnOpen, type Entry } from './transfer-entry';
@@ -24,6 +24,9 @@ export * from './transfer-types';
 export { removeOrphans } from './file-store';
 export { safeName } from './transfer-names';
 export { MAX_INCOMING_CHUNKS, MAX_UNANSWERED_OFFERS, type OutgoingFile } from './transfer-offers';
+
+/** Type byte of the receiver's `complete`, which waits for the finished state to be saved. */
+const COMPLETE = transferTypeCode('complete');
 
 export class TransferManager {
   readonly #o: Required<Omit<TransferManagerOptions, 'transfer'>> & Pick<TransferManagerOptions, 'transfer'>;
@@ -155,7 +158,12 @@ export class TransferManager {
     if (!e.receiver || !e.verified.has(file)) throw new Error(`markSaved: file ${file} of ${id} is not a received, verified file`);
     if (e.saved.has(file)) return;
     e.saved.add(file);
-    this.#after(e, () => this.#o.persistence.save(recordOf(e, this.#o.contact)));
+    this.#after(e, async () => {
+      // As maybeSave: snapshot, flush, save — other files may still be arriving.
+      const record = recordOf(e, this.#o.contact);
+      for (const s of e.sinks.values()) await s.flush();
+      await this.#o.persistence.save(record);
+    });
   }
 
   /** Forgets a transfer (saved or dismissed): cancels it if still running and deletes its data. */
@@ -220,7 +228,11 @@ export class TransferManager {
         if (!s) throw new Error(`no open file for file ${f}`);
         return s.digest();
       },
-      send: (b: Uint8Array) => this.#out.send(b), now: this.#o.now,
+      send: (b: Uint8Array) => {
+        if (b[1] === COMPLETE && e.savedStatus !== 'done') { e.heldComplete = b; return; } // sent by #handle once saved
+        this.#out.send(b);
+      },
+      now: this.#o.now,
     };
   }
 
@@ -295,6 +307,7 @@ export class TransferManager {
     this.#after(e, async () => {
       await deliver(e, r, (ev) => this.#emit(ev));
       await maybeSave(e, this.#o);
+      if (e.heldComplete && e.savedStatus === 'done') { this.#out.send(e.heldComplete); e.heldComplete = undefined; }
     });
   }
 

@@ -5,7 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { MemoryFileStore } from '../../src/net/file-store';
+import type { TransferRecord } from '../../src/net/transfers';
+import { MemoryPersistence } from '../support/transfer-manager';
 import { connect, fileOf, peer, reload, waitFor } from '../support/transfer-peers';
+
+/** A database whose saves take a while, as a busy IndexedDB's do. */
+class SlowPersistence extends MemoryPersistence {
+  override async save(r: TransferRecord): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return super.save(r);
+  }
+}
 
 const MiB = 1 << 20;
 
@@ -80,5 +91,40 @@ describe('finished transfers and private storage', () => {
     const id = await alice.m.send([fileOf(randomBytes(10), 'a')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
     expect(() => bob.m.markSaved(id, 0)).toThrow(/markSaved/);
+  });
+
+  it('the receiver says complete only once its finished state is saved: a reload in between cannot strand it (the sender drops its copies at complete)', async () => {
+    const alice = await peer('bob'), bob = await peer('alice', {}, new MemoryFileStore(), new SlowPersistence());
+    await connect(alice, bob);
+    const id = await alice.m.send([fileOf(randomBytes(600_000), 'a')]);
+    await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    await bob.m.accept(id);
+    let bobSavedWhenAliceHeard: string | undefined;
+    alice.m.on((e) => { if (e.type === 'complete') bobSavedWhenAliceHeard = bob.db.records.get(id)?.state.status; });
+    await waitFor(alice, (e) => e.type === 'complete', 'complete at alice');
+    expect(bobSavedWhenAliceHeard).toBe('done');
+  });
+
+  it('marking a file saved while other files still arrive flushes before it saves (the saved prefix is on disk)', async () => {
+    const alice = await peer('bob'), bob0 = await peer('alice');
+    const [la] = await connect(alice, bob0, { bytesPerTick: 16 * 1024 });
+    const id = await alice.m.send([fileOf(randomBytes(10), 'small'), fileOf(randomBytes(8 * MiB), 'big')]);
+    await waitFor(bob0, (e) => e.type === 'offered', 'offer');
+    let flushes = 0;
+    const open = bob0.store.open.bind(bob0.store);
+    bob0.store.open = async (t, f) => { const s = await open(t, f); const flush = s.flush.bind(s); s.flush = () => { flushes++; return flush(); }; return s; };
+    await bob0.m.accept(id);
+    await waitFor(bob0, (e) => e.type === 'file-complete' && e.file === 0, 'small file verified');
+    la.cut(); // the big file stays open and unfinished
+    const before = flushes, saves = bob0.db.saves;
+    bob0.m.markSaved(id, 0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bob0.db.saves).toBeGreaterThan(saves);
+    expect(flushes).toBeGreaterThan(before);
+    expect(bob0.db.records.get(id)).toMatchObject({ saved: [0], state: { status: 'active' } });
+    const bob = await reload(bob0, 'alice');
+    expect(bob.m.list()).toMatchObject([{ id, saved: [0] }]);
+    await connect(alice, bob);
+    await waitFor(bob, (e) => e.type === 'complete', 'complete after the reload');
   });
 });
