@@ -220,12 +220,14 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   for (const who of ['sender cancels', 'receiver dismisses'] as const) {
     it(`${who} while the link is down: the other side learns it on the next link`, async () => {
       const alice = await peer('bob'), bob = await peer('alice');
-      const [la] = await connect(alice, bob);
+      // A slow wire: under load the whole file could otherwise arrive before the cut, leaving nothing to cancel.
+      const [la] = await connect(alice, bob, { bytesPerTick: 8 * 1024 });
       const id = await alice.m.send([fileOf(randomBytes(3 * MiB), 'x')]);
       await waitFor(bob, (e) => e.type === 'offered', 'offer');
       await bob.m.accept(id);
       await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB / 2, 'some progress');
       la.cut();
+      expect(bob.m.list()[0]!.status).toBe('active');
       if (who === 'sender cancels') alice.m.cancel(id); else await bob.m.dismiss(id);
       const other = who === 'sender cancels' ? bob : alice;
       await connect(alice, bob);
