@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  rangeBytes, TransferReceiver, TransferSender, type ReceiverIo, type ReceiverState, type SenderIo, type SenderState, type TransferResult,
+  rangeBytes, TransferReceiver, TransferSender, transferTypeCode, type ReceiverIo, type ReceiverState, type SenderIo, type SenderState, type TransferResult,
 } from '../core/transfer';
 import { blobReader, type FileSink, type FileStore } from './file-store';
 import type { TransferFileInfo, TransferManagerEvent, TransferPersistence, TransferRecord } from './transfer-types';
@@ -81,6 +81,44 @@ export function recordOf(e: Entry, contact: string): TransferRecord {
   if (e.saved.size) r.saved = [...e.saved].sort((a, b) => a - b);
   if (e.purged) r.purged = true;
   return r;
+}
+
+/** Type byte of the receiver's `complete`, which waits for the finished state to be saved. */
+const COMPLETE = transferTypeCode('complete');
+
+/**
+ * The receiver's I/O over an entry: chunks written to its open files, the whole-file SHA-256
+ * asked where the bytes were written (OPFS: the worker, off the page's thread), messages out —
+ * except `complete`, held in `e.heldComplete` until the finished state is saved (the manager's
+ * `#handle` sends it then; see {@link Entry.heldComplete}).
+ */
+export function receiverIo(e: Entry, o: { closed: () => boolean; send: (b: Uint8Array) => void; now: () => number }): ReceiverIo {
+  const sink = (f: number) => {
+    if (o.closed()) throw new Error('the transfer manager was closed');
+    const s = e.sinks.get(f);
+    if (!s) throw new Error(`no open file for file ${f}`);
+    return s;
+  };
+  return {
+    writeChunk: async (f, offset, bytes) => {
+      // Cancelled (and its data deleted) while this chunk was being hashed: write nothing.
+      if (e.receiver?.status !== 'active') return;
+      await sink(f).write(offset, bytes);
+    },
+    fileDigest: async (f) => sink(f).digest(),
+    send: (b) => {
+      if (b[1] === COMPLETE && e.savedStatus !== 'done') { e.heldComplete = b; return; }
+      o.send(b);
+    },
+    now: o.now,
+  };
+}
+
+/** Saves the entry now, as {@link maybeSave} does: snapshot, flush the open files, save. */
+export async function saveNow(e: Entry, o: { contact: string; persistence: TransferPersistence }): Promise<void> {
+  const record = recordOf(e, o.contact);
+  for (const s of e.sinks.values()) await s.flush();
+  await o.persistence.save(record);
 }
 
 /** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */

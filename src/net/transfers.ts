@@ -9,10 +9,10 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender, transferTypeCode, type TransferResult } from '../core/transfer';
+import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender, type TransferResult } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
 import { blobReader } from './file-store';
-import { deliver, maybeSave, newEntry, recordOf, restoreEntry, tidyOnOpen, type Entry } from './transfer-entry';
+import { deliver, maybeSave, newEntry, receiverIo, recordOf, restoreEntry, saveNow, tidyOnOpen, type Entry } from './transfer-entry';
 import { prepareOutgoing, refusal, type OutgoingFile } from './transfer-offers';
 import { LinkOutlet } from './transfer-outlet';
 import {
@@ -25,8 +25,6 @@ export { removeOrphans } from './file-store';
 export { safeName } from './transfer-names';
 export { MAX_INCOMING_CHUNKS, MAX_UNANSWERED_OFFERS, type OutgoingFile } from './transfer-offers';
 
-/** Type byte of the receiver's `complete`, which waits for the finished state to be saved. */
-const COMPLETE = transferTypeCode('complete');
 
 export class TransferManager {
   readonly #o: Required<Omit<TransferManagerOptions, 'transfer'>> & Pick<TransferManagerOptions, 'transfer'>;
@@ -158,12 +156,7 @@ export class TransferManager {
     if (!e.receiver || !e.verified.has(file)) throw new Error(`markSaved: file ${file} of ${id} is not a received, verified file`);
     if (e.saved.has(file)) return;
     e.saved.add(file);
-    this.#after(e, async () => {
-      // As maybeSave: snapshot, flush, save — other files may still be arriving.
-      const record = recordOf(e, this.#o.contact);
-      for (const s of e.sinks.values()) await s.flush();
-      await this.#o.persistence.save(record);
-    });
+    this.#after(e, () => saveNow(e, this.#o));
   }
 
   /** Forgets a transfer (saved or dismissed): cancels it if still running and deletes its data. */
@@ -212,28 +205,7 @@ export class TransferManager {
   }
 
   #receiverIo(e: Entry) {
-    return {
-      writeChunk: async (f: number, offset: number, bytes: Uint8Array) => {
-        // Cancelled (and its data deleted) while this chunk was being hashed: write nothing.
-        if (e.receiver?.status !== 'active') return;
-        if (this.#closed) throw new Error('the transfer manager was closed');
-        const s = e.sinks.get(f);
-        if (!s) throw new Error(`no open file for file ${f}`);
-        await s.write(offset, bytes);
-      },
-      // The whole-file SHA-256 is computed where the bytes are written (OPFS: the worker), off this thread.
-      fileDigest: async (f: number) => {
-        if (this.#closed) throw new Error('the transfer manager was closed');
-        const s = e.sinks.get(f);
-        if (!s) throw new Error(`no open file for file ${f}`);
-        return s.digest();
-      },
-      send: (b: Uint8Array) => {
-        if (b[1] === COMPLETE && e.savedStatus !== 'done') { e.heldComplete = b; return; } // sent by #handle once saved
-        this.#out.send(b);
-      },
-      now: this.#o.now,
-    };
+    return receiverIo(e, { closed: () => this.#closed, send: (b) => this.#out.send(b), now: this.#o.now });
   }
 
   /** Runs every active sender's pump (once at a time; again if kicked meanwhile). */
