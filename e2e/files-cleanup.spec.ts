@@ -7,7 +7,7 @@ import { test, expect } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expectConnected, type Person } from './support/app';
-import { item, offerFiles, pair, sha256 } from './support/files';
+import { item, offerFiles, opfsTransferDirs, pair, sha256 } from './support/files';
 
 /** Transfer ids whose files the page still keeps in IndexedDB (the sender's copies, for resume). */
 const storedBlobs = (p: Person) => p.page.evaluate(() => new Promise<string[]>((resolve, reject) => {
@@ -19,14 +19,6 @@ const storedBlobs = (p: Person) => p.page.evaluate(() => new Promise<string[]>((
     keys.onerror = () => reject(keys.error);
   };
 }));
-
-/** Transfer directories the page keeps in OPFS. */
-const opfsDirs = (p: Person) => p.page.evaluate(async () => {
-  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers', { create: true });
-  const names: string[] = [];
-  for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(k);
-  return names;
-});
 
 test('a complete transfer leaves the sender\'s storage at once and the receiver\'s at the next start after both files were saved', async ({ browser }, info) => {
   test.setTimeout(180_000);
@@ -49,14 +41,14 @@ test('a complete transfer leaves the sender\'s storage at once and the receiver\
   await expect(item(bob, 'photo.bin').getByTestId('transfer-file-saved')).toHaveCount(1);
   await bob.page.reload();
   await expectConnected(bob, 'Alice');
-  expect(await opfsDirs(bob)).toEqual([id]); // one file is not saved yet: the data stays
+  expect(await opfsTransferDirs(bob)).toEqual([id]); // one file is not saved yet: the data stays
   await expect(item(bob, 'photo.bin').getByTestId('transfer-download')).toHaveCount(2);
 
   await save(1, 'photo.bin');
-  expect(await opfsDirs(bob)).toEqual([id]); // not at once: the download may still be reading it
+  expect(await opfsTransferDirs(bob)).toEqual([id]); // not at once: the download may still be reading it
   await bob.page.reload();
   await expectConnected(bob, 'Alice');
-  await expect.poll(() => opfsDirs(bob)).toEqual([]);
+  await expect.poll(() => opfsTransferDirs(bob)).toEqual([]);
   // The chat keeps the record, says where the files went, and offers no dead links.
   await expect(item(bob, 'photo.bin').getByTestId('transfer-status')).toContainText('complete');
   await expect(item(bob, 'photo.bin').getByTestId('transfer-file-purged')).toHaveCount(2);

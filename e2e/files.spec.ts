@@ -8,7 +8,7 @@ import { test, expect } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { expectConnected, type Person } from './support/app';
-import { item, offerFiles, pair, progressOf, receivedHashes, sentBytes, sha256 } from './support/files';
+import { item, offerFiles, opfsTransferDirs, pair, progressOf, receivedHashes, sentBytes, sha256 } from './support/files';
 
 const LARGE_MB = Number(process.env.FILES_E2E_MB ?? 300);
 
@@ -60,14 +60,7 @@ test.describe('files', () => {
     // Dismissing removes the item and the received data from OPFS.
     await item(bob, 'large.bin').getByTestId('transfer-dismiss').click();
     await expect(item(bob, 'large.bin')).toHaveCount(0);
-    const left = await bob.page.evaluate(async () => {
-      const root = await navigator.storage.getDirectory();
-      const dir = await root.getDirectoryHandle('parley-transfers', { create: true });
-      const names: string[] = [];
-      for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(k);
-      return names;
-    });
-    expect(left).toEqual([]);
+    expect(await opfsTransferDirs(bob)).toEqual([]);
   });
 
   test('a declined offer sends nothing; a cancel on either side stops both', async ({ browser }, info) => {

@@ -77,4 +77,12 @@ export async function storedFiles(p: Person, name: string): Promise<string[]> {
   }, id);
 }
 
+/** Transfer directories (ids) a page keeps in OPFS. */
+export const opfsTransferDirs = (p: Person) => p.page.evaluate(async () => {
+  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers', { create: true });
+  const names: string[] = [];
+  for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(k);
+  return names;
+});
+
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

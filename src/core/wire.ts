@@ -173,15 +173,14 @@ export function decodeWire(bytes: Uint8Array): DecodeWireResult {
   // The header is re-encoded and compared; the tail only where decoding re-derives it (chat text
   // goes through UTF-8 and back). Every other tail is the input's own bytes, copied: comparing a
   // 255 KiB file chunk with its own copy cost the receiving page a pass over every byte.
-  let again: { header: Uint8Array; tail: Uint8Array };
+  let again: ReturnType<typeof split>;
   try {
-    const { header: h, tail: t } = split(message.message);
-    again = { header: enc.encode(JSON.stringify(h)), tail: t };
+    again = split(message.message);
   } catch {
     return bad('WIRE_MALFORMED', 'fields', `${type}: a field is out of range`);
   }
   const sameTail = again.tail.length === tail.length && (type !== 'chat' || sameBytes(again.tail, tail));
-  if (!sameBytes(again.header, bytes.subarray(PREFIX, PREFIX + headerLength)) || !sameTail)
+  if (!sameBytes(enc.encode(JSON.stringify(again.header)), bytes.subarray(PREFIX, PREFIX + headerLength)) || !sameTail)
     return bad('WIRE_MALFORMED', 'canonical', `${type}: not in canonical form (unknown fields, or fields in another order)`);
   return message;
 }

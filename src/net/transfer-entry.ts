@@ -128,8 +128,7 @@ export async function maybeSave(e: Entry, o: { contact: string; saveEveryBytes: 
   if (status === e.savedStatus && (!e.receiver || done - e.savedBytes < o.saveEveryBytes)) return;
   const record = recordOf(e, o.contact);
   for (const s of e.sinks.values()) await s.flush();
-  const ended = status === 'cancelled' || status === 'failed' || status === 'declined';
-  if (ended && e.receiver) {
+  if (isEnded(status) && status !== 'done' && e.receiver) {
     for (const s of e.sinks.values()) await s.close().catch(() => undefined);
     e.sinks.clear();
     await o.store.remove(e.id); // nothing to keep from a transfer that will not finish

@@ -25,7 +25,6 @@ export { removeOrphans } from './file-store';
 export { safeName } from './transfer-names';
 export { MAX_INCOMING_CHUNKS, MAX_UNANSWERED_OFFERS, type OutgoingFile } from './transfer-offers';
 
-
 export class TransferManager {
   readonly #o: Required<Omit<TransferManagerOptions, 'transfer'>> & Pick<TransferManagerOptions, 'transfer'>;
   readonly #entries = new Map<string, Entry>();
