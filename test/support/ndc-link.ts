@@ -5,7 +5,7 @@
  * `SecureLink` does, minus the handshake. It exposes the backpressure additions the
  * TransferManager uses (`bufferedAmount`, `onDrain`).
  */
-import nodeDataChannel, { type DataChannel } from 'node-datachannel';
+import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import type { FrameChannel } from '../../src/core/frames';
 import { decodeWire, encodeWire, type WireMessage } from '../../src/core/wire';
 import type { TransferLink } from '../../src/net/transfers';
@@ -76,15 +76,39 @@ export class NdcLink implements TransferLink {
   }
 }
 
+/**
+ * Hands `from`'s description and loopback candidates to `to`. node-datachannel delivers
+ * descriptions and candidates through separate thread-safe callbacks whose order is not kept, so
+ * a candidate can arrive before the description it belongs to; `addRemoteCandidate` then throws
+ * "Got a remote candidate without remote description", and a throw inside a native callback
+ * aborts the whole process (seen on 2026-12-05: a Vitest worker died). Candidates wait until the
+ * description is set, and nothing thrown here may leave the callback.
+ */
+export function wireSignals(from: PeerConnection, to: PeerConnection): void {
+  let described = false;
+  const early: [string, string][] = [];
+  const add = (c: string, mid: string) => {
+    try { to.addRemoteCandidate(c, mid); } catch { /* closed meanwhile: the test sees the close */ }
+  };
+  from.onLocalDescription((sdp, type) => {
+    try { to.setRemoteDescription(sdp, type); } catch { return; /* closed meanwhile */ }
+    described = true;
+    for (const [c, mid] of early.splice(0)) add(c, mid);
+  });
+  from.onLocalCandidate((c, mid) => {
+    if (!/ 127\.0\.0\.1 /.test(c)) return;
+    if (described) add(c, mid);
+    else early.push([c, mid]);
+  });
+}
+
 /** Opens a loopback data channel between two node-datachannel peers and wraps both ends. */
 export async function ndcPair(o: { lowWater?: number } = {}): Promise<[NdcLink, NdcLink]> {
   const lowWater = o.lowWater ?? 256 * 1024;
   const cfg = { iceServers: [], bindAddress: '127.0.0.1', enableIceUdpMux: false, maxMessageSize: 262144 };
   const a = new nodeDataChannel.PeerConnection('a', cfg), b = new nodeDataChannel.PeerConnection('b', cfg);
-  a.onLocalDescription((sdp, type) => b.setRemoteDescription(sdp, type));
-  b.onLocalDescription((sdp, type) => a.setRemoteDescription(sdp, type));
-  a.onLocalCandidate((c, mid) => { if (/ 127\.0\.0\.1 /.test(c)) b.addRemoteCandidate(c, mid); });
-  b.onLocalCandidate((c, mid) => { if (/ 127\.0\.0\.1 /.test(c)) a.addRemoteCandidate(c, mid); });
+  wireSignals(a, b);
+  wireSignals(b, a);
   const bDc = new Promise<Dc>((resolve) => b.onDataChannel((dc) => resolve(dc)));
   const aDc = a.createDataChannel('parley');
   await new Promise<void>((resolve) => aDc.onOpen(() => resolve()));
