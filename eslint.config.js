@@ -2,8 +2,15 @@ import tseslint from 'typescript-eslint';
 
 // The one architectural rule that matters most: src/core is pure protocol code and may not
 // reach into networking, storage, app state or UI (DESIGN.md, "Layers").
+// One convention for relative imports: no extension (`./frames`, not `./frames.js`).
+const relativeImports = {
+  regex: '^\\.{1,2}/.*\\.js$',
+  message: 'relative imports carry no extension: write ./x, not ./x.js.',
+};
+
 const coreBans = {
   patterns: [
+    relativeImports,
     { group: ['**/net/**', '**/store/**', '**/app/**', '**/ui/**', '../net', '../store', '../app', '../ui'],
       message: 'src/core must stay pure: no imports from net/, store/, app/ or ui/.' },
     { group: ['svelte', 'svelte/*', 'simple-peer', 'simple-peer/*', 'idb', 'ws', 'node:*'],
@@ -20,6 +27,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
+      'no-restricted-imports': ['error', { patterns: [relativeImports] }],
     },
   },
   {

@@ -8,8 +8,8 @@
  */
 import { createRequire } from 'node:module';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { ShsClient, ShsServer, type CryptoPath, type ShsCrypto, type ShsStep } from '../src/core/shs.js';
-import { nodeShsCrypto } from '../src/node/shs-node-crypto.js';
+import { ShsClient, ShsServer, type CryptoPath, type ShsCrypto, type ShsStep } from '../src/core/shs';
+import { nodeShsCrypto } from '../src/node/shs-node-crypto';
 
 const require = createRequire(import.meta.url);
 const referenceShs = require('secret-handshake') as any;

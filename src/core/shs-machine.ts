@@ -4,9 +4,9 @@
  * (Scuttlebutt Protocol Guide, "Handshake" and "Box stream").
  * @module
  */
-import { assertBytes, failure, type Failure, type Side } from './errors.js';
-import { authWith, concat, sha256, sha256Of, type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto } from './shs-crypto.js';
-import { selectShsCrypto } from './shs-webcrypto.js';
+import { assertBytes, failure, type Failure, type Side } from './errors';
+import { authWith, concat, sha256, sha256Of, type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto } from './shs-crypto';
+import { selectShsCrypto } from './shs-webcrypto';
 
 /** An Ed25519 key pair in libsodium layout. */
 export interface Ed25519KeyPair { publicKey: Uint8Array; /** 64: seed ‖ publicKey */ secretKey: Uint8Array }

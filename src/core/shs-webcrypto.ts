@@ -10,7 +10,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   checkIdentity, curveSecretOf, equalBytes, isAllZero, nobleCrypto, preVerify, remembered,
   type CryptoPath, type PeerKey, type EphemeralKey, type LongTermKey, type ShsCrypto,
-} from './shs-crypto.js';
+} from './shs-crypto';
 
 // PKCS#8 wrappers of a raw 32-byte private key (RFC 8410 §7).
 const PKCS8_ED25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];

@@ -10,14 +10,14 @@
  * docs/protocol.md has the byte-by-byte layout; docs/security.md what it does and does not hide.
  * @module
  */
-import { assertBytes } from './errors.js';
+import { assertBytes } from './errors';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, sha256Of, type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto } from './shs-crypto.js';
-import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES, type CommonOptions, type Handled, type ShsStep } from './shs-machine.js';
+import { boxOpen, boxSeal, concat, edPublicToCurve, equalBytes, peerKey, sha256, sha256Of, type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto } from './shs-crypto';
+import { Handshake, SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES, type CommonOptions, type Handled, type ShsStep } from './shs-machine';
 
-export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine.js';
-export { SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES } from './shs-machine.js';
-export type { CryptoPath, ShsCrypto, EphemeralKey, LongTermKey, PeerKey } from './shs-crypto.js';
+export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine';
+export { SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES } from './shs-machine';
+export type { CryptoPath, ShsCrypto, EphemeralKey, LongTermKey, PeerKey } from './shs-crypto';
 
 /** The SHS client (Protocol Guide, "Handshake"): the side that knows the server's key and dials it. */
 export class ShsClient extends Handshake {

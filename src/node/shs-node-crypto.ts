@@ -19,7 +19,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   checkIdentity, curveSecretOf, edPublicToCurve, equalBytes, isAllZero, preVerify, remembered,
   type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto,
-} from '../core/shs-crypto.js';
+} from '../core/shs-crypto';
 
 // Keys cross into OpenSSL as JWK (RFC 8037 OKP): in node 20 parsing a DER SPKI/PKCS#8 key
 // costs ~80/380 µs (OpenSSL 3's decoder), a JWK ~10/30 µs; exporting likewise (docs/protocol.md).

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { ShsClient, ShsServer, type CryptoPath, type Ed25519KeyPair, type ShsCrypto, type ShsStep } from '../../src/core/shs.js';
-import { PROVIDERS, hex, pump, randomKeyPair } from './shs-helpers.js';
-import { box, cat, clientAuth, curvePublic, curveSecret, dh, ephemeral, hello, sha256 } from './shs-attacker.js';
+import { ShsClient, ShsServer, type CryptoPath, type Ed25519KeyPair, type ShsCrypto, type ShsStep } from '../../src/core/shs';
+import { PROVIDERS, hex, pump, randomKeyPair } from './shs-helpers';
+import { box, cat, clientAuth, curvePublic, curveSecret, dh, ephemeral, hello, sha256 } from './shs-attacker';
 
 const K = crypto.getRandomValues(new Uint8Array(32));
 const alice = randomKeyPair(), bob = randomKeyPair(), carol = randomKeyPair(), mallory = randomKeyPair();

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { x25519 } from '@noble/curves/ed25519.js';
 import vectors from '../vectors/python-ssb-shs-boxstream.json';
-import { ShsClient, ShsServer, networkKeyFromFingerprints, type Ed25519KeyPair } from '../../src/core/shs.js';
-import { PROVIDERS, hex, keyPairFromSeed, pump, randomKeyPair, unhex, type Transcript } from './shs-helpers.js';
-import { auth, box, cat, contains, curvePublic, curveSecret, dh, encodings, ephemeral, hello, sha256, unbox } from './shs-attacker.js';
+import { ShsClient, ShsServer, networkKeyFromFingerprints, type Ed25519KeyPair } from '../../src/core/shs';
+import { PROVIDERS, hex, keyPairFromSeed, pump, randomKeyPair, unhex, type Transcript } from './shs-helpers';
+import { auth, box, cat, contains, curvePublic, curveSecret, dh, encodings, ephemeral, hello, sha256, unbox } from './shs-attacker';
 
 const K = crypto.getRandomValues(new Uint8Array(32));
 const alice = randomKeyPair(), bob = randomKeyPair();

@@ -1,9 +1,9 @@
 /** Shared helpers for the SHS tests: keys, hex, and a pump that runs two machines against each other. */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { ShsClient, ShsServer, type CryptoPath, type ShsCrypto, type Ed25519KeyPair, type ShsErrorCode, type ShsStep, type ShsSession } from '../../src/core/shs.js';
-import type { Failure } from '../../src/core/errors.js';
-import { nodeShsCrypto } from '../../src/node/shs-node-crypto.js';
+import { ShsClient, ShsServer, type CryptoPath, type ShsCrypto, type Ed25519KeyPair, type ShsErrorCode, type ShsStep, type ShsSession } from '../../src/core/shs';
+import type { Failure } from '../../src/core/errors';
+import { nodeShsCrypto } from '../../src/node/shs-node-crypto';
 
 export const hex = bytesToHex;
 export const unhex = hexToBytes;

@@ -1,8 +1,8 @@
 /** Interop with the reference npm `secret-handshake` (libsodium through chloride/sodium-native), both directions. */
 import { describe, expect, it } from 'vitest';
-import { ShsClient, ShsServer } from '../../src/core/shs.js';
-import { PROVIDERS, hex, randomKeyPair } from './shs-helpers.js';
-import { interop, referenceShs, toRefKeys } from './shs-reference.js';
+import { ShsClient, ShsServer } from '../../src/core/shs';
+import { PROVIDERS, hex, randomKeyPair } from './shs-helpers';
+import { interop, referenceShs, toRefKeys } from './shs-reference';
 
 const networkKey = crypto.getRandomValues(new Uint8Array(32));
 const appKey = Buffer.from(networkKey);

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ShsClient, ShsServer, type ShsErrorCode, type ShsStep } from '../../src/core/shs.js';
-import { hex, pump, randomKeyPair } from './shs-helpers.js';
+import { ShsClient, ShsServer, type ShsErrorCode, type ShsStep } from '../../src/core/shs';
+import { hex, pump, randomKeyPair } from './shs-helpers';
 
 const K = crypto.getRandomValues(new Uint8Array(32));
 const alice = randomKeyPair(), bob = randomKeyPair();
@@ -101,9 +101,9 @@ describe('signature verification: every crypto provider agrees with libsodium', 
   it('on mutated signatures, keys and messages (flipped bits, S + L, small-order R or A)', async () => {
     const { createRequire } = await import('node:module');
     const sodium = createRequire(import.meta.url)('chloride') as { crypto_sign_verify_detached: (s: Buffer, m: Buffer, p: Buffer) => boolean };
-    const { nobleCrypto } = await import('../../src/core/shs-crypto.js');
-    const { webCrypto } = await import('../../src/core/shs-webcrypto.js');
-    const { nodeShsCrypto } = await import('../../src/node/shs-node-crypto.js');
+    const { nobleCrypto } = await import('../../src/core/shs-crypto');
+    const { webCrypto } = await import('../../src/core/shs-webcrypto');
+    const { nodeShsCrypto } = await import('../../src/node/shs-node-crypto');
     const { ed25519, ED25519_TORSION_SUBGROUP } = await import('@noble/curves/ed25519.js');
     const torsion = ED25519_TORSION_SUBGROUP.map((h) => Uint8Array.from(Buffer.from(h, 'hex')));
     const seed = crypto.getRandomValues(new Uint8Array(32)), pub = ed25519.getPublicKey(seed);
@@ -139,7 +139,7 @@ describe('signature verification: every crypto provider agrees with libsodium', 
 describe('node provider: OpenSSL alone is laxer than libsodium, so the provider pre-checks', () => {
   it('a universal forgery (A and R the identity point, S = 0) verifies under raw OpenSSL for any message, but not through nodeShsCrypto', async () => {
     const { createPublicKey, verify } = await import('node:crypto');
-    const { nodeShsCrypto } = await import('../../src/node/shs-node-crypto.js');
+    const { nodeShsCrypto } = await import('../../src/node/shs-node-crypto');
     const identity = new Uint8Array(32); identity[0] = 1; // the neutral point's encoding: small order
     const sig = new Uint8Array(64); sig.set(identity, 0);
     const spki = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), identity]), format: 'der', type: 'spki' });

@@ -1,8 +1,8 @@
 /** An injected crypto provider (opts.crypto as an object) is checked, used, and nothing else is. */
 import { describe, expect, it } from 'vitest';
-import { ShsClient, ShsServer, type ShsCrypto } from '../../src/core/shs.js';
-import { nodeShsCrypto } from '../../src/node/shs-node-crypto.js';
-import { hex, pump, randomKeyPair } from './shs-helpers.js';
+import { ShsClient, ShsServer, type ShsCrypto } from '../../src/core/shs';
+import { nodeShsCrypto } from '../../src/node/shs-node-crypto';
+import { hex, pump, randomKeyPair } from './shs-helpers';
 
 const K = crypto.getRandomValues(new Uint8Array(32));
 const alice = randomKeyPair(), bob = randomKeyPair();

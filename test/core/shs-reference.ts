@@ -1,7 +1,7 @@
 /** Drives the reference npm `secret-handshake` (chloride → sodium-native) against a Parley machine in memory. */
 import { createRequire } from 'node:module';
-import type { ShsClient, ShsServer, ShsSession, ShsStep } from '../../src/core/shs.js';
-import type { Ed25519KeyPair } from '../../src/core/shs.js';
+import type { ShsClient, ShsServer, ShsSession, ShsStep } from '../../src/core/shs';
+import type { Ed25519KeyPair } from '../../src/core/shs';
 
 const require = createRequire(import.meta.url);
 export const referenceShs = require('secret-handshake') as any;

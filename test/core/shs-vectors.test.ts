@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import vectors from '../vectors/python-ssb-shs-boxstream.json';
-import { ShsClient, ShsServer, networkKeyFromFingerprints } from '../../src/core/shs.js';
-import { PROVIDERS, hex, keyPairFromSeed, pump, unhex } from './shs-helpers.js';
+import { ShsClient, ShsServer, networkKeyFromFingerprints } from '../../src/core/shs';
+import { PROVIDERS, hex, keyPairFromSeed, pump, unhex } from './shs-helpers';
 
 const v = vectors;
 const serverKeys = keyPairFromSeed(unhex(v.server_longterm_seed));

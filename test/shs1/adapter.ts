@@ -7,8 +7,8 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { ShsClient, ShsServer, type CryptoPath, type ShsStep } from '../../src/core/shs.js';
-import { nodeShsCrypto } from '../../src/node/shs-node-crypto.js';
+import { ShsClient, ShsServer, type CryptoPath, type ShsStep } from '../../src/core/shs';
+import { nodeShsCrypto } from '../../src/node/shs-node-crypto';
 
 // The harness starts every case at once; on a loaded machine a process can take seconds to get
 // going, so the adapter allows far more than the 5 s default before calling a timeout.
