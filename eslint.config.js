@@ -11,12 +11,19 @@ const relativeImports = {
 const coreBans = {
   patterns: [
     relativeImports,
-    { group: ['**/net/**', '**/store/**', '**/app/**', '**/ui/**', '../net', '../store', '../app', '../ui'],
-      message: 'src/core must stay pure: no imports from net/, store/, app/ or ui/.' },
-    { group: ['svelte', 'svelte/*', 'simple-peer', 'simple-peer/*', 'idb', 'ws', 'node:*'],
-      message: 'src/core must stay pure: no DOM, WebRTC, IndexedDB, sockets or node built-ins.' },
-    { group: ['**/node/**', '../node'],
-      message: 'src/core must stay pure: node-only providers (src/node/) are injected by node programs, never imported by the core.' },
+    {
+      group: ['**/net/**', '**/store/**', '**/app/**', '**/ui/**', '../net', '../store', '../app', '../ui'],
+      message: 'src/core must stay pure: no imports from net/, store/, app/ or ui/.',
+    },
+    {
+      group: ['svelte', 'svelte/*', 'simple-peer', 'simple-peer/*', 'idb', 'ws', 'node:*'],
+      message: 'src/core must stay pure: no DOM, WebRTC, IndexedDB, sockets or node built-ins.',
+    },
+    {
+      group: ['**/node/**', '../node'],
+      message:
+        'src/core must stay pure: node-only providers (src/node/) are injected by node programs, never imported by the core.',
+    },
   ],
 };
 
@@ -34,7 +41,17 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', coreBans],
-      'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'indexedDB', 'RTCPeerConnection', 'WebSocket', 'setTimeout', 'setInterval'],
+      'no-restricted-globals': [
+        'error',
+        'window',
+        'document',
+        'localStorage',
+        'indexedDB',
+        'RTCPeerConnection',
+        'WebSocket',
+        'setTimeout',
+        'setInterval',
+      ],
     },
   },
 );

@@ -9,8 +9,13 @@ export const E2E_PORT = Number(process.env.E2E_PORT ?? 8181);
  */
 export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection',
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
   '--use-fake-ui-for-media-stream',
 ];
 

@@ -14,7 +14,10 @@ const passphrase = 'correct horse battery staple';
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const { log2N, r, p } = DEFAULT_SCRYPT_COST;
 
-const made = await exportBackup({ identity: generateIdentity(random), name: 'Bench', contacts: [] }, passphrase, { random, now: Date.now() });
+const made = await exportBackup({ identity: generateIdentity(random), name: 'Bench', contacts: [] }, passphrase, {
+  random,
+  now: Date.now(),
+});
 if (!made.ok) throw new Error(made.message);
 const parley: number[] = [];
 const native: number[] = [];
@@ -28,8 +31,24 @@ for (let i = 0; i < ROUNDS; i++) {
   native.push(performance.now() - t);
 }
 const f = (x: number) => x.toFixed(0);
-console.log(`backup-kdf: scrypt N=2^${log2N} r=${r} p=${p} (${(128 * r * 2 ** log2N) / 2 ** 20} MiB), ${ROUNDS} rounds, medians`);
-console.log(`  importBackup (@noble/hashes scryptAsync + HKDF + XChaCha20-Poly1305): ${f(median(parley))} ms   [${parley.map(f).join(' ')}]`);
-console.log(`  node:crypto scryptSync (OpenSSL, native):                            ${f(median(native))} ms   [${native.map(f).join(' ')}]`);
-const value = median(parley), baseline = median(native);
-console.log(JSON.stringify({ bench: 'backup-kdf', value: Number(f(value)), unit: 'ms', baseline: Number(f(baseline)), ratio: Number((value / baseline).toFixed(3)), target: 1000 }));
+console.log(
+  `backup-kdf: scrypt N=2^${log2N} r=${r} p=${p} (${(128 * r * 2 ** log2N) / 2 ** 20} MiB), ${ROUNDS} rounds, medians`,
+);
+console.log(
+  `  importBackup (@noble/hashes scryptAsync + HKDF + XChaCha20-Poly1305): ${f(median(parley))} ms   [${parley.map(f).join(' ')}]`,
+);
+console.log(
+  `  node:crypto scryptSync (OpenSSL, native):                            ${f(median(native))} ms   [${native.map(f).join(' ')}]`,
+);
+const value = median(parley),
+  baseline = median(native);
+console.log(
+  JSON.stringify({
+    bench: 'backup-kdf',
+    value: Number(f(value)),
+    unit: 'ms',
+    baseline: Number(f(baseline)),
+    ratio: Number((value / baseline).toFixed(3)),
+    target: 1000,
+  }),
+);

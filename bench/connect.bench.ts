@@ -23,9 +23,6 @@ const CONTEXT = appContext(ORIGIN);
 /** The baseline injects simple-peer as an inline script, which the app's CSP rightly forbids. */
 const RAW_CONTEXT = { ...CONTEXT, bypassCSP: true };
 
-
-
-
 /** One run of the measured path: invite link → "connected". */
 async function inviteToConnected(browser: Browser): Promise<number> {
   const alice = await namedPage(browser, ORIGIN, 'Alice');
@@ -41,9 +38,6 @@ async function inviteToConnected(browser: Browser): Promise<number> {
   await bob.context().close();
   return ms;
 }
-
-
-
 
 function rawChannel(page: Page, args: { room: string; initiator: boolean }): Promise<unknown> {
   return page.evaluate(`(${RAW_CHANNEL})(${JSON.stringify(args)})`);
@@ -71,7 +65,11 @@ async function rawDataChannel(browser: Browser): Promise<number> {
   return ms;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 async function main(): Promise<void> {
   reexecInNetns(import.meta.url);
@@ -80,24 +78,42 @@ async function main(): Promise<void> {
   ensureBuild();
   const relay = await startRelay(PORT);
   process.on('exit', () => relay.kill('SIGTERM'));
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', ...CHROMIUM_ARGS] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', ...CHROMIUM_ARGS],
+  });
   try {
     await inviteToConnected(browser); // warm-up: caches, JIT
     await rawDataChannel(browser);
     const value: number[] = [];
     const baseline: number[] = [];
-    for (let i = 0; i < RUNS; i++) {       // interleaved, so machine noise hits both alike
+    for (let i = 0; i < RUNS; i++) {
+      // interleaved, so machine noise hits both alike
       value.push(await inviteToConnected(browser));
       baseline.push(await rawDataChannel(browser));
-      console.log(`run ${i + 1}: invite→connected ${value[i]!.toFixed(0)} ms, raw data channel ${baseline[i]!.toFixed(0)} ms`);
+      console.log(
+        `run ${i + 1}: invite→connected ${value[i]!.toFixed(0)} ms, raw data channel ${baseline[i]!.toFixed(0)} ms`,
+      );
     }
     const v = Math.round(median(value));
     const b = Math.round(median(baseline));
-    console.log(JSON.stringify({ bench: 'connect', value: v, unit: 'ms', baseline: b, ratio: Number((v / b).toFixed(2)), target: 1000 }));
+    console.log(
+      JSON.stringify({
+        bench: 'connect',
+        value: v,
+        unit: 'ms',
+        baseline: b,
+        ratio: Number((v / b).toFixed(2)),
+        target: 1000,
+      }),
+    );
   } finally {
     await browser.close();
     relay.kill('SIGTERM');
   }
 }
 
-void main().catch((e: unknown) => { console.error(e); process.exit(1); });
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -29,15 +29,16 @@ const PORT = Number(process.env.BENCH_PORT ?? 8294);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const TARGET_MB = 200;
 
-
-
 /** A Chromium with its own profile directory under `dir`, one page named `name`. */
 async function person(dir: string, name: string): Promise<[BrowserContext, Page]> {
   const context = await chromium.launchPersistentContext(join(dir, `profile-${name}`), {
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
-    baseURL: ORIGIN, permissions: ['camera', 'microphone'],
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    baseURL: ORIGIN,
+    permissions: ['camera', 'microphone'],
   });
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   await page.goto('/');
   await page.getByTestId('display-name-input').fill(name);
   await page.getByTestId('display-name-save').click();
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const name = `memory-${MB}MiB.bin`;
   const source = join(dir, name);
   const fh = await open(source, 'w');
-  await fh.truncate(BYTES);              // sparse: zeros, read lazily, no disk on this side
+  await fh.truncate(BYTES); // sparse: zeros, read lazily, no disk on this side
   await fh.close();
   const relay = await startRelay(PORT);
   process.on('exit', () => relay.kill('SIGTERM'));
@@ -88,7 +89,9 @@ async function main(): Promise<void> {
     const prep = performance.now() - t0;
     await cdp.send('HeapProfiler.collectGarbage');
     const baseline = await heapMB(cdp);
-    let max = baseline, samples = 0, done = false;
+    let max = baseline,
+      samples = 0,
+      done = false;
     const sampler = (async () => {
       while (!done) {
         const h = await heapMB(cdp);
@@ -105,8 +108,13 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
       if (performance.now() - lastLog > 30_000) {
         lastLog = performance.now();
-        const pct = await item(bob).getByTestId('transfer-progress').getAttribute('aria-valuenow').catch(() => '?');
-        console.log(`  ${((lastLog - t1) / 1000).toFixed(0)} s: ${pct} % — heap now ${(await heapMB(cdp)).toFixed(1)} MB, max ${max.toFixed(1)} MB`);
+        const pct = await item(bob)
+          .getByTestId('transfer-progress')
+          .getAttribute('aria-valuenow')
+          .catch(() => '?');
+        console.log(
+          `  ${((lastLog - t1) / 1000).toFixed(0)} s: ${pct} % — heap now ${(await heapMB(cdp)).toFixed(1)} MB, max ${max.toFixed(1)} MB`,
+        );
       }
       if (performance.now() - t1 > 3_600_000) throw new Error('transfer did not complete within an hour');
     }
@@ -114,10 +122,21 @@ async function main(): Promise<void> {
     done = true;
     await sampler;
     const after = await heapMB(cdp);
-    console.log(`${MB} MiB: preparation ${(prep / 1000).toFixed(1)} s, accept→complete ${(ms / 1000).toFixed(1)} s (${(BYTES / 1e6 / (ms / 1000)).toFixed(1)} MB/s); receiver JS heap: ${baseline.toFixed(1)} MB before, max ${max.toFixed(1)} MB over ${samples} samples, ${after.toFixed(1)} MB at the end`);
-    await item(bob).getByTestId('transfer-dismiss').click();   // deletes the OPFS copy
+    console.log(
+      `${MB} MiB: preparation ${(prep / 1000).toFixed(1)} s, accept→complete ${(ms / 1000).toFixed(1)} s (${(BYTES / 1e6 / (ms / 1000)).toFixed(1)} MB/s); receiver JS heap: ${baseline.toFixed(1)} MB before, max ${max.toFixed(1)} MB over ${samples} samples, ${after.toFixed(1)} MB at the end`,
+    );
+    await item(bob).getByTestId('transfer-dismiss').click(); // deletes the OPFS copy
     await item(alice).getByTestId('transfer-dismiss').click();
-    console.log(JSON.stringify({ bench: 'files-memory', value: Number(max.toFixed(1)), unit: 'MB', baseline: Number(baseline.toFixed(1)), ratio: Number((max / baseline).toFixed(2)), target: TARGET_MB }));
+    console.log(
+      JSON.stringify({
+        bench: 'files-memory',
+        value: Number(max.toFixed(1)),
+        unit: 'MB',
+        baseline: Number(baseline.toFixed(1)),
+        ratio: Number((max / baseline).toFixed(2)),
+        target: TARGET_MB,
+      }),
+    );
   } finally {
     for (const c of contexts) await c.close().catch(() => {});
     relay.kill('SIGTERM');
@@ -125,4 +144,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((e: unknown) => { console.error(e); process.exit(1); });
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

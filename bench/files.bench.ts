@@ -44,9 +44,6 @@ const CONTEXT = appContext(ORIGIN);
 /** The baseline injects simple-peer as an inline script, which the app's CSP rightly forbids. */
 const RAW_CONTEXT = { ...CONTEXT, bypassCSP: true };
 
-
-
-
 async function openChat(page: Page, other: string): Promise<void> {
   await page.getByTestId('contact-item').filter({ hasText: other }).click();
   await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor({ timeout: 60_000 });
@@ -64,24 +61,35 @@ async function pair(browser: Browser): Promise<[Page, Page]> {
 }
 
 /** One app transfer of `path` (named `name`): returns [preparation ms, accept→complete ms]. */
-async function appTransfer(alice: Page, bob: Page, path: string, name: string, cpu: () => number, profile: boolean): Promise<[number, number, number]> {
+async function appTransfer(
+  alice: Page,
+  bob: Page,
+  path: string,
+  name: string,
+  cpu: () => number,
+  profile: boolean,
+): Promise<[number, number, number]> {
   const item = (p: Page) => p.getByTestId('transfer-item').filter({ hasText: name });
   const t0 = performance.now();
   await alice.getByTestId('file-input').setInputFiles(path);
   await item(bob).getByTestId('transfer-accept').waitFor({ timeout: 120_000 });
-  const stop = profile ? await startProfiles([['sender', alice], ['receiver', bob]]) : null;
-  const t1 = performance.now(), c1 = cpu();
+  const stop = profile
+    ? await startProfiles([
+        ['sender', alice],
+        ['receiver', bob],
+      ])
+    : null;
+  const t1 = performance.now(),
+    c1 = cpu();
   await item(bob).getByTestId('transfer-accept').click();
   await item(bob).getByTestId('transfer-status').filter({ hasText: 'complete' }).waitFor({ timeout: 300_000 });
-  const t2 = performance.now(), c2 = cpu();
+  const t2 = performance.now(),
+    c2 = cpu();
   await stop?.();
   await item(bob).getByTestId('transfer-dismiss').click();
   await item(alice).getByTestId('transfer-dismiss').click();
   return [t1 - t0, t2 - t1, c2 - c1];
 }
-
-
-
 
 /** Receiver: resolves once `total` bytes have arrived (its listener then goes: rounds must not pile them up). */
 const RAW_RECEIVE = `(total) => new Promise((resolve) => {
@@ -144,7 +152,8 @@ async function rawPair(browser: Browser): Promise<[Page, Page]> {
 async function rawTransfer(sender: Page, receiver: Page, cpu: () => number): Promise<[number, number]> {
   const got = receiver.evaluate(`(${RAW_RECEIVE})(${BYTES})`);
   await receiver.waitForFunction('window.__receiving === true');
-  const t0 = performance.now(), c0 = cpu();
+  const t0 = performance.now(),
+    c0 = cpu();
   await sender.evaluate(`(${RAW_SEND})(${BYTES})`);
   await got;
   return [performance.now() - t0, cpu() - c0];
@@ -160,7 +169,11 @@ async function rawFileTransfer(sender: Page, receiver: Page, path: string): Prom
   return performance.now() - t0;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const mbps = (ms: number) => BYTES / 1e6 / (ms / 1000);
 
 async function main(): Promise<void> {
@@ -173,29 +186,71 @@ async function main(): Promise<void> {
   await writeFile(source, randomBytes(BYTES));
   const relay = await startRelay(PORT);
   process.on('exit', () => relay.kill('SIGTERM'));
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', ...CHROMIUM_ARGS] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', ...CHROMIUM_ARGS],
+  });
   try {
     const [alice, bob] = await pair(browser);
     const [rawA, rawB] = await rawPair(browser);
-    const value: number[] = [], baseline: number[] = [], ratios: number[] = [], cpuApp: number[] = [], cpuRaw: number[] = [];
-    const fileBaseline: number[] = [], fileRatios: number[] = [];
-    for (let i = 0; i <= RUNS; i++) {      // run 0 warms up; interleaved, so machine noise hits both alike
+    const value: number[] = [],
+      baseline: number[] = [],
+      ratios: number[] = [],
+      cpuApp: number[] = [],
+      cpuRaw: number[] = [];
+    const fileBaseline: number[] = [],
+      fileRatios: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      // run 0 warms up; interleaved, so machine noise hits both alike
       const path = join(dir, `bench-${i}.bin`);
       await copyFile(source, path);
       const cpu = browserCpu;
-      const [prep, ms, appCpu] = await appTransfer(alice, bob, path, `bench-${i}.bin`, cpu, i === RUNS && !!process.env.BENCH_PROFILE);
+      const [prep, ms, appCpu] = await appTransfer(
+        alice,
+        bob,
+        path,
+        `bench-${i}.bin`,
+        cpu,
+        i === RUNS && !!process.env.BENCH_PROFILE,
+      );
       const [raw, rawCpu] = await rawTransfer(rawA, rawB, cpu);
       const rawFile = await rawFileTransfer(rawA, rawB, path);
       await rm(path);
-      if (i) { fileBaseline.push(mbps(rawFile)); fileRatios.push(rawFile / ms); }
-      console.log(`run ${i}${i ? '' : ' (warm-up)'}: ${MB} MiB — Parley ${mbps(ms).toFixed(1)} MB/s (${ms.toFixed(0)} ms; preparation ${prep.toFixed(0)} ms), raw data channel ${mbps(raw).toFixed(1)} MB/s (${raw.toFixed(0)} ms; the file read from disk: ${mbps(rawFile).toFixed(1)} MB/s); browser CPU per MB ${(1000 * appCpu / (BYTES / 1e6)).toFixed(1)} vs ${(1000 * rawCpu / (BYTES / 1e6)).toFixed(1)} ms`);
-      if (i) { value.push(mbps(ms)); baseline.push(mbps(raw)); ratios.push(raw / ms); cpuApp.push(appCpu); cpuRaw.push(rawCpu); }
+      if (i) {
+        fileBaseline.push(mbps(rawFile));
+        fileRatios.push(rawFile / ms);
+      }
+      console.log(
+        `run ${i}${i ? '' : ' (warm-up)'}: ${MB} MiB — Parley ${mbps(ms).toFixed(1)} MB/s (${ms.toFixed(0)} ms; preparation ${prep.toFixed(0)} ms), raw data channel ${mbps(raw).toFixed(1)} MB/s (${raw.toFixed(0)} ms; the file read from disk: ${mbps(rawFile).toFixed(1)} MB/s); browser CPU per MB ${((1000 * appCpu) / (BYTES / 1e6)).toFixed(1)} vs ${((1000 * rawCpu) / (BYTES / 1e6)).toFixed(1)} ms`,
+      );
+      if (i) {
+        value.push(mbps(ms));
+        baseline.push(mbps(raw));
+        ratios.push(raw / ms);
+        cpuApp.push(appCpu);
+        cpuRaw.push(rawCpu);
+      }
     }
-    const v = median(value), b = median(baseline), perMB = (s: number) => (1000 * s / (BYTES / 1e6)).toFixed(1);
+    const v = median(value),
+      b = median(baseline),
+      perMB = (s: number) => ((1000 * s) / (BYTES / 1e6)).toFixed(1);
     // Load from other jobs hits both halves of a round alike, so the ratio is taken per round; its median is reported.
-    console.log(`per-round ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}; median browser CPU per MB: Parley ${perMB(median(cpuApp))} ms, raw ${perMB(median(cpuRaw))} ms (ratio ${(median(cpuRaw) / median(cpuApp)).toFixed(2)})`);
-    console.log(`raw data channel sending the file read from disk (no encryption, no verification): ${median(fileBaseline).toFixed(1)} MB/s; Parley ÷ that, per round ${fileRatios.map((r) => r.toFixed(2)).join(' ')}, median ${median(fileRatios).toFixed(2)}`);
-    console.log(JSON.stringify({ bench: 'files', value: Number(v.toFixed(1)), unit: 'MB/s', baseline: Number(b.toFixed(1)), ratio: Number(median(ratios).toFixed(2)), target: 0.9 }));
+    console.log(
+      `per-round ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}; median browser CPU per MB: Parley ${perMB(median(cpuApp))} ms, raw ${perMB(median(cpuRaw))} ms (ratio ${(median(cpuRaw) / median(cpuApp)).toFixed(2)})`,
+    );
+    console.log(
+      `raw data channel sending the file read from disk (no encryption, no verification): ${median(fileBaseline).toFixed(1)} MB/s; Parley ÷ that, per round ${fileRatios.map((r) => r.toFixed(2)).join(' ')}, median ${median(fileRatios).toFixed(2)}`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'files',
+        value: Number(v.toFixed(1)),
+        unit: 'MB/s',
+        baseline: Number(b.toFixed(1)),
+        ratio: Number(median(ratios).toFixed(2)),
+        target: 0.9,
+      }),
+    );
   } finally {
     await browser.close();
     relay.kill('SIGTERM');
@@ -203,4 +258,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((e: unknown) => { console.error(e); process.exit(1); });
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -27,8 +27,10 @@ const payload = new Uint8Array(randomBytes(FRAME));
 const count = Math.floor(TOTAL / FRAME);
 
 function keys() {
-  const k1 = new Uint8Array(randomBytes(32)), n1 = new Uint8Array(randomBytes(24));
-  const k2 = new Uint8Array(randomBytes(32)), n2 = new Uint8Array(randomBytes(24));
+  const k1 = new Uint8Array(randomBytes(32)),
+    n1 = new Uint8Array(randomBytes(24));
+  const k2 = new Uint8Array(randomBytes(32)),
+    n2 = new Uint8Array(randomBytes(24));
   return {
     a: { encryptKey: k1, encryptNonce: n1, decryptKey: k2, decryptNonce: n2 },
     b: { encryptKey: k2, encryptNonce: n2, decryptKey: k1, decryptNonce: n1 },
@@ -50,39 +52,61 @@ async function parley(aead: AeadBackend, depth: number, n = count): Promise<numb
   const t0 = performance.now();
   const inflight: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
-    inflight.push(a.seal(payload).then((f) => b.open(f)).then((r) => {
-      if (!r.ok || r.kind !== 'data') throw new Error(`bench: frame rejected: ${JSON.stringify(r)}`);
-      received += r.payload.length;
-    }));
+    inflight.push(
+      a
+        .seal(payload)
+        .then((f) => b.open(f))
+        .then((r) => {
+          if (!r.ok || r.kind !== 'data') throw new Error(`bench: frame rejected: ${JSON.stringify(r)}`);
+          received += r.payload.length;
+        }),
+    );
     if (inflight.length >= depth) await inflight.shift();
   }
   await Promise.all(inflight);
   const dt = performance.now() - t0;
   if (received !== n * FRAME) throw new Error('bench: lost bytes');
-  return (received / 1e6) / (dt / 1000);
+  return received / 1e6 / (dt / 1000);
 }
 
 /** The reference: pull-box-stream encrypt → decrypt of the same 64 KiB writes. */
 function pullBoxStream(): Promise<number> {
-  const key = randomBytes(32), nonce = randomBytes(24);
+  const key = randomBytes(32),
+    nonce = randomBytes(24);
   const chunks = Array.from({ length: count }, () => Buffer.from(payload.buffer, payload.byteOffset, payload.length));
   return new Promise((resolve, reject) => {
     let received = 0;
     const t0 = performance.now();
-    pull(pull.values(chunks), boxes.createBoxStream(key, nonce), boxes.createUnboxStream(key, nonce),
-      pull.drain((b: Buffer) => { received += b.length; }, (err: unknown) => {
-        const dt = performance.now() - t0;
-        if (err || received !== count * FRAME) return reject(err ?? new Error('bench: lost bytes'));
-        resolve((received / 1e6) / (dt / 1000));
-      }));
+    pull(
+      pull.values(chunks),
+      boxes.createBoxStream(key, nonce),
+      boxes.createUnboxStream(key, nonce),
+      pull.drain(
+        (b: Buffer) => {
+          received += b.length;
+        },
+        (err: unknown) => {
+          const dt = performance.now() - t0;
+          if (err || received !== count * FRAME) return reject(err ?? new Error('bench: lost bytes'));
+          resolve(received / 1e6 / (dt / 1000));
+        },
+      ),
+    );
   });
 }
 
 /** Box-stream built straight on chloride's secretbox (4 KiB packets, header + body each), no streams. */
 function chlorideBoxStream(): number {
   const key = randomBytes(32);
-  const inc = (n: Buffer) => { for (let i = 23; i >= 0; i--) { n[i] = (n[i]! + 1) & 0xff; if (n[i]) break; } return n; };
-  const sendNonce = randomBytes(24), recvNonce = Buffer.from(sendNonce);
+  const inc = (n: Buffer) => {
+    for (let i = 23; i >= 0; i--) {
+      n[i] = (n[i]! + 1) & 0xff;
+      if (n[i]) break;
+    }
+    return n;
+  };
+  const sendNonce = randomBytes(24),
+    recvNonce = Buffer.from(sendNonce);
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   const head = Buffer.alloc(18);
   let received = 0;
@@ -100,19 +124,24 @@ function chlorideBoxStream(): number {
       // open
       const h: Buffer = sodium.crypto_secretbox_open_easy(header, recvNonce, key);
       const mac = h.subarray(2, 18);
-      const opened: Buffer = sodium.crypto_secretbox_open_easy(Buffer.concat([mac, body.subarray(16)]), inc(Buffer.from(recvNonce)), key);
+      const opened: Buffer = sodium.crypto_secretbox_open_easy(
+        Buffer.concat([mac, body.subarray(16)]),
+        inc(Buffer.from(recvNonce)),
+        key,
+      );
       if (!opened) throw new Error('bench: box-stream packet rejected');
       inc(inc(recvNonce));
       received += opened.length;
     }
   }
   const dt = performance.now() - t0;
-  return (received / 1e6) / (dt / 1000);
+  return received / 1e6 / (dt / 1000);
 }
 
 /** Not box-stream (its packets stop at 4 KiB): one libsodium secretbox seal + open per whole 64 KiB frame. */
 function chlorideWholeFrame(): number {
-  const key = randomBytes(32), nonce = randomBytes(24);
+  const key = randomBytes(32),
+    nonce = randomBytes(24);
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   let received = 0;
   const t0 = performance.now();
@@ -122,11 +151,17 @@ function chlorideWholeFrame(): number {
     if (!opened) throw new Error('bench: secretbox rejected');
     received += opened.length;
   }
-  return (received / 1e6) / ((performance.now() - t0) / 1000);
+  return received / 1e6 / ((performance.now() - t0) / 1000);
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-const series: Record<string, number[]> = { parley: [], parleySerial: [], pullBoxStream: [], chlorideBoxStream: [], chlorideWholeFrame: [] };
+const series: Record<string, number[]> = {
+  parley: [],
+  parleySerial: [],
+  pullBoxStream: [],
+  chlorideBoxStream: [],
+  chlorideWholeFrame: [],
+};
 
 await parley('webcrypto', PIPELINE, 64); // warm-up
 await pullBoxStream();
@@ -143,13 +178,33 @@ const noble = await parley('noble', 1, 64);
 const m = Object.fromEntries(Object.entries(series).map(([k, v]) => [k, median(v)])) as Record<string, number>;
 const f = (x: number) => x.toFixed(1);
 console.log(`frames: ${count} × 64 KiB per round, ${ROUNDS} rounds, medians (MB/s of payload sealed + opened)`);
-console.log(`  parley WebCrypto AES-256-GCM, ${PIPELINE} seals in flight: ${f(m.parley!)}   [${series.parley!.map(f).join(' ')}]`);
-console.log(`  parley WebCrypto, awaiting each frame:        ${f(m.parleySerial!)}   [${series.parleySerial!.map(f).join(' ')}]`);
+console.log(
+  `  parley WebCrypto AES-256-GCM, ${PIPELINE} seals in flight: ${f(m.parley!)}   [${series.parley!.map(f).join(' ')}]`,
+);
+console.log(
+  `  parley WebCrypto, awaiting each frame:        ${f(m.parleySerial!)}   [${series.parleySerial!.map(f).join(' ')}]`,
+);
 console.log(`  parley @noble/ciphers gcm fallback (1 round):  ${f(noble)}`);
-console.log(`  pull-box-stream (chloride/sodium-native):      ${f(m.pullBoxStream!)}   [${series.pullBoxStream!.map(f).join(' ')}]`);
-console.log(`  box-stream on chloride secretbox, no streams:  ${f(m.chlorideBoxStream!)}   [${series.chlorideBoxStream!.map(f).join(' ')}]`);
-console.log(`  (not box-stream) one secretbox per 64 KiB:     ${f(m.chlorideWholeFrame!)}   [${series.chlorideWholeFrame!.map(f).join(' ')}]`);
+console.log(
+  `  pull-box-stream (chloride/sodium-native):      ${f(m.pullBoxStream!)}   [${series.pullBoxStream!.map(f).join(' ')}]`,
+);
+console.log(
+  `  box-stream on chloride secretbox, no streams:  ${f(m.chlorideBoxStream!)}   [${series.chlorideBoxStream!.map(f).join(' ')}]`,
+);
+console.log(
+  `  (not box-stream) one secretbox per 64 KiB:     ${f(m.chlorideWholeFrame!)}   [${series.chlorideWholeFrame!.map(f).join(' ')}]`,
+);
 const paired = median(series.parley!.map((v, i) => v / series.pullBoxStream![i]!));
 console.log(`  median of per-round ratios parley / pull-box-stream (robust to load drift): ${paired.toFixed(2)}`);
-const value = m.parley!, baseline = m.pullBoxStream!;
-console.log(JSON.stringify({ bench: 'frames', value: Number(f(value)), unit: 'MB/s', baseline: Number(f(baseline)), ratio: Number((value / baseline).toFixed(3)), target: 1.0 }));
+const value = m.parley!,
+  baseline = m.pullBoxStream!;
+console.log(
+  JSON.stringify({
+    bench: 'frames',
+    value: Number(f(value)),
+    unit: 'MB/s',
+    baseline: Number(f(baseline)),
+    ratio: Number((value / baseline).toFixed(3)),
+    target: 1.0,
+  }),
+);

@@ -23,10 +23,22 @@ let sigA!: SignalingClient, sigB!: SignalingClient;
 async function freshSockets(): Promise<void> {
   for (const s of [sigA, sigB]) s?.close();
   [sigA, sigB] = [sig(), sig()];
-  await Promise.all([sigA, sigB].map((s) => new Promise<void>((r) => { if (s.status === 'open') r(); else s.onStatus((x) => { if (x === 'open') r(); }); })));
+  await Promise.all(
+    [sigA, sigB].map(
+      (s) =>
+        new Promise<void>((r) => {
+          if (s.status === 'open') r();
+          else
+            s.onStatus((x) => {
+              if (x === 'open') r();
+            });
+        }),
+    ),
+  );
 }
 const keyPair = () => generateIdentity((n) => crypto.getRandomValues(new Uint8Array(n)));
-const server = keyPair(), client = keyPair();
+const server = keyPair(),
+  client = keyPair();
 
 async function parley(): Promise<number> {
   await freshSockets();
@@ -35,10 +47,18 @@ async function parley(): Promise<number> {
   const t0 = performance.now();
   const [a, b] = await Promise.all([
     openLink({ ...common, signaling: sigA, identity: server, shs: { role: 'server', authorize: () => true } }),
-    openLink({ ...common, signaling: sigB, identity: client, shs: { role: 'client', serverPublicKey: server.publicKey } }),
+    openLink({
+      ...common,
+      signaling: sigB,
+      identity: client,
+      shs: { role: 'client', serverPublicKey: server.publicKey },
+    }),
   ]);
   const ms = performance.now() - t0;
-  if (!a.ok || !b.ok) throw new Error(`openLink failed (relay close codes ${sigA.lastCloseCode} ${sigB.lastCloseCode}): ${!a.ok ? a.message : ''} ${!b.ok ? b.message : ''}`);
+  if (!a.ok || !b.ok)
+    throw new Error(
+      `openLink failed (relay close codes ${sigA.lastCloseCode} ${sigB.lastCloseCode}): ${!a.ok ? a.message : ''} ${!b.ok ? b.message : ''}`,
+    );
   await Promise.all([a.link.close(), b.link.close()]);
   return ms;
 }
@@ -72,18 +92,34 @@ async function rawOnce(): Promise<number> {
     if (e.type === 'peer-joined' && !b) {
       b = new DataPeer({ initiator: true, iceServers: [], wrtc: nodeWrtc });
       b.onSignal((s) => sigB.publish(room, enc(s)));
-      offB = sigB.onRoom(room, (x) => { if (x.type === 'message') b!.signal(dec(x.data)); });
+      offB = sigB.onRoom(room, (x) => {
+        if (x.type === 'message') b!.signal(dec(x.data));
+      });
     }
     if (e.type === 'message') a.signal(dec(e.data));
   });
   let offB = () => {};
   a.onSignal((s) => sigA.publish(room, enc(s)));
   sigA.subscribe(room);
-  await new Promise<void>((r) => { const off = sigA.onRoom(room, (e) => { if (e.type === 'subscribed') { off(); r(); } }); });
+  await new Promise<void>((r) => {
+    const off = sigA.onRoom(room, (e) => {
+      if (e.type === 'subscribed') {
+        off();
+        r();
+      }
+    });
+  });
   sigB.subscribe(room);
   while (!b) await new Promise((r) => setTimeout(r, 1));
   (b as DataPeer).connected.catch(() => {});
-  const cleanup = () => { offA(); offB(); sigA.unsubscribe(room); sigB.unsubscribe(room); a.destroy(); (b as DataPeer | null)?.destroy(); };
+  const cleanup = () => {
+    offA();
+    offB();
+    sigA.unsubscribe(room);
+    sigB.unsubscribe(room);
+    a.destroy();
+    (b as DataPeer | null)?.destroy();
+  };
   try {
     await Promise.all([a.connected, (b as DataPeer).connected]);
     return performance.now() - t0;
@@ -93,21 +129,39 @@ async function rawOnce(): Promise<number> {
 }
 
 await warmUpWebRtc();
-await raw(); await parley(); // warm-up
+await raw();
+await parley(); // warm-up
 const series = { parley: [] as number[], raw: [] as number[] };
 for (let i = 0; i < ROUNDS; i++) {
   series.raw.push(await raw());
   series.parley.push(await parley());
 }
-sigA.close(); sigB.close();
+sigA.close();
+sigB.close();
 await relay.close();
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-const value = median(series.parley), baseline = median(series.raw);
+const value = median(series.parley),
+  baseline = median(series.raw);
 const f = (x: number) => Number(x.toFixed(1));
-console.log(`link: openLink → confirmed SecureLink on both sides, node-datachannel on loopback, real relay, ${ROUNDS} rounds (ms)`);
-console.log(`  openLink (hello, sealed signals, WebRTC, SHS, key confirmation): median ${f(value)}  [${series.parley.map(f).join(' ')}]`);
-console.log(`  raw simple-peer data channel through the relay:                  median ${f(baseline)}  [${series.raw.map(f).join(' ')}]`);
+console.log(
+  `link: openLink → confirmed SecureLink on both sides, node-datachannel on loopback, real relay, ${ROUNDS} rounds (ms)`,
+);
+console.log(
+  `  openLink (hello, sealed signals, WebRTC, SHS, key confirmation): median ${f(value)}  [${series.parley.map(f).join(' ')}]`,
+);
+console.log(
+  `  raw simple-peer data channel through the relay:                  median ${f(baseline)}  [${series.raw.map(f).join(' ')}]`,
+);
 if (rawFailures) console.log(`  (${rawFailures} raw attempt(s) failed inside libdatachannel and were re-run)`);
 console.log(`  median of per-round ratios: ${median(series.parley.map((v, i) => v / series.raw[i]!)).toFixed(2)}`);
-console.log(JSON.stringify({ bench: 'link', value: f(value), unit: 'ms', baseline: f(baseline), ratio: Number((value / baseline).toFixed(3)), target: 2.0 }));
+console.log(
+  JSON.stringify({
+    bench: 'link',
+    value: f(value),
+    unit: 'ms',
+    baseline: f(baseline),
+    ratio: Number((value / baseline).toFixed(3)),
+    target: 2.0,
+  }),
+);
 process.exit(0);

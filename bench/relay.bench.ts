@@ -29,8 +29,16 @@ const cleanup = (): void => children.forEach((c) => c.kill('SIGKILL'));
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
-function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function startChild(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -52,14 +60,24 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 const RELAY_ENV = {
-  PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', STATIC_DIR: 'no-such-dist',
-  MAX_MESSAGES_PER_SECOND: '100000000', MAX_CONNECTIONS: '1000000', IDLE_TIMEOUT_MS: '600000',
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  STATIC_DIR: 'no-such-dist',
+  MAX_MESSAGES_PER_SECOND: '100000000',
+  MAX_CONNECTIONS: '1000000',
+  IDLE_TIMEOUT_MS: '600000',
 };
 
-function startRelay(extra: Record<string, string> = {}, nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  return startChild([...nodeFlags, '--import', 'tsx', 'server/main.ts'], { ...RELAY_ENV, ...extra }, /listening on http:\/\/127\.0\.0\.1:(\d+)/).then(
-    ({ child, match }) => ({ child, port: Number(match[1]) }),
-  );
+function startRelay(
+  extra: Record<string, string> = {},
+  nodeFlags: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  return startChild(
+    [...nodeFlags, '--import', 'tsx', 'server/main.ts'],
+    { ...RELAY_ENV, ...extra },
+    /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+  ).then(({ child, match }) => ({ child, port: Number(match[1]) }));
 }
 
 function connect(url: string): Promise<WebSocket> {
@@ -76,14 +94,21 @@ function nextJson(ws: WebSocket): Promise<{ type: string }> {
 }
 
 /** Messages/s received by the clients, and the server process's CPU time per relayed message. */
-interface Trial { rate: number; cpuMicrosPerMsg: number }
+interface Trial {
+  rate: number;
+  cpuMicrosPerMsg: number;
+}
 
 /**
  * Runs the windowed ping-pong for TRIAL_MS over already connected pairs and returns messages/s
  * received by all clients together. Each received frame is answered with the side's prebuilt
  * frame, so client work is identical for relay and baseline.
  */
-async function pingPong(pairs: [WebSocket, WebSocket][], frames: Map<WebSocket, string>, serverPid: number | undefined): Promise<Trial> {
+async function pingPong(
+  pairs: [WebSocket, WebSocket][],
+  frames: Map<WebSocket, string>,
+  serverPid: number | undefined,
+): Promise<Trial> {
   let counting = false;
   let received = 0;
   let short = 0;
@@ -186,16 +211,25 @@ async function throughput(): Promise<{ relay: number; raw: number; ratio: number
     }
     const [rl, rw] = [relayTrials[t]!, rawTrials[t]!];
     ratios.push(rl.rate / rw.rate);
-    console.log(JSON.stringify({
-      trial: t + 1, relayMsgsPerSec: Math.round(rl.rate), rawMsgsPerSec: Math.round(rw.rate), ratio: Math.round(ratios[t]! * 1000) / 1000,
-      relayCpuMicrosPerMsg: Math.round(rl.cpuMicrosPerMsg * 10) / 10, rawCpuMicrosPerMsg: Math.round(rw.cpuMicrosPerMsg * 10) / 10,
-    }));
+    console.log(
+      JSON.stringify({
+        trial: t + 1,
+        relayMsgsPerSec: Math.round(rl.rate),
+        rawMsgsPerSec: Math.round(rw.rate),
+        ratio: Math.round(ratios[t]! * 1000) / 1000,
+        relayCpuMicrosPerMsg: Math.round(rl.cpuMicrosPerMsg * 10) / 10,
+        rawCpuMicrosPerMsg: Math.round(rw.cpuMicrosPerMsg * 10) / 10,
+      }),
+    );
   }
   await stop(relay.child);
   await stop(raw.child);
   return {
-    relay: median(relayTrials.map((x) => x.rate)), raw: median(rawTrials.map((x) => x.rate)), ratio: median(ratios),
-    relayCpu: median(relayTrials.map((x) => x.cpuMicrosPerMsg)), rawCpu: median(rawTrials.map((x) => x.cpuMicrosPerMsg)),
+    relay: median(relayTrials.map((x) => x.rate)),
+    raw: median(rawTrials.map((x) => x.rate)),
+    ratio: median(ratios),
+    relayCpu: median(relayTrials.map((x) => x.cpuMicrosPerMsg)),
+    rawCpu: median(rawTrials.map((x) => x.cpuMicrosPerMsg)),
   };
 }
 
@@ -209,7 +243,10 @@ function fileLimit(): number {
 async function memory(): Promise<Record<string, number>> {
   const limit = fileLimit();
   const conns = Math.min(WANTED_CONNS, limit - 200);
-  if (conns < WANTED_CONNS) console.log(`note: ulimit -n is ${limit}; measuring ${conns} sockets instead of ${WANTED_CONNS} (raise it with \`ulimit -n 8192\`)`);
+  if (conns < WANTED_CONNS)
+    console.log(
+      `note: ulimit -n is ${limit}; measuring ${conns} sockets instead of ${WANTED_CONNS} (raise it with \`ulimit -n 8192\`)`,
+    );
   const relay = await startRelay({ RELAY_STATS: '1', MAX_ROOMS_PER_SOCKET: '32' }, ['--expose-gc']);
   const base = `http://127.0.0.1:${relay.port}`;
   type Stats = { connections: number; memory: NodeJS.MemoryUsage };
@@ -225,7 +262,11 @@ async function memory(): Promise<Record<string, number>> {
   const before = await stats();
   const sockets: WebSocket[] = [];
   for (let i = 0; i < conns; i += 100) {
-    sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, conns - i) }, () => connect(`${base.replace('http', 'ws')}/signal`)))));
+    sockets.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(100, conns - i) }, () => connect(`${base.replace('http', 'ws')}/signal`)),
+      )),
+    );
   }
   const idle = await stats();
   if (idle.connections !== conns) throw new Error(`relay reports ${idle.connections} connections, expected ${conns}`);
@@ -259,8 +300,21 @@ const ratio = Math.round((t.relay / t.raw) * 1000) / 1000;
 const cpuRatio = Math.round((t.rawCpu / t.relayCpu) * 1000) / 1000;
 console.log(
   JSON.stringify({
-    bench: 'relay', value: Math.round(t.relay), unit: 'msgs/s', baseline: Math.round(t.raw), ratio, target: 0.8,
-    memPerConnKiB: mem.heapPlusExternalPerConnKiB, relayCpuMicrosPerMsg: Math.round(t.relayCpu * 10) / 10, rawCpuMicrosPerMsg: Math.round(t.rawCpu * 10) / 10, cpuRatio, medianTrialRatio: Math.round(t.ratio * 1000) / 1000, rssPerConnKiB: mem.rssPerConnKiB, pairs: PAIRS, window: WINDOW, blobBytes: 1024,
+    bench: 'relay',
+    value: Math.round(t.relay),
+    unit: 'msgs/s',
+    baseline: Math.round(t.raw),
+    ratio,
+    target: 0.8,
+    memPerConnKiB: mem.heapPlusExternalPerConnKiB,
+    relayCpuMicrosPerMsg: Math.round(t.relayCpu * 10) / 10,
+    rawCpuMicrosPerMsg: Math.round(t.rawCpu * 10) / 10,
+    cpuRatio,
+    medianTrialRatio: Math.round(t.ratio * 1000) / 1000,
+    rssPerConnKiB: mem.rssPerConnKiB,
+    pairs: PAIRS,
+    window: WINDOW,
+    blobBytes: 1024,
   }),
 );
 process.exit(0);

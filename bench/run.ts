@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace(/\.bench\.ts$/, '')).sort();
+const all = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.replace(/\.bench\.ts$/, ''))
+  .sort();
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length) {
@@ -21,10 +24,22 @@ const results: Record<string, unknown>[] = [];
 let failed = 0;
 for (const name of wanted.length ? wanted : all) {
   console.log(`\n=== ${name} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.bench.ts`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..') });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.bench.ts`)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: join(here, '..'),
+  });
   process.stdout.write(r.stdout ?? '');
-  const last = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || !last) { failed++; console.error(`benchmark ${name} failed (exit ${r.status})`); continue; }
+  const last = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (r.status !== 0 || !last) {
+    failed++;
+    console.error(`benchmark ${name} failed (exit ${r.status})`);
+    continue;
+  }
   results.push(JSON.parse(last));
 }
 console.log('\n=== summary ===');

@@ -16,7 +16,8 @@ const referenceShs = require('secret-handshake') as any;
 const pull = require('pull-stream') as any;
 
 // Small alternating batches, so the machine's load (shared, noisy) falls on both sides alike.
-const TOTAL_MS = Number(process.env.SHS_BENCH_MS ?? 12_000), BATCH = 10;
+const TOTAL_MS = Number(process.env.SHS_BENCH_MS ?? 12_000),
+  BATCH = 10;
 
 function keyPair() {
   const seed = crypto.getRandomValues(new Uint8Array(32));
@@ -24,7 +25,8 @@ function keyPair() {
   return { publicKey, secretKey: new Uint8Array([...seed, ...publicKey]) };
 }
 const networkKey = crypto.getRandomValues(new Uint8Array(32));
-const alice = keyPair(), bob = keyPair();
+const alice = keyPair(),
+  bob = keyPair();
 
 function must(s: ShsStep): Extract<ShsStep, { ok: true }> {
   if (!s.ok) throw new Error(`${s.code}: ${s.message}`);
@@ -51,44 +53,85 @@ const refServer = referenceShs.createServer(refBob, (_pk: Buffer, cb: any) => cb
 function referenceHandshake(): Promise<void> {
   return new Promise((resolve, reject) => {
     let n = 0;
-    const done = (err: unknown) => { if (err) reject(err); else if (++n === 2) resolve(); };
+    const done = (err: unknown) => {
+      if (err) reject(err);
+      else if (++n === 2) resolve();
+    };
     const c = refClient(refBob.publicKey, done);
     const s = refServer(done);
     pull(c, s, c);
   });
 }
 
-interface Tally { n: number; ms: number; cpuMs: number }
+interface Tally {
+  n: number;
+  ms: number;
+  cpuMs: number;
+}
 async function batch(run: () => Promise<void>, t: Tally): Promise<void> {
-  const start = performance.now(), cpu = process.cpuUsage();
+  const start = performance.now(),
+    cpu = process.cpuUsage();
   for (let i = 0; i < BATCH; i++) await run();
   const c = process.cpuUsage(cpu);
-  t.n += BATCH; t.ms += performance.now() - start; t.cpuMs += (c.user + c.system) / 1000;
+  t.n += BATCH;
+  t.ms += performance.now() - start;
+  t.cpuMs += (c.user + c.system) / 1000;
 }
 const perSecond = (t: Tally) => t.n / (t.ms / 1000);
 const perCpuSecond = (t: Tally) => t.n / (t.cpuMs / 1000);
 
 // Warm up all three (JIT, key import caches, libsodium init).
-for (let i = 0; i < 50; i++) { await parleyHandshake(nodeShsCrypto); await parleyHandshake('webcrypto'); await referenceHandshake(); }
-const native: Tally = { n: 0, ms: 0, cpuMs: 0 }, web: Tally = { n: 0, ms: 0, cpuMs: 0 }, reference: Tally = { n: 0, ms: 0, cpuMs: 0 };
+for (let i = 0; i < 50; i++) {
+  await parleyHandshake(nodeShsCrypto);
+  await parleyHandshake('webcrypto');
+  await referenceHandshake();
+}
+const native: Tally = { n: 0, ms: 0, cpuMs: 0 },
+  web: Tally = { n: 0, ms: 0, cpuMs: 0 },
+  reference: Tally = { n: 0, ms: 0, cpuMs: 0 };
 const began = performance.now();
 // Round-robin batches, the starting contestant rotating, so no side always runs on a warm cache.
-const contestants: [() => Promise<void>, Tally][] = [[() => parleyHandshake(nodeShsCrypto), native], [() => parleyHandshake('webcrypto'), web], [referenceHandshake, reference]];
+const contestants: [() => Promise<void>, Tally][] = [
+  [() => parleyHandshake(nodeShsCrypto), native],
+  [() => parleyHandshake('webcrypto'), web],
+  [referenceHandshake, reference],
+];
 for (let r = 1; performance.now() - began < TOTAL_MS; r++) {
-  for (let k = 0; k < contestants.length; k++) { const [run, t] = contestants[(r + k) % contestants.length]!; await batch(run, t); }
-  if (r % 100 === 0) console.log(`so far: parley node ${perSecond(native).toFixed(0)}/s, parley webcrypto ${perSecond(web).toFixed(0)}/s, reference ${perSecond(reference).toFixed(0)}/s`);
+  for (let k = 0; k < contestants.length; k++) {
+    const [run, t] = contestants[(r + k) % contestants.length]!;
+    await batch(run, t);
+  }
+  if (r % 100 === 0)
+    console.log(
+      `so far: parley node ${perSecond(native).toFixed(0)}/s, parley webcrypto ${perSecond(web).toFixed(0)}/s, reference ${perSecond(reference).toFixed(0)}/s`,
+    );
 }
 const noble: Tally = { n: 0, ms: 0, cpuMs: 0 };
 for (let i = 0; i < 2; i++) await parleyHandshake('noble'); // warm-up
 await batch(() => parleyHandshake('noble'), noble);
 const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 console.log(`parley noble path (fallback, informational): ${perSecond(noble).toFixed(0)} handshakes/s`);
-console.log(`per CPU-second (all threads): parley node ${perCpuSecond(native).toFixed(0)}, parley webcrypto ${perCpuSecond(web).toFixed(0)}, reference ${perCpuSecond(reference).toFixed(0)}`);
+console.log(
+  `per CPU-second (all threads): parley node ${perCpuSecond(native).toFixed(0)}, parley webcrypto ${perCpuSecond(web).toFixed(0)}, reference ${perCpuSecond(reference).toFixed(0)}`,
+);
 console.log(`handshakes: parley node ${native.n}, parley webcrypto ${web.n}, reference ${reference.n}`);
-console.log(`parley webcrypto path (browsers' path) vs reference: ${perSecond(web).toFixed(0)}/s ÷ ${perSecond(reference).toFixed(0)}/s = ratio ${ratio(perSecond(web), perSecond(reference))}` +
-  ` (per CPU-second ${ratio(perCpuSecond(web), perCpuSecond(reference))})`);
-console.log(`parley node-native provider vs reference: ${perSecond(native).toFixed(0)}/s ÷ ${perSecond(reference).toFixed(0)}/s = ratio ${ratio(perSecond(native), perSecond(reference))}` +
-  ` (per CPU-second ${ratio(perCpuSecond(native), perCpuSecond(reference))})`);
-const value = perSecond(native), baseline = perSecond(reference);
-console.log(JSON.stringify({ bench: 'shs', value: Math.round(value), unit: 'handshakes/s', baseline: Math.round(baseline),
-  ratio: ratio(value, baseline), target: 0.5 }));
+console.log(
+  `parley webcrypto path (browsers' path) vs reference: ${perSecond(web).toFixed(0)}/s ÷ ${perSecond(reference).toFixed(0)}/s = ratio ${ratio(perSecond(web), perSecond(reference))}` +
+    ` (per CPU-second ${ratio(perCpuSecond(web), perCpuSecond(reference))})`,
+);
+console.log(
+  `parley node-native provider vs reference: ${perSecond(native).toFixed(0)}/s ÷ ${perSecond(reference).toFixed(0)}/s = ratio ${ratio(perSecond(native), perSecond(reference))}` +
+    ` (per CPU-second ${ratio(perCpuSecond(native), perCpuSecond(reference))})`,
+);
+const value = perSecond(native),
+  baseline = perSecond(reference);
+console.log(
+  JSON.stringify({
+    bench: 'shs',
+    value: Math.round(value),
+    unit: 'handshakes/s',
+    baseline: Math.round(baseline),
+    ratio: ratio(value, baseline),
+    target: 0.5,
+  }),
+);

@@ -10,7 +10,14 @@
 import { randomFillSync } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  DEFAULT_CHUNK_SIZE, defaultDigest, MAX_CHUNK_SIZE, prepareFile, TransferReceiver, TransferSender, type ChunkDigest, type PreparedFile,
+  DEFAULT_CHUNK_SIZE,
+  defaultDigest,
+  MAX_CHUNK_SIZE,
+  prepareFile,
+  TransferReceiver,
+  TransferSender,
+  type ChunkDigest,
+  type PreparedFile,
 } from '../src/core/transfer';
 
 const MiB = 1024 * 1024;
@@ -23,13 +30,19 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Wall and CPU (all threads, so WebCrypto's pool counts) MB/s of `fn` over SIZE bytes. The machine is
  *  shared and loaded: CPU-time figures say what the work costs, wall-clock what it got. */
 async function timed(fn: () => unknown): Promise<{ wall: number; cpu: number }> {
-  const c0 = process.cpuUsage(), t0 = performance.now();
+  const c0 = process.cpuUsage(),
+    t0 = performance.now();
   await fn();
-  const c = process.cpuUsage(c0), t = performance.now() - t0;
+  const c = process.cpuUsage(c0),
+    t = performance.now() - t0;
   return { wall: mbps(SIZE, t), cpu: mbps(SIZE, (c.user + c.system) / 1000) };
 }
 const fmt = (xs: { wall: number; cpu: number }[]) =>
-  `${median(xs.map((x) => x.wall)).toFixed(0).padStart(6)} /${median(xs.map((x) => x.cpu)).toFixed(0).padStart(5)}`;
+  `${median(xs.map((x) => x.wall))
+    .toFixed(0)
+    .padStart(6)} /${median(xs.map((x) => x.cpu))
+    .toFixed(0)
+    .padStart(5)}`;
 const nobleDigest: ChunkDigest = async (b) => sha256(b);
 const readSlice = async (_f: number, s: number, e: number) => src.subarray(s, e);
 
@@ -48,10 +61,21 @@ function baselineCopy(chunk: number): Promise<{ wall: number; cpu: number }> {
   });
 }
 
-async function prepare(chunk: number, digest: ChunkDigest): Promise<{ file: PreparedFile; speed: { wall: number; cpu: number } }> {
+async function prepare(
+  chunk: number,
+  digest: ChunkDigest,
+): Promise<{ file: PreparedFile; speed: { wall: number; cpu: number } }> {
   let file: PreparedFile | undefined;
   const speed = await timed(async () => {
-    file = await prepareFile({ fileIndex: 0, name: 'bench.bin', type: '', size: SIZE, chunkSize: chunk, readSlice, digest });
+    file = await prepareFile({
+      fileIndex: 0,
+      name: 'bench.bin',
+      type: '',
+      size: SIZE,
+      chunkSize: chunk,
+      readSlice,
+      digest,
+    });
   });
   return { file: file!, speed };
 }
@@ -60,26 +84,42 @@ async function prepare(chunk: number, digest: ChunkDigest): Promise<{ file: Prep
 async function transfer(file: PreparedFile, digest: ChunkDigest): Promise<{ wall: number; cpu: number }> {
   dst.fill(0);
   const speed = await timed(() => transferRun(file, digest));
-  if (Buffer.compare(Buffer.from(dst.buffer), Buffer.from(src.buffer)) !== 0) throw new Error('transfer did not arrive byte-identical');
+  if (Buffer.compare(Buffer.from(dst.buffer), Buffer.from(src.buffer)) !== 0)
+    throw new Error('transfer did not arrive byte-identical');
   return speed;
 }
 
 async function transferRun(file: PreparedFile, digest: ChunkDigest): Promise<void> {
-  const toR: Uint8Array[] = [], toS: Uint8Array[] = [];
+  const toR: Uint8Array[] = [],
+    toS: Uint8Array[] = [];
   const now = () => performance.now();
   const sender = TransferSender.create({
-    id: new Uint8Array(16).fill(1), files: [file], windowBytes: 4 * MiB,
+    id: new Uint8Array(16).fill(1),
+    files: [file],
+    windowBytes: 4 * MiB,
     io: { readSlice, send: (b) => toR.push(b), canSend: () => toR.length < 64, now },
   });
   sender.offer();
-  const made = TransferReceiver.fromOffer(toR.shift()!, {
-    writeChunk: async (_f, off, b) => { dst.set(b, off); }, send: (b) => toS.push(b), now, digest,
-  }, { windowBytes: 4 * MiB });
+  const made = TransferReceiver.fromOffer(
+    toR.shift()!,
+    {
+      writeChunk: async (_f, off, b) => {
+        dst.set(b, off);
+      },
+      send: (b) => toS.push(b),
+      now,
+      digest,
+    },
+    { windowBytes: 4 * MiB },
+  );
   if (!made.ok) throw new Error(made.message);
   const receiver = made.receiver;
   await receiver.accept([0]);
   while (receiver.status === 'active' || sender.status === 'active') {
-    for (let m = toS.shift(); m; m = toS.shift()) { const r = await sender.receive(m); if (!r.ok) throw new Error(r.message); }
+    for (let m = toS.shift(); m; m = toS.shift()) {
+      const r = await sender.receive(m);
+      if (!r.ok) throw new Error(r.message);
+    }
     // Like a data channel's onmessage: hand over every queued message, then wait for them all.
     const results = await Promise.all(toR.splice(0).map((m) => receiver.receive(m)));
     for (const r of results) if (!r.ok) throw new Error(r.message);
@@ -87,30 +127,40 @@ async function transferRun(file: PreparedFile, digest: ChunkDigest): Promise<voi
     if (!p.ok) throw new Error(p.message);
     if (!toR.length && !toS.length && sender.status === 'active' && receiver.status !== 'active') break;
   }
-  if (receiver.status !== 'done' || sender.status !== 'done') throw new Error(`transfer did not finish: ${receiver.status}/${sender.status}`);
+  if (receiver.status !== 'done' || sender.status !== 'done')
+    throw new Error(`transfer did not finish: ${receiver.status}/${sender.status}`);
 }
 
 function hashCost(chunk: number, digest: ChunkDigest): Promise<{ wall: number; cpu: number }> {
-  return timed(async () => { for (let o = 0; o < SIZE; o += chunk) await digest(src.subarray(o, Math.min(SIZE, o + chunk))); });
+  return timed(async () => {
+    for (let o = 0; o < SIZE; o += chunk) await digest(src.subarray(o, Math.min(SIZE, o + chunk)));
+  });
 }
 
 function wholeHashCost(): Promise<{ wall: number; cpu: number }> {
   return timed(() => {
     const h = sha256.create();
-    for (let o = 0; o < SIZE; o += DEFAULT_CHUNK_SIZE) h.update(src.subarray(o, Math.min(SIZE, o + DEFAULT_CHUNK_SIZE)));
+    for (let o = 0; o < SIZE; o += DEFAULT_CHUNK_SIZE)
+      h.update(src.subarray(o, Math.min(SIZE, o + DEFAULT_CHUNK_SIZE)));
     h.digest();
   });
 }
 
 const RUNS = 3;
-console.log(`transfer-core: ${SIZE / MiB} MiB random, default chunk ${DEFAULT_CHUNK_SIZE} B, median of ${RUNS} runs, node ${process.version}`);
+console.log(
+  `transfer-core: ${SIZE / MiB} MiB random, default chunk ${DEFAULT_CHUNK_SIZE} B, median of ${RUNS} runs, node ${process.version}`,
+);
 console.log('figures: wall-clock MB/s / CPU-time MB/s (CPU time of all threads)');
 
 console.log('\nper-chunk SHA-256 cost:');
 console.log('chunk        webcrypto          noble');
 for (const kib of [16, 64, 128, 256]) {
-  const w = [], n = [];
-  for (let i = 0; i < RUNS; i++) { w.push(await hashCost(kib * 1024, defaultDigest)); n.push(await hashCost(kib * 1024, nobleDigest)); }
+  const w = [],
+    n = [];
+  for (let i = 0; i < RUNS; i++) {
+    w.push(await hashCost(kib * 1024, defaultDigest));
+    n.push(await hashCost(kib * 1024, nobleDigest));
+  }
   console.log(`${String(kib).padStart(3)} KiB   ${fmt(w)}   ${fmt(n)}`);
 }
 const whole = [];
@@ -121,7 +171,9 @@ console.log('\nverified transfer through the in-memory transport, vs the bare in
 console.log('chunk          prepare         transfer     hash+copy');
 let headline = { value: 0, baseline: 0, cpu: 0 };
 for (const chunk of [16 * 1024, DEFAULT_CHUNK_SIZE, 128 * 1024, MAX_CHUNK_SIZE]) {
-  const prep = [], tr = [], base = [];
+  const prep = [],
+    tr = [],
+    base = [];
   for (let i = 0; i < RUNS; i++) {
     const p = await prepare(chunk, defaultDigest);
     prep.push(p.speed);
@@ -129,15 +181,29 @@ for (const chunk of [16 * 1024, DEFAULT_CHUNK_SIZE, 128 * 1024, MAX_CHUNK_SIZE])
     base.push(await baselineCopy(chunk));
   }
   console.log(`${String(chunk).padStart(6)} B   ${fmt(prep)}   ${fmt(tr)}   ${fmt(base)}`);
-  if (chunk === DEFAULT_CHUNK_SIZE) headline = { value: median(tr.map((x) => x.wall)), baseline: median(base.map((x) => x.wall)), cpu: median(tr.map((x) => x.cpu)) };
+  if (chunk === DEFAULT_CHUNK_SIZE)
+    headline = {
+      value: median(tr.map((x) => x.wall)),
+      baseline: median(base.map((x) => x.wall)),
+      cpu: median(tr.map((x) => x.cpu)),
+    };
 }
 const noble = [];
-for (let i = 0; i < RUNS; i++) noble.push(await transfer((await prepare(DEFAULT_CHUNK_SIZE, nobleDigest)).file, nobleDigest));
+for (let i = 0; i < RUNS; i++)
+  noble.push(await transfer((await prepare(DEFAULT_CHUNK_SIZE, nobleDigest)).file, nobleDigest));
 console.log(`transfer with @noble per-chunk digest instead of WebCrypto: ${fmt(noble)}`);
-console.log(`raw Chromium data channel (NOTES.md): ~20 MB/s → at that rate the verified core needs ~${((20 / headline.cpu) * 100).toFixed(0)}% of one core`);
+console.log(
+  `raw Chromium data channel (NOTES.md): ~20 MB/s → at that rate the verified core needs ~${((20 / headline.cpu) * 100).toFixed(0)}% of one core`,
+);
 
 const round = (x: number) => Math.round(x * 10) / 10;
-console.log(JSON.stringify({
-  bench: 'transfer-core', value: round(headline.value), unit: 'MB/s', baseline: round(headline.baseline),
-  ratio: Math.round((headline.value / headline.baseline) * 1000) / 1000, target: 0.9,
-}));
+console.log(
+  JSON.stringify({
+    bench: 'transfer-core',
+    value: round(headline.value),
+    unit: 'MB/s',
+    baseline: round(headline.baseline),
+    ratio: Math.round((headline.value / headline.baseline) * 1000) / 1000,
+    target: 0.9,
+  }),
+);

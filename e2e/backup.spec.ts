@@ -8,19 +8,25 @@ import { readFile } from 'node:fs/promises';
 import { person, pairedPeople, expectConnected, send, message, contextOptions, type Person } from './support/app';
 
 const PASSPHRASE = 'correct horse battery staple';
-const SCRYPT = { timeout: 60_000 };  // the default scrypt cost runs for real, twice per import attempt at most
+const SCRYPT = { timeout: 60_000 }; // the default scrypt cost runs for real, twice per import attempt at most
 
 async function importFile(page: Page, bytes: Buffer, passphrase: string): Promise<void> {
-  await page.getByTestId('backup-import-file').setInputFiles({ name: 'backup.parley', mimeType: 'application/octet-stream', buffer: bytes });
+  await page
+    .getByTestId('backup-import-file')
+    .setInputFiles({ name: 'backup.parley', mimeType: 'application/octet-stream', buffer: bytes });
   await page.getByTestId('backup-import-passphrase').fill(passphrase);
   await page.getByTestId('backup-import-submit').click();
 }
 
 test.describe('identity backup', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close().catch(() => {}); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close().catch(() => {});
+  });
 
-  test('export as a download, refuse a wrong passphrase and a damaged file, import in a fresh browser and carry on chatting with Bob', async ({ browser }) => {
+  test('export as a download, refuse a wrong passphrase and a damaged file, import in a fresh browser and carry on chatting with Bob', async ({
+    browser,
+  }) => {
     const [alice, bob] = await pairedPeople(browser, people);
     const safety = await bob.page.getByTestId('safety-number').textContent();
     expect(safety).toMatch(/^(\d{5} ){11}\d{5}$/);
@@ -40,7 +46,10 @@ test.describe('identity backup', () => {
     await alice.page.getByTestId('backup-export').click();
     await expect(alice.page.getByTestId('backup-download')).toBeVisible(SCRYPT);
     await expect(alice.page.getByTestId('backup-status')).toHaveAttribute('data-state', 'done');
-    const [download] = await Promise.all([alice.page.waitForEvent('download'), alice.page.getByTestId('backup-download').click()]);
+    const [download] = await Promise.all([
+      alice.page.waitForEvent('download'),
+      alice.page.getByTestId('backup-download').click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^parley-backup-Alice-\d{4}-\d{2}-\d{2}\.parley$/);
     const file = await readFile(await download.path());
     expect(file.subarray(0, 8).toString('latin1')).toBe('PARLEYBK');
@@ -85,7 +94,7 @@ test.describe('identity backup', () => {
     await importFile(page, file.subarray(0, file.length - 10), PASSPHRASE);
     await expect(page.getByTestId('backup-status')).toHaveAttribute('data-code', 'BACKUP_TAMPERED', SCRYPT);
     await expect(page.getByTestId('backup-status')).toContainText('damaged');
-    await expect(page.getByTestId('display-name-input')).toBeVisible();  // nothing was imported
+    await expect(page.getByTestId('display-name-input')).toBeVisible(); // nothing was imported
 
     await importFile(page, file, PASSPHRASE);
     await expect(page.getByTestId('own-name')).toHaveText('Alice', SCRYPT);

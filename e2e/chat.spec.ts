@@ -3,9 +3,13 @@ import { person, makeInvite, expectConnected, send, message, type Person } from 
 
 test.describe('two people', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close(); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
 
-  test('become contacts through an invite, chat, reload, reconnect by themselves, and catch up on what was sent while offline', async ({ browser }) => {
+  test('become contacts through an invite, chat, reload, reconnect by themselves, and catch up on what was sent while offline', async ({
+    browser,
+  }) => {
     const alice = await person(browser, 'Alice');
     const bob = await person(browser, 'Bob');
     people.push(alice, bob);
@@ -13,12 +17,15 @@ test.describe('two people', () => {
     // Alice invites; Bob opens the link in his browser.
     const link = await makeInvite(alice);
     // The invite panel: a QR code made in the page, and a copy button that copies the whole link.
-    await expect(alice.page.getByAltText('QR code of the invite link')).toHaveAttribute('src', /^data:image\/png;base64,/);
+    await expect(alice.page.getByAltText('QR code of the invite link')).toHaveAttribute(
+      'src',
+      /^data:image\/png;base64,/,
+    );
     await alice.page.getByRole('button', { name: 'Copy' }).click();
     await expect(alice.page.getByRole('button', { name: 'Copied' })).toBeVisible();
     expect(await alice.page.evaluate(() => navigator.clipboard.readText())).toBe(link);
     await bob.page.goto(link);
-    await expect(bob.page).not.toHaveURL(/#invite=/);   // the fragment leaves the address bar
+    await expect(bob.page).not.toHaveURL(/#invite=/); // the fragment leaves the address bar
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
 
@@ -52,7 +59,7 @@ test.describe('two people', () => {
     // Alice goes away; Bob's messages wait in his outbox and arrive in order when she returns.
     await alice.page.close();
     await expect(bob.page.getByTestId('connection-status')).toContainText('waiting for Alice to come online');
-    await expect(bob.page.getByTestId('error-banner')).toHaveCount(0);  // a friend leaving is no alarm
+    await expect(bob.page.getByTestId('error-banner')).toHaveCount(0); // a friend leaving is no alarm
     await send(bob, 'first while you were away');
     await send(bob, 'second while you were away');
     await expect(message(bob, 'second while you were away')).toHaveAttribute('data-delivered', 'false');

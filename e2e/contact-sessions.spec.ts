@@ -10,26 +10,47 @@
 import { expect, test, type Page } from '@playwright/test';
 import { serveHarnessPage, type HarnessPage } from './support/harness-page';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { decrypt, encrypt, generateRatchetKeyPair, initInitiator, initResponder, serializeState, type RatchetState } from '../src/core/ratchet';
+import {
+  decrypt,
+  encrypt,
+  generateRatchetKeyPair,
+  initInitiator,
+  initResponder,
+  serializeState,
+  type RatchetState,
+} from '../src/core/ratchet';
 import { decodeWire, encodeWire, type WireMessage } from '../src/core/wire';
 import type { Harness } from '../test/browser-sessions/main';
 
 let harness: HarnessPage;
-test.beforeAll(async () => { harness = await serveHarnessPage('test/browser-sessions'); });
-test.afterAll(async () => { await harness?.close(); });
+test.beforeAll(async () => {
+  harness = await serveHarnessPage('test/browser-sessions');
+});
+test.afterAll(async () => {
+  await harness?.close();
+});
 
 type H = { harness: Harness };
 const call = <A extends unknown[], R>(page: Page, f: (h: Harness, ...a: A) => R | Promise<R>, ...args: A) =>
-  page.evaluate(({ src, args }) => (new Function('h', 'args', `return (${src})(h, ...args)`))((window as unknown as H).harness, args), { src: f.toString(), args }) as Promise<Awaited<R>>;
+  page.evaluate(
+    ({ src, args }) => new Function('h', 'args', `return (${src})(h, ...args)`)((window as unknown as H).harness, args),
+    { src: f.toString(), args },
+  ) as Promise<Awaited<R>>;
 
 async function pair() {
   const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-  const sessionKey = random(32), bobKeys = generateRatchetKeyPair(random), ad = utf8ToBytes('contact-sessions-test');
+  const sessionKey = random(32),
+    bobKeys = generateRatchetKeyPair(random),
+    ad = utf8ToBytes('contact-sessions-test');
   let alice: RatchetState = await initInitiator({ sessionKey, remoteRatchetKey: bobKeys.publicKey, ad, random });
   const bob = JSON.stringify(serializeState(initResponder({ sessionKey, ratchetKeyPair: bobKeys, ad })));
   return {
     bob,
-    seal(m: WireMessage): string { const r = encrypt(alice, encodeWire(m)); alice = r.state; return bytesToHex(r.message); },
+    seal(m: WireMessage): string {
+      const r = encrypt(alice, encodeWire(m));
+      alice = r.state;
+      return bytesToHex(r.message);
+    },
     async open(hex: string): Promise<WireMessage> {
       const r = await decrypt(alice, hexToBytes(hex), Date.now());
       if (!r.ok) throw new Error(r.message);
@@ -41,25 +62,55 @@ async function pair() {
   };
 }
 
-test('a replayed ratchet message is stored once; a re-encrypted resend is a duplicate; out of order is handed over in order', async ({ page }) => {
+test('a replayed ratchet message is stored once; a re-encrypted resend is a duplicate; out of order is handed over in order', async ({
+  page,
+}) => {
   await page.goto(harness.url);
   await call(page, (h, n: string) => h.open(n), `sessions-${Date.now()}`);
   const alice = await pair();
   await call(page, (h, s: string) => h.install(s), alice.bob);
-  const chat = (seq: number, text: string): WireMessage => ({ type: 'chat', id: `AliceStream-${seq}`, text, sentAt: 1_000 + seq });
+  const chat = (seq: number, text: string): WireMessage => ({
+    type: 'chat',
+    id: `AliceStream-${seq}`,
+    text,
+    sentAt: 1_000 + seq,
+  });
 
   const first = alice.seal(chat(1, 'one'));
-  expect(await call(page, (h, w: string) => h.receive(w), first)).toEqual({ status: 'ok', kind: 'chat', delivered: 1, receipts: ['AliceStream-1'] });
+  expect(await call(page, (h, w: string) => h.receive(w), first)).toEqual({
+    status: 'ok',
+    kind: 'chat',
+    delivered: 1,
+    receipts: ['AliceStream-1'],
+  });
   // The same bytes again (a relay or a peer replaying): the key is spent, nothing is stored.
   expect(await call(page, (h, w: string) => h.receive(w), first)).toEqual({ status: 'replay', code: 'RATCHET_REPLAY' });
   // The same id sealed again (a resend under a later ratchet step): recognised, receipted again.
-  expect(await call(page, (h, w: string) => h.receive(w), alice.seal(chat(1, 'one')))).toEqual({ status: 'ok', kind: 'chat', delivered: 0, receipts: ['AliceStream-1'] });
+  expect(await call(page, (h, w: string) => h.receive(w), alice.seal(chat(1, 'one')))).toEqual({
+    status: 'ok',
+    kind: 'chat',
+    delivered: 0,
+    receipts: ['AliceStream-1'],
+  });
   // 3 before 2: held, then both in order.
   const [w2, w3] = [alice.seal(chat(2, 'two')), alice.seal(chat(3, 'three'))];
-  expect(await call(page, (h, w: string) => h.receive(w), w3)).toEqual({ status: 'ok', kind: 'chat', delivered: 0, receipts: [] });
-  expect(await call(page, (h, w: string) => h.receive(w), w2)).toEqual({ status: 'ok', kind: 'chat', delivered: 2, receipts: ['AliceStream-2', 'AliceStream-3'] });
+  expect(await call(page, (h, w: string) => h.receive(w), w3)).toEqual({
+    status: 'ok',
+    kind: 'chat',
+    delivered: 0,
+    receipts: [],
+  });
+  expect(await call(page, (h, w: string) => h.receive(w), w2)).toEqual({
+    status: 'ok',
+    kind: 'chat',
+    delivered: 2,
+    receipts: ['AliceStream-2', 'AliceStream-3'],
+  });
   // A message type that has no business inside the ratchet: refused.
-  expect(await call(page, (h, w: string) => h.receive(w), alice.seal({ type: 'hello', name: 'Mallory' }))).toEqual({ status: 'rejected', code: 'SESSION_BAD_PAYLOAD' });
+  expect(await call(page, (h, w: string) => h.receive(w), alice.seal({ type: 'hello', name: 'Mallory' }))).toEqual({
+    status: 'rejected',
+    code: 'SESSION_BAD_PAYLOAD',
+  });
   const history = await call(page, (h) => h.messages());
   expect(history.map((m) => m.text)).toEqual(['one', 'two', 'three']);
 
@@ -72,11 +123,18 @@ test('a replayed ratchet message is stored once; a re-encrypted resend is a dupl
   const again = await call(page, (h, i: string) => h.seal(i), id);
   expect(again).not.toBe(sealed);
   expect(await alice.open(again!)).toMatchObject({ type: 'chat', id, text: 'a reply from Bob' });
-  expect(await call(page, (h, w: string) => h.receive(w), alice.seal({ type: 'receipt', id }))).toEqual({ status: 'ok', kind: 'receipt', delivered: 0, receipts: [] });
+  expect(await call(page, (h, w: string) => h.receive(w), alice.seal({ type: 'receipt', id }))).toEqual({
+    status: 'ok',
+    kind: 'receipt',
+    delivered: 0,
+    receipts: [],
+  });
   expect((await call(page, (h) => h.messages())).find((m) => m.id === id)).toMatchObject({ delivered: true });
 });
 
-test('a file key inside the ratchet spends a step and is handed back, but is stored nowhere (docs/session.md §6)', async ({ page }) => {
+test('a file key inside the ratchet spends a step and is handed back, but is stored nowhere (docs/session.md §6)', async ({
+  page,
+}) => {
   await page.goto(harness.url);
   await call(page, (h, n: string) => h.open(n), `sessions-fk-${Date.now()}`);
   const alice = await pair();
@@ -84,7 +142,13 @@ test('a file key inside the ratchet spends a step and is handed back, but is sto
   const before = await call(page, (h) => h.row());
   const key = crypto.getRandomValues(new Uint8Array(32));
   const wire = alice.seal({ type: 'file-key', key });
-  expect(await call(page, (h, w: string) => h.receive(w), wire)).toEqual({ status: 'ok', kind: 'file-key', delivered: 0, receipts: [], fileKey: bytesToHex(key) });
+  expect(await call(page, (h, w: string) => h.receive(w), wire)).toEqual({
+    status: 'ok',
+    kind: 'file-key',
+    delivered: 0,
+    receipts: [],
+    fileKey: bytesToHex(key),
+  });
   // The step is spent: the same bytes again are a replay.
   expect(await call(page, (h, w: string) => h.receive(w), wire)).toEqual({ status: 'replay', code: 'RATCHET_REPLAY' });
   // No history record, no inbox or outbox change: only the ratchet state moved.
@@ -102,18 +166,31 @@ test('a file key inside the ratchet spends a step and is handed back, but is sto
   expect(((await call(page, (h) => h.row())) as Row).outbox).toEqual(after.outbox);
 });
 
-test('a version 1 database migrates: unsent messages move into the new outbox in order, the rest stays', async ({ page }) => {
+test('a version 1 database migrates: unsent messages move into the new outbox in order, the rest stays', async ({
+  page,
+}) => {
   await page.goto(harness.url);
   const name = `migrate-${Date.now()}`;
   await call(page, (h, n: string) => h.makeV1(n), name);
   await call(page, (h, n: string) => h.open(n), name);
-  expect(await call(page, (h, n: string) => h.storeNames(n), name)).toEqual({ names: ['contacts', 'identity', 'invites', 'messages', 'sessions'], version: 2 });
-  const row = await call(page, (h) => h.row()) as { session: null; outbox: { stream: string; entries: { id: string }[] } };
+  expect(await call(page, (h, n: string) => h.storeNames(n), name)).toEqual({
+    names: ['contacts', 'identity', 'invites', 'messages', 'sessions'],
+    version: 2,
+  });
+  const row = (await call(page, (h) => h.row())) as {
+    session: null;
+    outbox: { stream: string; entries: { id: string }[] };
+  };
   expect(row.session).toBeNull();
   const ids = row.outbox.entries.map((e) => e.id);
   expect(ids).toEqual([`${row.outbox.stream}-1`, `${row.outbox.stream}-2`]);
   const history = await call(page, (h) => h.messages());
-  expect(history.map((m) => [m.text, m.delivered])).toEqual([['delivered long ago', true], ['a reply', true], ['unsent first', false], ['unsent second', false]]);
+  expect(history.map((m) => [m.text, m.delivered])).toEqual([
+    ['delivered long ago', true],
+    ['a reply', true],
+    ['unsent first', false],
+    ['unsent second', false],
+  ]);
   expect(history.filter((m) => !m.delivered).map((m) => m.id)).toEqual(ids);
   expect(history.map((m) => m.id)).not.toContain('oldUnsentA');
 });
@@ -121,12 +198,30 @@ test('a version 1 database migrates: unsent messages move into the new outbox in
 /** mulberry32, so a failing run can be replayed with its seed. */
 function prng(seed: number) {
   let a = seed >>> 0;
-  const next = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
   const int = (n: number) => Math.floor(next() * n);
-  return { int, shuffle: <T>(xs: T[]) => { const o = [...xs]; for (let i = o.length - 1; i > 0; i--) { const j = int(i + 1); [o[i], o[j]] = [o[j]!, o[i]!]; } return o; } };
+  return {
+    int,
+    shuffle: <T>(xs: T[]) => {
+      const o = [...xs];
+      for (let i = o.length - 1; i > 0; i--) {
+        const j = int(i + 1);
+        [o[i], o[j]] = [o[j]!, o[i]!];
+      }
+      return o;
+    },
+  };
 }
 
-test('killing the page at random points during receive neither loses nor duplicates a message, nor busts the ratchet', async ({ context }) => {
+test('killing the page at random points during receive neither loses nor duplicates a message, nor busts the ratchet', async ({
+  context,
+}) => {
   const seed = Number(process.env.SESSIONS_CRASH_SEED ?? Date.now() % 2 ** 31);
   console.log(`contact-sessions crash seed: ${seed} (SESSIONS_CRASH_SEED=${seed} to replay)`);
   const rnd = prng(seed);
@@ -138,17 +233,31 @@ test('killing the page at random points during receive neither loses nor duplica
   await call(page, (h, s: string) => h.install(s), alice.bob);
   const sent: { text: string; wire: string }[] = [];
   const runs: string[] = [];
-  const fresh = async (hook?: { phase: 'messages-written' | 'state-written'; nth: number; action: 'hang' | 'abort' }) => {
+  const fresh = async (hook?: {
+    phase: 'messages-written' | 'state-written';
+    nth: number;
+    action: 'hang' | 'abort';
+  }) => {
     page = await context.newPage();
     await page.goto(harness.url);
     await call(page, (h, n: string, k: typeof hook) => h.open(n, k), db, hook);
   };
-  const deliverAll = async () => { for (const w of rnd.shuffle(sent.map((m) => m.wire))) await call(page, (h, x: string) => h.tryReceive(x), w); };
+  const deliverAll = async () => {
+    for (const w of rnd.shuffle(sent.map((m) => m.wire))) await call(page, (h, x: string) => h.tryReceive(x), w);
+  };
 
   for (let round = 1; round <= 4; round++) {
     for (let i = 0; i < 5; i++) {
       const seq = sent.length + 1;
-      sent.push({ text: `round ${round} message ${seq}`, wire: alice.seal({ type: 'chat', id: `AliceStream-${seq}`, text: `round ${round} message ${seq}`, sentAt: seq }) });
+      sent.push({
+        text: `round ${round} message ${seq}`,
+        wire: alice.seal({
+          type: 'chat',
+          id: `AliceStream-${seq}`,
+          text: `round ${round} message ${seq}`,
+          sentAt: seq,
+        }),
+      });
     }
     for (let crash = 0; crash < 6; crash++) {
       const mode = rnd.int(3);
@@ -164,7 +273,11 @@ test('killing the page at random points during receive neither loses nor duplica
         runs.push(`close at ${at + 1}/${order.length}`);
         await fresh();
       } else {
-        const hook = { phase: rnd.int(2) ? 'messages-written' as const : 'state-written' as const, nth: 1 + rnd.int(3), action: mode === 1 ? 'hang' as const : 'abort' as const };
+        const hook = {
+          phase: rnd.int(2) ? ('messages-written' as const) : ('state-written' as const),
+          nth: 1 + rnd.int(3),
+          action: mode === 1 ? ('hang' as const) : ('abort' as const),
+        };
         await page.close();
         await fresh(hook);
         runs.push(`${hook.action} ${hook.phase}#${hook.nth}`);

@@ -31,7 +31,9 @@ async function paired(browser: Browser, tag: string) {
   return { relay, alice, bob };
 }
 
-test('B comes back the next day: three messages written while it was away arrive once, in order, delivered — in a new room', async ({ browser }) => {
+test('B comes back the next day: three messages written while it was away arrive once, in order, delivered — in a new room', async ({
+  browser,
+}) => {
   // Pair and chat.
   const { relay, alice, bob } = await paired(browser, 'contacts-last');
   const out = relay.out;
@@ -85,7 +87,9 @@ test('B comes back the next day: three messages written while it was away arrive
 
   // The relay saw the day's room change: tomorrow's session room only after midnight, and it is
   // neither today's nor the pairing-derived daily room of the old scheme.
-  const after = readRecording(out).slice(framesBefore).map((f) => f.room);
+  const after = readRecording(out)
+    .slice(framesBefore)
+    .map((f) => f.room);
   expect(roomTomorrow).not.toBe(roomToday);
   expect(after).toContain(roomTomorrow);
   expect(beforeMidnight).not.toContain(roomTomorrow);
@@ -93,7 +97,9 @@ test('B comes back the next day: three messages written while it was away arrive
   for (const r of contactSecretRooms) expect([...beforeMidnight, ...after]).not.toContain(r);
 });
 
-test('B loses its session (state cleared): it meets A in A\'s reset room, a new kx runs, and chat continues both ways', async ({ browser }) => {
+test("B loses its session (state cleared): it meets A in A's reset room, a new kx runs, and chat continues both ways", async ({
+  browser,
+}) => {
   const { relay, alice, bob } = await paired(browser, 'contacts-reset');
   await send(alice, 'before the loss');
   await expect(message(bob, 'before the loss')).toBeVisible();
@@ -114,12 +120,27 @@ test('B loses its session (state cleared): it meets A in A\'s reset room, a new 
   expect(a.id).toBe(b.id);
   expect(a.id).not.toBe(old);
   // They met in A's reset room of today (derived from the pairing's contact secret and A's key).
-  const [contact] = await readStore<{ contactSecret: Record<number, number>; publicKey: Record<number, number> }>(bob.page, 'contacts');
-  const resetRoom = roomId(resetDaySecret(Uint8Array.from(Object.values(contact!.contactSecret)), Uint8Array.from(Object.values(contact!.publicKey)), dayOf(Date.now())));
-  expect(readRecording(relay.out).slice(framesBefore).map((f) => f.room)).toContain(resetRoom);
+  const [contact] = await readStore<{ contactSecret: Record<number, number>; publicKey: Record<number, number> }>(
+    bob.page,
+    'contacts',
+  );
+  const resetRoom = roomId(
+    resetDaySecret(
+      Uint8Array.from(Object.values(contact!.contactSecret)),
+      Uint8Array.from(Object.values(contact!.publicKey)),
+      dayOf(Date.now()),
+    ),
+  );
+  expect(
+    readRecording(relay.out)
+      .slice(framesBefore)
+      .map((f) => f.room),
+  ).toContain(resetRoom);
 });
 
-test('both lose their sessions (as after the upgrade to database version 2): they meet in a reset room and chat again', async ({ browser }) => {
+test('both lose their sessions (as after the upgrade to database version 2): they meet in a reset room and chat again', async ({
+  browser,
+}) => {
   const { alice, bob } = await paired(browser, 'contacts-both');
   await send(bob, 'before');
   await expect(message(alice, 'before')).toBeVisible();
@@ -143,5 +164,7 @@ async function chatBothWays(alice: Person, bob: Person, a: string, b: string): P
 /** The rooms the pairing-derived daily rendezvous of the old scheme would use (must not appear). */
 async function pairingRooms(p: Person, today: number): Promise<string[]> {
   const contacts = await readStore<{ contactSecret: Record<number, number> }>(p.page, 'contacts');
-  return contacts.flatMap((c) => [today, today + 1].map((d) => roomId(contactRendezvousSecret(Uint8Array.from(Object.values(c.contactSecret)), d))));
+  return contacts.flatMap((c) =>
+    [today, today + 1].map((d) => roomId(contactRendezvousSecret(Uint8Array.from(Object.values(c.contactSecret)), d))),
+  );
 }

@@ -10,20 +10,32 @@ import { expectConnected, type Person } from './support/app';
 import { item, offerFiles, opfsTransferDirs, pair, sha256 } from './support/files';
 
 /** Transfer ids whose files the page still keeps in IndexedDB (the sender's copies, for resume). */
-const storedBlobs = (p: Person) => p.page.evaluate(() => new Promise<string[]>((resolve, reject) => {
-  const open = indexedDB.open('parley-transfers');
-  open.onerror = () => reject(open.error);
-  open.onsuccess = () => {
-    const keys = open.result.transaction('blobs').objectStore('blobs').getAllKeys();
-    keys.onsuccess = () => { open.result.close(); resolve(keys.result.map(String)); };
-    keys.onerror = () => reject(keys.error);
-  };
-}));
+const storedBlobs = (p: Person) =>
+  p.page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('parley-transfers');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const keys = open.result.transaction('blobs').objectStore('blobs').getAllKeys();
+          keys.onsuccess = () => {
+            open.result.close();
+            resolve(keys.result.map(String));
+          };
+          keys.onerror = () => reject(keys.error);
+        };
+      }),
+  );
 
-test('a complete transfer leaves the sender\'s storage at once and the receiver\'s at the next start after both files were saved', async ({ browser }, info) => {
+test("a complete transfer leaves the sender's storage at once and the receiver's at the next start after both files were saved", async ({
+  browser,
+}, info) => {
   test.setTimeout(180_000);
   const [alice, bob] = await pair(browser);
-  const files = { 'notes.txt': new TextEncoder().encode('saved, then gone\n'), 'photo.bin': new Uint8Array(randomBytes(3 << 20)) };
+  const files = {
+    'notes.txt': new TextEncoder().encode('saved, then gone\n'),
+    'photo.bin': new Uint8Array(randomBytes(3 << 20)),
+  };
   await offerFiles(alice, files, info);
   await item(bob, 'photo.bin').getByTestId('transfer-accept').click();
   await expect(item(bob, 'photo.bin').getByTestId('transfer-status')).toContainText('complete', { timeout: 60_000 });
@@ -34,7 +46,10 @@ test('a complete transfer leaves the sender\'s storage at once and the receiver\
   await expect.poll(() => storedBlobs(alice)).not.toContain(id);
 
   const save = async (i: number, name: keyof typeof files) => {
-    const [download] = await Promise.all([bob.page.waitForEvent('download'), item(bob, 'photo.bin').getByTestId('transfer-download').nth(i).click()]);
+    const [download] = await Promise.all([
+      bob.page.waitForEvent('download'),
+      item(bob, 'photo.bin').getByTestId('transfer-download').nth(i).click(),
+    ]);
     expect(sha256(await readFile((await download.path())!))).toBe(sha256(files[name]));
   };
   await save(0, 'notes.txt');

@@ -13,14 +13,22 @@ const MiB = 1024 * 1024;
 
 test.describe('files: partial accept', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close(); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
 
-  test('a 3-file offer with one unticked: only two arrive, verified, through a receiver reload; the third never leaves Alice', async ({ browser }, info) => {
+  test('a 3-file offer with one unticked: only two arrive, verified, through a receiver reload; the third never leaves Alice', async ({
+    browser,
+  }, info) => {
     test.setTimeout(300_000);
     const [alice, bob] = await pair(browser);
     people.push(alice, bob);
 
-    const files = { 'keep.bin': randomBytes(40 * MiB), 'skip.bin': randomBytes(48 * MiB), 'note.txt': new TextEncoder().encode('keep me\n'.repeat(500)) };
+    const files = {
+      'keep.bin': randomBytes(40 * MiB),
+      'skip.bin': randomBytes(48 * MiB),
+      'note.txt': new TextEncoder().encode('keep me\n'.repeat(500)),
+    };
     await offerFiles(alice, files, info);
 
     // Bob sees one checkbox per file, all ticked; none ticked disables Accept and says why.
@@ -41,16 +49,21 @@ test.describe('files: partial accept', () => {
     // Both sides mark skip.bin as skipped; progress counts only the accepted files.
     for (const p of [alice, bob]) {
       await expect(item(p, 'keep.bin').getByTestId('transfer-file-skipped')).toHaveCount(1);
-      await expect(item(p, 'keep.bin').locator('[data-testid="transfer-file"][data-state="skipped"]')).toContainText('skip.bin');
+      await expect(item(p, 'keep.bin').locator('[data-testid="transfer-file"][data-state="skipped"]')).toContainText(
+        'skip.bin',
+      );
     }
 
     // Bob reloads halfway: the choice is restored and the transfer resumes.
-    await expect.poll(() => progressOf(bob, 'keep.bin'), { timeout: 120_000, intervals: [50] }).toBeGreaterThanOrEqual(30);
+    await expect
+      .poll(() => progressOf(bob, 'keep.bin'), { timeout: 120_000, intervals: [50] })
+      .toBeGreaterThanOrEqual(30);
     await bob.page.reload();
     await expect(item(bob, 'keep.bin').getByTestId('transfer-file-skipped')).toHaveCount(1, { timeout: 30_000 });
     await expectConnected(bob, 'Alice');
 
-    for (const p of [bob, alice]) await expect(item(p, 'keep.bin').getByTestId('transfer-status')).toContainText('complete', { timeout: 120_000 });
+    for (const p of [bob, alice])
+      await expect(item(p, 'keep.bin').getByTestId('transfer-status')).toContainText('complete', { timeout: 120_000 });
     for (const p of [bob, alice]) {
       expect(await progressOf(p, 'keep.bin')).toBe(100);
       await expect(item(p, 'keep.bin').getByTestId('transfer-status')).toContainText('1 of 3 files skipped');
@@ -58,7 +71,10 @@ test.describe('files: partial accept', () => {
 
     // Exactly the two kept files are downloadable, byte-identical; skip.bin has no link and no data.
     await expect(item(bob, 'keep.bin').getByTestId('transfer-download')).toHaveCount(2);
-    expect(await receivedHashes(bob, 'keep.bin')).toEqual({ 'keep.bin': sha256(files['keep.bin']), 'note.txt': sha256(files['note.txt']) });
+    expect(await receivedHashes(bob, 'keep.bin')).toEqual({
+      'keep.bin': sha256(files['keep.bin']),
+      'note.txt': sha256(files['note.txt']),
+    });
     expect(await storedFiles(bob, 'keep.bin')).toEqual(['0', '2']);
     await expect(item(alice, 'keep.bin').getByTestId('transfer-download')).toHaveCount(0);
 

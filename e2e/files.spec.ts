@@ -8,20 +8,35 @@ import { test, expect } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { expectConnected, type Person } from './support/app';
-import { item, offerFiles, opfsTransferDirs, pair, progressOf, receivedHashes, sentBytes, sha256 } from './support/files';
+import {
+  item,
+  offerFiles,
+  opfsTransferDirs,
+  pair,
+  progressOf,
+  receivedHashes,
+  sentBytes,
+  sha256,
+} from './support/files';
 
 const LARGE_MB = Number(process.env.FILES_E2E_MB ?? 300);
 
 test.describe('files', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close(); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
 
   test('three files at once arrive verified, through a receiver reload halfway', async ({ browser }, info) => {
     test.setTimeout(300_000 + LARGE_MB * 2_000);
     const [alice, bob] = await pair(browser);
     people.push(alice, bob);
 
-    const files = { 'empty.txt': new Uint8Array(0), 'small.txt': new TextEncoder().encode('hello from Alice\n'.repeat(100)), 'large.bin': randomBytes(LARGE_MB * 1024 * 1024) };
+    const files = {
+      'empty.txt': new Uint8Array(0),
+      'small.txt': new TextEncoder().encode('hello from Alice\n'.repeat(100)),
+      'large.bin': randomBytes(LARGE_MB * 1024 * 1024),
+    };
     await offerFiles(alice, files, info);
 
     // Bob sees what is offered (names, sizes) before anything is sent, and accepts.
@@ -29,18 +44,24 @@ test.describe('files', () => {
     await expect(offer).toContainText('empty.txt');
     await expect(offer).toContainText('small.txt');
     await expect(offer).toContainText('text/plain');
-    await expect(offer).toContainText(`${LARGE_MB >= 10 ? Math.round(LARGE_MB * 1.048576) : (LARGE_MB * 1.048576).toFixed(1)} MB`);
+    await expect(offer).toContainText(
+      `${LARGE_MB >= 10 ? Math.round(LARGE_MB * 1.048576) : (LARGE_MB * 1.048576).toFixed(1)} MB`,
+    );
     await offer.getByTestId('transfer-accept').click();
 
     // Halfway, Bob reloads: the transfer resumes from what his page had verified and saved.
-    await expect.poll(() => progressOf(bob, 'large.bin'), { timeout: 120_000, intervals: [50] }).toBeGreaterThanOrEqual(45);
+    await expect
+      .poll(() => progressOf(bob, 'large.bin'), { timeout: 120_000, intervals: [50] })
+      .toBeGreaterThanOrEqual(45);
     await bob.page.reload();
     await expect(item(bob, 'large.bin')).toHaveCount(1, { timeout: 30_000 });
     const afterReload = await progressOf(bob, 'large.bin');
-    expect(afterReload).toBeGreaterThan(0);          // restored, not started again
+    expect(afterReload).toBeGreaterThan(0); // restored, not started again
     await expectConnected(bob, 'Alice');
 
-    await expect(item(bob, 'large.bin').getByTestId('transfer-status')).toContainText('complete', { timeout: 60_000 + LARGE_MB * 2_000 });
+    await expect(item(bob, 'large.bin').getByTestId('transfer-status')).toContainText('complete', {
+      timeout: 60_000 + LARGE_MB * 2_000,
+    });
     await expect(item(alice, 'large.bin').getByTestId('transfer-status')).toContainText('complete');
     await expect(item(bob, 'large.bin').getByTestId('transfer-download')).toHaveCount(3);
 
@@ -48,7 +69,10 @@ test.describe('files', () => {
     expect(got).toEqual(Object.fromEntries(Object.entries(files).map(([n, b]) => [n, sha256(b)])));
 
     // The download links are ordinary browser downloads of the received files.
-    for (const [i, name] of [[1, 'small.txt'], [2, 'large.bin']] as const) {
+    for (const [i, name] of [
+      [1, 'small.txt'],
+      [2, 'large.bin'],
+    ] as const) {
       const [download] = await Promise.all([
         bob.page.waitForEvent('download'),
         item(bob, 'large.bin').getByTestId('transfer-download').nth(i).click(),
@@ -68,7 +92,11 @@ test.describe('files', () => {
     const [alice, bob] = await pair(browser);
     people.push(alice, bob);
     const size = 64 * 1024 * 1024;
-    const write = async (name: string) => { const path = info.outputPath(name); await writeFile(path, randomBytes(size)); return path; };
+    const write = async (name: string) => {
+      const path = info.outputPath(name);
+      await writeFile(path, randomBytes(size));
+      return path;
+    };
 
     // Declined: Alice's data channels carry nothing like the file.
     const declinedPath = await write('declined.bin');
@@ -79,20 +107,26 @@ test.describe('files', () => {
     await expect(item(alice, 'declined.bin').getByTestId('transfer-status')).toContainText('declined');
     await expect(item(bob, 'declined.bin').getByTestId('transfer-status')).toContainText('declined');
     await alice.page.waitForTimeout(1_000);
-    expect(await sentBytes(alice.page) - before).toBeLessThan(64 * 1024);
+    expect((await sentBytes(alice.page)) - before).toBeLessThan(64 * 1024);
     await expect(item(bob, 'declined.bin').getByTestId('transfer-download')).toHaveCount(0);
 
     // Cancelled by the sender, then by the receiver, each mid-transfer.
-    for (const [who, name] of [['sender', 'by-alice.bin'], ['receiver', 'by-bob.bin']] as const) {
+    for (const [who, name] of [
+      ['sender', 'by-alice.bin'],
+      ['receiver', 'by-bob.bin'],
+    ] as const) {
       await alice.page.getByTestId('file-input').setInputFiles(await write(name));
       await item(bob, name).getByTestId('transfer-accept').click({ timeout: 60_000 });
       await expect.poll(() => progressOf(bob, name), { timeout: 60_000, intervals: [50] }).toBeGreaterThanOrEqual(2);
-      await item(who === 'sender' ? alice : bob, name).getByTestId('transfer-cancel').click();
-      for (const p of [alice, bob]) await expect(item(p, name).getByTestId('transfer-status')).toContainText('cancelled');
+      await item(who === 'sender' ? alice : bob, name)
+        .getByTestId('transfer-cancel')
+        .click();
+      for (const p of [alice, bob])
+        await expect(item(p, name).getByTestId('transfer-status')).toContainText('cancelled');
       const [sent, got] = [await sentBytes(alice.page), await progressOf(bob, name)];
       expect(got).toBeLessThan(100);
       await alice.page.waitForTimeout(1_500);
-      expect(await sentBytes(alice.page) - sent).toBeLessThan(64 * 1024);   // nothing more goes out
+      expect((await sentBytes(alice.page)) - sent).toBeLessThan(64 * 1024); // nothing more goes out
       expect(await progressOf(bob, name)).toBe(got);
       await expect(item(bob, name).getByTestId('transfer-download')).toHaveCount(0);
     }
@@ -121,10 +155,14 @@ test.describe('files', () => {
     await writeFile(path, bytes);
     await alice.page.getByTestId('file-input').setInputFiles(path);
     await item(bob, 'resent.bin').getByTestId('transfer-accept').click({ timeout: 60_000 });
-    await expect.poll(() => progressOf(bob, 'resent.bin'), { timeout: 120_000, intervals: [50] }).toBeGreaterThanOrEqual(30);
+    await expect
+      .poll(() => progressOf(bob, 'resent.bin'), { timeout: 120_000, intervals: [50] })
+      .toBeGreaterThanOrEqual(30);
     await alice.page.reload();
     await expectConnected(alice, 'Bob');
-    await expect(item(bob, 'resent.bin').getByTestId('transfer-status')).toContainText('complete', { timeout: 120_000 });
+    await expect(item(bob, 'resent.bin').getByTestId('transfer-status')).toContainText('complete', {
+      timeout: 120_000,
+    });
     await expect(item(alice, 'resent.bin').getByTestId('transfer-status')).toContainText('complete');
     expect(await receivedHashes(bob, 'resent.bin')).toEqual({ 'resent.bin': sha256(bytes) });
   });

@@ -24,7 +24,15 @@ test.afterEach(async () => {
 
 /** Alice and Bob on the hostile relay, which has been handed Alice's invite before Bob opens it. */
 async function attacked(browser: Browser, flags: string[]): Promise<{ alice: Person; bob: Person; link: string }> {
-  relay = await startHarness('test/support/hostile-relay.ts', ['--port', String(E2E_PORT + 2), '--static', 'dist', '--mode', 'mitm', ...flags]);
+  relay = await startHarness('test/support/hostile-relay.ts', [
+    '--port',
+    String(E2E_PORT + 2),
+    '--static',
+    'dist',
+    '--mode',
+    'mitm',
+    ...flags,
+  ]);
   const alice = await person(browser, 'Alice', { baseURL: relay.url });
   const bob = await person(browser, 'Bob', { baseURL: relay.url });
   people.push(alice, bob);
@@ -43,11 +51,15 @@ async function expectNothingPassed(p: Person): Promise<void> {
 }
 
 for (const hide of [false, true]) {
-  test(`a relay holding the invite swaps both DTLS legs${hide ? ' and hides every failure notice' : ''}: the handshake fails, both are told, nothing passes`, async ({ browser }) => {
+  test(`a relay holding the invite swaps both DTLS legs${hide ? ' and hides every failure notice' : ''}: the handshake fails, both are told, nothing passes`, async ({
+    browser,
+  }) => {
     const { alice, bob } = await attacked(browser, hide ? ['--hide-failures', 'yes'] : []);
 
     await expectError(bob, 'HANDSHAKE_FAILED');
-    await expect(bob.page.getByTestId('error-banner')).toContainText('could not be verified — someone may be interfering');
+    await expect(bob.page.getByTestId('error-banner')).toContainText(
+      'could not be verified — someone may be interfering',
+    );
     await expectError(alice, 'HANDSHAKE_FAILED');
     await expect(alice.page.getByTestId('error-banner')).toContainText('someone may be interfering');
 
@@ -61,12 +73,16 @@ for (const hide of [false, true]) {
   });
 }
 
-test('a relay writing the victims\' real fingerprints into its SDP: Chromium opens no data channel to it, nothing passes', async ({ browser }) => {
+test("a relay writing the victims' real fingerprints into its SDP: Chromium opens no data channel to it, nothing passes", async ({
+  browser,
+}) => {
   const { alice, bob } = await attacked(browser, ['--spoof-fingerprints', 'yes']);
   await relay!.waitFor(/^event .*"spoofing"/);
   // The app gives the attempt up (no data channel opens) and tries again: wait for the relay to
   // intercept a second attempt, then check nothing was ever bridged.
-  await expect.poll(async () => (await relay!.stats<HostileStats>()).intercepted, { timeout: 90_000, intervals: [2000] }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => (await relay!.stats<HostileStats>()).intercepted, { timeout: 90_000, intervals: [2000] })
+    .toBeGreaterThanOrEqual(2);
   const stats = await relay!.stats<HostileStats>();
   expect(stats.spoofed).toBeGreaterThanOrEqual(1);
   expect(stats.bridgesOpened).toBe(0);

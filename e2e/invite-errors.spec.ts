@@ -3,9 +3,13 @@ import { person, makeInvite, pasteInvite, expectConnected, expectError, tamper, 
 
 test.describe('invites that cannot be used', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close(); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
 
-  test('a used invite, an expired one, a tampered one and a malformed one each get their own error', async ({ browser }) => {
+  test('a used invite, an expired one, a tampered one and a malformed one each get their own error', async ({
+    browser,
+  }) => {
     const alice = await person(browser, 'Alice');
     const bob = await person(browser, 'Bob');
     const carol = await person(browser, 'Carol');

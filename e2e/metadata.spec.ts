@@ -25,13 +25,19 @@ const people = fx.people;
 function webrtcSecrets(name: string, seen: SeenWebRTC): Secret[] {
   const out: Secret[] = [];
   for (const f of fingerprints(seen.sdp))
-    out.push({ label: `${name}: DTLS fingerprint`, value: f.bytes }, { label: `${name}: DTLS fingerprint text`, value: f.text });
-  for (const l of new Set(seen.sdp.flatMap((s) => s.split(/\r?\n/)))) if (l.length >= 8) out.push({ label: `${name}: SDP line ${l}`, value: l });
+    out.push(
+      { label: `${name}: DTLS fingerprint`, value: f.bytes },
+      { label: `${name}: DTLS fingerprint text`, value: f.text },
+    );
+  for (const l of new Set(seen.sdp.flatMap((s) => s.split(/\r?\n/))))
+    if (l.length >= 8) out.push({ label: `${name}: SDP line ${l}`, value: l });
   for (const c of new Set(seen.candidates)) out.push({ label: `${name}: ICE candidate ${c}`, value: c });
   return out;
 }
 
-test('first meeting and reconnection: no key, name, invite secret, fingerprint, SDP line, candidate or text in any frame the relay forwarded', async ({ browser }) => {
+test('first meeting and reconnection: no key, name, invite secret, fingerprint, SDP line, candidate or text in any frame the relay forwarded', async ({
+  browser,
+}) => {
   const relay = await fx.start(E2E_PORT + 1, 'record');
   const out = relay.out;
   // Names of 8+ characters: shorter strings would match the scan by chance.
@@ -42,8 +48,12 @@ test('first meeting and reconnection: no key, name, invite secret, fingerprint, 
   };
   const alice = await enter('Alice Liddell');
   const bob = await enter('Bob the Builder');
-  const texts = ['meet me under the clock at half past nine', 'bring the map, not the compass',
-    'the eagle lands at midnight, bring the blue umbrella', 'understood: blue umbrella, platform nine'];
+  const texts = [
+    'meet me under the clock at half past nine',
+    'bring the map, not the compass',
+    'the eagle lands at midnight, bring the blue umbrella',
+    'understood: blue umbrella, platform nine',
+  ];
 
   // First meeting: the invite.
   const link = await makeInvite(alice);
@@ -69,7 +79,7 @@ test('first meeting and reconnection: no key, name, invite secret, fingerprint, 
   await expect(message(bob, texts[3]!)).toBeVisible();
 
   const frames = readRecording(out);
-  expect(firstMeeting).toBeGreaterThanOrEqual(4);          // offers, answers, candidates went through it
+  expect(firstMeeting).toBeGreaterThanOrEqual(4); // offers, answers, candidates went through it
   expect(frames.map((f) => f.room)).toContain(inviteRoom);
   const later = frames.slice(firstMeeting);
   expect(later.length).toBeGreaterThanOrEqual(4);
@@ -82,14 +92,25 @@ test('first meeting and reconnection: no key, name, invite secret, fingerprint, 
     { label: 'invite secret', value: parsed.invite.inviteSecret },
   );
   for (const p of [alice, bob]) {
-    secrets.push({ label: `${p.name}: identity key`, value: await identityKey(p.page) }, { label: `${p.name}: name`, value: p.name });
+    secrets.push(
+      { label: `${p.name}: identity key`, value: await identityKey(p.page) },
+      { label: `${p.name}: name`, value: p.name },
+    );
     // The ML-KEM key travels only inside the secure channel (docs/session.md §1), and the
     // session's ids and room keys never leave the two browsers.
     const kem = await kemKeyPair(p.page);
-    secrets.push({ label: `${p.name}: ML-KEM public key`, value: kem.publicKey }, { label: `${p.name}: ML-KEM secret key`, value: kem.secretKey });
+    secrets.push(
+      { label: `${p.name}: ML-KEM public key`, value: kem.publicKey },
+      { label: `${p.name}: ML-KEM secret key`, value: kem.secretKey },
+    );
     const rows = await sessionRows(p.page);
     expect(rows.filter((r) => r.session).length).toBe(1);
-    for (const r of rows) if (r.session) secrets.push({ label: `${p.name}: session id`, value: r.session.id }, { label: `${p.name}: session room key`, value: r.session.roomKey });
+    for (const r of rows)
+      if (r.session)
+        secrets.push(
+          { label: `${p.name}: session id`, value: r.session.id },
+          { label: `${p.name}: session room key`, value: r.session.roomKey },
+        );
     const seen = await webrtcSeen(p.page);
     expect(seen.sdp.length).toBeGreaterThan(0);
     secrets.push(...webrtcSecrets(p.name, seen));
@@ -105,7 +126,11 @@ test('first meeting and reconnection: no key, name, invite secret, fingerprint, 
   // Control: the scan can fail. Alice's key in base64url, in a frame of the same shape, is found
   // — in that frame and nowhere else.
   const aliceKey = secrets.find((s) => s.label === `${alice.name}: identity key`)!;
-  const planted = JSON.stringify({ type: 'message', room: frames[0]!.room, data: Buffer.from(aliceKey.value as Uint8Array).toString('base64url') });
+  const planted = JSON.stringify({
+    type: 'message',
+    room: frames[0]!.room,
+    data: Buffer.from(aliceKey.value as Uint8Array).toString('base64url'),
+  });
   const leaks = findLeaks(secrets, [...raw, planted]);
   expect(leaks.map((l) => l.label)).toContain(aliceKey.label);
   expect(new Set(leaks.map((l) => l.frameIndex))).toEqual(new Set([raw.length]));

@@ -3,9 +3,13 @@ import { person, makeInvite, expectConnected, send, message, type Person } from 
 
 test.describe('an invite opened while the inviter is away', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close(); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
 
-  test('waits for the inviter, says so, and pairs when she comes back (her invite survived the reload)', async ({ browser }) => {
+  test('waits for the inviter, says so, and pairs when she comes back (her invite survived the reload)', async ({
+    browser,
+  }) => {
     const alice = await person(browser, 'Alice');
     const erin = await person(browser, 'Erin');
     people.push(alice, erin);

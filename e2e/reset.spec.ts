@@ -22,9 +22,13 @@ async function rotateIdentity(page: Page): Promise<void> {
 
 test.describe('verification and identity keys', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close().catch(() => {}); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close().catch(() => {});
+  });
 
-  test('a verified mark is kept across a reload; replacing my key gives a new fingerprint and clears my verified marks', async ({ browser }) => {
+  test('a verified mark is kept across a reload; replacing my key gives a new fingerprint and clears my verified marks', async ({
+    browser,
+  }) => {
     const [alice, bob] = await pairedPeople(browser, people);
 
     // Alice compares numbers and marks Bob verified: badge in the header and in the list, kept on reload.
@@ -62,7 +66,9 @@ test.describe('verification and identity keys', () => {
     await expect(bob.page.getByTestId('safety-number')).not.toHaveText(safetyBefore!);
   });
 
-  test('a forced reset renegotiates on both sides; a replaced key is held back until accepted, then chat goes on and the verified mark is gone', async ({ browser }) => {
+  test('a forced reset renegotiates on both sides; a replaced key is held back until accepted, then chat goes on and the verified mark is gone', async ({
+    browser,
+  }) => {
     const [alice, bob] = await pairedPeople(browser, people);
     await send(alice, 'before the reset');
     await expect(message(bob, 'before the reset')).toHaveAttribute('data-direction', 'in');
@@ -122,7 +128,9 @@ test.describe('verification and identity keys', () => {
     await expect(alice.page.getByTestId('safety-number')).toHaveText(bobNumber);
   });
 
-  test('a ratchet that keeps failing to decrypt resets by itself, and nothing sent meanwhile is lost', async ({ browser }) => {
+  test('a ratchet that keeps failing to decrypt resets by itself, and nothing sent meanwhile is lost', async ({
+    browser,
+  }) => {
     const [alice, bob] = await pairedPeople(browser, people);
     await send(alice, 'one');
     await expect(message(bob, 'one')).toHaveAttribute('data-direction', 'in');
@@ -149,7 +157,9 @@ test.describe('verification and identity keys', () => {
     await expect(message(alice, 'all good again')).toHaveAttribute('data-direction', 'in');
   });
 
-  test('attack: a thief with a stolen backup presents a new key; Alice is warned, and her waiting message goes to Bob only', async ({ browser }) => {
+  test('attack: a thief with a stolen backup presents a new key; Alice is warned, and her waiting message goes to Bob only', async ({
+    browser,
+  }) => {
     const [alice, bob] = await pairedPeople(browser, people);
     const scrypt = { timeout: 60_000 };
     const passphrase = 'correct horse battery staple';
@@ -160,7 +170,10 @@ test.describe('verification and identity keys', () => {
     await bob.page.getByTestId('backup-passphrase-confirm').fill(passphrase);
     await bob.page.getByTestId('backup-export').click();
     await expect(bob.page.getByTestId('backup-download')).toBeVisible(scrypt);
-    const [download] = await Promise.all([bob.page.waitForEvent('download'), bob.page.getByTestId('backup-download').click()]);
+    const [download] = await Promise.all([
+      bob.page.waitForEvent('download'),
+      bob.page.getByTestId('backup-download').click(),
+    ]);
     const stolen = await readFile(await download.path());
 
     // Bob goes offline; Alice writes to him meanwhile.
@@ -177,7 +190,9 @@ test.describe('verification and identity keys', () => {
     const thief: Person = { name: 'Thief', context, page: offline };
     people.push(thief);
     await thief.page.goto('/');
-    await thief.page.getByTestId('backup-import-file').setInputFiles({ name: 'backup.parley', mimeType: 'application/octet-stream', buffer: stolen });
+    await thief.page
+      .getByTestId('backup-import-file')
+      .setInputFiles({ name: 'backup.parley', mimeType: 'application/octet-stream', buffer: stolen });
     await thief.page.getByTestId('backup-import-passphrase').fill(passphrase);
     await thief.page.getByTestId('backup-import-submit').click();
     await expect(thief.page.getByTestId('own-name')).toHaveText('Bob', scrypt);
@@ -186,7 +201,9 @@ test.describe('verification and identity keys', () => {
     await offline.close();
     await thief.page.goto('/');
     await expect(alice.page.getByTestId('key-change-warning')).toBeVisible({ timeout: 60_000 });
-    await expect(alice.page.getByTestId('key-change-safety-number')).toHaveText((await thief.page.getByTestId('safety-number').textContent())!);
+    await expect(alice.page.getByTestId('key-change-safety-number')).toHaveText(
+      (await thief.page.getByTestId('safety-number').textContent())!,
+    );
 
     // Alice keeps the old key. The real Bob comes back with it: the waiting message reaches him,
     // and at no point did it reach the thief, whose link Alice held without a word.

@@ -9,18 +9,24 @@ import { item, offerFiles, pair } from './support/files';
 
 test.describe('unread and notices', () => {
   const people: Person[] = [];
-  test.afterEach(async () => { for (const p of people.splice(0)) await p.context.close(); });
+  test.afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
 
-  test('messages and an offer while another chat is open: badge, title, notice; opening the chat clears them, across reloads', async ({ browser }, info) => {
+  test('messages and an offer while another chat is open: badge, title, notice; opening the chat clears them, across reloads', async ({
+    browser,
+  }, info) => {
     test.setTimeout(240_000);
-    const alice = await person(browser, 'Alice'), bob = await person(browser, 'Bob'), carol = await person(browser, 'Carol');
+    const alice = await person(browser, 'Alice'),
+      bob = await person(browser, 'Bob'),
+      carol = await person(browser, 'Carol');
     people.push(alice, bob, carol);
     await bob.page.goto(await makeInvite(alice));
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
     await carol.page.goto(await makeInvite(bob));
     await expectConnected(carol, 'Bob');
-    await expectConnected(bob, 'Carol');              // Bob now has Carol's chat open
+    await expectConnected(bob, 'Carol'); // Bob now has Carol's chat open
 
     const aliceItem = bob.page.getByTestId('contact-item').filter({ hasText: 'Alice' });
     const carolItem = bob.page.getByTestId('contact-item').filter({ hasText: 'Carol' });
@@ -30,8 +36,18 @@ test.describe('unread and notices', () => {
     // Alice writes twice and offers three files while Bob reads Carol.
     await send(alice, 'first while you were away');
     await send(alice, 'second while you were away');
-    await expect(message(alice, 'second while you were away')).toHaveAttribute('data-delivered', 'true', { timeout: 30_000 });
-    await offerFiles(alice, { 'a.txt': new TextEncoder().encode('a'), 'b.txt': new TextEncoder().encode('bb'), 'c.txt': new TextEncoder().encode('ccc') }, info);
+    await expect(message(alice, 'second while you were away')).toHaveAttribute('data-delivered', 'true', {
+      timeout: 30_000,
+    });
+    await offerFiles(
+      alice,
+      {
+        'a.txt': new TextEncoder().encode('a'),
+        'b.txt': new TextEncoder().encode('bb'),
+        'c.txt': new TextEncoder().encode('ccc'),
+      },
+      info,
+    );
 
     await expect(aliceItem.getByTestId('contact-unread')).toHaveText(/^3/, { timeout: 30_000 });
     await expect(carolItem.getByTestId('contact-unread')).toHaveCount(0);
@@ -75,23 +91,29 @@ test.describe('unread and notices', () => {
     await expect(bob.page).toHaveTitle('(1) Parley');
   });
 
-  test('a contact\'s new name shows as a line in the chat, and stays after a reload', async ({ browser }) => {
+  test("a contact's new name shows as a line in the chat, and stays after a reload", async ({ browser }) => {
     test.setTimeout(180_000);
     const [alice, bob] = await pair(browser);
     people.push(alice, bob);
     // Alice's stored display name changes (there is no rename form yet); her next hello carries it.
-    await alice.page.evaluate(() => new Promise<void>((resolve, reject) => {
-      const open = indexedDB.open('parley');
-      open.onerror = () => reject(open.error ?? new Error('open failed'));
-      open.onsuccess = () => {
-        const tx = open.result.transaction('identity', 'readwrite');
-        const s = tx.objectStore('identity');
-        const get = s.get('self');
-        get.onsuccess = () => s.put({ ...(get.result as object), name: 'Alice L.' });
-        tx.oncomplete = () => { open.result.close(); resolve(); };
-        tx.onerror = () => reject(tx.error ?? new Error('write failed'));
-      };
-    }));
+    await alice.page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('parley');
+          open.onerror = () => reject(open.error ?? new Error('open failed'));
+          open.onsuccess = () => {
+            const tx = open.result.transaction('identity', 'readwrite');
+            const s = tx.objectStore('identity');
+            const get = s.get('self');
+            get.onsuccess = () => s.put({ ...(get.result as object), name: 'Alice L.' });
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+            tx.onerror = () => reject(tx.error ?? new Error('write failed'));
+          };
+        }),
+    );
     await alice.page.reload();
     const line = bob.page.getByTestId('contact-renamed');
     await expect(line).toHaveText('Alice is now called Alice L.', { timeout: 45_000 });
@@ -100,16 +122,22 @@ test.describe('unread and notices', () => {
     await expect(line).toHaveText('Alice is now called Alice L.', { timeout: 30_000 });
   });
 
-  test('in a background tab even the open chat\'s new messages count in the title, until the page is in front again', async ({ browser }) => {
+  test("in a background tab even the open chat's new messages count in the title, until the page is in front again", async ({
+    browser,
+  }) => {
     test.setTimeout(180_000);
     const [alice, bob] = await pair(browser);
     people.push(alice, bob);
     // Headless Chromium keeps every tab "visible", so the page is told it went to the background
     // the way a browser tells it: visibilityState and a visibilitychange event.
-    const inFront = (front: boolean) => bob.page.evaluate((f) => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (f ? 'visible' : 'hidden') });
-      document.dispatchEvent(new Event('visibilitychange'));
-    }, front);
+    const inFront = (front: boolean) =>
+      bob.page.evaluate((f) => {
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (f ? 'visible' : 'hidden'),
+        });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, front);
     await inFront(false);
     await send(alice, 'are you there?');
     await expect(message(bob, 'are you there?')).toHaveCount(1, { timeout: 30_000 });

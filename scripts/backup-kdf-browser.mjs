@@ -18,15 +18,33 @@ for (let i = 0; i < 3; i++) {
 window.done = out;
 </script>`;
 const server = http.createServer((req, res) => {
-  if (req.url === '/') { res.setHeader('content-type', 'text/html'); return res.end(page); }
-  if (req.url.includes('..')) { res.statusCode = 400; return res.end(); }
-  try { const body = readFileSync(root + req.url.split('?')[0]); res.setHeader('content-type', 'text/javascript'); res.end(body); }
-  catch { res.statusCode = 404; res.end(); }
+  if (req.url === '/') {
+    res.setHeader('content-type', 'text/html');
+    return res.end(page);
+  }
+  if (req.url.includes('..')) {
+    res.statusCode = 400;
+    return res.end();
+  }
+  try {
+    const body = readFileSync(root + req.url.split('?')[0]);
+    res.setHeader('content-type', 'text/javascript');
+    res.end(body);
+  } catch {
+    res.statusCode = 404;
+    res.end();
+  }
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 const p = await browser.newPage();
 await p.goto(`http://127.0.0.1:${server.address().port}/`);
 await p.waitForFunction(() => window.done, null, { timeout: 120000 });
-console.log('chromium', await p.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]), 'rounds [sync ms, async ms]:', JSON.stringify(await p.evaluate(() => window.done)));
-await browser.close(); server.close();
+console.log(
+  'chromium',
+  await p.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]),
+  'rounds [sync ms, async ms]:',
+  JSON.stringify(await p.evaluate(() => window.done)),
+);
+await browser.close();
+server.close();

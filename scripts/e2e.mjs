@@ -34,7 +34,9 @@ export function runE2E(extraArgs = []) {
   try {
     const s = JSON.parse(readFileSync(out, 'utf8')).stats;
     counts = { passed: s.expected + s.flaky, failed: s.unexpected + (status !== 0 && s.unexpected === 0 ? 1 : 0) };
-  } catch { counts = undefined; }
+  } catch {
+    counts = undefined;
+  }
   return { status, counts };
 }
 

@@ -9,18 +9,33 @@ import { identityFromSeed } from '../src/core/identity';
 import { exportBackup } from '../src/core/backup';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const pattern = (n: number, start: number, step: number) => Uint8Array.from({ length: n }, (_, i) => (start + i * step) & 0xff);
-const queue = (...chunks: Uint8Array[]) => (n: number) => {
-  const c = chunks.shift();
-  if (!c || c.length !== n) throw new Error('vector random source: unexpected request');
-  return c;
-};
+const pattern = (n: number, start: number, step: number) =>
+  Uint8Array.from({ length: n }, (_, i) => (start + i * step) & 0xff);
+const queue =
+  (...chunks: Uint8Array[]) =>
+  (n: number) => {
+    const c = chunks.shift();
+    if (!c || c.length !== n) throw new Error('vector random source: unexpected request');
+    return c;
+  };
 
 const seed = pattern(32, 1, 1);
 const identity = identityFromSeed(seed);
 const contacts = [
-  { publicKey: identityFromSeed(pattern(32, 0x40, 3)).publicKey, name: 'Ada Lovelace 🧮', contactSecret: pattern(32, 0x80, 7), verified: true, addedAt: 1_799_000_000_000 },
-  { publicKey: identityFromSeed(pattern(32, 0x21, 11)).publicKey, name: '', contactSecret: pattern(32, 0xff, 255), verified: false, addedAt: 1_799_500_000_123 },
+  {
+    publicKey: identityFromSeed(pattern(32, 0x40, 3)).publicKey,
+    name: 'Ada Lovelace 🧮',
+    contactSecret: pattern(32, 0x80, 7),
+    verified: true,
+    addedAt: 1_799_000_000_000,
+  },
+  {
+    publicKey: identityFromSeed(pattern(32, 0x21, 11)).publicKey,
+    name: '',
+    contactSecret: pattern(32, 0xff, 255),
+    verified: false,
+    addedAt: 1_799_500_000_123,
+  },
 ];
 // "Ｐ" (fullwidth) and "ﬁ" (ligature) become "P" and "fi" under NFKC: the vector pins normalization.
 const passphrase = 'Ｐarley ﬁle backup 2026';
@@ -29,13 +44,32 @@ const nonce = pattern(24, 0x30, 1);
 const cost = { log2N: 10, r: 8, p: 1 };
 const now = 1_800_000_000_000;
 
-const r = await exportBackup({ identity, name: 'Grace', contacts }, passphrase, { random: queue(Uint8Array.from(salt), Uint8Array.from(nonce)), now, cost });
+const r = await exportBackup({ identity, name: 'Grace', contacts }, passphrase, {
+  random: queue(Uint8Array.from(salt), Uint8Array.from(nonce)),
+  now,
+  cost,
+});
 if (!r.ok) throw new Error(r.message);
-writeFileSync('test/vectors/parley-backup.json', JSON.stringify({
-  description: 'Parley backup file v1 (docs/backup.md). Identity from seed; salt then nonce drawn from the random source; file = exportBackup(...) in hex. Import with the NFKC form of the passphrase must give the same data.',
-  passphrase, passphraseNfkc: passphrase.normalize('NFKC'), seed: hex(seed), publicKey: hex(identity.publicKey), name: 'Grace',
-  contacts: contacts.map((c) => ({ ...c, publicKey: hex(c.publicKey), contactSecret: hex(c.contactSecret) })),
-  salt: hex(salt), nonce: hex(nonce), cost, now,
-  file: hex(r.bytes),
-}, null, 2) + '\n');
+writeFileSync(
+  'test/vectors/parley-backup.json',
+  JSON.stringify(
+    {
+      description:
+        'Parley backup file v1 (docs/backup.md). Identity from seed; salt then nonce drawn from the random source; file = exportBackup(...) in hex. Import with the NFKC form of the passphrase must give the same data.',
+      passphrase,
+      passphraseNfkc: passphrase.normalize('NFKC'),
+      seed: hex(seed),
+      publicKey: hex(identity.publicKey),
+      name: 'Grace',
+      contacts: contacts.map((c) => ({ ...c, publicKey: hex(c.publicKey), contactSecret: hex(c.contactSecret) })),
+      salt: hex(salt),
+      nonce: hex(nonce),
+      cost,
+      now,
+      file: hex(r.bytes),
+    },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`wrote test/vectors/parley-backup.json (${r.bytes.length} bytes)`);

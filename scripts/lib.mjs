@@ -27,7 +27,11 @@ export function mustRun(cmd, args, opts) {
 }
 
 function mtime(p) {
-  try { return statSync(p).mtimeMs; } catch { return 0; }
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 /** Newest modification time of any file under `dir` (recursive). */
@@ -49,7 +53,11 @@ export function newest(dir) {
 export function ensureDeps() {
   // A worktree whose node_modules is a symlink to another checkout's shares those packages:
   // `npm ci` here would empty the shared folder through the link. Leave it alone.
-  try { if (lstatSync(join(root, 'node_modules')).isSymbolicLink()) return; } catch { /* missing: install below */ }
+  try {
+    if (lstatSync(join(root, 'node_modules')).isSymbolicLink()) return;
+  } catch {
+    /* missing: install below */
+  }
   const lock = join(root, 'package-lock.json');
   const stamp = join(root, 'node_modules/.parley-deps');
   const want = createHash('sha256')
@@ -65,7 +73,12 @@ export function ensureDeps() {
 /** Builds the SPA into dist/ unless dist/ is newer than every source file. */
 export function ensureBuild(force = false) {
   const built = mtime(join(root, 'dist/index.html'));
-  const src = Math.max(newest(join(root, 'src')), newest(join(root, 'public')), mtime(join(root, 'index.html')), mtime(join(root, 'vite.config.ts')));
+  const src = Math.max(
+    newest(join(root, 'src')),
+    newest(join(root, 'public')),
+    mtime(join(root, 'index.html')),
+    mtime(join(root, 'vite.config.ts')),
+  );
   if (!force && built > src) return;
   console.log('Building the app…');
   mustRun('npx', ['vite', 'build', '--logLevel', 'warn']);
@@ -76,11 +89,18 @@ export function ensureChromium() {
   if (existsSync(CHROMIUM)) return true;
   const isRoot = process.getuid?.() === 0;
   if (isRoot && existsSync('/usr/bin/apt-get')) {
-    console.log('Installing Debian\'s Chromium through apt…');
-    if (run('apt-get', ['update', '-qq']) === 0 && run('apt-get', ['install', '-y', '-qq', 'chromium']) === 0 && existsSync(CHROMIUM)) return true;
+    console.log("Installing Debian's Chromium through apt…");
+    if (
+      run('apt-get', ['update', '-qq']) === 0 &&
+      run('apt-get', ['install', '-y', '-qq', 'chromium']) === 0 &&
+      existsSync(CHROMIUM)
+    )
+      return true;
   }
-  console.error('\nChromium is needed for the end-to-end tests and is not installed.\n' +
-    'Install it with:\n\n    sudo apt-get update && sudo apt-get install -y chromium\n\n' +
-    '(or set CHROMIUM_PATH to a Chromium binary) and run npm test again.');
+  console.error(
+    '\nChromium is needed for the end-to-end tests and is not installed.\n' +
+      'Install it with:\n\n    sudo apt-get update && sudo apt-get install -y chromium\n\n' +
+      '(or set CHROMIUM_PATH to a Chromium binary) and run npm test again.',
+  );
   return false;
 }

@@ -12,16 +12,31 @@ const PORT = 8391;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const relay = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-  cwd: root, env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: 'ignore',
+  cwd: root,
+  env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  stdio: 'ignore',
 });
 process.on('exit', () => relay.kill('SIGTERM'));
 for (let i = 0; i < 100; i++) {
-  try { if ((await fetch(`${ORIGIN}/healthz`)).ok) break; } catch { /* not yet */ }
+  try {
+    if ((await fetch(`${ORIGIN}/healthz`)).ok) break;
+  } catch {
+    /* not yet */
+  }
   await new Promise((r) => setTimeout(r, 150));
 }
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', ...CHROMIUM_ARGS] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--headless', ...CHROMIUM_ARGS],
+});
 const open = async (name: string): Promise<Page> => {
-  const ctx = await browser.newContext({ baseURL: ORIGIN, permissions: ['camera', 'microphone'], viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1, colorScheme: 'light' });
+  const ctx = await browser.newContext({
+    baseURL: ORIGIN,
+    permissions: ['camera', 'microphone'],
+    viewport: { width: 1100, height: 900 },
+    deviceScaleFactor: 1,
+    colorScheme: 'light',
+  });
   const page = await ctx.newPage();
   await page.goto('/');
   await page.getByTestId('display-name-input').fill(name);

@@ -13,23 +13,38 @@ let passed = 0;
 let failed = 0;
 const failedSteps = [];
 const step = (name, status, counts) => {
-  if (counts) { passed += counts.passed; failed += counts.failed; }
-  else if (status === 0) passed += 1; else failed += 1;
+  if (counts) {
+    passed += counts.passed;
+    failed += counts.failed;
+  } else if (status === 0) passed += 1;
+  else failed += 1;
   if (status !== 0) failedSteps.push(name);
 };
 
 step('typecheck', run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']));
-step('svelte-check', run('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human']));
+step(
+  'svelte-check',
+  run('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human']),
+);
 step('lint', run('npx', ['eslint', '.']));
+step('format', run('npx', ['prettier', '--check', '.', '--log-level', 'warn']));
 
 const vitestJson = join(root, '.cache/vitest.json');
 rmSync(vitestJson, { force: true });
-const vStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+const vStatus = run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestJson}`,
+]);
 let vCounts;
 try {
   const j = JSON.parse(readFileSync(vitestJson, 'utf8'));
   vCounts = { passed: j.numPassedTests, failed: j.numFailedTests + (vStatus !== 0 && j.numFailedTests === 0 ? 1 : 0) };
-} catch { vCounts = undefined; }
+} catch {
+  vCounts = undefined;
+}
 step('vitest', vStatus, vCounts);
 
 for (const role of ['server', 'client']) {

@@ -72,7 +72,8 @@ function iceServers(raw: string | undefined): unknown[] {
   } catch (e) {
     throw new ConfigError(`relay config: ICE_SERVERS is not valid JSON (${(e as Error).message})`);
   }
-  if (!Array.isArray(parsed)) throw new ConfigError('relay config: ICE_SERVERS must be a JSON array of RTCIceServer objects');
+  if (!Array.isArray(parsed))
+    throw new ConfigError('relay config: ICE_SERVERS must be a JSON array of RTCIceServer objects');
   for (const [i, s] of parsed.entries()) {
     if (typeof s !== 'object' || s === null || !('urls' in s)) {
       throw new ConfigError(`relay config: ICE_SERVERS[${i}] must be an object with "urls"`);
@@ -84,7 +85,10 @@ function iceServers(raw: string | undefined): unknown[] {
 /** Reads the relay's environment variables; throws ConfigError naming the first bad one. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const logLevel = (env.LOG_LEVEL?.trim() || DEFAULT_CONFIG.logLevel) as LogLevel;
-  if (!LEVELS.includes(logLevel)) throw new ConfigError(`relay config: LOG_LEVEL must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  if (!LEVELS.includes(logLevel))
+    throw new ConfigError(
+      `relay config: LOG_LEVEL must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`,
+    );
   const rate = int(env, 'MAX_MESSAGES_PER_SECOND', DEFAULT_CONFIG.maxMessagesPerSecond, 1);
   return {
     port: int(env, 'PORT', DEFAULT_CONFIG.port, 0),

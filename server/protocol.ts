@@ -43,14 +43,16 @@ export function isRoomId(x: unknown): x is string {
 /** Parses one text frame. `text` is already bounded in size by the caller. */
 export function parseClientMessage(text: string): ParseResult {
   // Cheap rejection before JSON.parse: every message is a JSON object.
-  if (text.length === 0 || text.charCodeAt(0) !== 0x7b /* { */) return { ok: false, fatal: true, reason: 'not a JSON object' };
+  if (text.length === 0 || text.charCodeAt(0) !== 0x7b /* { */)
+    return { ok: false, fatal: true, reason: 'not a JSON object' };
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
     return { ok: false, fatal: true, reason: 'invalid JSON' };
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, fatal: true, reason: 'not a JSON object' };
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return { ok: false, fatal: true, reason: 'not a JSON object' };
   const m = v as Record<string, unknown>;
   switch (m.type) {
     case 'ping':
@@ -61,7 +63,8 @@ export function parseClientMessage(text: string): ParseResult {
       return { ok: true, message: { type: m.type, room: m.room } };
     case 'publish':
       if (!isRoomId(m.room)) return { ok: false, fatal: true, reason: 'publish: room must be base64url of 32 bytes' };
-      if (typeof m.data !== 'string' || !DATA_RE.test(m.data)) return { ok: false, fatal: true, reason: 'publish: data must be non-empty base64url' };
+      if (typeof m.data !== 'string' || !DATA_RE.test(m.data))
+        return { ok: false, fatal: true, reason: 'publish: data must be non-empty base64url' };
       return { ok: true, message: { type: 'publish', room: m.room, data: m.data } };
     default:
       if (typeof m.type !== 'string') return { ok: false, fatal: true, reason: 'type must be a string' };

@@ -42,7 +42,8 @@ export interface Relay {
 /** ws closes a socket itself on some receive errors; map those to the contract's codes. */
 class RelaySocket extends WebSocket {
   override close(code?: number, reason?: string | Buffer): void {
-    if (code === 1009) code = CloseCode.TOO_LARGE; // frame over maxPayload
+    if (code === 1009)
+      code = CloseCode.TOO_LARGE; // frame over maxPayload
     else if (code === 1007) code = CloseCode.MALFORMED; // invalid UTF-8 in a text frame
     super.close(code, reason);
   }
@@ -73,7 +74,14 @@ export function createRelay(options: RelayOptions = {}): Relay {
     (globalThis as { gc?: () => void }).gc?.();
     return { connections: clients.size, rooms: rooms.roomCount, memory: process.memoryUsage() };
   };
-  const server = createServer(createHttpHandler({ staticDir: cfg.staticDir, iceServers: cfg.iceServers, stats: cfg.stats ? stats : undefined, log }));
+  const server = createServer(
+    createHttpHandler({
+      staticDir: cfg.staticDir,
+      iceServers: cfg.iceServers,
+      stats: cfg.stats ? stats : undefined,
+      log,
+    }),
+  );
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   // Node destroys TCP connections beyond this at accept time; the margin keeps
@@ -124,8 +132,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
         return send(c, encode.pong());
       case 'subscribe': {
         const r = rooms.join(m.room, c);
-        if (r === 'too-many-rooms') return fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
-        if (r === 'room-full') return send(c, encode.error('room-full', `room already has ${cfg.maxPeersPerRoom} peers`, m.room));
+        if (r === 'too-many-rooms')
+          return fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
+        if (r === 'room-full')
+          return send(c, encode.error('room-full', `room already has ${cfg.maxPeersPerRoom} peers`, m.room));
         const others = rooms.others(m.room, c);
         send(c, encode.subscribed(m.room, others.length));
         if (r === 'joined') {
@@ -142,7 +152,8 @@ export function createRelay(options: RelayOptions = {}): Relay {
         return;
       }
       case 'publish': {
-        if (!rooms.isIn(m.room, c)) return send(c, encode.error('not-subscribed', 'publish to a room this socket has not subscribed to', m.room));
+        if (!rooms.isIn(m.room, c))
+          return send(c, encode.error('not-subscribed', 'publish to a room this socket has not subscribed to', m.room));
         let data: string | null = m.data;
         if (onForward) {
           try {
@@ -185,7 +196,13 @@ export function createRelay(options: RelayOptions = {}): Relay {
       return ws.close(CloseCode.RELAY_FULL, 'relay full, try again later');
     }
     const now = Date.now();
-    const c: Client = { id: `s${++nextId}`, ws, bucket: new TokenBucket(cfg.maxMessagesPerSecond, cfg.burst, now), lastSeen: now, gone: false };
+    const c: Client = {
+      id: `s${++nextId}`,
+      ws,
+      bucket: new TokenBucket(cfg.maxMessagesPerSecond, cfg.burst, now),
+      lastSeen: now,
+      gone: false,
+    };
     clients.add(c);
     log.debug('socket open', { socket: c.id, connections: clients.size });
     ws.on('message', (data, isBinary) => onMessage(c, data, isBinary));
@@ -250,7 +267,9 @@ export function createRelay(options: RelayOptions = {}): Relay {
     const sockets = all.map((c) => c.ws);
     for (const c of all) c.gone = true; // nobody is told peer-left: everyone is leaving
     for (const c of all) drop(c);
-    const closed = Promise.all(sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => ws.once('close', r)))));
+    const closed = Promise.all(
+      sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => ws.once('close', r)))),
+    );
     for (const ws of sockets) ws.close(CloseCode.GOING_AWAY, 'relay shutting down');
     const timer = setTimeout(() => sockets.forEach((ws) => ws.terminate()), 2000);
     await closed;
@@ -264,5 +283,12 @@ export function createRelay(options: RelayOptions = {}): Relay {
     log.info('relay closed');
   };
 
-  return { server, listen, close, get connections() { return clients.size; } };
+  return {
+    server,
+    listen,
+    close,
+    get connections() {
+      return clients.size;
+    },
+  };
 }

@@ -70,8 +70,20 @@ export interface HttpOptions {
   log: Logger;
 }
 
-function send(res: ServerResponse, req: IncomingMessage, status: number, type: string, body: string, cache = 'no-store'): void {
-  res.writeHead(status, { ...securityHeaders(req.headers.host), 'Content-Type': type, 'Cache-Control': cache, 'Content-Length': Buffer.byteLength(body) });
+function send(
+  res: ServerResponse,
+  req: IncomingMessage,
+  status: number,
+  type: string,
+  body: string,
+  cache = 'no-store',
+): void {
+  res.writeHead(status, {
+    ...securityHeaders(req.headers.host),
+    'Content-Type': type,
+    'Cache-Control': cache,
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -128,9 +140,11 @@ export function createHttpHandler(o: HttpOptions): (req: IncomingMessage, res: S
     } catch {
       return send(res, req, 400, 'text/plain; charset=utf-8', 'bad request\n');
     }
-    if (decoded.includes('\0') || !decoded.startsWith('/')) return send(res, req, 400, 'text/plain; charset=utf-8', 'bad request\n');
+    if (decoded.includes('\0') || !decoded.startsWith('/'))
+      return send(res, req, 400, 'text/plain; charset=utf-8', 'bad request\n');
     const path = resolve(root, '.' + decoded);
-    if (path !== root && !path.startsWith(root + sep)) return send(res, req, 404, 'text/plain; charset=utf-8', 'not found\n');
+    if (path !== root && !path.startsWith(root + sep))
+      return send(res, req, 404, 'text/plain; charset=utf-8', 'not found\n');
 
     const file = path === root ? null : await fileInfo(path);
     if (file && !path.endsWith(`${sep}index.html`)) {

@@ -20,8 +20,11 @@ export const appContext = (origin: string) => ({ baseURL: origin, permissions: [
 export function reexecInNetns(script: string): void {
   if (process.env.PARLEY_IN_NETNS || process.env.PARLEY_NO_NETNS) return;
   if (spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status !== 0) return;
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx "${fileURLToPath(script)}"`],
-    { stdio: 'inherit', env: { ...process.env, PARLEY_IN_NETNS: '1' }, cwd: root });
+  const r = spawnSync(
+    'unshare',
+    ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx "${fileURLToPath(script)}"`],
+    { stdio: 'inherit', env: { ...process.env, PARLEY_IN_NETNS: '1' }, cwd: root },
+  );
   process.exit(r.status ?? 1);
 }
 
@@ -29,10 +32,16 @@ export function reexecInNetns(script: string): void {
 export async function startRelay(port: number): Promise<ChildProcess> {
   const origin = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${origin}/healthz`)).ok) return child; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) return child;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 150));
   }
   child.kill();

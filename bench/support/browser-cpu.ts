@@ -8,42 +8,52 @@ import type { Page } from 'playwright-core';
 
 /** Starts a CPU profile (CDP Profiler) of each page; the returned function stops them and prints the top self-time functions (BENCH_PROFILE). */
 export async function startProfiles(pages: [string, Page][]): Promise<() => Promise<void>> {
-  const sessions = await Promise.all(pages.map(async ([, p]) => {
-    const s = await p.context().newCDPSession(p);
-    await s.send('Profiler.enable');
-    await s.send('Profiler.setSamplingInterval', { interval: 500 });
-    await s.send('Profiler.start');
-    return s;
-  }));
-  return async () => { for (const [i, s] of sessions.entries()) {
-    const { profile } = await s.send('Profiler.stop');
-    const self = new Map<string, number>();
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const deltas = profile.timeDeltas ?? [];
-    let total = 0;
-    (profile.samples ?? []).forEach((id, k) => {
-      const n = byId.get(id)!, f = n.callFrame, dt = deltas[k] ?? 0;
-      const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-      self.set(key, (self.get(key) ?? 0) + dt);
-      total += dt;
-    });
-    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_PROFILE_TOP ?? 18));
-    console.log(`profile ${pages[i]![0]} (${(total / 1000).toFixed(0)} ms sampled):`);
-    for (const [k, us] of top) console.log(`  ${(100 * us / total).toFixed(1).padStart(5)} %  ${k}`);
-  } };
+  const sessions = await Promise.all(
+    pages.map(async ([, p]) => {
+      const s = await p.context().newCDPSession(p);
+      await s.send('Profiler.enable');
+      await s.send('Profiler.setSamplingInterval', { interval: 500 });
+      await s.send('Profiler.start');
+      return s;
+    }),
+  );
+  return async () => {
+    for (const [i, s] of sessions.entries()) {
+      const { profile } = await s.send('Profiler.stop');
+      const self = new Map<string, number>();
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const deltas = profile.timeDeltas ?? [];
+      let total = 0;
+      (profile.samples ?? []).forEach((id, k) => {
+        const n = byId.get(id)!,
+          f = n.callFrame,
+          dt = deltas[k] ?? 0;
+        const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+        self.set(key, (self.get(key) ?? 0) + dt);
+        total += dt;
+      });
+      const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_PROFILE_TOP ?? 18));
+      console.log(`profile ${pages[i]![0]} (${(total / 1000).toFixed(0)} ms sampled):`);
+      for (const [k, us] of top) console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+    }
+  };
 }
 
 /** CPU seconds (user + system) used so far by the Chromium processes this script started (Linux /proc). */
 export function browserCpu(): number {
-  const parent = new Map<number, number>(), ticks = new Map<number, number>();
+  const parent = new Map<number, number>(),
+    ticks = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const st = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
       parent.set(Number(d), Number(f[1]));
-      if (st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).includes('chrom')) ticks.set(Number(d), Number(f[11]) + Number(f[12]));
-    } catch { /* gone */ }
+      if (st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).includes('chrom'))
+        ticks.set(Number(d), Number(f[11]) + Number(f[12]));
+    } catch {
+      /* gone */
+    }
   }
   let sum = 0;
   for (const [pid, t] of ticks) {
@@ -53,7 +63,11 @@ export function browserCpu(): number {
     sum += t;
     if (process.env.BENCH_CPU_DETAIL) {
       let type = 'browser';
-      try { type = /--type=([a-z-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser'; } catch { /* gone */ }
+      try {
+        type = /--type=([a-z-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      } catch {
+        /* gone */
+      }
       const k = `${type} ${pid}`;
       if (t - (lastTicks.get(k) ?? 0) > 5) {
         // Per thread name (CrRendererMain, DedicatedWorker, ThreadPool…, WebRTC…): where a process spends it.
@@ -63,12 +77,19 @@ export function browserCpu(): number {
             const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
             const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
             const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/[0-9]+$/, '');
-            const tk = `${k}/${tid}`, v = Number(f[11]) + Number(f[12]);
+            const tk = `${k}/${tid}`,
+              v = Number(f[11]) + Number(f[12]);
             threads.set(name, (threads.get(name) ?? 0) + v - (lastTicks.get(tk) ?? 0));
             lastTicks.set(tk, v);
           }
-        } catch { /* gone */ }
-        const top = [...threads].filter(([, v]) => v > 3).sort((a, b) => b[1] - a[1]).map(([n, v]) => `${n} ${(v / 100).toFixed(2)}`).join(', ');
+        } catch {
+          /* gone */
+        }
+        const top = [...threads]
+          .filter(([, v]) => v > 3)
+          .sort((a, b) => b[1] - a[1])
+          .map(([n, v]) => `${n} ${(v / 100).toFixed(2)}`)
+          .join(', ');
         console.log(`  cpu ${k}: ${((t - (lastTicks.get(k) ?? 0)) / 100).toFixed(2)} s (${top})`);
       }
       lastTicks.set(k, t);

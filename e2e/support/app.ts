@@ -5,7 +5,11 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { E2E_PORT } from '../../playwright.config';
 
-export interface Person { name: string; context: BrowserContext; page: Page }
+export interface Person {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+}
 
 /** Context options every person gets: loopback WebRTC needs camera+microphone (NOTES.md). */
 export function contextOptions(baseURL = `http://127.0.0.1:${E2E_PORT}`) {
@@ -16,7 +20,11 @@ export function contextOptions(baseURL = `http://127.0.0.1:${E2E_PORT}`) {
  * A new person: fresh context, app opened, display name chosen. `init` runs on the context before
  * the first page loads (e.g. `spyOnWebRTC`).
  */
-export async function person(browser: Browser, name: string, opts: { baseURL?: string; path?: string; init?: (c: BrowserContext) => Promise<void> } = {}): Promise<Person> {
+export async function person(
+  browser: Browser,
+  name: string,
+  opts: { baseURL?: string; path?: string; init?: (c: BrowserContext) => Promise<void> } = {},
+): Promise<Person> {
   const context = await browser.newContext(contextOptions(opts.baseURL));
   await opts.init?.(context);
   const page = await context.newPage();

@@ -14,7 +14,10 @@ export async function countSentBytes(context: BrowserContext): Promise<void> {
     const w = window as unknown as { __sent: number };
     w.__sent = 0;
     const send = RTCDataChannel.prototype.send;
-    RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: string | Blob | ArrayBuffer | ArrayBufferView) {
+    RTCDataChannel.prototype.send = function (
+      this: RTCDataChannel,
+      data: string | Blob | ArrayBuffer | ArrayBufferView,
+    ) {
       w.__sent += typeof data === 'string' ? data.length : data instanceof Blob ? data.size : data.byteLength;
       (send as (this: RTCDataChannel, d: unknown) => void).call(this, data);
     } as typeof RTCDataChannel.prototype.send;
@@ -44,7 +47,8 @@ export async function offerFiles(p: Person, files: Record<string, Uint8Array>, i
 }
 
 export const item = (p: Person, name: string) => p.page.getByTestId('transfer-item').filter({ hasText: name });
-export const progressOf = async (p: Person, name: string) => Number(await item(p, name).getByTestId('transfer-progress').getAttribute('aria-valuenow'));
+export const progressOf = async (p: Person, name: string) =>
+  Number(await item(p, name).getByTestId('transfer-progress').getAttribute('aria-valuenow'));
 
 /**
  * SHA-256 (hex) of every received file of a transfer, by file name, computed in the receiving
@@ -53,24 +57,34 @@ export const progressOf = async (p: Person, name: string) => Number(await item(p
  */
 export async function receivedHashes(p: Person, name: string): Promise<Record<string, string>> {
   const id = await item(p, name).getAttribute('data-id');
-  const links = await item(p, name).getByTestId('transfer-download')
+  const links = await item(p, name)
+    .getByTestId('transfer-download')
     .evaluateAll((as) => (as as HTMLAnchorElement[]).map((a) => [a.download, a.dataset.file!] as const));
-  return p.page.evaluate(async ({ id, links }) => {
-    const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers')).getDirectoryHandle(id!);
-    const out: Record<string, string> = {};
-    for (const [n, i] of links) {
-      const bytes = await (await (await dir.getFileHandle(i)).getFile()).arrayBuffer();
-      out[n] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    }
-    return out;
-  }, { id, links });
+  return p.page.evaluate(
+    async ({ id, links }) => {
+      const dir = await (
+        await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers')
+      ).getDirectoryHandle(id!);
+      const out: Record<string, string> = {};
+      for (const [n, i] of links) {
+        const bytes = await (await (await dir.getFileHandle(i)).getFile()).arrayBuffer();
+        out[n] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join('');
+      }
+      return out;
+    },
+    { id, links },
+  );
 }
 
 /** The OPFS file names (file indices) a page holds for a transfer. */
 export async function storedFiles(p: Person, name: string): Promise<string[]> {
   const id = await item(p, name).getAttribute('data-id');
   return p.page.evaluate(async (id) => {
-    const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers')).getDirectoryHandle(id!);
+    const dir = await (
+      await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers')
+    ).getDirectoryHandle(id!);
     const names: string[] = [];
     for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(k);
     return names.sort();
@@ -78,11 +92,12 @@ export async function storedFiles(p: Person, name: string): Promise<string[]> {
 }
 
 /** Transfer directories (ids) a page keeps in OPFS. */
-export const opfsTransferDirs = (p: Person) => p.page.evaluate(async () => {
-  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers', { create: true });
-  const names: string[] = [];
-  for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(k);
-  return names;
-});
+export const opfsTransferDirs = (p: Person) =>
+  p.page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers', { create: true });
+    const names: string[] = [];
+    for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(k);
+    return names;
+  });
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

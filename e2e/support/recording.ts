@@ -25,7 +25,14 @@ export function recordingRelayFixture() {
     async start(port: number, tag: string): Promise<{ url: string; out: string }> {
       const out = join(tmpdir(), `parley-e2e-${tag}-${process.pid}-${Date.now()}.jsonl`);
       files.push(out);
-      relay = await startHarness('test/support/recording-relay.ts', ['--port', String(port), '--static', 'dist', '--out', out]);
+      relay = await startHarness('test/support/recording-relay.ts', [
+        '--port',
+        String(port),
+        '--static',
+        'dist',
+        '--out',
+        out,
+      ]);
       return { url: relay.url, out };
     },
   };

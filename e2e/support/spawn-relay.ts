@@ -5,7 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export interface RelayProcess { url: string; port: number; child: ChildProcess; stop(): Promise<void> }
+export interface RelayProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
 
 export async function spawnRelay(script: string, port: number, env: Record<string, string>): Promise<RelayProcess> {
   const path = fileURLToPath(new URL(script, import.meta.url));
@@ -19,16 +24,24 @@ export async function spawnRelay(script: string, port: number, env: Record<strin
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode} before listening`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) { child.kill(); throw new Error(`${script} did not listen on ${url} within 20 s`); }
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`${script} did not listen on ${url} within 20 s`);
+    }
     await new Promise((r) => setTimeout(r, 150));
   }
   return {
-    url, port, child,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    url,
+    port,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

@@ -13,7 +13,9 @@ export async function spyOnWebRTC(context: BrowserContext): Promise<void> {
     class Spy extends Orig {
       constructor(config?: RTCConfiguration) {
         super(config);
-        this.addEventListener('icecandidate', (e) => { if (e.candidate?.candidate) w.__rtc.candidates.push(e.candidate.candidate); });
+        this.addEventListener('icecandidate', (e) => {
+          if (e.candidate?.candidate) w.__rtc.candidates.push(e.candidate.candidate);
+        });
         const keep = () => {
           for (const d of [this.localDescription, this.remoteDescription]) if (d?.sdp) w.__rtc.sdp.push(d.sdp);
         };
@@ -30,7 +32,10 @@ export async function spyOnWebRTC(context: BrowserContext): Promise<void> {
   });
 }
 
-export interface SeenWebRTC { sdp: string[]; candidates: string[] }
+export interface SeenWebRTC {
+  sdp: string[];
+  candidates: string[];
+}
 
 export function webrtcSeen(page: Page): Promise<SeenWebRTC> {
   return page.evaluate(() => (window as unknown as { __rtc: SeenWebRTC }).__rtc);
@@ -41,7 +46,10 @@ export function fingerprints(sdps: string[]): { bytes: Uint8Array; text: string 
   const out = new Map<string, Uint8Array>();
   for (const sdp of sdps)
     for (const m of sdp.matchAll(/a=fingerprint:sha-256 ([0-9A-Fa-f:]{95})/g))
-      out.set(m[1]!.toUpperCase(), Uint8Array.from(m[1]!.split(':'), (h) => parseInt(h, 16)));
+      out.set(
+        m[1]!.toUpperCase(),
+        Uint8Array.from(m[1]!.split(':'), (h) => parseInt(h, 16)),
+      );
   return [...out].map(([text, bytes]) => ({ text, bytes }));
 }
 

@@ -17,7 +17,10 @@ import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
 
-export interface StatusLine { state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none'; text: string }
+export interface StatusLine {
+  state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
+  text: string;
+}
 
 export class AppState {
   ready = $state(false);
@@ -44,7 +47,12 @@ export class AppState {
     if (s !== 'retrying' && s !== 'closed') return null;
     const at = this.connections?.relayRetryAt;
     const e = appError('RELAY_DOWN');
-    return at ? { ...e, action: `Retrying by itself (next try at ${new Date(at).toLocaleTimeString()}); check your internet connection.` } : e;
+    return at
+      ? {
+          ...e,
+          action: `Retrying by itself (next try at ${new Date(at).toLocaleTimeString()}); check your internet connection.`,
+        }
+      : e;
   });
 
   readonly banner = $derived(this.error ?? this.relayError);
@@ -56,7 +64,8 @@ export class AppState {
     if (!c || !cm) return { state: 'none', text: '' };
     const s = cm.peers[c.key] ?? 'waiting';
     if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${c.name}` };
-    if (cm.relayStatus !== 'open') return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
+    if (cm.relayStatus !== 'open')
+      return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
     if (s === 'connecting') return { state: 'connecting', text: `connecting to ${c.name}…` };
     return { state: 'waiting', text: `waiting for ${c.name} to come online` };
   });
@@ -73,7 +82,9 @@ export class AppState {
 
   async start(origin = new URL(location.href)): Promise<void> {
     this.takeInviteFromUrl();
-    window.addEventListener('hashchange', () => { if (this.takeInviteFromUrl()) void this.openPendingInvite(); });
+    window.addEventListener('hashchange', () => {
+      if (this.takeInviteFromUrl()) void this.openPendingInvite();
+    });
     try {
       this.store = await ParleyStore.open();
     } catch {
@@ -100,16 +111,25 @@ export class AppState {
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
       messagesChanged: (key, id) => void this.messageChanged(key, id),
       renamed: (key, from, to) => this.attention?.renamed(key, from, to),
-      error: (e) => { this.error = e; },
-      resolved: (codes) => { if (this.error && codes.includes(this.error.code)) this.error = null; },
+      error: (e) => {
+        this.error = e;
+      },
+      resolved: (codes) => {
+        if (this.error && codes.includes(this.error.code)) this.error = null;
+      },
       linkUp: (key, link) => this.transfers.linkUp(key, link),
     });
     this.connections = cm;
     this.pairing = new PairingState(cm, origin.origin);
     this.ready = true;
-    window.addEventListener('pagehide', () => { cm.stop(); void this.transfers.close(); });
+    window.addEventListener('pagehide', () => {
+      cm.stop();
+      void this.transfers.close();
+    });
     // Back from the back/forward cache the links are gone: start afresh.
-    window.addEventListener('pageshow', (e) => { if (e.persisted) location.reload(); });
+    window.addEventListener('pageshow', (e) => {
+      if (e.persisted) location.reload();
+    });
     await cm.start(origin);
     await this.pairing.resume();
     await this.openPendingInvite();
@@ -132,7 +152,9 @@ export class AppState {
     await this.openInvite(text);
   }
 
-  get hasPendingInvite(): boolean { return this.pendingInvite !== null; }
+  get hasPendingInvite(): boolean {
+    return this.pendingInvite !== null;
+  }
 
   async saveName(name: string): Promise<string | null> {
     const problem = await this.identity.setName(name);
@@ -161,17 +183,27 @@ export class AppState {
    * open. Without an id (a caller that does not name the message) both re-read the history.
    */
   private async messageChanged(key: string, id?: string): Promise<void> {
-    if (id === undefined) { this.chat.changed(key); await this.attention?.recount(key); return; }
+    if (id === undefined) {
+      this.chat.changed(key);
+      await this.attention?.recount(key);
+      return;
+    }
     const m = await this.store.getMessage(key, id).catch(() => undefined);
     this.chat.changed(key, m);
     if (m) this.attention?.message(key, m);
   }
 
-  dismissError(): void { this.error = null; }
+  dismissError(): void {
+    this.error = null;
+  }
 
-  toggleBackup(): void { this.backupOpen = !this.backupOpen; }
+  toggleBackup(): void {
+    this.backupOpen = !this.backupOpen;
+  }
 
-  toggleIdentity(): void { this.identityOpen = !this.identityOpen; }
+  toggleIdentity(): void {
+    this.identityOpen = !this.identityOpen;
+  }
 
   /** Marks the open chat's contact verified, or takes the mark back. */
   async setVerified(verified: boolean): Promise<void> {
@@ -182,13 +214,13 @@ export class AppState {
   /** Accepts the open chat's new key: a session is agreed with it, then the outbox goes out (docs/key-change.md §2). */
   async acceptKeyChange(): Promise<void> {
     const key = this.contacts.selectedKey;
-    if (key && await this.guard(this.contacts.acceptKeyChange(key))) this.connections?.keyAccepted(key);
+    if (key && (await this.guard(this.contacts.acceptKeyChange(key)))) this.connections?.keyAccepted(key);
   }
 
   /** Keeps the open chat's old key and drops the pending change. */
   async refuseKeyChange(): Promise<void> {
     const key = this.contacts.selectedKey;
-    if (key && await this.guard(this.contacts.refuseKeyChange(key))) this.connections?.keyRefused(key);
+    if (key && (await this.guard(this.contacts.refuseKeyChange(key)))) this.connections?.keyRefused(key);
   }
 
   /** Contacts whose session reset this person asked for and that has not finished yet. */

@@ -10,8 +10,21 @@ import type { ParleyStore, MessageRecord } from '../store/db';
 import type { ContactsState } from './contacts.svelte';
 import type { TransfersState } from './transfers.svelte';
 import {
-  addRename, browserKeyValue, isReadMarks, isRenameNotes, isUnread, offerNoticeText, pageTitle, readJson, unreadIds, unseenOffers, writeJson,
-  type KeyValue, type ReadMarks, type RenameNote, type RenameNotes,
+  addRename,
+  browserKeyValue,
+  isReadMarks,
+  isRenameNotes,
+  isUnread,
+  offerNoticeText,
+  pageTitle,
+  readJson,
+  unreadIds,
+  unseenOffers,
+  writeJson,
+  type KeyValue,
+  type ReadMarks,
+  type RenameNote,
+  type RenameNotes,
 } from './attention';
 
 const READ_KEY = 'parley.readAt';
@@ -19,7 +32,10 @@ const OPEN_KEY = 'parley.openChat';
 const RENAMES_KEY = 'parley.renames';
 
 /** A notice about an incoming offer in a chat that is not open. */
-export interface OfferNotice { key: string; text: string }
+export interface OfferNotice {
+  key: string;
+  text: string;
+}
 
 export class AttentionState {
   /** Per contact: the time up to which its chat was seen. */
@@ -36,25 +52,36 @@ export class AttentionState {
     const out: Record<string, number> = {};
     for (const c of this.contacts.list) {
       if (this.seeing(c.key)) continue;
-      const n = (this.unread[c.key]?.length ?? 0) + unseenOffers(this.transfers.list(c.key), this.readAt[c.key] ?? 0).length;
+      const n =
+        (this.unread[c.key]?.length ?? 0) + unseenOffers(this.transfers.list(c.key), this.readAt[c.key] ?? 0).length;
       if (n > 0) out[c.key] = n;
     }
     return out;
   });
   readonly title = $derived(pageTitle(Object.values(this.counts).reduce((a, b) => a + b, 0)));
   /** One notice per contact (not open) with unseen incoming offers: who, and how many files. */
-  readonly notices = $derived.by((): OfferNotice[] => this.contacts.list.flatMap((c) => {
-    if (this.seeing(c.key)) return [];
-    const files = unseenOffers(this.transfers.list(c.key), this.readAt[c.key] ?? 0).reduce((n, t) => n + t.files.length, 0);
-    return files > 0 ? [{ key: c.key, text: offerNoticeText(c.name, files) }] : [];
-  }));
+  readonly notices = $derived.by((): OfferNotice[] =>
+    this.contacts.list.flatMap((c) => {
+      if (this.seeing(c.key)) return [];
+      const files = unseenOffers(this.transfers.list(c.key), this.readAt[c.key] ?? 0).reduce(
+        (n, t) => n + t.files.length,
+        0,
+      );
+      return files > 0 ? [{ key: c.key, text: offerNoticeText(c.name, files) }] : [];
+    }),
+  );
 
   private readonly contacts: ContactsState;
   private readonly transfers: TransfersState;
   private readonly store: ParleyStore;
   private readonly kv: KeyValue;
 
-  constructor(store: ParleyStore, contacts: ContactsState, transfers: TransfersState, kv: KeyValue = browserKeyValue()) {
+  constructor(
+    store: ParleyStore,
+    contacts: ContactsState,
+    transfers: TransfersState,
+    kv: KeyValue = browserKeyValue(),
+  ) {
     this.store = store;
     this.contacts = contacts;
     this.transfers = transfers;
@@ -72,7 +99,8 @@ export class AttentionState {
     this.readAt = readJson(this.kv, READ_KEY, {}, isReadMarks);
     this.renames = readJson(this.kv, RENAMES_KEY, {}, isRenameNotes);
     const unread: Record<string, string[]> = {};
-    for (const c of this.contacts.list) unread[c.key] = unreadIds(await this.store.listMessages(c.key), this.readAt[c.key] ?? 0);
+    for (const c of this.contacts.list)
+      unread[c.key] = unreadIds(await this.store.listMessages(c.key), this.readAt[c.key] ?? 0);
     this.unread = unread;
     // The open chat counts as seen once the page is known to be in front (setVisible).
   }
@@ -98,9 +126,13 @@ export class AttentionState {
 
   /** A message of `key` was stored or changed: unread unless its chat is open in front. */
   message(key: string, m: MessageRecord): void {
-    if (this.seeing(key)) { this.markRead(key); return; }
+    if (this.seeing(key)) {
+      this.markRead(key);
+      return;
+    }
     const have = this.unread[key] ?? [];
-    if (isUnread(m, this.readAt[key] ?? 0) && !have.includes(m.id)) this.unread = { ...this.unread, [key]: [...have, m.id] };
+    if (isUnread(m, this.readAt[key] ?? 0) && !have.includes(m.id))
+      this.unread = { ...this.unread, [key]: [...have, m.id] };
   }
 
   /** An incoming offer arrived: seen at once when its chat is open in front. */
@@ -115,9 +147,13 @@ export class AttentionState {
   }
 
   /** The rename lines of a chat, oldest first. */
-  renamesOf(key: string | null): RenameNote[] { return key ? this.renames[key] ?? [] : []; }
+  renamesOf(key: string | null): RenameNote[] {
+    return key ? (this.renames[key] ?? []) : [];
+  }
 
-  private seeing(key: string): boolean { return this.visible && key === this.contacts.selectedKey; }
+  private seeing(key: string): boolean {
+    return this.visible && key === this.contacts.selectedKey;
+  }
 
   private markRead(key: string): void {
     this.readAt = { ...this.readAt, [key]: Math.max(Date.now(), this.readAt[key] ?? 0) };

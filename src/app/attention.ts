@@ -9,12 +9,20 @@ import type { MessageRecord } from '../store/db';
 import type { TransferView } from './transfer-view';
 
 /** Where the read marks and rename lines are kept: `localStorage`, or memory when it is unavailable. */
-export interface KeyValue { getItem(k: string): string | null; setItem(k: string, v: string): void }
+export interface KeyValue {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+}
 
 /** A `KeyValue` in memory (tests; browsers that refuse `localStorage`). */
 export function memoryKeyValue(): KeyValue {
   const m = new Map<string, string>();
-  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => { m.set(k, v); } };
+  return {
+    getItem: (k) => m.get(k) ?? null,
+    setItem: (k, v) => {
+      m.set(k, v);
+    },
+  };
 }
 
 /** The browser's `localStorage`, or memory when reading it throws (storage blocked). */
@@ -39,13 +47,20 @@ export function readJson<T>(kv: KeyValue, key: string, empty: T, valid: (v: unkn
   }
 }
 export function writeJson(kv: KeyValue, key: string, v: unknown): void {
-  try { kv.setItem(key, JSON.stringify(v)); } catch { /* quota or blocked: kept in memory only */ }
+  try {
+    kv.setItem(key, JSON.stringify(v));
+  } catch {
+    /* quota or blocked: kept in memory only */
+  }
 }
 
 /** Read marks: per contact key, the time (our clock) up to which everything was seen. */
 export type ReadMarks = Record<string, number>;
 export const isReadMarks = (v: unknown): v is ReadMarks =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number' && Number.isFinite(x));
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === 'number' && Number.isFinite(x));
 
 /** Ids of incoming messages that arrived after the read mark (by our clock, `receivedAt`). */
 export function unreadIds(messages: readonly MessageRecord[], readAt: number): string[] {
@@ -71,13 +86,30 @@ export function offerNoticeText(name: string, files: number): string {
 }
 
 /** A contact's display name changed (their hello said so), shown in the chat at that time. */
-export interface RenameNote { from: string; to: string; at: number }
+export interface RenameNote {
+  from: string;
+  to: string;
+  at: number;
+}
 export type RenameNotes = Record<string, RenameNote[]>;
 export const isRenameNotes = (v: unknown): v is RenameNotes =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((l) => Array.isArray(l) && l.every((n: unknown) => {
-    const r = n as Partial<RenameNote> | null;
-    return typeof r === 'object' && r !== null && typeof r.from === 'string' && typeof r.to === 'string' && typeof r.at === 'number';
-  }));
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every(
+    (l) =>
+      Array.isArray(l) &&
+      l.every((n: unknown) => {
+        const r = n as Partial<RenameNote> | null;
+        return (
+          typeof r === 'object' &&
+          r !== null &&
+          typeof r.from === 'string' &&
+          typeof r.to === 'string' &&
+          typeof r.at === 'number'
+        );
+      }),
+  );
 
 /** Renames kept per contact: the last ones only, so a contact renaming in a loop cannot grow storage. */
 export const MAX_RENAME_NOTES = 20;

@@ -15,7 +15,13 @@ import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { cleanName } from './names';
 import { equalBytes, randomBytes, toHex } from './bytes';
-import { backupError, backupFileName, isWeakPassphrase, type BackupStatus, type BackupStatusCode } from './backup-words';
+import {
+  backupError,
+  backupFileName,
+  isWeakPassphrase,
+  type BackupStatus,
+  type BackupStatusCode,
+} from './backup-words';
 
 export type { BackupStatus, BackupStatusCode } from './backup-words';
 
@@ -47,28 +53,56 @@ export class BackupState {
   ) {}
 
   /** Whether importing would replace an identity someone is using (a name or contacts). */
-  get identityInUse(): boolean { return this.identity.name !== '' || this.contacts.list.length > 0; }
+  get identityInUse(): boolean {
+    return this.identity.name !== '' || this.contacts.list.length > 0;
+  }
 
   async export(): Promise<void> {
     if (this.busy) return;
-    if (isWeakPassphrase(this.passphrase)) { this.status = backupError('BACKUP_WEAK_PASSPHRASE'); return; }
-    if (this.confirm !== this.passphrase) { this.status = backupError('BACKUP_PASSPHRASE_MISMATCH'); return; }
+    if (isWeakPassphrase(this.passphrase)) {
+      this.status = backupError('BACKUP_WEAK_PASSPHRASE');
+      return;
+    }
+    if (this.confirm !== this.passphrase) {
+      this.status = backupError('BACKUP_PASSPHRASE_MISMATCH');
+      return;
+    }
     this.clearDownload();
     this.begin('Encrypting your backup…');
     const name = cleanName(this.identity.name);
-    const r = await exportBackup({
-      identity: this.identity.keyPair(),
-      name,
-      contacts: this.contacts.list.map((c) => ({
-        publicKey: c.publicKey, name: cleanName(c.name), contactSecret: c.contactSecret, verified: c.verified ?? false, addedAt: c.addedAt,
-      })),
-    }, this.passphrase, { random: randomBytes, now: Date.now(), onProgress: (f) => { this.progress = f; } });
-    if (!r.ok) { this.status = backupError(r.code as BackupStatusCode); return; }
+    const r = await exportBackup(
+      {
+        identity: this.identity.keyPair(),
+        name,
+        contacts: this.contacts.list.map((c) => ({
+          publicKey: c.publicKey,
+          name: cleanName(c.name),
+          contactSecret: c.contactSecret,
+          verified: c.verified ?? false,
+          addedAt: c.addedAt,
+        })),
+      },
+      this.passphrase,
+      {
+        random: randomBytes,
+        now: Date.now(),
+        onProgress: (f) => {
+          this.progress = f;
+        },
+      },
+    );
+    if (!r.ok) {
+      this.status = backupError(r.code as BackupStatusCode);
+      return;
+    }
     const blob = new Blob([r.bytes.slice()], { type: 'application/octet-stream' });
     this.download = { url: URL.createObjectURL(blob), fileName: backupFileName(name, new Date()) };
     this.passphrase = '';
     this.confirm = '';
-    this.status = { state: 'done', text: 'Backup ready. Save the file, and keep the passphrase somewhere else: without it the file cannot be opened.' };
+    this.status = {
+      state: 'done',
+      text: 'Backup ready. Save the file, and keep the passphrase somewhere else: without it the file cannot be opened.',
+    };
   }
 
   chooseFile(file: File | null): void {
@@ -81,10 +115,16 @@ export class BackupState {
   async import(): Promise<void> {
     if (this.busy) return;
     const file = this.importFile;
-    if (!file) { this.status = backupError('BACKUP_NO_FILE'); return; }
+    if (!file) {
+      this.status = backupError('BACKUP_NO_FILE');
+      return;
+    }
     this.pending = null;
     // Larger than any backup: refuse before reading it into memory.
-    if (file.size > MAX_BACKUP_BYTES) { this.status = backupError('BACKUP_MALFORMED'); return; }
+    if (file.size > MAX_BACKUP_BYTES) {
+      this.status = backupError('BACKUP_MALFORMED');
+      return;
+    }
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await file.arrayBuffer());
@@ -93,8 +133,15 @@ export class BackupState {
       return;
     }
     this.begin('Unlocking the backup…');
-    const r = await importBackup(bytes, this.importPassphrase, { onProgress: (f) => { this.progress = f; } });
-    if (!r.ok) { this.status = backupError(r.code); return; }
+    const r = await importBackup(bytes, this.importPassphrase, {
+      onProgress: (f) => {
+        this.progress = f;
+      },
+    });
+    if (!r.ok) {
+      this.status = backupError(r.code);
+      return;
+    }
     this.importPassphrase = '';
     const me = this.identity.record;
     const same = !!me && equalBytes(me.publicKey, r.data.identity.publicKey);
@@ -126,16 +173,25 @@ export class BackupState {
   private async apply(data: BackupData, sameIdentity: boolean): Promise<void> {
     const now = Date.now();
     const identity: IdentityRecord = {
-      id: 'self', seed: data.identity.secretKey.slice(0, 32), publicKey: data.identity.publicKey.slice(),
+      id: 'self',
+      seed: data.identity.secretKey.slice(0, 32),
+      publicKey: data.identity.publicKey.slice(),
       // Restoring the same identity keeps the name chosen here when the backup has none.
-      name: data.name || (sameIdentity ? this.identity.name : ''), createdAt: this.identity.record?.createdAt ?? now,
+      name: data.name || (sameIdentity ? this.identity.name : ''),
+      createdAt: this.identity.record?.createdAt ?? now,
     };
     // A contact whose key changed keeps its first key's hex as id (docs/key-change.md §2): the
     // same identity restored again updates that record instead of adding a second one.
-    const idOf = (k: Uint8Array) => (sameIdentity && this.contacts.list.find((x) => equalBytes(x.publicKey, k))?.key) || toHex(k);
+    const idOf = (k: Uint8Array) =>
+      (sameIdentity && this.contacts.list.find((x) => equalBytes(x.publicKey, k))?.key) || toHex(k);
     const contacts: ContactRecord[] = data.contacts.map((c) => ({
-      key: idOf(c.publicKey), publicKey: c.publicKey, name: c.name || 'Friend', contactSecret: c.contactSecret,
-      addedAt: c.addedAt, lastSeen: 0, verified: c.verified,
+      key: idOf(c.publicKey),
+      publicKey: c.publicKey,
+      name: c.name || 'Friend',
+      contactSecret: c.contactSecret,
+      addedAt: c.addedAt,
+      lastSeen: 0,
+      verified: c.verified,
     }));
     try {
       await this.store.replaceIdentity(identity, contacts, sameIdentity);
@@ -143,7 +199,10 @@ export class BackupState {
       this.status = backupError('STORAGE_FAILED');
       return;
     }
-    this.status = { state: 'done', text: `Backup imported. Opening Parley as ${identity.name || 'the imported identity'}…` };
+    this.status = {
+      state: 'done',
+      text: `Backup imported. Opening Parley as ${identity.name || 'the imported identity'}…`,
+    };
     this.restart();
   }
 
@@ -158,4 +217,6 @@ export class BackupState {
   }
 }
 
-function plural(n: number, word: string): string { return `${n} ${word}${n === 1 ? '' : 's'}`; }
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -28,10 +28,19 @@ export function randomBytes(n: number): Uint8Array {
 }
 
 /** A random message id: 16 bytes, hex. */
-export function randomId(): string { return toHex(randomBytes(16)); }
+export function randomId(): string {
+  return toHex(randomBytes(16));
+}
 
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });

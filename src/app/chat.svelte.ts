@@ -30,13 +30,20 @@ export class ChatState {
   /** Loads the selected contact's history. */
   async refresh(): Promise<void> {
     const key = this.contacts.selectedKey;
-    if (!key) { this.messages = []; this.loadedFor = null; return; }
+    if (!key) {
+      this.messages = [];
+      this.loadedFor = null;
+      return;
+    }
     const late: MessageRecord[] = [];
     this.loading = { key, late };
     const list = await this.store.listMessages(key);
     if (this.loading?.late === late) this.loading = null;
     // Patches that came in while the history was being read may be missing from it.
-    if (this.contacts.selectedKey === key) { this.messages = late.reduce(upsertMessage, list); this.loadedFor = key; }
+    if (this.contacts.selectedKey === key) {
+      this.messages = late.reduce(upsertMessage, list);
+      this.loadedFor = key;
+    }
   }
 
   /**
@@ -49,7 +56,10 @@ export class ChatState {
       this.loading.late.push(m);
       if (this.loadedFor !== key) return; // the read in flight will show it
     }
-    if (m && key === this.contacts.selectedKey && this.loadedFor === key) { this.messages = upsertMessage(this.messages, m); return; }
+    if (m && key === this.contacts.selectedKey && this.loadedFor === key) {
+      this.messages = upsertMessage(this.messages, m);
+      return;
+    }
     if (key === this.contacts.selectedKey || this.loadedFor !== this.contacts.selectedKey) void this.refresh();
   }
 

@@ -11,8 +11,15 @@ import type { AppError, AppErrorCode } from './errors';
 export type PeerState = 'connected' | 'waiting' | 'connecting';
 
 /** Frame failures that mean altered, replayed or reordered traffic (not a cut connection). */
-export const TAMPERING = new Set(['FRAME_MALFORMED', 'FRAME_TAMPERED', 'FRAME_REFLECTED', 'FRAME_REPLAYED', 'FRAME_OUT_OF_ORDER',
-  'FRAME_BEFORE_CONFIRMATION', 'FRAME_AFTER_GOODBYE']);
+export const TAMPERING = new Set([
+  'FRAME_MALFORMED',
+  'FRAME_TAMPERED',
+  'FRAME_REFLECTED',
+  'FRAME_REPLAYED',
+  'FRAME_OUT_OF_ORDER',
+  'FRAME_BEFORE_CONFIRMATION',
+  'FRAME_AFTER_GOODBYE',
+]);
 
 export interface ConnectionHooks {
   /**

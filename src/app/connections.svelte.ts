@@ -78,7 +78,9 @@ export class ConnectionManager {
     this.desk = new ResetDesk(contacts);
   }
 
-  get stopSignal(): AbortSignal { return this.stopper.signal; }
+  get stopSignal(): AbortSignal {
+    return this.stopper.signal;
+  }
 
   /** Connects to the relay (same origin, path /signal) and starts meeting every contact. */
   async start(origin: URL): Promise<void> {
@@ -92,7 +94,13 @@ export class ConnectionManager {
       if (s === 'open') this.openGate.open();
     });
     // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
-    setTimeout(() => { try { warmUpKx(this.identity.kxIdentity()); } catch { /* only a warm-up */ } }, 0);
+    setTimeout(() => {
+      try {
+        warmUpKx(this.identity.kxIdentity());
+      } catch {
+        /* only a warm-up */
+      }
+    }, 0);
     this.iceServers = await loadIceServers(origin);
     for (const c of this.contacts.list) this.ensureContactLoop(c.key);
   }
@@ -104,10 +112,14 @@ export class ConnectionManager {
     this.signaling?.close();
   }
 
-  isConnected(key: string): boolean { return this.links.has(key); }
+  isConnected(key: string): boolean {
+    return this.links.has(key);
+  }
 
   /** Waits until the relay is open (or we are stopping). */
-  relayOpen(): Promise<void> { return this.openGate.wait(() => this.relayStatus === 'open' || this.stopSignal.aborted); }
+  relayOpen(): Promise<void> {
+    return this.openGate.wait(() => this.relayStatus === 'open' || this.stopSignal.aborted);
+  }
   private readonly openGate = new Gate();
 
   /** Keeps trying to meet a contact at today's rendezvous until a link is up. */
@@ -137,34 +149,55 @@ export class ConnectionManager {
       const session = (await this.sessions.row(key))?.session ?? null;
       // Near midnight the two clocks may disagree on the day: meet in every plausible room.
       const plan = contactRoomPlan({
-        me: me.publicKey, contact, sessionRoomKey: session?.roomKey ?? null, resetRequested: this.resets.has(key), days: rendezvousDays(Date.now()),
+        me: me.publicKey,
+        contact,
+        sessionRoomKey: session?.roomKey ?? null,
+        resetRequested: this.resets.has(key),
+        days: rendezvousDays(Date.now()),
       });
       const release = await this.rooms.acquire(plan.length, signal);
       if (!release) return;
-      if (this.links.has(key)) { release(); return; }
+      if (this.links.has(key)) {
+        release();
+        return;
+      }
       const ac = new AbortController();
       this.attempts.set(key, ac);
       const tries = plan.map((a) => async (attempt: AbortSignal): Promise<LinkResult> => {
         if (a.delayMs) await sleep(a.delayMs, attempt);
         const r = await openLink({
-          signaling: this.signaling!, rendezvousSecret: a.secret, identity: me, iceServers: this.iceServers,
-          shs: a.role === 'initiator'
-            ? { role: 'client', serverPublicKey: contact.publicKey }
-            // In our own reset room any key may complete SHS: a changed key is held below (docs/key-change.md §3).
-            : { role: 'server', authorize: (k) => a.kind === 'own-reset' || equalBytes(k, contact.publicKey) },
-          timeoutMs: CONTACT_ATTEMPT_MS, signal: attempt,
+          signaling: this.signaling!,
+          rendezvousSecret: a.secret,
+          identity: me,
+          iceServers: this.iceServers,
+          shs:
+            a.role === 'initiator'
+              ? { role: 'client', serverPublicKey: contact.publicKey }
+              : // In our own reset room any key may complete SHS: a changed key is held below (docs/key-change.md §3).
+                { role: 'server', authorize: (k) => a.kind === 'own-reset' || equalBytes(k, contact.publicKey) },
+          timeoutMs: CONTACT_ATTEMPT_MS,
+          signal: attempt,
         });
         if (r.ok) this.roles.set(r.link, a.role);
         return r;
       });
-      const r = await firstLink(tries, AbortSignal.any([signal, ac.signal])).finally(() => { release(); if (this.attempts.get(key) === ac) this.attempts.delete(key); });
+      const r = await firstLink(tries, AbortSignal.any([signal, ac.signal])).finally(() => {
+        release();
+        if (this.attempts.get(key) === ac) this.attempts.delete(key);
+      });
       if (r.ok) {
         // Only our own reset room admits another key: held, untouched, until the person decides.
-        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) { await this.desk.park(key, r.link); continue; }
+        if (!equalBytes(r.link.remotePublicKey, contact.publicKey)) {
+          await this.desk.park(key, r.link);
+          continue;
+        }
         await this.attach(contact, r.link, this.roles.get(r.link) ?? 'responder');
         return;
       }
-      if (r.code === 'LINK_ABORTED') { if (signal.aborted) return; continue; }
+      if (r.code === 'LINK_ABORTED') {
+        if (signal.aborted) return;
+        continue;
+      }
       if (r.code === 'LINK_HANDSHAKE_FAILED') {
         this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
         await sleep(this.backOff(key), signal);
@@ -180,16 +213,22 @@ export class ConnectionManager {
    * the kx even if both still hold the same session. Resolves once the new session is stored.
    */
   requestReset(contactKey: string, reason: string): Promise<ResetResult> {
-    if (this.stopSignal.aborted) return Promise.resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
+    if (this.stopSignal.aborted)
+      return Promise.resolve({ ok: false, code: 'RESET_STOPPED', message: 'the app is stopping' });
     const done = this.resets.add(contactKey, reason);
     const link = this.links.get(contactKey);
     if (link) void link.close().catch(() => {});
-    else { this.attempts.get(contactKey)?.abort(); this.ensureContactLoop(contactKey); }
+    else {
+      this.attempts.get(contactKey)?.abort();
+      this.ensureContactLoop(contactKey);
+    }
     return done;
   }
 
   /** The reason of a pending reset for `contactKey`, if one was asked for. */
-  resetPending(contactKey: string): string | null { return this.resets.reason(contactKey); }
+  resetPending(contactKey: string): string | null {
+    return this.resets.reason(contactKey);
+  }
 
   /**
    * The person accepted the contact's new key (docs/key-change.md §3): a link with the old key
@@ -210,7 +249,9 @@ export class ConnectionManager {
   }
 
   /** The person kept the old key: the caller with the new one is hung up on. */
-  keyRefused(contactKey: string): void { this.desk.drop(contactKey); }
+  keyRefused(contactKey: string): void {
+    this.desk.drop(contactKey);
+  }
 
   /** Doubles the contact's handshake backoff (2 s … 60 s) and returns it. */
   private backOff(key: string): number {
@@ -219,7 +260,13 @@ export class ConnectionManager {
     return backoff;
   }
 
-  private sessionReady(key: string, link: SecureLink, r: SessionSetupResult, forced: boolean, contactName: string): void {
+  private sessionReady(
+    key: string,
+    link: SecureLink,
+    r: SessionSetupResult,
+    forced: boolean,
+    contactName: string,
+  ): void {
     if (this.links.get(key) !== link) return;
     if (!r.ok) {
       // A kx that failed its checks means someone interfered (and the next try waits, as after a
@@ -264,25 +311,47 @@ export class ConnectionManager {
       // Altered, replayed or reordered frames mean someone is meddling; a cut without goodbye
       // (FRAME_TRUNCATED, LINK_CLOSED) is what a friend closing the tab looks like: no alarm.
       // So is file data that does not decrypt under the file key (docs/session.md §6).
-      if ((e.failure && TAMPERING.has(e.failure.code)) || files.failure?.code === 'FILE_KEY_TAMPERED') this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
+      if ((e.failure && TAMPERING.has(e.failure.code)) || files.failure?.code === 'FILE_KEY_TAMPERED')
+        this.hooks.error(appError('HANDSHAKE_FAILED', contact.name));
       this.ensureContactLoop(key);
     });
     this.setPeer(key, 'connecting');
-    const traffic = new LinkTraffic(link, key, this.sessions, {
-      role, identity: this.identity.kxIdentity(), held, force: forced, early, fileKey: files,
-    }, {
-      messagesChanged: (ids) => { for (const id of ids) this.hooks.messagesChanged(key, id); },
-      storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
-      // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
-      ...this.desk.watchDecryption(key, (f) => this.hooks.ratchetRefused?.(key, f), () => void this.requestReset(key, 'failures')),
-    });
+    const traffic = new LinkTraffic(
+      link,
+      key,
+      this.sessions,
+      {
+        role,
+        identity: this.identity.kxIdentity(),
+        held,
+        force: forced,
+        early,
+        fileKey: files,
+      },
+      {
+        messagesChanged: (ids) => {
+          for (const id of ids) this.hooks.messagesChanged(key, id);
+        },
+        storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
+        // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
+        ...this.desk.watchDecryption(
+          key,
+          (f) => this.hooks.ratchetRefused?.(key, f),
+          () => void this.requestReset(key, 'failures'),
+        ),
+      },
+    );
     this.traffic.set(link, traffic);
     void traffic.ready.then((r) => this.sessionReady(key, link, r, forced, contact.name));
-    void Promise.all([traffic.ready, held]).then(([r, h]) => this.desk.agreed(key, r, h, cause)).catch(() => this.hooks.error(appError('STORAGE_FAILED')));
+    void Promise.all([traffic.ready, held])
+      .then(([r, h]) => this.desk.agreed(key, r, h, cause))
+      .catch(() => this.hooks.error(appError('STORAGE_FAILED')));
     await this.contacts.touch(key);
     try {
       await link.send({ type: 'hello', name: this.identity.name });
-    } catch { /* closed already: onClose takes over */ }
+    } catch {
+      /* closed already: onClose takes over */
+    }
   }
 
   private async onWire(key: string, m: WireMessage): Promise<void> {

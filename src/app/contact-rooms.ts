@@ -17,18 +17,43 @@ import { resetDaySecret, sessionDaySecret } from '../net/session-derive';
 export const RESET_DIAL_DELAY_MS = 3_000;
 
 /** One link attempt: the room's rendezvous secret, this side's kx role (= SHS client?), a delay. */
-export interface RoomAttempt { kind: 'own-reset' | 'peer-reset' | 'session'; secret: Uint8Array; role: KxRole; delayMs: number }
+export interface RoomAttempt {
+  kind: 'own-reset' | 'peer-reset' | 'session';
+  secret: Uint8Array;
+  role: KxRole;
+  delayMs: number;
+}
 
 export function contactRoomPlan(o: {
-  me: Uint8Array; contact: { publicKey: Uint8Array; contactSecret: Uint8Array };
-  sessionRoomKey: Uint8Array | null; resetRequested: boolean; days: number[];
+  me: Uint8Array;
+  contact: { publicKey: Uint8Array; contactSecret: Uint8Array };
+  sessionRoomKey: Uint8Array | null;
+  resetRequested: boolean;
+  days: number[];
 }): RoomAttempt[] {
   const lower = compareBytes(o.me, o.contact.publicKey) < 0;
-  const plan: RoomAttempt[] = o.days.map((day) => ({ kind: 'own-reset', secret: resetDaySecret(o.contact.contactSecret, o.me, day), role: 'responder', delayMs: 0 }));
+  const plan: RoomAttempt[] = o.days.map((day) => ({
+    kind: 'own-reset',
+    secret: resetDaySecret(o.contact.contactSecret, o.me, day),
+    role: 'responder',
+    delayMs: 0,
+  }));
   for (const day of o.days) {
-    plan.push(o.sessionRoomKey && !o.resetRequested
-      ? { kind: 'session', secret: sessionDaySecret(o.sessionRoomKey, day), role: lower ? 'initiator' : 'responder', delayMs: 0 }
-      : { kind: 'peer-reset', secret: resetDaySecret(o.contact.contactSecret, o.contact.publicKey, day), role: 'initiator', delayMs: lower ? 0 : RESET_DIAL_DELAY_MS });
+    plan.push(
+      o.sessionRoomKey && !o.resetRequested
+        ? {
+            kind: 'session',
+            secret: sessionDaySecret(o.sessionRoomKey, day),
+            role: lower ? 'initiator' : 'responder',
+            delayMs: 0,
+          }
+        : {
+            kind: 'peer-reset',
+            secret: resetDaySecret(o.contact.contactSecret, o.contact.publicKey, day),
+            role: 'initiator',
+            delayMs: lower ? 0 : RESET_DIAL_DELAY_MS,
+          },
+    );
   }
   return plan;
 }

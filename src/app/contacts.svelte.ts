@@ -19,7 +19,9 @@ export class ContactsState {
     if (!this.selectedKey && this.list.length) this.selectedKey = this.list[0]!.key;
   }
 
-  get(key: string): ContactRecord | undefined { return this.list.find((c) => c.key === key); }
+  get(key: string): ContactRecord | undefined {
+    return this.list.find((c) => c.key === key);
+  }
 
   /** Saves a new (or re-paired) contact and opens its chat. */
   async add(c: ContactRecord): Promise<void> {
@@ -34,7 +36,9 @@ export class ContactsState {
     if (c) this.list = sortContacts(this.list.map((x) => (x.key === key ? c : x)));
   }
 
-  select(key: string): void { this.selectedKey = key; }
+  select(key: string): void {
+    this.selectedKey = key;
+  }
 
   /** Marks the contact verified (the person compared safety numbers) or takes the mark back. */
   setVerified(key: string, verified: boolean): Promise<void> {
@@ -51,10 +55,14 @@ export class ContactsState {
   }
 
   /** The person accepted the pending key: it replaces the old one and the verified mark goes. */
-  acceptKeyChange(key: string): Promise<void> { return this.update(key, acceptKeyChange); }
+  acceptKeyChange(key: string): Promise<void> {
+    return this.update(key, acceptKeyChange);
+  }
 
   /** The person kept the old key: the pending key change is dropped. */
-  refuseKeyChange(key: string): Promise<void> { return this.update(key, refuseKeyChange); }
+  refuseKeyChange(key: string): Promise<void> {
+    return this.update(key, refuseKeyChange);
+  }
 
   /** The contact's secure session was reset (docs/key-change.md §5): the chat says so. */
   noteReset(key: string, notice: ResetNotice): Promise<void> {

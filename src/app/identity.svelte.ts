@@ -59,13 +59,22 @@ export class IdentityState {
    * The caller reloads the page so every link and listener starts again with the new key.
    */
   rotateStep = $state<'idle' | 'confirm' | 'busy'>('idle');
-  askRotate(): void { if (this.rotateStep === 'idle') this.rotateStep = 'confirm'; }
-  cancelRotate(): void { if (this.rotateStep === 'confirm') this.rotateStep = 'idle'; }
+  askRotate(): void {
+    if (this.rotateStep === 'idle') this.rotateStep = 'confirm';
+  }
+  cancelRotate(): void {
+    if (this.rotateStep === 'confirm') this.rotateStep = 'idle';
+  }
   async rotate(): Promise<void> {
     if (this.rotateStep !== 'confirm' || !this.record) throw new Error('IdentityState.rotate: not confirmed');
     this.rotateStep = 'busy';
     const seed = randomBytes(32);
-    const r: IdentityRecord = { ...this.record, seed, publicKey: identityFromSeed(seed).publicKey, createdAt: Date.now() };
+    const r: IdentityRecord = {
+      ...this.record,
+      seed,
+      publicKey: identityFromSeed(seed).publicKey,
+      createdAt: Date.now(),
+    };
     try {
       await this.store.rotateIdentity(r);
     } finally {

@@ -25,7 +25,10 @@ export interface KeyChange {
 export type KeyChangeErrorCode = 'KEY_CHANGE_INVALID_KEY' | 'KEY_CHANGE_NONE_PENDING';
 
 export class KeyChangeError extends Error {
-  constructor(readonly code: KeyChangeErrorCode, message: string) {
+  constructor(
+    readonly code: KeyChangeErrorCode,
+    message: string,
+  ) {
     super(`${code}: ${message}`);
     this.name = 'KeyChangeError';
   }
@@ -38,7 +41,8 @@ export class KeyChangeError extends Error {
  * refused with `KEY_CHANGE_INVALID_KEY` (with such keys forged signatures verify, NOTES.md).
  */
 export function noteKeyChange(c: ContactRecord, newKey: Uint8Array, now: number): ContactRecord {
-  if (!isValidPublicKey(newKey)) throw new KeyChangeError('KEY_CHANGE_INVALID_KEY', 'the presented key is not a valid Ed25519 public key');
+  if (!isValidPublicKey(newKey))
+    throw new KeyChangeError('KEY_CHANGE_INVALID_KEY', 'the presented key is not a valid Ed25519 public key');
   if (equalBytes(newKey, c.publicKey)) return c;
   if (c.keyChange && equalBytes(c.keyChange.newKey, newKey)) return c;
   return { ...c, keyChange: { newKey: newKey.slice(), seenAt: now } };
@@ -75,8 +79,10 @@ export interface KeyChangeWarning {
 }
 
 /** The warning for the open chat, or null when no key change is pending. */
-export function keyChangeWarning(c: ContactRecord | null | undefined, ownKey: Uint8Array | null | undefined): KeyChangeWarning | null {
+export function keyChangeWarning(
+  c: ContactRecord | null | undefined,
+  ownKey: Uint8Array | null | undefined,
+): KeyChangeWarning | null {
   if (!c?.keyChange || !ownKey) return null;
   return { name: c.name, newSafetyNumber: safetyNumber(ownKey, c.keyChange.newKey), seenAt: c.keyChange.seenAt };
 }
-

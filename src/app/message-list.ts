@@ -14,10 +14,12 @@ import type { MessageRecord } from '../store/db';
  */
 export function upsertMessage(list: readonly MessageRecord[], m: MessageRecord): MessageRecord[] {
   const out = list.filter((x) => x.id !== m.id);
-  let lo = 0, hi = out.length;
+  let lo = 0,
+    hi = out.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (before(out[mid]!, m)) lo = mid + 1; else hi = mid;
+    if (before(out[mid]!, m)) lo = mid + 1;
+    else hi = mid;
   }
   out.splice(lo, 0, m);
   return out;

@@ -11,12 +11,15 @@ const BIDI_AND_INVISIBLE = /[\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\
 
 /** A display name from a peer or a link, cleaned (or '' when nothing is left). */
 export function cleanName(n: unknown): string {
-  return typeof n === 'string' ? cleanDisplayName(n.replace(BIDI_AND_INVISIBLE, '')) ?? '' : '';
+  return typeof n === 'string' ? (cleanDisplayName(n.replace(BIDI_AND_INVISIBLE, '')) ?? '') : '';
 }
 
 /** What a name looks like, for telling names apart: NFKC, lower case, no format characters or spaces. */
 export function nameSkeleton(name: string): string {
-  return name.normalize('NFKC').replace(/[\p{Cf}\s]/gu, '').toLowerCase();
+  return name
+    .normalize('NFKC')
+    .replace(/[\p{Cf}\s]/gu, '')
+    .toLowerCase();
 }
 
 /**

@@ -30,7 +30,10 @@ const ATTEMPT_MS = 30_000;
 const LISTEN_AFTER_EXPIRY_MS = 3_600_000;
 const MAX_LISTENING_INVITES = 8;
 
-export interface PendingInvite { name: string; state: 'waiting' | 'verifying' }
+export interface PendingInvite {
+  name: string;
+  state: 'waiting' | 'verifying';
+}
 
 export class PairingState {
   /** The invite made last in this session, as a link. */
@@ -46,7 +49,10 @@ export class PairingState {
   private readonly listening = new Set<string>();
   private dialAbort: AbortController | null = null;
 
-  constructor(private readonly cm: ConnectionManager, private readonly origin: string) {}
+  constructor(
+    private readonly cm: ConnectionManager,
+    private readonly origin: string,
+  ) {}
 
   /** Resumes listening on the invites made earlier that can still be answered. */
   async resume(): Promise<void> {
@@ -58,10 +64,15 @@ export class PairingState {
     for (const inv of open) this.listen(inv);
     // Show the newest invite nobody has used yet again, so a reload does not lose it.
     const current = open.find((i) => !i.used && i.expiresAt > now);
-    if (current && !this.link) await this.show({
-      version: 1, inviterKey: this.cm.identity.keyPair().publicKey, rendezvousSecret: current.rendezvousSecret,
-      inviteSecret: current.inviteSecret, expiresAt: current.expiresAt, ...(current.name ? { name: current.name } : {}),
-    });
+    if (current && !this.link)
+      await this.show({
+        version: 1,
+        inviterKey: this.cm.identity.keyPair().publicKey,
+        rendezvousSecret: current.rendezvousSecret,
+        inviteSecret: current.inviteSecret,
+        expiresAt: current.expiresAt,
+        ...(current.name ? { name: current.name } : {}),
+      });
   }
 
   private async show(invite: Invite): Promise<string> {
@@ -82,8 +93,13 @@ export class PairingState {
     const name = this.cm.identity.name || undefined;
     const invite = createInvite({ inviterKey: me.publicKey, name, now: Date.now(), ttlMs, random: randomBytes });
     const rec: InviteRecord = {
-      id: toHex(invite.rendezvousSecret), rendezvousSecret: invite.rendezvousSecret, inviteSecret: invite.inviteSecret,
-      createdAt: Date.now(), expiresAt: invite.expiresAt, used: false, name,
+      id: toHex(invite.rendezvousSecret),
+      rendezvousSecret: invite.rendezvousSecret,
+      inviteSecret: invite.inviteSecret,
+      createdAt: Date.now(),
+      expiresAt: invite.expiresAt,
+      used: false,
+      name,
     };
     await this.cm.store.putInvite(rec);
     this.listen(rec);
@@ -107,8 +123,13 @@ export class PairingState {
       const release = await cm.rooms.acquire(1, signal);
       if (!release) return;
       const r = await openLink({
-        signaling: cm.signaling, rendezvousSecret: inv.rendezvousSecret, identity: cm.identity.keyPair(),
-        shs: { role: 'server', authorize: () => true }, iceServers: cm.iceServers, timeoutMs: ATTEMPT_MS, signal,
+        signaling: cm.signaling,
+        rendezvousSecret: inv.rendezvousSecret,
+        identity: cm.identity.keyPair(),
+        shs: { role: 'server', authorize: () => true },
+        iceServers: cm.iceServers,
+        timeoutMs: ATTEMPT_MS,
+        signal,
       }).finally(release);
       if (r.ok) {
         const link = r.link;
@@ -116,10 +137,11 @@ export class PairingState {
           cm.hooks.error(appError('STORAGE_FAILED'));
           void link.close().catch(() => {});
         });
-      }
-      else if (r.code === 'LINK_ABORTED') return;
-      else if (r.code === 'LINK_HANDSHAKE_FAILED') { cm.hooks.error(appError('HANDSHAKE_FAILED')); await sleep(2_000, signal); }
-      else if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
+      } else if (r.code === 'LINK_ABORTED') return;
+      else if (r.code === 'LINK_HANDSHAKE_FAILED') {
+        cm.hooks.error(appError('HANDSHAKE_FAILED'));
+        await sleep(2_000, signal);
+      } else if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
     }
   }
 
@@ -133,7 +155,11 @@ export class PairingState {
       inbox.stop();
       await link.close().catch(() => {});
     };
-    if (!proofMsg) { inbox.stop(); await link.close().catch(() => {}); return; }
+    if (!proofMsg) {
+      inbox.stop();
+      await link.close().catch(() => {});
+      return;
+    }
     const inv = await this.cm.store.getInvite(inviteId);
     if (!inv || !verifyInviteProof(inv.inviteSecret, link.handshakeSecret, proofMsg.proof)) return reject('unknown');
     if (inv.used) return reject('used');
@@ -141,10 +167,18 @@ export class PairingState {
     if (!(await this.cm.store.claimInvite(inviteId))) return reject('used');
     if (inviteId === this.shownId) this.usedShown = true;
     const key = toHex(link.remotePublicKey);
-    const name = distinctName(cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend', key, this.cm.contacts.list);
+    const name = distinctName(
+      cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend',
+      key,
+      this.cm.contacts.list,
+    );
     const contact = {
-      key, publicKey: link.remotePublicKey.slice(), name, contactSecret: deriveContactSecret(link.handshakeSecret),
-      addedAt: Date.now(), lastSeen: Date.now(),
+      key,
+      publicKey: link.remotePublicKey.slice(),
+      name,
+      contactSecret: deriveContactSecret(link.handshakeSecret),
+      addedAt: Date.now(),
+      lastSeen: Date.now(),
     };
     await this.cm.contacts.add(contact);
     const early = inbox.stop();
@@ -157,16 +191,27 @@ export class PairingState {
   /** Invitee: opens a link or code (from the address bar or pasted). */
   async open(text: string): Promise<AppErrorCode | null> {
     const parsed = parseInvite(text.trim(), Date.now());
-    if (!parsed.ok) { this.cm.hooks.error(appError(parsed.code)); return parsed.code; }
+    if (!parsed.ok) {
+      this.cm.hooks.error(appError(parsed.code));
+      return parsed.code;
+    }
     const invite = parsed.invite;
     const me = this.cm.identity.keyPair();
-    if (equalBytes(invite.inviterKey, me.publicKey)) { this.cm.hooks.error(appError('INVITE_OWN')); return 'INVITE_OWN'; }
+    if (equalBytes(invite.inviterKey, me.publicKey)) {
+      this.cm.hooks.error(appError('INVITE_OWN'));
+      return 'INVITE_OWN';
+    }
     const existing = this.cm.contacts.get(toHex(invite.inviterKey));
-    if (existing) { this.cm.contacts.select(existing.key); return null; }
+    if (existing) {
+      this.cm.contacts.select(existing.key);
+      return null;
+    }
     this.dialAbort?.abort();
     const ac = new AbortController();
     this.dialAbort = ac;
-    void this.dial(invite, ac.signal).catch(() => this.cm.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))));
+    void this.dial(invite, ac.signal).catch(() =>
+      this.cm.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))),
+    );
     return null;
   }
 
@@ -181,8 +226,13 @@ export class PairingState {
         await cm.relayOpen();
         if (signal.aborted || !cm.signaling) return;
         const r = await openLink({
-          signaling: cm.signaling, rendezvousSecret: invite.rendezvousSecret, identity: cm.identity.keyPair(),
-          shs: { role: 'client', serverPublicKey: invite.inviterKey }, iceServers: cm.iceServers, timeoutMs: ATTEMPT_MS, signal,
+          signaling: cm.signaling,
+          rendezvousSecret: invite.rendezvousSecret,
+          identity: cm.identity.keyPair(),
+          shs: { role: 'client', serverPublicKey: invite.inviterKey },
+          iceServers: cm.iceServers,
+          timeoutMs: ATTEMPT_MS,
+          signal,
         });
         if (!r.ok) {
           if (r.code === 'LINK_ABORTED') return;
@@ -196,21 +246,37 @@ export class PairingState {
         try {
           await link.send({ type: 'hello', name: cm.identity.name });
           await link.send({ type: 'invite-proof', proof: inviteProof(invite.inviteSecret, link.handshakeSecret) });
-        } catch { inbox.stop(); continue; }
+        } catch {
+          inbox.stop();
+          continue;
+        }
         const result = await inbox.next('invite-result', RESULT_TIMEOUT_MS);
         const hello = inbox.last('hello');
-        if (!result) { inbox.stop(); await link.close().catch(() => {}); this.pending = { name, state: 'waiting' }; continue; }
+        if (!result) {
+          inbox.stop();
+          await link.close().catch(() => {});
+          this.pending = { name, state: 'waiting' };
+          continue;
+        }
         const early = inbox.stop();
         if (!result.accepted) {
           await link.close().catch(() => {});
-          const code: AppErrorCode = result.reason === 'used' ? 'INVITE_USED' : result.reason === 'expired' ? 'INVITE_EXPIRED' : 'INVITE_REJECTED';
+          const code: AppErrorCode =
+            result.reason === 'used'
+              ? 'INVITE_USED'
+              : result.reason === 'expired'
+                ? 'INVITE_EXPIRED'
+                : 'INVITE_REJECTED';
           return cm.hooks.error(appError(code, name));
         }
         const key = toHex(link.remotePublicKey);
         const contact = {
-          key, publicKey: link.remotePublicKey.slice(),
+          key,
+          publicKey: link.remotePublicKey.slice(),
           name: distinctName(cleanName(hello?.name) || cleanName(invite.name) || 'Friend', key, cm.contacts.list),
-          contactSecret: deriveContactSecret(link.handshakeSecret), addedAt: Date.now(), lastSeen: Date.now(),
+          contactSecret: deriveContactSecret(link.handshakeSecret),
+          addedAt: Date.now(),
+          lastSeen: Date.now(),
         };
         // Saving starts its transaction now; attach() registers the message handler before
         // its first await, so nothing the inviter sends next can slip past.
@@ -224,10 +290,11 @@ export class PairingState {
     }
   }
 
-  cancel(): void { this.dialAbort?.abort(); this.pending = null; }
+  cancel(): void {
+    this.dialAbort?.abort();
+    this.pending = null;
+  }
 }
-
-
 
 type Of<T extends WireMessage['type']> = Extract<WireMessage, { type: T }>;
 
@@ -235,9 +302,15 @@ type Of<T extends WireMessage['type']> = Extract<WireMessage, { type: T }>;
 function collect(link: SecureLink) {
   const seen: WireMessage[] = [];
   let wake: (() => void) | null = null;
-  const off = link.onMessage((m) => { seen.push(m); wake?.(); });
+  const off = link.onMessage((m) => {
+    seen.push(m);
+    wake?.();
+  });
   let closed = false;
-  const offClose = link.onClose(() => { closed = true; wake?.(); });
+  const offClose = link.onClose(() => {
+    closed = true;
+    wake?.();
+  });
   return {
     last<T extends WireMessage['type']>(type: T): Of<T> | undefined {
       return seen.filter((m): m is Of<T> => m.type === type).pop();
@@ -249,14 +322,18 @@ function collect(link: SecureLink) {
         if (found || closed || Date.now() >= deadline) return found;
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, deadline - Date.now());
-          wake = () => { clearTimeout(t); resolve(); };
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
         });
         wake = null;
       }
     },
     /** Stops listening; returns the session messages seen, for the session setup to handle first. */
     stop(): WireMessage[] {
-      off(); offClose();
+      off();
+      offClose();
       return seen.filter((m) => m.type === 'session-offer' || m.type === 'kx' || m.type === 'ratchet');
     },
   };

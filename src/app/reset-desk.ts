@@ -46,11 +46,25 @@ export class ResetDesk {
       throw e;
     }
     const early: WireMessage[] = [];
-    const entry = { link, early, off: link.onMessage((m) => { if (early.length < 16) early.push(m); }) };
+    const entry = {
+      link,
+      early,
+      off: link.onMessage((m) => {
+        if (early.length < 16) early.push(m);
+      }),
+    };
     const old = this.parked.get(key);
     this.parked.set(key, entry);
-    if (old && old.link !== link) { old.off(); void old.link.close().catch(() => {}); }
-    link.onClose(() => { if (this.parked.get(key) === entry) { entry.off(); this.parked.delete(key); } });
+    if (old && old.link !== link) {
+      old.off();
+      void old.link.close().catch(() => {});
+    }
+    link.onClose(() => {
+      if (this.parked.get(key) === entry) {
+        entry.off();
+        this.parked.delete(key);
+      }
+    });
   }
 
   /**
@@ -62,27 +76,41 @@ export class ResetDesk {
     if (!entry) return null;
     this.parked.delete(key);
     entry.off();
-    if (!entry.link.closed && equalBytes(entry.link.remotePublicKey, publicKey)) return { link: entry.link, early: entry.early };
+    if (!entry.link.closed && equalBytes(entry.link.remotePublicKey, publicKey))
+      return { link: entry.link, early: entry.early };
     void entry.link.close().catch(() => {});
     return null;
   }
 
   /** The person refused the new key: the held caller is hung up on. */
-  drop(key: string): void { this.take(key, new Uint8Array(0)); }
+  drop(key: string): void {
+    this.take(key, new Uint8Array(0));
+  }
 
   /**
    * The `LinkTraffic` hooks that count one contact's refused ratchet messages: `reset` runs once
    * a streak reaches the limit (reset-policy.ts); `refused` sees every refusal as well.
    */
-  watchDecryption(key: string, refused: (f: Failure) => void, reset: () => void): Pick<TrafficHooks, 'refused' | 'accepted'> {
+  watchDecryption(
+    key: string,
+    refused: (f: Failure) => void,
+    reset: () => void,
+  ): Pick<TrafficHooks, 'refused' | 'accepted'> {
     return {
-      refused: (f) => { refused(f); if (this.streak.note(key, f.code)) reset(); },
-      accepted: () => { this.streak.note(key, null); },
+      refused: (f) => {
+        refused(f);
+        if (this.streak.note(key, f.code)) reset();
+      },
+      accepted: () => {
+        this.streak.note(key, null);
+      },
     };
   }
 
   /** Whether a caller is being held for `key` (for tests and status). */
-  holding(key: string): boolean { return this.parked.has(key); }
+  holding(key: string): boolean {
+    return this.parked.has(key);
+  }
 
   /**
    * Session setup on a link finished. A fresh kx that replaced a session this side held is a

@@ -16,7 +16,13 @@ export const RESET_AFTER_FAILURES = 5;
  * Receive failures that say "our ratchets disagree". A replay (`RATCHET_REPLAY`) is a copy of
  * something already read, which says nothing about the ratchets, and does not count.
  */
-const BUSTED = new Set(['RATCHET_BAD_HEADER', 'RATCHET_BAD_CIPHERTEXT', 'RATCHET_TOO_MANY_SKIPPED', 'RATCHET_BAD_RATCHET_KEY', 'RATCHET_MALFORMED']);
+const BUSTED = new Set([
+  'RATCHET_BAD_HEADER',
+  'RATCHET_BAD_CIPHERTEXT',
+  'RATCHET_TOO_MANY_SKIPPED',
+  'RATCHET_BAD_RATCHET_KEY',
+  'RATCHET_MALFORMED',
+]);
 
 /** The last reset of a contact's session, kept on the contact record (`lastReset`). */
 export type ResetNotice = NonNullable<ContactRecord['lastReset']>;
@@ -39,7 +45,10 @@ export class FailureStreak {
 
   /** `code` is null for a message that decrypted, else the failure's code. */
   note(contact: string, code: string | null): boolean {
-    if (code === null) { this.streaks.delete(contact); return false; }
+    if (code === null) {
+      this.streaks.delete(contact);
+      return false;
+    }
     if (!BUSTED.has(code)) return false;
     const n = (this.streaks.get(contact) ?? 0) + 1;
     this.streaks.set(contact, n);
@@ -47,7 +56,9 @@ export class FailureStreak {
   }
 
   /** A new session is in place: start counting afresh. */
-  clear(contact: string): void { this.streaks.delete(contact); }
+  clear(contact: string): void {
+    this.streaks.delete(contact);
+  }
 }
 
 /** What the chat's `session-notice` says. */

@@ -20,8 +20,12 @@ export class ResetRequests {
     });
   }
 
-  has(contact: string): boolean { return this.pending.has(contact); }
-  reason(contact: string): string | null { return this.pending.get(contact)?.reason ?? null; }
+  has(contact: string): boolean {
+    return this.pending.has(contact);
+  }
+  reason(contact: string): string | null {
+    return this.pending.get(contact)?.reason ?? null;
+  }
 
   /** A new session with `contact` is stored: every waiter gets it. */
   settle(contact: string, sessionId: string): void {
@@ -31,7 +35,9 @@ export class ResetRequests {
   }
 
   stopAll(): void {
-    for (const [contact, r] of this.pending) for (const w of r.waiters.splice(0)) w({ ok: false, code: 'RESET_STOPPED', message: `the app stopped before the reset with ${contact} finished` });
+    for (const [contact, r] of this.pending)
+      for (const w of r.waiters.splice(0))
+        w({ ok: false, code: 'RESET_STOPPED', message: `the app stopped before the reset with ${contact} finished` });
     this.pending.clear();
   }
 }

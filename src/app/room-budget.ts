@@ -14,29 +14,45 @@ export class RoomBudget {
     if (!Number.isInteger(size) || size < 1) throw new RangeError('RoomBudget: size must be a positive integer');
   }
 
-  get inUse(): number { return this.used; }
-  get waiting(): number { return this.queue.length; }
+  get inUse(): number {
+    return this.used;
+  }
+  get waiting(): number {
+    return this.queue.length;
+  }
 
   /**
    * Waits for `n` rooms; resolves with a release function (idempotent), or with null when
    * `signal` aborts first.
    */
   acquire(n: number, signal?: AbortSignal): Promise<(() => void) | null> {
-    if (!Number.isInteger(n) || n < 1 || n > this.size) throw new RangeError(`RoomBudget.acquire: n must be 1..${this.size}`);
+    if (!Number.isInteger(n) || n < 1 || n > this.size)
+      throw new RangeError(`RoomBudget.acquire: n must be 1..${this.size}`);
     if (signal?.aborted) return Promise.resolve(null);
     return new Promise((resolve) => {
       const entry = {
-        n, signal,
+        n,
+        signal,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort);
           this.used += n;
           let released = false;
-          resolve(() => { if (!released) { released = true; this.used -= n; this.pump(); } });
+          resolve(() => {
+            if (!released) {
+              released = true;
+              this.used -= n;
+              this.pump();
+            }
+          });
         },
       };
       const onAbort = () => {
         const i = this.queue.indexOf(entry);
-        if (i >= 0) { this.queue.splice(i, 1); resolve(null); this.pump(); }
+        if (i >= 0) {
+          this.queue.splice(i, 1);
+          resolve(null);
+          this.pump();
+        }
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(entry);

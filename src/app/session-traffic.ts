@@ -41,7 +41,14 @@ export class LinkTraffic {
     private readonly link: SecureLink,
     private readonly contact: string,
     private readonly sessions: ContactSessions,
-    o: { role: KxRole; identity: KxIdentity; held: string | null | Promise<string | null>; force: boolean; early?: WireMessage[]; fileKey?: FileKeyChannel },
+    o: {
+      role: KxRole;
+      identity: KxIdentity;
+      held: string | null | Promise<string | null>;
+      force: boolean;
+      early?: WireMessage[];
+      fileKey?: FileKeyChannel;
+    },
     private readonly hooks: TrafficHooks,
   ) {
     this.fileKey = o.fileKey;
@@ -49,7 +56,12 @@ export class LinkTraffic {
     const off = link.onMessage((m) => this.onMessage(m));
     link.onClose(() => off());
     this.ready = setUpSession({
-      link, role: o.role, identity: o.identity, held: o.held, force: o.force, early: o.early,
+      link,
+      role: o.role,
+      identity: o.identity,
+      held: o.held,
+      force: o.force,
+      early: o.early,
       install: (s) => sessions.install(contact, s),
     });
     void this.ready.then((r) => {
@@ -64,11 +76,16 @@ export class LinkTraffic {
     this.run(async () => {
       if (!(await this.ready).ok) return;
       const r = await this.sessions.receive(this.contact, m.data);
-      if (r.status !== 'ok') { this.refused++; this.hooks.refused(r.failure); return; }
+      if (r.status !== 'ok') {
+        this.refused++;
+        this.hooks.refused(r.failure);
+        return;
+      }
       this.hooks.accepted?.();
       if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
       if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
-      for (const id of r.receipts) await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
+      for (const id of r.receipts)
+        await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
       await this.flushNow(); // the responder may send only after the initiator's first message
     });
   }

@@ -86,15 +86,27 @@ export function statusText(t: TransferView, peer: string): string {
 function baseStatus(t: TransferView, peer: string): string {
   const p = percent(t);
   switch (t.status) {
-    case 'preparing': return `preparing (checking the files) ${p}%`;
-    case 'offered': return t.direction === 'out' ? `waiting for ${peer} to accept` : `${peer} offers ${t.files.length === 1 ? 'a file' : `${t.files.length} files`}`;
+    case 'preparing':
+      return `preparing (checking the files) ${p}%`;
+    case 'offered':
+      return t.direction === 'out'
+        ? `waiting for ${peer} to accept`
+        : `${peer} offers ${t.files.length === 1 ? 'a file' : `${t.files.length} files`}`;
     case 'active': {
       const rate = t.speed > 0 ? ` · ${formatBytes(Math.round(t.speed))}/s · ${formatEta(t.etaMs)}` : '';
       return `${t.direction === 'out' ? 'sending' : 'receiving'} ${p}%${rate}`;
     }
-    case 'done': return t.direction === 'in' ? 'complete — verified' : `complete — ${peer} has verified it`;
-    case 'declined': return t.direction === 'out' ? `declined by ${peer}` : 'declined';
-    case 'cancelled': return t.cancelledBy === 'peer' ? `cancelled by ${peer}` : t.cancelledBy === 'local' ? 'cancelled by you' : 'cancelled';
-    case 'failed': return `failed${t.problem ? ` — ${t.problem}` : ''}`;
+    case 'done':
+      return t.direction === 'in' ? 'complete — verified' : `complete — ${peer} has verified it`;
+    case 'declined':
+      return t.direction === 'out' ? `declined by ${peer}` : 'declined';
+    case 'cancelled':
+      return t.cancelledBy === 'peer'
+        ? `cancelled by ${peer}`
+        : t.cancelledBy === 'local'
+          ? 'cancelled by you'
+          : 'cancelled';
+    case 'failed':
+      return `failed${t.problem ? ` — ${t.problem}` : ''}`;
   }
 }

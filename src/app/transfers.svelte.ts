@@ -5,7 +5,13 @@
  * (progress, speed, time left, outcome, download links). Components only render this.
  * @module
  */
-import { TransferManager, removeOrphans, type OutgoingFile, type TransferLink, type TransferManagerEvent } from '../net/transfers';
+import {
+  TransferManager,
+  removeOrphans,
+  type OutgoingFile,
+  type TransferLink,
+  type TransferManagerEvent,
+} from '../net/transfers';
 import { createFileStore } from '../net/opfs-store';
 import type { FileStore } from '../net/file-store';
 import { IdbTransferPersistence } from '../net/transfer-idb';
@@ -13,7 +19,12 @@ import { chosenFiles, type TransferView } from './transfer-view';
 
 export { formatBytes, formatEta, percent, statusText, type TransferView } from './transfer-view';
 
-interface Extra { speed: number; etaMs: number | null; cancelledBy?: 'local' | 'peer'; problem?: string }
+interface Extra {
+  speed: number;
+  etaMs: number | null;
+  cancelledBy?: 'local' | 'peer';
+  problem?: string;
+}
 
 export class TransfersState {
   /** Transfers per contact key, oldest first. */
@@ -56,7 +67,10 @@ export class TransfersState {
    */
   linkUp(key: string, link: TransferLink): void {
     const m = this.#managers.get(key);
-    if (m) { m.attach(link); return; }
+    if (m) {
+      m.attach(link);
+      return;
+    }
     // A new contact: its manager opens now, and takes the link once it is ready.
     this.#pendingLinks.set(key, link);
     void this.#manager(key);
@@ -64,7 +78,7 @@ export class TransfersState {
 
   /** The contact's transfers, oldest first. */
   list(key: string | null): TransferView[] {
-    return key ? this.byContact[key] ?? [] : [];
+    return key ? (this.byContact[key] ?? []) : [];
   }
 
   /** Offers files to a contact (sent when the link is up; survives reloads of either page). */
@@ -92,7 +106,9 @@ export class TransfersState {
   }
 
   /** The ticked files of an offer, ascending. */
-  chosen(t: Pick<TransferView, 'id' | 'files'>): number[] { return chosenFiles(this.choices[t.id], t.files.length); }
+  chosen(t: Pick<TransferView, 'id' | 'files'>): number[] {
+    return chosenFiles(this.choices[t.id], t.files.length);
+  }
 
   /** Accepts the ticked files of an incoming offer (nothing when none is ticked: the button says why). */
   async accept(key: string, id: string): Promise<void> {
@@ -109,8 +125,12 @@ export class TransfersState {
     const { [id]: _answered, ...rest } = this.choices;
     this.choices = rest;
   }
-  decline(key: string, id: string): void { this.#managers.get(key)?.decline(id); }
-  cancel(key: string, id: string): void { this.#managers.get(key)?.cancel(id); }
+  decline(key: string, id: string): void {
+    this.#managers.get(key)?.decline(id);
+  }
+  cancel(key: string, id: string): void {
+    this.#managers.get(key)?.cancel(id);
+  }
 
   /**
    * The person clicked Save on a received file (its download started). Once every received file of
@@ -120,7 +140,9 @@ export class TransfersState {
   markSaved(key: string, id: string, file: number): void {
     try {
       this.#managers.get(key)?.markSaved(id, file);
-    } catch { /* not a received file (a stale click): nothing to remember */ }
+    } catch {
+      /* not a received file (a stale click): nothing to remember */
+    }
     this.#refresh(key);
   }
 
@@ -166,20 +188,52 @@ export class TransfersState {
     this.#extra.set(e.id, x);
     switch (e.type) {
       case 'preparing':
-        this.#preparing.set(e.id, { contact: key, view: {
-          id: e.id, direction: 'out', files: e.files, status: 'preparing', done: e.done, total: e.total,
-          speed: 0, etaMs: null, createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(), urls: [], accepted: null, saved: [], purged: false,
-        } });
+        this.#preparing.set(e.id, {
+          contact: key,
+          view: {
+            id: e.id,
+            direction: 'out',
+            files: e.files,
+            status: 'preparing',
+            done: e.done,
+            total: e.total,
+            speed: 0,
+            etaMs: null,
+            createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(),
+            urls: [],
+            accepted: null,
+            saved: [],
+            purged: false,
+          },
+        });
         break;
-      case 'offered': this.#preparing.delete(e.id); if (e.direction === 'in') this.onIncomingOffer?.(key); break;
-      case 'progress': x.speed = e.progress.speed; x.etaMs = e.progress.etaMs; break;
-      case 'cancelled': x.cancelledBy = e.by; this.#forgetChoice(e.id); break;
-      case 'declined': this.#forgetChoice(e.id); break;
-      case 'failed': x.problem = e.failure.message; break;
-      case 'file-complete': void this.#loadUrl(key, m, e.id, e.file); break;
+      case 'offered':
+        this.#preparing.delete(e.id);
+        if (e.direction === 'in') this.onIncomingOffer?.(key);
+        break;
+      case 'progress':
+        x.speed = e.progress.speed;
+        x.etaMs = e.progress.etaMs;
+        break;
+      case 'cancelled':
+        x.cancelledBy = e.by;
+        this.#forgetChoice(e.id);
+        break;
+      case 'declined':
+        this.#forgetChoice(e.id);
+        break;
+      case 'failed':
+        x.problem = e.failure.message;
+        break;
+      case 'file-complete':
+        void this.#loadUrl(key, m, e.id, e.file);
+        break;
       // Files verified before a reload had their event then: every file has its link now.
-      case 'complete': if (e.direction === 'in') void this.#loadUrls(key, m, e.id); break;
-      default: break;
+      case 'complete':
+        if (e.direction === 'in') void this.#loadUrls(key, m, e.id);
+        break;
+      default:
+        break;
     }
     this.#refresh(key);
   }
@@ -197,7 +251,9 @@ export class TransfersState {
       urls[file] = URL.createObjectURL(blob);
       this.#urls.set(id, urls);
       this.#refresh(key);
-    } catch { /* not accepted, or already dismissed: no link */ }
+    } catch {
+      /* not accepted, or already dismissed: no link */
+    }
   }
 
   /** Rebuilds the contact's list from its manager (the source of truth) plus what events added. */
@@ -207,9 +263,21 @@ export class TransfersState {
       const x = this.#extra.get(t.id);
       const active = t.status === 'active';
       return {
-        id: t.id, direction: t.direction, files: t.files, status: t.status, done: t.done, total: t.total, createdAt: t.createdAt,
-        speed: active ? x?.speed ?? 0 : 0, etaMs: active ? x?.etaMs ?? null : null,
-        cancelledBy: x?.cancelledBy, problem: x?.problem, urls: this.#urls.get(t.id) ?? [], accepted: t.accepted, saved: t.saved, purged: t.purged,
+        id: t.id,
+        direction: t.direction,
+        files: t.files,
+        status: t.status,
+        done: t.done,
+        total: t.total,
+        createdAt: t.createdAt,
+        speed: active ? (x?.speed ?? 0) : 0,
+        etaMs: active ? (x?.etaMs ?? null) : null,
+        cancelledBy: x?.cancelledBy,
+        problem: x?.problem,
+        urls: this.#urls.get(t.id) ?? [],
+        accepted: t.accepted,
+        saved: t.saved,
+        purged: t.purged,
       };
     });
     for (const p of this.#preparing.values()) if (p.contact === key) views.push(p.view);

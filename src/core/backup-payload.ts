@@ -50,8 +50,10 @@ function problemIn(data: BackupData): string | null {
   if (!isTime(data.exportedAt)) return 'exportedAt: expected a non-negative integer (ms)';
   const id = data.identity as Partial<Identity> | null;
   if (typeof id !== 'object' || id === null) return 'identity: expected { publicKey, secretKey }';
-  if (!(id.secretKey instanceof Uint8Array) || id.secretKey.length !== 64) return 'identity.secretKey: expected 64 bytes (seed ‖ publicKey)';
-  if (!(id.publicKey instanceof Uint8Array) || id.publicKey.length !== 32) return 'identity.publicKey: expected 32 bytes';
+  if (!(id.secretKey instanceof Uint8Array) || id.secretKey.length !== 64)
+    return 'identity.secretKey: expected 64 bytes (seed ‖ publicKey)';
+  if (!(id.publicKey instanceof Uint8Array) || id.publicKey.length !== 32)
+    return 'identity.publicKey: expected 32 bytes';
   const derived = identityFromSeed(id.secretKey.subarray(0, 32)).publicKey;
   if (!equalBytes(derived, id.publicKey) || !equalBytes(derived, id.secretKey.subarray(32)))
     return 'identity.secretKey: its public half does not belong to its seed';
@@ -63,12 +65,14 @@ function problemIn(data: BackupData): string | null {
     const c = data.contacts[i] as Partial<BackupContact> | null;
     const at = `contacts[${i}]`;
     if (typeof c !== 'object' || c === null) return `${at}: expected a contact`;
-    if (!(c.publicKey instanceof Uint8Array) || !isValidPublicKey(c.publicKey)) return `${at}.publicKey: not a valid Ed25519 public key`;
+    if (!(c.publicKey instanceof Uint8Array) || !isValidPublicKey(c.publicKey))
+      return `${at}.publicKey: not a valid Ed25519 public key`;
     const key = toBase64Url(c.publicKey);
     if (seen.has(key)) return `${at}.publicKey: the same key appears twice (or is the identity's own)`;
     seen.add(key);
     if (!isName(c.name)) return `${at}.name: expected a clean display name of at most 64 bytes, or ""`;
-    if (!(c.contactSecret instanceof Uint8Array) || c.contactSecret.length !== 32) return `${at}.contactSecret: expected 32 bytes`;
+    if (!(c.contactSecret instanceof Uint8Array) || c.contactSecret.length !== 32)
+      return `${at}.contactSecret: expected 32 bytes`;
     if (typeof c.verified !== 'boolean') return `${at}.verified: expected a boolean`;
     if (!isTime(c.addedAt)) return `${at}.addedAt: expected a non-negative integer (ms)`;
   }
@@ -86,16 +90,21 @@ export function validateBackupData(data: BackupData): void {
  * order, bytes as strict base64url, no white space. Expects valid data.
  */
 export function encodeBackupPayload(data: BackupData): Uint8Array {
-  return enc.encode(JSON.stringify({
-    schema: BACKUP_SCHEMA,
-    exportedAt: data.exportedAt,
-    identity: { secretKey: toBase64Url(data.identity.secretKey) },
-    name: data.name,
-    contacts: data.contacts.map((c) => ({
-      publicKey: toBase64Url(c.publicKey), name: c.name, contactSecret: toBase64Url(c.contactSecret),
-      verified: c.verified, addedAt: c.addedAt,
-    })),
-  }));
+  return enc.encode(
+    JSON.stringify({
+      schema: BACKUP_SCHEMA,
+      exportedAt: data.exportedAt,
+      identity: { secretKey: toBase64Url(data.identity.secretKey) },
+      name: data.name,
+      contacts: data.contacts.map((c) => ({
+        publicKey: toBase64Url(c.publicKey),
+        name: c.name,
+        contactSecret: toBase64Url(c.contactSecret),
+        verified: c.verified,
+        addedAt: c.addedAt,
+      })),
+    }),
+  );
 }
 
 type PayloadFailure = Failure<'BACKUP_MALFORMED' | 'BACKUP_VERSION'>;
@@ -114,7 +123,12 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
   if (!isRecord(json)) return malformed('payload', 'not a JSON object');
   if (json.schema !== BACKUP_SCHEMA)
     return typeof json.schema === 'number'
-      ? failure('BACKUP_VERSION', 'local', 'import: schema', `This backup's contents have schema ${json.schema}; this Parley reads schema ${BACKUP_SCHEMA}. Update Parley and try again.`)
+      ? failure(
+          'BACKUP_VERSION',
+          'local',
+          'import: schema',
+          `This backup's contents have schema ${json.schema}; this Parley reads schema ${BACKUP_SCHEMA}. Update Parley and try again.`,
+        )
       : malformed('schema', 'missing');
   const identity = json.identity;
   const secretKey = isRecord(identity) ? bytesOf(identity.secretKey) : null;
@@ -129,7 +143,13 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
     const contactSecret = bytesOf(c.contactSecret);
     if (!publicKey) return malformed(`contacts[${i}].publicKey`, 'expected base64url');
     if (!contactSecret) return malformed(`contacts[${i}].contactSecret`, 'expected base64url');
-    contacts.push({ publicKey, name: c.name as string, contactSecret, verified: c.verified as boolean, addedAt: c.addedAt as number });
+    contacts.push({
+      publicKey,
+      name: c.name as string,
+      contactSecret,
+      verified: c.verified as boolean,
+      addedAt: c.addedAt as number,
+    });
   }
   const data: BackupData = {
     exportedAt: json.exportedAt as number,
@@ -139,13 +159,18 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
   };
   const problem = problemIn(data);
   if (problem) return malformed(problem.slice(0, problem.indexOf(':')), problem.slice(problem.indexOf(':') + 2));
-  if (!equalBytes(encodeBackupPayload(data), bytes)) return malformed('payload', 'not in canonical form (extra, missing or reordered fields)');
+  if (!equalBytes(encodeBackupPayload(data), bytes))
+    return malformed('payload', 'not in canonical form (extra, missing or reordered fields)');
   return { ok: true, data };
 }
 
 function malformed(field: string, problem: string): PayloadFailure {
-  return failure('BACKUP_MALFORMED', 'local', `import: ${field}`,
-    `The backup decrypted but its contents are invalid at ${field} (${problem}): made by a buggy or incompatible Parley.`);
+  return failure(
+    'BACKUP_MALFORMED',
+    'local',
+    `import: ${field}`,
+    `The backup decrypted but its contents are invalid at ${field} (${problem}): made by a buggy or incompatible Parley.`,
+  );
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -30,14 +30,19 @@ export { BACKUP_SCHEMA, MAX_BACKUP_CONTACTS } from './backup-payload';
 /** Why an export was refused (docs/backup.md §4). */
 export type ExportBackupErrorCode = 'BACKUP_WEAK_PASSPHRASE';
 /** Why an import was refused (docs/backup.md §5). */
-export type ImportBackupErrorCode = 'BACKUP_MALFORMED' | 'BACKUP_WRONG_PASSPHRASE' | 'BACKUP_VERSION' | 'BACKUP_TAMPERED';
+export type ImportBackupErrorCode =
+  'BACKUP_MALFORMED' | 'BACKUP_WRONG_PASSPHRASE' | 'BACKUP_VERSION' | 'BACKUP_TAMPERED';
 /** Result of {@link exportBackup}. */
 export type ExportBackupResult = { ok: true; bytes: Uint8Array } | Failure<ExportBackupErrorCode>;
 /** Result of {@link importBackup}. */
 export type ImportBackupResult = { ok: true; data: BackupData } | Failure<ImportBackupErrorCode>;
 
 /** scrypt cost: N = 2^log2N, block size r, parallelism p (RFC 7914 §2; docs/backup.md §3). */
-export interface ScryptCost { log2N: number; r: number; p: number }
+export interface ScryptCost {
+  log2N: number;
+  r: number;
+  p: number;
+}
 
 /** The 8 ASCII bytes every backup file starts with (docs/backup.md §2). */
 export const BACKUP_MAGIC = new TextEncoder().encode('PARLEYBK');
@@ -98,8 +103,10 @@ export async function exportBackup(
   opts: ExportBackupOptions,
 ): Promise<ExportBackupResult> {
   if (typeof passphrase !== 'string') throw new TypeError(`passphrase: expected string, got ${typeof passphrase}`);
-  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts: expected { random, now, cost?, onProgress? }');
-  if (!Number.isSafeInteger(opts.now) || opts.now < 0) throw new TypeError('opts.now: expected a non-negative integer (ms)');
+  if (typeof opts !== 'object' || opts === null)
+    throw new TypeError('opts: expected { random, now, cost?, onProgress? }');
+  if (!Number.isSafeInteger(opts.now) || opts.now < 0)
+    throw new TypeError('opts.now: expected a non-negative integer (ms)');
   const cost = opts.cost ?? DEFAULT_SCRYPT_COST;
   const costProblem = checkCost(cost);
   if (costProblem) throw new RangeError(`opts.cost: ${costProblem}`);
@@ -108,8 +115,12 @@ export async function exportBackup(
   const normalized = passphrase.normalize('NFKC');
   const chars = Array.from(normalized);
   if (chars.length < MIN_PASSPHRASE_CHARS || new Set(chars).size < MIN_PASSPHRASE_DISTINCT)
-    return failure('BACKUP_WEAK_PASSPHRASE', 'local', 'export: passphrase',
-      `The passphrase is too weak: use at least ${MIN_PASSPHRASE_CHARS} characters, not just a few repeated ones (a few random words work well).`);
+    return failure(
+      'BACKUP_WEAK_PASSPHRASE',
+      'local',
+      'export: passphrase',
+      `The passphrase is too weak: use at least ${MIN_PASSPHRASE_CHARS} characters, not just a few repeated ones (a few random words work well).`,
+    );
 
   const header = new Uint8Array(BACKUP_HEADER_BYTES);
   header.set(BACKUP_MAGIC, 0);
@@ -145,27 +156,53 @@ export async function importBackup(
   if (bytes.length < 10 || !equalBytes(bytes.subarray(0, 8), BACKUP_MAGIC))
     return bad('BACKUP_MALFORMED', 'magic', notBackup);
   if (bytes[8] !== BACKUP_VERSION)
-    return bad('BACKUP_VERSION', 'version', `This backup has format version ${bytes[8] ?? 'none'}; this Parley reads version ${BACKUP_VERSION}. Update Parley and try again.`);
+    return bad(
+      'BACKUP_VERSION',
+      'version',
+      `This backup has format version ${bytes[8] ?? 'none'}; this Parley reads version ${BACKUP_VERSION}. Update Parley and try again.`,
+    );
   if (bytes[9] !== KDF_SCRYPT)
-    return bad('BACKUP_VERSION', 'kdf', `This backup uses key derivation ${bytes[9] ?? 'none'}, which this Parley does not know (made by a newer version, or damaged).`);
+    return bad(
+      'BACKUP_VERSION',
+      'kdf',
+      `This backup uses key derivation ${bytes[9] ?? 'none'}, which this Parley does not know (made by a newer version, or damaged).`,
+    );
   if (bytes.length < BACKUP_HEADER_BYTES + TAG_BYTES) return bad('BACKUP_MALFORMED', 'length', notBackup);
   if (bytes.length > MAX_BACKUP_BYTES)
-    return bad('BACKUP_MALFORMED', 'length', `This file (${bytes.length} bytes) is larger than any Parley backup (${MAX_BACKUP_BYTES}).`);
+    return bad(
+      'BACKUP_MALFORMED',
+      'length',
+      `This file (${bytes.length} bytes) is larger than any Parley backup (${MAX_BACKUP_BYTES}).`,
+    );
   const header = bytes.slice(0, BACKUP_HEADER_BYTES);
   const cost: ScryptCost = { log2N: header[10]!, r: header[11]!, p: header[12]! };
   const costProblem = checkCost(cost);
   if (costProblem)
-    return bad('BACKUP_MALFORMED', 'kdf parameters', `The backup's key derivation parameters are invalid (${costProblem}): the file is damaged.`);
+    return bad(
+      'BACKUP_MALFORMED',
+      'kdf parameters',
+      `The backup's key derivation parameters are invalid (${costProblem}): the file is damaged.`,
+    );
 
   const keys = await deriveKeys(passphrase.normalize('NFKC'), header, cost, opts.onProgress);
   let plaintext: Uint8Array;
   try {
     if (!equalBytes(keys.check, header.subarray(OFF_CHECK)))
-      return bad('BACKUP_WRONG_PASSPHRASE', 'passphrase', 'Wrong passphrase for this backup (or its header is damaged). Check the passphrase and try again.');
+      return bad(
+        'BACKUP_WRONG_PASSPHRASE',
+        'passphrase',
+        'Wrong passphrase for this backup (or its header is damaged). Check the passphrase and try again.',
+      );
     try {
-      plaintext = xchacha20poly1305(keys.key, header.subarray(OFF_NONCE, OFF_CHECK), header).decrypt(bytes.subarray(BACKUP_HEADER_BYTES));
+      plaintext = xchacha20poly1305(keys.key, header.subarray(OFF_NONCE, OFF_CHECK), header).decrypt(
+        bytes.subarray(BACKUP_HEADER_BYTES),
+      );
     } catch {
-      return bad('BACKUP_TAMPERED', 'decrypt', 'The passphrase is right but the backup was altered or damaged after it was made; nothing was imported.');
+      return bad(
+        'BACKUP_TAMPERED',
+        'decrypt',
+        'The passphrase is right but the backup was altered or damaged after it was made; nothing was imported.',
+      );
     }
   } finally {
     keys.key.fill(0);
@@ -183,18 +220,27 @@ function checkCost(cost: ScryptCost): string | null {
   if (!Number.isInteger(log2N) || log2N < 1 || log2N > 20) return `log2N = ${log2N}, expected 1..20`;
   if (!Number.isInteger(r) || r < 1 || r > 32) return `r = ${r}, expected 1..32`;
   if (!Number.isInteger(p) || p < 1 || p > 16) return `p = ${p}, expected 1..16`;
-  if (128 * r * 2 ** log2N > MAX_SCRYPT_MEMORY) return `128·N·r = ${128 * r * 2 ** log2N} bytes exceeds ${MAX_SCRYPT_MEMORY}`;
+  if (128 * r * 2 ** log2N > MAX_SCRYPT_MEMORY)
+    return `128·N·r = ${128 * r * 2 ** log2N} bytes exceeds ${MAX_SCRYPT_MEMORY}`;
   if (2 ** log2N * r * p > MAX_SCRYPT_WORK) return `N·r·p = ${2 ** log2N * r * p} exceeds ${MAX_SCRYPT_WORK}`;
   return null;
 }
 
 async function deriveKeys(
-  passphrase: string, header: Uint8Array, cost: ScryptCost, onProgress?: (fraction: number) => void,
+  passphrase: string,
+  header: Uint8Array,
+  cost: ScryptCost,
+  onProgress?: (fraction: number) => void,
 ): Promise<{ key: Uint8Array; check: Uint8Array }> {
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('opts.onProgress: expected a function');
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new TypeError('opts.onProgress: expected a function');
   const secret = enc.encode(passphrase);
   const master = await scryptAsync(secret, header.subarray(OFF_SALT, OFF_NONCE), {
-    N: 2 ** cost.log2N, r: cost.r, p: cost.p, dkLen: 32, maxmem: MAX_SCRYPT_MEMORY + 2 ** 20,
+    N: 2 ** cost.log2N,
+    r: cost.r,
+    p: cost.p,
+    dkLen: 32,
+    maxmem: MAX_SCRYPT_MEMORY + 2 ** 20,
     ...(onProgress ? { onProgress } : {}),
   });
   secret.fill(0);

@@ -87,11 +87,18 @@ class WebCryptoAead implements Aead {
       .encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad, tagLength: 128 }, this.key, own(plaintext))
       .then((ct) => new Uint8Array(ct));
   }
-  async open(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, sealed: Uint8Array): Promise<Uint8Array | null> {
+  async open(
+    nonce: Uint8Array<ArrayBuffer>,
+    aad: Uint8Array<ArrayBuffer>,
+    sealed: Uint8Array,
+  ): Promise<Uint8Array | null> {
     if (!this.key) return null;
     try {
       const pt = await globalThis.crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: nonce, additionalData: aad, tagLength: 128 }, this.key, own(sealed));
+        { name: 'AES-GCM', iv: nonce, additionalData: aad, tagLength: 128 },
+        this.key,
+        own(sealed),
+      );
       return new Uint8Array(pt);
     } catch {
       return null; // OperationError: the tag did not verify
@@ -103,7 +110,10 @@ class WebCryptoAead implements Aead {
 }
 
 class NobleAead implements Aead {
-  constructor(private readonly key: Uint8Array, private alive = true) {}
+  constructor(
+    private readonly key: Uint8Array,
+    private alive = true,
+  ) {}
   seal(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, plaintext: Uint8Array): Promise<Uint8Array> {
     if (!this.alive) return Promise.reject(new Error('frames: key already destroyed'));
     return Promise.resolve(gcm(this.key, nonce, aad).encrypt(plaintext)); // computed now: plaintext read before return
@@ -131,7 +141,10 @@ export async function createAead(key: Uint8Array, backend: AeadBackend): Promise
   if (!useWebCrypto) return new NobleAead(key);
   if (!hasWebCrypto()) throw new Error('frames: backend "webcrypto" requested but globalThis.crypto.subtle is absent');
   try {
-    const ck = await globalThis.crypto.subtle.importKey('raw', own(key), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+    const ck = await globalThis.crypto.subtle.importKey('raw', own(key), { name: 'AES-GCM' }, false, [
+      'encrypt',
+      'decrypt',
+    ]);
     return new WebCryptoAead(ck);
   } finally {
     key.fill(0);

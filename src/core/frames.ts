@@ -23,8 +23,15 @@ export interface FrameKeys {
 
 /** Stable codes of a frame {@link Failure} (docs/protocol-frames.md, "Errors"). */
 export type FrameErrorCode =
-  | 'FRAME_MALFORMED' | 'FRAME_TOO_LARGE' | 'FRAME_TAMPERED' | 'FRAME_REFLECTED' | 'FRAME_REPLAYED'
-  | 'FRAME_OUT_OF_ORDER' | 'FRAME_BEFORE_CONFIRMATION' | 'FRAME_AFTER_GOODBYE' | 'FRAME_TRUNCATED';
+  | 'FRAME_MALFORMED'
+  | 'FRAME_TOO_LARGE'
+  | 'FRAME_TAMPERED'
+  | 'FRAME_REFLECTED'
+  | 'FRAME_REPLAYED'
+  | 'FRAME_OUT_OF_ORDER'
+  | 'FRAME_BEFORE_CONFIRMATION'
+  | 'FRAME_AFTER_GOODBYE'
+  | 'FRAME_TRUNCATED';
 
 /** What one received frame (or the transport closing) means. After a Failure the channel is dead. */
 export type FrameResult =
@@ -50,7 +57,11 @@ export const MAX_COUNTER = 2 ** 32 - 1;
 export const MAX_SEALED_BYTES = 2 ** 36;
 
 const VERSION = 0x01;
-const enum FrameType { Confirm = 0x01, Data = 0x02, Goodbye = 0x03 }
+const enum FrameType {
+  Confirm = 0x01,
+  Data = 0x02,
+  Goodbye = 0x03,
+}
 
 /** Thrown by `seal()` once a direction has used up its key ({@link MAX_COUNTER}, {@link MAX_SEALED_BYTES}). */
 export class FrameLimitError extends Error {
@@ -82,8 +93,10 @@ export class FrameChannel {
   private openTail: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly send: Aead, private readonly sendPrefix: Uint8Array,
-    private readonly recv: Aead, private readonly recvPrefix: Uint8Array,
+    private readonly send: Aead,
+    private readonly sendPrefix: Uint8Array,
+    private readonly recv: Aead,
+    private readonly recvPrefix: Uint8Array,
   ) {}
 
   /** Derives both directions' keys from `keys` (which are not modified) and imports them once. */
@@ -93,12 +106,18 @@ export class FrameChannel {
     assertBytes('keys.decryptKey', keys.decryptKey, 32);
     assertBytes('keys.decryptNonce', keys.decryptNonce, 24);
     const backend = options.aead ?? 'auto';
-    if (!['auto', 'webcrypto', 'noble'].includes(backend)) throw new TypeError(`options.aead: unknown backend ${String(backend)}`);
+    if (!['auto', 'webcrypto', 'noble'].includes(backend))
+      throw new TypeError(`options.aead: unknown backend ${String(backend)}`);
     const s = deriveDirection(keys.encryptKey, keys.encryptNonce);
     const r = deriveDirection(keys.decryptKey, keys.decryptNonce);
     if (s.key.every((b, i) => b === r.key[i]))
       throw new TypeError('keys: both directions have the same key and nonce; a reflected frame would be accepted');
-    return new FrameChannel(await createAead(s.key, backend), s.noncePrefix, await createAead(r.key, backend), r.noncePrefix);
+    return new FrameChannel(
+      await createAead(s.key, backend),
+      s.noncePrefix,
+      await createAead(r.key, backend),
+      r.noncePrefix,
+    );
   }
 
   /** The key-confirmation frame (counter 0): send it first. It proves this side holds the keys. */
@@ -115,10 +134,13 @@ export class FrameChannel {
    */
   seal(payload: Uint8Array): Promise<Uint8Array> {
     assertBytes('payload', payload);
-    if (payload.length > MAX_FRAME_PAYLOAD) throw new RangeError(`payload: ${payload.length} bytes, over MAX_FRAME_PAYLOAD (${MAX_FRAME_PAYLOAD})`);
+    if (payload.length > MAX_FRAME_PAYLOAD)
+      throw new RangeError(`payload: ${payload.length} bytes, over MAX_FRAME_PAYLOAD (${MAX_FRAME_PAYLOAD})`);
     this.assertCanSend('seal');
-    if (this.sendCounter >= MAX_COUNTER) throw new FrameLimitError(`frame counter ${MAX_COUNTER} reached (kept for the goodbye)`);
-    if (this.sentBytes + payload.length > MAX_SEALED_BYTES) throw new FrameLimitError(`${MAX_SEALED_BYTES} payload bytes sealed`);
+    if (this.sendCounter >= MAX_COUNTER)
+      throw new FrameLimitError(`frame counter ${MAX_COUNTER} reached (kept for the goodbye)`);
+    if (this.sentBytes + payload.length > MAX_SEALED_BYTES)
+      throw new FrameLimitError(`${MAX_SEALED_BYTES} payload bytes sealed`);
     this.sentBytes += payload.length;
     return this.sealFrame(FrameType.Data, payload);
   }
@@ -157,13 +179,17 @@ export class FrameChannel {
       this.destroy();
       return { ok: true, kind: 'goodbye' };
     }
-    return this.fail('FRAME_TRUNCATED', this.recvCounter ? `after frame ${this.recvCounter - 1}` : 'before any frame',
-      `the transport closed after ${this.recvCounter} frame(s) without the peer's goodbye: the connection was cut (network loss, the peer crashed or reloaded) or an attacker truncated the stream; messages the peer sent later are lost`);
+    return this.fail(
+      'FRAME_TRUNCATED',
+      this.recvCounter ? `after frame ${this.recvCounter - 1}` : 'before any frame',
+      `the transport closed after ${this.recvCounter} frame(s) without the peer's goodbye: the connection was cut (network loss, the peer crashed or reloaded) or an attacker truncated the stream; messages the peer sent later are lost`,
+    );
   }
 
   private assertCanSend(what: string): void {
     if (this.dead) throw new Error(`frames: ${what}() on a dead channel (${this.dead.code}: ${this.dead.message})`);
-    if (this.sendState === 'new') throw new Error(`frames: ${what}() before confirmation(): the key confirmation must be the first frame`);
+    if (this.sendState === 'new')
+      throw new Error(`frames: ${what}() before confirmation(): the key confirmation must be the first frame`);
     if (this.sendState === 'closed') throw new Error(`frames: ${what}() after goodbye()`);
   }
 
@@ -188,24 +214,43 @@ export class FrameChannel {
 
   /** Starts the AEAD open of a structurally plausible frame; `undefined` when openNow() will refuse it anyway. */
   private decryptEarly(frame: Uint8Array): Promise<Uint8Array | null> | undefined {
-    if (this.dead || this.recvState === 'goodbye' || frame.length > MAX_FRAME_SIZE || frame.length < FRAME_OVERHEAD) return undefined;
+    if (this.dead || this.recvState === 'goodbye' || frame.length > MAX_FRAME_SIZE || frame.length < FRAME_OVERHEAD)
+      return undefined;
     const header = frame.slice(0, FRAME_HEADER_LENGTH);
     const counter = new DataView(header.buffer).getUint32(2);
     // A key destroyed meanwhile (goodbye, transport closed) reads as "does not open".
-    return this.recv.open(frameNonce(this.recvPrefix, counter), header, frame.subarray(FRAME_HEADER_LENGTH)).catch(() => null);
+    return this.recv
+      .open(frameNonce(this.recvPrefix, counter), header, frame.subarray(FRAME_HEADER_LENGTH))
+      .catch(() => null);
   }
 
   private async openNow(frame: Uint8Array, early?: Promise<Uint8Array | null>): Promise<FrameResult> {
     if (this.dead) return this.dead;
     const at = `frame ${this.recvCounter}`;
     if (this.recvState === 'goodbye')
-      return this.fail('FRAME_AFTER_GOODBYE', at, `a ${frame.length}-byte message arrived after the peer's goodbye: injected by an attacker or sent by a broken peer`);
+      return this.fail(
+        'FRAME_AFTER_GOODBYE',
+        at,
+        `a ${frame.length}-byte message arrived after the peer's goodbye: injected by an attacker or sent by a broken peer`,
+      );
     if (frame.length > MAX_FRAME_SIZE)
-      return this.fail('FRAME_TOO_LARGE', at, `${frame.length} bytes, over the ${MAX_FRAME_SIZE}-byte frame limit: not a Parley frame or a broken peer`);
+      return this.fail(
+        'FRAME_TOO_LARGE',
+        at,
+        `${frame.length} bytes, over the ${MAX_FRAME_SIZE}-byte frame limit: not a Parley frame or a broken peer`,
+      );
     if (frame.length < FRAME_OVERHEAD)
-      return this.fail('FRAME_MALFORMED', at, `${frame.length} bytes, shorter than header and tag (${FRAME_OVERHEAD}): cut short or not a Parley frame`);
+      return this.fail(
+        'FRAME_MALFORMED',
+        at,
+        `${frame.length} bytes, shorter than header and tag (${FRAME_OVERHEAD}): cut short or not a Parley frame`,
+      );
     if (frame[0] !== VERSION)
-      return this.fail('FRAME_MALFORMED', at, `unknown frame version ${frame[0]} (this side speaks ${VERSION}): a corrupted frame or an incompatible peer`);
+      return this.fail(
+        'FRAME_MALFORMED',
+        at,
+        `unknown frame version ${frame[0]} (this side speaks ${VERSION}): a corrupted frame or an incompatible peer`,
+      );
     const type = frame[1]!;
     if (type !== FrameType.Confirm && type !== FrameType.Data && type !== FrameType.Goodbye)
       return this.fail('FRAME_MALFORMED', at, `unknown frame type ${type}: a corrupted frame or an incompatible peer`);
@@ -216,27 +261,51 @@ export class FrameChannel {
     if (this.dead) return this.dead; // transportClosed() ran while we were decrypting
     if (!payload) {
       // Not ours to read. If it opens under our own sending key, it is one of our frames sent back.
-      const mine = this.sendState !== 'closed' && (await this.send.open(frameNonce(this.sendPrefix, counter), header, sealed));
+      const mine =
+        this.sendState !== 'closed' && (await this.send.open(frameNonce(this.sendPrefix, counter), header, sealed));
       if (this.dead) return this.dead;
-      if (mine) return this.fail('FRAME_REFLECTED', at, `a frame this side sent (its frame ${counter}) came back: an attacker reflected it`);
-      return this.fail('FRAME_TAMPERED', at, `a frame claiming counter ${counter} failed authentication: modified in transit, cut short, from another session, or the two sides' keys do not match`);
+      if (mine)
+        return this.fail(
+          'FRAME_REFLECTED',
+          at,
+          `a frame this side sent (its frame ${counter}) came back: an attacker reflected it`,
+        );
+      return this.fail(
+        'FRAME_TAMPERED',
+        at,
+        `a frame claiming counter ${counter} failed authentication: modified in transit, cut short, from another session, or the two sides' keys do not match`,
+      );
     }
     // Authentic from here on: the counter and type are what the peer sealed.
     if (this.recvState === 'new' && type !== FrameType.Confirm)
-      return this.fail('FRAME_BEFORE_CONFIRMATION', at, `the peer's frame ${counter} arrived before its key confirmation: the confirmation was dropped or the peer skipped it`);
+      return this.fail(
+        'FRAME_BEFORE_CONFIRMATION',
+        at,
+        `the peer's frame ${counter} arrived before its key confirmation: the confirmation was dropped or the peer skipped it`,
+      );
     if (counter < this.recvCounter)
-      return this.fail('FRAME_REPLAYED', at, `frame ${counter} arrived again (expected ${this.recvCounter}): an attacker replayed it`);
+      return this.fail(
+        'FRAME_REPLAYED',
+        at,
+        `frame ${counter} arrived again (expected ${this.recvCounter}): an attacker replayed it`,
+      );
     if (counter > this.recvCounter)
-      return this.fail('FRAME_OUT_OF_ORDER', at, `frame ${counter} arrived while ${this.recvCounter} was expected: frame(s) ${this.recvCounter}..${counter - 1} were dropped or reordered`);
+      return this.fail(
+        'FRAME_OUT_OF_ORDER',
+        at,
+        `frame ${counter} arrived while ${this.recvCounter} was expected: frame(s) ${this.recvCounter}..${counter - 1} were dropped or reordered`,
+      );
     this.recvCounter++;
     if (type === FrameType.Confirm) {
       if (counter !== 0) return this.fail('FRAME_MALFORMED', at, 'a second key confirmation: a broken peer');
-      if (payload.length !== 0) return this.fail('FRAME_MALFORMED', at, 'a key confirmation with a payload: a broken peer');
+      if (payload.length !== 0)
+        return this.fail('FRAME_MALFORMED', at, 'a key confirmation with a payload: a broken peer');
       this.recvState = 'open';
       return { ok: true, kind: 'confirmed' };
     }
     if (type === FrameType.Goodbye) {
-      if (payload.length !== 0) return this.fail('FRAME_MALFORMED', at, 'a goodbye frame with a payload: a broken peer');
+      if (payload.length !== 0)
+        return this.fail('FRAME_MALFORMED', at, 'a goodbye frame with a payload: a broken peer');
       this.recvState = 'goodbye';
       this.recv.destroy();
       return { ok: true, kind: 'goodbye' };

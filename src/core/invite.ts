@@ -68,7 +68,11 @@ const DAMAGED = 'This invite link is damaged or incomplete — ask your friend t
  */
 export function cleanDisplayName(name: string, maxBytes = MAX_INVITE_NAME_BYTES): string | undefined {
   if (typeof name !== 'string') throw new TypeError(`name: expected string, got ${typeof name}`);
-  let s = name.normalize('NFC').replace(/\p{Cc}/gu, ' ').replace(/\s+/gu, ' ').trim();
+  let s = name
+    .normalize('NFC')
+    .replace(/\p{Cc}/gu, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
   s = s.replace(/\p{Cs}/gu, '');
   // Every code point takes at least one byte: cut long input first so the loop below stays short.
   s = Array.from(s).slice(0, maxBytes).join('');
@@ -111,8 +115,13 @@ export function encodeInvite(invite: Invite): string {
   if (!Number.isSafeInteger(invite.expiresAt) || invite.expiresAt < 0 || invite.expiresAt > MAX_EXPIRES_AT)
     throw new TypeError('invite.expiresAt: expected an integer in [0, 2^48) (ms)');
   const name = invite.name === undefined ? new Uint8Array(0) : enc.encode(invite.name);
-  if (invite.name !== undefined && (name.length === 0 || name.length > MAX_INVITE_NAME_BYTES || !isCleanName(invite.name)))
-    throw new RangeError(`invite.name: must be 1..${MAX_INVITE_NAME_BYTES} UTF-8 bytes without control characters (use cleanDisplayName)`);
+  if (
+    invite.name !== undefined &&
+    (name.length === 0 || name.length > MAX_INVITE_NAME_BYTES || !isCleanName(invite.name))
+  )
+    throw new RangeError(
+      `invite.name: must be 1..${MAX_INVITE_NAME_BYTES} UTF-8 bytes without control characters (use cleanDisplayName)`,
+    );
   const bytes = new Uint8Array(HEADER_BYTES + name.length + CHECKSUM_BYTES);
   bytes[0] = INVITE_VERSION;
   bytes.set(invite.inviterKey, 1);
@@ -131,7 +140,8 @@ export function encodeInvite(invite: Invite): string {
 
 /** The link to share: `${origin}/#invite=CODE`; the fragment never leaves the browser (docs/protocol-app.md §2). */
 export function inviteLink(origin: string, invite: Invite): string {
-  if (typeof origin !== 'string' || origin.includes('#')) throw new TypeError('origin: expected a URL origin without a fragment');
+  if (typeof origin !== 'string' || origin.includes('#'))
+    throw new TypeError('origin: expected a URL origin without a fragment');
   return `${origin.replace(/\/+$/, '')}/#invite=${encodeInvite(invite)}`;
 }
 
@@ -145,17 +155,25 @@ export function parseInvite(linkOrCode: string, now: number): ParseInviteResult 
   if (typeof linkOrCode !== 'string') throw new TypeError(`linkOrCode: expected string, got ${typeof linkOrCode}`);
   if (!Number.isFinite(now)) throw new TypeError('now: expected a number (ms)');
   const code = extractCode(linkOrCode);
-  if (code === null) return bad('INVITE_MALFORMED', 'find code', 'This is not a Parley invite link. Paste the whole link your friend sent.');
+  if (code === null)
+    return bad(
+      'INVITE_MALFORMED',
+      'find code',
+      'This is not a Parley invite link. Paste the whole link your friend sent.',
+    );
   if (code === '') return bad('INVITE_MALFORMED', 'find code', DAMAGED);
   const bytes = fromBase64Url(code);
   if (bytes === null) return bad('INVITE_MALFORMED', 'base64url', DAMAGED);
   if (bytes.length < 1 + CHECKSUM_BYTES) return bad('INVITE_MALFORMED', 'length', DAMAGED);
   const body = bytes.subarray(0, bytes.length - CHECKSUM_BYTES);
-  if (!equalBytes(checksum(body), bytes.subarray(body.length)))
-    return bad('INVITE_TAMPERED', 'checksum', DAMAGED);
+  if (!equalBytes(checksum(body), bytes.subarray(body.length))) return bad('INVITE_TAMPERED', 'checksum', DAMAGED);
   if (bytes[0] !== INVITE_VERSION) {
     return bytes[0]! > INVITE_VERSION
-      ? bad('INVITE_VERSION', 'version', 'This invite was made by a newer version of Parley. Reload the page to update, then open the link again.')
+      ? bad(
+          'INVITE_VERSION',
+          'version',
+          'This invite was made by a newer version of Parley. Reload the page to update, then open the link again.',
+        )
       : bad('INVITE_MALFORMED', 'version', DAMAGED);
   }
   if (body.length < HEADER_BYTES || body.length !== HEADER_BYTES + body[103]!)
@@ -182,9 +200,17 @@ export function parseInvite(linkOrCode: string, now: number): ParseInviteResult 
     invite.name = name;
   }
   if (!isValidPublicKey(invite.inviterKey))
-    return bad('INVITE_MALFORMED', 'inviter key', 'This invite does not contain a valid key. Ask your friend to create a new invite.');
+    return bad(
+      'INVITE_MALFORMED',
+      'inviter key',
+      'This invite does not contain a valid key. Ask your friend to create a new invite.',
+    );
   if (now >= expiresAt)
-    return bad('INVITE_EXPIRED', 'expiry', `This invite expired on ${formatUtc(expiresAt)}. Ask your friend to send a new one.`);
+    return bad(
+      'INVITE_EXPIRED',
+      'expiry',
+      `This invite expired on ${formatUtc(expiresAt)}. Ask your friend to send a new one.`,
+    );
   return { ok: true, invite };
 }
 
@@ -238,7 +264,10 @@ function extractCode(text: string): string | null {
   s = s.replace(/^[<"'“‘(]+/u, '').replace(/[>"'”’).,;]+$/u, '');
   const hash = s.indexOf('#');
   if (hash >= 0) {
-    const param = s.slice(hash + 1).split('&').find((p) => p.startsWith('invite='));
+    const param = s
+      .slice(hash + 1)
+      .split('&')
+      .find((p) => p.startsWith('invite='));
     if (param === undefined) return null;
     s = param.slice('invite='.length);
   } else if (s.includes('invite=')) {

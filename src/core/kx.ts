@@ -25,7 +25,15 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { assertBytes, failure, type Failure } from './errors';
-import { generateRatchetKeyPair, initInitiator, initResponder, ratchetAd, type RatchetLimits, type RatchetState, type Random } from './ratchet';
+import {
+  generateRatchetKeyPair,
+  initInitiator,
+  initResponder,
+  ratchetAd,
+  type RatchetLimits,
+  type RatchetState,
+  type Random,
+} from './ratchet';
 
 /** ML-KEM-768 encapsulation key length (FIPS 203, Table 3). */
 export const KEM_PUBLIC_KEY_LENGTH = 1184;
@@ -37,13 +45,25 @@ export const KEM_CIPHERTEXT_LENGTH = 1088;
 /** Initiator: issued the invite or asked for the reset; responder: the other side (docs/security-kx.md). */
 export type KxRole = 'initiator' | 'responder';
 /** Long-term Ed25519 identity (same layout as `shs.ts`). */
-export interface Ed25519KeyPair { publicKey: Uint8Array /*32*/; secretKey: Uint8Array /*64: seed ‖ publicKey, libsodium layout*/ }
+export interface Ed25519KeyPair {
+  publicKey: Uint8Array /*32*/;
+  secretKey: Uint8Array; /*64: seed ‖ publicKey, libsodium layout*/
+}
 /** ML-KEM-768 key pair of an identity (DESIGN.md, identity layer). */
-export interface KemKeyPair { publicKey: Uint8Array /*1184*/; secretKey: Uint8Array /*2400*/ }
+export interface KemKeyPair {
+  publicKey: Uint8Array /*1184*/;
+  secretKey: Uint8Array; /*2400*/
+}
 /** This side's long-term keys. */
-export interface KxIdentity { ed25519: Ed25519KeyPair; kem: KemKeyPair }
+export interface KxIdentity {
+  ed25519: Ed25519KeyPair;
+  kem: KemKeyPair;
+}
 /** The peer's long-term public keys, known from the invite before the kx starts. */
-export interface KxPeer { ed25519PublicKey: Uint8Array; kemPublicKey: Uint8Array }
+export interface KxPeer {
+  ed25519PublicKey: Uint8Array;
+  kemPublicKey: Uint8Array;
+}
 
 /** What a finished kx hands to the ratchet (and to storage). */
 export interface KxResult {
@@ -62,8 +82,14 @@ export interface KxResult {
 
 /** Failure codes of {@link Kx} (docs/security-kx.md lists which check gives which). */
 export type KxErrorCode =
-  | 'KX_MALFORMED' | 'KX_OUT_OF_ORDER' | 'KX_BAD_SIGNATURE' | 'KX_BAD_KEM_CIPHERTEXT'
-  | 'KX_BAD_COMMITMENT_OPENING' | 'KX_BAD_CONFIRMATION' | 'KX_BAD_PEER_KEY' | 'KX_ABORTED';
+  | 'KX_MALFORMED'
+  | 'KX_OUT_OF_ORDER'
+  | 'KX_BAD_SIGNATURE'
+  | 'KX_BAD_KEM_CIPHERTEXT'
+  | 'KX_BAD_COMMITMENT_OPENING'
+  | 'KX_BAD_CONFIRMATION'
+  | 'KX_BAD_PEER_KEY'
+  | 'KX_ABORTED';
 
 /** A step of the state machine: messages to send now and, at the end, the result. */
 export type KxStep = { ok: true; send: Uint8Array[]; result?: KxResult } | Failure<KxErrorCode>;
@@ -87,16 +113,27 @@ export function kemPublicKeyOf(secretKey: Uint8Array): Uint8Array {
 }
 
 /** Everything a commitment and the transcript are bound to, in initiator/responder order. */
-export interface KxContext { idI: Uint8Array; idR: Uint8Array; kemI: Uint8Array; kemR: Uint8Array }
+export interface KxContext {
+  idI: Uint8Array;
+  idR: Uint8Array;
+  kemI: Uint8Array;
+  kemR: Uint8Array;
+}
 
 /** What a reveal opens: the share, the commitment nonce and (responder only) the ratchet key. */
-export interface KxOpening { share: Uint8Array; nonce: Uint8Array; ratchetKey?: Uint8Array }
+export interface KxOpening {
+  share: Uint8Array;
+  nonce: Uint8Array;
+  ratchetKey?: Uint8Array;
+}
 
 const openingBytes = (o: KxOpening) => concatBytes(o.share, o.nonce, o.ratchetKey ?? new Uint8Array(0));
 
 /** c = SHA-256(tag ‖ role ‖ idI ‖ idR ‖ kemI ‖ kemR ‖ share ‖ nonce ‖ ratchetKey?) (step 1). */
 export function computeCommitment(ctx: KxContext, role: KxRole, o: KxOpening): Uint8Array {
-  return sha256(concatBytes(tag('commit'), Uint8Array.of(ROLE_BYTE[role]), ctx.idI, ctx.idR, ctx.kemI, ctx.kemR, openingBytes(o)));
+  return sha256(
+    concatBytes(tag('commit'), Uint8Array.of(ROLE_BYTE[role]), ctx.idI, ctx.idR, ctx.kemI, ctx.kemR, openingBytes(o)),
+  );
 }
 
 /** th0 = SHA-256(tag ‖ idI ‖ idR ‖ kemI ‖ kemR ‖ cI ‖ cR): what each reveal is signed and sealed under. */
@@ -117,7 +154,14 @@ const signedPart = (role: KxRole, th0: Uint8Array, ct: Uint8Array, sealed: Uint8
  * Step 2: a REVEAL of `opening` by `role`, sealed to `peerKem` and signed with `signer`.
  * Exported for the attack tests, which use it to play a peer that cheats.
  */
-export function buildReveal(role: KxRole, th0: Uint8Array, opening: KxOpening, peerKem: Uint8Array, signer: Ed25519KeyPair, random: Random): Uint8Array {
+export function buildReveal(
+  role: KxRole,
+  th0: Uint8Array,
+  opening: KxOpening,
+  peerKem: Uint8Array,
+  signer: Ed25519KeyPair,
+  random: Random,
+): Uint8Array {
   const { cipherText, sharedSecret } = ml_kem768.encapsulate(peerKem, random(32));
   const sealed = sealCipher(sharedSecret, th0, role, cipherText).encrypt(openingBytes(opening));
   const sig = ed25519.sign(signedPart(role, th0, cipherText, sealed), signer.secretKey.subarray(0, 32));
@@ -169,7 +213,8 @@ export class Kx {
 
   constructor(private readonly opts: { role: KxRole; identity: KxIdentity; peer: KxPeer; random?: Random }) {
     const { role, identity, peer } = opts;
-    if (role !== 'initiator' && role !== 'responder') throw new TypeError(`role: expected 'initiator' or 'responder', got ${String(role)}`);
+    if (role !== 'initiator' && role !== 'responder')
+      throw new TypeError(`role: expected 'initiator' or 'responder', got ${String(role)}`);
     assertBytes('identity.ed25519.publicKey', identity.ed25519.publicKey, 32);
     assertBytes('identity.ed25519.secretKey', identity.ed25519.secretKey, 64);
     assertBytes('identity.kem.publicKey', identity.kem.publicKey, KEM_PUBLIC_KEY_LENGTH);
@@ -178,9 +223,10 @@ export class Kx {
     assertBytes('peer.kemPublicKey', peer.kemPublicKey, KEM_PUBLIC_KEY_LENGTH);
     this.role = role;
     this.random = opts.random ?? randomBytes;
-    const [idI, idR, kemI, kemR] = role === 'initiator'
-      ? [identity.ed25519.publicKey, peer.ed25519PublicKey, identity.kem.publicKey, peer.kemPublicKey]
-      : [peer.ed25519PublicKey, identity.ed25519.publicKey, peer.kemPublicKey, identity.kem.publicKey];
+    const [idI, idR, kemI, kemR] =
+      role === 'initiator'
+        ? [identity.ed25519.publicKey, peer.ed25519PublicKey, identity.kem.publicKey, peer.kemPublicKey]
+        : [peer.ed25519PublicKey, identity.ed25519.publicKey, peer.kemPublicKey, identity.kem.publicKey];
     this.ctx = { idI, idR, kemI, kemR };
     this.own = { share: this.random(32), nonce: this.random(32) };
     if (role === 'responder') {
@@ -202,7 +248,12 @@ export class Kx {
   /** Step 1: returns this side's COMMIT. Throws if called twice. */
   start(): KxStep {
     if (this.phase !== 'new') throw new Error(`kx ${this.role}: start() called twice`);
-    if (!isUsableEd25519Key(this.opts.peer.ed25519PublicKey)) return this.fail('KX_BAD_PEER_KEY', 'start', 'the peer\'s Ed25519 key is invalid or of small order; the invite is corrupt or forged.');
+    if (!isUsableEd25519Key(this.opts.peer.ed25519PublicKey))
+      return this.fail(
+        'KX_BAD_PEER_KEY',
+        'start',
+        "the peer's Ed25519 key is invalid or of small order; the invite is corrupt or forged.",
+      );
     this.ownCommit = computeCommitment(this.ctx, this.role, this.own);
     this.phase = 'committed';
     return { ok: true, send: [concatBytes(Uint8Array.of(MSG.commit), this.ownCommit)] };
@@ -212,11 +263,23 @@ export class Kx {
   receive(msg: Uint8Array): KxStep {
     assertBytes('msg', msg);
     if (this.phase === 'new') throw new Error(`kx ${this.role}: receive() before start()`);
-    if (this.phase === 'failed' || this.phase === 'done') return failure('KX_ABORTED', 'local', this.phase, `kx ${this.role}: message after the kx ${this.phase === 'done' ? 'finished' : 'failed'}; ignored.`);
+    if (this.phase === 'failed' || this.phase === 'done')
+      return failure(
+        'KX_ABORTED',
+        'local',
+        this.phase,
+        `kx ${this.role}: message after the kx ${this.phase === 'done' ? 'finished' : 'failed'}; ignored.`,
+      );
     const type = msg[0];
     const expected = { committed: MSG.commit, revealed: MSG.reveal, confirming: MSG.confirm }[this.phase];
-    if (type !== MSG.commit && type !== MSG.reveal && type !== MSG.confirm) return this.fail('KX_MALFORMED', this.phase, `unknown message type ${type}.`);
-    if (type !== expected) return this.fail('KX_OUT_OF_ORDER', this.phase, `got message type ${type} while waiting for type ${expected}: a replayed, reordered or forged message.`);
+    if (type !== MSG.commit && type !== MSG.reveal && type !== MSG.confirm)
+      return this.fail('KX_MALFORMED', this.phase, `unknown message type ${type}.`);
+    if (type !== expected)
+      return this.fail(
+        'KX_OUT_OF_ORDER',
+        this.phase,
+        `got message type ${type} while waiting for type ${expected}: a replayed, reordered or forged message.`,
+      );
     if (this.phase === 'committed') return this.onCommit(msg);
     if (this.phase === 'revealed') return this.onReveal(msg);
     return this.onConfirm(msg);
@@ -232,7 +295,11 @@ export class Kx {
     try {
       this.ownReveal = buildReveal(this.role, this.th0, this.own, peerKem, this.opts.identity.ed25519, this.random);
     } catch {
-      return this.fail('KX_BAD_PEER_KEY', 'commit', 'the peer\'s ML-KEM public key is invalid; the invite is corrupt or forged.');
+      return this.fail(
+        'KX_BAD_PEER_KEY',
+        'commit',
+        "the peer's ML-KEM public key is invalid; the invite is corrupt or forged.",
+      );
     }
     this.phase = 'revealed';
     return { ok: true, send: [this.ownReveal] };
@@ -240,58 +307,96 @@ export class Kx {
 
   private onReveal(msg: Uint8Array): KxStep {
     const peerRole = other(this.role);
-    if (msg.length !== revealLength(peerRole)) return this.fail('KX_MALFORMED', 'reveal', `REVEAL of ${msg.length} bytes, expected ${revealLength(peerRole)}.`);
+    if (msg.length !== revealLength(peerRole))
+      return this.fail('KX_MALFORMED', 'reveal', `REVEAL of ${msg.length} bytes, expected ${revealLength(peerRole)}.`);
     const ct = msg.subarray(1, 1 + KEM_CIPHERTEXT_LENGTH);
     const sealed = msg.subarray(1 + KEM_CIPHERTEXT_LENGTH, msg.length - 64);
     const sig = msg.subarray(msg.length - 64);
-    if (!ed25519.verify(sig, signedPart(peerRole, this.th0, ct, sealed), this.opts.peer.ed25519PublicKey, { zip215: false })) {
-      return this.fail('KX_BAD_SIGNATURE', 'reveal', 'the peer\'s REVEAL is not signed by its identity key for this session: a man in the middle, or a reveal replayed from another session.');
+    if (
+      !ed25519.verify(sig, signedPart(peerRole, this.th0, ct, sealed), this.opts.peer.ed25519PublicKey, {
+        zip215: false,
+      })
+    ) {
+      return this.fail(
+        'KX_BAD_SIGNATURE',
+        'reveal',
+        "the peer's REVEAL is not signed by its identity key for this session: a man in the middle, or a reveal replayed from another session.",
+      );
     }
     let plain: Uint8Array;
     try {
-      plain = sealCipher(ml_kem768.decapsulate(ct, this.opts.identity.kem.secretKey), this.th0, peerRole, ct).decrypt(sealed);
+      plain = sealCipher(ml_kem768.decapsulate(ct, this.opts.identity.kem.secretKey), this.th0, peerRole, ct).decrypt(
+        sealed,
+      );
     } catch {
-      return this.fail('KX_BAD_KEM_CIPHERTEXT', 'reveal', 'the peer\'s share was not sealed to our ML-KEM key: the peer holds a wrong or stale copy of our key.');
+      return this.fail(
+        'KX_BAD_KEM_CIPHERTEXT',
+        'reveal',
+        "the peer's share was not sealed to our ML-KEM key: the peer holds a wrong or stale copy of our key.",
+      );
     }
     const opening: KxOpening = { share: plain.slice(0, 32), nonce: plain.slice(32, 64) };
     if (peerRole === 'responder') opening.ratchetKey = plain.slice(64, 96);
     if (!equalBytes(computeCommitment(this.ctx, peerRole, opening), this.peerCommit)) {
-      return this.fail('KX_BAD_COMMITMENT_OPENING', 'reveal', 'the peer\'s share does not match the commitment it sent first: it tried to choose its share after seeing ours.');
+      return this.fail(
+        'KX_BAD_COMMITMENT_OPENING',
+        'reveal',
+        "the peer's share does not match the commitment it sent first: it tried to choose its share after seeing ours.",
+      );
     }
     if (opening.ratchetKey && !isUsableX25519Key(opening.ratchetKey)) {
-      return this.fail('KX_BAD_PEER_KEY', 'reveal', 'the responder\'s ratchet key is a low-order X25519 point: a broken or malicious peer.');
+      return this.fail(
+        'KX_BAD_PEER_KEY',
+        'reveal',
+        "the responder's ratchet key is a low-order X25519 point: a broken or malicious peer.",
+      );
     }
     this.peerOpening = opening;
     this.peerReveal = msg.slice();
-    const [revI, revR] = this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
+    const [revI, revR] =
+      this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
     const th = sha256(concatBytes(tag('transcript'), this.th0, revI, revR));
     const ikm = opening.share.map((b, i) => b ^ (this.own.share[i] as number));
     const okm = hkdf(sha256, ikm, th, tag('keys'), 96);
     ikm.fill(0);
     const [kI, kR] = [okm.slice(32, 64), okm.slice(64, 96)];
-    this.keys = { sessionKey: okm.slice(0, 32), th, confirmOwn: this.role === 'initiator' ? kI : kR, confirmPeer: this.role === 'initiator' ? kR : kI };
+    this.keys = {
+      sessionKey: okm.slice(0, 32),
+      th,
+      confirmOwn: this.role === 'initiator' ? kI : kR,
+      confirmPeer: this.role === 'initiator' ? kR : kI,
+    };
     this.phase = 'confirming';
-    return { ok: true, send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))] };
+    return {
+      ok: true,
+      send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))],
+    };
   }
 
   private onConfirm(msg: Uint8Array): KxStep {
     const keys = this.keys as NonNullable<Kx['keys']>;
     const peerRole = other(this.role);
     if (msg.length !== 33 || !equalBytes(msg.subarray(1), confirmationMac(keys.confirmPeer, peerRole, keys.th))) {
-      return this.fail('KX_BAD_CONFIRMATION', 'confirm', 'the peer\'s confirmation does not match our transcript: the two sides saw different messages (tampering) or derived different keys.');
+      return this.fail(
+        'KX_BAD_CONFIRMATION',
+        'confirm',
+        "the peer's confirmation does not match our transcript: the two sides saw different messages (tampering) or derived different keys.",
+      );
     }
     this.phase = 'done';
     this.own.share.fill(0);
     this.own.nonce.fill(0);
     const result: KxResult = {
-      role: this.role, sessionKey: keys.sessionKey, transcriptHash: keys.th,
-      initiatorIdentity: this.ctx.idI, responderIdentity: this.ctx.idR,
+      role: this.role,
+      sessionKey: keys.sessionKey,
+      transcriptHash: keys.th,
+      initiatorIdentity: this.ctx.idI,
+      responderIdentity: this.ctx.idR,
     };
     if (this.role === 'responder') result.ratchetKeyPair = this.ratchetKeyPair;
     else result.peerRatchetKey = this.peerOpening?.ratchetKey;
     return { ok: true, send: [], result };
   }
-
 }
 
 /** CONFIRM's MAC (step 3): HMAC-SHA256(confirm key of `role`, tag ‖ role ‖ TH). */
@@ -300,12 +405,20 @@ export function confirmationMac(key: Uint8Array, role: KxRole, th: Uint8Array): 
 }
 
 /** Starts the Double Ratchet from a finished kx (RatchetInitAliceHE / RatchetInitBobHE, ratchet.ts). */
-export async function ratchetFromKx(result: KxResult, opts: { limits?: RatchetLimits; random?: Random } = {}): Promise<RatchetState> {
+export async function ratchetFromKx(
+  result: KxResult,
+  opts: { limits?: RatchetLimits; random?: Random } = {},
+): Promise<RatchetState> {
   const ad = ratchetAd(result.initiatorIdentity, result.responderIdentity, result.transcriptHash);
   if (result.role === 'initiator') {
     if (!result.peerRatchetKey) throw new Error('ratchetFromKx: initiator result lacks peerRatchetKey');
     return initInitiator({ sessionKey: result.sessionKey, remoteRatchetKey: result.peerRatchetKey, ad, ...opts });
   }
   if (!result.ratchetKeyPair) throw new Error('ratchetFromKx: responder result lacks ratchetKeyPair');
-  return initResponder({ sessionKey: result.sessionKey, ratchetKeyPair: result.ratchetKeyPair, ad, limits: opts.limits });
+  return initResponder({
+    sessionKey: result.sessionKey,
+    ratchetKeyPair: result.ratchetKeyPair,
+    ad,
+    limits: opts.limits,
+  });
 }

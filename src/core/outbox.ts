@@ -25,7 +25,12 @@ import { toBase64Url } from './base64url';
 import { randomBytesFrom, type RandomSource } from './identity';
 
 /** A message waiting for its receipt (docs/outbox.md §2). */
-export interface OutboxEntry<T> { id: string; seq: number; payload: T; queuedAt: number }
+export interface OutboxEntry<T> {
+  id: string;
+  seq: number;
+  payload: T;
+  queuedAt: number;
+}
 /** Sender state for one contact (docs/outbox.md §2). */
 export interface Outbox<T> {
   version: 1;
@@ -37,7 +42,11 @@ export interface Outbox<T> {
   entries: OutboxEntry<T>[];
 }
 /** A message the receiver accepted (docs/outbox.md §3). */
-export interface InboxMessage<T> { id: string; seq: number; payload: T }
+export interface InboxMessage<T> {
+  id: string;
+  seq: number;
+  payload: T;
+}
 /** Receiver state for one stream of one contact (docs/outbox.md §3). */
 export interface InboxStream<T> {
   stream: string;
@@ -49,14 +58,20 @@ export interface InboxStream<T> {
   touched: number;
 }
 /** Receiver state for one contact (docs/outbox.md §3). */
-export interface Inbox<T> { version: 1; clock: number; streams: InboxStream<T>[] }
+export interface Inbox<T> {
+  version: 1;
+  clock: number;
+  streams: InboxStream<T>[];
+}
 
 /** What happened to a received message (docs/outbox.md §3). */
 export type ReceiveStatus = 'delivered' | 'held' | 'duplicate' | 'too-far';
 /** Result of {@link receive}. */
 export type ReceiveResult<T> =
   | {
-      ok: true; inbox: Inbox<T>; status: ReceiveStatus;
+      ok: true;
+      inbox: Inbox<T>;
+      status: ReceiveStatus;
       /** Messages to hand to the app now, in order (the received one and any it unblocked). */
       deliver: InboxMessage<T>[];
       /**
@@ -72,8 +87,7 @@ export type ReceiveResult<T> =
   | Failure<'OUTBOX_BAD_ID'>;
 /** Result of {@link acknowledge}: `delivered` is null for a repeated receipt. */
 export type AcknowledgeResult<T> =
-  | { ok: true; outbox: Outbox<T>; delivered: OutboxEntry<T> | null }
-  | Failure<'OUTBOX_UNKNOWN_RECEIPT'>;
+  { ok: true; outbox: Outbox<T>; delivered: OutboxEntry<T> | null } | Failure<'OUTBOX_UNKNOWN_RECEIPT'>;
 
 /** Default window: how far past the last delivered seq a receiver accepts (docs/outbox.md §3). */
 export const DEFAULT_RECEIVE_WINDOW = 64;
@@ -128,8 +142,12 @@ export function acknowledge<T>(outbox: Outbox<T>, id: string): AcknowledgeResult
   assertOutbox(outbox);
   const parsed = parseMessageId(id);
   if (!parsed || parsed.stream !== outbox.stream || parsed.seq >= outbox.nextSeq)
-    return failure('OUTBOX_UNKNOWN_RECEIPT', 'sender', 'receipt',
-      `receipt for ${JSON.stringify(String(id).slice(0, 64))}, which this outbox never sent (a message from before this browser's data was reset, or a bug in the peer)`);
+    return failure(
+      'OUTBOX_UNKNOWN_RECEIPT',
+      'sender',
+      'receipt',
+      `receipt for ${JSON.stringify(String(id).slice(0, 64))}, which this outbox never sent (a message from before this browser's data was reset, or a bug in the peer)`,
+    );
   const index = outbox.entries.findIndex((e) => e.seq === parsed.seq);
   if (index < 0) return { ok: true, outbox, delivered: null };
   const entries = outbox.entries.slice();
@@ -155,19 +173,39 @@ export function receive<T>(inbox: Inbox<T>, id: string, payload: T, opts: { wind
   if (!Number.isSafeInteger(window) || window < 1) throw new TypeError('opts.window: expected a positive integer');
   const parsed = parseMessageId(id);
   if (!parsed)
-    return failure('OUTBOX_BAD_ID', 'receiver', 'message id',
-      `message id ${JSON.stringify(String(id).slice(0, 64))} is not <stream>-<seq> (the peer runs an older Parley, or has a bug)`);
+    return failure(
+      'OUTBOX_BAD_ID',
+      'receiver',
+      'message id',
+      `message id ${JSON.stringify(String(id).slice(0, 64))} is not <stream>-<seq> (the peer runs an older Parley, or has a bug)`,
+    );
   const { seq } = parsed;
-  const current = inbox.streams.find((s) => s.stream === parsed.stream) ?? { stream: parsed.stream, through: 0, held: [], touched: 0 };
+  const current = inbox.streams.find((s) => s.stream === parsed.stream) ?? {
+    stream: parsed.stream,
+    through: 0,
+    held: [],
+    touched: 0,
+  };
   if (seq <= current.through || current.held.some((m) => m.seq === seq))
-    return { ok: true, inbox, status: 'duplicate', deliver: [], receipts: seq <= current.through ? [id] : [], missing: missingIn(current) };
+    return {
+      ok: true,
+      inbox,
+      status: 'duplicate',
+      deliver: [],
+      receipts: seq <= current.through ? [id] : [],
+      missing: missingIn(current),
+    };
   if (seq > current.through + window)
     return { ok: true, inbox, status: 'too-far', deliver: [], receipts: [], missing: missingIn(current) };
   const held = [...current.held, { id, seq, payload }].sort((a, b) => a.seq - b.seq);
   const { stream, deliver } = release({ ...current, held });
   return {
-    ok: true, inbox: store(inbox, stream), status: deliver.length > 0 ? 'delivered' : 'held',
-    deliver, receipts: deliver.map((m) => m.id), missing: missingIn(stream),
+    ok: true,
+    inbox: store(inbox, stream),
+    status: deliver.length > 0 ? 'delivered' : 'held',
+    deliver,
+    receipts: deliver.map((m) => m.id),
+    missing: missingIn(stream),
   };
 }
 
@@ -179,12 +217,26 @@ export function receive<T>(inbox: Inbox<T>, id: string, payload: T, opts: { wind
  * resume point changes nothing.
  */
 export function resume<T>(
-  inbox: Inbox<T>, point: { stream: string; base: number },
+  inbox: Inbox<T>,
+  point: { stream: string; base: number },
 ): { inbox: Inbox<T>; deliver: InboxMessage<T>[]; receipts: string[] } {
   assertInbox(inbox);
-  const ok = typeof point === 'object' && point !== null && parseMessageId(`${point.stream}-1`) && Number.isSafeInteger(point.base) && point.base >= 1;
-  if (!ok) throw new TypeError('point: expected { stream: 11 base64url characters, base: positive integer } (validate what a peer sends first)');
-  const current = inbox.streams.find((s) => s.stream === point.stream) ?? { stream: point.stream, through: 0, held: [], touched: 0 };
+  const ok =
+    typeof point === 'object' &&
+    point !== null &&
+    parseMessageId(`${point.stream}-1`) &&
+    Number.isSafeInteger(point.base) &&
+    point.base >= 1;
+  if (!ok)
+    throw new TypeError(
+      'point: expected { stream: 11 base64url characters, base: positive integer } (validate what a peer sends first)',
+    );
+  const current = inbox.streams.find((s) => s.stream === point.stream) ?? {
+    stream: point.stream,
+    through: 0,
+    held: [],
+    touched: 0,
+  };
   if (point.base - 1 <= current.through) return { inbox, deliver: [], receipts: [] };
   const below = current.held.filter((m) => m.seq < point.base);
   const rest = current.held.filter((m) => m.seq >= point.base);
@@ -210,7 +262,9 @@ function store<T>(inbox: Inbox<T>, stream: InboxStream<T>): Inbox<T> {
   const others = inbox.streams.filter((s) => s.stream !== stream.stream);
   // Prefer evicting streams with nothing held: evicting held messages would lose them.
   while (others.length >= MAX_INBOX_STREAMS) {
-    const byAge = others.slice().sort((a, b) => Number(a.held.length > 0) - Number(b.held.length > 0) || a.touched - b.touched);
+    const byAge = others
+      .slice()
+      .sort((a, b) => Number(a.held.length > 0) - Number(b.held.length > 0) || a.touched - b.touched);
     others.splice(others.indexOf(byAge[0]!), 1);
   }
   return { version: 1, clock, streams: [...others, { ...stream, touched: clock }] };
@@ -225,11 +279,23 @@ function missingIn(stream: InboxStream<unknown>): number[] {
 }
 
 function assertOutbox(o: Outbox<unknown>): void {
-  if (typeof o !== 'object' || o === null || o.version !== 1 || !Array.isArray(o.entries) || !Number.isSafeInteger(o.nextSeq))
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    o.version !== 1 ||
+    !Array.isArray(o.entries) ||
+    !Number.isSafeInteger(o.nextSeq)
+  )
     throw new TypeError('outbox: expected the state returned by createOutbox/enqueue/acknowledge');
 }
 
 function assertInbox(i: Inbox<unknown>): void {
-  if (typeof i !== 'object' || i === null || i.version !== 1 || !Array.isArray(i.streams) || !Number.isSafeInteger(i.clock))
+  if (
+    typeof i !== 'object' ||
+    i === null ||
+    i.version !== 1 ||
+    !Array.isArray(i.streams) ||
+    !Number.isSafeInteger(i.clock)
+  )
     throw new TypeError('inbox: expected the state returned by createInbox/receive/resume');
 }

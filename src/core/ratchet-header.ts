@@ -71,7 +71,9 @@ export function encryptHeader(hk: Uint8Array, header: Header, ad: Uint8Array, no
 export function decryptHeader(hk: Uint8Array | null, encHeader: Uint8Array, ad: Uint8Array): Header | null {
   if (hk === null || encHeader.length !== ENC_HEADER_LENGTH) return null;
   try {
-    const plain = xchacha20poly1305(hk, encHeader.subarray(0, NONCE_LENGTH), ad).decrypt(encHeader.subarray(NONCE_LENGTH));
+    const plain = xchacha20poly1305(hk, encHeader.subarray(0, NONCE_LENGTH), ad).decrypt(
+      encHeader.subarray(NONCE_LENGTH),
+    );
     return decodeHeader(plain);
   } catch {
     return null;

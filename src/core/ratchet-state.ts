@@ -96,10 +96,22 @@ const hexOrNull = (b: Uint8Array | null): string | null => (b === null ? null : 
 /** Turns a state into a plain object that survives `JSON.stringify`/`structuredClone` (for IndexedDB). */
 export function serializeState(s: RatchetState): RatchetStateJson {
   return {
-    v: 1, ad: bytesToHex(s.ad), dhsSecret: bytesToHex(s.dhsSecret), dhsPublic: bytesToHex(s.dhsPublic),
-    dhr: hexOrNull(s.dhr), rk: bytesToHex(s.rk), cks: hexOrNull(s.cks), ckr: hexOrNull(s.ckr),
-    hks: hexOrNull(s.hks), hkr: hexOrNull(s.hkr), nhks: bytesToHex(s.nhks), nhkr: bytesToHex(s.nhkr),
-    ns: s.ns, nr: s.nr, pn: s.pn, step: s.step,
+    v: 1,
+    ad: bytesToHex(s.ad),
+    dhsSecret: bytesToHex(s.dhsSecret),
+    dhsPublic: bytesToHex(s.dhsPublic),
+    dhr: hexOrNull(s.dhr),
+    rk: bytesToHex(s.rk),
+    cks: hexOrNull(s.cks),
+    ckr: hexOrNull(s.ckr),
+    hks: hexOrNull(s.hks),
+    hkr: hexOrNull(s.hkr),
+    nhks: bytesToHex(s.nhks),
+    nhkr: bytesToHex(s.nhkr),
+    ns: s.ns,
+    nr: s.nr,
+    pn: s.pn,
+    step: s.step,
     skipped: s.skipped.map((k) => ({ hk: bytesToHex(k.hk), n: k.n, mk: bytesToHex(k.mk), step: k.step, at: k.at })),
     limits: { ...s.limits },
   };
@@ -119,7 +131,8 @@ const bytes32 = (o: Record<string, unknown>, f: string): Uint8Array => bytes(o, 
 
 function uint(o: Record<string, unknown>, field: string, max = 0xffffffff): number {
   const v = o[field];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) throw new Invalid(`${field} is not an integer in 0..${max}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max)
+    throw new Invalid(`${field} is not an integer in 0..${max}`);
   return v;
 }
 
@@ -138,25 +151,54 @@ export function parseState(json: unknown): { ok: true; state: RatchetState } | F
     if (o.v !== 1) throw new Invalid(`unknown version ${String(o.v)}`);
     const l = record(o.limits, 'limits');
     const limits: RatchetLimits = {
-      maxSkip: uint(l, 'maxSkip'), maxSkippedKeys: uint(l, 'maxSkippedKeys'),
-      maxSkippedSteps: uint(l, 'maxSkippedSteps'), maxSkippedAgeMs: uint(l, 'maxSkippedAgeMs', Number.MAX_SAFE_INTEGER),
+      maxSkip: uint(l, 'maxSkip'),
+      maxSkippedKeys: uint(l, 'maxSkippedKeys'),
+      maxSkippedSteps: uint(l, 'maxSkippedSteps'),
+      maxSkippedAgeMs: uint(l, 'maxSkippedAgeMs', Number.MAX_SAFE_INTEGER),
     };
     if (!Array.isArray(o.skipped)) throw new Invalid('skipped is not an array');
     const skipped = o.skipped.map((e, i) => {
       const r = record(e, `skipped[${i}]`);
-      return { hk: bytes32(r, 'hk'), n: uint(r, 'n'), mk: bytes32(r, 'mk'), step: uint(r, 'step', Number.MAX_SAFE_INTEGER), at: uint(r, 'at', Number.MAX_SAFE_INTEGER) };
+      return {
+        hk: bytes32(r, 'hk'),
+        n: uint(r, 'n'),
+        mk: bytes32(r, 'mk'),
+        step: uint(r, 'step', Number.MAX_SAFE_INTEGER),
+        at: uint(r, 'at', Number.MAX_SAFE_INTEGER),
+      };
     });
     const state: RatchetState = {
-      version: 1, ad: bytes(o, 'ad', null) as Uint8Array, dhsSecret: bytes32(o, 'dhsSecret'), dhsPublic: bytes32(o, 'dhsPublic'),
-      dhr: bytes(o, 'dhr', 32, true), rk: bytes32(o, 'rk'), cks: bytes(o, 'cks', 32, true), ckr: bytes(o, 'ckr', 32, true),
-      hks: bytes(o, 'hks', 32, true), hkr: bytes(o, 'hkr', 32, true), nhks: bytes32(o, 'nhks'), nhkr: bytes32(o, 'nhkr'),
-      ns: uint(o, 'ns'), nr: uint(o, 'nr'), pn: uint(o, 'pn'), step: uint(o, 'step', Number.MAX_SAFE_INTEGER), skipped, limits,
+      version: 1,
+      ad: bytes(o, 'ad', null) as Uint8Array,
+      dhsSecret: bytes32(o, 'dhsSecret'),
+      dhsPublic: bytes32(o, 'dhsPublic'),
+      dhr: bytes(o, 'dhr', 32, true),
+      rk: bytes32(o, 'rk'),
+      cks: bytes(o, 'cks', 32, true),
+      ckr: bytes(o, 'ckr', 32, true),
+      hks: bytes(o, 'hks', 32, true),
+      hkr: bytes(o, 'hkr', 32, true),
+      nhks: bytes32(o, 'nhks'),
+      nhkr: bytes32(o, 'nhkr'),
+      ns: uint(o, 'ns'),
+      nr: uint(o, 'nr'),
+      pn: uint(o, 'pn'),
+      step: uint(o, 'step', Number.MAX_SAFE_INTEGER),
+      skipped,
+      limits,
     };
-    if ((state.cks === null) !== (state.hks === null)) throw new Invalid('cks and hks must both be set or both be null');
-    if ((state.ckr === null) !== (state.hkr === null)) throw new Invalid('ckr and hkr must both be set or both be null');
+    if ((state.cks === null) !== (state.hks === null))
+      throw new Invalid('cks and hks must both be set or both be null');
+    if ((state.ckr === null) !== (state.hkr === null))
+      throw new Invalid('ckr and hkr must both be set or both be null');
     return { ok: true, state };
   } catch (e) {
     if (!(e instanceof Invalid)) throw e;
-    return failure('RATCHET_STATE_INVALID', 'local', 'load state', `Stored ratchet state is unusable: ${e.message}. It was corrupted or written by another version.`);
+    return failure(
+      'RATCHET_STATE_INVALID',
+      'local',
+      'load state',
+      `Stored ratchet state is unusable: ${e.message}. It was corrupted or written by another version.`,
+    );
   }
 }

@@ -21,7 +21,14 @@ import { equalBytes } from '@noble/ciphers/utils.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { assertBytes, failure, type Failure } from './errors';
 import { initialKeys, kdfCk, kdfRk, messageKeyMaterial } from './ratchet-kdf';
-import { ENC_HEADER_LENGTH, NONCE_LENGTH, TAG_LENGTH, decryptHeader, encryptHeader, type Header } from './ratchet-header';
+import {
+  ENC_HEADER_LENGTH,
+  NONCE_LENGTH,
+  TAG_LENGTH,
+  decryptHeader,
+  encryptHeader,
+  type Header,
+} from './ratchet-header';
 import { DEFAULT_LIMITS, type RatchetLimits, type RatchetState, type SkippedKey } from './ratchet-state';
 import { x25519PublicKey, x25519Shared } from './x25519';
 
@@ -60,7 +67,11 @@ export function generateRatchetKeyPair(random: Random = randomBytes): { secretKe
  * Ed25519 identities in initiator/responder order and the kx transcript hash, so a message
  * cannot be moved to another pair of people or another session.
  */
-export function ratchetAd(initiatorIdentity: Uint8Array, responderIdentity: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+export function ratchetAd(
+  initiatorIdentity: Uint8Array,
+  responderIdentity: Uint8Array,
+  transcriptHash: Uint8Array,
+): Uint8Array {
   assertBytes('initiatorIdentity', initiatorIdentity, 32);
   assertBytes('responderIdentity', responderIdentity, 32);
   assertBytes('transcriptHash', transcriptHash, 32);
@@ -71,18 +82,40 @@ export function ratchetAd(initiatorIdentity: Uint8Array, responderIdentity: Uint
  * RatchetInitAliceHE (spec section 4) for the kx initiator, who knows the responder's ratchet
  * public key from the kx. SK, shared_hka and shared_nhkb come from `initialKeys(sessionKey)`.
  */
-export async function initInitiator(opts: { sessionKey: Uint8Array; remoteRatchetKey: Uint8Array; ad: Uint8Array; limits?: RatchetLimits; random?: Random }): Promise<RatchetState> {
+export async function initInitiator(opts: {
+  sessionKey: Uint8Array;
+  remoteRatchetKey: Uint8Array;
+  ad: Uint8Array;
+  limits?: RatchetLimits;
+  random?: Random;
+}): Promise<RatchetState> {
   assertBytes('remoteRatchetKey', opts.remoteRatchetKey, 32);
   assertBytes('ad', opts.ad);
   const { rk: sk, hka, nhkb } = initialKeys(opts.sessionKey);
   const dhs = generateRatchetKeyPair(opts.random);
   const dh = await x25519Shared(dhs.secretKey, opts.remoteRatchetKey);
-  if (dh === null) throw new RangeError('remoteRatchetKey: not a usable X25519 public key (low order); the kx result is corrupt');
+  if (dh === null)
+    throw new RangeError('remoteRatchetKey: not a usable X25519 public key (low order); the kx result is corrupt');
   const r = kdfRk(sk, dh);
   return {
-    version: 1, ad: opts.ad.slice(), dhsSecret: dhs.secretKey, dhsPublic: dhs.publicKey, dhr: opts.remoteRatchetKey.slice(),
-    rk: r.rk, cks: r.ck, ckr: null, hks: hka, hkr: null, nhks: r.nhk, nhkr: nhkb,
-    ns: 0, nr: 0, pn: 0, step: 0, skipped: [], limits: checkLimits(opts.limits ?? DEFAULT_LIMITS),
+    version: 1,
+    ad: opts.ad.slice(),
+    dhsSecret: dhs.secretKey,
+    dhsPublic: dhs.publicKey,
+    dhr: opts.remoteRatchetKey.slice(),
+    rk: r.rk,
+    cks: r.ck,
+    ckr: null,
+    hks: hka,
+    hkr: null,
+    nhks: r.nhk,
+    nhkr: nhkb,
+    ns: 0,
+    nr: 0,
+    pn: 0,
+    step: 0,
+    skipped: [],
+    limits: checkLimits(opts.limits ?? DEFAULT_LIMITS),
   };
 }
 
@@ -91,20 +124,42 @@ export async function initInitiator(opts: { sessionKey: Uint8Array; remoteRatche
  * public half it sent in the kx. It cannot send before the initiator's first message arrives
  * ({@link canSend}); the app has the initiator send first.
  */
-export function initResponder(opts: { sessionKey: Uint8Array; ratchetKeyPair: { secretKey: Uint8Array; publicKey: Uint8Array }; ad: Uint8Array; limits?: RatchetLimits }): RatchetState {
+export function initResponder(opts: {
+  sessionKey: Uint8Array;
+  ratchetKeyPair: { secretKey: Uint8Array; publicKey: Uint8Array };
+  ad: Uint8Array;
+  limits?: RatchetLimits;
+}): RatchetState {
   assertBytes('ratchetKeyPair.secretKey', opts.ratchetKeyPair.secretKey, 32);
   assertBytes('ratchetKeyPair.publicKey', opts.ratchetKeyPair.publicKey, 32);
   assertBytes('ad', opts.ad);
   const { rk: sk, hka, nhkb } = initialKeys(opts.sessionKey);
   return {
-    version: 1, ad: opts.ad.slice(), dhsSecret: opts.ratchetKeyPair.secretKey.slice(), dhsPublic: opts.ratchetKeyPair.publicKey.slice(),
-    dhr: null, rk: sk, cks: null, ckr: null, hks: null, hkr: null, nhks: nhkb, nhkr: hka,
-    ns: 0, nr: 0, pn: 0, step: 0, skipped: [], limits: checkLimits(opts.limits ?? DEFAULT_LIMITS),
+    version: 1,
+    ad: opts.ad.slice(),
+    dhsSecret: opts.ratchetKeyPair.secretKey.slice(),
+    dhsPublic: opts.ratchetKeyPair.publicKey.slice(),
+    dhr: null,
+    rk: sk,
+    cks: null,
+    ckr: null,
+    hks: null,
+    hkr: null,
+    nhks: nhkb,
+    nhkr: hka,
+    ns: 0,
+    nr: 0,
+    pn: 0,
+    step: 0,
+    skipped: [],
+    limits: checkLimits(opts.limits ?? DEFAULT_LIMITS),
   };
 }
 
 function checkLimits(l: RatchetLimits): RatchetLimits {
-  for (const [k, v] of Object.entries(l)) if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`limits.${k}: expected a non-negative integer, got ${v}`);
+  for (const [k, v] of Object.entries(l))
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new RangeError(`limits.${k}: expected a non-negative integer, got ${v}`);
   return { ...l };
 }
 
@@ -118,13 +173,24 @@ export function canSend(state: RatchetState): boolean {
  * state (the input state is not changed; persist the new one before sending the message).
  * Throws if {@link canSend} is false.
  */
-export function encrypt(state: RatchetState, plaintext: Uint8Array, random: Random = randomBytes): { state: RatchetState; message: Uint8Array } {
+export function encrypt(
+  state: RatchetState,
+  plaintext: Uint8Array,
+  random: Random = randomBytes,
+): { state: RatchetState; message: Uint8Array } {
   assertBytes('plaintext', plaintext);
-  if (state.cks === null || state.hks === null) throw new Error('ratchet encrypt (sender): no sending chain yet — the responder must receive the initiator\'s first message before it can send');
-  if (state.ns >= 0xffffffff) throw new RangeError('ratchet encrypt (sender): message counter exhausted; reset the ratchet');
+  if (state.cks === null || state.hks === null)
+    throw new Error(
+      "ratchet encrypt (sender): no sending chain yet — the responder must receive the initiator's first message before it can send",
+    );
+  if (state.ns >= 0xffffffff)
+    throw new RangeError('ratchet encrypt (sender): message counter exhausted; reset the ratchet');
   const { ck, mk } = kdfCk(state.cks);
   const header: Header = { dh: state.dhsPublic, pn: state.pn, n: state.ns };
-  const head = concatBytes(Uint8Array.of(MESSAGE_VERSION), encryptHeader(state.hks, header, headerAd(state), random(NONCE_LENGTH)));
+  const head = concatBytes(
+    Uint8Array.of(MESSAGE_VERSION),
+    encryptHeader(state.hks, header, headerAd(state), random(NONCE_LENGTH)),
+  );
   const body = sealBody(mk, state.ad, head, plaintext);
   return { state: { ...state, cks: ck, ns: state.ns + 1 }, message: concatBytes(head, body) };
 }
@@ -167,7 +233,10 @@ type Work = { -readonly [K in keyof RatchetState]: RatchetState[K] } & { skipped
 /** SkipMessageKeysHE (spec section 4), bounded by MAX_SKIP. */
 function skipMessageKeys(w: Work, until: number, now: number): Fail | null {
   if (w.nr + w.limits.maxSkip < until) {
-    return fail('RATCHET_TOO_MANY_SKIPPED', `The message says ${until - w.nr} earlier messages are missing, more than the limit ${w.limits.maxSkip}: a flooding or broken peer; the message is dropped.`);
+    return fail(
+      'RATCHET_TOO_MANY_SKIPPED',
+      `The message says ${until - w.nr} earlier messages are missing, more than the limit ${w.limits.maxSkip}: a flooding or broken peer; the message is dropped.`,
+    );
   }
   if (w.ckr !== null && w.hkr !== null) {
     while (w.nr < until) {
@@ -185,16 +254,26 @@ async function dhRatchet(w: Work, header: Header, random: Random): Promise<Fail 
   const next = generateRatchetKeyPair(random);
   const [dh1, dh2] = await Promise.all([x25519Shared(w.dhsSecret, header.dh), x25519Shared(next.secretKey, header.dh)]);
   if (dh1 === null || dh2 === null) {
-    return fail('RATCHET_BAD_RATCHET_KEY', 'The peer\'s new ratchet key is not a valid X25519 key (small order): a broken or malicious peer.');
+    return fail(
+      'RATCHET_BAD_RATCHET_KEY',
+      "The peer's new ratchet key is not a valid X25519 key (small order): a broken or malicious peer.",
+    );
   }
-  w.pn = w.ns; w.ns = 0; w.nr = 0;
-  w.hks = w.nhks; w.hkr = w.nhkr;
+  w.pn = w.ns;
+  w.ns = 0;
+  w.nr = 0;
+  w.hks = w.nhks;
+  w.hkr = w.nhkr;
   w.dhr = header.dh;
   const r1 = kdfRk(w.rk, dh1);
-  w.ckr = r1.ck; w.nhkr = r1.nhk;
-  w.dhsSecret = next.secretKey; w.dhsPublic = next.publicKey;
+  w.ckr = r1.ck;
+  w.nhkr = r1.nhk;
+  w.dhsSecret = next.secretKey;
+  w.dhsPublic = next.publicKey;
   const r2 = kdfRk(r1.rk, dh2);
-  w.rk = r2.rk; w.cks = r2.ck; w.nhks = r2.nhk;
+  w.rk = r2.rk;
+  w.cks = r2.ck;
+  w.nhks = r2.nhk;
   w.step += 1;
   return null;
 }
@@ -207,11 +286,24 @@ async function dhRatchet(w: Work, header: Header, random: Random): Promise<Fail 
  * Async only because X25519 may run in WebCrypto; do not start a second decrypt on the same
  * state before this one settles (the storage layer serializes them per contact).
  */
-export async function decrypt(state: RatchetState, message: Uint8Array, now: number, random: Random = randomBytes): Promise<DecryptResult> {
+export async function decrypt(
+  state: RatchetState,
+  message: Uint8Array,
+  now: number,
+  random: Random = randomBytes,
+): Promise<DecryptResult> {
   assertBytes('message', message);
   if (!Number.isSafeInteger(now)) throw new TypeError(`now: expected an integer timestamp in ms, got ${now}`);
-  if (message.length < MESSAGE_OVERHEAD) return fail('RATCHET_MALFORMED', `Message of ${message.length} bytes is shorter than the ${MESSAGE_OVERHEAD}-byte minimum: truncated in transit.`);
-  if (message[0] !== MESSAGE_VERSION) return fail('RATCHET_MALFORMED', `Unknown message version ${message[0]}: the peer runs a newer Parley, or the message is corrupt.`);
+  if (message.length < MESSAGE_OVERHEAD)
+    return fail(
+      'RATCHET_MALFORMED',
+      `Message of ${message.length} bytes is shorter than the ${MESSAGE_OVERHEAD}-byte minimum: truncated in transit.`,
+    );
+  if (message[0] !== MESSAGE_VERSION)
+    return fail(
+      'RATCHET_MALFORMED',
+      `Unknown message version ${message[0]}: the peer runs a newer Parley, or the message is corrupt.`,
+    );
   const head = message.subarray(0, 1 + ENC_HEADER_LENGTH);
   const encHeader = head.subarray(1);
   const body = message.subarray(1 + ENC_HEADER_LENGTH);
@@ -228,21 +320,36 @@ export async function decrypt(state: RatchetState, message: Uint8Array, now: num
     const i = current.skipped.findIndex((e) => e.n === h.n && equalBytes(e.hk, k.hk));
     if (i < 0) {
       if (current.hkr !== null && equalBytes(k.hk, current.hkr)) break; // current chain: handled below
-      return fail('RATCHET_REPLAY', `Message ${h.n} of an earlier chain was already read or its key expired: a replay or a very late duplicate.`);
+      return fail(
+        'RATCHET_REPLAY',
+        `Message ${h.n} of an earlier chain was already read or its key expired: a replay or a very late duplicate.`,
+      );
     }
     const entry = current.skipped[i] as SkippedKey;
     const plaintext = openBody(entry.mk, current.ad, head, body);
-    if (plaintext === null) return fail('RATCHET_BAD_CIPHERTEXT', `Message ${h.n} (a late one) has a valid header but its body does not authenticate: tampered in transit.`);
+    if (plaintext === null)
+      return fail(
+        'RATCHET_BAD_CIPHERTEXT',
+        `Message ${h.n} (a late one) has a valid header but its body does not authenticate: tampered in transit.`,
+      );
     return { ok: true, plaintext, newState: { ...current, skipped: current.skipped.filter((_, j) => j !== i) } };
   }
 
   const w: Work = { ...current, skipped: [...current.skipped] };
   let header = decryptHeader(w.hkr, encHeader, hAd);
   if (header !== null) {
-    if (header.n < w.nr) return fail('RATCHET_REPLAY', `Message ${header.n} was already read or its skipped key expired (next expected is ${w.nr}): a replay, a duplicate, or a message too late to read.`);
+    if (header.n < w.nr)
+      return fail(
+        'RATCHET_REPLAY',
+        `Message ${header.n} was already read or its skipped key expired (next expected is ${w.nr}): a replay, a duplicate, or a message too late to read.`,
+      );
   } else {
     header = decryptHeader(w.nhkr, encHeader, hAd);
-    if (header === null) return fail('RATCHET_BAD_HEADER', 'The message header does not decrypt under any of our header keys: tampered, from another session, or an old message whose keys are gone.');
+    if (header === null)
+      return fail(
+        'RATCHET_BAD_HEADER',
+        'The message header does not decrypt under any of our header keys: tampered, from another session, or an old message whose keys are gone.',
+      );
     const e = skipMessageKeys(w, header.pn, now) ?? (await dhRatchet(w, header, random));
     if (e) return e;
   }
@@ -252,6 +359,10 @@ export async function decrypt(state: RatchetState, message: Uint8Array, now: num
   w.ckr = ck;
   w.nr += 1;
   const plaintext = openBody(mk, w.ad, head, body);
-  if (plaintext === null) return fail('RATCHET_BAD_CIPHERTEXT', `Message ${header.n} has a valid header but its body does not authenticate: tampered in transit.`);
+  if (plaintext === null)
+    return fail(
+      'RATCHET_BAD_CIPHERTEXT',
+      `Message ${header.n} has a valid header but its body does not authenticate: tampered in transit.`,
+    );
   return { ok: true, plaintext, newState: expireSkipped(w, now) };
 }

@@ -91,15 +91,27 @@ export function openSignal(secret: Uint8Array, blob: Uint8Array): OpenSignalResu
   assertBytes('blob', blob);
   const padded = blob.length - OVERHEAD;
   if (padded < SIGNAL_BUCKET_BYTES || padded > MAX_PADDED || padded % SIGNAL_BUCKET_BYTES !== 0)
-    return bad('SIGNAL_MALFORMED', 'length', `sealed signal of ${blob.length} bytes has an impossible length (the peer runs another Parley version, or the relay cut it)`);
+    return bad(
+      'SIGNAL_MALFORMED',
+      'length',
+      `sealed signal of ${blob.length} bytes has an impossible length (the peer runs another Parley version, or the relay cut it)`,
+    );
   if (blob[0] !== SEALED_SIGNAL_VERSION)
-    return bad('SIGNAL_MALFORMED', 'version', `sealed signal version ${blob[0]} is not supported (the peer runs another Parley version)`);
+    return bad(
+      'SIGNAL_MALFORMED',
+      'version',
+      `sealed signal version ${blob[0]} is not supported (the peer runs another Parley version)`,
+    );
   const key = sealKey(secret);
   let opened: Uint8Array;
   try {
     opened = xchacha20poly1305(key, blob.subarray(1, 1 + NONCE_BYTES), AAD).decrypt(blob.subarray(1 + NONCE_BYTES));
   } catch {
-    return bad('SIGNAL_BAD_SEAL', 'open', 'sealed signal does not open with this rendezvous secret: sent by someone else in the room, or altered in transit');
+    return bad(
+      'SIGNAL_BAD_SEAL',
+      'open',
+      'sealed signal does not open with this rendezvous secret: sent by someone else in the room, or altered in transit',
+    );
   } finally {
     key.fill(0);
   }
@@ -126,7 +138,8 @@ export function deriveContactSecret(handshakeSecret: Uint8Array): Uint8Array {
  */
 export function contactRendezvousSecret(contactSecret: Uint8Array, day: number): Uint8Array {
   assertBytes('contactSecret', contactSecret, 32);
-  if (!Number.isSafeInteger(day) || day < 0) throw new TypeError('day: expected a non-negative integer (floor(ms / 86400000))');
+  if (!Number.isSafeInteger(day) || day < 0)
+    throw new TypeError('day: expected a non-negative integer (floor(ms / 86400000))');
   const info = new Uint8Array(CONTACT_DAY_INFO.length + 8);
   info.set(CONTACT_DAY_INFO, 0);
   const view = new DataView(info.buffer);
@@ -172,12 +185,20 @@ const SESSION_RE = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Encodes an envelope as UTF-8 JSON, ready for {@link sealSignal}. Throws on a bad envelope. */
 export function encodeSignal(e: SignalEnvelope): Uint8Array {
-  if (typeof e.kind !== 'string' || !KIND_RE.test(e.kind)) throw new TypeError('envelope.kind: lowercase letters and -, at most 32');
-  if (typeof e.from !== 'string' || !SESSION_RE.test(e.from)) throw new TypeError('envelope.from: 8..64 base64url characters');
-  if (e.to !== undefined && (typeof e.to !== 'string' || !SESSION_RE.test(e.to))) throw new TypeError('envelope.to: 8..64 base64url characters');
-  const json = JSON.stringify(e.to === undefined ? { kind: e.kind, from: e.from, payload: e.payload ?? null } : { kind: e.kind, from: e.from, to: e.to, payload: e.payload ?? null });
+  if (typeof e.kind !== 'string' || !KIND_RE.test(e.kind))
+    throw new TypeError('envelope.kind: lowercase letters and -, at most 32');
+  if (typeof e.from !== 'string' || !SESSION_RE.test(e.from))
+    throw new TypeError('envelope.from: 8..64 base64url characters');
+  if (e.to !== undefined && (typeof e.to !== 'string' || !SESSION_RE.test(e.to)))
+    throw new TypeError('envelope.to: 8..64 base64url characters');
+  const json = JSON.stringify(
+    e.to === undefined
+      ? { kind: e.kind, from: e.from, payload: e.payload ?? null }
+      : { kind: e.kind, from: e.from, to: e.to, payload: e.payload ?? null },
+  );
   const bytes = enc.encode(json);
-  if (bytes.length > MAX_SIGNAL_PLAINTEXT) throw new RangeError(`envelope: ${bytes.length} bytes, at most ${MAX_SIGNAL_PLAINTEXT}`);
+  if (bytes.length > MAX_SIGNAL_PLAINTEXT)
+    throw new RangeError(`envelope: ${bytes.length} bytes, at most ${MAX_SIGNAL_PLAINTEXT}`);
   return bytes;
 }
 
@@ -194,10 +215,14 @@ export function decodeSignal(bytes: Uint8Array): { ok: true; envelope: SignalEnv
     return bad('SIGNAL_MALFORMED', 'envelope', 'signal envelope is not a JSON object');
   const o = value as Record<string, unknown>;
   const extra = Object.keys(o).filter((k) => !['kind', 'from', 'to', 'payload'].includes(k));
-  if (typeof o.kind !== 'string' || !KIND_RE.test(o.kind)) return bad('SIGNAL_MALFORMED', 'envelope.kind', 'signal envelope has no valid kind');
-  if (typeof o.from !== 'string' || !SESSION_RE.test(o.from)) return bad('SIGNAL_MALFORMED', 'envelope.from', 'signal envelope has no valid session id');
-  if (o.to !== undefined && (typeof o.to !== 'string' || !SESSION_RE.test(o.to))) return bad('SIGNAL_MALFORMED', 'envelope.to', 'signal envelope has a bad recipient id');
-  if (!('payload' in o) || extra.length > 0) return bad('SIGNAL_MALFORMED', 'envelope', 'signal envelope has missing or unknown fields');
+  if (typeof o.kind !== 'string' || !KIND_RE.test(o.kind))
+    return bad('SIGNAL_MALFORMED', 'envelope.kind', 'signal envelope has no valid kind');
+  if (typeof o.from !== 'string' || !SESSION_RE.test(o.from))
+    return bad('SIGNAL_MALFORMED', 'envelope.from', 'signal envelope has no valid session id');
+  if (o.to !== undefined && (typeof o.to !== 'string' || !SESSION_RE.test(o.to)))
+    return bad('SIGNAL_MALFORMED', 'envelope.to', 'signal envelope has a bad recipient id');
+  if (!('payload' in o) || extra.length > 0)
+    return bad('SIGNAL_MALFORMED', 'envelope', 'signal envelope has missing or unknown fields');
   const envelope: SignalEnvelope = { kind: o.kind, from: o.from, payload: o.payload };
   if (typeof o.to === 'string') envelope.to = o.to;
   return { ok: true, envelope };

@@ -23,7 +23,10 @@ export type CryptoPath = 'webcrypto' | 'noble';
  * A peer's X25519 public key. One object can serve several agreements (the WebCrypto path
  * imports it once and keeps the imported key in `imported`).
  */
-export interface PeerKey { readonly bytes: Uint8Array; imported?: Promise<unknown> }
+export interface PeerKey {
+  readonly bytes: Uint8Array;
+  imported?: Promise<unknown>;
+}
 
 const peerKeys = new Map<string, PeerKey>();
 /**
@@ -87,7 +90,10 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -97,7 +103,11 @@ export { sha256 };
 /** SHA-256 of the concatenation of `parts`; the temporary concatenation (which holds secrets) is zeroed. */
 export function sha256Of(...parts: Uint8Array[]): Uint8Array {
   const m = concat(...parts);
-  try { return sha256(m); } finally { m.fill(0); }
+  try {
+    return sha256(m);
+  } finally {
+    m.fill(0);
+  }
 }
 
 /** libsodium `crypto_auth`: HMAC-SHA-512 truncated to 32 bytes (not SHA-512/256). */
@@ -137,7 +147,11 @@ export function boxSeal(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
 
 /** `crypto_secretbox_open_easy` with the zero nonce; null if the box does not authenticate. */
 export function boxOpen(key: Uint8Array, box: Uint8Array): Uint8Array | null {
-  try { return xsalsa20poly1305(key, ZERO_NONCE.slice()).decrypt(box); } catch { return null; }
+  try {
+    return xsalsa20poly1305(key, ZERO_NONCE.slice()).decrypt(box);
+  } catch {
+    return null;
+  }
 }
 
 /** True if every byte is zero (a degenerate X25519 result, which libsodium also refuses). */
@@ -187,7 +201,9 @@ export function edPublicToCurve(publicKey: Uint8Array): Uint8Array | null {
       const { y } = point.toAffine();
       out = Fp.toBytes(Fp.div(Fp.add(Fp.ONE, y), Fp.sub(Fp.ONE, y)));
     }
-  } catch { out = null; }
+  } catch {
+    out = null;
+  }
   if (curveCache.size >= CURVE_CACHE_MAX) curveCache.delete(curveCache.keys().next().value!);
   curveCache.set(id, out);
   return out && out.slice();
@@ -206,7 +222,9 @@ export function curveSecretOf(seed: Uint8Array): Uint8Array {
   const h = sha512(seed);
   const s = h.slice(0, 32);
   h.fill(0);
-  s[0]! &= 248; s[31]! &= 127; s[31]! |= 64;
+  s[0]! &= 248;
+  s[31]! &= 127;
+  s[31]! |= 64;
   return s;
 }
 
@@ -232,8 +250,13 @@ const noble: ShsCrypto = {
     const publicKey = x25519.getPublicKey(sk);
     return {
       publicKey,
-      async agree(peer) { return sk ? nobleAgree(sk, peer) : null; },
-      destroy() { sk?.fill(0); sk = null; },
+      async agree(peer) {
+        return sk ? nobleAgree(sk, peer) : null;
+      },
+      destroy() {
+        sk?.fill(0);
+        sk = null;
+      },
     };
   },
   async longTerm(identity) {
@@ -242,14 +265,25 @@ const noble: ShsCrypto = {
     const seed = identity.secretKey.subarray(0, 32);
     return {
       publicKey: identity.publicKey,
-      async sign(message) { return ed25519.sign(message, seed); },
-      async agree(peer) { return curve ? nobleAgree(curve, peer) : null; },
-      destroy() { curve?.fill(0); curve = null; },
+      async sign(message) {
+        return ed25519.sign(message, seed);
+      },
+      async agree(peer) {
+        return curve ? nobleAgree(curve, peer) : null;
+      },
+      destroy() {
+        curve?.fill(0);
+        curve = null;
+      },
     };
   },
   async verify(signature, message, publicKey) {
     if (!preVerify(signature, publicKey)) return false;
-    try { return ed25519.verify(signature, message, publicKey, { zip215: false }); } catch { return false; }
+    try {
+      return ed25519.verify(signature, message, publicKey, { zip215: false });
+    } catch {
+      return false;
+    }
   },
 };
 
@@ -257,7 +291,9 @@ function nobleAgree(secret: Uint8Array, peer: PeerKey): Uint8Array | null {
   try {
     const out = x25519.getSharedSecret(secret, peer.bytes);
     return isAllZero(out) ? null : out;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** The pure-JavaScript path. */

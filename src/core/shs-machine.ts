@@ -5,44 +5,68 @@
  * @module
  */
 import { assertBytes, failure, type Failure, type Side } from './errors';
-import { authWith, concat, sha256, sha256Of, type CryptoPath, type EphemeralKey, type LongTermKey, type ShsCrypto } from './shs-crypto';
+import {
+  authWith,
+  concat,
+  sha256,
+  sha256Of,
+  type CryptoPath,
+  type EphemeralKey,
+  type LongTermKey,
+  type ShsCrypto,
+} from './shs-crypto';
 import { selectShsCrypto } from './shs-webcrypto';
 
 /** An Ed25519 key pair in libsodium layout. */
-export interface Ed25519KeyPair { publicKey: Uint8Array; /** 64: seed ‖ publicKey */ secretKey: Uint8Array }
+export interface Ed25519KeyPair {
+  publicKey: Uint8Array;
+  /** 64: seed ‖ publicKey */ secretKey: Uint8Array;
+}
 
 /** The result of a finished handshake: box-stream compatible keys and nonces. */
 export interface ShsSession {
   /** The peer's long-term Ed25519 key (32). */
   remotePublicKey: Uint8Array;
   /** 32 and 24 bytes, for what this side sends. */
-  encryptKey: Uint8Array; encryptNonce: Uint8Array;
+  encryptKey: Uint8Array;
+  encryptNonce: Uint8Array;
   /** 32 and 24 bytes, for what this side receives. */
-  decryptKey: Uint8Array; decryptNonce: Uint8Array;
+  decryptKey: Uint8Array;
+  decryptNonce: Uint8Array;
   /** 32, equal on both sides: sha256(sha256(K ‖ ab ‖ aB ‖ Ab)), to bind upper-layer values to this session. */
   handshakeSecret: Uint8Array;
 }
 
 /** Stable codes of handshake failures. */
 export type ShsErrorCode =
-  | 'SHS_MSG1_BAD_HMAC' | 'SHS_MSG1_BAD_KEY' | 'SHS_MSG2_BAD_HMAC' | 'SHS_MSG2_BAD_KEY'
-  | 'SHS_MSG3_BAD_AUTH' | 'SHS_MSG3_BAD_SIGNATURE' | 'SHS_UNAUTHORIZED' | 'SHS_AUTHORIZE_ERROR'
-  | 'SHS_MSG4_BAD_ACCEPT' | 'SHS_MSG4_BAD_SIGNATURE' | 'SHS_BAD_SERVER_KEY' | 'SHS_CLOSED' | 'SHS_TIMEOUT';
+  | 'SHS_MSG1_BAD_HMAC'
+  | 'SHS_MSG1_BAD_KEY'
+  | 'SHS_MSG2_BAD_HMAC'
+  | 'SHS_MSG2_BAD_KEY'
+  | 'SHS_MSG3_BAD_AUTH'
+  | 'SHS_MSG3_BAD_SIGNATURE'
+  | 'SHS_UNAUTHORIZED'
+  | 'SHS_AUTHORIZE_ERROR'
+  | 'SHS_MSG4_BAD_ACCEPT'
+  | 'SHS_MSG4_BAD_SIGNATURE'
+  | 'SHS_BAD_SERVER_KEY'
+  | 'SHS_CLOSED'
+  | 'SHS_TIMEOUT';
 
 /**
  * One step's outcome: bytes to send now and/or the finished session (then `rest` holds any
  * bytes that arrived after the last handshake message: they belong to the frame layer), or
  * the Failure that ended the handshake (close the transport; nothing more is sent).
  */
-export type ShsStep =
-  | { ok: true; send?: Uint8Array; session?: ShsSession; rest?: Uint8Array }
-  | Failure<ShsErrorCode>;
+export type ShsStep = { ok: true; send?: Uint8Array; session?: ShsSession; rest?: Uint8Array } | Failure<ShsErrorCode>;
 
 type Handled = Failure<ShsErrorCode> | { ok: true; send?: Uint8Array; session?: ShsSession };
 
 /** Options common to both roles. */
 interface CommonOptions {
-  networkKey: Uint8Array; identity: Ed25519KeyPair; now: number;
+  networkKey: Uint8Array;
+  identity: Ed25519KeyPair;
+  now: number;
   /** Whole-handshake timeout against the `now` values passed in; default 5000 ms. */
   timeoutMs?: number;
   /** Tests only: a raw X25519 scalar to use as this side's ephemeral secret. */
@@ -55,7 +79,10 @@ interface CommonOptions {
 }
 
 /** The size of each message on the wire. */
-export const SHS_MSG1_BYTES = 64, SHS_MSG2_BYTES = 64, SHS_MSG3_BYTES = 112, SHS_MSG4_BYTES = 80;
+export const SHS_MSG1_BYTES = 64,
+  SHS_MSG2_BYTES = 64,
+  SHS_MSG3_BYTES = 112,
+  SHS_MSG4_BYTES = 80;
 
 /** Bookkeeping shared by both roles: buffering, ordering, timeout, failure and zeroing. */
 abstract class Handshake {
@@ -75,19 +102,30 @@ abstract class Handshake {
   protected eph: EphemeralKey | null = null;
   protected lt: LongTermKey | null = null;
 
-  protected constructor(protected readonly side: Side, opts: CommonOptions) {
+  protected constructor(
+    protected readonly side: Side,
+    opts: CommonOptions,
+  ) {
     const who = side === 'client' ? 'ShsClient' : 'ShsServer';
     if (typeof opts !== 'object' || opts === null) throw new TypeError(`${who}: opts must be an object`);
     assertBytes(`${who} opts.networkKey`, opts.networkKey, 32);
-    if (typeof opts.identity !== 'object' || opts.identity === null) throw new TypeError(`${who} opts.identity must be an Ed25519KeyPair`);
+    if (typeof opts.identity !== 'object' || opts.identity === null)
+      throw new TypeError(`${who} opts.identity must be an Ed25519KeyPair`);
     assertBytes(`${who} opts.identity.publicKey`, opts.identity.publicKey, 32);
     assertBytes(`${who} opts.identity.secretKey`, opts.identity.secretKey, 64);
     checkTime(`${who} opts.now`, opts.now);
     const timeout = opts.timeoutMs ?? 5000;
-    if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`${who} opts.timeoutMs must be a positive number`);
+    if (typeof timeout !== 'number' || !(timeout > 0))
+      throw new TypeError(`${who} opts.timeoutMs must be a positive number`);
     if (opts.ephemeralSecret !== undefined) assertBytes(`${who} opts.ephemeralSecret`, opts.ephemeralSecret, 32);
-    if (opts.crypto !== undefined && !isProvider(opts.crypto) && !['auto', 'webcrypto', 'noble'].includes(opts.crypto as string))
-      throw new TypeError(`${who} opts.crypto must be 'auto', 'webcrypto', 'noble' or a ShsCrypto provider (ephemeral, longTerm, verify)`);
+    if (
+      opts.crypto !== undefined &&
+      !isProvider(opts.crypto) &&
+      !['auto', 'webcrypto', 'noble'].includes(opts.crypto as string)
+    )
+      throw new TypeError(
+        `${who} opts.crypto must be 'auto', 'webcrypto', 'noble' or a ShsCrypto provider (ephemeral, longTerm, verify)`,
+      );
     this.opts = opts;
     this.networkKey = opts.networkKey.slice();
     this.auth = authWith(this.networkKey);
@@ -114,7 +152,10 @@ abstract class Handshake {
   tick(now: number): ShsStep | null {
     checkTime('now', now);
     if (this.dead || this.finished || now < this.deadline) return null;
-    return this.fail('SHS_TIMEOUT', `no ${this.step()} before the timeout: the peer is slow, gone, or not speaking SHS`);
+    return this.fail(
+      'SHS_TIMEOUT',
+      `no ${this.step()} before the timeout: the peer is slow, gone, or not speaking SHS`,
+    );
   }
 
   /**
@@ -134,7 +175,10 @@ abstract class Handshake {
 
   private async process(bytes: Uint8Array, now: number): Promise<ShsStep> {
     if (this.dead) return this.dead;
-    if (this.finished) throw new Error(`${this.side === 'client' ? 'ShsClient' : 'ShsServer'}.receive: the handshake has finished; give further bytes to the frame layer`);
+    if (this.finished)
+      throw new Error(
+        `${this.side === 'client' ? 'ShsClient' : 'ShsServer'}.receive: the handshake has finished; give further bytes to the frame layer`,
+      );
     const late = this.tick(now);
     if (late) return late;
     this.buffer = this.buffer.length ? concat(this.buffer, bytes) : bytes;
@@ -147,7 +191,10 @@ abstract class Handshake {
       if (this.dead) return this.dead; // timed out or closed meanwhile
       if (!r.ok) return this.fail(r.code, r.message);
       if (r.send) sends.push(r.send);
-      if (r.session) { session = r.session; break; }
+      if (r.session) {
+        session = r.session;
+        break;
+      }
     }
     const out: ShsStep = { ok: true };
     if (sends.length) out.send = sends.length === 1 ? sends[0]! : concat(...sends);
@@ -193,8 +240,16 @@ abstract class Handshake {
       return k;
     };
     return {
-      eph: c.ephemeral(this.opts.ephemeralSecret).then((k) => adopt(k, (x) => { this.eph = x; })),
-      lt: c.longTerm(this.identity).then((k) => adopt(k, (x) => { this.lt = x; })),
+      eph: c.ephemeral(this.opts.ephemeralSecret).then((k) =>
+        adopt(k, (x) => {
+          this.eph = x;
+        }),
+      ),
+      lt: c.longTerm(this.identity).then((k) =>
+        adopt(k, (x) => {
+          this.lt = x;
+        }),
+      ),
     };
   }
 
@@ -202,8 +257,10 @@ abstract class Handshake {
   private wipe(): void {
     for (const s of this.secrets) s.fill(0);
     this.secrets.length = 0;
-    this.eph?.destroy(); this.eph = null;
-    this.lt?.destroy(); this.lt = null;
+    this.eph?.destroy();
+    this.eph = null;
+    this.lt?.destroy();
+    this.lt = null;
   }
 
   /** Session keys (Protocol Guide, "Box stream": key = sha256(sha256(secret3) ‖ recipient)). */
@@ -211,8 +268,10 @@ abstract class Handshake {
     const shared = sha256(secret3);
     return {
       remotePublicKey: remote.slice(),
-      encryptKey: sha256Of(shared, remote), encryptNonce: remoteMac.slice(0, 24),
-      decryptKey: sha256Of(shared, this.identity.publicKey), decryptNonce: localMac.slice(0, 24),
+      encryptKey: sha256Of(shared, remote),
+      encryptNonce: remoteMac.slice(0, 24),
+      decryptKey: sha256Of(shared, this.identity.publicKey),
+      decryptNonce: localMac.slice(0, 24),
       handshakeSecret: shared,
     };
   }
@@ -225,7 +284,8 @@ function isProvider(c: unknown): c is ShsCrypto {
 }
 
 function checkTime(name: string, t: unknown): void {
-  if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError(`${name}: expected a finite number (ms), got ${String(t)}`);
+  if (typeof t !== 'number' || !Number.isFinite(t))
+    throw new TypeError(`${name}: expected a finite number (ms), got ${String(t)}`);
 }
 
 export { Handshake, type CommonOptions, type Handled };

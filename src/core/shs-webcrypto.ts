@@ -8,8 +8,18 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
-  checkIdentity, curveSecretOf, equalBytes, isAllZero, nobleCrypto, preVerify, remembered,
-  type CryptoPath, type PeerKey, type EphemeralKey, type LongTermKey, type ShsCrypto,
+  checkIdentity,
+  curveSecretOf,
+  equalBytes,
+  isAllZero,
+  nobleCrypto,
+  preVerify,
+  remembered,
+  type CryptoPath,
+  type PeerKey,
+  type EphemeralKey,
+  type LongTermKey,
+  type ShsCrypto,
 } from './shs-crypto';
 
 // PKCS#8 wrappers of a raw 32-byte private key (RFC 8410 §7).
@@ -27,12 +37,26 @@ function own(b: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(b);
 }
 
-async function importPkcs8(prefix: number[], raw: Uint8Array, alg: 'Ed25519' | 'X25519', extractable: boolean): Promise<CryptoKey> {
+async function importPkcs8(
+  prefix: number[],
+  raw: Uint8Array,
+  alg: 'Ed25519' | 'X25519',
+  extractable: boolean,
+): Promise<CryptoKey> {
   const der = new Uint8Array(48);
-  der.set(prefix); der.set(raw, 16);
+  der.set(prefix);
+  der.set(raw, 16);
   try {
-    return await subtle().importKey('pkcs8', der, { name: alg }, extractable, alg === 'Ed25519' ? ['sign'] : ['deriveBits']);
-  } finally { der.fill(0); }
+    return await subtle().importKey(
+      'pkcs8',
+      der,
+      { name: alg },
+      extractable,
+      alg === 'Ed25519' ? ['sign'] : ['deriveBits'],
+    );
+  } finally {
+    der.fill(0);
+  }
 }
 
 function fromBase64url(s: string): Uint8Array {
@@ -49,10 +73,16 @@ async function webAgree(secret: CryptoKey, peer: PeerKey): Promise<Uint8Array | 
     const pub = (await peer.imported) as CryptoKey;
     const out = new Uint8Array(await s.deriveBits({ name: 'X25519', public: pub }, secret, 256));
     return isAllZero(out) ? null : out;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
-interface CachedIdentity { fingerprint: Uint8Array; sign: CryptoKey; dh: CryptoKey }
+interface CachedIdentity {
+  fingerprint: Uint8Array;
+  sign: CryptoKey;
+  dh: CryptoKey;
+}
 /**
  * Imported long-term keys, per identity object: importing costs as much as a signature, and
  * the imported keys are non-extractable, so no raw converted secret stays in JS memory.
@@ -68,7 +98,9 @@ async function importIdentity(secretKey: Uint8Array): Promise<CachedIdentity> {
       importPkcs8(PKCS8_X25519, curve, 'X25519', false),
     ]);
     return { fingerprint: sha256(secretKey), sign, dh };
-  } finally { curve.fill(0); }
+  } finally {
+    curve.fill(0);
+  }
 }
 
 /** Imported verification keys of recent peers' long-term keys (public data). */
@@ -94,8 +126,12 @@ const web: ShsCrypto = {
     }
     const eph: EphemeralKey = {
       publicKey,
-      async agree(peer) { return key ? webAgree(key, peer) : null; },
-      destroy() { key = null; },
+      async agree(peer) {
+        return key ? webAgree(key, peer) : null;
+      },
+      destroy() {
+        key = null;
+      },
     };
     return eph;
   },
@@ -110,9 +146,15 @@ const web: ShsCrypto = {
     const keys = await cached;
     const lt: LongTermKey = {
       publicKey: identity.publicKey,
-      async sign(message) { return new Uint8Array(await subtle().sign({ name: 'Ed25519' }, keys.sign, own(message))); },
-      async agree(peer) { return webAgree(keys.dh, peer); },
-      destroy() { /* nothing raw to zero: the cached CryptoKeys are non-extractable */ },
+      async sign(message) {
+        return new Uint8Array(await subtle().sign({ name: 'Ed25519' }, keys.sign, own(message)));
+      },
+      async agree(peer) {
+        return webAgree(keys.dh, peer);
+      },
+      destroy() {
+        /* nothing raw to zero: the cached CryptoKeys are non-extractable */
+      },
     };
     return lt;
   },
@@ -120,10 +162,13 @@ const web: ShsCrypto = {
     if (!preVerify(signature, publicKey)) return false;
     try {
       const s = subtle();
-      const key = await remembered(verifyKeys, bytesToHex(publicKey),
-        () => s.importKey('raw', own(publicKey), { name: 'Ed25519' }, false, ['verify']));
+      const key = await remembered(verifyKeys, bytesToHex(publicKey), () =>
+        s.importKey('raw', own(publicKey), { name: 'Ed25519' }, false, ['verify']),
+      );
       return await s.verify({ name: 'Ed25519' }, key, own(signature), own(message));
-    } catch { return false; }
+    } catch {
+      return false;
+    }
   },
 };
 
@@ -140,7 +185,9 @@ export function webCryptoAvailable(): Promise<boolean> {
       const ed = (await s.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
       await s.sign({ name: 'Ed25519' }, ed.privateKey, new Uint8Array(1));
       return true;
-    } catch { return false; }
+    } catch {
+      return false;
+    }
   })();
   return probe;
 }

@@ -111,7 +111,8 @@ export function chunkCount(size: number, chunkSize: number): number {
 export function chooseChunkSize(size: number, preferred: number): number {
   const need = Math.ceil(Math.ceil(size / MAX_CHUNKS) / 64) * 64;
   const c = Math.max(preferred, need);
-  if (c > MAX_CHUNK_SIZE) throw new RangeError(`size: ${size} bytes is more than one offer can describe (${MAX_CHUNKS} × ${MAX_CHUNK_SIZE})`);
+  if (c > MAX_CHUNK_SIZE)
+    throw new RangeError(`size: ${size} bytes is more than one offer can describe (${MAX_CHUNKS} × ${MAX_CHUNK_SIZE})`);
   return c;
 }
 
@@ -119,69 +120,127 @@ export function chooseChunkSize(size: number, preferred: number): number {
 export function checkFileOffer(f: FileOffer, where: string): void {
   const p = fileNameProblem(f.name);
   if (p) throw new RangeError(`${where}.name: ${p}`);
-  if (utf8.encode(f.type).length > MAX_TYPE_BYTES) throw new RangeError(`${where}.type: longer than ${MAX_TYPE_BYTES} bytes`);
-  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new RangeError(`${where}.size: not a safe non-negative integer`);
-  if (!Number.isInteger(f.chunkSize) || f.chunkSize < MIN_CHUNK_SIZE || f.chunkSize > MAX_CHUNK_SIZE || f.chunkSize % 64)
+  if (utf8.encode(f.type).length > MAX_TYPE_BYTES)
+    throw new RangeError(`${where}.type: longer than ${MAX_TYPE_BYTES} bytes`);
+  if (!Number.isSafeInteger(f.size) || f.size < 0)
+    throw new RangeError(`${where}.size: not a safe non-negative integer`);
+  if (
+    !Number.isInteger(f.chunkSize) ||
+    f.chunkSize < MIN_CHUNK_SIZE ||
+    f.chunkSize > MAX_CHUNK_SIZE ||
+    f.chunkSize % 64
+  )
     throw new RangeError(`${where}.chunkSize: must be a multiple of 64 in ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
-  if (chunkCount(f.size, f.chunkSize) > MAX_CHUNKS) throw new RangeError(`${where}: more than ${MAX_CHUNKS} chunks; use a larger chunkSize`);
-  if (!(f.sha256 instanceof Uint8Array) || f.sha256.length !== 32) throw new TypeError(`${where}.sha256: expected 32 bytes`);
-  if (!(f.hashListRoot instanceof Uint8Array) || f.hashListRoot.length !== 32) throw new TypeError(`${where}.hashListRoot: expected 32 bytes`);
+  if (chunkCount(f.size, f.chunkSize) > MAX_CHUNKS)
+    throw new RangeError(`${where}: more than ${MAX_CHUNKS} chunks; use a larger chunkSize`);
+  if (!(f.sha256 instanceof Uint8Array) || f.sha256.length !== 32)
+    throw new TypeError(`${where}.sha256: expected 32 bytes`);
+  if (!(f.hashListRoot instanceof Uint8Array) || f.hashListRoot.length !== 32)
+    throw new TypeError(`${where}.hashListRoot: expected 32 bytes`);
 }
 
 /** Encodes a message (docs/files.md §1). Throws on values that cannot be encoded. */
 export function encodeTransfer(m: TransferMessage): Uint8Array {
-  if (!(m.id instanceof Uint8Array) || m.id.length !== TRANSFER_ID_BYTES) throw new TypeError('m.id: expected 16 bytes');
+  if (!(m.id instanceof Uint8Array) || m.id.length !== TRANSFER_ID_BYTES)
+    throw new TypeError('m.id: expected 16 bytes');
   const w = new Writer();
-  w.u8(TRANSFER_VERSION); w.u8(TYPES.indexOf(m.type) + 1); w.bytes(m.id);
+  w.u8(TRANSFER_VERSION);
+  w.u8(TYPES.indexOf(m.type) + 1);
+  w.bytes(m.id);
   switch (m.type) {
     case 'offer': {
       if (m.files.length < 1 || m.files.length > MAX_FILES) throw new RangeError(`m.files: 1..${MAX_FILES} files`);
       w.u16(m.files.length);
       m.files.forEach((f, i) => {
         checkFileOffer(f, `m.files[${i}]`);
-        const name = utf8.encode(f.name), type = utf8.encode(f.type);
-        w.u8(name.length); w.bytes(name); w.u8(type.length); w.bytes(type);
-        w.u64(f.size); w.u32(f.chunkSize); w.bytes(f.sha256); w.bytes(f.hashListRoot);
+        const name = utf8.encode(f.name),
+          type = utf8.encode(f.type);
+        w.u8(name.length);
+        w.bytes(name);
+        w.u8(type.length);
+        w.bytes(type);
+        w.u64(f.size);
+        w.u32(f.chunkSize);
+        w.bytes(f.sha256);
+        w.bytes(f.hashListRoot);
       });
       break;
     }
     case 'accept':
-      w.u32(m.windowBytes); w.u16(m.files.length);
-      m.files.forEach((f, i) => { if (i > 0 && f <= m.files[i - 1]!) throw new RangeError('m.files: must ascend strictly'); w.u16(f); });
+      w.u32(m.windowBytes);
+      w.u16(m.files.length);
+      m.files.forEach((f, i) => {
+        if (i > 0 && f <= m.files[i - 1]!) throw new RangeError('m.files: must ascend strictly');
+        w.u16(f);
+      });
       break;
-    case 'decline': w.u8(DECLINE.indexOf(m.reason) + 1); break;
+    case 'decline':
+      w.u8(DECLINE.indexOf(m.reason) + 1);
+      break;
     case 'hashes':
       if (m.hashes.length === 0 || m.hashes.length % 32 || m.hashes.length / 32 > MAX_HASHES_PER_MESSAGE)
         throw new RangeError(`m.hashes: 1..${MAX_HASHES_PER_MESSAGE} hashes of 32 bytes`);
-      w.u16(m.file); w.u32(m.first); w.bytes(m.hashes); break;
+      w.u16(m.file);
+      w.u32(m.first);
+      w.bytes(m.hashes);
+      break;
     case 'chunk':
-      if (m.bytes.length === 0 || m.bytes.length > MAX_CHUNK_SIZE) throw new RangeError('m.bytes: 1..MAX_CHUNK_SIZE bytes');
-      w.u16(m.file); w.u32(m.index); w.bytes(m.bytes); break;
-    case 'ack': w.u16(m.file); w.u32(m.verified); break;
-    case 'nack': w.u16(m.file); w.u32(m.index); w.u8(NACK.indexOf(m.reason) + 1); break;
-    case 'cancel': w.u8(CANCEL.indexOf(m.reason) + 1); break;
+      if (m.bytes.length === 0 || m.bytes.length > MAX_CHUNK_SIZE)
+        throw new RangeError('m.bytes: 1..MAX_CHUNK_SIZE bytes');
+      w.u16(m.file);
+      w.u32(m.index);
+      w.bytes(m.bytes);
+      break;
+    case 'ack':
+      w.u16(m.file);
+      w.u32(m.verified);
+      break;
+    case 'nack':
+      w.u16(m.file);
+      w.u32(m.index);
+      w.u8(NACK.indexOf(m.reason) + 1);
+      break;
+    case 'cancel':
+      w.u8(CANCEL.indexOf(m.reason) + 1);
+      break;
     case 'resume':
       w.u16(m.files.length);
       m.files.forEach((f, i) => {
         if (i > 0 && f.file <= m.files[i - 1]!.file) throw new RangeError('m.files: must ascend strictly by file');
-        w.u16(f.file); w.u32(f.verified); w.u32(f.hashes);
+        w.u16(f.file);
+        w.u32(f.verified);
+        w.u32(f.hashes);
       });
       break;
-    case 'complete': break;
+    case 'complete':
+      break;
   }
   return w.finish();
 }
 
 /** Decodes and validates one message; `side` is the side that is decoding (for the failure). */
-export function decodeTransfer(bytes: Uint8Array, side: Side):
-  { ok: true; message: TransferMessage } | Failure<TransferCodecErrorCode> {
-  const bad = (why: string) => failure('TRANSFER_MALFORMED' as const, side, 'decode', `malformed transfer message from the peer: ${why}`);
+export function decodeTransfer(
+  bytes: Uint8Array,
+  side: Side,
+): { ok: true; message: TransferMessage } | Failure<TransferCodecErrorCode> {
+  const bad = (why: string) =>
+    failure('TRANSFER_MALFORMED' as const, side, 'decode', `malformed transfer message from the peer: ${why}`);
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected Uint8Array');
   if (bytes.length > MAX_TRANSFER_MESSAGE)
-    return failure('TRANSFER_TOO_LARGE', side, 'decode', `transfer message of ${bytes.length} bytes exceeds ${MAX_TRANSFER_MESSAGE}`);
+    return failure(
+      'TRANSFER_TOO_LARGE',
+      side,
+      'decode',
+      `transfer message of ${bytes.length} bytes exceeds ${MAX_TRANSFER_MESSAGE}`,
+    );
   if (bytes.length < HEADER) return bad(`${bytes.length} bytes is shorter than the ${HEADER}-byte header`);
   if (bytes[0] !== TRANSFER_VERSION)
-    return failure('TRANSFER_VERSION', side, 'decode', `transfer protocol version ${bytes[0]} is not supported (want ${TRANSFER_VERSION}); the peer runs another Parley version`);
+    return failure(
+      'TRANSFER_VERSION',
+      side,
+      'decode',
+      `transfer protocol version ${bytes[0]} is not supported (want ${TRANSFER_VERSION}); the peer runs another Parley version`,
+    );
   const type = TYPES[bytes[1]! - 1];
   if (!type) return bad(`unknown message type ${bytes[1]}`);
   const r = new Reader(bytes, HEADER);
@@ -194,50 +253,88 @@ export function decodeTransfer(bytes: Uint8Array, side: Side):
         if (n < 1 || n > MAX_FILES) return bad(`offer of ${n} files`);
         const files: FileOffer[] = [];
         for (let i = 0; i < n; i++) {
-          const name = utf8Strict.decode(r.bytes(r.u8())), ftype = utf8Strict.decode(r.bytes(r.u8()));
-          const f = { name, type: ftype, size: r.u64(), chunkSize: r.u32(), sha256: r.bytes(32).slice(), hashListRoot: r.bytes(32).slice() };
-          try { checkFileOffer(f, `file ${i}`); } catch (e) { return bad((e as Error).message); }
+          const name = utf8Strict.decode(r.bytes(r.u8())),
+            ftype = utf8Strict.decode(r.bytes(r.u8()));
+          const f = {
+            name,
+            type: ftype,
+            size: r.u64(),
+            chunkSize: r.u32(),
+            sha256: r.bytes(32).slice(),
+            hashListRoot: r.bytes(32).slice(),
+          };
+          try {
+            checkFileOffer(f, `file ${i}`);
+          } catch (e) {
+            return bad((e as Error).message);
+          }
           files.push(f);
         }
         m = { type, id, files };
         break;
       }
       case 'accept': {
-        const windowBytes = r.u32(), n = r.u16(), files: number[] = [];
+        const windowBytes = r.u32(),
+          n = r.u16(),
+          files: number[] = [];
         for (let i = 0; i < n; i++) files.push(r.u16());
-        if (files.some((f, i) => i > 0 && f <= files[i - 1]!)) return bad('accepted file indices do not ascend strictly');
+        if (files.some((f, i) => i > 0 && f <= files[i - 1]!))
+          return bad('accepted file indices do not ascend strictly');
         m = { type, id, windowBytes, files };
         break;
       }
-      case 'decline': { const reason = DECLINE[r.u8() - 1]; if (!reason) return bad('unknown decline reason'); m = { type, id, reason }; break; }
+      case 'decline': {
+        const reason = DECLINE[r.u8() - 1];
+        if (!reason) return bad('unknown decline reason');
+        m = { type, id, reason };
+        break;
+      }
       case 'hashes': {
-        const file = r.u16(), first = r.u32(), hashes = r.rest().slice();
-        if (hashes.length === 0 || hashes.length % 32 || hashes.length / 32 > MAX_HASHES_PER_MESSAGE) return bad(`hash list piece of ${hashes.length} bytes`);
+        const file = r.u16(),
+          first = r.u32(),
+          hashes = r.rest().slice();
+        if (hashes.length === 0 || hashes.length % 32 || hashes.length / 32 > MAX_HASHES_PER_MESSAGE)
+          return bad(`hash list piece of ${hashes.length} bytes`);
         m = { type, id, file, first, hashes };
         break;
       }
       case 'chunk': {
-        const file = r.u16(), index = r.u32(), chunk = r.rest();
+        const file = r.u16(),
+          index = r.u32(),
+          chunk = r.rest();
         if (chunk.length === 0 || chunk.length > MAX_CHUNK_SIZE) return bad(`chunk of ${chunk.length} bytes`);
         m = { type, id, file, index, bytes: chunk };
         break;
       }
-      case 'ack': m = { type, id, file: r.u16(), verified: r.u32() }; break;
+      case 'ack':
+        m = { type, id, file: r.u16(), verified: r.u32() };
+        break;
       case 'nack': {
-        const file = r.u16(), index = r.u32(), reason = NACK[r.u8() - 1];
+        const file = r.u16(),
+          index = r.u32(),
+          reason = NACK[r.u8() - 1];
         if (!reason) return bad('unknown nack reason');
         m = { type, id, file, index, reason };
         break;
       }
-      case 'cancel': { const reason = CANCEL[r.u8() - 1]; if (!reason) return bad('unknown cancel reason'); m = { type, id, reason }; break; }
+      case 'cancel': {
+        const reason = CANCEL[r.u8() - 1];
+        if (!reason) return bad('unknown cancel reason');
+        m = { type, id, reason };
+        break;
+      }
       case 'resume': {
-        const n = r.u16(), files: { file: number; verified: number; hashes: number }[] = [];
+        const n = r.u16(),
+          files: { file: number; verified: number; hashes: number }[] = [];
         for (let i = 0; i < n; i++) files.push({ file: r.u16(), verified: r.u32(), hashes: r.u32() });
-        if (files.some((f, i) => i > 0 && f.file <= files[i - 1]!.file)) return bad('resume entries do not ascend strictly');
+        if (files.some((f, i) => i > 0 && f.file <= files[i - 1]!.file))
+          return bad('resume entries do not ascend strictly');
         m = { type, id, files };
         break;
       }
-      case 'complete': m = { type, id }; break;
+      case 'complete':
+        m = { type, id };
+        break;
     }
     if (!r.done()) return bad(`${bytes.length - r.pos} trailing bytes after a ${type} message`);
     return { ok: true, message: m };
@@ -255,41 +352,78 @@ class Writer {
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
-  u8(v: number): void { this.uint(v, 1); }
-  u16(v: number): void { this.uint(v, 2); }
-  u32(v: number): void { this.uint(v, 4); }
+  u8(v: number): void {
+    this.uint(v, 1);
+  }
+  u16(v: number): void {
+    this.uint(v, 2);
+  }
+  u32(v: number): void {
+    this.uint(v, 4);
+  }
   u64(v: number): void {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`u64: ${v} is not a safe non-negative integer`);
-    this.uint(Math.floor(v / 2 ** 32), 4); this.uint(v % 2 ** 32, 4);
+    this.uint(Math.floor(v / 2 ** 32), 4);
+    this.uint(v % 2 ** 32, 4);
   }
   private uint(v: number, n: number): void {
     if (!Number.isInteger(v) || v < 0 || v >= 2 ** (8 * n)) throw new RangeError(`u${8 * n}: ${v} out of range`);
     this.room(n);
-    for (let i = n - 1; i >= 0; i--) { this.buf[this.len + i] = v & 0xff; v = Math.floor(v / 256); }
+    for (let i = n - 1; i >= 0; i--) {
+      this.buf[this.len + i] = v & 0xff;
+      v = Math.floor(v / 256);
+    }
     this.len += n;
   }
-  bytes(b: Uint8Array): void { this.room(b.length); this.buf.set(b, this.len); this.len += b.length; }
-  finish(): Uint8Array { return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len); }
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  finish(): Uint8Array {
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
+  }
 }
 
 class Reader {
-  constructor(private readonly b: Uint8Array, public pos: number) {}
+  constructor(
+    private readonly b: Uint8Array,
+    public pos: number,
+  ) {}
   private take(n: number): Uint8Array {
-    if (this.pos + n > this.b.length) throw new RangeError(`truncated: need ${n} bytes at offset ${this.pos}, have ${this.b.length - this.pos}`);
+    if (this.pos + n > this.b.length)
+      throw new RangeError(`truncated: need ${n} bytes at offset ${this.pos}, have ${this.b.length - this.pos}`);
     const out = this.b.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
-  private uint(n: number): number { let v = 0; for (const x of this.take(n)) v = v * 256 + x; return v; }
-  u8(): number { return this.uint(1); }
-  u16(): number { return this.uint(2); }
-  u32(): number { return this.uint(4); }
+  private uint(n: number): number {
+    let v = 0;
+    for (const x of this.take(n)) v = v * 256 + x;
+    return v;
+  }
+  u8(): number {
+    return this.uint(1);
+  }
+  u16(): number {
+    return this.uint(2);
+  }
+  u32(): number {
+    return this.uint(4);
+  }
   u64(): number {
-    const hi = this.uint(4), lo = this.uint(4);
+    const hi = this.uint(4),
+      lo = this.uint(4);
     if (hi > 0x1fffff) throw new RangeError('size above 2^53-1');
     return hi * 2 ** 32 + lo;
   }
-  bytes(n: number): Uint8Array { return this.take(n); }
-  rest(): Uint8Array { return this.take(this.b.length - this.pos); }
-  done(): boolean { return this.pos === this.b.length; }
+  bytes(n: number): Uint8Array {
+    return this.take(n);
+  }
+  rest(): Uint8Array {
+    return this.take(this.b.length - this.pos);
+  }
+  done(): boolean {
+    return this.pos === this.b.length;
+  }
 }

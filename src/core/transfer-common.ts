@@ -7,7 +7,13 @@
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { failure, type Failure, type Side } from './errors';
-import { chunkCount, type CancelReason, type DeclineReason, type FileOffer, type TransferCodecErrorCode } from './transfer-codec';
+import {
+  chunkCount,
+  type CancelReason,
+  type DeclineReason,
+  type FileOffer,
+  type TransferCodecErrorCode,
+} from './transfer-codec';
 
 /** Default bound on unacknowledged bytes in flight (docs/files.md §2). */
 export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
@@ -36,10 +42,14 @@ export interface TransferOptions {
 /** Options with their defaults filled in; throws on nonsense values (programmer mistakes). */
 export function resolveOptions(o: TransferOptions = {}): Required<TransferOptions> {
   const r = {
-    windowBytes: o.windowBytes ?? DEFAULT_WINDOW_BYTES, maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
-    stallMs: o.stallMs ?? DEFAULT_STALL_MS, maxStalls: o.maxStalls ?? 20, progressIntervalMs: o.progressIntervalMs ?? 250,
+    windowBytes: o.windowBytes ?? DEFAULT_WINDOW_BYTES,
+    maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    stallMs: o.stallMs ?? DEFAULT_STALL_MS,
+    maxStalls: o.maxStalls ?? 20,
+    progressIntervalMs: o.progressIntervalMs ?? 250,
   };
-  if (!Number.isInteger(r.windowBytes) || r.windowBytes < 1 || r.windowBytes > 0xffffffff) throw new RangeError('windowBytes: integer in 1..2^32-1');
+  if (!Number.isInteger(r.windowBytes) || r.windowBytes < 1 || r.windowBytes > 0xffffffff)
+    throw new RangeError('windowBytes: integer in 1..2^32-1');
   for (const k of ['maxRetries', 'stallMs', 'maxStalls', 'progressIntervalMs'] as const)
     if (!Number.isInteger(r[k]) || r[k] < 0) throw new RangeError(`${k}: non-negative integer`);
   return r;
@@ -48,20 +58,20 @@ export function resolveOptions(o: TransferOptions = {}): Required<TransferOption
 /** Stable codes of transfer failures (docs/files.md §4). */
 export type TransferErrorCode =
   | TransferCodecErrorCode
-  | 'TRANSFER_UNKNOWN_ID'         // a message for another transfer
-  | 'TRANSFER_UNEXPECTED'         // a message that makes no sense in this state or for this side
-  | 'TRANSFER_BAD_INDEX'          // file index out of range or not accepted, chunk not sent, …
-  | 'TRANSFER_SIZE_OVERFLOW'      // chunk or hash beyond the declared size
-  | 'TRANSFER_CHUNK_LENGTH'       // chunk of the wrong length for its index (refetched)
-  | 'TRANSFER_DUPLICATE'          // chunk already verified
-  | 'TRANSFER_WINDOW_EXCEEDED'    // chunk beyond the receiver's window
-  | 'TRANSFER_BAD_ACK'            // ack/complete for chunks never sent
-  | 'TRANSFER_HASH_MISMATCH'      // chunk failed its hash (refetched; fatal past the retry limit)
+  | 'TRANSFER_UNKNOWN_ID' // a message for another transfer
+  | 'TRANSFER_UNEXPECTED' // a message that makes no sense in this state or for this side
+  | 'TRANSFER_BAD_INDEX' // file index out of range or not accepted, chunk not sent, …
+  | 'TRANSFER_SIZE_OVERFLOW' // chunk or hash beyond the declared size
+  | 'TRANSFER_CHUNK_LENGTH' // chunk of the wrong length for its index (refetched)
+  | 'TRANSFER_DUPLICATE' // chunk already verified
+  | 'TRANSFER_WINDOW_EXCEEDED' // chunk beyond the receiver's window
+  | 'TRANSFER_BAD_ACK' // ack/complete for chunks never sent
+  | 'TRANSFER_HASH_MISMATCH' // chunk failed its hash (refetched; fatal past the retry limit)
   | 'TRANSFER_HASH_LIST_MISMATCH' // hash list does not match the offer's root (fatal past the retry limit)
   | 'TRANSFER_FILE_HASH_MISMATCH' // all chunks verified but the whole-file SHA-256 differs (fatal)
-  | 'TRANSFER_CANCELLED'          // the transfer was cancelled (by either side)
-  | 'TRANSFER_STALLED'            // no progress through `maxStalls` stall periods (fatal)
-  | 'TRANSFER_IO';                // readSlice/writeChunk failed locally (fatal)
+  | 'TRANSFER_CANCELLED' // the transfer was cancelled (by either side)
+  | 'TRANSFER_STALLED' // no progress through `maxStalls` stall periods (fatal)
+  | 'TRANSFER_IO'; // readSlice/writeChunk failed locally (fatal)
 
 /**
  * A transfer failure. `fatal: false` means the offending message was dropped and the transfer
@@ -70,7 +80,13 @@ export type TransferErrorCode =
 export type TransferFailure = Failure<TransferErrorCode> & { readonly fatal: boolean };
 
 /** Builds a {@link TransferFailure}. */
-export function transferFailure(code: TransferErrorCode, side: Side, step: string, message: string, fatal = false): TransferFailure {
+export function transferFailure(
+  code: TransferErrorCode,
+  side: Side,
+  step: string,
+  message: string,
+  fatal = false,
+): TransferFailure {
   return { ...failure(code, side, step, message), fatal };
 }
 
@@ -133,10 +149,16 @@ export class ResumableSha256 extends _SHA256 {
 export type ReadSlice = (fileIndex: number, start: number, end: number) => Promise<Uint8Array>;
 
 /** A file ready to offer: its offer fields and its per-chunk hash list (32 bytes per chunk). */
-export interface PreparedFile { offer: FileOffer; chunkHashes: Uint8Array }
+export interface PreparedFile {
+  offer: FileOffer;
+  chunkHashes: Uint8Array;
+}
 
 /** An incremental SHA-256 of a whole file; `digest()` is called once, at the end. */
-export interface WholeFileHash { update(bytes: Uint8Array): void; digest(): Uint8Array }
+export interface WholeFileHash {
+  update(bytes: Uint8Array): void;
+  digest(): Uint8Array;
+}
 
 /**
  * Reads a file once, hashing each chunk and the whole file (docs/files.md §3). The sender runs
@@ -145,36 +167,71 @@ export interface WholeFileHash { update(bytes: Uint8Array): void; digest(): Uint
  * faster in Chromium); each chunk's digest runs while the whole-file hash takes the same bytes.
  */
 export async function prepareFile(o: {
-  fileIndex: number; name: string; type: string; size: number; chunkSize: number; readSlice: ReadSlice; digest?: ChunkDigest; whole?: WholeFileHash;
+  fileIndex: number;
+  name: string;
+  type: string;
+  size: number;
+  chunkSize: number;
+  readSlice: ReadSlice;
+  digest?: ChunkDigest;
+  whole?: WholeFileHash;
 }): Promise<PreparedFile> {
   const digest = o.digest ?? defaultDigest;
   const n = chunkCount(o.size, o.chunkSize);
   const chunkHashes = new Uint8Array(n * 32);
   const whole = o.whole ?? sha256.create();
   for (let i = 0; i < n; i++) {
-    const start = i * o.chunkSize, end = Math.min(o.size, start + o.chunkSize);
+    const start = i * o.chunkSize,
+      end = Math.min(o.size, start + o.chunkSize);
     const bytes = await o.readSlice(o.fileIndex, start, end);
-    if (bytes.length !== end - start) throw new RangeError(`readSlice(${o.fileIndex}, ${start}, ${end}) returned ${bytes.length} bytes`);
+    if (bytes.length !== end - start)
+      throw new RangeError(`readSlice(${o.fileIndex}, ${start}, ${end}) returned ${bytes.length} bytes`);
     const chunkHash = digest(bytes); // WebCrypto works on its own thread meanwhile
     chunkHash.catch(() => {}); // awaited below; if update() throws first, that error is the one reported
     whole.update(bytes);
     chunkHashes.set(await chunkHash, i * 32);
   }
   return {
-    offer: { name: o.name, type: o.type, size: o.size, chunkSize: o.chunkSize, sha256: whole.digest(), hashListRoot: sha256(chunkHashes) },
+    offer: {
+      name: o.name,
+      type: o.type,
+      size: o.size,
+      chunkSize: o.chunkSize,
+      sha256: whole.digest(),
+      hashListRoot: sha256(chunkHashes),
+    },
     chunkHashes,
   };
 }
 
 /** Offer fields in JSON form (hashes as hex). */
 /** {@link FileOffer} in JSON form (hashes as hex), for saved state. */
-export interface FileOfferJson { name: string; type: string; size: number; chunkSize: number; sha256: string; hashListRoot: string }
+export interface FileOfferJson {
+  name: string;
+  type: string;
+  size: number;
+  chunkSize: number;
+  sha256: string;
+  hashListRoot: string;
+}
 /** {@link FileOffer} → {@link FileOfferJson}. */
-export const offerToJson = (f: FileOffer): FileOfferJson =>
-  ({ name: f.name, type: f.type, size: f.size, chunkSize: f.chunkSize, sha256: bytesToHex(f.sha256), hashListRoot: bytesToHex(f.hashListRoot) });
+export const offerToJson = (f: FileOffer): FileOfferJson => ({
+  name: f.name,
+  type: f.type,
+  size: f.size,
+  chunkSize: f.chunkSize,
+  sha256: bytesToHex(f.sha256),
+  hashListRoot: bytesToHex(f.hashListRoot),
+});
 /** {@link FileOfferJson} → {@link FileOffer}. */
-export const offerFromJson = (f: FileOfferJson): FileOffer =>
-  ({ name: f.name, type: f.type, size: f.size, chunkSize: f.chunkSize, sha256: hexToBytes(f.sha256), hashListRoot: hexToBytes(f.hashListRoot) });
+export const offerFromJson = (f: FileOfferJson): FileOffer => ({
+  name: f.name,
+  type: f.type,
+  size: f.size,
+  chunkSize: f.chunkSize,
+  sha256: hexToBytes(f.sha256),
+  hashListRoot: hexToBytes(f.hashListRoot),
+});
 
 /** Byte length of chunk `index` of a file. */
 export function chunkLength(f: FileOffer, index: number): number {

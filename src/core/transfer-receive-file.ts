@@ -7,7 +7,14 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { chunkCount, type FileOffer } from './transfer-codec';
-import { equalBytes, ResumableSha256, type ChunkDigest, type FileOfferJson, type TransferOptions, type TransferStatus } from './transfer-common';
+import {
+  equalBytes,
+  ResumableSha256,
+  type ChunkDigest,
+  type FileOfferJson,
+  type TransferOptions,
+  type TransferStatus,
+} from './transfer-common';
 
 /** The receiver's injected I/O (docs/files.md §3). */
 export interface ReceiverIo {
@@ -32,23 +39,48 @@ export type ReceiverOptions = TransferOptions;
 
 /** The receiver's JSON state (docs/files.md §3). */
 export interface ReceiverState {
-  v: 1; role: 'receiver'; id: string; status: TransferStatus; files: FileOfferJson[]; accepted: number[];
-  progress: (ReceivingFileJson | null)[]; options: Required<ReceiverOptions>;
+  v: 1;
+  role: 'receiver';
+  id: string;
+  status: TransferStatus;
+  files: FileOfferJson[];
+  accepted: number[];
+  progress: (ReceivingFileJson | null)[];
+  options: Required<ReceiverOptions>;
 }
 
 /** A receiving file in JSON form (part of `ReceiverState`). */
-export interface ReceivingFileJson { verified: number; hashes: string; mid: { h: number[]; length: number } | null; done: boolean }
+export interface ReceivingFileJson {
+  verified: number;
+  hashes: string;
+  mid: { h: number[]; length: number } | null;
+  done: boolean;
+}
 
 /** A receiving file. */
 export interface ReceivingFile {
   /** `acked`: the verified prefix last acknowledged to the sender (not saved: a resume tells it anyway). */
-  offer: FileOffer; count: number; verified: number; acked: number; hashes: Uint8Array; hashesHave: number; hashesOk: boolean;
-  whole: ResumableSha256 | null; done: boolean; buffered: Map<number, Uint8Array>; listFailures: number;
+  offer: FileOffer;
+  count: number;
+  verified: number;
+  acked: number;
+  hashes: Uint8Array;
+  hashesHave: number;
+  hashesOk: boolean;
+  whole: ResumableSha256 | null;
+  done: boolean;
+  buffered: Map<number, Uint8Array>;
+  listFailures: number;
 }
 
 /** JSON of a receiving file; chunks held ahead of a gap are left out (they are sent again). */
 export function saveFile(f: ReceivingFile): ReceivingFileJson {
-  return { verified: f.verified, hashes: bytesToHex(f.hashes.subarray(0, f.hashesHave * 32)), mid: f.whole ? f.whole.save() : null, done: f.done };
+  return {
+    verified: f.verified,
+    hashes: bytesToHex(f.hashes.subarray(0, f.hashesHave * 32)),
+    mid: f.whole ? f.whole.save() : null,
+    done: f.done,
+  };
 }
 
 /**
@@ -65,7 +97,8 @@ export function loadFile(offer: FileOffer, p: ReceivingFileJson, hashHere = true
   f.done = p.done;
   if (hashHere && !p.done) {
     // A state saved while the caller hashed has no midstate: only a file with nothing verified can restart it here.
-    if (!p.mid && p.verified > 0) throw new TypeError('state: saved without a whole-file midstate (restore it with ReceiverIo.fileDigest)');
+    if (!p.mid && p.verified > 0)
+      throw new TypeError('state: saved without a whole-file midstate (restore it with ReceiverIo.fileDigest)');
     f.whole = p.mid ? ResumableSha256.load(p.mid) : new ResumableSha256();
   }
   return f;
@@ -89,7 +122,16 @@ export function storeHashes(r: ReceivingFile, first: number, hashes: Uint8Array)
 export function newFile(offer: FileOffer, hashHere = true): ReceivingFile {
   const count = chunkCount(offer.size, offer.chunkSize);
   return {
-    offer, count, verified: 0, acked: 0, hashes: new Uint8Array(0), hashesHave: 0, hashesOk: false,
-    whole: hashHere ? new ResumableSha256() : null, done: false, buffered: new Map(), listFailures: 0,
+    offer,
+    count,
+    verified: 0,
+    acked: 0,
+    hashes: new Uint8Array(0),
+    hashesHave: 0,
+    hashesOk: false,
+    whole: hashHere ? new ResumableSha256() : null,
+    done: false,
+    buffered: new Map(),
+    listFailures: 0,
   };
 }

@@ -11,14 +11,40 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { decodeTransfer, encodeTransfer, type CancelReason, type DeclineReason, type FileOffer, type TransferMessage } from './transfer-codec';
 import {
-  chunkLength, defaultDigest, resolveOptions, equalBytes, offerFromJson, offerToJson,
-  ProgressMeter, rangeBytes, transferFailure,
-  type ChunkDigest, type TransferErrorCode, type TransferEvent, type TransferFailure, type TransferResult, type TransferStatus,
+  decodeTransfer,
+  encodeTransfer,
+  type CancelReason,
+  type DeclineReason,
+  type FileOffer,
+  type TransferMessage,
+} from './transfer-codec';
+import {
+  chunkLength,
+  defaultDigest,
+  resolveOptions,
+  equalBytes,
+  offerFromJson,
+  offerToJson,
+  ProgressMeter,
+  rangeBytes,
+  transferFailure,
+  type ChunkDigest,
+  type TransferErrorCode,
+  type TransferEvent,
+  type TransferFailure,
+  type TransferResult,
+  type TransferStatus,
 } from './transfer-common';
 import {
-  loadFile, newFile, saveFile, storeHashes, type ReceiverIo, type ReceiverOptions, type ReceiverState, type ReceivingFile,
+  loadFile,
+  newFile,
+  saveFile,
+  storeHashes,
+  type ReceiverIo,
+  type ReceiverOptions,
+  type ReceiverState,
+  type ReceivingFile,
 } from './transfer-receive-file';
 
 export type { ReceiverIo, ReceiverOptions, ReceiverState } from './transfer-receive-file';
@@ -48,7 +74,12 @@ export class TransferReceiver {
   private readonly opts: Required<ReceiverOptions>;
   private readonly digest: ChunkDigest;
 
-  private constructor(private readonly io: ReceiverIo, id: Uint8Array, files: FileOffer[], opts: ReceiverOptions) {
+  private constructor(
+    private readonly io: ReceiverIo,
+    id: Uint8Array,
+    files: FileOffer[],
+    opts: ReceiverOptions,
+  ) {
     this.id = id;
     this.files = files;
     this.st = 'offered';
@@ -60,15 +91,19 @@ export class TransferReceiver {
   }
 
   /** A receiver for an offer message; the caller shows `files` and calls {@link accept} or {@link decline}. */
-  static fromOffer(input: Uint8Array | TransferMessage, io: ReceiverIo, opts: ReceiverOptions = {}):
-    { ok: true; receiver: TransferReceiver; files: FileOffer[] } | TransferFailure {
+  static fromOffer(
+    input: Uint8Array | TransferMessage,
+    io: ReceiverIo,
+    opts: ReceiverOptions = {},
+  ): { ok: true; receiver: TransferReceiver; files: FileOffer[] } | TransferFailure {
     let m = input as TransferMessage;
     if (input instanceof Uint8Array) {
       const d = decodeTransfer(input, 'receiver');
       if (!d.ok) return { ...d, fatal: false };
       m = d.message;
     }
-    if (m.type !== 'offer') return transferFailure('TRANSFER_UNEXPECTED', 'receiver', m.type, `expected an offer, got ${m.type}`);
+    if (m.type !== 'offer')
+      return transferFailure('TRANSFER_UNEXPECTED', 'receiver', m.type, `expected an offer, got ${m.type}`);
     return { ok: true, receiver: new TransferReceiver(io, m.id.slice(), m.files, opts), files: m.files };
   }
 
@@ -78,15 +113,25 @@ export class TransferReceiver {
     const r = new TransferReceiver(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options);
     r.st = state.status;
     r.accepted = [...state.accepted];
-    r.rf = r.files.map((offer, i) => { const p = state.progress[i]; return p ? loadFile(offer, p, !io.fileDigest) : null; });
+    r.rf = r.files.map((offer, i) => {
+      const p = state.progress[i];
+      return p ? loadFile(offer, p, !io.fileDigest) : null;
+    });
     return r;
   }
 
-  get status(): TransferStatus { return this.st; }
+  get status(): TransferStatus {
+    return this.st;
+  }
 
   toJSON(): ReceiverState {
     return {
-      v: 1, role: 'receiver', id: bytesToHex(this.id), status: this.st, files: this.files.map(offerToJson), accepted: [...this.accepted],
+      v: 1,
+      role: 'receiver',
+      id: bytesToHex(this.id),
+      status: this.st,
+      files: this.files.map(offerToJson),
+      accepted: [...this.accepted],
       progress: this.rf.map((f) => f && saveFile(f)),
       options: { ...this.opts },
     };
@@ -97,7 +142,9 @@ export class TransferReceiver {
     if (this.st !== 'offered') throw new Error(`accept: transfer is ${this.st}`);
     const sorted = [...new Set(files)].sort((a, b) => a - b);
     if (sorted.length === 0 || sorted.some((f) => !Number.isInteger(f) || f < 0 || f >= this.files.length))
-      throw new RangeError(`files: 1..${this.files.length} indices below ${this.files.length} (use decline() to refuse all)`);
+      throw new RangeError(
+        `files: 1..${this.files.length} indices below ${this.files.length} (use decline() to refuse all)`,
+      );
     this.st = 'active';
     this.accepted = sorted;
     for (const f of sorted) this.rf[f] = newFile(this.files[f]!, !this.io.fileDigest);
@@ -108,7 +155,7 @@ export class TransferReceiver {
       for (const f of sorted) {
         const r = this.rf[f]!;
         if (r.count > 0) continue;
-        const bad = this.checkHashList(f, r, events) ?? await this.finishFile(f, r, events);
+        const bad = this.checkHashList(f, r, events) ?? (await this.finishFile(f, r, events));
         if (bad) return { ...bad, events };
       }
       return { ok: true, events };
@@ -131,9 +178,13 @@ export class TransferReceiver {
   /** Tells the sender where this side stands (after a reconnect or a restore), and `complete` if done. */
   resume(): void {
     if (this.st !== 'active' && this.st !== 'done') return;
-    this.io.send(encodeTransfer({
-      type: 'resume', id: this.id, files: this.accepted.map((f) => ({ file: f, verified: this.rf[f]!.verified, hashes: this.rf[f]!.hashesHave })),
-    }));
+    this.io.send(
+      encodeTransfer({
+        type: 'resume',
+        id: this.id,
+        files: this.accepted.map((f) => ({ file: f, verified: this.rf[f]!.verified, hashes: this.rf[f]!.hashesHave })),
+      }),
+    );
     if (this.st === 'done') this.io.send(encodeTransfer({ type: 'complete', id: this.id }));
   }
 
@@ -148,7 +199,13 @@ export class TransferReceiver {
     if (this.st === 'active' && ++this.stallResends > this.opts.maxStalls) {
       this.cancel('timeout');
       this.st = 'failed';
-      return transferFailure('TRANSFER_STALLED', 'receiver', 'tick', `nothing verified for ${this.stallResends} stall periods; the sender is gone or the path loses everything`, true);
+      return transferFailure(
+        'TRANSFER_STALLED',
+        'receiver',
+        'tick',
+        `nothing verified for ${this.stallResends} stall periods; the sender is gone or the path loses everything`,
+        true,
+      );
     }
     if (this.st === 'done') this.stallResends++;
     this.resume();
@@ -156,8 +213,13 @@ export class TransferReceiver {
   }
 
   progress(): { done: number; total: number } {
-    let done = 0, total = 0;
-    for (const f of this.accepted) { const r = this.rf[f]!; total += r.offer.size; done += r.done ? r.offer.size : rangeBytes(r.offer, 0, r.verified); }
+    let done = 0,
+      total = 0;
+    for (const f of this.accepted) {
+      const r = this.rf[f]!;
+      total += r.offer.size;
+      done += r.done ? r.offer.size : rangeBytes(r.offer, 0, r.verified);
+    }
     return { done, total };
   }
 
@@ -177,7 +239,11 @@ export class TransferReceiver {
     digest?.catch(() => undefined);
     this.queued++;
     return this.serial(async () => {
-      try { return await this.handle(m, digest); } finally { if (--this.queued === 0) this.sendAcks(); }
+      try {
+        return await this.handle(m, digest);
+      } finally {
+        if (--this.queued === 0) this.sendAcks();
+      }
     });
   }
 
@@ -189,7 +255,10 @@ export class TransferReceiver {
   private ack(file: number, r: ReceivingFile, force: boolean): void {
     const unacked = rangeBytes(r.offer, r.acked, r.verified);
     if (unacked === 0) return;
-    if (!force && this.queued > 1 && unacked < this.opts.windowBytes / 4) { this.unacked.add(file); return; }
+    if (!force && this.queued > 1 && unacked < this.opts.windowBytes / 4) {
+      this.unacked.add(file);
+      return;
+    }
     this.unacked.delete(file);
     r.acked = r.verified;
     this.io.send(encodeTransfer({ type: 'ack', id: this.id, file, verified: r.verified }));
@@ -208,9 +277,14 @@ export class TransferReceiver {
 
   private async handle(m: TransferMessage, digest: Promise<Uint8Array> | null): Promise<TransferResult> {
     const events: TransferEvent[] = [];
-    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult =>
-      ({ ...transferFailure(code, 'receiver', step, why, fatal), events });
-    const step = m.type === 'chunk' || m.type === 'hashes' ? `${m.type} ${m.file}:${m.type === 'chunk' ? m.index : m.first}` : m.type;
+    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult => ({
+      ...transferFailure(code, 'receiver', step, why, fatal),
+      events,
+    });
+    const step =
+      m.type === 'chunk' || m.type === 'hashes'
+        ? `${m.type} ${m.file}:${m.type === 'chunk' ? m.index : m.first}`
+        : m.type;
     if (!equalBytes(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
     if (m.type === 'cancel') {
       if (this.st !== 'offered' && this.st !== 'active') return { ok: true, events };
@@ -221,42 +295,70 @@ export class TransferReceiver {
     if (m.type === 'offer') {
       // The sender did not hear our answer (lost, or it reloaded): say it again.
       if (this.st === 'active' || this.st === 'done') {
-        this.io.send(encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: this.accepted }));
+        this.io.send(
+          encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: this.accepted }),
+        );
         this.resume();
       } else if (this.st === 'declined') this.io.send(encodeTransfer({ type: 'decline', id: this.id, reason: 'user' }));
       return { ok: true, events };
     }
-    if (m.type !== 'hashes' && m.type !== 'chunk') return fail('TRANSFER_UNEXPECTED', `${m.type} is a message for the sending side; dropped`);
+    if (m.type !== 'hashes' && m.type !== 'chunk')
+      return fail('TRANSFER_UNEXPECTED', `${m.type} is a message for the sending side; dropped`);
     if (this.st !== 'active') return fail('TRANSFER_UNEXPECTED', `${m.type} while the transfer is ${this.st}; dropped`);
     const r = this.rf[m.file];
-    if (!r) return fail('TRANSFER_BAD_INDEX', `file ${m.file} was not offered or not accepted; dropped, nothing written`);
+    if (!r)
+      return fail('TRANSFER_BAD_INDEX', `file ${m.file} was not offered or not accepted; dropped, nothing written`);
     if (m.type === 'hashes') {
       const k = m.hashes.length / 32;
-      if (m.first + k > r.count) return fail('TRANSFER_SIZE_OVERFLOW', `hashes up to chunk ${m.first + k} but file ${m.file} has ${r.count} chunks`);
-      if (m.first !== r.hashesHave || r.hashesOk) return fail('TRANSFER_DUPLICATE', `hash list piece at ${m.first}, expected ${r.hashesHave}; dropped`);
+      if (m.first + k > r.count)
+        return fail(
+          'TRANSFER_SIZE_OVERFLOW',
+          `hashes up to chunk ${m.first + k} but file ${m.file} has ${r.count} chunks`,
+        );
+      if (m.first !== r.hashesHave || r.hashesOk)
+        return fail('TRANSFER_DUPLICATE', `hash list piece at ${m.first}, expected ${r.hashesHave}; dropped`);
       storeHashes(r, m.first, m.hashes);
       this.lastProgress = this.io.now();
-      if (r.hashesHave === r.count) { const bad = this.checkHashList(m.file, r, events); if (bad) return { ...bad, events }; }
+      if (r.hashesHave === r.count) {
+        const bad = this.checkHashList(m.file, r, events);
+        if (bad) return { ...bad, events };
+      }
       return { ok: true, events };
     }
     const { file, index, bytes } = m;
-    if (index >= r.count) return fail('TRANSFER_SIZE_OVERFLOW', `chunk ${index} is beyond the ${r.offer.size} bytes declared for file ${file}; dropped`);
-    if (!r.hashesOk) return fail('TRANSFER_UNEXPECTED', `chunk before the hash list of file ${file} is complete; dropped`);
-    if (r.done || index < r.verified || r.buffered.has(index)) return fail('TRANSFER_DUPLICATE', 'chunk already verified; dropped');
+    if (index >= r.count)
+      return fail(
+        'TRANSFER_SIZE_OVERFLOW',
+        `chunk ${index} is beyond the ${r.offer.size} bytes declared for file ${file}; dropped`,
+      );
+    if (!r.hashesOk)
+      return fail('TRANSFER_UNEXPECTED', `chunk before the hash list of file ${file} is complete; dropped`);
+    if (r.done || index < r.verified || r.buffered.has(index))
+      return fail('TRANSFER_DUPLICATE', 'chunk already verified; dropped');
     const len = chunkLength(r.offer, index);
     if (index > r.verified && this.bufferedBytes + len > this.opts.windowBytes)
       return fail('TRANSFER_WINDOW_EXCEEDED', `chunk beyond the ${this.opts.windowBytes}-byte window; dropped`);
     const badLength = bytes.length !== len;
-    if (badLength || !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32))) {
+    if (
+      badLength ||
+      !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32))
+    ) {
       if (this.st !== 'active') return fail('TRANSFER_CANCELLED', 'cancelled while hashing');
-      const key = `${file}:${index}`, tries = (this.attempts.get(key) ?? 0) + 1;
+      const key = `${file}:${index}`,
+        tries = (this.attempts.get(key) ?? 0) + 1;
       this.attempts.set(key, tries);
       const code = badLength ? 'TRANSFER_CHUNK_LENGTH' : 'TRANSFER_HASH_MISMATCH';
-      const what = badLength ? `has ${bytes.length} bytes, expected ${len}` : 'does not match its SHA-256 from the offer';
+      const what = badLength
+        ? `has ${bytes.length} bytes, expected ${len}`
+        : 'does not match its SHA-256 from the offer';
       if (tries > this.opts.maxRetries) {
         events.push(...this.cancel('integrity'));
         this.st = 'failed';
-        return fail('TRANSFER_HASH_MISMATCH', `chunk ${index} of file ${file} ${what}, ${tries} times; giving up (the data is being corrupted)`, true);
+        return fail(
+          'TRANSFER_HASH_MISMATCH',
+          `chunk ${index} of file ${file} ${what}, ${tries} times; giving up (the data is being corrupted)`,
+          true,
+        );
       }
       this.io.send(encodeTransfer({ type: 'nack', id: this.id, file, index, reason: badLength ? 'length' : 'hash' }));
       events.push({ type: 'refetch', file, index });
@@ -273,7 +375,11 @@ export class TransferReceiver {
     this.lastProgress = this.io.now();
     this.stallResends = 0;
     // Held ahead of a gap for the in-order whole-file hash (only its length when the caller hashes).
-    if (index > r.verified) { r.buffered.set(index, r.whole ? bytes : NO_BYTES); this.bufferedBytes += len; return { ok: true, events }; }
+    if (index > r.verified) {
+      r.buffered.set(index, r.whole ? bytes : NO_BYTES);
+      this.bufferedBytes += len;
+      return { ok: true, events };
+    }
     r.whole?.update(bytes);
     r.verified++;
     for (let b = r.buffered.get(r.verified); b; b = r.buffered.get(r.verified)) {
@@ -283,22 +389,38 @@ export class TransferReceiver {
       r.verified++;
     }
     this.ack(file, r, r.verified === r.count);
-    if (r.verified === r.count) { const bad = await this.finishFile(file, r, events); if (bad) return { ...bad, events }; }
-    else this.progressEvent(events, false);
+    if (r.verified === r.count) {
+      const bad = await this.finishFile(file, r, events);
+      if (bad) return { ...bad, events };
+    } else this.progressEvent(events, false);
     return { ok: true, events };
   }
 
   /** Checks a complete hash list against the offer's root; on mismatch asks for it again. */
   private checkHashList(file: number, r: ReceivingFile, events: TransferEvent[]): TransferFailure | null {
-    if (equalBytes(sha256(r.hashes), r.offer.hashListRoot)) { r.hashesOk = true; return null; }
+    if (equalBytes(sha256(r.hashes), r.offer.hashListRoot)) {
+      r.hashesOk = true;
+      return null;
+    }
     r.hashesHave = 0;
     if (++r.listFailures > this.opts.maxRetries) {
       events.push(...this.cancel('integrity'));
       this.st = 'failed';
-      return transferFailure('TRANSFER_HASH_LIST_MISMATCH', 'receiver', `hashes ${file}`, `the hash list of file ${file} does not match the offer's root, ${r.listFailures} times; giving up`, true);
+      return transferFailure(
+        'TRANSFER_HASH_LIST_MISMATCH',
+        'receiver',
+        `hashes ${file}`,
+        `the hash list of file ${file} does not match the offer's root, ${r.listFailures} times; giving up`,
+        true,
+      );
     }
     this.resume();
-    return transferFailure('TRANSFER_HASH_LIST_MISMATCH', 'receiver', `hashes ${file}`, `the hash list of file ${file} does not match the offer's root; asked for it again`);
+    return transferFailure(
+      'TRANSFER_HASH_LIST_MISMATCH',
+      'receiver',
+      `hashes ${file}`,
+      `the hash list of file ${file} does not match the offer's root; asked for it again`,
+    );
   }
 
   /** All chunks verified: the whole-file SHA-256 decides. */
@@ -309,15 +431,27 @@ export class TransferReceiver {
     } catch (e) {
       events.push(...this.cancel('error'));
       this.st = 'failed';
-      return transferFailure('TRANSFER_IO', 'receiver', `file ${file}`, `hashing file ${file} failed: ${String(e)}`, true);
+      return transferFailure(
+        'TRANSFER_IO',
+        'receiver',
+        `file ${file}`,
+        `hashing file ${file} failed: ${String(e)}`,
+        true,
+      );
     }
     r.whole = null;
-    if (this.st !== 'active') return transferFailure('TRANSFER_CANCELLED', 'receiver', `file ${file}`, 'cancelled while hashing');
+    if (this.st !== 'active')
+      return transferFailure('TRANSFER_CANCELLED', 'receiver', `file ${file}`, 'cancelled while hashing');
     if (!equalBytes(digest, r.offer.sha256)) {
       events.push(...this.cancel('integrity'));
       this.st = 'failed';
-      return transferFailure('TRANSFER_FILE_HASH_MISMATCH', 'receiver', `file ${file}`,
-        `every chunk of file ${file} verified, but the whole-file SHA-256 differs from the offer; the sender's offer is inconsistent`, true);
+      return transferFailure(
+        'TRANSFER_FILE_HASH_MISMATCH',
+        'receiver',
+        `file ${file}`,
+        `every chunk of file ${file} verified, but the whole-file SHA-256 differs from the offer; the sender's offer is inconsistent`,
+        true,
+      );
     }
     r.done = true;
     events.push({ type: 'file-complete', file });

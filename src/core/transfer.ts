@@ -11,13 +11,34 @@
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
-  chunkCount, checkFileOffer, decodeTransfer, encodeTransfer, MAX_FILES, MAX_OFFER_BYTES, MAX_HASHES_PER_MESSAGE, TRANSFER_ID_BYTES,
-  type CancelReason, type TransferMessage,
+  chunkCount,
+  checkFileOffer,
+  decodeTransfer,
+  encodeTransfer,
+  MAX_FILES,
+  MAX_OFFER_BYTES,
+  MAX_HASHES_PER_MESSAGE,
+  TRANSFER_ID_BYTES,
+  type CancelReason,
+  type TransferMessage,
 } from './transfer-codec';
 import {
-  chunkLength, equalBytes, offerFromJson, offerToJson, ProgressMeter, rangeBytes, resolveOptions, transferFailure,
-  type FileOfferJson, type PreparedFile, type ReadSlice, type TransferErrorCode, type TransferEvent, type TransferResult,
-  type TransferOptions, type TransferStatus,
+  chunkLength,
+  equalBytes,
+  offerFromJson,
+  offerToJson,
+  ProgressMeter,
+  rangeBytes,
+  resolveOptions,
+  transferFailure,
+  type FileOfferJson,
+  type PreparedFile,
+  type ReadSlice,
+  type TransferErrorCode,
+  type TransferEvent,
+  type TransferResult,
+  type TransferOptions,
+  type TransferStatus,
 } from './transfer-common';
 
 export * from './transfer-common';
@@ -39,9 +60,14 @@ export type SenderOptions = TransferOptions;
 
 /** The sender's JSON state (docs/files.md §3). */
 export interface SenderState {
-  v: 1; role: 'sender'; id: string; status: TransferStatus;
+  v: 1;
+  role: 'sender';
+  id: string;
+  status: TransferStatus;
   files: (FileOfferJson & { hashes: string })[];
-  accepted: number[]; windowBytes: number; acked: number[];
+  accepted: number[];
+  windowBytes: number;
+  acked: number[];
   options: Required<SenderOptions>;
 }
 
@@ -73,7 +99,13 @@ export class TransferSender {
   private readonly meter: ProgressMeter;
   private readonly opts: Required<SenderOptions>;
 
-  private constructor(private readonly io: SenderIo, id: Uint8Array, files: PreparedFile[], opts: SenderOptions, s?: SenderState) {
+  private constructor(
+    private readonly io: SenderIo,
+    id: Uint8Array,
+    files: PreparedFile[],
+    opts: SenderOptions,
+    s?: SenderState,
+  ) {
     this.id = id;
     this.files = files;
     this.opts = resolveOptions(opts);
@@ -89,16 +121,28 @@ export class TransferSender {
 
   /** A new transfer; call {@link offer} to send the offer. Throws on bad arguments. */
   static create(o: { id: Uint8Array; files: PreparedFile[]; io: SenderIo } & SenderOptions): TransferSender {
-    if (!(o.id instanceof Uint8Array) || o.id.length !== TRANSFER_ID_BYTES) throw new TypeError('id: expected 16 bytes');
-    if (!Array.isArray(o.files) || o.files.length < 1 || o.files.length > MAX_FILES) throw new RangeError(`files: 1..${MAX_FILES} prepared files`);
+    if (!(o.id instanceof Uint8Array) || o.id.length !== TRANSFER_ID_BYTES)
+      throw new TypeError('id: expected 16 bytes');
+    if (!Array.isArray(o.files) || o.files.length < 1 || o.files.length > MAX_FILES)
+      throw new RangeError(`files: 1..${MAX_FILES} prepared files`);
     o.files.forEach((f, i) => {
       checkFileOffer(f.offer, `files[${i}].offer`);
-      if (f.chunkHashes.length !== chunkCount(f.offer.size, f.offer.chunkSize) * 32) throw new RangeError(`files[${i}].chunkHashes: wrong length`);
+      if (f.chunkHashes.length !== chunkCount(f.offer.size, f.offer.chunkSize) * 32)
+        throw new RangeError(`files[${i}].chunkHashes: wrong length`);
     });
     const size = encodeTransfer({ type: 'offer', id: o.id, files: o.files.map((f) => f.offer) }).length;
-    if (size > MAX_OFFER_BYTES) throw new RangeError(`files: the offer takes ${size} bytes, more than ${MAX_OFFER_BYTES}; split the files over several offers`);
+    if (size > MAX_OFFER_BYTES)
+      throw new RangeError(
+        `files: the offer takes ${size} bytes, more than ${MAX_OFFER_BYTES}; split the files over several offers`,
+      );
     const { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs } = o;
-    return new TransferSender(o.io, o.id.slice(), o.files, { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs });
+    return new TransferSender(o.io, o.id.slice(), o.files, {
+      windowBytes,
+      maxRetries,
+      stallMs,
+      maxStalls,
+      progressIntervalMs,
+    });
   }
 
   /** Restores a sender from {@link toJSON}; it waits for the receiver's resume before sending. */
@@ -108,13 +152,21 @@ export class TransferSender {
     return new TransferSender(io, hexToBytes(state.id), files, state.options, state);
   }
 
-  get status(): TransferStatus { return this.st; }
+  get status(): TransferStatus {
+    return this.st;
+  }
 
   toJSON(): SenderState {
     return {
-      v: 1, role: 'sender', id: bytesToHex(this.id), status: this.st,
+      v: 1,
+      role: 'sender',
+      id: bytesToHex(this.id),
+      status: this.st,
       files: this.files.map((f) => ({ ...offerToJson(f.offer), hashes: bytesToHex(f.chunkHashes) })),
-      accepted: [...this.accepted], windowBytes: this.window, acked: [...this.acked], options: { ...this.opts },
+      accepted: [...this.accepted],
+      windowBytes: this.window,
+      acked: [...this.acked],
+      options: { ...this.opts },
     };
   }
 
@@ -154,16 +206,25 @@ export class TransferSender {
 
   /** Current progress (acknowledged verified bytes of the accepted files). */
   progress(): { done: number; total: number } {
-    let done = 0, total = 0;
-    for (const f of this.accepted) { const o = this.files[f]!.offer; total += o.size; done += rangeBytes(o, 0, this.acked[f]!); }
+    let done = 0,
+      total = 0;
+    for (const f of this.accepted) {
+      const o = this.files[f]!.offer;
+      total += o.size;
+      done += rangeBytes(o, 0, this.acked[f]!);
+    }
     return { done, total };
   }
 
-  private live(): boolean { return this.st === 'offered' || this.st === 'active'; }
+  private live(): boolean {
+    return this.st === 'offered' || this.st === 'active';
+  }
 
   private async handle(input: Uint8Array | TransferMessage): Promise<TransferResult> {
-    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult =>
-      ({ ...transferFailure(code, 'sender', step, why, fatal), events });
+    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult => ({
+      ...transferFailure(code, 'sender', step, why, fatal),
+      events,
+    });
     const events: TransferEvent[] = [];
     let step = 'decode';
     let m: TransferMessage;
@@ -187,9 +248,13 @@ export class TransferSender {
     switch (m.type) {
       case 'accept':
         if (this.st !== 'offered') return fail('TRANSFER_UNEXPECTED', 'duplicate accept; dropped');
-        if (m.files.some((f) => f >= n)) return fail('TRANSFER_BAD_INDEX', `accept names a file index ≥ ${n}; the receiver is broken`);
+        if (m.files.some((f) => f >= n))
+          return fail('TRANSFER_BAD_INDEX', `accept names a file index ≥ ${n}; the receiver is broken`);
         if (m.windowBytes < 1) return fail('TRANSFER_UNEXPECTED', 'accept with a zero window');
-        if (m.files.length === 0) { this.st = 'declined'; return { ok: true, events: [{ type: 'declined', reason: 'user' }] }; }
+        if (m.files.length === 0) {
+          this.st = 'declined';
+          return { ok: true, events: [{ type: 'declined', reason: 'user' }] };
+        }
         this.st = 'active';
         this.accepted = m.files;
         this.window = Math.min(this.opts.windowBytes, m.windowBytes);
@@ -202,34 +267,51 @@ export class TransferSender {
         this.st = 'declined';
         return { ok: true, events: [{ type: 'declined', reason: m.reason }] };
       case 'ack': {
-        if (this.st !== 'active' || !isAccepted(m.file)) return fail('TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
-        if (m.verified > this.next[m.file]!) return fail('TRANSFER_BAD_ACK', `ack of ${m.verified} chunks of file ${m.file}, but only ${this.next[m.file]} were sent`);
-        if (m.verified > this.acked[m.file]!) { this.acked[m.file] = m.verified; this.progressEvent(events, false); }
+        if (this.st !== 'active' || !isAccepted(m.file))
+          return fail('TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
+        if (m.verified > this.next[m.file]!)
+          return fail(
+            'TRANSFER_BAD_ACK',
+            `ack of ${m.verified} chunks of file ${m.file}, but only ${this.next[m.file]} were sent`,
+          );
+        if (m.verified > this.acked[m.file]!) {
+          this.acked[m.file] = m.verified;
+          this.progressEvent(events, false);
+        }
         break;
       }
       case 'nack': {
-        if (this.st !== 'active' || !isAccepted(m.file)) return fail('TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
+        if (this.st !== 'active' || !isAccepted(m.file))
+          return fail('TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
         if (m.index >= this.next[m.file]! || m.index < this.acked[m.file]!)
           return fail('TRANSFER_BAD_INDEX', `refetch of chunk ${m.index} of file ${m.file}, which is not in flight`);
-        const key = `${m.file}:${m.index}`, tries = (this.retries.get(key) ?? 0) + 1;
+        const key = `${m.file}:${m.index}`,
+          tries = (this.retries.get(key) ?? 0) + 1;
         this.retries.set(key, tries);
         if (tries > this.opts.maxRetries) {
           events.push(...this.cancel('integrity'));
           this.st = 'failed';
-          return fail('TRANSFER_HASH_MISMATCH', `chunk ${m.index} of file ${m.file} failed its hash ${tries} times; the path corrupts data`, true);
+          return fail(
+            'TRANSFER_HASH_MISMATCH',
+            `chunk ${m.index} of file ${m.file} failed its hash ${tries} times; the path corrupts data`,
+            true,
+          );
         }
-        if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index)) this.retransmit.push({ file: m.file, index: m.index });
+        if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index))
+          this.retransmit.push({ file: m.file, index: m.index });
         events.push({ type: 'refetch', file: m.file, index: m.index });
         break;
       }
       case 'resume': {
-        if (this.st !== 'active') return fail('TRANSFER_UNEXPECTED', 'resume before accept; dropped (the offer will be re-sent)');
+        if (this.st !== 'active')
+          return fail('TRANSFER_UNEXPECTED', 'resume before accept; dropped (the offer will be re-sent)');
         const files = m.files.map((e) => e.file);
         if (files.length !== this.accepted.length || files.some((f, i) => f !== this.accepted[i]))
           return fail('TRANSFER_BAD_INDEX', 'resume lists other files than were accepted');
         for (const e of m.files) {
           const count = chunkCount(this.files[e.file]!.offer.size, this.files[e.file]!.offer.chunkSize);
-          if (e.verified > count || e.hashes > count) return fail('TRANSFER_SIZE_OVERFLOW', `resume position beyond file ${e.file}`);
+          if (e.verified > count || e.hashes > count)
+            return fail('TRANSFER_SIZE_OVERFLOW', `resume position beyond file ${e.file}`);
         }
         this.hashQueue = [];
         this.retransmit = [];
@@ -245,13 +327,22 @@ export class TransferSender {
         if (this.idleResumes > this.opts.maxStalls) {
           events.push(...this.cancel('timeout'));
           this.st = 'failed';
-          return fail('TRANSFER_STALLED', `${this.idleResumes} resumes in a row without progress; the path loses everything`, true);
+          return fail(
+            'TRANSFER_STALLED',
+            `${this.idleResumes} resumes in a row without progress; the path loses everything`,
+            true,
+          );
         }
         this.progressEvent(events, false);
         break;
       }
       case 'complete': {
-        if (this.st !== 'active' || this.accepted.some((f) => this.next[f]! < chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize)))
+        if (
+          this.st !== 'active' ||
+          this.accepted.some(
+            (f) => this.next[f]! < chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize),
+          )
+        )
           return fail('TRANSFER_BAD_ACK', 'complete before every chunk was sent; dropped');
         for (const f of this.accepted) this.acked[f] = this.next[f]!;
         this.st = 'done';
@@ -296,8 +387,13 @@ export class TransferSender {
           continue;
         }
         const r = this.retransmit.shift();
-        if (r) { if (r.index >= this.acked[r.file]!) await this.sendChunk(r.file, r.index); continue; }
-        const f = this.accepted.find((x) => this.next[x]! < chunkCount(this.files[x]!.offer.size, this.files[x]!.offer.chunkSize));
+        if (r) {
+          if (r.index >= this.acked[r.file]!) await this.sendChunk(r.file, r.index);
+          continue;
+        }
+        const f = this.accepted.find(
+          (x) => this.next[x]! < chunkCount(this.files[x]!.offer.size, this.files[x]!.offer.chunkSize),
+        );
         if (f === undefined) break;
         const len = chunkLength(this.files[f]!.offer, this.next[f]!);
         const flying = this.inFlight();
@@ -309,7 +405,10 @@ export class TransferSender {
     } catch (e) {
       const events = this.cancel('error');
       this.st = 'failed';
-      return { ...transferFailure('TRANSFER_IO', 'sender', 'read', `reading the file failed: ${String(e)}`, true), events };
+      return {
+        ...transferFailure('TRANSFER_IO', 'sender', 'read', `reading the file failed: ${String(e)}`, true),
+        events,
+      };
     } finally {
       this.pumping = false;
     }
@@ -317,9 +416,12 @@ export class TransferSender {
   }
 
   private async sendChunk(file: number, index: number): Promise<void> {
-    const o = this.files[file]!.offer, start = index * o.chunkSize, end = start + chunkLength(o, index);
+    const o = this.files[file]!.offer,
+      start = index * o.chunkSize,
+      end = start + chunkLength(o, index);
     const bytes = await this.io.readSlice(file, start, end);
-    if (bytes.length !== end - start) throw new RangeError(`readSlice(${file}, ${start}, ${end}) returned ${bytes.length} bytes; the file changed?`);
+    if (bytes.length !== end - start)
+      throw new RangeError(`readSlice(${file}, ${start}, ${end}) returned ${bytes.length} bytes; the file changed?`);
     if (this.st !== 'active') return;
     this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
   }

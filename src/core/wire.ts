@@ -60,8 +60,17 @@ export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for groups. */
 export const WIRE_TYPE_CODES = {
-  hello: 0x01, 'invite-proof': 0x02, 'invite-result': 0x03, chat: 0x04, receipt: 0x05,
-  'session-offer': 0x06, kx: 0x0f, ratchet: 0x08, resume: 0x09, transfer: 0x10, 'file-key': 0x13,
+  hello: 0x01,
+  'invite-proof': 0x02,
+  'invite-result': 0x03,
+  chat: 0x04,
+  receipt: 0x05,
+  'session-offer': 0x06,
+  kx: 0x0f,
+  ratchet: 0x08,
+  resume: 0x09,
+  transfer: 0x10,
+  'file-key': 0x13,
 } as const;
 /** ML-KEM-768 public key length carried by `session-offer` (FIPS 203). */
 export const SESSION_KEM_KEY_BYTES = 1184;
@@ -100,46 +109,68 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
   const none = new Uint8Array(0);
   switch (m?.type) {
     case 'hello':
-      if (typeof m.name !== 'string' || !isWellFormed(m.name) || /\p{Cc}/u.test(m.name) || enc.encode(m.name).length > MAX_HELLO_NAME_BYTES)
-        throw new TypeError(`hello.name: a string of at most ${MAX_HELLO_NAME_BYTES} UTF-8 bytes without control characters`);
+      if (
+        typeof m.name !== 'string' ||
+        !isWellFormed(m.name) ||
+        /\p{Cc}/u.test(m.name) ||
+        enc.encode(m.name).length > MAX_HELLO_NAME_BYTES
+      )
+        throw new TypeError(
+          `hello.name: a string of at most ${MAX_HELLO_NAME_BYTES} UTF-8 bytes without control characters`,
+        );
       return { header: { name: m.name }, tail: none };
     case 'invite-proof':
-      if (!(m.proof instanceof Uint8Array) || m.proof.length !== 32) throw new TypeError('invite-proof.proof: expected 32 bytes');
+      if (!(m.proof instanceof Uint8Array) || m.proof.length !== 32)
+        throw new TypeError('invite-proof.proof: expected 32 bytes');
       return { header: {}, tail: m.proof };
     case 'invite-result':
       if (typeof m.accepted !== 'boolean') throw new TypeError('invite-result.accepted: expected boolean');
-      if (m.reason !== undefined && !REASONS.includes(m.reason)) throw new TypeError(`invite-result.reason: one of ${REASONS.join(', ')}`);
-      return { header: m.reason === undefined ? { accepted: m.accepted } : { accepted: m.accepted, reason: m.reason }, tail: none };
+      if (m.reason !== undefined && !REASONS.includes(m.reason))
+        throw new TypeError(`invite-result.reason: one of ${REASONS.join(', ')}`);
+      return {
+        header: m.reason === undefined ? { accepted: m.accepted } : { accepted: m.accepted, reason: m.reason },
+        tail: none,
+      };
     case 'chat': {
       checkId('chat.id', m.id);
-      if (!Number.isSafeInteger(m.sentAt) || m.sentAt < 0) throw new TypeError('chat.sentAt: expected a non-negative integer (ms)');
-      if (typeof m.text !== 'string' || !isWellFormed(m.text)) throw new TypeError('chat.text: expected a well-formed string');
+      if (!Number.isSafeInteger(m.sentAt) || m.sentAt < 0)
+        throw new TypeError('chat.sentAt: expected a non-negative integer (ms)');
+      if (typeof m.text !== 'string' || !isWellFormed(m.text))
+        throw new TypeError('chat.text: expected a well-formed string');
       const text = enc.encode(m.text);
-      if (text.length > MAX_CHAT_TEXT_BYTES) throw new RangeError(`chat.text: ${text.length} bytes, at most ${MAX_CHAT_TEXT_BYTES}`);
+      if (text.length > MAX_CHAT_TEXT_BYTES)
+        throw new RangeError(`chat.text: ${text.length} bytes, at most ${MAX_CHAT_TEXT_BYTES}`);
       return { header: { id: m.id, sentAt: m.sentAt }, tail: text };
     }
     case 'receipt':
       checkId('receipt.id', m.id);
       return { header: { id: m.id }, tail: none };
     case 'transfer':
-      if (!(m.data instanceof Uint8Array) || m.data.length === 0) throw new TypeError('transfer.data: expected non-empty bytes');
+      if (!(m.data instanceof Uint8Array) || m.data.length === 0)
+        throw new TypeError('transfer.data: expected non-empty bytes');
       return { header: {}, tail: m.data };
     case 'session-offer':
-      if (m.session !== undefined && (typeof m.session !== 'string' || !SESSION_ID_RE.test(m.session))) throw new TypeError('session-offer.session: 64 lowercase hex characters, or absent');
-      if (!(m.kemPublicKey instanceof Uint8Array) || m.kemPublicKey.length !== SESSION_KEM_KEY_BYTES) throw new TypeError(`session-offer.kemPublicKey: expected ${SESSION_KEM_KEY_BYTES} bytes`);
+      if (m.session !== undefined && (typeof m.session !== 'string' || !SESSION_ID_RE.test(m.session)))
+        throw new TypeError('session-offer.session: 64 lowercase hex characters, or absent');
+      if (!(m.kemPublicKey instanceof Uint8Array) || m.kemPublicKey.length !== SESSION_KEM_KEY_BYTES)
+        throw new TypeError(`session-offer.kemPublicKey: expected ${SESSION_KEM_KEY_BYTES} bytes`);
       return { header: m.session === undefined ? {} : { session: m.session }, tail: m.kemPublicKey };
     case 'kx':
-      if (!(m.data instanceof Uint8Array) || m.data.length === 0 || m.data.length > MAX_KX_BYTES) throw new TypeError(`kx.data: expected 1..${MAX_KX_BYTES} bytes`);
+      if (!(m.data instanceof Uint8Array) || m.data.length === 0 || m.data.length > MAX_KX_BYTES)
+        throw new TypeError(`kx.data: expected 1..${MAX_KX_BYTES} bytes`);
       return { header: {}, tail: m.data };
     case 'ratchet':
-      if (!(m.data instanceof Uint8Array) || m.data.length === 0) throw new TypeError('ratchet.data: expected non-empty bytes');
+      if (!(m.data instanceof Uint8Array) || m.data.length === 0)
+        throw new TypeError('ratchet.data: expected non-empty bytes');
       return { header: {}, tail: m.data };
     case 'resume':
-      if (typeof m.stream !== 'string' || !STREAM_RE.test(m.stream)) throw new TypeError('resume.stream: 11 base64url characters');
+      if (typeof m.stream !== 'string' || !STREAM_RE.test(m.stream))
+        throw new TypeError('resume.stream: 11 base64url characters');
       if (!Number.isSafeInteger(m.base) || m.base < 1) throw new TypeError('resume.base: a positive safe integer');
       return { header: { stream: m.stream, base: m.base }, tail: none };
     case 'file-key':
-      if (!(m.key instanceof Uint8Array) || m.key.length !== FILE_KEY_BYTES) throw new TypeError(`file-key.key: expected ${FILE_KEY_BYTES} bytes`);
+      if (!(m.key instanceof Uint8Array) || m.key.length !== FILE_KEY_BYTES)
+        throw new TypeError(`file-key.key: expected ${FILE_KEY_BYTES} bytes`);
       return { header: {}, tail: m.key };
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
@@ -153,17 +184,36 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
  */
 export function decodeWire(bytes: Uint8Array): DecodeWireResult {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected Uint8Array, got ${typeof bytes}`);
-  if (bytes.length > MAX_TRANSFER_WIRE_BYTES) return bad('WIRE_TOO_LARGE', 'size', `message of ${bytes.length} bytes is over the ${MAX_TRANSFER_WIRE_BYTES}-byte limit`);
+  if (bytes.length > MAX_TRANSFER_WIRE_BYTES)
+    return bad(
+      'WIRE_TOO_LARGE',
+      'size',
+      `message of ${bytes.length} bytes is over the ${MAX_TRANSFER_WIRE_BYTES}-byte limit`,
+    );
   if (bytes.length < 2) return bad('WIRE_MALFORMED', 'prefix', 'message is shorter than its version and type bytes');
   if (bytes[0] !== WIRE_VERSION)
-    return bad('WIRE_VERSION', 'version', `message version ${bytes[0]} is not supported (this app speaks ${WIRE_VERSION}; one side needs an update)`);
+    return bad(
+      'WIRE_VERSION',
+      'version',
+      `message version ${bytes[0]} is not supported (this app speaks ${WIRE_VERSION}; one side needs an update)`,
+    );
   const type = TYPE_BY_CODE.get(bytes[1]!);
-  if (type === undefined) return bad('WIRE_MALFORMED', 'type', `unknown message type 0x${bytes[1]!.toString(16).padStart(2, '0')} (the peer may run a newer Parley)`);
+  if (type === undefined)
+    return bad(
+      'WIRE_MALFORMED',
+      'type',
+      `unknown message type 0x${bytes[1]!.toString(16).padStart(2, '0')} (the peer may run a newer Parley)`,
+    );
   if (type !== 'transfer' && bytes.length > MAX_WIRE_BYTES)
-    return bad('WIRE_TOO_LARGE', 'size', `${type} message of ${bytes.length} bytes is over the ${MAX_WIRE_BYTES}-byte limit`);
+    return bad(
+      'WIRE_TOO_LARGE',
+      'size',
+      `${type} message of ${bytes.length} bytes is over the ${MAX_WIRE_BYTES}-byte limit`,
+    );
   if (bytes.length < PREFIX) return bad('WIRE_MALFORMED', 'prefix', 'message is cut short before its header length');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
-  if (headerLength > bytes.length - PREFIX) return bad('WIRE_MALFORMED', 'header', `${type}: header length runs past the end of the message`);
+  if (headerLength > bytes.length - PREFIX)
+    return bad('WIRE_MALFORMED', 'header', `${type}: header length runs past the end of the message`);
   const header = parseObject(bytes.subarray(PREFIX, PREFIX + headerLength));
   if (header === null) return bad('WIRE_MALFORMED', 'header', `${type}: header is not a UTF-8 JSON object`);
   const tail = bytes.subarray(PREFIX + headerLength);
@@ -181,7 +231,11 @@ export function decodeWire(bytes: Uint8Array): DecodeWireResult {
   }
   const sameTail = again.tail.length === tail.length && (type !== 'chat' || sameBytes(again.tail, tail));
   if (!sameBytes(enc.encode(JSON.stringify(again.header)), bytes.subarray(PREFIX, PREFIX + headerLength)) || !sameTail)
-    return bad('WIRE_MALFORMED', 'canonical', `${type}: not in canonical form (unknown fields, or fields in another order)`);
+    return bad(
+      'WIRE_MALFORMED',
+      'canonical',
+      `${type}: not in canonical form (unknown fields, or fields in another order)`,
+    );
   return message;
 }
 
@@ -192,11 +246,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-const TAIL_TYPES = new Set<WireMessage['type']>(['chat', 'invite-proof', 'transfer', 'session-offer', 'kx', 'ratchet', 'file-key']);
+const TAIL_TYPES = new Set<WireMessage['type']>([
+  'chat',
+  'invite-proof',
+  'transfer',
+  'session-offer',
+  'kx',
+  'ratchet',
+  'file-key',
+]);
 
 function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
-  const field = (name: string, what: string) => bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
-  if (!TAIL_TYPES.has(type) && tail.length > 0) return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
+  const field = (name: string, what: string) =>
+    bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
+  if (!TAIL_TYPES.has(type) && tail.length > 0)
+    return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
   switch (type) {
     case 'hello':
       if (typeof h.name !== 'string') return field('name', 'a string');
@@ -213,8 +277,14 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
     }
     case 'chat': {
       if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return field('id', 'a message id');
-      if (typeof h.sentAt !== 'number' || !Number.isSafeInteger(h.sentAt) || h.sentAt < 0) return field('sentAt', 'a time in ms');
-      if (tail.length > MAX_CHAT_TEXT_BYTES) return bad('WIRE_TOO_LARGE', 'chat.text', `chat text of ${tail.length} bytes is over the ${MAX_CHAT_TEXT_BYTES}-byte limit`);
+      if (typeof h.sentAt !== 'number' || !Number.isSafeInteger(h.sentAt) || h.sentAt < 0)
+        return field('sentAt', 'a time in ms');
+      if (tail.length > MAX_CHAT_TEXT_BYTES)
+        return bad(
+          'WIRE_TOO_LARGE',
+          'chat.text',
+          `chat text of ${tail.length} bytes is over the ${MAX_CHAT_TEXT_BYTES}-byte limit`,
+        );
       const text = utf8(tail);
       if (text === null) return field('text', 'UTF-8');
       return { ok: true, message: { type, id: h.id, text, sentAt: h.sentAt } };
@@ -227,7 +297,8 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
       if (tail.length === 0) return field('data', 'non-empty bytes');
       return { ok: true, message: { type, data: tail.slice() } };
     case 'session-offer': {
-      if (h.session !== undefined && (typeof h.session !== 'string' || !SESSION_ID_RE.test(h.session))) return field('session', 'a session id');
+      if (h.session !== undefined && (typeof h.session !== 'string' || !SESSION_ID_RE.test(h.session)))
+        return field('session', 'a session id');
       if (tail.length !== SESSION_KEM_KEY_BYTES) return field('kemPublicKey', `${SESSION_KEM_KEY_BYTES} bytes`);
       const m: WireMessage = { type, kemPublicKey: tail.slice() };
       if (typeof h.session === 'string') m.session = h.session;
@@ -241,7 +312,8 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
       return { ok: true, message: { type, data: tail.slice() } };
     case 'resume':
       if (typeof h.stream !== 'string' || !STREAM_RE.test(h.stream)) return field('stream', 'an outbox stream');
-      if (typeof h.base !== 'number' || !Number.isSafeInteger(h.base) || h.base < 1) return field('base', 'a positive integer');
+      if (typeof h.base !== 'number' || !Number.isSafeInteger(h.base) || h.base < 1)
+        return field('base', 'a positive integer');
       return { ok: true, message: { type, stream: h.stream, base: h.base } };
     case 'file-key':
       if (tail.length !== FILE_KEY_BYTES) return field('key', `${FILE_KEY_BYTES} bytes`);
@@ -269,7 +341,8 @@ function utf8(bytes: Uint8Array): string | null {
 }
 
 function checkId(name: string, id: unknown): void {
-  if (typeof id !== 'string' || !MESSAGE_ID_RE.test(id)) throw new TypeError(`${name}: 1..64 characters of A-Z a-z 0-9 _ -`);
+  if (typeof id !== 'string' || !MESSAGE_ID_RE.test(id))
+    throw new TypeError(`${name}: 1..64 characters of A-Z a-z 0-9 _ -`);
 }
 
 function isWellFormed(s: string): boolean {

@@ -29,7 +29,13 @@ const imported = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 function importPrivate(sk: Uint8Array): Promise<CryptoKey> {
   let key = imported.get(sk);
   if (!key) {
-    key = globalThis.crypto.subtle.importKey('pkcs8', concatBytes(PKCS8_PREFIX, sk) as Uint8Array<ArrayBuffer>, ALG, false, ['deriveBits']);
+    key = globalThis.crypto.subtle.importKey(
+      'pkcs8',
+      concatBytes(PKCS8_PREFIX, sk) as Uint8Array<ArrayBuffer>,
+      ALG,
+      false,
+      ['deriveBits'],
+    );
     imported.set(sk, key);
     key.catch(() => imported.delete(sk));
   }
@@ -38,7 +44,10 @@ function importPrivate(sk: Uint8Array): Promise<CryptoKey> {
 
 const subtleDh: Dh = async (sk, pk) => {
   const subtle = globalThis.crypto.subtle;
-  const [priv, pub] = await Promise.all([importPrivate(sk), subtle.importKey('raw', pk.slice() as Uint8Array<ArrayBuffer>, ALG, false, [])]);
+  const [priv, pub] = await Promise.all([
+    importPrivate(sk),
+    subtle.importKey('raw', pk.slice() as Uint8Array<ArrayBuffer>, ALG, false, []),
+  ]);
   return new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub }, priv, 256));
 };
 
@@ -77,7 +86,11 @@ export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
  * unusable: not 32 bytes, or a low-order point giving the all-zero output (section 6.1's check).
  * `backend` forces an implementation (tests compare the two).
  */
-export async function x25519Shared(secretKey: Uint8Array, publicKey: Uint8Array, backend?: 'webcrypto' | 'noble'): Promise<Uint8Array | null> {
+export async function x25519Shared(
+  secretKey: Uint8Array,
+  publicKey: Uint8Array,
+  backend?: 'webcrypto' | 'noble',
+): Promise<Uint8Array | null> {
   assertBytes('secretKey', secretKey, 32);
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return null;
   const dh = backend === 'noble' ? nobleDh : backend === 'webcrypto' ? subtleDh : await pick();

@@ -9,7 +9,12 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { createSHA256 } from 'hash-wasm';
 
 /** Incremental SHA-256; `peek` is the digest of what was fed so far, leaving the state as it was. */
-export interface FastSha256 { readonly impl: 'wasm' | 'noble'; update(b: Uint8Array): void; peek(): Uint8Array; digest(): Uint8Array }
+export interface FastSha256 {
+  readonly impl: 'wasm' | 'noble';
+  update(b: Uint8Array): void;
+  peek(): Uint8Array;
+  digest(): Uint8Array;
+}
 
 /** A fresh hash state, WebAssembly when it can be had. Never rejects. */
 export async function createFastSha256(): Promise<FastSha256> {
@@ -18,12 +23,26 @@ export async function createFastSha256(): Promise<FastSha256> {
     h.init();
     return {
       impl: 'wasm',
-      update: (b) => { h.update(b); },
-      peek: () => { const saved = h.save(); const d = h.digest('binary'); h.load(saved); return d; },
+      update: (b) => {
+        h.update(b);
+      },
+      peek: () => {
+        const saved = h.save();
+        const d = h.digest('binary');
+        h.load(saved);
+        return d;
+      },
       digest: () => h.digest('binary'),
     };
   } catch {
     const h = sha256.create();
-    return { impl: 'noble', update: (b) => { h.update(b); }, peek: () => h.clone().digest(), digest: () => h.digest() };
+    return {
+      impl: 'noble',
+      update: (b) => {
+        h.update(b);
+      },
+      peek: () => h.clone().digest(),
+      digest: () => h.digest(),
+    };
   }
 }

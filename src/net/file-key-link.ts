@@ -42,10 +42,17 @@ export interface FileKeyChannel {
 /** The link below the adapter: a TransferLink that can be closed (a `SecureLink`). */
 export type FileKeyInner = TransferLink & { close(): Promise<void> };
 
-interface Deferred<T> { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void }
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
 function deferred<T>(): Deferred<T> {
   let resolve!: (v: T) => void, reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   promise.catch(() => {}); // a link that closes before its key is not an unhandled rejection
   return { promise, resolve, reject };
 }
@@ -105,13 +112,22 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   }
 
   ownKeySent(): void {
-    this.#ownImport.then((k) => this.#own.resolve(k), (e) => this.#own.reject(e));
+    this.#ownImport.then(
+      (k) => this.#own.resolve(k),
+      (e) => this.#own.reject(e),
+    );
   }
 
   installPeerKey(key: Uint8Array): void {
-    if (this.#peerSet) { this.#fail('FILE_KEY_PROTOCOL', 'the friend sent a second file key on one link'); return; }
+    if (this.#peerSet) {
+      this.#fail('FILE_KEY_PROTOCOL', 'the friend sent a second file key on one link');
+      return;
+    }
     this.#peerSet = true;
-    importKey(key, 'decrypt').then((k) => this.#peer.resolve(k), (e) => this.#peer.reject(e));
+    importKey(key, 'decrypt').then(
+      (k) => this.#peer.resolve(k),
+      (e) => this.#peer.reject(e),
+    );
   }
 
   /** Waiting transfer bytes (before the key, or being encrypted) plus the link's own count. */
@@ -132,7 +148,12 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
     // only hands the results to the link in counter order, and waits for encryption, not for the
     // link's send to settle (a box keeps `then` from waiting for that promise).
     const sealed = this.#own.promise.then((key) =>
-      crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce(n), additionalData: this.#ownAad }, key, m.data as Uint8Array<ArrayBuffer>));
+      crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv: nonce(n), additionalData: this.#ownAad },
+        key,
+        m.data as Uint8Array<ArrayBuffer>,
+      ),
+    );
     sealed.catch(() => {});
     const handed = this.#outChain.then(async () => {
       try {
@@ -151,15 +172,22 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   onMessage(cb: (m: WireMessage) => void): () => void {
     this.#listeners.add(cb);
     if (this.#listeners.size === 1) for (const m of this.#early.splice(0)) cb(m);
-    return () => { this.#listeners.delete(cb); };
+    return () => {
+      this.#listeners.delete(cb);
+    };
   }
 
   /** Once: the link's own close event, or this adapter's failure when it closed the link. */
   onClose(cb: (e: LinkCloseEvent) => void): () => void {
     const ev = this.#closeEvent;
-    if (ev) { queueMicrotask(() => cb(ev)); return () => {}; }
+    if (ev) {
+      queueMicrotask(() => cb(ev));
+      return () => {};
+    }
     this.#closeCbs.add(cb);
-    return () => { this.#closeCbs.delete(cb); };
+    return () => {
+      this.#closeCbs.delete(cb);
+    };
   }
 
   onDrain(cb: () => void): () => void {
@@ -171,30 +199,43 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
     const len = m.data.length;
     // Only while the peer's key is missing do bytes pile up here; after that decryption keeps up.
     if (!this.#peerSet && this.#inWaiting + len > this.#maxWaiting) {
-      this.#fail('FILE_KEY_QUEUE_FULL', `over ${this.#maxWaiting} bytes of file data arrived before the friend's file key`);
+      this.#fail(
+        'FILE_KEY_QUEUE_FULL',
+        `over ${this.#maxWaiting} bytes of file data arrived before the friend's file key`,
+      );
       return;
     }
     this.#inWaiting += len;
     const n = this.#inCounter++;
     // Decryption starts once the peer's key is in, in parallel; delivery keeps the order.
     const opened = this.#peer.promise.then((key) =>
-      crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(n), additionalData: this.#peerAad }, key, m.data as Uint8Array<ArrayBuffer>));
+      crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: nonce(n), additionalData: this.#peerAad },
+        key,
+        m.data as Uint8Array<ArrayBuffer>,
+      ),
+    );
     opened.catch(() => {});
-    this.#inChain = this.#inChain.then(async () => {
-      let plain: ArrayBuffer;
-      try {
-        plain = await opened;
-      } catch {
-        // (After a close the key promise rejects too; #fail ignores a closed link.)
-        this.#fail('FILE_KEY_TAMPERED', 'file data on this link did not decrypt: it was altered, replayed or reordered');
-        return;
-      }
-      this.#inWaiting -= len;
-      if (this.#closed) return;
-      const out: WireMessage = { type: 'transfer', data: new Uint8Array(plain) };
-      if (this.#listeners.size === 0) this.#early.push(out);
-      for (const cb of this.#listeners) cb(out);
-    }).catch(() => {}); // a listener that throws must not stop later deliveries
+    this.#inChain = this.#inChain
+      .then(async () => {
+        let plain: ArrayBuffer;
+        try {
+          plain = await opened;
+        } catch {
+          // (After a close the key promise rejects too; #fail ignores a closed link.)
+          this.#fail(
+            'FILE_KEY_TAMPERED',
+            'file data on this link did not decrypt: it was altered, replayed or reordered',
+          );
+          return;
+        }
+        this.#inWaiting -= len;
+        if (this.#closed) return;
+        const out: WireMessage = { type: 'transfer', data: new Uint8Array(plain) };
+        if (this.#listeners.size === 0) this.#early.push(out);
+        for (const cb of this.#listeners) cb(out);
+      })
+      .catch(() => {}); // a listener that throws must not stop later deliveries
   }
 
   #fail(code: FileKeyErrorCode, message: string): void {

@@ -55,11 +55,19 @@ export const READ_BLOCK_BYTES = 2 * 1024 * 1024;
  * which the core turns into `TRANSFER_IO`.
  */
 export function blobReader(blobs: readonly Blob[], blockBytes = READ_BLOCK_BYTES): ReadSlice {
-  interface Block { file: number; start: number; end: number; data: Promise<Uint8Array> }
+  interface Block {
+    file: number;
+    start: number;
+    end: number;
+    data: Promise<Uint8Array>;
+  }
   let held: Block[] = [];
   const load = (file: number, b: Blob, start: number, span: number): Block => {
     const end = Math.min(b.size, start + span);
-    const data = b.slice(start, end).arrayBuffer().then((x) => new Uint8Array(x));
+    const data = b
+      .slice(start, end)
+      .arrayBuffer()
+      .then((x) => new Uint8Array(x));
     data.catch(() => undefined); // a prefetch nobody asks for must not be an unhandled rejection
     return { file, start, end, data };
   };
@@ -71,8 +79,15 @@ export function blobReader(blobs: readonly Blob[], blockBytes = READ_BLOCK_BYTES
     let k = held.find((x) => x.file === fileIndex && x.start <= start && end <= x.end);
     // A whole number of slices per block, so that sequential slices of one size never straddle two blocks.
     const span = Math.floor(blockBytes / len) * len;
-    if (!k) { k = load(fileIndex, b, start, span); held = [k]; }
-    if (k.end < b.size && end - k.start > (k.end - k.start) / 2 && !held.some((x) => x.file === fileIndex && x.start === k.end))
+    if (!k) {
+      k = load(fileIndex, b, start, span);
+      held = [k];
+    }
+    if (
+      k.end < b.size &&
+      end - k.start > (k.end - k.start) / 2 &&
+      !held.some((x) => x.file === fileIndex && x.start === k.end)
+    )
       held = [k, load(fileIndex, b, k.end, span)];
     const data = await k.data;
     // A short block (the file shrank) gives a short slice: the caller reports it.
@@ -98,7 +113,9 @@ export class MemoryFileStore implements FileStore {
       f.data = d;
     };
     let closed = false;
-    const live = () => { if (closed || this.files.get(transferId)?.get(fileIndex) !== f) throw new Error('FileSink: closed or removed'); };
+    const live = () => {
+      if (closed || this.files.get(transferId)?.get(fileIndex) !== f) throw new Error('FileSink: closed or removed');
+    };
     return {
       write: async (offset, bytes) => {
         live();
@@ -114,9 +131,14 @@ export class MemoryFileStore implements FileStore {
         f.length = size;
       },
       flush: async () => live(),
-      close: async () => { closed = true; },
+      close: async () => {
+        closed = true;
+      },
       // Everything stored: a verified file has no gaps, so this is its contiguous prefix.
-      digest: async () => { live(); return sha256(f.data.subarray(0, f.length)); },
+      digest: async () => {
+        live();
+        return sha256(f.data.subarray(0, f.length));
+      },
     };
   }
 
@@ -126,9 +148,15 @@ export class MemoryFileStore implements FileStore {
     return new Blob([f.data.slice(0, f.length)], { type });
   }
 
-  async remove(transferId: string): Promise<void> { this.files.delete(transferId); }
-  async list(): Promise<string[]> { return [...this.files.keys()]; }
-  async size(transferId: string, fileIndex: number): Promise<number> { return this.files.get(transferId)?.get(fileIndex)?.length ?? 0; }
+  async remove(transferId: string): Promise<void> {
+    this.files.delete(transferId);
+  }
+  async list(): Promise<string[]> {
+    return [...this.files.keys()];
+  }
+  async size(transferId: string, fileIndex: number): Promise<number> {
+    return this.files.get(transferId)?.get(fileIndex)?.length ?? 0;
+  }
 
   /** The bytes of a stored file (tests). */
   bytes(transferId: string, fileIndex: number): Uint8Array | undefined {
@@ -138,8 +166,16 @@ export class MemoryFileStore implements FileStore {
 }
 
 /** Startup cleanup: deletes stored data of transfers no contact knows any more; returns what was removed. */
-export async function removeOrphans(store: { list(): Promise<string[]>; remove(id: string): Promise<void> }, known: Iterable<string>): Promise<string[]> {
-  const keep = new Set(known), gone: string[] = [];
-  for (const id of await store.list()) if (!keep.has(id)) { await store.remove(id); gone.push(id); }
+export async function removeOrphans(
+  store: { list(): Promise<string[]>; remove(id: string): Promise<void> },
+  known: Iterable<string>,
+): Promise<string[]> {
+  const keep = new Set(known),
+    gone: string[] = [];
+  for (const id of await store.list())
+    if (!keep.has(id)) {
+      await store.remove(id);
+      gone.push(id);
+    }
   return gone;
 }

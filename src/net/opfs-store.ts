@@ -26,17 +26,29 @@ export class OpfsFileStore implements FileStore {
 
   /** Whether this browser has OPFS with sync access handles in workers. */
   static supported(): boolean {
-    return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' && typeof Worker === 'function';
+    return (
+      typeof navigator !== 'undefined' &&
+      typeof navigator.storage?.getDirectory === 'function' &&
+      typeof Worker === 'function'
+    );
   }
 
-  #call(op: Op, dir: string, file?: string, extra: { offset?: number; bytes?: Uint8Array; size?: number } = {}): Promise<Uint8Array | undefined> {
+  #call(
+    op: Op,
+    dir: string,
+    file?: string,
+    extra: { offset?: number; bytes?: Uint8Array; size?: number } = {},
+  ): Promise<Uint8Array | undefined> {
     if (!this.#worker) {
       this.#worker = new Worker(new URL('./opfs-worker.ts', import.meta.url), { type: 'module', name: 'parley-opfs' });
-      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string; digest?: Uint8Array; impl?: 'wasm' | 'noble' }>) => {
+      this.#worker.onmessage = (
+        e: MessageEvent<{ id: number; ok: boolean; error?: string; digest?: Uint8Array; impl?: 'wasm' | 'noble' }>,
+      ) => {
         if (e.data.impl) this.hashImplementation = e.data.impl;
         const w = this.#waiting.get(e.data.id);
         this.#waiting.delete(e.data.id);
-        if (e.data.ok) w?.resolve(e.data.digest); else w?.reject(new Error(`OPFS ${e.data.error ?? 'failed'}`));
+        if (e.data.ok) w?.resolve(e.data.digest);
+        else w?.reject(new Error(`OPFS ${e.data.error ?? 'failed'}`));
       };
       this.#worker.onerror = (e) => {
         for (const w of this.#waiting.values()) w.reject(new Error(`OPFS worker failed: ${e.message}`));
@@ -89,7 +101,7 @@ export class OpfsFileStore implements FileStore {
 
   async list(): Promise<string[]> {
     const out: string[] = [];
-    const root = await this.#root() as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> };
+    const root = (await this.#root()) as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> };
     for await (const name of root.keys()) if (ID_RE.test(name)) out.push(name);
     return out;
   }
@@ -109,7 +121,8 @@ export class OpfsFileStore implements FileStore {
 }
 
 function check(id: string): void {
-  if (!ID_RE.test(id)) throw new TypeError(`transferId: expected 32 lowercase hex characters, got ${JSON.stringify(id)}`);
+  if (!ID_RE.test(id))
+    throw new TypeError(`transferId: expected 32 lowercase hex characters, got ${JSON.stringify(id)}`);
 }
 
 /** The store for this environment: OPFS where available, else memory (files then live in RAM). */

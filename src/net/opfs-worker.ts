@@ -34,12 +34,23 @@ interface SyncHandle {
   flush(): void;
   close(): void;
 }
-interface Request { id: number; op: 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir' | 'digest'; dir: string; file?: string; offset?: number; bytes?: Uint8Array; size?: number }
+interface Request {
+  id: number;
+  op: 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir' | 'digest';
+  dir: string;
+  file?: string;
+  offset?: number;
+  bytes?: Uint8Array;
+  size?: number;
+}
 
 /** Top-level OPFS directory that holds one directory per transfer. */
 export const OPFS_ROOT = 'parley-transfers';
 
-const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<Request>) => void) | null; postMessage(m: unknown): void };
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<Request>) => void) | null;
+  postMessage(m: unknown): void;
+};
 const handles = new Map<string, SyncHandle>();
 /** Whole-file hash per open file: bytes [0, end) hashed; `held`: written past a gap (offset → bytes). null: not started. */
 const hashes = new Map<string, { sha: FastSha256; end: number; held: Map<number, Uint8Array> } | null>();
@@ -50,7 +61,8 @@ async function hashOf(key: string, h: SyncHandle) {
   let x = hashes.get(key);
   if (x) return x;
   x = { sha: await newSha256(), end: 0, held: new Map() };
-  const buf = new Uint8Array(1 << 20), upTo = h.getSize();
+  const buf = new Uint8Array(1 << 20),
+    upTo = h.getSize();
   while (x.end < upTo) {
     const n = h.read(buf.subarray(0, Math.min(buf.length, upTo - x.end)), { at: x.end });
     if (n <= 0) break;
@@ -64,7 +76,12 @@ async function hashOf(key: string, h: SyncHandle) {
 async function handle(r: Request): Promise<Uint8Array | void> {
   const key = `${r.dir}/${r.file ?? ''}`;
   if (r.op === 'closeDir') {
-    for (const [k, h] of handles) if (k.startsWith(`${r.dir}/`)) { h.close(); handles.delete(k); hashes.delete(k); }
+    for (const [k, h] of handles)
+      if (k.startsWith(`${r.dir}/`)) {
+        h.close();
+        handles.delete(k);
+        hashes.delete(k);
+      }
     return;
   }
   if (r.op === 'open') {
@@ -72,7 +89,10 @@ async function handle(r: Request): Promise<Uint8Array | void> {
     const root = await (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_ROOT, { create: true });
     const dir = await root.getDirectoryHandle(r.dir, { create: true });
     const fh = await dir.getFileHandle(r.file!, { create: true });
-    handles.set(key, await (fh as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle());
+    handles.set(
+      key,
+      await (fh as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle(),
+    );
     hashes.set(key, null); // started on first use: a resume truncates first, and only then is the prefix known
     return;
   }
@@ -93,29 +113,50 @@ async function handle(r: Request): Promise<Uint8Array | void> {
         // Below the end: verified bytes written again (same content), already hashed.
         x.sha.update(bytes);
         x.end += bytes.length;
-        for (let b = x.held.get(x.end); b; b = x.held.get(x.end)) { x.held.delete(x.end); x.sha.update(b); x.end += b.length; }
+        for (let b = x.held.get(x.end); b; b = x.held.get(x.end)) {
+          x.held.delete(x.end);
+          x.sha.update(b);
+          x.end += b.length;
+        }
       }
       return;
     }
     case 'truncate': {
       h.truncate(r.size!);
       const x = hashes.get(key);
-      if (x && x.end <= r.size!) { for (const o of x.held.keys()) if (o >= r.size!) x.held.delete(o); return; }
+      if (x && x.end <= r.size!) {
+        for (const o of x.held.keys()) if (o >= r.size!) x.held.delete(o);
+        return;
+      }
       hashes.set(key, null); // (re)start from what is on disk now: a resume cuts the file to its verified prefix
       await hashOf(key, h);
       return;
     }
-    case 'flush': h.flush(); return;
-    case 'close': h.close(); handles.delete(key); hashes.delete(key); return;
-    case 'digest': return (await hashOf(key, h)).sha.peek();
+    case 'flush':
+      h.flush();
+      return;
+    case 'close':
+      h.close();
+      handles.delete(key);
+      hashes.delete(key);
+      return;
+    case 'digest':
+      return (await hashOf(key, h)).sha.peek();
   }
 }
 
 scope.onmessage = (e) => {
   const r = e.data;
   // One operation at a time, in arrival order: a sync handle is not re-entrant.
-  queue = queue.then(() => handle(r)).then(
-    (digest) => scope.postMessage({ id: r.id, ok: true, ...(digest ? { digest, impl } : {}) }),
-    (err: unknown) => scope.postMessage({ id: r.id, ok: false, error: `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}` }),
-  );
+  queue = queue
+    .then(() => handle(r))
+    .then(
+      (digest) => scope.postMessage({ id: r.id, ok: true, ...(digest ? { digest, impl } : {}) }),
+      (err: unknown) =>
+        scope.postMessage({
+          id: r.id,
+          ok: false,
+          error: `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`,
+        }),
+    );
 };

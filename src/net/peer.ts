@@ -37,10 +37,21 @@ export function sdpFingerprint(sdp: string): { ok: true; fingerprint: Uint8Array
     const hex = m[2]!.toUpperCase();
     if (!/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/.test(hex)) continue;
     if (found !== null && found !== hex)
-      return failure('SDP_FINGERPRINT_CONFLICT', 'local', 'sdp', 'the session description carries two different sha-256 certificate fingerprints; refusing to pick one');
+      return failure(
+        'SDP_FINGERPRINT_CONFLICT',
+        'local',
+        'sdp',
+        'the session description carries two different sha-256 certificate fingerprints; refusing to pick one',
+      );
     found = hex;
   }
-  if (found === null) return failure('SDP_NO_FINGERPRINT', 'local', 'sdp', 'the session description has no sha-256 certificate fingerprint (a=fingerprint:sha-256 …)');
+  if (found === null)
+    return failure(
+      'SDP_NO_FINGERPRINT',
+      'local',
+      'sdp',
+      'the session description has no sha-256 certificate fingerprint (a=fingerprint:sha-256 …)',
+    );
   return { ok: true, fingerprint: Uint8Array.from(found.split(':'), (h) => parseInt(h, 16)) };
 }
 
@@ -72,7 +83,8 @@ export class DataPeer {
   readonly connected: Promise<void>;
 
   constructor(o: DataPeerOptions) {
-    if (!Array.isArray(o.iceServers)) throw new TypeError('DataPeer: iceServers must be an array (never rely on simple-peer\'s public defaults)');
+    if (!Array.isArray(o.iceServers))
+      throw new TypeError("DataPeer: iceServers must be an array (never rely on simple-peer's public defaults)");
     this.#peer = new Peer({
       initiator: o.initiator,
       trickle: true,
@@ -83,13 +95,17 @@ export class DataPeer {
       this.#peer.once('connect', () => resolve());
       this.#peer.once('close', () => reject(this.#closeError ?? new Error('the data channel closed before it opened')));
     });
-    this.connected.catch(() => { /* observed by the caller if it cares */ });
+    this.connected.catch(() => {
+      /* observed by the caller if it cares */
+    });
     this.#peer.on('data', (chunk: Uint8Array | string) => {
       const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk); // copy out of the Buffer pool
       if (this.#messageCbs.size === 0) this.#pending.push(bytes);
       else for (const cb of [...this.#messageCbs]) cb(bytes);
     });
-    this.#peer.on('error', (err: Error & { code?: string }) => { this.#closeError ??= err; });
+    this.#peer.on('error', (err: Error & { code?: string }) => {
+      this.#closeError ??= err;
+    });
     this.#peer.on('close', () => {
       this.#closed = true;
       for (const cb of [...this.#closeCbs]) cb(this.#closeError);
@@ -100,7 +116,9 @@ export class DataPeer {
   onSignal(cb: (s: PeerSignal) => void): () => void {
     const h = (s: PeerSignal) => cb(s);
     this.#peer.on('signal', h);
-    return () => { this.#peer.off('signal', h); };
+    return () => {
+      this.#peer.off('signal', h);
+    };
   }
 
   /**
@@ -114,7 +132,9 @@ export class DataPeer {
     if ('candidate' in s && s.candidate && !this.#haveRemoteDescription) {
       if (this.#earlyCandidates.length >= MAX_EARLY_CANDIDATES) {
         this.#earlyCandidates.length = 0;
-        const err: Error & { code?: string } = new Error(`the other side sent more than ${MAX_EARLY_CANDIDATES} ICE candidates before its session description; closing the connection`);
+        const err: Error & { code?: string } = new Error(
+          `the other side sent more than ${MAX_EARLY_CANDIDATES} ICE candidates before its session description; closing the connection`,
+        );
         err.code = 'PEER_TOO_MANY_CANDIDATES';
         this.#peer.destroy(err);
         return;
@@ -133,20 +153,29 @@ export class DataPeer {
     }
   }
 
-  get closed(): boolean { return this.#closed; }
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   /** Messages in arrival order; ones that arrived before the first listener are delivered to it. */
   onMessage(cb: (data: Uint8Array) => void): () => void {
     this.#messageCbs.add(cb);
     if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);
-    return () => { this.#messageCbs.delete(cb); };
+    return () => {
+      this.#messageCbs.delete(cb);
+    };
   }
 
   /** Called once when the channel is gone, with the error that killed it, if any. */
   onClose(cb: (err?: Error & { code?: string }) => void): () => void {
-    if (this.#closed) { queueMicrotask(() => cb(this.#closeError)); return () => {}; }
+    if (this.#closed) {
+      queueMicrotask(() => cb(this.#closeError));
+      return () => {};
+    }
     this.#closeCbs.add(cb);
-    return () => { this.#closeCbs.delete(cb); };
+    return () => {
+      this.#closeCbs.delete(cb);
+    };
   }
 
   /** One message. Throws if the channel is not open (a programmer's mistake: await connected). */
@@ -171,12 +200,21 @@ export class DataPeer {
     const ch = this.#channel();
     return new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (this.#closed) { done(); reject(new Error('DataPeer.drain: the data channel closed while waiting')); }
-        else if (this.bufferedAmount <= lowWater) { done(); resolve(); }
+        if (this.#closed) {
+          done();
+          reject(new Error('DataPeer.drain: the data channel closed while waiting'));
+        } else if (this.bufferedAmount <= lowWater) {
+          done();
+          resolve();
+        }
       };
       const timer = setInterval(check, pollMs);
       const offClose = this.onClose(check);
-      const done = () => { clearInterval(timer); offClose(); ch?.removeEventListener?.('bufferedamountlow', check); };
+      const done = () => {
+        clearInterval(timer);
+        offClose();
+        ch?.removeEventListener?.('bufferedamountlow', check);
+      };
       if (ch && typeof ch.bufferedAmountLowThreshold === 'number') {
         ch.bufferedAmountLowThreshold = Math.min(ch.bufferedAmountLowThreshold, lowWater);
         ch.addEventListener?.('bufferedamountlow', check);
@@ -187,8 +225,10 @@ export class DataPeer {
   /** Local and remote DTLS certificate fingerprints (available once the answer is applied). */
   fingerprints(): { ok: true; local: Uint8Array; remote: Uint8Array } | Failure<FingerprintErrorCode | 'SDP_MISSING'> {
     const pc = this.#pc();
-    const localSdp = pc?.localDescription?.sdp, remoteSdp = pc?.remoteDescription?.sdp;
-    if (!localSdp || !remoteSdp) return failure('SDP_MISSING', 'local', 'sdp', 'no local or remote session description yet');
+    const localSdp = pc?.localDescription?.sdp,
+      remoteSdp = pc?.remoteDescription?.sdp;
+    if (!localSdp || !remoteSdp)
+      return failure('SDP_MISSING', 'local', 'sdp', 'no local or remote session description yet');
     const local = sdpFingerprint(localSdp);
     if (!local.ok) return local;
     const remote = sdpFingerprint(remoteSdp);

@@ -23,7 +23,8 @@ export const ROOM_RE = /^[A-Za-z0-9_-]{43}$/;
  * off by one relay restart do not all come back in the same millisecond.
  */
 export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number): number {
-  if (!(attempt >= 0) || !(minMs > 0) || !(maxMs >= minMs)) throw new RangeError('backoffDelay: need attempt ≥ 0 and 0 < minMs ≤ maxMs');
+  if (!(attempt >= 0) || !(minMs > 0) || !(maxMs >= minMs))
+    throw new RangeError('backoffDelay: need attempt ≥ 0 and 0 < minMs ≤ maxMs');
   const exp = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
   return Math.round(exp / 2 + (exp / 2) * random());
 }
@@ -64,7 +65,9 @@ export function parseRelayMessage(text: string): RelayMessage | null {
     case 'pong':
       return { type: 'pong' };
     case 'subscribed':
-      return room && typeof o.peers === 'number' && Number.isInteger(o.peers) && o.peers >= 0 ? { type: 'subscribed', room, peers: o.peers } : null;
+      return room && typeof o.peers === 'number' && Number.isInteger(o.peers) && o.peers >= 0
+        ? { type: 'subscribed', room, peers: o.peers }
+        : null;
     case 'peer-joined':
     case 'peer-left':
       return room ? { type: o.type, room } : null;
@@ -78,4 +81,3 @@ export function parseRelayMessage(text: string): RelayMessage | null {
       return null;
   }
 }
-

@@ -14,7 +14,10 @@ const HIGH_WATER = 1 << 20;
 /** How long `close()` waits for the peer's goodbye before hanging up anyway. */
 const GOODBYE_WAIT_MS = 2000;
 
-export interface LinkCloseEvent { clean: boolean; failure?: Failure }
+export interface LinkCloseEvent {
+  clean: boolean;
+  failure?: Failure;
+}
 
 export interface SecureLink {
   readonly remotePublicKey: Uint8Array;
@@ -53,16 +56,27 @@ export class FramedLink implements SecureLink {
   #goodbyeSent = false;
   #skipped = 0;
   #peerGoodbye: () => void = () => {};
-  readonly #peerGoodbyeArrived = new Promise<void>((r) => { this.#peerGoodbye = r; });
+  readonly #peerGoodbyeArrived = new Promise<void>((r) => {
+    this.#peerGoodbye = r;
+  });
 
-  constructor(peer: DataPeer, frames: FrameChannel, readonly remotePublicKey: Uint8Array, readonly handshakeSecret: Uint8Array) {
+  constructor(
+    peer: DataPeer,
+    frames: FrameChannel,
+    readonly remotePublicKey: Uint8Array,
+    readonly handshakeSecret: Uint8Array,
+  ) {
     this.#peer = peer;
     this.#frames = frames;
   }
 
-  get closed(): boolean { return this.#closeEvent !== null; }
+  get closed(): boolean {
+    return this.#closeEvent !== null;
+  }
   /** Messages of a type this version does not know, skipped (a newer peer). */
-  get skippedCount(): number { return this.#skipped; }
+  get skippedCount(): number {
+    return this.#skipped;
+  }
 
   /** Called by openLink with every data-channel message after the peer's confirmation. */
   receive(frame: Uint8Array): void {
@@ -83,13 +97,28 @@ export class FramedLink implements SecureLink {
     this.#recvTail = this.#recvTail.then(() => {
       if (this.#closeEvent) return;
       const t = (this.#frames as { transportClosed?: () => FrameResult }).transportClosed?.();
-      if (!t || t.ok) this.#finish(t?.ok ? { clean: true } : { clean: false, failure: failure('LINK_CLOSED', 'local', 'transport', 'the connection was cut without a goodbye: network loss, or the other side crashed or reloaded') });
+      if (!t || t.ok)
+        this.#finish(
+          t?.ok
+            ? { clean: true }
+            : {
+                clean: false,
+                failure: failure(
+                  'LINK_CLOSED',
+                  'local',
+                  'transport',
+                  'the connection was cut without a goodbye: network loss, or the other side crashed or reloaded',
+                ),
+              },
+        );
       else this.#finish({ clean: false, failure: t });
     });
   }
 
   /** See {@link SecureLink.bufferedAmount}. */
-  get bufferedAmount(): number { return this.#closeEvent ? 0 : this.#unsent + this.#peer.bufferedAmount; }
+  get bufferedAmount(): number {
+    return this.#closeEvent ? 0 : this.#unsent + this.#peer.bufferedAmount;
+  }
 
   send(m: WireMessage): Promise<void> {
     if (this.#closeEvent || this.#goodbyeSent) return Promise.reject(new Error('SecureLink.send: the link is closed'));
@@ -115,36 +144,54 @@ export class FramedLink implements SecureLink {
    * (a peer sending bytes that do not decode); the app uses `send`.
    */
   sendRawPayload(payload: Uint8Array): Promise<void> {
-    if (this.#closeEvent || this.#goodbyeSent) return Promise.reject(new Error('SecureLink.sendRawPayload: the link is closed'));
+    if (this.#closeEvent || this.#goodbyeSent)
+      return Promise.reject(new Error('SecureLink.sendRawPayload: the link is closed'));
     const sealed = this.#frames.seal(payload);
-    const sent = this.#sendTail.then(async () => { this.#peer.send(await sealed); });
+    const sent = this.#sendTail.then(async () => {
+      this.#peer.send(await sealed);
+    });
     this.#sendTail = sent.catch(() => undefined);
     return sent;
   }
 
   /** Hangs up without a goodbye, as a crash or a lost network would (tests; page unload). */
   cut(): void {
-    this.#finish({ clean: false, failure: failure('LINK_CLOSED', 'local', 'cut', 'this side hung up without a goodbye') });
+    this.#finish({
+      clean: false,
+      failure: failure('LINK_CLOSED', 'local', 'cut', 'this side hung up without a goodbye'),
+    });
   }
 
   onMessage(cb: (m: WireMessage) => void): () => void {
     this.#messageCbs.add(cb);
     if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);
-    return () => { this.#messageCbs.delete(cb); };
+    return () => {
+      this.#messageCbs.delete(cb);
+    };
   }
 
   onClose(cb: (e: LinkCloseEvent) => void): () => void {
     const ev = this.#closeEvent;
-    if (ev) { queueMicrotask(() => cb(ev)); return () => {}; }
+    if (ev) {
+      queueMicrotask(() => cb(ev));
+      return () => {};
+    }
     this.#closeCbs.add(cb);
-    return () => { this.#closeCbs.delete(cb); };
+    return () => {
+      this.#closeCbs.delete(cb);
+    };
   }
 
   async close(): Promise<void> {
     if (this.#closeEvent) return;
     await this.#sendGoodbye();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.#peerGoodbyeArrived, new Promise<void>((r) => { timer = setTimeout(r, GOODBYE_WAIT_MS); })]);
+    await Promise.race([
+      this.#peerGoodbyeArrived,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, GOODBYE_WAIT_MS);
+      }),
+    ]);
     clearTimeout(timer);
     await this.#recvTail;
     this.#finish({ clean: true });
@@ -164,7 +211,10 @@ export class FramedLink implements SecureLink {
   }
 
   #handle(r: FrameResult): void {
-    if (!r.ok) { this.#finish({ clean: false, failure: r }); return; }
+    if (!r.ok) {
+      this.#finish({ clean: false, failure: r });
+      return;
+    }
     if (r.kind === 'goodbye') {
       this.#peerGoodbye();
       if (this.#goodbyeSent) return; // our close() is waiting for exactly this, and hangs up
@@ -177,7 +227,15 @@ export class FramedLink implements SecureLink {
       return;
     }
     if (r.kind !== 'data') {
-      this.#finish({ clean: false, failure: failure('LINK_CLOSED', 'local', 'frames', 'a second key confirmation arrived: the other side is broken') });
+      this.#finish({
+        clean: false,
+        failure: failure(
+          'LINK_CLOSED',
+          'local',
+          'frames',
+          'a second key confirmation arrived: the other side is broken',
+        ),
+      });
       return;
     }
     const w = decodeWire(r.payload);
@@ -193,10 +251,15 @@ export class FramedLink implements SecureLink {
       return;
     }
     if (this.#messageCbs.size === 0) this.#pending.push(w.message);
-    else for (const cb of [...this.#messageCbs]) {
-      // A listener's bug must not stop the receive chain: later messages, the close event.
-      try { cb(w.message); } catch (e) { console.error('SecureLink: a message listener threw:', e); }
-    }
+    else
+      for (const cb of [...this.#messageCbs]) {
+        // A listener's bug must not stop the receive chain: later messages, the close event.
+        try {
+          cb(w.message);
+        } catch (e) {
+          console.error('SecureLink: a message listener threw:', e);
+        }
+      }
   }
 
   #finish(e: LinkCloseEvent): void {

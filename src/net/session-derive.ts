@@ -41,7 +41,8 @@ export function sessionRoomKey(r: Pick<KxResult, 'sessionKey' | 'transcriptHash'
 }
 
 function dayInfo(prefix: Uint8Array, day: number, extra: Uint8Array = new Uint8Array(0)): Uint8Array {
-  if (!Number.isSafeInteger(day) || day < 0) throw new TypeError('day: expected a non-negative integer (floor(ms / 86400000))');
+  if (!Number.isSafeInteger(day) || day < 0)
+    throw new TypeError('day: expected a non-negative integer (floor(ms / 86400000))');
   const d = new Uint8Array(8);
   const v = new DataView(d.buffer);
   v.setUint32(0, Math.floor(day / 2 ** 32));

@@ -32,7 +32,8 @@ export interface NewSession {
   peerKemPublicKey: Uint8Array;
 }
 
-export type SessionSetupErrorCode = 'SESSION_TIMEOUT' | 'SESSION_KX_FAILED' | 'SESSION_LINK_CLOSED' | 'SESSION_PROTOCOL';
+export type SessionSetupErrorCode =
+  'SESSION_TIMEOUT' | 'SESSION_KX_FAILED' | 'SESSION_LINK_CLOSED' | 'SESSION_PROTOCOL';
 export type SessionSetupResult = { ok: true; sessionId: string; fresh: boolean } | Failure<SessionSetupErrorCode>;
 
 export interface SessionSetupOptions {
@@ -68,34 +69,61 @@ export function setUpSession(o: SessionSetupOptions): Promise<SessionSetupResult
       if (!r.ok && r.code !== 'SESSION_LINK_CLOSED') void link.close().catch(() => {});
       resolve(r);
     };
-    const fail = (code: SessionSetupErrorCode, step: string, message: string) => finish(failure(code, 'local', `session: ${step}`, message));
-    const timer = setTimeout(() => fail('SESSION_TIMEOUT', 'timeout',
-      `the session setup did not finish within ${o.timeoutMs ?? SESSION_SETUP_TIMEOUT_MS} ms: the contact's side stalled or the connection is too slow; it is tried again on the next connection`),
-    o.timeoutMs ?? SESSION_SETUP_TIMEOUT_MS);
-    const sendAll = async (msgs: Uint8Array[]) => { for (const data of msgs) await link.send({ type: 'kx', data }); };
+    const fail = (code: SessionSetupErrorCode, step: string, message: string) =>
+      finish(failure(code, 'local', `session: ${step}`, message));
+    const timer = setTimeout(
+      () =>
+        fail(
+          'SESSION_TIMEOUT',
+          'timeout',
+          `the session setup did not finish within ${o.timeoutMs ?? SESSION_SETUP_TIMEOUT_MS} ms: the contact's side stalled or the connection is too slow; it is tried again on the next connection`,
+        ),
+      o.timeoutMs ?? SESSION_SETUP_TIMEOUT_MS,
+    );
+    const sendAll = async (msgs: Uint8Array[]) => {
+      for (const data of msgs) await link.send({ type: 'kx', data });
+    };
     // Messages are handled one at a time, in order, after our offer went out: the kx result is
     // stored before anything later is looked at.
     let chain: Promise<unknown> = Promise.resolve(o.held).then((held) => {
       offered = o.force ? null : held;
-      const offer: WireMessage = offered === null
-        ? { type: 'session-offer', kemPublicKey: o.identity.kem.publicKey }
-        : { type: 'session-offer', session: offered, kemPublicKey: o.identity.kem.publicKey };
-      link.send(offer).catch(() => fail('SESSION_LINK_CLOSED', 'offer', 'the connection closed before our session offer went out'));
+      const offer: WireMessage =
+        offered === null
+          ? { type: 'session-offer', kemPublicKey: o.identity.kem.publicKey }
+          : { type: 'session-offer', session: offered, kemPublicKey: o.identity.kem.publicKey };
+      link
+        .send(offer)
+        .catch(() => fail('SESSION_LINK_CLOSED', 'offer', 'the connection closed before our session offer went out'));
     });
     const onMessage = async (m: WireMessage) => {
       if (settled) return;
       if (m.type === 'session-offer') {
-        if (peerKem) return fail('SESSION_PROTOCOL', 'offer', 'the contact offered a session twice on one connection: a broken or hostile peer');
+        if (peerKem)
+          return fail(
+            'SESSION_PROTOCOL',
+            'offer',
+            'the contact offered a session twice on one connection: a broken or hostile peer',
+          );
         peerKem = m.kemPublicKey;
         if (offered !== null && m.session === offered) return finish({ ok: true, sessionId: offered, fresh: false });
-        kx = new Kx({ role, identity: o.identity, peer: { ed25519PublicKey: link.remotePublicKey, kemPublicKey: m.kemPublicKey }, random: o.random });
+        kx = new Kx({
+          role,
+          identity: o.identity,
+          peer: { ed25519PublicKey: link.remotePublicKey, kemPublicKey: m.kemPublicKey },
+          random: o.random,
+        });
         const s = kx.start();
         if (!s.ok) return fail('SESSION_KX_FAILED', s.step, s.message);
         await sendAll(s.send);
         return;
       }
       if (m.type !== 'kx') return;
-      if (!kx) return fail('SESSION_PROTOCOL', 'kx', 'a key-exchange message arrived before the contact\'s session offer, or when no key exchange was due: a broken or hostile peer');
+      if (!kx)
+        return fail(
+          'SESSION_PROTOCOL',
+          'kx',
+          "a key-exchange message arrived before the contact's session offer, or when no key exchange was due: a broken or hostile peer",
+        );
       const step = kx.receive(m.data);
       if (!step.ok) return fail('SESSION_KX_FAILED', step.step, `${step.code}: ${step.message}`);
       await sendAll(step.send);
@@ -108,12 +136,27 @@ export function setUpSession(o: SessionSetupOptions): Promise<SessionSetupResult
       finish({ ok: true, sessionId: id, fresh: true });
     };
     const handle = (m: WireMessage) => {
-      chain = chain.then(() => onMessage(m)).catch((e: unknown) =>
-        fail(link.closed ? 'SESSION_LINK_CLOSED' : 'SESSION_PROTOCOL', 'internal', `the session setup stopped: ${String(e)}`));
+      chain = chain
+        .then(() => onMessage(m))
+        .catch((e: unknown) =>
+          fail(
+            link.closed ? 'SESSION_LINK_CLOSED' : 'SESSION_PROTOCOL',
+            'internal',
+            `the session setup stopped: ${String(e)}`,
+          ),
+        );
     };
     for (const m of o.early ?? []) handle(m);
     offs.push(link.onMessage(handle));
-    offs.push(link.onClose(() => fail('SESSION_LINK_CLOSED', 'link', 'the connection closed during the session setup; it is tried again on the next one')));
+    offs.push(
+      link.onClose(() =>
+        fail(
+          'SESSION_LINK_CLOSED',
+          'link',
+          'the connection closed during the session setup; it is tried again on the next one',
+        ),
+      ),
+    );
   });
 }
 
@@ -127,5 +170,7 @@ export function warmUpKx(identity: KxIdentity): void {
   const { cipherText } = ml_kem768.encapsulate(identity.kem.publicKey);
   ml_kem768.decapsulate(cipherText, identity.kem.secretKey);
   const msg = new Uint8Array(32);
-  ed25519.verify(ed25519.sign(msg, identity.ed25519.secretKey.subarray(0, 32)), msg, identity.ed25519.publicKey, { zip215: false });
+  ed25519.verify(ed25519.sign(msg, identity.ed25519.secretKey.subarray(0, 32)), msg, identity.ed25519.publicKey, {
+    zip215: false,
+  });
 }

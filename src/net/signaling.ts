@@ -71,9 +71,13 @@ export class SignalingClient {
   readonly #errorListeners = new Set<(e: { code: string; message: string }) => void>();
   readonly #opts: Required<Omit<SignalingOptions, 'WebSocket'>> & { WebSocket: WebSocketConstructor };
 
-  constructor(readonly url: string, opts: SignalingOptions = {}) {
+  constructor(
+    readonly url: string,
+    opts: SignalingOptions = {},
+  ) {
     const WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WS) throw new TypeError('SignalingClient: no WebSocket implementation; pass opts.WebSocket (e.g. `ws`) in node');
+    if (!WS)
+      throw new TypeError('SignalingClient: no WebSocket implementation; pass opts.WebSocket (e.g. `ws`) in node');
     this.#opts = {
       minBackoffMs: opts.minBackoffMs ?? 500,
       maxBackoffMs: opts.maxBackoffMs ?? 30_000,
@@ -86,13 +90,21 @@ export class SignalingClient {
     this.#connect();
   }
 
-  get status(): SignalingStatus { return this.#status; }
+  get status(): SignalingStatus {
+    return this.#status;
+  }
   /** When the next reconnect attempt happens (ms since epoch), while `status` is 'retrying'. */
-  get nextRetryAt(): number | null { return this.#nextRetryAt; }
+  get nextRetryAt(): number | null {
+    return this.#nextRetryAt;
+  }
   /** How many publishes were dropped because the socket was not open. */
-  get droppedCount(): number { return this.#dropped; }
+  get droppedCount(): number {
+    return this.#dropped;
+  }
   /** The close code of the last lost connection (4429 rate limit, 1013 relay full, …). */
-  get lastCloseCode(): number | null { return this.#lastCloseCode; }
+  get lastCloseCode(): number | null {
+    return this.#lastCloseCode;
+  }
 
   onStatus(cb: (s: SignalingStatus) => void): () => void {
     this.#statusListeners.add(cb);
@@ -110,7 +122,8 @@ export class SignalingClient {
    * unsubscribe(), and the relay is told to leave only when the last one is undone.
    */
   subscribe(room: string): void {
-    if (!ROOM_RE.test(room)) throw new TypeError(`subscribe: room must be 43 base64url characters, got ${JSON.stringify(room)}`);
+    if (!ROOM_RE.test(room))
+      throw new TypeError(`subscribe: room must be 43 base64url characters, got ${JSON.stringify(room)}`);
     const n = this.#rooms.get(room) ?? 0;
     this.#rooms.set(room, n + 1);
     if (n === 0) this.#sendJson({ type: 'subscribe', room });
@@ -119,7 +132,10 @@ export class SignalingClient {
   unsubscribe(room: string): void {
     const n = this.#rooms.get(room);
     if (n === undefined) return;
-    if (n > 1) { this.#rooms.set(room, n - 1); return; }
+    if (n > 1) {
+      this.#rooms.set(room, n - 1);
+      return;
+    }
     this.#rooms.delete(room);
     this.#sendJson({ type: 'unsubscribe', room });
   }
@@ -157,7 +173,11 @@ export class SignalingClient {
       // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
       // fact, and an 'error' event without a listener would crash the process.
       s.onerror = () => {};
-      try { s.close(1000, 'client closed'); } catch { /* already closing */ }
+      try {
+        s.close(1000, 'client closed');
+      } catch {
+        /* already closing */
+      }
     }
     this.#setStatus('closed', null);
   }
@@ -185,7 +205,9 @@ export class SignalingClient {
       this.#pingSentAt = null;
       if (typeof ev.data === 'string') this.#handle(ev.data);
     };
-    s.onerror = () => { /* onclose follows and does the work */ };
+    s.onerror = () => {
+      /* onclose follows and does the work */
+    };
     s.onclose = (ev) => {
       if (this.#socket !== s) return;
       this.#lastCloseCode = ev.code;
@@ -201,7 +223,11 @@ export class SignalingClient {
       // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
       // fact, and an 'error' event without a listener would crash the process.
       s.onerror = () => {};
-      try { s.close(); } catch { /* ignore */ }
+      try {
+        s.close();
+      } catch {
+        /* ignore */
+      }
     }
     this.#clearTimers();
     if (this.#status !== 'closed') this.#scheduleRetry();
@@ -215,18 +241,21 @@ export class SignalingClient {
 
   #startPing(): void {
     const { pingIntervalMs, pongTimeoutMs } = this.#opts;
-    this.#pingTimer = setInterval(() => {
-      const now = Date.now();
-      if (this.#pingSentAt !== null && now - this.#pingSentAt >= pongTimeoutMs) {
-        this.#lastCloseCode = null;
-        this.#lost(); // no answer to our ping: the connection is dead even if TCP has not noticed
-        return;
-      }
-      if (this.#pingSentAt === null && now - this.#lastHeard >= pingIntervalMs) {
-        this.#pingSentAt = now;
-        this.#sendJson({ type: 'ping' });
-      }
-    }, Math.max(50, Math.min(pingIntervalMs, pongTimeoutMs) / 2));
+    this.#pingTimer = setInterval(
+      () => {
+        const now = Date.now();
+        if (this.#pingSentAt !== null && now - this.#pingSentAt >= pongTimeoutMs) {
+          this.#lastCloseCode = null;
+          this.#lost(); // no answer to our ping: the connection is dead even if TCP has not noticed
+          return;
+        }
+        if (this.#pingSentAt === null && now - this.#lastHeard >= pingIntervalMs) {
+          this.#pingSentAt = now;
+          this.#sendJson({ type: 'ping' });
+        }
+      },
+      Math.max(50, Math.min(pingIntervalMs, pongTimeoutMs) / 2),
+    );
   }
 
   #handle(text: string): void {
@@ -240,8 +269,12 @@ export class SignalingClient {
         return;
       default: {
         if (!this.#rooms.has(m.room)) return; // late traffic for a room we left
-        const e: RoomEvent = m.type === 'message' ? { type: 'message', data: m.data }
-          : m.type === 'subscribed' ? { type: 'subscribed', peers: m.peers } : { type: m.type };
+        const e: RoomEvent =
+          m.type === 'message'
+            ? { type: 'message', data: m.data }
+            : m.type === 'subscribed'
+              ? { type: 'subscribed', peers: m.peers }
+              : { type: m.type };
         for (const cb of [...(this.#roomListeners.get(m.room) ?? [])]) cb(e);
       }
     }

@@ -7,22 +7,37 @@
  * @module
  */
 import {
-  rangeBytes, TransferReceiver, TransferSender, transferTypeCode, type ReceiverIo, type ReceiverState, type SenderIo, type SenderState, type TransferResult,
+  rangeBytes,
+  TransferReceiver,
+  TransferSender,
+  transferTypeCode,
+  type ReceiverIo,
+  type ReceiverState,
+  type SenderIo,
+  type SenderState,
+  type TransferResult,
 } from '../core/transfer';
 import { blobReader, type FileSink, type FileStore } from './file-store';
 import type { TransferFileInfo, TransferManagerEvent, TransferPersistence, TransferRecord } from './transfer-types';
 
 /** A transfer of the manager: its state machine, open files and persistence bookkeeping. */
 export interface Entry {
-  id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; createdAt: number;
-  sender?: TransferSender; receiver?: TransferReceiver;
-  sinks: Map<number, FileSink>; savedBytes: number; savedStatus: string;
+  id: string;
+  direction: 'in' | 'out';
+  files: TransferFileInfo[];
+  createdAt: number;
+  sender?: TransferSender;
+  receiver?: TransferReceiver;
+  sinks: Map<number, FileSink>;
+  savedBytes: number;
+  savedStatus: string;
   /** The files the receiver accepted, ascending; unset until the offer is answered. */
   accepted?: number[];
   /** Per-transfer queue: event handling, sink closing and saves stay in order. */
   chain: Promise<void>;
   /** Incoming: files the person saved; `purged` once their data left private storage. */
-  saved: Set<number>; purged: boolean;
+  saved: Set<number>;
+  purged: boolean;
   /** Incoming: files verified and closed (readable with `getFile`). */
   verified: Set<number>;
   /** Outgoing: the stored copies of the files are gone (or were never loaded: the transfer had ended). */
@@ -36,7 +51,8 @@ export interface Entry {
 }
 
 /** Nothing more will be read or written for a transfer in this status. */
-export const isEnded = (status: string): boolean => status === 'done' || status === 'cancelled' || status === 'failed' || status === 'declined';
+export const isEnded = (status: string): boolean =>
+  status === 'done' || status === 'cancelled' || status === 'failed' || status === 'declined';
 
 /**
  * An incoming transfer that is complete and whose every received file the person saved: its data
@@ -54,8 +70,10 @@ export function readyToPurge(e: Entry): boolean {
 export async function deliver(e: Entry, r: TransferResult, emit: (ev: TransferManagerEvent) => void): Promise<void> {
   for (const ev of r.events) {
     if (ev.type === 'progress') emit({ type: 'progress', id: e.id, direction: e.direction, progress: ev.progress });
-    else if (ev.type === 'accepted') { e.accepted = [...ev.files]; emit({ ...ev, id: e.id }); }
-    else if (ev.type === 'complete') emit({ type: 'complete', id: e.id, direction: e.direction });
+    else if (ev.type === 'accepted') {
+      e.accepted = [...ev.files];
+      emit({ ...ev, id: e.id });
+    } else if (ev.type === 'complete') emit({ type: 'complete', id: e.id, direction: e.direction });
     else if (ev.type === 'file-complete') {
       await e.sinks.get(ev.file)?.flush();
       await e.sinks.get(ev.file)?.close();
@@ -72,12 +90,32 @@ export async function deliver(e: Entry, r: TransferResult, emit: (ev: TransferMa
 
 /** A new entry with nothing saved yet. */
 export function newEntry(id: string, direction: 'in' | 'out', files: TransferFileInfo[], createdAt: number): Entry {
-  return { id, direction, files, createdAt, sinks: new Map(), savedBytes: 0, savedStatus: '', chain: Promise.resolve(), saved: new Set(), purged: false, verified: new Set(), blobsDropped: false };
+  return {
+    id,
+    direction,
+    files,
+    createdAt,
+    sinks: new Map(),
+    savedBytes: 0,
+    savedStatus: '',
+    chain: Promise.resolve(),
+    saved: new Set(),
+    purged: false,
+    verified: new Set(),
+    blobsDropped: false,
+  };
 }
 
 /** The record to persist for `e` (its state machine's JSON snapshot, taken now). */
 export function recordOf(e: Entry, contact: string): TransferRecord {
-  const r: TransferRecord = { id: e.id, contact, direction: e.direction, createdAt: e.createdAt, files: e.files, state: (e.sender ?? e.receiver!).toJSON() };
+  const r: TransferRecord = {
+    id: e.id,
+    contact,
+    direction: e.direction,
+    createdAt: e.createdAt,
+    files: e.files,
+    state: (e.sender ?? e.receiver!).toJSON(),
+  };
   if (e.saved.size) r.saved = [...e.saved].sort((a, b) => a - b);
   if (e.purged) r.purged = true;
   return r;
@@ -92,7 +130,10 @@ const COMPLETE = transferTypeCode('complete');
  * except `complete`, held in `e.heldComplete` until the finished state is saved (the manager's
  * `#handle` sends it then; see {@link Entry.heldComplete}).
  */
-export function receiverIo(e: Entry, o: { closed: () => boolean; send: (b: Uint8Array) => void; now: () => number }): ReceiverIo {
+export function receiverIo(
+  e: Entry,
+  o: { closed: () => boolean; send: (b: Uint8Array) => void; now: () => number },
+): ReceiverIo {
   const sink = (f: number) => {
     if (o.closed()) throw new Error('the transfer manager was closed');
     const s = e.sinks.get(f);
@@ -107,7 +148,10 @@ export function receiverIo(e: Entry, o: { closed: () => boolean; send: (b: Uint8
     },
     fileDigest: async (f) => sink(f).digest(),
     send: (b) => {
-      if (b[1] === COMPLETE && e.savedStatus !== 'done') { e.heldComplete = b; return; }
+      if (b[1] === COMPLETE && e.savedStatus !== 'done') {
+        e.heldComplete = b;
+        return;
+      }
       o.send(b);
     },
     now: o.now,
@@ -122,9 +166,13 @@ export async function saveNow(e: Entry, o: { contact: string; persistence: Trans
 }
 
 /** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
-export async function maybeSave(e: Entry, o: { contact: string; saveEveryBytes: number; store: FileStore; persistence: TransferPersistence }): Promise<void> {
+export async function maybeSave(
+  e: Entry,
+  o: { contact: string; saveEveryBytes: number; store: FileStore; persistence: TransferPersistence },
+): Promise<void> {
   const m = e.sender ?? e.receiver!;
-  const done = m.progress().done, status = m.status;
+  const done = m.progress().done,
+    status = m.status;
   if (status === e.savedStatus && (!e.receiver || done - e.savedBytes < o.saveEveryBytes)) return;
   const record = recordOf(e, o.contact);
   for (const s of e.sinks.values()) await s.flush();
@@ -150,9 +198,14 @@ export async function maybeSave(e: Entry, o: { contact: string; saveEveryBytes: 
  * unfinished files reopened and cut to the saved verified prefix. `receiverIo(e)` builds the
  * receiver's I/O over the entry (its sinks).
  */
-export async function restoreEntry(r: TransferRecord, o: {
-  store: FileStore; senderIo: (read: ReturnType<typeof blobReader>) => SenderIo; receiverIo: (e: Entry) => ReceiverIo;
-}): Promise<Entry> {
+export async function restoreEntry(
+  r: TransferRecord,
+  o: {
+    store: FileStore;
+    senderIo: (read: ReturnType<typeof blobReader>) => SenderIo;
+    receiverIo: (e: Entry) => ReceiverIo;
+  },
+): Promise<Entry> {
   const e = newEntry(r.id, r.direction, r.files, r.createdAt);
   e.savedStatus = r.state.status;
   if (r.state.accepted.length > 0) e.accepted = [...r.state.accepted]; // empty: never accepted (offered or declined)
@@ -189,7 +242,10 @@ export async function restoreEntry(r: TransferRecord, o: {
  * stays, as the chat's record of the transfer, until dismissed. A failure is logged and retried at
  * the next start: tidying must never keep transfers from opening.
  */
-export async function tidyOnOpen(entries: Iterable<Entry>, o: { contact: string; store: FileStore; persistence: TransferPersistence }): Promise<void> {
+export async function tidyOnOpen(
+  entries: Iterable<Entry>,
+  o: { contact: string; store: FileStore; persistence: TransferPersistence },
+): Promise<void> {
   for (const e of entries) {
     try {
       if (e.sender && isEnded(e.sender.status) && !e.blobsDropped) {

@@ -59,7 +59,11 @@ export class IdbTransferPersistence implements TransferPersistence {
   }
 
   /** Every saved transfer id (for `removeOrphans` at startup). */
-  async ids(): Promise<string[]> { return this.db.getAllKeys('transfers'); }
+  async ids(): Promise<string[]> {
+    return this.db.getAllKeys('transfers');
+  }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+  }
 }

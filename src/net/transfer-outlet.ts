@@ -15,9 +15,14 @@ export class LinkOutlet {
   /** Most transfer bytes ever queued at the moment of a send (the bound the tests check). */
   maxQueued = 0;
 
-  constructor(readonly highWaterBytes: number, private readonly wake: () => void) {}
+  constructor(
+    readonly highWaterBytes: number,
+    private readonly wake: () => void,
+  ) {}
 
-  get link(): TransferLink | null { return this.#link; }
+  get link(): TransferLink | null {
+    return this.#link;
+  }
 
   /** Starts using `link` (null: none); a previous link's unsettled sends no longer count. */
   use(link: TransferLink | null): void {
@@ -25,8 +30,12 @@ export class LinkOutlet {
     this.#pending = 0;
   }
 
-  queued(): number { return this.#pending + (this.#link?.bufferedAmount ?? 0); }
-  canSend(): boolean { return this.#link !== null && this.queued() < this.highWaterBytes; }
+  queued(): number {
+    return this.#pending + (this.#link?.bufferedAmount ?? 0);
+  }
+  canSend(): boolean {
+    return this.#link !== null && this.queued() < this.highWaterBytes;
+  }
 
   /** Sends one transfer-codec message; without a link it is lost (resume/stall recovery re-sends what matters). */
   send(bytes: Uint8Array): void {
@@ -35,8 +44,13 @@ export class LinkOutlet {
     this.#pending += bytes.length;
     this.maxQueued = Math.max(this.maxQueued, this.queued());
     link.send({ type: 'transfer', data: bytes }).then(
-      () => { if (this.#link === link) this.#pending -= bytes.length; this.wake(); },
-      () => { if (this.#link === link) this.#pending -= bytes.length; },
+      () => {
+        if (this.#link === link) this.#pending -= bytes.length;
+        this.wake();
+      },
+      () => {
+        if (this.#link === link) this.#pending -= bytes.length;
+      },
     );
   }
 
@@ -47,7 +61,10 @@ export class LinkOutlet {
    */
   pollIfStuck(): void {
     if (this.#link && !this.canSend() && this.#pending === 0 && !this.#poll)
-      this.#poll = setTimeout(() => { this.#poll = null; this.wake(); }, 20);
+      this.#poll = setTimeout(() => {
+        this.#poll = null;
+        this.wake();
+      }, 20);
   }
 
   stop(): void {

@@ -5,7 +5,14 @@
  */
 import type { WireMessage } from '../core/wire';
 import type {
-  CancelReason, DeclineReason, Progress, ReceiverState, SenderState, TransferFailure, TransferOptions, TransferStatus,
+  CancelReason,
+  DeclineReason,
+  Progress,
+  ReceiverState,
+  SenderState,
+  TransferFailure,
+  TransferOptions,
+  TransferStatus,
 } from '../core/transfer';
 import type { FileStore } from './file-store';
 
@@ -25,7 +32,11 @@ export interface TransferLink {
 }
 
 /** A file as shown in the UI. */
-export interface TransferFileInfo { name: string; type: string; size: number }
+export interface TransferFileInfo {
+  name: string;
+  type: string;
+  size: number;
+}
 
 /** One transfer as persisted (the app backs {@link TransferPersistence} with IndexedDB). */
 export interface TransferRecord {
@@ -60,7 +71,7 @@ export interface TransferPersistence {
 
 /** What the UI hears (all carry the transfer id). `file-complete` (in) means the file is verified and readable with `getFile`. */
 export type TransferManagerEvent =
-  | { type: 'preparing'; id: string; files: TransferFileInfo[]; done: number; total: number }  // out: hashing before the offer
+  | { type: 'preparing'; id: string; files: TransferFileInfo[]; done: number; total: number } // out: hashing before the offer
   | { type: 'offered'; id: string; direction: 'in' | 'out'; files: TransferFileInfo[] }
   | { type: 'accepted'; id: string; files: number[] }
   | { type: 'declined'; id: string; reason: DeclineReason }
@@ -73,8 +84,13 @@ export type TransferManagerEvent =
 
 /** A transfer as listed for the UI. */
 export interface TransferSummary {
-  id: string; direction: 'in' | 'out'; files: TransferFileInfo[]; status: TransferStatus;
-  done: number; total: number; createdAt: number;
+  id: string;
+  direction: 'in' | 'out';
+  files: TransferFileInfo[];
+  status: TransferStatus;
+  done: number;
+  total: number;
+  createdAt: number;
   /** The files the receiver accepted (ascending), `null` until it answered; progress counts only these. */
   accepted: number[] | null;
   /** Incoming: the files the person saved, ascending (see `TransferManager.markSaved`). */

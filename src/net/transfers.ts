@@ -9,15 +9,39 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender, type TransferResult } from '../core/transfer';
+import {
+  decodeTransfer,
+  encodeTransfer,
+  TransferReceiver,
+  TransferSender,
+  type TransferResult,
+} from '../core/transfer';
 import type { WireMessage } from '../core/wire';
 import { blobReader } from './file-store';
-import { deliver, maybeSave, newEntry, receiverIo, recordOf, restoreEntry, saveNow, tidyOnOpen, type Entry } from './transfer-entry';
+import {
+  deliver,
+  maybeSave,
+  newEntry,
+  receiverIo,
+  recordOf,
+  restoreEntry,
+  saveNow,
+  tidyOnOpen,
+  type Entry,
+} from './transfer-entry';
 import { prepareOutgoing, refusal, type OutgoingFile } from './transfer-offers';
 import { LinkOutlet } from './transfer-outlet';
 import {
-  DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, DEFAULT_MAX_INCOMING_BYTES, DEFAULT_SAVE_EVERY_BYTES,
-  type TransferFileInfo, type TransferLink, type TransferManagerEvent, type TransferManagerOptions, type TransferRecord, type TransferSummary,
+  DEFAULT_GLUE_CHUNK_SIZE,
+  DEFAULT_HIGH_WATER,
+  DEFAULT_MAX_INCOMING_BYTES,
+  DEFAULT_SAVE_EVERY_BYTES,
+  type TransferFileInfo,
+  type TransferLink,
+  type TransferManagerEvent,
+  type TransferManagerOptions,
+  type TransferRecord,
+  type TransferSummary,
 } from './transfer-types';
 
 export * from './transfer-types';
@@ -40,8 +64,12 @@ export class TransferManager {
 
   private constructor(o: TransferManagerOptions) {
     this.#o = {
-      now: () => Date.now(), random: (n) => crypto.getRandomValues(new Uint8Array(n)),
-      chunkSize: DEFAULT_GLUE_CHUNK_SIZE, highWaterBytes: DEFAULT_HIGH_WATER, saveEveryBytes: DEFAULT_SAVE_EVERY_BYTES, tickMs: 1000,
+      now: () => Date.now(),
+      random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      chunkSize: DEFAULT_GLUE_CHUNK_SIZE,
+      highWaterBytes: DEFAULT_HIGH_WATER,
+      saveEveryBytes: DEFAULT_SAVE_EVERY_BYTES,
+      tickMs: 1000,
       maxIncomingBytes: DEFAULT_MAX_INCOMING_BYTES,
       ...o,
     };
@@ -49,7 +77,9 @@ export class TransferManager {
   }
 
   /** Most transfer bytes ever queued in the link at the moment of a send (≤ high-water mark + one message). */
-  get maxQueued(): number { return this.#out.maxQueued; }
+  get maxQueued(): number {
+    return this.#out.maxQueued;
+  }
 
   /** A manager for one contact, with its saved transfers restored (they resume on {@link attach}). */
   static async open(o: TransferManagerOptions): Promise<TransferManager> {
@@ -62,15 +92,24 @@ export class TransferManager {
 
   on(cb: (e: TransferManagerEvent) => void): () => void {
     this.#listeners.add(cb);
-    return () => { this.#listeners.delete(cb); };
+    return () => {
+      this.#listeners.delete(cb);
+    };
   }
 
   list(): TransferSummary[] {
     return [...this.#entries.values()].map((e) => {
       const m = e.sender ?? e.receiver!;
       return {
-        id: e.id, direction: e.direction, files: e.files, status: m.status, createdAt: e.createdAt, accepted: e.accepted ?? null,
-        saved: [...e.saved].sort((a, b) => a - b), purged: e.purged, ...m.progress(),
+        id: e.id,
+        direction: e.direction,
+        files: e.files,
+        status: m.status,
+        createdAt: e.createdAt,
+        accepted: e.accepted ?? null,
+        saved: [...e.saved].sort((a, b) => a - b),
+        purged: e.purged,
+        ...m.progress(),
       };
     });
   }
@@ -81,7 +120,9 @@ export class TransferManager {
     this.#out.use(link);
     this.#unlink = [
       link.onMessage((m) => this.#onMessage(m)),
-      link.onClose(() => { if (this.#out.link === link) this.detach(); }),
+      link.onClose(() => {
+        if (this.#out.link === link) this.detach();
+      }),
       ...(link.onDrain ? [link.onDrain(() => this.#kick())] : []),
     ];
     for (const e of this.#entries.values()) {
@@ -101,12 +142,25 @@ export class TransferManager {
   /** Offers files to the contact; returns the transfer id. Reads each file once to hash it. */
   async send(files: OutgoingFile[]): Promise<string> {
     const blobs = [...files];
-    const idBytes = this.#o.random(16), pid = bytesToHex(idBytes);
+    const idBytes = this.#o.random(16),
+      pid = bytesToHex(idBytes);
     const { prepared, read } = await prepareOutgoing(blobs, {
-      chunkSize: this.#o.chunkSize, now: this.#o.now, progress: (infos, done, total) => this.#emit({ type: 'preparing', id: pid, files: infos, done, total }),
+      chunkSize: this.#o.chunkSize,
+      now: this.#o.now,
+      progress: (infos, done, total) => this.#emit({ type: 'preparing', id: pid, files: infos, done, total }),
     });
-    const sender = TransferSender.create({ id: idBytes, files: prepared, io: this.#senderIo(read), ...this.#o.transfer });
-    const e = this.#add(bytesToHex(idBytes), 'out', prepared.map((p) => ({ name: p.offer.name, type: p.offer.type, size: p.offer.size })), this.#o.now());
+    const sender = TransferSender.create({
+      id: idBytes,
+      files: prepared,
+      io: this.#senderIo(read),
+      ...this.#o.transfer,
+    });
+    const e = this.#add(
+      bytesToHex(idBytes),
+      'out',
+      prepared.map((p) => ({ name: p.offer.name, type: p.offer.type, size: p.offer.size })),
+      this.#o.now(),
+    );
     e.sender = sender;
     await this.#o.persistence.save({ ...recordOf(e, this.#o.contact), blobs });
     e.savedStatus = sender.status;
@@ -117,7 +171,8 @@ export class TransferManager {
 
   /** Accepts an incoming offer (all files, or the given indices); chunks start flowing. */
   async accept(id: string, files?: number[]): Promise<void> {
-    const e = this.#get(id), r = e.receiver;
+    const e = this.#get(id),
+      r = e.receiver;
     if (!r) throw new Error(`accept: ${id} is not an incoming transfer`);
     const chosen = files ?? e.files.map((_, i) => i);
     for (const f of chosen) if (!e.sinks.has(f)) e.sinks.set(f, await this.#o.store.open(id, f));
@@ -130,7 +185,9 @@ export class TransferManager {
     const e = this.#get(id);
     if (!e.receiver) throw new Error(`decline: ${id} is not an incoming transfer`);
     e.receiver.decline();
-    this.#after(e, async () => { this.#emit({ type: 'declined', id, reason: 'user' }); });
+    this.#after(e, async () => {
+      this.#emit({ type: 'declined', id, reason: 'user' });
+    });
   }
 
   cancel(id: string): void {
@@ -141,7 +198,10 @@ export class TransferManager {
   /** A received, verified file for the download link (OPFS-backed File in the browser). */
   getFile(id: string, file: number): Promise<Blob> {
     const e = this.#get(id);
-    if (e.purged) return Promise.reject(new Error(`getFile: transfer ${id} was saved and its data removed from this browser's storage`));
+    if (e.purged)
+      return Promise.reject(
+        new Error(`getFile: transfer ${id} was saved and its data removed from this browser's storage`),
+      );
     return this.#o.store.read(id, file, e.files[file]!.name, e.files[file]!.type);
   }
 
@@ -152,7 +212,8 @@ export class TransferManager {
    */
   markSaved(id: string, file: number): void {
     const e = this.#get(id);
-    if (!e.receiver || !e.verified.has(file)) throw new Error(`markSaved: file ${file} of ${id} is not a received, verified file`);
+    if (!e.receiver || !e.verified.has(file))
+      throw new Error(`markSaved: file ${file} of ${id} is not a received, verified file`);
     if (e.saved.has(file)) return;
     e.saved.add(file);
     this.#after(e, () => saveNow(e, this.#o));
@@ -192,7 +253,14 @@ export class TransferManager {
     for (const e of this.#entries.values()) {
       await e.chain;
       // Release the files (OPFS sync handles are exclusive): a new manager may open them again.
-      for (const s of e.sinks.values()) await s.flush().then(() => s.close(), () => s.close()).catch(() => undefined);
+      for (const s of e.sinks.values())
+        await s
+          .flush()
+          .then(
+            () => s.close(),
+            () => s.close(),
+          )
+          .catch(() => undefined);
       e.sinks.clear();
     }
   }
@@ -200,7 +268,12 @@ export class TransferManager {
   // ——— internals ———
 
   #senderIo(read: ReturnType<typeof blobReader>) {
-    return { readSlice: read, send: (b: Uint8Array) => this.#out.send(b), canSend: () => this.#out.canSend(), now: this.#o.now };
+    return {
+      readSlice: read,
+      send: (b: Uint8Array) => this.#out.send(b),
+      canSend: () => this.#out.canSend(),
+      now: this.#o.now,
+    };
   }
 
   #receiverIo(e: Entry) {
@@ -210,13 +283,17 @@ export class TransferManager {
   /** Runs every active sender's pump (once at a time; again if kicked meanwhile). */
   #kick(): void {
     if (this.#closed) return;
-    if (this.#pumping) { this.#again = true; return; }
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
     this.#pumping = true;
     queueMicrotask(async () => {
       try {
         do {
           this.#again = false;
-          for (const e of [...this.#entries.values()]) if (e.sender?.status === 'active') this.#handle(e, await e.sender.pump());
+          for (const e of [...this.#entries.values()])
+            if (e.sender?.status === 'active') this.#handle(e, await e.sender.pump());
         } while (this.#again);
       } finally {
         this.#pumping = false;
@@ -245,18 +322,33 @@ export class TransferManager {
     if (!d.ok) return;
     if (d.message.type !== 'offer') {
       // A transfer we dismissed (or never knew): a peer still sending or resuming it is told once.
-      if (['resume', 'chunk', 'hashes', 'ack'].includes(d.message.type) && !this.#told.has(id)) { this.#told.add(id); this.#tellCancelled(id); }
+      if (['resume', 'chunk', 'hashes', 'ack'].includes(d.message.type) && !this.#told.has(id)) {
+        this.#told.add(id);
+        this.#tellCancelled(id);
+      }
       return;
     }
     const refuse = refusal(d.message.files, this.#unanswered(), this.#o.maxIncomingBytes);
     if (refuse) {
-      const r = TransferReceiver.fromOffer(d.message, { writeChunk: async () => {}, send: (x) => this.#out.send(x), now: this.#o.now });
+      const r = TransferReceiver.fromOffer(d.message, {
+        writeChunk: async () => {},
+        send: (x) => this.#out.send(x),
+        now: this.#o.now,
+      });
       if (r.ok) r.receiver.decline(refuse);
       return;
     }
-    const n = this.#add(id, 'in', d.message.files.map((f) => ({ name: f.name, type: f.type, size: f.size })), this.#o.now());
+    const n = this.#add(
+      id,
+      'in',
+      d.message.files.map((f) => ({ name: f.name, type: f.type, size: f.size })),
+      this.#o.now(),
+    );
     const made = TransferReceiver.fromOffer(d.message, this.#receiverIo(n), this.#o.transfer);
-    if (!made.ok) { this.#entries.delete(id); return; }
+    if (!made.ok) {
+      this.#entries.delete(id);
+      return;
+    }
     n.receiver = made.receiver;
     this.#after(n, async () => {
       await maybeSave(n, this.#o);
@@ -278,14 +370,19 @@ export class TransferManager {
     this.#after(e, async () => {
       await deliver(e, r, (ev) => this.#emit(ev));
       await maybeSave(e, this.#o);
-      if (e.heldComplete && e.savedStatus === 'done') { this.#out.send(e.heldComplete); e.heldComplete = undefined; }
+      if (e.heldComplete && e.savedStatus === 'done') {
+        this.#out.send(e.heldComplete);
+        e.heldComplete = undefined;
+      }
     });
   }
 
   #after(e: Entry, fn: () => Promise<void>): void {
     // After close() nothing more happens here: no events, no saves, no deletions — work still in
     // the core's queues (chunks received before the close) must not touch what a new manager uses.
-    e.chain = e.chain.then(() => (this.#closed ? undefined : fn())).catch((err: unknown) => console.error(`transfer ${e.id}:`, err));
+    e.chain = e.chain
+      .then(() => (this.#closed ? undefined : fn()))
+      .catch((err: unknown) => console.error(`transfer ${e.id}:`, err));
   }
 
   #add(id: string, direction: 'in' | 'out', files: TransferFileInfo[], createdAt: number): Entry {
@@ -301,7 +398,11 @@ export class TransferManager {
   }
 
   async #restore(r: TransferRecord): Promise<void> {
-    const e = await restoreEntry(r, { store: this.#o.store, senderIo: (read) => this.#senderIo(read), receiverIo: (x) => this.#receiverIo(x) });
+    const e = await restoreEntry(r, {
+      store: this.#o.store,
+      senderIo: (read) => this.#senderIo(read),
+      receiverIo: (x) => this.#receiverIo(x),
+    });
     this.#entries.set(e.id, e);
   }
 

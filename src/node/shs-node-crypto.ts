@@ -12,13 +12,30 @@
  * providers against libsodium); degenerate X25519 results are refused as on the other paths.
  * @module
  */
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
-  checkIdentity, curveSecretOf, edPublicToCurve, equalBytes, isAllZero, preVerify, remembered,
-  type EphemeralKey, type LongTermKey, type PeerKey, type ShsCrypto,
+  checkIdentity,
+  curveSecretOf,
+  edPublicToCurve,
+  equalBytes,
+  isAllZero,
+  preVerify,
+  remembered,
+  type EphemeralKey,
+  type LongTermKey,
+  type PeerKey,
+  type ShsCrypto,
 } from '../core/shs-crypto';
 
 // Keys cross into OpenSSL as JWK (RFC 8037 OKP): in node 20 parsing a DER SPKI/PKCS#8 key
@@ -44,7 +61,10 @@ function rawPublic(key: KeyObject): Uint8Array {
 const peerKeys = new WeakMap<PeerKey, KeyObject>();
 function imported(peer: PeerKey): KeyObject {
   let key = peerKeys.get(peer);
-  if (!key) { key = publicKey('X25519', peer.bytes); peerKeys.set(peer, key); }
+  if (!key) {
+    key = publicKey('X25519', peer.bytes);
+    peerKeys.set(peer, key);
+  }
   return key;
 }
 
@@ -52,10 +72,16 @@ function agree(secret: KeyObject, peer: PeerKey): Uint8Array | null {
   try {
     const out = new Uint8Array(diffieHellman({ privateKey: secret, publicKey: imported(peer) }));
     return isAllZero(out) ? null : out;
-  } catch { return null; } // OpenSSL refuses an all-zero result itself: a small-order peer key
+  } catch {
+    return null;
+  } // OpenSSL refuses an all-zero result itself: a small-order peer key
 }
 
-interface CachedIdentity { fingerprint: Uint8Array; sign: KeyObject; dh: KeyObject }
+interface CachedIdentity {
+  fingerprint: Uint8Array;
+  sign: KeyObject;
+  dh: KeyObject;
+}
 /** Long-term KeyObjects per identity object (re-imported if the bytes change underneath). */
 const identities = new WeakMap<Uint8Array, CachedIdentity>();
 /** Verification keys of recent peers' long-term keys (public data). */
@@ -77,8 +103,12 @@ export const nodeShsCrypto: ShsCrypto = {
     }
     return {
       publicKey: pub,
-      async agree(peer) { return key ? agree(key, peer) : null; },
-      destroy() { key = null; },
+      async agree(peer) {
+        return key ? agree(key, peer) : null;
+      },
+      destroy() {
+        key = null;
+      },
     } satisfies EphemeralKey;
   },
   async longTerm(identity) {
@@ -86,20 +116,33 @@ export const nodeShsCrypto: ShsCrypto = {
     let keys = identities.get(identity.secretKey);
     const fingerprint = sha256(identity.secretKey);
     if (!keys || !equalBytes(keys.fingerprint, fingerprint)) {
-      const seed = identity.secretKey.subarray(0, 32), curve = curveSecretOf(seed);
+      const seed = identity.secretKey.subarray(0, 32),
+        curve = curveSecretOf(seed);
       const curvePublic = edPublicToCurve(identity.publicKey);
       if (!curvePublic) throw new TypeError('identity: publicKey is not a usable Ed25519 key (small order)');
       try {
-        keys = { fingerprint, sign: privateKey('Ed25519', seed, identity.publicKey), dh: privateKey('X25519', curve, curvePublic) };
-      } finally { curve.fill(0); }
+        keys = {
+          fingerprint,
+          sign: privateKey('Ed25519', seed, identity.publicKey),
+          dh: privateKey('X25519', curve, curvePublic),
+        };
+      } finally {
+        curve.fill(0);
+      }
       identities.set(identity.secretKey, keys);
     }
     const k = keys;
     return {
       publicKey: identity.publicKey,
-      async sign(message) { return new Uint8Array(sign(null, message, k.sign)); },
-      async agree(peer) { return agree(k.dh, peer); },
-      destroy() { /* the cached KeyObjects hold the secrets in OpenSSL memory, not in JS arrays */ },
+      async sign(message) {
+        return new Uint8Array(sign(null, message, k.sign));
+      },
+      async agree(peer) {
+        return agree(k.dh, peer);
+      },
+      destroy() {
+        /* the cached KeyObjects hold the secrets in OpenSSL memory, not in JS arrays */
+      },
     } satisfies LongTermKey;
   },
   async verify(signature, message, pub) {
@@ -107,6 +150,8 @@ export const nodeShsCrypto: ShsCrypto = {
     try {
       const key = remembered(verifyKeys, bytesToHex(pub), () => publicKey('Ed25519', pub));
       return verify(null, message, key, signature);
-    } catch { return false; }
+    } catch {
+      return false;
+    }
   },
 };

@@ -15,10 +15,27 @@
  * Operations on one contact are queued in memory, one at a time.
  * @module
  */
-import { canSend, decrypt, encrypt, parseState, serializeState, type RatchetState, type RatchetStateJson } from '../core/ratchet';
 import {
-  acknowledge, createInbox, createOutbox, enqueue, pending, receive as inboxReceive, resume, resumePoint,
-  type Inbox, type InboxMessage, type Outbox,
+  canSend,
+  decrypt,
+  encrypt,
+  parseState,
+  serializeState,
+  type RatchetState,
+  type RatchetStateJson,
+} from '../core/ratchet';
+import {
+  acknowledge,
+  createInbox,
+  createOutbox,
+  enqueue,
+  pending,
+  receive as inboxReceive,
+  resume,
+  resumePoint,
+  type Inbox,
+  type InboxMessage,
+  type Outbox,
 } from '../core/outbox';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
@@ -29,22 +46,47 @@ import { SerialQueues } from './serial';
 /** An outbox entry's payload: nothing (the text is in `messages`; each link seals it anew, see `sealEntry`). */
 export type OutPayload = Record<string, never>;
 /** A held (not yet deliverable) incoming message. */
-export interface InPayload { text: string; sentAt: number }
+export interface InPayload {
+  text: string;
+  sentAt: number;
+}
 /** The stored session of a contact (docs/session.md §2). */
-export interface StoredSession { id: string; role: KxRole; state: RatchetStateJson; roomKey: Uint8Array; peerKemPublicKey: Uint8Array; createdAt: number }
+export interface StoredSession {
+  id: string;
+  role: KxRole;
+  state: RatchetStateJson;
+  roomKey: Uint8Array;
+  peerKemPublicKey: Uint8Array;
+  createdAt: number;
+}
 /** One row of the `sessions` store. `version` goes up by one on every write. */
-export interface SessionRow { contact: string; version: number; session: StoredSession | null; outbox: Outbox<OutPayload>; inbox: Inbox<InPayload> }
+export interface SessionRow {
+  contact: string;
+  version: number;
+  session: StoredSession | null;
+  outbox: Outbox<OutPayload>;
+  inbox: Inbox<InPayload>;
+}
 
 /** What a received ratchet message did. */
 export type SessionReceiveOutcome =
-  | { status: 'ok'; kind: 'chat' | 'receipt' | 'resume' | 'file-key'; delivered: number; marked: boolean; receipts: string[] /*send after this resolves*/;
+  | {
+      status: 'ok';
+      kind: 'chat' | 'receipt' | 'resume' | 'file-key';
+      delivered: number;
+      marked: boolean;
+      receipts: string[] /*send after this resolves*/;
       /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[];
-      /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array }
+      /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array;
+    }
   | { status: 'replay' | 'rejected' | 'no-session'; failure: Failure };
 
 /** Crash-test hook (e2e/contact-sessions.spec.ts): runs inside the receive transaction. */
 export interface ContactSessionsTestHooks {
-  onCommitPhase?(phase: 'messages-written' | 'state-written', c: { abort(): void; keepAlive(): Promise<never> }): void | Promise<void>;
+  onCommitPhase?(
+    phase: 'messages-written' | 'state-written',
+    c: { abort(): void; keepAlive(): Promise<never> },
+  ): void | Promise<void>;
 }
 
 const MAX_ATTEMPTS = 64;
@@ -52,25 +94,51 @@ const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();
-  constructor(private readonly db: ParleyDb, private readonly now: () => number = Date.now, private readonly testHooks: ContactSessionsTestHooks = {}) {}
+  constructor(
+    private readonly db: ParleyDb,
+    private readonly now: () => number = Date.now,
+    private readonly testHooks: ContactSessionsTestHooks = {},
+  ) {}
 
-  private serial<T>(contact: string, op: () => Promise<T>): Promise<T> { return this.serialQueues.run(contact, op); }
-
-  private fresh(contact: string): SessionRow {
-    return { contact, version: 0, session: null, outbox: createOutbox<OutPayload>(random), inbox: createInbox<InPayload>() };
+  private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
+    return this.serialQueues.run(contact, op);
   }
 
-  row(contact: string): Promise<SessionRow | undefined> { return this.db.get('sessions', contact); }
+  private fresh(contact: string): SessionRow {
+    return {
+      contact,
+      version: 0,
+      session: null,
+      outbox: createOutbox<OutPayload>(random),
+      inbox: createInbox<InPayload>(),
+    };
+  }
+
+  row(contact: string): Promise<SessionRow | undefined> {
+    return this.db.get('sessions', contact);
+  }
 
   /** The session id this side holds for `contact`, or null. */
-  async sessionId(contact: string): Promise<string | null> { return (await this.row(contact))?.session?.id ?? null; }
+  async sessionId(contact: string): Promise<string | null> {
+    return (await this.row(contact))?.session?.id ?? null;
+  }
 
   /** Stores a new session, replacing the old one in one write; outbox and inbox stay (docs/session.md §2). */
-  install(contact: string, s: { id: string; role: KxRole; state: RatchetState; roomKey: Uint8Array; peerKemPublicKey: Uint8Array }): Promise<void> {
+  install(
+    contact: string,
+    s: { id: string; role: KxRole; state: RatchetState; roomKey: Uint8Array; peerKemPublicKey: Uint8Array },
+  ): Promise<void> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
       const row = (await tx.store.get(contact)) ?? this.fresh(contact);
-      const session: StoredSession = { id: s.id, role: s.role, state: serializeState(s.state), roomKey: s.roomKey, peerKemPublicKey: s.peerKemPublicKey, createdAt: this.now() };
+      const session: StoredSession = {
+        id: s.id,
+        role: s.role,
+        state: serializeState(s.state),
+        roomKey: s.roomKey,
+        peerKemPublicKey: s.peerKemPublicKey,
+        createdAt: this.now(),
+      };
       await tx.store.put({ ...row, version: row.version + 1, session });
       await tx.done;
     });
@@ -117,9 +185,14 @@ export class ContactSessions {
       const entry = row?.outbox.entries.find((e) => e.id === id);
       const m = await tx.objectStore('messages').get([contact, id]);
       const state = row?.session && load(contact, row.session.state);
-      if (!row?.session || !state || !entry || !m || !canSend(state)) { await tx.done; return null; }
+      if (!row?.session || !state || !entry || !m || !canSend(state)) {
+        await tx.done;
+        return null;
+      }
       const sealed = encrypt(state, encodeWire({ type: 'chat', id, text: m.text, sentAt: m.sentAt }));
-      await tx.objectStore('sessions').put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
+      await tx
+        .objectStore('sessions')
+        .put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
       await tx.done;
       return sealed.message;
     });
@@ -129,16 +202,29 @@ export class ContactSessions {
    * Seals a receipt, the resume point or this link's file key under the session (state committed
    * first); null if it cannot send. A file key is per link (docs/session.md §6): no outbox entry.
    */
-  sealControl(contact: string, inner: Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' }> | 'resume'): Promise<Uint8Array | null> {
+  sealControl(
+    contact: string,
+    inner: Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' }> | 'resume',
+  ): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
       const row = await tx.store.get(contact);
-      if (!row?.session) { await tx.done; return null; }
+      if (!row?.session) {
+        await tx.done;
+        return null;
+      }
       const state = load(contact, row.session.state);
-      if (!canSend(state)) { await tx.done; return null; }
+      if (!canSend(state)) {
+        await tx.done;
+        return null;
+      }
       const msg: WireMessage = inner === 'resume' ? { type: 'resume', ...resumePoint(row.outbox) } : inner;
       const sealed = encrypt(state, encodeWire(msg));
-      await tx.store.put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
+      await tx.store.put({
+        ...row,
+        version: row.version + 1,
+        session: { ...row.session, state: serializeState(sealed.state) },
+      });
       await tx.done;
       return sealed.message;
     });
@@ -153,7 +239,16 @@ export class ContactSessions {
     return this.serial(contact, async () => {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const row = await this.row(contact);
-        if (!row?.session) return { status: 'no-session', failure: failure('SESSION_NONE', 'receiver', 'sessions.receive', 'a ratchet message arrived but there is no session with this contact') };
+        if (!row?.session)
+          return {
+            status: 'no-session',
+            failure: failure(
+              'SESSION_NONE',
+              'receiver',
+              'sessions.receive',
+              'a ratchet message arrived but there is no session with this contact',
+            ),
+          };
         const now = this.now();
         const r = await decrypt(load(contact, row.session.state), wire, now);
         if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
@@ -164,19 +259,39 @@ export class ContactSessions {
     });
   }
 
-  private async commit(row: SessionRow, newState: RatchetState, inner: ReturnType<typeof decodeWire>, now: number): Promise<SessionReceiveOutcome | null> {
+  private async commit(
+    row: SessionRow,
+    newState: RatchetState,
+    inner: ReturnType<typeof decodeWire>,
+    now: number,
+  ): Promise<SessionReceiveOutcome | null> {
     const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
-    const sessions = tx.objectStore('sessions'), messages = tx.objectStore('messages');
+    const sessions = tx.objectStore('sessions'),
+      messages = tx.objectStore('messages');
     const current = await sessions.get(row.contact);
-    if (current?.version !== row.version || !current.session) { await tx.done; return null; }
-    let next: SessionRow = { ...current, version: current.version + 1, session: { ...current.session, state: serializeState(newState) } };
+    if (current?.version !== row.version || !current.session) {
+      await tx.done;
+      return null;
+    }
+    let next: SessionRow = {
+      ...current,
+      version: current.version + 1,
+      session: { ...current.session, state: serializeState(newState) },
+    };
     let outcome: SessionReceiveOutcome;
     const deliver = async (list: InboxMessage<InPayload>[]) => {
       for (const d of list) {
         // Never overwrite a record already there (an id of ours, or one stored earlier).
-        if (await messages.getKey([row.contact, d.id]) !== undefined) continue;
-        await messages.put({ contact: row.contact, id: d.id, direction: 'in', text: d.payload.text,
-          sentAt: Math.min(d.payload.sentAt, now), receivedAt: now, delivered: true });
+        if ((await messages.getKey([row.contact, d.id])) !== undefined) continue;
+        await messages.put({
+          contact: row.contact,
+          id: d.id,
+          direction: 'in',
+          text: d.payload.text,
+          sentAt: Math.min(d.payload.sentAt, now),
+          receivedAt: now,
+          delivered: true,
+        });
       }
     };
     const m = inner.ok ? inner.message : null;
@@ -186,7 +301,14 @@ export class ContactSessions {
       else {
         await deliver(rr.deliver);
         next = { ...next, inbox: rr.inbox };
-        outcome = { status: 'ok', kind: 'chat', delivered: rr.deliver.length, marked: false, receipts: rr.receipts, changed: rr.deliver.map((d) => d.id) };
+        outcome = {
+          status: 'ok',
+          kind: 'chat',
+          delivered: rr.deliver.length,
+          marked: false,
+          receipts: rr.receipts,
+          changed: rr.deliver.map((d) => d.id),
+        };
       }
     } else if (m?.type === 'receipt') {
       const a = acknowledge(current.outbox, m.id);
@@ -194,24 +316,57 @@ export class ContactSessions {
       if (a.ok && a.delivered) {
         next = { ...next, outbox: a.outbox };
         const rec = await messages.get([row.contact, m.id]);
-        if (rec && rec.direction === 'out' && !rec.delivered) { await messages.put({ ...rec, delivered: true }); marked = true; }
+        if (rec && rec.direction === 'out' && !rec.delivered) {
+          await messages.put({ ...rec, delivered: true });
+          marked = true;
+        }
       }
-      outcome = a.ok ? { status: 'ok', kind: 'receipt', delivered: 0, marked, receipts: [], changed: marked ? [m.id] : [] } : { status: 'rejected', failure: a };
+      outcome = a.ok
+        ? { status: 'ok', kind: 'receipt', delivered: 0, marked, receipts: [], changed: marked ? [m.id] : [] }
+        : { status: 'rejected', failure: a };
     } else if (m?.type === 'resume') {
       const rr = resume(current.inbox, { stream: m.stream, base: m.base });
       await deliver(rr.deliver);
       next = { ...next, inbox: rr.inbox };
-      outcome = { status: 'ok', kind: 'resume', delivered: rr.deliver.length, marked: false, receipts: rr.receipts, changed: rr.deliver.map((d) => d.id) };
+      outcome = {
+        status: 'ok',
+        kind: 'resume',
+        delivered: rr.deliver.length,
+        marked: false,
+        receipts: rr.receipts,
+        changed: rr.deliver.map((d) => d.id),
+      };
     } else if (m?.type === 'file-key') {
       // Spends the step like any message; the key lives only as long as the link (not stored).
-      outcome = { status: 'ok', kind: 'file-key', delivered: 0, marked: false, receipts: [], changed: [], fileKey: m.key };
+      outcome = {
+        status: 'ok',
+        kind: 'file-key',
+        delivered: 0,
+        marked: false,
+        receipts: [],
+        changed: [],
+        fileKey: m.key,
+      };
     } else {
       // The step is spent (the message authenticated), the content refused.
-      outcome = { status: 'rejected', failure: inner.ok
-        ? failure('SESSION_BAD_PAYLOAD', 'receiver', 'sessions.receive', `a ${inner.message.type} message cannot travel inside the ratchet`)
-        : inner };
+      outcome = {
+        status: 'rejected',
+        failure: inner.ok
+          ? failure(
+              'SESSION_BAD_PAYLOAD',
+              'receiver',
+              'sessions.receive',
+              `a ${inner.message.type} message cannot travel inside the ratchet`,
+            )
+          : inner,
+      };
     }
-    const controls = { abort: () => tx.abort(), keepAlive: async (): Promise<never> => { for (;;) await sessions.get(row.contact); } };
+    const controls = {
+      abort: () => tx.abort(),
+      keepAlive: async (): Promise<never> => {
+        for (;;) await sessions.get(row.contact);
+      },
+    };
     await this.testHooks.onCommitPhase?.('messages-written', controls);
     await sessions.put(next);
     await this.testHooks.onCommitPhase?.('state-written', controls);

@@ -15,20 +15,20 @@ import { migrateOutboxV2 } from './migrate-v2';
 /** The one local identity: Ed25519 seed and the display name shown to contacts. */
 export interface IdentityRecord {
   id: 'self';
-  seed: Uint8Array;          // 32-byte Ed25519 seed; the secret key is seed ‖ publicKey
-  publicKey: Uint8Array;     // 32
-  name: string;              // '' until the person has chosen one
+  seed: Uint8Array; // 32-byte Ed25519 seed; the secret key is seed ‖ publicKey
+  publicKey: Uint8Array; // 32
+  name: string; // '' until the person has chosen one
   createdAt: number;
 }
 
 export interface ContactRecord {
-  key: string;               // the contact's id: hex of its key when paired (publicKey differs after an accepted key change)
-  publicKey: Uint8Array;     // 32
+  key: string; // the contact's id: hex of its key when paired (publicKey differs after an accepted key change)
+  publicKey: Uint8Array; // 32
   name: string;
   contactSecret: Uint8Array; // deriveContactSecret(handshakeSecret) from the pairing
   addedAt: number;
-  lastSeen: number;          // last time a secure link to them was up (0 = never since pairing)
-  verified?: boolean;        // safety number compared (kept through a backup; absent = false)
+  lastSeen: number; // last time a secure link to them was up (0 = never since pairing)
+  verified?: boolean; // safety number compared (kept through a backup; absent = false)
   /** A different key this contact presented, waiting for the person to accept it (docs/key-change.md). */
   keyChange?: { newKey: Uint8Array; seenAt: number };
   /** When and why the secure session was last reset, for the chat's notice (docs/key-change.md §5). */
@@ -36,28 +36,28 @@ export interface ContactRecord {
 }
 
 export interface InviteRecord {
-  id: string;                // hex of rendezvousSecret
+  id: string; // hex of rendezvousSecret
   rendezvousSecret: Uint8Array;
   inviteSecret: Uint8Array;
   createdAt: number;
   expiresAt: number;
   used: boolean;
-  name?: string;             // the display name put into the link, if any
+  name?: string; // the display name put into the link, if any
 }
 
 export interface MessageRecord {
-  contact: string;           // hex of the contact's public key
-  id: string;                // random, chosen by the sender
+  contact: string; // hex of the contact's public key
+  id: string; // random, chosen by the sender
   direction: 'in' | 'out';
   text: string;
-  sentAt: number;            // the sender's clock
-  receivedAt?: number;       // for incoming messages, our clock
-  delivered: boolean;        // outgoing: a receipt came back; incoming: always true
+  sentAt: number; // the sender's clock
+  receivedAt?: number; // for incoming messages, our clock
+  delivered: boolean; // outgoing: a receipt came back; incoming: always true
 }
 
 /** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
 export interface OutboxRecord {
-  seq?: number;              // auto-increment: flush order
+  seq?: number; // auto-increment: flush order
   contact: string;
   messageId: string;
 }
@@ -110,19 +110,33 @@ export class ParleyStore {
     return new ParleyStore(db);
   }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+  }
 
   /** The database, for the session store (`contact-sessions.ts`), which shares its transactions. */
-  get database(): ParleyDb { return this.db; }
+  get database(): ParleyDb {
+    return this.db;
+  }
 
   // identity
-  getIdentity(): Promise<IdentityRecord | undefined> { return this.db.get('identity', 'self'); }
-  async putIdentity(r: IdentityRecord): Promise<void> { await this.db.put('identity', r); }
+  getIdentity(): Promise<IdentityRecord | undefined> {
+    return this.db.get('identity', 'self');
+  }
+  async putIdentity(r: IdentityRecord): Promise<void> {
+    await this.db.put('identity', r);
+  }
 
   // contacts
-  getContact(key: string): Promise<ContactRecord | undefined> { return this.db.get('contacts', key); }
-  listContacts(): Promise<ContactRecord[]> { return this.db.getAll('contacts'); }
-  async putContact(r: ContactRecord): Promise<void> { await this.db.put('contacts', r); }
+  getContact(key: string): Promise<ContactRecord | undefined> {
+    return this.db.get('contacts', key);
+  }
+  listContacts(): Promise<ContactRecord[]> {
+    return this.db.getAll('contacts');
+  }
+  async putContact(r: ContactRecord): Promise<void> {
+    await this.db.put('contacts', r);
+  }
   async touchContact(key: string, lastSeen: number, name?: string): Promise<ContactRecord | undefined> {
     const tx = this.db.transaction('contacts', 'readwrite');
     const c = await tx.store.get(key);
@@ -157,12 +171,14 @@ export class ParleyStore {
   async rotateIdentity(identity: IdentityRecord): Promise<void> {
     const tx = this.db.transaction(['identity', 'contacts', 'invites', 'sessions'], 'readwrite');
     await tx.objectStore('identity').put(identity);
-    for (const c of await tx.objectStore('contacts').getAll()) await tx.objectStore('contacts').put({ ...c, verified: false });
+    for (const c of await tx.objectStore('contacts').getAll())
+      await tx.objectStore('contacts').put({ ...c, verified: false });
     await tx.objectStore('invites').clear();
     // The sessions were agreed with the old key: without one, the contact loop meets each contact
     // through its reset room, where the contact sees the new key (docs/key-change.md §3). The
     // outboxes stay; what had no receipt is sealed again under the next session.
-    for (const row of await tx.objectStore('sessions').getAll()) await tx.objectStore('sessions').put({ ...row, version: row.version + 1, session: null });
+    for (const row of await tx.objectStore('sessions').getAll())
+      await tx.objectStore('sessions').put({ ...row, version: row.version + 1, session: null });
     await tx.done;
   }
 
@@ -173,7 +189,8 @@ export class ParleyStore {
    */
   async replaceIdentity(identity: IdentityRecord, contacts: ContactRecord[], keepHistory: boolean): Promise<void> {
     const tx = this.db.transaction(['identity', 'contacts', 'invites', 'messages', 'sessions'], 'readwrite');
-    if (!keepHistory) for (const s of ['contacts', 'invites', 'messages', 'sessions'] as const) await tx.objectStore(s).clear();
+    if (!keepHistory)
+      for (const s of ['contacts', 'invites', 'messages', 'sessions'] as const) await tx.objectStore(s).clear();
     await tx.objectStore('identity').put(identity);
     for (const c of contacts) {
       const old = keepHistory ? await tx.objectStore('contacts').get(c.key) : undefined;
@@ -183,25 +200,42 @@ export class ParleyStore {
   }
 
   // invites
-  getInvite(id: string): Promise<InviteRecord | undefined> { return this.db.get('invites', id); }
-  listInvites(): Promise<InviteRecord[]> { return this.db.getAll('invites'); }
-  async putInvite(r: InviteRecord): Promise<void> { await this.db.put('invites', r); }
+  getInvite(id: string): Promise<InviteRecord | undefined> {
+    return this.db.get('invites', id);
+  }
+  listInvites(): Promise<InviteRecord[]> {
+    return this.db.getAll('invites');
+  }
+  async putInvite(r: InviteRecord): Promise<void> {
+    await this.db.put('invites', r);
+  }
   /** Marks an invite used; returns false when it already was (so only one invitee wins). */
   async claimInvite(id: string): Promise<boolean> {
     const tx = this.db.transaction('invites', 'readwrite');
     const inv = await tx.store.get(id);
-    if (!inv || inv.used) { await tx.done; return false; }
+    if (!inv || inv.used) {
+      await tx.done;
+      return false;
+    }
     inv.used = true;
     await tx.store.put(inv);
     await tx.done;
     return true;
   }
-  async deleteInvite(id: string): Promise<void> { await this.db.delete('invites', id); }
+  async deleteInvite(id: string): Promise<void> {
+    await this.db.delete('invites', id);
+  }
 
   // messages (written with their session row: contact-sessions.ts)
-  getMessage(contact: string, id: string): Promise<MessageRecord | undefined> { return this.db.get('messages', [contact, id]); }
+  getMessage(contact: string, id: string): Promise<MessageRecord | undefined> {
+    return this.db.get('messages', [contact, id]);
+  }
   /** A contact's history, oldest first. */
   listMessages(contact: string): Promise<MessageRecord[]> {
-    return this.db.getAllFromIndex('messages', 'byContactTime', IDBKeyRange.bound([contact, -Infinity], [contact, Infinity]));
+    return this.db.getAllFromIndex(
+      'messages',
+      'byContactTime',
+      IDBKeyRange.bound([contact, -Infinity], [contact, Infinity]),
+    );
   }
 }

@@ -24,7 +24,11 @@ export async function migrateOutboxV2(db: AnyDb, tx: AnyTx): Promise<void> {
     const m = (await messages.get([o.contact, o.messageId])) as MessageRecord | undefined;
     if (!m || m.direction !== 'out' || m.delivered) continue;
     const row = rows.get(o.contact) ?? {
-      contact: o.contact, version: 0, session: null, outbox: createOutbox<OutPayload>(random), inbox: createInbox<InPayload>(),
+      contact: o.contact,
+      version: 0,
+      session: null,
+      outbox: createOutbox<OutPayload>(random),
+      inbox: createInbox<InPayload>(),
     };
     const { outbox, entry } = enqueue(row.outbox, {}, Math.max(0, Math.floor(m.sentAt)));
     rows.set(o.contact, { ...row, outbox });

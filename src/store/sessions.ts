@@ -15,17 +15,46 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { decrypt, encrypt, canSend, parseState, serializeState, type RatchetState, type RatchetStateJson } from '../core/ratchet';
-import { acknowledge, createOutbox, enqueue, parseMessageId, pending, type Outbox, type OutboxEntry } from '../core/outbox';
+import {
+  decrypt,
+  encrypt,
+  canSend,
+  parseState,
+  serializeState,
+  type RatchetState,
+  type RatchetStateJson,
+} from '../core/ratchet';
+import {
+  acknowledge,
+  createOutbox,
+  enqueue,
+  parseMessageId,
+  pending,
+  type Outbox,
+  type OutboxEntry,
+} from '../core/outbox';
 import { failure, type Failure } from '../core/errors';
 import { SerialQueues } from './serial';
 
 /** An outbox entry's payload: the plaintext and the ratchet message that carries it (resent as is). */
-export interface SentPayload { text: string /*hex*/; wire: string /*hex*/ }
+export interface SentPayload {
+  text: string /*hex*/;
+  wire: string; /*hex*/
+}
 /** One stored session: contact key (lowercase hex), version, ratchet state, outbox. */
-export interface SessionRecord { contact: string; version: number; state: RatchetStateJson; outbox: Outbox<SentPayload> }
+export interface SessionRecord {
+  contact: string;
+  version: number;
+  state: RatchetStateJson;
+  outbox: Outbox<SentPayload>;
+}
 /** One received message. */
-export interface InboxRecord { contact: string; id: string; plaintext: Uint8Array; receivedAt: number }
+export interface InboxRecord {
+  contact: string;
+  id: string;
+  plaintext: Uint8Array;
+  receivedAt: number;
+}
 
 interface Schema extends DBSchema {
   sessions: { key: string; value: SessionRecord };
@@ -44,7 +73,10 @@ export type ReceiveOutcome =
 
 /** Points where the test hooks run (crash tests only; see e2e/ratchet-crash.spec.ts). */
 export type CommitPhase = 'state-written' | 'message-written' | 'between-transactions';
-export interface CommitHookControls { abort(): void; keepAlive(): Promise<never> }
+export interface CommitHookControls {
+  abort(): void;
+  keepAlive(): Promise<never>;
+}
 export interface SessionStoreOptions {
   /** Test hook, called inside the receive transaction (or between the two of the broken store). */
   onCommitPhase?: (phase: CommitPhase, c: CommitHookControls) => void | Promise<void>;
@@ -64,7 +96,9 @@ const SEPARATOR = 0x0a;
 export function encodePayload(id: string, body: Uint8Array): Uint8Array {
   const idBytes = utf8ToBytes(id);
   const out = new Uint8Array(idBytes.length + 1 + body.length);
-  out.set(idBytes); out[idBytes.length] = SEPARATOR; out.set(body, idBytes.length + 1);
+  out.set(idBytes);
+  out[idBytes.length] = SEPARATOR;
+  out.set(body, idBytes.length + 1);
   return out;
 }
 
@@ -78,7 +112,10 @@ export function decodePayload(bytes: Uint8Array): { id: string; body: Uint8Array
 
 export class SessionStore {
   private readonly serialQueues = new SerialQueues();
-  private constructor(private readonly db: IDBPDatabase<Schema>, private readonly opts: SessionStoreOptions) {}
+  private constructor(
+    private readonly db: IDBPDatabase<Schema>,
+    private readonly opts: SessionStoreOptions,
+  ) {}
 
   static async open(name = SESSIONS_DB, opts: SessionStoreOptions = {}): Promise<SessionStore> {
     const db = await openDB<Schema>(name, 1, {
@@ -90,28 +127,42 @@ export class SessionStore {
     return new SessionStore(db, opts);
   }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+  }
 
-  private serial<T>(contact: string, op: () => Promise<T>): Promise<T> { return this.serialQueues.run(contact, op); }
+  private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
+    return this.serialQueues.run(contact, op);
+  }
 
   /** Creates the session for a contact (after the kx); refuses to replace an existing one. */
   init(contact: string, state: RatchetState, random: (n: number) => Uint8Array): Promise<boolean> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
       const exists = (await tx.store.get(contact)) !== undefined;
-      if (!exists) await tx.store.put({ contact, version: 0, state: serializeState(state), outbox: createOutbox<SentPayload>(random) });
+      if (!exists)
+        await tx.store.put({
+          contact,
+          version: 0,
+          state: serializeState(state),
+          outbox: createOutbox<SentPayload>(random),
+        });
       await tx.done;
       return !exists;
     });
   }
 
-  async session(contact: string): Promise<{ version: number; state: RatchetState; outbox: Outbox<SentPayload> } | undefined> {
+  async session(
+    contact: string,
+  ): Promise<{ version: number; state: RatchetState; outbox: Outbox<SentPayload> } | undefined> {
     const r = await this.db.get('sessions', contact);
     return r && { version: r.version, state: loadState(r), outbox: r.outbox };
   }
 
   /** The contact's received messages, in key order. */
-  messages(contact: string): Promise<InboxRecord[]> { return this.db.getAllFromIndex('inbox', 'contact', contact); }
+  messages(contact: string): Promise<InboxRecord[]> {
+    return this.db.getAllFromIndex('inbox', 'contact', contact);
+  }
 
   /** Outgoing messages without a receipt, in order: resend their `wire` bytes on every link. */
   async pending(contact: string): Promise<readonly OutboxEntry<SentPayload>[]> {
@@ -131,11 +182,18 @@ export class SessionStore {
       const rec = await tx.store.get(contact);
       if (!rec) throw new Error(`sessions.send: no session for contact ${contact}`);
       const state = loadState(rec);
-      if (!canSend(state)) throw new Error(`sessions.send: contact ${contact} has not sent its first message yet (the responder cannot send before it)`);
+      if (!canSend(state))
+        throw new Error(
+          `sessions.send: contact ${contact} has not sent its first message yet (the responder cannot send before it)`,
+        );
       const now = this.now();
       const id = `${rec.outbox.stream}-${rec.outbox.nextSeq}`;
       const sealed = encrypt(state, encodePayload(id, plaintext));
-      const { outbox, entry } = enqueue(rec.outbox, { text: bytesToHex(plaintext), wire: bytesToHex(sealed.message) }, now);
+      const { outbox, entry } = enqueue(
+        rec.outbox,
+        { text: bytesToHex(plaintext), wire: bytesToHex(sealed.message) },
+        now,
+      );
       if (entry.id !== id) throw new Error(`sessions.send: outbox id ${entry.id} is not the predicted ${id}`);
       await tx.store.put({ contact, version: rec.version + 1, state: serializeState(sealed.state), outbox });
       await tx.done;
@@ -167,33 +225,46 @@ export class SessionStore {
         const rec = await this.db.get('sessions', contact);
         if (!rec) throw new Error(`sessions.receive: no session for contact ${contact}`);
         const r = await decrypt(loadState(rec), wire, this.now()); // outside any transaction
-        if (!r.ok) return r.code === 'RATCHET_REPLAY' ? { status: 'replay', failure: r } : { status: 'rejected', failure: r };
+        if (!r.ok)
+          return r.code === 'RATCHET_REPLAY' ? { status: 'replay', failure: r } : { status: 'rejected', failure: r };
         const payload = decodePayload(r.plaintext);
         const outcome = this.opts.nonAtomicForTests
           ? await this.commitNonAtomic(rec, r.newState, payload)
           : await this.commit(rec, r.newState, payload);
         if (outcome) return outcome;
       }
-      throw new SessionConflictError(`sessions.receive: the state of ${contact} kept changing under us (${MAX_ATTEMPTS} attempts)`);
+      throw new SessionConflictError(
+        `sessions.receive: the state of ${contact} kept changing under us (${MAX_ATTEMPTS} attempts)`,
+      );
     });
   }
 
   /** The one transaction; null when the version moved on (retry from the start). */
-  private async commit(rec: SessionRecord, newState: RatchetState, payload: { id: string; body: Uint8Array } | null): Promise<ReceiveOutcome | null> {
+  private async commit(
+    rec: SessionRecord,
+    newState: RatchetState,
+    payload: { id: string; body: Uint8Array } | null,
+  ): Promise<ReceiveOutcome | null> {
     const tx = this.db.transaction(['sessions', 'inbox'], 'readwrite');
-    const sessions = tx.objectStore('sessions'), inbox = tx.objectStore('inbox');
+    const sessions = tx.objectStore('sessions'),
+      inbox = tx.objectStore('inbox');
     const controls: CommitHookControls = {
       abort: () => tx.abort(),
-      keepAlive: async () => { for (;;) await sessions.get(rec.contact); },
+      keepAlive: async () => {
+        for (;;) await sessions.get(rec.contact);
+      },
     };
     const current = await sessions.get(rec.contact);
-    if (current?.version !== rec.version) { await tx.done; return null; }
+    if (current?.version !== rec.version) {
+      await tx.done;
+      return null;
+    }
     await sessions.put({ ...current, version: current.version + 1, state: serializeState(newState) });
     await this.opts.onCommitPhase?.('state-written', controls);
     let outcome: ReceiveOutcome;
     if (!payload) {
       outcome = { status: 'rejected', failure: badPayload() };
-    } else if (await inbox.getKey([rec.contact, payload.id]) !== undefined) {
+    } else if ((await inbox.getKey([rec.contact, payload.id])) !== undefined) {
       outcome = { status: 'duplicate', id: payload.id, receipt: payload.id };
     } else {
       await inbox.put({ contact: rec.contact, id: payload.id, plaintext: payload.body, receivedAt: this.now() });
@@ -205,24 +276,42 @@ export class SessionStore {
   }
 
   /** The broken scheme, for the crash test only: state first, message in a second transaction. */
-  private async commitNonAtomic(rec: SessionRecord, newState: RatchetState, payload: { id: string; body: Uint8Array } | null): Promise<ReceiveOutcome | null> {
+  private async commitNonAtomic(
+    rec: SessionRecord,
+    newState: RatchetState,
+    payload: { id: string; body: Uint8Array } | null,
+  ): Promise<ReceiveOutcome | null> {
     const t1 = this.db.transaction('sessions', 'readwrite');
     const current = await t1.store.get(rec.contact);
-    if (current?.version !== rec.version) { await t1.done; return null; }
+    if (current?.version !== rec.version) {
+      await t1.done;
+      return null;
+    }
     await t1.store.put({ ...current, version: current.version + 1, state: serializeState(newState) });
     await t1.done;
     const t2 = this.db.transaction('inbox', 'readwrite');
     await this.opts.onCommitPhase?.('between-transactions', {
-      abort: () => t2.abort(), keepAlive: async () => { for (;;) await t2.store.count(); },
+      abort: () => t2.abort(),
+      keepAlive: async () => {
+        for (;;) await t2.store.count();
+      },
     });
-    if (!payload) { await t2.done; return { status: 'rejected', failure: badPayload() }; }
+    if (!payload) {
+      await t2.done;
+      return { status: 'rejected', failure: badPayload() };
+    }
     const dup = (await t2.store.getKey([rec.contact, payload.id])) !== undefined;
-    if (!dup) await t2.store.put({ contact: rec.contact, id: payload.id, plaintext: payload.body, receivedAt: this.now() });
+    if (!dup)
+      await t2.store.put({ contact: rec.contact, id: payload.id, plaintext: payload.body, receivedAt: this.now() });
     await t2.done;
-    return dup ? { status: 'duplicate', id: payload.id, receipt: payload.id } : { status: 'stored', id: payload.id, plaintext: payload.body, receipt: payload.id };
+    return dup
+      ? { status: 'duplicate', id: payload.id, receipt: payload.id }
+      : { status: 'stored', id: payload.id, plaintext: payload.body, receipt: payload.id };
   }
 
-  private now(): number { return (this.opts.now ?? Date.now)(); }
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
 }
 
 function loadState(rec: SessionRecord): RatchetState {
@@ -232,7 +321,10 @@ function loadState(rec: SessionRecord): RatchetState {
 }
 
 function badPayload(): Failure<'SESSION_BAD_PAYLOAD'> {
-  return failure('SESSION_BAD_PAYLOAD', 'receiver', 'sessions.receive',
-    'the decrypted message does not start with a valid message id: the peer sent a malformed payload (its ratchet step is kept, the message dropped)');
+  return failure(
+    'SESSION_BAD_PAYLOAD',
+    'receiver',
+    'sessions.receive',
+    'the decrypted message does not start with a valid message id: the peer sent a malformed payload (its ratchet step is kept, the message dropped)',
+  );
 }
-

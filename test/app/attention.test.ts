@@ -1,19 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addRename, isReadMarks, isRenameNotes, MAX_RENAME_NOTES, memoryKeyValue, offerNoticeText, pageTitle, readJson, renameText,
-  unreadIds, unseenOffers, writeJson,
+  addRename,
+  isReadMarks,
+  isRenameNotes,
+  MAX_RENAME_NOTES,
+  memoryKeyValue,
+  offerNoticeText,
+  pageTitle,
+  readJson,
+  renameText,
+  unreadIds,
+  unseenOffers,
+  writeJson,
 } from '../../src/app/attention';
 import type { MessageRecord } from '../../src/store/db';
 import type { TransferView } from '../../src/app/transfer-view';
 
-const incoming = (id: string, receivedAt: number): MessageRecord => ({ contact: 'c', id, direction: 'in', text: id, sentAt: receivedAt - 1000, receivedAt, delivered: true });
+const incoming = (id: string, receivedAt: number): MessageRecord => ({
+  contact: 'c',
+  id,
+  direction: 'in',
+  text: id,
+  sentAt: receivedAt - 1000,
+  receivedAt,
+  delivered: true,
+});
 const offer = (o: Partial<TransferView>): TransferView => ({
-  id: 'x', direction: 'in', files: [{ name: 'a', type: '', size: 1 }], status: 'offered', done: 0, total: 1, speed: 0, etaMs: null,
-  createdAt: 100, urls: [], accepted: null, saved: [], purged: false, ...o,
+  id: 'x',
+  direction: 'in',
+  files: [{ name: 'a', type: '', size: 1 }],
+  status: 'offered',
+  done: 0,
+  total: 1,
+  speed: 0,
+  etaMs: null,
+  createdAt: 100,
+  urls: [],
+  accepted: null,
+  saved: [],
+  purged: false,
+  ...o,
 });
 
 describe('unread counts and notices (docs/app.md "Unread and notices")', () => {
-  it('unread = incoming messages received after the read mark, by our clock (not the sender\'s)', () => {
+  it("unread = incoming messages received after the read mark, by our clock (not the sender's)", () => {
     const out: MessageRecord = { ...incoming('o', 500), direction: 'out', delivered: false };
     // 'late' was sent before the mark (the friend was offline) but arrived after it: unread.
     const late = { ...incoming('late', 300), sentAt: 10 };
@@ -22,8 +52,12 @@ describe('unread counts and notices (docs/app.md "Unread and notices")', () => {
   });
 
   it('only unanswered incoming offers made after the mark count', () => {
-    const list = [offer({ id: '1', createdAt: 50 }), offer({ id: '2', createdAt: 150 }), offer({ id: '3', createdAt: 150, status: 'active' }),
-      offer({ id: '4', createdAt: 150, direction: 'out' })];
+    const list = [
+      offer({ id: '1', createdAt: 50 }),
+      offer({ id: '2', createdAt: 150 }),
+      offer({ id: '3', createdAt: 150, status: 'active' }),
+      offer({ id: '4', createdAt: 150, direction: 'out' }),
+    ];
     expect(unseenOffers(list, 100).map((t) => t.id)).toEqual(['2']);
   });
 
@@ -52,7 +86,14 @@ describe('unread counts and notices (docs/app.md "Unread and notices")', () => {
     }
     kv.setItem('r', '{"k":[{"from":"a","to":1,"at":0}]}');
     expect(readJson(kv, 'r', {}, isRenameNotes)).toEqual({});
-    const failing = { getItem: () => { throw new Error('blocked'); }, setItem: () => { throw new Error('quota'); } };
+    const failing = {
+      getItem: () => {
+        throw new Error('blocked');
+      },
+      setItem: () => {
+        throw new Error('quota');
+      },
+    };
     expect(readJson(failing, 'm', {}, isReadMarks)).toEqual({});
     expect(() => writeJson(failing, 'm', { a: 1 })).not.toThrow();
   });

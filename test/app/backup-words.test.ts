@@ -4,8 +4,17 @@ import { backupError, backupFileName, isWeakPassphrase, type BackupStatusCode } 
 import { exportBackup } from '../../src/core/backup';
 import { identityFromSeed } from '../../src/core/identity';
 
-const CODES: BackupStatusCode[] = ['BACKUP_WEAK_PASSPHRASE', 'BACKUP_WRONG_PASSPHRASE', 'BACKUP_TAMPERED', 'BACKUP_MALFORMED',
-  'BACKUP_VERSION', 'BACKUP_PASSPHRASE_MISMATCH', 'BACKUP_NO_FILE', 'BACKUP_UNREADABLE', 'STORAGE_FAILED'];
+const CODES: BackupStatusCode[] = [
+  'BACKUP_WEAK_PASSPHRASE',
+  'BACKUP_WRONG_PASSPHRASE',
+  'BACKUP_TAMPERED',
+  'BACKUP_MALFORMED',
+  'BACKUP_VERSION',
+  'BACKUP_PASSPHRASE_MISMATCH',
+  'BACKUP_NO_FILE',
+  'BACKUP_UNREADABLE',
+  'STORAGE_FAILED',
+];
 
 describe('backup panel words', () => {
   it('every code is an error that says what happened and what to do, each in its own words', () => {
@@ -27,21 +36,33 @@ describe('backup panel words', () => {
     expect(backupFileName('../../etc/passwd', day)).toBe('parley-backup-etc-passwd-2026-11-02.parley');
     expect(backupFileName('', day)).toBe('parley-backup-identity-2026-11-02.parley');
     expect(backupFileName('!!!', day)).toBe('parley-backup-identity-2026-11-02.parley');
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (name) => {
-      expect(backupFileName(name, day)).toMatch(/^parley-backup-[\p{L}\p{N}-]{1,40}-2026-11-02\.parley$/u);
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (name) => {
+        expect(backupFileName(name, day)).toMatch(/^parley-backup-[\p{L}\p{N}-]{1,40}-2026-11-02\.parley$/u);
+      }),
+    );
   });
 
   it('calls a passphrase weak exactly when exportBackup refuses it', async () => {
     const identity = identityFromSeed(new Uint8Array(32).fill(7));
     const refuses = async (p: string) => {
-      const r = await exportBackup({ identity, name: 'Alice', contacts: [] }, p,
-        { random: (n) => new Uint8Array(n), now: 0, cost: { log2N: 2, r: 1, p: 1 } });
+      const r = await exportBackup({ identity, name: 'Alice', contacts: [] }, p, {
+        random: (n) => new Uint8Array(n),
+        now: 0,
+        cost: { log2N: 2, r: 1, p: 1 },
+      });
       return !r.ok && r.code === 'BACKUP_WEAK_PASSPHRASE';
     };
     for (const p of ['', 'short', 'aaaaaaaaaaaa', 'abcdabcdabcd', 'ｃｏｒｒｅｃｔ ｈｏｒｓｅ', 'correct horse'])
       expect(isWeakPassphrase(p)).toBe(await refuses(p));
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 16, unit: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'ﬁ', 'é', 'e\u0301', ' ') }),
-      async (p) => { expect(isWeakPassphrase(p)).toBe(await refuses(p)); }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 16, unit: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'ﬁ', 'é', 'e\u0301', ' ') }),
+        async (p) => {
+          expect(isWeakPassphrase(p)).toBe(await refuses(p));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -7,11 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { contactRoomPlan, RESET_DIAL_DELAY_MS } from '../../src/app/contact-rooms';
 import { resetDaySecret, sessionDaySecret } from '../../src/net/session-derive';
 
-const low = new Uint8Array(32).fill(1), high = new Uint8Array(32).fill(2);
-const contactSecret = new Uint8Array(32).fill(7), roomKey = new Uint8Array(32).fill(9);
-const plan = (me: Uint8Array, other: Uint8Array, o: { session?: boolean; reset?: boolean; days?: number[] } = {}) => contactRoomPlan({
-  me, contact: { publicKey: other, contactSecret }, sessionRoomKey: o.session ? roomKey : null, resetRequested: !!o.reset, days: o.days ?? [100],
-});
+const low = new Uint8Array(32).fill(1),
+  high = new Uint8Array(32).fill(2);
+const contactSecret = new Uint8Array(32).fill(7),
+  roomKey = new Uint8Array(32).fill(9);
+const plan = (me: Uint8Array, other: Uint8Array, o: { session?: boolean; reset?: boolean; days?: number[] } = {}) =>
+  contactRoomPlan({
+    me,
+    contact: { publicKey: other, contactSecret },
+    sessionRoomKey: o.session ? roomKey : null,
+    resetRequested: !!o.reset,
+    days: o.days ?? [100],
+  });
 
 describe('contactRoomPlan', () => {
   it('with a session: own reset room as server, the session room with the lower key as client', () => {
@@ -22,10 +29,20 @@ describe('contactRoomPlan', () => {
     expect(plan(high, low, { session: true })[1]).toMatchObject({ kind: 'session', role: 'responder' });
   });
 
-  it('without a session, or on a reset: dial the contact\'s reset room (kx initiator); the higher key waits first', () => {
+  it("without a session, or on a reset: dial the contact's reset room (kx initiator); the higher key waits first", () => {
     for (const o of [{}, { session: true, reset: true }]) {
-      expect(plan(low, high, o)[1]).toEqual({ kind: 'peer-reset', secret: resetDaySecret(contactSecret, high, 100), role: 'initiator', delayMs: 0 });
-      expect(plan(high, low, o)[1]).toEqual({ kind: 'peer-reset', secret: resetDaySecret(contactSecret, low, 100), role: 'initiator', delayMs: RESET_DIAL_DELAY_MS });
+      expect(plan(low, high, o)[1]).toEqual({
+        kind: 'peer-reset',
+        secret: resetDaySecret(contactSecret, high, 100),
+        role: 'initiator',
+        delayMs: 0,
+      });
+      expect(plan(high, low, o)[1]).toEqual({
+        kind: 'peer-reset',
+        secret: resetDaySecret(contactSecret, low, 100),
+        role: 'initiator',
+        delayMs: RESET_DIAL_DELAY_MS,
+      });
     }
     // The two sides' plans meet: one dials exactly the room the other listens in.
     expect(plan(low, high)[1]!.secret).toEqual(plan(high, low, { session: true })[0]!.secret);

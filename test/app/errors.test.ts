@@ -4,8 +4,21 @@ import { appError, type AppErrorCode } from '../../src/app/errors';
 import { compareBytes, equalBytes, fromHex, toHex } from '../../src/app/bytes';
 import { cleanName } from '../../src/app/names';
 
-const CODES: AppErrorCode[] = ['INVITE_MALFORMED', 'INVITE_TAMPERED', 'INVITE_EXPIRED', 'INVITE_VERSION', 'INVITE_USED',
-  'INVITE_REJECTED', 'INVITE_OWN', 'FRIEND_OFFLINE', 'RELAY_DOWN', 'HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'STORAGE_FAILED', 'CONTACT_KEY_CHANGED'];
+const CODES: AppErrorCode[] = [
+  'INVITE_MALFORMED',
+  'INVITE_TAMPERED',
+  'INVITE_EXPIRED',
+  'INVITE_VERSION',
+  'INVITE_USED',
+  'INVITE_REJECTED',
+  'INVITE_OWN',
+  'FRIEND_OFFLINE',
+  'RELAY_DOWN',
+  'HANDSHAKE_FAILED',
+  'CONNECTION_FAILED',
+  'STORAGE_FAILED',
+  'CONTACT_KEY_CHANGED',
+];
 
 describe('person-facing errors', () => {
   it('every code says what happened and what to do, and keeps its code', () => {
@@ -20,20 +33,24 @@ describe('person-facing errors', () => {
     expect(messages.size).toBe(CODES.length);
   });
   it('the interference and offline messages read as the product promises', () => {
-    expect(appError('HANDSHAKE_FAILED').message).toBe('This connection could not be verified — someone may be interfering.');
+    expect(appError('HANDSHAKE_FAILED').message).toBe(
+      'This connection could not be verified — someone may be interfering.',
+    );
     expect(appError('FRIEND_OFFLINE', 'Alice').message).toBe('Waiting for Alice to come online.');
   });
 });
 
 describe('app byte helpers', () => {
   it('hex round-trips; compareBytes orders like the hex strings; equalBytes agrees with it', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
-      expect(fromHex(toHex(a))).toEqual(a);
-      const c = compareBytes(a, b);
-      const h = toHex(a) < toHex(b) ? -1 : toHex(a) > toHex(b) ? 1 : 0;
-      expect(Math.sign(c)).toBe(h);
-      expect(equalBytes(a, b)).toBe(c === 0);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
+        expect(fromHex(toHex(a))).toEqual(a);
+        const c = compareBytes(a, b);
+        const h = toHex(a) < toHex(b) ? -1 : toHex(a) > toHex(b) ? 1 : 0;
+        expect(Math.sign(c)).toBe(h);
+        expect(equalBytes(a, b)).toBe(c === 0);
+      }),
+    );
   });
 });
 
@@ -41,10 +58,12 @@ describe('names from peers', () => {
   it('are cleaned of control characters and capped, and non-strings become empty', () => {
     expect(cleanName('  Bob\u0000\n  Smith ')).toBe('Bob Smith');
     expect(cleanName(42)).toBe('');
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => {
-      const n = cleanName(s);
-      expect(new TextEncoder().encode(n).length).toBeLessThanOrEqual(64);
-      expect(/\p{Cc}/u.test(n)).toBe(false);
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const n = cleanName(s);
+        expect(new TextEncoder().encode(n).length).toBeLessThanOrEqual(64);
+        expect(/\p{Cc}/u.test(n)).toBe(false);
+      }),
+    );
   });
 });

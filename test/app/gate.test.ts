@@ -4,8 +4,13 @@ import { Gate } from '../../src/app/gate';
 describe('Gate', () => {
   it('resolves once the condition holds after open(), not before', async () => {
     const gate = new Gate();
-    let ready = false, done = false;
-    const waiting = gate.wait(() => ready, 60_000).then(() => { done = true; });
+    let ready = false,
+      done = false;
+    const waiting = gate
+      .wait(() => ready, 60_000)
+      .then(() => {
+        done = true;
+      });
     gate.open(); // woken, but the condition is still false: it keeps waiting
     await new Promise((r) => setTimeout(r, 10));
     expect(done).toBe(false);

@@ -2,7 +2,14 @@
 // nothing may be sent while it is pending, and the known key only changes by acceptance.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { acceptKeyChange, keyChangeWarning, KeyChangeError, noteKeyChange, refuseKeyChange, sendBlock } from '../../src/app/key-change';
+import {
+  acceptKeyChange,
+  keyChangeWarning,
+  KeyChangeError,
+  noteKeyChange,
+  refuseKeyChange,
+  sendBlock,
+} from '../../src/app/key-change';
 import { identityFromSeed, safetyNumber } from '../../src/core/identity';
 import { toHex } from '../../src/app/bytes';
 import type { ContactRecord } from '../../src/store/db';
@@ -14,11 +21,24 @@ const NEW = key(3);
 const OTHER = key(4);
 
 function bob(extra: Partial<ContactRecord> = {}): ContactRecord {
-  return { key: toHex(OLD), publicKey: OLD, name: 'Bob', contactSecret: new Uint8Array(32).fill(9), addedAt: 1, lastSeen: 2, verified: true, ...extra };
+  return {
+    key: toHex(OLD),
+    publicKey: OLD,
+    name: 'Bob',
+    contactSecret: new Uint8Array(32).fill(9),
+    addedAt: 1,
+    lastSeen: 2,
+    verified: true,
+    ...extra,
+  };
 }
 
 function codeOf(f: () => unknown): string | undefined {
-  try { f(); } catch (e) { return e instanceof KeyChangeError ? e.code : 'other'; }
+  try {
+    f();
+  } catch (e) {
+    return e instanceof KeyChangeError ? e.code : 'other';
+  }
   return undefined;
 }
 
@@ -45,7 +65,8 @@ describe('key change', () => {
   });
 
   it('refuses malformed and small-order keys with a typed error and leaves the record alone', () => {
-    const smallOrder = new Uint8Array(32); smallOrder[0] = 1; // the identity point
+    const smallOrder = new Uint8Array(32);
+    smallOrder[0] = 1; // the identity point
     const c = bob();
     expect(codeOf(() => noteKeyChange(c, smallOrder, 1))).toBe('KEY_CHANGE_INVALID_KEY');
     expect(codeOf(() => noteKeyChange(c, NEW.subarray(0, 31), 1))).toBe('KEY_CHANGE_INVALID_KEY');
@@ -82,24 +103,30 @@ describe('key change', () => {
       fc.record({ t: fc.constant('see' as const), k: fc.integer({ min: 0, max: keys.length - 1 }) }),
       fc.record({ t: fc.constantFrom('accept' as const, 'refuse' as const) }),
     );
-    fc.assert(fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
-      let c = bob();
-      let now = 0;
-      for (const s of steps) {
-        const before = c;
-        const shown = keyChangeWarning(before, ME);
-        if (s.t === 'see') c = noteKeyChange(c, keys[s.k]!, ++now);
-        else if (!c.keyChange) { expect(codeOf(() => (s.t === 'accept' ? acceptKeyChange : refuseKeyChange)(c))).toBe('KEY_CHANGE_NONE_PENDING'); continue; }
-        else c = s.t === 'accept' ? acceptKeyChange(c) : refuseKeyChange(c);
-        if (s.t === 'accept') {
-          expect(safetyNumber(ME, c.publicKey)).toBe(shown!.newSafetyNumber);
-          expect(c.verified).toBe(false);
-        } else {
-          expect(c.publicKey).toEqual(before.publicKey);
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        let c = bob();
+        let now = 0;
+        for (const s of steps) {
+          const before = c;
+          const shown = keyChangeWarning(before, ME);
+          if (s.t === 'see') c = noteKeyChange(c, keys[s.k]!, ++now);
+          else if (!c.keyChange) {
+            expect(codeOf(() => (s.t === 'accept' ? acceptKeyChange : refuseKeyChange)(c))).toBe(
+              'KEY_CHANGE_NONE_PENDING',
+            );
+            continue;
+          } else c = s.t === 'accept' ? acceptKeyChange(c) : refuseKeyChange(c);
+          if (s.t === 'accept') {
+            expect(safetyNumber(ME, c.publicKey)).toBe(shown!.newSafetyNumber);
+            expect(c.verified).toBe(false);
+          } else {
+            expect(c.publicKey).toEqual(before.publicKey);
+          }
+          expect(sendBlock(c) !== null).toBe(c.keyChange !== undefined);
+          if (c.keyChange) expect(c.keyChange.newKey).not.toEqual(c.publicKey);
         }
-        expect(sendBlock(c) !== null).toBe(c.keyChange !== undefined);
-        if (c.keyChange) expect(c.keyChange.newKey).not.toEqual(c.publicKey);
-      }
-    }));
+      }),
+    );
   });
 });

@@ -18,9 +18,11 @@ describe('incoming message times', () => {
     expect(incomingSentAt(now + 1, now)).toBe(now);
   });
   it('every stored time renders', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (sentAt) => {
-      expect(() => new Date(incomingSentAt(sentAt, now)).toISOString()).not.toThrow();
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (sentAt) => {
+        expect(() => new Date(incomingSentAt(sentAt, now)).toISOString()).not.toThrow();
+      }),
+    );
   });
   it('isoTime does not throw on a time stored before the clamp', () => {
     expect(isoTime(Number.MAX_SAFE_INTEGER)).toBe('');

@@ -19,11 +19,13 @@ describe('cleanName', () => {
     expect(cleanName('Fam 👨\u200D👩\u200D👧')).toBe('Fam 👨\u200D👩\u200D👧');
   });
   it('returns what the backup format accepts as a name', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-      const n = cleanName(s);
-      expect(n === '' || cleanDisplayName(n) === n).toBe(true);
-      expect(/[\u202A-\u202E\u2066-\u2069\u200B]/u.test(n)).toBe(false);
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const n = cleanName(s);
+        expect(n === '' || cleanDisplayName(n) === n).toBe(true);
+        expect(/[\u202A-\u202E\u2066-\u2069\u200B]/u.test(n)).toBe(false);
+      }),
+    );
   });
 });
 
@@ -43,14 +45,17 @@ describe('distinctName', () => {
     expect(distinctName('Alice', 'mm', [alice, { key: 'cc', name: 'Alice (2)' }])).toBe('Alice (3)');
   });
   it('never gives two contacts the same-looking name and stays within the limit', () => {
-    fc.assert(fc.property(fc.array(fc.string({ minLength: 1, maxLength: 70 }), { maxLength: 6 }), (raw) => {
-      const shown: { key: string; name: string }[] = [];
-      raw.forEach((r, i) => {
-        const n = cleanName(r) || 'Friend';
-        shown.push({ key: String(i), name: distinctName(n, String(i), shown) });
-      });
-      expect(new Set(shown.map((c) => nameSkeleton(c.name))).size).toBe(shown.length);
-      for (const c of shown) expect(new TextEncoder().encode(c.name).length).toBeLessThanOrEqual(MAX_INVITE_NAME_BYTES);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 70 }), { maxLength: 6 }), (raw) => {
+        const shown: { key: string; name: string }[] = [];
+        raw.forEach((r, i) => {
+          const n = cleanName(r) || 'Friend';
+          shown.push({ key: String(i), name: distinctName(n, String(i), shown) });
+        });
+        expect(new Set(shown.map((c) => nameSkeleton(c.name))).size).toBe(shown.length);
+        for (const c of shown)
+          expect(new TextEncoder().encode(c.name).length).toBeLessThanOrEqual(MAX_INVITE_NAME_BYTES);
+      }),
+    );
   });
 });

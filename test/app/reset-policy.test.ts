@@ -20,16 +20,25 @@ describe('automatic reset', () => {
   });
 
   it('property: fires exactly when a run of counted failures reaches the limit', () => {
-    const codes = fc.constantFrom(null, 'RATCHET_BAD_HEADER', 'RATCHET_BAD_CIPHERTEXT', 'RATCHET_REPLAY', 'SESSION_NO_SESSION');
-    fc.assert(fc.property(fc.array(codes, { maxLength: 40 }), (seq) => {
-      const s = new FailureStreak(3);
-      let run = 0;
-      for (const c of seq) {
-        const counted = c === 'RATCHET_BAD_HEADER' || c === 'RATCHET_BAD_CIPHERTEXT';
-        if (c === null) run = 0; else if (counted) run++;
-        expect(s.note('bob', c)).toBe(counted && run === 3);
-      }
-    }));
+    const codes = fc.constantFrom(
+      null,
+      'RATCHET_BAD_HEADER',
+      'RATCHET_BAD_CIPHERTEXT',
+      'RATCHET_REPLAY',
+      'SESSION_NO_SESSION',
+    );
+    fc.assert(
+      fc.property(fc.array(codes, { maxLength: 40 }), (seq) => {
+        const s = new FailureStreak(3);
+        let run = 0;
+        for (const c of seq) {
+          const counted = c === 'RATCHET_BAD_HEADER' || c === 'RATCHET_BAD_CIPHERTEXT';
+          if (c === null) run = 0;
+          else if (counted) run++;
+          expect(s.note('bob', c)).toBe(counted && run === 3);
+        }
+      }),
+    );
   });
 
   it('the reason of a pending reset maps to the cause in the notice; none pending is no cause', () => {

@@ -5,12 +5,16 @@ import { ResetRequests } from '../../src/app/reset-requests';
 describe('ResetRequests', () => {
   it('keeps the latest reason, resolves every waiter once with the new session, then forgets the request', async () => {
     const r = new ResetRequests();
-    const a = r.add('c1', 'asked by the person'), b = r.add('c1', 'decryption keeps failing');
+    const a = r.add('c1', 'asked by the person'),
+      b = r.add('c1', 'decryption keeps failing');
     expect(r.has('c1')).toBe(true);
     expect(r.reason('c1')).toBe('decryption keeps failing');
     expect(r.has('c2')).toBe(false);
     r.settle('c1', 'ab'.repeat(32));
-    expect(await Promise.all([a, b])).toEqual([{ ok: true, sessionId: 'ab'.repeat(32) }, { ok: true, sessionId: 'ab'.repeat(32) }]);
+    expect(await Promise.all([a, b])).toEqual([
+      { ok: true, sessionId: 'ab'.repeat(32) },
+      { ok: true, sessionId: 'ab'.repeat(32) },
+    ]);
     expect(r.has('c1')).toBe(false);
   });
 

@@ -7,17 +7,24 @@ describe('RoomBudget', () => {
     const b = new RoomBudget(3);
     const r1 = await b.acquire(2);
     const order: string[] = [];
-    const p2 = b.acquire(2).then((r) => { order.push('second'); return r; });
-    const p3 = b.acquire(1).then((r) => { order.push('third'); return r; });
+    const p2 = b.acquire(2).then((r) => {
+      order.push('second');
+      return r;
+    });
+    const p3 = b.acquire(1).then((r) => {
+      order.push('third');
+      return r;
+    });
     await Promise.resolve();
     expect(b.inUse).toBe(2);
-    expect(b.waiting).toBe(2);          // FIFO: the 1-room request waits behind the 2-room one
+    expect(b.waiting).toBe(2); // FIFO: the 1-room request waits behind the 2-room one
     r1!();
     const r2 = await p2;
     const r3 = await p3;
     expect(order).toEqual(['second', 'third']);
     expect(b.inUse).toBe(3);
-    r2!(); r2!();                        // releasing twice gives back once
+    r2!();
+    r2!(); // releasing twice gives back once
     expect(b.inUse).toBe(1);
     r3!();
     expect(b.inUse).toBe(0);
@@ -36,18 +43,29 @@ describe('RoomBudget', () => {
   });
 
   it('under any interleaving of acquire/release the count stays within the size', async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 30 }), async (size, asks) => {
-      const b = new RoomBudget(size);
-      let peak = 0;
-      await Promise.all(asks.filter((n) => n <= size).map(async (n) => {
-        const release = await b.acquire(n);
-        peak = Math.max(peak, b.inUse);
-        await new Promise((r) => setTimeout(r, 0));
-        release!();
-      }));
-      expect(peak).toBeLessThanOrEqual(size);
-      expect(b.inUse).toBe(0);
-    }), { numRuns: 50 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 30 }),
+        async (size, asks) => {
+          const b = new RoomBudget(size);
+          let peak = 0;
+          await Promise.all(
+            asks
+              .filter((n) => n <= size)
+              .map(async (n) => {
+                const release = await b.acquire(n);
+                peak = Math.max(peak, b.inUse);
+                await new Promise((r) => setTimeout(r, 0));
+                release!();
+              }),
+          );
+          expect(peak).toBeLessThanOrEqual(size);
+          expect(b.inUse).toBe(0);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 
   it('refuses nonsense sizes (a programmer mistake)', () => {

@@ -14,7 +14,10 @@ import { nodeWrtc } from '../support/wrtc';
 export const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 /** What the spied peer connections of this process saw: SDPs (local and remote) and candidates. */
-export interface WebRtcSeen { sdp: string[]; candidates: string[] }
+export interface WebRtcSeen {
+  sdp: string[];
+  candidates: string[];
+}
 
 /** nodeWrtc, with every SDP set and every candidate gathered or added recorded in `seen`. */
 export function spiedWrtc(seen: WebRtcSeen = { sdp: [], candidates: [] }): { wrtc: typeof nodeWrtc; seen: WebRtcSeen } {
@@ -59,7 +62,10 @@ export class Meetings {
   webrtcRetries = 0;
 
   person(name: string, signalUrl: string): Person {
-    const signaling = new SignalingClient(signalUrl, { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 50 });
+    const signaling = new SignalingClient(signalUrl, {
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      minBackoffMs: 50,
+    });
     this.#clients.push(signaling);
     return { name, identity: generateIdentity(random), signaling, received: [] };
   }
@@ -69,20 +75,41 @@ export class Meetings {
    * up are kept, and every message they carry is appended to the person's `received`.
    */
   async meet(o: {
-    server: Person; client: Person; secret: Uint8Array; wrtc?: unknown; timeoutMs?: number;
+    server: Person;
+    client: Person;
+    secret: Uint8Array;
+    wrtc?: unknown;
+    timeoutMs?: number;
     authorize?: (key: Uint8Array) => boolean;
   }): Promise<{ server: LinkResult; client: LinkResult }> {
-    const common = { rendezvousSecret: o.secret, iceServers: [], wrtc: o.wrtc ?? nodeWrtc, timeoutMs: o.timeoutMs ?? 20_000 };
-    const serverOpts: LinkOptions = { ...common, signaling: o.server.signaling, identity: o.server.identity, shs: { role: 'server', authorize: o.authorize ?? (() => true) } };
-    const clientOpts: LinkOptions = { ...common, signaling: o.client.signaling, identity: o.client.identity, shs: { role: 'client', serverPublicKey: o.server.identity.publicKey } };
+    const common = {
+      rendezvousSecret: o.secret,
+      iceServers: [],
+      wrtc: o.wrtc ?? nodeWrtc,
+      timeoutMs: o.timeoutMs ?? 20_000,
+    };
+    const serverOpts: LinkOptions = {
+      ...common,
+      signaling: o.server.signaling,
+      identity: o.server.identity,
+      shs: { role: 'server', authorize: o.authorize ?? (() => true) },
+    };
+    const clientOpts: LinkOptions = {
+      ...common,
+      signaling: o.client.signaling,
+      identity: o.client.identity,
+      shs: { role: 'client', serverPublicKey: o.server.identity.publicKey },
+    };
     let server: LinkResult, client: LinkResult;
     // node-datachannel on loopback refuses a remote description now and then ("Got a remote
     // candidate without ICE transport", ~1 connection in 30 here, also without any relay in
     // between): one side fails with LINK_WEBRTC_FAILED before any byte of the handshake and
     // tells the other (LINK_CLOSED naming it). Only such an attempt is tried again: every other
     // outcome, the attack's included, is final.
-    const isFlake = (r: LinkResult) => !r.ok && r.step === 'webrtc'
-      && (r.code === 'LINK_WEBRTC_FAILED' || (r.code === 'LINK_CLOSED' && r.message.includes('LINK_WEBRTC_FAILED')));
+    const isFlake = (r: LinkResult) =>
+      !r.ok &&
+      r.step === 'webrtc' &&
+      (r.code === 'LINK_WEBRTC_FAILED' || (r.code === 'LINK_CLOSED' && r.message.includes('LINK_WEBRTC_FAILED')));
     for (let attempt = 1; ; attempt++) {
       [server, client] = await Promise.all([openLink(serverOpts), openLink(clientOpts)]);
       const flake = isFlake(server) || isFlake(client);
@@ -90,7 +117,10 @@ export class Meetings {
       this.webrtcRetries++;
       for (const r of [server, client]) if (r.ok) await r.link.close();
     }
-    for (const [r, p] of [[server, o.server], [client, o.client]] as const) {
+    for (const [r, p] of [
+      [server, o.server],
+      [client, o.client],
+    ] as const) {
       if (!r.ok) continue;
       this.#links.push(r.link);
       r.link.onMessage((m) => p.received.push(m));
@@ -113,4 +143,9 @@ export async function received(p: Person, pred: (m: WireMessage) => boolean): Pr
   }
 }
 
-export const chat = (text: string, id = `m${Math.floor(Math.random() * 1e9)}`): WireMessage => ({ type: 'chat', id, text, sentAt: Date.now() });
+export const chat = (text: string, id = `m${Math.floor(Math.random() * 1e9)}`): WireMessage => ({
+  type: 'chat',
+  id,
+  text,
+  sentAt: Date.now(),
+});

@@ -12,8 +12,22 @@ import { tmpdir } from 'node:os';
 import { rmSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { compareBytes, fingerprint, safetyNumber } from '../../src/core/identity';
-import { createInvite, encodeInvite, inviteLink, inviteProof, parseInvite, verifyInviteProof } from '../../src/core/invite';
-import { contactRendezvousSecret, dayOf, deriveContactSecret, encodeSignal, roomId, sealSignal } from '../../src/core/rendezvous';
+import {
+  createInvite,
+  encodeInvite,
+  inviteLink,
+  inviteProof,
+  parseInvite,
+  verifyInviteProof,
+} from '../../src/core/invite';
+import {
+  contactRendezvousSecret,
+  dayOf,
+  deriveContactSecret,
+  encodeSignal,
+  roomId,
+  sealSignal,
+} from '../../src/core/rendezvous';
 import { sdpFingerprint } from '../../src/net/peer';
 import type { SecureLink } from '../../src/net/link';
 import { findLeaks, type Secret } from '../support/leakscan';
@@ -51,9 +65,13 @@ function secretsOf(people: Person[], seen: { sdp: string[]; candidates: string[]
     const fp = sdpFingerprint(sdp);
     if (!fp.ok) throw new Error(`an SDP without a fingerprint: ${fp.message}`);
     const colon = Buffer.from(fp.fingerprint).toString('hex').toUpperCase().match(/../g)!.join(':');
-    secrets.push({ label: 'DTLS fingerprint (bytes)', value: fp.fingerprint }, { label: 'DTLS fingerprint (colon hex)', value: colon });
+    secrets.push(
+      { label: 'DTLS fingerprint (bytes)', value: fp.fingerprint },
+      { label: 'DTLS fingerprint (colon hex)', value: colon },
+    );
   }
-  for (const line of new Set(seen.sdp.flatMap((s) => s.split(/\r?\n/)))) if (line.length >= 8) secrets.push({ label: `SDP line "${line}"`, value: line });
+  for (const line of new Set(seen.sdp.flatMap((s) => s.split(/\r?\n/))))
+    if (line.length >= 8) secrets.push({ label: `SDP line "${line}"`, value: line });
   for (const c of new Set(seen.candidates)) secrets.push({ label: `ICE candidate "${c}"`, value: c });
   return secrets;
 }
@@ -65,18 +83,25 @@ describe('what a recording relay learns from a pairing and a chat', () => {
     const { wrtc, seen } = spiedWrtc();
     const alice = meetings.person('Alice Liddell', relay.signalUrl);
     const bob = meetings.person('Bob the Builder', relay.signalUrl);
-    const texts = ['the eagle lands at midnight, bring the blue umbrella', 'understood: blue umbrella, platform nine', 'tomorrow at the daily rendezvous'];
+    const texts = [
+      'the eagle lands at midnight, bring the blue umbrella',
+      'understood: blue umbrella, platform nine',
+      'tomorrow at the daily rendezvous',
+    ];
 
     // Pairing through an invite link (the invitee is the SHS client).
     const invite = createInvite({ inviterKey: alice.identity.publicKey, name: alice.name, now: Date.now(), random });
     const parsed = parseInvite(inviteLink(relay.url, invite), Date.now());
     if (!parsed.ok) throw new Error(parsed.message);
     const first = await meetings.meet({ server: alice, client: bob, secret: parsed.invite.rendezvousSecret, wrtc });
-    const atAlice = link(first.server), atBob = link(first.client);
+    const atAlice = link(first.server),
+      atBob = link(first.client);
     await atBob.send({ type: 'hello', name: bob.name });
     await atBob.send({ type: 'invite-proof', proof: inviteProof(parsed.invite.inviteSecret, atBob.handshakeSecret) });
     const proof = await received(alice, (m) => m.type === 'invite-proof');
-    expect(proof.type === 'invite-proof' && verifyInviteProof(invite.inviteSecret, atAlice.handshakeSecret, proof.proof)).toBe(true);
+    expect(
+      proof.type === 'invite-proof' && verifyInviteProof(invite.inviteSecret, atAlice.handshakeSecret, proof.proof),
+    ).toBe(true);
     await atAlice.send({ type: 'invite-result', accepted: true });
     await atAlice.send({ type: 'hello', name: alice.name });
     await atAlice.send(chat(texts[0]!, 'c1'));
@@ -89,14 +114,15 @@ describe('what a recording relay learns from a pairing and a chat', () => {
     // Next day's kind of meeting: the contacts' daily rendezvous, the lower key is the client.
     const contactSecret = deriveContactSecret(handshakeSecret);
     const daySecret = contactRendezvousSecret(contactSecret, dayOf(Date.now()));
-    const [lower, higher] = compareBytes(alice.identity.publicKey, bob.identity.publicKey) < 0 ? [alice, bob] : [bob, alice];
+    const [lower, higher] =
+      compareBytes(alice.identity.publicKey, bob.identity.publicKey) < 0 ? [alice, bob] : [bob, alice];
     const second = await meetings.meet({ server: higher, client: lower, secret: daySecret, wrtc });
     await link(second.client).send(chat(texts[2]!, 'c3'));
     await received(higher, (m) => m.type === 'chat' && m.text === texts[2]);
 
     const frames = [...relay.frames];
     expect(frames.length).toBeGreaterThanOrEqual(8); // hellos, offers, answers, candidates of two meetings
-    expect(readRecording(out)).toEqual(frames);   // the file holds exactly what was recorded
+    expect(readRecording(out)).toEqual(frames); // the file holds exactly what was recorded
     // The relay learns which rooms were used…
     expect(new Set(frames.map((f) => f.room))).toEqual(new Set([roomId(invite.rendezvousSecret), roomId(daySecret)]));
     // …and blob sizes, padded: 1 version + 24 nonce + 16 tag + a multiple of 512.
@@ -115,24 +141,44 @@ describe('what a recording relay learns from a pairing and a chat', () => {
     // The spy saw both meetings' SDPs and candidates, so the scan covers them.
     expect(secrets.filter((s) => s.label === 'DTLS fingerprint (bytes)').length).toBeGreaterThanOrEqual(4);
     expect(secrets.filter((s) => s.label.startsWith('ICE candidate')).length).toBeGreaterThanOrEqual(2);
-    expect(findLeaks(secrets, frames.map((f) => f.raw))).toEqual([]);
+    expect(
+      findLeaks(
+        secrets,
+        frames.map((f) => f.raw),
+      ),
+    ).toEqual([]);
 
     // Control: the scanner flags what a careless client would send — the same signal unsealed —
     // recorded by the same relay, while the sealed form of it stays clean.
     const offerSdp = seen.sdp.find((s) => s.includes('a=setup:actpass'))!;
-    const envelope = encodeSignal({ kind: 'offer', from: 'carelessclient01', payload: { type: 'offer', sdp: offerSdp } });
+    const envelope = encodeSignal({
+      kind: 'offer',
+      from: 'carelessclient01',
+      payload: { type: 'offer', sdp: offerSdp },
+    });
     const careless = new WebSocket(relay.signalUrl);
     const listener = new WebSocket(relay.signalUrl);
     await Promise.all([careless, listener].map((ws) => new Promise((r) => ws.once('open', r))));
     const room = roomId(random(32));
-    const delivered = new Promise<void>((r) => listener.on('message', (m) => { if (String(m).includes('"message"')) r(); }));
+    const delivered = new Promise<void>((r) =>
+      listener.on('message', (m) => {
+        if (String(m).includes('"message"')) r();
+      }),
+    );
     for (const ws of [listener, careless]) ws.send(JSON.stringify({ type: 'subscribe', room }));
     await new Promise((r) => setTimeout(r, 100));
     careless.send(JSON.stringify({ type: 'publish', room, data: Buffer.from(envelope).toString('base64url') }));
-    careless.send(JSON.stringify({ type: 'publish', room, data: Buffer.from(sealSignal(random(32), envelope, random)).toString('base64url') }));
+    careless.send(
+      JSON.stringify({
+        type: 'publish',
+        room,
+        data: Buffer.from(sealSignal(random(32), envelope, random)).toString('base64url'),
+      }),
+    );
     await delivered;
     while (relay.frames.length < frames.length + 2) await new Promise((r) => setTimeout(r, 20));
-    careless.close(); listener.close();
+    careless.close();
+    listener.close();
     const [unsealed, sealed] = relay.frames.slice(-2);
     const flagged = new Set(findLeaks(secrets, [unsealed!.raw]).map((l) => l.label));
     expect(flagged).toContain('DTLS fingerprint (colon hex)');

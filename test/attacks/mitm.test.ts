@@ -35,7 +35,10 @@ async function attackedMeeting(mode: HostileMode, hideFailures = false, spoofFin
 async function trySend(from: LinkResult, to: Person, text: string): Promise<boolean> {
   if (!from.ok) return false;
   await from.link.send(chat(text));
-  await Promise.race([received(to, (m) => m.type === 'chat' && m.text === text), new Promise((r) => setTimeout(r, 1500))]);
+  await Promise.race([
+    received(to, (m) => m.type === 'chat' && m.text === text),
+    new Promise((r) => setTimeout(r, 1500)),
+  ]);
   return to.received.some((m) => m.type === 'chat' && m.text === text);
 }
 
@@ -72,7 +75,7 @@ describe('a relay in the middle of the WebRTC connection', () => {
     expect([...m.alice.received, ...m.bob.received]).toEqual([]);
   });
 
-  it('a relay that writes the victims\' real fingerprints into its SDP (so the bound keys would match) gets no data channel at all: DTLS checks the certificate', async () => {
+  it("a relay that writes the victims' real fingerprints into its SDP (so the bound keys would match) gets no data channel at all: DTLS checks the certificate", async () => {
     const m = await attackedMeeting('mitm', false, true, 8000);
     expect(m.stats.spoofed).toBeGreaterThanOrEqual(1);
     expect(m.stats.bridgesOpened).toBe(0);
@@ -81,7 +84,11 @@ describe('a relay in the middle of the WebRTC connection', () => {
       expect(r.ok).toBe(false);
       // No data channel: the attempt dies at step 'webrtc' (libdatachannel reports the DTLS
       // failure only as a connection that never opens, so the attempt times out).
-      if (!r.ok) expect([r.step, ['LINK_WEBRTC_FAILED', 'LINK_CLOSED', 'LINK_TIMEOUT'].includes(r.code)]).toEqual(['webrtc', true]);
+      if (!r.ok)
+        expect([r.step, ['LINK_WEBRTC_FAILED', 'LINK_CLOSED', 'LINK_TIMEOUT'].includes(r.code)]).toEqual([
+          'webrtc',
+          true,
+        ]);
     }
     expect([...m.alice.received, ...m.bob.received]).toEqual([]);
   });
@@ -90,7 +97,10 @@ describe('a relay in the middle of the WebRTC connection', () => {
     const m = await attackedMeeting('mitm', true);
     expect(m.stats.bridgesOpened).toBeGreaterThanOrEqual(1);
     expect(m.stats.hidden).toBeGreaterThanOrEqual(1); // the server's "bye: handshake failed" never reached the client
-    expect([!m.server.ok && m.server.code, !m.client.ok && m.client.code]).toEqual(['LINK_HANDSHAKE_FAILED', 'LINK_HANDSHAKE_FAILED']);
+    expect([!m.server.ok && m.server.code, !m.client.ok && m.client.code]).toEqual([
+      'LINK_HANDSHAKE_FAILED',
+      'LINK_HANDSHAKE_FAILED',
+    ]);
     expect(!m.client.ok && m.client.message).toMatch(/someone may be interfering/);
     expect([...m.alice.received, ...m.bob.received]).toEqual([]);
   });
@@ -112,23 +122,52 @@ describe('what binding the DTLS fingerprints into the handshake adds', () => {
         rawMeeting({ signaling: alice.signaling, secret, wrtc: nodeWrtc }),
         rawMeeting({ signaling: bob.signaling, secret, wrtc: nodeWrtc }),
       ]);
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no data channel within 10 s')), 10_000));
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no data channel within 10 s')), 10_000),
+      );
       try {
         const [a, b] = await Promise.race([meet, timeout]);
-        const fa = a.fingerprints(), fb = b.fingerprints();
+        const fa = a.fingerprints(),
+          fb = b.fingerprints();
         if (!fa.ok || !fb.ok) throw new Error('no fingerprints');
-        return { alice, bob, a, b, fa, fb, destroy: () => { a.destroy(); b.destroy(); } };
+        return {
+          alice,
+          bob,
+          a,
+          b,
+          fa,
+          fb,
+          destroy: () => {
+            a.destroy();
+            b.destroy();
+          },
+        };
       } catch (e) {
         // node-datachannel's occasional set-up failure (see meeting.ts): a fresh room, once more.
-        meet.then(([a, b]) => { a.destroy(); b.destroy(); }, () => {});
+        meet.then(
+          ([a, b]) => {
+            a.destroy();
+            b.destroy();
+          },
+          () => {},
+        );
         if (attempt === 3) throw e;
       }
     }
   }
-  const shs = (p: Awaited<ReturnType<typeof rawPair>>, networkKey: (fp: typeof p.fa) => Uint8Array) => Promise.all([
-    handshakeOver(p.a, { networkKey: networkKey(p.fa), identity: p.alice.identity, role: { client: false, authorize: () => true } }),
-    handshakeOver(p.b, { networkKey: networkKey(p.fb), identity: p.bob.identity, role: { client: true, serverPublicKey: p.alice.identity.publicKey } }),
-  ]);
+  const shs = (p: Awaited<ReturnType<typeof rawPair>>, networkKey: (fp: typeof p.fa) => Uint8Array) =>
+    Promise.all([
+      handshakeOver(p.a, {
+        networkKey: networkKey(p.fa),
+        identity: p.alice.identity,
+        role: { client: false, authorize: () => true },
+      }),
+      handshakeOver(p.b, {
+        networkKey: networkKey(p.fb),
+        identity: p.bob.identity,
+        role: { client: true, serverPublicKey: p.alice.identity.publicKey },
+      }),
+    ]);
   const bound = (fp: { local: Uint8Array; remote: Uint8Array }) => networkKeyFromFingerprints(fp.local, fp.remote);
   const fixedKey = random(32);
 

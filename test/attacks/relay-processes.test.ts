@@ -32,26 +32,53 @@ describe('relay processes for browser tests', () => {
   it('recording relay: --port 0 --out FILE records every forwarded frame as a JSON line', async () => {
     const out = join(tmpdir(), `parley-rec-${process.pid}-${Date.now()}.jsonl`);
     files.push(out);
-    const { url, signalUrl } = await start('test/support/recording-relay.ts', ['--port', '0', '--out', out, '--static', 'test/support/no-static-dir']);
+    const { url, signalUrl } = await start('test/support/recording-relay.ts', [
+      '--port',
+      '0',
+      '--out',
+      out,
+      '--static',
+      'test/support/no-static-dir',
+    ]);
     expect((await fetch(`${url}/healthz`)).ok).toBe(true);
-    const alice = meetings.person('Alice', signalUrl), bob = meetings.person('Bob', signalUrl);
+    const alice = meetings.person('Alice', signalUrl),
+      bob = meetings.person('Bob', signalUrl);
     const { server, client } = await meetings.meet({ server: alice, client: bob, secret: random(32) });
     expect(server.ok && client.ok).toBe(true);
     const frames = readRecording(out);
     expect(frames.length).toBeGreaterThanOrEqual(4);
     for (const f of frames) expect(JSON.parse(f.raw)).toEqual({ type: 'message', room: f.room, data: f.data });
-    expect(findLeaks([{ label: 'Alice key', value: alice.identity.publicKey }, { label: 'Bob key', value: bob.identity.publicKey }], frames.map((f) => f.raw))).toEqual([]);
+    expect(
+      findLeaks(
+        [
+          { label: 'Alice key', value: alice.identity.publicKey },
+          { label: 'Bob key', value: bob.identity.publicKey },
+        ],
+        frames.map((f) => f.raw),
+      ),
+    ).toEqual([]);
   });
 
   it('hostile relay: `target LINK` on stdin starts the attack; the handshake fails; `stats` reports the bridge', async () => {
-    const p = await start('test/support/hostile-relay.ts', ['--port', '0', '--mode', 'mitm', '--static', 'test/support/no-static-dir']);
+    const p = await start('test/support/hostile-relay.ts', [
+      '--port',
+      '0',
+      '--mode',
+      'mitm',
+      '--static',
+      'test/support/no-static-dir',
+    ]);
     const { url, signalUrl } = p;
-    const alice = meetings.person('Alice', signalUrl), bob = meetings.person('Bob', signalUrl);
+    const alice = meetings.person('Alice', signalUrl),
+      bob = meetings.person('Bob', signalUrl);
     const invite = createInvite({ inviterKey: alice.identity.publicKey, now: Date.now(), random });
     p.say(`target ${inviteLink(url, invite)}`);
     await p.waitFor(/^event .*"targeting"/);
     const { server, client } = await meetings.meet({ server: alice, client: bob, secret: invite.rendezvousSecret });
-    expect([!server.ok && server.code, !client.ok && client.code]).toEqual(['LINK_HANDSHAKE_FAILED', 'LINK_HANDSHAKE_FAILED']);
+    expect([!server.ok && server.code, !client.ok && client.code]).toEqual([
+      'LINK_HANDSHAKE_FAILED',
+      'LINK_HANDSHAKE_FAILED',
+    ]);
     const stats = await p.stats<HostileStats>();
     expect(stats.intercepted).toBeGreaterThanOrEqual(1);
     expect(stats.bridgesOpened).toBeGreaterThanOrEqual(1);

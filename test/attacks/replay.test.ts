@@ -50,7 +50,12 @@ describe('a relay replaying an earlier meeting', () => {
     sockets.push(replayer);
     await new Promise((r) => replayer.once('open', r));
     let replays = 0;
-    const replayAll = () => { for (const data of old) { replayer.send(JSON.stringify({ type: 'publish', room, data })); replays++; } };
+    const replayAll = () => {
+      for (const data of old) {
+        replayer.send(JSON.stringify({ type: 'publish', room, data }));
+        replays++;
+      }
+    };
     replayer.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { type: string };
       if (m.type === 'peer-joined' || (m.type === 'message' && replays < old.length * 4)) replayAll();
@@ -63,8 +68,14 @@ describe('a relay replaying an earlier meeting', () => {
 
   it('replayed signals never yield a link to a wrong key or a stale session', async () => {
     const { alice, bob, second, firstSecret } = await replayedMeeting();
-    for (const [r, peer] of [[second.server, bob], [second.client, alice]] as const) {
-      if (!r.ok) { expect(['LINK_TIMEOUT', 'LINK_HANDSHAKE_FAILED', 'LINK_CLOSED']).toContain(r.code); continue; }
+    for (const [r, peer] of [
+      [second.server, bob],
+      [second.client, alice],
+    ] as const) {
+      if (!r.ok) {
+        expect(['LINK_TIMEOUT', 'LINK_HANDSHAKE_FAILED', 'LINK_CLOSED']).toContain(r.code);
+        continue;
+      }
       expect(r.link.remotePublicKey).toEqual(peer.identity.publicKey);
       expect(r.link.handshakeSecret).not.toEqual(firstSecret);
     }
@@ -90,28 +101,41 @@ describe('a relay replaying an earlier meeting', () => {
     sockets.push(replayer);
     await new Promise((r) => replayer.once('open', r));
     const old: string[] = [];
-    let replaying = false, replays = 0;
+    let replaying = false,
+      replays = 0;
     replayer.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { type: string; data?: string };
-      if (!replaying) { if (m.type === 'message' && m.data) old.push(m.data); return; }
+      if (!replaying) {
+        if (m.type === 'message' && m.data) old.push(m.data);
+        return;
+      }
       if (m.type === 'peer-joined' || (m.type === 'message' && replays < old.length * 4)) {
-        for (const data of old) { replayer.send(JSON.stringify({ type: 'publish', room, data })); replays++; }
+        for (const data of old) {
+          replayer.send(JSON.stringify({ type: 'publish', room, data }));
+          replays++;
+        }
       }
     });
     replayer.send(JSON.stringify({ type: 'subscribe', room }));
     // Alice waits alone and gives up: her attempt had no peer, so its bye names nobody.
     const lonely = await openLink({
-      rendezvousSecret: secret, iceServers: [], wrtc: nodeWrtc, timeoutMs: 1_000, signaling: alice.signaling,
-      identity: alice.identity, shs: { role: 'server', authorize: () => true },
+      rendezvousSecret: secret,
+      iceServers: [],
+      wrtc: nodeWrtc,
+      timeoutMs: 1_000,
+      signaling: alice.signaling,
+      identity: alice.identity,
+      shs: { role: 'server', authorize: () => true },
     });
     expect(!lonely.ok && lonely.code).toBe('LINK_TIMEOUT');
     // Her bye reaches the recorder (the test's timeout bounds the wait); we hold the secret
     // only to check that the recording has what the attack needs.
-    const kinds = () => old.map((b) => {
-      const o = openSignal(secret, fromBase64url(b) ?? new Uint8Array(0));
-      const d = o.ok ? decodeSignal(o.plaintext) : null;
-      return d?.ok ? `${d.envelope.kind}${d.envelope.to === undefined ? '' : '→'}` : '?';
-    });
+    const kinds = () =>
+      old.map((b) => {
+        const o = openSignal(secret, fromBase64url(b) ?? new Uint8Array(0));
+        const d = o.ok ? decodeSignal(o.plaintext) : null;
+        return d?.ok ? `${d.envelope.kind}${d.envelope.to === undefined ? '' : '→'}` : '?';
+      });
     while (!kinds().includes('bye')) await new Promise((r) => setTimeout(r, 20));
     replaying = true;
     const next = await meetings.meet({ server: alice, client: bob, secret, timeoutMs: 10_000 });

@@ -27,12 +27,24 @@ const signaling = () => fx.signaling();
 
 /** Alice, her contact Bob (as she stores him), and the contact secret of their pairing. */
 function setting() {
-  const alice = keyPair(), bob = keyPair();
+  const alice = keyPair(),
+    bob = keyPair();
   const contactSecret = random(32);
-  let bobRecord: ContactRecord = { key: toHex(bob.publicKey), publicKey: bob.publicKey, name: 'Bob', contactSecret, addedAt: 1, lastSeen: 1, verified: true };
+  let bobRecord: ContactRecord = {
+    key: toHex(bob.publicKey),
+    publicKey: bob.publicKey,
+    name: 'Bob',
+    contactSecret,
+    addedAt: 1,
+    lastSeen: 1,
+    verified: true,
+  };
   // The contacts layer as ContactsState does it, on one in-memory record (the store is not under test).
   const contacts = {
-    noteKeyChange: async (_key: string, k: Uint8Array, now?: number) => { bobRecord = noteKeyChange(bobRecord, k, now ?? 0); return !!bobRecord.keyChange; },
+    noteKeyChange: async (_key: string, k: Uint8Array, now?: number) => {
+      bobRecord = noteKeyChange(bobRecord, k, now ?? 0);
+      return !!bobRecord.keyChange;
+    },
     noteReset: async () => {},
   };
   return { alice, bob, contactSecret, contacts, record: () => bobRecord };
@@ -41,15 +53,25 @@ function setting() {
 /** Alice listening in her own reset room for Bob, as the contact loop does: any key may complete SHS. */
 function aliceListens(alice: ReturnType<typeof keyPair>, contactSecret: Uint8Array, day: number, timeoutMs: number) {
   return openLink({
-    signaling: signaling(), rendezvousSecret: resetDaySecret(contactSecret, alice.publicKey, day), identity: alice,
-    shs: { role: 'server', authorize: () => true }, iceServers: [], wrtc: nodeWrtc, timeoutMs,
+    signaling: signaling(),
+    rendezvousSecret: resetDaySecret(contactSecret, alice.publicKey, day),
+    identity: alice,
+    shs: { role: 'server', authorize: () => true },
+    iceServers: [],
+    wrtc: nodeWrtc,
+    timeoutMs,
   });
 }
 
 function dial(who: ReturnType<typeof keyPair>, secret: Uint8Array, server: Uint8Array, timeoutMs: number) {
   return openLink({
-    signaling: signaling(), rendezvousSecret: secret, identity: who,
-    shs: { role: 'client', serverPublicKey: server }, iceServers: [], wrtc: nodeWrtc, timeoutMs,
+    signaling: signaling(),
+    rendezvousSecret: secret,
+    identity: who,
+    shs: { role: 'client', serverPublicKey: server },
+    iceServers: [],
+    wrtc: nodeWrtc,
+    timeoutMs,
   });
 }
 
@@ -75,9 +97,13 @@ describe('reset room', () => {
     const { alice, bob, contactSecret, contacts, record } = setting();
     const thief = keyPair(); // holds the stolen contact secret, not Bob's identity key
     const day = rendezvousDays(Date.now())[0]!;
-    const [a, m] = await Promise.all([aliceListens(alice, contactSecret, day, 20_000), dial(thief, resetDaySecret(contactSecret, alice.publicKey, day), alice.publicKey, 20_000)]);
+    const [a, m] = await Promise.all([
+      aliceListens(alice, contactSecret, day, 20_000),
+      dial(thief, resetDaySecret(contactSecret, alice.publicKey, day), alice.publicKey, 20_000),
+    ]);
     if (!a.ok || !m.ok) throw new Error(`expected both ends linked: ${a.ok ? '' : a.code} ${m.ok ? '' : m.code}`);
-    fx.keep(a.link); fx.keep(m.link);
+    fx.keep(a.link);
+    fx.keep(m.link);
     const thiefGot: WireMessage[] = [];
     m.link.onMessage((msg) => thiefGot.push(msg));
     const thiefClosed = new Promise<void>((resolve) => m.link.onClose(() => resolve()));
@@ -91,7 +117,11 @@ describe('reset room', () => {
     expect(desk.holding(record().key)).toBe(true);
 
     // The link works: what the thief says reaches Alice (and is kept for a session setup)…
-    const heard = new Promise<void>((resolve) => a.link.onMessage((msg) => { if (msg.type === 'hello') resolve(); }));
+    const heard = new Promise<void>((resolve) =>
+      a.link.onMessage((msg) => {
+        if (msg.type === 'hello') resolve();
+      }),
+    );
     await m.link.send({ type: 'hello', name: 'Bob' });
     await heard;
     // …but Alice says nothing. The person keeps the old key: the link ends, and over its whole life
@@ -107,12 +137,20 @@ describe('reset room', () => {
     const { alice, contactSecret, contacts, record } = setting();
     const newBob = keyPair();
     const day = rendezvousDays(Date.now())[0]!;
-    const [a, m] = await Promise.all([aliceListens(alice, contactSecret, day, 20_000), dial(newBob, resetDaySecret(contactSecret, alice.publicKey, day), alice.publicKey, 20_000)]);
+    const [a, m] = await Promise.all([
+      aliceListens(alice, contactSecret, day, 20_000),
+      dial(newBob, resetDaySecret(contactSecret, alice.publicKey, day), alice.publicKey, 20_000),
+    ]);
     if (!a.ok || !m.ok) throw new Error('expected both ends linked');
-    fx.keep(a.link); fx.keep(m.link);
+    fx.keep(a.link);
+    fx.keep(m.link);
     const desk = new ResetDesk(contacts);
     await desk.park(record().key, a.link);
-    const heard = new Promise<void>((resolve) => a.link.onMessage((msg) => { if (msg.type === 'hello') resolve(); }));
+    const heard = new Promise<void>((resolve) =>
+      a.link.onMessage((msg) => {
+        if (msg.type === 'hello') resolve();
+      }),
+    );
     await m.link.send({ type: 'hello', name: 'Bob' });
     await heard;
     const held = desk.take(record().key, newBob.publicKey);

@@ -10,7 +10,11 @@ import { SessionStore, type CommitPhase } from '../../src/store/sessions';
 
 const CONTACT = 'a1'.repeat(32);
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-export interface HookSpec { phase: CommitPhase; nth: number; action: 'hang' | 'abort' }
+export interface HookSpec {
+  phase: CommitPhase;
+  nth: number;
+  action: 'hang' | 'abort';
+}
 let store: SessionStore | undefined;
 const box = window as unknown as { hookHit?: boolean; harness: unknown };
 
@@ -22,7 +26,10 @@ const harness = {
       onCommitPhase: (phase, c) => {
         if (!o.hook || phase !== o.hook.phase || ++seen !== o.hook.nth) return;
         box.hookHit = true;
-        if (o.hook.action === 'abort') { c.abort(); return; }
+        if (o.hook.action === 'abort') {
+          c.abort();
+          return;
+        }
         return c.keepAlive(); // the transaction stays open, uncommitted, until the page dies
       },
     });
@@ -45,8 +52,12 @@ const harness = {
     const r = await store!.send(CONTACT, utf8ToBytes(text));
     return { id: r.id, wire: bytesToHex(r.wire) };
   },
-  async acknowledge(id: string) { return store!.acknowledge(CONTACT, id); },
-  async pending() { return (await store!.pending(CONTACT)).map((e) => e.payload.wire); },
+  async acknowledge(id: string) {
+    return store!.acknowledge(CONTACT, id);
+  },
+  async pending() {
+    return (await store!.pending(CONTACT)).map((e) => e.payload.wire);
+  },
   async messages() {
     return (await store!.messages(CONTACT)).map((m) => ({ id: m.id, text: new TextDecoder().decode(m.plaintext) }));
   },

@@ -4,7 +4,13 @@ import { hkdfSync, scryptSync } from 'node:crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import vector from '../vectors/parley-backup.json';
 import {
-  BACKUP_HEADER_BYTES, exportBackup, importBackup, type BackupContact, type BackupData, type ImportBackupResult, type ScryptCost,
+  BACKUP_HEADER_BYTES,
+  exportBackup,
+  importBackup,
+  type BackupContact,
+  type BackupData,
+  type ImportBackupResult,
+  type ScryptCost,
 } from '../../src/core/backup';
 import { identityFromSeed } from '../../src/core/identity';
 
@@ -15,12 +21,26 @@ const TINY: ScryptCost = { log2N: 4, r: 8, p: 1 }; // fast tests; the vector use
 const PASS = 'violet tractor sunrise';
 const CODES = ['BACKUP_MALFORMED', 'BACKUP_WRONG_PASSPHRASE', 'BACKUP_VERSION', 'BACKUP_TAMPERED'];
 let counter = 0;
-const random = (n: number) => Uint8Array.from({ length: n }, () => (counter = (counter * 1103515245 + 12345) >>> 0) >>> 24);
+const random = (n: number) =>
+  Uint8Array.from({ length: n }, () => (counter = (counter * 1103515245 + 12345) >>> 0) >>> 24);
 
-const vectorContacts: BackupContact[] = vector.contacts.map((c) => ({ ...c, publicKey: hex(c.publicKey), contactSecret: hex(c.contactSecret) }));
-const vectorData: BackupData = { exportedAt: vector.now, identity: identityFromSeed(hex(vector.seed)), name: vector.name, contacts: vectorContacts };
+const vectorContacts: BackupContact[] = vector.contacts.map((c) => ({
+  ...c,
+  publicKey: hex(c.publicKey),
+  contactSecret: hex(c.contactSecret),
+}));
+const vectorData: BackupData = {
+  exportedAt: vector.now,
+  identity: identityFromSeed(hex(vector.seed)),
+  name: vector.name,
+  contacts: vectorContacts,
+};
 
-async function make(data: Omit<BackupData, 'exportedAt'> = vectorData, passphrase = PASS, cost = TINY): Promise<Uint8Array> {
+async function make(
+  data: Omit<BackupData, 'exportedAt'> = vectorData,
+  passphrase = PASS,
+  cost = TINY,
+): Promise<Uint8Array> {
   const r = await exportBackup(data, passphrase, { random, now: 1_800_000_000_000, cost });
   if (!r.ok) throw new Error(r.message);
   return r.bytes;
@@ -33,38 +53,67 @@ function expectFailure(r: ImportBackupResult, code: string): void {
  * An independent sealer: derives the keys with node:crypto (scrypt, HKDF) and seals any
  * plaintext under a hand-built header, so tests can make files the exporter never would.
  */
-function seal(plaintext: Uint8Array | string, passphrase = PASS, header: Partial<{ version: number; kdf: number; log2N: number; r: number; p: number }> = {}): Uint8Array {
+function seal(
+  plaintext: Uint8Array | string,
+  passphrase = PASS,
+  header: Partial<{ version: number; kdf: number; log2N: number; r: number; p: number }> = {},
+): Uint8Array {
   const h = { version: 1, kdf: 1, log2N: 4, r: 8, p: 1, ...header };
   const salt = random(16);
   const nonce = random(24);
   const master = scryptSync(passphrase.normalize('NFKC'), salt, 32, { N: 2 ** h.log2N, r: h.r, p: h.p });
   const key = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), 'parley/backup/key/1', 32));
   const check = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), 'parley/backup/check/1', 16));
-  const head = Uint8Array.from([...Buffer.from('PARLEYBK'), h.version, h.kdf, h.log2N, h.r, h.p, ...salt, ...nonce, ...check]);
+  const head = Uint8Array.from([
+    ...Buffer.from('PARLEYBK'),
+    h.version,
+    h.kdf,
+    h.log2N,
+    h.r,
+    h.p,
+    ...salt,
+    ...nonce,
+    ...check,
+  ]);
   const body = typeof plaintext === 'string' ? new TextEncoder().encode(plaintext) : plaintext;
   return Uint8Array.from([...head, ...xchacha20poly1305(key, nonce, head).encrypt(body)]);
 }
 /** The canonical payload of the vector, written out by hand. */
 function vectorJson(): string {
-  const c = vector.contacts.map((x) => `{"publicKey":"${b64u(hex(x.publicKey))}","name":${JSON.stringify(x.name)},"contactSecret":"${b64u(hex(x.contactSecret))}","verified":${x.verified},"addedAt":${x.addedAt}}`);
+  const c = vector.contacts.map(
+    (x) =>
+      `{"publicKey":"${b64u(hex(x.publicKey))}","name":${JSON.stringify(x.name)},"contactSecret":"${b64u(hex(x.contactSecret))}","verified":${x.verified},"addedAt":${x.addedAt}}`,
+  );
   const sk = b64u(identityFromSeed(hex(vector.seed)).secretKey);
   return `{"schema":1,"exportedAt":${vector.now},"identity":{"secretKey":"${sk}"},"name":"Grace","contacts":[${c.join(',')}]}`;
 }
 
 const arbName = fc.constantFrom('', 'Bob', 'Zoë ✓', 'Ada Lovelace 🧮', 'x'.repeat(64));
-const arbContact: fc.Arbitrary<BackupContact> = fc.record({
-  seed: fc.uint8Array({ minLength: 32, maxLength: 32 }), name: arbName,
-  contactSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }), verified: fc.boolean(), addedAt: fc.maxSafeNat(),
-}).map(({ seed, ...c }) => ({ ...c, publicKey: identityFromSeed(seed).publicKey }));
-const arbData = fc.record({
-  seed: fc.uint8Array({ minLength: 32, maxLength: 32 }), name: arbName,
-  contacts: fc.uniqueArray(arbContact, { maxLength: 4, selector: (c) => toHex(c.publicKey) }),
-}).map(({ seed, name, contacts }) => ({ identity: identityFromSeed(seed), name, contacts }));
+const arbContact: fc.Arbitrary<BackupContact> = fc
+  .record({
+    seed: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    name: arbName,
+    contactSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    verified: fc.boolean(),
+    addedAt: fc.maxSafeNat(),
+  })
+  .map(({ seed, ...c }) => ({ ...c, publicKey: identityFromSeed(seed).publicKey }));
+const arbData = fc
+  .record({
+    seed: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    name: arbName,
+    contacts: fc.uniqueArray(arbContact, { maxLength: 4, selector: (c) => toHex(c.publicKey) }),
+  })
+  .map(({ seed, name, contacts }) => ({ identity: identityFromSeed(seed), name, contacts }));
 
 describe('backup: known answer (test/vectors/parley-backup.json)', () => {
   it('export of the vector inputs gives exactly the vector bytes', async () => {
     const queue = [hex(vector.salt), hex(vector.nonce)];
-    const r = await exportBackup(vectorData, vector.passphrase, { random: () => queue.shift()!, now: vector.now, cost: vector.cost });
+    const r = await exportBackup(vectorData, vector.passphrase, {
+      random: () => queue.shift()!,
+      now: vector.now,
+      cost: vector.cost,
+    });
     expect(r.ok && toHex(r.bytes)).toBe(vector.file);
   });
 
@@ -93,32 +142,41 @@ describe('backup: known answer (test/vectors/parley-backup.json)', () => {
 
 describe('backup: round trip and passphrases', () => {
   it('round-trips any identity, name and contacts (property)', async () => {
-    await fc.assert(fc.asyncProperty(arbData, async (data) => {
-      const r = await importBackup(await make(data), PASS);
-      expect(r).toEqual({ ok: true, data: { ...data, exportedAt: 1_800_000_000_000 } });
-    }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(arbData, async (data) => {
+        const r = await importBackup(await make(data), PASS);
+        expect(r).toEqual({ ok: true, data: { ...data, exportedAt: 1_800_000_000_000 } });
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('a wrong passphrase is BACKUP_WRONG_PASSPHRASE (property), and nothing is returned', async () => {
     const file = await make();
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 30 }), async (p) => {
-      fc.pre(p.normalize('NFKC') !== PASS);
-      expectFailure(await importBackup(file, p), 'BACKUP_WRONG_PASSPHRASE');
-    }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 30 }), async (p) => {
+        fc.pre(p.normalize('NFKC') !== PASS);
+        expectFailure(await importBackup(file, p), 'BACKUP_WRONG_PASSPHRASE');
+      }),
+      { numRuns: 60 },
+    );
     expectFailure(await importBackup(file, PASS.toUpperCase()), 'BACKUP_WRONG_PASSPHRASE');
     expectFailure(await importBackup(file, PASS + ' '), 'BACKUP_WRONG_PASSPHRASE');
   });
 
   it('any strong Unicode passphrase round-trips, whichever normalization form it is typed in (property)', async () => {
     const file0 = await make();
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 10, maxLength: 24 }), async (p) => {
-      const chars = Array.from(p.normalize('NFKC'));
-      fc.pre(chars.length >= 10 && new Set(chars).size >= 5);
-      const file = await make(vectorData, p);
-      for (const typed of [p, p.normalize('NFC'), p.normalize('NFD'), p.normalize('NFKD')])
-        expect((await importBackup(file, typed)).ok).toBe(true);
-      expectFailure(await importBackup(file0, p), 'BACKUP_WRONG_PASSPHRASE');
-    }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 10, maxLength: 24 }), async (p) => {
+        const chars = Array.from(p.normalize('NFKC'));
+        fc.pre(chars.length >= 10 && new Set(chars).size >= 5);
+        const file = await make(vectorData, p);
+        for (const typed of [p, p.normalize('NFC'), p.normalize('NFD'), p.normalize('NFKD')])
+          expect((await importBackup(file, typed)).ok).toBe(true);
+        expectFailure(await importBackup(file0, p), 'BACKUP_WRONG_PASSPHRASE');
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('refuses weak passphrases on export, counting code points after NFKC', async () => {
@@ -131,7 +189,8 @@ describe('backup: round trip and passphrases', () => {
 
   it('reports KDF progress from 0 to 1, on export and on import', async () => {
     for (const run of [
-      (onProgress: (f: number) => void) => exportBackup(vectorData, PASS, { random, now: 1, cost: { log2N: 10, r: 8, p: 1 }, onProgress }),
+      (onProgress: (f: number) => void) =>
+        exportBackup(vectorData, PASS, { random, now: 1, cost: { log2N: 10, r: 8, p: 1 }, onProgress }),
       (onProgress: (f: number) => void) => importBackup(hex(vector.file), vector.passphrase, { onProgress }),
     ]) {
       const seen: number[] = [];
@@ -146,14 +205,30 @@ describe('backup: round trip and passphrases', () => {
     const other = identityFromSeed(new Uint8Array(32).fill(9));
     const opts = { random, now: 1, cost: TINY };
     const c = vectorContacts[0]!;
-    await expect(exportBackup({ ...vectorData, identity: { ...vectorData.identity, publicKey: other.publicKey } }, PASS, opts)).rejects.toThrow(/identity/);
-    await expect(exportBackup({ ...vectorData, contacts: [c, { ...c }] }, PASS, opts)).rejects.toThrow(/contacts\[1\]\.publicKey/);
-    await expect(exportBackup({ ...vectorData, contacts: [{ ...c, publicKey: new Uint8Array(32) }] }, PASS, opts)).rejects.toThrow(/contacts\[0\]\.publicKey/);
-    await expect(exportBackup({ ...vectorData, contacts: [{ ...c, contactSecret: new Uint8Array(31) }] }, PASS, opts)).rejects.toThrow(/contactSecret/);
-    await expect(exportBackup({ ...vectorData, contacts: [{ ...c, name: ' padded ' }] }, PASS, opts)).rejects.toThrow(/contacts\[0\]\.name/);
-    await expect(exportBackup({ ...vectorData, contacts: [{ ...c, addedAt: -1 }] }, PASS, opts)).rejects.toThrow(/addedAt/);
-    await expect(exportBackup(vectorData, PASS, { ...opts, cost: { log2N: 21, r: 8, p: 1 } })).rejects.toThrow(/opts\.cost/);
-    await expect(exportBackup(vectorData, PASS, { ...opts, cost: { log2N: 18, r: 8, p: 3 } })).rejects.toThrow(/opts\.cost/);
+    await expect(
+      exportBackup({ ...vectorData, identity: { ...vectorData.identity, publicKey: other.publicKey } }, PASS, opts),
+    ).rejects.toThrow(/identity/);
+    await expect(exportBackup({ ...vectorData, contacts: [c, { ...c }] }, PASS, opts)).rejects.toThrow(
+      /contacts\[1\]\.publicKey/,
+    );
+    await expect(
+      exportBackup({ ...vectorData, contacts: [{ ...c, publicKey: new Uint8Array(32) }] }, PASS, opts),
+    ).rejects.toThrow(/contacts\[0\]\.publicKey/);
+    await expect(
+      exportBackup({ ...vectorData, contacts: [{ ...c, contactSecret: new Uint8Array(31) }] }, PASS, opts),
+    ).rejects.toThrow(/contactSecret/);
+    await expect(exportBackup({ ...vectorData, contacts: [{ ...c, name: ' padded ' }] }, PASS, opts)).rejects.toThrow(
+      /contacts\[0\]\.name/,
+    );
+    await expect(exportBackup({ ...vectorData, contacts: [{ ...c, addedAt: -1 }] }, PASS, opts)).rejects.toThrow(
+      /addedAt/,
+    );
+    await expect(exportBackup(vectorData, PASS, { ...opts, cost: { log2N: 21, r: 8, p: 1 } })).rejects.toThrow(
+      /opts\.cost/,
+    );
+    await expect(exportBackup(vectorData, PASS, { ...opts, cost: { log2N: 18, r: 8, p: 3 } })).rejects.toThrow(
+      /opts\.cost/,
+    );
     await expect(exportBackup(vectorData, PASS, { ...opts, now: -5 })).rejects.toThrow(/opts\.now/);
   });
 });
@@ -175,14 +250,17 @@ describe('backup: the tamperer and the damaged file', () => {
   }, 60_000);
 
   it('a flipped bit is a typed failure for any backup contents (property)', async () => {
-    await fc.assert(fc.asyncProperty(arbData, fc.nat(), async (data, pos) => {
-      const file = await make(data);
-      const bit = pos % (file.length * 8);
-      file[bit >> 3]! ^= 1 << (bit & 7);
-      const r = await importBackup(file, PASS);
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(CODES).toContain(r.code);
-    }), { numRuns: 100 });
+    await fc.assert(
+      fc.asyncProperty(arbData, fc.nat(), async (data, pos) => {
+        const file = await make(data);
+        const bit = pos % (file.length * 8);
+        file[bit >> 3]! ^= 1 << (bit & 7);
+        const r = await importBackup(file, PASS);
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(CODES).toContain(r.code);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('every truncation is BACKUP_MALFORMED or BACKUP_TAMPERED; extra bytes are BACKUP_TAMPERED', async () => {
@@ -202,7 +280,15 @@ describe('backup: the tamperer and the damaged file', () => {
     expectFailure(await importBackup(seal('{}', PASS, { kdf: 2 }), PASS), 'BACKUP_VERSION');
     const file = await make();
     // 2^30 blocks of 1 KiB would be 1 TiB: refused from the header alone, so this returns at once.
-    for (const [i, v] of [[10, 30], [10, 0], [11, 0], [12, 0], [11, 255], [12, 200], [10, 20]] as const) {
+    for (const [i, v] of [
+      [10, 30],
+      [10, 0],
+      [11, 0],
+      [12, 0],
+      [11, 255],
+      [12, 200],
+      [10, 20],
+    ] as const) {
       const bad = file.slice();
       bad[i] = v;
       const r = await importBackup(bad, PASS);
@@ -219,16 +305,37 @@ describe('backup: the tamperer and the damaged file', () => {
       [good.replace('"name":"Grace"', '"name":"Grace","extra":1'), 'BACKUP_MALFORMED', 'import: payload'],
       [good.replace('"verified":true', '"verified":"yes"'), 'BACKUP_MALFORMED', 'import: contacts[0].verified'],
       [good.replace(/"addedAt":1799000000000/, '"addedAt":1.5'), 'BACKUP_MALFORMED', 'import: contacts[0].addedAt'],
-      [good.replace(`"publicKey":"${b64u(vectorContacts[1]!.publicKey)}"`, `"publicKey":"${b64u(vectorContacts[0]!.publicKey)}"`), 'BACKUP_MALFORMED', 'import: contacts[1].publicKey'],
-      [good.replace(`"publicKey":"${b64u(vectorContacts[0]!.publicKey)}"`, `"publicKey":"${b64u(new Uint8Array(32))}"`), 'BACKUP_MALFORMED', 'import: contacts[0].publicKey'],
+      [
+        good.replace(
+          `"publicKey":"${b64u(vectorContacts[1]!.publicKey)}"`,
+          `"publicKey":"${b64u(vectorContacts[0]!.publicKey)}"`,
+        ),
+        'BACKUP_MALFORMED',
+        'import: contacts[1].publicKey',
+      ],
+      [
+        good.replace(
+          `"publicKey":"${b64u(vectorContacts[0]!.publicKey)}"`,
+          `"publicKey":"${b64u(new Uint8Array(32))}"`,
+        ),
+        'BACKUP_MALFORMED',
+        'import: contacts[0].publicKey',
+      ],
       [good.replace('"name":"Grace"', '"name":"\\u0007"'), 'BACKUP_MALFORMED', 'import: name'],
-      [good.replace(/"secretKey":"[^"]*"/, `"secretKey":"${b64u(new Uint8Array(64))}"`), 'BACKUP_MALFORMED', 'import: identity.secretKey'],
+      [
+        good.replace(/"secretKey":"[^"]*"/, `"secretKey":"${b64u(new Uint8Array(64))}"`),
+        'BACKUP_MALFORMED',
+        'import: identity.secretKey',
+      ],
     ];
     expect((await importBackup(seal(good), PASS)).ok).toBe(true);
     for (const [json, code, step] of cases) {
       const r = await importBackup(seal(json), PASS);
       expect(r, json).toMatchObject({ ok: false, code, step });
     }
-    expect(await importBackup(seal(Uint8Array.of(0xff, 0xfe)), PASS)).toMatchObject({ ok: false, code: 'BACKUP_MALFORMED' });
+    expect(await importBackup(seal(Uint8Array.of(0xff, 0xfe)), PASS)).toMatchObject({
+      ok: false,
+      code: 'BACKUP_MALFORMED',
+    });
   });
 });

@@ -55,7 +55,11 @@ describe.each(['webcrypto', 'noble'] as const)('attacks on frames (%s)', (backen
   it('dropper: dropping the key confirmation is FRAME_BEFORE_CONFIRMATION', async () => {
     const p = await pair(backend);
     await p.a.confirmation(); // dropped
-    expectFailure(await p.b.open(await p.a.seal(enc('hi'))), 'FRAME_BEFORE_CONFIRMATION', /before its key confirmation/);
+    expectFailure(
+      await p.b.open(await p.a.seal(enc('hi'))),
+      'FRAME_BEFORE_CONFIRMATION',
+      /before its key confirmation/,
+    );
   });
   it('dropper: dropping the last frames and the goodbye, then closing, is FRAME_TRUNCATED', async () => {
     const { a, b } = await confirmedPair(backend);
@@ -86,9 +90,12 @@ describe.each(['webcrypto', 'noble'] as const)('attacks on frames (%s)', (backen
     expectFailure(await q.b.open(g.subarray(0, 21)), 'FRAME_MALFORMED', /21 bytes, shorter than header and tag \(22\)/);
   });
   it.each([
-    ['version byte', 0, 'FRAME_MALFORMED'], ['type byte: data→goodbye', 1, 'FRAME_TAMPERED'],
-    ['counter (high byte)', 2, 'FRAME_TAMPERED'], ['counter (low byte)', 5, 'FRAME_TAMPERED'],
-    ['ciphertext', FRAME_HEADER_LENGTH, 'FRAME_TAMPERED'], ['tag', -1, 'FRAME_TAMPERED'],
+    ['version byte', 0, 'FRAME_MALFORMED'],
+    ['type byte: data→goodbye', 1, 'FRAME_TAMPERED'],
+    ['counter (high byte)', 2, 'FRAME_TAMPERED'],
+    ['counter (low byte)', 5, 'FRAME_TAMPERED'],
+    ['ciphertext', FRAME_HEADER_LENGTH, 'FRAME_TAMPERED'],
+    ['tag', -1, 'FRAME_TAMPERED'],
   ] as const)('tamperer: modifying the %s is %s', async (_what, at, code) => {
     const { a, b } = await confirmedPair(backend);
     const f = (await a.seal(enc('pay me 10 €'))).slice();

@@ -14,15 +14,25 @@ const boxes = require('pull-box-stream') as any;
 /** Runs `chunks` through the reference encrypter and returns the bytes it emits. */
 function referenceSeal(key: Uint8Array, nonce: Uint8Array, chunks: Uint8Array[]): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    pull(pull.values(chunks.map((c) => Buffer.from(c))), boxes.createBoxStream(Buffer.from(key), Buffer.from(nonce)),
-      pull.collect((err: unknown, out: Buffer[]) => (err ? reject(err) : resolve(new Uint8Array(Buffer.concat(out))))));
+    pull(
+      pull.values(chunks.map((c) => Buffer.from(c))),
+      boxes.createBoxStream(Buffer.from(key), Buffer.from(nonce)),
+      pull.collect((err: unknown, out: Buffer[]) => (err ? reject(err) : resolve(new Uint8Array(Buffer.concat(out))))),
+    );
   });
 }
 /** Runs wire bytes through the reference decrypter: the plaintexts, and the error (if any). */
-function referenceOpen(key: Uint8Array, nonce: Uint8Array, wire: Uint8Array): Promise<{ plains: Uint8Array[]; err: unknown }> {
+function referenceOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  wire: Uint8Array,
+): Promise<{ plains: Uint8Array[]; err: unknown }> {
   return new Promise((resolve) => {
-    pull(pull.values([Buffer.from(wire)]), boxes.createUnboxStream(Buffer.from(key), Buffer.from(nonce)),
-      pull.collect((err: unknown, out: Buffer[]) => resolve({ plains: out.map((b) => new Uint8Array(b)), err })));
+    pull(
+      pull.values([Buffer.from(wire)]),
+      boxes.createUnboxStream(Buffer.from(key), Buffer.from(nonce)),
+      pull.collect((err: unknown, out: Buffer[]) => resolve({ plains: out.map((b) => new Uint8Array(b)), err })),
+    );
   });
 }
 
@@ -41,7 +51,11 @@ describe('box-stream known answers (box-stream-c)', () => {
   it('opens the vector stream and sees the goodbye as a clean end', () => {
     const r = new BoxStreamReader(key, nonce);
     const out = r.readAll(hexToBytes(bsc.header1 + bsc.packet1 + bsc.header2 + bsc.packet2 + bsc.final_header));
-    expect(out.map((o) => (o.kind === 'data' ? bytesToHex(o.plain) : o.kind))).toEqual([bsc.plain1, bsc.plain2, 'goodbye']);
+    expect(out.map((o) => (o.kind === 'data' ? bytesToHex(o.plain) : o.kind))).toEqual([
+      bsc.plain1,
+      bsc.plain2,
+      'goodbye',
+    ]);
   });
   it('rejects tampered_packet1 under header1 (and so does the reference)', async () => {
     const wire = hexToBytes(bsc.header1 + bsc.tampered_packet1);
@@ -80,26 +94,40 @@ describe('box-stream known answers (python-ssb client → server)', () => {
     expect(bytesToHex(w.goodbye())).toBe(v.goodbye);
   });
   it('the reference seals the same bytes, and our reader opens them', async () => {
-    const ref = await referenceSeal(key, nonce, v.plaintexts_utf8.map((s) => enc.encode(s)));
+    const ref = await referenceSeal(
+      key,
+      nonce,
+      v.plaintexts_utf8.map((s) => enc.encode(s)),
+    );
     expect(bytesToHex(ref)).toBe(v.wire_chunks.join('') + v.goodbye);
     const out = new BoxStreamReader(key, nonce).readAll(ref);
-    expect(out.map((o) => (o.kind === 'data' ? new TextDecoder().decode(o.plain) : o.kind))).toEqual([...v.plaintexts_utf8, 'goodbye']);
+    expect(out.map((o) => (o.kind === 'data' ? new TextDecoder().decode(o.plain) : o.kind))).toEqual([
+      ...v.plaintexts_utf8,
+      'goodbye',
+    ]);
   });
 });
 
 describe('box-stream against the reference (property)', () => {
   it('random chunks: our writer equals pull-box-stream, and each opens the other', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 24, maxLength: 24 }),
-      fc.array(fc.uint8Array({ minLength: 1, maxLength: 9000 }), { minLength: 0, maxLength: 5 }),
-      async (key, nonce, chunks) => {
-        const w = new BoxStreamWriter(key, nonce);
-        const parts = chunks.map((c) => w.write(c)).concat([w.goodbye()]);
-        const mine = new Uint8Array(parts.flatMap((p) => [...p]));
-        expect(bytesToHex(await referenceSeal(key, nonce, chunks))).toBe(bytesToHex(mine));
-        const ref = await referenceOpen(key, nonce, mine);
-        expect(ref.err).toBeFalsy();
-        expect(bytesToHex(new Uint8Array(ref.plains.flatMap((p) => [...p])))).toBe(bytesToHex(new Uint8Array(chunks.flatMap((c) => [...c]))));
-      }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 9000 }), { minLength: 0, maxLength: 5 }),
+        async (key, nonce, chunks) => {
+          const w = new BoxStreamWriter(key, nonce);
+          const parts = chunks.map((c) => w.write(c)).concat([w.goodbye()]);
+          const mine = new Uint8Array(parts.flatMap((p) => [...p]));
+          expect(bytesToHex(await referenceSeal(key, nonce, chunks))).toBe(bytesToHex(mine));
+          const ref = await referenceOpen(key, nonce, mine);
+          expect(ref.err).toBeFalsy();
+          expect(bytesToHex(new Uint8Array(ref.plains.flatMap((p) => [...p])))).toBe(
+            bytesToHex(new Uint8Array(chunks.flatMap((c) => [...c]))),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

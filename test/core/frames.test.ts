@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from '@noble/hashes/utils.js';
 import {
-  FRAME_OVERHEAD, FrameChannel, FrameLimitError, MAX_FRAME_PAYLOAD, MAX_FRAME_SIZE, MAX_COUNTER, MAX_SEALED_BYTES,
+  FRAME_OVERHEAD,
+  FrameChannel,
+  FrameLimitError,
+  MAX_FRAME_PAYLOAD,
+  MAX_FRAME_SIZE,
+  MAX_COUNTER,
+  MAX_SEALED_BYTES,
 } from '../../src/core/frames';
 import { confirmedPair, mirroredKeys, outcome, pair } from '../support/frame-pair';
 
@@ -12,9 +18,18 @@ function bytes(n: number): Uint8Array {
   return out;
 }
 const same = (x: Uint8Array, y: Uint8Array) => Buffer.compare(x, y) === 0;
-const flip = (f: Uint8Array, byte: number) => { const g = f.slice(); g[byte]! ^= 1; return g; };
+const flip = (f: Uint8Array, byte: number) => {
+  const g = f.slice();
+  g[byte]! ^= 1;
+  return g;
+};
 
-const backends = [['webcrypto', 'webcrypto'], ['noble', 'noble'], ['webcrypto', 'noble'], ['noble', 'webcrypto']] as const;
+const backends = [
+  ['webcrypto', 'webcrypto'],
+  ['noble', 'noble'],
+  ['webcrypto', 'noble'],
+  ['noble', 'webcrypto'],
+] as const;
 
 describe.each(backends)('frames round trip (%s → %s)', (aBackend, bBackend) => {
   it('confirmation, data both ways, goodbye, clean close', async () => {
@@ -51,21 +66,24 @@ describe.each(backends)('frames round trip (%s → %s)', (aBackend, bBackend) =>
 });
 
 describe('frames: ordering and pipelining', () => {
-  it.each(['webcrypto', 'noble'] as const)('%s: many seal() calls without awaiting resolve in call order', async (backend) => {
-    // node runs WebCrypto jobs on a thread pool: a 0-byte seal started after a 256 KiB one often
-    // finishes first (seen in ~1 of 5 batches of 16). 20 such batches make an unserialised
-    // seal() fail this test almost surely.
-    const { a, b } = await confirmedPair(backend);
-    for (let round = 0; round < (backend === 'noble' ? 2 : 20); round++) {
-      const payloads = Array.from({ length: 16 }, (_, i) => bytes(i % 2 ? 0 : MAX_FRAME_PAYLOAD));
-      const wire: Uint8Array[] = [];
-      await Promise.all(payloads.map((p) => a.seal(p).then((f) => wire.push(f))));
-      for (const [i, f] of wire.entries()) {
-        const r = await b.open(f);
-        expect(r.ok && r.kind === 'data' && same(r.payload, payloads[i]!)).toBe(true);
+  it.each(['webcrypto', 'noble'] as const)(
+    '%s: many seal() calls without awaiting resolve in call order',
+    async (backend) => {
+      // node runs WebCrypto jobs on a thread pool: a 0-byte seal started after a 256 KiB one often
+      // finishes first (seen in ~1 of 5 batches of 16). 20 such batches make an unserialised
+      // seal() fail this test almost surely.
+      const { a, b } = await confirmedPair(backend);
+      for (let round = 0; round < (backend === 'noble' ? 2 : 20); round++) {
+        const payloads = Array.from({ length: 16 }, (_, i) => bytes(i % 2 ? 0 : MAX_FRAME_PAYLOAD));
+        const wire: Uint8Array[] = [];
+        await Promise.all(payloads.map((p) => a.seal(p).then((f) => wire.push(f))));
+        for (const [i, f] of wire.entries()) {
+          const r = await b.open(f);
+          expect(r.ok && r.kind === 'data' && same(r.payload, payloads[i]!)).toBe(true);
+        }
       }
-    }
-  });
+    },
+  );
   it('reading the promises later (after all seals) still yields frames in order', async () => {
     const { a, b } = await confirmedPair('webcrypto');
     const payloads = Array.from({ length: 30 }, (_, i) => bytes(i % 2 ? 150_000 : 1));
@@ -107,17 +125,30 @@ describe('frames: state rules (programmer mistakes throw)', () => {
   it('argument checks name the argument', async () => {
     const { a } = await confirmedPair();
     expect(() => a.seal('x' as unknown as Uint8Array)).toThrow(/payload: expected Uint8Array/);
-    expect(() => a.seal(new Uint8Array(MAX_FRAME_PAYLOAD + 1))).toThrow(/payload: 262123 bytes, over MAX_FRAME_PAYLOAD/);
+    expect(() => a.seal(new Uint8Array(MAX_FRAME_PAYLOAD + 1))).toThrow(
+      /payload: 262123 bytes, over MAX_FRAME_PAYLOAD/,
+    );
     expect(() => a.open(null as unknown as Uint8Array)).toThrow(/frame: expected Uint8Array/);
     const k = mirroredKeys().a;
-    await expect(FrameChannel.create({ ...k, decryptNonce: new Uint8Array(23) })).rejects.toThrow(/keys.decryptNonce: expected 24 bytes/);
-    await expect(FrameChannel.create({ ...k, encryptKey: new Uint8Array(31) })).rejects.toThrow(/keys.encryptKey: expected 32 bytes/);
+    await expect(FrameChannel.create({ ...k, decryptNonce: new Uint8Array(23) })).rejects.toThrow(
+      /keys.decryptNonce: expected 24 bytes/,
+    );
+    await expect(FrameChannel.create({ ...k, encryptKey: new Uint8Array(31) })).rejects.toThrow(
+      /keys.encryptKey: expected 32 bytes/,
+    );
     await expect(FrameChannel.create(k, { aead: 'rot13' as never })).rejects.toThrow(/options.aead/);
-    await expect(FrameChannel.create({ ...k, decryptKey: k.encryptKey, decryptNonce: k.encryptNonce })).rejects.toThrow(/same key/);
+    await expect(FrameChannel.create({ ...k, decryptKey: k.encryptKey, decryptNonce: k.encryptNonce })).rejects.toThrow(
+      /same key/,
+    );
   });
   it('does not modify the caller’s keys', async () => {
     const k = mirroredKeys().a;
-    const copy = { encryptKey: k.encryptKey.slice(), encryptNonce: k.encryptNonce.slice(), decryptKey: k.decryptKey.slice(), decryptNonce: k.decryptNonce.slice() };
+    const copy = {
+      encryptKey: k.encryptKey.slice(),
+      encryptNonce: k.encryptNonce.slice(),
+      decryptKey: k.decryptKey.slice(),
+      decryptNonce: k.decryptNonce.slice(),
+    };
     const ch = await FrameChannel.create(k);
     await ch.confirmation();
     await ch.goodbye();
@@ -140,7 +171,11 @@ describe('frames: send limits', () => {
     (a as unknown as { sentBytes: number }).sentBytes = MAX_SEALED_BYTES - 10;
     await a.seal(new Uint8Array(10));
     let err: unknown;
-    try { a.seal(new Uint8Array(1)); } catch (e) { err = e; }
+    try {
+      a.seal(new Uint8Array(1));
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(FrameLimitError);
     expect((err as FrameLimitError).code).toBe('FRAME_SEND_LIMIT');
   });
@@ -150,7 +185,12 @@ describe('frames: key hygiene', () => {
   it('noble path zeroes its derived keys and nonce prefixes on goodbye and on failure', async () => {
     const { a, b } = await confirmedPair('noble');
     const keysOf = (c: FrameChannel) => {
-      const x = c as unknown as { send: { key: Uint8Array }; recv: { key: Uint8Array }; sendPrefix: Uint8Array; recvPrefix: Uint8Array };
+      const x = c as unknown as {
+        send: { key: Uint8Array };
+        recv: { key: Uint8Array };
+        sendPrefix: Uint8Array;
+        recvPrefix: Uint8Array;
+      };
       return [x.send.key, x.recv.key, x.sendPrefix, x.recvPrefix];
     };
     const [aSend] = keysOf(a);

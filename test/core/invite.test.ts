@@ -5,8 +5,16 @@ import vectors from '../vectors/parley-invite.json';
 import { identityFromSeed, safetyNumber } from '../../src/core/identity';
 import { fromBase64Url, toBase64Url } from '../../src/core/base64url';
 import {
-  cleanDisplayName, createInvite, DEFAULT_INVITE_TTL_MS, encodeInvite, inviteLink, inviteProof, MAX_INVITE_NAME_BYTES,
-  parseInvite, verifyInviteProof, type Invite,
+  cleanDisplayName,
+  createInvite,
+  DEFAULT_INVITE_TTL_MS,
+  encodeInvite,
+  inviteLink,
+  inviteProof,
+  MAX_INVITE_NAME_BYTES,
+  parseInvite,
+  verifyInviteProof,
+  type Invite,
 } from '../../src/core/invite';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -24,25 +32,33 @@ function withChecksum(body: Uint8Array): string {
   const sum = createHash('sha256').update('parley/invite-checksum').update(body).digest().subarray(0, 4);
   return toBase64Url(Uint8Array.from(Buffer.concat([body, sum])));
 }
-const arbInvite = fc.record({
-  inviterSeed: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  rendezvousSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  inviteSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  expiresAt: fc.integer({ min: NOW + 1, max: 2 ** 48 - 1 }),
-  name: fc.option(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), { nil: undefined }),
-}).map(({ inviterSeed, name, ...rest }): Invite => {
-  const invite: Invite = { version: 1, inviterKey: identityFromSeed(inviterSeed).publicKey, ...rest };
-  const clean = name === undefined ? undefined : cleanDisplayName(name);
-  if (clean !== undefined) invite.name = clean;
-  return invite;
-});
+const arbInvite = fc
+  .record({
+    inviterSeed: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    rendezvousSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    inviteSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    expiresAt: fc.integer({ min: NOW + 1, max: 2 ** 48 - 1 }),
+    name: fc.option(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), { nil: undefined }),
+  })
+  .map(({ inviterSeed, name, ...rest }): Invite => {
+    const invite: Invite = { version: 1, inviterKey: identityFromSeed(inviterSeed).publicKey, ...rest };
+    const clean = name === undefined ? undefined : cleanDisplayName(name);
+    if (clean !== undefined) invite.name = clean;
+    return invite;
+  });
 
 describe('invite: known answers (test/vectors/parley-invite.json)', () => {
   for (const [i, v] of vectors.invites.entries()) {
     it(`vector ${i}: encodes, links, parses and proves as recorded`, () => {
       expect(toHex(inviter.publicKey)).toBe(v.inviterKey);
       const queue = [hex(v.rendezvousSecret), hex(v.inviteSecret)];
-      const invite = createInvite({ inviterKey: inviter.publicKey, name: v.name, now: vectors.now, ttlMs: v.expiresAt - vectors.now, random: () => queue.shift()! });
+      const invite = createInvite({
+        inviterKey: inviter.publicKey,
+        name: v.name,
+        now: vectors.now,
+        ttlMs: v.expiresAt - vectors.now,
+        random: () => queue.shift()!,
+      });
       expect(encodeInvite(invite)).toBe(v.code);
       expect(inviteLink(vectors.origin, invite)).toBe(v.link);
       const parsed = ok(parseInvite(v.link, vectors.now));
@@ -63,9 +79,15 @@ describe('invite: known answers (test/vectors/parley-invite.json)', () => {
     expect(bytes.readUIntBE(97, 6)).toBe(v.expiresAt);
     expect(bytes[103]).toBe(Buffer.byteLength(v.name!));
     expect(bytes.subarray(104, bytes.length - 4).toString('utf8')).toBe(v.name);
-    const sum = createHash('sha256').update('parley/invite-checksum').update(bytes.subarray(0, bytes.length - 4)).digest();
+    const sum = createHash('sha256')
+      .update('parley/invite-checksum')
+      .update(bytes.subarray(0, bytes.length - 4))
+      .digest();
     expect(bytes.subarray(bytes.length - 4)).toEqual(sum.subarray(0, 4));
-    const mac = createHmac('sha256', hex(v.inviteSecret)).update('parley/invite-proof/1').update(hex(v.handshakeSecret)).digest('hex');
+    const mac = createHmac('sha256', hex(v.inviteSecret))
+      .update('parley/invite-proof/1')
+      .update(hex(v.handshakeSecret))
+      .digest('hex');
     expect(mac).toBe(v.proof);
   });
 });
@@ -102,10 +124,13 @@ describe('invite: create, encode, parse', () => {
   });
 
   it('round-trips any invite (property)', () => {
-    fc.assert(fc.property(arbInvite, (invite) => {
-      expect(ok(parseInvite(encodeInvite(invite), NOW))).toEqual(invite);
-      expect(ok(parseInvite(inviteLink('http://localhost:8080/', invite), NOW))).toEqual(invite);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(arbInvite, (invite) => {
+        expect(ok(parseInvite(encodeInvite(invite), NOW))).toEqual(invite);
+        expect(ok(parseInvite(inviteLink('http://localhost:8080/', invite), NOW))).toEqual(invite);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('accepts the link as pasted from chat apps: white space, line breaks, invisible characters, wrapping', () => {
@@ -121,7 +146,7 @@ describe('invite: create, encode, parse', () => {
       `Join me on Parley:\r\n${v.link}`,
       v.code,
       `\t${v.code.slice(0, 50)}\r\n${v.code.slice(50)} `,
-      `${v.code}==`.slice(0, v.code.length + (4 - (v.code.length % 4)) % 4),
+      `${v.code}==`.slice(0, v.code.length + ((4 - (v.code.length % 4)) % 4)),
       v.link.replace('#invite=', '#foo=1&invite='),
     ];
     for (const text of variants) expect(ok(parseInvite(text, NOW)), JSON.stringify(text)).toEqual(expected);
@@ -168,36 +193,57 @@ describe('invite: create, encode, parse', () => {
     const smallOrder = body.slice();
     smallOrder.fill(0, 1, 33);
     smallOrder[1] = 1; // the identity point
-    expect(parseInvite(withChecksum(smallOrder), NOW)).toMatchObject({ ok: false, code: 'INVITE_MALFORMED', step: 'parse invite: inviter key' });
+    expect(parseInvite(withChecksum(smallOrder), NOW)).toMatchObject({
+      ok: false,
+      code: 'INVITE_MALFORMED',
+      step: 'parse invite: inviter key',
+    });
     const badLength = body.slice();
     badLength[103] = 5;
     expect(parseInvite(withChecksum(badLength), NOW)).toMatchObject({ ok: false, code: 'INVITE_MALFORMED' });
     const badUtf8 = Uint8Array.from([...body.slice(0, 103), 2, 0xc3, 0x28]);
-    expect(parseInvite(withChecksum(badUtf8), NOW)).toMatchObject({ ok: false, code: 'INVITE_MALFORMED', step: 'parse invite: name' });
+    expect(parseInvite(withChecksum(badUtf8), NOW)).toMatchObject({
+      ok: false,
+      code: 'INVITE_MALFORMED',
+      step: 'parse invite: name',
+    });
     const control = Uint8Array.from([...body.slice(0, 103), 2, 0x41, 0x07]);
-    expect(parseInvite(withChecksum(control), NOW)).toMatchObject({ ok: false, code: 'INVITE_MALFORMED', step: 'parse invite: name' });
+    expect(parseInvite(withChecksum(control), NOW)).toMatchObject({
+      ok: false,
+      code: 'INVITE_MALFORMED',
+      step: 'parse invite: name',
+    });
   });
 
   it('attack: a single flipped bit anywhere is INVITE_TAMPERED, never an exception (property)', () => {
-    fc.assert(fc.property(arbInvite, fc.nat(), (invite, n) => {
-      const bytes = fromBase64Url(encodeInvite(invite))!;
-      const bit = n % (bytes.length * 8);
-      bytes[bit >> 3]! ^= 1 << (bit & 7);
-      const r = parseInvite(toBase64Url(bytes), NOW);
-      expect(r).toMatchObject({ ok: false, code: 'INVITE_TAMPERED' });
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(arbInvite, fc.nat(), (invite, n) => {
+        const bytes = fromBase64Url(encodeInvite(invite))!;
+        const bit = n % (bytes.length * 8);
+        bytes[bit >> 3]! ^= 1 << (bit & 7);
+        const r = parseInvite(toBase64Url(bytes), NOW);
+        expect(r).toMatchObject({ ok: false, code: 'INVITE_TAMPERED' });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('attack: a changed character of the link is refused with a typed failure (property)', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    fc.assert(fc.property(arbInvite, fc.nat(), fc.integer({ min: 1, max: 63 }), (invite, n, shift) => {
-      const code = encodeInvite(invite);
-      const i = n % code.length;
-      const changed = alphabet[(alphabet.indexOf(code[i]!) + shift) % 64]!;
-      const r = parseInvite(inviteLink('https://x.example', invite).replace(code, code.slice(0, i) + changed + code.slice(i + 1)), NOW);
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(['INVITE_TAMPERED', 'INVITE_MALFORMED']).toContain(r.code);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(arbInvite, fc.nat(), fc.integer({ min: 1, max: 63 }), (invite, n, shift) => {
+        const code = encodeInvite(invite);
+        const i = n % code.length;
+        const changed = alphabet[(alphabet.indexOf(code[i]!) + shift) % 64]!;
+        const r = parseInvite(
+          inviteLink('https://x.example', invite).replace(code, code.slice(0, i) + changed + code.slice(i + 1)),
+          NOW,
+        );
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(['INVITE_TAMPERED', 'INVITE_MALFORMED']).toContain(r.code);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('the name is only a hint: a forwarder can rewrite it, but not the key it introduces', () => {
@@ -217,15 +263,28 @@ describe('invite: create, encode, parse', () => {
     body.set(mallory.publicKey, 1);
     const forged = ok(parseInvite(withChecksum(body), NOW)); // the checksum is not a MAC, by design
     expect(toHex(forged.inviterKey)).toBe(toHex(mallory.publicKey));
-    expect(safetyNumber(invitee.publicKey, forged.inviterKey)).not.toBe(safetyNumber(invitee.publicKey, inviter.publicKey));
+    expect(safetyNumber(invitee.publicKey, forged.inviterKey)).not.toBe(
+      safetyNumber(invitee.publicKey, inviter.publicKey),
+    );
   });
 
   it('never throws on arbitrary text (property)', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.uint8Array().map((b) => toBase64Url(b))), (text) => {
-      const r = parseInvite(text, NOW);
-      expect(typeof r.ok).toBe('boolean');
-      if (!r.ok) expect(['INVITE_MALFORMED', 'INVITE_TAMPERED', 'INVITE_EXPIRED', 'INVITE_VERSION']).toContain(r.code);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.uint8Array().map((b) => toBase64Url(b)),
+        ),
+        (text) => {
+          const r = parseInvite(text, NOW);
+          expect(typeof r.ok).toBe('boolean');
+          if (!r.ok)
+            expect(['INVITE_MALFORMED', 'INVITE_TAMPERED', 'INVITE_EXPIRED', 'INVITE_VERSION']).toContain(r.code);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -249,11 +308,13 @@ describe('invite proof', () => {
 
   it('attack: any flipped bit or wrong length fails, without throwing (property)', () => {
     const proof = inviteProof(inviteSecret, handshakeSecret);
-    fc.assert(fc.property(fc.integer({ min: 0, max: 255 }), (bit) => {
-      const p = proof.slice();
-      p[bit >> 3]! ^= 1 << (bit & 7);
-      return !verifyInviteProof(inviteSecret, handshakeSecret, p);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), (bit) => {
+        const p = proof.slice();
+        p[bit >> 3]! ^= 1 << (bit & 7);
+        return !verifyInviteProof(inviteSecret, handshakeSecret, p);
+      }),
+    );
     expect(verifyInviteProof(inviteSecret, handshakeSecret, proof.subarray(0, 31))).toBe(false);
     expect(verifyInviteProof(inviteSecret, handshakeSecret, new Uint8Array(0))).toBe(false);
   });

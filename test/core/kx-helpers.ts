@@ -11,7 +11,9 @@ export function seededRandom(label: string): Random {
   return (n: number) => {
     const out = new Uint8Array(n);
     for (let off = 0; off < n; off += 32) {
-      const block = sha256(concatBytes(utf8ToBytes(label), Uint8Array.of(counter >>> 24, counter >>> 16, counter >>> 8, counter)));
+      const block = sha256(
+        concatBytes(utf8ToBytes(label), Uint8Array.of(counter >>> 24, counter >>> 16, counter >>> 8, counter)),
+      );
       counter++;
       out.set(block.subarray(0, Math.min(32, n - off)), off);
     }
@@ -54,5 +56,18 @@ export function runKx(label = 'kx') {
   const confirmB = one(b.receive(revealA));
   const doneA = ok(a.receive(confirmB));
   const doneB = ok(b.receive(confirmA));
-  return { A, B, a, b, commitA, commitB, revealA, revealB, confirmA, confirmB, resultA: doneA.result as KxResult, resultB: doneB.result as KxResult };
+  return {
+    A,
+    B,
+    a,
+    b,
+    commitA,
+    commitB,
+    revealA,
+    revealB,
+    confirmA,
+    confirmB,
+    resultA: doneA.result as KxResult,
+    resultB: doneB.result as KxResult,
+  };
 }

@@ -6,13 +6,27 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import {
-  Kx, buildReveal, commitTranscript, computeCommitment, confirmationMac, generateKemKeyPair, kemPublicKeyOf, ratchetFromKx,
-  type KxContext, type KxIdentity, type KxStep,
+  Kx,
+  buildReveal,
+  commitTranscript,
+  computeCommitment,
+  confirmationMac,
+  generateKemKeyPair,
+  kemPublicKeyOf,
+  ratchetFromKx,
+  type KxContext,
+  type KxIdentity,
+  type KxStep,
 } from '../../src/core/kx';
 import { decrypt, encrypt } from '../../src/core/ratchet';
 import { makeIdentity, one, peerOf, runKx, seededRandom } from './kx-helpers';
 
-const ctxOf = (I: KxIdentity, R: KxIdentity): KxContext => ({ idI: I.ed25519.publicKey, idR: R.ed25519.publicKey, kemI: I.kem.publicKey, kemR: R.kem.publicKey });
+const ctxOf = (I: KxIdentity, R: KxIdentity): KxContext => ({
+  idI: I.ed25519.publicKey,
+  idR: R.ed25519.publicKey,
+  kemI: I.kem.publicKey,
+  kemR: R.kem.publicKey,
+});
 const expectFailure = (step: KxStep, code: string) => {
   expect(step.ok).toBe(false);
   if (!step.ok) expect(step.code).toBe(code);
@@ -30,7 +44,9 @@ describe('kx identity helpers', () => {
   it('names bad arguments', () => {
     const A = makeIdentity(seededRandom('args/A'));
     const B = makeIdentity(seededRandom('args/B'));
-    expect(() => new Kx({ role: 'initiator', identity: A, peer: { ...peerOf(B), kemPublicKey: new Uint8Array(10) } })).toThrow(/peer.kemPublicKey/);
+    expect(
+      () => new Kx({ role: 'initiator', identity: A, peer: { ...peerOf(B), kemPublicKey: new Uint8Array(10) } }),
+    ).toThrow(/peer.kemPublicKey/);
     const kx = new Kx({ role: 'initiator', identity: A, peer: peerOf(B) });
     expect(() => kx.receive(new Uint8Array(33))).toThrow(/receive\(\) before start\(\)/);
     kx.start();
@@ -46,19 +62,29 @@ describe('kx transcript and confirmation', () => {
     // Independent recomputation from what the spec in kx.ts says, using the known randomness.
     const rndA = seededRandom('honest/A');
     const rndB = seededRandom('honest/B');
-    const shareA = rndA(32), nonceA = rndA(32);
-    const shareB = rndB(32), nonceB = rndB(32);
+    const shareA = rndA(32),
+      nonceA = rndA(32);
+    const shareB = rndB(32),
+      nonceB = rndB(32);
     const ratchetSecretB = rndB(32);
     const ratchetKeyB = r.resultB.ratchetKeyPair?.publicKey as Uint8Array;
     expect(r.resultB.ratchetKeyPair?.secretKey).toEqual(ratchetSecretB);
     expect(r.resultA.peerRatchetKey).toEqual(ratchetKeyB);
     const ctx = ctxOf(r.A, r.B);
     expect(r.commitA.subarray(1)).toEqual(computeCommitment(ctx, 'initiator', { share: shareA, nonce: nonceA }));
-    expect(r.commitB.subarray(1)).toEqual(computeCommitment(ctx, 'responder', { share: shareB, nonce: nonceB, ratchetKey: ratchetKeyB }));
+    expect(r.commitB.subarray(1)).toEqual(
+      computeCommitment(ctx, 'responder', { share: shareB, nonce: nonceB, ratchetKey: ratchetKeyB }),
+    );
     const th0 = commitTranscript(ctx, r.commitA.subarray(1), r.commitB.subarray(1));
     const th = sha256(concatBytes(utf8ToBytes('parley/kx/1/transcript'), th0, r.revealA, r.revealB));
     expect(r.resultA.transcriptHash).toEqual(th);
-    const okm = hkdf(sha256, shareA.map((x, i) => x ^ (shareB[i] as number)), th, utf8ToBytes('parley/kx/1/keys'), 96);
+    const okm = hkdf(
+      sha256,
+      shareA.map((x, i) => x ^ (shareB[i] as number)),
+      th,
+      utf8ToBytes('parley/kx/1/keys'),
+      96,
+    );
     expect(r.resultA.sessionKey).toEqual(okm.slice(0, 32));
     expect(r.confirmA.subarray(1)).toEqual(confirmationMac(okm.slice(32, 64), 'initiator', th));
     expect(r.confirmB.subarray(1)).toEqual(confirmationMac(okm.slice(64, 96), 'responder', th));
@@ -66,7 +92,7 @@ describe('kx transcript and confirmation', () => {
     expect(r.resultB.responderIdentity).toEqual(r.B.ed25519.publicKey);
   });
 
-  it('a session key only comes with the peer\'s valid confirmation, and the ratchet starts from it', async () => {
+  it("a session key only comes with the peer's valid confirmation, and the ratchet starts from it", async () => {
     const r = runKx('ratchet-start');
     let a = await ratchetFromKx(r.resultA);
     let b = await ratchetFromKx(r.resultB);
@@ -98,8 +124,16 @@ describe('kx eavesdropper', () => {
   it('the wire carries no share, nonce, ratchet key or session key in the clear', () => {
     const r = runKx('eve');
     const wire = concatBytes(r.commitA, r.commitB, r.revealA, r.revealB, r.confirmA, r.confirmB);
-    const rndA = seededRandom('eve/A'), rndB = seededRandom('eve/B');
-    const secrets = [rndA(32), rndA(32), rndB(32), rndB(32), r.resultA.sessionKey, r.resultB.ratchetKeyPair?.publicKey as Uint8Array];
+    const rndA = seededRandom('eve/A'),
+      rndB = seededRandom('eve/B');
+    const secrets = [
+      rndA(32),
+      rndA(32),
+      rndB(32),
+      rndB(32),
+      r.resultA.sessionKey,
+      r.resultB.ratchetKeyPair?.publicKey as Uint8Array,
+    ];
     for (const sec of secrets) expect(contains(wire, sec.subarray(0, 16))).toBe(false);
     // Eve's own ML-KEM key gets her nothing out of the ciphertexts either (implicit rejection).
     const eve = makeIdentity(seededRandom('eve/E-id'));
@@ -118,24 +152,38 @@ describe('kx attacks', () => {
     return { a, b, commitA: one(a.start()), commitB: one(b.start()) };
   };
 
-  it('MITM substituting the responder\'s share and KEM ciphertext with its own is caught by the signature', () => {
+  it("MITM substituting the responder's share and KEM ciphertext with its own is caught by the signature", () => {
     const { a, b, commitA, commitB } = fresh('mitm1');
     one(b.receive(commitA));
     one(a.receive(commitB));
     // Mallory knows every public value, so she can compute th0 and seal her own share to A.
     const th0 = commitTranscript(ctxOf(A, B), commitA.subarray(1), commitB.subarray(1));
-    const forged = buildReveal('responder', th0, { share: new Uint8Array(32).fill(7), nonce: new Uint8Array(32), ratchetKey: new Uint8Array(32).fill(9) }, A.kem.publicKey, M.ed25519, seededRandom('mallory'));
+    const forged = buildReveal(
+      'responder',
+      th0,
+      { share: new Uint8Array(32).fill(7), nonce: new Uint8Array(32), ratchetKey: new Uint8Array(32).fill(9) },
+      A.kem.publicKey,
+      M.ed25519,
+      seededRandom('mallory'),
+    );
     const step = a.receive(forged);
     expectFailure(step, 'KX_BAD_SIGNATURE');
     expectFailure(a.receive(forged), 'KX_ABORTED');
   });
 
-  it('MITM swapping only the KEM ciphertext (keeping B\'s signature) is caught', () => {
+  it("MITM swapping only the KEM ciphertext (keeping B's signature) is caught", () => {
     const { a, b, commitA, commitB } = fresh('mitm2');
     const revealB = one(b.receive(commitA));
     one(a.receive(commitB));
     const th0 = commitTranscript(ctxOf(A, B), commitA.subarray(1), commitB.subarray(1));
-    const mine = buildReveal('responder', th0, { share: new Uint8Array(32), nonce: new Uint8Array(32), ratchetKey: new Uint8Array(32) }, A.kem.publicKey, M.ed25519, seededRandom('m2'));
+    const mine = buildReveal(
+      'responder',
+      th0,
+      { share: new Uint8Array(32), nonce: new Uint8Array(32), ratchetKey: new Uint8Array(32) },
+      A.kem.publicKey,
+      M.ed25519,
+      seededRandom('m2'),
+    );
     const spliced = revealB.slice();
     spliced.set(mine.subarray(1, 1 + 1088), 1);
     expectFailure(a.receive(spliced), 'KX_BAD_SIGNATURE');
@@ -164,7 +212,7 @@ describe('kx attacks', () => {
     expectFailure(t.a.receive(revealB), 'KX_OUT_OF_ORDER');
   });
 
-  it('key forcing: a responder that picks its share after learning the initiator\'s cannot open its commitment', () => {
+  it("key forcing: a responder that picks its share after learning the initiator's cannot open its commitment", () => {
     const { a, commitA, commitB } = fresh('force');
     const revealA = one(a.receive(commitB)); // A reveals only now that B is committed
     expect(revealA[0]).toBe(2);
@@ -178,7 +226,14 @@ describe('kx attacks', () => {
     const nonceB = rndB(32);
     const ratchetKeyB = ed25519.utils.randomSecretKey();
     const th0 = commitTranscript(ctxOf(A, B), commitA.subarray(1), commitB.subarray(1));
-    const cheat = buildReveal('responder', th0, { share: chosenShareB, nonce: nonceB, ratchetKey: ratchetKeyB }, A.kem.publicKey, B.ed25519, seededRandom('cheat'));
+    const cheat = buildReveal(
+      'responder',
+      th0,
+      { share: chosenShareB, nonce: nonceB, ratchetKey: ratchetKeyB },
+      A.kem.publicKey,
+      B.ed25519,
+      seededRandom('cheat'),
+    );
     expectFailure(a.receive(cheat), 'KX_BAD_COMMITMENT_OPENING');
     // The honest opening of the same commitment, by contrast, is accepted.
     const b2 = fresh('force');
@@ -186,29 +241,46 @@ describe('kx attacks', () => {
     expect(b2.a.receive(one(b2.b.receive(b2.commitA))).ok).toBe(true);
   });
 
-  it('property: a responder choosing its share after seeing the initiator\'s never gets the key it chose', () => {
-    fc.assert(fc.property(fc.nat(1_000_000), fc.uint8Array({ minLength: 32, maxLength: 32 }), (run, target) => {
-      const label = `force-prop/${run}`;
-      const { a, commitA, commitB } = fresh(label);
-      one(a.receive(commitB));
-      // The attacker knows A's share outright and aims at share_A ⊕ share_B = target.
-      const shareA = seededRandom(`${label}/A`)(32);
-      const rndB = seededRandom(`${label}/B`);
-      rndB(32); // the share B committed to, abandoned
-      const th0 = commitTranscript(ctxOf(A, B), commitA.subarray(1), commitB.subarray(1));
-      const chosen = shareA.map((x, i) => x ^ (target[i] as number));
-      const cheat = buildReveal('responder', th0, { share: chosen, nonce: rndB(32), ratchetKey: ed25519.utils.randomSecretKey() }, A.kem.publicKey, B.ed25519, seededRandom(`${label}/cheat`));
-      const step = a.receive(cheat);
-      expect(step.ok).toBe(false); // no key at all, let alone the chosen one
-      expect(!step.ok && step.code).toBe('KX_BAD_COMMITMENT_OPENING');
-    }), { numRuns: 20 });
+  it("property: a responder choosing its share after seeing the initiator's never gets the key it chose", () => {
+    fc.assert(
+      fc.property(fc.nat(1_000_000), fc.uint8Array({ minLength: 32, maxLength: 32 }), (run, target) => {
+        const label = `force-prop/${run}`;
+        const { a, commitA, commitB } = fresh(label);
+        one(a.receive(commitB));
+        // The attacker knows A's share outright and aims at share_A ⊕ share_B = target.
+        const shareA = seededRandom(`${label}/A`)(32);
+        const rndB = seededRandom(`${label}/B`);
+        rndB(32); // the share B committed to, abandoned
+        const th0 = commitTranscript(ctxOf(A, B), commitA.subarray(1), commitB.subarray(1));
+        const chosen = shareA.map((x, i) => x ^ (target[i] as number));
+        const cheat = buildReveal(
+          'responder',
+          th0,
+          { share: chosen, nonce: rndB(32), ratchetKey: ed25519.utils.randomSecretKey() },
+          A.kem.publicKey,
+          B.ed25519,
+          seededRandom(`${label}/cheat`),
+        );
+        const step = a.receive(cheat);
+        expect(step.ok).toBe(false); // no key at all, let alone the chosen one
+        expect(!step.ok && step.code).toBe('KX_BAD_COMMITMENT_OPENING');
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it('key forcing: an initiator cannot get B to reveal before B has its commitment', () => {
     const { a, b } = fresh('force2');
     // A tries to skip its commitment and go straight to a reveal.
     const th0 = commitTranscript(ctxOf(A, B), new Uint8Array(32), new Uint8Array(32));
-    const early = buildReveal('initiator', th0, { share: new Uint8Array(32), nonce: new Uint8Array(32) }, B.kem.publicKey, A.ed25519, seededRandom('e'));
+    const early = buildReveal(
+      'initiator',
+      th0,
+      { share: new Uint8Array(32), nonce: new Uint8Array(32) },
+      B.kem.publicKey,
+      A.ed25519,
+      seededRandom('e'),
+    );
     const step = b.receive(early);
     expectFailure(step, 'KX_OUT_OF_ORDER');
     void a;
@@ -256,37 +328,49 @@ describe('kx attacks', () => {
   });
 
   it('a small-order peer identity key is refused before anything is sent', () => {
-    const smallOrder = new Uint8Array(32); smallOrder[0] = 1; // the identity point
-    const kx = new Kx({ role: 'initiator', identity: A, peer: { ed25519PublicKey: smallOrder, kemPublicKey: B.kem.publicKey } });
+    const smallOrder = new Uint8Array(32);
+    smallOrder[0] = 1; // the identity point
+    const kx = new Kx({
+      role: 'initiator',
+      identity: A,
+      peer: { ed25519PublicKey: smallOrder, kemPublicKey: B.kem.publicKey },
+    });
     expectFailure(kx.start(), 'KX_BAD_PEER_KEY');
   });
 
   it('property: flipping any bit of any kx message makes its receiver fail without a key', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 5 }), fc.nat(), fc.nat(7), (which, byteSeed, bit) => {
-      const label = `flip/${which}/${byteSeed}/${bit}`;
-      const a = new Kx({ role: 'initiator', identity: A, peer: peerOf(B), random: seededRandom(`${label}/A`) });
-      const b = new Kx({ role: 'responder', identity: B, peer: peerOf(A), random: seededRandom(`${label}/B`) });
-      const flip = (i: number, m: Uint8Array) => {
-        if (i !== which) return m;
-        const c = m.slice();
-        const at = byteSeed % c.length;
-        c[at] = (c[at] as number) ^ (1 << bit);
-        return c;
-      };
-      // Messages in order: 0 commitA, 1 commitB, 2 revealA, 3 revealB, 4 confirmA, 5 confirmB.
-      const cA = flip(0, one(a.start())), cB = flip(1, one(b.start()));
-      // Each side stops at its first failure; a side that has nothing to receive any more
-      // (its peer failed earlier) keeps its last step.
-      let gotA = a.receive(cB), gotB = b.receive(cA);
-      const revA = gotA.ok ? gotA.send[0] : undefined, revB = gotB.ok ? gotB.send[0] : undefined;
-      if (gotA.ok && revB) gotA = a.receive(flip(3, revB));
-      if (gotB.ok && revA) gotB = b.receive(flip(2, revA));
-      const confA = gotA.ok ? gotA.send[0] : undefined, confB = gotB.ok ? gotB.send[0] : undefined;
-      if (gotA.ok && confB) gotA = a.receive(flip(5, confB));
-      if (gotB.ok && confA) gotB = b.receive(flip(4, confA));
-      const receiverOfFlip = which % 2 === 0 ? gotB : gotA; // even: A's message, received by B
-      expect(receiverOfFlip.ok).toBe(false);
-      expect(gotA.ok && gotB.ok && gotA.result !== undefined && gotB.result !== undefined).toBe(false);
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 }), fc.nat(), fc.nat(7), (which, byteSeed, bit) => {
+        const label = `flip/${which}/${byteSeed}/${bit}`;
+        const a = new Kx({ role: 'initiator', identity: A, peer: peerOf(B), random: seededRandom(`${label}/A`) });
+        const b = new Kx({ role: 'responder', identity: B, peer: peerOf(A), random: seededRandom(`${label}/B`) });
+        const flip = (i: number, m: Uint8Array) => {
+          if (i !== which) return m;
+          const c = m.slice();
+          const at = byteSeed % c.length;
+          c[at] = (c[at] as number) ^ (1 << bit);
+          return c;
+        };
+        // Messages in order: 0 commitA, 1 commitB, 2 revealA, 3 revealB, 4 confirmA, 5 confirmB.
+        const cA = flip(0, one(a.start())),
+          cB = flip(1, one(b.start()));
+        // Each side stops at its first failure; a side that has nothing to receive any more
+        // (its peer failed earlier) keeps its last step.
+        let gotA = a.receive(cB),
+          gotB = b.receive(cA);
+        const revA = gotA.ok ? gotA.send[0] : undefined,
+          revB = gotB.ok ? gotB.send[0] : undefined;
+        if (gotA.ok && revB) gotA = a.receive(flip(3, revB));
+        if (gotB.ok && revA) gotB = b.receive(flip(2, revA));
+        const confA = gotA.ok ? gotA.send[0] : undefined,
+          confB = gotB.ok ? gotB.send[0] : undefined;
+        if (gotA.ok && confB) gotA = a.receive(flip(5, confB));
+        if (gotB.ok && confA) gotB = b.receive(flip(4, confA));
+        const receiverOfFlip = which % 2 === 0 ? gotB : gotA; // even: A's message, received by B
+        expect(receiverOfFlip.ok).toBe(false);
+        expect(gotA.ok && gotB.ok && gotA.result !== undefined && gotB.result !== undefined).toBe(false);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  acknowledge, createInbox, createOutbox, enqueue, MAX_INBOX_STREAMS, parseMessageId, pending, receive, resume, resumePoint,
-  type Inbox, type Outbox,
+  acknowledge,
+  createInbox,
+  createOutbox,
+  enqueue,
+  MAX_INBOX_STREAMS,
+  parseMessageId,
+  pending,
+  receive,
+  resume,
+  resumePoint,
+  type Inbox,
+  type Outbox,
 } from '../../src/core/outbox';
 import { MESSAGE_ID_RE } from '../../src/core/wire';
 
 let counter = 7;
-const random = (n: number) => Uint8Array.from({ length: n }, () => (counter = (counter * 1103515245 + 12345) >>> 0) >>> 24);
+const random = (n: number) =>
+  Uint8Array.from({ length: n }, () => (counter = (counter * 1103515245 + 12345) >>> 0) >>> 24);
 /** JSON round trip: what persisting to storage and reading back after a crash does. */
 const persist = <S>(s: S): S => JSON.parse(JSON.stringify(s)) as S;
 
@@ -23,7 +34,11 @@ function queued(texts: string[], outbox: Outbox<string> = createOutbox<string>(r
 describe('outbox: sender', () => {
   it('numbers messages 1, 2, 3 in one random stream, with ids that are valid wire ids', () => {
     const o = queued(['a', 'b', 'c']);
-    expect(pending(o).map((e) => [e.seq, e.payload])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+    expect(pending(o).map((e) => [e.seq, e.payload])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
     for (const e of pending(o)) {
       expect(e.id).toMatch(MESSAGE_ID_RE);
       expect(parseMessageId(e.id)).toEqual({ stream: o.stream, seq: e.seq });
@@ -41,15 +56,24 @@ describe('outbox: sender', () => {
     expect(pending(r.outbox).map((e) => e.payload)).toEqual(['a', 'c']);
     expect(ok(acknowledge(r.outbox, pending(o)[1]!.id))).toMatchObject({ delivered: null });
     expect(resumePoint(ok(acknowledge(r.outbox, pending(o)[0]!.id)).outbox).base).toBe(3);
-    for (const id of [`${o.stream}-4`, `${createOutbox(random).stream}-1`, 'm-1', '', `${o.stream}-0`, `${o.stream}-01`])
+    for (const id of [
+      `${o.stream}-4`,
+      `${createOutbox(random).stream}-1`,
+      'm-1',
+      '',
+      `${o.stream}-0`,
+      `${o.stream}-01`,
+    ])
       expect(acknowledge(o, id)).toMatchObject({ ok: false, code: 'OUTBOX_UNKNOWN_RECEIPT', side: 'sender' });
   });
 
   it('parses only <11 base64url>-<seq> ids (property: never throws)', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => {
-      const p = parseMessageId(s);
-      if (p) expect(`${p.stream}-${p.seq}`).toBe(s);
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => {
+        const p = parseMessageId(s);
+        if (p) expect(`${p.stream}-${p.seq}`).toBe(s);
+      }),
+    );
     expect(parseMessageId('AAAAAAAAAAA-99999999999999999')).toBeNull(); // beyond 2^53
   });
 });
@@ -63,7 +87,12 @@ describe('outbox: receiver', () => {
     const step = (i: number) => {
       const r = ok(receive(inbox, e[i]!.id, e[i]!.payload));
       inbox = r.inbox;
-      return [r.status, r.deliver.map((m) => m.payload).join(''), r.missing, r.receipts.map((x) => parseMessageId(x)!.seq)];
+      return [
+        r.status,
+        r.deliver.map((m) => m.payload).join(''),
+        r.missing,
+        r.receipts.map((x) => parseMessageId(x)!.seq),
+      ];
     };
     expect(step(2)).toEqual(['held', '', [1, 2], []]);
     expect(step(4)).toEqual(['held', '', [1, 2, 4], []]);
@@ -81,11 +110,13 @@ describe('outbox: receiver', () => {
   });
 
   it('refuses ids not made by an outbox with a typed failure (property: never throws)', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => {
-      const r = receive(createInbox<string>(), s, 'x');
-      if (!r.ok) expect(r).toMatchObject({ code: 'OUTBOX_BAD_ID', side: 'receiver' });
-      else expect(parseMessageId(s)).not.toBeNull();
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => {
+        const r = receive(createInbox<string>(), s, 'x');
+        if (!r.ok) expect(r).toMatchObject({ code: 'OUTBOX_BAD_ID', side: 'receiver' });
+        else expect(parseMessageId(s)).not.toBeNull();
+      }),
+    );
   });
 
   it('a sender that lost its state starts a new stream, and its messages are not taken for repeats', () => {
@@ -112,7 +143,9 @@ describe('outbox: receiver', () => {
     const r2 = ok(receive(r.inbox, pending(sender)[0]!.id, 'c'));
     expect(r2.deliver.map((m) => m.payload)).toEqual(['c', 'd']);
     // A resume point past held messages releases them in order.
-    const held = ok(receive(ok(receive(createInbox<string>(), `${sender.stream}-5`, 'x')).inbox, `${sender.stream}-7`, 'z')).inbox;
+    const held = ok(
+      receive(ok(receive(createInbox<string>(), `${sender.stream}-5`, 'x')).inbox, `${sender.stream}-7`, 'z'),
+    ).inbox;
     const released = resume(held, { stream: sender.stream, base: 7 });
     expect(released.deliver.map((m) => m.payload)).toEqual(['x', 'z']);
     expect(released.receipts).toEqual([`${sender.stream}-5`, `${sender.stream}-7`]);
@@ -123,7 +156,8 @@ describe('outbox: receiver', () => {
     let inbox = createInbox<string>();
     const busy = createOutbox<string>(random).stream;
     inbox = ok(receive(inbox, `${busy}-2`, 'held')).inbox;
-    for (let i = 0; i < MAX_INBOX_STREAMS + 5; i++) inbox = ok(receive(inbox, `${createOutbox(random).stream}-1`, 'x')).inbox;
+    for (let i = 0; i < MAX_INBOX_STREAMS + 5; i++)
+      inbox = ok(receive(inbox, `${createOutbox(random).stream}-1`, 'x')).inbox;
     expect(inbox.streams).toHaveLength(MAX_INBOX_STREAMS);
     expect(inbox.streams.some((s) => s.stream === busy)).toBe(true);
     expect(ok(receive(inbox, `${busy}-1`, 'first')).deliver.map((m) => m.payload)).toEqual(['first', 'held']);
@@ -141,15 +175,32 @@ type Cmd =
   | { t: 'toSender'; pick: number; duplicate: boolean; crash: Crash }
   | { t: 'receiverReset' }
   | { t: 'senderReset' };
-type Packet = { kind: 'msg'; id: string; payload: string } | { kind: 'resume'; point: { stream: string; base: number } };
+type Packet =
+  { kind: 'msg'; id: string; payload: string } | { kind: 'resume'; point: { stream: string; base: number } };
 
 const arbCrash = fc.constantFrom<Crash>('none', 'none', 'none', 'before-commit', 'after-commit');
 const arbCmd: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('send' as const), crash: arbCrash }), weight: 4 },
   { arbitrary: fc.constant({ t: 'connect' as const }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('disconnect' as const), keepInFlight: fc.boolean() }), weight: 1 },
-  { arbitrary: fc.record({ t: fc.constant('toReceiver' as const), pick: fc.nat(), duplicate: fc.boolean(), crash: arbCrash }), weight: 5 },
-  { arbitrary: fc.record({ t: fc.constant('toSender' as const), pick: fc.nat(), duplicate: fc.boolean(), crash: arbCrash }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('toReceiver' as const),
+      pick: fc.nat(),
+      duplicate: fc.boolean(),
+      crash: arbCrash,
+    }),
+    weight: 5,
+  },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('toSender' as const),
+      pick: fc.nat(),
+      duplicate: fc.boolean(),
+      crash: arbCrash,
+    }),
+    weight: 3,
+  },
 );
 
 /**
@@ -165,8 +216,14 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
   let toSender: string[] = [];
   let connected = false;
 
-  const transmit = (packets: Packet[]) => { if (connected) toReceiver.push(...packets); };
-  const onConnect = () => transmit([{ kind: 'resume', point: resumePoint(sender.outbox) }, ...pending(sender.outbox).map((e) => ({ kind: 'msg' as const, id: e.id, payload: e.payload }))]);
+  const transmit = (packets: Packet[]) => {
+    if (connected) toReceiver.push(...packets);
+  };
+  const onConnect = () =>
+    transmit([
+      { kind: 'resume', point: resumePoint(sender.outbox) },
+      ...pending(sender.outbox).map((e) => ({ kind: 'msg' as const, id: e.id, payload: e.payload })),
+    ]);
   const take = <P>(queue: P[], pick: number, duplicate: boolean): P => {
     const i = pick % queue.length;
     return duplicate ? queue[i]! : queue.splice(i, 1)[0]!;
@@ -197,7 +254,11 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
       return;
     }
     if (crash === 'before-commit') return;
-    sender = persist({ ...sender, outbox: r.outbox, marked: r.delivered ? [...sender.marked, r.delivered.payload] : sender.marked });
+    sender = persist({
+      ...sender,
+      outbox: r.outbox,
+      marked: r.delivered ? [...sender.marked, r.delivered.payload] : sender.marked,
+    });
   };
 
   let lastReset = -1; // index in `written` of the first message after the receiver's last reset
@@ -214,10 +275,16 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
       epoch.set(text, senderResets);
       if (c.crash === 'none') transmit([{ kind: 'msg', id: entry.id, payload: entry.payload }]);
     } else if (c.t === 'connect') {
-      if (!connected) { connected = true; onConnect(); }
+      if (!connected) {
+        connected = true;
+        onConnect();
+      }
     } else if (c.t === 'disconnect') {
       connected = false;
-      if (!c.keepInFlight) { toReceiver = []; toSender = []; }
+      if (!c.keepInFlight) {
+        toReceiver = [];
+        toSender = [];
+      }
     } else if (c.t === 'toReceiver' && toReceiver.length > 0) {
       atReceiver(take(toReceiver, c.pick, c.duplicate), c.crash);
     } else if (c.t === 'toSender' && toSender.length > 0) {
@@ -243,7 +310,11 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
   }
 
   // Both come online for good; links keep reopening until the outbox is empty.
-  for (let round = 0; round < 100 && (pending(sender.outbox).length > 0 || toReceiver.length > 0 || toSender.length > 0); round++) {
+  for (
+    let round = 0;
+    round < 100 && (pending(sender.outbox).length > 0 || toReceiver.length > 0 || toSender.length > 0);
+    round++
+  ) {
     connected = false;
     connected = true;
     onConnect();
@@ -252,45 +323,78 @@ function simulate(cmds: Cmd[], window: number, broken: 'none' | 'forget-duplicat
       else atSender(toSender.shift()!, 'none');
     }
   }
-  return { written, app: receiver.app, marked: sender.marked, left: pending(sender.outbox).length, lastReset, lastSenderReset };
+  return {
+    written,
+    app: receiver.app,
+    marked: sender.marked,
+    left: pending(sender.outbox).length,
+    lastReset,
+    lastSenderReset,
+  };
 }
 
 describe('outbox: exactly once and in order, whatever the network and crashes do', () => {
   it('every written message reaches the app exactly once, in order, and is marked delivered once (property)', () => {
-    fc.assert(fc.property(fc.array(arbCmd, { maxLength: 150, size: 'max' }), fc.integer({ min: 1, max: 8 }), (cmds, window) => {
-      const { written, app, marked, left } = simulate(cmds, window);
-      expect(left).toBe(0);
-      expect(app).toEqual(written);
-      expect(marked.slice().sort()).toEqual(written.slice().sort());
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.array(arbCmd, { maxLength: 150, size: 'max' }), fc.integer({ min: 1, max: 8 }), (cmds, window) => {
+        const { written, app, marked, left } = simulate(cmds, window);
+        expect(left).toBe(0);
+        expect(app).toEqual(written);
+        expect(marked.slice().sort()).toEqual(written.slice().sort());
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('a receiver that loses all its data (new browser) never blocks: everything written after it arrives once, in order (property)', () => {
-    const withResets = fc.oneof({ arbitrary: arbCmd, weight: 30 }, { arbitrary: fc.constant({ t: 'receiverReset' as const }), weight: 1 });
-    fc.assert(fc.property(fc.array(withResets, { maxLength: 150, size: 'max' }), fc.integer({ min: 1, max: 8 }), (cmds, window) => {
-      const { written, app, left, lastReset } = simulate(cmds, window);
-      expect(left).toBe(0);
-      const after = written.slice(Math.max(0, lastReset));
-      expect(app.slice(app.length - after.length)).toEqual(after);
-    }), { numRuns: 300 });
+    const withResets = fc.oneof(
+      { arbitrary: arbCmd, weight: 30 },
+      { arbitrary: fc.constant({ t: 'receiverReset' as const }), weight: 1 },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(withResets, { maxLength: 150, size: 'max' }),
+        fc.integer({ min: 1, max: 8 }),
+        (cmds, window) => {
+          const { written, app, left, lastReset } = simulate(cmds, window);
+          expect(left).toBe(0);
+          const after = written.slice(Math.max(0, lastReset));
+          expect(app.slice(app.length - after.length)).toEqual(after);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('a sender that loses all its data starts a new stream: its new messages arrive once, in order, never taken for repeats (property)', () => {
-    const withResets = fc.oneof({ arbitrary: arbCmd, weight: 30 }, { arbitrary: fc.constant({ t: 'senderReset' as const }), weight: 1 });
-    fc.assert(fc.property(fc.array(withResets, { maxLength: 150, size: 'max' }), fc.integer({ min: 1, max: 8 }), (cmds, window) => {
-      const { written, app, left, lastSenderReset } = simulate(cmds, window);
-      expect(left).toBe(0);
-      expect(new Set(app).size).toBe(app.length); // nothing twice
-      const after = written.slice(Math.max(0, lastSenderReset));
-      expect(app.filter((m) => after.includes(m))).toEqual(after);
-    }), { numRuns: 300 });
+    const withResets = fc.oneof(
+      { arbitrary: arbCmd, weight: 30 },
+      { arbitrary: fc.constant({ t: 'senderReset' as const }), weight: 1 },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(withResets, { maxLength: 150, size: 'max' }),
+        fc.integer({ min: 1, max: 8 }),
+        (cmds, window) => {
+          const { written, app, left, lastSenderReset } = simulate(cmds, window);
+          expect(left).toBe(0);
+          expect(new Set(app).size).toBe(app.length); // nothing twice
+          const after = written.slice(Math.max(0, lastSenderReset));
+          expect(app.filter((m) => after.includes(m))).toEqual(after);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('the property can fail: it catches a receiver that hands over what it gets without dedupe', () => {
-    const run = fc.check(fc.property(fc.array(arbCmd, { maxLength: 150, size: 'max' }), (cmds) => {
-      const { written, app } = simulate(cmds, 8, 'forget-duplicates');
-      expect(app).toEqual(written);
-    }), { numRuns: 400 });
+    const run = fc.check(
+      fc.property(fc.array(arbCmd, { maxLength: 150, size: 'max' }), (cmds) => {
+        const { written, app } = simulate(cmds, 8, 'forget-duplicates');
+        expect(app).toEqual(written);
+      }),
+      { numRuns: 400 },
+    );
     expect(run.failed).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { RATCHET_INFO, initialKeys, kdfCk, kdfRk, messageKeyMaterial } from '../../src/core/ratchet-kdf';
 
-describe('KDF_CK against libsignal\'s published chain-key vector', () => {
+describe("KDF_CK against libsignal's published chain-key vector", () => {
   // libsignal-protocol-java, tests/.../ratchet/ChainKeyTest.java, testChainKeyDerivationV3
   // (the same values are in libsignal's Rust keys.rs test_chain_key_derivation).
   const seed = '8ab72d6f4cc5ac0d387eaf463378ddb28edd07385b1cb01250c715982e7ad48f';
@@ -30,18 +30,28 @@ describe('KDF_CK against libsignal\'s published chain-key vector', () => {
 
 describe('HKDF / HMAC primitives (RFC 5869, RFC 4231)', () => {
   it('RFC 5869 test case 1 (HKDF-SHA256)', () => {
-    const okm = hkdf(sha256, hexToBytes('0b'.repeat(22)), hexToBytes('000102030405060708090a0b0c'), hexToBytes('f0f1f2f3f4f5f6f7f8f9'), 42);
-    expect(bytesToHex(okm)).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
+    const okm = hkdf(
+      sha256,
+      hexToBytes('0b'.repeat(22)),
+      hexToBytes('000102030405060708090a0b0c'),
+      hexToBytes('f0f1f2f3f4f5f6f7f8f9'),
+      42,
+    );
+    expect(bytesToHex(okm)).toBe(
+      '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
+    );
   });
   it('RFC 4231 test case 2 (HMAC-SHA256)', () => {
-    expect(bytesToHex(hmac(sha256, utf8ToBytes('Jefe'), utf8ToBytes('what do ya want for nothing?'))))
-      .toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(bytesToHex(hmac(sha256, utf8ToBytes('Jefe'), utf8ToBytes('what do ya want for nothing?')))).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
 });
 
-describe('Parley\'s KDF_RK and init split', () => {
+describe("Parley's KDF_RK and init split", () => {
   it('KDF_RK is HKDF(salt = rk, ikm = dh) split 32/32/32', () => {
-    const rk = new Uint8Array(32).fill(1), dh = new Uint8Array(32).fill(2);
+    const rk = new Uint8Array(32).fill(1),
+      dh = new Uint8Array(32).fill(2);
     const out = hkdf(sha256, dh, rk, utf8ToBytes(RATCHET_INFO.rootKdf), 96);
     const r = kdfRk(rk, dh);
     expect([r.rk, r.ck, r.nhk]).toEqual([out.slice(0, 32), out.slice(32, 64), out.slice(64)]);

@@ -17,8 +17,20 @@ describe('R1 transfer: file names with C1 control characters (docs/files.md: "no
   it('an offer naming a file with U+0085 or U+009B (C1 controls) is refused', () => {
     // Build an honest offer for "aéb" (é = C3 A9), then swap é for a C1 control of the same
     // UTF-8 length: U+0085 NEL (C2 85) or U+009B CSI (C2 9B, a terminal escape introducer).
-    const offer = encodeTransfer({ type: 'offer', id: new Uint8Array(16), files: [
-      { name: 'a\u00e9b', type: '', size: 5, chunkSize: 1024, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) }] });
+    const offer = encodeTransfer({
+      type: 'offer',
+      id: new Uint8Array(16),
+      files: [
+        {
+          name: 'a\u00e9b',
+          type: '',
+          size: 5,
+          chunkSize: 1024,
+          sha256: new Uint8Array(32),
+          hashListRoot: new Uint8Array(32),
+        },
+      ],
+    });
     const at = offer.findIndex((b, i) => b === 0xc3 && offer[i + 1] === 0xa9);
     expect(at).toBeGreaterThan(0);
     for (const second of [0x85, 0x9b]) {
@@ -26,7 +38,9 @@ describe('R1 transfer: file names with C1 control characters (docs/files.md: "no
       hostile[at + 1] = second; // C2 xx
       hostile[at] = 0xc2;
       const d = decodeTransfer(hostile, 'receiver');
-      expect(d.ok ? `accepted name ${JSON.stringify(d.message.type === 'offer' && d.message.files[0]!.name)}` : d.code).toBe('TRANSFER_MALFORMED');
+      expect(
+        d.ok ? `accepted name ${JSON.stringify(d.message.type === 'offer' && d.message.files[0]!.name)}` : d.code,
+      ).toBe('TRANSFER_MALFORMED');
     }
     expect(fileNameProblem('x\u009b31m.txt')).not.toBeNull();
     expect(fileNameProblem('r\u00e9sum\u00e9.pdf')).toBeNull(); // non-control Latin-1 stays fine
@@ -56,7 +70,10 @@ describe('R2 frames: a key confirmation must be empty (docs/protocol-frames.md "
 });
 
 describe('R3 kx: a failed kx wipes what it derived (docs/security-kx.md: "any failure is final and wipes")', () => {
-  type Inside = { keys?: { sessionKey: Uint8Array; confirmOwn: Uint8Array; confirmPeer: Uint8Array }; ratchetKeyPair?: { secretKey: Uint8Array } };
+  type Inside = {
+    keys?: { sessionKey: Uint8Array; confirmOwn: Uint8Array; confirmPeer: Uint8Array };
+    ratchetKeyPair?: { secretKey: Uint8Array };
+  };
   const zero = (b: Uint8Array) => b.every((x) => x === 0);
   it('after a bad CONFIRM, the derived session and confirm keys and the ratchet secret are zero', () => {
     const A = makeIdentity(seededRandom('wipe/A-id'));

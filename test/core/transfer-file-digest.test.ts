@@ -14,11 +14,23 @@ const files = () => [new Uint8Array(0), pseudoRandomBytes(1000, 1), pseudoRandom
 describe('transfer with the whole-file hash kept by the caller', () => {
   it('several files arrive byte-identical, each checked against the digest of what was written', async () => {
     const asked: number[] = [];
-    const h = await Harness.create({ files: files(), chunkSize: 65536, fileDigest: async (i, w) => { asked.push(i); return sha256(w); } });
+    const h = await Harness.create({
+      files: files(),
+      chunkSize: 65536,
+      fileDigest: async (i, w) => {
+        asked.push(i);
+        return sha256(w);
+      },
+    });
     await h.run();
     expect(h.completed('receiver')).toBe(true);
     h.o.files.forEach((f, i) => expect(equal(h.out[i]!, f)).toBe(true));
-    expect(h.rEvents.filter((e) => e.type === 'file-complete').map((e) => (e as { file: number }).file).sort()).toEqual([0, 1, 2]);
+    expect(
+      h.rEvents
+        .filter((e) => e.type === 'file-complete')
+        .map((e) => (e as { file: number }).file)
+        .sort(),
+    ).toEqual([0, 1, 2]);
     expect(asked.sort()).toEqual([1, 2]); // an empty file's digest is SHA-256 of nothing, known without asking
   });
 
@@ -26,7 +38,13 @@ describe('transfer with the whole-file hash kept by the caller', () => {
     const h = await Harness.create({ files: [pseudoRandomBytes(300_000, 3)], chunkSize: 65536, fileDigest: 'written' });
     const msg = h.toR.shift()!;
     const io = h.receiverIo();
-    const made = TransferReceiver.fromOffer(msg, { ...io, writeChunk: async (i, off, b) => { await io.writeChunk(i, off, b); if (off === 65536) h.out[i]![off + 5]! ^= 1; } });
+    const made = TransferReceiver.fromOffer(msg, {
+      ...io,
+      writeChunk: async (i, off, b) => {
+        await io.writeChunk(i, off, b);
+        if (off === 65536) h.out[i]![off + 5]! ^= 1;
+      },
+    });
     if (!made.ok) throw new Error(made.message);
     h.receiver = made.receiver;
     await made.receiver.accept();
@@ -38,7 +56,13 @@ describe('transfer with the whole-file hash kept by the caller', () => {
   });
 
   it('a caller whose digest fails is a fatal TRANSFER_IO, and the sender is told', async () => {
-    const h = await Harness.create({ files: [pseudoRandomBytes(5000, 4)], chunkSize: 1024, fileDigest: async () => { throw new Error('worker gone'); } });
+    const h = await Harness.create({
+      files: [pseudoRandomBytes(5000, 4)],
+      chunkSize: 1024,
+      fileDigest: async () => {
+        throw new Error('worker gone');
+      },
+    });
     await h.run();
     expect(h.rFailures.filter((f) => f.fatal).map((f) => f.code)).toEqual(['TRANSFER_IO']);
     expect(h.completed('receiver')).toBe(false);
@@ -63,7 +87,7 @@ describe('transfer with the whole-file hash kept by the caller', () => {
     const data = pseudoRandomBytes(1024 * 1024, 6);
     const h = await Harness.create({ files: [data], chunkSize: 65536 });
     await h.run(200_000, () => (h.receiver?.progress().done ?? 0) > 300_000);
-    expect((h.receiver!.toJSON().progress[0]!).mid).not.toBeNull();
+    expect(h.receiver!.toJSON().progress[0]!.mid).not.toBeNull();
     (h.o as { fileDigest?: 'written' }).fileDigest = 'written';
     h.reload();
     await h.run();

@@ -5,9 +5,19 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  decodeTransfer, prepareFile, TransferReceiver, TransferSender,
-  type ChunkDigest, type PreparedFile, type ReceiverOptions, type ReceiverState, type SenderOptions, type SenderState,
-  type TransferEvent, type TransferFailure, type TransferResult,
+  decodeTransfer,
+  prepareFile,
+  TransferReceiver,
+  TransferSender,
+  type ChunkDigest,
+  type PreparedFile,
+  type ReceiverOptions,
+  type ReceiverState,
+  type SenderOptions,
+  type SenderState,
+  type TransferEvent,
+  type TransferFailure,
+  type TransferResult,
 } from '../../src/core/transfer';
 
 export type Dir = 'toReceiver' | 'toSender';
@@ -47,17 +57,34 @@ export class Harness {
   writes = 0;
   private turn = 0;
 
-  constructor(readonly o: HarnessOptions, readonly prepared: PreparedFile[]) {
+  constructor(
+    readonly o: HarnessOptions,
+    readonly prepared: PreparedFile[],
+  ) {
     this.out = o.files.map((f) => new Uint8Array(f.length));
   }
 
   static async create(o: HarnessOptions): Promise<Harness> {
-    const prepared = await Promise.all(o.files.map((f, i) => prepareFile({
-      fileIndex: i, name: `file-${i}.bin`, type: 'application/octet-stream', size: f.length, chunkSize: o.chunkSize,
-      readSlice: async (_i, s, e) => f.slice(s, e), ...(o.digest ? { digest: o.digest } : {}),
-    })));
+    const prepared = await Promise.all(
+      o.files.map((f, i) =>
+        prepareFile({
+          fileIndex: i,
+          name: `file-${i}.bin`,
+          type: 'application/octet-stream',
+          size: f.length,
+          chunkSize: o.chunkSize,
+          readSlice: async (_i, s, e) => f.slice(s, e),
+          ...(o.digest ? { digest: o.digest } : {}),
+        }),
+      ),
+    );
     const h = new Harness(o, prepared);
-    h.sender = TransferSender.create({ id: new Uint8Array(16).fill(7), files: prepared, io: h.senderIo(), ...o.sender });
+    h.sender = TransferSender.create({
+      id: new Uint8Array(16).fill(7),
+      files: prepared,
+      io: h.senderIo(),
+      ...o.sender,
+    });
     h.sender.offer();
     return h;
   }
@@ -118,7 +145,10 @@ export class Harness {
       const b = this.take(this.toR);
       if (!this.receiver) {
         const r = TransferReceiver.fromOffer(b, this.receiverIo(), this.o.receiver);
-        if (!r.ok) { this.rFailures.push(r); return true; }
+        if (!r.ok) {
+          this.rFailures.push(r);
+          return true;
+        }
         this.receiver = r.receiver;
         const d = this.o.decide ? this.o.decide(r.files.length) : r.files.map((_, i) => i);
         if (d === 'decline') this.receiver.decline();
@@ -168,7 +198,12 @@ export class Harness {
 export function pseudoRandomBytes(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = seed | 1;
-  for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; out[i] = x & 0xff; }
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
   return out;
 }
 

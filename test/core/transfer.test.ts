@@ -7,7 +7,12 @@ const KiB = 1024;
 
 describe('transfer: happy paths', () => {
   it('several files at once (empty, small, multi-MB) arrive byte-identical', async () => {
-    const files = [new Uint8Array(0), pseudoRandomBytes(1000, 1), pseudoRandomBytes(3 * 1024 * 1024 + 123, 2), pseudoRandomBytes(64 * KiB, 3)];
+    const files = [
+      new Uint8Array(0),
+      pseudoRandomBytes(1000, 1),
+      pseudoRandomBytes(3 * 1024 * 1024 + 123, 2),
+      pseudoRandomBytes(64 * KiB, 3),
+    ];
     const h = await Harness.create({ files, chunkSize: 64 * KiB });
     await h.run();
     expect(h.rFailures).toEqual([]);
@@ -15,9 +20,16 @@ describe('transfer: happy paths', () => {
     files.forEach((f, i) => expect(equal(h.out[i]!, f), `file ${i}`).toBe(true));
     expect(h.receiver!.status).toBe('done');
     expect(h.sender.status).toBe('done');
-    expect(h.rEvents.filter((e) => e.type === 'file-complete').map((e) => (e as { file: number }).file).sort()).toEqual([0, 1, 2, 3]);
+    expect(
+      h.rEvents
+        .filter((e) => e.type === 'file-complete')
+        .map((e) => (e as { file: number }).file)
+        .sort(),
+    ).toEqual([0, 1, 2, 3]);
     const last = h.rEvents.filter((e) => e.type === 'progress').pop();
-    expect(last).toMatchObject({ progress: { done: files.reduce((a, f) => a + f.length, 0), total: files.reduce((a, f) => a + f.length, 0) } });
+    expect(last).toMatchObject({
+      progress: { done: files.reduce((a, f) => a + f.length, 0), total: files.reduce((a, f) => a + f.length, 0) },
+    });
     // each chunk sent exactly once on a clean path
     expect(h.sentChunks.length).toBe(new Set(h.sentChunks.map((c) => c.join(':'))).size);
   });
@@ -47,9 +59,17 @@ describe('transfer: happy paths', () => {
   });
 
   it('canSend() false stops the sender: nothing queues beyond the channel limit', async () => {
-    const h = await Harness.create({ files: [pseudoRandomBytes(100 * KiB, 4)], chunkSize: 1024, channelSlots: 3, sender: { windowBytes: 1 << 20 } });
+    const h = await Harness.create({
+      files: [pseudoRandomBytes(100 * KiB, 4)],
+      chunkSize: 1024,
+      channelSlots: 3,
+      sender: { windowBytes: 1 << 20 },
+    });
     let maxQueue = 0;
-    await h.run(200_000, () => { maxQueue = Math.max(maxQueue, h.toR.length); return false; });
+    await h.run(200_000, () => {
+      maxQueue = Math.max(maxQueue, h.toR.length);
+      return false;
+    });
     expect(equal(h.out[0]!, h.o.files[0]!)).toBe(true);
     expect(maxQueue).toBeLessThanOrEqual(3);
   });
@@ -62,7 +82,9 @@ describe('transfer: integrity', () => {
       const d = decodeTransfer(b, 'local');
       if (!flipped && dir === 'toReceiver' && d.ok && d.message.type === 'chunk' && d.message.index === 5) {
         flipped = true;
-        const c = b.slice(); c[c.length - 10]! ^= 0x04; return [c];
+        const c = b.slice();
+        c[c.length - 10]! ^= 0x04;
+        return [c];
       }
       return [b];
     };
@@ -81,10 +103,19 @@ describe('transfer: integrity', () => {
   it('a chunk corrupted every time fails after the retry limit and is never complete', async () => {
     const tamper: Tamper = (b, dir) => {
       const d = decodeTransfer(b, 'local');
-      if (dir === 'toReceiver' && d.ok && d.message.type === 'chunk' && d.message.index === 2) { const c = b.slice(); c[30]! ^= 1; return [c]; }
+      if (dir === 'toReceiver' && d.ok && d.message.type === 'chunk' && d.message.index === 2) {
+        const c = b.slice();
+        c[30]! ^= 1;
+        return [c];
+      }
       return [b];
     };
-    const h = await Harness.create({ files: [pseudoRandomBytes(8 * KiB, 6)], chunkSize: 1024, tamper, receiver: { maxRetries: 2 } });
+    const h = await Harness.create({
+      files: [pseudoRandomBytes(8 * KiB, 6)],
+      chunkSize: 1024,
+      tamper,
+      receiver: { maxRetries: 2 },
+    });
     await h.run();
     const fatal = h.rFailures.filter((f) => f.fatal);
     expect(fatal.map((f) => f.code)).toEqual(['TRANSFER_HASH_MISMATCH']);
@@ -111,12 +142,24 @@ describe('transfer: integrity', () => {
   it('a hash list that does not match the root is refetched, then fails past the limit', async () => {
     const tamper: Tamper = (b, dir) => {
       const d = decodeTransfer(b, 'local');
-      if (dir === 'toReceiver' && d.ok && d.message.type === 'hashes') { const c = b.slice(); c[c.length - 1]! ^= 1; return [c]; }
+      if (dir === 'toReceiver' && d.ok && d.message.type === 'hashes') {
+        const c = b.slice();
+        c[c.length - 1]! ^= 1;
+        return [c];
+      }
       return [b];
     };
-    const h = await Harness.create({ files: [pseudoRandomBytes(4 * KiB, 8)], chunkSize: 1024, tamper, receiver: { maxRetries: 1 } });
+    const h = await Harness.create({
+      files: [pseudoRandomBytes(4 * KiB, 8)],
+      chunkSize: 1024,
+      tamper,
+      receiver: { maxRetries: 1 },
+    });
     await h.run();
-    expect(h.rFailures.filter((f) => f.code === 'TRANSFER_HASH_LIST_MISMATCH').map((f) => f.fatal)).toEqual([false, true]);
+    expect(h.rFailures.filter((f) => f.code === 'TRANSFER_HASH_LIST_MISMATCH').map((f) => f.fatal)).toEqual([
+      false,
+      true,
+    ]);
     expect(h.writes).toBe(0);
     expect(h.completed('receiver')).toBe(false);
   });
@@ -124,7 +167,11 @@ describe('transfer: integrity', () => {
 
 describe('transfer: decline and cancel', () => {
   it('a declined offer sends no chunks', async () => {
-    const h = await Harness.create({ files: [pseudoRandomBytes(10 * KiB, 1)], chunkSize: 1024, decide: () => 'decline' });
+    const h = await Harness.create({
+      files: [pseudoRandomBytes(10 * KiB, 1)],
+      chunkSize: 1024,
+      decide: () => 'decline',
+    });
     await h.run();
     expect(h.sender.status).toBe('declined');
     expect(h.sEvents).toContainEqual({ type: 'declined', reason: 'user' });
@@ -186,10 +233,14 @@ describe('transfer: resume after a reload', () => {
 
   it('a receiver restored after it finished tells a restored sender that it is complete', async () => {
     const files = [pseudoRandomBytes(9 * KiB, 3)];
-    const h = await Harness.create({ files, chunkSize: 1024, tamper: (b, dir) => {
-      const d = decodeTransfer(b, 'local');
-      return dir === 'toSender' && d.ok && (d.message.type === 'complete' || d.message.type === 'ack') ? [] : [b];
-    } });
+    const h = await Harness.create({
+      files,
+      chunkSize: 1024,
+      tamper: (b, dir) => {
+        const d = decodeTransfer(b, 'local');
+        return dir === 'toSender' && d.ok && (d.message.type === 'complete' || d.message.type === 'ack') ? [] : [b];
+      },
+    });
     await h.run(200_000, () => h.receiver?.status === 'done');
     expect(h.sender.status).toBe('active');
     h.o.tamper = undefined;
@@ -240,13 +291,19 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
     const r = h.receiver!;
     const writes = h.writes;
     const cases: [Uint8Array, string][] = [
-      [encodeTransfer({ type: 'chunk', id, file: 1, index: 0, bytes: new Uint8Array(1024) }), 'TRANSFER_BAD_INDEX'],     // declined file
-      [encodeTransfer({ type: 'chunk', id, file: 9, index: 0, bytes: new Uint8Array(1024) }), 'TRANSFER_BAD_INDEX'],     // no such file
-      [encodeTransfer({ type: 'chunk', id, file: 0, index: 8, bytes: new Uint8Array(10) }), 'TRANSFER_SIZE_OVERFLOW'],   // beyond size
-      [encodeTransfer({ type: 'chunk', id, file: 0, index: 0, bytes: h.o.files[0]!.slice(0, 1024) }), 'TRANSFER_DUPLICATE'],
+      [encodeTransfer({ type: 'chunk', id, file: 1, index: 0, bytes: new Uint8Array(1024) }), 'TRANSFER_BAD_INDEX'], // declined file
+      [encodeTransfer({ type: 'chunk', id, file: 9, index: 0, bytes: new Uint8Array(1024) }), 'TRANSFER_BAD_INDEX'], // no such file
+      [encodeTransfer({ type: 'chunk', id, file: 0, index: 8, bytes: new Uint8Array(10) }), 'TRANSFER_SIZE_OVERFLOW'], // beyond size
+      [
+        encodeTransfer({ type: 'chunk', id, file: 0, index: 0, bytes: h.o.files[0]!.slice(0, 1024) }),
+        'TRANSFER_DUPLICATE',
+      ],
       [encodeTransfer({ type: 'hashes', id, file: 0, first: 7, hashes: new Uint8Array(64) }), 'TRANSFER_SIZE_OVERFLOW'],
       [encodeTransfer({ type: 'hashes', id, file: 0, first: 0, hashes: new Uint8Array(32) }), 'TRANSFER_DUPLICATE'],
-      [encodeTransfer({ type: 'chunk', id: new Uint8Array(16), file: 0, index: 3, bytes: new Uint8Array(1024) }), 'TRANSFER_UNKNOWN_ID'],
+      [
+        encodeTransfer({ type: 'chunk', id: new Uint8Array(16), file: 0, index: 3, bytes: new Uint8Array(1024) }),
+        'TRANSFER_UNKNOWN_ID',
+      ],
       [encodeTransfer({ type: 'ack', id, file: 0, verified: 1 }), 'TRANSFER_UNEXPECTED'],
       [new Uint8Array([1, 5, 0]), 'TRANSFER_MALFORMED'],
       [new Uint8Array([2, ...new Uint8Array(30)]), 'TRANSFER_VERSION'],
@@ -269,8 +326,8 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
     const h = await started();
     const s = h.sender;
     const cases: [Uint8Array, string][] = [
-      [encodeTransfer({ type: 'ack', id, file: 0, verified: 8 }), 'TRANSFER_BAD_ACK'],           // acks unsent chunks
-      [encodeTransfer({ type: 'ack', id, file: 1, verified: 1 }), 'TRANSFER_BAD_INDEX'],         // declined file
+      [encodeTransfer({ type: 'ack', id, file: 0, verified: 8 }), 'TRANSFER_BAD_ACK'], // acks unsent chunks
+      [encodeTransfer({ type: 'ack', id, file: 1, verified: 1 }), 'TRANSFER_BAD_INDEX'], // declined file
       [encodeTransfer({ type: 'nack', id, file: 0, index: 7, reason: 'hash' }), 'TRANSFER_BAD_INDEX'], // not in flight
       [encodeTransfer({ type: 'resume', id, files: [{ file: 0, verified: 99, hashes: 0 }] }), 'TRANSFER_SIZE_OVERFLOW'],
       [encodeTransfer({ type: 'resume', id, files: [{ file: 1, verified: 0, hashes: 0 }] }), 'TRANSFER_BAD_INDEX'],
@@ -291,16 +348,27 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
   it('a sender racing ahead of a gap cannot make the receiver hold more than its window', async () => {
     const data = pseudoRandomBytes(64 * KiB, 31);
     let dropChunks = true;
-    const h = await Harness.create({ files: [data], chunkSize: 1024, receiver: { windowBytes: 8 * KiB },
-      tamper: (b, dir) => (dropChunks && dir === 'toReceiver' && b[1] === 5 ? [] : [b]) });
+    const h = await Harness.create({
+      files: [data],
+      chunkSize: 1024,
+      receiver: { windowBytes: 8 * KiB },
+      tamper: (b, dir) => (dropChunks && dir === 'toReceiver' && b[1] === 5 ? [] : [b]),
+    });
     await h.run(200_000, () => h.sentChunks.length > 0); // accepted, hash list delivered, chunks lost
     await h.run(200_000, () => h.toR.length === 0);
     expect(h.writes).toBe(0);
     const results = [];
-    for (let i = 1; i <= 30; i++) // chunk 0 withheld: 1..30 arrive ahead of the gap
-      results.push(await h.receiver!.receive(encodeTransfer({ type: 'chunk', id, file: 0, index: i, bytes: data.slice(i * 1024, (i + 1) * 1024) })));
+    for (let i = 1; i <= 30; i++)
+      // chunk 0 withheld: 1..30 arrive ahead of the gap
+      results.push(
+        await h.receiver!.receive(
+          encodeTransfer({ type: 'chunk', id, file: 0, index: i, bytes: data.slice(i * 1024, (i + 1) * 1024) }),
+        ),
+      );
     expect(results.slice(0, 8).every((x) => x.ok)).toBe(true);
-    expect(results.slice(8).map((x) => (x.ok ? 'ok' : `${x.code}${x.fatal ? '!' : ''}`))).toEqual(Array(22).fill('TRANSFER_WINDOW_EXCEEDED'));
+    expect(results.slice(8).map((x) => (x.ok ? 'ok' : `${x.code}${x.fatal ? '!' : ''}`))).toEqual(
+      Array(22).fill('TRANSFER_WINDOW_EXCEEDED'),
+    );
     expect(h.writes).toBe(8);
     dropChunks = false;
     h.toS = [];
@@ -312,21 +380,40 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
   it('a receiver asking for the same chunk again and again makes the sender give up', async () => {
     const h = await started();
     const s = h.sender;
-    h.toR = []; h.toS = [];
+    h.toR = [];
+    h.toS = [];
     const acked = s.progress().done / 1024;
     const nack = encodeTransfer({ type: 'nack', id, file: 0, index: acked, reason: 'hash' });
     const codes = [];
-    for (let i = 0; i < 5; i++) { const r = await s.receive(nack); codes.push(r.ok ? 'ok' : `${r.code}${r.fatal ? '!' : ''}`); }
+    for (let i = 0; i < 5; i++) {
+      const r = await s.receive(nack);
+      codes.push(r.ok ? 'ok' : `${r.code}${r.fatal ? '!' : ''}`);
+    }
     expect(codes).toEqual(['ok', 'ok', 'ok', 'TRANSFER_HASH_MISMATCH!', 'TRANSFER_UNEXPECTED']);
     expect(s.status).toBe('failed');
   });
 
   it('an offer with a path in a file name is rejected', () => {
-    const good = encodeTransfer({ type: 'offer', id, files: [{ name: 'a.txt', type: '', size: 1, chunkSize: 1024, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) }] });
+    const good = encodeTransfer({
+      type: 'offer',
+      id,
+      files: [
+        {
+          name: 'a.txt',
+          type: '',
+          size: 1,
+          chunkSize: 1024,
+          sha256: new Uint8Array(32),
+          hashListRoot: new Uint8Array(32),
+        },
+      ],
+    });
     const bad = good.slice();
     bad[bad.indexOf(0x61)] = 0x2f; // 'a' → '/'
     const r = TransferReceiver.fromOffer(bad, { writeChunk: async () => {}, send: () => {}, now: () => 0 });
     expect(r.ok ? 'ok' : r.code).toBe('TRANSFER_MALFORMED');
-    expect(TransferReceiver.fromOffer(good, { writeChunk: async () => {}, send: () => {}, now: () => 0 }).ok).toBe(true);
+    expect(TransferReceiver.fromOffer(good, { writeChunk: async () => {}, send: () => {}, now: () => 0 }).ok).toBe(
+      true,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import vectors from '../vectors/parley-wire.json';
 import {
-  decodeWire, encodeWire, MAX_CHAT_TEXT_BYTES, MAX_TRANSFER_WIRE_BYTES, MAX_WIRE_BYTES, TRANSFER_WIRE_OVERHEAD, WIRE_TYPE_CODES, type WireMessage,
+  decodeWire,
+  encodeWire,
+  MAX_CHAT_TEXT_BYTES,
+  MAX_TRANSFER_WIRE_BYTES,
+  MAX_WIRE_BYTES,
+  TRANSFER_WIRE_OVERHEAD,
+  WIRE_TYPE_CODES,
+  type WireMessage,
 } from '../../src/core/wire';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -28,20 +35,39 @@ function raw(type: number, header: string | Uint8Array, tail: Uint8Array = new U
 }
 
 const arbId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
-const arbName = fc.string({ unit: 'grapheme', maxLength: 16 }).filter((s) => !/\p{Cc}/u.test(s) && Buffer.byteLength(s) <= 64);
+const arbName = fc
+  .string({ unit: 'grapheme', maxLength: 16 })
+  .filter((s) => !/\p{Cc}/u.test(s) && Buffer.byteLength(s) <= 64);
 const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
   arbName.map((name) => ({ type: 'hello' as const, name })),
   fc.uint8Array({ minLength: 32, maxLength: 32 }).map((proof) => ({ type: 'invite-proof' as const, proof })),
   fc.boolean().map((accepted) => ({ type: 'invite-result' as const, accepted })),
-  fc.constantFrom('used', 'expired', 'unknown').map((reason) => ({ type: 'invite-result' as const, accepted: false, reason })),
-  fc.record({ id: arbId, text: fc.string({ unit: 'grapheme', maxLength: 300 }), sentAt: fc.maxSafeNat() }).map((m) => ({ type: 'chat' as const, ...m })),
+  fc
+    .constantFrom('used', 'expired', 'unknown')
+    .map((reason) => ({ type: 'invite-result' as const, accepted: false, reason })),
+  fc
+    .record({ id: arbId, text: fc.string({ unit: 'grapheme', maxLength: 300 }), sentAt: fc.maxSafeNat() })
+    .map((m) => ({ type: 'chat' as const, ...m })),
   arbId.map((id) => ({ type: 'receipt' as const, id })),
   fc.uint8Array({ minLength: 1, maxLength: 200 }).map((data) => ({ type: 'transfer' as const, data })),
-  fc.record({ session: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: undefined }), kemPublicKey: fc.uint8Array({ minLength: 1184, maxLength: 1184 }) })
-    .map(({ session, kemPublicKey }) => (session === undefined ? { type: 'session-offer' as const, kemPublicKey } : { type: 'session-offer' as const, session, kemPublicKey })),
+  fc
+    .record({
+      session: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: undefined }),
+      kemPublicKey: fc.uint8Array({ minLength: 1184, maxLength: 1184 }),
+    })
+    .map(({ session, kemPublicKey }) =>
+      session === undefined
+        ? { type: 'session-offer' as const, kemPublicKey }
+        : { type: 'session-offer' as const, session, kemPublicKey },
+    ),
   fc.uint8Array({ minLength: 1, maxLength: 1400 }).map((data) => ({ type: 'kx' as const, data })),
   fc.uint8Array({ minLength: 1, maxLength: 300 }).map((data) => ({ type: 'ratchet' as const, data })),
-  fc.record({ stream: fc.stringMatching(/^[A-Za-z0-9_-]{11}$/), base: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) }).map((r) => ({ type: 'resume' as const, ...r })),
+  fc
+    .record({
+      stream: fc.stringMatching(/^[A-Za-z0-9_-]{11}$/),
+      base: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    })
+    .map((r) => ({ type: 'resume' as const, ...r })),
   fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => ({ type: 'file-key' as const, key })),
 );
 
@@ -58,7 +84,10 @@ describe('wire: known answers (test/vectors/parley-wire.json)', () => {
     const { decodeTransfer } = await import('../../src/core/transfer-codec');
     const m = decoded(hex(vectors.vectors.find((v) => v.message.type === 'transfer')!.encoded));
     if (m.type !== 'transfer') throw new Error('expected a transfer message');
-    expect(decodeTransfer(m.data, 'sender')).toMatchObject({ ok: true, message: { type: 'ack', file: 0, verified: 3 } });
+    expect(decodeTransfer(m.data, 'sender')).toMatchObject({
+      ok: true,
+      message: { type: 'ack', file: 0, verified: 3 },
+    });
   });
 
   it('the chat vector has the documented layout: text raw in the tail', () => {
@@ -69,9 +98,12 @@ describe('wire: known answers (test/vectors/parley-wire.json)', () => {
 
 describe('wire: round trips and limits', () => {
   it('round-trips every message (property)', () => {
-    fc.assert(fc.property(arbMessage, (m) => {
-      expect(decoded(encodeWire(m))).toEqual(m);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(arbMessage, (m) => {
+        expect(decoded(encodeWire(m))).toEqual(m);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('carries a chat text of exactly the cap, and refuses one byte more', () => {
@@ -86,7 +118,10 @@ describe('wire: round trips and limits', () => {
     const big = new Uint8Array(MAX_WIRE_BYTES + 1);
     big.set([1, WIRE_TYPE_CODES.chat]);
     expect(decodeWire(big)).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
-    expect(decodeWire(new Uint8Array(MAX_TRANSFER_WIRE_BYTES + 1))).toMatchObject({ ok: false, code: 'WIRE_TOO_LARGE' });
+    expect(decodeWire(new Uint8Array(MAX_TRANSFER_WIRE_BYTES + 1))).toMatchObject({
+      ok: false,
+      code: 'WIRE_TOO_LARGE',
+    });
   });
 
   it('throws on invalid messages at encode time, naming the field', () => {
@@ -134,7 +169,11 @@ describe('wire: malformed input gets typed failures', () => {
     ['header past the end', raw(1, '{"name":"a"}').subarray(0, 10), 'WIRE_MALFORMED'],
     ['header not JSON', raw(1, '{name:"a"}'), 'WIRE_MALFORMED'],
     ['header an array', raw(1, '["a"]'), 'WIRE_MALFORMED'],
-    ['header invalid UTF-8', raw(1, Buffer.concat([Buffer.from('{"name":"'), Buffer.of(0xff), Buffer.from('"}')])), 'WIRE_MALFORMED'],
+    [
+      'header invalid UTF-8',
+      raw(1, Buffer.concat([Buffer.from('{"name":"'), Buffer.of(0xff), Buffer.from('"}')])),
+      'WIRE_MALFORMED',
+    ],
     ['hello without name', raw(1, '{}'), 'WIRE_MALFORMED'],
     ['hello name a number', raw(1, '{"name":5}'), 'WIRE_MALFORMED'],
     ['hello name too long', raw(1, `{"name":"${'x'.repeat(65)}"}`), 'WIRE_MALFORMED'],
@@ -160,7 +199,11 @@ describe('wire: malformed input gets typed failures', () => {
     ['transfer with a header field', raw(0x10, '{"file":1}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
     ['transfer with white space in its header', raw(0x10, '{ }', Uint8Array.of(1)), 'WIRE_MALFORMED'],
     ['session-offer with a short KEM key', raw(6, '{}', new Uint8Array(1183)), 'WIRE_MALFORMED'],
-    ['session-offer with an upper-case session id', raw(6, `{"session":"${'A'.repeat(64)}"}`, new Uint8Array(1184)), 'WIRE_MALFORMED'],
+    [
+      'session-offer with an upper-case session id',
+      raw(6, `{"session":"${'A'.repeat(64)}"}`, new Uint8Array(1184)),
+      'WIRE_MALFORMED',
+    ],
     ['session-offer with an empty session id', raw(6, '{"session":""}', new Uint8Array(1184)), 'WIRE_MALFORMED'],
     ['session-offer with an extra field', raw(6, '{"reset":true}', new Uint8Array(1184)), 'WIRE_MALFORMED'],
     ['kx without data', raw(7, '{}'), 'WIRE_MALFORMED'],
@@ -172,7 +215,11 @@ describe('wire: malformed input gets typed failures', () => {
     ['file-key with a 31-byte key', raw(0x13, '{}', new Uint8Array(31)), 'WIRE_MALFORMED'],
     ['file-key with a 33-byte key', raw(0x13, '{}', new Uint8Array(33)), 'WIRE_MALFORMED'],
     ['file-key with a header field', raw(0x13, '{"v":1}', new Uint8Array(32)), 'WIRE_MALFORMED'],
-    ['chat over 64 KiB (only transfer may be larger)', raw(4, '{"id":"a","sentAt":1}', new Uint8Array(MAX_WIRE_BYTES)), 'WIRE_TOO_LARGE'],
+    [
+      'chat over 64 KiB (only transfer may be larger)',
+      raw(4, '{"id":"a","sentAt":1}', new Uint8Array(MAX_WIRE_BYTES)),
+      'WIRE_TOO_LARGE',
+    ],
     ['transfer over a frame payload', raw(0x10, '{}', new Uint8Array(MAX_TRANSFER_WIRE_BYTES - 7)), 'WIRE_TOO_LARGE'],
   ];
   for (const [name, bytes, code] of cases) {
@@ -190,32 +237,47 @@ describe('wire: malformed input gets typed failures', () => {
 
 describe('wire: properties of the decoder', () => {
   it('never throws on arbitrary bytes; whatever it accepts is canonical (property)', () => {
-    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((b) => Uint8Array.from([1, b[0] ?? 1, ...b.subarray(1)]))), (bytes) => {
-      const r = decodeWire(bytes);
-      if (r.ok) expect(toHex(encodeWire(r.message))).toBe(toHex(bytes));
-      else expect(['WIRE_MALFORMED', 'WIRE_VERSION', 'WIRE_TOO_LARGE']).toContain(r.code);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.uint8Array({ maxLength: 300 }).map((b) => Uint8Array.from([1, b[0] ?? 1, ...b.subarray(1)])),
+        ),
+        (bytes) => {
+          const r = decodeWire(bytes);
+          if (r.ok) expect(toHex(encodeWire(r.message))).toBe(toHex(bytes));
+          else expect(['WIRE_MALFORMED', 'WIRE_VERSION', 'WIRE_TOO_LARGE']).toContain(r.code);
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('a flipped bit never throws: it is refused, or decodes to another message whose encoding is exactly those bytes (property)', () => {
-    fc.assert(fc.property(arbMessage, fc.nat(), (m, n) => {
-      const bytes = encodeWire(m);
-      const bit = n % (bytes.length * 8);
-      bytes[bit >> 3]! ^= 1 << (bit & 7);
-      const r = decodeWire(bytes);
-      if (r.ok) {
-        expect(r.message).not.toEqual(m);
-        expect(toHex(encodeWire(r.message))).toBe(toHex(bytes));
-      } else expect(['WIRE_MALFORMED', 'WIRE_VERSION']).toContain(r.code);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(arbMessage, fc.nat(), (m, n) => {
+        const bytes = encodeWire(m);
+        const bit = n % (bytes.length * 8);
+        bytes[bit >> 3]! ^= 1 << (bit & 7);
+        const r = decodeWire(bytes);
+        if (r.ok) {
+          expect(r.message).not.toEqual(m);
+          expect(toHex(encodeWire(r.message))).toBe(toHex(bytes));
+        } else expect(['WIRE_MALFORMED', 'WIRE_VERSION']).toContain(r.code);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('a flipped bit in the version, type or header length is always refused (property)', () => {
-    fc.assert(fc.property(arbMessage, fc.integer({ min: 0, max: 6 * 8 - 1 }), (m, bit) => {
-      const bytes = encodeWire(m);
-      bytes[bit >> 3]! ^= 1 << (bit & 7);
-      expect(decodeWire(bytes).ok).toBe(false);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(arbMessage, fc.integer({ min: 0, max: 6 * 8 - 1 }), (m, bit) => {
+        const bytes = encodeWire(m);
+        bytes[bit >> 3]! ^= 1 << (bit & 7);
+        expect(decodeWire(bytes).ok).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('regression (property seed -1934546515): every type with a tail only, each bit of the envelope flipped, never decodes', () => {

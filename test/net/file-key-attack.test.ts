@@ -28,24 +28,55 @@ const MARKER = Buffer.from('PARLEY-FILE-PLAINTEXT-MARKER-7f3a9c');
 function seat(l: SecureLink, seen: WireMessage[], rewrite: (m: WireMessage) => WireMessage = (m) => m): FileKeyInner {
   return {
     send: (m) => l.send(m),
-    onMessage: (cb) => l.onMessage((m) => { seen.push(m); cb(rewrite(m)); }),
+    onMessage: (cb) =>
+      l.onMessage((m) => {
+        seen.push(m);
+        cb(rewrite(m));
+      }),
     onClose: (cb) => l.onClose(cb),
     close: () => l.close(),
-    get bufferedAmount() { return l.bufferedAmount; },
+    get bufferedAmount() {
+      return l.bufferedAmount;
+    },
   };
 }
 
 type Kx = Parameters<typeof setUpSession>[0]['identity'];
-interface Pair { la: SecureLink; lb: SecureLink; kxA: Kx; kxB: Kx }
+interface Pair {
+  la: SecureLink;
+  lb: SecureLink;
+  kxA: Kx;
+  kxB: Kx;
+}
 
 /** A real link: a is the SHS server (the session's responder), b the client (initiator). */
 async function pair(): Promise<Pair> {
-  const side = () => { const seed = crypto.getRandomValues(new Uint8Array(32)); const id = generateIdentity(() => seed.slice()); return { id, kx: { ed25519: id, kem: kemKeyPairFromSeed(seed) } }; };
-  const a = side(), b = side();
-  const common = { rendezvousSecret: crypto.getRandomValues(new Uint8Array(32)), iceServers: [], wrtc: nodeWrtc, timeoutMs: 15_000 } satisfies Partial<LinkOptions>;
+  const side = () => {
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    const id = generateIdentity(() => seed.slice());
+    return { id, kx: { ed25519: id, kem: kemKeyPairFromSeed(seed) } };
+  };
+  const a = side(),
+    b = side();
+  const common = {
+    rendezvousSecret: crypto.getRandomValues(new Uint8Array(32)),
+    iceServers: [],
+    wrtc: nodeWrtc,
+    timeoutMs: 15_000,
+  } satisfies Partial<LinkOptions>;
   const [s, c] = await Promise.all([
-    openLink({ ...common, signaling: await fx.signaling(), identity: a.id, shs: { role: 'server', authorize: () => true } }),
-    openLink({ ...common, signaling: await fx.signaling(), identity: b.id, shs: { role: 'client', serverPublicKey: a.id.publicKey } }),
+    openLink({
+      ...common,
+      signaling: await fx.signaling(),
+      identity: a.id,
+      shs: { role: 'server', authorize: () => true },
+    }),
+    openLink({
+      ...common,
+      signaling: await fx.signaling(),
+      identity: b.id,
+      shs: { role: 'client', serverPublicKey: a.id.publicKey },
+    }),
   ]);
   if (!s.ok || !c.ok) throw new Error('no link');
   fx.track(s.link, c.link);
@@ -58,8 +89,26 @@ async function keyed({ la, lb, kxA, kxB }: Pair, seen: WireMessage[], rewrite?: 
   const b = new FileKeyLink(seat(lb, seen, rewrite), 'initiator');
   const states = new Map<SecureLink, RatchetState>();
   const [ra, rb] = await Promise.all([
-    setUpSession({ link: la, role: 'responder', identity: kxA, held: null, timeoutMs: 10_000, install: async (s) => { states.set(la, s.state); } }),
-    setUpSession({ link: lb, role: 'initiator', identity: kxB, held: null, timeoutMs: 10_000, install: async (s) => { states.set(lb, s.state); } }),
+    setUpSession({
+      link: la,
+      role: 'responder',
+      identity: kxA,
+      held: null,
+      timeoutMs: 10_000,
+      install: async (s) => {
+        states.set(la, s.state);
+      },
+    }),
+    setUpSession({
+      link: lb,
+      role: 'initiator',
+      identity: kxB,
+      held: null,
+      timeoutMs: 10_000,
+      install: async (s) => {
+        states.set(lb, s.state);
+      },
+    }),
   ]);
   expect(ra.ok && rb.ok).toBe(true);
   const sendKey = async (l: SecureLink, f: FileKeyLink) => {
@@ -69,20 +118,21 @@ async function keyed({ la, lb, kxA, kxB }: Pair, seen: WireMessage[], rewrite?: 
     f.ownKeySent();
     await sent;
   };
-  const receiveKey = (l: SecureLink, f: FileKeyLink) => new Promise<void>((done) => {
-    const off = l.onMessage((m) => {
-      if (m.type !== 'ratchet') return;
-      off();
-      void decrypt(states.get(l)!, m.data, Date.now()).then((d) => {
-        if (!d.ok) throw new Error(d.message);
-        states.set(l, d.newState);
-        const inner = decodeWire(d.plaintext);
-        if (!inner.ok || inner.message.type !== 'file-key') throw new Error('expected a file-key');
-        f.installPeerKey(inner.message.key);
-        done();
+  const receiveKey = (l: SecureLink, f: FileKeyLink) =>
+    new Promise<void>((done) => {
+      const off = l.onMessage((m) => {
+        if (m.type !== 'ratchet') return;
+        off();
+        void decrypt(states.get(l)!, m.data, Date.now()).then((d) => {
+          if (!d.ok) throw new Error(d.message);
+          states.set(l, d.newState);
+          const inner = decodeWire(d.plaintext);
+          if (!inner.ok || inner.message.type !== 'file-key') throw new Error('expected a file-key');
+          f.installPeerKey(inner.message.key);
+          done();
+        });
       });
     });
-  });
   // The initiator speaks first (the responder may send only after its first message).
   const atA = receiveKey(la, a);
   await sendKey(lb, b);
@@ -103,7 +153,8 @@ describe('file keys inside the ratchet, over real links', () => {
   it('an observer of the secure-frame plaintexts sees no file bytes; the file still arrives intact', async () => {
     const seen: WireMessage[] = [];
     const { a, b } = await keyed(await pair(), seen);
-    const alice = await testManager('bob'), bob = await testManager('alice');
+    const alice = await testManager('bob'),
+      bob = await testManager('alice');
     alice.m.attach(a);
     bob.m.attach(b);
     const f = plantedFile();
@@ -129,7 +180,8 @@ describe('file keys inside the ratchet, over real links', () => {
     };
     const { a, b } = await keyed(await pair(), [], rewrite);
     const closed = new Promise<LinkCloseEvent>((r) => b.onClose(r));
-    const alice = await testManager('bob'), bob = await testManager('alice');
+    const alice = await testManager('bob'),
+      bob = await testManager('alice');
     alice.m.attach(a);
     bob.m.attach(b);
     const id = await alice.m.send([new File([new Uint8Array(plantedFile())], 'secret.bin')]);

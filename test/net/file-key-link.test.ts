@@ -20,14 +20,23 @@ function setup(o: PairOptions = {}, roles: [KxRole, KxRole] = ['initiator', 'res
   const a = new FileKeyLink(closable(la), roles[0], { maxWaitingBytes: max });
   const b = new FileKeyLink(closable(lb), roles[1], { maxWaitingBytes: max });
   const got: Uint8Array[] = [];
-  b.onMessage((m) => { if (m.type === 'transfer') got.push(m.data); });
+  b.onMessage((m) => {
+    if (m.type === 'transfer') got.push(m.data);
+  });
   const closed = new Promise<LinkCloseEvent>((r) => b.onClose(r));
-  const exchange = () => { a.ownKeySent(); b.ownKeySent(); a.installPeerKey(b.ownKey); b.installPeerKey(a.ownKey); };
+  const exchange = () => {
+    a.ownKeySent();
+    b.ownKeySent();
+    a.installPeerKey(b.ownKey);
+    b.installPeerKey(a.ownKey);
+  };
   return { la, lb, a, b, got, closed, exchange };
 }
 
 const msg = (i: number, n = 1000): WireMessage => ({ type: 'transfer', data: new Uint8Array(n).fill(i & 0xff) });
-const until = async (f: () => boolean) => { while (!f()) await new Promise((r) => setTimeout(r, 1)); };
+const until = async (f: () => boolean) => {
+  while (!f()) await new Promise((r) => setTimeout(r, 1));
+};
 
 describe('file-key adapter', () => {
   it('round trip in order; nothing leaves before the own key is sent, and the waiting bytes count in bufferedAmount', async () => {
@@ -61,10 +70,16 @@ describe('file-key adapter', () => {
 
   it('a flipped bit in a transfer message closes the link with FILE_KEY_TAMPERED and passes no bytes on', async () => {
     let n = 0;
-    const { a, b, got, closed, exchange } = setup({ tamper: (m) => {
-      if (m.type === 'transfer' && n++ === 2) { const d = m.data.slice(); d[7]! ^= 1; return { type: 'transfer', data: d }; }
-      return m;
-    } });
+    const { a, b, got, closed, exchange } = setup({
+      tamper: (m) => {
+        if (m.type === 'transfer' && n++ === 2) {
+          const d = m.data.slice();
+          d[7]! ^= 1;
+          return { type: 'transfer', data: d };
+        }
+        return m;
+      },
+    });
     exchange();
     for (let i = 0; i < 5; i++) void a.send(msg(i)).catch(() => {});
     const e = await closed;

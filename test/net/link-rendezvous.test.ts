@@ -18,14 +18,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(warmUpWebRtc);
 const fx = relayFixture();
 const signaling = () => fx.signaling();
-const server = keyPair(), client = keyPair();
+const server = keyPair(),
+  client = keyPair();
 const serverOpts = (sig: SignalingClient, secret: Uint8Array, extra: Partial<LinkOptions> = {}): LinkOptions => ({
-  signaling: sig, rendezvousSecret: secret, identity: server, iceServers: [], wrtc: nodeWrtc, timeoutMs: 10_000,
-  shs: { role: 'server', authorize: () => true }, ...extra,
+  signaling: sig,
+  rendezvousSecret: secret,
+  identity: server,
+  iceServers: [],
+  wrtc: nodeWrtc,
+  timeoutMs: 10_000,
+  shs: { role: 'server', authorize: () => true },
+  ...extra,
 });
 const clientOpts = (sig: SignalingClient, secret: Uint8Array, extra: Partial<LinkOptions> = {}): LinkOptions => ({
-  signaling: sig, rendezvousSecret: secret, identity: client, iceServers: [], wrtc: nodeWrtc, timeoutMs: 10_000,
-  shs: { role: 'client', serverPublicKey: server.publicKey }, ...extra,
+  signaling: sig,
+  rendezvousSecret: secret,
+  identity: client,
+  iceServers: [],
+  wrtc: nodeWrtc,
+  timeoutMs: 10_000,
+  shs: { role: 'client', serverPublicKey: server.publicKey },
+  ...extra,
 });
 const ok = (r: Awaited<ReturnType<typeof openLink>>): SecureLink => {
   if (!r.ok) throw new Error(`expected a link, got ${r.code} (${r.step}): ${r.message}`);
@@ -37,18 +50,27 @@ async function replayer(room: string) {
   const ws = fx.keepSocket(new WebSocket(fx.url));
   await new Promise<void>((resolve, reject) => {
     ws.once('error', reject);
-    ws.on('message', (m) => { if (JSON.parse(String(m)).type === 'subscribed') resolve(); });
+    ws.on('message', (m) => {
+      if (JSON.parse(String(m)).type === 'subscribed') resolve();
+    });
     ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', room })));
   });
-  return (blobs: string[]) => { for (const data of blobs) ws.send(JSON.stringify({ type: 'publish', room, data })); };
+  return (blobs: string[]) => {
+    for (const data of blobs) ws.send(JSON.stringify({ type: 'publish', room, data }));
+  };
 }
 
 describe('openLink rendezvous', () => {
   it('a relay replaying the hellos of an earlier meeting does not capture the next one', async () => {
     const seen: string[] = [];
-    await fx.start({ onForward: (_room, data) => { seen.push(data); } });
+    await fx.start({
+      onForward: (_room, data) => {
+        seen.push(data);
+      },
+    });
     const secret = crypto.getRandomValues(new Uint8Array(32));
-    const sigA = signaling(), sigB = signaling();
+    const sigA = signaling(),
+      sigB = signaling();
 
     // Meeting 1: the relay records every sealed blob (hellos, offer, answer, candidates).
     const [s1, c1] = await Promise.all([openLink(serverOpts(sigA, secret)), openLink(clientOpts(sigB, secret))]);

@@ -30,36 +30,79 @@ afterEach(async () => {
 
 async function setup(onForward?: ForwardHook) {
   relay = await startTestRelay(onForward ? { onForward } : {});
-  const mk = () => { const c = new SignalingClient(relay!.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 50 }); clients.push(c); return c; };
-  return { sigA: mk(), sigB: mk(), secret: crypto.getRandomValues(new Uint8Array(32)), server: keyPair(), client: keyPair() };
+  const mk = () => {
+    const c = new SignalingClient(relay!.url, {
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      minBackoffMs: 50,
+    });
+    clients.push(c);
+    return c;
+  };
+  return {
+    sigA: mk(),
+    sigB: mk(),
+    secret: crypto.getRandomValues(new Uint8Array(32)),
+    server: keyPair(),
+    client: keyPair(),
+  };
 }
 
 type Env = Awaited<ReturnType<typeof setup>>;
 const serverOpts = (e: Env, extra: Partial<LinkOptions> = {}): LinkOptions => ({
-  signaling: e.sigA, rendezvousSecret: e.secret, identity: e.server, iceServers: [], wrtc: nodeWrtc, timeoutMs: 15_000,
-  shs: { role: 'server', authorize: () => true }, ...extra,
+  signaling: e.sigA,
+  rendezvousSecret: e.secret,
+  identity: e.server,
+  iceServers: [],
+  wrtc: nodeWrtc,
+  timeoutMs: 15_000,
+  shs: { role: 'server', authorize: () => true },
+  ...extra,
 });
 const clientOpts = (e: Env, extra: Partial<LinkOptions> = {}): LinkOptions => ({
-  signaling: e.sigB, rendezvousSecret: e.secret, identity: e.client, iceServers: [], wrtc: nodeWrtc, timeoutMs: 15_000,
-  shs: { role: 'client', serverPublicKey: e.server.publicKey }, ...extra,
+  signaling: e.sigB,
+  rendezvousSecret: e.secret,
+  identity: e.client,
+  iceServers: [],
+  wrtc: nodeWrtc,
+  timeoutMs: 15_000,
+  shs: { role: 'client', serverPublicKey: e.server.publicKey },
+  ...extra,
 });
 const ok = (r: LinkResult): SecureLink => {
   if (!r.ok) throw new Error(`expected a link, got ${r.code}: ${r.message}`);
   links.push(r.link);
   return r.link;
 };
-const next = (l: SecureLink) => new Promise<WireMessage>((resolve) => { const off = l.onMessage((m) => { off(); resolve(m); }); });
-const closeEvent = (l: SecureLink) => new Promise<Parameters<Parameters<SecureLink['onClose']>[0]>[0]>((resolve) => l.onClose(resolve));
+const next = (l: SecureLink) =>
+  new Promise<WireMessage>((resolve) => {
+    const off = l.onMessage((m) => {
+      off();
+      resolve(m);
+    });
+  });
+const closeEvent = (l: SecureLink) =>
+  new Promise<Parameters<Parameters<SecureLink['onClose']>[0]>[0]>((resolve) => l.onClose(resolve));
 
 describe('openLink', () => {
   it('pairs client and server, carries messages both ways, and closes cleanly on both sides', async () => {
     const e = await setup();
     const authorized: Uint8Array[] = [];
     const [rs, rc] = await Promise.all([
-      openLink(serverOpts(e, { shs: { role: 'server', authorize: (k) => { authorized.push(k); return true; } } })),
+      openLink(
+        serverOpts(e, {
+          shs: {
+            role: 'server',
+            authorize: (k) => {
+              authorized.push(k);
+              return true;
+            },
+          },
+        }),
+      ),
       openLink(clientOpts(e)),
     ]);
-    const s = ok(rs), c = ok(rc);
+    const s = ok(rs),
+      c = ok(rc);
     expect(() => e.sigA.publish(roomId(e.secret), new Uint8Array(1))).toThrow(/not subscribed/); // signaling is left
     expect(authorized).toEqual([e.client.publicKey]);
     expect(s.remotePublicKey).toEqual(e.client.publicKey);
@@ -71,12 +114,18 @@ describe('openLink', () => {
     await c.send({ type: 'chat', id: 'm1', text: 'hello from the client', sentAt: 1 });
     expect(await atS).toEqual({ type: 'chat', id: 'm1', text: 'hello from the client', sentAt: 1 });
     const got: WireMessage[] = [];
-    const three = new Promise<void>((resolve) => c.onMessage((m) => { got.push(m); if (got.length === 3) resolve(); }));
+    const three = new Promise<void>((resolve) =>
+      c.onMessage((m) => {
+        got.push(m);
+        if (got.length === 3) resolve();
+      }),
+    );
     await Promise.all([1, 2, 3].map((i) => s.send({ type: 'receipt', id: `r${i}` })));
     await three;
     expect(got.map((m) => m.type === 'receipt' && m.id)).toEqual(['r1', 'r2', 'r3']);
 
-    const sClosed = closeEvent(s), cClosed = closeEvent(c);
+    const sClosed = closeEvent(s),
+      cClosed = closeEvent(c);
     await c.close();
     expect(await cClosed).toEqual({ clean: true });
     expect(await sClosed).toEqual({ clean: true });
@@ -88,7 +137,8 @@ describe('openLink', () => {
     const pc = openLink(clientOpts(e));
     await new Promise((r) => setTimeout(r, 300)); // the client waits alone in the room
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), pc]);
-    ok(rs); ok(rc);
+    ok(rs);
+    ok(rc);
   });
 
   it('a client dialing the wrong server key gets LINK_HANDSHAKE_FAILED, and the server fails too', async () => {
@@ -151,7 +201,9 @@ describe('openLink', () => {
 
   it('the relay only ever sees sealed blobs: no SDP, fingerprint, candidate or key in what it forwards', async () => {
     const seen: string[] = [];
-    const e = await setup((_room, data) => { seen.push(data); });
+    const e = await setup((_room, data) => {
+      seen.push(data);
+    });
     createdSdps.length = 0;
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
     const s = ok(rs);
@@ -170,15 +222,22 @@ describe('openLink', () => {
       for (const line of sdp.split(/\r?\n/).filter((l) => /^a=(candidate|ice-ufrag|ice-pwd|fingerprint)/.test(l)))
         secrets.push({ label: `SDP ${i}: ${line.slice(0, 12)}`, value: line.slice(2) });
     }
-    secrets.push({ label: 'SDP keyword', value: 'webrtc-datachannel' }, { label: 'loopback address', value: '127.0.0.1' });
+    secrets.push(
+      { label: 'SDP keyword', value: 'webrtc-datachannel' },
+      { label: 'loopback address', value: '127.0.0.1' },
+    );
     assertNoLeaks(secrets, seen);
-    assertNoLeaks(secrets, seen.map((d) => fromBase64url(d)!));
+    assertNoLeaks(
+      secrets,
+      seen.map((d) => fromBase64url(d)!),
+    );
   });
 
   it('a message that does not decode closes the link with a typed failure; what came before is kept', async () => {
     const e = await setup();
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
-    const s = ok(rs) as FramedLink, c = ok(rc);
+    const s = ok(rs) as FramedLink,
+      c = ok(rc);
     const got: WireMessage[] = [];
     c.onMessage((m) => got.push(m));
     const closed = closeEvent(c);
@@ -194,14 +253,23 @@ describe('openLink', () => {
   it('a message of an unknown type (a newer peer) is skipped and the link stays open', async () => {
     const e = await setup();
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
-    const s = ok(rs) as FramedLink, c = ok(rc) as FramedLink;
+    const s = ok(rs) as FramedLink,
+      c = ok(rc) as FramedLink;
     const got: WireMessage[] = [];
-    const two = new Promise<void>((resolve) => c.onMessage((m) => { got.push(m); if (got.length === 2) resolve(); }));
+    const two = new Promise<void>((resolve) =>
+      c.onMessage((m) => {
+        got.push(m);
+        if (got.length === 2) resolve();
+      }),
+    );
     await s.send({ type: 'receipt', id: 'one' });
     await s.sendRawPayload(new Uint8Array([1, 0x7f, 0x7b, 0x7d])); // version 1, type 0x7f
     await s.send({ type: 'receipt', id: 'two' });
     await two;
-    expect(got).toEqual([{ type: 'receipt', id: 'one' }, { type: 'receipt', id: 'two' }]);
+    expect(got).toEqual([
+      { type: 'receipt', id: 'one' },
+      { type: 'receipt', id: 'two' },
+    ]);
     expect(c.skippedCount).toBe(1);
     expect(c.closed).toBe(false);
   });
@@ -209,7 +277,8 @@ describe('openLink', () => {
   it('a connection cut without goodbye is reported as not clean (FRAME_TRUNCATED) on the other side', async () => {
     const e = await setup();
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
-    const s = ok(rs), c = ok(rc) as FramedLink;
+    const s = ok(rs),
+      c = ok(rc) as FramedLink;
     const closed = closeEvent(s);
     c.cut();
     const ev = await closed;
@@ -241,7 +310,8 @@ describe('openLink', () => {
     });
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
     expect(n).toBeGreaterThan(3);
-    ok(rs); ok(rc);
+    ok(rs);
+    ok(rc);
   });
 
   it('a peer that vanishes mid-negotiation (page reload) is replaced by its next attempt', async () => {
@@ -264,6 +334,7 @@ describe('openLink', () => {
     await new Promise((r) => setTimeout(r, 200));
     relay!.dropAll();
     const [rs, rc] = await Promise.all([openLink(serverOpts(e)), pc]);
-    ok(rs); ok(rc);
+    ok(rs);
+    ok(rc);
   });
 });

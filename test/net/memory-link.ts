@@ -38,14 +38,19 @@ export class MemoryLink implements TransferLink {
   readonly #drain = new Set<() => void>();
   #scheduled = false;
 
-  constructor(readonly side: Side, readonly o: Required<Omit<PairOptions, 'tamper'>> & Pick<PairOptions, 'tamper'>) {
+  constructor(
+    readonly side: Side,
+    readonly o: Required<Omit<PairOptions, 'tamper'>> & Pick<PairOptions, 'tamper'>,
+  ) {
     if (o.bare) {
       Object.defineProperty(this, 'bufferedAmount', { value: undefined });
       Object.defineProperty(this, 'onDrain', { value: undefined });
     }
   }
 
-  get bufferedAmount(): number { return this.buffered; }
+  get bufferedAmount(): number {
+    return this.buffered;
+  }
 
   async send(m: WireMessage): Promise<void> {
     if (this.closed) throw new Error('MemoryLink.send: closed');
@@ -53,7 +58,12 @@ export class MemoryLink implements TransferLink {
     if (m.type === 'chat') this.chatQueuedBehind.push(this.buffered);
     // Like SecureLink.send: above half the capacity, wait for the buffer to drain before queueing.
     if (this.o.bare && this.buffered > this.o.capacity / 2)
-      await new Promise<void>((resolve) => { const off = this.#onDrainInternal(() => { off(); resolve(); }); });
+      await new Promise<void>((resolve) => {
+        const off = this.#onDrainInternal(() => {
+          off();
+          resolve();
+        });
+      });
     if (this.closed) throw new Error('MemoryLink.send: closed');
     if (this.buffered + bytes.length > this.o.capacity) {
       this.overflowed = true;
@@ -65,10 +75,27 @@ export class MemoryLink implements TransferLink {
     this.#schedule();
   }
 
-  onMessage(cb: (m: WireMessage) => void): () => void { this.#msg.add(cb); return () => { this.#msg.delete(cb); }; }
-  onClose(cb: (e: { clean: boolean }) => void): () => void { this.#close.add(cb); return () => { this.#close.delete(cb); }; }
-  onDrain(cb: () => void): () => void { return this.#onDrainInternal(cb); }
-  #onDrainInternal(cb: () => void): () => void { this.#drain.add(cb); return () => { this.#drain.delete(cb); }; }
+  onMessage(cb: (m: WireMessage) => void): () => void {
+    this.#msg.add(cb);
+    return () => {
+      this.#msg.delete(cb);
+    };
+  }
+  onClose(cb: (e: { clean: boolean }) => void): () => void {
+    this.#close.add(cb);
+    return () => {
+      this.#close.delete(cb);
+    };
+  }
+  onDrain(cb: () => void): () => void {
+    return this.#onDrainInternal(cb);
+  }
+  #onDrainInternal(cb: () => void): () => void {
+    this.#drain.add(cb);
+    return () => {
+      this.#drain.delete(cb);
+    };
+  }
 
   /** Cuts both ends: queued messages are lost, both sides hear onClose. */
   cut(): void {
@@ -111,7 +138,8 @@ export class MemoryLink implements TransferLink {
 
 export function linkPair(o: PairOptions = {}): [MemoryLink, MemoryLink] {
   const full = { capacity: 4 << 20, lowWater: 64 << 10, bytesPerTick: 128 << 10, bare: false, ...o };
-  const a = new MemoryLink('a', full), b = new MemoryLink('b', full);
+  const a = new MemoryLink('a', full),
+    b = new MemoryLink('b', full);
   a.peer = b;
   b.peer = a;
   return [a, b];

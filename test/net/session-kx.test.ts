@@ -22,7 +22,12 @@ const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const fx = linkFixture();
 
 /** One side: identity, KEM key from its seed, and an in-memory "store" of its session. */
-interface Side { id: Identity; kx: KxIdentity; session: NewSession | null; sig: SignalingClient }
+interface Side {
+  id: Identity;
+  kx: KxIdentity;
+  session: NewSession | null;
+  sig: SignalingClient;
+}
 
 async function twoSides(): Promise<[Side, Side]> {
   const side = async (): Promise<Side> => {
@@ -34,11 +39,31 @@ async function twoSides(): Promise<[Side, Side]> {
 }
 
 /** A link in the room of `secret`: `server` listens authorizing only `client`'s key. */
-async function link(server: Side, client: Side, secret: Uint8Array, clientIdentity: Identity = client.id): Promise<[SecureLink, SecureLink]> {
-  const common = { rendezvousSecret: secret, iceServers: [], wrtc: nodeWrtc, timeoutMs: 15_000 } satisfies Partial<LinkOptions>;
+async function link(
+  server: Side,
+  client: Side,
+  secret: Uint8Array,
+  clientIdentity: Identity = client.id,
+): Promise<[SecureLink, SecureLink]> {
+  const common = {
+    rendezvousSecret: secret,
+    iceServers: [],
+    wrtc: nodeWrtc,
+    timeoutMs: 15_000,
+  } satisfies Partial<LinkOptions>;
   const [s, c] = await Promise.all([
-    openLink({ ...common, signaling: server.sig, identity: server.id, shs: { role: 'server', authorize: (k) => Buffer.from(k).equals(Buffer.from(client.id.publicKey)) } }),
-    openLink({ ...common, signaling: client.sig, identity: clientIdentity, shs: { role: 'client', serverPublicKey: server.id.publicKey } }),
+    openLink({
+      ...common,
+      signaling: server.sig,
+      identity: server.id,
+      shs: { role: 'server', authorize: (k) => Buffer.from(k).equals(Buffer.from(client.id.publicKey)) },
+    }),
+    openLink({
+      ...common,
+      signaling: client.sig,
+      identity: clientIdentity,
+      shs: { role: 'client', serverPublicKey: server.id.publicKey },
+    }),
   ]);
   if (!s.ok || !c.ok) throw new Error(`no link: ${s.ok ? '' : s.code} ${c.ok ? '' : c.code}`);
   fx.track(s.link, c.link);
@@ -48,23 +73,53 @@ async function link(server: Side, client: Side, secret: Uint8Array, clientIdenti
 /** Counts the kx messages a link carries to this side. */
 function countKx(l: SecureLink): { n: number } {
   const c = { n: 0 };
-  l.onMessage((m) => { if (m.type === 'kx') c.n++; });
+  l.onMessage((m) => {
+    if (m.type === 'kx') c.n++;
+  });
   return c;
 }
 
-function setup(side: Side, l: SecureLink, role: KxRole, extra: { force?: boolean; kx?: KxIdentity } = {}): Promise<SessionSetupResult> {
+function setup(
+  side: Side,
+  l: SecureLink,
+  role: KxRole,
+  extra: { force?: boolean; kx?: KxIdentity } = {},
+): Promise<SessionSetupResult> {
   return setUpSession({
-    link: l, role, identity: extra.kx ?? side.kx, held: side.session?.id ?? null, force: extra.force, timeoutMs: 10_000,
-    install: async (s) => { side.session = s; },
+    link: l,
+    role,
+    identity: extra.kx ?? side.kx,
+    held: side.session?.id ?? null,
+    force: extra.force,
+    timeoutMs: 10_000,
+    install: async (s) => {
+      side.session = s;
+    },
   });
 }
 
 /** Sends one ratchet message each way over the link and checks it decrypts (chat continues). */
 async function chat(a: Side, la: SecureLink, b: Side, lb: SecureLink): Promise<void> {
   type End = readonly [Side, SecureLink];
-  const [init, resp]: [End, End] = a.session!.role === 'initiator' ? [[a, la], [b, lb]] : [[b, lb], [a, la]];
+  const [init, resp]: [End, End] =
+    a.session!.role === 'initiator'
+      ? [
+          [a, la],
+          [b, lb],
+        ]
+      : [
+          [b, lb],
+          [a, la],
+        ];
   const roundTrip = async (from: End, to: End, text: string) => {
-    const got = new Promise<WireMessage>((r) => { const off = to[1].onMessage((m) => { if (m.type === 'ratchet') { off(); r(m); } }); });
+    const got = new Promise<WireMessage>((r) => {
+      const off = to[1].onMessage((m) => {
+        if (m.type === 'ratchet') {
+          off();
+          r(m);
+        }
+      });
+    });
     const e = encrypt(from[0].session!.state, new TextEncoder().encode(text));
     from[0].session = { ...from[0].session!, state: e.state };
     await from[1].send({ type: 'ratchet', data: e.message });
@@ -96,7 +151,10 @@ describe('session setup over real links', () => {
     const kxSeen = [countKx(la), countKx(lb)];
     const first = a.session!.id;
     const again = await Promise.all([setup(a, la, 'responder'), setup(b, lb, 'initiator')]);
-    expect(again).toEqual([{ ok: true, sessionId: first, fresh: false }, { ok: true, sessionId: first, fresh: false }]);
+    expect(again).toEqual([
+      { ok: true, sessionId: first, fresh: false },
+      { ok: true, sessionId: first, fresh: false },
+    ]);
     expect(kxSeen.map((c) => c.n)).toEqual([0, 0]);
     await chat(a, la, b, lb);
     await la.close();
@@ -110,7 +168,7 @@ describe('session setup over real links', () => {
     await chat(a, la, b, lb);
   }, 60_000);
 
-  it('a side that lost its session dials the other\'s reset room; the kx there gives a new session and chat continues', async () => {
+  it("a side that lost its session dials the other's reset room; the kx there gives a new session and chat continues", async () => {
     const [a, b] = await twoSides();
     const contactSecret = random(32);
     const day = dayOf(Date.now());
@@ -129,8 +187,12 @@ describe('session setup over real links', () => {
     expect(a.session!.id).toBe(b.session!.id);
     await chat(a, la, b, lb);
     // Reset rooms are per direction and per day.
-    expect(resetDaySecret(contactSecret, a.id.publicKey, day)).not.toEqual(resetDaySecret(contactSecret, b.id.publicKey, day));
-    expect(resetDaySecret(contactSecret, a.id.publicKey, day)).not.toEqual(resetDaySecret(contactSecret, a.id.publicKey, day + 1));
+    expect(resetDaySecret(contactSecret, a.id.publicKey, day)).not.toEqual(
+      resetDaySecret(contactSecret, b.id.publicKey, day),
+    );
+    expect(resetDaySecret(contactSecret, a.id.publicKey, day)).not.toEqual(
+      resetDaySecret(contactSecret, a.id.publicKey, day + 1),
+    );
   }, 60_000);
 });
 
@@ -139,23 +201,41 @@ describe('session setup: attacks', () => {
     const [a, b] = await twoSides();
     const [, m] = await twoSides();
     const room = resetDaySecret(random(32), a.id.publicKey, dayOf(Date.now()));
-    const common = { rendezvousSecret: room, iceServers: [], wrtc: nodeWrtc, timeoutMs: 8_000 } satisfies Partial<LinkOptions>;
+    const common = {
+      rendezvousSecret: room,
+      iceServers: [],
+      wrtc: nodeWrtc,
+      timeoutMs: 8_000,
+    } satisfies Partial<LinkOptions>;
     const [s, c] = await Promise.all([
-      openLink({ ...common, signaling: a.sig, identity: a.id, shs: { role: 'server', authorize: (k) => Buffer.from(k).equals(Buffer.from(b.id.publicKey)) } }),
-      openLink({ ...common, signaling: m.sig, identity: m.id, shs: { role: 'client', serverPublicKey: a.id.publicKey } }),
+      openLink({
+        ...common,
+        signaling: a.sig,
+        identity: a.id,
+        shs: { role: 'server', authorize: (k) => Buffer.from(k).equals(Buffer.from(b.id.publicKey)) },
+      }),
+      openLink({
+        ...common,
+        signaling: m.sig,
+        identity: m.id,
+        shs: { role: 'client', serverPublicKey: a.id.publicKey },
+      }),
     ]);
     expect(s.ok).toBe(false);
     expect(c.ok).toBe(false);
     expect(a.session).toBeNull();
   }, 30_000);
 
-  it('a kx whose reveal is signed by another key than the link\'s is refused: SESSION_KX_FAILED, link closed, nothing installed', async () => {
+  it("a kx whose reveal is signed by another key than the link's is refused: SESSION_KX_FAILED, link closed, nothing installed", async () => {
     const [a, b] = await twoSides();
     const [, m] = await twoSides();
     const [la, lb] = await link(a, b, random(32));
     const closed = new Promise((r) => la.onClose(r));
     // B's link, but its kx runs with M's identity (signs with M's Ed25519 key).
-    const [ra] = await Promise.all([setup(a, la, 'responder'), setup(b, lb, 'initiator', { kx: { ed25519: m.id, kem: b.kx.kem } })]);
+    const [ra] = await Promise.all([
+      setup(a, la, 'responder'),
+      setup(b, lb, 'initiator', { kx: { ed25519: m.id, kem: b.kx.kem } }),
+    ]);
     expect(ra).toMatchObject({ ok: false, code: 'SESSION_KX_FAILED' });
     expect(!ra.ok && ra.message).toMatch(/KX_BAD_SIGNATURE/);
     await closed;

@@ -4,8 +4,14 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
-  SignalingClient, backoffDelay, fromBase64url, parseRelayMessage, toBase64url,
-  type RoomEvent, type SignalingStatus, type WebSocketConstructor,
+  SignalingClient,
+  backoffDelay,
+  fromBase64url,
+  parseRelayMessage,
+  toBase64url,
+  type RoomEvent,
+  type SignalingStatus,
+  type WebSocketConstructor,
 } from '../../src/net/signaling';
 import { startTestRelay, type TestRelay } from '../support/relay';
 
@@ -14,16 +20,25 @@ const room = (c: string) => c.repeat(43);
 
 describe('backoffDelay', () => {
   it('grows exponentially from min, is capped at max, and jitters within [exp/2, exp]', () => {
-    fc.assert(fc.property(fc.nat(100), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-      (attempt, min, extra, r) => {
-        const max = min + extra;
-        const exp = Math.min(max, min * 2 ** attempt);
-        const d = backoffDelay(attempt, min, max, () => r);
-        expect(d).toBeGreaterThanOrEqual(Math.floor(exp / 2));
-        expect(d).toBeLessThanOrEqual(Math.ceil(exp));
-        expect(d).toBeLessThanOrEqual(max);
-      }));
-    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 500, 4000, () => 1 - 1e-12))).toEqual([500, 1000, 2000, 4000, 4000]);
+    fc.assert(
+      fc.property(
+        fc.nat(100),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, min, extra, r) => {
+          const max = min + extra;
+          const exp = Math.min(max, min * 2 ** attempt);
+          const d = backoffDelay(attempt, min, max, () => r);
+          expect(d).toBeGreaterThanOrEqual(Math.floor(exp / 2));
+          expect(d).toBeLessThanOrEqual(Math.ceil(exp));
+          expect(d).toBeLessThanOrEqual(max);
+        },
+      ),
+    );
+    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 500, 4000, () => 1 - 1e-12))).toEqual([
+      500, 1000, 2000, 4000, 4000,
+    ]);
   });
   it('rejects nonsense options by name', () => {
     expect(() => backoffDelay(0, 0, 10, Math.random)).toThrow(/minMs/);
@@ -33,11 +48,13 @@ describe('backoffDelay', () => {
 
 describe('base64url', () => {
   it('round-trips any bytes, and decoding rejects non-canonical text', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
-      const t = toBase64url(b);
-      expect(t).toMatch(/^[A-Za-z0-9_-]*$/);
-      expect(fromBase64url(t)).toEqual(b);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+        const t = toBase64url(b);
+        expect(t).toMatch(/^[A-Za-z0-9_-]*$/);
+        expect(fromBase64url(t)).toEqual(b);
+      }),
+    );
     expect(fromBase64url('ab=')).toBeNull();
     expect(fromBase64url('a')).toBeNull();
     expect(fromBase64url('ab+c')).toBeNull();
@@ -48,16 +65,35 @@ describe('base64url', () => {
 describe('parseRelayMessage', () => {
   it('accepts the protocol messages and nothing else', () => {
     const r = room('A');
-    expect(parseRelayMessage(JSON.stringify({ type: 'subscribed', room: r, peers: 2 }))).toEqual({ type: 'subscribed', room: r, peers: 2 });
-    expect(parseRelayMessage(JSON.stringify({ type: 'message', room: r, data: 'AQID' }))).toEqual({ type: 'message', room: r, data: new Uint8Array([1, 2, 3]) });
+    expect(parseRelayMessage(JSON.stringify({ type: 'subscribed', room: r, peers: 2 }))).toEqual({
+      type: 'subscribed',
+      room: r,
+      peers: 2,
+    });
+    expect(parseRelayMessage(JSON.stringify({ type: 'message', room: r, data: 'AQID' }))).toEqual({
+      type: 'message',
+      room: r,
+      data: new Uint8Array([1, 2, 3]),
+    });
     expect(parseRelayMessage(JSON.stringify({ type: 'peer-left', room: r }))).toEqual({ type: 'peer-left', room: r });
     expect(parseRelayMessage('{"type":"pong"}')).toEqual({ type: 'pong' });
-    for (const bad of ['', 'null', '[]', '{"type":"message","room":"x","data":"AQID"}', `{"type":"message","room":"${r}","data":"A"}`,
-      `{"type":"subscribed","room":"${r}","peers":-1}`, '{"type":"nope"}'])
+    for (const bad of [
+      '',
+      'null',
+      '[]',
+      '{"type":"message","room":"x","data":"AQID"}',
+      `{"type":"message","room":"${r}","data":"A"}`,
+      `{"type":"subscribed","room":"${r}","peers":-1}`,
+      '{"type":"nope"}',
+    ])
       expect(parseRelayMessage(bad)).toBeNull();
   });
   it('never throws on arbitrary input', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.json()), (s) => { parseRelayMessage(s); }));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (s) => {
+        parseRelayMessage(s);
+      }),
+    );
   });
 });
 
@@ -75,18 +111,31 @@ const client = (url: string, opts = {}) => {
   clients.push(c);
   return c;
 };
-const waitStatus = (c: SignalingClient, s: SignalingStatus) => new Promise<void>((resolve) => {
-  if (c.status === s) return resolve();
-  const off = c.onStatus((x) => { if (x === s) { off(); resolve(); } });
-});
-const nextEvent = (c: SignalingClient, r: string, pred: (e: RoomEvent) => boolean) => new Promise<RoomEvent>((resolve) => {
-  const off = c.onRoom(r, (e) => { if (pred(e)) { off(); resolve(e); } });
-});
+const waitStatus = (c: SignalingClient, s: SignalingStatus) =>
+  new Promise<void>((resolve) => {
+    if (c.status === s) return resolve();
+    const off = c.onStatus((x) => {
+      if (x === s) {
+        off();
+        resolve();
+      }
+    });
+  });
+const nextEvent = (c: SignalingClient, r: string, pred: (e: RoomEvent) => boolean) =>
+  new Promise<RoomEvent>((resolve) => {
+    const off = c.onRoom(r, (e) => {
+      if (pred(e)) {
+        off();
+        resolve(e);
+      }
+    });
+  });
 
 describe('SignalingClient', () => {
   it('relays blobs between two clients of a room, with peer-joined and peer-left', async () => {
     relay = await startTestRelay();
-    const a = client(relay.url), b = client(relay.url);
+    const a = client(relay.url),
+      b = client(relay.url);
     const r = room('x');
     const aSub = nextEvent(a, r, (e) => e.type === 'subscribed');
     a.subscribe(r);
@@ -106,10 +155,12 @@ describe('SignalingClient', () => {
 
   it('reconnects after the relay drops it and re-subscribes its rooms by itself', async () => {
     relay = await startTestRelay();
-    const a = client(relay.url), b = client(relay.url);
+    const a = client(relay.url),
+      b = client(relay.url);
     const r = room('y');
     const subs = [nextEvent(a, r, (e) => e.type === 'subscribed'), nextEvent(b, r, (e) => e.type === 'subscribed')];
-    a.subscribe(r); b.subscribe(r);
+    a.subscribe(r);
+    b.subscribe(r);
     await Promise.all(subs);
     const seen: SignalingStatus[] = [];
     a.onStatus((s) => seen.push(s));
@@ -130,7 +181,10 @@ describe('SignalingClient', () => {
   it('drops publishes while not open and counts them; keeps retrying while the relay is down', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer();
-      s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); });
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
     });
     const a = client(`ws://127.0.0.1:${port}/signal`);
     const r = room('z');
@@ -148,9 +202,14 @@ describe('SignalingClient', () => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
     let connections = 0;
-    wss.on('connection', () => { connections++; }); // accepts, then never says anything
+    wss.on('connection', () => {
+      connections++;
+    }); // accepts, then never says anything
     try {
-      const a = client(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/signal`, { pingIntervalMs: 60, pongTimeoutMs: 120 });
+      const a = client(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/signal`, {
+        pingIntervalMs: 60,
+        pongTimeoutMs: 120,
+      });
       await waitStatus(a, 'open');
       await waitStatus(a, 'retrying');
       await waitStatus(a, 'open');
@@ -178,10 +237,13 @@ describe('SignalingClient', () => {
 describe('SignalingClient subscriptions', () => {
   it('counts subscribe() calls: the relay is told to leave only when the last one is undone', async () => {
     relay = await startTestRelay();
-    const a = client(relay.url), b = client(relay.url);
+    const a = client(relay.url),
+      b = client(relay.url);
     const r = room('w');
     const sub = nextEvent(b, r, (e) => e.type === 'subscribed');
-    a.subscribe(r); a.subscribe(r); b.subscribe(r);
+    a.subscribe(r);
+    a.subscribe(r);
+    b.subscribe(r);
     await sub;
     a.unsubscribe(r);
     const got = nextEvent(b, r, (e) => e.type === 'message' || e.type === 'peer-left');

@@ -22,7 +22,8 @@ const MiB = 1 << 20;
 
 describe('finished transfers and private storage', () => {
   it('the sender drops its stored files when the transfer completes, and a reload still lists it as complete', async () => {
-    const alice0 = await peer('bob'), bob = await peer('alice');
+    const alice0 = await peer('bob'),
+      bob = await peer('alice');
     await connect(alice0, bob);
     const id = await alice0.m.send([fileOf(randomBytes(MiB), 'a.bin'), fileOf(randomBytes(10), 'b.txt')]);
     expect(alice0.db.blobs.has(id)).toBe(true); // kept for a resume while it runs
@@ -36,7 +37,8 @@ describe('finished transfers and private storage', () => {
   });
 
   it('a declined or cancelled offer drops the stored files too', async () => {
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     await connect(alice, bob);
     const declined = await alice.m.send([fileOf(randomBytes(1000), 'x')]);
     await waitFor(bob, (e) => e.type === 'offered' && e.id === declined, 'offer 1');
@@ -49,7 +51,8 @@ describe('finished transfers and private storage', () => {
   });
 
   it('records saved before this rule (ended, files still stored) are tidied at the next start', async () => {
-    const alice0 = await peer('bob'), bob = await peer('alice');
+    const alice0 = await peer('bob'),
+      bob = await peer('alice');
     await connect(alice0, bob);
     const id = await alice0.m.send([fileOf(randomBytes(1000), 'x')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
@@ -63,9 +66,14 @@ describe('finished transfers and private storage', () => {
   });
 
   it('received files: data stays until every file is saved; then the next start removes it and keeps the record', async () => {
-    const alice = await peer('bob'), bob0 = await peer('alice');
+    const alice = await peer('bob'),
+      bob0 = await peer('alice');
     await connect(alice, bob0);
-    const id = await alice.m.send([fileOf(randomBytes(300_000), 'a'), fileOf(randomBytes(10), 'b'), fileOf(randomBytes(10), 'c')]);
+    const id = await alice.m.send([
+      fileOf(randomBytes(300_000), 'a'),
+      fileOf(randomBytes(10), 'b'),
+      fileOf(randomBytes(10), 'c'),
+    ]);
     await waitFor(bob0, (e) => e.type === 'offered', 'offer');
     await bob0.m.accept(id, [0, 2]);
     await waitFor(bob0, (e) => e.type === 'complete', 'complete at bob');
@@ -86,7 +94,8 @@ describe('finished transfers and private storage', () => {
   });
 
   it('an unfinished incoming transfer cannot be marked saved', async () => {
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     await connect(alice, bob);
     const id = await alice.m.send([fileOf(randomBytes(10), 'a')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
@@ -94,29 +103,42 @@ describe('finished transfers and private storage', () => {
   });
 
   it('the receiver says complete only once its finished state is saved: a reload in between cannot strand it (the sender drops its copies at complete)', async () => {
-    const alice = await peer('bob'), bob = await peer('alice', {}, new MemoryFileStore(), new SlowPersistence());
+    const alice = await peer('bob'),
+      bob = await peer('alice', {}, new MemoryFileStore(), new SlowPersistence());
     await connect(alice, bob);
     const id = await alice.m.send([fileOf(randomBytes(600_000), 'a')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
     await bob.m.accept(id);
     let bobSavedWhenAliceHeard: string | undefined;
-    alice.m.on((e) => { if (e.type === 'complete') bobSavedWhenAliceHeard = bob.db.records.get(id)?.state.status; });
+    alice.m.on((e) => {
+      if (e.type === 'complete') bobSavedWhenAliceHeard = bob.db.records.get(id)?.state.status;
+    });
     await waitFor(alice, (e) => e.type === 'complete', 'complete at alice');
     expect(bobSavedWhenAliceHeard).toBe('done');
   });
 
   it('marking a file saved while other files still arrive flushes before it saves (the saved prefix is on disk)', async () => {
-    const alice = await peer('bob'), bob0 = await peer('alice');
+    const alice = await peer('bob'),
+      bob0 = await peer('alice');
     const [la] = await connect(alice, bob0, { bytesPerTick: 16 * 1024 });
     const id = await alice.m.send([fileOf(randomBytes(10), 'small'), fileOf(randomBytes(8 * MiB), 'big')]);
     await waitFor(bob0, (e) => e.type === 'offered', 'offer');
     let flushes = 0;
     const open = bob0.store.open.bind(bob0.store);
-    bob0.store.open = async (t, f) => { const s = await open(t, f); const flush = s.flush.bind(s); s.flush = () => { flushes++; return flush(); }; return s; };
+    bob0.store.open = async (t, f) => {
+      const s = await open(t, f);
+      const flush = s.flush.bind(s);
+      s.flush = () => {
+        flushes++;
+        return flush();
+      };
+      return s;
+    };
     await bob0.m.accept(id);
     await waitFor(bob0, (e) => e.type === 'file-complete' && e.file === 0, 'small file verified');
     la.cut(); // the big file stays open and unfinished
-    const before = flushes, saves = bob0.db.saves;
+    const before = flushes,
+      saves = bob0.db.saves;
     bob0.m.markSaved(id, 0);
     await new Promise((r) => setTimeout(r, 20));
     expect(bob0.db.saves).toBeGreaterThan(saves);

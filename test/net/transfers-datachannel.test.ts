@@ -12,20 +12,28 @@ import { ndcPair, type NdcLink } from '../support/ndc-link';
 
 const MiB = 1 << 20;
 
-
 const links: NdcLink[] = [];
-afterAll(() => { for (const l of links) l.cut(); nodeDataChannel.cleanup(); });
+afterAll(() => {
+  for (const l of links) l.cut();
+  nodeDataChannel.cleanup();
+});
 
 describe('TransferManager over a real data channel with secure frames', () => {
   it('8 MiB arrive byte-identical; chat sent mid-transfer arrives before the file completes; the data channel buffer stays bounded', async () => {
     const [la, lb] = await ndcPair();
     links.push(la, lb);
-    const alice = await manager('bob'), bob = await manager('alice');
+    const alice = await manager('bob'),
+      bob = await manager('alice');
     alice.m.attach(la);
     bob.m.attach(lb);
     const chats: string[] = [];
     let completeSeenAtChat = -1;
-    lb.onMessage((m) => { if (m.type === 'chat') { chats.push(m.id); completeSeenAtChat = bob.events.filter((e) => e.type === 'complete').length; } });
+    lb.onMessage((m) => {
+      if (m.type === 'chat') {
+        chats.push(m.id);
+        completeSeenAtChat = bob.events.filter((e) => e.type === 'complete').length;
+      }
+    });
     const f = randomBytes(8 * MiB + 12345);
     const id = await alice.m.send([new File([f], 'movie.mkv')]);
     await bob.until((e) => e.type === 'offered');
@@ -43,7 +51,8 @@ describe('TransferManager over a real data channel with secure frames', () => {
   it('a cut connection resumes on a new one, byte-identical', async () => {
     const [la, lb] = await ndcPair();
     links.push(la, lb);
-    const alice = await manager('bob'), bob = await manager('alice');
+    const alice = await manager('bob'),
+      bob = await manager('alice');
     alice.m.attach(la);
     bob.m.attach(lb);
     const f = randomBytes(6 * MiB + 1);

@@ -29,33 +29,61 @@ afterEach(async () => {
   relay = null;
 });
 
-async function linkUp(e: { secret: Uint8Array; server: ReturnType<typeof keyPair>; client: ReturnType<typeof keyPair> }): Promise<[SecureLink, SecureLink]> {
-  const mk = () => { const c = new SignalingClient(relay!.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 50 }); clients.push(c); return c; };
+async function linkUp(e: {
+  secret: Uint8Array;
+  server: ReturnType<typeof keyPair>;
+  client: ReturnType<typeof keyPair>;
+}): Promise<[SecureLink, SecureLink]> {
+  const mk = () => {
+    const c = new SignalingClient(relay!.url, {
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      minBackoffMs: 50,
+    });
+    clients.push(c);
+    return c;
+  };
   const base = { rendezvousSecret: e.secret, iceServers: [], wrtc: nodeWrtc, timeoutMs: 15_000 };
   const [rs, rc] = await Promise.all([
-    openLink({ ...base, signaling: mk(), identity: e.server, shs: { role: 'server', authorize: () => true } } as LinkOptions),
-    openLink({ ...base, signaling: mk(), identity: e.client, shs: { role: 'client', serverPublicKey: e.server.publicKey } } as LinkOptions),
+    openLink({
+      ...base,
+      signaling: mk(),
+      identity: e.server,
+      shs: { role: 'server', authorize: () => true },
+    } as LinkOptions),
+    openLink({
+      ...base,
+      signaling: mk(),
+      identity: e.client,
+      shs: { role: 'client', serverPublicKey: e.server.publicKey },
+    } as LinkOptions),
   ]);
   if (!rs.ok || !rc.ok) throw new Error(`link failed: ${!rs.ok ? rs.message : ''} ${!rc.ok ? rc.message : ''}`);
   links.push(rs.link, rc.link);
   return [rs.link, rc.link];
 }
 
-
 describe('TransferManager over openLink through a real relay', () => {
   it('a file arrives byte-identical with chat both ways during the transfer; a cut link resumes on a new one', async () => {
     relay = await startTestRelay();
     const env = { secret: crypto.getRandomValues(new Uint8Array(32)), server: keyPair(), client: keyPair() };
     const [s1, c1] = await linkUp(env);
-    const alice = await manager('bob'), bob = await manager('alice');
+    const alice = await manager('bob'),
+      bob = await manager('alice');
     alice.m.attach(s1);
     bob.m.attach(c1);
-    const chatsAtBob: string[] = [], chatsAtAlice: string[] = [];
-    c1.onMessage((m) => { if (m.type === 'chat') chatsAtBob.push(m.id); });
-    s1.onMessage((m) => { if (m.type === 'chat') chatsAtAlice.push(m.id); });
+    const chatsAtBob: string[] = [],
+      chatsAtAlice: string[] = [];
+    c1.onMessage((m) => {
+      if (m.type === 'chat') chatsAtBob.push(m.id);
+    });
+    s1.onMessage((m) => {
+      if (m.type === 'chat') chatsAtAlice.push(m.id);
+    });
     // What the link holds (its queue + the data channel buffer) while chunks flow: sampled at every ack.
     let maxLinkBuffered = 0;
-    alice.m.on((e) => { if (e.type === 'progress') maxLinkBuffered = Math.max(maxLinkBuffered, s1.bufferedAmount ?? Infinity); });
+    alice.m.on((e) => {
+      if (e.type === 'progress') maxLinkBuffered = Math.max(maxLinkBuffered, s1.bufferedAmount ?? Infinity);
+    });
     const f = randomBytes(6 * MiB + 99);
     const id = await alice.m.send([new File([f], 'photo.raw')]);
     await bob.until((e) => e.type === 'offered');

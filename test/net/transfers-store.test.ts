@@ -13,13 +13,18 @@ function countingBlob(bytes: Uint8Array): { blob: Blob; slices: () => number } {
   const blob = new Blob([bytes as Uint8Array<ArrayBuffer>]);
   let n = 0;
   const slice = blob.slice.bind(blob);
-  blob.slice = (...a: Parameters<Blob['slice']>) => { n++; return slice(...a); };
+  blob.slice = (...a: Parameters<Blob['slice']>) => {
+    n++;
+    return slice(...a);
+  };
   return { blob, slices: () => n };
 }
 
 describe('file I/O of the transfer glue', () => {
   it('the block reader serves every chunk byte-exact with one Blob read per block of whole chunks', async () => {
-    const bytes = randomBytes(5 * 1024 * 1024 + 12345), chunk = 130944, block = 1024 * 1024;
+    const bytes = randomBytes(5 * 1024 * 1024 + 12345),
+      chunk = 130944,
+      block = 1024 * 1024;
     const { blob, slices } = countingBlob(bytes);
     const read = blobReader([blob], block);
     for (let s = 0; s < bytes.length; s += chunk) {
@@ -43,10 +48,17 @@ describe('file I/O of the transfer glue', () => {
     class BadDisk extends MemoryFileStore {
       override async open(id: string, i: number): Promise<FileSink> {
         const s = await super.open(id, i);
-        return { ...s, write: async (off, b) => { await s.write(off, b); if (off > 0 && off < 300_000) this.files.get(id)!.get(i)!.data[off + 3]! ^= 0x10; } };
+        return {
+          ...s,
+          write: async (off, b) => {
+            await s.write(off, b);
+            if (off > 0 && off < 300_000) this.files.get(id)!.get(i)!.data[off + 3]! ^= 0x10;
+          },
+        };
       }
     }
-    const alice = await testManager('bob'), bob = await testManager('alice', new BadDisk());
+    const alice = await testManager('bob'),
+      bob = await testManager('alice', new BadDisk());
     const [la, lb] = linkPair();
     alice.m.attach(la);
     bob.m.attach(lb);

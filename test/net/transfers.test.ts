@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { encodeTransfer } from '../../src/core/transfer';
 import { MAX_TRANSFER_WIRE_BYTES, type WireMessage } from '../../src/core/wire';
 import { MemoryFileStore } from '../../src/net/file-store';
-import { DEFAULT_GLUE_CHUNK_SIZE, DEFAULT_HIGH_WATER, MAX_UNANSWERED_OFFERS, removeOrphans, safeName } from '../../src/net/transfers';
+import {
+  DEFAULT_GLUE_CHUNK_SIZE,
+  DEFAULT_HIGH_WATER,
+  MAX_UNANSWERED_OFFERS,
+  removeOrphans,
+  safeName,
+} from '../../src/net/transfers';
 import { type MemoryLink, type Side } from './memory-link';
 import { chunksAt, connect, fileOf, peer, reload, transferOf, waitFor } from '../support/transfer-peers';
 
@@ -11,13 +17,22 @@ const MiB = 1 << 20;
 
 describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   it('sends two files byte-identical with 128 KiB chunks, each chunk once, never queueing past the high-water mark', async () => {
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     const [la, lb] = await connect(alice, bob);
-    const f0 = randomBytes(3 * MiB + 1000), f1 = randomBytes(1000);
+    const f0 = randomBytes(3 * MiB + 1000),
+      f1 = randomBytes(1000);
     const id = await alice.m.send([fileOf(f0, 'holiday.jpg'), fileOf(f1, 'a/b.txt')]);
     expect(alice.events[0]).toMatchObject({ type: 'preparing', id, done: expect.any(Number), total: f0.length + 1000 });
     const offered = await waitFor(bob, (e) => e.type === 'offered', 'offer at bob');
-    expect(offered).toMatchObject({ id, direction: 'in', files: [{ name: 'holiday.jpg', size: f0.length }, { name: 'a_b.txt', size: 1000 }] });
+    expect(offered).toMatchObject({
+      id,
+      direction: 'in',
+      files: [
+        { name: 'holiday.jpg', size: f0.length },
+        { name: 'a_b.txt', size: 1000 },
+      ],
+    });
     await bob.m.accept(id);
     await waitFor(bob, (e) => e.type === 'complete', 'complete at bob');
     await waitFor(alice, (e) => e.type === 'complete', 'complete at alice');
@@ -34,9 +49,13 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     expect(alice.m.maxQueued).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + DEFAULT_GLUE_CHUNK_SIZE + 32);
     expect(la.maxBuffered).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + DEFAULT_GLUE_CHUNK_SIZE + 32);
     expect(la.overflowed || lb.overflowed).toBe(false);
-    expect(bob.events.filter((e) => e.type === 'file-complete').map((e) => (e as { file: number }).file)).toEqual([0, 1]);
+    expect(bob.events.filter((e) => e.type === 'file-complete').map((e) => (e as { file: number }).file)).toEqual([
+      0, 1,
+    ]);
     expect(bob.events.some((e) => e.type === 'progress')).toBe(true);
-    expect(bob.m.list()).toMatchObject([{ id, direction: 'in', status: 'done', done: f0.length + 1000, total: f0.length + 1000 }]);
+    expect(bob.m.list()).toMatchObject([
+      { id, direction: 'in', status: 'done', done: f0.length + 1000, total: f0.length + 1000 },
+    ]);
     expect(alice.m.list()).toMatchObject([{ id, direction: 'out', status: 'done' }]);
     // Saved or dismissed: the stored file and the record are gone.
     await bob.m.dismiss(id);
@@ -45,7 +64,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   });
 
   it('chat goes ahead of file chunks: at most the high-water mark of chunks is queued before a chat message', async () => {
-    const alice = await peer('bob', { highWaterBytes: 256 * 1024 }), bob = await peer('alice');
+    const alice = await peer('bob', { highWaterBytes: 256 * 1024 }),
+      bob = await peer('alice');
     const [la] = await connect(alice, bob, { bytesPerTick: 64 * 1024 });
     const id = await alice.m.send([fileOf(randomBytes(4 * MiB), 'big.bin')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
@@ -61,7 +81,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   });
 
   it('a link without bufferedAmount/onDrain is still bounded (the manager counts its own unsent bytes)', async () => {
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     const [la] = await connect(alice, bob, { bare: true, capacity: 2 * MiB });
     const f = randomBytes(2 * MiB + 5);
     const id = await alice.m.send([fileOf(f, 'x')]);
@@ -84,7 +105,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
       }
       return m;
     };
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     const [, lb] = await connect(alice, bob, { tamper });
     const f = randomBytes(2 * MiB);
     const id = await alice.m.send([fileOf(f, 'x.bin')]);
@@ -99,7 +121,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   });
 
   it('a dropped link resumes on the next one from the verified prefix, byte-identical', async () => {
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     const [la, lb] = await connect(alice, bob);
     const f = randomBytes(5 * MiB + 77);
     const id = await alice.m.send([fileOf(f, 'x')]);
@@ -120,7 +143,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
 
   it('a reload of the receiving page resumes from its last saved verified chunk; bytes past it are cut off', async () => {
     const o = { saveEveryBytes: 512 * 1024 };
-    const alice = await peer('bob'), bob0 = await peer('alice', o);
+    const alice = await peer('bob'),
+      bob0 = await peer('alice', o);
     const [la] = await connect(alice, bob0);
     const f = randomBytes(4 * MiB + 3);
     const id = await alice.m.send([fileOf(f, 'x')]);
@@ -139,7 +163,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   });
 
   it('closing a manager with chunks still in its queues leaves its files and records alone (what a reload relies on)', async () => {
-    const alice = await peer('bob'), bob = await peer('alice', { saveEveryBytes: 256 * 1024 });
+    const alice = await peer('bob'),
+      bob = await peer('alice', { saveEveryBytes: 256 * 1024 });
     await connect(alice, bob, { bytesPerTick: 1 << 20 });
     const id = await alice.m.send([fileOf(randomBytes(6 * MiB), 'x')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
@@ -154,7 +179,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   });
 
   it('a reload of the sending page resumes too (files come back from persistence)', async () => {
-    const alice0 = await peer('bob'), bob = await peer('alice');
+    const alice0 = await peer('bob'),
+      bob = await peer('alice');
     const [la] = await connect(alice0, bob);
     const f = randomBytes(3 * MiB);
     const id = await alice0.m.send([fileOf(f, 'x')]);
@@ -170,7 +196,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   });
 
   it('an offer made while offline goes out on attach; an unanswered offer survives a reload of the receiver', async () => {
-    const alice = await peer('bob'), bob0 = await peer('alice');
+    const alice = await peer('bob'),
+      bob0 = await peer('alice');
     const id = await alice.m.send([fileOf(randomBytes(10), 'tiny')]);
     const [la] = await connect(alice, bob0);
     await waitFor(bob0, (e) => e.type === 'offered', 'offer');
@@ -184,7 +211,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   });
 
   it('decline: the sender hears it and no chunk is sent', async () => {
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     const [, lb] = await connect(alice, bob);
     const id = await alice.m.send([fileOf(randomBytes(300_000), 'x')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
@@ -196,7 +224,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
 
   for (const who of ['sender', 'receiver'] as const) {
     it(`cancel by the ${who} mid-transfer stops both sides and deletes the partial file`, async () => {
-      const alice = await peer('bob'), bob = await peer('alice');
+      const alice = await peer('bob'),
+        bob = await peer('alice');
       const [la, lb] = await connect(alice, bob);
       const id = await alice.m.send([fileOf(randomBytes(6 * MiB), 'x')]);
       await waitFor(bob, (e) => e.type === 'offered', 'offer');
@@ -204,7 +233,11 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
       await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB, '1 MiB');
       (who === 'sender' ? alice : bob).m.cancel(id);
       const other = who === 'sender' ? bob : alice;
-      expect(await waitFor(other, (e) => e.type === 'cancelled', 'cancelled')).toMatchObject({ id, by: 'peer', reason: 'user' });
+      expect(await waitFor(other, (e) => e.type === 'cancelled', 'cancelled')).toMatchObject({
+        id,
+        by: 'peer',
+        reason: 'user',
+      });
       await bob.m.close();
       expect(bob.m.list()[0]!.status).toBe('cancelled');
       expect(alice.m.list()[0]!.status).toBe('cancelled');
@@ -213,13 +246,14 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
       const n = chunksAt(lb).length;
       await new Promise((r) => setTimeout(r, 50));
       expect(chunksAt(lb).length).toBe(n);
-      expect(chunksAt(lb).length).toBeLessThan(Math.ceil(6 * MiB / DEFAULT_GLUE_CHUNK_SIZE));
+      expect(chunksAt(lb).length).toBeLessThan(Math.ceil((6 * MiB) / DEFAULT_GLUE_CHUNK_SIZE));
     });
   }
 
   for (const who of ['sender cancels', 'receiver dismisses'] as const) {
     it(`${who} while the link is down: the other side learns it on the next link`, async () => {
-      const alice = await peer('bob'), bob = await peer('alice');
+      const alice = await peer('bob'),
+        bob = await peer('alice');
       // A slow wire: under load the whole file could otherwise arrive before the cut, leaving nothing to cancel.
       const [la] = await connect(alice, bob, { bytesPerTick: 8 * 1024 });
       const id = await alice.m.send([fileOf(randomBytes(3 * MiB), 'x')]);
@@ -228,7 +262,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
       await waitFor(bob, (e) => e.type === 'progress' && e.progress.done >= MiB / 2, 'some progress');
       la.cut();
       expect(bob.m.list()[0]!.status).toBe('active');
-      if (who === 'sender cancels') alice.m.cancel(id); else await bob.m.dismiss(id);
+      if (who === 'sender cancels') alice.m.cancel(id);
+      else await bob.m.dismiss(id);
       const other = who === 'sender cancels' ? bob : alice;
       await connect(alice, bob);
       expect(await waitFor(other, (e) => e.type === 'cancelled', 'cancelled')).toMatchObject({ id, by: 'peer' });
@@ -237,30 +272,59 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
   }
 
   it('attacks from the peer: garbage and foreign-id transfer messages are dropped; an offer flood is declined as busy', async () => {
-    const alice = await peer('bob'), bob = await peer('alice');
+    const alice = await peer('bob'),
+      bob = await peer('alice');
     const [la] = await connect(alice, bob);
     const id = await alice.m.send([fileOf(randomBytes(400_000), 'real')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
     const foreign = new Uint8Array(16).fill(9);
     await la.send({ type: 'transfer', data: Uint8Array.of(1, 2, 3) });
     await la.send({ type: 'transfer', data: randomBytes(500) });
-    await la.send({ type: 'transfer', data: encodeTransfer({ type: 'chunk', id: foreign, file: 0, index: 0, bytes: randomBytes(100) }) });
+    await la.send({
+      type: 'transfer',
+      data: encodeTransfer({ type: 'chunk', id: foreign, file: 0, index: 0, bytes: randomBytes(100) }),
+    });
     await la.send({ type: 'transfer', data: encodeTransfer({ type: 'complete', id: foreign }) });
-    const offer = (i: number) => encodeTransfer({ type: 'offer', id: Uint8Array.from({ length: 16 }, (_, k) => (k === 0 ? i : 0xee)),
-      files: [{ name: `spam${i}`, type: '', size: 10, chunkSize: 1024, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) }] });
+    const offer = (i: number) =>
+      encodeTransfer({
+        type: 'offer',
+        id: Uint8Array.from({ length: 16 }, (_, k) => (k === 0 ? i : 0xee)),
+        files: [
+          {
+            name: `spam${i}`,
+            type: '',
+            size: 10,
+            chunkSize: 1024,
+            sha256: new Uint8Array(32),
+            hashListRoot: new Uint8Array(32),
+          },
+        ],
+      });
     for (let i = 0; i < MAX_UNANSWERED_OFFERS + 5; i++) await la.send({ type: 'transfer', data: offer(i) });
     await new Promise((r) => setTimeout(r, 50));
     expect(bob.m.list().filter((t) => t.status === 'offered')).toHaveLength(MAX_UNANSWERED_OFFERS);
-    const declines = la.received.map(transferOf).filter((t) => t?.type === 'decline' && (t as { reason: string }).reason === 'busy').length;
+    const declines = la.received
+      .map(transferOf)
+      .filter((t) => t?.type === 'decline' && (t as { reason: string }).reason === 'busy').length;
     expect(declines).toBe(6);
     // Too large (100 GiB), or too many tiny chunks: declined as too-large, never shown.
-    const huge = (i: number, size: number, chunkSize: number) => encodeTransfer({ type: 'offer', id: new Uint8Array(16).fill(0x40 + i),
-      files: [{ name: 'huge', type: '', size, chunkSize, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) }] });
+    const huge = (i: number, size: number, chunkSize: number) =>
+      encodeTransfer({
+        type: 'offer',
+        id: new Uint8Array(16).fill(0x40 + i),
+        files: [
+          { name: 'huge', type: '', size, chunkSize, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) },
+        ],
+      });
     await bob.m.dismiss(bob.m.list().find((t) => t.id !== id)!.id); // make room below the flood limit
     await la.send({ type: 'transfer', data: huge(1, 100 * 1024 ** 3, 261120) });
     await la.send({ type: 'transfer', data: huge(2, 2 * 1024 ** 3, 1024) });
     await new Promise((r) => setTimeout(r, 50));
-    expect(la.received.map(transferOf).filter((t) => t?.type === 'decline' && (t as { reason: string }).reason === 'too-large')).toHaveLength(2);
+    expect(
+      la.received
+        .map(transferOf)
+        .filter((t) => t?.type === 'decline' && (t as { reason: string }).reason === 'too-large'),
+    ).toHaveLength(2);
     expect(bob.m.list().some((t) => t.files[0]!.name === 'huge')).toBe(false);
     // The real transfer is unharmed.
     await bob.m.accept(id);
@@ -284,9 +348,12 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
 describe('partial accept (docs/app.md "Files": the receiver picks which offered files it wants)', () => {
   it('only the accepted files travel, count and complete; both sides list them; a reload of either page keeps the choice', async () => {
     const o = { saveEveryBytes: 256 * 1024 };
-    const alice0 = await peer('bob'), bob0 = await peer('alice', o);
+    const alice0 = await peer('bob'),
+      bob0 = await peer('alice', o);
     const [la0] = await connect(alice0, bob0, { bytesPerTick: 128 * 1024 });
-    const f0 = randomBytes(3 * MiB + 7), f1 = randomBytes(2 * MiB), f2 = randomBytes(100);
+    const f0 = randomBytes(3 * MiB + 7),
+      f1 = randomBytes(2 * MiB),
+      f2 = randomBytes(100);
     const id = await alice0.m.send([fileOf(f0, 'a.bin'), fileOf(f1, 'skipped.bin'), fileOf(f2, 'c.txt')]);
     await waitFor(bob0, (e) => e.type === 'offered', 'offer');
     expect(bob0.m.list()[0]!.accepted).toBeNull();
@@ -297,7 +364,8 @@ describe('partial accept (docs/app.md "Files": the receiver picks which offered 
     await waitFor(bob0, (e) => e.type === 'progress' && e.progress.done >= MiB, '1 MiB');
     // Both pages reload mid-transfer: the choice comes back from the saved state on both sides.
     la0.cut();
-    const alice = await reload(alice0, 'bob'), bob = await reload(bob0, 'alice');
+    const alice = await reload(alice0, 'bob'),
+      bob = await reload(bob0, 'alice');
     expect(alice.m.list()[0]!.accepted).toEqual([0, 2]);
     expect(bob.m.list()[0]!.accepted).toEqual([0, 2]);
     const [, lb] = await connect(alice, bob);
@@ -306,10 +374,22 @@ describe('partial accept (docs/app.md "Files": the receiver picks which offered 
     expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f0)).toBe(true);
     expect(Buffer.from(bob.store.bytes(id, 2)!).equals(f2)).toBe(true);
     // The skipped file never left the sender: no chunk and no hash list for it, before or after the reload.
-    const files = (l: MemoryLink) => new Set(l.received.map(transferOf).filter((t) => t?.type === 'chunk' || t?.type === 'hashes').map((t) => (t as { file: number }).file));
+    const files = (l: MemoryLink) =>
+      new Set(
+        l.received
+          .map(transferOf)
+          .filter((t) => t?.type === 'chunk' || t?.type === 'hashes')
+          .map((t) => (t as { file: number }).file),
+      );
     expect([...files(lb), ...files(la0.peer)].includes(1)).toBe(false);
     expect(bob.store.bytes(id, 1)).toBeUndefined();
     await expect(bob.m.getFile(id, 1)).rejects.toThrow();
-    for (const p of [alice, bob]) expect(p.m.list()[0]).toMatchObject({ status: 'done', accepted: [0, 2], done: f0.length + f2.length, total: f0.length + f2.length });
+    for (const p of [alice, bob])
+      expect(p.m.list()[0]).toMatchObject({
+        status: 'done',
+        accepted: [0, 2],
+        done: f0.length + f2.length,
+        total: f0.length + f2.length,
+      });
   });
 });

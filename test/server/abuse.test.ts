@@ -65,7 +65,9 @@ describe('relay under abuse', () => {
   }
 
   it('closes a socket that sends a binary frame with 4400', async () => {
-    await whilePairTalks(pair, () => refusedWith(r.wsUrl, 4400, (c) => c.ws.send(Buffer.from('{"type":"ping"}'), { binary: true })));
+    await whilePairTalks(pair, () =>
+      refusedWith(r.wsUrl, 4400, (c) => c.ws.send(Buffer.from('{"type":"ping"}'), { binary: true })),
+    );
   });
 
   it('closes a socket that sends a frame over MAX_MESSAGE_BYTES with 4413', async () => {
@@ -80,7 +82,9 @@ describe('relay under abuse', () => {
   });
 
   it('closes a socket that sends a 16 MiB frame with 4413', async () => {
-    await whilePairTalks(pair, () => refusedWith(r.wsUrl, 4413, (c) => c.ws.send('{"type":"ping","pad":"' + 'x'.repeat(16 << 20) + '"}')));
+    await whilePairTalks(pair, () =>
+      refusedWith(r.wsUrl, 4413, (c) => c.ws.send('{"type":"ping","pad":"' + 'x'.repeat(16 << 20) + '"}')),
+    );
   });
 
   it('closes a socket that sends a message fragmented past the limit with 4413', async () => {

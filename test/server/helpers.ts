@@ -44,7 +44,8 @@ export class Client {
     });
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
-        for (const w of this.waiters.splice(0)) w.reject(new Error(`socket closed (${code} ${reason.toString()}) while waiting`));
+        for (const w of this.waiters.splice(0))
+          w.reject(new Error(`socket closed (${code} ${reason.toString()}) while waiting`));
         resolve({ code, reason: reason.toString() });
       });
     });
@@ -119,7 +120,8 @@ export async function exchange(p: { a: Client; b: Client; room: string }, n: num
   const receive = async (c: Client, expected: string[]): Promise<void> => {
     for (const data of expected) {
       const m = await c.next((x) => x.type === 'message');
-      if (m.data !== data || m.room !== p.room) throw new Error(`pair lost or reordered a message: got ${JSON.stringify(m).slice(0, 120)}`);
+      if (m.data !== data || m.room !== p.room)
+        throw new Error(`pair lost or reordered a message: got ${JSON.stringify(m).slice(0, 120)}`);
     }
   };
   const done = Promise.all([receive(p.b, fromA), receive(p.a, fromB)]);

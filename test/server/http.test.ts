@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type Running } from './helpers';
 
-interface Res { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Res {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 /** A raw HTTP request, so that paths are sent exactly as written (fetch would normalise `..`). */
 function get(url: string, path: string, method = 'GET'): Promise<Res> {
@@ -27,7 +31,10 @@ const INDEX = '<!doctype html><title>Parley</title><script type="module" src="/a
 describe('HTTP: static app, headers, health and config', () => {
   let dir: string;
   let r: Running;
-  const ice = [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'p' }];
+  const ice = [
+    { urls: 'stun:stun.example.org:3478' },
+    { urls: ['turn:turn.example.org'], username: 'u', credential: 'p' },
+  ];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-static-'));
     mkdirSync(join(dir, 'assets'));
@@ -111,7 +118,12 @@ describe('HTTP: static app, headers, health and config', () => {
   });
 
   it('never serves a file outside STATIC_DIR', async () => {
-    for (const path of ['/../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fetc%2fpasswd', '/..%5c..%5cetc%5cpasswd']) {
+    for (const path of [
+      '/../package.json',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/assets/..%2f..%2fetc%2fpasswd',
+      '/..%5c..%5cetc%5cpasswd',
+    ]) {
       const res = await get(r.url, path);
       expect(res.body, path).not.toMatch(/root:|"name"/);
       expect([200, 400, 404], path).toContain(res.status);

@@ -6,7 +6,9 @@ import { Client, newBlob, newRoom } from './helpers';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+function startProcess(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STATIC_DIR: 'no-such-dist', ...env },

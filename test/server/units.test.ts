@@ -47,12 +47,55 @@ describe('TokenBucket', () => {
 describe('configFromEnv', () => {
   it('uses the contract defaults', () => {
     expect(configFromEnv({})).toEqual(DEFAULT_CONFIG);
-    expect(DEFAULT_CONFIG).toMatchObject({ port: 8080, host: 'localhost', staticDir: 'dist', maxMessageBytes: 65536, maxRoomsPerSocket: 32, maxPeersPerRoom: 8, maxMessagesPerSecond: 50, burst: 100, idleTimeoutMs: 60000, heartbeatMs: 20000, maxConnections: 10000, logLevel: 'info' });
+    expect(DEFAULT_CONFIG).toMatchObject({
+      port: 8080,
+      host: 'localhost',
+      staticDir: 'dist',
+      maxMessageBytes: 65536,
+      maxRoomsPerSocket: 32,
+      maxPeersPerRoom: 8,
+      maxMessagesPerSecond: 50,
+      burst: 100,
+      idleTimeoutMs: 60000,
+      heartbeatMs: 20000,
+      maxConnections: 10000,
+      logLevel: 'info',
+    });
   });
 
   it('reads every variable', () => {
-    const c = configFromEnv({ PORT: '0', HOST: '127.0.0.1', STATIC_DIR: 'x', ICE_SERVERS: '[{"urls":"stun:s"}]', MAX_MESSAGE_BYTES: '1024', MAX_ROOMS_PER_SOCKET: '4', MAX_PEERS_PER_ROOM: '2', MAX_MESSAGES_PER_SECOND: '10', IDLE_TIMEOUT_MS: '1000', HEARTBEAT_MS: '500', MAX_CONNECTIONS: '7', LOG_LEVEL: 'warn', RELAY_STATS: '1' });
-    expect(c).toEqual({ ...DEFAULT_CONFIG, port: 0, host: '127.0.0.1', staticDir: 'x', iceServers: [{ urls: 'stun:s' }], maxMessageBytes: 1024, maxRoomsPerSocket: 4, maxPeersPerRoom: 2, maxMessagesPerSecond: 10, burst: 20, idleTimeoutMs: 1000, heartbeatMs: 500, maxConnections: 7, logLevel: 'warn', stats: true });
+    const c = configFromEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      STATIC_DIR: 'x',
+      ICE_SERVERS: '[{"urls":"stun:s"}]',
+      MAX_MESSAGE_BYTES: '1024',
+      MAX_ROOMS_PER_SOCKET: '4',
+      MAX_PEERS_PER_ROOM: '2',
+      MAX_MESSAGES_PER_SECOND: '10',
+      IDLE_TIMEOUT_MS: '1000',
+      HEARTBEAT_MS: '500',
+      MAX_CONNECTIONS: '7',
+      LOG_LEVEL: 'warn',
+      RELAY_STATS: '1',
+    });
+    expect(c).toEqual({
+      ...DEFAULT_CONFIG,
+      port: 0,
+      host: '127.0.0.1',
+      staticDir: 'x',
+      iceServers: [{ urls: 'stun:s' }],
+      maxMessageBytes: 1024,
+      maxRoomsPerSocket: 4,
+      maxPeersPerRoom: 2,
+      maxMessagesPerSecond: 10,
+      burst: 20,
+      idleTimeoutMs: 1000,
+      heartbeatMs: 500,
+      maxConnections: 7,
+      logLevel: 'warn',
+      stats: true,
+    });
   });
 
   it('names the bad variable', () => {
@@ -77,38 +120,63 @@ describe('parseClientMessage', () => {
 
   it('accepts the four message types', () => {
     expect(parseClientMessage('{"type":"ping"}')).toEqual({ ok: true, message: { type: 'ping' } });
-    expect(parseClientMessage(JSON.stringify({ type: 'subscribe', room }))).toEqual({ ok: true, message: { type: 'subscribe', room } });
-    expect(parseClientMessage(JSON.stringify({ type: 'unsubscribe', room }))).toEqual({ ok: true, message: { type: 'unsubscribe', room } });
-    expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data: 'QQ' }))).toEqual({ ok: true, message: { type: 'publish', room, data: 'QQ' } });
+    expect(parseClientMessage(JSON.stringify({ type: 'subscribe', room }))).toEqual({
+      ok: true,
+      message: { type: 'subscribe', room },
+    });
+    expect(parseClientMessage(JSON.stringify({ type: 'unsubscribe', room }))).toEqual({
+      ok: true,
+      message: { type: 'unsubscribe', room },
+    });
+    expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data: 'QQ' }))).toEqual({
+      ok: true,
+      message: { type: 'publish', room, data: 'QQ' },
+    });
   });
 
   it('never throws, and accepts nothing but the protocol (fuzz)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const r = parseClientMessage(text);
-        if (r.ok) {
-          const v = JSON.parse(text) as Record<string, unknown>;
-          expect(['ping', 'subscribe', 'unsubscribe', 'publish']).toContain(v.type);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const r = parseClientMessage(text);
+          if (r.ok) {
+            const v = JSON.parse(text) as Record<string, unknown>;
+            expect(['ping', 'subscribe', 'unsubscribe', 'publish']).toContain(v.type);
+          }
+        },
+      ),
     );
   });
 
   it('rejects a publish whose room or data is altered by one character outside base64url', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 42 }), fc.constantFrom('=', '+', '/', ' ', '"', '\u00e9', '\n'), (i, ch) => {
-        const badRoom = room.slice(0, i) + ch + room.slice(i + 1);
-        const r = parseClientMessage(JSON.stringify({ type: 'publish', room: badRoom, data: 'QUJD' }));
-        expect(r).toMatchObject({ ok: false, fatal: true });
-        const r2 = parseClientMessage(JSON.stringify({ type: 'publish', room, data: 'QU' + ch + 'JD' }));
-        expect(r2).toMatchObject({ ok: false, fatal: true });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 42 }),
+        fc.constantFrom('=', '+', '/', ' ', '"', '\u00e9', '\n'),
+        (i, ch) => {
+          const badRoom = room.slice(0, i) + ch + room.slice(i + 1);
+          const r = parseClientMessage(JSON.stringify({ type: 'publish', room: badRoom, data: 'QUJD' }));
+          expect(r).toMatchObject({ ok: false, fatal: true });
+          const r2 = parseClientMessage(JSON.stringify({ type: 'publish', room, data: 'QU' + ch + 'JD' }));
+          expect(r2).toMatchObject({ ok: false, fatal: true });
+        },
+      ),
     );
   });
 
   it('tolerates up to two padding characters at the end of data only', () => {
-    for (const data of ['QUI=', 'QQ==']) expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data }))).toMatchObject({ ok: true });
-    for (const data of ['QQ===', '=QQ', '==']) expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data }))).toMatchObject({ ok: false, fatal: true });
+    for (const data of ['QUI=', 'QQ=='])
+      expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data }))).toMatchObject({ ok: true });
+    for (const data of ['QQ===', '=QQ', '=='])
+      expect(parseClientMessage(JSON.stringify({ type: 'publish', room, data }))).toMatchObject({
+        ok: false,
+        fatal: true,
+      });
   });
 });
 

@@ -23,28 +23,52 @@ export async function runAdapter(role: 'client' | 'server', args: string[]): Pro
   const networkKey = hexToBytes(args[0]!);
   let machine: ShsClient | ShsServer;
   if (role === 'server') {
-    const secretKey = hexToBytes(args[1]!), publicKey = hexToBytes(args[2]!);
-    machine = new ShsServer({ networkKey, identity: { publicKey, secretKey }, now: Date.now(), timeoutMs: TIMEOUT_MS, crypto: provider, authorize: () => true });
+    const secretKey = hexToBytes(args[1]!),
+      publicKey = hexToBytes(args[2]!);
+    machine = new ShsServer({
+      networkKey,
+      identity: { publicKey, secretKey },
+      now: Date.now(),
+      timeoutMs: TIMEOUT_MS,
+      crypto: provider,
+      authorize: () => true,
+    });
   } else {
     const seed = crypto.getRandomValues(new Uint8Array(32));
     const publicKey = ed25519.getPublicKey(seed);
     const secretKey = new Uint8Array([...seed, ...publicKey]);
-    machine = new ShsClient({ networkKey, identity: { publicKey, secretKey }, serverPublicKey: hexToBytes(args[1]!), now: Date.now(), timeoutMs: TIMEOUT_MS, crypto: provider });
+    machine = new ShsClient({
+      networkKey,
+      identity: { publicKey, secretKey },
+      serverPublicKey: hexToBytes(args[1]!),
+      now: Date.now(),
+      timeoutMs: TIMEOUT_MS,
+      crypto: provider,
+    });
   }
   let over = false;
   const onStep = (s: ShsStep | null) => {
     if (over || !s) return;
-    if (!s.ok) { over = true; if (process.env.SHS_ADAPTER_DEBUG) process.stderr.write(`${s.code}: ${s.message}\n`); process.exit(1); }
+    if (!s.ok) {
+      over = true;
+      if (process.env.SHS_ADAPTER_DEBUG) process.stderr.write(`${s.code}: ${s.message}\n`);
+      process.exit(1);
+    }
     if (s.send) process.stdout.write(s.send);
     if (s.session) {
       over = true;
       const k = s.session;
-      process.stdout.write(new Uint8Array([...k.encryptKey, ...k.encryptNonce, ...k.decryptKey, ...k.decryptNonce]), () => process.exit(0));
+      process.stdout.write(
+        new Uint8Array([...k.encryptKey, ...k.encryptNonce, ...k.decryptKey, ...k.decryptNonce]),
+        () => process.exit(0),
+      );
     }
   };
   const timer = setInterval(() => onStep(machine.tick(Date.now())), 250);
   timer.unref();
-  process.stdin.on('data', (chunk: Buffer) => { void machine.receive(new Uint8Array(chunk), Date.now()).then(onStep); });
+  process.stdin.on('data', (chunk: Buffer) => {
+    void machine.receive(new Uint8Array(chunk), Date.now()).then(onStep);
+  });
   process.stdin.on('end', () => onStep(machine.closed()));
   if (machine instanceof ShsClient) onStep(await machine.start());
 }

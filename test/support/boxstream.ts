@@ -26,7 +26,10 @@ export function incrementNonce(nonce: Uint8Array, by = 1): Uint8Array {
 
 export class BoxStreamWriter {
   private nonce: Uint8Array;
-  constructor(private readonly key: Uint8Array, nonce: Uint8Array) {
+  constructor(
+    private readonly key: Uint8Array,
+    nonce: Uint8Array,
+  ) {
     this.nonce = nonce.slice();
   }
   /** One packet (header ‖ body ciphertext) for 1..4096 plaintext bytes. */
@@ -49,7 +52,10 @@ export class BoxStreamWriter {
     for (let i = 0; i < plain.length; i += BOX_MAX_BODY) parts.push(this.packet(plain.subarray(i, i + BOX_MAX_BODY)));
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
-    for (const p of parts) { out.set(p, at); at += p.length; }
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
     return out;
   }
   goodbye(): Uint8Array {
@@ -57,12 +63,16 @@ export class BoxStreamWriter {
   }
 }
 
-export type BoxRead = { kind: 'data'; plain: Uint8Array } | { kind: 'goodbye' } | { kind: 'error'; what: 'header' | 'body' | 'short' };
+export type BoxRead =
+  { kind: 'data'; plain: Uint8Array } | { kind: 'goodbye' } | { kind: 'error'; what: 'header' | 'body' | 'short' };
 
 export class BoxStreamReader {
   private nonce: Uint8Array;
   private ended = false;
-  constructor(private readonly key: Uint8Array, nonce: Uint8Array) {
+  constructor(
+    private readonly key: Uint8Array,
+    nonce: Uint8Array,
+  ) {
     this.nonce = nonce.slice();
   }
   /** Reads every packet of `bytes` (which must hold whole packets). */
@@ -70,24 +80,38 @@ export class BoxStreamReader {
     const out: BoxRead[] = [];
     let at = 0;
     while (at < bytes.length && !this.ended) {
-      if (bytes.length - at < BOX_HEADER_LENGTH) { out.push({ kind: 'error', what: 'short' }); break; }
+      if (bytes.length - at < BOX_HEADER_LENGTH) {
+        out.push({ kind: 'error', what: 'short' });
+        break;
+      }
       let header: Uint8Array;
       try {
         header = xsalsa20poly1305(this.key, this.nonce).decrypt(bytes.subarray(at, at + BOX_HEADER_LENGTH));
       } catch {
-        out.push({ kind: 'error', what: 'header' }); this.ended = true; break;
+        out.push({ kind: 'error', what: 'header' });
+        this.ended = true;
+        break;
       }
       at += BOX_HEADER_LENGTH;
-      if (header.every((b) => b === 0)) { out.push({ kind: 'goodbye' }); this.ended = true; break; }
+      if (header.every((b) => b === 0)) {
+        out.push({ kind: 'goodbye' });
+        this.ended = true;
+        break;
+      }
       const length = new DataView(header.buffer, header.byteOffset).getUint16(0);
-      if (bytes.length - at < length) { out.push({ kind: 'error', what: 'short' }); break; }
+      if (bytes.length - at < length) {
+        out.push({ kind: 'error', what: 'short' });
+        break;
+      }
       const boxed = new Uint8Array(16 + length);
       boxed.set(header.subarray(2, 18));
       boxed.set(bytes.subarray(at, at + length), 16);
       try {
         out.push({ kind: 'data', plain: xsalsa20poly1305(this.key, incrementNonce(this.nonce)).decrypt(boxed) });
       } catch {
-        out.push({ kind: 'error', what: 'body' }); this.ended = true; break;
+        out.push({ kind: 'error', what: 'body' });
+        this.ended = true;
+        break;
       }
       at += length;
       this.nonce = incrementNonce(this.nonce, 2);

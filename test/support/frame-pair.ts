@@ -12,9 +12,16 @@ export function mirroredKeys(): { a: FrameKeys; b: FrameKeys } {
   };
 }
 
-export async function pair(aead: AeadBackend = 'auto', bAead: AeadBackend = aead): Promise<{ a: FrameChannel; b: FrameChannel; keys: { a: FrameKeys; b: FrameKeys } }> {
+export async function pair(
+  aead: AeadBackend = 'auto',
+  bAead: AeadBackend = aead,
+): Promise<{ a: FrameChannel; b: FrameChannel; keys: { a: FrameKeys; b: FrameKeys } }> {
   const keys = mirroredKeys();
-  return { a: await FrameChannel.create(keys.a, { aead }), b: await FrameChannel.create(keys.b, { aead: bAead }), keys };
+  return {
+    a: await FrameChannel.create(keys.a, { aead }),
+    b: await FrameChannel.create(keys.b, { aead: bAead }),
+    keys,
+  };
 }
 
 /** A pair that has exchanged key confirmations both ways. */

@@ -27,39 +27,68 @@ export interface HarnessProcess {
 }
 
 /** Starts `node --import tsx SCRIPT ARGS…` and resolves once it prints that it listens. */
-export async function startHarness(script: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<HarnessProcess> {
+export async function startHarness(
+  script: string,
+  args: string[],
+  opts: { timeoutMs?: number } = {},
+): Promise<HarnessProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
-  createInterface({ input: child.stdout }).on('line', (l) => { lines.push(l); for (const w of [...waiters]) w(); });
-  child.once('exit', () => { for (const w of [...waiters]) w(); });
-
-  const waitFor: HarnessProcess['waitFor'] = (re, { from = 0, timeoutMs = 30_000 } = {}) => new Promise((resolve, reject) => {
-    const check = () => {
-      const hit = lines.slice(from).find((l) => re.test(l));
-      if (hit !== undefined) done(() => resolve(hit));
-      else if (child.exitCode !== null || child.signalCode !== null)
-        done(() => reject(new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before printing ${re}`)));
-    };
-    const timer = setTimeout(() => done(() => reject(new Error(`${script} did not print ${re} within ${timeoutMs} ms`))), timeoutMs);
-    const done = (settle: () => void) => { clearTimeout(timer); waiters.delete(check); settle(); };
-    waiters.add(check);
-    check();
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    lines.push(l);
+    for (const w of [...waiters]) w();
   });
-  const say = (line: string) => { child.stdin.write(`${line}\n`); };
+  child.once('exit', () => {
+    for (const w of [...waiters]) w();
+  });
 
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(await waitFor(/ listening on http/, { timeoutMs: opts.timeoutMs ?? 30_000 }))![1]!;
+  const waitFor: HarnessProcess['waitFor'] = (re, { from = 0, timeoutMs = 30_000 } = {}) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = lines.slice(from).find((l) => re.test(l));
+        if (hit !== undefined) done(() => resolve(hit));
+        else if (child.exitCode !== null || child.signalCode !== null)
+          done(() =>
+            reject(new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before printing ${re}`)),
+          );
+      };
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`${script} did not print ${re} within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
+      const done = (settle: () => void) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        settle();
+      };
+      waiters.add(check);
+      check();
+    });
+  const say = (line: string) => {
+    child.stdin.write(`${line}\n`);
+  };
+
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(
+    await waitFor(/ listening on http/, { timeoutMs: opts.timeoutMs ?? 30_000 }),
+  )![1]!;
   return {
-    url, signalUrl: `${url.replace(/^http/, 'ws')}/signal`, child, lines, say, waitFor,
+    url,
+    signalUrl: `${url.replace(/^http/, 'ws')}/signal`,
+    child,
+    lines,
+    say,
+    waitFor,
     async stats<T>() {
       const from = lines.length;
       say('stats');
       return JSON.parse((await waitFor(/^stats /, { from })).slice('stats '.length)) as T;
     },
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

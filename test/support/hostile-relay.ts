@@ -28,7 +28,14 @@ import WebSocket from 'ws';
 import { createRelay, type Relay } from '../../server/relay';
 import type { LogLevel } from '../../server/log';
 import { parseInvite } from '../../src/core/invite';
-import { decodeSignal, encodeSignal, openSignal, roomId, sealSignal, type SignalEnvelope } from '../../src/core/rendezvous';
+import {
+  decodeSignal,
+  encodeSignal,
+  openSignal,
+  roomId,
+  sealSignal,
+  type SignalEnvelope,
+} from '../../src/core/rendezvous';
 import { DataPeer, type PeerSignal } from '../../src/net/peer';
 import { nodeWrtc } from './wrtc';
 import { parseFlags } from './recording-relay';
@@ -88,7 +95,11 @@ export interface HostileRelay {
   close(): Promise<void>;
 }
 
-interface Session { facingOfferer: DataPeer; facingAnswerer: DataPeer; realAnswer(sdp: string): void }
+interface Session {
+  facingOfferer: DataPeer;
+  facingAnswerer: DataPeer;
+  realAnswer(sdp: string): void;
+}
 
 const FINGERPRINT_LINE = /^a=fingerprint:sha-256 [0-9A-Fa-f:]+$/gm;
 /** The SDP's sha-256 fingerprint value (`AB:CD:…`), if any. */
@@ -103,17 +114,27 @@ const SIGNAL_KINDS = new Set(['offer', 'answer', 'candidate']);
 export async function startHostileRelay(o: HostileRelayOptions): Promise<HostileRelay> {
   const host = o.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new TypeError('startHostileRelay: host must be 127.0.0.1 (tests stay on loopback)');
-  if (o.mode !== 'mitm' && o.mode !== 'reseal') throw new TypeError("startHostileRelay: mode must be 'mitm' or 'reseal'");
+  if (o.mode !== 'mitm' && o.mode !== 'reseal')
+    throw new TypeError("startHostileRelay: mode must be 'mitm' or 'reseal'");
   const wrtc = o.wrtc ?? nodeWrtc;
   const emit = o.onEvent ?? (() => {});
-  const stats: HostileStats = { opened: 0, sealed: 0, intercepted: 0, bridgesOpened: 0, relayedMessages: 0, relayedBytes: 0, hidden: 0, spoofed: 0 };
+  const stats: HostileStats = {
+    opened: 0,
+    sealed: 0,
+    intercepted: 0,
+    bridgesOpened: 0,
+    relayedMessages: 0,
+    relayedBytes: 0,
+    hidden: 0,
+    spoofed: 0,
+  };
   let secret: Uint8Array | null = null;
   let room: string | null = null;
   let injector: WebSocket | null = null;
   /** Blobs the relay sealed itself: its own publishes pass the hook untouched. */
   const ours = new Set<string>();
-  const sessions = new Map<string, Session>();           // `${offerer}>${answerer}`
-  const early = new Map<string, SignalEnvelope[]>();     // signals for a session not yet made
+  const sessions = new Map<string, Session>(); // `${offerer}>${answerer}`
+  const early = new Map<string, SignalEnvelope[]>(); // signals for a session not yet made
   const peers: DataPeer[] = [];
 
   const seal = (e: SignalEnvelope): string => {
@@ -140,9 +161,11 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
     const offererFp = spoof && 'sdp' in offer && offer.sdp ? fingerprintOf(offer.sdp) : null;
     let answererFp: string | null = null;
     const held: PeerSignal[] = [];
-    const toOfferer = (s: PeerSignal) => inject({ kind: kind(s), from: answerer, to: offerer, payload: withFingerprint(s, answererFp) });
+    const toOfferer = (s: PeerSignal) =>
+      inject({ kind: kind(s), from: answerer, to: offerer, payload: withFingerprint(s, answererFp) });
     sessions.set(key, {
-      facingOfferer, facingAnswerer,
+      facingOfferer,
+      facingAnswerer,
       realAnswer: (sdp) => {
         if (!spoof || answererFp !== null) return;
         answererFp = fingerprintOf(sdp);
@@ -151,19 +174,30 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
         for (const s of held.splice(0)) toOfferer(s);
       },
     });
-    facingOfferer.onSignal((s) => { if (spoof && answererFp === null) held.push(s); else toOfferer(s); });
-    facingAnswerer.onSignal((s) => inject({ kind: kind(s), from: offerer, to: answerer, payload: withFingerprint(s, offererFp) }));
-    void Promise.all([facingOfferer.connected, facingAnswerer.connected]).then(() => {
-      stats.bridgesOpened++;
-      emit({ event: 'bridged', offerer, answerer });
-      const pipe = (from: DataPeer, to: DataPeer) => from.onMessage((m) => {
-        stats.relayedMessages++;
-        stats.relayedBytes += m.length;
-        if (!to.closed) to.send(m);
-      });
-      pipe(facingOfferer, facingAnswerer);
-      pipe(facingAnswerer, facingOfferer);
-    }, () => { emit({ event: 'bridge-failed', offerer, answerer }); });
+    facingOfferer.onSignal((s) => {
+      if (spoof && answererFp === null) held.push(s);
+      else toOfferer(s);
+    });
+    facingAnswerer.onSignal((s) =>
+      inject({ kind: kind(s), from: offerer, to: answerer, payload: withFingerprint(s, offererFp) }),
+    );
+    void Promise.all([facingOfferer.connected, facingAnswerer.connected]).then(
+      () => {
+        stats.bridgesOpened++;
+        emit({ event: 'bridged', offerer, answerer });
+        const pipe = (from: DataPeer, to: DataPeer) =>
+          from.onMessage((m) => {
+            stats.relayedMessages++;
+            stats.relayedBytes += m.length;
+            if (!to.closed) to.send(m);
+          });
+        pipe(facingOfferer, facingAnswerer);
+        pipe(facingAnswerer, facingOfferer);
+      },
+      () => {
+        emit({ event: 'bridge-failed', offerer, answerer });
+      },
+    );
     // One victim hanging up ends the other leg too, as a direct connection would — unless the
     // relay hides it.
     if (!o.hideFailures) {
@@ -184,8 +218,7 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
       const signal = e.payload as PeerSignal;
       if ('sdp' in signal && signal.sdp) asAnswerer.realAnswer(signal.sdp);
       asAnswerer.facingAnswerer.signal(signal);
-    }
-    else {
+    } else {
       const key = `${e.from}>${e.to}`;
       early.set(key, [...(early.get(key) ?? []), e]);
     }
@@ -200,7 +233,10 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
     const d = decodeSignal(opened.plaintext);
     if (!d.ok) return undefined;
     const e = d.envelope;
-    if (o.mode === 'mitm' && o.hideFailures && e.kind === 'bye') { stats.hidden++; return null; }
+    if (o.mode === 'mitm' && o.hideFailures && e.kind === 'bye') {
+      stats.hidden++;
+      return null;
+    }
     if (o.mode === 'reseal' || !SIGNAL_KINDS.has(e.kind) || e.to === undefined) {
       const resealed = seal(e);
       ours.delete(resealed); // forwarded through the hook's return value, not published
@@ -222,26 +258,37 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
   const signalUrl = `${url.replace(/^http/, 'ws')}/signal`;
 
   return {
-    url, signalUrl, port, stats,
+    url,
+    signalUrl,
+    port,
+    stats,
     async target(linkOrSecret) {
       if (typeof linkOrSecret === 'string') {
         const parsed = parseInvite(linkOrSecret, Date.now());
         if (!parsed.ok) throw new Error(`hostile relay: cannot read the invite: ${parsed.message}`);
         secret = parsed.invite.rendezvousSecret.slice();
       } else {
-        if (!(linkOrSecret instanceof Uint8Array) || linkOrSecret.length !== 32) throw new TypeError('target: expected an invite link or a 32-byte rendezvous secret');
+        if (!(linkOrSecret instanceof Uint8Array) || linkOrSecret.length !== 32)
+          throw new TypeError('target: expected an invite link or a 32-byte rendezvous secret');
         secret = linkOrSecret.slice();
       }
       room = roomId(secret);
       injector?.close();
       const ws = new WebSocket(signalUrl);
       injector = ws;
-      await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
-      const subscribed = new Promise<void>((resolve) => ws.on('message', (raw) => {
-        if ((JSON.parse(String(raw)) as { type?: string }).type === 'subscribed') resolve();
-      }));
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      const subscribed = new Promise<void>((resolve) =>
+        ws.on('message', (raw) => {
+          if ((JSON.parse(String(raw)) as { type?: string }).type === 'subscribed') resolve();
+        }),
+      );
       // The relay would idle the injector out after a minute of silence; keep it talking.
-      const ping = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 15_000);
+      const ping = setInterval(() => {
+        if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}');
+      }, 15_000);
       ws.once('close', () => clearInterval(ping));
       ws.send(JSON.stringify({ type: 'subscribe', room }));
       await subscribed;
@@ -257,7 +304,15 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
 }
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), ['port', 'mode', 'invite', 'static', 'log', 'hide-failures', 'spoof-fingerprints']);
+  const f = parseFlags(process.argv.slice(2), [
+    'port',
+    'mode',
+    'invite',
+    'static',
+    'log',
+    'hide-failures',
+    'spoof-fingerprints',
+  ]);
   const say = (line: string) => process.stdout.write(line + '\n');
   const relay = await startHostileRelay({
     mode: (f.mode ?? 'mitm') as HostileMode,
@@ -272,7 +327,8 @@ async function main(): Promise<void> {
   say(`hostile relay listening on ${relay.url}`);
   createInterface({ input: process.stdin }).on('line', (line) => {
     const [cmd, arg] = line.trim().split(/\s+/, 2);
-    if (cmd === 'target' && arg) relay.target(arg).catch((e: unknown) => say(`error ${JSON.stringify(String((e as Error).message))}`));
+    if (cmd === 'target' && arg)
+      relay.target(arg).catch((e: unknown) => say(`error ${JSON.stringify(String((e as Error).message))}`));
     else if (cmd === 'stats') say(`stats ${JSON.stringify(relay.stats)}`);
     else if (cmd) say(`error ${JSON.stringify(`unknown command: ${cmd} (target LINK | stats)`)}`);
   });
@@ -282,5 +338,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e: unknown) => { process.stderr.write(`hostile relay: ${(e as Error).message}\n`); process.exit(1); });
+  main().catch((e: unknown) => {
+    process.stderr.write(`hostile relay: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
 }

@@ -12,7 +12,9 @@ describe('leakscan', () => {
     expect(base58(Buffer.from('61', 'hex'))).toBe('2g');
     expect(base58(Buffer.from('626262', 'hex'))).toBe('a3gV');
     expect(base58(Buffer.from('00000000000000000000', 'hex'))).toBe('1111111111');
-    expect(base58(Buffer.from('00eb15231dfceb60925886b67d065299925915aeb172c06647', 'hex'))).toBe('1NS17iag9jJgTHD1VXjvLCEnZuQ3rJDE9L');
+    expect(base58(Buffer.from('00eb15231dfceb60925886b67d065299925915aeb172c06647', 'hex'))).toBe(
+      '1NS17iag9jJgTHD1VXjvLCEnZuQ3rJDE9L',
+    );
     expect(base58(Buffer.from('516b6fcd0f', 'hex'))).toBe('ABnLTmg');
   });
 
@@ -50,7 +52,9 @@ describe('leakscan', () => {
   it('finds a DTLS fingerprint written as colon-separated hex, as in SDP', () => {
     const fp = Uint8Array.from(randomBytes(32));
     const line = `a=fingerprint:sha-256 ${Buffer.from(fp).toString('hex').toUpperCase().match(/../g)!.join(':')}`;
-    expect(findLeaks([{ label: 'dtls', value: fp }], [`v=0\r\n${line}\r\n`]).map((l) => l.encoding)).toEqual(['hex-separated']);
+    expect(findLeaks([{ label: 'dtls', value: fp }], [`v=0\r\n${line}\r\n`]).map((l) => l.encoding)).toEqual([
+      'hex-separated',
+    ]);
   });
 
   it('scans binary frames too', () => {
@@ -67,9 +71,15 @@ describe('leakscan', () => {
     const sdpLine = 'a=fingerprint:sha-256 AB:CD:EF:01:23:45';
     const candidate = 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n';
     expect(findLeaks([{ label: 'sdp', value: sdpLine }], [`v=0\r\n${sdpLine}\r\n`])[0]!.encoding).toBe('text');
-    expect(findLeaks([{ label: 'cand', value: candidate }], [JSON.stringify({ c: candidate })])[0]!.encoding).toBe('json-text');
-    expect(findLeaks([{ label: 'sdp', value: sdpLine }], [Buffer.from(`x${sdpLine}`).toString('base64url')]).length).toBeGreaterThan(0);
-    expect(findLeaks([{ label: 'sdp', value: sdpLine }], [Buffer.from(sdpLine).toString('hex').toUpperCase()])[0]!.encoding).toBe('hex');
+    expect(findLeaks([{ label: 'cand', value: candidate }], [JSON.stringify({ c: candidate })])[0]!.encoding).toBe(
+      'json-text',
+    );
+    expect(
+      findLeaks([{ label: 'sdp', value: sdpLine }], [Buffer.from(`x${sdpLine}`).toString('base64url')]).length,
+    ).toBeGreaterThan(0);
+    expect(
+      findLeaks([{ label: 'sdp', value: sdpLine }], [Buffer.from(sdpLine).toString('hex').toUpperCase()])[0]!.encoding,
+    ).toBe('hex');
   });
 
   it('finds raw bytes in a binary frame read as latin1', () => {
@@ -79,18 +89,39 @@ describe('leakscan', () => {
 
   it('does not report random frames (no false positives)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 1, max: 4096 }), (secret, size) => {
-        const data = randomBytes(size);
-        const frames = [frame(data.toString('base64url')), data.toString('hex'), data.toString('base64'), base58(data)];
-        return findLeaks([{ label: 'secret', value: secret }, { label: 'str', value: Buffer.from(secret).toString('hex').slice(0, 20) + 'zz' }], frames).length === 0;
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 1, max: 4096 }),
+        (secret, size) => {
+          const data = randomBytes(size);
+          const frames = [
+            frame(data.toString('base64url')),
+            data.toString('hex'),
+            data.toString('base64'),
+            base58(data),
+          ];
+          return (
+            findLeaks(
+              [
+                { label: 'secret', value: secret },
+                { label: 'str', value: Buffer.from(secret).toString('hex').slice(0, 20) + 'zz' },
+              ],
+              frames,
+            ).length === 0
+          );
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('assertNoLeaks throws with a readable report, and passes clean frames', () => {
-    expect(() => assertNoLeaks([{ label: 'alice key', value: key }], [frame(Buffer.from(key).toString('base64url'))])).toThrow(/alice key as base64/);
-    expect(() => assertNoLeaks([{ label: 'alice key', value: key }], [frame(randomBytes(64).toString('base64url'))])).not.toThrow();
+    expect(() =>
+      assertNoLeaks([{ label: 'alice key', value: key }], [frame(Buffer.from(key).toString('base64url'))]),
+    ).toThrow(/alice key as base64/);
+    expect(() =>
+      assertNoLeaks([{ label: 'alice key', value: key }], [frame(randomBytes(64).toString('base64url'))]),
+    ).not.toThrow();
   });
 
   it('refuses secrets too short to scan for', () => {

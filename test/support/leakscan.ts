@@ -15,7 +15,8 @@ export interface Secret {
   value: Uint8Array | string;
 }
 
-export type LeakEncoding = 'text' | 'json-text' | 'hex' | 'hex-separated' | 'base64' | 'base64url' | 'base58' | 'latin1';
+export type LeakEncoding =
+  'text' | 'json-text' | 'hex' | 'hex-separated' | 'base64' | 'base64url' | 'base58' | 'latin1';
 
 export interface Leak {
   label: string;
@@ -55,7 +56,9 @@ export function base58(bytes: Uint8Array): string {
 export function base64Core(bytes: Uint8Array, alignment: number, url: boolean): string {
   const padded = new Uint8Array(alignment + bytes.length);
   padded.set(bytes, alignment);
-  const b64 = Buffer.from(padded).toString(url ? 'base64url' : 'base64').replace(/=+$/, '');
+  const b64 = Buffer.from(padded)
+    .toString(url ? 'base64url' : 'base64')
+    .replace(/=+$/, '');
   const start = Math.ceil((alignment * 8) / 6);
   const end = Math.floor(((alignment + bytes.length) * 8) / 6);
   return b64.slice(start, end);
@@ -74,13 +77,15 @@ function needlesFor(secret: Secret): Needle[] {
   const needles: Needle[] = [];
   let bytes: Uint8Array;
   if (typeof value === 'string') {
-    if (value.length < MIN_SECRET_LENGTH) throw new RangeError(`${label}: secrets under ${MIN_SECRET_LENGTH} characters would match by chance`);
+    if (value.length < MIN_SECRET_LENGTH)
+      throw new RangeError(`${label}: secrets under ${MIN_SECRET_LENGTH} characters would match by chance`);
     needles.push({ label, encoding: 'text', text: value });
     const escaped = JSON.stringify(value).slice(1, -1);
     if (escaped !== value) needles.push({ label, encoding: 'json-text', text: escaped });
     bytes = new TextEncoder().encode(value);
   } else {
-    if (value.length < MIN_SECRET_LENGTH) throw new RangeError(`${label}: secrets under ${MIN_SECRET_LENGTH} bytes would match by chance`);
+    if (value.length < MIN_SECRET_LENGTH)
+      throw new RangeError(`${label}: secrets under ${MIN_SECRET_LENGTH} bytes would match by chance`);
     bytes = value;
     // The bytes as raw characters (a binary frame read as latin1 text).
     needles.push({ label, encoding: 'latin1', text: Buffer.from(bytes).toString('latin1') });
@@ -127,5 +132,7 @@ export function findLeaks(secrets: Secret[], frames: (string | Uint8Array)[]): L
 export function assertNoLeaks(secrets: Secret[], frames: (string | Uint8Array)[]): void {
   const leaks = findLeaks(secrets, frames);
   if (leaks.length > 0)
-    throw new Error(`secrets leaked to the relay:\n${leaks.map((l) => `  ${l.label} as ${l.encoding}${l.alignment === undefined ? '' : ` (alignment ${l.alignment})`} in frame ${l.frameIndex} at ${l.position}`).join('\n')}`);
+    throw new Error(
+      `secrets leaked to the relay:\n${leaks.map((l) => `  ${l.label} as ${l.encoding}${l.alignment === undefined ? '' : ` (alignment ${l.alignment})`} in frame ${l.frameIndex} at ${l.position}`).join('\n')}`,
+    );
 }

@@ -24,11 +24,16 @@ export function linkFixture() {
     /** A signaling client of this test's relay (started on first use). */
     async signaling(): Promise<SignalingClient> {
       relay ??= await startTestRelay();
-      const c = new SignalingClient(relay.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 50 });
+      const c = new SignalingClient(relay.url, {
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        minBackoffMs: 50,
+      });
       clients.push(c);
       return c;
     },
     /** Closes these links after the test. */
-    track(...ls: SecureLink[]): void { links.push(...ls); },
+    track(...ls: SecureLink[]): void {
+      links.push(...ls);
+    },
   };
 }

@@ -8,9 +8,16 @@ function fakePeer() {
   const got: string[] = [];
   let described = false;
   const pc = {
-    onLocalDescription: (f: typeof cb.desc) => { cb.desc = f; },
-    onLocalCandidate: (f: typeof cb.cand) => { cb.cand = f; },
-    setRemoteDescription: (sdp: string) => { described = true; got.push(`desc ${sdp}`); },
+    onLocalDescription: (f: typeof cb.desc) => {
+      cb.desc = f;
+    },
+    onLocalCandidate: (f: typeof cb.cand) => {
+      cb.cand = f;
+    },
+    setRemoteDescription: (sdp: string) => {
+      described = true;
+      got.push(`desc ${sdp}`);
+    },
     addRemoteCandidate: (c: string) => {
       if (!described) throw new Error('Got a remote candidate without remote description');
       got.push(`cand ${c}`);
@@ -21,12 +28,17 @@ function fakePeer() {
 
 describe('ndcPair signal wiring', () => {
   it('holds a candidate that arrives before its description (a throw there aborts the process)', () => {
-    const from = fakePeer(), to = fakePeer();
+    const from = fakePeer(),
+      to = fakePeer();
     wireSignals(from.pc, to.pc);
     expect(() => from.cb.cand!('c1 1 udp 1 127.0.0.1 5000 typ host', '0')).not.toThrow();
     from.cb.desc!('offer-sdp', 'offer');
     from.cb.cand!('c2 1 udp 1 127.0.0.1 5001 typ host', '0');
     from.cb.cand!('c3 1 udp 1 10.0.0.1 5002 typ host', '0');
-    expect(to.got).toEqual(['desc offer-sdp', 'cand c1 1 udp 1 127.0.0.1 5000 typ host', 'cand c2 1 udp 1 127.0.0.1 5001 typ host']);
+    expect(to.got).toEqual([
+      'desc offer-sdp',
+      'cand c1 1 udp 1 127.0.0.1 5000 typ host',
+      'cand c2 1 udp 1 127.0.0.1 5001 typ host',
+    ]);
   });
 });

@@ -25,9 +25,16 @@ export class NdcLink implements TransferLink {
   closed = false;
   sentFrames = 0;
 
-  constructor(readonly dc: Dc, readonly frames: FrameChannel, readonly lowWater: number, readonly closeAll: () => void) {
+  constructor(
+    readonly dc: Dc,
+    readonly frames: FrameChannel,
+    readonly lowWater: number,
+    readonly closeAll: () => void,
+  ) {
     dc.setBufferedAmountLowThreshold(lowWater);
-    dc.onBufferedAmountLow(() => { for (const cb of [...this.#drain]) cb(); });
+    dc.onBufferedAmountLow(() => {
+      for (const cb of [...this.#drain]) cb();
+    });
     dc.onMessage((msg: string | Buffer | ArrayBuffer) => {
       const bytes = typeof msg === 'string' ? new TextEncoder().encode(msg) : new Uint8Array(msg);
       this.#rtail = this.#rtail.then(async () => {
@@ -42,7 +49,9 @@ export class NdcLink implements TransferLink {
     dc.onClosed(() => this.#closed());
   }
 
-  get bufferedAmount(): number { return this.closed ? 0 : this.#queued + this.dc.bufferedAmount(); }
+  get bufferedAmount(): number {
+    return this.closed ? 0 : this.#queued + this.dc.bufferedAmount();
+  }
 
   send(m: WireMessage): Promise<void> {
     if (this.closed) return Promise.reject(new Error('NdcLink: closed'));
@@ -51,7 +60,13 @@ export class NdcLink implements TransferLink {
     this.#queued += bytes.length;
     const sent = this.#tail.then(async () => {
       const frame = await sealed;
-      while (!this.closed && this.dc.bufferedAmount() > LINK_HIGH_WATER) await new Promise<void>((r) => { const off = this.onDrain(() => { off(); r(); }); });
+      while (!this.closed && this.dc.bufferedAmount() > LINK_HIGH_WATER)
+        await new Promise<void>((r) => {
+          const off = this.onDrain(() => {
+            off();
+            r();
+          });
+        });
       this.#queued -= bytes.length;
       if (this.closed) throw new Error('NdcLink: closed before sending');
       this.dc.sendMessageBinary(frame);
@@ -61,12 +76,29 @@ export class NdcLink implements TransferLink {
     return sent;
   }
 
-  onMessage(cb: (m: WireMessage) => void): () => void { this.#msg.add(cb); return () => { this.#msg.delete(cb); }; }
-  onClose(cb: (e: { clean: boolean }) => void): () => void { this.#close.add(cb); return () => { this.#close.delete(cb); }; }
-  onDrain(cb: () => void): () => void { this.#drain.add(cb); return () => { this.#drain.delete(cb); }; }
+  onMessage(cb: (m: WireMessage) => void): () => void {
+    this.#msg.add(cb);
+    return () => {
+      this.#msg.delete(cb);
+    };
+  }
+  onClose(cb: (e: { clean: boolean }) => void): () => void {
+    this.#close.add(cb);
+    return () => {
+      this.#close.delete(cb);
+    };
+  }
+  onDrain(cb: () => void): () => void {
+    this.#drain.add(cb);
+    return () => {
+      this.#drain.delete(cb);
+    };
+  }
 
   /** Cuts the connection (both ends hear onClose). */
-  cut(): void { this.closeAll(); }
+  cut(): void {
+    this.closeAll();
+  }
 
   #closed(): void {
     if (this.closed) return;
@@ -88,10 +120,18 @@ export function wireSignals(from: PeerConnection, to: PeerConnection): void {
   let described = false;
   const early: [string, string][] = [];
   const add = (c: string, mid: string) => {
-    try { to.addRemoteCandidate(c, mid); } catch { /* closed meanwhile: the test sees the close */ }
+    try {
+      to.addRemoteCandidate(c, mid);
+    } catch {
+      /* closed meanwhile: the test sees the close */
+    }
   };
   from.onLocalDescription((sdp, type) => {
-    try { to.setRemoteDescription(sdp, type); } catch { return; /* closed meanwhile */ }
+    try {
+      to.setRemoteDescription(sdp, type);
+    } catch {
+      return; /* closed meanwhile */
+    }
     described = true;
     for (const [c, mid] of early.splice(0)) add(c, mid);
   });
@@ -106,7 +146,8 @@ export function wireSignals(from: PeerConnection, to: PeerConnection): void {
 export async function ndcPair(o: { lowWater?: number } = {}): Promise<[NdcLink, NdcLink]> {
   const lowWater = o.lowWater ?? 256 * 1024;
   const cfg = { iceServers: [], bindAddress: '127.0.0.1', enableIceUdpMux: false, maxMessageSize: 262144 };
-  const a = new nodeDataChannel.PeerConnection('a', cfg), b = new nodeDataChannel.PeerConnection('b', cfg);
+  const a = new nodeDataChannel.PeerConnection('a', cfg),
+    b = new nodeDataChannel.PeerConnection('b', cfg);
   wireSignals(a, b);
   wireSignals(b, a);
   const bDc = new Promise<Dc>((resolve) => b.onDataChannel((dc) => resolve(dc)));
@@ -114,6 +155,15 @@ export async function ndcPair(o: { lowWater?: number } = {}): Promise<[NdcLink, 
   await new Promise<void>((resolve) => aDc.onOpen(() => resolve()));
   const dcB = await bDc;
   const { a: fa, b: fb } = await confirmedPair('auto');
-  const closeAll = () => { try { aDc.close(); dcB.close(); a.close(); b.close(); } catch { /* already closed */ } };
+  const closeAll = () => {
+    try {
+      aDc.close();
+      dcB.close();
+      a.close();
+      b.close();
+    } catch {
+      /* already closed */
+    }
+  };
   return [new NdcLink(aDc, fa, lowWater, closeAll), new NdcLink(dcB, fb, lowWater, closeAll)];
 }

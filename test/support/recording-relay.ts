@@ -76,7 +76,10 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
 
 /** Reads a JSON-lines recording written with `out` (by this process or the CLI). */
 export function readRecording(file: string): RecordedFrame[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as RecordedFrame);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as RecordedFrame);
 }
 
 /** `--name value` pairs from argv; unknown flags are an error, so a typo is loud. */
@@ -106,5 +109,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e: unknown) => { process.stderr.write(`recording relay: ${(e as Error).message}\n`); process.exit(1); });
+  main().catch((e: unknown) => {
+    process.stderr.write(`recording relay: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
 }

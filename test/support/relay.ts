@@ -14,21 +14,30 @@ import type { SecureLink } from '../../src/net/secure-link';
 export type { ForwardHook };
 
 export interface TestRelay {
-  url: string;            // ws://127.0.0.1:PORT/signal
+  url: string; // ws://127.0.0.1:PORT/signal
   server: Server;
   dropAll(): void;
   close(): Promise<void>;
 }
 
 export async function startTestRelay(opts: { onForward?: ForwardHook } = {}): Promise<TestRelay> {
-  const relay = createRelay({ logLevel: 'silent', staticDir: '/nonexistent', ...(opts.onForward ? { onForward: opts.onForward } : {}) });
+  const relay = createRelay({
+    logLevel: 'silent',
+    staticDir: '/nonexistent',
+    ...(opts.onForward ? { onForward: opts.onForward } : {}),
+  });
   const sockets = new Set<Socket>();
-  relay.server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  relay.server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   const { port } = await relay.listen(0, '127.0.0.1');
   return {
     url: `ws://127.0.0.1:${port}/signal`,
     server: relay.server,
-    dropAll: () => { for (const s of sockets) s.destroy(); },
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: () => relay.close(),
   };
 }
@@ -50,14 +59,27 @@ export function relayFixture() {
     relay = null;
   });
   return {
-    async start(opts: { onForward?: ForwardHook } = {}): Promise<TestRelay> { return (relay = await startTestRelay(opts)); },
-    get url(): string { return relay!.url; },
+    async start(opts: { onForward?: ForwardHook } = {}): Promise<TestRelay> {
+      return (relay = await startTestRelay(opts));
+    },
+    get url(): string {
+      return relay!.url;
+    },
     signaling(): SignalingClient {
-      const c = new SignalingClient(relay!.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 50 });
+      const c = new SignalingClient(relay!.url, {
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        minBackoffMs: 50,
+      });
       clients.push(c);
       return c;
     },
-    keep<T extends SecureLink>(l: T): T { links.push(l); return l; },
-    keepSocket<T extends { close(): void }>(s: T): T { sockets.push(s); return s; },
+    keep<T extends SecureLink>(l: T): T {
+      links.push(l);
+      return l;
+    },
+    keepSocket<T extends { close(): void }>(s: T): T {
+      sockets.push(s);
+      return s;
+    },
   };
 }

@@ -6,10 +6,28 @@ import { TransferManager, type TransferManagerEvent, type TransferManagerOptions
 import { linkPair, type MemoryLink, type PairOptions } from '../net/memory-link';
 import { MemoryPersistence } from './transfer-manager';
 
-export interface Peer { m: TransferManager; store: MemoryFileStore; db: MemoryPersistence; events: TransferManagerEvent[]; o: Partial<TransferManagerOptions> }
+export interface Peer {
+  m: TransferManager;
+  store: MemoryFileStore;
+  db: MemoryPersistence;
+  events: TransferManagerEvent[];
+  o: Partial<TransferManagerOptions>;
+}
 
-export async function peer(contact: string, o: Partial<TransferManagerOptions> = {}, store = new MemoryFileStore(), db = new MemoryPersistence()): Promise<Peer> {
-  const m = await TransferManager.open({ contact, store, persistence: db, tickMs: 0, transfer: { progressIntervalMs: 0 }, ...o });
+export async function peer(
+  contact: string,
+  o: Partial<TransferManagerOptions> = {},
+  store = new MemoryFileStore(),
+  db = new MemoryPersistence(),
+): Promise<Peer> {
+  const m = await TransferManager.open({
+    contact,
+    store,
+    persistence: db,
+    tickMs: 0,
+    transfer: { progressIntervalMs: 0 },
+    ...o,
+  });
   const events: TransferManagerEvent[] = [];
   m.on((e) => events.push(e));
   return { m, store, db, events, o };
@@ -20,22 +38,40 @@ export async function reload(p: Peer, contact: string): Promise<Peer> {
   return peer(contact, p.o, p.store, p.db);
 }
 
-export function waitFor(p: Peer, pred: (e: TransferManagerEvent) => boolean, what: string): Promise<TransferManagerEvent> {
+export function waitFor(
+  p: Peer,
+  pred: (e: TransferManagerEvent) => boolean,
+  what: string,
+): Promise<TransferManagerEvent> {
   const hit = p.events.find(pred);
   if (hit) return Promise.resolve(hit);
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events: ${p.events.map((e) => e.type).join(',')}`)), 25_000);
-    const off = p.m.on((e) => { if (pred(e)) { clearTimeout(t); off(); resolve(e); } });
+    const t = setTimeout(
+      () => reject(new Error(`timed out waiting for ${what}; events: ${p.events.map((e) => e.type).join(',')}`)),
+      25_000,
+    );
+    const off = p.m.on((e) => {
+      if (pred(e)) {
+        clearTimeout(t);
+        off();
+        resolve(e);
+      }
+    });
   });
 }
-export const fileOf = (bytes: Uint8Array, name: string) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
+export const fileOf = (bytes: Uint8Array, name: string) =>
+  new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
 export const transferOf = (m: WireMessage): TransferMessage | null => {
   if (m.type !== 'transfer') return null;
   const d = decodeTransfer(m.data, 'receiver');
   return d.ok ? d.message : null;
 };
 /** Chunk messages the receiving end (b) got, as "file:index". */
-export const chunksAt = (link: MemoryLink) => link.received.map(transferOf).filter((t) => t?.type === 'chunk').map((t) => `${(t as { file: number }).file}:${(t as { index: number }).index}`);
+export const chunksAt = (link: MemoryLink) =>
+  link.received
+    .map(transferOf)
+    .filter((t) => t?.type === 'chunk')
+    .map((t) => `${(t as { file: number }).file}:${(t as { index: number }).index}`);
 
 export async function connect(a: Peer, b: Peer, o: PairOptions = {}): Promise<[MemoryLink, MemoryLink]> {
   const [la, lb] = linkPair(o);
@@ -43,4 +79,3 @@ export async function connect(a: Peer, b: Peer, o: PairOptions = {}): Promise<[M
   b.m.attach(lb);
   return [la, lb];
 }
-

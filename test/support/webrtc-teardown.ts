@@ -11,5 +11,9 @@ import { cleanup } from 'node-datachannel';
 afterAll(() => {
   // Best effort: libdatachannel gives up after its own timeout ("cleanup timeout (possible
   // deadlock)", seen once while a link of the file was still closing); that is not a test result.
-  try { cleanup(); } catch (err) { console.warn(`node-datachannel cleanup: ${String((err as Error)?.message ?? err)}`); }
+  try {
+    cleanup();
+  } catch (err) {
+    console.warn(`node-datachannel cleanup: ${String((err as Error)?.message ?? err)}`);
+  }
 });

@@ -27,7 +27,8 @@ class LoopbackPeerConnection extends poly.RTCPeerConnection {
     try {
       await super.addIceCandidate(candidate);
     } catch (err) {
-      if (!(this.connectionState === 'closed' && /without ICE transport/.test(String((err as Error)?.message)))) throw err;
+      if (!(this.connectionState === 'closed' && /without ICE transport/.test(String((err as Error)?.message))))
+        throw err;
     }
   }
   override async createAnswer(): Promise<RTCSessionDescriptionInit> {
@@ -57,7 +58,11 @@ export const nodeWrtc = {
  */
 export function isLibdatachannelIceRace(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null | undefined;
-  return e?.code === 'ERR_SET_REMOTE_DESCRIPTION' && typeof e.message === 'string' && /Got a remote candidate without ICE transport/.test(e.message);
+  return (
+    e?.code === 'ERR_SET_REMOTE_DESCRIPTION' &&
+    typeof e.message === 'string' &&
+    /Got a remote candidate without ICE transport/.test(e.message)
+  );
 }
 
 /**
@@ -87,21 +92,38 @@ export async function warmUpWebRtc(): Promise<void> {
   const { default: Peer } = await import('simple-peer/simplepeer.min.js');
   const a = new Peer({ initiator: true, trickle: true, config: { iceServers: [] }, wrtc: nodeWrtc as never });
   const b = new Peer({ trickle: true, config: { iceServers: [] }, wrtc: nodeWrtc as never });
-  a.on('signal', (s) => setTimeout(() => { if (!b.destroyed) b.signal(s); }, 2));
-  b.on('signal', (s) => setTimeout(() => { if (!a.destroyed) a.signal(s); }, 2));
-  a.on('error', () => {}); b.on('error', () => {});
+  a.on('signal', (s) =>
+    setTimeout(() => {
+      if (!b.destroyed) b.signal(s);
+    }, 2),
+  );
+  b.on('signal', (s) =>
+    setTimeout(() => {
+      if (!a.destroyed) a.signal(s);
+    }, 2),
+  );
+  a.on('error', () => {});
+  b.on('error', () => {});
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, 5000);
-    const done = () => { clearTimeout(t); resolve(); };
-    b.on('connect', done); a.on('close', done); b.on('close', done);
+    const done = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    b.on('connect', done);
+    a.on('close', done);
+    b.on('close', done);
   });
-  a.destroy(); b.destroy();
+  a.destroy();
+  b.destroy();
 }
 
 /** A wrtc whose connections never get anywhere: the remote description is never applied. */
 export const stuckWrtc = {
   ...nodeWrtc,
   RTCPeerConnection: class extends LoopbackPeerConnection {
-    override setRemoteDescription(): Promise<void> { return new Promise(() => {}); }
+    override setRemoteDescription(): Promise<void> {
+      return new Promise(() => {});
+    }
   },
 };
