@@ -19,9 +19,9 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { failure, type Failure } from './errors';
 import { randomBytesFrom, type Identity, type RandomSource } from './identity';
-import { equalBytes } from './invite';
 import { decodeBackupPayload, encodeBackupPayload, validateBackupData, type BackupData } from './backup-payload';
 
 export type { BackupContact, BackupData } from './backup-payload';

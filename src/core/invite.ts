@@ -18,7 +18,9 @@
  * checked with the safety number. The name never influences which key is accepted.
  * @module
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { assertBytes, failure, type Failure } from './errors';
 import { fromBase64Url, toBase64Url } from './base64url';
@@ -223,10 +225,7 @@ export function parseInvite(linkOrCode: string, now: number): ParseInviteResult 
 export function inviteProof(inviteSecret: Uint8Array, handshakeSecret: Uint8Array): Uint8Array {
   assertBytes('inviteSecret', inviteSecret, 32);
   assertBytes('handshakeSecret', handshakeSecret, 32);
-  const msg = new Uint8Array(PROOF_LABEL.length + 32);
-  msg.set(PROOF_LABEL, 0);
-  msg.set(handshakeSecret, PROOF_LABEL.length);
-  return hmac(sha256, inviteSecret, msg);
+  return hmac(sha256, inviteSecret, concatBytes(PROOF_LABEL, handshakeSecret));
 }
 
 /** Checks a proof from the peer in constant time; a proof of the wrong length is simply false (docs/protocol-app.md §2.3). */
@@ -236,19 +235,8 @@ export function verifyInviteProof(inviteSecret: Uint8Array, handshakeSecret: Uin
   return equalBytes(expected, proof);
 }
 
-/** Constant-time equality of two byte arrays of the same length (length itself is not secret). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
 function checksum(body: Uint8Array): Uint8Array {
-  const data = new Uint8Array(CHECKSUM_LABEL.length + body.length);
-  data.set(CHECKSUM_LABEL, 0);
-  data.set(body, CHECKSUM_LABEL.length);
-  return sha256(data).subarray(0, CHECKSUM_BYTES);
+  return sha256(concatBytes(CHECKSUM_LABEL, body)).subarray(0, CHECKSUM_BYTES);
 }
 
 function isCleanName(name: string): boolean {

@@ -25,6 +25,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { assertBytes, failure, type Failure } from './errors';
+import type { Ed25519KeyPair } from './identity';
 import {
   generateRatchetKeyPair,
   initInitiator,
@@ -44,11 +45,6 @@ export const KEM_CIPHERTEXT_LENGTH = 1088;
 
 /** Initiator: issued the invite or asked for the reset; responder: the other side (docs/security-kx.md). */
 export type KxRole = 'initiator' | 'responder';
-/** Long-term Ed25519 identity (same layout as `shs.ts`). */
-export interface Ed25519KeyPair {
-  publicKey: Uint8Array /*32*/;
-  secretKey: Uint8Array; /*64: seed ‖ publicKey, libsodium layout*/
-}
 /** ML-KEM-768 key pair of an identity (DESIGN.md, identity layer). */
 export interface KemKeyPair {
   publicKey: Uint8Array /*1184*/;

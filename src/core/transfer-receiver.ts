@@ -10,6 +10,7 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
   decodeTransfer,
@@ -23,7 +24,6 @@ import {
   chunkLength,
   defaultDigest,
   resolveOptions,
-  equalBytes,
   offerFromJson,
   offerToJson,
   ProgressMeter,

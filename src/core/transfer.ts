@@ -9,6 +9,7 @@
  * a page reload can restore it and resume. Calls are serialized internally.
  * @module
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
   chunkCount,
@@ -24,7 +25,6 @@ import {
 } from './transfer-codec';
 import {
   chunkLength,
-  equalBytes,
   offerFromJson,
   offerToJson,
   ProgressMeter,
