@@ -31,7 +31,8 @@ import type { ContactsState } from './contacts.svelte';
 import { appError } from './errors';
 import { cleanName, distinctName } from './names';
 import { loadIceServers } from './ice-config';
-import { equalBytes, sleep } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { sleep } from './sleep';
 import { Gate } from './gate';
 
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */

@@ -20,7 +20,9 @@ import type { InviteRecord } from '../store/db';
 import type { ConnectionManager } from './connections.svelte';
 import { appError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
-import { equalBytes, randomBytes, sleep, toHex } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
+import { sleep } from './sleep';
 
 /** How long the inviter waits for the invite proof after the handshake. */
 export const PROOF_TIMEOUT_MS = 5_000;
