@@ -37,6 +37,7 @@ import {
   type InboxMessage,
   type Outbox,
 } from '../core/outbox';
+import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
@@ -90,7 +91,17 @@ export interface ContactSessionsTestHooks {
 }
 
 const MAX_ATTEMPTS = 64;
-const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+
+/** A contact's row before its first session: no session, an empty outbox and inbox. */
+export function emptySessionRow(contact: string): SessionRow {
+  return {
+    contact,
+    version: 0,
+    session: null,
+    outbox: createOutbox<OutPayload>(randomBytes),
+    inbox: createInbox<InPayload>(),
+  };
+}
 
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();
@@ -102,16 +113,6 @@ export class ContactSessions {
 
   private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
     return this.serialQueues.run(contact, op);
-  }
-
-  private fresh(contact: string): SessionRow {
-    return {
-      contact,
-      version: 0,
-      session: null,
-      outbox: createOutbox<OutPayload>(random),
-      inbox: createInbox<InPayload>(),
-    };
   }
 
   row(contact: string): Promise<SessionRow | undefined> {
@@ -130,7 +131,7 @@ export class ContactSessions {
   ): Promise<void> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
-      const row = (await tx.store.get(contact)) ?? this.fresh(contact);
+      const row = (await tx.store.get(contact)) ?? emptySessionRow(contact);
       const session: StoredSession = {
         id: s.id,
         role: s.role,
@@ -148,7 +149,7 @@ export class ContactSessions {
   write(contact: string, text: string, sentAt: number): Promise<MessageRecord> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
-      const row = (await tx.objectStore('sessions').get(contact)) ?? this.fresh(contact);
+      const row = (await tx.objectStore('sessions').get(contact)) ?? emptySessionRow(contact);
       const { outbox, entry } = enqueue(row.outbox, {}, this.now());
       const m: MessageRecord = { contact, id: entry.id, direction: 'out', text, sentAt, delivered: false };
       await tx.objectStore('messages').put(m);
