@@ -70,6 +70,9 @@ export type TransferMessage =
   | { type: 'resume'; id: Uint8Array; files: { file: number; verified: number; hashes: number }[] }
   | { type: 'complete'; id: Uint8Array };
 
+/** The message of one type, e.g. `TransferMessageOf<'chunk'>`. */
+export type TransferMessageOf<T extends TransferMessage['type']> = Extract<TransferMessage, { type: T }>;
+
 /** Failure codes of {@link decodeTransfer}. */
 export type TransferCodecErrorCode = 'TRANSFER_MALFORMED' | 'TRANSFER_VERSION' | 'TRANSFER_TOO_LARGE';
 

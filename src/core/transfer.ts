@@ -22,6 +22,7 @@ import {
   TRANSFER_ID_BYTES,
   type CancelReason,
   type TransferMessage,
+  type TransferMessageOf,
 } from './transfer-codec';
 import {
   chunkLength,
@@ -70,9 +71,6 @@ export interface SenderState {
   acked: number[];
   options: Required<SenderOptions>;
 }
-
-/** One decoded message of the given type. */
-type Message<T extends TransferMessage['type']> = Extract<TransferMessage, { type: T }>;
 
 /**
  * What a message handler returns: the events of a message that was taken (the window is filled
@@ -266,14 +264,14 @@ export class TransferSender {
     }
   }
 
-  private onCancel(m: Message<'cancel'>): TransferResult {
+  private onCancel(m: TransferMessageOf<'cancel'>): TransferResult {
     if (!this.live()) return { ok: true, events: [] };
     this.st = 'cancelled';
     return { ok: true, events: [{ type: 'cancelled', by: 'peer', reason: m.reason }] };
   }
 
   /** The receiver's answer to the offer: the files it wants (none = declined) and its window. */
-  private onAccept(m: Message<'accept'>): Handled {
+  private onAccept(m: TransferMessageOf<'accept'>): Handled {
     const n = this.files.length;
     if (this.st !== 'offered') return this.fail(m.type, 'TRANSFER_UNEXPECTED', 'duplicate accept; dropped');
     if (m.files.some((f) => f >= n))
@@ -291,14 +289,14 @@ export class TransferSender {
     return [{ type: 'accepted', files: [...m.files] }];
   }
 
-  private onDecline(m: Message<'decline'>): TransferResult {
+  private onDecline(m: TransferMessageOf<'decline'>): TransferResult {
     if (this.st !== 'offered') return this.fail(m.type, 'TRANSFER_UNEXPECTED', 'decline after accept; dropped');
     this.st = 'declined';
     return { ok: true, events: [{ type: 'declined', reason: m.reason }] };
   }
 
   /** The receiver verified the first `verified` chunks of a file: they leave the window. */
-  private onAck(m: Message<'ack'>): Handled {
+  private onAck(m: TransferMessageOf<'ack'>): Handled {
     if (this.st !== 'active' || !this.accepted.includes(m.file))
       return this.fail(m.type, 'TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
     if (m.verified > this.next[m.file]!)
@@ -316,7 +314,7 @@ export class TransferSender {
   }
 
   /** A chunk failed its hash: send it again, up to `maxRetries` times. */
-  private onNack(m: Message<'nack'>): Handled {
+  private onNack(m: TransferMessageOf<'nack'>): Handled {
     if (this.st !== 'active' || !this.accepted.includes(m.file))
       return this.fail(m.type, 'TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
     if (m.index >= this.next[m.file]! || m.index < this.acked[m.file]!)
@@ -344,7 +342,7 @@ export class TransferSender {
    * Where the receiver stands after a reconnect or reload: sending restarts from there. Resumes
    * that bring no progress `maxStalls` times in a row end the transfer.
    */
-  private onResume(m: Message<'resume'>): Handled {
+  private onResume(m: TransferMessageOf<'resume'>): Handled {
     if (this.st !== 'active')
       return this.fail(m.type, 'TRANSFER_UNEXPECTED', 'resume before accept; dropped (the offer will be re-sent)');
     const files = m.files.map((e) => e.file);
