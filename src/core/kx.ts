@@ -302,6 +302,35 @@ export class Kx {
   }
 
   private onReveal(msg: Uint8Array): KxStep {
+    const opening = this.openReveal(msg);
+    if (!('share' in opening)) return opening;
+    this.peerOpening = opening;
+    this.peerReveal = msg.slice();
+    const [revI, revR] =
+      this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
+    const th = sha256(concatBytes(tag('transcript'), this.th0, revI, revR));
+    const ikm = opening.share.map((b, i) => b ^ (this.own.share[i] as number));
+    const okm = hkdf(sha256, ikm, th, tag('keys'), 96);
+    ikm.fill(0);
+    const [kI, kR] = [okm.slice(32, 64), okm.slice(64, 96)];
+    this.keys = {
+      sessionKey: okm.slice(0, 32),
+      th,
+      confirmOwn: this.role === 'initiator' ? kI : kR,
+      confirmPeer: this.role === 'initiator' ? kR : kI,
+    };
+    this.phase = 'confirming';
+    return {
+      ok: true,
+      send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))],
+    };
+  }
+
+  /**
+   * The peer's opening from its REVEAL, once the signature, the KEM seal, the commitment and
+   * the responder's ratchet key all check out; else the Failure that ends the kx.
+   */
+  private openReveal(msg: Uint8Array): KxOpening | Failure<KxErrorCode> {
     const peerRole = other(this.role);
     if (msg.length !== revealLength(peerRole))
       return this.fail('KX_MALFORMED', 'reveal', `REVEAL of ${msg.length} bytes, expected ${revealLength(peerRole)}.`);
@@ -347,26 +376,7 @@ export class Kx {
         "the responder's ratchet key is a low-order X25519 point: a broken or malicious peer.",
       );
     }
-    this.peerOpening = opening;
-    this.peerReveal = msg.slice();
-    const [revI, revR] =
-      this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
-    const th = sha256(concatBytes(tag('transcript'), this.th0, revI, revR));
-    const ikm = opening.share.map((b, i) => b ^ (this.own.share[i] as number));
-    const okm = hkdf(sha256, ikm, th, tag('keys'), 96);
-    ikm.fill(0);
-    const [kI, kR] = [okm.slice(32, 64), okm.slice(64, 96)];
-    this.keys = {
-      sessionKey: okm.slice(0, 32),
-      th,
-      confirmOwn: this.role === 'initiator' ? kI : kR,
-      confirmPeer: this.role === 'initiator' ? kR : kI,
-    };
-    this.phase = 'confirming';
-    return {
-      ok: true,
-      send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))],
-    };
+    return opening;
   }
 
   private onConfirm(msg: Uint8Array): KxStep {
