@@ -7,10 +7,10 @@
  * SHS client (docs/interfaces.md). Pairing through invites lives in `pairing.svelte.ts`.
  * @module
  */
-import { SignalingClient, type SignalingStatus } from '../net/signaling';
+import type { SignalingStatus } from '../net/signaling';
 import { openLink, type LinkResult, type SecureLink } from '../net/link';
 import { firstLink } from './first-link';
-import { RoomBudget } from './room-budget';
+import { Meeting } from './meeting';
 import { rendezvousDays } from '../core/rendezvous';
 import type { KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
@@ -30,9 +30,7 @@ import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError } from './errors';
 import { cleanName, distinctName } from './names';
-import { loadIceServers } from './ice-config';
 import { equalBytes, sleep } from './bytes';
-import { Gate } from './gate';
 
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
@@ -42,13 +40,8 @@ export class ConnectionManager {
   relayRetryAt = $state<number | null>(null);
   /** Per contact key; contacts without an entry are 'waiting'. */
   peers = $state<Record<string, PeerState>>({});
-  iceServers: RTCIceServer[] = [];
-  signaling: SignalingClient | null = null;
-  /**
-   * Rooms that background attempts (contacts, invites made here) may hold at once: below the
-   * relay's default of 32 per socket, leaving room for invites being opened by hand.
-   */
-  readonly rooms = new RoomBudget(24);
+  /** The relay, ICE servers, room budget and stop signal that every meeting shares. */
+  readonly meeting = new Meeting();
 
   /** Sessions, outboxes and inboxes (docs/session.md §3), in the app's database. */
   readonly sessions: ContactSessions;
@@ -62,7 +55,6 @@ export class ConnectionManager {
   private readonly desk: ResetDesk;
   /** Per contact: aborts the running meeting attempt (a reset starts a new one at once). */
   private readonly attempts = new Map<string, AbortController>();
-  private readonly stopper = new AbortController();
   /** Per contact: one contact whose handshakes fail must not slow the others' retries. */
   private readonly handshakeBackoff = new Map<string, number>();
   /** Per contact: after a failed kx, the next meeting waits until then (the backoff above). */
@@ -79,20 +71,17 @@ export class ConnectionManager {
   }
 
   get stopSignal(): AbortSignal {
-    return this.stopper.signal;
+    return this.meeting.stop;
   }
 
   /** Connects to the relay (same origin, path /signal) and starts meeting every contact. */
   async start(origin: URL): Promise<void> {
     // The socket opens while the ICE configuration loads: both are needed before the first link.
-    const ws = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/signal`;
-    this.signaling = new SignalingClient(ws);
-    this.relayStatus = this.signaling.status;
-    this.signaling.onStatus((s) => {
+    const signaling = this.meeting.connect(origin, (s, retryAt) => {
       this.relayStatus = s;
-      this.relayRetryAt = this.signaling?.nextRetryAt ?? null;
-      if (s === 'open') this.openGate.open();
+      this.relayRetryAt = retryAt;
     });
+    this.relayStatus = signaling.status;
     // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
     setTimeout(() => {
       try {
@@ -101,26 +90,20 @@ export class ConnectionManager {
         /* only a warm-up */
       }
     }, 0);
-    this.iceServers = await loadIceServers(origin);
+    await this.meeting.loadIceServers(origin);
     for (const c of this.contacts.list) this.ensureContactLoop(c.key);
   }
 
   stop(): void {
-    this.stopper.abort();
+    this.meeting.abort();
     this.resets.stopAll();
     for (const link of this.links.values()) void link.close().catch(() => {});
-    this.signaling?.close();
+    this.meeting.close();
   }
 
   isConnected(key: string): boolean {
     return this.links.has(key);
   }
-
-  /** Waits until the relay is open (or we are stopping). */
-  relayOpen(): Promise<void> {
-    return this.openGate.wait(() => this.relayStatus === 'open' || this.stopSignal.aborted);
-  }
-  private readonly openGate = new Gate();
 
   /** Keeps trying to meet a contact at today's rendezvous until a link is up. */
   ensureContactLoop(key: string): void {
@@ -139,8 +122,8 @@ export class ConnectionManager {
     const signal = this.stopSignal;
     while (!signal.aborted && !this.links.has(key)) {
       const contact = this.contacts.get(key);
-      if (!contact || !this.signaling) return;
-      await this.relayOpen();
+      if (!contact || !this.meeting.signaling) return;
+      await this.meeting.relayOpen();
       if (signal.aborted || this.links.has(key)) return;
       this.setPeer(key, 'waiting');
       const wait = (this.retryAt.get(key) ?? 0) - Date.now();
@@ -155,7 +138,7 @@ export class ConnectionManager {
         resetRequested: this.resets.has(key),
         days: rendezvousDays(Date.now()),
       });
-      const release = await this.rooms.acquire(plan.length, signal);
+      const release = await this.meeting.rooms.acquire(plan.length, signal);
       if (!release) return;
       if (this.links.has(key)) {
         release();
@@ -166,10 +149,10 @@ export class ConnectionManager {
       const tries = plan.map((a) => async (attempt: AbortSignal): Promise<LinkResult> => {
         if (a.delayMs) await sleep(a.delayMs, attempt);
         const r = await openLink({
-          signaling: this.signaling!,
+          signaling: this.meeting.signaling!,
           rendezvousSecret: a.secret,
           identity: me,
-          iceServers: this.iceServers,
+          iceServers: this.meeting.iceServers,
           shs:
             a.role === 'initiator'
               ? { role: 'client', serverPublicKey: contact.publicKey }
