@@ -139,7 +139,7 @@ export class AppState {
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
     this.connections = cm;
     const { store, identity, contacts } = this;
-    const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact, link, role, early);
+    const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.
     const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach }, origin.origin);
     this.pairing = pairing;
