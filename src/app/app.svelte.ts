@@ -24,7 +24,7 @@ export interface StatusLine {
 
 export class AppState {
   ready = $state(false);
-  error = $state<AppError | null>(null);
+  error = $state.raw<AppError | null>(null);
   identity!: IdentityState;
   contacts!: ContactsState;
   chat!: ChatState;
@@ -235,7 +235,7 @@ export class AppState {
   }
 
   /** Contacts whose session reset this person asked for and that has not finished yet. */
-  resetting = $state<string[]>([]);
+  resetting = $state.raw<string[]>([]);
 
   /** "Reset secure session" for the open chat (docs/key-change.md §5); the notice comes when it is done. */
   async resetSession(): Promise<void> {

@@ -18,7 +18,7 @@ import { equalBytes } from './bytes';
 
 export class ResetDesk {
   /** Counts busted-ratchet failures per contact (reset-policy.ts). */
-  readonly streak = new FailureStreak();
+  private readonly streak = new FailureStreak();
   /**
    * Per contact: the one link of a caller whose key change is pending. Nothing is sent on it;
    * what it sends (its session offer) is kept for the session setup after acceptance.
