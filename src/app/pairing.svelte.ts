@@ -276,28 +276,9 @@ export class PairingState {
         const early = inbox.stop();
         if (!result.accepted) {
           await link.close().catch(() => {});
-          const code: AppErrorCode =
-            result.reason === 'used'
-              ? 'INVITE_USED'
-              : result.reason === 'expired'
-                ? 'INVITE_EXPIRED'
-                : 'INVITE_REJECTED';
-          return app.hooks.error(appError(code, name));
+          return app.hooks.error(appError(refusalCode(result.reason), name));
         }
-        const key = toHex(link.remotePublicKey);
-        const contact = {
-          key,
-          publicKey: link.remotePublicKey.slice(),
-          name: distinctName(cleanName(hello?.name) || cleanName(invite.name) || 'Friend', key, app.contacts.list),
-          contactSecret: deriveContactSecret(link.handshakeSecret),
-          addedAt: Date.now(),
-          lastSeen: Date.now(),
-        };
-        // Saving starts its transaction now; attach() registers the message handler before
-        // its first await, so nothing the inviter sends next can slip past.
-        const saved = app.contacts.add(contact);
-        // The invitee was the SHS client: the kx initiator (docs/session.md §2).
-        await Promise.all([saved, app.attach(contact, link, 'initiator', early)]);
+        await this.adopt(link, invite, hello?.name, early);
         return;
       }
     } finally {
@@ -305,10 +286,39 @@ export class PairingState {
     }
   }
 
+  /** Invitee: the inviter accepted; saves the contact and hands the link on. */
+  private async adopt(
+    link: SecureLink,
+    invite: Invite,
+    hello: string | undefined,
+    early: WireMessage[],
+  ): Promise<void> {
+    const app = this.app;
+    const key = toHex(link.remotePublicKey);
+    const contact = {
+      key,
+      publicKey: link.remotePublicKey.slice(),
+      name: distinctName(cleanName(hello) || cleanName(invite.name) || 'Friend', key, app.contacts.list),
+      contactSecret: deriveContactSecret(link.handshakeSecret),
+      addedAt: Date.now(),
+      lastSeen: Date.now(),
+    };
+    // Saving starts its transaction now; attach() registers the message handler before
+    // its first await, so nothing the inviter sends next can slip past.
+    const saved = app.contacts.add(contact);
+    // The invitee was the SHS client: the kx initiator (docs/session.md §2).
+    await Promise.all([saved, app.attach(contact, link, 'initiator', early)]);
+  }
+
   cancel(): void {
     this.dialAbort?.abort();
     this.pending = null;
   }
+}
+
+/** The error an invitee shows when the inviter answers `accepted: false`. */
+function refusalCode(reason: Of<'invite-result'>['reason']): AppErrorCode {
+  return reason === 'used' ? 'INVITE_USED' : reason === 'expired' ? 'INVITE_EXPIRED' : 'INVITE_REJECTED';
 }
 
 type Of<T extends WireMessage['type']> = Extract<WireMessage, { type: T }>;
