@@ -44,8 +44,11 @@ interface Held {
   off: () => void;
 }
 
-/** For the status shown: one reachable socket means the relay is reachable. */
-const RANK: Record<SignalingStatus, number> = { closed: 0, retrying: 1, connecting: 2, open: 3 };
+/**
+ * Which socket's state is shown: one open socket means the relay is reachable; else a socket
+ * waiting to retry says it is not (a fresh socket still connecting beside it must not hide that).
+ */
+const RANK: Record<SignalingStatus, number> = { closed: 0, connecting: 1, retrying: 2, open: 3 };
 
 export class DaySockets {
   readonly #days = new Map<number, Held>();
@@ -80,7 +83,7 @@ export class DaySockets {
     this.#sweepTimer = setInterval(() => this.sweep(), Math.max(1_000, sweepMs));
   }
 
-  /** 'open' while any socket is open (the relay is reachable); else the best of the others. */
+  /** 'open' while any socket is open; else 'retrying' while any waits to retry; else 'connecting'. */
   get status(): SignalingStatus {
     return this.#status;
   }

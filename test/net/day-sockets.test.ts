@@ -40,8 +40,14 @@ async function recordingRelay() {
   return { relay, joins };
 }
 
-function pool(url: string, now: () => number, extra: { inviteIdleMs?: number } = {}): DaySockets {
-  const p = new DaySockets(url, { now, signaling: { WebSocket: WS, minBackoffMs: 20, maxBackoffMs: 200 }, ...extra });
+function pool(
+  url: string,
+  now: () => number,
+  extra: { inviteIdleMs?: number; minBackoffMs?: number } = {},
+): DaySockets {
+  const { minBackoffMs = 20, ...rest } = extra;
+  const signaling = { WebSocket: WS, minBackoffMs, maxBackoffMs: Math.max(200, minBackoffMs) };
+  const p = new DaySockets(url, { now, signaling, ...rest });
   closers.push(() => p.close());
   return p;
 }
@@ -199,18 +205,24 @@ describe('DaySockets lifecycle', () => {
     expect(p.invites).not.toBe(inv); // a fresh one on the next use
   });
 
-  it('status: open while any socket is open; retrying with the earliest retry when the relay is gone; closed after close()', async () => {
+  it('status: open while any socket is open; retrying with the earliest retry when the relay is gone, even beside a fresh socket; closed after close()', async () => {
     const r = await recordingRelay();
     const clock = { t: at(D, 24 * 60 - 5) };
-    const p = pool(r.relay.url, () => clock.t);
+    // Retries 2.5–5 s apart: the sockets stay 'retrying' while the test looks.
+    const p = pool(r.relay.url, () => clock.t, { minBackoffMs: 5_000 });
     const seen: string[] = [];
     p.onStatus((s) => seen.push(s));
-    p.lease([D, D + 1]);
+    const lease = p.lease([D, D + 1]);
     await expect.poll(() => p.status).toBe('open');
     await r.relay.close();
     relay = null;
-    await expect.poll(() => p.status).toBe('retrying');
-    expect(p.nextRetryAt).toEqual(expect.any(Number));
+    await expect.poll(() => [lease.forDay(D).status, lease.forDay(D + 1).status]).toEqual(['retrying', 'retrying']);
+    expect(p.status).toBe('retrying');
+    expect(p.nextRetryAt).toBe(Math.min(lease.forDay(D).nextRetryAt!, lease.forDay(D + 1).nextRetryAt!));
+    // A socket opened now (the next day's, say) is 'connecting': the relay is still shown as down.
+    const fresh = p.lease([D + 2]).forDay(D + 2);
+    expect(fresh.status).toBe('connecting');
+    expect(p.status).toBe('retrying');
     p.close();
     expect(p.status).toBe('closed');
     expect(p.nextRetryAt).toBeNull();
