@@ -11,7 +11,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
 import { readStore, sessionRows } from './support/session';
-import { readSubscriptions, type RecordedSubscription } from '../test/support/recording-relay';
+import { daysPerSocket, readSubscriptions } from '../test/support/recording-relay';
 import { recordingRelayFixture } from './support/recording';
 import { dayOf, roomId } from '../src/core/rendezvous';
 import { parseInvite } from '../src/core/invite';
@@ -123,18 +123,6 @@ async function dayRooms(alice: Person, bob: Person, roomKeys: Set<string>, P: nu
     for (const k of roomKeys) out.set(roomId(sessionDaySecret(Uint8Array.from(Buffer.from(k, 'hex')), d)), d);
     out.set(roomId(resetDaySecret(a.secret, a.peer, d)), d); // Bob's reset room for Alice
     out.set(roomId(resetDaySecret(b.secret, b.peer, d)), d); // Alice's reset room for Bob
-  }
-  return out;
-}
-
-/** Relay connection → the days of the contact's rooms it joined. */
-function daysPerSocket(subs: readonly RecordedSubscription[], rooms: Map<string, number>): Map<string, Set<number>> {
-  const out = new Map<string, Set<number>>();
-  for (const s of subs) {
-    const day = rooms.get(s.room);
-    if (day === undefined) continue;
-    if (!out.has(s.socket)) out.set(s.socket, new Set());
-    out.get(s.socket)!.add(day);
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { DaySockets } from '../../src/net/day-sockets';
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import { roomId } from '../../src/core/rendezvous';
 import { startTestRelay, type TestRelay } from '../support/relay';
+import { daysPerSocket } from '../support/recording-relay';
 
 const WS = WebSocket as unknown as WebSocketConstructor;
 const DAY_MS = 86_400_000;
@@ -53,17 +54,10 @@ function pool(
 }
 
 /** The days of contact rooms each relay connection joined (contacts X and Y, days around D). */
-function daysPerSocket(joins: readonly { room: string; socket: string }[]): Map<string, Set<number>> {
+function perSocketDays(joins: readonly { room: string; socket: string }[]): Map<string, Set<number>> {
   const dayOfRoom = new Map<string, number>();
   for (const c of ['X', 'Y']) for (let d = D - 1; d <= D + 2; d++) dayOfRoom.set(dayRoom(c, d), d);
-  const out = new Map<string, Set<number>>();
-  for (const j of joins) {
-    const day = dayOfRoom.get(j.room);
-    if (day === undefined) continue;
-    if (!out.has(j.socket)) out.set(j.socket, new Set());
-    out.get(j.socket)!.add(day);
-  }
-  return out;
+  return daysPerSocket(joins, dayOfRoom);
 }
 
 /** Two contacts' meeting attempts around midnight, each connection cut twice, as `socketFor` places rooms. */
@@ -122,7 +116,7 @@ describe('DaySockets: the relay cannot chain a contact’s rooms across days by 
       () => p.invites!,
     );
 
-    const perSocket = daysPerSocket(r.joins);
+    const perSocket = perSocketDays(r.joins);
     for (const [socket, days] of perSocket) expect([socket, [...days]]).toEqual([socket, [...days].slice(0, 1)]);
     // Both days' rooms were joined, on several connections: the attack had something to link.
     const days = new Set([...perSocket.values()].flatMap((s) => [...s]));
@@ -147,7 +141,7 @@ describe('DaySockets: the relay cannot chain a contact’s rooms across days by 
       () => ({ forDay: () => shared, release: () => {} }),
       () => shared,
     );
-    const linked = [...daysPerSocket(r.joins).values()].filter((days) => days.size > 1);
+    const linked = [...perSocketDays(r.joins).values()].filter((days) => days.size > 1);
     expect(linked.length).toBeGreaterThanOrEqual(1);
   });
 });

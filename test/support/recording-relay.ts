@@ -124,6 +124,24 @@ export function readSubscriptions(file: string): RecordedSubscription[] {
   return readJsonLines<RecordedSubscription>(file);
 }
 
+/**
+ * Relay connection → the days of the rooms it joined, for the rooms `dayOfRoom` knows (a pair's
+ * day-derived rooms); other rooms are left out. A connection with two days chains them.
+ */
+export function daysPerSocket(
+  joins: readonly Pick<RecordedSubscription, 'room' | 'socket'>[],
+  dayOfRoom: ReadonlyMap<string, number>,
+): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const j of joins) {
+    const day = dayOfRoom.get(j.room);
+    if (day === undefined) continue;
+    if (!out.has(j.socket)) out.set(j.socket, new Set());
+    out.get(j.socket)!.add(day);
+  }
+  return out;
+}
+
 function readJsonLines<T>(file: string): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')
