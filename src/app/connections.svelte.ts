@@ -3,8 +3,8 @@
  * live link, chat traffic and resets: contact-peer.svelte.ts), and the app's entry points for
  * session resets and key changes (docs/app.md "One object per contact").
  *
- * The peers share one meeting context (meeting.ts) — the relay, ICE servers, room budget and stop
- * signal — which pairing (pairing.svelte.ts) gets too.
+ * The peers share one meeting context (meeting.ts) — the relay sockets, ICE servers, room budget
+ * and stop signal — which pairing (pairing.svelte.ts) gets too.
  * @module
  */
 import { SvelteMap } from 'svelte/reactivity';
@@ -28,7 +28,7 @@ export type { ResetResult, ConnectionHooks, PeerState };
 export class ConnectionManager {
   relayStatus = $state<SignalingStatus>('connecting');
   relayRetryAt = $state<number | null>(null);
-  /** The relay, ICE servers, room budget and stop signal that every meeting shares. */
+  /** The relay sockets, ICE servers, room budget and stop signal that every meeting shares. */
   readonly meeting = new Meeting();
   /** Sessions, outboxes and inboxes (docs/session.md §3), in the app's database. */
   readonly sessions: ContactSessions;
@@ -54,14 +54,14 @@ export class ConnectionManager {
     this.services = { identity, directory, sessions: this.sessions, desk: this.desk, hooks };
   }
 
-  /** Connects to the relay (same origin, path /signal) and starts meeting every contact. */
+  /** Connects to the relay (same origin, path /signal; one socket per day) and starts meeting every contact. */
   async start(origin: URL): Promise<void> {
-    // The socket opens while the ICE configuration loads: both are needed before the first link.
-    const signaling = this.meeting.connect(origin, (s, retryAt) => {
+    // Today's socket opens while the ICE configuration loads: both are needed before the first link.
+    const relay = this.meeting.connect(origin, (s, retryAt) => {
       this.relayStatus = s;
       this.relayRetryAt = retryAt;
     });
-    this.relayStatus = signaling.status;
+    this.relayStatus = relay.status;
     // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
     setTimeout(() => {
       try {

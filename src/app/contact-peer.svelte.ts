@@ -86,7 +86,7 @@ export class ContactPeer {
     const signal = this.ctx.stop;
     while (!signal.aborted && !this.live) {
       const who = this.app.directory.find(this.key);
-      if (!who || !this.ctx.signaling) return;
+      if (!who || !this.ctx.relay) return;
       await this.ctx.relayOpen();
       if (signal.aborted || this.live) return;
       this.state = 'waiting';
@@ -125,7 +125,7 @@ export class ContactPeer {
     });
     const release = await this.ctx.rooms.acquire(plan.length, signal);
     if (!release) return null;
-    if (this.live) {
+    if (signal.aborted || this.live) {
       release();
       return null;
     }

@@ -1,6 +1,7 @@
 /**
  * One meeting with a person in the rooms of a plan (contact-rooms.ts): a link attempt per room,
- * all at once, and the first link wins (first-link.ts). `ContactPeer` decides when to meet and
+ * all at once, each on the relay socket of its room's day (docs/protocol-app.md §3.5), and the
+ * first link wins (first-link.ts). `ContactPeer` decides when to meet and
  * what to do with the link.
  * @module
  */
@@ -20,7 +21,7 @@ export type Met = { ok: true; link: SecureLink; role: KxRole } | { ok: false; co
 
 /**
  * Dials or listens in every room of `plan` until one link is up, `signal` aborts, or each attempt
- * ends (30 s); needs `ctx.signaling`. The SHS server side authorizes only `who`'s key, except in
+ * ends (30 s); needs `ctx.relay`, whose sockets for the plan's days it holds meanwhile. The SHS server side authorizes only `who`'s key, except in
  * our own reset room.
  */
 export async function meetInRooms(o: {
@@ -31,11 +32,13 @@ export async function meetInRooms(o: {
   signal: AbortSignal;
 }): Promise<Met> {
   const { ctx, me, who } = o;
+  // Each day's rooms on that day's socket: no relay connection joins two days' rooms (§3.5).
+  const sockets = ctx.relay!.lease(o.plan.map((a) => a.day));
   const roles = new WeakMap<SecureLink, KxRole>();
   const tries = o.plan.map((a) => async (attempt: AbortSignal): Promise<LinkResult> => {
     if (a.delayMs) await sleep(a.delayMs, attempt);
     const r = await openLink({
-      signaling: ctx.signaling!,
+      signaling: sockets.forDay(a.day),
       rendezvousSecret: a.secret,
       identity: me,
       iceServers: ctx.iceServers,
@@ -50,6 +53,6 @@ export async function meetInRooms(o: {
     if (r.ok) roles.set(r.link, a.role);
     return r;
   });
-  const r = await firstLink(tries, o.signal);
+  const r = await firstLink(tries, o.signal).finally(() => sockets.release());
   return r.ok ? { ok: true, link: r.link, role: roles.get(r.link) ?? 'responder' } : r;
 }

@@ -1,17 +1,23 @@
 /**
  * The meeting context (docs/app.md "Meeting context"): what every attempt to meet someone at a
- * rendezvous needs — the relay client, the ICE servers, the shared room budget, a wait for the
+ * rendezvous needs — the relay sockets, the ICE servers, the shared room budget, a wait for the
  * relay to be open, and the app's stop signal. `ContactPeer` and `PairingState` receive it
  * explicitly instead of reaching through `ConnectionManager`.
  * @module
  */
-import { SignalingClient, type SignalingStatus } from '../net/signaling';
+import type { SignalingClient, SignalingStatus } from '../net/signaling';
+import { DaySockets } from '../net/day-sockets';
 import { RoomBudget } from './room-budget';
 import { loadIceServers } from './ice-config';
 import { Gate } from './gate';
 
 export interface MeetingContext {
-  /** The relay client; null until {@link Meeting.connect}. */
+  /**
+   * The relay sockets: one per UTC day of contact rooms, one for invite rooms (docs/protocol-app.md
+   * §3.5); null until {@link Meeting.connect}. A meeting leases the days of its rooms.
+   */
+  readonly relay: DaySockets | null;
+  /** The socket for invite rooms (pairing), opened on first use: each read counts as a use. */
   readonly signaling: SignalingClient | null;
   /** STUN/TURN servers from the relay's configuration; empty until loaded. */
   readonly iceServers: RTCIceServer[];
@@ -25,31 +31,35 @@ export interface MeetingContext {
 
 /** The app's one meeting context, owned by `ConnectionManager`. */
 export class Meeting implements MeetingContext {
-  signaling: SignalingClient | null = null;
+  relay: DaySockets | null = null;
   iceServers: RTCIceServer[] = [];
   /** Below the relay's default of 32 rooms per socket, leaving room for invites opened by hand. */
   readonly rooms = new RoomBudget(24);
   private readonly stopper = new AbortController();
   private readonly openGate = new Gate();
 
+  get signaling(): SignalingClient | null {
+    return this.relay?.invites ?? null;
+  }
+
   get stop(): AbortSignal {
     return this.stopper.signal;
   }
 
   relayOpen(): Promise<void> {
-    return this.openGate.wait(() => this.signaling?.status === 'open' || this.stop.aborted);
+    return this.openGate.wait(() => this.relay?.status === 'open' || this.stop.aborted);
   }
 
-  /** Opens the relay socket (same origin, path /signal); `onStatus` hears each change first. */
-  connect(origin: URL, onStatus: (s: SignalingStatus, nextRetryAt: number | null) => void): SignalingClient {
+  /** Opens the relay sockets (same origin, path /signal); `onStatus` hears each change first. */
+  connect(origin: URL, onStatus: (s: SignalingStatus, nextRetryAt: number | null) => void): DaySockets {
     const ws = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/signal`;
-    const signaling = new SignalingClient(ws);
-    this.signaling = signaling;
-    signaling.onStatus((s) => {
-      onStatus(s, signaling.nextRetryAt);
+    const relay = new DaySockets(ws);
+    this.relay = relay;
+    relay.onStatus((s) => {
+      onStatus(s, relay.nextRetryAt);
       if (s === 'open') this.openGate.open();
     });
-    return signaling;
+    return relay;
   }
 
   /** Loads the relay's ICE configuration (`GET /config.json`, docs/relay.md). */
@@ -62,8 +72,8 @@ export class Meeting implements MeetingContext {
     this.stopper.abort();
   }
 
-  /** Closes the relay socket (after {@link abort}, once the links are told to close). */
+  /** Closes the relay sockets (after {@link abort}, once the links are told to close). */
   close(): void {
-    this.signaling?.close();
+    this.relay?.close();
   }
 }
