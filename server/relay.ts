@@ -23,8 +23,15 @@ import { createHttpHandler } from './static';
  */
 export type ForwardHook = (room: string, data: string, fromSocketId: string) => string | null | undefined | void;
 
+/**
+ * Called when a socket joins a room (not for a repeated subscribe to a room it is in). Tests use
+ * it to record which socket was in which room — what a curious relay operator could keep.
+ */
+export type SubscribeHook = (room: string, socketId: string) => void;
+
 export interface RelayOptions extends Partial<RelayConfig> {
   onForward?: ForwardHook;
+  onSubscribe?: SubscribeHook;
   /** Defaults to JSON lines on stdout at `logLevel`. */
   logger?: Logger;
 }
@@ -71,6 +78,7 @@ class SignalRelay implements Relay {
   private readonly cfg: RelayConfig;
   private readonly log: Logger;
   private readonly onForward: ForwardHook | undefined;
+  private readonly onSubscribe: SubscribeHook | undefined;
   private readonly rooms: Rooms<Client>;
   private readonly clients = new Set<Client>();
   private readonly wss: WebSocketServer;
@@ -79,10 +87,11 @@ class SignalRelay implements Relay {
   private shuttingDown = false;
 
   constructor(options: RelayOptions) {
-    const { onForward, logger, ...rest } = options;
+    const { onForward, onSubscribe, logger, ...rest } = options;
     this.cfg = { ...DEFAULT_CONFIG, ...rest };
     this.log = logger ?? createLogger(this.cfg.logLevel);
     this.onForward = onForward;
+    this.onSubscribe = onSubscribe;
     this.rooms = new Rooms<Client>(this.cfg.maxPeersPerRoom, this.cfg.maxRoomsPerSocket);
     this.server = this.createHttpServer();
     this.wss = new WebSocketServer({
@@ -259,6 +268,11 @@ class SignalRelay implements Relay {
     this.send(c, encode.subscribed(room, others.length));
     if (r === 'joined') {
       this.log.debug('subscribed', { socket: c.id, room: roomTag(room), peers: others.length });
+      try {
+        this.onSubscribe?.(room, c.id);
+      } catch (e) {
+        this.log.error('onSubscribe hook threw', { error: (e as Error).message });
+      }
       const joined = encode.peerJoined(room);
       for (const o of others) this.send(o, joined);
     }
