@@ -59,4 +59,11 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Functions under 60 lines in the protocol, network, storage and relay code (issue 19).
+    files: ['src/core/**/*.ts', 'src/net/**/*.ts', 'src/store/**/*.ts', 'src/node/**/*.ts', 'server/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
 );
