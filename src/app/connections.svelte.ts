@@ -33,6 +33,7 @@ import { cleanName, distinctName } from './names';
 import { loadIceServers } from './ice-config';
 import { equalBytes, sleep } from './bytes';
 import { Gate } from './gate';
+import { admitsAtOwnReset, meetsContact } from './contact-guard';
 
 /** How long one attempt to meet a contact at the rendezvous lasts before starting over. */
 const CONTACT_ATTEMPT_MS = 30_000;
@@ -125,6 +126,7 @@ export class ConnectionManager {
   /** Keeps trying to meet a contact at today's rendezvous until a link is up. */
   ensureContactLoop(key: string): void {
     if (this.loops.has(key) || this.links.has(key) || this.stopSignal.aborted) return;
+    if (!meetsContact(this.contacts.get(key))) return; // removed or blocked (contact-guard.ts)
     this.loops.add(key);
     void this.contactLoop(key).finally(() => this.loops.delete(key));
   }
@@ -139,7 +141,7 @@ export class ConnectionManager {
     const signal = this.stopSignal;
     while (!signal.aborted && !this.links.has(key)) {
       const contact = this.contacts.get(key);
-      if (!contact || !this.signaling) return;
+      if (!meetsContact(contact) || !this.signaling) return;
       await this.relayOpen();
       if (signal.aborted || this.links.has(key)) return;
       this.setPeer(key, 'waiting');
@@ -173,8 +175,15 @@ export class ConnectionManager {
           shs:
             a.role === 'initiator'
               ? { role: 'client', serverPublicKey: contact.publicKey }
-              : // In our own reset room any key may complete SHS: a changed key is held below (docs/key-change.md §3).
-                { role: 'server', authorize: (k) => a.kind === 'own-reset' || equalBytes(k, contact.publicKey) },
+              : // In our own reset room another key may complete SHS: a changed key is held below (docs/key-change.md §3),
+                // but never a replaced, blocked or other contact's key (contact-guard.ts).
+                {
+                  role: 'server',
+                  authorize: (k) =>
+                    a.kind === 'own-reset'
+                      ? admitsAtOwnReset(this.contacts.list, this.contacts.get(key) ?? contact, k)
+                      : equalBytes(k, contact.publicKey),
+                },
           timeoutMs: CONTACT_ATTEMPT_MS,
           signal: attempt,
         });
@@ -251,6 +260,20 @@ export class ConnectionManager {
   /** The person kept the old key: the caller with the new one is hung up on. */
   keyRefused(contactKey: string): void {
     this.desk.drop(contactKey);
+  }
+
+  /**
+   * Stops meeting a removed or blocked contact (contact-removal.ts): the running attempt, the live
+   * link and a held caller end; the loop sees the contact gone or blocked and does not start again.
+   * Call it after the contact list says so.
+   */
+  stopMeeting(contactKey: string): void {
+    this.attempts.get(contactKey)?.abort();
+    const link = this.links.get(contactKey);
+    this.links.delete(contactKey);
+    if (link) void link.close().catch(() => {});
+    this.desk.drop(contactKey);
+    this.setPeer(contactKey, 'waiting');
   }
 
   /** Doubles the contact's handshake backoff (2 s … 60 s) and returns it. */

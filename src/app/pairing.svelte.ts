@@ -15,12 +15,13 @@ import QRCode from 'qrcode';
 import { openLink, type SecureLink } from '../net/link';
 import { createInvite, inviteLink, inviteProof, parseInvite, verifyInviteProof, type Invite } from '../core/invite';
 import { deriveContactSecret } from '../core/rendezvous';
-import type { WireMessage } from '../core/wire';
+import type { InviteRefusal, WireMessage } from '../core/wire';
 import type { InviteRecord } from '../store/db';
 import type { ConnectionManager } from './connections.svelte';
 import { appError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
 import { equalBytes, randomBytes, sleep, toHex } from './bytes';
+import { pairingVerdict } from './contact-guard';
 
 /** How long the inviter waits for the invite proof after the handshake. */
 export const PROOF_TIMEOUT_MS = 5_000;
@@ -35,6 +36,13 @@ export interface PendingInvite {
   state: 'waiting' | 'verifying';
 }
 
+/** An opened invite waiting for the person's "Connect" (docs/app.md "Invites (invitee)"). */
+export interface AskingInvite {
+  /** The name written in the link, cleaned; '' when it has none. Anyone can write any name there. */
+  name: string;
+  expiresAt: number;
+}
+
 export class PairingState {
   /** The invite made last in this session, as a link. */
   link = $state<string | null>(null);
@@ -46,6 +54,9 @@ export class PairingState {
   private shownId: string | null = null;
   /** An invite being opened (invitee side). */
   pending = $state<PendingInvite | null>(null);
+  /** An invite opened but not yet confirmed: nothing of it has reached the relay (docs/app.md). */
+  asking = $state<AskingInvite | null>(null);
+  private askingInvite: Invite | null = null;
   private readonly listening = new Set<string>();
   private dialAbort: AbortController | null = null;
 
@@ -150,7 +161,7 @@ export class PairingState {
     const inbox = collect(link);
     const proofMsg = await inbox.next('invite-proof', PROOF_TIMEOUT_MS);
     const hello = inbox.last('hello');
-    const reject = async (reason: 'used' | 'expired' | 'unknown') => {
+    const reject = async (reason: InviteRefusal) => {
       await link.send({ type: 'invite-result', accepted: false, reason }).catch(() => {});
       inbox.stop();
       await link.close().catch(() => {});
@@ -164,23 +175,21 @@ export class PairingState {
     if (!inv || !verifyInviteProof(inv.inviteSecret, link.handshakeSecret, proofMsg.proof)) return reject('unknown');
     if (inv.used) return reject('used');
     if (Date.now() > inv.expiresAt) return reject('expired');
+    // Redeeming an invite never changes an existing contact (contact-guard.ts): a replaced,
+    // pending or blocked key is refused (the invite stays unused), a contact's current key is that contact.
+    const verdict = pairingVerdict(this.cm.contacts.list, link.remotePublicKey);
+    if (verdict.kind === 'refused') {
+      this.cm.hooks.error(appError(verdict.code, verdict.contact.name));
+      return reject('known-key');
+    }
     if (!(await this.cm.store.claimInvite(inviteId))) return reject('used');
     if (inviteId === this.shownId) this.usedShown = true;
-    const key = toHex(link.remotePublicKey);
-    const name = distinctName(
-      cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend',
-      key,
-      this.cm.contacts.list,
-    );
-    const contact = {
-      key,
-      publicKey: link.remotePublicKey.slice(),
-      name,
-      contactSecret: deriveContactSecret(link.handshakeSecret),
-      addedAt: Date.now(),
-      lastSeen: Date.now(),
-    };
-    await this.cm.contacts.add(contact);
+    const contactSecret = deriveContactSecret(link.handshakeSecret);
+    const contact =
+      verdict.kind === 'same'
+        ? await this.cm.contacts.paired(verdict.contact.key, contactSecret)
+        : await this.addContact(link, cleanName(inbox.last('hello')?.name ?? hello?.name), contactSecret);
+    if (!contact) return reject('unknown');
     const early = inbox.stop();
     // The inviter was the SHS server: the kx responder (docs/session.md §2).
     const attached = this.cm.attach(contact, link, 'responder', early); // handlers are registered synchronously
@@ -188,7 +197,24 @@ export class PairingState {
     await attached;
   }
 
-  /** Invitee: opens a link or code (from the address bar or pasted). */
+  private async addContact(link: SecureLink, helloName: string, contactSecret: Uint8Array) {
+    const key = toHex(link.remotePublicKey);
+    const contact = {
+      key,
+      publicKey: link.remotePublicKey.slice(),
+      name: distinctName(helloName || 'Friend', key, this.cm.contacts.list),
+      contactSecret,
+      addedAt: Date.now(),
+      lastSeen: Date.now(),
+    };
+    await this.cm.contacts.add(contact);
+    return contact;
+  }
+
+  /**
+   * Invitee: opens a link or code (from the address bar or pasted). A contact's own invite just
+   * opens its chat; a refused key says why; anything else waits for {@link confirm}.
+   */
   async open(text: string): Promise<AppErrorCode | null> {
     const parsed = parseInvite(text.trim(), Date.now());
     if (!parsed.ok) {
@@ -201,9 +227,33 @@ export class PairingState {
       this.cm.hooks.error(appError('INVITE_OWN'));
       return 'INVITE_OWN';
     }
-    const existing = this.cm.contacts.get(toHex(invite.inviterKey));
-    if (existing) {
-      this.cm.contacts.select(existing.key);
+    const verdict = pairingVerdict(this.cm.contacts.list, invite.inviterKey);
+    if (verdict.kind === 'same') {
+      this.cm.contacts.select(verdict.contact.key);
+      return null;
+    }
+    if (verdict.kind === 'refused') {
+      this.cm.hooks.error(appError(verdict.code, verdict.contact.name));
+      return verdict.code;
+    }
+    // Ask first (docs/app.md "Invites (invitee)"): a page may have sent this tab here.
+    this.askingInvite = invite;
+    this.asking = { name: cleanName(invite.name), expiresAt: invite.expiresAt };
+    return null;
+  }
+
+  /** "Connect": dials the invite waiting for confirmation (unless the contacts changed meanwhile). */
+  confirm(): AppErrorCode | null {
+    const invite = this.askingInvite;
+    this.dismiss();
+    if (!invite) return null;
+    const verdict = pairingVerdict(this.cm.contacts.list, invite.inviterKey);
+    if (verdict.kind === 'refused') {
+      this.cm.hooks.error(appError(verdict.code, verdict.contact.name));
+      return verdict.code;
+    }
+    if (verdict.kind === 'same') {
+      this.cm.contacts.select(verdict.contact.key);
       return null;
     }
     this.dialAbort?.abort();
@@ -213,6 +263,12 @@ export class PairingState {
       this.cm.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))),
     );
     return null;
+  }
+
+  /** "Cancel" on an invite waiting for confirmation: it is forgotten, nothing was sent. */
+  dismiss(): void {
+    this.askingInvite = null;
+    this.asking = null;
   }
 
   private async dial(invite: Invite, abort: AbortSignal): Promise<void> {
@@ -266,7 +322,9 @@ export class PairingState {
               ? 'INVITE_USED'
               : result.reason === 'expired'
                 ? 'INVITE_EXPIRED'
-                : 'INVITE_REJECTED';
+                : result.reason === 'known-key'
+                  ? 'INVITE_KEY_REFUSED'
+                  : 'INVITE_REJECTED';
           return cm.hooks.error(appError(code, name));
         }
         const key = toHex(link.remotePublicKey);
