@@ -40,6 +40,24 @@ import { roomId } from '../src/core/rendezvous';
 import { E2E_PORT } from '../playwright.config';
 
 const fx = recordingRelayFixture();
+
+/**
+ * The sockets that published in the invite's room so far. Alice's listener announces itself there
+ * as soon as it listens (and again on each new attempt); anyone else's socket is the invitee's.
+ */
+async function inviteRoomSockets(out: string, room: string): Promise<Set<string>> {
+  return new Set(
+    readRecording(out)
+      .filter((f) => f.room === room)
+      .map((f) => f.from),
+  );
+}
+
+/** Waits until Alice's listener has announced itself in the invite's room; returns her socket(s) there. */
+async function aliceInRoom(out: string, room: string): Promise<Set<string>> {
+  await expect.poll(async () => (await inviteRoomSockets(out, room)).size, { timeout: 30_000 }).toBeGreaterThan(0);
+  return inviteRoomSockets(out, room);
+}
 const people = fx.people;
 let elsewhere: Server | undefined;
 test.afterEach(async () => {
@@ -122,6 +140,8 @@ test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing re
   const parsed = parseInvite(link, Date.now());
   if (!parsed.ok) throw new Error(parsed.message);
   const inviteRoom = roomId(parsed.invite.rendezvousSecret);
+  const alices = await aliceInRoom(relay.out, inviteRoom);
+  expect(alices.size).toBe(1);
 
   // Another site (another origin) whose script sends the tab to the invite link.
   elsewhere = createServer((_req, res) => {
@@ -149,7 +169,7 @@ test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing re
   // Observation window: the old code dialed as soon as the page had started (within about a
   // second of the question showing); nothing of the invite reaches the relay, Alice sees nothing.
   await bob.page.waitForTimeout(3_000);
-  expect(readRecording(relay.out).filter((f) => f.room === inviteRoom)).toEqual([]);
+  expect(await inviteRoomSockets(relay.out, inviteRoom)).toEqual(alices);
   await expect(alice.page.getByTestId('contact-item')).toHaveCount(0);
   await expect(bob.page.getByTestId('contact-item')).toHaveCount(0);
 
@@ -158,7 +178,7 @@ test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing re
   await expect(bob.page.getByTestId('invite-confirm')).toHaveCount(0);
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
-  expect(readRecording(relay.out).filter((f) => f.room === inviteRoom).length).toBeGreaterThan(0);
+  expect((await inviteRoomSockets(relay.out, inviteRoom)).size).toBe(2); // control: Bob's dial shows
   await send(bob, 'glad I was asked first');
   await expect(message(alice, 'glad I was asked first')).toHaveAttribute('data-direction', 'in');
   await send(alice, 'welcome');
@@ -173,12 +193,14 @@ test('Cancel forgets an opened invite: nothing is sent, and the inviter sees nob
   const link = await makeInvite(alice);
   const parsed = parseInvite(link, Date.now());
   if (!parsed.ok) throw new Error(parsed.message);
+  const room = roomId(parsed.invite.rendezvousSecret);
+  const alices = await aliceInRoom(relay.out, room);
   await bob.page.goto(link);
   await bob.page.getByTestId('invite-cancel').click();
   await expect(bob.page.getByTestId('invite-confirm')).toHaveCount(0);
   await bob.page.reload(); // the stash was read once: the invite does not come back
   await expect(bob.page.getByTestId('invite-create')).toBeVisible();
   await expect(bob.page.getByTestId('invite-confirm')).toHaveCount(0);
-  expect(readRecording(relay.out).filter((f) => f.room === roomId(parsed.invite.rendezvousSecret))).toEqual([]);
+  expect(await inviteRoomSockets(relay.out, room)).toEqual(alices);
   await expect(alice.page.getByTestId('contact-item')).toHaveCount(0);
 });
