@@ -7,7 +7,8 @@
  * SHS client (docs/interfaces.md). Pairing through invites lives in `pairing.svelte.ts`.
  * @module
  */
-import { SignalingClient, type SignalingStatus } from '../net/signaling';
+import type { SignalingClient, SignalingStatus } from '../net/signaling';
+import { DaySockets } from '../net/day-sockets';
 import { openLink, type LinkResult, type SecureLink } from '../net/link';
 import { firstLink } from './first-link';
 import { RoomBudget } from './room-budget';
@@ -44,7 +45,12 @@ export class ConnectionManager {
   /** Per contact key; contacts without an entry are 'waiting'. */
   peers = $state<Record<string, PeerState>>({});
   iceServers: RTCIceServer[] = [];
-  signaling: SignalingClient | null = null;
+  /** The relay sockets: one per UTC day of contact rooms, one for invites (docs/protocol-app.md §3.5). */
+  relay: DaySockets | null = null;
+  /** The socket for invite rooms (pairing), opened on first use; it never joins a day's room. */
+  get signaling(): SignalingClient | null {
+    return this.relay?.invites ?? null;
+  }
   /**
    * Rooms that background attempts (contacts, invites made here) may hold at once: below the
    * relay's default of 32 per socket, leaving room for invites being opened by hand.
@@ -87,11 +93,11 @@ export class ConnectionManager {
   async start(origin: URL): Promise<void> {
     // The socket opens while the ICE configuration loads: both are needed before the first link.
     const ws = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/signal`;
-    this.signaling = new SignalingClient(ws);
-    this.relayStatus = this.signaling.status;
-    this.signaling.onStatus((s) => {
+    const relay = (this.relay = new DaySockets(ws));
+    this.relayStatus = relay.status;
+    relay.onStatus((s) => {
       this.relayStatus = s;
-      this.relayRetryAt = this.signaling?.nextRetryAt ?? null;
+      this.relayRetryAt = relay.nextRetryAt;
       if (s === 'open') this.openGate.open();
     });
     // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
@@ -110,7 +116,7 @@ export class ConnectionManager {
     this.stopper.abort();
     this.resets.stopAll();
     for (const link of this.links.values()) void link.close().catch(() => {});
-    this.signaling?.close();
+    this.relay?.close();
   }
 
   isConnected(key: string): boolean {
@@ -141,7 +147,7 @@ export class ConnectionManager {
     const signal = this.stopSignal;
     while (!signal.aborted && !this.links.has(key)) {
       const contact = this.contacts.get(key);
-      if (!meetsContact(contact) || !this.signaling) return;
+      if (!meetsContact(contact) || !this.relay) return;
       await this.relayOpen();
       if (signal.aborted || this.links.has(key)) return;
       this.setPeer(key, 'waiting');
@@ -159,16 +165,18 @@ export class ConnectionManager {
       });
       const release = await this.rooms.acquire(plan.length, signal);
       if (!release) return;
-      if (this.links.has(key)) {
+      if (signal.aborted || this.links.has(key)) {
         release();
         return;
       }
+      // Each day's rooms on that day's socket: no relay connection joins two days' rooms (§3.5).
+      const sockets = this.relay.lease(plan.map((a) => a.day));
       const ac = new AbortController();
       this.attempts.set(key, ac);
       const tries = plan.map((a) => async (attempt: AbortSignal): Promise<LinkResult> => {
         if (a.delayMs) await sleep(a.delayMs, attempt);
         const r = await openLink({
-          signaling: this.signaling!,
+          signaling: sockets.forDay(a.day),
           rendezvousSecret: a.secret,
           identity: me,
           iceServers: this.iceServers,
@@ -192,6 +200,7 @@ export class ConnectionManager {
       });
       const r = await firstLink(tries, AbortSignal.any([signal, ac.signal])).finally(() => {
         release();
+        sockets.release();
         if (this.attempts.get(key) === ac) this.attempts.delete(key);
       });
       if (r.ok) {
