@@ -8,7 +8,7 @@
  *   Connect neither Alice nor the (recording) relay sees anything of that invite;
  * - the invite leaves the address bar and the tab's history entries.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect, type Browser } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -51,6 +51,22 @@ async function inviteRoomSockets(out: string, room: string): Promise<Set<string>
       .filter((f) => f.room === room)
       .map((f) => f.from),
   );
+}
+
+/**
+ * Alice and Bob on the recording relay, Alice's invite made and her listener announced in its room:
+ * the relay's file, the link, the invite's room, and Alice's socket(s) there.
+ */
+async function aliceInvitesOnRecord(browser: Browser, tag: string) {
+  const relay = await fx.start(E2E_PORT + 1, tag);
+  const alice = await person(browser, 'Alice', { baseURL: relay.url });
+  const bob = await person(browser, 'Bob', { baseURL: relay.url });
+  people.push(alice, bob);
+  const link = await makeInvite(alice);
+  const parsed = parseInvite(link, Date.now());
+  if (!parsed.ok) throw new Error(parsed.message);
+  const room = roomId(parsed.invite.rendezvousSecret);
+  return { alice, bob, link, room, out: relay.out, url: relay.url, alices: await aliceInRoom(relay.out, room) };
 }
 
 /** Waits until Alice's listener has announced itself in the invite's room; returns her socket(s) there. */
@@ -132,15 +148,7 @@ test('attack: a thief with Bob’s old, replaced key redeems a fresh invite from
 test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing reaches Alice or the relay until Bob clicks Connect, and the invite leaves the URL and the history', async ({
   browser,
 }) => {
-  const relay = await fx.start(E2E_PORT + 1, 'drive-by');
-  const alice = await person(browser, 'Alice', { baseURL: relay.url });
-  const bob = await person(browser, 'Bob', { baseURL: relay.url });
-  people.push(alice, bob);
-  const link = await makeInvite(alice);
-  const parsed = parseInvite(link, Date.now());
-  if (!parsed.ok) throw new Error(parsed.message);
-  const inviteRoom = roomId(parsed.invite.rendezvousSecret);
-  const alices = await aliceInRoom(relay.out, inviteRoom);
+  const { alice, bob, link, room: inviteRoom, out, url, alices } = await aliceInvitesOnRecord(browser, 'drive-by');
   expect(alices.size).toBe(1);
 
   // Another site (another origin) whose script sends the tab to the invite link.
@@ -160,7 +168,7 @@ test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing re
   await expect(bob.page.getByTestId('invite-cancel')).toBeVisible();
 
   // The invite has left the URL and this tab's history: Parley replaced the entry it arrived in.
-  expect(bob.page.url()).toBe(`${relay.url}/`);
+  expect(bob.page.url()).toBe(`${url}/`);
   // One entry was added (the other site's, which the invite and then Parley replaced), and it
   // holds Parley's plain URL; the stash that carried the invite across is empty again.
   expect(await bob.page.evaluate(() => history.length)).toBe(historyBefore + 1);
@@ -169,7 +177,7 @@ test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing re
   // Observation window: the old code dialed as soon as the page had started (within about a
   // second of the question showing); nothing of the invite reaches the relay, Alice sees nothing.
   await bob.page.waitForTimeout(3_000);
-  expect(await inviteRoomSockets(relay.out, inviteRoom)).toEqual(alices);
+  expect(await inviteRoomSockets(out, inviteRoom)).toEqual(alices);
   await expect(alice.page.getByTestId('contact-item')).toHaveCount(0);
   await expect(bob.page.getByTestId('contact-item')).toHaveCount(0);
 
@@ -178,7 +186,7 @@ test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing re
   await expect(bob.page.getByTestId('invite-confirm')).toHaveCount(0);
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
-  expect((await inviteRoomSockets(relay.out, inviteRoom)).size).toBe(2); // control: Bob's dial shows
+  expect((await inviteRoomSockets(out, inviteRoom)).size).toBe(2); // control: Bob's dial shows
   await send(bob, 'glad I was asked first');
   await expect(message(alice, 'glad I was asked first')).toHaveAttribute('data-direction', 'in');
   await send(alice, 'welcome');
@@ -186,21 +194,13 @@ test('attack: a page elsewhere sends Bob’s tab to Alice’s invite; nothing re
 });
 
 test('Cancel forgets an opened invite: nothing is sent, and the inviter sees nobody', async ({ browser }) => {
-  const relay = await fx.start(E2E_PORT + 1, 'cancel');
-  const alice = await person(browser, 'Alice', { baseURL: relay.url });
-  const bob = await person(browser, 'Bob', { baseURL: relay.url });
-  people.push(alice, bob);
-  const link = await makeInvite(alice);
-  const parsed = parseInvite(link, Date.now());
-  if (!parsed.ok) throw new Error(parsed.message);
-  const room = roomId(parsed.invite.rendezvousSecret);
-  const alices = await aliceInRoom(relay.out, room);
+  const { alice, bob, link, room, out, alices } = await aliceInvitesOnRecord(browser, 'cancel');
   await bob.page.goto(link);
   await bob.page.getByTestId('invite-cancel').click();
   await expect(bob.page.getByTestId('invite-confirm')).toHaveCount(0);
   await bob.page.reload(); // the stash was read once: the invite does not come back
   await expect(bob.page.getByTestId('invite-create')).toBeVisible();
   await expect(bob.page.getByTestId('invite-confirm')).toHaveCount(0);
-  expect(await inviteRoomSockets(relay.out, room)).toEqual(alices);
+  expect(await inviteRoomSockets(out, room)).toEqual(alices);
   await expect(alice.page.getByTestId('contact-item')).toHaveCount(0);
 });

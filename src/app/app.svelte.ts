@@ -134,6 +134,7 @@ export class AppState {
       contacts: this.contacts,
       connections: () => this.connections,
       transfers: this.transfers,
+      chat: this.chat,
     });
     this.ready = true;
     window.addEventListener('pagehide', () => {

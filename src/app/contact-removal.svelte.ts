@@ -15,12 +15,15 @@ import type { ParleyStore } from '../store/db';
 import type { ContactsState } from './contacts.svelte';
 import type { ConnectionManager } from './connections.svelte';
 import type { TransfersState } from './transfers.svelte';
+import type { ChatState } from './chat.svelte';
 
 export interface ContactRemovalDeps {
   store: Pick<ParleyStore, 'removeContact'>;
   contacts: Pick<ContactsState, 'get' | 'forget' | 'setBlocked'>;
   connections: () => Pick<ConnectionManager, 'stopMeeting' | 'ensureContactLoop'> | null;
   transfers: Pick<TransfersState, 'list' | 'cancel' | 'dismiss'>;
+  /** The open chat moves to another contact (or none): its history is read afresh. */
+  chat: Pick<ChatState, 'refresh'>;
 }
 
 export class ContactRemoval {
@@ -56,6 +59,7 @@ export class ContactRemoval {
     // The list first: the loop, woken by the abort below, finds the contact gone and ends.
     contacts.forget(key);
     this.deps.connections()?.stopMeeting(key);
+    await this.deps.chat.refresh();
     if (history)
       for (const t of transfers.list(key)) {
         try {
