@@ -227,15 +227,8 @@ export class PairingState {
       this.cm.hooks.error(appError('INVITE_OWN'));
       return 'INVITE_OWN';
     }
-    const verdict = pairingVerdict(this.cm.contacts.list, invite.inviterKey);
-    if (verdict.kind === 'same') {
-      this.cm.contacts.select(verdict.contact.key);
-      return null;
-    }
-    if (verdict.kind === 'refused') {
-      this.cm.hooks.error(appError(verdict.code, verdict.contact.name));
-      return verdict.code;
-    }
+    const known = this.knownInviter(invite.inviterKey);
+    if (known) return known.code;
     // Ask first (docs/app.md "Invites (invitee)"): a page may have sent this tab here.
     this.askingInvite = invite;
     this.asking = { name: cleanName(invite.name), expiresAt: invite.expiresAt };
@@ -247,15 +240,8 @@ export class PairingState {
     const invite = this.askingInvite;
     this.dismiss();
     if (!invite) return null;
-    const verdict = pairingVerdict(this.cm.contacts.list, invite.inviterKey);
-    if (verdict.kind === 'refused') {
-      this.cm.hooks.error(appError(verdict.code, verdict.contact.name));
-      return verdict.code;
-    }
-    if (verdict.kind === 'same') {
-      this.cm.contacts.select(verdict.contact.key);
-      return null;
-    }
+    const known = this.knownInviter(invite.inviterKey);
+    if (known) return known.code;
     this.dialAbort?.abort();
     const ac = new AbortController();
     this.dialAbort = ac;
@@ -263,6 +249,21 @@ export class PairingState {
       this.cm.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))),
     );
     return null;
+  }
+
+  /**
+   * An invite from a contact's current key opens that chat; from a replaced, pending or blocked
+   * key it is refused with its code (contact-guard.ts). Null: a new contact, go on.
+   */
+  private knownInviter(inviterKey: Uint8Array): { code: AppErrorCode | null } | null {
+    const verdict = pairingVerdict(this.cm.contacts.list, inviterKey);
+    if (verdict.kind === 'new') return null;
+    if (verdict.kind === 'same') {
+      this.cm.contacts.select(verdict.contact.key);
+      return { code: null };
+    }
+    this.cm.hooks.error(appError(verdict.code, verdict.contact.name));
+    return { code: verdict.code };
   }
 
   /** "Cancel" on an invite waiting for confirmation: it is forgotten, nothing was sent. */
