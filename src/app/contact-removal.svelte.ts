@@ -17,6 +17,7 @@ import type { ConnectionManager } from './connections.svelte';
 import type { TransfersState } from './transfers.svelte';
 import type { ChatState } from './chat.svelte';
 
+/** What removing and blocking touch (docs/app.md "Removing and blocking"). */
 export interface ContactRemovalDeps {
   store: Pick<ParleyStore, 'removeContact'>;
   contacts: Pick<ContactsState, 'get' | 'forget' | 'setBlocked'>;
@@ -26,6 +27,7 @@ export interface ContactRemovalDeps {
   chat: Pick<ChatState, 'refresh'>;
 }
 
+/** Remove (with its confirm step) and block / unblock, for the chat header's actions. */
 export class ContactRemoval {
   /** The contact whose removal waits for the person's confirmation, if any. */
   confirming = $state<string | null>(null);
