@@ -21,7 +21,7 @@ import type { ChatState } from './chat.svelte';
 export interface ContactRemovalDeps {
   store: Pick<ParleyStore, 'removeContact'>;
   contacts: Pick<ContactsState, 'get' | 'forget' | 'setBlocked'>;
-  connections: () => Pick<ConnectionManager, 'stopMeeting' | 'ensureContactLoop'> | null;
+  connections: () => Pick<ConnectionManager, 'stopMeeting' | 'meetAgain'> | null;
   transfers: Pick<TransfersState, 'list' | 'cancel' | 'dismiss'>;
   /** The open chat moves to another contact (or none): its history is read afresh. */
   chat: Pick<ChatState, 'refresh'>;
@@ -79,6 +79,6 @@ export class ContactRemoval {
     await this.deps.contacts.setBlocked(key, blocked);
     const cm = this.deps.connections();
     if (blocked) cm?.stopMeeting(key);
-    else cm?.ensureContactLoop(key);
+    else cm?.meetAgain(key);
   }
 }

@@ -1,10 +1,10 @@
 /**
- * Which rooms one meeting attempt with a contact uses (docs/session.md §4), as a pure plan the
- * ConnectionManager turns into link attempts. For each day around now: always its own reset
- * room for that contact (SHS server, the kx responder); plus, with a session and no reset asked
- * for, the session's room (the lower key is the SHS client); otherwise the contact's reset room
- * (SHS client, the kx initiator), dialed a little later by the higher key. Each attempt names its
- * UTC day, so that it goes on that day's relay socket (`DaySockets`, docs/protocol-app.md §3.5).
+ * Which rooms one meeting attempt with a contact uses (docs/session.md §4), as a pure plan that
+ * meet-in-rooms.ts turns into link attempts. For each day around now: always its own reset room
+ * for that contact (SHS server, the kx responder); plus, with a session and no reset asked for,
+ * the session's room (the lower key is the SHS client); otherwise the contact's reset room (SHS
+ * client, the kx initiator), dialed a little later by the higher key. Each attempt names its UTC
+ * day, so that it goes on that day's relay socket (`DaySockets`, docs/protocol-app.md §3.5).
  * @module
  */
 import type { KxRole } from '../core/kx';
