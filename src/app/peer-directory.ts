@@ -8,6 +8,7 @@
 import type { ConnectionHooks } from './connection-hooks';
 import type { ContactsState } from './contacts.svelte';
 import { cleanName, distinctName } from './names';
+import { admitsAtOwnReset, meetsContact } from './contact-guard';
 
 /** The person at the other end, as a ContactPeer needs them. */
 export interface PeerRecord {
@@ -18,11 +19,16 @@ export interface PeerRecord {
   readonly name: string;
   /** From the pairing handshake: derives the reset rooms (docs/session.md §4). */
   readonly contactSecret: Uint8Array;
+  /**
+   * Whether a caller presenting `key` in our own reset room for this person may complete the
+   * handshake (a possible key change, docs/key-change.md §3). Absent: any key may.
+   */
+  readonly admitsAtOwnReset?: (key: Uint8Array) => boolean;
 }
 
 /** Where a ContactPeer reads and notes what it learns about its person (the contact list today). */
 export interface PeerDirectory {
-  /** The person as known now (read afresh at each meeting); undefined once they are gone. */
+  /** The person as known now (read afresh at each meeting); undefined once they are gone (or blocked). */
   find(key: string): PeerRecord | undefined;
   /** A link to them came up. */
   seen(key: string): Promise<void>;
@@ -36,7 +42,13 @@ export interface PeerDirectory {
  */
 export function contactDirectory(contacts: ContactsState, hooks: ConnectionHooks): PeerDirectory {
   return {
-    find: (key) => contacts.get(key),
+    // A blocked contact is not met (contact-guard.ts); our own reset room refuses replaced,
+    // blocked and other contacts' keys.
+    find: (key) => {
+      const c = contacts.get(key);
+      if (!meetsContact(c)) return undefined;
+      return { ...c, admitsAtOwnReset: (k) => admitsAtOwnReset(contacts.list, contacts.get(key) ?? c, k) };
+    },
     seen: (key) => contacts.touch(key),
     announced: async (key, raw) => {
       const clean = cleanName(raw);
