@@ -16,6 +16,7 @@ import { AttentionState } from './attention.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
+import { loadNameSkeleton } from './names';
 
 export interface StatusLine {
   state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
@@ -91,6 +92,8 @@ export class AppState {
       this.error = appError('STORAGE_FAILED');
       return;
     }
+    // The confusables table (its own chunk) loads while the store is read; needed before any peer's name is judged.
+    const names = loadNameSkeleton();
     this.identity = new IdentityState(this.store);
     this.contacts = new ContactsState(this.store);
     this.chat = new ChatState(this.store, this.contacts, () => this.connections);
@@ -108,6 +111,7 @@ export class AppState {
     document.addEventListener('visibilitychange', front);
     front();
     this.attention = attention;
+    await names;
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
       messagesChanged: (key, id) => void this.messageChanged(key, id),
       renamed: (key, from, to) => this.attention?.renamed(key, from, to),

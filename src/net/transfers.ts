@@ -38,6 +38,7 @@ import {
   type OutgoingFile,
 } from './transfer-offers';
 import { LinkOutlet } from './transfer-outlet';
+import { incomingFileInfo } from './transfer-names';
 import {
   DEFAULT_GLUE_CHUNK_SIZE,
   DEFAULT_HIGH_WATER,
@@ -369,12 +370,7 @@ export class TransferManager {
       return;
     }
     for (const old of judged.forget) this.#forget(old);
-    const n = this.#add(
-      id,
-      'in',
-      d.message.files.map((f) => ({ name: f.name, type: f.type, size: f.size })),
-      this.#o.now(),
-    );
+    const n = this.#add(id, 'in', d.message.files.map(incomingFileInfo), this.#o.now());
     const made = TransferReceiver.fromOffer(d.message, this.#receiverIo(n), this.#o.transfer);
     if (!made.ok) {
       this.#entries.delete(id);

@@ -1,6 +1,7 @@
 /**
  * Attack tests: what a contact's file offers can make this browser store and show (issue 11,
- * item 4; docs/files.md "Offer flood"), and the type a received file is handed out with (item 5).
+ * item 4; docs/files.md "Offer flood"), the type a received file is handed out with (item 5), and
+ * how its name is shown (item 6).
  * The flooding peer writes raw transfer messages on its end of the link; the receiving side is
  * the real TransferManager over the JSON-cloning persistence.
  */
@@ -166,5 +167,32 @@ describe('peer-chosen media type (issue 11 item 5)', () => {
       expect(DOWNLOAD_TYPE).toBe('application/octet-stream');
       expect(Buffer.from(await b.arrayBuffer()).equals(Buffer.from(page))).toBe(true);
     }
+  });
+});
+
+describe('spoofed file names (issue 11 item 6)', () => {
+  it('an offered "invoice\\u202Efdp.exe" is listed, shown and downloaded as "invoicefdp.exe"; a saved record from before is cleaned on restore', async () => {
+    const bob = await peer('alice');
+    const [la, lb] = linkPair();
+    bob.m.attach(lb);
+    const o = bigOffer(7);
+    o.files = [
+      { ...o.files[0]!, name: 'invoice\u202Efdp.exe', type: 'text/html\u202E' },
+      { ...o.files[0]!, name: 'Ali\u200Bce\u2066.jpg', type: 'Image/JPEG' },
+    ];
+    await la.send({ type: 'transfer', data: encodeTransfer({ type: 'offer', ...o }) });
+    const offered = await waitFor(bob, (e) => e.type === 'offered', 'offer');
+    const shown = [
+      { name: 'invoicefdp.exe', type: '', size: 10 },
+      { name: 'Alice.jpg', type: 'image/jpeg', size: 10 },
+    ];
+    expect(offered).toMatchObject({ files: shown });
+    expect(bob.m.list()[0]!.files).toEqual(shown);
+    await settle(la);
+    // A record saved by an older build with the raw names: cleaned when it is loaded.
+    const [r] = [...bob.db.records.values()];
+    bob.db.records.set(r!.id, { ...r!, files: o.files.map((f) => ({ name: f.name, type: f.type, size: f.size })) });
+    const bob2 = await reload(bob, 'alice');
+    expect(bob2.m.list()[0]!.files).toEqual(shown);
   });
 });
