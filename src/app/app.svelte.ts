@@ -17,6 +17,7 @@ import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
 import { loadNameSkeleton } from './names';
+import { HeldBackNotes } from './held-back.svelte';
 
 export interface StatusLine {
   state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
@@ -30,6 +31,8 @@ export class AppState {
   contacts!: ContactsState;
   chat!: ChatState;
   transfers = new TransfersState();
+  /** Messages a contact's receive budget held back (docs/outbox.md §5): one line in its chat. */
+  heldBack = new HeldBackNotes();
   /** Unread badges, title, offer notices, rename lines (docs/app.md "Unread and notices"); set once the store is open. */
   attention = $state<AttentionState | null>(null);
   connections = $state<ConnectionManager | null>(null);
@@ -122,6 +125,7 @@ export class AppState {
         if (this.error && codes.includes(this.error.code)) this.error = null;
       },
       linkUp: (key, link) => this.transfers.linkUp(key, link),
+      chatHeldBack: (key, n) => this.heldBack.note(key, n),
     });
     this.connections = cm;
     this.pairing = new PairingState(cm, origin.origin);

@@ -333,6 +333,7 @@ export class ConnectionManager {
           for (const id of ids) this.hooks.messagesChanged(key, id);
         },
         storageFailed: () => this.hooks.error(appError('STORAGE_FAILED')),
+        heldBack: (n) => this.hooks.chatHeldBack?.(key, n),
         // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
         ...this.desk.watchDecryption(
           key,
