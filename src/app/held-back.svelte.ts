@@ -5,6 +5,8 @@
  * @module
  */
 
+import { CHAT_RECEIVE_MESSAGES } from './chat-budget';
+
 /** How often the held-back count shown may change. */
 export const HELD_BACK_REFRESH_MS = 500;
 
@@ -37,8 +39,11 @@ export class HeldBackNotes {
   }
 }
 
-/** What the line says: what happened, that nothing is lost, what comes next. */
-export function heldBackText(count: number, peer: string): string {
-  const n = count === 1 ? 'One message' : `${count} messages`;
-  return `${peer} is sending messages faster than Parley stores them (more than 2 a second for a while). ${n} from ${peer} ${count === 1 ? 'was' : 'were'} held back. Nothing is lost: ${peer}'s app keeps each one until it is delivered and sends it again, so they appear here as the pace allows.`;
+/**
+ * What the line says: what happened, that nothing is lost, what comes next. No number: a message
+ * sent again and held back again counts twice, so the count (kept for tests as `data-count`)
+ * would overstate it.
+ */
+export function heldBackText(peer: string): string {
+  return `${peer} is sending messages faster than Parley stores them (more than ${CHAT_RECEIVE_MESSAGES.perSecond} a second for a while), so some are held back. Nothing is lost: ${peer}'s app keeps each message until it is delivered and sends it again, and they appear here as the pace allows.`;
 }

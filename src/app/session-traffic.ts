@@ -142,6 +142,7 @@ export class LinkTraffic {
     if (!(await this.ready).ok) return;
     // The budget ran out while this waited in the queue: dropped unopened too.
     if (this.budget.exhausted(this.now())) return this.holdBack();
+    this.budget.opening(this.now());
     const r = await this.sessions.receive(this.contact, data, (bytes) => this.budget.admit(this.now(), bytes));
     if (r.status === 'deferred') {
       this.hooks.accepted?.();

@@ -182,15 +182,11 @@ describe('chat flood (docs/outbox.md §5)', () => {
     // once, then 20 a second), and sends again what has no receipt after 2 s.
     const fast = { capacity: 100, perSecond: 100 };
     const a = traffic(alice, la, bob, 'initiator', {
-      budgets: new ChatBudgets(Date.now, { messages: fast, bytes: CHAT_RECEIVE_BYTES, send: fast }),
+      budgets: new ChatBudgets(Date.now, { messages: fast, opened: fast, send: fast }),
       resendAfterMs: 2000,
     });
     const b = traffic(bob, lb, alice, 'responder', {
-      budgets: new ChatBudgets(Date.now, {
-        messages: { capacity: 20, perSecond: 20 },
-        bytes: CHAT_RECEIVE_BYTES,
-        send: fast,
-      }),
+      budgets: new ChatBudgets(Date.now, { messages: { capacity: 20, perSecond: 20 }, opened: fast, send: fast }),
     });
     await until(
       'every message at Bob and every receipt at Alice',
