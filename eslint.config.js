@@ -38,6 +38,11 @@ export default tseslint.config(
     },
   },
   {
+    // Functions under 60 lines (docs/contributing.md). Enforced in the app layer; the other layers follow.
+    files: ['src/app/**/*.ts', 'src/ui/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', coreBans],

@@ -23,8 +23,15 @@ import { createHttpHandler } from './static';
  */
 export type ForwardHook = (room: string, data: string, fromSocketId: string) => string | null | undefined | void;
 
+/**
+ * Called when a socket joins a room (not for a repeated subscribe to a room it is in). Tests use
+ * it to record which socket was in which room — what a curious relay operator could keep.
+ */
+export type SubscribeHook = (room: string, socketId: string) => void;
+
 export interface RelayOptions extends Partial<RelayConfig> {
   onForward?: ForwardHook;
+  onSubscribe?: SubscribeHook;
   /** Defaults to JSON lines on stdout at `logLevel`. */
   logger?: Logger;
 }
@@ -62,7 +69,7 @@ interface Client {
 const CLOSE_TIMEOUT_MS = 5000;
 
 export function createRelay(options: RelayOptions = {}): Relay {
-  const { onForward, logger, ...rest } = options;
+  const { onForward, onSubscribe, logger, ...rest } = options;
   const cfg: RelayConfig = { ...DEFAULT_CONFIG, ...rest };
   const log = logger ?? createLogger(cfg.logLevel);
   const rooms = new Rooms<Client>(cfg.maxPeersPerRoom, cfg.maxRoomsPerSocket);
@@ -140,6 +147,11 @@ export function createRelay(options: RelayOptions = {}): Relay {
         send(c, encode.subscribed(m.room, others.length));
         if (r === 'joined') {
           log.debug('subscribed', { socket: c.id, room: roomTag(m.room), peers: others.length });
+          try {
+            onSubscribe?.(m.room, c.id);
+          } catch (e) {
+            log.error('onSubscribe hook threw', { error: (e as Error).message });
+          }
           const joined = encode.peerJoined(m.room);
           for (const o of others) send(o, joined);
         }

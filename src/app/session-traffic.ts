@@ -62,8 +62,6 @@ export class LinkTraffic {
   /** Ratchet messages waiting to be opened and stored, and their bytes (chat-budget.ts bounds both). */
   private queued = 0;
   private queuedBytes = 0;
-  /** Ratchet messages refused (bad, replayed); for tests and diagnostics. */
-  refused = 0;
   /** The most ratchet messages that ever waited at once; for tests and diagnostics. */
   maxQueued = 0;
 
@@ -150,7 +148,6 @@ export class LinkTraffic {
     }
     if (r.status !== 'ok') {
       this.budget.refused(this.now());
-      this.refused++;
       this.hooks.refused(r.failure);
       return;
     }

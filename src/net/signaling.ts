@@ -101,6 +101,10 @@ export class SignalingClient {
   get droppedCount(): number {
     return this.#dropped;
   }
+  /** How many rooms this client is in (each counted once, however many subscribe() calls hold it). */
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
   /** The close code of the last lost connection (4429 rate limit, 1013 relay full, …). */
   get lastCloseCode(): number | null {
     return this.#lastCloseCode;

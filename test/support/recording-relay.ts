@@ -5,13 +5,20 @@
  * JSON lines in a file. It is what an honest-but-curious relay operator gets to keep; the
  * metadata tests scan it for secrets (DESIGN.md "What the signaling server may learn").
  *
- * In a test: `const r = await startRecordingRelay({ out })`, then `r.frames`.
+ * It also records every subscription — which socket joined which room, and when — since that is
+ * what lets a relay link rooms to each other (docs/protocol-app.md §3.5).
+ *
+ * In a test: `const r = await startRecordingRelay({ out, subs })`, then `r.frames`, `r.subscriptions`.
  * As a process (for browser tests, which load the app from this relay):
- *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl [--static dist]
+ *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl [--subs /tmp/subs.jsonl] [--static dist]
  * It prints one line `recording relay listening on http://127.0.0.1:PORT` once it listens, and
- * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given.
+ * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given. The
+ * stdin command `drop` cuts every TCP connection at once (as a network change would: the clients
+ * reconnect to the same process, whose socket ids go on counting) and prints `dropped N`.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRelay, type Relay } from '../../server/relay';
 import { encode } from '../../server/protocol';
@@ -30,6 +37,15 @@ export interface RecordedFrame {
   raw: string;
 }
 
+/** One socket joining one room, as the relay saw it. */
+export interface RecordedSubscription {
+  /** ms since the epoch, when the socket joined. */
+  at: number;
+  room: string;
+  /** The relay's id of the socket (`s1`, `s2`, …; a new one for every connection). */
+  socket: string;
+}
+
 export interface RecordingRelayOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -37,6 +53,8 @@ export interface RecordingRelayOptions {
   host?: '127.0.0.1';
   /** Also append each frame as one JSON line to this file (truncated at start). */
   out?: string;
+  /** Also append each subscription as one JSON line to this file (truncated at start). */
+  subs?: string;
   /** Directory of the built SPA to serve (default: a directory that does not exist, so 404s). */
   staticDir?: string;
   logLevel?: LogLevel;
@@ -50,6 +68,10 @@ export interface RecordingRelay {
   port: number;
   /** Everything forwarded so far, in order. */
   readonly frames: readonly RecordedFrame[];
+  /** Every room join so far, in order. */
+  readonly subscriptions: readonly RecordedSubscription[];
+  /** Cuts every TCP connection at once; returns how many there were. */
+  dropAll(): number;
   close(): Promise<void>;
 }
 
@@ -57,7 +79,9 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
   const host = o.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new TypeError('startRecordingRelay: host must be 127.0.0.1 (tests stay on loopback)');
   const frames: RecordedFrame[] = [];
+  const subscriptions: RecordedSubscription[] = [];
   if (o.out) writeFileSync(o.out, '');
+  if (o.subs) writeFileSync(o.subs, '');
   const relay: Relay = createRelay({
     host,
     port: o.port ?? 0,
@@ -69,17 +93,60 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
       if (o.out) appendFileSync(o.out, JSON.stringify(frame) + '\n');
       return undefined; // forward unchanged
     },
+    onSubscribe: (room, socket) => {
+      const sub: RecordedSubscription = { at: Date.now(), room, socket };
+      subscriptions.push(sub);
+      if (o.subs) appendFileSync(o.subs, JSON.stringify(sub) + '\n');
+    },
+  });
+  const sockets = new Set<Socket>();
+  relay.server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
   });
   const { port, url } = await relay.listen(o.port ?? 0, host);
-  return { url, signalUrl: `${url.replace(/^http/, 'ws')}/signal`, port, frames, close: () => relay.close() };
+  const dropAll = (): number => {
+    const n = sockets.size;
+    for (const s of sockets) s.destroy();
+    return n;
+  };
+  const signalUrl = `${url.replace(/^http/, 'ws')}/signal`;
+  return { url, signalUrl, port, frames, subscriptions, dropAll, close: () => relay.close() };
 }
 
 /** Reads a JSON-lines recording written with `out` (by this process or the CLI). */
 export function readRecording(file: string): RecordedFrame[] {
+  return readJsonLines<RecordedFrame>(file);
+}
+
+/** Reads the subscriptions written with `subs` (by this process or the CLI). */
+export function readSubscriptions(file: string): RecordedSubscription[] {
+  return readJsonLines<RecordedSubscription>(file);
+}
+
+/**
+ * Relay connection → the days of the rooms it joined, for the rooms `dayOfRoom` knows (a pair's
+ * day-derived rooms); other rooms are left out. A connection with two days chains them.
+ */
+export function daysPerSocket(
+  joins: readonly Pick<RecordedSubscription, 'room' | 'socket'>[],
+  dayOfRoom: ReadonlyMap<string, number>,
+): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const j of joins) {
+    const day = dayOfRoom.get(j.room);
+    if (day === undefined) continue;
+    if (!out.has(j.socket)) out.set(j.socket, new Set());
+    out.get(j.socket)!.add(day);
+  }
+  return out;
+}
+
+function readJsonLines<T>(file: string): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as RecordedFrame);
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** `--name value` pairs from argv; unknown flags are an error, so a typo is loud. */
@@ -95,14 +162,18 @@ export function parseFlags(argv: string[], known: readonly string[]): Record<str
 }
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'static', 'log']);
+  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'subs', 'static', 'log']);
   const relay = await startRecordingRelay({
     port: Number(f.port ?? process.env.PORT ?? 0),
     ...(f.out ? { out: f.out } : {}),
+    ...(f.subs ? { subs: f.subs } : {}),
     staticDir: f.static ?? process.env.STATIC_DIR ?? 'dist',
     logLevel: (f.log ?? process.env.LOG_LEVEL ?? 'warn') as LogLevel,
   });
   process.stdout.write(`recording relay listening on ${relay.url}\n`);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() === 'drop') process.stdout.write(`dropped ${relay.dropAll()}\n`);
+  });
   const stop = () => void relay.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

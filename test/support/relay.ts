@@ -7,11 +7,11 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
-import { createRelay, type ForwardHook } from '../../server/relay';
+import { createRelay, type ForwardHook, type SubscribeHook } from '../../server/relay';
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import type { SecureLink } from '../../src/net/secure-link';
 
-export type { ForwardHook };
+export type { ForwardHook, SubscribeHook };
 
 export interface TestRelay {
   url: string; // ws://127.0.0.1:PORT/signal
@@ -20,11 +20,14 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-export async function startTestRelay(opts: { onForward?: ForwardHook } = {}): Promise<TestRelay> {
+export async function startTestRelay(
+  opts: { onForward?: ForwardHook; onSubscribe?: SubscribeHook } = {},
+): Promise<TestRelay> {
   const relay = createRelay({
     logLevel: 'silent',
     staticDir: '/nonexistent',
     ...(opts.onForward ? { onForward: opts.onForward } : {}),
+    ...(opts.onSubscribe ? { onSubscribe: opts.onSubscribe } : {}),
   });
   const sockets = new Set<Socket>();
   relay.server.on('connection', (s: Socket) => {
@@ -59,7 +62,7 @@ export function relayFixture() {
     relay = null;
   });
   return {
-    async start(opts: { onForward?: ForwardHook } = {}): Promise<TestRelay> {
+    async start(opts: { onForward?: ForwardHook; onSubscribe?: SubscribeHook } = {}): Promise<TestRelay> {
       return (relay = await startTestRelay(opts));
     },
     get url(): string {
