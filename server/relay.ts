@@ -69,199 +69,55 @@ interface Client {
 const CLOSE_TIMEOUT_MS = 5000;
 
 export function createRelay(options: RelayOptions = {}): Relay {
-  const { onForward, onSubscribe, logger, ...rest } = options;
-  const cfg: RelayConfig = { ...DEFAULT_CONFIG, ...rest };
-  const log = logger ?? createLogger(cfg.logLevel);
-  const rooms = new Rooms<Client>(cfg.maxPeersPerRoom, cfg.maxRoomsPerSocket);
-  const clients = new Set<Client>();
-  let nextId = 0;
-  let shuttingDown = false;
+  return new SignalRelay(options);
+}
 
-  const stats = (): unknown => {
-    (globalThis as { gc?: () => void }).gc?.();
-    return { connections: clients.size, rooms: rooms.roomCount, memory: process.memoryUsage() };
-  };
-  const server = createServer(
-    createHttpHandler({
-      staticDir: cfg.staticDir,
-      iceServers: cfg.iceServers,
-      stats: cfg.stats ? stats : undefined,
-      log,
-    }),
-  );
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  // Node destroys TCP connections beyond this at accept time; the margin keeps
-  // room for the 1013 answer to sockets over MAX_CONNECTIONS and for /healthz.
-  server.maxConnections = cfg.maxConnections + 256;
+/** The relay behind {@link createRelay}: the HTTP server, the WebSocket sockets and their rooms. */
+class SignalRelay implements Relay {
+  readonly server: Server;
+  private readonly cfg: RelayConfig;
+  private readonly log: Logger;
+  private readonly onForward: ForwardHook | undefined;
+  private readonly onSubscribe: SubscribeHook | undefined;
+  private readonly rooms: Rooms<Client>;
+  private readonly clients = new Set<Client>();
+  private readonly wss: WebSocketServer;
+  private readonly sweep: ReturnType<typeof setInterval>;
+  private nextId = 0;
+  private shuttingDown = false;
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    maxPayload: cfg.maxMessageBytes,
-    WebSocket: RelaySocket,
-    closeTimeout: CLOSE_TIMEOUT_MS,
-  } as ServerOptions);
-
-  /** Takes a client out of every room (telling the others) and stops serving it. Idempotent. */
-  const drop = (c: Client): void => {
-    c.gone = true;
-    if (!clients.delete(c)) return;
-    for (const room of rooms.leaveAll(c)) {
-      const left = encode.peerLeft(room);
-      for (const o of rooms.others(room, c)) send(o, left);
-    }
-  };
-
-  const fail = (c: Client, code: number, reason: string): void => {
-    if (c.gone) return;
-    log.info('closing socket', { socket: c.id, code, reason });
-    drop(c);
-    c.ws.close(code, reason);
-  };
-
-  const send = (c: Client, payload: string | Buffer): void => {
-    if (c.gone || c.ws.readyState !== WebSocket.OPEN) return;
-    if (c.ws.bufferedAmount + payload.length > cfg.maxBufferedBytes) {
-      // A slow consumer: its close frame would queue behind the same backlog, so cut it off.
-      log.warn('dropping slow consumer', { socket: c.id, buffered: c.ws.bufferedAmount });
-      drop(c);
-      c.ws.terminate();
-      return;
-    }
-    c.ws.send(payload, { binary: false });
-  };
-
-  const handle = (c: Client, m: ClientMessage): void => {
-    switch (m.type) {
-      case 'ping':
-        return send(c, encode.pong());
-      case 'subscribe': {
-        const r = rooms.join(m.room, c);
-        if (r === 'too-many-rooms')
-          return fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
-        if (r === 'room-full')
-          return send(c, encode.error('room-full', `room already has ${cfg.maxPeersPerRoom} peers`, m.room));
-        const others = rooms.others(m.room, c);
-        send(c, encode.subscribed(m.room, others.length));
-        if (r === 'joined') {
-          log.debug('subscribed', { socket: c.id, room: roomTag(m.room), peers: others.length });
-          try {
-            onSubscribe?.(m.room, c.id);
-          } catch (e) {
-            log.error('onSubscribe hook threw', { error: (e as Error).message });
-          }
-          const joined = encode.peerJoined(m.room);
-          for (const o of others) send(o, joined);
-        }
-        return;
-      }
-      case 'unsubscribe': {
-        if (!rooms.leave(m.room, c)) return;
-        const left = encode.peerLeft(m.room);
-        for (const o of rooms.others(m.room, c)) send(o, left);
-        return;
-      }
-      case 'publish': {
-        if (!rooms.isIn(m.room, c))
-          return send(c, encode.error('not-subscribed', 'publish to a room this socket has not subscribed to', m.room));
-        let data: string | null = m.data;
-        if (onForward) {
-          try {
-            const replaced = onForward(m.room, m.data, c.id);
-            if (replaced !== undefined) data = replaced;
-          } catch (e) {
-            log.error('onForward hook threw; message dropped', { error: (e as Error).message });
-            data = null;
-          }
-        }
-        if (data === null) return;
-        // Validated room and data are base64url, which needs no JSON escaping: skip stringify.
-        const frame = Buffer.from(data === m.data ? encode.plainMessage(m.room, data) : encode.message(m.room, data));
-        for (const o of rooms.others(m.room, c)) send(o, frame);
-        return;
-      }
-    }
-  };
-
-  const onMessage = (c: Client, raw: RawData, isBinary: boolean): void => {
-    if (c.gone) return;
-    const now = Date.now();
-    c.lastSeen = now;
-    if (!c.bucket.take(now)) return fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
-    if (isBinary) return fail(c, CloseCode.MALFORMED, 'binary frames are not part of the protocol');
-    // maxPayload already bounds the frame; this also covers fragmented or array-typed data.
-    const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-    if (buf.length > cfg.maxMessageBytes) return fail(c, CloseCode.TOO_LARGE, 'message too large');
-    const parsed = parseClientMessage(buf.toString('utf8'));
-    if (parsed.ok) return handle(c, parsed.message);
-    if (parsed.fatal) return fail(c, CloseCode.MALFORMED, parsed.reason);
-    send(c, encode.error(parsed.code, parsed.reason));
-  };
-
-  const onConnection = (ws: WebSocket): void => {
-    ws.on('error', (e) => log.debug('socket error', { error: e.message }));
-    if (shuttingDown) return ws.close(CloseCode.GOING_AWAY, 'relay shutting down');
-    if (clients.size >= cfg.maxConnections) {
-      log.warn('relay full, refusing socket', { connections: clients.size });
-      return ws.close(CloseCode.RELAY_FULL, 'relay full, try again later');
-    }
-    const now = Date.now();
-    const c: Client = {
-      id: `s${++nextId}`,
-      ws,
-      bucket: new TokenBucket(cfg.maxMessagesPerSecond, cfg.burst, now),
-      lastSeen: now,
-      gone: false,
-    };
-    clients.add(c);
-    log.debug('socket open', { socket: c.id, connections: clients.size });
-    ws.on('message', (data, isBinary) => onMessage(c, data, isBinary));
-    // Control frames count against the rate too: ws answers pings by itself, so a ping flood
-    // would otherwise cost the relay a pong each without ever reaching the bucket.
-    const control = (): void => {
-      if (c.gone) return;
-      c.lastSeen = Date.now();
-      if (!c.bucket.take(c.lastSeen)) fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
-    };
-    ws.on('ping', control);
-    ws.on('pong', control);
-    ws.on('close', (code) => {
-      drop(c);
-      log.debug('socket closed', { socket: c.id, code, connections: clients.size });
+  constructor(options: RelayOptions) {
+    const { onForward, onSubscribe, logger, ...rest } = options;
+    this.cfg = { ...DEFAULT_CONFIG, ...rest };
+    this.log = logger ?? createLogger(this.cfg.logLevel);
+    this.onForward = onForward;
+    this.onSubscribe = onSubscribe;
+    this.rooms = new Rooms<Client>(this.cfg.maxPeersPerRoom, this.cfg.maxRoomsPerSocket);
+    this.server = this.createHttpServer();
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: this.cfg.maxMessageBytes,
+      WebSocket: RelaySocket,
+      closeTimeout: CLOSE_TIMEOUT_MS,
+    } as ServerOptions);
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+    this.server.on('clientError', (_e, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
     });
-  };
+    this.sweep = setInterval(() => this.sweepSockets(), this.cfg.heartbeatMs);
+    this.sweep.unref();
+  }
 
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/signal') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, onConnection);
-  });
-  server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  get connections(): number {
+    return this.clients.size;
+  }
 
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const c of [...clients]) {
-      if (now - c.lastSeen >= cfg.idleTimeoutMs) fail(c, CloseCode.IDLE, 'idle');
-      else if (c.ws.bufferedAmount > cfg.maxBufferedBytes) {
-        log.warn('dropping slow consumer', { socket: c.id, buffered: c.ws.bufferedAmount });
-        drop(c);
-        c.ws.terminate();
-      } else c.ws.ping();
-    }
-  }, cfg.heartbeatMs);
-  sweep.unref();
-
-  const listen = (port = cfg.port, host = cfg.host): Promise<{ port: number; url: string }> =>
-    new Promise((resolvePromise, reject) => {
+  listen(port = this.cfg.port, host = this.cfg.host): Promise<{ port: number; url: string }> {
+    const server = this.server;
+    return new Promise((resolvePromise, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
@@ -270,15 +126,16 @@ export function createRelay(options: RelayOptions = {}): Relay {
         resolvePromise({ port: bound, url: `http://${shownHost}:${bound}` });
       });
     });
+  }
 
-  const close = async (): Promise<void> => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    clearInterval(sweep);
-    const all = [...clients];
+  async close(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    clearInterval(this.sweep);
+    const all = [...this.clients];
     const sockets = all.map((c) => c.ws);
     for (const c of all) c.gone = true; // nobody is told peer-left: everyone is leaving
-    for (const c of all) drop(c);
+    for (const c of all) this.drop(c);
     const closed = Promise.all(
       sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => ws.once('close', r)))),
     );
@@ -287,20 +144,195 @@ export function createRelay(options: RelayOptions = {}): Relay {
     await closed;
     clearTimeout(timer);
     await new Promise<void>((r) => {
-      if (!server.listening) return r();
-      server.close(() => r());
-      server.closeAllConnections();
+      if (!this.server.listening) return r();
+      this.server.close(() => r());
+      this.server.closeAllConnections();
     });
-    wss.close();
-    log.info('relay closed');
-  };
+    this.wss.close();
+    this.log.info('relay closed');
+  }
 
-  return {
-    server,
-    listen,
-    close,
-    get connections() {
-      return clients.size;
-    },
-  };
+  /** The HTTP side: the app, /config.json, /healthz (static.ts), with Node's own limits set. */
+  private createHttpServer(): Server {
+    const stats = (): unknown => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return { connections: this.clients.size, rooms: this.rooms.roomCount, memory: process.memoryUsage() };
+    };
+    const server = createServer(
+      createHttpHandler({
+        staticDir: this.cfg.staticDir,
+        iceServers: this.cfg.iceServers,
+        stats: this.cfg.stats ? stats : undefined,
+        log: this.log,
+      }),
+    );
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    // Node destroys TCP connections beyond this at accept time; the margin keeps
+    // room for the 1013 answer to sockets over MAX_CONNECTIONS and for /healthz.
+    server.maxConnections = this.cfg.maxConnections + 256;
+    return server;
+  }
+
+  /** Only `/signal` becomes a WebSocket. */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/signal') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  /** A new socket: refused while shutting down or full, else served until it closes. */
+  private accept(ws: WebSocket): void {
+    ws.on('error', (e) => this.log.debug('socket error', { error: e.message }));
+    if (this.shuttingDown) return ws.close(CloseCode.GOING_AWAY, 'relay shutting down');
+    if (this.clients.size >= this.cfg.maxConnections) {
+      this.log.warn('relay full, refusing socket', { connections: this.clients.size });
+      return ws.close(CloseCode.RELAY_FULL, 'relay full, try again later');
+    }
+    const now = Date.now();
+    const c: Client = {
+      id: `s${++this.nextId}`,
+      ws,
+      bucket: new TokenBucket(this.cfg.maxMessagesPerSecond, this.cfg.burst, now),
+      lastSeen: now,
+      gone: false,
+    };
+    this.clients.add(c);
+    this.log.debug('socket open', { socket: c.id, connections: this.clients.size });
+    ws.on('message', (data, isBinary) => this.receive(c, data, isBinary));
+    // Control frames count against the rate too: ws answers pings by itself, so a ping flood
+    // would otherwise cost the relay a pong each without ever reaching the bucket.
+    const control = (): void => {
+      if (c.gone) return;
+      c.lastSeen = Date.now();
+      if (!c.bucket.take(c.lastSeen)) this.fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
+    };
+    ws.on('ping', control);
+    ws.on('pong', control);
+    ws.on('close', (code) => {
+      this.drop(c);
+      this.log.debug('socket closed', { socket: c.id, code, connections: this.clients.size });
+    });
+  }
+
+  /** Heartbeat: closes idle sockets, cuts slow consumers, pings the rest. */
+  private sweepSockets(): void {
+    const now = Date.now();
+    for (const c of [...this.clients]) {
+      if (now - c.lastSeen >= this.cfg.idleTimeoutMs) this.fail(c, CloseCode.IDLE, 'idle');
+      else if (c.ws.bufferedAmount > this.cfg.maxBufferedBytes) this.cutSlowConsumer(c);
+      else c.ws.ping();
+    }
+  }
+
+  /** One frame from a socket: rate, type and size checked before it is parsed and handled. */
+  private receive(c: Client, raw: RawData, isBinary: boolean): void {
+    if (c.gone) return;
+    const now = Date.now();
+    c.lastSeen = now;
+    if (!c.bucket.take(now)) return this.fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
+    if (isBinary) return this.fail(c, CloseCode.MALFORMED, 'binary frames are not part of the protocol');
+    // maxPayload already bounds the frame; this also covers fragmented or array-typed data.
+    const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+    if (buf.length > this.cfg.maxMessageBytes) return this.fail(c, CloseCode.TOO_LARGE, 'message too large');
+    const parsed = parseClientMessage(buf.toString('utf8'));
+    if (parsed.ok) return this.handle(c, parsed.message);
+    if (parsed.fatal) return this.fail(c, CloseCode.MALFORMED, parsed.reason);
+    this.send(c, encode.error(parsed.code, parsed.reason));
+  }
+
+  private handle(c: Client, m: ClientMessage): void {
+    switch (m.type) {
+      case 'ping':
+        return this.send(c, encode.pong());
+      case 'subscribe':
+        return this.subscribe(c, m.room);
+      case 'unsubscribe':
+        return this.unsubscribe(c, m.room);
+      case 'publish':
+        return this.publish(c, m.room, m.data);
+    }
+  }
+
+  private subscribe(c: Client, room: string): void {
+    const r = this.rooms.join(room, c);
+    if (r === 'too-many-rooms')
+      return this.fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${this.cfg.maxRoomsPerSocket} rooms`);
+    if (r === 'room-full')
+      return this.send(c, encode.error('room-full', `room already has ${this.cfg.maxPeersPerRoom} peers`, room));
+    const others = this.rooms.others(room, c);
+    this.send(c, encode.subscribed(room, others.length));
+    if (r === 'joined') {
+      this.log.debug('subscribed', { socket: c.id, room: roomTag(room), peers: others.length });
+      try {
+        this.onSubscribe?.(room, c.id);
+      } catch (e) {
+        this.log.error('onSubscribe hook threw', { error: (e as Error).message });
+      }
+      const joined = encode.peerJoined(room);
+      for (const o of others) this.send(o, joined);
+    }
+  }
+
+  private unsubscribe(c: Client, room: string): void {
+    if (!this.rooms.leave(room, c)) return;
+    const left = encode.peerLeft(room);
+    for (const o of this.rooms.others(room, c)) this.send(o, left);
+  }
+
+  private publish(c: Client, room: string, data: string): void {
+    if (!this.rooms.isIn(room, c))
+      return this.send(c, encode.error('not-subscribed', 'publish to a room this socket has not subscribed to', room));
+    const out = this.forwarded(c, room, data);
+    if (out === null) return;
+    // Validated room and data are base64url, which needs no JSON escaping: skip stringify.
+    const frame = Buffer.from(out === data ? encode.plainMessage(room, out) : encode.message(room, out));
+    for (const o of this.rooms.others(room, c)) this.send(o, frame);
+  }
+
+  /** What the onForward hook makes of a publish: the data to forward, or null to drop it. */
+  private forwarded(c: Client, room: string, data: string): string | null {
+    if (!this.onForward) return data;
+    try {
+      const replaced = this.onForward(room, data, c.id);
+      return replaced !== undefined ? replaced : data;
+    } catch (e) {
+      this.log.error('onForward hook threw; message dropped', { error: (e as Error).message });
+      return null;
+    }
+  }
+
+  /** Takes a client out of every room (telling the others) and stops serving it. Idempotent. */
+  private drop(c: Client): void {
+    c.gone = true;
+    if (!this.clients.delete(c)) return;
+    for (const room of this.rooms.leaveAll(c)) {
+      const left = encode.peerLeft(room);
+      for (const o of this.rooms.others(room, c)) this.send(o, left);
+    }
+  }
+
+  private fail(c: Client, code: number, reason: string): void {
+    if (c.gone) return;
+    this.log.info('closing socket', { socket: c.id, code, reason });
+    this.drop(c);
+    c.ws.close(code, reason);
+  }
+
+  private send(c: Client, payload: string | Buffer): void {
+    if (c.gone || c.ws.readyState !== WebSocket.OPEN) return;
+    // A slow consumer: its close frame would queue behind the same backlog, so cut it off.
+    if (c.ws.bufferedAmount + payload.length > this.cfg.maxBufferedBytes) return this.cutSlowConsumer(c);
+    c.ws.send(payload, { binary: false });
+  }
+
+  private cutSlowConsumer(c: Client): void {
+    this.log.warn('dropping slow consumer', { socket: c.id, buffered: c.ws.bufferedAmount });
+    this.drop(c);
+    c.ws.terminate();
+  }
 }

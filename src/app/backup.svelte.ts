@@ -14,7 +14,8 @@ import type { ContactRecord, IdentityRecord, ParleyStore } from '../store/db';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { cleanName } from './names';
-import { equalBytes, randomBytes, toHex } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
 import {
   backupError,
   backupFileName,

@@ -30,7 +30,8 @@ import type { IdentityState } from './identity.svelte';
 import type { MeetingContext } from './meeting';
 import type { PeerDirectory, PeerRecord } from './peer-directory';
 import { appError } from './errors';
-import { equalBytes, sleep } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { sleep } from './sleep';
 
 /** The app's parts every ContactPeer shares (`ConnectionManager` makes them once). */
 export interface PeerServices {

@@ -7,7 +7,7 @@ import { identityFromSeed, type Identity } from '../core/identity';
 import type { KxIdentity } from '../core/kx';
 import { kemKeyPairFromSeed } from '../net/session-derive';
 import type { ParleyStore, IdentityRecord } from '../store/db';
-import { randomBytes } from './bytes';
+import { randomBytes } from '@noble/hashes/utils.js';
 
 export const MAX_NAME_LENGTH = 64;
 

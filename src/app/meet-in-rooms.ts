@@ -11,7 +11,8 @@ import type { RoomAttempt } from './contact-rooms';
 import type { MeetingContext } from './meeting';
 import type { PeerRecord } from './peer-directory';
 import { firstLink } from './first-link';
-import { equalBytes, sleep } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { sleep } from './sleep';
 
 /** How long one attempt to meet at the rendezvous lasts before starting over. */
 const ATTEMPT_MS = 30_000;

@@ -24,7 +24,9 @@ import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { appError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
-import { equalBytes, randomBytes, sleep, toHex } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
+import { sleep } from './sleep';
 
 /** How long the inviter waits for the invite proof after the handshake. */
 export const PROOF_TIMEOUT_MS = 5_000;

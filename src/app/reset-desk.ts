@@ -14,7 +14,7 @@ import type { TrafficHooks } from './session-traffic';
 import type { ContactsState } from './contacts.svelte';
 import { KeyChangeError } from './key-change';
 import { FailureStreak, type ResetCause } from './reset-policy';
-import { equalBytes } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
 
 export class ResetDesk {
   /** Counts busted-ratchet failures per contact (reset-policy.ts). */

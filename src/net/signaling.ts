@@ -170,19 +170,7 @@ export class SignalingClient {
   close(): void {
     if (this.#status === 'closed') return;
     this.#clearTimers();
-    const s = this.#socket;
-    this.#socket = null;
-    if (s) {
-      s.onopen = s.onmessage = s.onclose = null;
-      // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
-      // fact, and an 'error' event without a listener would crash the process.
-      s.onerror = () => {};
-      try {
-        s.close(1000, 'client closed');
-      } catch {
-        /* already closing */
-      }
-    }
+    this.#dropSocket(1000, 'client closed');
     this.#setStatus('closed', null);
   }
 
@@ -220,21 +208,25 @@ export class SignalingClient {
   }
 
   #lost(): void {
-    const s = this.#socket;
-    this.#socket = null;
-    if (s) {
-      s.onopen = s.onmessage = s.onclose = null;
-      // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
-      // fact, and an 'error' event without a listener would crash the process.
-      s.onerror = () => {};
-      try {
-        s.close();
-      } catch {
-        /* ignore */
-      }
-    }
+    this.#dropSocket();
     this.#clearTimers();
     if (this.#status !== 'closed') this.#scheduleRetry();
+  }
+
+  /** Forgets the current socket and closes it (with `closeArgs`, if any); its late events are ignored. */
+  #dropSocket(...closeArgs: [code?: number, reason?: string]): void {
+    const s = this.#socket;
+    this.#socket = null;
+    if (!s) return;
+    s.onopen = s.onmessage = s.onclose = null;
+    // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
+    // fact, and an 'error' event without a listener would crash the process.
+    s.onerror = () => {};
+    try {
+      s.close(...closeArgs);
+    } catch {
+      /* already closing */
+    }
   }
 
   #scheduleRetry(): void {
