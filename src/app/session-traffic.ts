@@ -64,6 +64,8 @@ export class LinkTraffic {
   private queuedBytes = 0;
   /** The most ratchet messages that ever waited at once; for tests and diagnostics. */
   maxQueued = 0;
+  /** What became of each ratchet message on this link (each counts once); for tests and diagnostics. */
+  readonly counts = { dropped: 0, deferred: 0, taken: 0, refused: 0 };
 
   constructor(
     private readonly link: SecureLink,
@@ -118,7 +120,7 @@ export class LinkTraffic {
       this.queuedBytes + m.data.length > MAX_QUEUED_RATCHET_BYTES ||
       this.budget.exhausted(this.now())
     )
-      return this.holdBack();
+      return this.holdBack('dropped');
     this.maxQueued = Math.max(this.maxQueued, ++this.queued);
     this.queuedBytes += m.data.length;
     this.run(async () => {
@@ -131,7 +133,8 @@ export class LinkTraffic {
     });
   }
 
-  private holdBack(): void {
+  private holdBack(how: 'dropped' | 'deferred'): void {
+    this.counts[how]++;
     this.hooks.heldBack?.(++this.budget.heldBack);
   }
 
@@ -139,18 +142,20 @@ export class LinkTraffic {
   private async take(data: Uint8Array): Promise<void> {
     if (!(await this.ready).ok) return;
     // The budget ran out while this waited in the queue: dropped unopened too.
-    if (this.budget.exhausted(this.now())) return this.holdBack();
+    if (this.budget.exhausted(this.now())) return this.holdBack('dropped');
     this.budget.opening(this.now());
     const r = await this.sessions.receive(this.contact, data, (bytes) => this.budget.admit(this.now(), bytes));
     if (r.status === 'deferred') {
       this.hooks.accepted?.();
-      return this.holdBack();
+      return this.holdBack('deferred');
     }
     if (r.status !== 'ok') {
+      this.counts.refused++;
       this.budget.refused(this.now());
       this.hooks.refused(r.failure);
       return;
     }
+    this.counts.taken++;
     this.hooks.accepted?.();
     if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
     if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
