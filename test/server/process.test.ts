@@ -48,7 +48,7 @@ describe('server/main.ts as a process', () => {
 
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    expect((await a.closed).code).toBe(1001);
+    expect((await a.closed).code).toBe(1012); // service restart: reconnect now, elsewhere
     expect(await exited).toBe(0);
     const log = output();
     expect(log).toContain('"msg":"subscribed"');
