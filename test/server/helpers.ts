@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../../server/relay';
 import type { Logger } from '../../server/log';
+import { base64urlLength } from '../../server/protocol-mailbox';
 
 export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -19,6 +20,16 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Running> {
 }
 
 export const newRoom = (): string => randomBytes(32).toString('base64url');
+/** A string of the base64url length of a mailbox blob of `size` bytes (what the relay checks). */
+export const sizedBlob = (size: number, fill = 'A'): string => fill.repeat(base64urlLength(size));
+
+let nextReq = 0;
+/** Sends a mailbox request and waits for its answer (or the error carrying its req). */
+export async function request(c: Client, frame: Record<string, unknown>, ms?: number): Promise<Msg> {
+  const req = `q${++nextReq}`;
+  c.send({ ...frame, req });
+  return c.next((m) => m.req === req, ms);
+}
 export const newBlob = (n = 48): string => randomBytes(n).toString('base64url');
 
 export type Msg = Record<string, unknown> & { type: string };
