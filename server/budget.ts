@@ -4,10 +4,13 @@
  *
  * Input: GLOBAL_BYTES_PER_SECOND of client frames, shared. When the shared bucket runs dry,
  * sockets that sent more than LIGHT_SOCKET_BYTES_PER_SECOND in the current second stop being
- * read (TCP backpressure then holds their data in the kernel and, beyond, at the sender); when it
- * is a whole second's budget in debt, every socket that sends is paused. Paused sockets are
- * resumed in arrival order as the bucket refills. Light sockets — signaling, chat — are never
- * paused first, so their frames are handled at once even while heavy ones wait.
+ * read (TCP backpressure then holds their data in the kernel and, beyond, at the sender), and are
+ * resumed in arrival order as the bucket refills. Light sockets — signaling, chat, mailbox — are
+ * charged but never paused, so their frames are handled at once while heavy ones wait. (Pausing
+ * them too once the debt grew large was tried: an honest socket then queued behind hundreds of
+ * paused heavy ones, and its round trip grew from ~10 ms to seconds.) What light sockets can
+ * send together is bounded by MAX_CONNECTIONS × LIGHT_SOCKET_BYTES_PER_SECOND, and per client
+ * address by MAX_CONNECTIONS_PER_IP × the same (docs/relay.md "Budgets").
  *
  * Output: MAX_BUFFERED_BYTES_TOTAL of unsent frames over all sockets. Each frame handed to a
  * socket is counted until ws reports it written; over the total, the socket with the largest
@@ -53,13 +56,12 @@ export class InputBudget<C extends Metered> {
     }
     c.inBytes += n;
     this.#refill(now);
-    this.#tokens -= n;
-    if (this.#tokens >= 0 || this.#paused.has(c)) return;
-    if (c.inBytes > this.lightBytesPerSecond || this.#tokens < -this.bytesPerSecond) {
-      this.#paused.add(c);
-      this.pause(c);
-      this.#timer ??= setInterval(() => this.#tick(), 20);
-    }
+    // The debt is bounded too, so that a burst long ago does not keep heavy sockets paused for long.
+    this.#tokens = Math.max(-this.bytesPerSecond, this.#tokens - n);
+    if (this.#tokens >= 0 || c.inBytes <= this.lightBytesPerSecond || this.#paused.has(c)) return;
+    this.#paused.add(c);
+    this.pause(c);
+    this.#timer ??= setInterval(() => this.#tick(), 20);
   }
 
   /** Forgets a closed socket. */

@@ -91,7 +91,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   logLevel: 'info',
   stats: false,
   redisUrl: null,
-  globalBytesPerSecond: 32 * MIB,
+  globalBytesPerSecond: 16 * MIB,
   lightSocketBytesPerSecond: 64 * 1024,
   maxBufferedBytesTotal: 64 * MIB,
   maxConnectionsPerIp: 64,

@@ -60,7 +60,10 @@ export class Connections {
       cfg.globalBytesPerSecond,
       cfg.lightSocketBytesPerSecond,
       cfg.maxMessageBytes,
-      (c) => this.#pause(c, BUDGET),
+      (c) => {
+        o.metrics.inputPaused();
+        this.#pause(c, BUDGET);
+      },
       (c) => this.#resume(c, BUDGET),
     );
     this.output = new OutputBudget<Client>(cfg.maxBufferedBytesTotal);

@@ -22,6 +22,8 @@ export interface RelayMetrics {
   /** A socket closed by the relay (close code), or a request refused (error code). */
   refused(code: number | string): void;
   mailboxOp(op: 'put' | 'fetch' | 'ack', result: string): void;
+  /** A socket stopped being read because the global input budget ran out. */
+  inputPaused(): void;
 }
 
 export function createMetrics(src: MetricSources): RelayMetrics {
@@ -85,8 +87,14 @@ export function createMetrics(src: MetricSources): RelayMetrics {
     labelNames: ['op', 'result'],
     registers: [registry],
   });
+  const pauses = new Counter({
+    name: 'parley_relay_input_pauses_total',
+    help: 'Times a socket stopped being read because GLOBAL_BYTES_PER_SECOND ran out',
+    registers: [registry],
+  });
   return {
     registry,
+    inputPaused: () => pauses.inc(),
     relayed: (n) => {
       messages.inc();
       bytes.inc(n);

@@ -109,19 +109,12 @@ describe('InputBudget', () => {
     budget.close();
   });
 
-  it('pauses every sender once the debt exceeds a whole second of budget', () => {
+  it('never pauses light sockets, however many there are', () => {
     vi.useFakeTimers();
-    const budget = new InputBudget<ReturnType<typeof meter>>(
-      10_000,
-      100_000,
-      1000,
-      (c) => (c.paused = true),
-      () => {},
-    );
-    const many = Array.from({ length: 30 }, meter);
-    for (const c of many) budget.charge(c, 1000); // each light (1000 < 100 000), 30 000 in all
-    expect(many.filter((c) => c.paused).length).toBeGreaterThan(0);
-    expect(many.slice(0, 10).some((c) => c.paused)).toBe(false); // paid for by the budget
+    const budget = new InputBudget<ReturnType<typeof meter>>(10_000, 100_000, 1000, (c) => (c.paused = true), () => {});
+    const many = Array.from({ length: 300 }, meter);
+    for (const c of many) budget.charge(c, 1000); // each light (1000 < 100 000), 300 000 in all
+    expect(many.some((c) => c.paused)).toBe(false);
     budget.close();
   });
 });

@@ -1,5 +1,7 @@
 /** Real `ws` clients against a real relay on 127.0.0.1, for the server tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../../server/relay';
 import type { Logger } from '../../server/log';
@@ -17,6 +19,31 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Running> {
   const relay = createRelay({ logger: silent, staticDir: '/nonexistent-parley-dist', ...opts });
   const { url } = await relay.listen(0, '127.0.0.1');
   return { relay, url, wsUrl: url.replace(/^http/, 'ws') + '/signal' };
+}
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The real process (server/main.ts, as `npm start` runs it) on a free port of 127.0.0.1. */
+export function startRelayProcess(
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+  script = 'server/main.ts',
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STATIC_DIR: 'no-such-dist', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]!, output: () => out });
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code} before listening:\n${out}`)));
+  });
 }
 
 export const newRoom = (): string => randomBytes(32).toString('base64url');

@@ -1,30 +1,7 @@
 /** The real process, as `npm start` and Playwright run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Client, newBlob, newRoom } from './helpers';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function startProcess(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STATIC_DIR: 'no-such-dist', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, output: () => out });
-    });
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code} before listening:\n${out}`)));
-  });
-}
+import { Client, newBlob, newRoom, root, startRelayProcess as startProcess } from './helpers';
 
 describe('server/main.ts as a process', () => {
   const children: ChildProcess[] = [];
