@@ -1,13 +1,15 @@
 /**
  * A recording relay: the real relay (`createRelay` from server/relay.ts) on 127.0.0.1 with an
  * `onForward` hook that records every frame it forwards — the room, the `data` string and the
- * exact WebSocket text the other sockets of the room receive — in memory and, optionally, as
- * JSON lines in a file. It is what an honest-but-curious relay operator gets to keep; the
- * metadata tests scan it for secrets (DESIGN.md "What the signaling server may learn").
+ * exact WebSocket text the other sockets of the room receive — and every mailbox request it
+ * accepts (what it stores and hands out), in memory and, optionally, as JSON lines in files. It is
+ * what an honest-but-curious relay operator gets to keep; the metadata tests scan it for secrets
+ * (DESIGN.md "What the signaling server may learn").
  *
  * In a test: `const r = await startRecordingRelay({ out })`, then `r.frames`.
  * As a process (for browser tests, which load the app from this relay):
- *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl [--static dist]
+ *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl
+ *     [--mailbox-out /tmp/mailbox.jsonl] [--static dist]
  * It prints one line `recording relay listening on http://127.0.0.1:PORT` once it listens, and
  * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given.
  */
@@ -30,6 +32,15 @@ export interface RecordedFrame {
   raw: string;
 }
 
+/** One mailbox request the relay accepted (the `data` of a put is what it stores and hands out). */
+export interface RecordedMailbox {
+  at: number;
+  op: 'mailbox-put' | 'mailbox-fetch' | 'mailbox-ack';
+  address: string;
+  data?: string;
+  from: string;
+}
+
 export interface RecordingRelayOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -37,6 +48,8 @@ export interface RecordingRelayOptions {
   host?: '127.0.0.1';
   /** Also append each frame as one JSON line to this file (truncated at start). */
   out?: string;
+  /** Also append each mailbox request as one JSON line to this file (truncated at start). */
+  mailboxOut?: string;
   /** Directory of the built SPA to serve (default: a directory that does not exist, so 404s). */
   staticDir?: string;
   logLevel?: LogLevel;
@@ -50,6 +63,8 @@ export interface RecordingRelay {
   port: number;
   /** Everything forwarded so far, in order. */
   readonly frames: readonly RecordedFrame[];
+  /** Every mailbox request, in order: what the relay stores (puts) and whose addresses are asked for. */
+  readonly mailbox: readonly RecordedMailbox[];
   close(): Promise<void>;
 }
 
@@ -57,7 +72,9 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
   const host = o.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new TypeError('startRecordingRelay: host must be 127.0.0.1 (tests stay on loopback)');
   const frames: RecordedFrame[] = [];
+  const mailbox: RecordedMailbox[] = [];
   if (o.out) writeFileSync(o.out, '');
+  if (o.mailboxOut) writeFileSync(o.mailboxOut, '');
   const relay: Relay = createRelay({
     host,
     port: o.port ?? 0,
@@ -69,9 +86,14 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
       if (o.out) appendFileSync(o.out, JSON.stringify(frame) + '\n');
       return undefined; // forward unchanged
     },
+    onMailbox: (e) => {
+      const entry: RecordedMailbox = { at: Date.now(), ...e };
+      mailbox.push(entry);
+      if (o.mailboxOut) appendFileSync(o.mailboxOut, JSON.stringify(entry) + '\n');
+    },
   });
   const { port, url } = await relay.listen(o.port ?? 0, host);
-  return { url, signalUrl: `${url.replace(/^http/, 'ws')}/signal`, port, frames, close: () => relay.close() };
+  return { url, signalUrl: `${url.replace(/^http/, 'ws')}/signal`, port, frames, mailbox, close: () => relay.close() };
 }
 
 /** Reads a JSON-lines recording written with `out` (by this process or the CLI). */
@@ -95,10 +117,11 @@ export function parseFlags(argv: string[], known: readonly string[]): Record<str
 }
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'static', 'log']);
+  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'mailbox-out', 'static', 'log']);
   const relay = await startRecordingRelay({
     port: Number(f.port ?? process.env.PORT ?? 0),
     ...(f.out ? { out: f.out } : {}),
+    ...(f['mailbox-out'] ? { mailboxOut: f['mailbox-out'] } : {}),
     staticDir: f.static ?? process.env.STATIC_DIR ?? 'dist',
     logLevel: (f.log ?? process.env.LOG_LEVEL ?? 'warn') as LogLevel,
   });
