@@ -5,7 +5,7 @@
 import type { RelayConfig } from './config';
 import type { Client, Connections, Dispatch } from './connections';
 import type { Hub } from './hub';
-import type { Logger } from './log';
+import { roomTag, type Logger } from './log';
 import { CloseCode, RELAY_PROTOCOL_VERSION, encode, type ClientMessage } from './protocol';
 import { MAILBOX_SIZE_CLASSES, type MailboxRequest } from './protocol-mailbox';
 
@@ -59,9 +59,10 @@ export function createDispatch(o: DispatchOptions): Dispatch {
     hub.publish(room, c, Buffer.from(out === data ? encode.plainMessage(room, out) : encode.message(room, out)));
   };
 
-  const subscribed = (c: Client, outcome: 'done' | 'too-many-rooms'): void => {
+  const subscribed = (c: Client, room: string, outcome: 'done' | 'too-many-rooms'): void => {
     if (outcome === 'too-many-rooms')
-      conns.fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
+      return conns.fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
+    o.log.debug('subscribed', { socket: c.id, room: roomTag(room) });
   };
 
   return (c: Client, m: ClientMessage): void | Promise<void> => {
@@ -72,8 +73,8 @@ export function createDispatch(o: DispatchOptions): Dispatch {
         return conns.send(c, welcome);
       case 'subscribe': {
         const r = hub.join(m.room, c);
-        if (r instanceof Promise) return r.then((outcome) => subscribed(c, outcome));
-        return subscribed(c, r);
+        if (r instanceof Promise) return r.then((outcome) => subscribed(c, m.room, outcome));
+        return subscribed(c, m.room, r);
       }
       case 'unsubscribe':
         hub.leave(m.room, c);

@@ -15,8 +15,18 @@ export interface Running {
   wsUrl: string;
 }
 
+/**
+ * A relay on 127.0.0.1 that takes the client address from X-Forwarded-For (as behind a proxy), so
+ * that each test Client counts as its own client address, as real users would: every socket of
+ * a test comes from 127.0.0.1, and per-address limits would otherwise lump them all together.
+ */
 export async function startRelay(opts: RelayOptions = {}): Promise<Running> {
-  const relay = createRelay({ logger: silent, staticDir: '/nonexistent-parley-dist', ...opts });
+  const relay = createRelay({
+    logger: silent,
+    staticDir: '/nonexistent-parley-dist',
+    trustProxyHeader: 'x-forwarded-for',
+    ...opts,
+  });
   const { url } = await relay.listen(0, '127.0.0.1');
   return { relay, url, wsUrl: url.replace(/^http/, 'ws') + '/signal' };
 }
@@ -90,9 +100,11 @@ export class Client {
     ws.on('error', () => {});
   }
 
+  /** Connects as a client address of its own (a random 10.x.y.z in X-Forwarded-For) unless `opts.headers` says otherwise. */
   static connect(wsUrl: string, opts: WebSocket.ClientOptions = {}): Promise<Client> {
+    const headers = opts.headers ?? { 'x-forwarded-for': `10.${[...randomBytes(3)].join('.')}` };
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, opts);
+      const ws = new WebSocket(wsUrl, { ...opts, headers });
       const c = new Client(ws);
       ws.once('open', () => resolve(c));
       ws.once('error', reject);

@@ -7,7 +7,7 @@ describe('server/main.ts as a process', () => {
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
-  it('serves /healthz and relays between two sockets, logs no room id, and exits cleanly on SIGTERM', async () => {
+  it('serves /healthz and /metrics, relays between two sockets, logs no room id, and drains on SIGTERM', async () => {
     const { child, url, output } = await startProcess({ LOG_LEVEL: 'debug' });
     children.push(child);
     const health = await fetch(`${url}/healthz`);
@@ -22,6 +22,11 @@ describe('server/main.ts as a process', () => {
     const data = newBlob(200);
     a.send({ type: 'publish', room, data });
     expect(await b.nextOfType('message')).toEqual({ type: 'message', room, data });
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^parley_relay_sockets 2$/m);
+    expect(metrics).toMatch(/^parley_relay_rooms 1$/m);
+    expect(metrics).toMatch(/^parley_relay_messages_relayed_total 1$/m);
 
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');

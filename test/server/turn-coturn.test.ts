@@ -38,6 +38,8 @@ describe('TURN credentials against a real coturn', () => {
     const r = await turnAllocate(turn.port, username, credential);
     expect(r).toMatchObject({ ok: true });
     expect(r.ok && r.relayed).toMatch(/^127\.0\.0\.1:\d+$/);
+    // coturn logs the session after it answered: wait for the line to come through its pipe.
+    for (let i = 0; i < 100 && !turn.log().includes(username); i++) await new Promise((res) => setTimeout(res, 50));
     expect(turn.log()).toContain(username);
   });
 
