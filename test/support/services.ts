@@ -55,6 +55,7 @@ async function freeTcpUdpPort(): Promise<number> {
 
 export interface Service {
   port: number;
+  pid: number;
   /** Everything the process printed so far. */
   log(): string;
   /** Kills the process (SIGKILL after 3 s) and removes its files. */
@@ -77,7 +78,7 @@ function launch(cmd: string, args: string[], ready: RegExp, what: string, cleanu
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer): void => {
       out += d.toString();
-      if (ready.test(out)) resolve({ port: 0, log: () => out, stop });
+      if (ready.test(out)) resolve({ port: 0, pid: child.pid!, log: () => out, stop });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
