@@ -1,6 +1,6 @@
 /**
  * Writes test/vectors/parley-mailbox.json, the known answers of the mailbox formats
- * (docs/protocol-app.md §3.5, docs/session.md §7): daily per-direction mailbox secrets from a
+ * (docs/protocol-app.md §3.6, docs/session.md §7): daily per-direction mailbox secrets from a
  * session's room key, their relay addresses, and sealed blobs with a fixed nonce.
  * Run: npx tsx scripts/gen-mailbox-vectors.ts. test/core/mailbox.test.ts recomputes every value
  * and cross-checks the HKDF steps against node:crypto.
@@ -39,7 +39,7 @@ const blobs = plaintexts.map((p) => ({
 
 const out = {
   description:
-    'Parley mailbox v1 (docs/protocol-app.md §3.5, docs/session.md §7). secret = mailboxDaySecret(roomKey, recipientKey, day); address = mailboxAddress(secret); sealed = sealMailboxBlob(secret of bob on the first day, plaintext) with the given nonce as the only random bytes.',
+    'Parley mailbox v1 (docs/protocol-app.md §3.6, docs/session.md §7). secret = mailboxDaySecret(roomKey, recipientKey, day); address = mailboxAddress(secret); sealed = sealMailboxBlob(secret of bob on the first day, plaintext) with the given nonce as the only random bytes.',
   roomKey: hex(roomKey),
   recipients: { alice: hex(alice), bob: hex(bob) },
   nonce: hex(nonce),

@@ -4,7 +4,7 @@
  */
 import type { RelayConfig } from './config';
 import type { Client, Connections, Dispatch } from './connections';
-import type { Hub } from './hub';
+import type { Hub, JoinOutcome } from './hub';
 import { roomTag, type Logger } from './log';
 import { CloseCode, RELAY_PROTOCOL_VERSION, encode, type ClientMessage } from './protocol';
 import { MAILBOX_SIZE_CLASSES, type MailboxRequest } from './protocol-mailbox';
@@ -17,6 +17,12 @@ import { MAILBOX_SIZE_CLASSES, type MailboxRequest } from './protocol-mailbox';
  */
 export type ForwardHook = (room: string, data: string, fromSocketId: string) => string | null | undefined | void;
 
+/**
+ * Called when a socket joins a room (not for a repeated subscribe). Tests record which connection
+ * joined which room (what a relay could link by connection). A hook that throws is logged.
+ */
+export type SubscribeHook = (room: string, socketId: string) => void;
+
 export interface DispatchOptions {
   cfg: RelayConfig;
   log: Logger;
@@ -24,11 +30,12 @@ export interface DispatchOptions {
   hub: Hub<Client>;
   mailbox: (c: Client, m: MailboxRequest) => Promise<void>;
   onForward?: ForwardHook;
+  onSubscribe?: SubscribeHook;
 }
 
-export function createDispatch(o: DispatchOptions): Dispatch {
-  const { cfg, conns, hub } = o;
-  const welcome = encode.welcome({
+/** The `welcome` answer to `hello`: protocol version, features, mailbox limits. */
+function welcomeFrame(cfg: RelayConfig): string {
+  return encode.welcome({
     protocol: RELAY_PROTOCOL_VERSION,
     features: ['mailbox'],
     mailbox: {
@@ -38,6 +45,11 @@ export function createDispatch(o: DispatchOptions): Dispatch {
       ttlS: cfg.mailboxTtlS,
     },
   });
+}
+
+export function createDispatch(o: DispatchOptions): Dispatch {
+  const { cfg, conns, hub } = o;
+  const welcome = welcomeFrame(cfg);
 
   const forwarded = (c: Client, room: string, data: string): string | null => {
     if (!o.onForward) return data;
@@ -59,10 +71,16 @@ export function createDispatch(o: DispatchOptions): Dispatch {
     hub.publish(room, c, Buffer.from(out === data ? encode.plainMessage(room, out) : encode.message(room, out)));
   };
 
-  const subscribed = (c: Client, room: string, outcome: 'done' | 'too-many-rooms'): void => {
+  const subscribed = (c: Client, room: string, outcome: JoinOutcome): void => {
     if (outcome === 'too-many-rooms')
       return conns.fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
+    if (outcome !== 'joined') return;
     o.log.debug('subscribed', { socket: c.id, room: roomTag(room) });
+    try {
+      o.onSubscribe?.(room, c.id);
+    } catch (e) {
+      o.log.error('onSubscribe hook threw', { error: (e as Error).message });
+    }
   };
 
   return (c: Client, m: ClientMessage): void | Promise<void> => {

@@ -1,6 +1,7 @@
 /**
  * The recording relay process (test/support/recording-relay.ts) for a spec: started on a port,
- * writing to a temporary JSON-lines file; people, the relay and the file go after each test.
+ * writing what it forwarded and which socket joined which room to temporary JSON-lines files;
+ * people, the relay and the files go after each test.
  */
 import { test } from '@playwright/test';
 import { rmSync } from 'node:fs';
@@ -21,19 +22,33 @@ export function recordingRelayFixture() {
   });
   return {
     people,
-    /** Starts the relay on `port`; returns its URL and the recording's path. */
-    async start(port: number, tag: string): Promise<{ url: string; out: string }> {
-      const out = join(tmpdir(), `parley-e2e-${tag}-${process.pid}-${Date.now()}.jsonl`);
-      files.push(out);
-      relay = await startHarness('test/support/recording-relay.ts', [
+    /**
+     * Starts the relay on `port`; returns its URL, the paths of the recording (`out`) and of the
+     * subscriptions (`subs`), and `drop()`, which cuts every connection to it at once.
+     */
+    async start(
+      port: number,
+      tag: string,
+    ): Promise<{ url: string; out: string; subs: string; drop(): Promise<number> }> {
+      const base = join(tmpdir(), `parley-e2e-${tag}-${process.pid}-${Date.now()}`);
+      const [out, subs] = [`${base}.jsonl`, `${base}.subs.jsonl`];
+      files.push(out, subs);
+      const r = (relay = await startHarness('test/support/recording-relay.ts', [
         '--port',
         String(port),
         '--static',
         'dist',
         '--out',
         out,
-      ]);
-      return { url: relay.url, out };
+        '--subs',
+        subs,
+      ]));
+      const drop = async (): Promise<number> => {
+        const from = r.lines.length;
+        r.say('drop');
+        return Number((await r.waitFor(/^dropped \d+$/, { from })).split(' ')[1]);
+      };
+      return { url: r.url, out, subs, drop };
     },
   };
 }

@@ -8,8 +8,8 @@ import { ParleyStore } from '../store/db';
 import { IdentityState } from './identity.svelte';
 import { ContactsState } from './contacts.svelte';
 import { ChatState } from './chat.svelte';
-import { ConnectionManager } from './connections.svelte';
-import { PairingState } from './pairing.svelte';
+import { ConnectionManager, type ConnectionHooks } from './connections.svelte';
+import { PairingState, type PairingServices } from './pairing.svelte';
 import { BackupState } from './backup.svelte';
 import { TransfersState } from './transfers.svelte';
 import { AttentionState } from './attention.svelte';
@@ -24,7 +24,7 @@ export interface StatusLine {
 
 export class AppState {
   ready = $state(false);
-  error = $state<AppError | null>(null);
+  error = $state.raw<AppError | null>(null);
   identity!: IdentityState;
   contacts!: ContactsState;
   chat!: ChatState;
@@ -108,19 +108,7 @@ export class AppState {
     document.addEventListener('visibilitychange', front);
     front();
     this.attention = attention;
-    const cm = new ConnectionManager(this.store, this.identity, this.contacts, {
-      messagesChanged: (key, id) => void this.messageChanged(key, id),
-      renamed: (key, from, to) => this.attention?.renamed(key, from, to),
-      error: (e) => {
-        this.error = e;
-      },
-      resolved: (codes) => {
-        if (this.error && codes.includes(this.error.code)) this.error = null;
-      },
-      linkUp: (key, link) => this.transfers.linkUp(key, link),
-    });
-    this.connections = cm;
-    this.pairing = new PairingState(cm, origin.origin);
+    const { cm, pairing } = this.connect(origin);
     this.ready = true;
     window.addEventListener('pagehide', () => {
       cm.stop();
@@ -131,8 +119,31 @@ export class AppState {
       if (e.persisted) location.reload();
     });
     await cm.start(origin);
-    await this.pairing.resume();
+    await pairing.resume();
     await this.openPendingInvite();
+  }
+
+  /** Makes the connection manager and pairing, wired to this state and to each other. */
+  private connect(origin: URL): { cm: ConnectionManager; pairing: PairingState } {
+    const hooks: ConnectionHooks = {
+      messagesChanged: (key, id) => void this.messageChanged(key, id),
+      renamed: (key, from, to) => this.attention?.renamed(key, from, to),
+      error: (e) => {
+        this.error = e;
+      },
+      resolved: (codes) => {
+        if (this.error && codes.includes(this.error.code)) this.error = null;
+      },
+      linkUp: (key, link) => this.transfers.linkUp(key, link),
+    };
+    const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
+    this.connections = cm;
+    const { store, identity, contacts } = this;
+    const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
+    // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.
+    const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach }, origin.origin);
+    this.pairing = pairing;
+    return { cm, pairing };
   }
 
   /** Reads `#invite=…`, keeps it in memory and removes it from the address bar. */
@@ -224,7 +235,7 @@ export class AppState {
   }
 
   /** Contacts whose session reset this person asked for and that has not finished yet. */
-  resetting = $state<string[]>([]);
+  resetting = $state.raw<string[]>([]);
 
   /** "Reset secure session" for the open chat (docs/key-change.md §5); the notice comes when it is done. */
   async resetSession(): Promise<void> {

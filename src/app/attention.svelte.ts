@@ -39,11 +39,11 @@ export interface OfferNotice {
 
 export class AttentionState {
   /** Per contact: the time up to which its chat was seen. */
-  readAt = $state<ReadMarks>({});
+  readAt = $state.raw<ReadMarks>({});
   /** Per contact: ids of incoming messages received after its read mark. */
-  unread = $state<Record<string, string[]>>({});
+  unread = $state.raw<Record<string, string[]>>({});
   /** Per contact: its renames, oldest first. */
-  renames = $state<RenameNotes>({});
+  renames = $state.raw<RenameNotes>({});
   /** Whether the page is in front: in a background tab even the open chat's news are unread. */
   visible = $state(true);
 

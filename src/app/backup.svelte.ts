@@ -14,7 +14,8 @@ import type { ContactRecord, IdentityRecord, ParleyStore } from '../store/db';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
 import { cleanName } from './names';
-import { equalBytes, randomBytes, toHex } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
 import {
   backupError,
   backupFileName,
@@ -32,13 +33,13 @@ export class BackupState {
   confirm = $state('');
   importPassphrase = $state('');
   importFile = $state<File | null>(null);
-  status = $state<BackupStatus>(IDLE);
+  status = $state.raw<BackupStatus>(IDLE);
   /** scrypt progress 0..1 while `status.state` is 'working'. */
   progress = $state(0);
   /** The finished export, offered as a download link. */
-  download = $state<{ url: string; fileName: string } | null>(null);
+  download = $state.raw<{ url: string; fileName: string } | null>(null);
   /** A decrypted backup waiting for "Replace" (an identity is already in use here). */
-  pending = $state<BackupData | null>(null);
+  pending = $state.raw<BackupData | null>(null);
 
   readonly weak = $derived(this.passphrase !== '' && isWeakPassphrase(this.passphrase));
   readonly mismatch = $derived(this.confirm !== '' && this.confirm !== this.passphrase);
@@ -53,7 +54,7 @@ export class BackupState {
   ) {}
 
   /** Whether importing would replace an identity someone is using (a name or contacts). */
-  get identityInUse(): boolean {
+  private get identityInUse(): boolean {
     return this.identity.name !== '' || this.contacts.list.length > 0;
   }
 

@@ -16,7 +16,7 @@ import { sendBlock } from './key-change';
 export const MAX_TEXT_LENGTH = 16_000;
 
 export class ChatState {
-  messages = $state<MessageRecord[]>([]);
+  messages = $state.raw<MessageRecord[]>([]);
   private loadedFor: string | null = null;
   /** A history read in flight, and the messages changed meanwhile (applied when it lands). */
   private loading: { key: string; late: MessageRecord[] } | null = null;

@@ -1,7 +1,7 @@
 /**
- * What the ConnectionManager (`connections.svelte.ts`) reports to the app, and the small shared
- * vocabulary around it: a contact's connection state and the frame failures that mean someone
- * is meddling (as opposed to a friend closing the tab). Split out to keep the manager short.
+ * What the contact links (`ContactPeer`, made by `ConnectionManager`) report to the app, and the
+ * small shared vocabulary around them: a contact's connection state and the frame failures that
+ * mean someone is meddling (as opposed to a friend closing the tab).
  * @module
  */
 import type { Failure } from '../core/errors';

@@ -8,7 +8,7 @@ import { acceptKeyChange, noteKeyChange, refuseKeyChange } from './key-change';
 import type { ResetNotice } from './reset-policy';
 
 export class ContactsState {
-  list = $state<ContactRecord[]>([]);
+  list = $state.raw<ContactRecord[]>([]);
   selectedKey = $state<string | null>(null);
   readonly selected = $derived(this.list.find((c) => c.key === this.selectedKey) ?? null);
 

@@ -27,85 +27,65 @@ export interface AppError {
   action: string;
 }
 
+/** What happened and what to do, per code; `who` is the friend concerned ("your friend" when unknown). */
+const WORDS: Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>> = {
+  INVITE_MALFORMED: () => ({
+    message: 'That is not a Parley invite link.',
+    action: 'Copy the whole link again and paste it exactly as you received it.',
+  }),
+  INVITE_TAMPERED: (who) => ({
+    message: 'This invite link was changed after it was made, so it cannot be trusted.',
+    action: `Ask ${who} for a fresh invite.`,
+  }),
+  INVITE_EXPIRED: (who) => ({
+    message: 'This invite has expired (invites last 24 hours).',
+    action: `Ask ${who} for a new invite.`,
+  }),
+  INVITE_VERSION: () => ({
+    message: 'This invite was made by a newer version of Parley.',
+    action: 'Reload the page to update Parley, then open the link again.',
+  }),
+  INVITE_USED: (who) => ({
+    message: 'This invite has already been used by someone else (each invite works once).',
+    action: `Ask ${who} for a new invite.`,
+  }),
+  INVITE_REJECTED: (who) => ({
+    message: `${cap(who)} did not accept this invite.`,
+    action: `Ask ${who} for a new invite.`,
+  }),
+  INVITE_OWN: () => ({
+    message: 'This is an invite you made yourself.',
+    action: 'Send it to a friend; they open it in their browser.',
+  }),
+  FRIEND_OFFLINE: (who) => ({
+    message: `Waiting for ${who} to come online.`,
+    action: `Keep this tab open; the chat connects by itself when ${who} opens Parley.`,
+  }),
+  RELAY_DOWN: () => ({
+    message: 'The relay server cannot be reached.',
+    action: 'Parley keeps retrying by itself; check your internet connection.',
+  }),
+  HANDSHAKE_FAILED: () => ({
+    message: 'This connection could not be verified — someone may be interfering.',
+    action: 'Nothing was sent. Try another network, or meet and exchange a fresh invite.',
+  }),
+  CONNECTION_FAILED: (who) => ({
+    message: `The direct connection to ${who} failed.`,
+    action: 'Parley will try again; a firewall may block direct connections.',
+  }),
+  CONTACT_KEY_CHANGED: (who) => ({
+    message: `${cap(who)}'s identity key changed, so nothing is sent until you accept the new key.`,
+    action: `Compare the new safety number with ${who} in person or on a call, then accept it (or keep the old key).`,
+  }),
+  STORAGE_FAILED: () => ({
+    message: 'This browser would not let Parley store data.',
+    action: 'Leave private browsing mode or allow site data, then reload.',
+  }),
+};
+
 /** Builds the person-facing error for a code; `name` is the friend concerned, when known. */
 export function appError(code: AppErrorCode, name?: string): AppError {
-  const who = name || 'your friend';
-  switch (code) {
-    case 'INVITE_MALFORMED':
-      return {
-        code,
-        message: 'That is not a Parley invite link.',
-        action: 'Copy the whole link again and paste it exactly as you received it.',
-      };
-    case 'INVITE_TAMPERED':
-      return {
-        code,
-        message: 'This invite link was changed after it was made, so it cannot be trusted.',
-        action: `Ask ${who} for a fresh invite.`,
-      };
-    case 'INVITE_EXPIRED':
-      return {
-        code,
-        message: 'This invite has expired (invites last 24 hours).',
-        action: `Ask ${who} for a new invite.`,
-      };
-    case 'INVITE_VERSION':
-      return {
-        code,
-        message: 'This invite was made by a newer version of Parley.',
-        action: 'Reload the page to update Parley, then open the link again.',
-      };
-    case 'INVITE_USED':
-      return {
-        code,
-        message: 'This invite has already been used by someone else (each invite works once).',
-        action: `Ask ${who} for a new invite.`,
-      };
-    case 'INVITE_REJECTED':
-      return { code, message: `${cap(who)} did not accept this invite.`, action: `Ask ${who} for a new invite.` };
-    case 'INVITE_OWN':
-      return {
-        code,
-        message: 'This is an invite you made yourself.',
-        action: 'Send it to a friend; they open it in their browser.',
-      };
-    case 'FRIEND_OFFLINE':
-      return {
-        code,
-        message: `Waiting for ${who} to come online.`,
-        action: `Keep this tab open; the chat connects by itself when ${who} opens Parley.`,
-      };
-    case 'RELAY_DOWN':
-      return {
-        code,
-        message: 'The relay server cannot be reached.',
-        action: 'Parley keeps retrying by itself; check your internet connection.',
-      };
-    case 'HANDSHAKE_FAILED':
-      return {
-        code,
-        message: 'This connection could not be verified — someone may be interfering.',
-        action: 'Nothing was sent. Try another network, or meet and exchange a fresh invite.',
-      };
-    case 'CONNECTION_FAILED':
-      return {
-        code,
-        message: `The direct connection to ${who} failed.`,
-        action: 'Parley will try again; a firewall may block direct connections.',
-      };
-    case 'CONTACT_KEY_CHANGED':
-      return {
-        code,
-        message: `${cap(who)}'s identity key changed, so nothing is sent until you accept the new key.`,
-        action: `Compare the new safety number with ${who} in person or on a call, then accept it (or keep the old key).`,
-      };
-    case 'STORAGE_FAILED':
-      return {
-        code,
-        message: 'This browser would not let Parley store data.',
-        action: 'Leave private browsing mode or allow site data, then reload.',
-      };
-  }
+  return { code, ...WORDS[code](name || 'your friend') };
 }
 
 function cap(s: string): string {

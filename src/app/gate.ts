@@ -5,11 +5,11 @@
  * @module
  */
 export class Gate {
-  readonly #waiters: (() => void)[] = [];
+  private readonly waiters: (() => void)[] = [];
 
   /** Wakes every waiter (each re-checks its condition). */
   open(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   /** Resolves once `ready()` is true. */
@@ -21,11 +21,11 @@ export class Gate {
           resolve();
         };
         const t = setTimeout(() => {
-          const i = this.#waiters.indexOf(wake);
-          if (i >= 0) this.#waiters.splice(i, 1);
+          const i = this.waiters.indexOf(wake);
+          if (i >= 0) this.waiters.splice(i, 1);
           resolve();
         }, recheckMs);
-        this.#waiters.push(wake);
+        this.waiters.push(wake);
       });
     }
   }

@@ -7,15 +7,14 @@ import { identityFromSeed, type Identity } from '../core/identity';
 import type { KxIdentity } from '../core/kx';
 import { kemKeyPairFromSeed } from '../net/session-derive';
 import type { ParleyStore, IdentityRecord } from '../store/db';
-import { randomBytes, toHex } from './bytes';
+import { randomBytes } from '@noble/hashes/utils.js';
 
 export const MAX_NAME_LENGTH = 64;
 
 export class IdentityState {
-  record = $state<IdentityRecord | null>(null);
+  record = $state.raw<IdentityRecord | null>(null);
   readonly name = $derived(this.record?.name ?? '');
   readonly needsName = $derived(this.record !== null && this.record.name === '');
-  readonly publicKeyHex = $derived(this.record ? toHex(this.record.publicKey) : '');
 
   constructor(private readonly store: ParleyStore) {}
 

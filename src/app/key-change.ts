@@ -11,7 +11,7 @@
 import type { ContactRecord } from '../store/db';
 import { isValidPublicKey, safetyNumber } from '../core/identity';
 import { appError, type AppError } from './errors';
-import { equalBytes } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
 
 /** A key a contact presented that is not the one we know (docs/key-change.md §2). */
 export interface KeyChange {

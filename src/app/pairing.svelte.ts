@@ -16,11 +16,17 @@ import { openLink, type SecureLink } from '../net/link';
 import { createInvite, inviteLink, inviteProof, parseInvite, verifyInviteProof, type Invite } from '../core/invite';
 import { deriveContactSecret } from '../core/rendezvous';
 import type { WireMessage } from '../core/wire';
-import type { InviteRecord } from '../store/db';
-import type { ConnectionManager } from './connections.svelte';
+import type { KxRole } from '../core/kx';
+import type { ContactRecord, InviteRecord, ParleyStore } from '../store/db';
+import type { MeetingContext } from './meeting';
+import type { ConnectionHooks } from './connection-hooks';
+import type { IdentityState } from './identity.svelte';
+import type { ContactsState } from './contacts.svelte';
 import { appError, type AppErrorCode } from './errors';
 import { cleanName, distinctName } from './names';
-import { equalBytes, randomBytes, sleep, toHex } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
+import { sleep } from './sleep';
 
 /** How long the inviter waits for the invite proof after the handshake. */
 export const PROOF_TIMEOUT_MS = 5_000;
@@ -33,6 +39,16 @@ const MAX_LISTENING_INVITES = 8;
 export interface PendingInvite {
   name: string;
   state: 'waiting' | 'verifying';
+}
+
+/** What pairing uses besides the meeting context; `AppState` wires it (docs/app.md "Meeting context"). */
+export interface PairingServices {
+  readonly store: Pick<ParleyStore, 'listInvites' | 'putInvite' | 'getInvite' | 'claimInvite'>;
+  readonly identity: Pick<IdentityState, 'keyPair' | 'name'>;
+  readonly contacts: Pick<ContactsState, 'list' | 'get' | 'add' | 'select'>;
+  readonly hooks: Pick<ConnectionHooks, 'error'>;
+  /** Hands a new contact's verified link to its `ContactPeer`: session setup, then chat. */
+  attach(contact: ContactRecord, link: SecureLink, role: KxRole, early: WireMessage[]): Promise<void>;
 }
 
 export class PairingState {
@@ -50,14 +66,15 @@ export class PairingState {
   private dialAbort: AbortController | null = null;
 
   constructor(
-    private readonly cm: ConnectionManager,
+    private readonly ctx: MeetingContext,
+    private readonly app: PairingServices,
     private readonly origin: string,
   ) {}
 
   /** Resumes listening on the invites made earlier that can still be answered. */
   async resume(): Promise<void> {
     const now = Date.now();
-    const open = (await this.cm.store.listInvites())
+    const open = (await this.app.store.listInvites())
       .filter((i) => i.expiresAt + LISTEN_AFTER_EXPIRY_MS > now)
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, MAX_LISTENING_INVITES);
@@ -67,7 +84,7 @@ export class PairingState {
     if (current && !this.link)
       await this.show({
         version: 1,
-        inviterKey: this.cm.identity.keyPair().publicKey,
+        inviterKey: this.app.identity.keyPair().publicKey,
         rendezvousSecret: current.rendezvousSecret,
         inviteSecret: current.inviteSecret,
         expiresAt: current.expiresAt,
@@ -89,8 +106,8 @@ export class PairingState {
 
   /** "Invite someone": a fresh 24 h single-use invite; returns the link. */
   async create(ttlMs?: number): Promise<string> {
-    const me = this.cm.identity.keyPair();
-    const name = this.cm.identity.name || undefined;
+    const me = this.app.identity.keyPair();
+    const name = this.app.identity.name || undefined;
     const invite = createInvite({ inviterKey: me.publicKey, name, now: Date.now(), ttlMs, random: randomBytes });
     const rec: InviteRecord = {
       id: toHex(invite.rendezvousSecret),
@@ -101,7 +118,7 @@ export class PairingState {
       used: false,
       name,
     };
-    await this.cm.store.putInvite(rec);
+    await this.app.store.putInvite(rec);
     this.listen(rec);
     return this.show(invite);
   }
@@ -110,36 +127,36 @@ export class PairingState {
     if (this.listening.has(inv.id)) return;
     this.listening.add(inv.id);
     void this.listenLoop(inv)
-      .catch(() => this.cm.hooks.error(appError('STORAGE_FAILED')))
+      .catch(() => this.app.hooks.error(appError('STORAGE_FAILED')))
       .finally(() => this.listening.delete(inv.id));
   }
 
   private async listenLoop(inv: InviteRecord): Promise<void> {
-    const cm = this.cm;
-    const signal = cm.stopSignal;
+    const ctx = this.ctx;
+    const signal = ctx.stop;
     while (!signal.aborted && Date.now() < inv.expiresAt + LISTEN_AFTER_EXPIRY_MS) {
-      await cm.relayOpen();
-      if (signal.aborted || !cm.signaling) return;
-      const release = await cm.rooms.acquire(1, signal);
+      await ctx.relayOpen();
+      if (signal.aborted || !ctx.signaling) return;
+      const release = await ctx.rooms.acquire(1, signal);
       if (!release) return;
       const r = await openLink({
-        signaling: cm.signaling,
+        signaling: ctx.signaling,
         rendezvousSecret: inv.rendezvousSecret,
-        identity: cm.identity.keyPair(),
+        identity: this.app.identity.keyPair(),
         shs: { role: 'server', authorize: () => true },
-        iceServers: cm.iceServers,
+        iceServers: ctx.iceServers,
         timeoutMs: ATTEMPT_MS,
         signal,
       }).finally(release);
       if (r.ok) {
         const link = r.link;
         await this.admit(inv.id, link).catch(() => {
-          cm.hooks.error(appError('STORAGE_FAILED'));
+          this.app.hooks.error(appError('STORAGE_FAILED'));
           void link.close().catch(() => {});
         });
       } else if (r.code === 'LINK_ABORTED') return;
       else if (r.code === 'LINK_HANDSHAKE_FAILED') {
-        cm.hooks.error(appError('HANDSHAKE_FAILED'));
+        this.app.hooks.error(appError('HANDSHAKE_FAILED'));
         await sleep(2_000, signal);
       } else if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
     }
@@ -160,17 +177,17 @@ export class PairingState {
       await link.close().catch(() => {});
       return;
     }
-    const inv = await this.cm.store.getInvite(inviteId);
+    const inv = await this.app.store.getInvite(inviteId);
     if (!inv || !verifyInviteProof(inv.inviteSecret, link.handshakeSecret, proofMsg.proof)) return reject('unknown');
     if (inv.used) return reject('used');
     if (Date.now() > inv.expiresAt) return reject('expired');
-    if (!(await this.cm.store.claimInvite(inviteId))) return reject('used');
+    if (!(await this.app.store.claimInvite(inviteId))) return reject('used');
     if (inviteId === this.shownId) this.usedShown = true;
     const key = toHex(link.remotePublicKey);
     const name = distinctName(
       cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend',
       key,
-      this.cm.contacts.list,
+      this.app.contacts.list,
     );
     const contact = {
       key,
@@ -180,10 +197,10 @@ export class PairingState {
       addedAt: Date.now(),
       lastSeen: Date.now(),
     };
-    await this.cm.contacts.add(contact);
+    await this.app.contacts.add(contact);
     const early = inbox.stop();
     // The inviter was the SHS server: the kx responder (docs/session.md §2).
-    const attached = this.cm.attach(contact, link, 'responder', early); // handlers are registered synchronously
+    const attached = this.app.attach(contact, link, 'responder', early); // handlers are registered synchronously
     await link.send({ type: 'invite-result', accepted: true }).catch(() => {});
     await attached;
   }
@@ -192,51 +209,51 @@ export class PairingState {
   async open(text: string): Promise<AppErrorCode | null> {
     const parsed = parseInvite(text.trim(), Date.now());
     if (!parsed.ok) {
-      this.cm.hooks.error(appError(parsed.code));
+      this.app.hooks.error(appError(parsed.code));
       return parsed.code;
     }
     const invite = parsed.invite;
-    const me = this.cm.identity.keyPair();
+    const me = this.app.identity.keyPair();
     if (equalBytes(invite.inviterKey, me.publicKey)) {
-      this.cm.hooks.error(appError('INVITE_OWN'));
+      this.app.hooks.error(appError('INVITE_OWN'));
       return 'INVITE_OWN';
     }
-    const existing = this.cm.contacts.get(toHex(invite.inviterKey));
+    const existing = this.app.contacts.get(toHex(invite.inviterKey));
     if (existing) {
-      this.cm.contacts.select(existing.key);
+      this.app.contacts.select(existing.key);
       return null;
     }
     this.dialAbort?.abort();
     const ac = new AbortController();
     this.dialAbort = ac;
     void this.dial(invite, ac.signal).catch(() =>
-      this.cm.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))),
+      this.app.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))),
     );
     return null;
   }
 
   private async dial(invite: Invite, abort: AbortSignal): Promise<void> {
-    const cm = this.cm;
+    const { ctx, app } = this;
     const name = cleanName(invite.name) || 'your friend';
-    const signal = AbortSignal.any([abort, cm.stopSignal]);
+    const signal = AbortSignal.any([abort, ctx.stop]);
     this.pending = { name, state: 'waiting' };
     try {
       while (!signal.aborted) {
-        if (Date.now() > invite.expiresAt) return cm.hooks.error(appError('INVITE_EXPIRED', name));
-        await cm.relayOpen();
-        if (signal.aborted || !cm.signaling) return;
+        if (Date.now() > invite.expiresAt) return app.hooks.error(appError('INVITE_EXPIRED', name));
+        await ctx.relayOpen();
+        if (signal.aborted || !ctx.signaling) return;
         const r = await openLink({
-          signaling: cm.signaling,
+          signaling: ctx.signaling,
           rendezvousSecret: invite.rendezvousSecret,
-          identity: cm.identity.keyPair(),
+          identity: app.identity.keyPair(),
           shs: { role: 'client', serverPublicKey: invite.inviterKey },
-          iceServers: cm.iceServers,
+          iceServers: ctx.iceServers,
           timeoutMs: ATTEMPT_MS,
           signal,
         });
         if (!r.ok) {
           if (r.code === 'LINK_ABORTED') return;
-          if (r.code === 'LINK_HANDSHAKE_FAILED') return cm.hooks.error(appError('HANDSHAKE_FAILED', name));
+          if (r.code === 'LINK_HANDSHAKE_FAILED') return app.hooks.error(appError('HANDSHAKE_FAILED', name));
           if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
           continue;
         }
@@ -244,7 +261,7 @@ export class PairingState {
         const link = r.link;
         const inbox = collect(link);
         try {
-          await link.send({ type: 'hello', name: cm.identity.name });
+          await link.send({ type: 'hello', name: app.identity.name });
           await link.send({ type: 'invite-proof', proof: inviteProof(invite.inviteSecret, link.handshakeSecret) });
         } catch {
           inbox.stop();
@@ -261,28 +278,9 @@ export class PairingState {
         const early = inbox.stop();
         if (!result.accepted) {
           await link.close().catch(() => {});
-          const code: AppErrorCode =
-            result.reason === 'used'
-              ? 'INVITE_USED'
-              : result.reason === 'expired'
-                ? 'INVITE_EXPIRED'
-                : 'INVITE_REJECTED';
-          return cm.hooks.error(appError(code, name));
+          return app.hooks.error(appError(refusalCode(result.reason), name));
         }
-        const key = toHex(link.remotePublicKey);
-        const contact = {
-          key,
-          publicKey: link.remotePublicKey.slice(),
-          name: distinctName(cleanName(hello?.name) || cleanName(invite.name) || 'Friend', key, cm.contacts.list),
-          contactSecret: deriveContactSecret(link.handshakeSecret),
-          addedAt: Date.now(),
-          lastSeen: Date.now(),
-        };
-        // Saving starts its transaction now; attach() registers the message handler before
-        // its first await, so nothing the inviter sends next can slip past.
-        const saved = cm.contacts.add(contact);
-        // The invitee was the SHS client: the kx initiator (docs/session.md §2).
-        await Promise.all([saved, cm.attach(contact, link, 'initiator', early)]);
+        await this.adopt(link, invite, hello?.name, early);
         return;
       }
     } finally {
@@ -290,10 +288,39 @@ export class PairingState {
     }
   }
 
+  /** Invitee: the inviter accepted; saves the contact and hands the link on. */
+  private async adopt(
+    link: SecureLink,
+    invite: Invite,
+    hello: string | undefined,
+    early: WireMessage[],
+  ): Promise<void> {
+    const app = this.app;
+    const key = toHex(link.remotePublicKey);
+    const contact = {
+      key,
+      publicKey: link.remotePublicKey.slice(),
+      name: distinctName(cleanName(hello) || cleanName(invite.name) || 'Friend', key, app.contacts.list),
+      contactSecret: deriveContactSecret(link.handshakeSecret),
+      addedAt: Date.now(),
+      lastSeen: Date.now(),
+    };
+    // Saving starts its transaction now; attach() registers the message handler before
+    // its first await, so nothing the inviter sends next can slip past.
+    const saved = app.contacts.add(contact);
+    // The invitee was the SHS client: the kx initiator (docs/session.md §2).
+    await Promise.all([saved, app.attach(contact, link, 'initiator', early)]);
+  }
+
   cancel(): void {
     this.dialAbort?.abort();
     this.pending = null;
   }
+}
+
+/** The error an invitee shows when the inviter answers `accepted: false`. */
+function refusalCode(reason: Of<'invite-result'>['reason']): AppErrorCode {
+  return reason === 'used' ? 'INVITE_USED' : reason === 'expired' ? 'INVITE_EXPIRED' : 'INVITE_REJECTED';
 }
 
 type Of<T extends WireMessage['type']> = Extract<WireMessage, { type: T }>;

@@ -1,9 +1,9 @@
 /**
- * The reset side of `ConnectionManager` (docs/key-change.md §3, §5): links that arrived in our own
+ * The reset side of the contact links (docs/key-change.md §3, §5): links that arrived in our own
  * reset room with a key other than the contact's (held, untouched, until the person decides),
  * the streak of undecryptable messages that triggers an automatic reset, and the "session was
- * reset" notice on the contact record. Kept out of connections.svelte.ts so that file stays about
- * meeting contacts.
+ * reset" notice on the contact record. One desk for all contacts, owned by `ConnectionManager`
+ * (the entry point for key changes); each `ContactPeer` parks callers here and reports to it.
  * @module
  */
 import type { SecureLink } from '../net/secure-link';
@@ -14,11 +14,11 @@ import type { TrafficHooks } from './session-traffic';
 import type { ContactsState } from './contacts.svelte';
 import { KeyChangeError } from './key-change';
 import { FailureStreak, type ResetCause } from './reset-policy';
-import { equalBytes } from './bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
 
 export class ResetDesk {
   /** Counts busted-ratchet failures per contact (reset-policy.ts). */
-  readonly streak = new FailureStreak();
+  private readonly streak = new FailureStreak();
   /**
    * Per contact: the one link of a caller whose key change is pending. Nothing is sent on it;
    * what it sends (its session offer) is kept for the session setup after acceptance.

@@ -1,6 +1,6 @@
 /**
  * When a contact's secure session is reset, and what the chat says about it (docs/key-change.md
- * §5). Pure: `ConnectionManager` feeds it receive outcomes and asks for the reset it decides on.
+ * §5). Pure: `ContactPeer` feeds it receive outcomes and asks for the reset it decides on.
  * @module
  */
 import type { ContactRecord } from '../store/db';

@@ -1,10 +1,11 @@
 /**
  * Pending session resets per contact (docs/session.md §4): who asked, why, and who waits for
- * the new session. The ConnectionManager dials the contact's reset room while one is pending.
+ * the new session. Each `ContactPeer` keeps its own and dials the contact's reset room while one
+ * is pending.
  * @module
  */
 
-/** Result of `ConnectionManager.requestReset`: the new session, or why it could not be made. */
+/** Result of `ContactPeer.requestReset`: the new session, or why it could not be made. */
 export type ResetResult = { ok: true; sessionId: string } | { ok: false; code: 'RESET_STOPPED'; message: string };
 
 export class ResetRequests {

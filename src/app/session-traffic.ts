@@ -34,8 +34,6 @@ export class LinkTraffic {
   private readonly fileKey: FileKeyChannel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private setupOk = false;
-  /** Ratchet messages refused (bad, replayed); for tests and diagnostics. */
-  refused = 0;
 
   constructor(
     private readonly link: SecureLink,
@@ -77,7 +75,6 @@ export class LinkTraffic {
       if (!(await this.ready).ok) return;
       const r = await this.sessions.receive(this.contact, m.data);
       if (r.status !== 'ok') {
-        this.refused++;
         this.hooks.refused(r.failure);
         return;
       }

@@ -28,37 +28,37 @@ interface Extra {
 
 export class TransfersState {
   /** Transfers per contact key, oldest first. */
-  byContact = $state<Record<string, TransferView[]>>({});
+  byContact = $state.raw<Record<string, TransferView[]>>({});
   /** Set when transfers cannot work here (no IndexedDB): the picker says so instead of sending. */
   unavailable = $state<string | null>(null);
   /** Why the last send failed before its offer went out (shown under the composer). */
   problem = $state<string | null>(null);
   /** Unticked files of incoming offers, by transfer id (absent or true = ticked; docs/app.md "Files"). */
-  choices = $state<Record<string, boolean[]>>({});
+  choices = $state.raw<Record<string, boolean[]>>({});
   /** Told about each new incoming offer (docs/app.md "Unread and notices"). */
   onIncomingOffer: ((key: string) => void) | null = null;
 
-  #store: FileStore | null = null;
-  #persistence: IdbTransferPersistence | null = null;
-  readonly #managers = new Map<string, TransferManager>();
-  readonly #opening = new Map<string, Promise<TransferManager | null>>();
-  readonly #pendingLinks = new Map<string, TransferLink>();
-  readonly #preparing = new Map<string, { contact: string; view: TransferView }>();
-  readonly #extra = new Map<string, Extra>();
-  readonly #urls = new Map<string, (string | null)[]>();
+  private store: FileStore | null = null;
+  private persistence: IdbTransferPersistence | null = null;
+  private readonly managers = new Map<string, TransferManager>();
+  private readonly opening = new Map<string, Promise<TransferManager | null>>();
+  private readonly pendingLinks = new Map<string, TransferLink>();
+  private readonly preparing = new Map<string, { contact: string; view: TransferView }>();
+  private readonly extra = new Map<string, Extra>();
+  private readonly urls = new Map<string, (string | null)[]>();
 
   /** Opens storage and every known contact's manager (their saved transfers resume on the next link). */
   async open(contactKeys: string[]): Promise<void> {
     try {
-      this.#store = createFileStore();
-      this.#persistence = await IdbTransferPersistence.open();
+      this.store = createFileStore();
+      this.persistence = await IdbTransferPersistence.open();
     } catch {
       this.unavailable = 'File transfers need browser storage (IndexedDB), which is not available here.';
       return;
     }
-    for (const key of contactKeys) await this.#manager(key);
+    for (const key of contactKeys) await this.manager(key);
     // Data on disk that no saved transfer refers to (a crash between writing and saving).
-    await removeOrphans(this.#store, await this.#persistence.ids()).catch(() => []);
+    await removeOrphans(this.store, await this.persistence.ids()).catch(() => []);
   }
 
   /**
@@ -66,14 +66,14 @@ export class TransfersState {
    * hands messages that arrived before any listener only to its first listener (docs/files.md §8).
    */
   linkUp(key: string, link: TransferLink): void {
-    const m = this.#managers.get(key);
+    const m = this.managers.get(key);
     if (m) {
       m.attach(link);
       return;
     }
     // A new contact: its manager opens now, and takes the link once it is ready.
-    this.#pendingLinks.set(key, link);
-    void this.#manager(key);
+    this.pendingLinks.set(key, link);
+    void this.manager(key);
   }
 
   /** The contact's transfers, oldest first. */
@@ -84,16 +84,16 @@ export class TransfersState {
   /** Offers files to a contact (sent when the link is up; survives reloads of either page). */
   async send(key: string, files: OutgoingFile[]): Promise<void> {
     if (files.length === 0) return;
-    const m = await this.#manager(key);
+    const m = await this.manager(key);
     if (!m) return;
     this.problem = null;
-    const before = new Set(this.#preparing.keys());
+    const before = new Set(this.preparing.keys());
     try {
       await m.send(files);
     } catch (e) {
       // A file that cannot be read (moved, deleted, no permission) or storage that refused it.
-      for (const id of this.#preparing.keys()) if (!before.has(id)) this.#preparing.delete(id);
-      this.#refresh(key);
+      for (const id of this.preparing.keys()) if (!before.has(id)) this.preparing.delete(id);
+      this.refresh(key);
       this.problem = `Could not send ${files.length === 1 ? files[0]!.name : `${files.length} files`}: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
@@ -116,20 +116,20 @@ export class TransfersState {
     if (!t) return;
     const files = this.chosen(t);
     if (files.length === 0) return;
-    await this.#managers.get(key)?.accept(id, files);
-    this.#forgetChoice(id);
+    await this.managers.get(key)?.accept(id, files);
+    this.forgetChoice(id);
   }
 
-  #forgetChoice(id: string): void {
+  private forgetChoice(id: string): void {
     if (!(id in this.choices)) return;
     const { [id]: _answered, ...rest } = this.choices;
     this.choices = rest;
   }
   decline(key: string, id: string): void {
-    this.#managers.get(key)?.decline(id);
+    this.managers.get(key)?.decline(id);
   }
   cancel(key: string, id: string): void {
-    this.#managers.get(key)?.cancel(id);
+    this.managers.get(key)?.cancel(id);
   }
 
   /**
@@ -139,56 +139,56 @@ export class TransfersState {
    */
   markSaved(key: string, id: string, file: number): void {
     try {
-      this.#managers.get(key)?.markSaved(id, file);
+      this.managers.get(key)?.markSaved(id, file);
     } catch {
       /* not a received file (a stale click): nothing to remember */
     }
-    this.#refresh(key);
+    this.refresh(key);
   }
 
   /** Forgets a finished transfer: its record, and for received files the data in OPFS. */
   async dismiss(key: string, id: string): Promise<void> {
-    await this.#managers.get(key)?.dismiss(id);
-    for (const u of this.#urls.get(id) ?? []) if (u) URL.revokeObjectURL(u);
-    this.#urls.delete(id);
-    this.#extra.delete(id);
-    this.#refresh(key);
+    await this.managers.get(key)?.dismiss(id);
+    for (const u of this.urls.get(id) ?? []) if (u) URL.revokeObjectURL(u);
+    this.urls.delete(id);
+    this.extra.delete(id);
+    this.refresh(key);
   }
 
   async close(): Promise<void> {
-    for (const m of this.#managers.values()) await m.close();
+    for (const m of this.managers.values()) await m.close();
   }
 
-  #manager(key: string): Promise<TransferManager | null> {
-    const have = this.#managers.get(key);
+  private manager(key: string): Promise<TransferManager | null> {
+    const have = this.managers.get(key);
     if (have) return Promise.resolve(have);
-    let p = this.#opening.get(key);
+    let p = this.opening.get(key);
     if (!p) {
-      p = this.#openManager(key);
-      this.#opening.set(key, p);
+      p = this.openManager(key);
+      this.opening.set(key, p);
     }
     return p;
   }
 
-  async #openManager(key: string): Promise<TransferManager | null> {
-    if (!this.#store || !this.#persistence) return null;
-    const m = await TransferManager.open({ contact: key, store: this.#store, persistence: this.#persistence });
-    this.#managers.set(key, m);
-    m.on((e) => this.#onEvent(key, m, e));
-    const link = this.#pendingLinks.get(key);
-    this.#pendingLinks.delete(key);
+  private async openManager(key: string): Promise<TransferManager | null> {
+    if (!this.store || !this.persistence) return null;
+    const m = await TransferManager.open({ contact: key, store: this.store, persistence: this.persistence });
+    this.managers.set(key, m);
+    m.on((e) => this.onEvent(key, m, e));
+    const link = this.pendingLinks.get(key);
+    this.pendingLinks.delete(key);
     if (link) m.attach(link);
-    this.#refresh(key);
-    for (const t of m.list()) if (t.direction === 'in' && t.status === 'done') void this.#loadUrls(key, m, t.id);
+    this.refresh(key);
+    for (const t of m.list()) if (t.direction === 'in' && t.status === 'done') void this.loadUrls(key, m, t.id);
     return m;
   }
 
-  #onEvent(key: string, m: TransferManager, e: TransferManagerEvent): void {
-    const x = this.#extra.get(e.id) ?? { speed: 0, etaMs: null };
-    this.#extra.set(e.id, x);
+  private onEvent(key: string, m: TransferManager, e: TransferManagerEvent): void {
+    const x = this.extra.get(e.id) ?? { speed: 0, etaMs: null };
+    this.extra.set(e.id, x);
     switch (e.type) {
       case 'preparing':
-        this.#preparing.set(e.id, {
+        this.preparing.set(e.id, {
           contact: key,
           view: {
             id: e.id,
@@ -199,7 +199,7 @@ export class TransfersState {
             total: e.total,
             speed: 0,
             etaMs: null,
-            createdAt: this.#preparing.get(e.id)?.view.createdAt ?? Date.now(),
+            createdAt: this.preparing.get(e.id)?.view.createdAt ?? Date.now(),
             urls: [],
             accepted: null,
             saved: [],
@@ -208,7 +208,7 @@ export class TransfersState {
         });
         break;
       case 'offered':
-        this.#preparing.delete(e.id);
+        this.preparing.delete(e.id);
         if (e.direction === 'in') this.onIncomingOffer?.(key);
         break;
       case 'progress':
@@ -217,50 +217,50 @@ export class TransfersState {
         break;
       case 'cancelled':
         x.cancelledBy = e.by;
-        this.#forgetChoice(e.id);
+        this.forgetChoice(e.id);
         break;
       case 'declined':
-        this.#forgetChoice(e.id);
+        this.forgetChoice(e.id);
         break;
       case 'failed':
         x.problem = e.failure.message;
         break;
       case 'file-complete':
-        void this.#loadUrl(key, m, e.id, e.file);
+        void this.loadUrl(key, m, e.id, e.file);
         break;
       // Files verified before a reload had their event then: every file has its link now.
       case 'complete':
-        if (e.direction === 'in') void this.#loadUrls(key, m, e.id);
+        if (e.direction === 'in') void this.loadUrls(key, m, e.id);
         break;
       default:
         break;
     }
-    this.#refresh(key);
+    this.refresh(key);
   }
 
   /** Download links for every received (accepted) file of a transfer; skipped files get none. */
-  async #loadUrls(key: string, m: TransferManager, id: string): Promise<void> {
-    for (const i of m.list().find((t) => t.id === id)?.accepted ?? []) await this.#loadUrl(key, m, id, i);
+  private async loadUrls(key: string, m: TransferManager, id: string): Promise<void> {
+    for (const i of m.list().find((t) => t.id === id)?.accepted ?? []) await this.loadUrl(key, m, id, i);
   }
 
-  async #loadUrl(key: string, m: TransferManager, id: string, file: number): Promise<void> {
+  private async loadUrl(key: string, m: TransferManager, id: string, file: number): Promise<void> {
     try {
       const blob = await m.getFile(id, file);
-      const urls = this.#urls.get(id) ?? [];
+      const urls = this.urls.get(id) ?? [];
       if (urls[file]) return;
       urls[file] = URL.createObjectURL(blob);
-      this.#urls.set(id, urls);
-      this.#refresh(key);
+      this.urls.set(id, urls);
+      this.refresh(key);
     } catch {
       /* not accepted, or already dismissed: no link */
     }
   }
 
   /** Rebuilds the contact's list from its manager (the source of truth) plus what events added. */
-  #refresh(key: string): void {
-    const m = this.#managers.get(key);
+  private refresh(key: string): void {
+    const m = this.managers.get(key);
     const views: TransferView[] = (m?.list() ?? []).map((t) => {
-      const x = this.#extra.get(t.id);
+      const x = this.extra.get(t.id);
       const active = t.status === 'active';
       return {
         id: t.id,
@@ -274,13 +274,13 @@ export class TransfersState {
         etaMs: active ? (x?.etaMs ?? null) : null,
         cancelledBy: x?.cancelledBy,
         problem: x?.problem,
-        urls: this.#urls.get(t.id) ?? [],
+        urls: this.urls.get(t.id) ?? [],
         accepted: t.accepted,
         saved: t.saved,
         purged: t.purged,
       };
     });
-    for (const p of this.#preparing.values()) if (p.contact === key) views.push(p.view);
+    for (const p of this.preparing.values()) if (p.contact === key) views.push(p.view);
     views.sort((a, b) => a.createdAt - b.createdAt);
     this.byContact = { ...this.byContact, [key]: views };
   }

@@ -4,10 +4,11 @@
  * and its encoding can be read in one place.
  * @module
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { failure, type Failure } from './errors';
 import { fromBase64Url, toBase64Url } from './base64url';
 import { identityFromSeed, isValidPublicKey, type Identity } from './identity';
-import { cleanDisplayName, equalBytes } from './invite';
+import { cleanDisplayName } from './invite';
 
 /** One contact as backed up (docs/backup.md §4). */
 export interface BackupContact {

@@ -19,9 +19,9 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { failure, type Failure } from './errors';
 import { randomBytesFrom, type Identity, type RandomSource } from './identity';
-import { equalBytes } from './invite';
 import { decodeBackupPayload, encodeBackupPayload, validateBackupData, type BackupData } from './backup-payload';
 
 export type { BackupContact, BackupData } from './backup-payload';
@@ -152,6 +152,21 @@ export async function importBackup(
 ): Promise<ImportBackupResult> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected Uint8Array, got ${typeof bytes}`);
   if (typeof passphrase !== 'string') throw new TypeError(`passphrase: expected string, got ${typeof passphrase}`);
+  const h = readHeader(bytes);
+  if (!h.ok) return h;
+  const keys = await deriveKeys(passphrase.normalize('NFKC'), h.header, h.cost, opts.onProgress);
+  const plaintext = openPayload(bytes, h.header, keys);
+  if (!(plaintext instanceof Uint8Array)) return plaintext;
+  const decoded = decodeBackupPayload(plaintext);
+  plaintext.fill(0);
+  if (!decoded.ok) return decoded;
+  return { ok: true, data: decoded.data };
+}
+
+/** The header of a file that is a backup this version reads, with a KDF cost within bounds; or why not. */
+function readHeader(
+  bytes: Uint8Array,
+): { ok: true; header: Uint8Array; cost: ScryptCost } | Failure<ImportBackupErrorCode> {
   const notBackup = 'This file is not a Parley backup, or it is incomplete (cut short while copying).';
   if (bytes.length < 10 || !equalBytes(bytes.subarray(0, 8), BACKUP_MAGIC))
     return bad('BACKUP_MALFORMED', 'magic', notBackup);
@@ -183,9 +198,15 @@ export async function importBackup(
       'kdf parameters',
       `The backup's key derivation parameters are invalid (${costProblem}): the file is damaged.`,
     );
+  return { ok: true, header, cost };
+}
 
-  const keys = await deriveKeys(passphrase.normalize('NFKC'), header, cost, opts.onProgress);
-  let plaintext: Uint8Array;
+/** Checks the passphrase against the header and decrypts the payload; the derived key is zeroed either way. */
+function openPayload(
+  bytes: Uint8Array,
+  header: Uint8Array,
+  keys: { key: Uint8Array; check: Uint8Array },
+): Uint8Array | Failure<ImportBackupErrorCode> {
   try {
     if (!equalBytes(keys.check, header.subarray(OFF_CHECK)))
       return bad(
@@ -194,7 +215,7 @@ export async function importBackup(
         'Wrong passphrase for this backup (or its header is damaged). Check the passphrase and try again.',
       );
     try {
-      plaintext = xchacha20poly1305(keys.key, header.subarray(OFF_NONCE, OFF_CHECK), header).decrypt(
+      return xchacha20poly1305(keys.key, header.subarray(OFF_NONCE, OFF_CHECK), header).decrypt(
         bytes.subarray(BACKUP_HEADER_BYTES),
       );
     } catch {
@@ -207,10 +228,6 @@ export async function importBackup(
   } finally {
     keys.key.fill(0);
   }
-  const decoded = decodeBackupPayload(plaintext);
-  plaintext.fill(0);
-  if (!decoded.ok) return decoded;
-  return { ok: true, data: decoded.data };
 }
 
 /** Why a cost is out of bounds, or `null` when it is acceptable (docs/backup.md §3). */

@@ -224,9 +224,24 @@ export class FrameChannel {
       .catch(() => null);
   }
 
+  /** The checks, in order: the frame's shape, then its authentication, then its place in the stream. */
   private async openNow(frame: Uint8Array, early?: Promise<Uint8Array | null>): Promise<FrameResult> {
     if (this.dead) return this.dead;
     const at = `frame ${this.recvCounter}`;
+    const malformed = this.checkShape(frame, at);
+    if (malformed) return malformed;
+    const header = frame.slice(0, FRAME_HEADER_LENGTH);
+    const counter = new DataView(header.buffer).getUint32(2);
+    const sealed = frame.subarray(FRAME_HEADER_LENGTH);
+    const payload = await (early ?? this.recv.open(frameNonce(this.recvPrefix, counter), header, sealed));
+    if (this.dead) return this.dead; // transportClosed() ran while we were decrypting
+    if (!payload) return this.notAuthentic(counter, header, sealed, at);
+    // Authentic from here on: the counter and type are what the peer sealed.
+    return this.acceptAuthentic(frame[1]!, counter, payload, at);
+  }
+
+  /** A Failure when the frame cannot be a frame of ours (size, version, type), else null. */
+  private checkShape(frame: Uint8Array, at: string): Failure<FrameErrorCode> | null {
     if (this.recvState === 'goodbye')
       return this.fail(
         'FRAME_AFTER_GOODBYE',
@@ -254,29 +269,35 @@ export class FrameChannel {
     const type = frame[1]!;
     if (type !== FrameType.Confirm && type !== FrameType.Data && type !== FrameType.Goodbye)
       return this.fail('FRAME_MALFORMED', at, `unknown frame type ${type}: a corrupted frame or an incompatible peer`);
-    const header = frame.slice(0, FRAME_HEADER_LENGTH);
-    const counter = new DataView(header.buffer).getUint32(2);
-    const sealed = frame.subarray(FRAME_HEADER_LENGTH);
-    const payload = await (early ?? this.recv.open(frameNonce(this.recvPrefix, counter), header, sealed));
-    if (this.dead) return this.dead; // transportClosed() ran while we were decrypting
-    if (!payload) {
-      // Not ours to read. If it opens under our own sending key, it is one of our frames sent back.
-      const mine =
-        this.sendState !== 'closed' && (await this.send.open(frameNonce(this.sendPrefix, counter), header, sealed));
-      if (this.dead) return this.dead;
-      if (mine)
-        return this.fail(
-          'FRAME_REFLECTED',
-          at,
-          `a frame this side sent (its frame ${counter}) came back: an attacker reflected it`,
-        );
+    return null;
+  }
+
+  /** A frame that does not open: one of our own sent back, or tampered with. */
+  private async notAuthentic(
+    counter: number,
+    header: Uint8Array<ArrayBuffer>,
+    sealed: Uint8Array,
+    at: string,
+  ): Promise<Failure<FrameErrorCode>> {
+    // Not ours to read. If it opens under our own sending key, it is one of our frames sent back.
+    const mine =
+      this.sendState !== 'closed' && (await this.send.open(frameNonce(this.sendPrefix, counter), header, sealed));
+    if (this.dead) return this.dead;
+    if (mine)
       return this.fail(
-        'FRAME_TAMPERED',
+        'FRAME_REFLECTED',
         at,
-        `a frame claiming counter ${counter} failed authentication: modified in transit, cut short, from another session, or the two sides' keys do not match`,
+        `a frame this side sent (its frame ${counter}) came back: an attacker reflected it`,
       );
-    }
-    // Authentic from here on: the counter and type are what the peer sealed.
+    return this.fail(
+      'FRAME_TAMPERED',
+      at,
+      `a frame claiming counter ${counter} failed authentication: modified in transit, cut short, from another session, or the two sides' keys do not match`,
+    );
+  }
+
+  /** An authentic frame: it must come next in order, after the confirmation, and fit its type. */
+  private acceptAuthentic(type: number, counter: number, payload: Uint8Array, at: string): FrameResult {
     if (this.recvState === 'new' && type !== FrameType.Confirm)
       return this.fail(
         'FRAME_BEFORE_CONFIRMATION',

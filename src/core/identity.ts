@@ -8,17 +8,21 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { assertBytes } from './errors';
 
-/** An Ed25519 key pair in libsodium layout; structurally the `Ed25519KeyPair` of `shs.ts`. */
-export interface Identity {
+/** An Ed25519 key pair in libsodium layout, the form every protocol takes it in (shs.ts, kx.ts). */
+export interface Ed25519KeyPair {
   /** 32 bytes. */
   publicKey: Uint8Array;
   /** 64 bytes: seed ‖ publicKey. */
   secretKey: Uint8Array;
 }
 
-/** A source of cryptographically secure random bytes, e.g. `(n) => crypto.getRandomValues(new Uint8Array(n))`. */
+/** This person's long-term identity: an Ed25519 key pair. */
+export type Identity = Ed25519KeyPair;
+
+/** A source of cryptographically secure random bytes, e.g. `randomBytes` of @noble/hashes/utils.js. */
 export type RandomSource = (n: number) => Uint8Array;
 
 /** Returns `n` bytes from `random`, throwing if the source misbehaves (a programmer mistake). */
@@ -76,7 +80,7 @@ const BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  */
 export function fingerprint(publicKey: Uint8Array): string {
   assertBytes('publicKey', publicKey, 32);
-  const digest = sha256(concat(FINGERPRINT_LABEL, publicKey)).subarray(0, 10);
+  const digest = sha256(concatBytes(FINGERPRINT_LABEL, publicKey)).subarray(0, 10);
   let bits = 0;
   let acc = 0;
   let out = '';
@@ -102,7 +106,7 @@ export function safetyNumber(keyA: Uint8Array, keyB: Uint8Array): string {
   assertBytes('keyA', keyA, 32);
   assertBytes('keyB', keyB, 32);
   const [low, high] = compareBytes(keyA, keyB) <= 0 ? [keyA, keyB] : [keyB, keyA];
-  const digest = sha512(concat(SAFETY_LABEL, low, high));
+  const digest = sha512(concatBytes(SAFETY_LABEL, low, high));
   const groups: string[] = [];
   for (let g = 0; g < 12; g++) {
     let n = 0;
@@ -117,14 +121,4 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

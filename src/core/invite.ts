@@ -18,7 +18,9 @@
  * checked with the safety number. The name never influences which key is accepted.
  * @module
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { assertBytes, failure, type Failure } from './errors';
 import { fromBase64Url, toBase64Url } from './base64url';
@@ -162,6 +164,27 @@ export function parseInvite(linkOrCode: string, now: number): ParseInviteResult 
       'This is not a Parley invite link. Paste the whole link your friend sent.',
     );
   if (code === '') return bad('INVITE_MALFORMED', 'find code', DAMAGED);
+  const body = checkedBody(code);
+  if (!(body instanceof Uint8Array)) return body;
+  const invite = readBody(body);
+  if ('ok' in invite) return invite;
+  if (!isValidPublicKey(invite.inviterKey))
+    return bad(
+      'INVITE_MALFORMED',
+      'inviter key',
+      'This invite does not contain a valid key. Ask your friend to create a new invite.',
+    );
+  if (now >= invite.expiresAt)
+    return bad(
+      'INVITE_EXPIRED',
+      'expiry',
+      `This invite expired on ${formatUtc(invite.expiresAt)}. Ask your friend to send a new one.`,
+    );
+  return { ok: true, invite };
+}
+
+/** The invite's body from its code: decoded, checksum checked, version known; or why not. */
+function checkedBody(code: string): Uint8Array | Failure<InviteErrorCode> {
   const bytes = fromBase64Url(code);
   if (bytes === null) return bad('INVITE_MALFORMED', 'base64url', DAMAGED);
   if (bytes.length < 1 + CHECKSUM_BYTES) return bad('INVITE_MALFORMED', 'length', DAMAGED);
@@ -176,42 +199,33 @@ export function parseInvite(linkOrCode: string, now: number): ParseInviteResult 
         )
       : bad('INVITE_MALFORMED', 'version', DAMAGED);
   }
+  return body;
+}
+
+/** The fields of a version-1 body (docs/protocol-app.md §2.1), or why its layout or name is wrong. */
+function readBody(body: Uint8Array): Invite | Failure<InviteErrorCode> {
   if (body.length < HEADER_BYTES || body.length !== HEADER_BYTES + body[103]!)
     return bad('INVITE_MALFORMED', 'layout', DAMAGED);
   const nameLength = body[103]!;
   if (nameLength > MAX_INVITE_NAME_BYTES) return bad('INVITE_MALFORMED', 'name', DAMAGED);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const expiresAt = view.getUint16(97) * 2 ** 32 + view.getUint32(99);
   const invite: Invite = {
     version: 1,
     inviterKey: body.slice(1, 33),
     rendezvousSecret: body.slice(33, 65),
     inviteSecret: body.slice(65, 97),
-    expiresAt,
+    expiresAt: view.getUint16(97) * 2 ** 32 + view.getUint32(99),
   };
-  if (nameLength > 0) {
-    let name: string;
-    try {
-      name = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body.subarray(HEADER_BYTES));
-    } catch {
-      return bad('INVITE_MALFORMED', 'name', DAMAGED);
-    }
-    if (!isCleanName(name)) return bad('INVITE_MALFORMED', 'name', DAMAGED);
-    invite.name = name;
+  if (nameLength === 0) return invite;
+  let name: string;
+  try {
+    name = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body.subarray(HEADER_BYTES));
+  } catch {
+    return bad('INVITE_MALFORMED', 'name', DAMAGED);
   }
-  if (!isValidPublicKey(invite.inviterKey))
-    return bad(
-      'INVITE_MALFORMED',
-      'inviter key',
-      'This invite does not contain a valid key. Ask your friend to create a new invite.',
-    );
-  if (now >= expiresAt)
-    return bad(
-      'INVITE_EXPIRED',
-      'expiry',
-      `This invite expired on ${formatUtc(expiresAt)}. Ask your friend to send a new one.`,
-    );
-  return { ok: true, invite };
+  if (!isCleanName(name)) return bad('INVITE_MALFORMED', 'name', DAMAGED);
+  invite.name = name;
+  return invite;
 }
 
 /**
@@ -223,10 +237,7 @@ export function parseInvite(linkOrCode: string, now: number): ParseInviteResult 
 export function inviteProof(inviteSecret: Uint8Array, handshakeSecret: Uint8Array): Uint8Array {
   assertBytes('inviteSecret', inviteSecret, 32);
   assertBytes('handshakeSecret', handshakeSecret, 32);
-  const msg = new Uint8Array(PROOF_LABEL.length + 32);
-  msg.set(PROOF_LABEL, 0);
-  msg.set(handshakeSecret, PROOF_LABEL.length);
-  return hmac(sha256, inviteSecret, msg);
+  return hmac(sha256, inviteSecret, concatBytes(PROOF_LABEL, handshakeSecret));
 }
 
 /** Checks a proof from the peer in constant time; a proof of the wrong length is simply false (docs/protocol-app.md §2.3). */
@@ -236,19 +247,8 @@ export function verifyInviteProof(inviteSecret: Uint8Array, handshakeSecret: Uin
   return equalBytes(expected, proof);
 }
 
-/** Constant-time equality of two byte arrays of the same length (length itself is not secret). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
 function checksum(body: Uint8Array): Uint8Array {
-  const data = new Uint8Array(CHECKSUM_LABEL.length + body.length);
-  data.set(CHECKSUM_LABEL, 0);
-  data.set(body, CHECKSUM_LABEL.length);
-  return sha256(data).subarray(0, CHECKSUM_BYTES);
+  return sha256(concatBytes(CHECKSUM_LABEL, body)).subarray(0, CHECKSUM_BYTES);
 }
 
 function isCleanName(name: string): boolean {

@@ -25,6 +25,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { assertBytes, failure, type Failure } from './errors';
+import type { Ed25519KeyPair } from './identity';
 import {
   generateRatchetKeyPair,
   initInitiator,
@@ -44,11 +45,6 @@ export const KEM_CIPHERTEXT_LENGTH = 1088;
 
 /** Initiator: issued the invite or asked for the reset; responder: the other side (docs/security-kx.md). */
 export type KxRole = 'initiator' | 'responder';
-/** Long-term Ed25519 identity (same layout as `shs.ts`). */
-export interface Ed25519KeyPair {
-  publicKey: Uint8Array /*32*/;
-  secretKey: Uint8Array; /*64: seed ‖ publicKey, libsodium layout*/
-}
 /** ML-KEM-768 key pair of an identity (DESIGN.md, identity layer). */
 export interface KemKeyPair {
   publicKey: Uint8Array /*1184*/;
@@ -306,6 +302,35 @@ export class Kx {
   }
 
   private onReveal(msg: Uint8Array): KxStep {
+    const opening = this.openReveal(msg);
+    if (!('share' in opening)) return opening;
+    this.peerOpening = opening;
+    this.peerReveal = msg.slice();
+    const [revI, revR] =
+      this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
+    const th = sha256(concatBytes(tag('transcript'), this.th0, revI, revR));
+    const ikm = opening.share.map((b, i) => b ^ (this.own.share[i] as number));
+    const okm = hkdf(sha256, ikm, th, tag('keys'), 96);
+    ikm.fill(0);
+    const [kI, kR] = [okm.slice(32, 64), okm.slice(64, 96)];
+    this.keys = {
+      sessionKey: okm.slice(0, 32),
+      th,
+      confirmOwn: this.role === 'initiator' ? kI : kR,
+      confirmPeer: this.role === 'initiator' ? kR : kI,
+    };
+    this.phase = 'confirming';
+    return {
+      ok: true,
+      send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))],
+    };
+  }
+
+  /**
+   * The peer's opening from its REVEAL, once the signature, the KEM seal, the commitment and
+   * the responder's ratchet key all check out; else the Failure that ends the kx.
+   */
+  private openReveal(msg: Uint8Array): KxOpening | Failure<KxErrorCode> {
     const peerRole = other(this.role);
     if (msg.length !== revealLength(peerRole))
       return this.fail('KX_MALFORMED', 'reveal', `REVEAL of ${msg.length} bytes, expected ${revealLength(peerRole)}.`);
@@ -351,26 +376,7 @@ export class Kx {
         "the responder's ratchet key is a low-order X25519 point: a broken or malicious peer.",
       );
     }
-    this.peerOpening = opening;
-    this.peerReveal = msg.slice();
-    const [revI, revR] =
-      this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
-    const th = sha256(concatBytes(tag('transcript'), this.th0, revI, revR));
-    const ikm = opening.share.map((b, i) => b ^ (this.own.share[i] as number));
-    const okm = hkdf(sha256, ikm, th, tag('keys'), 96);
-    ikm.fill(0);
-    const [kI, kR] = [okm.slice(32, 64), okm.slice(64, 96)];
-    this.keys = {
-      sessionKey: okm.slice(0, 32),
-      th,
-      confirmOwn: this.role === 'initiator' ? kI : kR,
-      confirmPeer: this.role === 'initiator' ? kR : kI,
-    };
-    this.phase = 'confirming';
-    return {
-      ok: true,
-      send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))],
-    };
+    return opening;
   }
 
   private onConfirm(msg: Uint8Array): KxStep {

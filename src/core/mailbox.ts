@@ -1,5 +1,5 @@
 /**
- * Mailbox blobs (docs/protocol-app.md §3.5; DESIGN.md "Layers: mailbox"): what a sender leaves at
+ * Mailbox blobs (docs/protocol-app.md §3.6; DESIGN.md "Layers: mailbox"): what a sender leaves at
  * the relay for a contact who is offline. From a 32-byte mailbox secret M (one per contact, per
  * direction and per UTC day: `mailboxDaySecret` in src/net/session-derive.ts):
  *
@@ -37,7 +37,7 @@ const ADDRESS_INFO = enc.encode('parley/mailbox/address/1');
 const SEAL_INFO = enc.encode('parley/mailbox/seal/1');
 const AAD = Uint8Array.of(MAILBOX_BLOB_VERSION);
 
-/** Why a mailbox blob was refused (docs/protocol-app.md §3.5). */
+/** Why a mailbox blob was refused (docs/protocol-app.md §3.6). */
 export type MailboxBlobErrorCode = 'MAILBOX_BLOB_MALFORMED' | 'MAILBOX_BLOB_BAD_SEAL';
 
 /** The relay address of a mailbox secret: base64url of 32 bytes, 43 characters. */

@@ -307,10 +307,24 @@ export async function decrypt(
   const head = message.subarray(0, 1 + ENC_HEADER_LENGTH);
   const encHeader = head.subarray(1);
   const body = message.subarray(1 + ENC_HEADER_LENGTH);
-  const hAd = headerAd(state);
+  const m: Parts = { head, encHeader, body, hAd: headerAd(state) };
   const current = expireSkipped(state, now);
+  return trySkippedMessageKeys(current, m) ?? (await decryptOnChain(current, m, now, random));
+}
 
-  // TrySkippedMessageKeysHE, trying each distinct header key once instead of once per entry.
+/** A received message cut into its parts, with the header AD of the state it is decrypted under. */
+interface Parts {
+  head: Uint8Array;
+  encHeader: Uint8Array;
+  body: Uint8Array;
+  hAd: Uint8Array;
+}
+
+/**
+ * TrySkippedMessageKeysHE (spec section 4), trying each distinct header key once instead of
+ * once per entry: the result for a late message whose key was kept, else null.
+ */
+function trySkippedMessageKeys(current: RatchetState, { head, encHeader, body, hAd }: Parts): DecryptResult | null {
   const tried: Uint8Array[] = [];
   for (const k of current.skipped) {
     if (tried.some((t) => equalBytes(t, k.hk))) continue;
@@ -319,7 +333,7 @@ export async function decrypt(
     if (h === null) continue;
     const i = current.skipped.findIndex((e) => e.n === h.n && equalBytes(e.hk, k.hk));
     if (i < 0) {
-      if (current.hkr !== null && equalBytes(k.hk, current.hkr)) break; // current chain: handled below
+      if (current.hkr !== null && equalBytes(k.hk, current.hkr)) return null; // current chain: decryptOnChain
       return fail(
         'RATCHET_REPLAY',
         `Message ${h.n} of an earlier chain was already read or its key expired: a replay or a very late duplicate.`,
@@ -334,7 +348,16 @@ export async function decrypt(
       );
     return { ok: true, plaintext, newState: { ...current, skipped: current.skipped.filter((_, j) => j !== i) } };
   }
+  return null;
+}
 
+/** The rest of RatchetDecryptHE: the current receiving chain, or the next one after a DH ratchet step. */
+async function decryptOnChain(
+  current: RatchetState,
+  { head, encHeader, body, hAd }: Parts,
+  now: number,
+  random: Random,
+): Promise<DecryptResult> {
   const w: Work = { ...current, skipped: [...current.skipped] };
   let header = decryptHeader(w.hkr, encHeader, hAd);
   if (header !== null) {

@@ -13,8 +13,9 @@
 import { ed25519, x25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 
 /** Which implementation of Ed25519/X25519 a {@link ShsCrypto} uses. */
 export type CryptoPath = 'webcrypto' | 'noble';
@@ -84,25 +85,12 @@ export interface ShsCrypto {
 
 // ---- small shared helpers -------------------------------------------------------------
 
-/** Concatenates byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** SHA-256. */
 export { sha256 };
 
 /** SHA-256 of the concatenation of `parts`; the temporary concatenation (which holds secrets) is zeroed. */
 export function sha256Of(...parts: Uint8Array[]): Uint8Array {
-  const m = concat(...parts);
+  const m = concatBytes(...parts);
   try {
     return sha256(m);
   } finally {
@@ -128,14 +116,6 @@ export function authWith(key: Uint8Array): (message: Uint8Array) => Uint8Array {
     out.fill(0);
     return tag;
   };
-}
-
-/** Constant-time equality of two byte arrays of equal length. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }
 
 const ZERO_NONCE = new Uint8Array(24);

@@ -4,10 +4,11 @@
  * (Scuttlebutt Protocol Guide, "Handshake" and "Box stream").
  * @module
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 import { assertBytes, failure, type Failure, type Side } from './errors';
+import type { Ed25519KeyPair } from './identity';
 import {
   authWith,
-  concat,
   sha256,
   sha256Of,
   type CryptoPath,
@@ -16,12 +17,6 @@ import {
   type ShsCrypto,
 } from './shs-crypto';
 import { selectShsCrypto } from './shs-webcrypto';
-
-/** An Ed25519 key pair in libsodium layout. */
-export interface Ed25519KeyPair {
-  publicKey: Uint8Array;
-  /** 64: seed ‖ publicKey */ secretKey: Uint8Array;
-}
 
 /** The result of a finished handshake: box-stream compatible keys and nonces. */
 export interface ShsSession {
@@ -181,7 +176,7 @@ abstract class Handshake {
       );
     const late = this.tick(now);
     if (late) return late;
-    this.buffer = this.buffer.length ? concat(this.buffer, bytes) : bytes;
+    this.buffer = this.buffer.length ? concatBytes(this.buffer, bytes) : bytes;
     const sends: Uint8Array[] = [];
     let session: ShsSession | undefined;
     for (let need = this.expected(); need > 0 && this.buffer.length >= need; need = this.expected()) {
@@ -197,7 +192,7 @@ abstract class Handshake {
       }
     }
     const out: ShsStep = { ok: true };
-    if (sends.length) out.send = sends.length === 1 ? sends[0]! : concat(...sends);
+    if (sends.length) out.send = sends.length === 1 ? sends[0]! : concatBytes(...sends);
     if (session) {
       this.finished = true;
       out.session = session;

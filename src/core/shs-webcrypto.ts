@@ -5,12 +5,12 @@
  * and reject exactly the same signatures and keys.
  * @module
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   checkIdentity,
   curveSecretOf,
-  equalBytes,
   isAllZero,
   nobleCrypto,
   preVerify,

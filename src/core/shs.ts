@@ -10,14 +10,15 @@
  * docs/protocol.md has the byte-by-byte layout; docs/security.md what it does and does not hide.
  * @module
  */
-import { assertBytes } from './errors';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { assertBytes } from './errors';
+import { compareBytes } from './identity';
 import {
   boxOpen,
   boxSeal,
-  concat,
   edPublicToCurve,
-  equalBytes,
   peerKey,
   sha256,
   sha256Of,
@@ -37,7 +38,8 @@ import {
   type ShsStep,
 } from './shs-machine';
 
-export type { Ed25519KeyPair, ShsSession, ShsStep, ShsErrorCode } from './shs-machine';
+export type { Ed25519KeyPair } from './identity';
+export type { ShsSession, ShsStep, ShsErrorCode } from './shs-machine';
 export { SHS_MSG1_BYTES, SHS_MSG2_BYTES, SHS_MSG3_BYTES, SHS_MSG4_BYTES } from './shs-machine';
 export type { CryptoPath, ShsCrypto, EphemeralKey, LongTermKey, PeerKey } from './shs-crypto';
 
@@ -75,7 +77,7 @@ export class ShsClient extends Handshake {
       await Promise.all([eph, lt]);
       if (this.dead) return this.dead;
       const a = this.eph!.publicKey;
-      const msg1 = concat(this.auth(a), a);
+      const msg1 = concatBytes(this.auth(a), a);
       this.localMac = msg1.slice(0, 32);
       this.state = 'msg2';
       return { ok: true, send: msg1 };
@@ -119,7 +121,7 @@ export class ShsClient extends Handshake {
     const signedP = abP.then(async (ab) => {
       if (!ab) return null;
       const shash = sha256(ab),
-        signed = concat(K, this.serverPublicKey, shash);
+        signed = concatBytes(K, this.serverPublicKey, shash);
       try {
         return { shash, signature: await lt.sign(signed) };
       } finally {
@@ -138,7 +140,7 @@ export class ShsClient extends Handshake {
     const secret2 = this.keep(sha256Of(K, ab, aB));
     this.secret3 = this.keep(sha256Of(K, ab, aB, Ab));
     const signature = signed.signature;
-    this.hello = this.keep(concat(signature, this.identity.publicKey));
+    this.hello = this.keep(concatBytes(signature, this.identity.publicKey));
     this.state = 'msg4';
     return { ok: true, send: boxSeal(secret2, this.hello) };
   }
@@ -154,7 +156,7 @@ export class ShsClient extends Handshake {
     if (
       !(await this.crypto!.verify(
         signature,
-        this.keep(concat(this.networkKey, this.hello, this.shash)),
+        this.keep(concatBytes(this.networkKey, this.hello, this.shash)),
         this.serverPublicKey,
       ))
     )
@@ -240,7 +242,7 @@ export class ShsServer extends Handshake {
     this.aB = aB;
     this.shash = this.keep(sha256(ab));
     const b = this.eph!.publicKey;
-    const msg2 = concat(this.auth(b), b);
+    const msg2 = concatBytes(this.auth(b), b);
     this.localMac = msg2.slice(0, 32);
     this.state = 'msg3';
     return { ok: true, send: msg2 };
@@ -271,9 +273,9 @@ export class ShsServer extends Handshake {
       );
     // Verify, agree and sign the accept at once; the accept is only sent if all checks pass.
     const [valid, Ab, okay] = await Promise.all([
-      this.crypto!.verify(signature, this.keep(concat(K, B, this.shash)), A),
+      this.crypto!.verify(signature, this.keep(concatBytes(K, B, this.shash)), A),
       this.eph!.agree(peerKey(Acurve, true)),
-      this.lt!.sign(this.keep(concat(K, hello, this.shash))),
+      this.lt!.sign(this.keep(concatBytes(K, hello, this.shash))),
     ]);
     for (const s of [Ab, okay]) if (s) this.keep(s);
     if (!valid)
@@ -343,11 +345,5 @@ export function networkKeyFromFingerprints(a: Uint8Array, b: Uint8Array): Uint8A
   if (a.length === 0 || b.length === 0)
     throw new TypeError('networkKeyFromFingerprints: fingerprints must not be empty');
   const [low, high] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
-  return sha256(concat(new TextEncoder().encode('parley/shs/1'), low, high));
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
+  return sha256(concatBytes(new TextEncoder().encode('parley/shs/1'), low, high));
 }

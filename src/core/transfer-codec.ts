@@ -70,6 +70,9 @@ export type TransferMessage =
   | { type: 'resume'; id: Uint8Array; files: { file: number; verified: number; hashes: number }[] }
   | { type: 'complete'; id: Uint8Array };
 
+/** The message of one type, e.g. `TransferMessageOf<'chunk'>`. */
+export type TransferMessageOf<T extends TransferMessage['type']> = Extract<TransferMessage, { type: T }>;
+
 /** Failure codes of {@link decodeTransfer}. */
 export type TransferCodecErrorCode = 'TRANSFER_MALFORMED' | 'TRANSFER_VERSION' | 'TRANSFER_TOO_LARGE';
 
@@ -147,25 +150,15 @@ export function encodeTransfer(m: TransferMessage): Uint8Array {
   w.u8(TRANSFER_VERSION);
   w.u8(TYPES.indexOf(m.type) + 1);
   w.bytes(m.id);
+  writeBody(w, m);
+  return w.finish();
+}
+
+/** The fields after the header, by type (docs/files.md §1). */
+function writeBody(w: Writer, m: TransferMessage): void {
   switch (m.type) {
-    case 'offer': {
-      if (m.files.length < 1 || m.files.length > MAX_FILES) throw new RangeError(`m.files: 1..${MAX_FILES} files`);
-      w.u16(m.files.length);
-      m.files.forEach((f, i) => {
-        checkFileOffer(f, `m.files[${i}]`);
-        const name = utf8.encode(f.name),
-          type = utf8.encode(f.type);
-        w.u8(name.length);
-        w.bytes(name);
-        w.u8(type.length);
-        w.bytes(type);
-        w.u64(f.size);
-        w.u32(f.chunkSize);
-        w.bytes(f.sha256);
-        w.bytes(f.hashListRoot);
-      });
-      break;
-    }
+    case 'offer':
+      return writeOfferFiles(w, m.files);
     case 'accept':
       w.u32(m.windowBytes);
       w.u16(m.files.length);
@@ -173,36 +166,30 @@ export function encodeTransfer(m: TransferMessage): Uint8Array {
         if (i > 0 && f <= m.files[i - 1]!) throw new RangeError('m.files: must ascend strictly');
         w.u16(f);
       });
-      break;
+      return;
     case 'decline':
-      w.u8(DECLINE.indexOf(m.reason) + 1);
-      break;
+      return w.u8(DECLINE.indexOf(m.reason) + 1);
     case 'hashes':
       if (m.hashes.length === 0 || m.hashes.length % 32 || m.hashes.length / 32 > MAX_HASHES_PER_MESSAGE)
         throw new RangeError(`m.hashes: 1..${MAX_HASHES_PER_MESSAGE} hashes of 32 bytes`);
       w.u16(m.file);
       w.u32(m.first);
-      w.bytes(m.hashes);
-      break;
+      return w.bytes(m.hashes);
     case 'chunk':
       if (m.bytes.length === 0 || m.bytes.length > MAX_CHUNK_SIZE)
         throw new RangeError('m.bytes: 1..MAX_CHUNK_SIZE bytes');
       w.u16(m.file);
       w.u32(m.index);
-      w.bytes(m.bytes);
-      break;
+      return w.bytes(m.bytes);
     case 'ack':
       w.u16(m.file);
-      w.u32(m.verified);
-      break;
+      return w.u32(m.verified);
     case 'nack':
       w.u16(m.file);
       w.u32(m.index);
-      w.u8(NACK.indexOf(m.reason) + 1);
-      break;
+      return w.u8(NACK.indexOf(m.reason) + 1);
     case 'cancel':
-      w.u8(CANCEL.indexOf(m.reason) + 1);
-      break;
+      return w.u8(CANCEL.indexOf(m.reason) + 1);
     case 'resume':
       w.u16(m.files.length);
       m.files.forEach((f, i) => {
@@ -211,11 +198,28 @@ export function encodeTransfer(m: TransferMessage): Uint8Array {
         w.u32(f.verified);
         w.u32(f.hashes);
       });
-      break;
+      return;
     case 'complete':
-      break;
+      return;
   }
-  return w.finish();
+}
+
+function writeOfferFiles(w: Writer, files: FileOffer[]): void {
+  if (files.length < 1 || files.length > MAX_FILES) throw new RangeError(`m.files: 1..${MAX_FILES} files`);
+  w.u16(files.length);
+  files.forEach((f, i) => {
+    checkFileOffer(f, `m.files[${i}]`);
+    const name = utf8.encode(f.name),
+      type = utf8.encode(f.type);
+    w.u8(name.length);
+    w.bytes(name);
+    w.u8(type.length);
+    w.bytes(type);
+    w.u64(f.size);
+    w.u32(f.chunkSize);
+    w.bytes(f.sha256);
+    w.bytes(f.hashListRoot);
+  });
 }
 
 /** Decodes and validates one message; `side` is the side that is decoding (for the failure). */
@@ -223,7 +227,7 @@ export function decodeTransfer(
   bytes: Uint8Array,
   side: Side,
 ): { ok: true; message: TransferMessage } | Failure<TransferCodecErrorCode> {
-  const bad = (why: string) =>
+  const bad: Malformed = (why) =>
     failure('TRANSFER_MALFORMED' as const, side, 'decode', `malformed transfer message from the peer: ${why}`);
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected Uint8Array');
   if (bytes.length > MAX_TRANSFER_MESSAGE)
@@ -244,103 +248,108 @@ export function decodeTransfer(
   const type = TYPES[bytes[1]! - 1];
   if (!type) return bad(`unknown message type ${bytes[1]}`);
   const r = new Reader(bytes, HEADER);
-  const id = bytes.slice(2, HEADER);
   try {
-    let m: TransferMessage;
-    switch (type) {
-      case 'offer': {
-        const n = r.u16();
-        if (n < 1 || n > MAX_FILES) return bad(`offer of ${n} files`);
-        const files: FileOffer[] = [];
-        for (let i = 0; i < n; i++) {
-          const name = utf8Strict.decode(r.bytes(r.u8())),
-            ftype = utf8Strict.decode(r.bytes(r.u8()));
-          const f = {
-            name,
-            type: ftype,
-            size: r.u64(),
-            chunkSize: r.u32(),
-            sha256: r.bytes(32).slice(),
-            hashListRoot: r.bytes(32).slice(),
-          };
-          try {
-            checkFileOffer(f, `file ${i}`);
-          } catch (e) {
-            return bad((e as Error).message);
-          }
-          files.push(f);
-        }
-        m = { type, id, files };
-        break;
-      }
-      case 'accept': {
-        const windowBytes = r.u32(),
-          n = r.u16(),
-          files: number[] = [];
-        for (let i = 0; i < n; i++) files.push(r.u16());
-        if (files.some((f, i) => i > 0 && f <= files[i - 1]!))
-          return bad('accepted file indices do not ascend strictly');
-        m = { type, id, windowBytes, files };
-        break;
-      }
-      case 'decline': {
-        const reason = DECLINE[r.u8() - 1];
-        if (!reason) return bad('unknown decline reason');
-        m = { type, id, reason };
-        break;
-      }
-      case 'hashes': {
-        const file = r.u16(),
-          first = r.u32(),
-          hashes = r.rest().slice();
-        if (hashes.length === 0 || hashes.length % 32 || hashes.length / 32 > MAX_HASHES_PER_MESSAGE)
-          return bad(`hash list piece of ${hashes.length} bytes`);
-        m = { type, id, file, first, hashes };
-        break;
-      }
-      case 'chunk': {
-        const file = r.u16(),
-          index = r.u32(),
-          chunk = r.rest();
-        if (chunk.length === 0 || chunk.length > MAX_CHUNK_SIZE) return bad(`chunk of ${chunk.length} bytes`);
-        m = { type, id, file, index, bytes: chunk };
-        break;
-      }
-      case 'ack':
-        m = { type, id, file: r.u16(), verified: r.u32() };
-        break;
-      case 'nack': {
-        const file = r.u16(),
-          index = r.u32(),
-          reason = NACK[r.u8() - 1];
-        if (!reason) return bad('unknown nack reason');
-        m = { type, id, file, index, reason };
-        break;
-      }
-      case 'cancel': {
-        const reason = CANCEL[r.u8() - 1];
-        if (!reason) return bad('unknown cancel reason');
-        m = { type, id, reason };
-        break;
-      }
-      case 'resume': {
-        const n = r.u16(),
-          files: { file: number; verified: number; hashes: number }[] = [];
-        for (let i = 0; i < n; i++) files.push({ file: r.u16(), verified: r.u32(), hashes: r.u32() });
-        if (files.some((f, i) => i > 0 && f.file <= files[i - 1]!.file))
-          return bad('resume entries do not ascend strictly');
-        m = { type, id, files };
-        break;
-      }
-      case 'complete':
-        m = { type, id };
-        break;
-    }
+    const m = readBody(type, bytes.slice(2, HEADER), r, bad);
+    if ('ok' in m) return m;
     if (!r.done()) return bad(`${bytes.length - r.pos} trailing bytes after a ${type} message`);
     return { ok: true, message: m };
   } catch (e) {
     return bad(e instanceof RangeError || e instanceof TypeError ? e.message : String(e));
   }
+}
+
+/** Makes the TRANSFER_MALFORMED failure of one decode. */
+type Malformed = (why: string) => Failure<'TRANSFER_MALFORMED'>;
+
+/** The fields after the header, by type; the Reader throws RangeError when they run out. */
+function readBody(
+  type: TransferMessage['type'],
+  id: Uint8Array,
+  r: Reader,
+  bad: Malformed,
+): TransferMessage | Failure<'TRANSFER_MALFORMED'> {
+  switch (type) {
+    case 'offer': {
+      const files = readOfferFiles(r, bad);
+      return Array.isArray(files) ? { type, id, files } : files;
+    }
+    case 'accept': {
+      const windowBytes = r.u32(),
+        n = r.u16(),
+        files: number[] = [];
+      for (let i = 0; i < n; i++) files.push(r.u16());
+      if (files.some((f, i) => i > 0 && f <= files[i - 1]!)) return bad('accepted file indices do not ascend strictly');
+      return { type, id, windowBytes, files };
+    }
+    case 'decline': {
+      const reason = DECLINE[r.u8() - 1];
+      return reason ? { type, id, reason } : bad('unknown decline reason');
+    }
+    case 'hashes': {
+      const file = r.u16(),
+        first = r.u32(),
+        hashes = r.rest().slice();
+      if (hashes.length === 0 || hashes.length % 32 || hashes.length / 32 > MAX_HASHES_PER_MESSAGE)
+        return bad(`hash list piece of ${hashes.length} bytes`);
+      return { type, id, file, first, hashes };
+    }
+    case 'chunk': {
+      const file = r.u16(),
+        index = r.u32(),
+        chunk = r.rest();
+      if (chunk.length === 0 || chunk.length > MAX_CHUNK_SIZE) return bad(`chunk of ${chunk.length} bytes`);
+      return { type, id, file, index, bytes: chunk };
+    }
+    case 'ack':
+      return { type, id, file: r.u16(), verified: r.u32() };
+    case 'nack': {
+      const file = r.u16(),
+        index = r.u32(),
+        reason = NACK[r.u8() - 1];
+      return reason ? { type, id, file, index, reason } : bad('unknown nack reason');
+    }
+    case 'cancel': {
+      const reason = CANCEL[r.u8() - 1];
+      return reason ? { type, id, reason } : bad('unknown cancel reason');
+    }
+    case 'resume':
+      return readResume(id, r, bad);
+    case 'complete':
+      return { type, id };
+  }
+}
+
+function readOfferFiles(r: Reader, bad: Malformed): FileOffer[] | Failure<'TRANSFER_MALFORMED'> {
+  const n = r.u16();
+  if (n < 1 || n > MAX_FILES) return bad(`offer of ${n} files`);
+  const files: FileOffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = utf8Strict.decode(r.bytes(r.u8())),
+      ftype = utf8Strict.decode(r.bytes(r.u8()));
+    const f = {
+      name,
+      type: ftype,
+      size: r.u64(),
+      chunkSize: r.u32(),
+      sha256: r.bytes(32).slice(),
+      hashListRoot: r.bytes(32).slice(),
+    };
+    try {
+      checkFileOffer(f, `file ${i}`);
+    } catch (e) {
+      return bad((e as Error).message);
+    }
+    files.push(f);
+  }
+  return files;
+}
+
+function readResume(id: Uint8Array, r: Reader, bad: Malformed): TransferMessage | Failure<'TRANSFER_MALFORMED'> {
+  const n = r.u16(),
+    files: { file: number; verified: number; hashes: number }[] = [];
+  for (let i = 0; i < n; i++) files.push({ file: r.u16(), verified: r.u32(), hashes: r.u32() });
+  if (files.some((f, i) => i > 0 && f.file <= files[i - 1]!.file)) return bad('resume entries do not ascend strictly');
+  return { type: 'resume', id, files };
 }
 
 class Writer {

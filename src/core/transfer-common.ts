@@ -204,7 +204,6 @@ export async function prepareFile(o: {
   };
 }
 
-/** Offer fields in JSON form (hashes as hex). */
 /** {@link FileOffer} in JSON form (hashes as hex), for saved state. */
 export interface FileOfferJson {
   name: string;
@@ -241,14 +240,6 @@ export function chunkLength(f: FileOffer, index: number): number {
 /** Bytes covered by chunks [from, to) of a file. */
 export function rangeBytes(f: FileOffer, from: number, to: number): number {
   return Math.max(0, Math.min(f.size, to * f.chunkSize) - Math.min(f.size, from * f.chunkSize));
-}
-
-/** Byte equality (hashes here are public; no constant-time need). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }
 
 /** Speed and ETA from (time, bytes) samples over the last ~5 s of the injected clock. */

@@ -5,10 +5,10 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { chunkCount, type FileOffer } from './transfer-codec';
 import {
-  equalBytes,
   ResumableSha256,
   type ChunkDigest,
   type FileOfferJson,

@@ -10,6 +10,7 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
   decodeTransfer,
@@ -18,12 +19,12 @@ import {
   type DeclineReason,
   type FileOffer,
   type TransferMessage,
+  type TransferMessageOf,
 } from './transfer-codec';
 import {
   chunkLength,
   defaultDigest,
   resolveOptions,
-  equalBytes,
   offerFromJson,
   offerToJson,
   ProgressMeter,
@@ -276,105 +277,154 @@ export class TransferReceiver {
   }
 
   private async handle(m: TransferMessage, digest: Promise<Uint8Array> | null): Promise<TransferResult> {
-    const events: TransferEvent[] = [];
-    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult => ({
-      ...transferFailure(code, 'receiver', step, why, fatal),
-      events,
-    });
     const step =
       m.type === 'chunk' || m.type === 'hashes'
         ? `${m.type} ${m.file}:${m.type === 'chunk' ? m.index : m.first}`
         : m.type;
-    if (!equalBytes(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
-    if (m.type === 'cancel') {
-      if (this.st !== 'offered' && this.st !== 'active') return { ok: true, events };
-      this.st = 'cancelled';
-      return { ok: true, events: [{ type: 'cancelled', by: 'peer', reason: m.reason }] };
-    }
-    if (this.st === 'cancelled') return fail('TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
-    if (m.type === 'offer') {
-      // The sender did not hear our answer (lost, or it reloaded): say it again.
-      if (this.st === 'active' || this.st === 'done') {
-        this.io.send(
-          encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: this.accepted }),
-        );
-        this.resume();
-      } else if (this.st === 'declined') this.io.send(encodeTransfer({ type: 'decline', id: this.id, reason: 'user' }));
-      return { ok: true, events };
-    }
+    if (!equalBytes(m.id, this.id))
+      return this.fail(step, 'TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
+    if (m.type === 'cancel') return this.onCancel(m);
+    if (this.st === 'cancelled')
+      return this.fail(step, 'TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
+    if (m.type === 'offer') return this.onOfferAgain();
     if (m.type !== 'hashes' && m.type !== 'chunk')
-      return fail('TRANSFER_UNEXPECTED', `${m.type} is a message for the sending side; dropped`);
-    if (this.st !== 'active') return fail('TRANSFER_UNEXPECTED', `${m.type} while the transfer is ${this.st}; dropped`);
+      return this.fail(step, 'TRANSFER_UNEXPECTED', `${m.type} is a message for the sending side; dropped`);
+    if (this.st !== 'active')
+      return this.fail(step, 'TRANSFER_UNEXPECTED', `${m.type} while the transfer is ${this.st}; dropped`);
     const r = this.rf[m.file];
     if (!r)
-      return fail('TRANSFER_BAD_INDEX', `file ${m.file} was not offered or not accepted; dropped, nothing written`);
-    if (m.type === 'hashes') {
-      const k = m.hashes.length / 32;
-      if (m.first + k > r.count)
-        return fail(
-          'TRANSFER_SIZE_OVERFLOW',
-          `hashes up to chunk ${m.first + k} but file ${m.file} has ${r.count} chunks`,
-        );
-      if (m.first !== r.hashesHave || r.hashesOk)
-        return fail('TRANSFER_DUPLICATE', `hash list piece at ${m.first}, expected ${r.hashesHave}; dropped`);
-      storeHashes(r, m.first, m.hashes);
-      this.lastProgress = this.io.now();
-      if (r.hashesHave === r.count) {
-        const bad = this.checkHashList(m.file, r, events);
-        if (bad) return { ...bad, events };
-      }
-      return { ok: true, events };
-    }
-    const { file, index, bytes } = m;
-    if (index >= r.count)
-      return fail(
-        'TRANSFER_SIZE_OVERFLOW',
-        `chunk ${index} is beyond the ${r.offer.size} bytes declared for file ${file}; dropped`,
+      return this.fail(
+        step,
+        'TRANSFER_BAD_INDEX',
+        `file ${m.file} was not offered or not accepted; dropped, nothing written`,
       );
-    if (!r.hashesOk)
-      return fail('TRANSFER_UNEXPECTED', `chunk before the hash list of file ${file} is complete; dropped`);
-    if (r.done || index < r.verified || r.buffered.has(index))
-      return fail('TRANSFER_DUPLICATE', 'chunk already verified; dropped');
-    const len = chunkLength(r.offer, index);
-    if (index > r.verified && this.bufferedBytes + len > this.opts.windowBytes)
-      return fail('TRANSFER_WINDOW_EXCEEDED', `chunk beyond the ${this.opts.windowBytes}-byte window; dropped`);
-    const badLength = bytes.length !== len;
-    if (
-      badLength ||
-      !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32))
-    ) {
-      if (this.st !== 'active') return fail('TRANSFER_CANCELLED', 'cancelled while hashing');
-      const key = `${file}:${index}`,
-        tries = (this.attempts.get(key) ?? 0) + 1;
-      this.attempts.set(key, tries);
-      const code = badLength ? 'TRANSFER_CHUNK_LENGTH' : 'TRANSFER_HASH_MISMATCH';
-      const what = badLength
-        ? `has ${bytes.length} bytes, expected ${len}`
-        : 'does not match its SHA-256 from the offer';
-      if (tries > this.opts.maxRetries) {
-        events.push(...this.cancel('integrity'));
-        this.st = 'failed';
-        return fail(
-          'TRANSFER_HASH_MISMATCH',
-          `chunk ${index} of file ${file} ${what}, ${tries} times; giving up (the data is being corrupted)`,
-          true,
-        );
-      }
-      this.io.send(encodeTransfer({ type: 'nack', id: this.id, file, index, reason: badLength ? 'length' : 'hash' }));
-      events.push({ type: 'refetch', file, index });
-      return fail(code, `chunk ${index} of file ${file} ${what}; refetching (attempt ${tries})`);
+    return m.type === 'hashes' ? this.onHashes(m, r, step) : this.onChunk(m, r, digest, step);
+  }
+
+  private onCancel(m: TransferMessageOf<'cancel'>): TransferResult {
+    if (this.st !== 'offered' && this.st !== 'active') return { ok: true, events: [] };
+    this.st = 'cancelled';
+    return { ok: true, events: [{ type: 'cancelled', by: 'peer', reason: m.reason }] };
+  }
+
+  /** The offer again: the sender did not hear our answer (lost, or it reloaded), so say it again. */
+  private onOfferAgain(): TransferResult {
+    if (this.st === 'active' || this.st === 'done') {
+      this.io.send(
+        encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: this.accepted }),
+      );
+      this.resume();
+    } else if (this.st === 'declined') this.io.send(encodeTransfer({ type: 'decline', id: this.id, reason: 'user' }));
+    return { ok: true, events: [] };
+  }
+
+  /** A piece of a file's hash list, in order; the complete list is checked against the offer's root. */
+  private onHashes(m: TransferMessageOf<'hashes'>, r: ReceivingFile, step: string): TransferResult {
+    const k = m.hashes.length / 32;
+    if (m.first + k > r.count)
+      return this.fail(
+        step,
+        'TRANSFER_SIZE_OVERFLOW',
+        `hashes up to chunk ${m.first + k} but file ${m.file} has ${r.count} chunks`,
+      );
+    if (m.first !== r.hashesHave || r.hashesOk)
+      return this.fail(step, 'TRANSFER_DUPLICATE', `hash list piece at ${m.first}, expected ${r.hashesHave}; dropped`);
+    storeHashes(r, m.first, m.hashes);
+    this.lastProgress = this.io.now();
+    const events: TransferEvent[] = [];
+    if (r.hashesHave === r.count) {
+      const bad = this.checkHashList(m.file, r, events);
+      if (bad) return { ...bad, events };
     }
+    return { ok: true, events };
+  }
+
+  /** A chunk: checked against the window and its hash, written, then counted in order. */
+  private async onChunk(
+    m: TransferMessageOf<'chunk'>,
+    r: ReceivingFile,
+    digest: Promise<Uint8Array> | null,
+    step: string,
+  ): Promise<TransferResult> {
+    const { file, index, bytes } = m;
+    const unwanted = this.unwantedChunk(m, r);
+    if (unwanted) return this.fail(step, unwanted.code, unwanted.why);
+    const len = chunkLength(r.offer, index);
+    const badLength = bytes.length !== len;
+    if (badLength || !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32)))
+      return this.refetch(m, step, len, badLength);
     try {
       await this.io.writeChunk(file, index * r.offer.chunkSize, bytes);
     } catch (e) {
-      events.push(...this.cancel('error'));
-      this.st = 'failed';
-      return fail('TRANSFER_IO', `writing file ${file} failed: ${String(e)}`, true);
+      return this.giveUp(step, 'error', 'TRANSFER_IO', `writing file ${file} failed: ${String(e)}`);
     }
-    if (this.st !== 'active') return fail('TRANSFER_CANCELLED', 'cancelled while writing');
+    if (this.st !== 'active') return this.fail(step, 'TRANSFER_CANCELLED', 'cancelled while writing');
     this.lastProgress = this.io.now();
     this.stallResends = 0;
-    // Held ahead of a gap for the in-order whole-file hash (only its length when the caller hashes).
+    return this.chunkWritten(m, r, len);
+  }
+
+  /** Why a chunk is dropped before it is hashed, or null when it is wanted. */
+  private unwantedChunk(
+    { file, index }: TransferMessageOf<'chunk'>,
+    r: ReceivingFile,
+  ): { code: TransferErrorCode; why: string } | null {
+    if (index >= r.count)
+      return {
+        code: 'TRANSFER_SIZE_OVERFLOW',
+        why: `chunk ${index} is beyond the ${r.offer.size} bytes declared for file ${file}; dropped`,
+      };
+    if (!r.hashesOk)
+      return {
+        code: 'TRANSFER_UNEXPECTED',
+        why: `chunk before the hash list of file ${file} is complete; dropped`,
+      };
+    if (r.done || index < r.verified || r.buffered.has(index))
+      return { code: 'TRANSFER_DUPLICATE', why: 'chunk already verified; dropped' };
+    if (index > r.verified && this.bufferedBytes + chunkLength(r.offer, index) > this.opts.windowBytes)
+      return {
+        code: 'TRANSFER_WINDOW_EXCEEDED',
+        why: `chunk beyond the ${this.opts.windowBytes}-byte window; dropped`,
+      };
+    return null;
+  }
+
+  /** A chunk of the wrong length or hash: ask for it again, up to `maxRetries` times. */
+  private refetch(
+    { file, index, bytes }: TransferMessageOf<'chunk'>,
+    step: string,
+    len: number,
+    badLength: boolean,
+  ): TransferResult {
+    if (this.st !== 'active') return this.fail(step, 'TRANSFER_CANCELLED', 'cancelled while hashing');
+    const key = `${file}:${index}`,
+      tries = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, tries);
+    const code = badLength ? 'TRANSFER_CHUNK_LENGTH' : 'TRANSFER_HASH_MISMATCH';
+    const what = badLength ? `has ${bytes.length} bytes, expected ${len}` : 'does not match its SHA-256 from the offer';
+    if (tries > this.opts.maxRetries)
+      return this.giveUp(
+        step,
+        'integrity',
+        'TRANSFER_HASH_MISMATCH',
+        `chunk ${index} of file ${file} ${what}, ${tries} times; giving up (the data is being corrupted)`,
+      );
+    this.io.send(encodeTransfer({ type: 'nack', id: this.id, file, index, reason: badLength ? 'length' : 'hash' }));
+    return this.fail(step, code, `chunk ${index} of file ${file} ${what}; refetching (attempt ${tries})`, [
+      { type: 'refetch', file, index },
+    ]);
+  }
+
+  /**
+   * A verified, written chunk. Ahead of a gap it is held for the in-order whole-file hash (only
+   * its length when the caller hashes); else it and the held ones after it count and are acked.
+   */
+  private async chunkWritten(
+    { file, index, bytes }: TransferMessageOf<'chunk'>,
+    r: ReceivingFile,
+    len: number,
+  ): Promise<TransferResult> {
+    const events: TransferEvent[] = [];
     if (index > r.verified) {
       r.buffered.set(index, r.whole ? bytes : NO_BYTES);
       this.bufferedBytes += len;
@@ -394,6 +444,18 @@ export class TransferReceiver {
       if (bad) return { ...bad, events };
     } else this.progressEvent(events, false);
     return { ok: true, events };
+  }
+
+  /** A message dropped with a Failure (and `events`); the transfer goes on. */
+  private fail(step: string, code: TransferErrorCode, why: string, events: TransferEvent[] = []): TransferResult {
+    return { ...transferFailure(code, 'receiver', step, why, false), events };
+  }
+
+  /** Ends the transfer: tells the sender (cancel with `reason`) and fails with a fatal Failure. */
+  private giveUp(step: string, reason: CancelReason, code: TransferErrorCode, why: string): TransferResult {
+    const events = this.cancel(reason);
+    this.st = 'failed';
+    return { ...transferFailure(code, 'receiver', step, why, true), events };
   }
 
   /** Checks a complete hash list against the offer's root; on mismatch asks for it again. */

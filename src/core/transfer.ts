@@ -9,6 +9,7 @@
  * a page reload can restore it and resume. Calls are serialized internally.
  * @module
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
   chunkCount,
@@ -21,10 +22,10 @@ import {
   TRANSFER_ID_BYTES,
   type CancelReason,
   type TransferMessage,
+  type TransferMessageOf,
 } from './transfer-codec';
 import {
   chunkLength,
-  equalBytes,
   offerFromJson,
   offerToJson,
   ProgressMeter,
@@ -70,6 +71,12 @@ export interface SenderState {
   acked: number[];
   options: Required<SenderOptions>;
 }
+
+/**
+ * What a message handler returns: the events of a message that was taken (the window is filled
+ * next), or the result to return as it is (a Failure, or an end such as decline or complete).
+ */
+type Handled = TransferEvent[] | TransferResult;
 
 /**
  * Sending state machine (docs/files.md §2–3). `create` → `offer()`; feed every message from the
@@ -221,144 +228,185 @@ export class TransferSender {
   }
 
   private async handle(input: Uint8Array | TransferMessage): Promise<TransferResult> {
-    const fail = (code: TransferErrorCode, why: string, fatal = false): TransferResult => ({
-      ...transferFailure(code, 'sender', step, why, fatal),
-      events,
-    });
-    const events: TransferEvent[] = [];
-    let step = 'decode';
-    let m: TransferMessage;
-    if (input instanceof Uint8Array) {
-      const d = decodeTransfer(input, 'sender');
-      if (!d.ok) return { ...d, fatal: false, events };
-      m = d.message;
-    } else m = input;
-    step = m.type;
-    if (!equalBytes(m.id, this.id)) return fail('TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
-    if (m.type === 'cancel') {
-      if (!this.live()) return { ok: true, events };
-      this.st = 'cancelled';
-      return { ok: true, events: [{ type: 'cancelled', by: 'peer', reason: m.reason }] };
-    }
-    if (this.st === 'cancelled') return fail('TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
-    if (!this.live()) return fail('TRANSFER_UNEXPECTED', `${m.type} after the transfer ended (${this.st}); dropped`);
+    const d = input instanceof Uint8Array ? decodeTransfer(input, 'sender') : { ok: true as const, message: input };
+    if (!d.ok) return { ...d, fatal: false, events: [] };
+    const handled = this.dispatch(d.message);
+    if (!Array.isArray(handled)) return handled;
+    const r = await this.fill();
+    return { ...r, events: [...handled, ...r.events] };
+  }
+
+  /** Drops what is not for this transfer or comes too late, then calls the method for the message's type. */
+  private dispatch(m: TransferMessage): Handled {
+    if (!equalBytes(m.id, this.id))
+      return this.fail(m.type, 'TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
+    if (m.type === 'cancel') return this.onCancel(m);
+    if (this.st === 'cancelled')
+      return this.fail(m.type, 'TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
+    if (!this.live())
+      return this.fail(m.type, 'TRANSFER_UNEXPECTED', `${m.type} after the transfer ended (${this.st}); dropped`);
     this.lastActivity = this.io.now();
-    const n = this.files.length;
-    const isAccepted = (f: number) => this.accepted.includes(f);
     switch (m.type) {
       case 'accept':
-        if (this.st !== 'offered') return fail('TRANSFER_UNEXPECTED', 'duplicate accept; dropped');
-        if (m.files.some((f) => f >= n))
-          return fail('TRANSFER_BAD_INDEX', `accept names a file index ≥ ${n}; the receiver is broken`);
-        if (m.windowBytes < 1) return fail('TRANSFER_UNEXPECTED', 'accept with a zero window');
-        if (m.files.length === 0) {
-          this.st = 'declined';
-          return { ok: true, events: [{ type: 'declined', reason: 'user' }] };
-        }
-        this.st = 'active';
-        this.accepted = m.files;
-        this.window = Math.min(this.opts.windowBytes, m.windowBytes);
-        this.synced = true; // an accept starts from nothing; a receiver with progress follows it with a resume
-        for (const f of m.files) this.queueHashes(f, 0);
-        events.push({ type: 'accepted', files: [...m.files] });
-        break;
+        return this.onAccept(m);
       case 'decline':
-        if (this.st !== 'offered') return fail('TRANSFER_UNEXPECTED', 'decline after accept; dropped');
-        this.st = 'declined';
-        return { ok: true, events: [{ type: 'declined', reason: m.reason }] };
-      case 'ack': {
-        if (this.st !== 'active' || !isAccepted(m.file))
-          return fail('TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
-        if (m.verified > this.next[m.file]!)
-          return fail(
-            'TRANSFER_BAD_ACK',
-            `ack of ${m.verified} chunks of file ${m.file}, but only ${this.next[m.file]} were sent`,
-          );
-        if (m.verified > this.acked[m.file]!) {
-          this.acked[m.file] = m.verified;
-          this.progressEvent(events, false);
-        }
-        break;
-      }
-      case 'nack': {
-        if (this.st !== 'active' || !isAccepted(m.file))
-          return fail('TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
-        if (m.index >= this.next[m.file]! || m.index < this.acked[m.file]!)
-          return fail('TRANSFER_BAD_INDEX', `refetch of chunk ${m.index} of file ${m.file}, which is not in flight`);
-        const key = `${m.file}:${m.index}`,
-          tries = (this.retries.get(key) ?? 0) + 1;
-        this.retries.set(key, tries);
-        if (tries > this.opts.maxRetries) {
-          events.push(...this.cancel('integrity'));
-          this.st = 'failed';
-          return fail(
-            'TRANSFER_HASH_MISMATCH',
-            `chunk ${m.index} of file ${m.file} failed its hash ${tries} times; the path corrupts data`,
-            true,
-          );
-        }
-        if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index))
-          this.retransmit.push({ file: m.file, index: m.index });
-        events.push({ type: 'refetch', file: m.file, index: m.index });
-        break;
-      }
-      case 'resume': {
-        if (this.st !== 'active')
-          return fail('TRANSFER_UNEXPECTED', 'resume before accept; dropped (the offer will be re-sent)');
-        const files = m.files.map((e) => e.file);
-        if (files.length !== this.accepted.length || files.some((f, i) => f !== this.accepted[i]))
-          return fail('TRANSFER_BAD_INDEX', 'resume lists other files than were accepted');
-        for (const e of m.files) {
-          const count = chunkCount(this.files[e.file]!.offer.size, this.files[e.file]!.offer.chunkSize);
-          if (e.verified > count || e.hashes > count)
-            return fail('TRANSFER_SIZE_OVERFLOW', `resume position beyond file ${e.file}`);
-        }
-        this.hashQueue = [];
-        this.retransmit = [];
-        for (const e of m.files) {
-          this.acked[e.file] = e.verified;
-          this.next[e.file] = e.verified;
-          this.queueHashes(e.file, e.hashes);
-        }
-        this.synced = true;
-        const done = this.progress().done;
-        this.idleResumes = done > this.resumeDone ? 0 : this.idleResumes + 1;
-        this.resumeDone = done;
-        if (this.idleResumes > this.opts.maxStalls) {
-          events.push(...this.cancel('timeout'));
-          this.st = 'failed';
-          return fail(
-            'TRANSFER_STALLED',
-            `${this.idleResumes} resumes in a row without progress; the path loses everything`,
-            true,
-          );
-        }
-        this.progressEvent(events, false);
-        break;
-      }
-      case 'complete': {
-        if (
-          this.st !== 'active' ||
-          this.accepted.some(
-            (f) => this.next[f]! < chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize),
-          )
-        )
-          return fail('TRANSFER_BAD_ACK', 'complete before every chunk was sent; dropped');
-        for (const f of this.accepted) this.acked[f] = this.next[f]!;
-        this.st = 'done';
-        this.progressEvent(events, true);
-        events.push({ type: 'complete' });
-        return { ok: true, events };
-      }
+        return this.onDecline(m);
+      case 'ack':
+        return this.onAck(m);
+      case 'nack':
+        return this.onNack(m);
+      case 'resume':
+        return this.onResume(m);
+      case 'complete':
+        return this.onComplete();
       default:
-        return fail('TRANSFER_UNEXPECTED', `${m.type} is a message for the receiving side; dropped`);
+        return this.fail(m.type, 'TRANSFER_UNEXPECTED', `${m.type} is a message for the receiving side; dropped`);
     }
-    const r = await this.fill();
-    return r.ok ? { ok: true, events: [...events, ...r.events] } : { ...r, events: [...events, ...r.events] };
+  }
+
+  private onCancel(m: TransferMessageOf<'cancel'>): TransferResult {
+    if (!this.live()) return { ok: true, events: [] };
+    this.st = 'cancelled';
+    return { ok: true, events: [{ type: 'cancelled', by: 'peer', reason: m.reason }] };
+  }
+
+  /** The receiver's answer to the offer: the files it wants (none = declined) and its window. */
+  private onAccept(m: TransferMessageOf<'accept'>): Handled {
+    const n = this.files.length;
+    if (this.st !== 'offered') return this.fail(m.type, 'TRANSFER_UNEXPECTED', 'duplicate accept; dropped');
+    if (m.files.some((f) => f >= n))
+      return this.fail(m.type, 'TRANSFER_BAD_INDEX', `accept names a file index ≥ ${n}; the receiver is broken`);
+    if (m.windowBytes < 1) return this.fail(m.type, 'TRANSFER_UNEXPECTED', 'accept with a zero window');
+    if (m.files.length === 0) {
+      this.st = 'declined';
+      return { ok: true, events: [{ type: 'declined', reason: 'user' }] };
+    }
+    this.st = 'active';
+    this.accepted = m.files;
+    this.window = Math.min(this.opts.windowBytes, m.windowBytes);
+    this.synced = true; // an accept starts from nothing; a receiver with progress follows it with a resume
+    for (const f of m.files) this.queueHashes(f, 0);
+    return [{ type: 'accepted', files: [...m.files] }];
+  }
+
+  private onDecline(m: TransferMessageOf<'decline'>): TransferResult {
+    if (this.st !== 'offered') return this.fail(m.type, 'TRANSFER_UNEXPECTED', 'decline after accept; dropped');
+    this.st = 'declined';
+    return { ok: true, events: [{ type: 'declined', reason: m.reason }] };
+  }
+
+  /** The receiver verified the first `verified` chunks of a file: they leave the window. */
+  private onAck(m: TransferMessageOf<'ack'>): Handled {
+    if (this.st !== 'active' || !this.accepted.includes(m.file))
+      return this.fail(m.type, 'TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
+    if (m.verified > this.next[m.file]!)
+      return this.fail(
+        m.type,
+        'TRANSFER_BAD_ACK',
+        `ack of ${m.verified} chunks of file ${m.file}, but only ${this.next[m.file]} were sent`,
+      );
+    const events: TransferEvent[] = [];
+    if (m.verified > this.acked[m.file]!) {
+      this.acked[m.file] = m.verified;
+      this.progressEvent(events, false);
+    }
+    return events;
+  }
+
+  /** A chunk failed its hash: send it again, up to `maxRetries` times. */
+  private onNack(m: TransferMessageOf<'nack'>): Handled {
+    if (this.st !== 'active' || !this.accepted.includes(m.file))
+      return this.fail(m.type, 'TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
+    if (m.index >= this.next[m.file]! || m.index < this.acked[m.file]!)
+      return this.fail(
+        m.type,
+        'TRANSFER_BAD_INDEX',
+        `refetch of chunk ${m.index} of file ${m.file}, which is not in flight`,
+      );
+    const key = `${m.file}:${m.index}`,
+      tries = (this.retries.get(key) ?? 0) + 1;
+    this.retries.set(key, tries);
+    if (tries > this.opts.maxRetries)
+      return this.giveUp(
+        m.type,
+        'integrity',
+        'TRANSFER_HASH_MISMATCH',
+        `chunk ${m.index} of file ${m.file} failed its hash ${tries} times; the path corrupts data`,
+      );
+    if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index))
+      this.retransmit.push({ file: m.file, index: m.index });
+    return [{ type: 'refetch', file: m.file, index: m.index }];
+  }
+
+  /**
+   * Where the receiver stands after a reconnect or reload: sending restarts from there. Resumes
+   * that bring no progress `maxStalls` times in a row end the transfer.
+   */
+  private onResume(m: TransferMessageOf<'resume'>): Handled {
+    if (this.st !== 'active')
+      return this.fail(m.type, 'TRANSFER_UNEXPECTED', 'resume before accept; dropped (the offer will be re-sent)');
+    const files = m.files.map((e) => e.file);
+    if (files.length !== this.accepted.length || files.some((f, i) => f !== this.accepted[i]))
+      return this.fail(m.type, 'TRANSFER_BAD_INDEX', 'resume lists other files than were accepted');
+    for (const e of m.files) {
+      const count = this.chunks(e.file);
+      if (e.verified > count || e.hashes > count)
+        return this.fail(m.type, 'TRANSFER_SIZE_OVERFLOW', `resume position beyond file ${e.file}`);
+    }
+    this.hashQueue = [];
+    this.retransmit = [];
+    for (const e of m.files) {
+      this.acked[e.file] = e.verified;
+      this.next[e.file] = e.verified;
+      this.queueHashes(e.file, e.hashes);
+    }
+    this.synced = true;
+    const done = this.progress().done;
+    this.idleResumes = done > this.resumeDone ? 0 : this.idleResumes + 1;
+    this.resumeDone = done;
+    if (this.idleResumes > this.opts.maxStalls)
+      return this.giveUp(
+        m.type,
+        'timeout',
+        'TRANSFER_STALLED',
+        `${this.idleResumes} resumes in a row without progress; the path loses everything`,
+      );
+    const events: TransferEvent[] = [];
+    this.progressEvent(events, false);
+    return events;
+  }
+
+  /** The receiver has verified every file. */
+  private onComplete(): TransferResult {
+    if (this.st !== 'active' || this.accepted.some((f) => this.next[f]! < this.chunks(f)))
+      return this.fail('complete', 'TRANSFER_BAD_ACK', 'complete before every chunk was sent; dropped');
+    for (const f of this.accepted) this.acked[f] = this.next[f]!;
+    this.st = 'done';
+    const events: TransferEvent[] = [];
+    this.progressEvent(events, true);
+    events.push({ type: 'complete' });
+    return { ok: true, events };
+  }
+
+  /** A message dropped with a Failure; the transfer goes on. */
+  private fail(step: string, code: TransferErrorCode, why: string): TransferResult {
+    return { ...transferFailure(code, 'sender', step, why, false), events: [] };
+  }
+
+  /** Ends the transfer: tells the receiver (cancel with `reason`) and fails with a fatal Failure. */
+  private giveUp(step: string, reason: CancelReason, code: TransferErrorCode, why: string): TransferResult {
+    const events = this.cancel(reason);
+    this.st = 'failed';
+    return { ...transferFailure(code, 'sender', step, why, true), events };
+  }
+
+  /** How many chunks file `f` has. */
+  private chunks(f: number): number {
+    return chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize);
   }
 
   private queueHashes(file: number, from: number): void {
-    const count = chunkCount(this.files[file]!.offer.size, this.files[file]!.offer.chunkSize);
+    const count = this.chunks(file);
     for (let first = from; first < count; first += MAX_HASHES_PER_MESSAGE) this.hashQueue.push({ file, first });
   }
 
@@ -391,9 +439,7 @@ export class TransferSender {
           if (r.index >= this.acked[r.file]!) await this.sendChunk(r.file, r.index);
           continue;
         }
-        const f = this.accepted.find(
-          (x) => this.next[x]! < chunkCount(this.files[x]!.offer.size, this.files[x]!.offer.chunkSize),
-        );
+        const f = this.accepted.find((x) => this.next[x]! < this.chunks(x));
         if (f === undefined) break;
         const len = chunkLength(this.files[f]!.offer, this.next[f]!);
         const flying = this.inFlight();
@@ -403,12 +449,7 @@ export class TransferSender {
         await this.sendChunk(f, index);
       }
     } catch (e) {
-      const events = this.cancel('error');
-      this.st = 'failed';
-      return {
-        ...transferFailure('TRANSFER_IO', 'sender', 'read', `reading the file failed: ${String(e)}`, true),
-        events,
-      };
+      return this.giveUp('read', 'error', 'TRANSFER_IO', `reading the file failed: ${String(e)}`);
     } finally {
       this.pumping = false;
     }

@@ -109,15 +109,7 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
   const none = new Uint8Array(0);
   switch (m?.type) {
     case 'hello':
-      if (
-        typeof m.name !== 'string' ||
-        !isWellFormed(m.name) ||
-        /\p{Cc}/u.test(m.name) ||
-        enc.encode(m.name).length > MAX_HELLO_NAME_BYTES
-      )
-        throw new TypeError(
-          `hello.name: a string of at most ${MAX_HELLO_NAME_BYTES} UTF-8 bytes without control characters`,
-        );
+      checkHelloName(m.name);
       return { header: { name: m.name }, tail: none };
     case 'invite-proof':
       if (!(m.proof instanceof Uint8Array) || m.proof.length !== 32)
@@ -131,17 +123,8 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
         header: m.reason === undefined ? { accepted: m.accepted } : { accepted: m.accepted, reason: m.reason },
         tail: none,
       };
-    case 'chat': {
-      checkId('chat.id', m.id);
-      if (!Number.isSafeInteger(m.sentAt) || m.sentAt < 0)
-        throw new TypeError('chat.sentAt: expected a non-negative integer (ms)');
-      if (typeof m.text !== 'string' || !isWellFormed(m.text))
-        throw new TypeError('chat.text: expected a well-formed string');
-      const text = enc.encode(m.text);
-      if (text.length > MAX_CHAT_TEXT_BYTES)
-        throw new RangeError(`chat.text: ${text.length} bytes, at most ${MAX_CHAT_TEXT_BYTES}`);
-      return { header: { id: m.id, sentAt: m.sentAt }, tail: text };
-    }
+    case 'chat':
+      return splitChat(m);
     case 'receipt':
       checkId('receipt.id', m.id);
       return { header: { id: m.id }, tail: none };
@@ -175,6 +158,30 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
   }
+}
+
+function checkHelloName(name: unknown): void {
+  if (
+    typeof name !== 'string' ||
+    !isWellFormed(name) ||
+    /\p{Cc}/u.test(name) ||
+    enc.encode(name).length > MAX_HELLO_NAME_BYTES
+  )
+    throw new TypeError(
+      `hello.name: a string of at most ${MAX_HELLO_NAME_BYTES} UTF-8 bytes without control characters`,
+    );
+}
+
+function splitChat(m: Extract<WireMessage, { type: 'chat' }>): { header: Record<string, unknown>; tail: Uint8Array } {
+  checkId('chat.id', m.id);
+  if (!Number.isSafeInteger(m.sentAt) || m.sentAt < 0)
+    throw new TypeError('chat.sentAt: expected a non-negative integer (ms)');
+  if (typeof m.text !== 'string' || !isWellFormed(m.text))
+    throw new TypeError('chat.text: expected a well-formed string');
+  const text = enc.encode(m.text);
+  if (text.length > MAX_CHAT_TEXT_BYTES)
+    throw new RangeError(`chat.text: ${text.length} bytes, at most ${MAX_CHAT_TEXT_BYTES}`);
+  return { header: { id: m.id, sentAt: m.sentAt }, tail: text };
 }
 
 /**
@@ -256,9 +263,13 @@ const TAIL_TYPES = new Set<WireMessage['type']>([
   'file-key',
 ]);
 
+/** The WIRE_MALFORMED failure for a field of a `type` message. */
+function badField(type: WireMessage['type'], name: string, what: string): DecodeWireResult {
+  return bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
+}
+
 function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
-  const field = (name: string, what: string) =>
-    bad('WIRE_MALFORMED', `${type}.${name}`, `${type}: field ${name} is missing or not ${what}`);
+  const field = (name: string, what: string) => badField(type, name, what);
   if (!TAIL_TYPES.has(type) && tail.length > 0)
     return bad('WIRE_MALFORMED', 'tail', `${type}: unexpected bytes after the header`);
   switch (type) {
@@ -275,20 +286,8 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
       if (h.reason !== undefined) m.reason = h.reason as (typeof REASONS)[number];
       return { ok: true, message: m };
     }
-    case 'chat': {
-      if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return field('id', 'a message id');
-      if (typeof h.sentAt !== 'number' || !Number.isSafeInteger(h.sentAt) || h.sentAt < 0)
-        return field('sentAt', 'a time in ms');
-      if (tail.length > MAX_CHAT_TEXT_BYTES)
-        return bad(
-          'WIRE_TOO_LARGE',
-          'chat.text',
-          `chat text of ${tail.length} bytes is over the ${MAX_CHAT_TEXT_BYTES}-byte limit`,
-        );
-      const text = utf8(tail);
-      if (text === null) return field('text', 'UTF-8');
-      return { ok: true, message: { type, id: h.id, text, sentAt: h.sentAt } };
-    }
+    case 'chat':
+      return buildChat(h, tail);
     case 'receipt':
       if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return field('id', 'a message id');
       return { ok: true, message: { type, id: h.id } };
@@ -319,6 +318,21 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
       if (tail.length !== FILE_KEY_BYTES) return field('key', `${FILE_KEY_BYTES} bytes`);
       return { ok: true, message: { type, key: tail.slice() } };
   }
+}
+
+function buildChat(h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
+  if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return badField('chat', 'id', 'a message id');
+  if (typeof h.sentAt !== 'number' || !Number.isSafeInteger(h.sentAt) || h.sentAt < 0)
+    return badField('chat', 'sentAt', 'a time in ms');
+  if (tail.length > MAX_CHAT_TEXT_BYTES)
+    return bad(
+      'WIRE_TOO_LARGE',
+      'chat.text',
+      `chat text of ${tail.length} bytes is over the ${MAX_CHAT_TEXT_BYTES}-byte limit`,
+    );
+  const text = utf8(tail);
+  if (text === null) return badField('chat', 'text', 'UTF-8');
+  return { ok: true, message: { type: 'chat', id: h.id, text, sentAt: h.sentAt } };
 }
 
 function parseObject(bytes: Uint8Array): Record<string, unknown> | null {

@@ -15,6 +15,7 @@
  * the link). A message that does not decrypt closes the link with `FILE_KEY_TAMPERED`.
  * @module
  */
+import { randomBytes } from '@noble/hashes/utils.js';
 import { FILE_KEY_BYTES, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
@@ -76,7 +77,7 @@ function importKey(raw: Uint8Array, use: 'encrypt' | 'decrypt'): Promise<CryptoK
 
 /** The adapter (docs/files.md §9): hand it to the TransferManager instead of the link. */
 export class FileKeyLink implements TransferLink, FileKeyChannel {
-  readonly ownKey = crypto.getRandomValues(new Uint8Array(FILE_KEY_BYTES));
+  readonly ownKey = randomBytes(FILE_KEY_BYTES);
   /** Set when this adapter closed the link (tampering, overflow, protocol). */
   failure: Failure<FileKeyErrorCode> | null = null;
   readonly #inner: FileKeyInner;

@@ -75,63 +75,15 @@ async function hashOf(key: string, h: SyncHandle) {
 
 async function handle(r: Request): Promise<Uint8Array | void> {
   const key = `${r.dir}/${r.file ?? ''}`;
-  if (r.op === 'closeDir') {
-    for (const [k, h] of handles)
-      if (k.startsWith(`${r.dir}/`)) {
-        h.close();
-        handles.delete(k);
-        hashes.delete(k);
-      }
-    return;
-  }
-  if (r.op === 'open') {
-    if (handles.has(key)) return;
-    const root = await (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_ROOT, { create: true });
-    const dir = await root.getDirectoryHandle(r.dir, { create: true });
-    const fh = await dir.getFileHandle(r.file!, { create: true });
-    handles.set(
-      key,
-      await (fh as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle(),
-    );
-    hashes.set(key, null); // started on first use: a resume truncates first, and only then is the prefix known
-    return;
-  }
+  if (r.op === 'closeDir') return closeDir(r.dir);
+  if (r.op === 'open') return openFile(key, r.dir, r.file!);
   const h = handles.get(key);
   if (!h) throw new Error(`opfs-worker: ${r.op} on ${key}, which is not open`);
   switch (r.op) {
-    case 'write': {
-      const bytes = r.bytes!;
-      const x = await hashOf(key, h); // before the write: a first write after open hashes what was there
-      let done = 0;
-      while (done < bytes.length) {
-        const n = h.write(bytes.subarray(done), { at: r.offset! + done });
-        if (n <= 0) throw new Error(`opfs-worker: write of ${bytes.length} bytes at ${r.offset} stalled (disk full?)`);
-        done += n;
-      }
-      if (r.offset! > x.end) x.held.set(r.offset!, bytes);
-      else if (r.offset === x.end) {
-        // Below the end: verified bytes written again (same content), already hashed.
-        x.sha.update(bytes);
-        x.end += bytes.length;
-        for (let b = x.held.get(x.end); b; b = x.held.get(x.end)) {
-          x.held.delete(x.end);
-          x.sha.update(b);
-          x.end += b.length;
-        }
-      }
-      return;
-    }
-    case 'truncate': {
-      h.truncate(r.size!);
-      const x = hashes.get(key);
-      if (x && x.end <= r.size!) {
-        for (const o of x.held.keys()) if (o >= r.size!) x.held.delete(o);
-        return;
-      }
-      hashes.set(key, null); // (re)start from what is on disk now: a resume cuts the file to its verified prefix
-      await hashOf(key, h);
-      return;
-    }
+    case 'write':
+      return writeAt(key, h, r.offset!, r.bytes!);
+    case 'truncate':
+      return truncateTo(key, h, r.size!);
     case 'flush':
       h.flush();
       return;
@@ -143,6 +95,57 @@ async function handle(r: Request): Promise<Uint8Array | void> {
     case 'digest':
       return (await hashOf(key, h)).sha.peek();
   }
+}
+
+function closeDir(dir: string): void {
+  for (const [k, h] of handles)
+    if (k.startsWith(`${dir}/`)) {
+      h.close();
+      handles.delete(k);
+      hashes.delete(k);
+    }
+}
+
+async function openFile(key: string, dirName: string, file: string): Promise<void> {
+  if (handles.has(key)) return;
+  const root = await (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_ROOT, { create: true });
+  const dir = await root.getDirectoryHandle(dirName, { create: true });
+  const fh = await dir.getFileHandle(file, { create: true });
+  handles.set(key, await (fh as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle());
+  hashes.set(key, null); // started on first use: a resume truncates first, and only then is the prefix known
+}
+
+/** Writes `bytes` at `offset` and feeds the running hash whatever is now contiguous from 0. */
+async function writeAt(key: string, h: SyncHandle, offset: number, bytes: Uint8Array): Promise<void> {
+  const x = await hashOf(key, h); // before the write: a first write after open hashes what was there
+  let done = 0;
+  while (done < bytes.length) {
+    const n = h.write(bytes.subarray(done), { at: offset + done });
+    if (n <= 0) throw new Error(`opfs-worker: write of ${bytes.length} bytes at ${offset} stalled (disk full?)`);
+    done += n;
+  }
+  if (offset > x.end) x.held.set(offset, bytes);
+  else if (offset === x.end) {
+    // Below the end: verified bytes written again (same content), already hashed.
+    x.sha.update(bytes);
+    x.end += bytes.length;
+    for (let b = x.held.get(x.end); b; b = x.held.get(x.end)) {
+      x.held.delete(x.end);
+      x.sha.update(b);
+      x.end += b.length;
+    }
+  }
+}
+
+async function truncateTo(key: string, h: SyncHandle, size: number): Promise<void> {
+  h.truncate(size);
+  const x = hashes.get(key);
+  if (x && x.end <= size) {
+    for (const o of x.held.keys()) if (o >= size) x.held.delete(o);
+    return;
+  }
+  hashes.set(key, null); // (re)start from what is on disk now: a resume cuts the file to its verified prefix
+  await hashOf(key, h);
 }
 
 scope.onmessage = (e) => {

@@ -15,6 +15,23 @@ import { failure, type Failure } from '../core/errors';
 
 export type PeerSignal = SimplePeer.SignalData;
 
+/** The envelope kind for a signal simple-peer emitted. */
+export function signalKind(s: PeerSignal): 'offer' | 'answer' | 'candidate' {
+  return s.type === 'offer' || s.type === 'answer' ? s.type : 'candidate';
+}
+
+/** A signal from the other side (untrusted JSON) that simple-peer can take: offer, answer or candidate. */
+export function isPeerSignal(p: unknown): p is PeerSignal {
+  if (typeof p !== 'object' || p === null) return false;
+  const s = p as Record<string, unknown>;
+  if (s.type === 'offer' || s.type === 'answer') return typeof s.sdp === 'string' && s.sdp.length < 30_000;
+  if (s.type === 'candidate') {
+    const c = s.candidate as Record<string, unknown> | null;
+    return typeof c === 'object' && c !== null && typeof c.candidate === 'string';
+  }
+  return false;
+}
+
 export interface DataPeerOptions {
   initiator: boolean;
   iceServers: RTCIceServer[];

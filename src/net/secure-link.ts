@@ -96,22 +96,9 @@ export class FramedLink implements SecureLink {
   transportClosed(): void {
     this.#recvTail = this.#recvTail.then(() => {
       if (this.#closeEvent) return;
-      const t = (this.#frames as { transportClosed?: () => FrameResult }).transportClosed?.();
-      if (!t || t.ok)
-        this.#finish(
-          t?.ok
-            ? { clean: true }
-            : {
-                clean: false,
-                failure: failure(
-                  'LINK_CLOSED',
-                  'local',
-                  'transport',
-                  'the connection was cut without a goodbye: network loss, or the other side crashed or reloaded',
-                ),
-              },
-        );
-      else this.#finish({ clean: false, failure: t });
+      // Goodbye if the peer's goodbye arrived, else FRAME_TRUNCATED: the connection was cut.
+      const t = this.#frames.transportClosed();
+      this.#finish(t.ok ? { clean: true } : { clean: false, failure: t });
     });
   }
 

@@ -54,110 +54,152 @@ export interface SessionSetupOptions {
 
 /** Runs the setup on `link` (docs/session.md §2). Call right after the link opens, before awaiting anything. */
 export function setUpSession(o: SessionSetupOptions): Promise<SessionSetupResult> {
-  const { link, role } = o;
-  let offered: string | null = null;
-  return new Promise<SessionSetupResult>((resolve) => {
-    let kx: Kx | null = null;
-    let peerKem: Uint8Array | null = null;
-    let settled = false;
-    const offs: (() => void)[] = [];
-    const finish = (r: SessionSetupResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      for (const off of offs) off();
-      if (!r.ok && r.code !== 'SESSION_LINK_CLOSED') void link.close().catch(() => {});
-      resolve(r);
-    };
-    const fail = (code: SessionSetupErrorCode, step: string, message: string) =>
-      finish(failure(code, 'local', `session: ${step}`, message));
-    const timer = setTimeout(
-      () =>
-        fail(
-          'SESSION_TIMEOUT',
-          'timeout',
-          `the session setup did not finish within ${o.timeoutMs ?? SESSION_SETUP_TIMEOUT_MS} ms: the contact's side stalled or the connection is too slow; it is tried again on the next connection`,
-        ),
-      o.timeoutMs ?? SESSION_SETUP_TIMEOUT_MS,
-    );
-    const sendAll = async (msgs: Uint8Array[]) => {
-      for (const data of msgs) await link.send({ type: 'kx', data });
-    };
-    // Messages are handled one at a time, in order, after our offer went out: the kx result is
-    // stored before anything later is looked at.
-    let chain: Promise<unknown> = Promise.resolve(o.held).then((held) => {
-      offered = o.force ? null : held;
-      const offer: WireMessage =
-        offered === null
-          ? { type: 'session-offer', kemPublicKey: o.identity.kem.publicKey }
-          : { type: 'session-offer', session: offered, kemPublicKey: o.identity.kem.publicKey };
-      link
-        .send(offer)
-        .catch(() => fail('SESSION_LINK_CLOSED', 'offer', 'the connection closed before our session offer went out'));
-    });
-    const onMessage = async (m: WireMessage) => {
-      if (settled) return;
-      if (m.type === 'session-offer') {
-        if (peerKem)
-          return fail(
-            'SESSION_PROTOCOL',
-            'offer',
-            'the contact offered a session twice on one connection: a broken or hostile peer',
-          );
-        peerKem = m.kemPublicKey;
-        if (offered !== null && m.session === offered) return finish({ ok: true, sessionId: offered, fresh: false });
-        kx = new Kx({
-          role,
-          identity: o.identity,
-          peer: { ed25519PublicKey: link.remotePublicKey, kemPublicKey: m.kemPublicKey },
-          random: o.random,
-        });
-        const s = kx.start();
-        if (!s.ok) return fail('SESSION_KX_FAILED', s.step, s.message);
-        await sendAll(s.send);
-        return;
-      }
-      if (m.type !== 'kx') return;
-      if (!kx)
-        return fail(
-          'SESSION_PROTOCOL',
-          'kx',
-          "a key-exchange message arrived before the contact's session offer, or when no key exchange was due: a broken or hostile peer",
-        );
-      const step = kx.receive(m.data);
-      if (!step.ok) return fail('SESSION_KX_FAILED', step.step, `${step.code}: ${step.message}`);
-      await sendAll(step.send);
-      if (!step.result) return;
-      const r = step.result;
-      const id = sessionIdOf(r.transcriptHash);
-      const state = await ratchetFromKx(r, { random: o.random });
-      await o.install({ id, role, state, roomKey: sessionRoomKey(r), peerKemPublicKey: peerKem! });
-      r.sessionKey.fill(0);
-      finish({ ok: true, sessionId: id, fresh: true });
-    };
-    const handle = (m: WireMessage) => {
-      chain = chain
-        .then(() => onMessage(m))
-        .catch((e: unknown) =>
-          fail(
-            link.closed ? 'SESSION_LINK_CLOSED' : 'SESSION_PROTOCOL',
-            'internal',
-            `the session setup stopped: ${String(e)}`,
+  return new SessionSetup(o).run();
+}
+
+/** One setup: our offer, the contact's offer, then (unless both hold the same session) the kx. */
+class SessionSetup {
+  readonly #o: SessionSetupOptions;
+  /** The session we offered to keep (null: none, or a forced kx). */
+  #offered: string | null = null;
+  #kx: Kx | null = null;
+  /** The contact's ML-KEM key from its offer; set once. */
+  #peerKem: Uint8Array | null = null;
+  #settled = false;
+  readonly #offs: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Messages are handled one at a time, in order, after our offer went out. */
+  #chain: Promise<unknown> = Promise.resolve();
+  #resolve: (r: SessionSetupResult) => void = () => {};
+
+  constructor(o: SessionSetupOptions) {
+    this.#o = o;
+  }
+
+  run(): Promise<SessionSetupResult> {
+    const { link } = this.#o;
+    return new Promise<SessionSetupResult>((resolve) => {
+      this.#resolve = resolve;
+      const timeoutMs = this.#o.timeoutMs ?? SESSION_SETUP_TIMEOUT_MS;
+      this.#timer = setTimeout(
+        () =>
+          this.#fail(
+            'SESSION_TIMEOUT',
+            'timeout',
+            `the session setup did not finish within ${timeoutMs} ms: the contact's side stalled or the connection is too slow; it is tried again on the next connection`,
           ),
-        );
-    };
-    for (const m of o.early ?? []) handle(m);
-    offs.push(link.onMessage(handle));
-    offs.push(
-      link.onClose(() =>
-        fail(
-          'SESSION_LINK_CLOSED',
-          'link',
-          'the connection closed during the session setup; it is tried again on the next one',
+        timeoutMs,
+      );
+      // The kx result is stored before anything later is looked at.
+      this.#chain = Promise.resolve(this.#o.held).then((held) => this.#sendOffer(held));
+      for (const m of this.#o.early ?? []) this.#handle(m);
+      this.#offs.push(link.onMessage((m) => this.#handle(m)));
+      this.#offs.push(
+        link.onClose(() =>
+          this.#fail(
+            'SESSION_LINK_CLOSED',
+            'link',
+            'the connection closed during the session setup; it is tried again on the next one',
+          ),
         ),
-      ),
-    );
-  });
+      );
+    });
+  }
+
+  #sendOffer(held: string | null): void {
+    const { link, identity, force } = this.#o;
+    this.#offered = force ? null : held;
+    const offer: WireMessage =
+      this.#offered === null
+        ? { type: 'session-offer', kemPublicKey: identity.kem.publicKey }
+        : { type: 'session-offer', session: this.#offered, kemPublicKey: identity.kem.publicKey };
+    link
+      .send(offer)
+      .catch(() =>
+        this.#fail('SESSION_LINK_CLOSED', 'offer', 'the connection closed before our session offer went out'),
+      );
+  }
+
+  #handle(m: WireMessage): void {
+    this.#chain = this.#chain
+      .then(() => this.#onMessage(m))
+      .catch((e: unknown) =>
+        this.#fail(
+          this.#o.link.closed ? 'SESSION_LINK_CLOSED' : 'SESSION_PROTOCOL',
+          'internal',
+          `the session setup stopped: ${String(e)}`,
+        ),
+      );
+  }
+
+  async #onMessage(m: WireMessage): Promise<void> {
+    if (this.#settled) return;
+    if (m.type === 'session-offer') await this.#onOffer(m);
+    else if (m.type === 'kx') await this.#onKx(m);
+  }
+
+  /** The contact's offer: the same session as ours is kept; otherwise the kx starts. */
+  async #onOffer(m: Extract<WireMessage, { type: 'session-offer' }>): Promise<void> {
+    if (this.#peerKem)
+      return this.#fail(
+        'SESSION_PROTOCOL',
+        'offer',
+        'the contact offered a session twice on one connection: a broken or hostile peer',
+      );
+    this.#peerKem = m.kemPublicKey;
+    if (this.#offered !== null && m.session === this.#offered)
+      return this.#finish({ ok: true, sessionId: this.#offered, fresh: false });
+    const { role, identity, random, link } = this.#o;
+    this.#kx = new Kx({
+      role,
+      identity,
+      peer: { ed25519PublicKey: link.remotePublicKey, kemPublicKey: m.kemPublicKey },
+      random,
+    });
+    const s = this.#kx.start();
+    if (!s.ok) return this.#fail('SESSION_KX_FAILED', s.step, s.message);
+    await this.#sendAll(s.send);
+  }
+
+  /** A kx message; the last one yields the session, which is installed before the setup ends. */
+  async #onKx(m: Extract<WireMessage, { type: 'kx' }>): Promise<void> {
+    const kx = this.#kx;
+    const peerKem = this.#peerKem;
+    if (!kx || !peerKem)
+      return this.#fail(
+        'SESSION_PROTOCOL',
+        'kx',
+        "a key-exchange message arrived before the contact's session offer, or when no key exchange was due: a broken or hostile peer",
+      );
+    const step = kx.receive(m.data);
+    if (!step.ok) return this.#fail('SESSION_KX_FAILED', step.step, `${step.code}: ${step.message}`);
+    await this.#sendAll(step.send);
+    if (!step.result) return;
+    const r = step.result;
+    const { role, random, install } = this.#o;
+    const id = sessionIdOf(r.transcriptHash);
+    const state = await ratchetFromKx(r, { random });
+    await install({ id, role, state, roomKey: sessionRoomKey(r), peerKemPublicKey: peerKem });
+    r.sessionKey.fill(0);
+    this.#finish({ ok: true, sessionId: id, fresh: true });
+  }
+
+  async #sendAll(msgs: Uint8Array[]): Promise<void> {
+    for (const data of msgs) await this.#o.link.send({ type: 'kx', data });
+  }
+
+  #fail(code: SessionSetupErrorCode, step: string, message: string): void {
+    this.#finish(failure(code, 'local', `session: ${step}`, message));
+  }
+
+  #finish(r: SessionSetupResult): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    for (const off of this.#offs) off();
+    if (!r.ok && r.code !== 'SESSION_LINK_CLOSED') void this.#o.link.close().catch(() => {});
+    this.#resolve(r);
+  }
 }
 
 /**

@@ -81,6 +81,10 @@ export class SignalingClient {
   get droppedCount(): number {
     return this.#dropped;
   }
+  /** How many rooms this client is in (each counted once, however many subscribe() calls hold it). */
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
   /** The close code of the last lost connection (4429 rate limit, 1013 relay full, …). */
   get lastCloseCode(): number | null {
     return this.#lastCloseCode;
@@ -168,25 +172,8 @@ export class SignalingClient {
   close(): void {
     if (this.#status === 'closed') return;
     this.#clearTimers();
-    this.#detach(1000, 'client closed');
+    this.#dropSocket(1000, 'client closed');
     this.#setStatus('closed', null);
-  }
-
-  /** Lets go of the current socket: no more events from it, and it is closed. */
-  #detach(code?: number, reason?: string): void {
-    const s = this.#socket;
-    this.#socket = null;
-    this.#relayInfo = null;
-    if (!s) return;
-    s.onopen = s.onmessage = s.onclose = null;
-    // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
-    // fact, and an 'error' event without a listener would crash the process.
-    s.onerror = () => {};
-    try {
-      s.close(code, reason);
-    } catch {
-      /* already closing */
-    }
   }
 
   #connect(): void {
@@ -225,9 +212,26 @@ export class SignalingClient {
   }
 
   #lost(): void {
-    this.#detach();
+    this.#dropSocket();
     this.#clearTimers();
     if (this.#status !== 'closed') this.#scheduleRetry();
+  }
+
+  /** Forgets the current socket and closes it (with `closeArgs`, if any); its late events are ignored. */
+  #dropSocket(...closeArgs: [code?: number, reason?: string]): void {
+    const s = this.#socket;
+    this.#socket = null;
+    this.#relayInfo = null;
+    if (!s) return;
+    s.onopen = s.onmessage = s.onclose = null;
+    // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
+    // fact, and an 'error' event without a listener would crash the process.
+    s.onerror = () => {};
+    try {
+      s.close(...closeArgs);
+    } catch {
+      /* already closing */
+    }
   }
 
   #scheduleRetry(): void {

@@ -8,7 +8,7 @@
  * `transfer-entry.ts` (one transfer's events and saves), `transfer-outlet.ts` (the link).
  * @module
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import {
   decodeTransfer,
   encodeTransfer,
@@ -65,7 +65,7 @@ export class TransferManager {
   private constructor(o: TransferManagerOptions) {
     this.#o = {
       now: () => Date.now(),
-      random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      random: randomBytes,
       chunkSize: DEFAULT_GLUE_CHUNK_SIZE,
       highWaterBytes: DEFAULT_HIGH_WATER,
       saveEveryBytes: DEFAULT_SAVE_EVERY_BYTES,

@@ -23,12 +23,12 @@ import {
 } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   checkIdentity,
   curveSecretOf,
   edPublicToCurve,
-  equalBytes,
   isAllZero,
   preVerify,
   remembered,

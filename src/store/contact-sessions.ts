@@ -37,10 +37,12 @@ import {
   type InboxMessage,
   type Outbox,
 } from '../core/outbox';
+import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
-import type { MessageRecord, ParleyDb } from './db';
+import type { IDBPObjectStore } from 'idb';
+import type { MessageRecord, ParleyDb, ParleySchema } from './db';
 import { SerialQueues } from './serial';
 
 /** An outbox entry's payload: nothing (the text is in `messages`; each link seals it anew, see `sealEntry`). */
@@ -90,7 +92,17 @@ export interface ContactSessionsTestHooks {
 }
 
 const MAX_ATTEMPTS = 64;
-const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+
+/** A contact's row before its first session: no session, an empty outbox and inbox. */
+export function emptySessionRow(contact: string): SessionRow {
+  return {
+    contact,
+    version: 0,
+    session: null,
+    outbox: createOutbox<OutPayload>(randomBytes),
+    inbox: createInbox<InPayload>(),
+  };
+}
 
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();
@@ -102,16 +114,6 @@ export class ContactSessions {
 
   private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
     return this.serialQueues.run(contact, op);
-  }
-
-  private fresh(contact: string): SessionRow {
-    return {
-      contact,
-      version: 0,
-      session: null,
-      outbox: createOutbox<OutPayload>(random),
-      inbox: createInbox<InPayload>(),
-    };
   }
 
   row(contact: string): Promise<SessionRow | undefined> {
@@ -130,7 +132,7 @@ export class ContactSessions {
   ): Promise<void> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
-      const row = (await tx.store.get(contact)) ?? this.fresh(contact);
+      const row = (await tx.store.get(contact)) ?? emptySessionRow(contact);
       const session: StoredSession = {
         id: s.id,
         role: s.role,
@@ -148,7 +150,7 @@ export class ContactSessions {
   write(contact: string, text: string, sentAt: number): Promise<MessageRecord> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
-      const row = (await tx.objectStore('sessions').get(contact)) ?? this.fresh(contact);
+      const row = (await tx.objectStore('sessions').get(contact)) ?? emptySessionRow(contact);
       const { outbox, entry } = enqueue(row.outbox, {}, this.now());
       const m: MessageRecord = { contact, id: entry.id, direction: 'out', text, sentAt, delivered: false };
       await tx.objectStore('messages').put(m);
@@ -273,94 +275,12 @@ export class ContactSessions {
       await tx.done;
       return null;
     }
-    let next: SessionRow = {
-      ...current,
-      version: current.version + 1,
-      session: { ...current.session, state: serializeState(newState) },
-    };
-    let outcome: SessionReceiveOutcome;
-    const deliver = async (list: InboxMessage<InPayload>[]) => {
-      for (const d of list) {
-        // Never overwrite a record already there (an id of ours, or one stored earlier).
-        if ((await messages.getKey([row.contact, d.id])) !== undefined) continue;
-        await messages.put({
-          contact: row.contact,
-          id: d.id,
-          direction: 'in',
-          text: d.payload.text,
-          sentAt: Math.min(d.payload.sentAt, now),
-          receivedAt: now,
-          delivered: true,
-        });
-      }
-    };
-    const m = inner.ok ? inner.message : null;
-    if (m?.type === 'chat') {
-      const rr = inboxReceive(current.inbox, m.id, { text: m.text, sentAt: m.sentAt });
-      if (!rr.ok) outcome = { status: 'rejected', failure: rr };
-      else {
-        await deliver(rr.deliver);
-        next = { ...next, inbox: rr.inbox };
-        outcome = {
-          status: 'ok',
-          kind: 'chat',
-          delivered: rr.deliver.length,
-          marked: false,
-          receipts: rr.receipts,
-          changed: rr.deliver.map((d) => d.id),
-        };
-      }
-    } else if (m?.type === 'receipt') {
-      const a = acknowledge(current.outbox, m.id);
-      let marked = false;
-      if (a.ok && a.delivered) {
-        next = { ...next, outbox: a.outbox };
-        const rec = await messages.get([row.contact, m.id]);
-        if (rec && rec.direction === 'out' && !rec.delivered) {
-          await messages.put({ ...rec, delivered: true });
-          marked = true;
-        }
-      }
-      outcome = a.ok
-        ? { status: 'ok', kind: 'receipt', delivered: 0, marked, receipts: [], changed: marked ? [m.id] : [] }
-        : { status: 'rejected', failure: a };
-    } else if (m?.type === 'resume') {
-      const rr = resume(current.inbox, { stream: m.stream, base: m.base });
-      await deliver(rr.deliver);
-      next = { ...next, inbox: rr.inbox };
-      outcome = {
-        status: 'ok',
-        kind: 'resume',
-        delivered: rr.deliver.length,
-        marked: false,
-        receipts: rr.receipts,
-        changed: rr.deliver.map((d) => d.id),
-      };
-    } else if (m?.type === 'file-key') {
-      // Spends the step like any message; the key lives only as long as the link (not stored).
-      outcome = {
-        status: 'ok',
-        kind: 'file-key',
-        delivered: 0,
-        marked: false,
-        receipts: [],
-        changed: [],
-        fileKey: m.key,
-      };
-    } else {
-      // The step is spent (the message authenticated), the content refused.
-      outcome = {
-        status: 'rejected',
-        failure: inner.ok
-          ? failure(
-              'SESSION_BAD_PAYLOAD',
-              'receiver',
-              'sessions.receive',
-              `a ${inner.message.type} message cannot travel inside the ratchet`,
-            )
-          : inner,
-      };
-    }
+    const { next, outcome } = await applyMessage(
+      { ...current, version: current.version + 1, session: { ...current.session, state: serializeState(newState) } },
+      inner,
+      messages,
+      now,
+    );
     const controls = {
       abort: () => tx.abort(),
       keepAlive: async (): Promise<never> => {
@@ -373,6 +293,119 @@ export class ContactSessions {
     await tx.done;
     return outcome;
   }
+}
+
+/** The history store, inside the receive transaction. */
+type MessagesInTx = IDBPObjectStore<ParleySchema, ['sessions', 'messages'], 'messages', 'readwrite'>;
+
+/** The row and the outcome after one decrypted message, by its type. */
+interface Applied {
+  next: SessionRow;
+  outcome: SessionReceiveOutcome;
+}
+
+/**
+ * What one decrypted message does to the contact's row (`next`, state already stepped) and its
+ * history. Runs inside the receive transaction: it awaits IndexedDB requests only.
+ */
+async function applyMessage(
+  next: SessionRow,
+  inner: ReturnType<typeof decodeWire>,
+  messages: MessagesInTx,
+  now: number,
+): Promise<Applied> {
+  const m = inner.ok ? inner.message : null;
+  switch (m?.type) {
+    case 'chat':
+      return applyChat(next, m, messages, now);
+    case 'receipt':
+      return applyReceipt(next, m.id, messages);
+    case 'resume': {
+      const rr = resume(next.inbox, { stream: m.stream, base: m.base });
+      await deliver(messages, next.contact, rr.deliver, now);
+      return { next: { ...next, inbox: rr.inbox }, outcome: okOutcome('resume', rr.deliver, rr.receipts) };
+    }
+    case 'file-key':
+      // Spends the step like any message; the key lives only as long as the link (not stored).
+      return { next, outcome: { ...okOutcome('file-key', [], []), fileKey: m.key } };
+  }
+  // The step is spent (the message authenticated), the content refused.
+  const refused = inner.ok
+    ? failure(
+        'SESSION_BAD_PAYLOAD',
+        'receiver',
+        'sessions.receive',
+        `a ${inner.message.type} message cannot travel inside the ratchet`,
+      )
+    : inner;
+  return { next, outcome: { status: 'rejected', failure: refused } };
+}
+
+async function applyChat(
+  next: SessionRow,
+  m: Extract<WireMessage, { type: 'chat' }>,
+  messages: MessagesInTx,
+  now: number,
+): Promise<Applied> {
+  const rr = inboxReceive(next.inbox, m.id, { text: m.text, sentAt: m.sentAt });
+  if (!rr.ok) return { next, outcome: { status: 'rejected', failure: rr } };
+  await deliver(messages, next.contact, rr.deliver, now);
+  return { next: { ...next, inbox: rr.inbox }, outcome: okOutcome('chat', rr.deliver, rr.receipts) };
+}
+
+/** A receipt: the outbox entry is done and our history record is marked delivered. */
+async function applyReceipt(next: SessionRow, id: string, messages: MessagesInTx): Promise<Applied> {
+  const a = acknowledge(next.outbox, id);
+  if (!a.ok) return { next, outcome: { status: 'rejected', failure: a } };
+  let marked = false;
+  if (a.delivered) {
+    next = { ...next, outbox: a.outbox };
+    const rec = await messages.get([next.contact, id]);
+    if (rec && rec.direction === 'out' && !rec.delivered) {
+      await messages.put({ ...rec, delivered: true });
+      marked = true;
+    }
+  }
+  return {
+    next,
+    outcome: { status: 'ok', kind: 'receipt', delivered: 0, marked, receipts: [], changed: marked ? [id] : [] },
+  };
+}
+
+/** Writes delivered messages to the history; never overwrites a record already there (an id of ours, or one stored earlier). */
+async function deliver(
+  messages: MessagesInTx,
+  contact: string,
+  list: InboxMessage<InPayload>[],
+  now: number,
+): Promise<void> {
+  for (const d of list) {
+    if ((await messages.getKey([contact, d.id])) !== undefined) continue;
+    await messages.put({
+      contact,
+      id: d.id,
+      direction: 'in',
+      text: d.payload.text,
+      sentAt: Math.min(d.payload.sentAt, now),
+      receivedAt: now,
+      delivered: true,
+    });
+  }
+}
+
+function okOutcome(
+  kind: 'chat' | 'resume' | 'file-key',
+  delivered: InboxMessage<InPayload>[],
+  receipts: string[],
+): Extract<SessionReceiveOutcome, { status: 'ok' }> {
+  return {
+    status: 'ok',
+    kind,
+    delivered: delivered.length,
+    marked: false,
+    receipts,
+    changed: delivered.map((d) => d.id),
+  };
 }
 
 function load(contact: string, json: RatchetStateJson): RatchetState {

@@ -7,13 +7,12 @@
  * @module
  */
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
-import { createInbox, createOutbox, enqueue } from '../core/outbox';
+import { enqueue } from '../core/outbox';
 import type { MessageRecord, OutboxRecord } from './db';
-import type { InPayload, OutPayload, SessionRow } from './contact-sessions';
+import { emptySessionRow, type SessionRow } from './contact-sessions';
 
 type AnyDb = IDBPDatabase<unknown>;
 type AnyTx = IDBPTransaction<unknown, string[], 'versionchange'>;
-const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 /** Runs inside the upgrade transaction; only IndexedDB requests are awaited, so it stays one transaction. */
 export async function migrateOutboxV2(db: AnyDb, tx: AnyTx): Promise<void> {
@@ -23,13 +22,7 @@ export async function migrateOutboxV2(db: AnyDb, tx: AnyTx): Promise<void> {
   for (const o of old) {
     const m = (await messages.get([o.contact, o.messageId])) as MessageRecord | undefined;
     if (!m || m.direction !== 'out' || m.delivered) continue;
-    const row = rows.get(o.contact) ?? {
-      contact: o.contact,
-      version: 0,
-      session: null,
-      outbox: createOutbox<OutPayload>(random),
-      inbox: createInbox<InPayload>(),
-    };
+    const row = rows.get(o.contact) ?? emptySessionRow(o.contact);
     const { outbox, entry } = enqueue(row.outbox, {}, Math.max(0, Math.floor(m.sentAt)));
     rows.set(o.contact, { ...row, outbox });
     await messages.delete([o.contact, o.messageId]);

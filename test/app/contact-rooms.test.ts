@@ -23,8 +23,8 @@ const plan = (me: Uint8Array, other: Uint8Array, o: { session?: boolean; reset?:
 describe('contactRoomPlan', () => {
   it('with a session: own reset room as server, the session room with the lower key as client', () => {
     expect(plan(low, high, { session: true })).toEqual([
-      { kind: 'own-reset', secret: resetDaySecret(contactSecret, low, 100), role: 'responder', delayMs: 0 },
-      { kind: 'session', secret: sessionDaySecret(roomKey, 100), role: 'initiator', delayMs: 0 },
+      { kind: 'own-reset', day: 100, secret: resetDaySecret(contactSecret, low, 100), role: 'responder', delayMs: 0 },
+      { kind: 'session', day: 100, secret: sessionDaySecret(roomKey, 100), role: 'initiator', delayMs: 0 },
     ]);
     expect(plan(high, low, { session: true })[1]).toMatchObject({ kind: 'session', role: 'responder' });
   });
@@ -33,12 +33,14 @@ describe('contactRoomPlan', () => {
     for (const o of [{}, { session: true, reset: true }]) {
       expect(plan(low, high, o)[1]).toEqual({
         kind: 'peer-reset',
+        day: 100,
         secret: resetDaySecret(contactSecret, high, 100),
         role: 'initiator',
         delayMs: 0,
       });
       expect(plan(high, low, o)[1]).toEqual({
         kind: 'peer-reset',
+        day: 100,
         secret: resetDaySecret(contactSecret, low, 100),
         role: 'initiator',
         delayMs: RESET_DIAL_DELAY_MS,
@@ -52,5 +54,20 @@ describe('contactRoomPlan', () => {
     const p = plan(low, high, { session: true, days: [100, 101] });
     expect(p.map((a) => a.kind)).toEqual(['own-reset', 'own-reset', 'session', 'session']);
     expect(new Set(p.map((a) => Buffer.from(a.secret).toString('hex'))).size).toBe(4);
+  });
+
+  it("every attempt names the day its room belongs to, so it goes on that day's relay socket", () => {
+    for (const o of [{ session: true }, {}, { session: true, reset: true }]) {
+      const p = plan(low, high, { ...o, days: [100, 101] });
+      for (const a of p) {
+        const secret =
+          a.kind === 'session'
+            ? sessionDaySecret(roomKey, a.day)
+            : resetDaySecret(contactSecret, a.kind === 'own-reset' ? low : high, a.day);
+        expect(a.secret).toEqual(secret);
+      }
+      expect(p.filter((a) => a.day === 100)).toHaveLength(2);
+      expect(p.filter((a) => a.day === 101)).toHaveLength(2);
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { appError, type AppErrorCode } from '../../src/app/errors';
-import { compareBytes, equalBytes, fromHex, toHex } from '../../src/app/bytes';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
+import { compareBytes } from '../../src/core/identity';
 import { cleanName } from '../../src/app/names';
 
 const CODES: AppErrorCode[] = [

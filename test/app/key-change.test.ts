@@ -11,7 +11,7 @@ import {
   sendBlock,
 } from '../../src/app/key-change';
 import { identityFromSeed, safetyNumber } from '../../src/core/identity';
-import { toHex } from '../../src/app/bytes';
+import { bytesToHex as toHex } from '@noble/hashes/utils.js';
 import type { ContactRecord } from '../../src/store/db';
 
 const key = (n: number) => identityFromSeed(new Uint8Array(32).fill(n)).publicKey;

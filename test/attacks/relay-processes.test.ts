@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { rmSync } from 'node:fs';
 import { createInvite, inviteLink } from '../../src/core/invite';
 import { findLeaks } from '../support/leakscan';
-import { readRecording } from '../support/recording-relay';
+import { WebSocket } from 'ws';
+import { readRecording, readSubscriptions } from '../support/recording-relay';
+import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import type { HostileStats } from '../support/hostile-relay';
 import { startHarness, type HarnessProcess } from '../support/harness-process';
 import { Meetings, random } from './meeting';
@@ -57,6 +59,29 @@ describe('relay processes for browser tests', () => {
         frames.map((f) => f.raw),
       ),
     ).toEqual([]);
+  });
+
+  it('recording relay: --subs FILE records which socket joined which room; `drop` on stdin cuts every connection', async () => {
+    const subs = join(tmpdir(), `parley-subs-${process.pid}-${Date.now()}.jsonl`);
+    files.push(subs);
+    const p = await start('test/support/recording-relay.ts', ['--port', '0', '--subs', subs]);
+    const c = new SignalingClient(p.signalUrl, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+    try {
+      const room = 'r'.repeat(43);
+      c.subscribe(room);
+      await expect.poll(() => readSubscriptions(subs).length).toBe(1);
+      const from = p.lines.length;
+      p.say('drop');
+      expect(await p.waitFor(/^dropped \d+$/, { from })).toBe('dropped 1');
+      // The client reconnects and joins again: a new connection, so a new socket id.
+      await expect.poll(() => readSubscriptions(subs).length).toBe(2);
+      const [first, again] = readSubscriptions(subs);
+      expect([first!.room, again!.room]).toEqual([room, room]);
+      expect(first!.socket).not.toBe(again!.socket);
+      expect(again!.at).toBeGreaterThanOrEqual(first!.at);
+    } finally {
+      c.close();
+    }
   });
 
   it('hostile relay: `target LINK` on stdin starts the attack; the handshake fails; `stats` reports the bridge', async () => {

@@ -12,7 +12,7 @@ import { resetDaySecret } from '../../src/net/session-derive';
 import { rendezvousDays } from '../../src/core/rendezvous';
 import { ResetDesk } from '../../src/app/reset-desk';
 import { noteKeyChange, sendBlock } from '../../src/app/key-change';
-import { toHex } from '../../src/app/bytes';
+import { bytesToHex as toHex } from '@noble/hashes/utils.js';
 import type { ContactRecord } from '../../src/store/db';
 import type { WireMessage } from '../../src/core/wire';
 import { nodeWrtc, warmUpWebRtc } from '../support/wrtc';

@@ -1,5 +1,5 @@
 /**
- * Mailbox blobs and addresses (src/core/mailbox.ts, docs/protocol-app.md §3.5) and the daily
+ * Mailbox blobs and addresses (src/core/mailbox.ts, docs/protocol-app.md §3.6) and the daily
  * per-direction mailbox secrets (src/net/session-derive.ts, docs/session.md §7): known answers,
  * node:crypto cross-checks, padding to the size classes, tampering, and the unlinkability of one
  * contact's addresses across days.

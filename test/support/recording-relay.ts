@@ -1,19 +1,26 @@
 /**
  * A recording relay: the real relay (`createRelay` from server/relay.ts) on 127.0.0.1 with an
  * `onForward` hook that records every frame it forwards — the room, the `data` string and the
- * exact WebSocket text the other sockets of the room receive — and every mailbox request it
- * accepts (what it stores and hands out), in memory and, optionally, as JSON lines in files. It is
- * what an honest-but-curious relay operator gets to keep; the metadata tests scan it for secrets
- * (DESIGN.md "What the signaling server may learn").
+ * exact WebSocket text the other sockets of the room receive — in memory and, optionally, as
+ * JSON lines in a file. It is what an honest-but-curious relay operator gets to keep; the
+ * metadata tests scan it for secrets (DESIGN.md "What the signaling server may learn").
  *
- * In a test: `const r = await startRecordingRelay({ out })`, then `r.frames`.
- * As a process (for browser tests, which load the app from this relay):
+ * It also records every subscription — which socket joined which room, and when — since that is
+ * what lets a relay link rooms to each other (docs/protocol-app.md §3.5), and every mailbox
+ * request it accepts (what it stores and hands out, and whose addresses are asked for).
+ *
+ * In a test: `const r = await startRecordingRelay({ out, subs })`, then `r.frames`, `r.subscriptions`,
+ * `r.mailbox`. As a process (for browser tests, which load the app from this relay):
  *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl
- *     [--mailbox-out /tmp/mailbox.jsonl] [--static dist]
+ *     [--subs /tmp/subs.jsonl] [--mailbox-out /tmp/mailbox.jsonl] [--static dist]
  * It prints one line `recording relay listening on http://127.0.0.1:PORT` once it listens, and
- * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given.
+ * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given. The
+ * stdin command `drop` cuts every TCP connection at once (as a network change would: the clients
+ * reconnect to the same process, whose socket ids go on counting) and prints `dropped N`.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRelay, type Relay } from '../../server/relay';
 import { encode } from '../../server/protocol';
@@ -32,6 +39,15 @@ export interface RecordedFrame {
   raw: string;
 }
 
+/** One socket joining one room, as the relay saw it. */
+export interface RecordedSubscription {
+  /** ms since the epoch, when the socket joined. */
+  at: number;
+  room: string;
+  /** The relay's id of the socket (`s1`, `s2`, …; a new one for every connection). */
+  socket: string;
+}
+
 /** One mailbox request the relay accepted (the `data` of a put is what it stores and hands out). */
 export interface RecordedMailbox {
   at: number;
@@ -48,6 +64,8 @@ export interface RecordingRelayOptions {
   host?: '127.0.0.1';
   /** Also append each frame as one JSON line to this file (truncated at start). */
   out?: string;
+  /** Also append each subscription as one JSON line to this file (truncated at start). */
+  subs?: string;
   /** Also append each mailbox request as one JSON line to this file (truncated at start). */
   mailboxOut?: string;
   /** Directory of the built SPA to serve (default: a directory that does not exist, so 404s). */
@@ -63,8 +81,12 @@ export interface RecordingRelay {
   port: number;
   /** Everything forwarded so far, in order. */
   readonly frames: readonly RecordedFrame[];
+  /** Every room join so far, in order. */
+  readonly subscriptions: readonly RecordedSubscription[];
   /** Every mailbox request, in order: what the relay stores (puts) and whose addresses are asked for. */
   readonly mailbox: readonly RecordedMailbox[];
+  /** Cuts every TCP connection at once; returns how many there were. */
+  dropAll(): number;
   close(): Promise<void>;
 }
 
@@ -72,8 +94,10 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
   const host = o.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new TypeError('startRecordingRelay: host must be 127.0.0.1 (tests stay on loopback)');
   const frames: RecordedFrame[] = [];
+  const subscriptions: RecordedSubscription[] = [];
   const mailbox: RecordedMailbox[] = [];
   if (o.out) writeFileSync(o.out, '');
+  if (o.subs) writeFileSync(o.subs, '');
   if (o.mailboxOut) writeFileSync(o.mailboxOut, '');
   const relay: Relay = createRelay({
     host,
@@ -86,22 +110,65 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
       if (o.out) appendFileSync(o.out, JSON.stringify(frame) + '\n');
       return undefined; // forward unchanged
     },
+    onSubscribe: (room, socket) => {
+      const sub: RecordedSubscription = { at: Date.now(), room, socket };
+      subscriptions.push(sub);
+      if (o.subs) appendFileSync(o.subs, JSON.stringify(sub) + '\n');
+    },
     onMailbox: (e) => {
       const entry: RecordedMailbox = { at: Date.now(), ...e };
       mailbox.push(entry);
       if (o.mailboxOut) appendFileSync(o.mailboxOut, JSON.stringify(entry) + '\n');
     },
   });
+  const sockets = new Set<Socket>();
+  relay.server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   const { port, url } = await relay.listen(o.port ?? 0, host);
-  return { url, signalUrl: `${url.replace(/^http/, 'ws')}/signal`, port, frames, mailbox, close: () => relay.close() };
+  const dropAll = (): number => {
+    const n = sockets.size;
+    for (const s of sockets) s.destroy();
+    return n;
+  };
+  const signalUrl = `${url.replace(/^http/, 'ws')}/signal`;
+  return { url, signalUrl, port, frames, subscriptions, mailbox, dropAll, close: () => relay.close() };
 }
 
 /** Reads a JSON-lines recording written with `out` (by this process or the CLI). */
 export function readRecording(file: string): RecordedFrame[] {
+  return readJsonLines<RecordedFrame>(file);
+}
+
+/** Reads the subscriptions written with `subs` (by this process or the CLI). */
+export function readSubscriptions(file: string): RecordedSubscription[] {
+  return readJsonLines<RecordedSubscription>(file);
+}
+
+/**
+ * Relay connection → the days of the rooms it joined, for the rooms `dayOfRoom` knows (a pair's
+ * day-derived rooms); other rooms are left out. A connection with two days chains them.
+ */
+export function daysPerSocket(
+  joins: readonly Pick<RecordedSubscription, 'room' | 'socket'>[],
+  dayOfRoom: ReadonlyMap<string, number>,
+): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const j of joins) {
+    const day = dayOfRoom.get(j.room);
+    if (day === undefined) continue;
+    if (!out.has(j.socket)) out.set(j.socket, new Set());
+    out.get(j.socket)!.add(day);
+  }
+  return out;
+}
+
+function readJsonLines<T>(file: string): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as RecordedFrame);
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** `--name value` pairs from argv; unknown flags are an error, so a typo is loud. */
@@ -117,15 +184,19 @@ export function parseFlags(argv: string[], known: readonly string[]): Record<str
 }
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'mailbox-out', 'static', 'log']);
+  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'subs', 'mailbox-out', 'static', 'log']);
   const relay = await startRecordingRelay({
     port: Number(f.port ?? process.env.PORT ?? 0),
     ...(f.out ? { out: f.out } : {}),
+    ...(f.subs ? { subs: f.subs } : {}),
     ...(f['mailbox-out'] ? { mailboxOut: f['mailbox-out'] } : {}),
     staticDir: f.static ?? process.env.STATIC_DIR ?? 'dist',
     logLevel: (f.log ?? process.env.LOG_LEVEL ?? 'warn') as LogLevel,
   });
   process.stdout.write(`recording relay listening on ${relay.url}\n`);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() === 'drop') process.stdout.write(`dropped ${relay.dropAll()}\n`);
+  });
   const stop = () => void relay.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -7,11 +7,11 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
-import { createRelay, type ForwardHook, type RelayOptions } from '../../server/relay';
+import { createRelay, type ForwardHook, type RelayOptions, type SubscribeHook } from '../../server/relay';
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import type { SecureLink } from '../../src/net/secure-link';
 
-export type { ForwardHook };
+export type { ForwardHook, SubscribeHook };
 
 export interface TestRelay {
   url: string; // ws://127.0.0.1:PORT/signal
@@ -20,7 +20,7 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-/** `opts`: any relay option (limits, hooks); tests on loopback get the defaults otherwise. */
+/** `opts`: any relay option (limits, hooks, `redisUrl`); the defaults otherwise. */
 export async function startTestRelay(opts: RelayOptions = {}): Promise<TestRelay> {
   const relay = createRelay({ logLevel: 'silent', staticDir: '/nonexistent', ...opts });
   const sockets = new Set<Socket>();

@@ -1,0 +1,79 @@
+/**
+ * The meeting context (docs/app.md "Meeting context"): what every attempt to meet someone at a
+ * rendezvous needs — the relay sockets, the ICE servers, the shared room budget, a wait for the
+ * relay to be open, and the app's stop signal. `ContactPeer` and `PairingState` receive it
+ * explicitly instead of reaching through `ConnectionManager`.
+ * @module
+ */
+import type { SignalingClient, SignalingStatus } from '../net/signaling';
+import { DaySockets } from '../net/day-sockets';
+import { RoomBudget } from './room-budget';
+import { loadIceServers } from './ice-config';
+import { Gate } from './gate';
+
+export interface MeetingContext {
+  /**
+   * The relay sockets: one per UTC day of contact rooms, one for invite rooms (docs/protocol-app.md
+   * §3.5); null until {@link Meeting.connect}. A meeting leases the days of its rooms.
+   */
+  readonly relay: DaySockets | null;
+  /** The socket for invite rooms (pairing), opened on first use: each read counts as a use. */
+  readonly signaling: SignalingClient | null;
+  /** STUN/TURN servers from the relay's configuration; empty until loaded. */
+  readonly iceServers: RTCIceServer[];
+  /** Rooms that background attempts (contacts, invites made here) may hold at once. */
+  readonly rooms: RoomBudget;
+  /** Resolves once the relay is open, or the app is stopping. */
+  relayOpen(): Promise<void>;
+  /** Aborts when the app stops: every meeting and listening loop ends. */
+  readonly stop: AbortSignal;
+}
+
+/** The app's one meeting context, owned by `ConnectionManager`. */
+export class Meeting implements MeetingContext {
+  relay: DaySockets | null = null;
+  iceServers: RTCIceServer[] = [];
+  /** Below the relay's default of 32 rooms per socket, leaving room for invites opened by hand. */
+  readonly rooms = new RoomBudget(24);
+  private readonly stopper = new AbortController();
+  private readonly openGate = new Gate();
+
+  get signaling(): SignalingClient | null {
+    return this.relay?.invites ?? null;
+  }
+
+  get stop(): AbortSignal {
+    return this.stopper.signal;
+  }
+
+  relayOpen(): Promise<void> {
+    return this.openGate.wait(() => this.relay?.status === 'open' || this.stop.aborted);
+  }
+
+  /** Opens the relay sockets (same origin, path /signal); `onStatus` hears each change first. */
+  connect(origin: URL, onStatus: (s: SignalingStatus, nextRetryAt: number | null) => void): DaySockets {
+    const ws = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/signal`;
+    const relay = new DaySockets(ws);
+    this.relay = relay;
+    relay.onStatus((s) => {
+      onStatus(s, relay.nextRetryAt);
+      if (s === 'open') this.openGate.open();
+    });
+    return relay;
+  }
+
+  /** Loads the relay's ICE configuration (`GET /config.json`, docs/relay.md). */
+  async loadIceServers(origin: URL): Promise<void> {
+    this.iceServers = await loadIceServers(origin);
+  }
+
+  /** Fires the stop signal: loops end, waits for the relay return. */
+  abort(): void {
+    this.stopper.abort();
+  }
+
+  /** Closes the relay sockets (after {@link abort}, once the links are told to close). */
+  close(): void {
+    this.relay?.close();
+  }
+}
