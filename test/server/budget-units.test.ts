@@ -111,7 +111,13 @@ describe('InputBudget', () => {
 
   it('never pauses light sockets, however many there are', () => {
     vi.useFakeTimers();
-    const budget = new InputBudget<ReturnType<typeof meter>>(10_000, 100_000, 1000, (c) => (c.paused = true), () => {});
+    const budget = new InputBudget<ReturnType<typeof meter>>(
+      10_000,
+      100_000,
+      1000,
+      (c) => (c.paused = true),
+      () => {},
+    );
     const many = Array.from({ length: 300 }, meter);
     for (const c of many) budget.charge(c, 1000); // each light (1000 < 100 000), 300 000 in all
     expect(many.some((c) => c.paused)).toBe(false);
