@@ -5,7 +5,16 @@
  * background the way a browser does it (visibilityState + visibilitychange), as in unread.spec.ts.
  */
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { person, makeInvite, expectConnected, send, message, openInviteLink, type Person } from './support/app';
+import {
+  person,
+  makeInvite,
+  expectConnected,
+  send,
+  message,
+  openInviteLink,
+  setInFront,
+  type Person,
+} from './support/app';
 import { item, offerFiles } from './support/files';
 
 interface Spy {
@@ -52,13 +61,6 @@ async function spyOnNotifications(context: BrowserContext): Promise<void> {
 const spyOf = (page: Page) => page.evaluate(() => (window as unknown as { __spy: Spy }).__spy);
 const notes = async (page: Page) => (await spyOf(page)).notes;
 
-/** Tells the page it is in the background (or in front), as a browser does. */
-const inFront = (page: Page, front: boolean) =>
-  page.evaluate((f) => {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (f ? 'visible' : 'hidden') });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, front);
-
 test.describe('notifications', () => {
   const people: Person[] = [];
   test.afterEach(async () => {
@@ -98,7 +100,7 @@ test.describe('notifications', () => {
     expect(await notes(bob.page)).toEqual([]);
 
     // In the background: one notification with Alice's name and no text (previews are off).
-    await inFront(bob.page, false);
+    await setInFront(bob.page, false);
     await send(alice, 'a secret in the background');
     await expect.poll(async () => (await notes(bob.page)).length, { timeout: 30_000 }).toBe(1);
     const [first] = await notes(bob.page);
@@ -123,7 +125,7 @@ test.describe('notifications', () => {
     await expect(item(bob, 'plan.txt')).toBeVisible();
 
     // Back in front: nothing is raised even from another chat; the badge clears with what was read.
-    await inFront(bob.page, true);
+    await setInFront(bob.page, true);
     await expect.poll(async () => (await spyOf(bob.page)).badge).toBe(0);
     await send(carol, 'Carol while Bob looks');
     await expect(
@@ -133,7 +135,7 @@ test.describe('notifications', () => {
 
     // Turned off in Parley (the browser still allows it): none in the background either.
     await bob.page.getByTestId('notifications-disable').click();
-    await inFront(bob.page, false);
+    await setInFront(bob.page, false);
     await send(alice, 'after turning them off');
     await expect(message(bob, 'after turning them off')).toBeVisible({ timeout: 30_000 });
     expect(await notes(bob.page)).toHaveLength(3);

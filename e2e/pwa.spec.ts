@@ -142,7 +142,7 @@ test.describe('installable app', () => {
   test('a new build waits for the click on Reload, then runs', async ({ browser }) => {
     test.setTimeout(240_000);
     // Two builds of the same sources that differ only in their build label (vite.config.ts).
-    const dirs = { A: '.cache/pwa-build-a', B: '.cache/pwa-build-b' };
+    const dirs = { A: test.info().outputPath('build-a'), B: test.info().outputPath('build-b') };
     for (const [id, dir] of Object.entries(dirs)) {
       const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', dir, '--emptyOutDir'], {
         env: { ...process.env, PARLEY_BUILD_ID: id },
