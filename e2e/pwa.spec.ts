@@ -168,6 +168,7 @@ test.describe('installable app', () => {
       return page.getByTestId('app-build').textContent();
     };
     expect(await build()).toBe('Parley A');
+    await expect(page.getByTestId('update-ready')).toHaveCount(0); // the first install is no update
 
     await relay.stop();
     relay = await spawnRelay('../../server/main.ts', port, { STATIC_DIR: dirs.B });
