@@ -180,9 +180,16 @@ test.describe('installable app', () => {
     expect(await build()).toBe('Parley A');
     await page.getByTestId('update-reload').click();
     await expect
-      .poll(() => page.evaluate(() => document.querySelector('script[type="module"]')?.getAttribute('src')), {
-        timeout: 30_000,
-      })
+      // The click reloads the page: an evaluate that meets the navigation half way reads "not yet".
+      .poll(
+        () =>
+          page
+            .evaluate(() => document.querySelector('script[type="module"]')?.getAttribute('src'))
+            .catch(() => 'navigating'),
+        {
+          timeout: 30_000,
+        },
+      )
       .toBe(scriptOf(dirs.B));
     await expect(page.getByTestId('own-name')).toHaveText('Ada');
     expect(await build()).toBe('Parley B');
