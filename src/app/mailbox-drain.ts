@@ -12,7 +12,8 @@
  * Bounds: a contact's blobs go through its chat budget (docs/outbox.md §5), shared with its links:
  * each blob opened counts as a ratchet message opened, each that fails as a refusal, each new chat
  * as a stored record; once the budget is spent the drain of that contact stops, leaving the rest
- * at the relay for a later drain. At most one page is held in memory, and at most
+ * at the relay for a later drain. A blob that does not open under the seal costs one AEAD open and
+ * is not charged (the relay, not the contact, made it). At most one page is held in memory, and at most
  * {@link MAILBOX_DRAIN_PAGES} pages are fetched per address per drain.
  * @module
  */
@@ -98,9 +99,13 @@ async function applyBlob(
   const now = ctx.now();
   if (budget.exhausted(now)) return 'stop';
   const opened = openMailboxBlob(secret, data);
-  const outer = opened.ok ? decodeWire(opened.plaintext) : null;
-  if (!outer?.ok || outer.message.type !== 'ratchet') {
-    budget.refused(now); // not from the contact (made up or altered on the relay), or not a ratchet message
+  // Not sealed under the secret only the contact and we derive (made up or altered on the relay,
+  // or meant for another address): dropped without touching the ratchet, and not charged to the
+  // contact, whose budget the relay must not be able to spend.
+  if (!opened.ok) return 'done';
+  const outer = decodeWire(opened.plaintext);
+  if (!outer.ok || outer.message.type !== 'ratchet') {
+    budget.refused(now); // sealed by the contact, but not a ratchet message
     return 'done';
   }
   budget.opening(now);
