@@ -36,6 +36,11 @@ export const MAILBOX_POLL_MS = 3 * 60_000;
 export const MAILBOX_START_GRACE_MS = 15_000;
 /** A drain that stopped (budget, relay) is tried again after this long. */
 export const MAILBOX_DRAIN_RETRY_MS = 30_000;
+/**
+ * The longest a relay may say it keeps blobs (its own bound for `MAILBOX_TTL_S`, docs/relay.md):
+ * a relay that claims more cannot make a drain walk more days' addresses than this.
+ */
+export const MAILBOX_MAX_TTL_S = 90 * 86_400;
 /** The clock skew tolerated around midnight (as for rooms, `rendezvousDays`). */
 const SKEW_MS = 10 * 60_000;
 
@@ -199,7 +204,7 @@ export class MailboxCourier {
     // Today's socket says how long the relay keeps blobs: how far back there can be any.
     const limits = await onDaySocket(relay, dayOf(now), this.socketOpts, async (_m, l) => l);
     if (!limits) return;
-    const plans = await this.plans(keys, now, limits.ttlS);
+    const plans = await this.plans(keys, now, Math.min(limits.ttlS, MAILBOX_MAX_TTL_S));
     const me = this.d.me();
     for (const day of [...new Set(plans.flatMap((p) => p.days))].sort((a, b) => a - b)) {
       const todo = plans.filter((p) => !p.stopped && p.days.includes(day));
