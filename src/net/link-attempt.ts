@@ -8,7 +8,7 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { failure, type Side } from '../core/errors';
 import { decodeSignal, encodeSignal, openSignal, roomId, sealSignal, type SignalEnvelope } from '../core/rendezvous';
-import type { LinkErrorCode, LinkOptions, LinkResult } from './link';
+import { asLinkErrorCode, type LinkErrorCode, type LinkOptions, type LinkResult } from './link';
 import {
   SIGNALING_CLOSED_MESSAGE,
   TIMEOUT_MESSAGES,
@@ -189,7 +189,7 @@ export class LinkAttempt implements HandshakeHost {
     const code = byeCode(env.payload);
     if (code === 'LINK_HANDSHAKE_FAILED')
       this.failHandshake('the other side reported that it could not verify this connection');
-    else this.#fail('LINK_CLOSED', peerGaveUpMessage(code));
+    else this.#fail('LINK_CLOSED', peerGaveUpMessage(code), asLinkErrorCode(code));
   }
 
   /**
@@ -227,7 +227,8 @@ export class LinkAttempt implements HandshakeHost {
 
   #startPeer(initiator: boolean): DataPeer {
     this.#phase = 'webrtc';
-    const p = new DataPeer({ initiator, iceServers: this.#o.iceServers, wrtc: this.#o.wrtc });
+    const { iceServers, iceTransportPolicy, wrtc } = this.#o;
+    const p = new DataPeer({ initiator, iceServers, iceTransportPolicy, wrtc });
     this.#peer = p;
     this.#peerCleanups.push(
       p.onSignal((s) => {
@@ -296,8 +297,9 @@ export class LinkAttempt implements HandshakeHost {
 
   // --- the outcome ---------------------------------------------------------------------------
 
-  #fail(code: LinkErrorCode, message: string): void {
-    this.#finish(failure(code, this.#side, this.#phase, message));
+  #fail(code: LinkErrorCode, message: string, peerCode?: LinkErrorCode): void {
+    const f = failure(code, this.#side, this.#phase, message);
+    this.#finish(peerCode ? { ...f, peerCode } : f);
   }
 
   /** Ends the attempt once: tells the other side why it failed, undoes everything, resolves. */
