@@ -70,12 +70,7 @@ export function createDispatch(o: DispatchOptions): Dispatch {
     if (outcome === 'too-many-rooms')
       return conns.fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
     o.log.debug('subscribed', { socket: c.id, room: roomTag(room) });
-    if (!fresh || !hub.isIn(room, c)) return;
-    try {
-      o.onSubscribe?.(room, c.id);
-    } catch (e) {
-      o.log.error('onSubscribe hook threw', { error: (e as Error).message });
-    }
+    if (fresh && hub.isIn(room, c)) tellSubscribed(o, room, c.id);
   };
 
   return (c: Client, m: ClientMessage): void | Promise<void> => {
@@ -99,4 +94,13 @@ export function createDispatch(o: DispatchOptions): Dispatch {
         return o.mailbox(c, m);
     }
   };
+}
+
+/** Runs the onSubscribe hook, if any; a hook that throws is logged and changes nothing. */
+function tellSubscribed(o: DispatchOptions, room: string, socketId: string): void {
+  try {
+    o.onSubscribe?.(room, socketId);
+  } catch (e) {
+    o.log.error('onSubscribe hook threw', { error: (e as Error).message });
+  }
 }
