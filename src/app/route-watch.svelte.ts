@@ -7,54 +7,12 @@
  * @module
  */
 import { routeSample, throughput, type RouteSample, type StatsReportLike } from '../net/route-stats';
+import { routeView, type RouteView } from './route-view';
+
+export type { RouteView };
 
 /** How often the open chat's link stats are read (only while the chat is open and the page visible). */
 export const ROUTE_POLL_MS = 2_000;
-
-/** What the route line shows. */
-export interface RouteView {
-  /** `unknown` until ICE reports a selected pair. */
-  route: 'direct' | 'relay' | 'unknown';
-  /** Candidate types of the selected pair (`host`, `srflx`, `prflx`, `relay`), for the title and tests. */
-  local: string;
-  remote: string;
-  text: string;
-  /** Longer explanation (the line's title). */
-  detail: string;
-}
-
-const fmtRate = (bps: number): string =>
-  bps >= 1e6
-    ? `${(bps / 1e6).toFixed(1)} MB/s`
-    : bps >= 1e3
-      ? `${Math.round(bps / 1e3)} kB/s`
-      : `${Math.round(bps)} B/s`;
-
-/**
- * The words for a sample: how the link goes, the round trip, and (`rate` given, during a
- * transfer) bytes per second the busier way.
- */
-export function routeView(
-  s: RouteSample,
-  rate: { sentPerSecond: number; receivedPerSecond: number } | null,
-  name: string,
-): RouteView {
-  const route = s.route ?? 'unknown';
-  const parts = [
-    route === 'relay' ? 'Through a TURN relay' : route === 'direct' ? 'Direct connection' : 'Route not known yet',
-  ];
-  if (s.rttMs !== null) parts.push(`round trip ${s.rttMs < 10 ? s.rttMs.toFixed(1) : Math.round(s.rttMs)} ms`);
-  if (rate) parts.push(fmtRate(Math.max(rate.sentPerSecond, rate.receivedPerSecond)));
-  const hidden =
-    s.local === 'relay'
-      ? `${name} sees the relay’s address, not yours.`
-      : `${name} can see this browser’s IP address; “Hide my IP address” sends everything through the relay.`;
-  const detail =
-    route === 'unknown'
-      ? 'The browser has not reported which way this connection goes yet.'
-      : `Your side: ${s.local ?? '?'} candidate${s.relayProtocol ? ` (${s.relayProtocol} to the relay)` : ''}, their side: ${s.remote ?? '?'} candidate. ${hidden}`;
-  return { route, local: s.local ?? '', remote: s.remote ?? '', text: parts.join(' · '), detail };
-}
 
 export interface RouteWatchDeps {
   /** The live link's stats report for a contact, null without one. */

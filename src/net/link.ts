@@ -67,15 +67,15 @@ export function asLinkErrorCode(code: unknown): LinkErrorCode | undefined {
 /**
  * Whether a failed link means the two sides met at the rendezvous but could not open a WebRTC
  * connection (no route between them: a firewall, NAT, a TURN server that refused us): the data
- * channel failed on every try, the attempt timed out while ICE was still trying, or the other
- * side gave up for that reason.
+ * channel failed on every try, the attempt timed out while ICE was still trying (or after a
+ * failed try), or the other side gave up for that reason — its WebRTC failed, or its time ran
+ * out while the two were negotiating.
  */
 export function isNoRouteFailure(f: LinkFailure): boolean {
-  return (
-    f.code === 'LINK_WEBRTC_FAILED' ||
-    (f.code === 'LINK_TIMEOUT' && f.step === 'webrtc') ||
-    (f.code === 'LINK_CLOSED' && f.peerCode === 'LINK_WEBRTC_FAILED')
-  );
+  if (f.code === 'LINK_WEBRTC_FAILED') return true;
+  if (f.code === 'LINK_TIMEOUT') return f.step === 'webrtc';
+  if (f.code !== 'LINK_CLOSED') return false;
+  return f.peerCode === 'LINK_WEBRTC_FAILED' || (f.peerCode === 'LINK_TIMEOUT' && f.step === 'webrtc');
 }
 
 /**
