@@ -4,7 +4,7 @@
  */
 import type { RelayConfig } from './config';
 import type { Client, Connections, Dispatch } from './connections';
-import type { Hub } from './hub';
+import type { Hub, JoinOutcome } from './hub';
 import { roomTag, type Logger } from './log';
 import { CloseCode, RELAY_PROTOCOL_VERSION, encode, type ClientMessage } from './protocol';
 import { MAILBOX_SIZE_CLASSES, type MailboxRequest } from './protocol-mailbox';
@@ -18,8 +18,8 @@ import { MAILBOX_SIZE_CLASSES, type MailboxRequest } from './protocol-mailbox';
 export type ForwardHook = (room: string, data: string, fromSocketId: string) => string | null | undefined | void;
 
 /**
- * Called when a socket joins a room (not for a repeated subscribe to a room it is in). Tests use
- * it to record which socket was in which room — what a curious relay operator could keep.
+ * Called when a socket joins a room (not for a repeated subscribe). Tests record which connection
+ * joined which room (what a relay could link by connection). A hook that throws is logged.
  */
 export type SubscribeHook = (room: string, socketId: string) => void;
 
@@ -33,9 +33,9 @@ export interface DispatchOptions {
   onSubscribe?: SubscribeHook;
 }
 
-export function createDispatch(o: DispatchOptions): Dispatch {
-  const { cfg, conns, hub } = o;
-  const welcome = encode.welcome({
+/** The `welcome` answer to `hello`: protocol version, features, mailbox limits. */
+function welcomeFrame(cfg: RelayConfig): string {
+  return encode.welcome({
     protocol: RELAY_PROTOCOL_VERSION,
     features: ['mailbox'],
     mailbox: {
@@ -45,6 +45,11 @@ export function createDispatch(o: DispatchOptions): Dispatch {
       ttlS: cfg.mailboxTtlS,
     },
   });
+}
+
+export function createDispatch(o: DispatchOptions): Dispatch {
+  const { cfg, conns, hub } = o;
+  const welcome = welcomeFrame(cfg);
 
   const forwarded = (c: Client, room: string, data: string): string | null => {
     if (!o.onForward) return data;
@@ -66,11 +71,16 @@ export function createDispatch(o: DispatchOptions): Dispatch {
     hub.publish(room, c, Buffer.from(out === data ? encode.plainMessage(room, out) : encode.message(room, out)));
   };
 
-  const subscribed = (c: Client, room: string, outcome: 'done' | 'too-many-rooms', fresh: boolean): void => {
+  const subscribed = (c: Client, room: string, outcome: JoinOutcome): void => {
     if (outcome === 'too-many-rooms')
       return conns.fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${cfg.maxRoomsPerSocket} rooms`);
+    if (outcome !== 'joined') return;
     o.log.debug('subscribed', { socket: c.id, room: roomTag(room) });
-    if (fresh && hub.isIn(room, c)) tellSubscribed(o, room, c.id);
+    try {
+      o.onSubscribe?.(room, c.id);
+    } catch (e) {
+      o.log.error('onSubscribe hook threw', { error: (e as Error).message });
+    }
   };
 
   return (c: Client, m: ClientMessage): void | Promise<void> => {
@@ -80,10 +90,9 @@ export function createDispatch(o: DispatchOptions): Dispatch {
       case 'hello':
         return conns.send(c, welcome);
       case 'subscribe': {
-        const fresh = !hub.isIn(m.room, c);
         const r = hub.join(m.room, c);
-        if (r instanceof Promise) return r.then((outcome) => subscribed(c, m.room, outcome, fresh));
-        return subscribed(c, m.room, r, fresh);
+        if (r instanceof Promise) return r.then((outcome) => subscribed(c, m.room, outcome));
+        return subscribed(c, m.room, r);
       }
       case 'unsubscribe':
         hub.leave(m.room, c);
@@ -94,13 +103,4 @@ export function createDispatch(o: DispatchOptions): Dispatch {
         return o.mailbox(c, m);
     }
   };
-}
-
-/** Runs the onSubscribe hook, if any; a hook that throws is logged and changes nothing. */
-function tellSubscribed(o: DispatchOptions, room: string, socketId: string): void {
-  try {
-    o.onSubscribe?.(room, socketId);
-  } catch (e) {
-    o.log.error('onSubscribe hook threw', { error: (e as Error).message });
-  }
 }

@@ -122,19 +122,20 @@ export class RedisHub<M extends HubMember> implements Hub<M> {
     if (result === 'room-full') {
       if (!already) this.#channels.release(room);
       this.deliver(member, encode.error('room-full', `room already has ${this.o.maxPeersPerRoom} peers`, room), false);
-      return 'done';
+      return 'refused';
     }
     if (member.gone) {
       // Closed while joining: drop() has run already, so undo the join here.
       if (!already) void this.#leaveRemote(room, member);
-      return 'done';
+      return 'refused';
     }
     if (!already) rooms.join(room, member);
     const others = rooms.others(room, member);
     this.deliver(member, encode.subscribed(room, count), false);
     for (const f of held) this.deliver(member, f, true);
-    if (result === 'joined') this.#local.toAll(others, encode.peerJoined(room));
-    return 'done';
+    if (result !== 'joined') return 'already';
+    this.#local.toAll(others, encode.peerJoined(room));
+    return 'joined';
   }
 
   leave(room: string, member: M): boolean {

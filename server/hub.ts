@@ -18,8 +18,11 @@ export interface HubMember {
 /** How the hub hands a frame to a local socket; `relayed` marks a forwarded `message`. */
 export type Deliver<M> = (member: M, frame: string | Buffer, relayed: boolean) => void;
 
-/** A subscribe the caller must act on; everything else the hub answered itself. */
-export type JoinOutcome = 'done' | 'too-many-rooms';
+/**
+ * What came of a subscribe: `joined` (new member), `already` (a repeated subscribe) and `refused`
+ * (room full) were answered by the hub; `too-many-rooms` is the caller's to act on.
+ */
+export type JoinOutcome = 'joined' | 'already' | 'refused' | 'too-many-rooms';
 
 export interface Hub<M extends HubMember> {
   /**
@@ -61,12 +64,12 @@ export class LocalHub<M extends HubMember> implements Hub<M> {
     if (r === 'too-many-rooms') return r;
     if (r === 'room-full') {
       this.deliver(member, encode.error('room-full', `room already has ${this.maxPeersPerRoom} peers`, room), false);
-      return 'done';
+      return 'refused';
     }
     const others = this.rooms.others(room, member);
     this.deliver(member, encode.subscribed(room, others.length), false);
     if (r === 'joined') this.toAll(others, encode.peerJoined(room));
-    return 'done';
+    return r;
   }
 
   leave(room: string, member: M): boolean {

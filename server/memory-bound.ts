@@ -4,7 +4,7 @@
  * holds. Each term is a cap the relay enforces; the constants were measured on node 20 (see the
  * doc for how):
  *
- *   RSS ≤ BASE
+ *   RSS ≤ BASE (128 MiB)
  *       + MAX_CONNECTIONS × (PER_SOCKET + 2 × MAX_MESSAGE_BYTES)   every socket idle, or holding
  *                                                                  one partial frame and one read
  *       + MAX_BUFFERED_BYTES_TOTAL                                 output not yet written, all sockets
@@ -16,9 +16,9 @@ import type { RelayConfig } from './config';
 const MIB = 1024 * 1024;
 
 export const MEMORY_CONSTANTS = {
-  /** Node, the relay's code, ws, prom-client, ioredis, after start-up (measured ~70 MiB). */
-  baseBytes: 96 * MIB,
-  /** An idle socket: ws + TCP handles + the relay's bookkeeping (measured ~10 KiB of RSS). */
+  /** Node, tsx, the relay's code, ws, prom-client, ioredis, after start-up (measured 92 MiB). */
+  baseBytes: 128 * MIB,
+  /** An idle socket: ws + TCP handles + the relay's bookkeeping (measured 11–15 KiB of RSS). */
   perSocketBytes: 16 * 1024,
   /** Young-generation semispaces and old-generation garbage between collections. */
   gcSlackBytes: 128 * MIB,

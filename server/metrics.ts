@@ -26,20 +26,17 @@ export interface RelayMetrics {
   inputPaused(): void;
 }
 
-export function createMetrics(src: MetricSources): RelayMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/** The gauges, read from `src` at every scrape. */
+function registerGauges(registry: Registry, src: MetricSources): void {
   const gauge = (name: string, help: string, read: () => number): void => {
-    registry.registerMetric(
-      new Gauge({
-        name,
-        help,
-        registers: [],
-        collect() {
-          this.set(read());
-        },
-      }),
-    );
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
   };
   gauge('parley_relay_sockets', 'Open signaling sockets on this instance', src.sockets);
   gauge('parley_relay_rooms', 'Rooms with a member on this instance', src.rooms);
@@ -49,7 +46,7 @@ export function createMetrics(src: MetricSources): RelayMetrics {
     src.pausedSockets,
   );
   gauge('parley_relay_buffered_bytes', 'Bytes handed to sockets and not yet written out', src.bufferedBytes);
-  const mailboxGauge = (name: string, help: string, pick: (s: MailboxStats) => number): Gauge =>
+  const mailboxGauge = (name: string, help: string, pick: (s: MailboxStats) => number): void => {
     new Gauge({
       name,
       help,
@@ -62,36 +59,35 @@ export function createMetrics(src: MetricSources): RelayMetrics {
         }
       },
     });
+  };
   mailboxGauge('parley_relay_mailbox_blobs', 'Blobs stored in mailboxes (deployment-wide with Redis)', (s) => s.blobs);
   mailboxGauge('parley_relay_mailbox_bytes', 'Size-class bytes stored in mailboxes', (s) => s.bytes);
+}
 
-  const messages = new Counter({
-    name: 'parley_relay_messages_relayed_total',
-    help: 'Room messages handed to sockets on this instance',
-    registers: [registry],
-  });
-  const bytes = new Counter({
-    name: 'parley_relay_bytes_relayed_total',
-    help: 'Bytes of room messages handed to sockets on this instance',
-    registers: [registry],
-  });
-  const refusals = new Counter({
-    name: 'parley_relay_refusals_total',
-    help: 'Sockets closed by the relay (by close code) and requests refused (by error code)',
-    labelNames: ['code'],
-    registers: [registry],
-  });
-  const mailboxOps = new Counter({
-    name: 'parley_relay_mailbox_operations_total',
-    help: 'Mailbox requests by operation and result',
-    labelNames: ['op', 'result'],
-    registers: [registry],
-  });
-  const pauses = new Counter({
-    name: 'parley_relay_input_pauses_total',
-    help: 'Times a socket stopped being read because GLOBAL_BYTES_PER_SECOND ran out',
-    registers: [registry],
-  });
+export function createMetrics(src: MetricSources): RelayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerGauges(registry, src);
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const messages = counter('parley_relay_messages_relayed_total', 'Room messages handed to sockets on this instance');
+  const bytes = counter(
+    'parley_relay_bytes_relayed_total',
+    'Bytes of room messages handed to sockets on this instance',
+  );
+  const refusals = counter(
+    'parley_relay_refusals_total',
+    'Sockets closed by the relay (by close code) and requests refused (by error code)',
+    ['code'],
+  );
+  const mailboxOps = counter('parley_relay_mailbox_operations_total', 'Mailbox requests by operation and result', [
+    'op',
+    'result',
+  ]);
+  const pauses = counter(
+    'parley_relay_input_pauses_total',
+    'Times a socket stopped being read because GLOBAL_BYTES_PER_SECOND ran out',
+  );
   return {
     registry,
     inputPaused: () => pauses.inc(),

@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket, type ServerOptions } from 'ws';
-import { createBackend } from './backend';
+import { createBackend, type Backend } from './backend';
 import { IpTable, addressKey, clientAddress } from './client-ip';
 import { DEFAULT_CONFIG, type RelayConfig } from './config';
 import { Connections, type Client } from './connections';
@@ -21,7 +21,7 @@ import { createDispatch, type ForwardHook, type SubscribeHook } from './dispatch
 import { iceConfig } from './ice';
 import { createLogger, type Logger } from './log';
 import { createMailboxHandler, type MailboxHook } from './mailbox-handler';
-import { createMetrics } from './metrics';
+import { createMetrics, type RelayMetrics } from './metrics';
 import { CloseCode } from './protocol';
 import { createHttpHandler } from './static';
 
@@ -29,6 +29,7 @@ export type { ForwardHook, MailboxHook, SubscribeHook };
 
 export interface RelayOptions extends Partial<RelayConfig> {
   onForward?: ForwardHook;
+  /** Called when a socket joins a room (not for a repeated subscribe); see dispatch.ts. */
   onSubscribe?: SubscribeHook;
   /** Sees every accepted mailbox request (tests record what the relay stores). */
   onMailbox?: MailboxHook;
@@ -63,124 +64,132 @@ class RelaySocket extends WebSocket {
 /** How long a socket being closed may take to answer the close frame before it is destroyed. */
 const CLOSE_TIMEOUT_MS = 5000;
 
-export function createRelay(options: RelayOptions = {}): Relay {
-  const { onForward, onSubscribe, onMailbox, logger, ...rest } = options;
-  const cfg: RelayConfig = { ...DEFAULT_CONFIG, ...rest };
-  const log = logger ?? createLogger(cfg.logLevel);
-  const ips = new IpTable(cfg);
-  let shuttingDown = false;
+/** The relay's parts, tied together (each is in its own file; this class only wires and runs them). */
+class SignalRelay implements Relay {
+  readonly server: Server;
+  private readonly cfg: RelayConfig;
+  private readonly log: Logger;
+  private readonly ips: IpTable;
+  private readonly metrics: RelayMetrics;
+  private readonly conns: Connections;
+  private readonly backend: Backend;
+  private readonly wss: WebSocketServer;
+  private readonly sweep: ReturnType<typeof setInterval>;
+  private shuttingDown = false;
 
-  // The parts refer to each other (the hub delivers through the connections, which drop from
-  // the hub): built in this order, tied together through these closures.
-  const metrics = createMetrics({
-    sockets: () => conns.clients.size,
-    rooms: () => backend.hub.roomCount,
-    pausedSockets: () => conns.input.pausedCount,
-    bufferedBytes: () => conns.output.total,
-    mailbox: () => backend.mailbox.stats(),
-  });
-  const conns: Connections = new Connections({
-    cfg,
-    log,
-    metrics,
-    ips,
-    onDrop: (c, quiet) => {
-      ips.release(c.ip);
-      backend.hub.leaveAll(c, quiet);
-    },
-  });
-  const backend = createBackend(cfg, log, (c: Client, frame, relayed) => {
-    if (relayed) metrics.relayed(frame.length);
-    conns.send(c, frame);
-  });
-  const mailbox = createMailboxHandler({
-    store: backend.mailbox,
-    cfg,
-    ips,
-    metrics,
-    log,
-    send: (c, f) => conns.send(c, f),
-    ...(onMailbox ? { onMailbox } : {}),
-  });
-  conns.dispatch = createDispatch({
-    cfg,
-    log,
-    conns,
-    hub: backend.hub,
-    mailbox,
-    ...(onForward ? { onForward } : {}),
-    ...(onSubscribe ? { onSubscribe } : {}),
-  });
-  backend.ready.catch((e: Error) => log.error('relay backend failed to start', { error: e.message }));
+  constructor(options: RelayOptions) {
+    const { onForward, onSubscribe, onMailbox, logger, ...rest } = options;
+    this.cfg = { ...DEFAULT_CONFIG, ...rest };
+    const cfg = this.cfg;
+    this.log = logger ?? createLogger(cfg.logLevel);
+    this.ips = new IpTable(cfg);
+    this.metrics = createMetrics({
+      sockets: () => this.conns.clients.size,
+      rooms: () => this.backend.hub.roomCount,
+      pausedSockets: () => this.conns.input.pausedCount,
+      bufferedBytes: () => this.conns.output.total,
+      mailbox: () => this.backend.mailbox.stats(),
+    });
+    const { log, ips, metrics } = this;
+    this.conns = new Connections({ cfg, log, metrics, ips, onDrop: (c, quiet) => this.dropped(c, quiet) });
+    this.backend = createBackend(cfg, log, (c: Client, frame, relayed) => {
+      if (relayed) metrics.relayed(frame.length);
+      this.conns.send(c, frame);
+    });
+    const send = (c: Client, f: string) => this.conns.send(c, f);
+    const mailbox = createMailboxHandler({ store: this.backend.mailbox, cfg, ips, metrics, log, send, onMailbox });
+    const hub = this.backend.hub;
+    this.conns.dispatch = createDispatch({ cfg, log, conns: this.conns, hub, mailbox, onForward, onSubscribe });
+    this.backend.ready.catch((e: Error) => log.error('relay backend failed to start', { error: e.message }));
+    this.server = this.createHttpServer();
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: cfg.maxMessageBytes,
+      WebSocket: RelaySocket,
+      closeTimeout: CLOSE_TIMEOUT_MS,
+    } as ServerOptions);
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+    this.server.on('clientError', (_e, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    this.sweep = setInterval(() => this.sweepAll(), cfg.heartbeatMs);
+    this.sweep.unref();
+  }
 
-  const server = createServer(
-    createHttpHandler({
-      staticDir: cfg.staticDir,
-      iceConfig: () => iceConfig(cfg, Date.now()),
-      stats: cfg.stats ? () => stats(conns, backend.hub.roomCount) : undefined,
-      metrics: cfg.metrics
-        ? async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })
-        : undefined,
-      healthy: () => !shuttingDown && backend.healthy(),
-      log,
-    }),
-  );
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  // Node destroys TCP connections beyond this at accept time; the margin keeps
-  // room for the 1013 answer to sockets over MAX_CONNECTIONS and for /healthz.
-  server.maxConnections = cfg.maxConnections + 256;
+  get connections(): number {
+    return this.conns.clients.size;
+  }
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    maxPayload: cfg.maxMessageBytes,
-    WebSocket: RelaySocket,
-    closeTimeout: CLOSE_TIMEOUT_MS,
-  } as ServerOptions);
+  private createHttpServer(): Server {
+    const { cfg, metrics } = this;
+    const server = createServer(
+      createHttpHandler({
+        staticDir: cfg.staticDir,
+        iceConfig: () => iceConfig(cfg, Date.now()),
+        stats: cfg.stats ? () => stats(this.conns, this.backend.hub.roomCount) : undefined,
+        metrics: cfg.metrics
+          ? async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })
+          : undefined,
+        healthy: () => !this.shuttingDown && this.backend.healthy(),
+        log: this.log,
+      }),
+    );
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    // Node destroys TCP connections beyond this at accept time; the margin keeps
+    // room for the 1013 answer to sockets over MAX_CONNECTIONS and for /healthz.
+    server.maxConnections = cfg.maxConnections + 256;
+    return server;
+  }
 
-  const refuse = (ws: WebSocket, code: number, reason: string): void => {
-    metrics.refused(code);
-    ws.close(code, reason);
-  };
-
-  const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
-    ws.on('error', (e) => log.debug('socket error', { error: e.message }));
-    if (shuttingDown) return refuse(ws, CloseCode.SERVICE_RESTART, 'relay shutting down, reconnect');
-    if (conns.clients.size >= cfg.maxConnections) {
-      log.warn('relay full, refusing socket', { connections: conns.clients.size });
-      return refuse(ws, CloseCode.RELAY_FULL, 'relay full, try again later');
-    }
-    const ip = addressKey(clientAddress(req, cfg.trustProxyHeader, cfg.trustProxyHops));
-    if (!ips.admit(ip, Date.now())) return refuse(ws, CloseCode.RELAY_FULL, 'too many connections from your address');
-    const c = conns.accept(ws, ip);
-    log.debug('socket open', { socket: c.id, connections: conns.clients.size });
-  };
-
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/signal') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
-  });
-  server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
 
-  const sweep = setInterval(() => {
+  /** A new WebSocket: refused when draining, full, or its address is at its cap; served otherwise. */
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const { cfg, conns, log } = this;
+    ws.on('error', (e) => log.debug('socket error', { error: e.message }));
+    if (this.shuttingDown) return this.refuse(ws, CloseCode.SERVICE_RESTART, 'relay shutting down, reconnect');
+    if (conns.clients.size >= cfg.maxConnections) {
+      log.warn('relay full, refusing socket', { connections: conns.clients.size });
+      return this.refuse(ws, CloseCode.RELAY_FULL, 'relay full, try again later');
+    }
+    const ip = addressKey(clientAddress(req, cfg.trustProxyHeader, cfg.trustProxyHops));
+    if (!this.ips.admit(ip, Date.now()))
+      return this.refuse(ws, CloseCode.RELAY_FULL, 'too many connections from your address');
+    const c = conns.accept(ws, ip);
+    log.debug('socket open', { socket: c.id, connections: conns.clients.size });
+  }
+
+  private refuse(ws: WebSocket, code: number, reason: string): void {
+    this.metrics.refused(code);
+    ws.close(code, reason);
+  }
+
+  private dropped(c: Client, quiet: boolean): void {
+    this.ips.release(c.ip);
+    this.backend.hub.leaveAll(c, quiet);
+  }
+
+  private sweepAll(): void {
     const now = Date.now();
-    conns.sweep(now);
-    ips.sweep(now);
-  }, cfg.heartbeatMs);
-  sweep.unref();
+    this.conns.sweep(now);
+    this.ips.sweep(now);
+  }
 
-  const listen = async (port = cfg.port, host = cfg.host): Promise<{ port: number; url: string }> => {
-    await backend.ready;
+  async listen(port = this.cfg.port, host = this.cfg.host): Promise<{ port: number; url: string }> {
+    await this.backend.ready;
+    const server = this.server;
     return new Promise((resolvePromise, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -190,32 +199,29 @@ export function createRelay(options: RelayOptions = {}): Relay {
         resolvePromise({ port: bound, url: `http://${shownHost}:${bound}` });
       });
     });
-  };
+  }
 
-  const close = async (): Promise<void> => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    clearInterval(sweep);
+  async close(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    clearInterval(this.sweep);
+    const server = this.server;
     const stopped = new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
     server.closeIdleConnections();
-    await conns.closeAll(CloseCode.SERVICE_RESTART, 'relay shutting down, reconnect', cfg.shutdownDrainMs);
-    conns.input.close();
-    await backend.ready.catch(() => {});
-    await backend.close();
+    await this.conns.closeAll(CloseCode.SERVICE_RESTART, 'relay shutting down, reconnect', this.cfg.shutdownDrainMs);
+    this.conns.input.close();
+    await this.backend.ready.catch(() => {});
+    await this.backend.close();
     server.closeAllConnections();
     await stopped;
-    wss.close();
-    log.info('relay closed');
-  };
+    this.wss.close();
+    this.log.info('relay closed');
+  }
+}
 
-  return {
-    server,
-    listen,
-    close,
-    get connections() {
-      return conns.clients.size;
-    },
-  };
+/** A relay with `options` (any RelayConfig field in camelCase, hooks, logger); call listen() to serve. */
+export function createRelay(options: RelayOptions = {}): Relay {
+  return new SignalRelay(options);
 }
 
 function stats(conns: Connections, rooms: number): unknown {

@@ -107,6 +107,25 @@ async function fileInfo(path: string): Promise<{ size: number } | null> {
   }
 }
 
+/** Answers the relay's own paths (/healthz, /config.json, /metrics, /stats, /signal); false for any other. */
+async function serveEndpoint(
+  o: HttpOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<boolean> {
+  const json = (status: number, body: string) => send(res, req, status, 'application/json', body);
+  if (path === '/healthz') json(o.healthy() ? 200 : 503, `{"ok":${o.healthy()}}`);
+  else if (path === '/config.json') json(200, JSON.stringify(o.iceConfig()));
+  else if (path === '/metrics' && o.metrics) {
+    const m = await o.metrics();
+    send(res, req, 200, m.contentType, m.body);
+  } else if (path === '/stats' && o.stats) json(200, JSON.stringify(o.stats()));
+  else if (path === '/signal') send(res, req, 426, 'text/plain; charset=utf-8', 'WebSocket upgrade required\n');
+  else return false;
+  return true;
+}
+
 /** The request handler for everything but the WebSocket upgrade. */
 export function createHttpHandler(o: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const root = resolve(o.staticDir);
@@ -133,17 +152,7 @@ export function createHttpHandler(o: HttpOptions): (req: IncomingMessage, res: S
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, req, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
-    if (rawPath === '/healthz')
-      return o.healthy()
-        ? send(res, req, 200, 'application/json', '{"ok":true}')
-        : send(res, req, 503, 'application/json', '{"ok":false,"draining":true}');
-    if (rawPath === '/config.json') return send(res, req, 200, 'application/json', JSON.stringify(o.iceConfig()));
-    if (rawPath === '/metrics' && o.metrics) {
-      const m = await o.metrics();
-      return send(res, req, 200, m.contentType, m.body);
-    }
-    if (rawPath === '/stats' && o.stats) return send(res, req, 200, 'application/json', JSON.stringify(o.stats()));
-    if (rawPath === '/signal') return send(res, req, 426, 'text/plain; charset=utf-8', 'WebSocket upgrade required\n');
+    if (await serveEndpoint(o, req, res, rawPath)) return;
 
     let decoded: string;
     try {

@@ -172,25 +172,8 @@ export class SignalingClient {
   close(): void {
     if (this.#status === 'closed') return;
     this.#clearTimers();
-    this.#detach(1000, 'client closed');
+    this.#dropSocket(1000, 'client closed');
     this.#setStatus('closed', null);
-  }
-
-  /** Lets go of the current socket: no more events from it, and it is closed. */
-  #detach(code?: number, reason?: string): void {
-    const s = this.#socket;
-    this.#socket = null;
-    this.#relayInfo = null;
-    if (!s) return;
-    s.onopen = s.onmessage = s.onclose = null;
-    // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
-    // fact, and an 'error' event without a listener would crash the process.
-    s.onerror = () => {};
-    try {
-      s.close(code, reason);
-    } catch {
-      /* already closing */
-    }
   }
 
   #connect(): void {
@@ -229,9 +212,26 @@ export class SignalingClient {
   }
 
   #lost(): void {
-    this.#detach();
+    this.#dropSocket();
     this.#clearTimers();
     if (this.#status !== 'closed') this.#scheduleRetry();
+  }
+
+  /** Forgets the current socket and closes it (with `closeArgs`, if any); its late events are ignored. */
+  #dropSocket(...closeArgs: [code?: number, reason?: string]): void {
+    const s = this.#socket;
+    this.#socket = null;
+    this.#relayInfo = null;
+    if (!s) return;
+    s.onopen = s.onmessage = s.onclose = null;
+    // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
+    // fact, and an 'error' event without a listener would crash the process.
+    s.onerror = () => {};
+    try {
+      s.close(...closeArgs);
+    } catch {
+      /* already closing */
+    }
   }
 
   #scheduleRetry(): void {

@@ -156,6 +156,33 @@ describe('parseRelayMessage', () => {
       expect(parseRelayMessage(JSON.stringify(bad))).toBeNull();
   });
 
+  it('accepts a mailbox reply only with a valid req, address and ids (property)', () => {
+    const a = room('C');
+    fc.assert(
+      fc.property(
+        fc.record({
+          type: fc.constantFrom('mailbox-stored', 'mailbox-blobs', 'mailbox-acked'),
+          req: fc.oneof(fc.string(), fc.constant('q1')),
+          address: fc.oneof(fc.string(), fc.constant(a)),
+          id: fc.oneof(fc.string(), fc.nat().map(String)),
+          deleted: fc.oneof(fc.integer(), fc.double(), fc.string()),
+          blobs: fc.array(fc.record({ id: fc.oneof(fc.string(), fc.nat().map(String)), data: fc.string() })),
+          more: fc.oneof(fc.boolean(), fc.string()),
+        }),
+        (frame) => {
+          const m = parseRelayMessage(JSON.stringify(frame));
+          if (m === null) return;
+          const r = m as Record<string, unknown>;
+          expect(r.req).toMatch(/^[A-Za-z0-9_-]{1,16}$/);
+          expect(r.address).toBe(a);
+          if (m.type === 'mailbox-stored') expect(m.id).toMatch(/^[1-9][0-9]*$/);
+          if (m.type === 'mailbox-acked') expect(Number.isSafeInteger(m.deleted) && m.deleted >= 0).toBe(true);
+          if (m.type === 'mailbox-blobs') for (const b of m.blobs) expect(b.id).toMatch(/^[1-9][0-9]*$/);
+        },
+      ),
+    );
+  });
+
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json()), (s) => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InputBudget, OutputBudget, type Metered } from '../../server/budget';
 import { IpTable, addressKey, clientAddress } from '../../server/client-ip';
 import { ConfigError, DEFAULT_CONFIG, configFromEnv } from '../../server/config';
+import { memoryBound } from '../../server/memory-bound';
 
 const req = (remote: string, headers: Record<string, string> = {}): IncomingMessage =>
   ({ socket: { remoteAddress: remote }, headers }) as unknown as IncomingMessage;
@@ -111,7 +112,13 @@ describe('InputBudget', () => {
 
   it('never pauses light sockets, however many there are', () => {
     vi.useFakeTimers();
-    const budget = new InputBudget<ReturnType<typeof meter>>(10_000, 100_000, 1000, (c) => (c.paused = true), () => {});
+    const budget = new InputBudget<ReturnType<typeof meter>>(
+      10_000,
+      100_000,
+      1000,
+      (c) => (c.paused = true),
+      () => {},
+    );
     const many = Array.from({ length: 300 }, meter);
     for (const c of many) budget.charge(c, 1000); // each light (1000 < 100 000), 300 000 in all
     expect(many.some((c) => c.paused)).toBe(false);
@@ -192,5 +199,17 @@ describe('configFromEnv: budgets, Redis, mailbox, operations', () => {
       expect(() => configFromEnv(env)).toThrow(ConfigError);
       expect(() => configFromEnv(env)).toThrow(msg);
     }
+  });
+});
+
+describe('memoryBound', () => {
+  it('is the formula of docs/relay.md "Memory bound", term by term', () => {
+    const MIB = 1024 * 1024;
+    const perSocket = 16 * 1024 + 2 * 65536;
+    expect(memoryBound(DEFAULT_CONFIG)).toBe(128 * MIB + 10_000 * perSocket + 64 * MIB + 1.5 * 128 * MIB + 128 * MIB);
+    expect(Math.round(memoryBound(DEFAULT_CONFIG) / MIB)).toBe(1918); // "≈ 1.9 GiB"
+    expect(Math.round(memoryBound({ ...DEFAULT_CONFIG, maxConnections: 2000 }) / MIB)).toBe(793);
+    // With Redis the mailbox lives there: its term goes.
+    expect(memoryBound({ ...DEFAULT_CONFIG, redisUrl: 'redis://x' })).toBe(memoryBound(DEFAULT_CONFIG) - 192 * MIB);
   });
 });

@@ -1,16 +1,16 @@
 /**
  * A recording relay: the real relay (`createRelay` from server/relay.ts) on 127.0.0.1 with an
  * `onForward` hook that records every frame it forwards — the room, the `data` string and the
- * exact WebSocket text the other sockets of the room receive — and every mailbox request it
- * accepts (what it stores and hands out), in memory and, optionally, as JSON lines in files. It is
- * what an honest-but-curious relay operator gets to keep; the metadata tests scan it for secrets
- * (DESIGN.md "What the signaling server may learn").
+ * exact WebSocket text the other sockets of the room receive — in memory and, optionally, as
+ * JSON lines in a file. It is what an honest-but-curious relay operator gets to keep; the
+ * metadata tests scan it for secrets (DESIGN.md "What the signaling server may learn").
  *
  * It also records every subscription — which socket joined which room, and when — since that is
- * what lets a relay link rooms to each other (docs/protocol-app.md §3.5).
+ * what lets a relay link rooms to each other (docs/protocol-app.md §3.5), and every mailbox
+ * request it accepts (what it stores and hands out, and whose addresses are asked for).
  *
- * In a test: `const r = await startRecordingRelay({ out, subs })`, then `r.frames`, `r.subscriptions`.
- * As a process (for browser tests, which load the app from this relay):
+ * In a test: `const r = await startRecordingRelay({ out, subs })`, then `r.frames`, `r.subscriptions`,
+ * `r.mailbox`. As a process (for browser tests, which load the app from this relay):
  *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl
  *     [--subs /tmp/subs.jsonl] [--mailbox-out /tmp/mailbox.jsonl] [--static dist]
  * It prints one line `recording relay listening on http://127.0.0.1:PORT` once it listens, and

@@ -20,7 +20,7 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-/** `opts`: any relay option (limits, hooks); tests on loopback get the defaults otherwise. */
+/** `opts`: any relay option (limits, hooks, `redisUrl`); the defaults otherwise. */
 export async function startTestRelay(opts: RelayOptions = {}): Promise<TestRelay> {
   const relay = createRelay({ logLevel: 'silent', staticDir: '/nonexistent', ...opts });
   const sockets = new Set<Socket>();
