@@ -5,7 +5,16 @@
  * used is read from its own `getStats()` (e2e/support/rtc-stats.ts), never from the app's words.
  */
 import { test, expect } from '@playwright/test';
-import { expectConnected, expectError, makeInvite, message, person, send, type Person } from './support/app';
+import {
+  expectConnected,
+  expectError,
+  makeInvite,
+  message,
+  openInviteLink,
+  person,
+  send,
+  type Person,
+} from './support/app';
 import { spawnRelay, type RelayProcess } from './support/spawn-relay';
 import {
   candidateLineType,
@@ -67,7 +76,7 @@ test.describe('TURN', () => {
       await expect(box).toBeDisabled();
       await expect(p.page.getByTestId('settings-relay-only-note')).toContainText('This server requires it');
     }
-    await bob.page.goto(await makeInvite(alice));
+    await openInviteLink(bob, await makeInvite(alice));
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
     await send(alice, 'hello through the relay');
@@ -101,7 +110,7 @@ test.describe('TURN', () => {
     const alice = await person(browser, 'Alice', { baseURL });
     const bob = await person(browser, 'Bob', { baseURL });
     people.push(alice, bob);
-    await bob.page.goto(await makeInvite(alice));
+    await openInviteLink(bob, await makeInvite(alice));
     // Both were at the rendezvous; no relay address was granted, so no route exists.
     await expectError(bob, 'CONNECTION_FAILED');
     await expectError(alice, 'CONNECTION_FAILED');
@@ -131,7 +140,7 @@ test.describe('TURN', () => {
     await expect(box).toBeEnabled();
 
     // First without it: a direct link (host candidates on loopback).
-    await bob.page.goto(await makeInvite(alice));
+    await openInviteLink(bob, await makeInvite(alice));
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
     await expect(alice.page.getByTestId('connection-route')).toHaveAttribute('data-route', 'direct');
@@ -175,7 +184,7 @@ test.describe('TURN', () => {
     const alice = await person(browser, 'Alice', { baseURL });
     const bob = await person(browser, 'Bob', { baseURL });
     people.push(alice, bob);
-    await bob.page.goto(await makeInvite(alice));
+    await openInviteLink(bob, await makeInvite(alice));
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
     // The TURN server goes away and Alice asks for relay-only: both are still online, but no
