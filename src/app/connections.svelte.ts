@@ -10,6 +10,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { SignalingStatus } from '../net/signaling';
 import type { SecureLink } from '../net/link';
+import type { StatsReportLike } from '../net/route-stats';
 import { warmUpKx } from '../net/session-kx';
 import type { KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
@@ -97,7 +98,7 @@ export class ConnectionManager {
         /* only a warm-up */
       }
     }, 0);
-    await this.meeting.loadIceServers(origin);
+    await this.meeting.loadIceConfig(origin);
     for (const c of this.contacts.list) this.peer(c.key).ensureLoop();
   }
 
@@ -138,6 +139,20 @@ export class ConnectionManager {
   /** The person kept the old key: the caller with the new one is hung up on. */
   keyRefused(contactKey: string): void {
     this.desk.drop(contactKey);
+  }
+
+  /**
+   * The person's relay-only choice (docs/app.md "Network: TURN and relay-only"). Attempts under
+   * the old policy stop by themselves (`LinkIce.changed`); switched on, the live links end too,
+   * and each contact is met again through the TURN relay.
+   */
+  setRelayOnly(on: boolean): void {
+    if (this.meeting.network.setRelayOnly(on)) for (const p of this.contactPeers.values()) p.relink();
+  }
+
+  /** The live link's WebRTC stats for the route display (docs/app.md), null without a link. */
+  linkStats(key: string): Promise<StatsReportLike | null> {
+    return this.contactPeers.get(key)?.stats() ?? Promise.resolve(null);
   }
 
   /**

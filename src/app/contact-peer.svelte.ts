@@ -12,7 +12,8 @@
  * session's rooms, docs/interfaces.md); pairing through invites lives in pairing.svelte.ts.
  * @module
  */
-import type { LinkErrorCode, SecureLink } from '../net/link';
+import type { SecureLink } from '../net/link';
+import type { StatsReportLike } from '../net/route-stats';
 import type { SessionSetupResult } from '../net/session-kx';
 import { FileKeyLink } from '../net/file-key-link';
 import { rendezvousDays } from '../core/rendezvous';
@@ -67,6 +68,8 @@ export class ContactPeer {
   private attempt: AbortController | null = null;
   /** Doubles after each failed handshake or kx (2 s … 60 s); back to 0 once a session is agreed. */
   private backoffMs = 0;
+  /** Doubles after each meeting that found the person but no route (2 s … 20 s); 0 once a session is agreed. */
+  private noRouteMs = 0;
   /** After a failed kx the next meeting waits until then (ms since epoch). */
   private retryAt = 0;
   /** A session reset asked for (docs/session.md §4): its reason, and who waits for it. */
@@ -96,7 +99,7 @@ export class ContactPeer {
       if (!who || !this.ctx.relay) return;
       await this.ctx.relayOpen();
       if (signal.aborted || this.live) return;
-      this.state = 'waiting';
+      if (this.state !== 'unreachable') this.state = 'waiting';
       const wait = this.retryAt - Date.now();
       if (wait > 0) await sleep(wait, signal);
       const met = await this.meet(who);
@@ -110,7 +113,7 @@ export class ContactPeer {
         await this.attach(met.link, met.role);
         return;
       }
-      if (!(await this.pause(met.code))) return;
+      if (!(await this.pause(met))) return;
     }
   }
 
@@ -145,9 +148,13 @@ export class ContactPeer {
   }
 
   /** Waits as a failed meeting calls for; false when the loop should end (the app is stopping). */
-  private async pause(code: LinkErrorCode): Promise<boolean> {
+  private async pause(met: Extract<Met, { ok: false }>): Promise<boolean> {
     const signal = this.ctx.stop;
+    const code = met.code;
     if (code === 'LINK_ABORTED') return !signal.aborted;
+    if (met.noRoute) return this.noRoute();
+    // A whole attempt in which nobody came: whatever failed before is not what happens now.
+    if (code === 'LINK_TIMEOUT' && met.step === 'rendezvous') this.state = 'waiting';
     if (code === 'LINK_HANDSHAKE_FAILED') {
       this.app.hooks.error(appError('HANDSHAKE_FAILED', this.name));
       await sleep(this.backOff(), signal);
@@ -155,6 +162,28 @@ export class ContactPeer {
       await sleep(1_000 + Math.random() * 1_000, signal);
     }
     return true;
+  }
+
+  /**
+   * The person was at the rendezvous but no WebRTC route was found (docs/app.md "Network: TURN
+   * and relay-only"): say so — CONNECTION_FAILED with what to do — instead of "waiting", and try
+   * again after 2 s … 20 s, or at once when the relay-only setting changes.
+   */
+  private async noRoute(): Promise<boolean> {
+    this.state = 'unreachable';
+    this.app.hooks.error(this.ctx.noRoute(this.name));
+    this.noRouteMs = Math.min(20_000, Math.max(2_000, this.noRouteMs * 2));
+    const { changed } = await this.ctx.ice();
+    await sleep(this.noRouteMs, AbortSignal.any([this.ctx.stop, changed]));
+    return true;
+  }
+
+  /**
+   * Ends the live link so that the next one follows a stricter transport policy (relay-only
+   * switched on: a direct link would keep showing this browser's address to the person).
+   */
+  relink(): void {
+    if (this.live) void this.live.link.close().catch(() => {});
   }
 
   /**
@@ -186,6 +215,11 @@ export class ContactPeer {
     this.attempt?.abort();
     if (held) void this.attach(held.link, 'responder', held.early);
     else this.ensureLoop();
+  }
+
+  /** The live link's WebRTC stats (route, round trip, bytes), null without a link. */
+  stats(): Promise<StatsReportLike | null> {
+    return this.live?.link.stats?.() ?? Promise.resolve(null);
   }
 
   /**
@@ -242,6 +276,7 @@ export class ContactPeer {
     const cause = resetCause(this.reset.reason(this.key));
     this.watchClose(link, files);
     this.state = 'connecting';
+    this.app.hooks.resolved(['CONNECTION_FAILED']);
     const traffic = this.startTraffic(link, role, { held, forced, early, files });
     live.traffic = traffic;
     void traffic.ready.then((r) => this.sessionReady(link, r, forced));
@@ -311,6 +346,7 @@ export class ContactPeer {
       return;
     }
     this.backoffMs = 0;
+    this.noRouteMs = 0;
     this.retryAt = 0;
     this.state = 'connected';
     this.app.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);

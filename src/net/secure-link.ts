@@ -8,6 +8,7 @@ import { failure, type Failure } from '../core/errors';
 import type { FrameChannel, FrameResult } from '../core/frames';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import type { DataPeer } from './peer';
+import type { StatsReportLike } from './route-stats';
 
 /** Queue at most this much in the data channel before `send()` waits (backpressure). */
 const HIGH_WATER = 1 << 20;
@@ -39,6 +40,11 @@ export interface SecureLink {
    * hands out chunks only while this is low, so chat frames never wait behind much file data.
    */
   readonly bufferedAmount?: number;
+  /**
+   * The WebRTC connection's `getStats()` report, null once closed (docs/net.md "Route and round
+   * trip"): which way the link goes (direct or through TURN), its round trip and byte counters.
+   */
+  stats?(): Promise<StatsReportLike | null>;
 }
 
 /** Internal: builds the link around a confirmed frame channel. Not part of the contract. */
@@ -100,6 +106,11 @@ export class FramedLink implements SecureLink {
       const t = this.#frames.transportClosed();
       this.#finish(t.ok ? { clean: true } : { clean: false, failure: t });
     });
+  }
+
+  /** See {@link SecureLink.stats}. */
+  stats(): Promise<StatsReportLike | null> {
+    return this.#closeEvent ? Promise.resolve(null) : this.#peer.stats();
   }
 
   /** See {@link SecureLink.bufferedAmount}. */
