@@ -4,6 +4,10 @@
  * message without a receipt (each sealed and committed before it leaves), receipts for what
  * arrives. Incoming `ratchet` messages are applied one at a time, after the setup, through
  * `ContactSessions.receive` (ratchet step + inbox + history in one transaction).
+ *
+ * Versions (docs/protocol.md "Compatibility"): nothing goes out whose feature the peer did not
+ * announce (`maySend`); between two announcing peers the first ratchet message each way is the
+ * `features-check` over both announcements (`LinkChecks`, docs/security.md "Downgrade").
  * @module
  */
 import type { SecureLink } from '../net/secure-link';
@@ -13,6 +17,9 @@ import type { WireMessage } from '../core/wire';
 import type { ContactSessions } from '../store/contact-sessions';
 import type { Failure } from '../core/errors';
 import type { FileKeyChannel } from '../net/file-key-link';
+import { maySend, type FeatureName } from '../core/features';
+import type { LinkFeatures } from '../net/secure-link';
+import { LinkChecks } from './link-checks';
 
 export interface TrafficHooks {
   /** The contact's history changed (messages arrived, a delivered mark): the ids of the records written. */
@@ -23,6 +30,10 @@ export interface TrafficHooks {
   refused(failure: Failure): void;
   /** A ratchet message was taken (decrypted and stored): ends a run of refusals (docs/key-change.md §5). */
   accepted?(): void;
+  /** Messages taken out of the outbox unsent: the contact's Parley lacks `feature` (docs/protocol.md "Compatibility"). */
+  withheld?(ids: string[], feature: FeatureName): void;
+  /** The announcements of this link were not what the peer saw: the link is closed (docs/security.md "Downgrade"). */
+  interfered?(failure: Failure): void;
 }
 
 export class LinkTraffic {
@@ -34,6 +45,11 @@ export class LinkTraffic {
   private readonly fileKey: FileKeyChannel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private setupOk = false;
+  /** Both announcements of this link, once the peer's first data frame arrived (null: the link closed first). */
+  private features: LinkFeatures | null = null;
+  /** Resolves once `features` is set. */
+  private readonly featuresKnown: Promise<LinkFeatures | null>;
+  private readonly checks: LinkChecks;
 
   constructor(
     private readonly link: SecureLink,
@@ -50,6 +66,8 @@ export class LinkTraffic {
     private readonly hooks: TrafficHooks,
   ) {
     this.fileKey = o.fileKey;
+    this.checks = new LinkChecks(o.role);
+    this.featuresKnown = link.features.then((f) => (this.features = f));
     // Registered before the setup's own listener sees anything: both see every message in order.
     const off = link.onMessage((m) => this.onMessage(m));
     link.onClose(() => off());
@@ -62,9 +80,9 @@ export class LinkTraffic {
       early: o.early,
       install: (s) => sessions.install(contact, s),
     });
-    void this.ready.then((r) => {
-      this.setupOk = r.ok;
-      if (r.ok) void this.flush();
+    void Promise.all([this.ready, this.featuresKnown]).then(([r, f]) => {
+      this.setupOk = r.ok && f !== null;
+      if (this.setupOk) void this.flush();
     });
     for (const m of o.early ?? []) this.onMessage(m);
   }
@@ -72,17 +90,22 @@ export class LinkTraffic {
   private onMessage(m: WireMessage): void {
     if (m.type !== 'ratchet') return;
     this.run(async () => {
-      if (!(await this.ready).ok) return;
+      if (!(await this.ready).ok || !(await this.featuresKnown)) return;
       const r = await this.sessions.receive(this.contact, m.data);
       if (r.status !== 'ok') {
         this.hooks.refused(r.failure);
         return;
       }
       this.hooks.accepted?.();
+      const wrong = this.checks.judge(this.features!, r);
+      if (wrong) {
+        this.hooks.interfered?.(wrong);
+        await this.link.close().catch(() => {});
+        return;
+      }
       if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
       if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
-      for (const id of r.receipts)
-        await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
+      await this.sendReceipts(r.receipts, new Set(r.unsupported));
       await this.flushNow(); // the responder may send only after the initiator's first message
     });
   }
@@ -92,9 +115,32 @@ export class LinkTraffic {
     return this.run(() => this.flushNow());
   }
 
+  /** A receipt per id; ids this side could not use get the `unsupported` flavour if the peer takes it. */
+  private async sendReceipts(ids: string[], unsupported: Set<string>): Promise<void> {
+    if (ids.length > 0 && !(await this.sendCheck())) return;
+    const flavour = maySend(this.features!.own, this.features!.peer, 'unsupported') ? 'unsupported' : 'receipt';
+    for (const id of ids)
+      await this.sendSealed(
+        await this.sessions.sealControl(this.contact, { type: unsupported.has(id) ? flavour : 'receipt', id }),
+      );
+  }
+
+  /** Sends the `features-check` first, once, where both announced; false when nothing can be sent yet. */
+  private async sendCheck(): Promise<boolean> {
+    const f = this.features!;
+    if (this.checks.sent || !maySend(f.own, f.peer, 'features-check')) return true;
+    const wire = await this.sessions.sealControl(this.contact, { type: 'features-check', digest: this.checks.digest(f) });
+    if (!wire) return false;
+    this.checks.sent = true;
+    await this.sendSealed(wire);
+    return true;
+  }
+
   private async flushNow(): Promise<void> {
     if (!this.setupOk || this.link.closed) return;
-    if (this.fileKey && !this.fileKeySent) {
+    const { own, peer } = this.features!;
+    if (!(await this.sendCheck())) return;
+    if (this.fileKey && !this.fileKeySent && maySend(own, peer, 'file-key')) {
       const wire = await this.sessions.sealControl(this.contact, { type: 'file-key', key: this.fileKey.ownKey });
       if (!wire) return;
       this.fileKeySent = true;
@@ -102,6 +148,13 @@ export class LinkTraffic {
       const sent = this.link.send({ type: 'ratchet', data: wire }).catch(() => {});
       this.fileKey.ownKeySent();
       await sent;
+    }
+    const withheld = maySend(own, peer, 'group-text')
+      ? []
+      : await this.sessions.withhold(this.contact, (t) => maySend(own, peer, t));
+    if (withheld.length > 0) {
+      this.hooks.withheld?.(withheld, 'groups');
+      this.resumeSent = false; // a new resume point past them, so the contact does not wait for them
     }
     if (!this.resumeSent) {
       const wire = await this.sessions.sealControl(this.contact, 'resume');

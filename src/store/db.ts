@@ -53,6 +53,12 @@ export interface MessageRecord {
   sentAt: number; // the sender's clock
   receivedAt?: number; // for incoming messages, our clock
   delivered: boolean; // outgoing: a receipt came back; incoming: always true
+  /** A `group-text` (feature `groups`): the group it belongs to (docs/protocol.md "Compatibility"). */
+  group?: string;
+  /** Outgoing: the contact's Parley received it but could not use it (an `unsupported` receipt). */
+  notShown?: true;
+  /** Outgoing: never sent, the contact's Parley did not announce this feature. */
+  notSent?: 'groups';
 }
 
 /** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
