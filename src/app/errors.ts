@@ -17,7 +17,9 @@ export type AppErrorCode =
   | 'HANDSHAKE_FAILED'
   | 'CONNECTION_FAILED'
   | 'STORAGE_FAILED'
-  | 'CONTACT_KEY_CHANGED';
+  | 'CONTACT_KEY_CHANGED'
+  | 'PEER_TOO_OLD'
+  | 'VERSION_TOO_OLD';
 
 export interface AppError {
   code: AppErrorCode;
@@ -76,6 +78,14 @@ const WORDS: Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>> = {
   CONTACT_KEY_CHANGED: (who) => ({
     message: `${cap(who)}'s identity key changed, so nothing is sent until you accept the new key.`,
     action: `Compare the new safety number with ${who} in person or on a call, then accept it (or keep the old key).`,
+  }),
+  PEER_TOO_OLD: (who) => ({
+    message: `${cap(who)}'s Parley is older and cannot receive this.`,
+    action: `Ask ${who} to reload Parley, then try again.`,
+  }),
+  VERSION_TOO_OLD: () => ({
+    message: 'This Parley is an older version and cannot send this.',
+    action: 'Reload the page to update Parley.',
   }),
   STORAGE_FAILED: () => ({
     message: 'This browser would not let Parley store data.',

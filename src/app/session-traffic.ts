@@ -17,7 +17,7 @@ import type { WireMessage } from '../core/wire';
 import type { ContactSessions } from '../store/contact-sessions';
 import type { Failure } from '../core/errors';
 import type { FileKeyChannel } from '../net/file-key-link';
-import { maySend, type FeatureName } from '../core/features';
+import { maySend, receiptType, type FeatureName } from '../core/features';
 import type { LinkFeatures } from '../net/secure-link';
 import { LinkChecks } from './link-checks';
 
@@ -50,6 +50,8 @@ export class LinkTraffic {
   /** Resolves once `features` is set. */
   private readonly featuresKnown: Promise<LinkFeatures | null>;
   private readonly checks: LinkChecks;
+  /** Messages were withheld on this link: the resume point goes again as the outbox moves past each gap. */
+  private gaps = false;
 
   constructor(
     private readonly link: SecureLink,
@@ -104,6 +106,8 @@ export class LinkTraffic {
         return;
       }
       if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
+      // A receipt may move the resume point past a withheld message: what waits behind it is released.
+      if (this.gaps && (r.kind === 'receipt' || r.kind === 'not-shown')) this.resumeSent = false;
       if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
       await this.sendReceipts(r.receipts, new Set(r.unsupported));
       await this.flushNow(); // the responder may send only after the initiator's first message
@@ -118,18 +122,21 @@ export class LinkTraffic {
   /** A receipt per id; ids this side could not use get the `unsupported` flavour if the peer takes it. */
   private async sendReceipts(ids: string[], unsupported: Set<string>): Promise<void> {
     if (ids.length > 0 && !(await this.sendCheck())) return;
-    const flavour = maySend(this.features!.own, this.features!.peer, 'unsupported') ? 'unsupported' : 'receipt';
-    for (const id of ids)
-      await this.sendSealed(
-        await this.sessions.sealControl(this.contact, { type: unsupported.has(id) ? flavour : 'receipt', id }),
-      );
+    const { own, peer } = this.features!;
+    for (const id of ids) {
+      const type = receiptType(unsupported.has(id), own, peer);
+      await this.sendSealed(await this.sessions.sealControl(this.contact, { type, id }));
+    }
   }
 
   /** Sends the `features-check` first, once, where both announced; false when nothing can be sent yet. */
   private async sendCheck(): Promise<boolean> {
     const f = this.features!;
     if (this.checks.sent || !maySend(f.own, f.peer, 'features-check')) return true;
-    const wire = await this.sessions.sealControl(this.contact, { type: 'features-check', digest: this.checks.digest(f) });
+    const wire = await this.sessions.sealControl(this.contact, {
+      type: 'features-check',
+      digest: this.checks.digest(f),
+    });
     if (!wire) return false;
     this.checks.sent = true;
     await this.sendSealed(wire);
@@ -154,6 +161,7 @@ export class LinkTraffic {
       : await this.sessions.withhold(this.contact, (t) => maySend(own, peer, t));
     if (withheld.length > 0) {
       this.hooks.withheld?.(withheld, 'groups');
+      this.gaps = true;
       this.resumeSent = false; // a new resume point past them, so the contact does not wait for them
     }
     if (!this.resumeSent) {

@@ -76,6 +76,19 @@ export function maySend(own: Announcement | null, peer: Announcement | null, typ
   return f === undefined || (hasFeature(own, f) && hasFeature(peer, f));
 }
 
+/**
+ * The receipt for a message: `unsupported` for one this side could not use, if the peer takes
+ * that flavour; otherwise a plain `receipt` — all a version-1 sender understands, and what makes
+ * it stop resending (docs/protocol.md "Compatibility").
+ */
+export function receiptType(
+  unusable: boolean,
+  own: Announcement | null,
+  peer: Announcement | null,
+): 'receipt' | 'unsupported' {
+  return unusable && maySend(own, peer, 'unsupported') ? 'unsupported' : 'receipt';
+}
+
 /** Why an announcement is invalid, or null when it is valid (used by the wire codec). */
 export function announcementProblem(a: { version?: unknown; features?: unknown }): string | null {
   const v = a.version;
@@ -123,7 +136,8 @@ const CHECK_LABEL = utf8ToBytes('parley/features-check/1');
 
 /** u32 BE length ‖ canonical JSON of the announcement, or a zero length for none (version 1). */
 function framed(a: Announcement | null): Uint8Array {
-  const body = a === null ? new Uint8Array(0) : utf8ToBytes(JSON.stringify({ version: a.version, features: a.features }));
+  const body =
+    a === null ? new Uint8Array(0) : utf8ToBytes(JSON.stringify({ version: a.version, features: a.features }));
   const out = new Uint8Array(4 + body.length);
   new DataView(out.buffer).setUint32(0, body.length);
   out.set(body, 4);

@@ -200,7 +200,8 @@ export class ContactSessions {
         out.push(e.id);
         await tx.objectStore('messages').put({ ...m, notSent: 'groups' });
       }
-      if (row && out.length > 0) await tx.objectStore('sessions').put({ ...row, version: row.version + 1, outbox: outbox! });
+      if (row && out.length > 0)
+        await tx.objectStore('sessions').put({ ...row, version: row.version + 1, outbox: outbox! });
       await tx.done;
       return out;
     });
@@ -250,7 +251,8 @@ export class ContactSessions {
    */
   sealControl(
     contact: string,
-    inner: Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' | 'unsupported' | 'features-check' }> | 'resume',
+    inner:
+      Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' | 'unsupported' | 'features-check' }> | 'resume',
   ): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
