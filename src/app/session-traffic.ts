@@ -52,6 +52,8 @@ export class LinkTraffic {
   private readonly checks: LinkChecks;
   /** Messages were withheld on this link: the resume point goes again as the outbox moves past each gap. */
   private gaps = false;
+  /** The features-check failed: the link is closing and nothing more on it is taken. */
+  private interfered = false;
 
   constructor(
     private readonly link: SecureLink,
@@ -92,7 +94,7 @@ export class LinkTraffic {
   private onMessage(m: WireMessage): void {
     if (m.type !== 'ratchet') return;
     this.run(async () => {
-      if (!(await this.ready).ok || !(await this.featuresKnown)) return;
+      if (!(await this.ready).ok || !(await this.featuresKnown) || this.interfered) return;
       const r = await this.sessions.receive(this.contact, m.data);
       if (r.status !== 'ok') {
         this.hooks.refused(r.failure);
@@ -101,6 +103,7 @@ export class LinkTraffic {
       this.hooks.accepted?.();
       const wrong = this.checks.judge(this.features!, r);
       if (wrong) {
+        this.interfered = true; // nothing more is taken from this link; unreceipted messages come again
         this.hooks.interfered?.(wrong);
         await this.link.close().catch(() => {});
         return;

@@ -175,14 +175,30 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
       if (!(m.key instanceof Uint8Array) || m.key.length !== FILE_KEY_BYTES)
         throw new TypeError(`file-key.key: expected ${FILE_KEY_BYTES} bytes`);
       return { header: {}, tail: m.key };
+    case 'features':
+    case 'unsupported':
+    case 'features-check':
+    case 'group-text':
+      return splitV2(m);
+    default:
+      throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
+  }
+}
+
+/** The types added with the announcements (docs/protocol.md "Compatibility"). */
+function splitV2(m: Extract<WireMessage, { type: 'features' | 'unsupported' | 'features-check' | 'group-text' }>): {
+  header: Record<string, unknown>;
+  tail: Uint8Array;
+} {
+  switch (m.type) {
     case 'features': {
       const problem = announcementProblem(m);
       if (problem) throw new TypeError(`features.${problem}`);
-      return { header: { version: m.version, features: m.features }, tail: none };
+      return { header: { version: m.version, features: m.features }, tail: new Uint8Array(0) };
     }
     case 'unsupported':
       checkId('unsupported.id', m.id);
-      return { header: { id: m.id }, tail: none };
+      return { header: { id: m.id }, tail: new Uint8Array(0) };
     case 'features-check':
       if (!(m.digest instanceof Uint8Array) || m.digest.length !== FEATURES_CHECK_BYTES)
         throw new TypeError(`features-check.digest: expected ${FEATURES_CHECK_BYTES} bytes`);
@@ -190,8 +206,6 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
     case 'group-text':
       checkId('group-text.group', m.group);
       return splitChat(m);
-    default:
-      throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
   }
 }
 
@@ -359,6 +373,22 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
     case 'file-key':
       if (tail.length !== FILE_KEY_BYTES) return field('key', `${FILE_KEY_BYTES} bytes`);
       return { ok: true, message: { type, key: tail.slice() } };
+    case 'features':
+    case 'unsupported':
+    case 'features-check':
+    case 'group-text':
+      return buildV2(type, h, tail);
+  }
+}
+
+/** Decodes the types added with the announcements (docs/protocol.md "Compatibility"). */
+function buildV2(
+  type: 'features' | 'unsupported' | 'features-check' | 'group-text',
+  h: Record<string, unknown>,
+  tail: Uint8Array,
+): DecodeWireResult {
+  const field = (name: string, what: string) => badField(type, name, what);
+  switch (type) {
     case 'features': {
       const problem = announcementProblem(h);
       if (problem) return bad('WIRE_MALFORMED', `features.${problem.split(':')[0]}`, `features: ${problem}`);
