@@ -16,6 +16,7 @@ import { AttentionState } from './attention.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
+import { versionNotice } from './peer-features';
 
 export interface StatusLine {
   state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
@@ -68,6 +69,12 @@ export class AppState {
       return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
     if (s === 'connecting') return { state: 'connecting', text: `connecting to ${c.name}…` };
     return { state: 'waiting', text: `waiting for ${c.name} to come online` };
+  });
+
+  /** The open chat's line about a contact whose Parley cannot take files (docs/app.md "Versions"). */
+  readonly versionNotice = $derived.by((): string | null => {
+    const c = this.contacts?.selected;
+    return c && this.connections ? versionNotice(this.connections.peerFeatures(c.key), c.name) : null;
   });
 
   /** The safety number of the open chat: the same 60 digits on both sides unless someone is in the middle. */
@@ -138,6 +145,7 @@ export class AppState {
     };
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
     this.connections = cm;
+    this.transfers.gate = (key) => cm.refusal(key, 'transfer');
     const { store, identity, contacts } = this;
     const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.

@@ -12,7 +12,8 @@
  * session's rooms, docs/interfaces.md); pairing through invites lives in pairing.svelte.ts.
  * @module
  */
-import type { LinkErrorCode, SecureLink } from '../net/link';
+import type { LinkErrorCode, LinkFeatures, SecureLink } from '../net/link';
+import { maySend } from '../core/features';
 import type { SessionSetupResult } from '../net/session-kx';
 import { FileKeyLink } from '../net/file-key-link';
 import { rendezvousDays } from '../core/rendezvous';
@@ -54,6 +55,8 @@ interface LiveLink {
 export class ContactPeer {
   /** What the link to this person is doing (the contact list's dot, the chat's status line). */
   state = $state<PeerState>('waiting');
+  /** Both announcements of the last link in this page (docs/protocol.md "Compatibility"); kept after it closes. */
+  features = $state.raw<LinkFeatures | null>(null);
   private live: LiveLink | null = null;
   private looping = false;
   /** Aborts the running meeting attempt (a reset or a key change starts a new one at once). */
@@ -205,7 +208,11 @@ export class ContactPeer {
     if (old && old !== link) void old.close().catch(() => {});
     // File data goes through the file-key adapter, keyed inside the ratchet (docs/session.md §6).
     const files = new FileKeyLink(link, role);
-    this.app.hooks.linkUp?.(this.key, files);
+    // Files go only where both sides announced file keys; the adapter keeps what arrives meanwhile.
+    void link.features.then((f) => {
+      if (f && this.live?.link === link) this.features = f;
+      if (f && maySend(f.own, f.peer, 'transfer')) this.app.hooks.linkUp?.(this.key, files);
+    });
     // A store that refuses the write (quota, private mode) must not become an unhandled
     // rejection: no receipt goes back, so the friend sends the message again later.
     link.onMessage((m) => void this.onWire(m).catch(() => this.app.hooks.error(appError('STORAGE_FAILED'))));
@@ -259,6 +266,11 @@ export class ContactPeer {
           for (const id of ids) app.hooks.messagesChanged(key, id);
         },
         storageFailed: () => app.hooks.error(appError('STORAGE_FAILED')),
+        withheld: (ids) => {
+          for (const id of ids) app.hooks.messagesChanged(key, id);
+        },
+        // Announcements altered on the way (docs/security.md "Downgrade"): the link is closed.
+        interfered: () => app.hooks.error(appError('HANDSHAKE_FAILED', this.name)),
         // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
         ...app.desk.watchDecryption(
           key,

@@ -43,6 +43,7 @@ export async function meetInRooms(o: {
       rendezvousSecret: a.secret,
       identity: me,
       iceServers: ctx.iceServers,
+      features: ctx.features,
       shs:
         a.role === 'initiator'
           ? { role: 'client', serverPublicKey: who.publicKey }

@@ -10,6 +10,7 @@ import { DaySockets } from '../net/day-sockets';
 import { RoomBudget } from './room-budget';
 import { loadIceServers } from './ice-config';
 import { Gate } from './gate';
+import { CURRENT, type Announcement } from '../core/features';
 
 export interface MeetingContext {
   /**
@@ -27,12 +28,16 @@ export interface MeetingContext {
   relayOpen(): Promise<void>;
   /** Aborts when the app stops: every meeting and listening loop ends. */
   readonly stop: AbortSignal;
+  /** What this page announces on every link (docs/protocol.md "Compatibility"); null: nothing, version 1. */
+  readonly features: Announcement | null;
 }
 
 /** The app's one meeting context, owned by `ConnectionManager`. */
 export class Meeting implements MeetingContext {
   relay: DaySockets | null = null;
   iceServers: RTCIceServer[] = [];
+  /** Set once by `ConnectionManager` from the page's one configuration point (peer-features.ts). */
+  features: Announcement | null = CURRENT;
   /** Below the relay's default of 32 rooms per socket, leaving room for invites opened by hand. */
   readonly rooms = new RoomBudget(24);
   private readonly stopper = new AbortController();

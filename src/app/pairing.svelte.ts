@@ -145,6 +145,7 @@ export class PairingState {
         identity: this.app.identity.keyPair(),
         shs: { role: 'server', authorize: () => true },
         iceServers: ctx.iceServers,
+        features: ctx.features,
         timeoutMs: ATTEMPT_MS,
         signal,
       }).finally(release);
@@ -248,6 +249,7 @@ export class PairingState {
           identity: app.identity.keyPair(),
           shs: { role: 'client', serverPublicKey: invite.inviterKey },
           iceServers: ctx.iceServers,
+          features: ctx.features,
           timeoutMs: ATTEMPT_MS,
           signal,
         });
