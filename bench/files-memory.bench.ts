@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     contexts.push(cb);
     await alice.getByTestId('invite-create').click();
     await bob.goto(await alice.getByTestId('invite-link').inputValue());
+    await bob.getByTestId('invite-confirm').click(); // opening an invite asks first
     await openChat(bob, 'Alice');
     await openChat(alice, 'Bob');
 

@@ -55,6 +55,7 @@ async function pair(browser: Browser): Promise<[Page, Page]> {
   const bob = await namedPage(browser, ORIGIN, 'Bob');
   await alice.getByTestId('invite-create').click();
   await bob.goto(await alice.getByTestId('invite-link').inputValue());
+  await bob.getByTestId('invite-confirm').click(); // opening an invite asks first
   await openChat(bob, 'Alice');
   await openChat(alice, 'Bob');
   return [alice, bob];

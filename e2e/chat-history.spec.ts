@@ -5,7 +5,7 @@
  * right on both sides and match what a reload shows.
  */
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { person, makeInvite, expectConnected, send, type Person } from './support/app';
+import { person, makeInvite, expectConnected, send, type Person, openInviteLink } from './support/app';
 
 async function countHistoryReads(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
@@ -29,7 +29,7 @@ test('a burst of messages patches the open chat in order, without reading the wh
   const alice = await person(browser, 'Alice', { init: countHistoryReads });
   const bob = await person(browser, 'Bob', { init: countHistoryReads });
   try {
-    await bob.page.goto(await makeInvite(alice));
+    await openInviteLink(bob, await makeInvite(alice));
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
     const [bobBefore, aliceBefore] = [await historyReads(bob.page), await historyReads(alice.page)];

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { person, makeInvite, expectConnected, send, message, type Person } from './support/app';
+import { person, makeInvite, expectConnected, send, message, type Person, openInviteLink } from './support/app';
 
 test.describe('two people', () => {
   const people: Person[] = [];
@@ -24,7 +24,7 @@ test.describe('two people', () => {
     await alice.page.getByRole('button', { name: 'Copy' }).click();
     await expect(alice.page.getByRole('button', { name: 'Copied' })).toBeVisible();
     expect(await alice.page.evaluate(() => navigator.clipboard.readText())).toBe(link);
-    await bob.page.goto(link);
+    await openInviteLink(bob, link);
     await expect(bob.page).not.toHaveURL(/#invite=/); // the fragment leaves the address bar
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');

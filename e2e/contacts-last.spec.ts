@@ -7,7 +7,7 @@
  * the day before and the one after, both derived from the session (not the pairing), differ.
  */
 import { test, expect, type Browser } from '@playwright/test';
-import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
+import { makeInvite, expectConnected, send, message, person, type Person, openInviteLink } from './support/app';
 import { clearSessions, readStore, sessionRows } from './support/session';
 import { readRecording } from '../test/support/recording-relay';
 import { recordingRelayFixture } from './support/recording';
@@ -25,7 +25,7 @@ async function paired(browser: Browser, tag: string) {
   const alice = await person(browser, 'Alice', { baseURL: relay.url });
   const bob = await person(browser, 'Bob', { baseURL: relay.url });
   people.push(alice, bob);
-  await bob.page.goto(await makeInvite(alice));
+  await openInviteLink(bob, await makeInvite(alice));
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
   return { relay, alice, bob };

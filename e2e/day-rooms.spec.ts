@@ -9,7 +9,7 @@
  * The clocks are faked with `clock.setFixedTime` (Date.now only: timers and WebRTC run as usual).
  */
 import { test, expect, type Page } from '@playwright/test';
-import { makeInvite, expectConnected, send, message, person, type Person } from './support/app';
+import { makeInvite, expectConnected, send, message, person, type Person, openInviteLink } from './support/app';
 import { readStore, sessionRows } from './support/session';
 import { daysPerSocket, readSubscriptions } from '../test/support/recording-relay';
 import { recordingRelayFixture } from './support/recording';
@@ -33,7 +33,7 @@ test('across midnight, and after the relay cuts every connection, no relay conne
   const link = await makeInvite(alice);
   const invite = parseInvite(link, Date.now());
   if (!invite.ok) throw new Error(`the app made an invite it cannot read: ${invite.message}`);
-  await bob.page.goto(link);
+  await openInviteLink(bob, link);
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
   const roomKeys = new Set<string>();

@@ -9,7 +9,7 @@
  *   Chromium's DTLS refuses the relay's certificate, no leg is ever bridged, nothing passes.
  */
 import { test, expect, type Browser } from '@playwright/test';
-import { makeInvite, expectError, person, type Person } from './support/app';
+import { makeInvite, expectError, person, type Person, openInviteLink } from './support/app';
 import { startHarness, type HarnessProcess } from '../test/support/harness-process';
 import type { HostileStats } from '../test/support/hostile-relay';
 import { E2E_PORT } from '../playwright.config';
@@ -40,7 +40,7 @@ async function attacked(browser: Browser, flags: string[]): Promise<{ alice: Per
   const from = relay.lines.length;
   relay.say(`target ${link}`);
   await relay.waitFor(/^event .*"targeting"/, { from });
-  await bob.page.goto(link);
+  await openInviteLink(bob, link);
   return { alice, bob, link };
 }
 

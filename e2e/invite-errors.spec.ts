@@ -1,5 +1,14 @@
 import { test, expect } from '@playwright/test';
-import { person, makeInvite, pasteInvite, expectConnected, expectError, tamper, type Person } from './support/app';
+import {
+  person,
+  makeInvite,
+  pasteInvite,
+  expectConnected,
+  expectError,
+  tamper,
+  type Person,
+  openInviteLink,
+} from './support/app';
 
 test.describe('invites that cannot be used', () => {
   const people: Person[] = [];
@@ -20,7 +29,7 @@ test.describe('invites that cannot be used', () => {
     await expectConnected(bob, 'Alice');
 
     // Used: Alice is online and answers that the invite is spent.
-    await carol.page.goto(link);
+    await openInviteLink(carol, link);
     await expectError(carol, 'INVITE_USED');
     await expect(carol.page.getByTestId('error-banner')).toContainText('already been used');
     await expect(carol.page.getByTestId('contact-item')).toHaveCount(0);

@@ -8,7 +8,7 @@
  * recording; a control shows the scan does find a planted key.
  */
 import { test, expect } from '@playwright/test';
-import { makeInvite, expectConnected, send, message, person } from './support/app';
+import { makeInvite, expectConnected, send, message, person, openInviteLink } from './support/app';
 import { spyOnWebRTC, webrtcSeen, fingerprints, identityKey, type SeenWebRTC } from './support/webrtc-spy';
 import { findLeaks, type Secret } from '../test/support/leakscan';
 import { readRecording } from '../test/support/recording-relay';
@@ -60,7 +60,7 @@ test('first meeting and reconnection: no key, name, invite secret, fingerprint, 
   const parsed = parseInvite(link, Date.now());
   if (!parsed.ok) throw new Error(`the app made an invite it cannot read: ${parsed.message}`);
   const inviteRoom = roomId(parsed.invite.rendezvousSecret);
-  await bob.page.goto(link);
+  await openInviteLink(bob, link);
   await expectConnected(bob, alice.name);
   await expectConnected(alice, bob.name);
   await send(alice, texts[0]!);

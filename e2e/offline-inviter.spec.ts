@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { person, makeInvite, expectConnected, send, message, type Person } from './support/app';
+import { person, makeInvite, expectConnected, send, message, type Person, openInviteLink } from './support/app';
 
 test.describe('an invite opened while the inviter is away', () => {
   const people: Person[] = [];
@@ -16,7 +16,7 @@ test.describe('an invite opened while the inviter is away', () => {
     const link = await makeInvite(alice);
     await alice.page.close();
 
-    await erin.page.goto(link);
+    await openInviteLink(erin, link);
     const pending = erin.page.getByTestId('invite-pending');
     await expect(pending).toContainText('Waiting for Alice to come online');
     await expect(pending).toHaveAttribute('data-code', 'FRIEND_OFFLINE');

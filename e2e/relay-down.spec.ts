@@ -1,5 +1,14 @@
 import { test, expect } from '@playwright/test';
-import { contextOptions, chooseName, makeInvite, expectConnected, send, message, type Person } from './support/app';
+import {
+  contextOptions,
+  chooseName,
+  makeInvite,
+  expectConnected,
+  send,
+  message,
+  type Person,
+  openInviteLink,
+} from './support/app';
 import { spawnRelay, type RelayProcess } from './support/spawn-relay';
 import { E2E_PORT } from '../playwright.config';
 
@@ -24,7 +33,7 @@ test.describe('when the relay goes away', () => {
     const alice = await join('Alice');
     const bob = await join('Bob');
     people.push(alice, bob);
-    await bob.page.goto(await makeInvite(alice));
+    await openInviteLink(bob, await makeInvite(alice));
     await expectConnected(bob, 'Alice');
 
     await relay.stop();

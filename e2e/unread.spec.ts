@@ -4,7 +4,7 @@
  * has Carol's chat open while Alice writes and offers files.
  */
 import { test, expect } from '@playwright/test';
-import { person, makeInvite, expectConnected, send, message, type Person } from './support/app';
+import { person, makeInvite, expectConnected, send, message, type Person, openInviteLink } from './support/app';
 import { item, offerFiles, pair } from './support/files';
 
 test.describe('unread and notices', () => {
@@ -21,10 +21,10 @@ test.describe('unread and notices', () => {
       bob = await person(browser, 'Bob'),
       carol = await person(browser, 'Carol');
     people.push(alice, bob, carol);
-    await bob.page.goto(await makeInvite(alice));
+    await openInviteLink(bob, await makeInvite(alice));
     await expectConnected(bob, 'Alice');
     await expectConnected(alice, 'Bob');
-    await carol.page.goto(await makeInvite(bob));
+    await openInviteLink(carol, await makeInvite(bob));
     await expectConnected(carol, 'Bob');
     await expectConnected(bob, 'Carol'); // Bob now has Carol's chat open
 

@@ -103,6 +103,7 @@ const messages: WireMessage[] = [
   { type: 'invite-proof', proof: pattern(0x01, 2) },
   { type: 'invite-result', accepted: true },
   { type: 'invite-result', accepted: false, reason: 'used' },
+  { type: 'invite-result', accepted: false, reason: 'known-key' },
   { type: 'chat', id: 'm-0001', text: 'hi "there" ✓\n', sentAt: 1_800_000_000_123 },
   { type: 'receipt', id: 'm-0001' },
   // A transfer-codec `ack` (docs/files.md §1): version 1, type 6, id 0x07×16, file 0, verified 3.

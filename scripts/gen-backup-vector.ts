@@ -1,6 +1,8 @@
 /**
- * Writes the known-answer vector for the backup file format (docs/backup.md):
- * test/vectors/parley-backup.json. Run: npx tsx scripts/gen-backup-vector.ts.
+ * Writes the known-answer vector for the backup file format (docs/backup.md), payload schema 2:
+ * test/vectors/parley-backup-v2.json. Run: npx tsx scripts/gen-backup-vector.ts.
+ * (test/vectors/parley-backup.json is the schema-1 vector the previous version of this script
+ * wrote; it stays as it is, and import must keep reading it.)
  * test/core/backup.test.ts recomputes the file from these inputs and compares every byte, and
  * cross-checks the scrypt and HKDF steps against node:crypto.
  */
@@ -28,6 +30,8 @@ const contacts = [
     contactSecret: pattern(32, 0x80, 7),
     verified: true,
     addedAt: 1_799_000_000_000,
+    formerKeys: [identityFromSeed(pattern(32, 0x50, 5)).publicKey, identityFromSeed(pattern(32, 0x60, 9)).publicKey],
+    blocked: false,
   },
   {
     publicKey: identityFromSeed(pattern(32, 0x21, 11)).publicKey,
@@ -35,6 +39,8 @@ const contacts = [
     contactSecret: pattern(32, 0xff, 255),
     verified: false,
     addedAt: 1_799_500_000_123,
+    formerKeys: [],
+    blocked: true,
   },
 ];
 // "Ｐ" (fullwidth) and "ﬁ" (ligature) become "P" and "fi" under NFKC: the vector pins normalization.
@@ -51,17 +57,22 @@ const r = await exportBackup({ identity, name: 'Grace', contacts }, passphrase, 
 });
 if (!r.ok) throw new Error(r.message);
 writeFileSync(
-  'test/vectors/parley-backup.json',
+  'test/vectors/parley-backup-v2.json',
   JSON.stringify(
     {
       description:
-        'Parley backup file v1 (docs/backup.md). Identity from seed; salt then nonce drawn from the random source; file = exportBackup(...) in hex. Import with the NFKC form of the passphrase must give the same data.',
+        'Parley backup file v1, payload schema 2 (docs/backup.md). Identity from seed; salt then nonce drawn from the random source; file = exportBackup(...) in hex. Import with the NFKC form of the passphrase must give the same data.',
       passphrase,
       passphraseNfkc: passphrase.normalize('NFKC'),
       seed: hex(seed),
       publicKey: hex(identity.publicKey),
       name: 'Grace',
-      contacts: contacts.map((c) => ({ ...c, publicKey: hex(c.publicKey), contactSecret: hex(c.contactSecret) })),
+      contacts: contacts.map((c) => ({
+        ...c,
+        publicKey: hex(c.publicKey),
+        contactSecret: hex(c.contactSecret),
+        formerKeys: c.formerKeys.map(hex),
+      })),
       salt: hex(salt),
       nonce: hex(nonce),
       cost,
@@ -72,4 +83,4 @@ writeFileSync(
     2,
   ) + '\n',
 );
-console.log(`wrote test/vectors/parley-backup.json (${r.bytes.length} bytes)`);
+console.log(`wrote test/vectors/parley-backup-v2.json (${r.bytes.length} bytes)`);

@@ -47,10 +47,23 @@ export async function makeInvite(p: Person): Promise<string> {
   return el.inputValue();
 }
 
-/** Pastes a link or code into "Got an invite?" and submits it. */
+/**
+ * Pastes a link or code into "Got an invite?", submits it, and — when the app asks whether to
+ * connect (docs/app.md "Invites (invitee)") — clicks Connect. A link the app refuses at once
+ * (malformed, tampered, expired) shows its error instead, and nothing is clicked.
+ */
 export async function pasteInvite(p: Person, text: string): Promise<void> {
   await p.page.getByTestId('invite-open-input').fill(text);
   await p.page.getByTestId('invite-open-submit').click();
+  const confirm = p.page.getByTestId('invite-confirm');
+  await expect(confirm.or(p.page.getByTestId('error-banner'))).toBeVisible();
+  if (await confirm.isVisible()) await confirm.click();
+}
+
+/** Opens an invite link in `p`'s tab, as a person following it would, and clicks Connect. */
+export async function openInviteLink(p: Person, link: string): Promise<void> {
+  await p.page.goto(link);
+  await p.page.getByTestId('invite-confirm').click();
 }
 
 /** Waits until `p` shows `other` as a contact whose chat is open and connected. */
@@ -87,7 +100,7 @@ export async function pairedPeople(browser: Browser, people: Person[]): Promise<
   const alice = await person(browser, 'Alice');
   const bob = await person(browser, 'Bob');
   people.push(alice, bob);
-  await bob.page.goto(await makeInvite(alice));
+  await openInviteLink(bob, await makeInvite(alice));
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
   return [alice, bob];

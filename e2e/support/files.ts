@@ -6,7 +6,7 @@
 import { type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { person, makeInvite, expectConnected, type Person } from './app';
+import { person, makeInvite, expectConnected, type Person, openInviteLink } from './app';
 
 /** Counts the bytes each page hands to its data channels (to see what a sender really sent). */
 export async function countSentBytes(context: BrowserContext): Promise<void> {
@@ -29,7 +29,7 @@ export const sentBytes = (page: Page) => page.evaluate(() => (window as unknown 
 export async function pair(browser: Browser): Promise<[Person, Person]> {
   const alice = await person(browser, 'Alice', { init: countSentBytes });
   const bob = await person(browser, 'Bob');
-  await bob.page.goto(await makeInvite(alice));
+  await openInviteLink(bob, await makeInvite(alice));
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
   return [alice, bob];

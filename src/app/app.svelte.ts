@@ -17,6 +17,10 @@ import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
 import { versionNotice } from './peer-features';
+import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
+import { ContactRemoval } from './contact-removal.svelte';
+import { loadNameSkeleton } from './names';
+import { HeldBackNotes } from './held-back.svelte';
 
 export interface StatusLine {
   state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
@@ -30,6 +34,8 @@ export class AppState {
   contacts!: ContactsState;
   chat!: ChatState;
   transfers = new TransfersState();
+  /** Messages a contact's receive budget held back (docs/outbox.md §5): one line in its chat. */
+  heldBack = new HeldBackNotes();
   /** Unread badges, title, offer notices, rename lines (docs/app.md "Unread and notices"); set once the store is open. */
   attention = $state<AttentionState | null>(null);
   connections = $state<ConnectionManager | null>(null);
@@ -40,6 +46,8 @@ export class AppState {
   /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
   identityOpen = $state(false);
   private pendingInvite: string | null = null;
+  /** Removing and blocking contacts, with the removal's confirm step; set once the store is open. */
+  contactActions = $state<ContactRemoval | null>(null);
   private store!: ParleyStore;
 
   /** The relay problem, when there is one: shown until the relay is back. */
@@ -63,6 +71,7 @@ export class AppState {
     const c = this.contacts?.selected;
     const cm = this.connections;
     if (!c || !cm) return { state: 'none', text: '' };
+    if (c.blocked) return { state: 'none', text: `blocked — Parley does not connect to ${c.name}` };
     const s = cm.peers[c.key] ?? 'waiting';
     if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${c.name}` };
     if (cm.relayStatus !== 'open')
@@ -88,8 +97,11 @@ export class AppState {
   readonly keyWarning = $derived(keyChangeWarning(this.contacts?.selected, this.identity?.record?.publicKey));
 
   async start(origin = new URL(location.href)): Promise<void> {
-    this.takeInviteFromUrl();
+    // An invite arrives stashed by main.ts (the page replaced itself without the fragment).
+    this.pendingInvite = takeStashedInvite(() => sessionStorage);
+    if (!this.pendingInvite) this.takeInviteFromUrl();
     window.addEventListener('hashchange', () => {
+      if (stashInviteFromUrl(location, () => sessionStorage)) return; // the page reloads with it
       if (this.takeInviteFromUrl()) void this.openPendingInvite();
     });
     try {
@@ -98,6 +110,8 @@ export class AppState {
       this.error = appError('STORAGE_FAILED');
       return;
     }
+    // The confusables table (its own chunk) loads while the store is read; needed before any peer's name is judged.
+    const names = loadNameSkeleton();
     this.identity = new IdentityState(this.store);
     this.contacts = new ContactsState(this.store);
     this.chat = new ChatState(this.store, this.contacts, () => this.connections);
@@ -115,6 +129,7 @@ export class AppState {
     document.addEventListener('visibilitychange', front);
     front();
     this.attention = attention;
+    await names;
     const { cm, pairing } = this.connect(origin);
     this.ready = true;
     window.addEventListener('pagehide', () => {
@@ -142,6 +157,7 @@ export class AppState {
         if (this.error && codes.includes(this.error.code)) this.error = null;
       },
       linkUp: (key, link) => this.transfers.linkUp(key, link),
+      chatHeldBack: (key, n) => this.heldBack.note(key, n),
     };
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
     this.connections = cm;
@@ -151,10 +167,20 @@ export class AppState {
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.
     const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach }, origin.origin);
     this.pairing = pairing;
+    this.contactActions = new ContactRemoval({
+      store,
+      contacts,
+      connections: () => this.connections,
+      transfers: this.transfers,
+      chat: this.chat,
+    });
     return { cm, pairing };
   }
 
-  /** Reads `#invite=…`, keeps it in memory and removes it from the address bar. */
+  /**
+   * Reads `#invite=…`, keeps it in memory and removes it from the address bar — only where
+   * sessionStorage refused to carry it across the replacing navigation (invite-url.ts).
+   */
   private takeInviteFromUrl(): boolean {
     const h = location.hash;
     if (!h.startsWith('#invite=')) return false;
@@ -184,6 +210,12 @@ export class AppState {
   async openInvite(text: string): Promise<void> {
     this.error = null;
     await this.pairing?.open(text);
+  }
+
+  /** "Connect" on an opened invite (docs/app.md "Invites (invitee)"): only now is it dialed. */
+  confirmInvite(): void {
+    this.error = null;
+    this.pairing?.confirm();
   }
 
   async createInvite(): Promise<void> {

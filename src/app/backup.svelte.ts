@@ -16,6 +16,7 @@ import type { ContactsState } from './contacts.svelte';
 import { cleanName } from './names';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
+import { formerKeysOf, restoredContact, restoredMatch } from './contact-guard';
 import {
   backupError,
   backupFileName,
@@ -81,6 +82,9 @@ export class BackupState {
           contactSecret: c.contactSecret,
           verified: c.verified ?? false,
           addedAt: c.addedAt,
+          // Schema 2: a replaced key stays refused, a blocked contact stays blocked (contact-guard.ts).
+          formerKeys: formerKeysOf(c),
+          blocked: c.blocked ?? false,
         })),
       },
       this.passphrase,
@@ -182,18 +186,22 @@ export class BackupState {
       createdAt: this.identity.record?.createdAt ?? now,
     };
     // A contact whose key changed keeps its first key's hex as id (docs/key-change.md §2): the
-    // same identity restored again updates that record instead of adding a second one.
-    const idOf = (k: Uint8Array) =>
-      (sameIdentity && this.contacts.list.find((x) => equalBytes(x.publicKey, k))?.key) || toHex(k);
-    const contacts: ContactRecord[] = data.contacts.map((c) => ({
-      key: idOf(c.publicKey),
-      publicKey: c.publicKey,
-      name: c.name || 'Friend',
-      contactSecret: c.contactSecret,
-      addedAt: c.addedAt,
-      lastSeen: 0,
-      verified: c.verified,
-    }));
+    // same identity restored again updates that record instead of adding a second one, and keeps
+    // what this browser learnt since (a newer key, former keys, blocked: contact-guard.ts).
+    const contacts: ContactRecord[] = data.contacts.map((c) => {
+      const old = sameIdentity ? restoredMatch(this.contacts.list, c) : undefined;
+      return restoredContact(old, {
+        key: old?.key ?? toHex(c.publicKey),
+        publicKey: c.publicKey,
+        name: c.name || 'Friend',
+        contactSecret: c.contactSecret,
+        addedAt: c.addedAt,
+        lastSeen: 0,
+        verified: c.verified,
+        ...(c.formerKeys?.length ? { formerKeys: c.formerKeys } : {}),
+        ...(c.blocked ? { blocked: true } : {}),
+      });
+    });
     try {
       await this.store.replaceIdentity(identity, contacts, sameIdentity);
     } catch {

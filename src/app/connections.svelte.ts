@@ -119,6 +119,21 @@ export class ConnectionManager {
     this.desk.drop(contactKey);
   }
 
+  /**
+   * Stops meeting a removed or blocked contact (contact-removal.svelte.ts): its running attempt,
+   * live link and a held caller end; its loop finds it gone (peer-directory.ts) and does not start
+   * again. Call it after the contact list says so.
+   */
+  stopMeeting(contactKey: string): void {
+    this.contactPeers.get(contactKey)?.forget();
+    this.desk.drop(contactKey);
+  }
+
+  /** Meets an unblocked contact again. */
+  meetAgain(contactKey: string): void {
+    this.peer(contactKey).ensureLoop();
+  }
+
   /** Sends what is in the contact's outbox, oldest first, if a link with a session is up (docs/session.md §3). */
   async flush(key: string): Promise<void> {
     await this.contactPeers.get(key)?.flush();

@@ -197,6 +197,18 @@ export class ContactPeer {
   }
 
   /**
+   * The person was removed or blocked (contact-removal.svelte.ts): the running attempt and the
+   * live link end; the loop, woken by the abort, finds them gone from the directory and ends.
+   */
+  forget(): void {
+    this.attempt?.abort();
+    const live = this.live;
+    this.live = null; // so the link's close does not start a new meeting
+    this.state = 'waiting';
+    if (live) void live.link.close().catch(() => {});
+  }
+
+  /**
    * Makes `link` the live link: session setup (docs/session.md §2), then chat inside the
    * ratchet, a new meeting when it closes. `early`: messages a pairing listener or the reset desk
    * took off the link before this was called.
@@ -271,6 +283,7 @@ export class ContactPeer {
         },
         // Announcements altered on the way (docs/security.md "Downgrade"): the link is closed.
         interfered: () => app.hooks.error(appError('HANDSHAKE_FAILED', this.name)),
+        heldBack: (n) => app.hooks.chatHeldBack?.(key, n),
         // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
         ...app.desk.watchDecryption(
           key,

@@ -30,6 +30,31 @@ export class ContactsState {
     this.selectedKey = c.key;
   }
 
+  /**
+   * The contact redeemed one of our invites again with its current key (contact-guard.ts): the
+   * record stays as it is — verified mark, pending key change, name — except the contact secret,
+   * which becomes the new pairing's (the other side kept only that one, so the reset rooms meet).
+   */
+  async paired(key: string, contactSecret: Uint8Array): Promise<ContactRecord | undefined> {
+    await this.update(key, (c) => ({ ...c, contactSecret: contactSecret.slice() }));
+    if (this.get(key)) this.selectedKey = key;
+    return this.get(key);
+  }
+
+  /** Blocks a contact, or unblocks it (docs/app.md "Removing and blocking"). */
+  setBlocked(key: string, blocked: boolean): Promise<void> {
+    return this.update(key, (c) => {
+      const { blocked: _, ...rest } = c;
+      return blocked ? { ...rest, blocked: true } : rest;
+    });
+  }
+
+  /** Takes a removed contact off the list (the store already forgot it: contact-removal.ts). */
+  forget(key: string): void {
+    this.list = this.list.filter((c) => c.key !== key);
+    if (this.selectedKey === key) this.selectedKey = this.list[0]?.key ?? null;
+  }
+
   /** Records that a link to the contact is up now (and its latest display name). */
   async touch(key: string, name?: string): Promise<void> {
     const c = await this.store.touchContact(key, Date.now(), name);

@@ -19,7 +19,13 @@ export type AppErrorCode =
   | 'STORAGE_FAILED'
   | 'CONTACT_KEY_CHANGED'
   | 'PEER_TOO_OLD'
-  | 'VERSION_TOO_OLD';
+  | 'VERSION_TOO_OLD'
+  // Pairing and contacts (docs/security.md "Pairing never changes a contact", "Removing and blocking contacts").
+  | 'INVITE_KEY_REFUSED'
+  | 'PAIRING_FORMER_KEY'
+  | 'PAIRING_PENDING_KEY'
+  | 'PAIRING_BLOCKED_KEY'
+  | 'CONTACT_BLOCKED';
 
 export interface AppError {
   code: AppErrorCode;
@@ -86,6 +92,27 @@ const WORDS: Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>> = {
   VERSION_TOO_OLD: () => ({
     message: 'This Parley is an older version and cannot send this.',
     action: 'Reload the page to update Parley.',
+  }),
+  // Pairing and contacts (docs/security.md "Pairing never changes a contact", "Removing and blocking contacts").
+  INVITE_KEY_REFUSED: (who) => ({
+    message: `${cap(who)}'s Parley refused this invite: it already knows your identity key as a replaced or unconfirmed key of one of its contacts, or has blocked it.`,
+    action: `If you replaced your identity key, ${who} has to accept your new key in your existing chat; otherwise ask ${who} why.`,
+  }),
+  PAIRING_FORMER_KEY: (who) => ({
+    message: `An invite was used (or opened) with an identity key that ${who} replaced earlier. Parley refused it: ${who} stays as it was.`,
+    action: `Nothing to do. Whoever holds ${who}'s old key may not be ${who}; if ${who} says it was them, they should use their current key.`,
+  }),
+  PAIRING_PENDING_KEY: (who) => ({
+    message: `An invite was used (or opened) with the new identity key ${who} presented, which you have not accepted. Parley refused it: ${who} stays as it was.`,
+    action: `Compare the new safety number with ${who} in their chat, and accept it there if it matches.`,
+  }),
+  PAIRING_BLOCKED_KEY: (who) => ({
+    message: `An invite was used (or opened) with the identity key of ${who}, whom you blocked. Parley refused it.`,
+    action: `Nothing to do. To talk to ${who} again, unblock them in their chat.`,
+  }),
+  CONTACT_BLOCKED: (who) => ({
+    message: `You blocked ${who}, so nothing is sent to or received from them.`,
+    action: `Unblock ${who} above the chat to write again.`,
   }),
   STORAGE_FAILED: () => ({
     message: 'This browser would not let Parley store data.',

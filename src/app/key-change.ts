@@ -12,6 +12,7 @@ import type { ContactRecord } from '../store/db';
 import { isValidPublicKey, safetyNumber } from '../core/identity';
 import { appError, type AppError } from './errors';
 import { equalBytes } from '@noble/ciphers/utils.js';
+import { formerKeysOf, withFormerKey } from './contact-guard';
 
 /** A key a contact presented that is not the one we know (docs/key-change.md §2). */
 export interface KeyChange {
@@ -22,7 +23,7 @@ export interface KeyChange {
 }
 
 /** Why a key change could not be recorded or accepted. */
-export type KeyChangeErrorCode = 'KEY_CHANGE_INVALID_KEY' | 'KEY_CHANGE_NONE_PENDING';
+export type KeyChangeErrorCode = 'KEY_CHANGE_INVALID_KEY' | 'KEY_CHANGE_NONE_PENDING' | 'KEY_CHANGE_FORMER_KEY';
 
 export class KeyChangeError extends Error {
   constructor(
@@ -38,12 +39,16 @@ export class KeyChangeError extends Error {
  * The contact after it presented `newKey` at `now`. The known key → unchanged (a pending change
  * stays: only the person ends it). The pending key again → unchanged (keeps the first `seenAt`).
  * Any other key → pending, replacing an earlier pending key. A small-order or malformed key is
- * refused with `KEY_CHANGE_INVALID_KEY` (with such keys forged signatures verify, NOTES.md).
+ * refused with `KEY_CHANGE_INVALID_KEY` (with such keys forged signatures verify, NOTES.md); a key
+ * this contact replaced before with `KEY_CHANGE_FORMER_KEY` (whoever presents it holds an old,
+ * replaced key: contact-guard.ts).
  */
 export function noteKeyChange(c: ContactRecord, newKey: Uint8Array, now: number): ContactRecord {
   if (!isValidPublicKey(newKey))
     throw new KeyChangeError('KEY_CHANGE_INVALID_KEY', 'the presented key is not a valid Ed25519 public key');
   if (equalBytes(newKey, c.publicKey)) return c;
+  if (formerKeysOf(c).some((k) => equalBytes(k, newKey)))
+    throw new KeyChangeError('KEY_CHANGE_FORMER_KEY', `the presented key is one ${c.name} replaced before`);
   if (c.keyChange && equalBytes(c.keyChange.newKey, newKey)) return c;
   return { ...c, keyChange: { newKey: newKey.slice(), seenAt: now } };
 }
@@ -52,11 +57,12 @@ export function noteKeyChange(c: ContactRecord, newKey: Uint8Array, now: number)
  * The contact after the person accepted its pending key: the new key replaces the old one,
  * `verified` is cleared (the number they compared belonged to the old key) and the pending
  * state ends. `key` (the record's id, docs/key-change.md §2) stays, so history and outbox stay.
+ * The old key joins `formerKeys`: it is never paired with or accepted again (contact-guard.ts).
  */
 export function acceptKeyChange(c: ContactRecord): ContactRecord {
   if (!c.keyChange) throw new KeyChangeError('KEY_CHANGE_NONE_PENDING', `no key change is pending for ${c.key}`);
   const { keyChange, ...rest } = c;
-  return { ...rest, publicKey: keyChange.newKey.slice(), verified: false };
+  return { ...withFormerKey(rest, c.publicKey), publicKey: keyChange.newKey.slice(), verified: false };
 }
 
 /** The contact after the person refused the pending key: the old key stays, nothing else changes. */
@@ -68,6 +74,7 @@ export function refuseKeyChange(c: ContactRecord): ContactRecord {
 
 /** Why nothing may be sent to this contact now, or null when sending is fine. */
 export function sendBlock(c: ContactRecord | null | undefined): AppError | null {
+  if (c?.blocked) return appError('CONTACT_BLOCKED', c.name);
   return c?.keyChange ? appError('CONTACT_KEY_CHANGED', c.name) : null;
 }
 

@@ -28,7 +28,7 @@ export class LinkChecks {
   }
 
   /** Judges the next ratchet message taken on this link; a Failure means the link must close. */
-  judge(f: LinkFeatures, r: Extract<SessionReceiveOutcome, { status: 'ok' }>): Failure | null {
+  judge(f: LinkFeatures, r: { kind: SessionReceiveOutcome['kind']; digest?: Uint8Array }): Failure | null {
     const due = f.own !== null && f.peer !== null;
     if (r.kind === 'features-check') {
       if (!due)

@@ -28,7 +28,7 @@ export type Met = { ok: true; link: SecureLink; role: KxRole } | { ok: false; co
 export async function meetInRooms(o: {
   ctx: MeetingContext;
   me: LinkOptions['identity'];
-  who: Pick<PeerRecord, 'publicKey'>;
+  who: Pick<PeerRecord, 'publicKey' | 'admitsAtOwnReset'>;
   plan: RoomAttempt[];
   signal: AbortSignal;
 }): Promise<Met> {
@@ -47,8 +47,13 @@ export async function meetInRooms(o: {
       shs:
         a.role === 'initiator'
           ? { role: 'client', serverPublicKey: who.publicKey }
-          : // In our own reset room any key may complete SHS: a changed key is held (docs/key-change.md §3).
-            { role: 'server', authorize: (k) => a.kind === 'own-reset' || equalBytes(k, who.publicKey) },
+          : // In our own reset room another key may complete SHS: a changed key is held (docs/key-change.md §3),
+            // unless the directory refuses it (a replaced, blocked or other contact's key: contact-guard.ts).
+            {
+              role: 'server',
+              authorize: (k) =>
+                a.kind === 'own-reset' ? (who.admitsAtOwnReset?.(k) ?? true) : equalBytes(k, who.publicKey),
+            },
       timeoutMs: ATTEMPT_MS,
       signal: attempt,
     });

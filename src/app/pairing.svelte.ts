@@ -15,7 +15,7 @@ import QRCode from 'qrcode';
 import { openLink, type SecureLink } from '../net/link';
 import { createInvite, inviteLink, inviteProof, parseInvite, verifyInviteProof, type Invite } from '../core/invite';
 import { deriveContactSecret } from '../core/rendezvous';
-import type { WireMessage } from '../core/wire';
+import type { InviteRefusal, WireMessage } from '../core/wire';
 import type { KxRole } from '../core/kx';
 import type { ContactRecord, InviteRecord, ParleyStore } from '../store/db';
 import type { MeetingContext } from './meeting';
@@ -27,6 +27,7 @@ import { cleanName, distinctName } from './names';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
 import { sleep } from './sleep';
+import { pairingVerdict, type PairingVerdict } from './contact-guard';
 
 /** How long the inviter waits for the invite proof after the handshake. */
 export const PROOF_TIMEOUT_MS = 5_000;
@@ -45,10 +46,17 @@ export interface PendingInvite {
 export interface PairingServices {
   readonly store: Pick<ParleyStore, 'listInvites' | 'putInvite' | 'getInvite' | 'claimInvite'>;
   readonly identity: Pick<IdentityState, 'keyPair' | 'name'>;
-  readonly contacts: Pick<ContactsState, 'list' | 'get' | 'add' | 'select'>;
+  readonly contacts: Pick<ContactsState, 'list' | 'get' | 'add' | 'select' | 'paired'>;
   readonly hooks: Pick<ConnectionHooks, 'error'>;
   /** Hands a new contact's verified link to its `ContactPeer`: session setup, then chat. */
   attach(contact: ContactRecord, link: SecureLink, role: KxRole, early: WireMessage[]): Promise<void>;
+}
+
+/** An opened invite waiting for the person's "Connect" (docs/app.md "Invites (invitee)"). */
+export interface AskingInvite {
+  /** The name written in the link, cleaned; '' when it has none. Anyone can write any name there. */
+  name: string;
+  expiresAt: number;
 }
 
 export class PairingState {
@@ -62,6 +70,9 @@ export class PairingState {
   private shownId: string | null = null;
   /** An invite being opened (invitee side). */
   pending = $state<PendingInvite | null>(null);
+  /** An invite opened but not yet confirmed: nothing of it has reached the relay (docs/app.md). */
+  asking = $state<AskingInvite | null>(null);
+  private askingInvite: Invite | null = null;
   private readonly listening = new Set<string>();
   private dialAbort: AbortController | null = null;
 
@@ -168,7 +179,7 @@ export class PairingState {
     const inbox = collect(link);
     const proofMsg = await inbox.next('invite-proof', PROOF_TIMEOUT_MS);
     const hello = inbox.last('hello');
-    const reject = async (reason: 'used' | 'expired' | 'unknown') => {
+    const reject = async (reason: InviteRefusal) => {
       await link.send({ type: 'invite-result', accepted: false, reason }).catch(() => {});
       inbox.stop();
       await link.close().catch(() => {});
@@ -182,23 +193,17 @@ export class PairingState {
     if (!inv || !verifyInviteProof(inv.inviteSecret, link.handshakeSecret, proofMsg.proof)) return reject('unknown');
     if (inv.used) return reject('used');
     if (Date.now() > inv.expiresAt) return reject('expired');
+    // Redeeming an invite never changes an existing contact (contact-guard.ts): a replaced,
+    // pending or blocked key is refused (the invite stays unused), a contact's current key is that contact.
+    const verdict = pairingVerdict(this.app.contacts.list, link.remotePublicKey);
+    if (verdict.kind === 'refused') {
+      this.app.hooks.error(appError(verdict.code, verdict.contact.name));
+      return reject('known-key');
+    }
     if (!(await this.app.store.claimInvite(inviteId))) return reject('used');
     if (inviteId === this.shownId) this.usedShown = true;
-    const key = toHex(link.remotePublicKey);
-    const name = distinctName(
-      cleanName(inbox.last('hello')?.name ?? hello?.name) || 'Friend',
-      key,
-      this.app.contacts.list,
-    );
-    const contact = {
-      key,
-      publicKey: link.remotePublicKey.slice(),
-      name,
-      contactSecret: deriveContactSecret(link.handshakeSecret),
-      addedAt: Date.now(),
-      lastSeen: Date.now(),
-    };
-    await this.app.contacts.add(contact);
+    const contact = await this.admitted(link, verdict, inbox.last('hello')?.name ?? hello?.name);
+    if (!contact) return reject('unknown');
     const early = inbox.stop();
     // The inviter was the SHS server: the kx responder (docs/session.md §2).
     const attached = this.app.attach(contact, link, 'responder', early); // handlers are registered synchronously
@@ -206,7 +211,31 @@ export class PairingState {
     await attached;
   }
 
-  /** Invitee: opens a link or code (from the address bar or pasted). */
+  /**
+   * Inviter: the contact an accepted invitee is. A contact's current key keeps its record as it is
+   * — verified mark, pending key change, name — except the contact secret, which becomes this
+   * pairing's (the invitee had lost us, so it holds only the new one). A new key is a new contact.
+   */
+  private async admitted(link: SecureLink, verdict: PairingVerdict, hello: string | undefined) {
+    const contactSecret = deriveContactSecret(link.handshakeSecret);
+    if (verdict.kind === 'same') return this.app.contacts.paired(verdict.contact.key, contactSecret);
+    const key = toHex(link.remotePublicKey);
+    const contact = {
+      key,
+      publicKey: link.remotePublicKey.slice(),
+      name: distinctName(cleanName(hello) || 'Friend', key, this.app.contacts.list),
+      contactSecret,
+      addedAt: Date.now(),
+      lastSeen: Date.now(),
+    };
+    await this.app.contacts.add(contact);
+    return contact;
+  }
+
+  /**
+   * Invitee: opens a link or code (from the address bar or pasted). A contact's own invite just
+   * opens its chat; a refused key says why; anything else waits for {@link confirm}.
+   */
   async open(text: string): Promise<AppErrorCode | null> {
     const parsed = parseInvite(text.trim(), Date.now());
     if (!parsed.ok) {
@@ -219,11 +248,21 @@ export class PairingState {
       this.app.hooks.error(appError('INVITE_OWN'));
       return 'INVITE_OWN';
     }
-    const existing = this.app.contacts.get(toHex(invite.inviterKey));
-    if (existing) {
-      this.app.contacts.select(existing.key);
-      return null;
-    }
+    const known = this.knownInviter(invite.inviterKey);
+    if (known) return known.code;
+    // Ask first (docs/app.md "Invites (invitee)"): a page may have sent this tab here.
+    this.askingInvite = invite;
+    this.asking = { name: cleanName(invite.name), expiresAt: invite.expiresAt };
+    return null;
+  }
+
+  /** "Connect": dials the invite waiting for confirmation (unless the contacts changed meanwhile). */
+  confirm(): AppErrorCode | null {
+    const invite = this.askingInvite;
+    this.dismiss();
+    if (!invite) return null;
+    const known = this.knownInviter(invite.inviterKey);
+    if (known) return known.code;
     this.dialAbort?.abort();
     const ac = new AbortController();
     this.dialAbort = ac;
@@ -231,6 +270,27 @@ export class PairingState {
       this.app.hooks.error(appError('STORAGE_FAILED', cleanName(invite.name))),
     );
     return null;
+  }
+
+  /**
+   * An invite from a contact's current key opens that chat; from a replaced, pending or blocked
+   * key it is refused with its code (contact-guard.ts). Null: a new contact, go on.
+   */
+  private knownInviter(inviterKey: Uint8Array): { code: AppErrorCode | null } | null {
+    const verdict = pairingVerdict(this.app.contacts.list, inviterKey);
+    if (verdict.kind === 'new') return null;
+    if (verdict.kind === 'same') {
+      this.app.contacts.select(verdict.contact.key);
+      return { code: null };
+    }
+    this.app.hooks.error(appError(verdict.code, verdict.contact.name));
+    return { code: verdict.code };
+  }
+
+  /** "Cancel" on an invite waiting for confirmation: it is forgotten, nothing was sent. */
+  dismiss(): void {
+    this.askingInvite = null;
+    this.asking = null;
   }
 
   private async dial(invite: Invite, abort: AbortSignal): Promise<void> {
@@ -322,7 +382,11 @@ export class PairingState {
 
 /** The error an invitee shows when the inviter answers `accepted: false`. */
 function refusalCode(reason: Of<'invite-result'>['reason']): AppErrorCode {
-  return reason === 'used' ? 'INVITE_USED' : reason === 'expired' ? 'INVITE_EXPIRED' : 'INVITE_REJECTED';
+  if (reason === 'used') return 'INVITE_USED';
+  if (reason === 'expired') return 'INVITE_EXPIRED';
+  // The inviter knows this key as a contact's replaced or pending key, or blocked it (contact-guard.ts).
+  if (reason === 'known-key') return 'INVITE_KEY_REFUSED';
+  return 'INVITE_REJECTED';
 }
 
 type Of<T extends WireMessage['type']> = Extract<WireMessage, { type: T }>;

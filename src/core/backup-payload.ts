@@ -22,6 +22,10 @@ export interface BackupContact {
   verified: boolean;
   /** When they were added, ms since the epoch. */
   addedAt: number;
+  /** Keys they used before an accepted key change, oldest first (schema 2; absent in schema 1 = none). */
+  formerKeys?: Uint8Array[];
+  /** Blocked by the person (schema 2; absent in schema 1 = false). */
+  blocked?: boolean;
 }
 
 /** Everything a backup restores (docs/backup.md §4). */
@@ -34,8 +38,12 @@ export interface BackupData {
   contacts: BackupContact[];
 }
 
-/** Schema version of the payload, its `schema` field (docs/backup.md §4). */
-export const BACKUP_SCHEMA = 1;
+/** Schema version of the payload that export writes, its `schema` field (docs/backup.md §4). */
+export const BACKUP_SCHEMA = 2;
+/** Schema versions import reads: 1 (no former keys, no blocked mark) and 2 (docs/backup.md §4). */
+export const BACKUP_SCHEMAS_READ: readonly number[] = [1, 2];
+/** Most former keys one backed-up contact may list (as kept per contact: contact-guard.ts). */
+export const MAX_BACKUP_FORMER_KEYS = 32;
 /** Most contacts one backup may hold (docs/backup.md §4). */
 export const MAX_BACKUP_CONTACTS = 10_000;
 
@@ -76,6 +84,24 @@ function problemIn(data: BackupData): string | null {
       return `${at}.contactSecret: expected 32 bytes`;
     if (typeof c.verified !== 'boolean') return `${at}.verified: expected a boolean`;
     if (!isTime(c.addedAt)) return `${at}.addedAt: expected a non-negative integer (ms)`;
+    const former = formerProblem(c, at);
+    if (former) return former;
+    if (c.blocked !== undefined && typeof c.blocked !== 'boolean') return `${at}.blocked: expected a boolean`;
+  }
+  return null;
+}
+
+function formerProblem(c: Partial<BackupContact>, at: string): string | null {
+  if (c.formerKeys === undefined) return null;
+  if (!Array.isArray(c.formerKeys) || c.formerKeys.length > MAX_BACKUP_FORMER_KEYS)
+    return `${at}.formerKeys: expected an array of at most ${MAX_BACKUP_FORMER_KEYS} keys`;
+  const seen = new Set<string>([toBase64Url(c.publicKey!)]);
+  for (let j = 0; j < c.formerKeys.length; j++) {
+    const k = c.formerKeys[j];
+    if (!(k instanceof Uint8Array) || !isValidPublicKey(k))
+      return `${at}.formerKeys[${j}]: not a valid Ed25519 public key`;
+    if (seen.has(toBase64Url(k))) return `${at}.formerKeys[${j}]: repeats the contact's key or an earlier former key`;
+    seen.add(toBase64Url(k));
   }
   return null;
 }
@@ -90,10 +116,10 @@ export function validateBackupData(data: BackupData): void {
  * The canonical payload encoding (docs/backup.md §4): UTF-8 JSON, fields in the documented
  * order, bytes as strict base64url, no white space. Expects valid data.
  */
-export function encodeBackupPayload(data: BackupData): Uint8Array {
+export function encodeBackupPayload(data: BackupData, schema: number = BACKUP_SCHEMA): Uint8Array {
   return enc.encode(
     JSON.stringify({
-      schema: BACKUP_SCHEMA,
+      schema,
       exportedAt: data.exportedAt,
       identity: { secretKey: toBase64Url(data.identity.secretKey) },
       name: data.name,
@@ -103,6 +129,9 @@ export function encodeBackupPayload(data: BackupData): Uint8Array {
         contactSecret: toBase64Url(c.contactSecret),
         verified: c.verified,
         addedAt: c.addedAt,
+        ...(schema >= 2
+          ? { formerKeys: (c.formerKeys ?? []).map((k) => toBase64Url(k)), blocked: c.blocked ?? false }
+          : {}),
       })),
     }),
   );
@@ -122,13 +151,14 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
     return malformed('payload', 'not UTF-8 JSON');
   }
   if (!isRecord(json)) return malformed('payload', 'not a JSON object');
-  if (json.schema !== BACKUP_SCHEMA)
-    return typeof json.schema === 'number'
+  const schema = json.schema;
+  if (typeof schema !== 'number' || !BACKUP_SCHEMAS_READ.includes(schema))
+    return typeof schema === 'number'
       ? failure(
           'BACKUP_VERSION',
           'local',
           'import: schema',
-          `This backup's contents have schema ${json.schema}; this Parley reads schema ${BACKUP_SCHEMA}. Update Parley and try again.`,
+          `This backup's contents have schema ${schema}; this Parley reads schemas ${BACKUP_SCHEMAS_READ.join(' and ')}. Update Parley and try again.`,
         )
       : malformed('schema', 'missing');
   const identity = json.identity;
@@ -138,19 +168,9 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
   if (json.contacts.length > MAX_BACKUP_CONTACTS) return malformed('contacts', `more than ${MAX_BACKUP_CONTACTS}`);
   const contacts: BackupContact[] = [];
   for (let i = 0; i < json.contacts.length; i++) {
-    const c: unknown = json.contacts[i];
-    if (!isRecord(c)) return malformed(`contacts[${i}]`, 'expected an object');
-    const publicKey = bytesOf(c.publicKey);
-    const contactSecret = bytesOf(c.contactSecret);
-    if (!publicKey) return malformed(`contacts[${i}].publicKey`, 'expected base64url');
-    if (!contactSecret) return malformed(`contacts[${i}].contactSecret`, 'expected base64url');
-    contacts.push({
-      publicKey,
-      name: c.name as string,
-      contactSecret,
-      verified: c.verified as boolean,
-      addedAt: c.addedAt as number,
-    });
+    const c = readContact(json.contacts[i], i, schema);
+    if ('ok' in c) return c;
+    contacts.push(c);
   }
   const data: BackupData = {
     exportedAt: json.exportedAt as number,
@@ -160,9 +180,36 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
   };
   const problem = problemIn(data);
   if (problem) return malformed(problem.slice(0, problem.indexOf(':')), problem.slice(problem.indexOf(':') + 2));
-  if (!equalBytes(encodeBackupPayload(data), bytes))
+  if (schema >= 2 && data.contacts.some((c) => typeof c.blocked !== 'boolean'))
+    return malformed('contacts', 'a contact without a boolean blocked');
+  if (!equalBytes(encodeBackupPayload(data, schema), bytes))
     return malformed('payload', 'not in canonical form (extra, missing or reordered fields)');
   return { ok: true, data };
+}
+
+/** One entry of `contacts`, field by field (docs/backup.md §4); schema 2 adds formerKeys and blocked. */
+function readContact(c: unknown, i: number, schema: number): BackupContact | PayloadFailure {
+  if (!isRecord(c)) return malformed(`contacts[${i}]`, 'expected an object');
+  const publicKey = bytesOf(c.publicKey);
+  const contactSecret = bytesOf(c.contactSecret);
+  if (!publicKey) return malformed(`contacts[${i}].publicKey`, 'expected base64url');
+  if (!contactSecret) return malformed(`contacts[${i}].contactSecret`, 'expected base64url');
+  const contact: BackupContact = {
+    publicKey,
+    name: c.name as string,
+    contactSecret,
+    verified: c.verified as boolean,
+    addedAt: c.addedAt as number,
+  };
+  if (schema >= 2) {
+    if (!Array.isArray(c.formerKeys)) return malformed(`contacts[${i}].formerKeys`, 'expected an array');
+    const former = c.formerKeys.map(bytesOf);
+    const bad = former.findIndex((k) => !k);
+    if (bad >= 0) return malformed(`contacts[${i}].formerKeys[${bad}]`, 'expected base64url');
+    contact.formerKeys = former as Uint8Array[];
+    contact.blocked = c.blocked as boolean;
+  }
+  return contact;
 }
 
 function malformed(field: string, problem: string): PayloadFailure {

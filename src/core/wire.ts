@@ -19,7 +19,11 @@ import { announcementProblem } from './features';
 export type WireMessage =
   | { type: 'hello'; name: string }
   | { type: 'invite-proof'; proof: Uint8Array }
-  | { type: 'invite-result'; accepted: boolean; reason?: 'used' | 'expired' | 'unknown' }
+  /**
+   * The inviter's answer to `invite-proof`. `known-key`: the proof was good, but the invitee's key
+   * is one of the inviter's contacts' replaced or pending keys, or blocked (docs/protocol-app.md §4).
+   */
+  | { type: 'invite-result'; accepted: boolean; reason?: InviteRefusal }
   | { type: 'chat'; id: string; text: string; sentAt: number }
   | { type: 'receipt'; id: string }
   /** A file-transfer message (`transfer-codec.ts`, docs/files.md §1) carried raw in the tail. */
@@ -42,6 +46,9 @@ export type WireMessage =
   | { type: 'features-check'; digest: Uint8Array }
   /** A text for group `group` (feature `groups`); only inside a ratchet message, id and sentAt as `chat`. */
   | { type: 'group-text'; group: string; id: string; text: string; sentAt: number };
+
+/** Why an inviter refused an invite (docs/protocol-app.md §4). */
+export type InviteRefusal = 'used' | 'expired' | 'unknown' | 'known-key';
 
 /** Why a message was refused (docs/protocol-app.md §4). */
 export type WireErrorCode = 'WIRE_MALFORMED' | 'WIRE_VERSION' | 'WIRE_TOO_LARGE';
@@ -105,7 +112,7 @@ export const MAX_KX_BYTES = 4096;
 const TYPE_BY_CODE = new Map<number, WireMessage['type']>(
   Object.entries(WIRE_TYPE_CODES).map(([t, c]) => [c, t as WireMessage['type']]),
 );
-const REASONS = ['used', 'expired', 'unknown'] as const;
+const REASONS: readonly InviteRefusal[] = ['used', 'expired', 'unknown', 'known-key'];
 const PREFIX = 6;
 
 const enc = new TextEncoder();
@@ -339,7 +346,7 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
       if (typeof h.accepted !== 'boolean') return field('accepted', 'a boolean');
       if (h.reason !== undefined && !REASONS.includes(h.reason as never)) return field('reason', REASONS.join('|'));
       const m: WireMessage = { type, accepted: h.accepted };
-      if (h.reason !== undefined) m.reason = h.reason as (typeof REASONS)[number];
+      if (h.reason !== undefined) m.reason = h.reason as InviteRefusal;
       return { ok: true, message: m };
     }
     case 'chat':

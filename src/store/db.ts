@@ -33,6 +33,10 @@ export interface ContactRecord {
   keyChange?: { newKey: Uint8Array; seenAt: number };
   /** When and why the secure session was last reset, for the chat's notice (docs/key-change.md §5). */
   lastReset?: { at: number; cause: 'asked' | 'failures' | 'contact' | 'key' };
+  /** Keys this contact used before an accepted key change, oldest first; never paired with again (contact-guard.ts). */
+  formerKeys?: Uint8Array[];
+  /** Blocked by the person: not met, refused at invites and in reset rooms (docs/app.md "Removing and blocking"). */
+  blocked?: boolean;
 }
 
 export interface InviteRecord {
@@ -202,6 +206,18 @@ export class ParleyStore {
       const old = keepHistory ? await tx.objectStore('contacts').get(c.key) : undefined;
       await tx.objectStore('contacts').put(old ? { ...c, lastSeen: old.lastSeen } : c);
     }
+    await tx.done;
+  }
+
+  /**
+   * Removes a contact (docs/app.md "Removing and blocking") in one transaction: its record and its
+   * session row (ratchet, outbox, inbox); with `history` also every message of it.
+   */
+  async removeContact(key: string, history: boolean): Promise<void> {
+    const tx = this.db.transaction(['contacts', 'sessions', 'messages'], 'readwrite');
+    await tx.objectStore('contacts').delete(key);
+    await tx.objectStore('sessions').delete(key);
+    if (history) await tx.objectStore('messages').delete(IDBKeyRange.bound([key], [key, []]));
     await tx.done;
   }
 

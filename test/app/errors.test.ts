@@ -20,6 +20,11 @@ const CODES: AppErrorCode[] = [
   'CONNECTION_FAILED',
   'STORAGE_FAILED',
   'CONTACT_KEY_CHANGED',
+  'INVITE_KEY_REFUSED',
+  'PAIRING_FORMER_KEY',
+  'PAIRING_PENDING_KEY',
+  'PAIRING_BLOCKED_KEY',
+  'CONTACT_BLOCKED',
 ];
 
 describe('person-facing errors', () => {

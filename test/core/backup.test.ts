@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { hkdfSync, scryptSync } from 'node:crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import vector from '../vectors/parley-backup.json';
+import vector2 from '../vectors/parley-backup-v2.json';
 import {
   BACKUP_HEADER_BYTES,
   exportBackup,
@@ -34,6 +35,18 @@ const vectorData: BackupData = {
   identity: identityFromSeed(hex(vector.seed)),
   name: vector.name,
   contacts: vectorContacts,
+};
+/** The schema-2 vector (former keys, blocked): what export writes now. */
+const vector2Data: BackupData = {
+  exportedAt: vector2.now,
+  identity: identityFromSeed(hex(vector2.seed)),
+  name: vector2.name,
+  contacts: vector2.contacts.map((c) => ({
+    ...c,
+    publicKey: hex(c.publicKey),
+    contactSecret: hex(c.contactSecret),
+    formerKeys: c.formerKeys.map(hex),
+  })),
 };
 
 async function make(
@@ -96,8 +109,15 @@ const arbContact: fc.Arbitrary<BackupContact> = fc
     contactSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
     verified: fc.boolean(),
     addedAt: fc.maxSafeNat(),
+    former: fc.uniqueArray(fc.integer({ min: 1, max: 250 }), { maxLength: 3 }),
+    blocked: fc.boolean(),
   })
-  .map(({ seed, ...c }) => ({ ...c, publicKey: identityFromSeed(seed).publicKey }));
+  .map(({ seed, former, ...c }) => ({
+    ...c,
+    publicKey: identityFromSeed(seed).publicKey,
+    // Seeds of one repeated byte: never equal to a random seed's key in practice.
+    formerKeys: former.map((b) => identityFromSeed(new Uint8Array(32).fill(b)).publicKey),
+  }));
 const arbData = fc
   .record({
     seed: fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -106,18 +126,19 @@ const arbData = fc
   })
   .map(({ seed, name, contacts }) => ({ identity: identityFromSeed(seed), name, contacts }));
 
-describe('backup: known answer (test/vectors/parley-backup.json)', () => {
-  it('export of the vector inputs gives exactly the vector bytes', async () => {
-    const queue = [hex(vector.salt), hex(vector.nonce)];
-    const r = await exportBackup(vectorData, vector.passphrase, {
+describe('backup: known answers (test/vectors/parley-backup-v2.json, schema 2; parley-backup.json, schema 1)', () => {
+  it('export of the schema-2 vector inputs gives exactly the vector bytes, and imports back', async () => {
+    const queue = [hex(vector2.salt), hex(vector2.nonce)];
+    const r = await exportBackup(vector2Data, vector2.passphrase, {
       random: () => queue.shift()!,
-      now: vector.now,
-      cost: vector.cost,
+      now: vector2.now,
+      cost: vector2.cost,
     });
-    expect(r.ok && toHex(r.bytes)).toBe(vector.file);
+    expect(r.ok && toHex(r.bytes)).toBe(vector2.file);
+    expect(await importBackup(hex(vector2.file), vector2.passphraseNfkc)).toEqual({ ok: true, data: vector2Data });
   });
 
-  it('imports with the passphrase as typed and in NFKC form', async () => {
+  it('a schema-1 backup (before former keys and blocking) still imports, with neither field', async () => {
     for (const p of [vector.passphrase, vector.passphraseNfkc]) {
       const r = await importBackup(hex(vector.file), p);
       expect(r).toEqual({ ok: true, data: vectorData });
@@ -300,7 +321,14 @@ describe('backup: the tamperer and the damaged file', () => {
     const good = vectorJson();
     const cases: [string, string, string][] = [
       ['not json', 'BACKUP_MALFORMED', 'import: payload'],
-      [good.replace('"schema":1', '"schema":2'), 'BACKUP_VERSION', 'import: schema'],
+      [good.replace('"schema":1', '"schema":3'), 'BACKUP_VERSION', 'import: schema'],
+      // Schema 2 needs both new fields on every contact; schema 1 allows neither.
+      [good.replace('"schema":1', '"schema":2'), 'BACKUP_MALFORMED', 'import: contacts[0].formerKeys'],
+      [
+        good.replace('"addedAt":1799000000000', '"addedAt":1799000000000,"formerKeys":[],"blocked":false'),
+        'BACKUP_MALFORMED',
+        'import: payload',
+      ],
       [good.replace('{"schema":1,', '{"schema":1, '), 'BACKUP_MALFORMED', 'import: payload'],
       [good.replace('"name":"Grace"', '"name":"Grace","extra":1'), 'BACKUP_MALFORMED', 'import: payload'],
       [good.replace('"verified":true', '"verified":"yes"'), 'BACKUP_MALFORMED', 'import: contacts[0].verified'],
@@ -337,5 +365,31 @@ describe('backup: the tamperer and the damaged file', () => {
       ok: false,
       code: 'BACKUP_MALFORMED',
     });
+  });
+});
+
+describe('backup: schema 2 (former keys and blocked contacts)', () => {
+  const json = (formerKeys: string, blocked = 'false') =>
+    vectorJson()
+      .replace('"schema":1', '"schema":2')
+      .replaceAll(/"addedAt":(\d+)\}/g, `"addedAt":$1,"formerKeys":${formerKeys},"blocked":${blocked}}`);
+  const k = (n: number) => b64u(identityFromSeed(new Uint8Array(32).fill(n)).publicKey);
+
+  it('reads former keys and the blocked mark, and refuses bad ones naming the field', async () => {
+    const ok = await importBackup(seal(json(`["${k(7)}"]`, 'true')), PASS);
+    expect(ok.ok && ok.data.contacts.map((c) => [c.formerKeys?.length, c.blocked])).toEqual([
+      [1, true],
+      [1, true],
+    ]);
+    const cases: [string, string][] = [
+      [json(`["${b64u(new Uint8Array(32))}"]`), 'import: contacts[0].formerKeys[0]'],
+      [json(`["${k(7)}","${k(7)}"]`), 'import: contacts[0].formerKeys[1]'],
+      [json(`["${b64u(vectorContacts[0]!.publicKey)}"]`), 'import: contacts[0].formerKeys[0]'],
+      [json(`[${Array.from({ length: 33 }, (_, i) => `"${k(i + 1)}"`).join(',')}]`), 'import: contacts[0].formerKeys'],
+      [json('[]', '"yes"'), 'import: contacts[0].blocked'],
+      [json('"none"'), 'import: contacts[0].formerKeys'],
+    ];
+    for (const [text, step] of cases)
+      expect(await importBackup(seal(text), PASS), text).toMatchObject({ ok: false, code: 'BACKUP_MALFORMED', step });
   });
 });

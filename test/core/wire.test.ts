@@ -45,7 +45,7 @@ const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
   fc.uint8Array({ minLength: 32, maxLength: 32 }).map((proof) => ({ type: 'invite-proof' as const, proof })),
   fc.boolean().map((accepted) => ({ type: 'invite-result' as const, accepted })),
   fc
-    .constantFrom('used', 'expired', 'unknown')
+    .constantFrom('used', 'expired', 'unknown', 'known-key')
     .map((reason) => ({ type: 'invite-result' as const, accepted: false, reason })),
   fc
     .record({ id: arbId, text: fc.string({ unit: 'grapheme', maxLength: 300 }), sentAt: fc.maxSafeNat() })
