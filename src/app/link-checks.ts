@@ -13,6 +13,9 @@ import type { KxRole } from '../core/kx';
 import type { LinkFeatures } from '../net/secure-link';
 import type { SessionReceiveOutcome } from '../store/contact-sessions';
 
+/** The kind of a ratchet message that was opened (taken, or deferred by the receive budget). */
+export type OpenedKind = Extract<SessionReceiveOutcome, { status: 'ok' | 'deferred' }>['kind'];
+
 export class LinkChecks {
   /** Our check went out on this link. */
   sent = false;
@@ -28,7 +31,7 @@ export class LinkChecks {
   }
 
   /** Judges the next ratchet message taken on this link; a Failure means the link must close. */
-  judge(f: LinkFeatures, r: { kind: SessionReceiveOutcome['kind']; digest?: Uint8Array }): Failure | null {
+  judge(f: LinkFeatures, r: { kind: OpenedKind; digest?: Uint8Array }): Failure | null {
     const due = f.own !== null && f.peer !== null;
     if (r.kind === 'features-check') {
       if (!due)

@@ -17,7 +17,8 @@ import type { SecureLink } from '../net/secure-link';
 import { setUpSession, type SessionSetupResult } from '../net/session-kx';
 import type { KxIdentity, KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
-import type { ContactSessions, SessionReceiveOutcome } from '../store/contact-sessions';
+import type { ContactSessions } from '../store/contact-sessions';
+import type { OpenedKind } from './link-checks';
 import type { Failure } from '../core/errors';
 import type { FileKeyChannel } from '../net/file-key-link';
 import {
@@ -75,6 +76,8 @@ export class LinkTraffic {
   private gaps = false;
   /** The features-check failed: the link is closing and nothing more on it is taken. */
   private interfered = false;
+  /** The outbox may hold messages not yet looked at for withholding (set by `flush`). */
+  private withholdDue = true;
   private readonly budget: ChatBudget;
   private readonly now: () => number;
   private readonly resendAfterMs: number;
@@ -167,7 +170,7 @@ export class LinkTraffic {
     if (this.budget.exhausted(this.now())) return this.holdBack('dropped');
     this.budget.opening(this.now());
     const r = await this.sessions.receive(this.contact, data, (bytes) => this.budget.admit(this.now(), bytes));
-    if (r.status === 'replay' || r.status === 'rejected' || r.status === 'no-session') {
+    if (r.status !== 'ok' && r.status !== 'deferred') {
       this.counts.refused++;
       this.budget.refused(this.now());
       this.hooks.refused(r.failure);
@@ -187,7 +190,7 @@ export class LinkTraffic {
   }
 
   /** Judges an opened message against this link's features-check; on a mismatch closes the link (true). */
-  private async interferedBy(r: { kind: SessionReceiveOutcome['kind']; digest?: Uint8Array }): Promise<boolean> {
+  private async interferedBy(r: { kind: OpenedKind; digest?: Uint8Array }): Promise<boolean> {
     const wrong = this.checks.judge(this.features!, r);
     if (!wrong) return false;
     this.interfered = true; // nothing more is taken from this link; unreceipted messages come again
@@ -201,6 +204,7 @@ export class LinkTraffic {
    * sent on this link yet, paced by the send budget, and those sent more than `resendAfterMs` ago.
    */
   flush(): Promise<void> {
+    this.withholdDue = true; // the outbox may hold new messages: look for ones the peer cannot take
     return this.run(() => this.flushNow());
   }
 
@@ -241,9 +245,12 @@ export class LinkTraffic {
       this.fileKey.ownKeySent();
       await sent;
     }
-    const withheld = maySend(own, peer, 'group-text')
-      ? []
-      : await this.sessions.withhold(this.contact, (t) => maySend(own, peer, t));
+    // Reads every pending record, so only when the outbox may have grown (not after each receipt).
+    const withheld =
+      !this.withholdDue || maySend(own, peer, 'group-text')
+        ? []
+        : await this.sessions.withhold(this.contact, (t) => maySend(own, peer, t));
+    this.withholdDue = false;
     if (withheld.length > 0) {
       this.hooks.withheld?.(withheld, 'groups');
       this.gaps = true;
@@ -283,7 +290,7 @@ export class LinkTraffic {
     if (this.wake || this.link.closed) return;
     this.wake = setTimeout(() => {
       this.wake = null;
-      void this.flush();
+      void this.run(() => this.flushNow());
     }, ms);
   }
 
