@@ -4,7 +4,7 @@
  * (`localStorage['parley.test.version']`, set before the app loads), Alice's is current.
  */
 import { test, expect, type BrowserContext } from '@playwright/test';
-import { expectConnected, makeInvite, message, person, send, type Person } from './support/app';
+import { expectConnected, makeInvite, message, openInviteLink, person, send, type Person } from './support/app';
 import { item, offerFiles } from './support/files';
 
 const SWITCH = 'parley.test.version';
@@ -15,7 +15,7 @@ const olderAs = (version: string) => async (c: BrowserContext) => {
 async function pairOlderBob(browser: Parameters<typeof person>[0], version: string): Promise<[Person, Person]> {
   const alice = await person(browser, 'Alice');
   const bob = await person(browser, 'Bob', { init: olderAs(version) });
-  await bob.page.goto(await makeInvite(alice));
+  await openInviteLink(bob, await makeInvite(alice));
   await expectConnected(bob, 'Alice');
   await expectConnected(alice, 'Bob');
   return [alice, bob];
