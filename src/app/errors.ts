@@ -18,6 +18,7 @@ export type AppErrorCode =
   | 'CONNECTION_FAILED'
   | 'STORAGE_FAILED'
   | 'CONTACT_KEY_CHANGED'
+  // Versions (docs/protocol.md "Compatibility").
   | 'PEER_TOO_OLD'
   | 'VERSION_TOO_OLD'
   // Pairing and contacts (docs/security.md "Pairing never changes a contact", "Removing and blocking contacts").
@@ -85,6 +86,7 @@ const WORDS: Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>> = {
     message: `${cap(who)}'s identity key changed, so nothing is sent until you accept the new key.`,
     action: `Compare the new safety number with ${who} in person or on a call, then accept it (or keep the old key).`,
   }),
+  // Versions (docs/protocol.md "Compatibility").
   PEER_TOO_OLD: (who) => ({
     message: `${cap(who)}'s Parley is older and cannot receive this.`,
     action: `Ask ${who} to reload Parley, then try again.`,
