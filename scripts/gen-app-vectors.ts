@@ -108,6 +108,11 @@ const messages: WireMessage[] = [
   { type: 'receipt', id: 'm-0001' },
   // A transfer-codec `ack` (docs/files.md §1): version 1, type 6, id 0x07×16, file 0, verified 3.
   { type: 'transfer', data: Uint8Array.from([1, 6, ...new Array(16).fill(7), 0, 0, 0, 0, 0, 3]) },
+  // Version 2 (docs/protocol.md "Compatibility").
+  { type: 'features', version: 2, features: ['file-key', 'unsupported-ack'] },
+  { type: 'unsupported', id: 'q3XbV0c9ZtE-17' },
+  { type: 'features-check', digest: pattern(0x5a, 3) },
+  { type: 'group-text', group: 'g-1', id: 'q3XbV0c9ZtE-18', text: 'hi all', sentAt: 1_800_000_000_456 },
 ];
 writeFileSync(
   'test/vectors/parley-wire.json',
@@ -120,7 +125,9 @@ writeFileSync(
             ? { ...m, proof: hex(m.proof) }
             : m.type === 'transfer'
               ? { ...m, data: hex(m.data) }
-              : m,
+              : m.type === 'features-check'
+                ? { ...m, digest: hex(m.digest) }
+                : m,
         encoded: hex(encodeWire(m)),
       })),
     },

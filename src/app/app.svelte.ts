@@ -18,6 +18,7 @@ import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
 import { RouteWatch } from './route-watch.svelte';
 import type { NetworkState } from './network.svelte';
+import { versionNotice } from './peer-features';
 import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
 import { ContactRemoval } from './contact-removal.svelte';
 import { loadNameSkeleton } from './names';
@@ -108,6 +109,12 @@ export class AppState {
     return { state: 'waiting', text: `waiting for ${c.name} to come online` };
   });
 
+  /** The open chat's line about a contact whose Parley cannot take files (docs/app.md "Versions"). */
+  readonly versionNotice = $derived.by((): string | null => {
+    const c = this.contacts?.selected;
+    return c && this.connections ? versionNotice(this.connections.peerFeatures(c.key), c.name) : null;
+  });
+
   /** The safety number of the open chat: the same 60 digits on both sides unless someone is in the middle. */
   readonly safetyNumber = $derived.by((): string => {
     const c = this.contacts?.selected;
@@ -193,6 +200,7 @@ export class AppState {
       transferring: (key) => this.transfers.list(key).some((t) => t.status === 'active'),
       name: (key) => this.contacts.get(key)?.name ?? 'Your contact',
     });
+    this.transfers.gate = (key) => cm.refusal(key, 'transfer');
     const { store, identity, contacts } = this;
     const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.

@@ -18,7 +18,10 @@ import type { ParleyStore } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
 import { MailboxCourier } from './mailbox-courier';
 import { chatBudgets } from './session-traffic';
-import { appError } from './errors';
+import type { LinkFeatures } from '../net/secure-link';
+import type { WireMessage as Wire } from '../core/wire';
+import { ownFeatures, sendRefusal } from './peer-features';
+import { appError, type AppError } from './errors';
 import { ContactPeer, type PeerServices } from './contact-peer.svelte';
 import { contactDirectory } from './peer-directory';
 import { Meeting } from './meeting';
@@ -54,7 +57,10 @@ export class ConnectionManager {
     private readonly contacts: ContactsState,
     hooks: ConnectionHooks,
   ) {
-    this.sessions = new ContactSessions(store.database);
+    // The page's own feature set: read once, here (the test switch, docs/app.md "Versions").
+    const own = ownFeatures(typeof localStorage === 'undefined' ? null : localStorage);
+    this.meeting.features = own;
+    this.sessions = new ContactSessions(store.database, Date.now, {}, own);
     this.desk = new ResetDesk(contacts);
     const directory = contactDirectory(contacts, hooks);
     this.courier = this.makeCourier(store, directory, hooks);
@@ -173,6 +179,16 @@ export class ConnectionManager {
   /** Sends what is in the contact's outbox, oldest first, if a link with a session is up (docs/session.md §3). */
   async flush(key: string): Promise<void> {
     await this.contactPeers.get(key)?.flush();
+  }
+
+  /** The announcements of the contact's last link in this page (null: none yet). */
+  peerFeatures(key: string): LinkFeatures | null {
+    return this.contactPeers.get(key)?.features ?? null;
+  }
+
+  /** Why a message of `type` cannot go to the contact now (PEER_TOO_OLD, VERSION_TOO_OLD), or null. */
+  refusal(key: string, type: Wire['type']): AppError | null {
+    return sendRefusal(this.peerFeatures(key), type, this.contacts.get(key)?.name ?? 'your friend');
   }
 
   /** The ContactPeer of `key`, made on first use. */

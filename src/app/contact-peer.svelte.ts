@@ -12,8 +12,9 @@
  * session's rooms, docs/interfaces.md); pairing through invites lives in pairing.svelte.ts.
  * @module
  */
-import type { SecureLink } from '../net/link';
+import type { LinkFeatures, SecureLink } from '../net/link';
 import type { StatsReportLike } from '../net/route-stats';
+import { maySend } from '../core/features';
 import type { SessionSetupResult } from '../net/session-kx';
 import { FileKeyLink } from '../net/file-key-link';
 import { rendezvousDays } from '../core/rendezvous';
@@ -58,6 +59,8 @@ interface LiveLink {
 export class ContactPeer {
   /** What the link to this person is doing (the contact list's dot, the chat's status line). */
   state = $state<PeerState>('waiting');
+  /** Both announcements of the last link in this page (docs/protocol.md "Compatibility"); kept after it closes. */
+  features = $state.raw<LinkFeatures | null>(null);
   private live: LiveLink | null = null;
   /**
    * At most one meeting loop per person; a request while it runs is kept (docs/app.md "One object
@@ -267,7 +270,11 @@ export class ContactPeer {
     if (old && old !== link) void old.close().catch(() => {});
     // File data goes through the file-key adapter, keyed inside the ratchet (docs/session.md §6).
     const files = new FileKeyLink(link, role);
-    this.app.hooks.linkUp?.(this.key, files);
+    // Files go only where both sides announced file keys; the adapter keeps what arrives meanwhile.
+    void link.features.then((f) => {
+      if (f && this.live?.link === link) this.features = f;
+      if (f && maySend(f.own, f.peer, 'transfer')) this.app.hooks.linkUp?.(this.key, files);
+    });
     // A store that refuses the write (quota, private mode) must not become an unhandled
     // rejection: no receipt goes back, so the friend sends the message again later.
     link.onMessage((m) => void this.onWire(m).catch(() => this.app.hooks.error(appError('STORAGE_FAILED'))));
@@ -323,6 +330,11 @@ export class ContactPeer {
           for (const id of ids) app.hooks.messagesChanged(key, id);
         },
         storageFailed: () => app.hooks.error(appError('STORAGE_FAILED')),
+        withheld: (ids) => {
+          for (const id of ids) app.hooks.messagesChanged(key, id);
+        },
+        // Announcements altered on the way (docs/security.md "Downgrade"): the link is closed.
+        interfered: () => app.hooks.error(appError('HANDSHAKE_FAILED', this.name)),
         heldBack: (n) => app.hooks.chatHeldBack?.(key, n),
         // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
         ...app.desk.watchDecryption(

@@ -19,6 +19,9 @@ export type AppErrorCode =
   | 'TURN_UNAVAILABLE'
   | 'STORAGE_FAILED'
   | 'CONTACT_KEY_CHANGED'
+  // Versions (docs/protocol.md "Compatibility").
+  | 'PEER_TOO_OLD'
+  | 'VERSION_TOO_OLD'
   // Pairing and contacts (docs/security.md "Pairing never changes a contact", "Removing and blocking contacts").
   | 'INVITE_KEY_REFUSED'
   | 'PAIRING_FORMER_KEY'
@@ -89,6 +92,15 @@ const WORDS: Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>> = {
   CONTACT_KEY_CHANGED: (who) => ({
     message: `${cap(who)}'s identity key changed, so nothing is sent until you accept the new key.`,
     action: `Compare the new safety number with ${who} in person or on a call, then accept it (or keep the old key).`,
+  }),
+  // Versions (docs/protocol.md "Compatibility").
+  PEER_TOO_OLD: (who) => ({
+    message: `${cap(who)}'s Parley is older and cannot receive this.`,
+    action: `Ask ${who} to reload Parley, then try again.`,
+  }),
+  VERSION_TOO_OLD: () => ({
+    message: 'This Parley is an older version and cannot send this.',
+    action: 'Reload the page to update Parley.',
   }),
   // Pairing and contacts (docs/security.md "Pairing never changes a contact", "Removing and blocking contacts").
   INVITE_KEY_REFUSED: (who) => ({

@@ -56,6 +56,7 @@ export async function meetInRooms(o: {
       identity: me,
       iceServers: ice.iceServers,
       iceTransportPolicy: ice.iceTransportPolicy,
+      features: ctx.features,
       shs:
         a.role === 'initiator'
           ? { role: 'client', serverPublicKey: who.publicKey }

@@ -11,6 +11,7 @@ import { RoomBudget } from './room-budget';
 import { NetworkState, type LinkIce } from './network.svelte';
 import type { AppError } from './errors';
 import { Gate } from './gate';
+import { CURRENT, type Announcement } from '../core/features';
 
 export interface MeetingContext {
   /**
@@ -34,6 +35,8 @@ export interface MeetingContext {
   relayOpen(): Promise<void>;
   /** Aborts when the app stops: every meeting and listening loop ends. */
   readonly stop: AbortSignal;
+  /** What this page announces on every link (docs/protocol.md "Compatibility"); null: nothing, version 1. */
+  readonly features: Announcement | null;
 }
 
 /** The app's one meeting context, owned by `ConnectionManager`. */
@@ -41,6 +44,8 @@ export class Meeting implements MeetingContext {
   relay: DaySockets | null = null;
   /** The relay's ICE configuration and the relay-only choice. */
   readonly network = new NetworkState();
+  /** Set once by `ConnectionManager` from the page's one configuration point (peer-features.ts). */
+  features: Announcement | null = CURRENT;
   /** Below the relay's default of 32 rooms per socket, leaving room for invites opened by hand. */
   readonly rooms = new RoomBudget(24);
   private readonly stopper = new AbortController();

@@ -185,7 +185,10 @@ export class PairingState {
     const proofMsg = await inbox.next('invite-proof', PROOF_TIMEOUT_MS);
     const hello = inbox.last('hello');
     const reject = async (reason: InviteRefusal) => {
-      await link.send({ type: 'invite-result', accepted: false, reason }).catch(() => {});
+      // `known-key` came after version 1, whose decoder refuses it: a version-1 invitee gets the
+      // refusal without a reason (docs/protocol.md "Compatibility").
+      const told = reason === 'known-key' && !(await link.features)?.peer ? {} : { reason };
+      await link.send({ type: 'invite-result', accepted: false, ...told }).catch(() => {});
       inbox.stop();
       await link.close().catch(() => {});
     };
@@ -359,6 +362,7 @@ export class PairingState {
       shs,
       iceServers: ice.iceServers,
       iceTransportPolicy: ice.iceTransportPolicy,
+      features: this.ctx.features,
       timeoutMs: ATTEMPT_MS,
       signal: AbortSignal.any([signal, ice.changed]),
     });

@@ -10,11 +10,12 @@
  */
 import type { Failure } from '../core/errors';
 import type { Ed25519KeyPair } from '../core/shs';
+import type { Announcement } from '../core/features';
 import { LinkAttempt } from './link-attempt';
 import type { SecureLink } from './secure-link';
 import type { SignalingClient } from './signaling';
 
-export type { SecureLink, LinkCloseEvent } from './secure-link';
+export type { SecureLink, LinkCloseEvent, LinkFeatures } from './secure-link';
 
 export type LinkErrorCode =
   | 'LINK_TIMEOUT'
@@ -40,6 +41,11 @@ export interface LinkOptions {
   signal?: AbortSignal;
   /** node tests: node-datachannel's polyfill. */
   wrtc?: unknown;
+  /**
+   * What this side announces at the start of the link (docs/protocol.md "Compatibility"):
+   * default `CURRENT` (src/core/features.ts); null announces nothing, as version 1 did.
+   */
+  features?: Announcement | null;
 }
 
 /**

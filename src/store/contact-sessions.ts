@@ -44,6 +44,8 @@ import type { KxRole } from '../core/kx';
 import type { IDBPObjectStore } from 'idb';
 import type { MessageRecord, ParleyDb, ParleySchema } from './db';
 import { SerialQueues } from './serial';
+import { CURRENT, type Announcement } from '../core/features';
+import { judgeInner, type InnerVerdict } from './inner-rules';
 
 /** An outbox entry's payload: nothing (the text is in `messages`; each link seals it anew, see `sealEntry`). */
 export type OutPayload = Record<string, never>;
@@ -51,6 +53,10 @@ export type OutPayload = Record<string, never>;
 export interface InPayload {
   text: string;
   sentAt: number;
+  /** A `group-text`'s group. */
+  group?: string;
+  /** A message this side could not use: nothing is stored, it is receipted as `unsupported`. */
+  unsupported?: true;
 }
 /** The stored session of a contact (docs/session.md §2). */
 export interface StoredSession {
@@ -76,10 +82,12 @@ export interface SessionRow {
 export type SessionReceiveOutcome =
   | {
       status: 'ok';
-      kind: 'chat' | 'receipt' | 'resume' | 'file-key';
+      kind: 'chat' | 'receipt' | 'resume' | 'file-key' | InnerKindV2;
       delivered: number;
       marked: boolean;
       receipts: string[] /*send after this resolves*/;
+      /** The ids in `receipts` of messages this side could not use: receipted as `unsupported` (docs/protocol.md "Compatibility"). */ unsupported?: string[];
+      /** kind 'features-check': the peer's digest of this link's announcements (docs/security.md "Downgrade"). */ digest?: Uint8Array;
       /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[];
       /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array;
     }
@@ -112,6 +120,8 @@ export interface ContactSessionsTestHooks {
 }
 
 const MAX_ATTEMPTS = 64;
+/** Receive outcomes added with the announcements (docs/protocol.md "Compatibility"). */
+type InnerKindV2 = 'group-text' | 'unsupported' | 'not-shown' | 'features-check';
 
 /** A contact's row before its first session: no session, an empty outbox and inbox. */
 export function emptySessionRow(contact: string): SessionRow {
@@ -130,6 +140,8 @@ export class ContactSessions {
     private readonly db: ParleyDb,
     private readonly now: () => number = Date.now,
     private readonly testHooks: ContactSessionsTestHooks = {},
+    /** This side's features (`features.ts`): which inner messages it can use. Null: version 1. */
+    private readonly own: Announcement | null = CURRENT,
   ) {}
 
   private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
@@ -167,12 +179,13 @@ export class ContactSessions {
   }
 
   /** Writes an outgoing message: history record + outbox entry, one transaction, before anything is sent. */
-  write(contact: string, text: string, sentAt: number): Promise<MessageRecord> {
+  write(contact: string, text: string, sentAt: number, group?: string): Promise<MessageRecord> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
       const row = (await tx.objectStore('sessions').get(contact)) ?? emptySessionRow(contact);
       const { outbox, entry } = enqueue(row.outbox, {}, this.now());
       const m: MessageRecord = { contact, id: entry.id, direction: 'out', text, sentAt, delivered: false };
+      if (group !== undefined) m.group = group;
       await tx.objectStore('messages').put(m);
       await tx.objectStore('sessions').put({ ...row, version: row.version + 1, outbox });
       await tx.done;
@@ -184,6 +197,34 @@ export class ContactSessions {
   async pendingIds(contact: string): Promise<string[]> {
     const row = await this.row(contact);
     return row ? pending(row.outbox).map((e) => e.id) : [];
+  }
+
+  /**
+   * Takes the messages this contact's Parley cannot take (`sendable` says no to their inner type)
+   * out of the outbox and marks their records `notSent` with the feature missing, in one
+   * transaction (docs/protocol.md "Compatibility"). The resume point then moves past them, so the
+   * contact does not wait for them. Returns their ids.
+   */
+  withhold(contact: string, sendable: (type: 'chat' | 'group-text') => boolean): Promise<string[]> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+      const row = await tx.objectStore('sessions').get(contact);
+      const out: string[] = [];
+      let outbox = row?.outbox;
+      for (const e of row ? pending(row.outbox) : []) {
+        const m = await tx.objectStore('messages').get([contact, e.id]);
+        if (!m || m.group === undefined || sendable('group-text')) continue;
+        const a = acknowledge(outbox!, e.id);
+        if (!a.ok) continue;
+        outbox = a.outbox;
+        out.push(e.id);
+        await tx.objectStore('messages').put({ ...m, notSent: 'groups' });
+      }
+      if (row && out.length > 0)
+        await tx.objectStore('sessions').put({ ...row, version: row.version + 1, outbox: outbox! });
+      await tx.done;
+      return out;
+    });
   }
 
   /** Whether this side may send under its session (the responder waits for the initiator's first message). */
@@ -211,7 +252,11 @@ export class ContactSessions {
         await tx.done;
         return null;
       }
-      const sealed = encrypt(state, encodeWire({ type: 'chat', id, text: m.text, sentAt: m.sentAt }));
+      const inner: WireMessage =
+        m.group === undefined
+          ? { type: 'chat', id, text: m.text, sentAt: m.sentAt }
+          : { type: 'group-text', group: m.group, id, text: m.text, sentAt: m.sentAt };
+      const sealed = encrypt(state, encodeWire(inner));
       await tx
         .objectStore('sessions')
         .put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
@@ -226,7 +271,8 @@ export class ContactSessions {
    */
   sealControl(
     contact: string,
-    inner: Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' }> | 'resume',
+    inner:
+      Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' | 'unsupported' | 'features-check' }> | 'resume',
   ): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
@@ -274,7 +320,8 @@ export class ContactSessions {
         const now = this.now();
         const r = await decrypt(load(contact, row.session.state), wire, now);
         if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
-        const outcome = await this.commit(row, r.newState, decodeWire(r.plaintext), now, admit);
+        const verdict = judgeInner(r.plaintext, decodeWire(r.plaintext), this.own);
+        const outcome = await this.commit(row, r.newState, verdict, now, admit);
         if (outcome) return outcome;
       }
       throw new Error(`sessions.receive: the session of ${contact} kept changing under us (${MAX_ATTEMPTS} attempts)`);
@@ -284,7 +331,7 @@ export class ContactSessions {
   private async commit(
     row: SessionRow,
     newState: RatchetState,
-    inner: ReturnType<typeof decodeWire>,
+    inner: InnerVerdict,
     now: number,
     admit?: ChatAdmission,
   ): Promise<SessionReceiveOutcome | null> {
@@ -332,15 +379,22 @@ interface Applied {
  */
 async function applyMessage(
   next: SessionRow,
-  inner: ReturnType<typeof decodeWire>,
+  inner: InnerVerdict,
   messages: MessagesInTx,
   now: number,
   admit?: ChatAdmission,
 ): Promise<Applied> {
-  const m = inner.ok ? inner.message : null;
-  switch (m?.type) {
+  if (inner.kind === 'refused') return { next, outcome: { status: 'rejected', failure: inner.failure } };
+  if (inner.kind === 'unusable') return applyUnusable(next, inner.id, messages, now);
+  const m = inner.message;
+  switch (m.type) {
     case 'chat':
+    case 'group-text':
       return applyChat(next, m, messages, now, admit);
+    case 'unsupported':
+      return applyNotShown(next, m.id, messages);
+    case 'features-check':
+      return { next, outcome: { ...okOutcome('features-check', [], []), digest: m.digest } };
     case 'receipt':
       return applyReceipt(next, m.id, messages);
     case 'resume': {
@@ -352,26 +406,18 @@ async function applyMessage(
       // Spends the step like any message; the key lives only as long as the link (not stored).
       return { next, outcome: { ...okOutcome('file-key', [], []), fileKey: m.key } };
   }
-  // The step is spent (the message authenticated), the content refused.
-  const refused = inner.ok
-    ? failure(
-        'SESSION_BAD_PAYLOAD',
-        'receiver',
-        'sessions.receive',
-        `a ${inner.message.type} message cannot travel inside the ratchet`,
-      )
-    : inner;
-  return { next, outcome: { status: 'rejected', failure: refused } };
 }
 
 async function applyChat(
   next: SessionRow,
-  m: Extract<WireMessage, { type: 'chat' }>,
+  m: Extract<WireMessage, { type: 'chat' | 'group-text' }>,
   messages: MessagesInTx,
   now: number,
   admit?: ChatAdmission,
 ): Promise<Applied> {
-  const rr = inboxReceive(next.inbox, m.id, { text: m.text, sentAt: m.sentAt });
+  const payload: InPayload = { text: m.text, sentAt: m.sentAt };
+  if (m.type === 'group-text') payload.group = m.group;
+  const rr = inboxReceive(next.inbox, m.id, payload);
   if (!rr.ok) return { next, outcome: { status: 'rejected', failure: rr } };
   // A new message (not a repeat) must fit the held-text bound and the receive budget, or it is
   // deferred: the ratchet step is kept, the inbox and history are not touched (docs/outbox.md §5).
@@ -381,7 +427,50 @@ async function applyChat(
   if (kept && admit && !admit(utf8.encode(m.text).length))
     return { next, outcome: { status: 'deferred', kind: 'chat', bound: 'budget' } };
   await deliver(messages, next.contact, rr.deliver, now);
-  return { next: { ...next, inbox: rr.inbox }, outcome: okOutcome('chat', rr.deliver, rr.receipts) };
+  const outcome = okOutcome(m.type, rr.deliver, rr.receipts);
+  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, null) };
+}
+
+/**
+ * A message this side cannot use (docs/protocol.md "Compatibility"): the step is spent, nothing
+ * is stored, and with an outbox id it goes through the inbox like any message — so it is
+ * receipted (as `unsupported`), its repeats are recognised, and what waited behind it is released.
+ */
+async function applyUnusable(
+  next: SessionRow,
+  id: string | null,
+  messages: MessagesInTx,
+  now: number,
+): Promise<Applied> {
+  const rr = id === null ? null : inboxReceive(next.inbox, id, { text: '', sentAt: 0, unsupported: true });
+  if (!rr?.ok) return { next, outcome: { ...okOutcome('unsupported', [], []), unsupported: [] } };
+  await deliver(messages, next.contact, rr.deliver, now);
+  const outcome = okOutcome('unsupported', rr.deliver, rr.receipts);
+  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, id) };
+}
+
+/** The ids among the receipts to send as `unsupported`: `current` (when unusable) and released unusable ones. */
+function withUnsupported(
+  o: Extract<SessionReceiveOutcome, { status: 'ok' }>,
+  delivered: InboxMessage<InPayload>[],
+  current: string | null,
+): Extract<SessionReceiveOutcome, { status: 'ok' }> {
+  const ids = new Set(delivered.filter((d) => d.payload.unsupported).map((d) => d.id));
+  if (current !== null) ids.add(current);
+  return {
+    ...o,
+    unsupported: o.receipts.filter((r) => ids.has(r)),
+    changed: o.changed.filter((c) => !ids.has(c)),
+  };
+}
+
+/** The contact could not use our message `id`: it leaves the outbox, the record says "not shown". */
+async function applyNotShown(next: SessionRow, id: string, messages: MessagesInTx): Promise<Applied> {
+  const r = await applyReceipt(next, id, messages);
+  if (r.outcome.status !== 'ok') return r;
+  const rec = await messages.get([next.contact, id]);
+  if (rec && rec.direction === 'out' && !rec.notShown) await messages.put({ ...rec, delivered: false, notShown: true });
+  return { next: r.next, outcome: { ...r.outcome, kind: 'not-shown', changed: rec ? [id] : [] } };
 }
 
 /** A receipt: the outbox entry is done and our history record is marked delivered. */
@@ -411,8 +500,8 @@ async function deliver(
   now: number,
 ): Promise<void> {
   for (const d of list) {
-    if ((await messages.getKey([contact, d.id])) !== undefined) continue;
-    await messages.put({
+    if (d.payload.unsupported || (await messages.getKey([contact, d.id])) !== undefined) continue;
+    const m: MessageRecord = {
       contact,
       id: d.id,
       direction: 'in',
@@ -420,12 +509,14 @@ async function deliver(
       sentAt: Math.min(d.payload.sentAt, now),
       receivedAt: now,
       delivered: true,
-    });
+    };
+    if (d.payload.group !== undefined) m.group = d.payload.group;
+    await messages.put(m);
   }
 }
 
 function okOutcome(
-  kind: 'chat' | 'resume' | 'file-key',
+  kind: 'chat' | 'resume' | 'file-key' | Exclude<InnerKindV2, 'not-shown'>,
   delivered: InboxMessage<InPayload>[],
   receipts: string[],
 ): Extract<SessionReceiveOutcome, { status: 'ok' }> {

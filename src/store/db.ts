@@ -59,6 +59,12 @@ export interface MessageRecord {
   delivered: boolean; // outgoing: a receipt came back; incoming: always true
   /** Outgoing: when it was left in the contact's mailbox at the relay (docs/app.md "Mailbox"). */
   mailboxAt?: number;
+  /** A `group-text` (feature `groups`): the group it belongs to (docs/protocol.md "Compatibility"). */
+  group?: string;
+  /** Outgoing: the contact's Parley received it but could not use it (an `unsupported` receipt). */
+  notShown?: true;
+  /** Outgoing: never sent, the contact's Parley did not announce this feature. */
+  notSent?: 'groups';
 }
 
 /** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
