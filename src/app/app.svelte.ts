@@ -48,6 +48,8 @@ export class AppState {
   /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
   backup = $state<BackupState | null>(null);
   backupOpen = $state(false);
+  /** On a narrow screen the chat replaces the contact list until Back (docs/app.md "Phones and keyboards"). */
+  chatShown = $state(false);
   /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
   identityOpen = $state(false);
   private pendingInvite: string | null = null;
@@ -228,6 +230,7 @@ export class AppState {
 
   async select(key: string): Promise<void> {
     this.contacts.select(key);
+    this.chatShown = true;
     this.attention?.opened(key);
     await this.chat.refresh();
   }
@@ -245,6 +248,11 @@ export class AppState {
     const m = await this.store.getMessage(key, id).catch(() => undefined);
     this.chat.changed(key, m);
     if (m) this.attention?.message(key, m);
+  }
+
+  /** Back from the chat to the contact list (narrow screens); the chat stays selected. */
+  back(): void {
+    this.chatShown = false;
   }
 
   dismissError(): void {
