@@ -247,6 +247,7 @@ export class AppState {
     }
     const m = await this.store.getMessage(key, id).catch(() => undefined);
     this.chat.changed(key, m);
+    if (m) this.contacts.active(key, m.sentAt);
     if (m) this.attention?.message(key, m);
   }
 

@@ -110,6 +110,7 @@ export class ChatState {
       return `${e.message} ${e.action} (${e.code})`;
     }
     this.changed(key, m);
+    this.contacts.active(key, m.sentAt);
     void cm.flush(key);
     return null;
   }

@@ -273,6 +273,13 @@ export class ParleyStore {
     return { messages: out.slice(0, limit).reverse(), more };
   }
 
+  /** The time of a contact's newest message (`sentAt`), or 0 without any: its last activity. */
+  async lastMessageAt(contact: string): Promise<number> {
+    const range = IDBKeyRange.bound([contact, -Infinity], [contact, Infinity]);
+    const c = await this.db.transaction('messages').store.index('byContactTime').openCursor(range, 'prev');
+    return c?.value.sentAt ?? 0;
+  }
+
   /** A contact's history, oldest first. */
   listMessages(contact: string): Promise<MessageRecord[]> {
     return this.db.getAllFromIndex(
