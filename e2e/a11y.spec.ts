@@ -6,7 +6,16 @@
 import { test, expect, type Page, type TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { writeFile } from 'node:fs/promises';
-import { contextOptions, makeInvite, expectConnected, person, send, message, type Person } from './support/app';
+import {
+  contextOptions,
+  makeInvite,
+  expectConnected,
+  pairedPeople,
+  person,
+  send,
+  message,
+  type Person,
+} from './support/app';
 
 async function scan(page: Page, info: TestInfo, screen: string): Promise<void> {
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
@@ -70,13 +79,7 @@ test.describe('accessibility', () => {
   });
 
   test('the message list is a live log; a new message is announced with its sender', async ({ browser }) => {
-    const alice = await person(browser, 'Alice');
-    const bob = await person(browser, 'Bob');
-    people.push(alice, bob);
-    await bob.page.goto(await makeInvite(alice));
-    await bob.page.getByTestId('invite-confirm').click();
-    await expectConnected(bob, 'Alice');
-    await expectConnected(alice, 'Bob');
+    const [alice, bob] = await pairedPeople(browser, people);
     const log = bob.page.getByRole('log', { name: 'Messages with Alice' });
     await expect(log).toHaveAttribute('aria-relevant', 'additions');
     await send(alice, 'Are you there?');

@@ -13,6 +13,7 @@ import {
   message,
   person,
   send,
+  pairedPeople,
   type Person,
 } from './support/app';
 
@@ -103,6 +104,18 @@ test.describe('on a phone', () => {
     await expect(offer.getByTestId('transfer-download')).toBeVisible();
     await shot(bob.page, info, '4-phone-file');
 
+    // A file pasted into the message box is offered (a paste event carrying a file, as a phone's
+    // or desktop's clipboard gives it); the box keeps no text.
+    await bob.page.getByTestId('message-input').evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['pasted bytes'], 'pasted.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    const pasted = alice.page.getByTestId('transfer-item').filter({ hasText: 'pasted.png' });
+    await pasted.getByTestId('transfer-accept').click();
+    await expect(pasted).toHaveAttribute('data-status', 'done');
+    await expect(bob.page.getByTestId('message-input')).toHaveValue('');
+
     // Everything on the chat screen is a big enough target, and nothing scrolls sideways.
     expect(await smallTargets(bob.page)).toEqual([]);
     expect(await noSideScroll(bob.page)).toBe(true);
@@ -143,13 +156,7 @@ test.describe('message states', () => {
   test('a message waiting in the outbox shows pending, then sent, then delivered, in that order', async ({
     browser,
   }) => {
-    const alice = await person(browser, 'Alice');
-    const bob = await person(browser, 'Bob');
-    people.push(alice, bob);
-    await bob.page.goto(await makeInvite(alice));
-    await bob.page.getByTestId('invite-confirm').click();
-    await expectConnected(bob, 'Alice');
-    await expectConnected(alice, 'Bob');
+    const [alice, bob] = await pairedPeople(browser, people);
     // Bob leaves; Alice writes to him: the message waits in her outbox.
     await bob.page.close();
     await expect(alice.page.getByTestId('connection-status')).toContainText('waiting for Bob');
