@@ -53,6 +53,8 @@ export class AppState {
   /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
   backup = $state<BackupState | null>(null);
   backupOpen = $state(false);
+  /** On a narrow screen the chat replaces the contact list until Back (docs/app.md "Phones and keyboards"). */
+  chatShown = $state(false);
   /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
   identityOpen = $state(false);
   /** The open chat's route line (docs/app.md "Network: TURN and relay-only"); set once connections exist. */
@@ -264,6 +266,7 @@ export class AppState {
 
   async select(key: string): Promise<void> {
     this.contacts.select(key);
+    this.chatShown = true;
     this.attention?.opened(key);
     await this.chat.refresh();
   }
@@ -280,12 +283,18 @@ export class AppState {
     }
     const m = await this.store.getMessage(key, id).catch(() => undefined);
     this.chat.changed(key, m);
+    if (m) this.contacts.active(key, m.sentAt);
     if (m) this.attention?.message(key, m);
   }
 
   /** "Hide my IP address from contacts (always relay)" (docs/app.md "Network: TURN and relay-only"). */
   setRelayOnly(on: boolean): void {
     this.connections?.setRelayOnly(on);
+  }
+
+  /** Back from the chat to the contact list (narrow screens); the chat stays selected. */
+  back(): void {
+    this.chatShown = false;
   }
 
   dismissError(): void {

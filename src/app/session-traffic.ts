@@ -295,7 +295,8 @@ export class LinkTraffic {
       if (!wire) return;
       this.sent.set(id, now);
       next = Math.min(next, this.resendAfterMs);
-      await this.sendSealed(wire);
+      if ((await this.sendSealed(wire)) && (await this.sessions.markSent(this.contact, id, this.now())))
+        this.hooks.messagesChanged([id]);
     }
     if (next < Infinity) this.wakeIn(next);
   }
@@ -309,9 +310,14 @@ export class LinkTraffic {
     }, ms);
   }
 
-  private async sendSealed(wire: Uint8Array | null): Promise<void> {
+  /** Sends a sealed message; false when it did not leave (it goes again on the next link). */
+  private async sendSealed(wire: Uint8Array | null): Promise<boolean> {
     // A link that closed meanwhile: what was committed goes again on the next link.
-    if (wire) await this.link.send({ type: 'ratchet', data: wire }).catch(() => {});
+    if (!wire) return false;
+    return this.link.send({ type: 'ratchet', data: wire }).then(
+      () => true,
+      () => false,
+    );
   }
 
   private run<T>(op: () => Promise<T>): Promise<T | void> {

@@ -26,6 +26,7 @@ export {
   type RefusedOffers,
   type TransferView,
 } from './transfer-view';
+import { transferFailedText } from './strings';
 
 /** How often the "offers declined" line may change while offers are being refused (a flood must not re-render per offer). */
 const REFUSED_REFRESH_MS = 500;
@@ -278,7 +279,8 @@ export class TransfersState {
         this.forgetChoice(e.id);
         break;
       case 'failed':
-        x.problem = e.failure.message;
+        // Human words, not the core's ("hashes up to chunk N…"): docs/app.md "Files".
+        x.problem = transferFailedText(e.failure.code);
         break;
       case 'file-complete':
         void this.loadUrl(key, m, e.id, e.file);

@@ -193,6 +193,21 @@ export class ContactSessions {
     });
   }
 
+  /**
+   * Notes that outgoing message `id` left on a live link (docs/app.md "Message states"): its
+   * history record gets `sentOnLink` the first time. Returns whether the record changed.
+   */
+  markSent(contact: string, id: string, at: number): Promise<boolean> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction('messages', 'readwrite');
+      const m = await tx.store.get([contact, id]);
+      const change = !!m && m.direction === 'out' && !m.delivered && !m.sentOnLink;
+      if (change) await tx.store.put({ ...m, sentOnLink: at });
+      await tx.done;
+      return change;
+    });
+  }
+
   /** Ids of the messages without a receipt, in order (docs/outbox.md §2). */
   async pendingIds(contact: string): Promise<string[]> {
     const row = await this.row(contact);

@@ -65,6 +65,8 @@ export interface MessageRecord {
   notShown?: true;
   /** Outgoing: never sent, the contact's Parley did not announce this feature. */
   notSent?: 'groups';
+  /** Outgoing: when it was first sealed and handed to a live link (absent = still pending; docs/app.md "Message states"). */
+  sentOnLink?: number;
 }
 
 /** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
@@ -254,6 +256,38 @@ export class ParleyStore {
   getMessage(contact: string, id: string): Promise<MessageRecord | undefined> {
     return this.db.get('messages', [contact, id]);
   }
+  /**
+   * One page of a contact's history (docs/app.md "Chat history"): the newest `limit` messages
+   * before `before` (or the newest of all), oldest first, and whether older ones remain. Walks the
+   * `byContactTime` index backwards, so a page costs O(limit), not O(history).
+   */
+  async listMessagesPage(
+    contact: string,
+    limit: number,
+    before?: Pick<MessageRecord, 'sentAt' | 'id'>,
+  ): Promise<{ messages: MessageRecord[]; more: boolean }> {
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new RangeError(`listMessagesPage: limit must be ≥ 1, got ${limit}`);
+    const range = IDBKeyRange.bound([contact, -Infinity], [contact, before?.sentAt ?? Infinity]);
+    const out: MessageRecord[] = [];
+    let cursor = await this.db.transaction('messages').store.index('byContactTime').openCursor(range, 'prev');
+    // Same sentAt as `before`: only those listed before it (by id, as upsertMessage orders them).
+    while (cursor && out.length <= limit) {
+      const m = cursor.value;
+      if (!before || m.sentAt < before.sentAt || m.id < before.id) out.push(m);
+      cursor = await cursor.continue();
+    }
+    const more = out.length > limit;
+    return { messages: out.slice(0, limit).reverse(), more };
+  }
+
+  /** The time of a contact's newest message (`sentAt`), or 0 without any: its last activity. */
+  async lastMessageAt(contact: string): Promise<number> {
+    const range = IDBKeyRange.bound([contact, -Infinity], [contact, Infinity]);
+    const c = await this.db.transaction('messages').store.index('byContactTime').openCursor(range, 'prev');
+    return c?.value.sentAt ?? 0;
+  }
+
   /** A contact's history, oldest first. */
   listMessages(contact: string): Promise<MessageRecord[]> {
     return this.db.getAllFromIndex(
