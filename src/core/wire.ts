@@ -36,7 +36,13 @@ export type WireMessage =
   /** The sender's outbox resume point (docs/outbox.md §3); only inside a ratchet message. */
   | { type: 'resume'; stream: string; base: number }
   /** This side's file key for one link and direction (docs/session.md §6); only inside a ratchet message. */
-  | { type: 'file-key'; key: Uint8Array };
+  | { type: 'file-key'; key: Uint8Array }
+  /**
+   * One group message (`group-wire.ts`, docs/groups.md §2) raw in the tail; `id` is its pairwise
+   * outbox id when it rides the outbox. Only inside a ratchet message, and only to a peer that
+   * announced the `groups` feature (docs/groups.md §9).
+   */
+  | { type: 'group'; id?: string; data: Uint8Array };
 
 /** Why an inviter refused an invite (docs/protocol-app.md §4). */
 export type InviteRefusal = 'used' | 'expired' | 'unknown' | 'known-key';
@@ -65,7 +71,7 @@ export const MAX_HELLO_NAME_BYTES = 64;
 /** Message ids: 1..64 characters of the base64url alphabet. */
 export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for groups. */
+/** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for groups (0x3c `group`: at least three bits from every other code). */
 export const WIRE_TYPE_CODES = {
   hello: 0x01,
   'invite-proof': 0x02,
@@ -78,6 +84,7 @@ export const WIRE_TYPE_CODES = {
   resume: 0x09,
   transfer: 0x10,
   'file-key': 0x13,
+  group: 0x3c,
 } as const;
 /** ML-KEM-768 public key length carried by `session-offer` (FIPS 203). */
 export const SESSION_KEM_KEY_BYTES = 1184;
@@ -162,6 +169,11 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
       if (!(m.key instanceof Uint8Array) || m.key.length !== FILE_KEY_BYTES)
         throw new TypeError(`file-key.key: expected ${FILE_KEY_BYTES} bytes`);
       return { header: {}, tail: m.key };
+    case 'group':
+      if (m.id !== undefined) checkId('group.id', m.id);
+      if (!(m.data instanceof Uint8Array) || m.data.length === 0)
+        throw new TypeError('group.data: expected non-empty bytes');
+      return { header: m.id === undefined ? {} : { id: m.id }, tail: m.data };
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
   }
@@ -268,6 +280,7 @@ const TAIL_TYPES = new Set<WireMessage['type']>([
   'kx',
   'ratchet',
   'file-key',
+  'group',
 ]);
 
 /** The WIRE_MALFORMED failure for a field of a `type` message. */
@@ -324,6 +337,15 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
     case 'file-key':
       if (tail.length !== FILE_KEY_BYTES) return field('key', `${FILE_KEY_BYTES} bytes`);
       return { ok: true, message: { type, key: tail.slice() } };
+    case 'group': {
+      // The tail is judged by the group codec (decodeGroup), which owns its format.
+      if (h.id !== undefined && (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)))
+        return field('id', 'a message id');
+      if (tail.length === 0) return field('data', 'non-empty bytes');
+      const m: WireMessage = { type, data: tail.slice() };
+      if (typeof h.id === 'string') m.id = h.id;
+      return { ok: true, message: m };
+    }
   }
 }
 
