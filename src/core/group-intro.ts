@@ -62,7 +62,7 @@ export function makeIntro(o: {
   const ttl = o.ttlMs ?? MAX_INTRO_TTL_MS;
   if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_INTRO_TTL_MS) throw new RangeError('ttlMs: 1..7 days in ms');
   if (!Number.isSafeInteger(o.now) || o.now < 0) throw new TypeError('now: expected a time in ms');
-  const intro = signGroup<Intro>(
+  const intro = signGroup(
     {
       type: 'intro',
       group: list.group,
@@ -119,6 +119,22 @@ export function checkIntro(o: {
   const ledger = ledgerAdd(o.ledger, intro.introId, intro.expiresAt, o.now);
   if (!ledger) return bad('GROUP_INTRO_BUSY', 'ledger', 'too many intros pending: try again later');
   return { ok: true, intro, ledger, dials: dialsIntro(o.me, intro.from) };
+}
+
+/**
+ * The members `me` should make intros for (docs/groups.md §5.1): every member it is not `linked`
+ * with (has no pairwise session with) and that it introduces itself to by the fixed rule: the
+ * member added later introduces itself to the ones already there; two added by the same list
+ * generation, the lower key does. So exactly one of any two unlinked members makes the intro,
+ * and two intros never cross.
+ */
+export function introsToMake(held: SignedList, me: Uint8Array, linked: readonly Uint8Array[]): Uint8Array[] {
+  const self = findMember(held?.list, me);
+  if (!self) throw new TypeError('me: not on the held list');
+  return held.list.members
+    .filter((m) => compareBytes(m.key, me) !== 0 && !linked.some((k) => compareBytes(k, m.key) === 0))
+    .filter((m) => self.since > m.since || (self.since === m.since && compareBytes(me, m.key) < 0))
+    .map((m) => m.key);
 }
 
 /**

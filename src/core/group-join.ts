@@ -63,7 +63,7 @@ export function makeVouch(o: {
   const name = cleanDisplayName(String(o.newcomer.name ?? ''));
   if (name === undefined) throw new TypeError('newcomer.name: expected a display name');
   if (!Number.isSafeInteger(o.now) || o.now < 0) throw new TypeError('now: expected a time in ms');
-  const vouch = signGroup<Vouch>(
+  const vouch = signGroup(
     {
       type: 'vouch',
       group: list.group,
@@ -210,7 +210,7 @@ export function makeLeave(member: Identity, held: SignedList): { leave: Leave; b
   if (!list || !findMember(list, member?.publicKey)) throw new TypeError('member: not on the held list');
   if (compareBytes(member.publicKey, list.admin) === 0)
     throw new RangeError('member: the admin cannot leave; remove the other members to end the group');
-  const leave = signGroup<Leave>(
+  const leave = signGroup(
     { type: 'leave', group: list.group, member: member.publicKey, generation: list.generation },
     member,
   );

@@ -208,6 +208,14 @@ function holes(seen: [number, number][]): [number, number][] {
   return seen.slice(1).map(([a], i) => [seen[i]![1] + 1, a - 1] as [number, number]);
 }
 
+/**
+ * The members a message goes to (docs/groups.md §6.1): everyone on the held list but the sender.
+ * A removed member is on no later list, so nobody sends to it again.
+ */
+export function fanOutTo(held: SignedList, me: Uint8Array): Uint8Array[] {
+  return held.list.members.filter((m) => compareBytes(m.key, me) !== 0).map((m) => m.key);
+}
+
 /** Orders two timeline messages: by Lamport stamp, then sender key, epoch and seq (docs/groups.md §6.1). */
 export function compareGroupOrder(a: GroupStamp, b: GroupStamp): number {
   return a.lamport - b.lamport || compareBytes(a.sender, b.sender) || compareBytes(a.epoch, b.epoch) || a.seq - b.seq;

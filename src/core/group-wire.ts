@@ -118,6 +118,13 @@ export type GroupMessage =
 
 /** A group message of one type, e.g. `GroupMessageOf<'list'>`. */
 export type GroupMessageOf<T extends GroupMessage['type']> = Extract<GroupMessage, { type: T }>;
+/** A signed group message before it is signed (docs/groups.md §2). */
+export type UnsignedGroupMessage =
+  GroupMessageOf<'list' | 'vouch' | 'leave' | 'intro'> extends infer M
+    ? M extends GroupMessage
+      ? Omit<M, 'signature'>
+      : never
+    : never;
 /** Why bytes were refused (docs/groups.md §2). */
 export type GroupCodecErrorCode = 'GROUP_MALFORMED' | 'GROUP_VERSION' | 'GROUP_TOO_LARGE' | 'GROUP_TOO_MANY_MEMBERS';
 /** Result of {@link decodeGroup}. */
@@ -204,9 +211,9 @@ export function encodeGroup(m: GroupMessage): Uint8Array {
  * The bytes a signed message's signature covers (docs/groups.md §2): the encoding of every field
  * before the signature. Throws for a type that is not signed.
  */
-export function encodeGroupUnsigned(m: GroupMessage): Uint8Array {
+export function encodeGroupUnsigned(m: UnsignedGroupMessage | GroupMessage): Uint8Array {
   if (!SIGNED_GROUP_TYPES.has(m?.type)) throw new TypeError(`m.type: ${String(m?.type)} is not a signed type`);
-  return encode(m, false);
+  return encode(m as GroupMessage, false);
 }
 
 function encode(m: GroupMessage, withSignature: boolean): Uint8Array {

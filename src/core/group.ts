@@ -23,6 +23,7 @@ import {
   MAX_GROUP_MEMBERS,
   type GroupMember,
   type GroupMessageOf,
+  type UnsignedGroupMessage,
 } from './group-wire';
 import { compareBytes, isValidPublicKey, randomBytesFrom, type Identity, type RandomSource } from './identity';
 import { cleanDisplayName } from './invite';
@@ -86,16 +87,12 @@ export function signerOf(m: Signed): Uint8Array {
  * Signs a group message with `signer`, who must be its {@link signerOf} (docs/groups.md §2).
  * Throws if the identity is not that key (a programmer's mistake).
  */
-export function signGroup<T extends Signed>(m: Omit<T, 'signature'>, signer: Identity): T {
+export function signGroup<M extends UnsignedGroupMessage>(m: M, signer: Identity): M & { signature: Uint8Array } {
   assertBytes('signer.secretKey', signer?.secretKey, 64);
-  const unsigned = { ...m, signature: new Uint8Array(64) } as T;
-  if (compareBytes(signerOf(unsigned), signer.publicKey) !== 0)
+  if (compareBytes(signerOf({ ...m, signature: new Uint8Array(64) } as Signed), signer.publicKey) !== 0)
     throw new TypeError(`signer: not the key that must sign this ${m.type}`);
-  const signature = ed25519.sign(
-    concatBytes(LABELS[m.type], encodeGroupUnsigned(unsigned)),
-    signer.secretKey.subarray(0, 32),
-  );
-  return { ...unsigned, signature };
+  const message = concatBytes(LABELS[m.type], encodeGroupUnsigned(m));
+  return { ...m, signature: ed25519.sign(message, signer.secretKey.subarray(0, 32)) };
 }
 
 /**
@@ -205,7 +202,7 @@ function sortMembers(members: GroupMember[]): GroupMember[] {
 }
 
 function seal(list: Omit<GroupMessageOf<'list'>, 'signature'>, admin: Identity): SignedList {
-  const signed = signGroup<GroupMessageOf<'list'>>(list, admin);
+  const signed = signGroup(list, admin);
   return { list: signed, bytes: encodeGroup(signed) };
 }
 

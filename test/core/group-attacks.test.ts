@@ -32,7 +32,7 @@ const NOW = 1_800_000_000_000;
 describe('attacks on the member list (docs/groups.md §3.2)', () => {
   it('an outsider publishes a list for the group naming itself admin: the id does not commit to its key (FORGED)', () => {
     const { eve, group } = cast();
-    const fake = signGroup<List>(
+    const fake = signGroup(
       {
         ...group.list,
         admin: eve.publicKey,
@@ -227,7 +227,7 @@ describe('attacks on vouching (docs/groups.md §4.2)', () => {
 
   it('an outsider vouches: NOT_MEMBER', () => {
     const { eve, dave, group, random, check } = setup();
-    const forged = signGroup<GroupMessageOf<'vouch'>>(
+    const forged = signGroup(
       {
         type: 'vouch',
         group: group.list.group,
@@ -271,7 +271,7 @@ describe('attacks on vouching (docs/groups.md §4.2)', () => {
   it('a vouch sent to a member who is not the admin: NOT_ADMIN; for a member: ALREADY_MEMBER; into a full group: FULL', () => {
     const { alice, bob, carol, group, random, check } = setup();
     expect(check({ me: carol.publicKey })).toMatchObject({ ok: false, code: 'GROUP_VOUCH_NOT_ADMIN' });
-    const dup = signGroup<GroupMessageOf<'vouch'>>(
+    const dup = signGroup(
       {
         type: 'vouch',
         group: group.list.group,
@@ -362,10 +362,7 @@ describe('attacks on leaving (docs/groups.md §4.4)', () => {
   it('the admin cannot leave (it would orphan the group); makeLeave throws, a hand-made one is NOT_MEMBER', () => {
     const { alice, group } = cast();
     expect(() => makeLeave(alice, group)).toThrow(/admin cannot leave/);
-    const own = signGroup<GroupMessageOf<'leave'>>(
-      { type: 'leave', group: group.list.group, member: alice.publicKey, generation: 1 },
-      alice,
-    );
+    const own = signGroup({ type: 'leave', group: group.list.group, member: alice.publicKey, generation: 1 }, alice);
     expect(checkLeave({ held: group, bytes: encodeGroup(own), relayedBy: alice.publicKey })).toMatchObject({
       ok: false,
       code: 'GROUP_LEAVE_NOT_MEMBER',

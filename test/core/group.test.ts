@@ -126,10 +126,7 @@ describe('group: accepting lists (docs/groups.md §3.2)', () => {
 
   it('a signature over another label does not verify (domain separation between signed types)', () => {
     const { bob, group } = cast();
-    const leave = signGroup<import('../../src/core/group-wire').GroupMessageOf<'leave'>>(
-      { type: 'leave', group: group.list.group, member: bob.publicKey, generation: 1 },
-      bob,
-    );
+    const leave = signGroup({ type: 'leave', group: group.list.group, member: bob.publicKey, generation: 1 }, bob);
     expect(verifyGroupSignature(leave)).toBe(true);
     expect(verifyGroupSignature({ ...leave, generation: 2 })).toBe(false);
     expect(() =>
