@@ -17,16 +17,9 @@ import {
   VOUCH_TTL_MS,
 } from '../../src/core/group-join';
 import { emptyLedger } from '../../src/core/group-ledger';
-import {
-  decodeGroup,
-  encodeGroup,
-  encodeGroupUnsigned,
-  MAX_GROUP_MEMBERS,
-  type GroupMessageOf,
-} from '../../src/core/group-wire';
+import { decodeGroup, encodeGroup, encodeGroupUnsigned, MAX_GROUP_MEMBERS } from '../../src/core/group-wire';
 import { cast, hex, person, seededRandom } from './group-helpers';
 
-type List = GroupMessageOf<'list'>;
 const NOW = 1_800_000_000_000;
 
 describe('attacks on the member list (docs/groups.md §3.2)', () => {

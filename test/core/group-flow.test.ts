@@ -109,7 +109,7 @@ describe('group: the protocol end to end (docs/groups.md §10)', () => {
     const daveList = accept(null, g2.bytes).held;
     expect(findMember(daveList.list, dave.publicKey)?.since).toBe(2);
     expect(
-      introduce(g2, [alice, bob, carol, dave], linked, (to, from) =>
+      introduce(g2, [alice, bob, carol, dave], linked, (to) =>
         hex(to.publicKey) === hex(alice.publicKey) ? bob : alice,
       ),
     ).toEqual([1, 1]);
