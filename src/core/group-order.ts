@@ -79,6 +79,24 @@ export function observeList(t: GroupTimeline, held: SignedList): GroupTimeline {
 }
 
 /**
+ * Counts an event of the admin's own that is not a message, i.e. a list it is about to sign: the
+ * stamp to give `nextList` / `decideVouch` as `lamport`, and the timeline after it (docs/groups.md §6.1).
+ */
+export function tickClock(t: GroupTimeline): { lamport: number; timeline: GroupTimeline } {
+  if (t.lamport >= MAX_U48) throw new RangeError("timeline: the group's clock ran out");
+  return { lamport: t.lamport + 1, timeline: { ...t, lamport: t.lamport + 1 } };
+}
+
+/**
+ * Where a list change shows in the timeline (docs/groups.md §6.1): at the list's stamp, as if the
+ * admin had sent it with epoch 0 and seq 0, so every member places the notice the same way.
+ */
+export function listNoticeStamp(held: SignedList): GroupStamp {
+  const l = held.list;
+  return { sender: l.admin, epoch: new Uint8Array(8), generation: l.generation, seq: 0, lamport: l.lamport, sentAt: 0 };
+}
+
+/**
  * Stamps this member's next message (docs/groups.md §6.1): clock + 1, the next seq of its epoch.
  * The first message of an epoch is its `hello` and only that: `kind` must say which is being
  * sent. Throws when the clock or the sequence is exhausted (2^48 − 1): the group cannot go on.

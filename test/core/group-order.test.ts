@@ -5,6 +5,8 @@ import { createGroup, nextList, type SignedList } from '../../src/core/group';
 import {
   compareGroupOrder,
   composeGroupMessage,
+  listNoticeStamp,
+  tickClock,
   MAX_SEEN_RANGES,
   MAX_TRACKED_EPOCHS,
   observeList,
@@ -78,6 +80,38 @@ describe('group order: stamps and clocks (docs/groups.md §6.1)', () => {
     const g2 = nextList(group, alice, { rename: 'R', lamport: 100 });
     expect(observeList(c, g2).lamport).toBe(100);
     expect(observeList({ ...c, lamport: 200 }, g2).lamport).toBe(200);
+  });
+
+  it('the admin counts a list it signs; its notice sorts at the list stamp, before the messages that saw it', () => {
+    const { alice, carol, group } = cast();
+    let a = startTimeline(seededRandom('a'), group);
+    a = composeGroupMessage(a, {
+      me: alice.publicKey,
+      held: group,
+      body: { type: 'hello', name: 'A' },
+      now: NOW,
+    }).timeline;
+    const tick = tickClock(a);
+    expect(tick.lamport).toBe(a.lamport + 1);
+    const g2 = nextList(group, alice, { rename: 'R', lamport: tick.lamport });
+    const after = composeGroupMessage(tick.timeline, {
+      me: alice.publicKey,
+      held: g2,
+      body: { type: 'text', text: 'renamed' },
+      now: NOW,
+    });
+    expect(after.message.lamport).toBe(tick.lamport + 1);
+    let c = observeList(startTimeline(seededRandom('c'), group), g2);
+    const bobSaw = composeGroupMessage(c, {
+      me: carol.publicKey,
+      held: g2,
+      body: { type: 'hello', name: 'C' },
+      now: NOW,
+    });
+    c = bobSaw.timeline;
+    const notice = listNoticeStamp(g2);
+    expect(sortTimeline([after.message, bobSaw.message, notice])[0]).toBe(notice);
+    expect(hex(notice.sender)).toBe(hex(alice.publicKey));
   });
 
   it('a removed member cannot compose (a programmer mistake)', () => {
