@@ -17,7 +17,7 @@ import { fileNameProblem, MAX_TYPE_BYTES } from './transfer-codec';
 
 /** Version byte of the group codec (docs/groups.md §2). */
 export const GROUP_VERSION = 1;
-/** Most members a list may hold, the admin included (docs/groups.md §7). */
+/** Most members a list may hold, the admin included (docs/groups.md §11). */
 export const MAX_GROUP_MEMBERS = 50;
 /** Longest group or member name in UTF-8 bytes: as display names elsewhere (docs/protocol-app.md §2). */
 export const MAX_GROUP_NAME_BYTES = MAX_INVITE_NAME_BYTES;
@@ -27,7 +27,7 @@ export const MAX_GROUP_BYTES = 64512;
 export const TEXT_HEADER_BYTES = 2 + 32 + 32 + 8 + 4 + 6 + 6 + 6;
 /** Longest group text in UTF-8 bytes (docs/groups.md §2). */
 export const MAX_GROUP_TEXT_BYTES = MAX_GROUP_BYTES - TEXT_HEADER_BYTES;
-/** Most files in one group file offer (docs/groups.md §6). */
+/** Most files in one group file offer (docs/groups.md §7). */
 export const MAX_GROUP_FILES = 16;
 /** Largest value of a u48 field (Lamport clocks, sequence numbers, times in ms). */
 export const MAX_U48 = 2 ** 48 - 1;
@@ -43,7 +43,7 @@ export interface GroupMember {
   /** The list generation that (last) added this member. */
   since: number;
 }
-/** What every ordered group message carries (docs/groups.md §5). */
+/** What every ordered group message carries (docs/groups.md §6.1). */
 export interface GroupStamp {
   sender: Uint8Array;
   /** 8 random bytes per sender state: a new device or a re-join starts a new numbering. */
@@ -54,7 +54,7 @@ export interface GroupStamp {
   lamport: number;
   sentAt: number;
 }
-/** One file of a group file offer (docs/groups.md §6). */
+/** One file of a group file offer (docs/groups.md §7). */
 export interface GroupFile {
   name: string;
   type: string;

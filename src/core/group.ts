@@ -153,7 +153,7 @@ export function createGroup(o: {
 /**
  * The admin's next list: generation + 1 with `add` added (their `since` = the new generation),
  * `remove` removed and, if given, the group renamed (docs/groups.md §3.3). `lamport` is the
- * admin's clock after counting this change (docs/groups.md §5). Throws if `admin` is not the
+ * admin's clock after counting this change (docs/groups.md §6.1). Throws if `admin` is not the
  * list's admin, on removing the admin, on adding a member twice or past 50 members.
  */
 export function nextList(
