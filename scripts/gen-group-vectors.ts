@@ -5,7 +5,8 @@
  * signature, and recomputes the id, the intro room and the invite check with node:crypto.
  */
 import { writeFileSync } from 'node:fs';
-import { createGroup, nextList, signGroup } from '../src/core/group';
+import { createGroup, nextList } from '../src/core/group';
+import { signGroup } from '../src/core/group-signed';
 import { groupInviteLink } from '../src/core/group-invite';
 import { introRoomSecret } from '../src/core/group-intro';
 import { encodeGroup, type GroupMessage } from '../src/core/group-wire';

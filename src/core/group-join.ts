@@ -11,7 +11,8 @@
  * @module
  */
 import { failure, type Failure } from './errors';
-import { findMember, nextList, signGroup, verifyGroupSignature, type NewMember, type SignedList } from './group';
+import { findMember, nextList, type NewMember, type SignedList } from './group';
+import { signGroup, verifyGroupSignature } from './group-signed';
 import { ledgerAdd, ledgerHas, type SeenLedger } from './group-ledger';
 import { decodeGroup, encodeGroup, MAX_GROUP_MEMBERS, type GroupMessageOf, type VouchOutcome } from './group-wire';
 import { compareBytes, isValidPublicKey, randomBytesFrom, type Identity, type RandomSource } from './identity';

@@ -7,27 +7,15 @@
  * signed it: a list with the same id and another admin cannot exist (it would need a SHA-256
  * second preimage). A list is accepted only if the commitment holds, the admin's signature is
  * valid (strict Ed25519), and its generation is above the one held.
- *
- * The signatures of the other signed group messages (vouch, leave, intro) use the same helpers:
- * `sign = Ed25519(label ‖ every byte of the message before the signature)`, one label per type.
  * @module
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { assertBytes, failure, type Failure } from './errors';
-import {
-  decodeGroup,
-  encodeGroup,
-  encodeGroupUnsigned,
-  MAX_GROUP_MEMBERS,
-  type GroupMember,
-  type GroupMessageOf,
-  type UnsignedGroupMessage,
-} from './group-wire';
+import { signGroup, verifyGroupSignature } from './group-signed';
+import { decodeGroup, encodeGroup, MAX_GROUP_MEMBERS, type GroupMember, type GroupMessageOf } from './group-wire';
 import { compareBytes, isValidPublicKey, randomBytesFrom, type Identity, type RandomSource } from './identity';
 import { cleanDisplayName } from './invite';
-import { preVerify } from './shs-crypto';
 
 /** A list this device accepted (or made), with its exact signed bytes for forwarding (docs/groups.md §3). */
 export interface SignedList {
@@ -59,55 +47,8 @@ export interface NewMember {
   name: string;
 }
 
-type Signed = GroupMessageOf<'list' | 'vouch' | 'leave' | 'intro'>;
-const LABELS: Record<Signed['type'], Uint8Array> = {
-  list: utf8ToBytes('parley/group/list/1'),
-  vouch: utf8ToBytes('parley/group/vouch/1'),
-  leave: utf8ToBytes('parley/group/leave/1'),
-  intro: utf8ToBytes('parley/group/intro/1'),
-};
 const ID_LABEL = utf8ToBytes('parley/group-id/1');
 const MAX_GENERATION = 2 ** 32 - 1;
-
-/** The key whose signature a signed group message must carry (docs/groups.md §2). */
-export function signerOf(m: Signed): Uint8Array {
-  switch (m.type) {
-    case 'list':
-      return m.admin;
-    case 'vouch':
-      return m.voucher;
-    case 'leave':
-      return m.member;
-    case 'intro':
-      return m.from;
-  }
-}
-
-/**
- * Signs a group message with `signer`, who must be its {@link signerOf} (docs/groups.md §2).
- * Throws if the identity is not that key (a programmer's mistake).
- */
-export function signGroup<M extends UnsignedGroupMessage>(m: M, signer: Identity): M & { signature: Uint8Array } {
-  assertBytes('signer.secretKey', signer?.secretKey, 64);
-  if (compareBytes(signerOf({ ...m, signature: new Uint8Array(64) } as Signed), signer.publicKey) !== 0)
-    throw new TypeError(`signer: not the key that must sign this ${m.type}`);
-  const message = concatBytes(LABELS[m.type], encodeGroupUnsigned(m));
-  return { ...m, signature: ed25519.sign(message, signer.secretKey.subarray(0, 32)) };
-}
-
-/**
- * True if `m` carries a valid signature of its {@link signerOf}: strict Ed25519 (RFC 8032 with
- * canonical S and points, noble `zip215: false`), small-order keys and R refused (docs/groups.md §2).
- */
-export function verifyGroupSignature(m: Signed): boolean {
-  const key = signerOf(m);
-  if (!preVerify(m.signature, key)) return false;
-  try {
-    return ed25519.verify(m.signature, concatBytes(LABELS[m.type], encodeGroupUnsigned(m)), key, { zip215: false });
-  } catch {
-    return false;
-  }
-}
 
 /** The group id an admin key and salt commit to (docs/groups.md §3.1). */
 export function groupIdOf(admin: Uint8Array, salt: Uint8Array): Uint8Array {

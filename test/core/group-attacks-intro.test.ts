@@ -3,7 +3,8 @@
  * (docs/groups.md §4.5, §5, §6, §7, §8): each test plays the attacker against the real code.
  */
 import { describe, expect, it } from 'vitest';
-import { nextList, signGroup } from '../../src/core/group';
+import { nextList } from '../../src/core/group';
+import { signGroup } from '../../src/core/group-signed';
 import { checkFileRequest, groupFileRequest } from '../../src/core/group-files';
 import { checkIntro, makeIntro, MAX_INTRO_TTL_MS } from '../../src/core/group-intro';
 import { groupInviteLink, parseGroupInvite } from '../../src/core/group-invite';

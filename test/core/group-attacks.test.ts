@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { acceptList, createGroup, groupIdOf, nextList, signGroup, type SignedList } from '../../src/core/group';
+import { acceptList, createGroup, groupIdOf, nextList, type SignedList } from '../../src/core/group';
+import { signGroup } from '../../src/core/group-signed';
 import {
   answerRefusal,
   checkLeave,

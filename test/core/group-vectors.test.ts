@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, hkdfSync } from 'node:crypto';
 import vectors from '../vectors/parley-group.json';
-import { groupIdOf, verifyGroupSignature } from '../../src/core/group';
+import { groupIdOf } from '../../src/core/group';
+import { verifyGroupSignature } from '../../src/core/group-signed';
 import { introRoomSecret } from '../../src/core/group-intro';
 import { parseGroupInvite } from '../../src/core/group-invite';
 import { decodeGroup, encodeGroup, SIGNED_GROUP_TYPES, type GroupMessage } from '../../src/core/group-wire';

@@ -2,16 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import {
-  acceptList,
-  createGroup,
-  findMember,
-  groupIdOf,
-  nextList,
-  signGroup,
-  verifyGroupSignature,
-  type SignedList,
-} from '../../src/core/group';
+import { acceptList, createGroup, findMember, groupIdOf, nextList, type SignedList } from '../../src/core/group';
+import { signGroup, verifyGroupSignature } from '../../src/core/group-signed';
 import { MAX_GROUP_MEMBERS } from '../../src/core/group-wire';
 import { cast, hex, person, seededRandom } from './group-helpers';
 
