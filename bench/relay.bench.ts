@@ -1,317 +1,178 @@
 /**
- * Relay benchmark (`npm run bench relay`, or `npx tsx bench/relay.bench.ts`).
+ * Relay benchmark (`npm run bench relay`, or `npx tsx bench/relay.bench.ts`); docs/relay.md
+ * "Measured".
  *
- * (a) Sustained relayed messages/s: PAIRS pairs of clients in this process ping-pong 1 KiB blobs
- *     through a real relay process (server/main.ts, limits raised) with WINDOW messages in flight
- *     per direction; the baseline is a raw `ws` forwarder process (bench/raw-forwarder.ts) doing
- *     the same exchange without protocol or limits. Trials alternate; medians are compared.
- * (b) Memory per idle connection: a fresh relay process with RELAY_STATS=1 and --expose-gc;
- *     /stats is read (after a GC) before and after opening CONNS sockets, then again after each
- *     pair of them has subscribed to a room.
+ * (a) Relayed messages/s: PAIRS pairs of clients in this process ping-pong 1 KiB blobs with WINDOW
+ *     in flight per direction, for TRIALS alternating trials, through: the relay in memory; two
+ *     relay instances sharing one redis-server, each pair split across them (the scale-out path);
+ *     a raw `ws` forwarder (bench/raw-forwarder.ts: no protocol, no limits); peerjs-server (npm
+ *     `peer`). Same load generator, same frames' size, same run; limits raised so that the cost of
+ *     forwarding is what is measured. Server CPU per message is counted from /proc.
+ * (b) Memory per idle socket: resident memory of a fresh process of each kind before and after
+ *     opening CONNS sockets (for the relay also after each pair joined a room).
+ * (c) Abuse: an honest pair's round trips through the relay with its shipped limits, alone and under
+ *     a flood of FLOOD_SOCKETS sockets × 45 frames/s × 64 KiB that each stay inside every per-socket
+ *     and per-address limit, with the global input budget on and off.
  *
- * Everything stays on 127.0.0.1. The last line is the JSON summary the bench runner collects.
+ * Everything stays on 127.0.0.1. Ratios come first; the last line is the JSON summary the bench
+ * runner collects (relay in memory vs the raw forwarder).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
+import { startRedis } from '../test/support/services';
+import { honestUnderFlood, memoryOf, relayHeap, subscribePair, type AbuseResult } from './support/relay-phases';
+import {
+  UNLIMITED,
+  connect,
+  connectAndHear,
+  median,
+  peerjsPair,
+  pingPong,
+  rawPair,
+  relayPair,
+  round,
+  startPeerjs,
+  startRaw,
+  startRelay,
+  stop,
+  type Child,
+  type Pair,
+  type Trial,
+} from './support/relay-load';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 8);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 16);
 const TRIAL_MS = Number(process.env.BENCH_TRIAL_MS ?? 2000);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
-const WANTED_CONNS = Number(process.env.BENCH_CONNS ?? 2000);
+const CONNS = Number(process.env.BENCH_CONNS ?? 2000);
+const FLOOD_SOCKETS = Number(process.env.BENCH_FLOOD_SOCKETS ?? 300);
+const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 10);
 
-const children = new Set<ChildProcess>();
-const cleanup = (): void => children.forEach((c) => c.kill('SIGKILL'));
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+const ws = (c: Child, path = '/signal') => `ws://127.0.0.1:${c.port}${path}`;
 
-function startChild(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) resolve({ child, match: m });
-    });
-    child.once('exit', (code) => reject(new Error(`child ${args.join(' ')} exited with ${code}: ${out}`)));
-  });
+interface Kind {
+  name: string;
+  pids: number[];
+  pair: () => Promise<Pair>;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-  children.delete(child);
-}
-
-const RELAY_ENV = {
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  STATIC_DIR: 'no-such-dist',
-  MAX_MESSAGES_PER_SECOND: '100000000',
-  MAX_CONNECTIONS: '1000000',
-  IDLE_TIMEOUT_MS: '600000',
-};
-
-function startRelay(
-  extra: Record<string, string> = {},
-  nodeFlags: string[] = [],
-): Promise<{ child: ChildProcess; port: number }> {
-  return startChild(
-    [...nodeFlags, '--import', 'tsx', 'server/main.ts'],
-    { ...RELAY_ENV, ...extra },
-    /listening on http:\/\/127\.0\.0\.1:(\d+)/,
-  ).then(({ child, match }) => ({ child, port: Number(match[1]) }));
-}
-
-function connect(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-/** Waits for the next text frame on `ws` and parses it (setup phase only). */
-function nextJson(ws: WebSocket): Promise<{ type: string }> {
-  return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
-}
-
-/** Messages/s received by the clients, and the server process's CPU time per relayed message. */
-interface Trial {
-  rate: number;
-  cpuMicrosPerMsg: number;
-}
-
-/**
- * Runs the windowed ping-pong for TRIAL_MS over already connected pairs and returns messages/s
- * received by all clients together. Each received frame is answered with the side's prebuilt
- * frame, so client work is identical for relay and baseline.
- */
-async function pingPong(
-  pairs: [WebSocket, WebSocket][],
-  frames: Map<WebSocket, string>,
-  serverPid: number | undefined,
-): Promise<Trial> {
-  let counting = false;
-  let received = 0;
-  let short = 0;
-  const all = pairs.flat();
-  for (const ws of all) {
-    const frame = frames.get(ws)!;
-    ws.removeAllListeners('message');
-    ws.on('message', (data: Buffer) => {
-      // A relayed blob frame is > 1 KiB; anything shorter (an error, a pong) means a broken run.
-      if (data.length < 1024) short++;
-      if (counting) received++;
-      ws.send(frame);
-    });
-  }
-  for (const ws of all) for (let i = 0; i < WINDOW; i++) ws.send(frames.get(ws)!);
-  await new Promise((r) => setTimeout(r, 300)); // warm up
-  counting = true;
-  const t0 = performance.now();
-  const cpu0 = cpuSeconds(serverPid);
-  await new Promise((r) => setTimeout(r, TRIAL_MS));
-  counting = false;
-  const rate = received / ((performance.now() - t0) / 1000);
-  const cpuMicrosPerMsg = ((cpuSeconds(serverPid) - cpu0) / received) * 1e6;
-  for (const ws of all) {
-    ws.removeAllListeners('message');
-    ws.on('message', () => {});
-  }
-  await new Promise((r) => setTimeout(r, 200)); // let in-flight frames drain before the next trial
-  if (short > 0) throw new Error(`${short} frames were not relayed blobs`);
-  return { rate, cpuMicrosPerMsg };
-}
-
-const blob = randomBytes(1024).toString('base64url');
-
-async function relayTrial(port: number, pid: number | undefined): Promise<Trial> {
-  const url = `ws://127.0.0.1:${port}/signal`;
-  const pairs: [WebSocket, WebSocket][] = [];
-  const frames = new Map<WebSocket, string>();
-  for (let i = 0; i < PAIRS; i++) {
-    const room = randomBytes(32).toString('base64url');
-    const a = await connect(url);
-    const b = await connect(url);
-    a.send(JSON.stringify({ type: 'subscribe', room }));
-    await nextJson(a); // subscribed
-    const joined = new Promise<void>((r) => a.once('message', () => r())); // peer-joined
-    b.send(JSON.stringify({ type: 'subscribe', room }));
-    await Promise.all([nextJson(b), joined]);
-    for (const ws of [a, b]) frames.set(ws, JSON.stringify({ type: 'publish', room, data: blob }));
-    pairs.push([a, b]);
-  }
-  const trial = await pingPong(pairs, frames, pid);
-  pairs.flat().forEach((ws) => ws.terminate());
-  return trial;
-}
-
-async function rawTrial(port: number, pid: number | undefined): Promise<Trial> {
-  const url = `ws://127.0.0.1:${port}/`;
-  const pairs: [WebSocket, WebSocket][] = [];
-  const frames = new Map<WebSocket, string>();
-  const room = randomBytes(32).toString('base64url');
-  for (let i = 0; i < PAIRS; i++) {
-    const a = await connect(url);
-    const b = await connect(url);
-    // The same bytes a relay client would send, forwarded verbatim.
-    for (const ws of [a, b]) frames.set(ws, JSON.stringify({ type: 'publish', room, data: blob }));
-    pairs.push([a, b]);
-  }
-  const trial = await pingPong(pairs, frames, pid);
-  pairs.flat().forEach((ws) => ws.terminate());
-  return trial;
-}
-
-/** CPU seconds (user + system) a child has used so far, from /proc (Linux), or NaN. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks
-  } catch {
-    return NaN;
-  }
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function throughput(): Promise<{ relay: number; raw: number; ratio: number; relayCpu: number; rawCpu: number }> {
-  const relay = await startRelay();
-  const raw = await startChild(['--import', 'tsx', 'bench/raw-forwarder.ts'], {}, /listening (\d+)/);
-  const rawPort = Number(raw.match[1]);
-  const relayTrials: Trial[] = [];
-  const rawTrials: Trial[] = [];
-  const ratios: number[] = [];
+async function throughput(redisUrl: string, redisPid: number): Promise<Map<string, Trial[]>> {
+  const relay = await startRelay(UNLIMITED);
+  const [one, two] = [
+    await startRelay({ ...UNLIMITED, REDIS_URL: redisUrl }),
+    await startRelay({ ...UNLIMITED, REDIS_URL: redisUrl }),
+  ];
+  const raw = await startRaw();
+  const peer = await startPeerjs();
+  const kinds: Kind[] = [
+    { name: 'relay', pids: [relay.child.pid!], pair: () => relayPair(ws(relay)) },
+    { name: 'relay-redis', pids: [one.child.pid!, two.child.pid!, redisPid], pair: () => relayPair(ws(one), ws(two)) },
+    { name: 'raw', pids: [raw.child.pid!], pair: () => rawPair(ws(raw, '/')) },
+    { name: 'peerjs', pids: [peer.child.pid!], pair: () => peerjsPair(`ws://127.0.0.1:${peer.port}`) },
+  ];
+  const trials = new Map<string, Trial[]>(kinds.map((k) => [k.name, []]));
+  // One round first that counts for nothing: the first trial of each fresh process pays for V8's
+  // warm-up (it measured 3–4× the CPU per message of the later ones).
+  for (const k of kinds)
+    await pingPong(await Promise.all(Array.from({ length: PAIRS }, () => k.pair())), WINDOW, TRIAL_MS / 2, k.pids);
   for (let t = 0; t < TRIALS; t++) {
-    // Alternate which goes first so that a slow patch of the (shared) machine hits both.
-    if (t % 2 === 0) {
-      rawTrials.push(await rawTrial(rawPort, raw.child.pid));
-      relayTrials.push(await relayTrial(relay.port, relay.child.pid));
-    } else {
-      relayTrials.push(await relayTrial(relay.port, relay.child.pid));
-      rawTrials.push(await rawTrial(rawPort, raw.child.pid));
+    // Rotate the order so that a slow patch of the (shared) machine hits every server.
+    const order = kinds.map((_, i) => kinds[(i + t) % kinds.length]!);
+    const line: Record<string, number> = { trial: t + 1 };
+    for (const k of order) {
+      const pairs = await Promise.all(Array.from({ length: PAIRS }, () => k.pair()));
+      const r = await pingPong(pairs, WINDOW, TRIAL_MS, k.pids);
+      trials.get(k.name)!.push(r);
+      line[`${k.name}MsgsPerSec`] = Math.round(r.rate);
+      line[`${k.name}CpuMicrosPerMsg`] = round(r.cpuMicrosPerMsg, 1);
     }
-    const [rl, rw] = [relayTrials[t]!, rawTrials[t]!];
-    ratios.push(rl.rate / rw.rate);
-    console.log(
-      JSON.stringify({
-        trial: t + 1,
-        relayMsgsPerSec: Math.round(rl.rate),
-        rawMsgsPerSec: Math.round(rw.rate),
-        ratio: Math.round(ratios[t]! * 1000) / 1000,
-        relayCpuMicrosPerMsg: Math.round(rl.cpuMicrosPerMsg * 10) / 10,
-        rawCpuMicrosPerMsg: Math.round(rw.cpuMicrosPerMsg * 10) / 10,
-      }),
-    );
+    console.log(JSON.stringify(line));
   }
-  await stop(relay.child);
-  await stop(raw.child);
-  return {
-    relay: median(relayTrials.map((x) => x.rate)),
-    raw: median(rawTrials.map((x) => x.rate)),
-    ratio: median(ratios),
-    relayCpu: median(relayTrials.map((x) => x.cpuMicrosPerMsg)),
-    rawCpu: median(rawTrials.map((x) => x.cpuMicrosPerMsg)),
-  };
+  for (const c of [relay, one, two, raw, peer]) await stop(c);
+  return trials;
 }
 
-/** Soft limit on open files for this process; each client socket costs one here. */
-function fileLimit(): number {
-  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
-  const n = Number(r.stdout.trim());
-  return Number.isFinite(n) ? n : 1024; // "unlimited" → NaN → assume the common default
+async function memory(redisUrl: string): Promise<void> {
+  const relayOpen = (c: Child) => () => connect(ws(c));
+  const stats = { ...UNLIMITED, RELAY_STATS: '1' };
+  const results = [
+    await (async () => {
+      const c = await startRelay(stats, ['--expose-gc']);
+      return memoryOf('relay', c, CONNS, relayOpen(c), subscribePair, relayHeap);
+    })(),
+    await (async () => {
+      const c = await startRelay({ ...stats, REDIS_URL: redisUrl }, ['--expose-gc']);
+      return memoryOf('relay-redis', c, CONNS, relayOpen(c), subscribePair, relayHeap);
+    })(),
+    await (async () => {
+      const c = await startRaw();
+      return memoryOf('raw', c, CONNS, () => connect(ws(c, '/')));
+    })(),
+    await (async () => {
+      const c = await startPeerjs();
+      const url = (i: number) => `ws://127.0.0.1:${c.port}/peerjs?key=peerjs&id=m${i + 1}&token=t`;
+      return memoryOf('peerjs', c, CONNS, async (i) => (await connectAndHear(url(i)))[0]);
+    })(),
+  ];
+  for (const r of results) console.log(JSON.stringify({ bench: 'relay-memory', unit: 'KiB/connection', ...r }));
 }
 
-async function memory(): Promise<Record<string, number>> {
-  const limit = fileLimit();
-  const conns = Math.min(WANTED_CONNS, limit - 200);
-  if (conns < WANTED_CONNS)
-    console.log(
-      `note: ulimit -n is ${limit}; measuring ${conns} sockets instead of ${WANTED_CONNS} (raise it with \`ulimit -n 8192\`)`,
-    );
-  const relay = await startRelay({ RELAY_STATS: '1', MAX_ROOMS_PER_SOCKET: '32' }, ['--expose-gc']);
-  const base = `http://127.0.0.1:${relay.port}`;
-  type Stats = { connections: number; memory: NodeJS.MemoryUsage };
-  const stats = async (): Promise<Stats> => {
-    await new Promise((r) => setTimeout(r, 300));
-    return (await (await fetch(`${base}/stats`)).json()) as Stats;
-  };
-  await stats(); // warm the HTTP path and the code once before the baseline
-  const warm = await connect(`${base.replace('http', 'ws')}/signal`);
-  warm.send(JSON.stringify({ type: 'subscribe', room: randomBytes(32).toString('base64url') }));
-  await nextJson(warm);
-  warm.close();
-  const before = await stats();
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < conns; i += 100) {
-    sockets.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(100, conns - i) }, () => connect(`${base.replace('http', 'ws')}/signal`)),
-      )),
-    );
-  }
-  const idle = await stats();
-  if (idle.connections !== conns) throw new Error(`relay reports ${idle.connections} connections, expected ${conns}`);
-  for (let i = 0; i < sockets.length; i += 2) {
-    const room = randomBytes(32).toString('base64url');
-    for (const ws of sockets.slice(i, i + 2)) ws.send(JSON.stringify({ type: 'subscribe', room }));
-  }
-  await Promise.all(sockets.map((ws) => nextJson(ws)));
-  const subscribed = await stats();
-  const kib = (a: NodeJS.MemoryUsage, b: NodeJS.MemoryUsage, f: (m: NodeJS.MemoryUsage) => number): number =>
-    Math.round(((f(b) - f(a)) / conns / 1024) * 100) / 100;
-  const js = (m: NodeJS.MemoryUsage): number => m.heapUsed + m.external;
-  const rss = (m: NodeJS.MemoryUsage): number => m.rss;
-  sockets.forEach((ws) => ws.terminate());
-  await stop(relay.child);
-  return {
-    connections: conns,
-    heapPlusExternalPerConnKiB: kib(before.memory, idle.memory, js),
-    rssPerConnKiB: kib(before.memory, idle.memory, rss),
-    heapPlusExternalPerSubscribedConnKiB: kib(before.memory, subscribed.memory, js),
-    rssPerSubscribedConnKiB: kib(before.memory, subscribed.memory, rss),
-  };
+async function abuse(): Promise<AbuseResult[]> {
+  const env = { MAX_CONNECTIONS: String(FLOOD_SOCKETS + 100), TRUST_PROXY_HEADER: 'x-forwarded-for' };
+  const out = [
+    await honestUnderFlood('idle', await startRelay(env), FLOOD_SECONDS, null),
+    await honestUnderFlood('flood, budget on', await startRelay(env), FLOOD_SECONDS, { sockets: FLOOD_SOCKETS }),
+    await honestUnderFlood(
+      'flood, budget off',
+      await startRelay({ ...env, GLOBAL_BYTES_PER_SECOND: '100000000000' }),
+      FLOOD_SECONDS,
+      { sockets: FLOOD_SOCKETS },
+    ),
+  ];
+  for (const r of out) console.log(JSON.stringify({ bench: 'relay-abuse', floodSockets: FLOOD_SOCKETS, ...r }));
+  return out;
 }
 
-const mem = await memory();
-console.log(JSON.stringify({ bench: 'relay-memory', unit: 'KiB/connection', ...mem }));
-const t = await throughput();
-const ratio = Math.round((t.relay / t.raw) * 1000) / 1000;
-// Throughput on a shared 2-core machine swings with other load; server CPU time per relayed
-// message is the steadier comparison, so it is reported too (raw/relay: 1 = as cheap as raw).
-const cpuRatio = Math.round((t.rawCpu / t.relayCpu) * 1000) / 1000;
+const redis = await startRedis();
+await memory(redis.url);
+const abused = await abuse();
+const trials = await throughput(redis.url, redis.pid);
+await redis.stop();
+
+const rate = (name: string) => median(trials.get(name)!.map((t) => t.rate));
+const cpu = (name: string) => median(trials.get(name)!.map((t) => t.cpuMicrosPerMsg));
+const ratio = (a: number, b: number) => round(a / b, 3);
+for (const [name, vs] of [
+  ['relay-redis', 'relay'],
+  ['relay-redis', 'raw'],
+  ['relay', 'peerjs'],
+  ['relay-redis', 'peerjs'],
+] as const)
+  console.log(
+    JSON.stringify({
+      compare: `${name} / ${vs}`,
+      msgsPerSec: [Math.round(rate(name)), Math.round(rate(vs))],
+      ratio: ratio(rate(name), rate(vs)),
+      cpuMicrosPerMsg: [round(cpu(name), 1), round(cpu(vs), 1)],
+      cpuRatio: ratio(cpu(vs), cpu(name)),
+    }),
+  );
+const idle = abused[0]!;
+for (const r of abused.slice(1))
+  console.log(
+    JSON.stringify({
+      compare: `honest round trip, ${r.phase} / idle`,
+      median: ratio(r.honestRttMedianMs, idle.honestRttMedianMs),
+      p95: ratio(r.honestRttP95Ms, idle.honestRttP95Ms),
+    }),
+  );
 console.log(
   JSON.stringify({
     bench: 'relay',
-    value: Math.round(t.relay),
+    value: Math.round(rate('relay')),
     unit: 'msgs/s',
-    baseline: Math.round(t.raw),
-    ratio,
+    baseline: Math.round(rate('raw')),
+    ratio: ratio(rate('relay'), rate('raw')),
     target: 0.8,
-    memPerConnKiB: mem.heapPlusExternalPerConnKiB,
-    relayCpuMicrosPerMsg: Math.round(t.relayCpu * 10) / 10,
-    rawCpuMicrosPerMsg: Math.round(t.rawCpu * 10) / 10,
-    cpuRatio,
-    medianTrialRatio: Math.round(t.ratio * 1000) / 1000,
-    rssPerConnKiB: mem.rssPerConnKiB,
+    cpuRatio: ratio(cpu('raw'), cpu('relay')),
     pairs: PAIRS,
     window: WINDOW,
     blobBytes: 1024,

@@ -132,22 +132,48 @@ test.describe('files', () => {
     }
   });
 
-  test('a file dropped on the chat arrives; a sender reload halfway resumes', async ({ browser }, info) => {
+  test('a file dropped on the chat arrives, an HTML page only as a download; a sender reload halfway resumes', async ({
+    browser,
+  }, info) => {
     test.setTimeout(300_000);
     const [alice, bob] = await pair(browser);
     people.push(alice, bob);
 
-    // Drag and drop onto the chat.
+    // Drag and drop onto the chat: a text file and an HTML page (a peer's document, issue 11 item 5).
     const text = 'dropped on the chat\n'.repeat(50);
-    const dt = await alice.page.evaluateHandle((t) => {
-      const d = new DataTransfer();
-      d.items.add(new File([t], 'dropped.txt', { type: 'text/plain' }));
-      return d;
-    }, text);
+    const html = '<!doctype html><title>peer page</title><p id="peer">a page Alice chose</p>';
+    const dt = await alice.page.evaluateHandle(
+      ({ t, h }) => {
+        const d = new DataTransfer();
+        d.items.add(new File([t], 'dropped.txt', { type: 'text/plain' }));
+        d.items.add(new File([h], 'page.html', { type: 'text/html' }));
+        return d;
+      },
+      { t: text, h: html },
+    );
     await alice.page.locator('section.chat').dispatchEvent('drop', { dataTransfer: dt });
     await item(bob, 'dropped.txt').getByTestId('transfer-accept').click();
     await expect(item(bob, 'dropped.txt').getByTestId('transfer-status')).toContainText('complete');
-    expect(await receivedHashes(bob, 'dropped.txt')).toEqual({ 'dropped.txt': sha256(new TextEncoder().encode(text)) });
+    expect(await receivedHashes(bob, 'dropped.txt')).toEqual({
+      'dropped.txt': sha256(new TextEncoder().encode(text)),
+      'page.html': sha256(new TextEncoder().encode(html)),
+    });
+    // The offered type is shown as text, but the download is bytes: the page's link, opened in a
+    // tab of Bob's browser, starts a download instead of showing Alice's document in Parley's origin.
+    await expect(item(bob, 'dropped.txt')).toContainText('text/html');
+    const href = await item(bob, 'dropped.txt')
+      .locator('[data-testid="transfer-download"][data-file="1"]')
+      .getAttribute('href');
+    expect(href).toMatch(/^blob:/);
+    const tab = await bob.context.newPage();
+    const downloaded = tab.waitForEvent('download');
+    const opened = await tab.goto(href!).then(
+      async (r) => `rendered as ${r?.headers()['content-type']}: ${await tab.locator('#peer').count()} peer element(s)`,
+      (e: Error) => e.message,
+    );
+    expect(opened).toContain('Download is starting');
+    expect(await (await downloaded).path()).toBeTruthy();
+    await tab.close();
 
     // Alice reloads while sending: her page restores the transfer (and the file) from IndexedDB.
     const bytes = randomBytes(96 * 1024 * 1024);

@@ -104,3 +104,35 @@ export function ensureChromium() {
   );
   return false;
 }
+
+/** Debian packages the tests start themselves on loopback (test/support/services.ts). */
+const SERVICES = [
+  { binary: 'redis-server', pkg: 'redis-server', what: 'the scale-out tests (two relay instances sharing one Redis)' },
+  { binary: 'turnserver', pkg: 'coturn', what: 'the TURN credential test (a real coturn)' },
+];
+
+function onPath(binary) {
+  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Makes sure redis-server and coturn are installed (they are started by the tests, on loopback
+ * ports, never as system services); installs them through apt when we are root, like Chromium.
+ * Otherwise prints the one command to run. The tests that need them fail with the same advice.
+ */
+export function ensureServices() {
+  const missing = SERVICES.filter((s) => !onPath(s.binary));
+  if (missing.length === 0) return true;
+  const pkgs = missing.map((s) => s.pkg);
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    console.log(`Installing Debian's ${pkgs.join(' and ')} through apt (the tests start them themselves)…`);
+    if (run('apt-get', ['update', '-qq']) === 0 && run('apt-get', ['install', '-y', '-qq', ...pkgs]) === 0)
+      if (missing.every((s) => onPath(s.binary))) return true;
+  }
+  console.error(
+    `\n${missing.map((s) => `${s.binary} (${s.pkg}) is needed by ${s.what}`).join('\n')} and is not installed.\n` +
+      `Install it with:\n\n    sudo apt-get update && sudo apt-get install -y ${pkgs.join(' ')}\n\n` +
+      'and run npm test again. (Nothing is started as a system service: the tests run their own on loopback.)',
+  );
+  return false;
+}

@@ -1,13 +1,16 @@
 // `npm test`: install what is missing, then run every test: static checks, unit + property +
 // integration (Vitest), the shs1-test conformance suite in both roles, and the end-to-end
-// tests in Debian's Chromium inside a loopback-only network namespace.
+// tests in Debian's Chromium inside a loopback-only network namespace. redis-server and coturn
+// (Debian's packages) are installed when missing, as Chromium is; the tests start them on loopback.
 // Ends with one line "N passed, N failed" counting every test case that ran.
-import { ensureDeps, run, root, STUCK } from './lib.mjs';
+import { ensureDeps, ensureServices, run, root, STUCK } from './lib.mjs';
 import { existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runE2E } from './e2e.mjs';
 
 ensureDeps();
+// Missing services are not skipped: the tests that need them fail, naming the command to run.
+ensureServices();
 mkdirSync(join(root, '.cache'), { recursive: true });
 let passed = 0;
 let failed = 0;

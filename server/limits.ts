@@ -1,7 +1,7 @@
 /**
- * Per-socket limits: the message-rate token bucket. (Sizes are enforced by ws's maxPayload and a
- * length check in protocol.ts; rooms and peers by rooms.ts; connections and send buffers by
- * relay.ts.)
+ * The token bucket behind the per-socket message rate, the per-address rates (client-ip.ts) and
+ * the mailbox put quota. (Sizes are enforced by ws's maxPayload and a length check in
+ * connections.ts; rooms and peers by rooms.ts/hub.ts; global budgets by budget.ts.)
  */
 
 /** Classic token bucket: `rate` tokens per second, at most `burst` saved up. Time is passed in. */
@@ -20,13 +20,23 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Spends one token; false when the bucket is empty (the caller is over its rate). */
-  take(now: number): boolean {
-    const elapsed = Math.max(0, now - this.last) / 1000;
-    this.last = now;
-    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.rate);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+  /** Spends `n` tokens (default one); false, spending none, when fewer are left (over the rate). */
+  take(now: number, n = 1): boolean {
+    this.refill(now);
+    if (this.tokens < n) return false;
+    this.tokens -= n;
     return true;
+  }
+
+  /** True when the bucket has been refilling long enough to be full again (nothing to remember). */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+
+  private refill(now: number): void {
+    const elapsed = Math.max(0, now - this.last) / 1000;
+    this.last = Math.max(this.last, now);
+    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.rate);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Process entry: `node --import tsx server/main.ts`. Reads the environment (server/config.ts),
- * serves the app and the relay on one port, prints the URL, and shuts down cleanly on
- * SIGTERM/SIGINT (a second signal exits at once).
+ * serves the app and the relay on one port, prints the URL, and shuts down gracefully on
+ * SIGTERM/SIGINT (docs/relay.md "Operations": sockets are told to reconnect now, with 1012, and
+ * drained); a second signal exits at once.
  */
 import { ConfigError, configFromEnv } from './config';
 import { createLogger } from './log';
@@ -34,6 +35,14 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) process.exit(130);
     stopping = true;
     log.info('shutting down', { signal });
+    // A drain that hangs (a backend that never answers) must not keep the process alive for ever.
+    setTimeout(
+      () => {
+        log.error('shutdown took too long; exiting');
+        process.exit(1);
+      },
+      config.shutdownDrainMs * 2 + 5000,
+    ).unref();
     relay.close().then(
       () => process.exit(0),
       (e: Error) => {

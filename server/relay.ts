@@ -1,37 +1,38 @@
 /**
  * The signaling relay (docs/interfaces.md, "Signaling relay protocol"; docs/relay.md): one HTTP
- * server that serves the app and upgrades `/signal` to a WebSocket. The relay forwards opaque
- * base64url blobs to the other sockets of a room and nothing else. Every socket is bounded —
- * frame size, message rate, rooms, send buffer, idle time — so no input from one socket can
- * crash the process or stall another socket.
+ * server that serves the app, /config.json, /healthz and /metrics, and upgrades `/signal` to a
+ * WebSocket. The relay forwards opaque base64url blobs to the other sockets of a room and keeps
+ * sealed blobs in mailboxes, and nothing else. Every socket, every client address and the
+ * process as a whole are bounded, so no input can crash the relay or stall a socket that stays
+ * inside its own limits.
+ *
+ * Parts: connections.ts (sockets and limits), dispatch.ts (frames), hub.ts / hub-redis.ts (rooms),
+ * mailbox-*.ts (mailbox), budget.ts and client-ip.ts (global and per-address budgets),
+ * backend.ts (in memory or Redis), metrics.ts, ice.ts, static.ts (HTTP).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, WebSocket, type RawData, type ServerOptions } from 'ws';
+import { WebSocketServer, WebSocket, type ServerOptions } from 'ws';
+import { createBackend, type Backend } from './backend';
+import { IpTable, addressKey, clientAddress } from './client-ip';
 import { DEFAULT_CONFIG, type RelayConfig } from './config';
-import { TokenBucket } from './limits';
-import { createLogger, roomTag, type Logger } from './log';
-import { CloseCode, encode, parseClientMessage, type ClientMessage } from './protocol';
-import { Rooms } from './rooms';
+import { Connections, type Client } from './connections';
+import { createDispatch, type ForwardHook, type SubscribeHook } from './dispatch';
+import { iceConfig } from './ice';
+import { createLogger, type Logger } from './log';
+import { createMailboxHandler, type MailboxHook } from './mailbox-handler';
+import { createMetrics, type RelayMetrics } from './metrics';
+import { CloseCode } from './protocol';
 import { createHttpHandler } from './static';
 
-/**
- * Called for every accepted publish before it is forwarded. Return a string to forward that
- * instead of `data`, `null` to drop the message, or nothing to forward `data` unchanged. Tests use
- * it to record what the relay sees and to play a hostile relay. It is not validated or limited:
- * what it returns is forwarded as is.
- */
-export type ForwardHook = (room: string, data: string, fromSocketId: string) => string | null | undefined | void;
-
-/**
- * Called when a socket joins a room (not for a repeated subscribe to a room it is in). Tests use
- * it to record which socket was in which room — what a curious relay operator could keep.
- */
-export type SubscribeHook = (room: string, socketId: string) => void;
+export type { ForwardHook, MailboxHook, SubscribeHook };
 
 export interface RelayOptions extends Partial<RelayConfig> {
   onForward?: ForwardHook;
+  /** Called when a socket joins a room (not for a repeated subscribe); see dispatch.ts. */
   onSubscribe?: SubscribeHook;
+  /** Sees every accepted mailbox request (tests record what the relay stores). */
+  onMailbox?: MailboxHook;
   /** Defaults to JSON lines on stdout at `logLevel`. */
   logger?: Logger;
 }
@@ -40,7 +41,11 @@ export interface Relay {
   server: Server;
   /** Listens (defaults: the configured port and host) and resolves with the bound port and URL. */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Closes every socket with 1001, stops listening, and resolves once the server is closed. */
+  /**
+   * Graceful shutdown: stops accepting, closes every socket with 1012 (reconnect now — to another
+   * instance), waits up to SHUTDOWN_DRAIN_MS for them and for requests in flight, then releases
+   * Redis. Resolves once everything is closed.
+   */
   close(): Promise<void>;
   /** Open relay sockets right now. */
   readonly connections: number;
@@ -56,49 +61,52 @@ class RelaySocket extends WebSocket {
   }
 }
 
-interface Client {
-  id: string;
-  ws: WebSocket;
-  bucket: TokenBucket;
-  lastSeen: number;
-  /** Set once the relay has decided to close it: nothing more is read from or sent to it. */
-  gone: boolean;
-}
-
 /** How long a socket being closed may take to answer the close frame before it is destroyed. */
 const CLOSE_TIMEOUT_MS = 5000;
 
-export function createRelay(options: RelayOptions = {}): Relay {
-  return new SignalRelay(options);
-}
-
-/** The relay behind {@link createRelay}: the HTTP server, the WebSocket sockets and their rooms. */
+/** The relay's parts, tied together (each is in its own file; this class only wires and runs them). */
 class SignalRelay implements Relay {
   readonly server: Server;
   private readonly cfg: RelayConfig;
   private readonly log: Logger;
-  private readonly onForward: ForwardHook | undefined;
-  private readonly onSubscribe: SubscribeHook | undefined;
-  private readonly rooms: Rooms<Client>;
-  private readonly clients = new Set<Client>();
+  private readonly ips: IpTable;
+  private readonly metrics: RelayMetrics;
+  private readonly conns: Connections;
+  private readonly backend: Backend;
   private readonly wss: WebSocketServer;
   private readonly sweep: ReturnType<typeof setInterval>;
-  private nextId = 0;
   private shuttingDown = false;
 
   constructor(options: RelayOptions) {
-    const { onForward, onSubscribe, logger, ...rest } = options;
+    const { onForward, onSubscribe, onMailbox, logger, ...rest } = options;
     this.cfg = { ...DEFAULT_CONFIG, ...rest };
-    this.log = logger ?? createLogger(this.cfg.logLevel);
-    this.onForward = onForward;
-    this.onSubscribe = onSubscribe;
-    this.rooms = new Rooms<Client>(this.cfg.maxPeersPerRoom, this.cfg.maxRoomsPerSocket);
+    const cfg = this.cfg;
+    this.log = logger ?? createLogger(cfg.logLevel);
+    this.ips = new IpTable(cfg);
+    this.metrics = createMetrics({
+      sockets: () => this.conns.clients.size,
+      rooms: () => this.backend.hub.roomCount,
+      pausedSockets: () => this.conns.input.pausedCount,
+      bufferedBytes: () => this.conns.output.total,
+      mailbox: () => this.backend.mailbox.stats(),
+    });
+    const { log, ips, metrics } = this;
+    this.conns = new Connections({ cfg, log, metrics, ips, onDrop: (c, quiet) => this.dropped(c, quiet) });
+    this.backend = createBackend(cfg, log, (c: Client, frame, relayed) => {
+      if (relayed) metrics.relayed(frame.length);
+      this.conns.send(c, frame);
+    });
+    const send = (c: Client, f: string) => this.conns.send(c, f);
+    const mailbox = createMailboxHandler({ store: this.backend.mailbox, cfg, ips, metrics, log, send, onMailbox });
+    const hub = this.backend.hub;
+    this.conns.dispatch = createDispatch({ cfg, log, conns: this.conns, hub, mailbox, onForward, onSubscribe });
+    this.backend.ready.catch((e: Error) => log.error('relay backend failed to start', { error: e.message }));
     this.server = this.createHttpServer();
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
       perMessageDeflate: false,
-      maxPayload: this.cfg.maxMessageBytes,
+      maxPayload: cfg.maxMessageBytes,
       WebSocket: RelaySocket,
       closeTimeout: CLOSE_TIMEOUT_MS,
     } as ServerOptions);
@@ -107,15 +115,80 @@ class SignalRelay implements Relay {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
     });
-    this.sweep = setInterval(() => this.sweepSockets(), this.cfg.heartbeatMs);
+    this.sweep = setInterval(() => this.sweepAll(), cfg.heartbeatMs);
     this.sweep.unref();
   }
 
   get connections(): number {
-    return this.clients.size;
+    return this.conns.clients.size;
   }
 
-  listen(port = this.cfg.port, host = this.cfg.host): Promise<{ port: number; url: string }> {
+  private createHttpServer(): Server {
+    const { cfg, metrics } = this;
+    const server = createServer(
+      createHttpHandler({
+        staticDir: cfg.staticDir,
+        iceConfig: () => iceConfig(cfg, Date.now()),
+        stats: cfg.stats ? () => stats(this.conns, this.backend.hub.roomCount) : undefined,
+        metrics: cfg.metrics
+          ? async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })
+          : undefined,
+        healthy: () => !this.shuttingDown && this.backend.healthy(),
+        log: this.log,
+      }),
+    );
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    // Node destroys TCP connections beyond this at accept time; the margin keeps
+    // room for the 1013 answer to sockets over MAX_CONNECTIONS and for /healthz.
+    server.maxConnections = cfg.maxConnections + 256;
+    return server;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/signal') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  /** A new WebSocket: refused when draining, full, or its address is at its cap; served otherwise. */
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const { cfg, conns, log } = this;
+    ws.on('error', (e) => log.debug('socket error', { error: e.message }));
+    if (this.shuttingDown) return this.refuse(ws, CloseCode.SERVICE_RESTART, 'relay shutting down, reconnect');
+    if (conns.clients.size >= cfg.maxConnections) {
+      log.warn('relay full, refusing socket', { connections: conns.clients.size });
+      return this.refuse(ws, CloseCode.RELAY_FULL, 'relay full, try again later');
+    }
+    const ip = addressKey(clientAddress(req, cfg.trustProxyHeader, cfg.trustProxyHops));
+    if (!this.ips.admit(ip, Date.now()))
+      return this.refuse(ws, CloseCode.RELAY_FULL, 'too many connections from your address');
+    const c = conns.accept(ws, ip);
+    log.debug('socket open', { socket: c.id, connections: conns.clients.size });
+  }
+
+  private refuse(ws: WebSocket, code: number, reason: string): void {
+    this.metrics.refused(code);
+    ws.close(code, reason);
+  }
+
+  private dropped(c: Client, quiet: boolean): void {
+    this.ips.release(c.ip);
+    this.backend.hub.leaveAll(c, quiet);
+  }
+
+  private sweepAll(): void {
+    const now = Date.now();
+    this.conns.sweep(now);
+    this.ips.sweep(now);
+  }
+
+  async listen(port = this.cfg.port, host = this.cfg.host): Promise<{ port: number; url: string }> {
+    await this.backend.ready;
     const server = this.server;
     return new Promise((resolvePromise, reject) => {
       server.once('error', reject);
@@ -132,207 +205,26 @@ class SignalRelay implements Relay {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     clearInterval(this.sweep);
-    const all = [...this.clients];
-    const sockets = all.map((c) => c.ws);
-    for (const c of all) c.gone = true; // nobody is told peer-left: everyone is leaving
-    for (const c of all) this.drop(c);
-    const closed = Promise.all(
-      sockets.map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => ws.once('close', r)))),
-    );
-    for (const ws of sockets) ws.close(CloseCode.GOING_AWAY, 'relay shutting down');
-    const timer = setTimeout(() => sockets.forEach((ws) => ws.terminate()), 2000);
-    await closed;
-    clearTimeout(timer);
-    await new Promise<void>((r) => {
-      if (!this.server.listening) return r();
-      this.server.close(() => r());
-      this.server.closeAllConnections();
-    });
+    const server = this.server;
+    const stopped = new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+    server.closeIdleConnections();
+    await this.conns.closeAll(CloseCode.SERVICE_RESTART, 'relay shutting down, reconnect', this.cfg.shutdownDrainMs);
+    this.conns.input.close();
+    await this.backend.ready.catch(() => {});
+    await this.backend.close();
+    server.closeAllConnections();
+    await stopped;
     this.wss.close();
     this.log.info('relay closed');
   }
+}
 
-  /** The HTTP side: the app, /config.json, /healthz (static.ts), with Node's own limits set. */
-  private createHttpServer(): Server {
-    const stats = (): unknown => {
-      (globalThis as { gc?: () => void }).gc?.();
-      return { connections: this.clients.size, rooms: this.rooms.roomCount, memory: process.memoryUsage() };
-    };
-    const server = createServer(
-      createHttpHandler({
-        staticDir: this.cfg.staticDir,
-        iceServers: this.cfg.iceServers,
-        stats: this.cfg.stats ? stats : undefined,
-        log: this.log,
-      }),
-    );
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
-    // Node destroys TCP connections beyond this at accept time; the margin keeps
-    // room for the 1013 answer to sockets over MAX_CONNECTIONS and for /healthz.
-    server.maxConnections = this.cfg.maxConnections + 256;
-    return server;
-  }
+/** A relay with `options` (any RelayConfig field in camelCase, hooks, logger); call listen() to serve. */
+export function createRelay(options: RelayOptions = {}): Relay {
+  return new SignalRelay(options);
+}
 
-  /** Only `/signal` becomes a WebSocket. */
-  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/signal') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
-  }
-
-  /** A new socket: refused while shutting down or full, else served until it closes. */
-  private accept(ws: WebSocket): void {
-    ws.on('error', (e) => this.log.debug('socket error', { error: e.message }));
-    if (this.shuttingDown) return ws.close(CloseCode.GOING_AWAY, 'relay shutting down');
-    if (this.clients.size >= this.cfg.maxConnections) {
-      this.log.warn('relay full, refusing socket', { connections: this.clients.size });
-      return ws.close(CloseCode.RELAY_FULL, 'relay full, try again later');
-    }
-    const now = Date.now();
-    const c: Client = {
-      id: `s${++this.nextId}`,
-      ws,
-      bucket: new TokenBucket(this.cfg.maxMessagesPerSecond, this.cfg.burst, now),
-      lastSeen: now,
-      gone: false,
-    };
-    this.clients.add(c);
-    this.log.debug('socket open', { socket: c.id, connections: this.clients.size });
-    ws.on('message', (data, isBinary) => this.receive(c, data, isBinary));
-    // Control frames count against the rate too: ws answers pings by itself, so a ping flood
-    // would otherwise cost the relay a pong each without ever reaching the bucket.
-    const control = (): void => {
-      if (c.gone) return;
-      c.lastSeen = Date.now();
-      if (!c.bucket.take(c.lastSeen)) this.fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
-    };
-    ws.on('ping', control);
-    ws.on('pong', control);
-    ws.on('close', (code) => {
-      this.drop(c);
-      this.log.debug('socket closed', { socket: c.id, code, connections: this.clients.size });
-    });
-  }
-
-  /** Heartbeat: closes idle sockets, cuts slow consumers, pings the rest. */
-  private sweepSockets(): void {
-    const now = Date.now();
-    for (const c of [...this.clients]) {
-      if (now - c.lastSeen >= this.cfg.idleTimeoutMs) this.fail(c, CloseCode.IDLE, 'idle');
-      else if (c.ws.bufferedAmount > this.cfg.maxBufferedBytes) this.cutSlowConsumer(c);
-      else c.ws.ping();
-    }
-  }
-
-  /** One frame from a socket: rate, type and size checked before it is parsed and handled. */
-  private receive(c: Client, raw: RawData, isBinary: boolean): void {
-    if (c.gone) return;
-    const now = Date.now();
-    c.lastSeen = now;
-    if (!c.bucket.take(now)) return this.fail(c, CloseCode.RATE_LIMITED, 'rate limit exceeded');
-    if (isBinary) return this.fail(c, CloseCode.MALFORMED, 'binary frames are not part of the protocol');
-    // maxPayload already bounds the frame; this also covers fragmented or array-typed data.
-    const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-    if (buf.length > this.cfg.maxMessageBytes) return this.fail(c, CloseCode.TOO_LARGE, 'message too large');
-    const parsed = parseClientMessage(buf.toString('utf8'));
-    if (parsed.ok) return this.handle(c, parsed.message);
-    if (parsed.fatal) return this.fail(c, CloseCode.MALFORMED, parsed.reason);
-    this.send(c, encode.error(parsed.code, parsed.reason));
-  }
-
-  private handle(c: Client, m: ClientMessage): void {
-    switch (m.type) {
-      case 'ping':
-        return this.send(c, encode.pong());
-      case 'subscribe':
-        return this.subscribe(c, m.room);
-      case 'unsubscribe':
-        return this.unsubscribe(c, m.room);
-      case 'publish':
-        return this.publish(c, m.room, m.data);
-    }
-  }
-
-  private subscribe(c: Client, room: string): void {
-    const r = this.rooms.join(room, c);
-    if (r === 'too-many-rooms')
-      return this.fail(c, CloseCode.TOO_MANY_ROOMS, `more than ${this.cfg.maxRoomsPerSocket} rooms`);
-    if (r === 'room-full')
-      return this.send(c, encode.error('room-full', `room already has ${this.cfg.maxPeersPerRoom} peers`, room));
-    const others = this.rooms.others(room, c);
-    this.send(c, encode.subscribed(room, others.length));
-    if (r === 'joined') {
-      this.log.debug('subscribed', { socket: c.id, room: roomTag(room), peers: others.length });
-      try {
-        this.onSubscribe?.(room, c.id);
-      } catch (e) {
-        this.log.error('onSubscribe hook threw', { error: (e as Error).message });
-      }
-      const joined = encode.peerJoined(room);
-      for (const o of others) this.send(o, joined);
-    }
-  }
-
-  private unsubscribe(c: Client, room: string): void {
-    if (!this.rooms.leave(room, c)) return;
-    const left = encode.peerLeft(room);
-    for (const o of this.rooms.others(room, c)) this.send(o, left);
-  }
-
-  private publish(c: Client, room: string, data: string): void {
-    if (!this.rooms.isIn(room, c))
-      return this.send(c, encode.error('not-subscribed', 'publish to a room this socket has not subscribed to', room));
-    const out = this.forwarded(c, room, data);
-    if (out === null) return;
-    // Validated room and data are base64url, which needs no JSON escaping: skip stringify.
-    const frame = Buffer.from(out === data ? encode.plainMessage(room, out) : encode.message(room, out));
-    for (const o of this.rooms.others(room, c)) this.send(o, frame);
-  }
-
-  /** What the onForward hook makes of a publish: the data to forward, or null to drop it. */
-  private forwarded(c: Client, room: string, data: string): string | null {
-    if (!this.onForward) return data;
-    try {
-      const replaced = this.onForward(room, data, c.id);
-      return replaced !== undefined ? replaced : data;
-    } catch (e) {
-      this.log.error('onForward hook threw; message dropped', { error: (e as Error).message });
-      return null;
-    }
-  }
-
-  /** Takes a client out of every room (telling the others) and stops serving it. Idempotent. */
-  private drop(c: Client): void {
-    c.gone = true;
-    if (!this.clients.delete(c)) return;
-    for (const room of this.rooms.leaveAll(c)) {
-      const left = encode.peerLeft(room);
-      for (const o of this.rooms.others(room, c)) this.send(o, left);
-    }
-  }
-
-  private fail(c: Client, code: number, reason: string): void {
-    if (c.gone) return;
-    this.log.info('closing socket', { socket: c.id, code, reason });
-    this.drop(c);
-    c.ws.close(code, reason);
-  }
-
-  private send(c: Client, payload: string | Buffer): void {
-    if (c.gone || c.ws.readyState !== WebSocket.OPEN) return;
-    // A slow consumer: its close frame would queue behind the same backlog, so cut it off.
-    if (c.ws.bufferedAmount + payload.length > this.cfg.maxBufferedBytes) return this.cutSlowConsumer(c);
-    c.ws.send(payload, { binary: false });
-  }
-
-  private cutSlowConsumer(c: Client): void {
-    this.log.warn('dropping slow consumer', { socket: c.id, buffered: c.ws.bufferedAmount });
-    this.drop(c);
-    c.ws.terminate();
-  }
+function stats(conns: Connections, rooms: number): unknown {
+  (globalThis as { gc?: () => void }).gc?.();
+  return { connections: conns.clients.size, rooms, memory: process.memoryUsage() };
 }

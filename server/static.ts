@@ -1,5 +1,5 @@
 /**
- * HTTP side of the process: /healthz, /config.json, the optional /stats, and the built SPA
+ * HTTP side of the process: /healthz, /config.json, /metrics, the optional /stats, and the built SPA
  * from STATIC_DIR with a fallback to index.html for client-side routes. Every response carries
  * the security headers; index.html is never cached, hashed assets forever.
  */
@@ -65,8 +65,13 @@ export function securityHeaders(host: string | undefined): Record<string, string
 
 export interface HttpOptions {
   staticDir: string;
-  iceServers: unknown[];
+  /** The /config.json body, made per request (TURN credentials are fresh each time). */
+  iceConfig: () => unknown;
   stats?: () => unknown;
+  /** GET /metrics: Prometheus text and its content type. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** False while draining: /healthz answers 503 so a load balancer stops sending new clients. */
+  healthy: () => boolean;
   log: Logger;
 }
 
@@ -102,10 +107,28 @@ async function fileInfo(path: string): Promise<{ size: number } | null> {
   }
 }
 
+/** Answers the relay's own paths (/healthz, /config.json, /metrics, /stats, /signal); false for any other. */
+async function serveEndpoint(
+  o: HttpOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<boolean> {
+  const json = (status: number, body: string) => send(res, req, status, 'application/json', body);
+  if (path === '/healthz') json(o.healthy() ? 200 : 503, `{"ok":${o.healthy()}}`);
+  else if (path === '/config.json') json(200, JSON.stringify(o.iceConfig()));
+  else if (path === '/metrics' && o.metrics) {
+    const m = await o.metrics();
+    send(res, req, 200, m.contentType, m.body);
+  } else if (path === '/stats' && o.stats) json(200, JSON.stringify(o.stats()));
+  else if (path === '/signal') send(res, req, 426, 'text/plain; charset=utf-8', 'WebSocket upgrade required\n');
+  else return false;
+  return true;
+}
+
 /** The request handler for everything but the WebSocket upgrade. */
 export function createHttpHandler(o: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const root = resolve(o.staticDir);
-  const configBody = JSON.stringify({ iceServers: o.iceServers });
 
   const serveFile = (req: IncomingMessage, res: ServerResponse, path: string, size: number, cache: string): void => {
     res.writeHead(200, {
@@ -129,10 +152,7 @@ export function createHttpHandler(o: HttpOptions): (req: IncomingMessage, res: S
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, req, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
-    if (rawPath === '/healthz') return send(res, req, 200, 'application/json', '{"ok":true}');
-    if (rawPath === '/config.json') return send(res, req, 200, 'application/json', configBody);
-    if (rawPath === '/stats' && o.stats) return send(res, req, 200, 'application/json', JSON.stringify(o.stats()));
-    if (rawPath === '/signal') return send(res, req, 426, 'text/plain; charset=utf-8', 'WebSocket upgrade required\n');
+    if (await serveEndpoint(o, req, res, rawPath)) return;
 
     let decoded: string;
     try {

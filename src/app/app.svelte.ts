@@ -18,6 +18,8 @@ import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
 import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
 import { ContactRemoval } from './contact-removal.svelte';
+import { loadNameSkeleton } from './names';
+import { HeldBackNotes } from './held-back.svelte';
 
 export interface StatusLine {
   state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
@@ -31,6 +33,8 @@ export class AppState {
   contacts!: ContactsState;
   chat!: ChatState;
   transfers = new TransfersState();
+  /** Messages a contact's receive budget held back (docs/outbox.md §5): one line in its chat. */
+  heldBack = new HeldBackNotes();
   /** Unread badges, title, offer notices, rename lines (docs/app.md "Unread and notices"); set once the store is open. */
   attention = $state<AttentionState | null>(null);
   connections = $state<ConnectionManager | null>(null);
@@ -99,6 +103,8 @@ export class AppState {
       this.error = appError('STORAGE_FAILED');
       return;
     }
+    // The confusables table (its own chunk) loads while the store is read; needed before any peer's name is judged.
+    const names = loadNameSkeleton();
     this.identity = new IdentityState(this.store);
     this.contacts = new ContactsState(this.store);
     this.chat = new ChatState(this.store, this.contacts, () => this.connections);
@@ -116,6 +122,7 @@ export class AppState {
     document.addEventListener('visibilitychange', front);
     front();
     this.attention = attention;
+    await names;
     const { cm, pairing } = this.connect(origin);
     this.ready = true;
     window.addEventListener('pagehide', () => {
@@ -143,6 +150,7 @@ export class AppState {
         if (this.error && codes.includes(this.error.code)) this.error = null;
       },
       linkUp: (key, link) => this.transfers.linkUp(key, link),
+      chatHeldBack: (key, n) => this.heldBack.note(key, n),
     };
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
     this.connections = cm;

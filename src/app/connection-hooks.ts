@@ -42,4 +42,6 @@ export interface ConnectionHooks {
   sessionReady?(contactKey: string, e: { sessionId: string; fresh: boolean; forced: boolean }): void;
   /** A ratchet message from the contact was refused (for "decryption keeps failing" triggers). */
   ratchetRefused?(contactKey: string, failure: Failure): void;
+  /** The contact's messages held back so far by its receive budget (docs/outbox.md §5); they come again. */
+  chatHeldBack?(contactKey: string, count: number): void;
 }

@@ -271,6 +271,7 @@ export class ContactPeer {
           for (const id of ids) app.hooks.messagesChanged(key, id);
         },
         storageFailed: () => app.hooks.error(appError('STORAGE_FAILED')),
+        heldBack: (n) => app.hooks.chatHeldBack?.(key, n),
         // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
         ...app.desk.watchDecryption(
           key,

@@ -1,39 +1,70 @@
-/** Display names from peers and links, made safe to show. @module */
-import { cleanDisplayName, MAX_INVITE_NAME_BYTES } from '../core/invite';
-
 /**
- * Bidi controls and invisible characters. A name is shown inside sentences ("Compare this number
- * with NAME, in person…"): an RLO (U+202E) there would turn the rest of the sentence around, and
- * a zero-width space makes "Ali\u200Bce" look exactly like "Alice". ZWJ/ZWNJ stay (emoji
- * sequences and some scripts need them); `nameSkeleton` ignores them when comparing.
+ * Display names from peers and links, made safe to show, and look-alike names told apart
+ * (docs/app.md "On every link", docs/security.md "Spoofed names").
+ * @module
  */
-const BIDI_AND_INVISIBLE = /[\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
+import { MAX_INVITE_NAME_BYTES } from '../core/invite';
+import { cleanPeerText } from '../core/peer-text';
 
-/** A display name from a peer or a link, cleaned (or '' when nothing is left). */
+/**
+ * A display name from a peer or a link, cleaned (or '' when nothing is left): no control, bidi
+ * or invisible characters, no pile of combining marks, white space collapsed, at most 64 UTF-8
+ * bytes (`cleanPeerText`, src/core/peer-text.ts). What the backup format accepts as a name.
+ */
 export function cleanName(n: unknown): string {
-  return typeof n === 'string' ? (cleanDisplayName(n.replace(BIDI_AND_INVISIBLE, '')) ?? '') : '';
-}
-
-/** What a name looks like, for telling names apart: NFKC, lower case, no format characters or spaces. */
-export function nameSkeleton(name: string): string {
-  return name
-    .normalize('NFKC')
-    .replace(/[\p{Cf}\s]/gu, '')
-    .toLowerCase();
+  return typeof n === 'string' ? cleanPeerText(n, MAX_INVITE_NAME_BYTES) : '';
 }
 
 /**
- * `name` as the contact with key `key` is shown: when another contact already shows the same
- * name (by {@link nameSkeleton}), a " (2)", " (3)", … is added, so a peer cannot pass for another
- * contact by taking their name in `hello` or at pairing. Stays within the display-name limit.
+ * Unicode's confusables mapping (UTS #39, confusables.txt, through the `unhomoglyph` package):
+ * ~77 KB, so it is a chunk of its own, loaded once at startup ({@link loadNameSkeleton}) instead
+ * of weighing on the first paint.
+ */
+let confusables: ((s: string) => string) | null = null;
+
+/** Loads the confusables table; the app awaits it before any name from a peer is judged. */
+export async function loadNameSkeleton(): Promise<void> {
+  confusables ??= (await import('unhomoglyph')).default;
+}
+
+/** UTS #39 skeleton: NFD, each character replaced by its confusables prototype, NFD again. */
+function skeleton(s: string): string {
+  if (!confusables) throw new Error('nameSkeleton: call (and await) loadNameSkeleton() first; AppState.start does');
+  return confusables(s.normalize('NFD')).normalize('NFD');
+}
+
+/**
+ * What a name looks like, for telling names apart: its UTS #39 skeleton ("Воb" with a Cyrillic В
+ * and о, "B0b" and "Bob" agree) over NFKC without format characters or spaces, lower-cased so
+ * that "ALICE" and "Alice" agree too. Lower-casing before the skeleton would miss "Iris" against
+ * "lris" (capital I and small L), after it would miss "ALICE" against "Alice" (the skeleton maps
+ * a capital I to a small L): so the raw and the lower-cased forms are both compared
+ * ({@link nameKeys}); this is the first.
+ */
+export function nameSkeleton(name: string): string {
+  return nameKeys(name)[0]!;
+}
+
+/** The forms of a name compared by {@link distinctName}: two names that share one look alike. */
+export function nameKeys(name: string): [string, string] {
+  const folded = name.normalize('NFKC').replace(/[\p{Cf}\p{Default_Ignorable_Code_Point}\s]/gu, '');
+  return [skeleton(folded).toLowerCase(), skeleton(folded.toLowerCase()).toLowerCase()];
+}
+
+/**
+ * `name` as the contact with key `key` is shown: when another contact already shows a name that
+ * looks the same ({@link nameKeys}), a " (2)", " (3)", … is added, so a peer cannot pass for
+ * another contact by taking their name — or a look-alike of it — in `hello` or at pairing. Stays
+ * within the display-name limit.
  */
 export function distinctName(name: string, key: string, contacts: readonly { key: string; name: string }[]): string {
-  const taken = new Set(contacts.filter((c) => c.key !== key).map((c) => nameSkeleton(c.name)));
-  if (!taken.has(nameSkeleton(name))) return name;
+  const taken = new Set(contacts.filter((c) => c.key !== key).flatMap((c) => nameKeys(c.name)));
+  const free = (n: string) => !nameKeys(n).some((k) => taken.has(k));
+  if (free(name)) return name;
   for (let i = 2; ; i++) {
     const suffix = ` (${i})`;
-    const base = cleanDisplayName(name, MAX_INVITE_NAME_BYTES - new TextEncoder().encode(suffix).length) ?? '';
+    const base = cleanPeerText(name, MAX_INVITE_NAME_BYTES - new TextEncoder().encode(suffix).length);
     const candidate = base + suffix;
-    if (!taken.has(nameSkeleton(candidate))) return candidate;
+    if (free(candidate)) return candidate;
   }
 }

@@ -6,9 +6,18 @@
  * @module
  */
 import type { ConnectionHooks } from './connection-hooks';
-import type { ContactsState } from './contacts.svelte';
+import type { ContactRecord } from '../store/db';
 import { cleanName, distinctName } from './names';
 import { admitsAtOwnReset, meetsContact } from './contact-guard';
+import { TokenBucket, type RateSpec } from '../core/rate-budget';
+
+/**
+ * Name changes taken from one contact's `hello`: 3 at once, then one a minute. Each is a write of
+ * the contact record and a rename line in the chat; a contact alternating names in `hello` as fast
+ * as the link allows must not turn that into a flood (docs/security.md "What a malicious contact
+ * can do"). A change past it is skipped; the next `hello` (every link sends one) brings it.
+ */
+export const RENAME_RATE: RateSpec = { capacity: 3, perSecond: 1 / 60 };
 
 /** The person at the other end, as a ContactPeer needs them. */
 export interface PeerRecord {
@@ -38,9 +47,24 @@ export interface PeerDirectory {
 
 /**
  * The contact list as the peers' directory. A name from a `hello` goes through `cleanName`, and
- * `distinctName` adds " (2)" when another contact already shows it (docs/app.md "On every link").
+ * `distinctName` adds " (2)" when another contact already shows it (docs/app.md "On every link");
+ * name changes are rate-limited per contact ({@link RENAME_RATE}).
  */
-export function contactDirectory(contacts: ContactsState, hooks: ConnectionHooks): PeerDirectory {
+export function contactDirectory(
+  contacts: {
+    get(key: string): ContactRecord | undefined;
+    touch(key: string, name?: string): Promise<void>;
+    readonly list: readonly ContactRecord[];
+  },
+  hooks: Pick<ConnectionHooks, 'renamed'>,
+  now: () => number = Date.now,
+): PeerDirectory {
+  const renames = new Map<string, TokenBucket>();
+  const mayRename = (key: string) => {
+    let b = renames.get(key);
+    if (!b) renames.set(key, (b = new TokenBucket(RENAME_RATE, now())));
+    return b.take(now());
+  };
   return {
     // A blocked contact is not met (contact-guard.ts); our own reset room refuses replaced,
     // blocked and other contacts' keys.
@@ -54,7 +78,7 @@ export function contactDirectory(contacts: ContactsState, hooks: ConnectionHooks
       const clean = cleanName(raw);
       const name = clean && distinctName(clean, key, contacts.list);
       const before = contacts.get(key)?.name;
-      if (name && name !== before) {
+      if (name && name !== before && mayRename(key)) {
         await contacts.touch(key, name);
         if (before) hooks.renamed?.(key, before, name);
       }

@@ -3,7 +3,10 @@
  * session setup first (`setUpSession`), then, in this order, the outbox resume point, every
  * message without a receipt (each sealed and committed before it leaves), receipts for what
  * arrives. Incoming `ratchet` messages are applied one at a time, after the setup, through
- * `ContactSessions.receive` (ratchet step + inbox + history in one transaction).
+ * `ContactSessions.receive` (ratchet step + inbox + history in one transaction). What a contact
+ * can make this side store is bounded (docs/outbox.md §5): at most {@link MAX_QUEUED_RATCHET}
+ * messages wait to be opened, new chat records go through the contact's receive budget, and this
+ * side paces what it sends and sends again what stays without a receipt.
  * @module
  */
 import type { SecureLink } from '../net/secure-link';
@@ -13,6 +16,21 @@ import type { WireMessage } from '../core/wire';
 import type { ContactSessions } from '../store/contact-sessions';
 import type { Failure } from '../core/errors';
 import type { FileKeyChannel } from '../net/file-key-link';
+import {
+  CHAT_RESEND_AFTER_MS,
+  ChatBudgets,
+  MAX_QUEUED_RATCHET,
+  MAX_QUEUED_RATCHET_BYTES,
+  type ChatBudget,
+} from './chat-budget';
+
+/** The chat budgets of one app instance (one `ContactSessions`), kept across links and reconnects. */
+const budgetsOf = new WeakMap<ContactSessions, ChatBudgets>();
+function chatBudgets(sessions: ContactSessions): ChatBudgets {
+  let b = budgetsOf.get(sessions);
+  if (!b) budgetsOf.set(sessions, (b = new ChatBudgets()));
+  return b;
+}
 
 export interface TrafficHooks {
   /** The contact's history changed (messages arrived, a delivered mark): the ids of the records written. */
@@ -23,17 +41,31 @@ export interface TrafficHooks {
   refused(failure: Failure): void;
   /** A ratchet message was taken (decrypted and stored): ends a run of refusals (docs/key-change.md §5). */
   accepted?(): void;
+  /** Messages of this contact held back so far by the receive budget (docs/outbox.md §5); they come again. */
+  heldBack?(count: number): void;
 }
 
 export class LinkTraffic {
   /** Resolves once the session is agreed (or the setup failed and closed the link). */
   readonly ready: Promise<SessionSetupResult>;
-  private readonly sent = new Set<string>();
+  /** Outbox ids sealed and sent on this link, with when (sent again after `resendAfterMs` without a receipt). */
+  private readonly sent = new Map<string, number>();
   private resumeSent = false;
   private fileKeySent = false;
   private readonly fileKey: FileKeyChannel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private setupOk = false;
+  private readonly budget: ChatBudget;
+  private readonly now: () => number;
+  private readonly resendAfterMs: number;
+  private wake: ReturnType<typeof setTimeout> | null = null;
+  /** Ratchet messages waiting to be opened and stored, and their bytes (chat-budget.ts bounds both). */
+  private queued = 0;
+  private queuedBytes = 0;
+  /** The most ratchet messages that ever waited at once; for tests and diagnostics. */
+  maxQueued = 0;
+  /** What became of each ratchet message on this link (each counts once); for tests and diagnostics. */
+  readonly counts = { dropped: 0, deferred: 0, taken: 0, refused: 0 };
 
   constructor(
     private readonly link: SecureLink,
@@ -46,13 +78,23 @@ export class LinkTraffic {
       force: boolean;
       early?: WireMessage[];
       fileKey?: FileKeyChannel;
+      /** Tests: other budgets, clock or resend delay (defaults: chat-budget.ts). */
+      budgets?: ChatBudgets;
+      now?: () => number;
+      resendAfterMs?: number;
     },
     private readonly hooks: TrafficHooks,
   ) {
     this.fileKey = o.fileKey;
+    this.budget = (o.budgets ?? chatBudgets(sessions)).of(contact);
+    this.now = o.now ?? Date.now;
+    this.resendAfterMs = o.resendAfterMs ?? CHAT_RESEND_AFTER_MS;
     // Registered before the setup's own listener sees anything: both see every message in order.
     const off = link.onMessage((m) => this.onMessage(m));
-    link.onClose(() => off());
+    link.onClose(() => {
+      off();
+      if (this.wake) clearTimeout(this.wake);
+    });
     this.ready = setUpSession({
       link,
       role: o.role,
@@ -71,23 +113,61 @@ export class LinkTraffic {
 
   private onMessage(m: WireMessage): void {
     if (m.type !== 'ratchet') return;
+    // Faster than they can be stored, or past the contact's budget: dropped unopened, at no cost
+    // (the sender's outbox sends them again).
+    if (
+      this.queued >= MAX_QUEUED_RATCHET ||
+      this.queuedBytes + m.data.length > MAX_QUEUED_RATCHET_BYTES ||
+      this.budget.exhausted(this.now())
+    )
+      return this.holdBack('dropped');
+    this.maxQueued = Math.max(this.maxQueued, ++this.queued);
+    this.queuedBytes += m.data.length;
     this.run(async () => {
-      if (!(await this.ready).ok) return;
-      const r = await this.sessions.receive(this.contact, m.data);
-      if (r.status !== 'ok') {
-        this.hooks.refused(r.failure);
-        return;
+      try {
+        await this.take(m.data);
+      } finally {
+        this.queued--;
+        this.queuedBytes -= m.data.length;
       }
-      this.hooks.accepted?.();
-      if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
-      if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
-      for (const id of r.receipts)
-        await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
-      await this.flushNow(); // the responder may send only after the initiator's first message
     });
   }
 
-  /** Sends the resume point (once per link) and every message without a receipt not yet sent on this link. */
+  private holdBack(how: 'dropped' | 'deferred'): void {
+    this.counts[how]++;
+    this.hooks.heldBack?.(++this.budget.heldBack);
+  }
+
+  /** Opens and stores one ratchet message (or defers it: the receive budget), then answers it. */
+  private async take(data: Uint8Array): Promise<void> {
+    if (!(await this.ready).ok) return;
+    // The budget ran out while this waited in the queue: dropped unopened too.
+    if (this.budget.exhausted(this.now())) return this.holdBack('dropped');
+    this.budget.opening(this.now());
+    const r = await this.sessions.receive(this.contact, data, (bytes) => this.budget.admit(this.now(), bytes));
+    if (r.status === 'deferred') {
+      this.hooks.accepted?.();
+      return this.holdBack('deferred');
+    }
+    if (r.status !== 'ok') {
+      this.counts.refused++;
+      this.budget.refused(this.now());
+      this.hooks.refused(r.failure);
+      return;
+    }
+    this.counts.taken++;
+    this.hooks.accepted?.();
+    if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
+    if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
+    for (const id of r.receipts)
+      await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
+    await this.flushNow(); // the responder may send only after the initiator's first message
+  }
+
+  /**
+   * Sends the resume point (once per link) and the messages without a receipt, in order: those not
+   * sent on this link yet, paced by the send budget, and those sent more than `resendAfterMs` ago.
+   */
   flush(): Promise<void> {
     return this.run(() => this.flushNow());
   }
@@ -109,13 +189,36 @@ export class LinkTraffic {
       this.resumeSent = true;
       await this.sendSealed(wire);
     }
+    // In order, paced by the send budget; a message sent on this link and still without a receipt
+    // goes again after resendAfterMs (the other side's budget may have held it back).
+    let next = Infinity;
     for (const id of await this.sessions.pendingIds(this.contact)) {
-      if (this.sent.has(id)) continue;
+      const now = this.now(),
+        at = this.sent.get(id);
+      if (at !== undefined && now - at < this.resendAfterMs) {
+        next = Math.min(next, at + this.resendAfterMs - now);
+        continue;
+      }
+      if (!this.budget.send.take(now)) {
+        next = Math.min(next, this.budget.send.waitMs(now));
+        break;
+      }
       const wire = await this.sessions.sealEntry(this.contact, id);
       if (!wire) return;
-      this.sent.add(id);
+      this.sent.set(id, now);
+      next = Math.min(next, this.resendAfterMs);
       await this.sendSealed(wire);
     }
+    if (next < Infinity) this.wakeIn(next);
+  }
+
+  /** Flushes again in `ms` (the earliest of the times asked for), while the link is open. */
+  private wakeIn(ms: number): void {
+    if (this.wake || this.link.closed) return;
+    this.wake = setTimeout(() => {
+      this.wake = null;
+      void this.flush();
+    }, ms);
   }
 
   private async sendSealed(wire: Uint8Array | null): Promise<void> {

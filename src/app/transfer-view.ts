@@ -110,3 +110,27 @@ function baseStatus(t: TransferView, peer: string): string {
       return `failed${t.problem ? ` — ${t.problem}` : ''}`;
   }
 }
+
+/** Offers of one contact that a limit declined before anyone saw them (docs/files.md "Offer flood"). */
+export interface RefusedOffers {
+  offers: number;
+  files: number;
+  /** The limit that declined the latest one. */
+  bound: 'size' | 'unanswered' | 'rate' | 'records';
+}
+
+const REFUSED_WHY: Record<RefusedOffers['bound'], string> = {
+  size: 'it was too large (over 64 GB, or split into too many pieces)',
+  unanswered: '32 of their offers were already waiting for your answer',
+  rate: 'they sent more offers in a short time than Parley takes (32 at once, then one every 10 seconds)',
+  records: 'this chat already keeps as many transfers as Parley allows: dismiss or save older ones to make room',
+};
+
+/** The chat's line about declined offers: what happened, why (the latest limit hit), and what to do. */
+export function refusedText(r: RefusedOffers, peer: string): string {
+  const what =
+    r.offers === 1
+      ? `an offer of ${r.files === 1 ? 'a file' : `${r.files} files`}`
+      : `${r.offers} offers (${r.files} files)`;
+  return `Parley declined ${what} from ${peer} without showing ${r.offers === 1 ? 'it' : 'them'}: ${REFUSED_WHY[r.bound]}. ${peer} sees ${r.offers === 1 ? 'it' : 'them'} as declined and can send again later.`;
+}

@@ -15,9 +15,20 @@ import {
 import { createFileStore } from '../net/opfs-store';
 import type { FileStore } from '../net/file-store';
 import { IdbTransferPersistence } from '../net/transfer-idb';
-import { chosenFiles, type TransferView } from './transfer-view';
+import { chosenFiles, type RefusedOffers, type TransferView } from './transfer-view';
 
-export { formatBytes, formatEta, percent, statusText, type TransferView } from './transfer-view';
+export {
+  formatBytes,
+  formatEta,
+  percent,
+  refusedText,
+  statusText,
+  type RefusedOffers,
+  type TransferView,
+} from './transfer-view';
+
+/** How often the "offers declined" line may change while offers are being refused (a flood must not re-render per offer). */
+const REFUSED_REFRESH_MS = 500;
 
 interface Extra {
   speed: number;
@@ -35,6 +46,8 @@ export class TransfersState {
   problem = $state<string | null>(null);
   /** Unticked files of incoming offers, by transfer id (absent or true = ticked; docs/app.md "Files"). */
   choices = $state.raw<Record<string, boolean[]>>({});
+  /** Offers declined unseen by a limit, per contact key (docs/files.md "Offer flood"); the chat shows one line. */
+  refused = $state.raw<Record<string, RefusedOffers>>({});
   /** Told about each new incoming offer (docs/app.md "Unread and notices"). */
   onIncomingOffer: ((key: string) => void) | null = null;
 
@@ -46,6 +59,8 @@ export class TransfersState {
   private readonly preparing = new Map<string, { contact: string; view: TransferView }>();
   private readonly extra = new Map<string, Extra>();
   private readonly urls = new Map<string, (string | null)[]>();
+  private readonly refusedNow = new Map<string, RefusedOffers>();
+  private refusedTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Opens storage and every known contact's manager (their saved transfers resume on the next link). */
   async open(contactKeys: string[]): Promise<void> {
@@ -183,7 +198,37 @@ export class TransfersState {
     return m;
   }
 
+  /** Counts an offer declined unseen; the shown line changes at most every REFUSED_REFRESH_MS. */
+  private countRefused(key: string, e: Extract<TransferManagerEvent, { type: 'refused' }>): void {
+    const r = this.refusedNow.get(key) ?? this.refused[key] ?? { offers: 0, files: 0, bound: e.bound };
+    this.refusedNow.set(key, { offers: r.offers + 1, files: r.files + e.files, bound: e.bound });
+    this.refusedTimer ??= setTimeout(() => {
+      this.refusedTimer = null;
+      this.refused = { ...this.refused, ...Object.fromEntries(this.refusedNow) };
+      this.refusedNow.clear();
+    }, REFUSED_REFRESH_MS);
+  }
+
+  /** The person read the "offers declined" line: it goes until the next refusal. */
+  clearRefused(key: string): void {
+    if (!(key in this.refused)) return;
+    const { [key]: _seen, ...rest } = this.refused;
+    this.refused = rest;
+  }
+
+  /** An ended transfer the manager dropped to make room (docs/files.md "Offer flood"). */
+  private forgotten(key: string, id: string): void {
+    for (const u of this.urls.get(id) ?? []) if (u) URL.revokeObjectURL(u);
+    this.urls.delete(id);
+    this.extra.delete(id);
+    this.forgetChoice(id);
+    this.refresh(key);
+  }
+
   private onEvent(key: string, m: TransferManager, e: TransferManagerEvent): void {
+    // Neither touches a listed transfer's view: no per-transfer state, no re-render per refused offer.
+    if (e.type === 'refused') return this.countRefused(key, e);
+    if (e.type === 'forgotten') return this.forgotten(key, e.id);
     const x = this.extra.get(e.id) ?? { speed: 0, etaMs: null };
     this.extra.set(e.id, x);
     switch (e.type) {

@@ -1,9 +1,23 @@
 /**
- * The pure side of the relay protocol (docs/interfaces.md, "Signaling relay protocol"), kept
- * apart from the socket so it can be tested without one: message validation, the retry
- * schedule and the base64url used for room ids and blobs.
+ * The pure side of the relay protocol (docs/interfaces.md, "Signaling relay protocol"; docs/relay.md
+ * "Protocol", protocol 2 with the mailbox), kept apart from the socket so it can be tested without
+ * one: message validation, the retry schedule and the base64url used for room ids and blobs.
  * @module
  */
+
+/** The relay's `welcome` (protocol ≥ 2): its version, features and mailbox limits. */
+export interface RelayInfo {
+  protocol: number;
+  features: string[];
+  /** Present when the relay keeps mailboxes: blob sizes it stores, per-address count, TTL. */
+  mailbox: { maxBlobs: number; maxBytes: number; sizes: number[]; ttlS: number } | null;
+}
+
+/** Answers to mailbox requests, tied to their request by `req`. */
+export type MailboxReply =
+  | { type: 'mailbox-stored'; req: string; address: string; id: string }
+  | { type: 'mailbox-blobs'; req: string; address: string; blobs: { id: string; data: string }[]; more: boolean }
+  | { type: 'mailbox-acked'; req: string; address: string; deleted: number };
 
 /** What the relay may send us, after validation. Anything else is ignored. */
 export type RelayMessage =
@@ -12,7 +26,17 @@ export type RelayMessage =
   | { type: 'peer-joined'; room: string }
   | { type: 'peer-left'; room: string }
   | { type: 'pong' }
-  | { type: 'error'; code: string; message: string };
+  | ({ type: 'welcome' } & RelayInfo)
+  | MailboxReply
+  /** `req` ties the error to a request; `room` to a room. */
+  | { type: 'error'; code: string; message: string; req?: string; room?: string };
+
+/** This client's relay protocol version (docs/relay.md "Protocol"): 2 = rooms + mailbox. */
+export const CLIENT_PROTOCOL_VERSION = 2;
+
+/** A mailbox blob id: the relay's per-address sequence number. */
+export const BLOB_ID_RE = /^[1-9][0-9]{0,15}$/;
+const REQ_RE = /^[A-Za-z0-9_-]{1,16}$/;
 
 /** A room id: base64url (no padding) of 32 bytes. */
 export const ROOM_RE = /^[A-Za-z0-9_-]{43}$/;
@@ -27,6 +51,28 @@ export function backoffDelay(attempt: number, minMs: number, maxMs: number, rand
     throw new RangeError('backoffDelay: need attempt ≥ 0 and 0 < minMs ≤ maxMs');
   const exp = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
   return Math.round(exp / 2 + (exp / 2) * random());
+}
+
+/** Close code of a relay instance that is draining (1012 service restart): reconnect now, elsewhere. */
+export const RECONNECT_NOW = 1012;
+/** Reconnects after a 1012 are spread over this long, so a drained instance's clients do not all arrive at once. */
+export const RECONNECT_NOW_SPREAD_MS = 1000;
+
+/**
+ * Delay before reconnect attempt `attempt` (0 = the first after the socket was lost): after a
+ * 1012 from the relay (docs/relay.md "Operations": the instance drains; another one answers), the
+ * first attempt comes within RECONNECT_NOW_SPREAD_MS; otherwise, and for later attempts, the
+ * {@link backoffDelay} schedule.
+ */
+export function reconnectDelay(
+  attempt: number,
+  lastCloseCode: number | null,
+  minMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
+  if (lastCloseCode === RECONNECT_NOW && attempt === 0) return Math.round(random() * RECONNECT_NOW_SPREAD_MS);
+  return backoffDelay(attempt, minMs, maxMs, random);
 }
 
 /** base64url without padding (the relay protocol's encoding of `data` and room ids). */
@@ -75,8 +121,54 @@ export function parseRelayMessage(text: string): RelayMessage | null {
       const data = typeof o.data === 'string' ? fromBase64url(o.data) : null;
       return room && data ? { type: 'message', room, data } : null;
     }
-    case 'error':
-      return { type: 'error', code: String(o.code ?? 'unknown'), message: String(o.message ?? '') };
+    case 'error': {
+      const e: RelayMessage = { type: 'error', code: String(o.code ?? 'unknown'), message: String(o.message ?? '') };
+      if (typeof o.req === 'string' && REQ_RE.test(o.req)) e.req = o.req;
+      if (room) e.room = room;
+      return e;
+    }
+    case 'welcome':
+      return parseWelcome(o);
+    default:
+      return parseMailboxReply(o);
+  }
+}
+
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+function parseWelcome(o: Record<string, unknown>): RelayMessage | null {
+  if (!isCount(o.protocol) || o.protocol < 1) return null;
+  const features = Array.isArray(o.features) ? o.features.filter((f): f is string => typeof f === 'string') : [];
+  const m = o.mailbox as Record<string, unknown> | undefined;
+  const sizes = Array.isArray(m?.sizes) ? m.sizes.filter(isCount) : [];
+  const mailbox =
+    m && isCount(m.maxBlobs) && isCount(m.maxBytes) && isCount(m.ttlS) && sizes.length > 0
+      ? { maxBlobs: m.maxBlobs, maxBytes: m.maxBytes, sizes, ttlS: m.ttlS }
+      : null;
+  return { type: 'welcome', protocol: o.protocol, features, mailbox };
+}
+
+function parseMailboxReply(o: Record<string, unknown>): MailboxReply | null {
+  if (typeof o.req !== 'string' || !REQ_RE.test(o.req)) return null;
+  if (typeof o.address !== 'string' || !ROOM_RE.test(o.address)) return null;
+  const head = { req: o.req, address: o.address };
+  switch (o.type) {
+    case 'mailbox-stored':
+      return typeof o.id === 'string' && BLOB_ID_RE.test(o.id) ? { type: o.type, ...head, id: o.id } : null;
+    case 'mailbox-acked':
+      return isCount(o.deleted) ? { type: o.type, ...head, deleted: o.deleted } : null;
+    case 'mailbox-blobs': {
+      if (!Array.isArray(o.blobs) || typeof o.more !== 'boolean') return null;
+      const blobs = o.blobs.filter(
+        (b): b is { id: string; data: string } =>
+          typeof b === 'object' &&
+          b !== null &&
+          typeof b.id === 'string' &&
+          BLOB_ID_RE.test(b.id) &&
+          typeof b.data === 'string',
+      );
+      return blobs.length === o.blobs.length ? { type: o.type, ...head, blobs, more: o.more } : null;
+    }
     default:
       return null;
   }

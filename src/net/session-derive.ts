@@ -1,8 +1,8 @@
 /**
- * Derivations of the long-lived contact session (docs/session.md §1, §2, §4): the identity's
- * ML-KEM-768 key from its Ed25519 seed, the session id, and the two kinds of rotating rooms —
+ * Derivations of the long-lived contact session (docs/session.md §1, §2, §4, §7): the identity's
+ * ML-KEM-768 key from its Ed25519 seed, the session id, the two kinds of rotating rooms —
  * the daily session rooms (derived from the kx session) and the per-owner reset rooms (derived
- * from the pairing's contact secret, which backups keep). Pure functions, HKDF-SHA256 with a
+ * from the pairing's contact secret, which backups keep) — and the daily mailbox secrets. Pure functions, HKDF-SHA256 with a
  * label of their own each (docs/protocol-app.md: no two derivations share a label).
  * @module
  */
@@ -18,6 +18,7 @@ const SESSION_ID = label('session/id/1');
 const SESSION_ROOM_KEY = label('session/room-key/1');
 const SESSION_DAY = label('rendezvous/session-day/1');
 const RESET_DAY = label('rendezvous/reset-day/1');
+const MAILBOX_DAY = label('mailbox/day/1');
 
 /**
  * The identity's ML-KEM-768 key pair, deterministic in the Ed25519 seed (docs/session.md §1):
@@ -65,4 +66,18 @@ export function resetDaySecret(contactSecret: Uint8Array, ownerKey: Uint8Array, 
   assertBytes('contactSecret', contactSecret, 32);
   assertBytes('ownerKey', ownerKey, 32);
   return hkdf(sha256, contactSecret, undefined, dayInfo(RESET_DAY, day, ownerKey), 32);
+}
+
+/**
+ * The mailbox secret for blobs to `recipientKey` on UTC day `day` (docs/session.md §7):
+ * HKDF(ikm = roomKey, info = "parley/mailbox/day/1" ‖ recipient's Ed25519 key ‖ u64 BE day, 32).
+ * From the session like the daily rooms (a new session, a new series; nothing the relay sees
+ * before links to it), one per direction (each side drains only its own), one per day (the relay
+ * cannot tell Monday's address of a contact from Tuesday's without the session's room key).
+ * The address and seal key come from it by `mailboxAddress` / `sealMailboxBlob` (src/core/mailbox.ts).
+ */
+export function mailboxDaySecret(roomKey: Uint8Array, recipientKey: Uint8Array, day: number): Uint8Array {
+  assertBytes('roomKey', roomKey, 32);
+  assertBytes('recipientKey', recipientKey, 32);
+  return hkdf(sha256, roomKey, undefined, dayInfo(MAILBOX_DAY, day, recipientKey), 32);
 }

@@ -8,44 +8,21 @@
  * are re-exported here.
  * @module
  */
-import { ROOM_RE, backoffDelay, parseRelayMessage, toBase64url } from './relay-protocol';
+import { CLIENT_PROTOCOL_VERSION, ROOM_RE, backoffDelay, parseRelayMessage, reconnectDelay } from './relay-protocol';
+import { toBase64url } from './relay-protocol';
+import type { RelayInfo } from './relay-protocol';
+import type {
+  RelayReply,
+  RoomEvent,
+  SignalingOptions,
+  SignalingStatus,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './signaling-types';
 
-export { backoffDelay, fromBase64url, parseRelayMessage, toBase64url, type RelayMessage } from './relay-protocol';
-
-export type SignalingStatus = 'connecting' | 'open' | 'retrying' | 'closed';
-
-export type RoomEvent =
-  | { type: 'message'; data: Uint8Array }
-  | { type: 'peer-joined' }
-  | { type: 'peer-left' }
-  | { type: 'subscribed'; peers: number };
-
-/** The subset of the WebSocket API this client uses (browser global and `ws` both fit). */
-export interface WebSocketLike {
-  readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-export interface SignalingOptions {
-  /** First retry delay (before jitter). Default 500 ms. */
-  minBackoffMs?: number;
-  /** Cap on the retry delay. Default 30 s. */
-  maxBackoffMs?: number;
-  /** WebSocket implementation; defaults to the global one (pass `ws` in node). */
-  WebSocket?: WebSocketConstructor;
-  /** How often to ping while open. Default 15 s (the relay drops idle sockets after 60 s). */
-  pingIntervalMs?: number;
-  /** A socket with no traffic for this long after a ping is treated as dead. Default 10 s. */
-  pongTimeoutMs?: number;
-  /** Uniform [0,1) source for jitter; tests pass a fixed one. */
-  random?: () => number;
-}
+export { backoffDelay, fromBase64url, parseRelayMessage, reconnectDelay, toBase64url } from './relay-protocol';
+export type { RelayInfo, RelayMessage } from './relay-protocol';
+export type * from './signaling-types';
 
 const OPEN = 1;
 
@@ -69,6 +46,9 @@ export class SignalingClient {
   readonly #roomListeners = new Map<string, Set<(e: RoomEvent) => void>>();
   readonly #statusListeners = new Set<(s: SignalingStatus) => void>();
   readonly #errorListeners = new Set<(e: { code: string; message: string }) => void>();
+  readonly #replyListeners = new Set<(m: RelayReply) => void>();
+  /** The relay's `welcome` on this socket; protocol 1 when it did not know `hello`. */
+  #relayInfo: RelayInfo | null = null;
   readonly #opts: Required<Omit<SignalingOptions, 'WebSocket'>> & { WebSocket: WebSocketConstructor };
 
   constructor(
@@ -108,6 +88,28 @@ export class SignalingClient {
   /** The close code of the last lost connection (4429 rate limit, 1013 relay full, …). */
   get lastCloseCode(): number | null {
     return this.#lastCloseCode;
+  }
+
+  /**
+   * What the relay said about itself on the current socket (null until it answered `hello`, and
+   * after the socket is lost). A relay of protocol 1 shows as `{ protocol: 1, features: [] }`.
+   */
+  get relayInfo(): RelayInfo | null {
+    return this.#relayInfo;
+  }
+
+  /** Replies to requests sent with {@link sendRequest} (and relay errors carrying a `req`). */
+  onReply(cb: (m: RelayReply) => void): () => void {
+    this.#replyListeners.add(cb);
+    return () => this.#replyListeners.delete(cb);
+  }
+
+  /**
+   * Sends a request frame (a mailbox request: src/net/mailbox-client.ts) as is. False when the
+   * socket is not open: nothing is queued, the caller decides whether to try again.
+   */
+  sendRequest(m: { type: string; req: string }): boolean {
+    return this.#sendJson(m);
   }
 
   onStatus(cb: (s: SignalingStatus) => void): () => void {
@@ -188,7 +190,9 @@ export class SignalingClient {
     s.onopen = () => {
       this.#attempt = 0;
       this.#lastHeard = Date.now();
+      this.#relayInfo = null;
       this.#setStatus('open', null);
+      this.#sendJson({ type: 'hello', protocol: CLIENT_PROTOCOL_VERSION });
       for (const room of this.#rooms.keys()) this.#sendJson({ type: 'subscribe', room });
       this.#startPing();
     };
@@ -217,6 +221,7 @@ export class SignalingClient {
   #dropSocket(...closeArgs: [code?: number, reason?: string]): void {
     const s = this.#socket;
     this.#socket = null;
+    this.#relayInfo = null;
     if (!s) return;
     s.onopen = s.onmessage = s.onclose = null;
     // Not null: closing a socket that is still connecting makes `ws` emit 'error' after the
@@ -230,7 +235,8 @@ export class SignalingClient {
   }
 
   #scheduleRetry(): void {
-    const delay = backoffDelay(this.#attempt++, this.#opts.minBackoffMs, this.#opts.maxBackoffMs, this.#opts.random);
+    const { minBackoffMs, maxBackoffMs, random } = this.#opts;
+    const delay = reconnectDelay(this.#attempt++, this.#lastCloseCode, minBackoffMs, maxBackoffMs, random);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
     this.#setStatus('retrying', Date.now() + delay);
   }
@@ -260,8 +266,21 @@ export class SignalingClient {
     switch (m.type) {
       case 'pong':
         return;
+      case 'welcome':
+        this.#relayInfo = { protocol: m.protocol, features: m.features, mailbox: m.mailbox };
+        return;
       case 'error':
+        if (m.req === undefined && m.code === 'unknown-type' && this.#relayInfo === null) {
+          this.#relayInfo = { protocol: 1, features: [], mailbox: null }; // a relay that predates `hello`
+          return;
+        }
         for (const cb of [...this.#errorListeners]) cb({ code: m.code, message: m.message });
+        if (m.req !== undefined || m.code === 'unknown-type') for (const cb of [...this.#replyListeners]) cb(m);
+        return;
+      case 'mailbox-stored':
+      case 'mailbox-blobs':
+      case 'mailbox-acked':
+        for (const cb of [...this.#replyListeners]) cb(m);
         return;
       default: {
         if (!this.#rooms.has(m.room)) return; // late traffic for a room we left

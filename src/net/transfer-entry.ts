@@ -18,6 +18,7 @@ import {
   type TransferResult,
 } from '../core/transfer';
 import { blobReader, type FileSink, type FileStore } from './file-store';
+import { incomingFileInfo } from './transfer-names';
 import type { TransferFileInfo, TransferManagerEvent, TransferPersistence, TransferRecord } from './transfer-types';
 
 /** A transfer of the manager: its state machine, open files and persistence bookkeeping. */
@@ -206,7 +207,8 @@ export async function restoreEntry(
     receiverIo: (e: Entry) => ReceiverIo;
   },
 ): Promise<Entry> {
-  const e = newEntry(r.id, r.direction, r.files, r.createdAt);
+  // Records saved before names were cleaned on arrival are cleaned here (docs/security.md "Spoofed names").
+  const e = newEntry(r.id, r.direction, r.direction === 'in' ? r.files.map(incomingFileInfo) : r.files, r.createdAt);
   e.savedStatus = r.state.status;
   if (r.state.accepted.length > 0) e.accepted = [...r.state.accepted]; // empty: never accepted (offered or declined)
   if (r.saved) e.saved = new Set(r.saved);

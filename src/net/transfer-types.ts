@@ -80,7 +80,17 @@ export type TransferManagerEvent =
   | { type: 'file-complete'; id: string; file: number }
   | { type: 'complete'; id: string; direction: 'in' | 'out' }
   | { type: 'cancelled'; id: string; by: 'local' | 'peer'; reason: CancelReason }
-  | { type: 'failed'; id: string; failure: TransferFailure };
+  | { type: 'failed'; id: string; failure: TransferFailure }
+  // in: an offer declined unseen by a limit (docs/files.md "Offer flood"); it is neither stored nor listed
+  | {
+      type: 'refused';
+      id: string;
+      reason: DeclineReason;
+      bound: 'size' | 'unanswered' | 'rate' | 'records';
+      files: number;
+    }
+  // in: an ended transfer dropped to make room for a new offer (docs/files.md "Offer flood")
+  | { type: 'forgotten'; id: string };
 
 /** A transfer as listed for the UI. */
 export interface TransferSummary {
@@ -126,5 +136,11 @@ export const DEFAULT_GLUE_CHUNK_SIZE = 261120;
 export const DEFAULT_HIGH_WATER = 512 * 1024;
 /** Receiver state is saved at least every this many verified bytes. */
 export const DEFAULT_SAVE_EVERY_BYTES = 8 * 1024 * 1024;
+/**
+ * The media type of every received file handed out (`getFile`, the download link), whatever the
+ * offer said (docs/files.md "Finished files"): opened from its blob URL, a peer's `text/html` or
+ * `image/svg+xml` would run in Parley's origin.
+ */
+export const DOWNLOAD_TYPE = 'application/octet-stream';
 /** Largest incoming offer accepted for the user to decide on (sum of file sizes). */
 export const DEFAULT_MAX_INCOMING_BYTES = 64 * 1024 ** 3;

@@ -29,13 +29,22 @@ import {
   tidyOnOpen,
   type Entry,
 } from './transfer-entry';
-import { prepareOutgoing, refusal, type OutgoingFile } from './transfer-offers';
+import {
+  IncomingOffers,
+  MAX_TOLD_IDS,
+  prepareOutgoing,
+  roomFor,
+  type KeptIncoming,
+  type OutgoingFile,
+} from './transfer-offers';
 import { LinkOutlet } from './transfer-outlet';
+import { incomingFileInfo } from './transfer-names';
 import {
   DEFAULT_GLUE_CHUNK_SIZE,
   DEFAULT_HIGH_WATER,
   DEFAULT_MAX_INCOMING_BYTES,
   DEFAULT_SAVE_EVERY_BYTES,
+  DOWNLOAD_TYPE,
   type TransferFileInfo,
   type TransferLink,
   type TransferManagerEvent,
@@ -47,7 +56,15 @@ import {
 export * from './transfer-types';
 export { removeOrphans } from './file-store';
 export { safeName } from './transfer-names';
-export { MAX_INCOMING_CHUNKS, MAX_UNANSWERED_OFFERS, type OutgoingFile } from './transfer-offers';
+export {
+  MAX_INCOMING_CHUNKS,
+  MAX_INCOMING_FILES,
+  MAX_INCOMING_RECORDS,
+  MAX_TOLD_IDS,
+  MAX_UNANSWERED_OFFERS,
+  OFFER_RATE,
+  type OutgoingFile,
+} from './transfer-offers';
 
 export class TransferManager {
   readonly #o: Required<Omit<TransferManagerOptions, 'transfer'>> & Pick<TransferManagerOptions, 'transfer'>;
@@ -59,8 +76,10 @@ export class TransferManager {
   #again = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
-  /** Unknown transfer ids whose sender was already told `cancel`. */
+  /** Unknown transfer ids whose sender was already told `cancel` (at most MAX_TOLD_IDS, oldest dropped). */
   readonly #told = new Set<string>();
+  /** The limits on the contact's incoming offers (docs/files.md "Offer flood"). */
+  readonly #offers: IncomingOffers;
 
   private constructor(o: TransferManagerOptions) {
     this.#o = {
@@ -74,6 +93,7 @@ export class TransferManager {
       ...o,
     };
     this.#out = new LinkOutlet(this.#o.highWaterBytes, () => this.#kick());
+    this.#offers = new IncomingOffers(this.#o.maxIncomingBytes, this.#o.now());
   }
 
   /** Most transfer bytes ever queued in the link at the moment of a send (≤ high-water mark + one message). */
@@ -81,11 +101,18 @@ export class TransferManager {
     return this.#out.maxQueued;
   }
 
+  /** Unknown transfer ids remembered as told `cancel` (≤ MAX_TOLD_IDS; for tests and diagnostics). */
+  get toldCount(): number {
+    return this.#told.size;
+  }
+
   /** A manager for one contact, with its saved transfers restored (they resume on {@link attach}). */
   static async open(o: TransferManagerOptions): Promise<TransferManager> {
     const m = new TransferManager(o);
     for (const r of await o.persistence.load(o.contact)) await m.#restore(r);
     await tidyOnOpen(m.#entries.values(), m.#o);
+    // Records saved before the limits existed (or under other ones): forget the oldest ended ones.
+    for (const id of roomFor(0, m.#keptIncoming()).forget) m.#forget(id);
     if (m.#o.tickMs > 0) m.#timer = setInterval(() => m.tick(), m.#o.tickMs);
     return m;
   }
@@ -202,7 +229,9 @@ export class TransferManager {
       return Promise.reject(
         new Error(`getFile: transfer ${id} was saved and its data removed from this browser's storage`),
       );
-    return this.#o.store.read(id, file, e.files[file]!.name, e.files[file]!.type);
+    // Never the offered type: a peer's `text/html` or `image/svg+xml` opened from a blob URL would
+    // render the peer's document in Parley's origin. The offered type is only shown as text.
+    return this.#o.store.read(id, file, e.files[file]!.name, DOWNLOAD_TYPE);
   }
 
   /**
@@ -324,26 +353,24 @@ export class TransferManager {
       // A transfer we dismissed (or never knew): a peer still sending or resuming it is told once.
       if (['resume', 'chunk', 'hashes', 'ack'].includes(d.message.type) && !this.#told.has(id)) {
         this.#told.add(id);
+        if (this.#told.size > MAX_TOLD_IDS) this.#told.delete(this.#told.values().next().value!);
         this.#tellCancelled(id);
       }
       return;
     }
-    const refuse = refusal(d.message.files, this.#unanswered(), this.#o.maxIncomingBytes);
-    if (refuse) {
+    const judged = this.#offers.judge(d.message.files, this.#keptIncoming(), this.#o.now());
+    if ('reason' in judged) {
       const r = TransferReceiver.fromOffer(d.message, {
         writeChunk: async () => {},
         send: (x) => this.#out.send(x),
         now: this.#o.now,
       });
-      if (r.ok) r.receiver.decline(refuse);
+      if (r.ok) r.receiver.decline(judged.reason);
+      this.#emit({ type: 'refused', id, ...judged, files: d.message.files.length });
       return;
     }
-    const n = this.#add(
-      id,
-      'in',
-      d.message.files.map((f) => ({ name: f.name, type: f.type, size: f.size })),
-      this.#o.now(),
-    );
+    for (const old of judged.forget) this.#forget(old);
+    const n = this.#add(id, 'in', d.message.files.map(incomingFileInfo), this.#o.now());
     const made = TransferReceiver.fromOffer(d.message, this.#receiverIo(n), this.#o.transfer);
     if (!made.ok) {
       this.#entries.delete(id);
@@ -360,10 +387,35 @@ export class TransferManager {
     this.#out.send(encodeTransfer({ type: 'cancel', id: hexToBytes(id), reason: 'user' }));
   }
 
-  #unanswered(): number {
-    let n = 0;
-    for (const e of this.#entries.values()) if (e.receiver?.status === 'offered') n++;
-    return n;
+  /** The contact's incoming transfers, as the offer limits see them. */
+  #keptIncoming(): KeptIncoming[] {
+    const out: KeptIncoming[] = [];
+    for (const e of this.#entries.values())
+      if (e.receiver)
+        out.push({
+          id: e.id,
+          createdAt: e.createdAt,
+          files: e.files.length,
+          status: e.receiver.status,
+          purged: e.purged,
+        });
+    return out;
+  }
+
+  /**
+   * Drops an ended incoming transfer to make room for a new offer (docs/files.md "Offer flood"):
+   * gone from the list at once, its record and any data removed after the saves already queued.
+   */
+  #forget(id: string): void {
+    const e = this.#entries.get(id);
+    if (!e) return;
+    this.#entries.delete(id);
+    this.#after(e, async () => {
+      for (const s of e.sinks.values()) await s.close().catch(() => undefined);
+      await this.#o.store.remove(id);
+      await this.#o.persistence.remove(id);
+    });
+    this.#emit({ type: 'forgotten', id });
   }
 
   #handle(e: Entry, r: TransferResult): void {

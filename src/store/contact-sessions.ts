@@ -81,7 +81,25 @@ export type SessionReceiveOutcome =
       /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[];
       /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array;
     }
-  | { status: 'replay' | 'rejected' | 'no-session'; failure: Failure };
+  | { status: 'replay' | 'rejected' | 'no-session'; failure: Failure }
+  /**
+   * A new chat message the receive budget did not take (docs/outbox.md §5): its ratchet step is
+   * spent, nothing else is written and no receipt goes back, so the sender sends it again later.
+   */
+  | { status: 'deferred'; kind: 'chat'; bound: 'budget' | 'held' };
+
+/**
+ * Decides whether a new chat message of `textBytes` UTF-8 bytes may be stored now (the contact's
+ * receive budget, docs/outbox.md §5); a refusal defers it. Repeats are never asked about.
+ */
+export type ChatAdmission = (textBytes: number) => boolean;
+
+/** Text held in a contact's inbox waiting for an earlier message (kept in the session row, rewritten with it). */
+export const MAX_HELD_TEXT_BYTES = 1024 * 1024;
+
+const utf8 = new TextEncoder();
+const heldBytes = (inbox: Inbox<InPayload>) =>
+  inbox.streams.reduce((n, st) => n + st.held.reduce((k, h) => k + utf8.encode(h.payload.text).length, 0), 0);
 
 /** Crash-test hook (e2e/contact-sessions.spec.ts): runs inside the receive transaction. */
 export interface ContactSessionsTestHooks {
@@ -237,7 +255,7 @@ export class ContactSessions {
    * delivered mark) or resume point — with the ratchet step, in ONE transaction. Replays and bad
    * messages are outcomes; a storage failure rejects and changes nothing.
    */
-  receive(contact: string, wire: Uint8Array): Promise<SessionReceiveOutcome> {
+  receive(contact: string, wire: Uint8Array, admit?: ChatAdmission): Promise<SessionReceiveOutcome> {
     return this.serial(contact, async () => {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const row = await this.row(contact);
@@ -254,7 +272,7 @@ export class ContactSessions {
         const now = this.now();
         const r = await decrypt(load(contact, row.session.state), wire, now);
         if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
-        const outcome = await this.commit(row, r.newState, decodeWire(r.plaintext), now);
+        const outcome = await this.commit(row, r.newState, decodeWire(r.plaintext), now, admit);
         if (outcome) return outcome;
       }
       throw new Error(`sessions.receive: the session of ${contact} kept changing under us (${MAX_ATTEMPTS} attempts)`);
@@ -266,6 +284,7 @@ export class ContactSessions {
     newState: RatchetState,
     inner: ReturnType<typeof decodeWire>,
     now: number,
+    admit?: ChatAdmission,
   ): Promise<SessionReceiveOutcome | null> {
     const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
     const sessions = tx.objectStore('sessions'),
@@ -280,6 +299,7 @@ export class ContactSessions {
       inner,
       messages,
       now,
+      admit,
     );
     const controls = {
       abort: () => tx.abort(),
@@ -313,11 +333,12 @@ async function applyMessage(
   inner: ReturnType<typeof decodeWire>,
   messages: MessagesInTx,
   now: number,
+  admit?: ChatAdmission,
 ): Promise<Applied> {
   const m = inner.ok ? inner.message : null;
   switch (m?.type) {
     case 'chat':
-      return applyChat(next, m, messages, now);
+      return applyChat(next, m, messages, now, admit);
     case 'receipt':
       return applyReceipt(next, m.id, messages);
     case 'resume': {
@@ -346,9 +367,17 @@ async function applyChat(
   m: Extract<WireMessage, { type: 'chat' }>,
   messages: MessagesInTx,
   now: number,
+  admit?: ChatAdmission,
 ): Promise<Applied> {
   const rr = inboxReceive(next.inbox, m.id, { text: m.text, sentAt: m.sentAt });
   if (!rr.ok) return { next, outcome: { status: 'rejected', failure: rr } };
+  // A new message (not a repeat) must fit the held-text bound and the receive budget, or it is
+  // deferred: the ratchet step is kept, the inbox and history are not touched (docs/outbox.md §5).
+  const kept = rr.status === 'delivered' || rr.status === 'held';
+  if (kept && rr.status === 'held' && heldBytes(rr.inbox) > MAX_HELD_TEXT_BYTES)
+    return { next, outcome: { status: 'deferred', kind: 'chat', bound: 'held' } };
+  if (kept && admit && !admit(utf8.encode(m.text).length))
+    return { next, outcome: { status: 'deferred', kind: 'chat', bound: 'budget' } };
   await deliver(messages, next.contact, rr.deliver, now);
   return { next: { ...next, inbox: rr.inbox }, outcome: okOutcome('chat', rr.deliver, rr.receipts) };
 }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cleanName, distinctName, nameSkeleton } from '../../src/app/names';
+import { cleanName, distinctName, loadNameSkeleton, nameSkeleton } from '../../src/app/names';
 import { cleanDisplayName, MAX_INVITE_NAME_BYTES } from '../../src/core/invite';
 
 // Review 2026-11 (docs/review-2026-11-app.md, A1): a peer's display name must not pass for
@@ -30,6 +30,7 @@ describe('cleanName', () => {
 });
 
 describe('distinctName', () => {
+  beforeAll(loadNameSkeleton);
   const alice = { key: 'aa', name: 'Alice' };
   it('keeps a name nobody else shows', () => {
     expect(distinctName('Bob', 'bb', [alice])).toBe('Bob');
@@ -43,6 +44,19 @@ describe('distinctName', () => {
     expect(distinctName('Ａｌｉｃｅ', 'mm', [alice])).toBe('Ａｌｉｃｅ (2)');
     expect(distinctName('Al ice', 'mm', [alice])).toBe('Al ice (2)');
     expect(distinctName('Alice', 'mm', [alice, { key: 'cc', name: 'Alice (2)' }])).toBe('Alice (3)');
+  });
+  // Issue 11 item 6: look-alikes by the Unicode confusables skeleton (UTS #39), not just case and width.
+  it('marks a look-alike of another contact\'s name: Cyrillic "Воb", "B0b", "lris" for "Iris", Cherokee "ᎪᏞᎥᏟᎬ"', () => {
+    const bob = { key: 'bb', name: 'Bob' },
+      iris = { key: 'ii', name: 'Iris' };
+    expect(distinctName('\u0412\u043Eb', 'mm', [bob])).toBe('\u0412\u043Eb (2)'); // В, о: Cyrillic
+    expect(distinctName('B0b', 'mm', [bob])).toBe('B0b (2)');
+    expect(distinctName('lris', 'mm', [iris])).toBe('lris (2)');
+    expect(distinctName('\u13AA\u13DE\u13A5\u13DF\u13AC', 'mm', [alice])).toBe('\u13AA\u13DE\u13A5\u13DF\u13AC (2)');
+    expect(distinctName('B\u00ADob', 'mm', [bob])).toMatch(/ \(2\)$/); // a soft hyphen (invisible)
+    // Names that only share letters stay as they are.
+    expect(distinctName('Bobby', 'mm', [bob, iris, alice])).toBe('Bobby');
+    expect(distinctName('Борис', 'mm', [bob, iris, alice])).toBe('Борис');
   });
   it('never gives two contacts the same-looking name and stays within the limit', () => {
     fc.assert(

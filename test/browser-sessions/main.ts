@@ -66,7 +66,7 @@ const harness = {
           receipts: r.receipts,
           ...(r.fileKey ? { fileKey: bytesToHex(r.fileKey) } : {}),
         }
-      : { status: r.status, code: r.failure.code };
+      : { status: r.status, code: 'failure' in r ? r.failure.code : r.bound };
   },
   async sealFileKey(keyHex: string) {
     const w = await sessions!.sealControl(CONTACT, { type: 'file-key', key: hexToBytes(keyHex) });

@@ -8,6 +8,7 @@ import {
   backoffDelay,
   fromBase64url,
   parseRelayMessage,
+  reconnectDelay,
   toBase64url,
   type RoomEvent,
   type SignalingStatus,
@@ -43,6 +44,18 @@ describe('backoffDelay', () => {
   it('rejects nonsense options by name', () => {
     expect(() => backoffDelay(0, 0, 10, Math.random)).toThrow(/minMs/);
     expect(() => backoffDelay(0, 100, 10, Math.random)).toThrow(/maxMs/);
+  });
+});
+
+describe('reconnectDelay', () => {
+  it('comes back within a second after a draining relay said 1012, and backs off otherwise', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (r) => {
+        expect(reconnectDelay(0, 1012, 500, 30_000, () => r)).toBeLessThanOrEqual(1000);
+        expect(reconnectDelay(0, 1006, 500, 30_000, () => r)).toBe(backoffDelay(0, 500, 30_000, () => r));
+        expect(reconnectDelay(3, 1012, 500, 30_000, () => r)).toBe(backoffDelay(3, 500, 30_000, () => r));
+      }),
+    );
   });
 });
 
@@ -88,6 +101,88 @@ describe('parseRelayMessage', () => {
     ])
       expect(parseRelayMessage(bad)).toBeNull();
   });
+  it('accepts protocol 2: welcome, mailbox replies, errors tied to a request', () => {
+    const a = room('B');
+    expect(
+      parseRelayMessage(
+        JSON.stringify({
+          type: 'welcome',
+          protocol: 2,
+          features: ['mailbox', 7],
+          mailbox: { maxBlobs: 256, maxBytes: 32768, sizes: [1024, 'x', 4096], ttlS: 604800 },
+        }),
+      ),
+    ).toEqual({
+      type: 'welcome',
+      protocol: 2,
+      features: ['mailbox'],
+      mailbox: { maxBlobs: 256, maxBytes: 32768, sizes: [1024, 4096], ttlS: 604800 },
+    });
+    expect(parseRelayMessage(JSON.stringify({ type: 'welcome', protocol: 3, features: [] }))).toMatchObject({
+      protocol: 3,
+      mailbox: null,
+    });
+    expect(parseRelayMessage(JSON.stringify({ type: 'mailbox-stored', req: 'q1', address: a, id: '12' }))).toEqual({
+      type: 'mailbox-stored',
+      req: 'q1',
+      address: a,
+      id: '12',
+    });
+    const blobs = { type: 'mailbox-blobs', req: 'q2', address: a, blobs: [{ id: '1', data: 'AQID' }], more: true };
+    expect(parseRelayMessage(JSON.stringify(blobs))).toEqual(blobs);
+    expect(parseRelayMessage(JSON.stringify({ type: 'mailbox-acked', req: 'q3', address: a, deleted: 2 }))).toEqual({
+      type: 'mailbox-acked',
+      req: 'q3',
+      address: a,
+      deleted: 2,
+    });
+    expect(parseRelayMessage(JSON.stringify({ type: 'error', code: 'mailbox-full', message: 'm', req: 'q4' }))).toEqual(
+      {
+        type: 'error',
+        code: 'mailbox-full',
+        message: 'm',
+        req: 'q4',
+      },
+    );
+    for (const bad of [
+      { type: 'welcome', protocol: 0 },
+      { type: 'mailbox-stored', req: 'q1', address: a, id: '01' },
+      { type: 'mailbox-stored', address: a, id: '1' },
+      { type: 'mailbox-blobs', req: 'q', address: a, blobs: [{ id: 'x', data: 'AA' }], more: false },
+      { type: 'mailbox-blobs', req: 'q', address: a, blobs: [], more: 'no' },
+      { type: 'mailbox-acked', req: 'q', address: 'short', deleted: 1 },
+      { type: 'mailbox-acked', req: 'q', address: a, deleted: -1 },
+    ])
+      expect(parseRelayMessage(JSON.stringify(bad))).toBeNull();
+  });
+
+  it('accepts a mailbox reply only with a valid req, address and ids (property)', () => {
+    const a = room('C');
+    fc.assert(
+      fc.property(
+        fc.record({
+          type: fc.constantFrom('mailbox-stored', 'mailbox-blobs', 'mailbox-acked'),
+          req: fc.oneof(fc.string(), fc.constant('q1')),
+          address: fc.oneof(fc.string(), fc.constant(a)),
+          id: fc.oneof(fc.string(), fc.nat().map(String)),
+          deleted: fc.oneof(fc.integer(), fc.double(), fc.string()),
+          blobs: fc.array(fc.record({ id: fc.oneof(fc.string(), fc.nat().map(String)), data: fc.string() })),
+          more: fc.oneof(fc.boolean(), fc.string()),
+        }),
+        (frame) => {
+          const m = parseRelayMessage(JSON.stringify(frame));
+          if (m === null) return;
+          const r = m as Record<string, unknown>;
+          expect(r.req).toMatch(/^[A-Za-z0-9_-]{1,16}$/);
+          expect(r.address).toBe(a);
+          if (m.type === 'mailbox-stored') expect(m.id).toMatch(/^[1-9][0-9]*$/);
+          if (m.type === 'mailbox-acked') expect(Number.isSafeInteger(m.deleted) && m.deleted >= 0).toBe(true);
+          if (m.type === 'mailbox-blobs') for (const b of m.blobs) expect(b.id).toMatch(/^[1-9][0-9]*$/);
+        },
+      ),
+    );
+  });
+
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json()), (s) => {
@@ -233,6 +328,71 @@ describe('SignalingClient', () => {
     expect(() => a.publish(room('q'), new Uint8Array())).toThrow(/not subscribed/);
   });
 });
+
+describe('SignalingClient and relay protocol 2', () => {
+  it('says hello on every connection and keeps what the relay answered', async () => {
+    relay = await startTestRelay({ mailboxMaxBlobs: 9 });
+    const a = client(relay.url);
+    await waitStatus(a, 'open');
+    await until(() => a.relayInfo !== null);
+    expect(a.relayInfo).toMatchObject({ protocol: 2, features: ['mailbox'], mailbox: { maxBlobs: 9 } });
+    relay.dropAll();
+    await waitStatus(a, 'retrying');
+    expect(a.relayInfo).toBeNull();
+    await waitStatus(a, 'open');
+    await until(() => a.relayInfo !== null);
+  });
+
+  it('takes a relay that does not know hello for protocol 1, without reporting an error', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    wss.on('connection', (ws) =>
+      ws.on('message', () => ws.send('{"type":"error","code":"unknown-type","message":"unknown message type"}')),
+    );
+    try {
+      const a = client(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/signal`);
+      const errors: unknown[] = [];
+      a.onRelayError((e) => errors.push(e));
+      await until(() => a.relayInfo !== null);
+      expect(a.relayInfo).toEqual({ protocol: 1, features: [], mailbox: null });
+      expect(errors).toEqual([]);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+  });
+
+  it('after a 1012 from a draining relay, schedules its reconnect within a second', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    let first = true;
+    wss.on('connection', (ws) => {
+      if (first) ws.close(1012, 'relay shutting down, reconnect');
+      first = false;
+    });
+    try {
+      const a = client(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/signal`, {
+        minBackoffMs: 5000,
+        maxBackoffMs: 30_000,
+      });
+      await waitStatus(a, 'retrying');
+      expect(a.lastCloseCode).toBe(1012);
+      expect(a.nextRetryAt! - Date.now()).toBeLessThanOrEqual(1000); // not the 5 s backoff
+      await waitStatus(a, 'open');
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+  });
+});
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('SignalingClient subscriptions', () => {
   it('counts subscribe() calls: the relay is told to leave only when the last one is undone', async () => {

@@ -231,3 +231,52 @@ describe('relay connection limit', () => {
     }
   });
 });
+
+describe('per client address limits', () => {
+  it('refuses sockets beyond MAX_CONNECTIONS_PER_IP with 1013; other addresses and the pair are unaffected', async () => {
+    const r = await startRelay({ maxConnectionsPerIp: 3 });
+    const pair = await goodPair(r.wsUrl);
+    try {
+      const from = (ip: string) => Client.connect(r.wsUrl, { headers: { 'x-forwarded-for': ip } });
+      await whilePairTalks(pair, async () => {
+        const mine = await Promise.all([0, 1, 2].map(() => from('198.51.100.9')));
+        for (const c of mine) await c.sync();
+        const refused = await from('198.51.100.9');
+        expect((await refused.closed).code).toBe(1013);
+        const other = await from('198.51.100.10');
+        await other.sync();
+        mine[0]!.close();
+        await mine[0]!.closed;
+        const again = await from('198.51.100.9');
+        await again.sync();
+        for (const c of [other, again, ...mine]) c.close();
+      });
+    } finally {
+      pair.a.close();
+      pair.b.close();
+      await r.relay.close();
+    }
+  });
+
+  it('closes with 4429 the sockets of an address over IP_MESSAGES_PER_SECOND, each socket inside its own rate', async () => {
+    const r = await startRelay({ ipMessagesPerSecond: 40, ipBurst: 60 });
+    const pair = await goodPair(r.wsUrl);
+    try {
+      await whilePairTalks(pair, async () => {
+        // Five sockets of one address, 20 frames each: every socket far inside its own 50/s (burst
+        // 100), the address together over its burst of 60.
+        const five = await Promise.all(
+          [0, 1, 2, 3, 4].map(() => Client.connect(r.wsUrl, { headers: { 'x-forwarded-for': '203.0.113.5' } })),
+        );
+        for (const c of five) for (let i = 0; i < 20; i++) c.send({ type: 'ping' });
+        const first = await Promise.any(five.map((c) => c.closed));
+        expect(first.code).toBe(4429);
+        five.forEach((c) => c.close());
+      });
+    } finally {
+      pair.a.close();
+      pair.b.close();
+      await r.relay.close();
+    }
+  });
+});

@@ -1,8 +1,11 @@
 /** Real `ws` clients against a real relay on 127.0.0.1, for the server tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../../server/relay';
 import type { Logger } from '../../server/log';
+import { base64urlLength } from '../../server/protocol-mailbox';
 
 export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -12,13 +15,58 @@ export interface Running {
   wsUrl: string;
 }
 
+/**
+ * A relay on 127.0.0.1 that takes the client address from X-Forwarded-For (as behind a proxy), so
+ * that each test Client counts as its own client address, as real users would: every socket of
+ * a test comes from 127.0.0.1, and per-address limits would otherwise lump them all together.
+ */
 export async function startRelay(opts: RelayOptions = {}): Promise<Running> {
-  const relay = createRelay({ logger: silent, staticDir: '/nonexistent-parley-dist', ...opts });
+  const relay = createRelay({
+    logger: silent,
+    staticDir: '/nonexistent-parley-dist',
+    trustProxyHeader: 'x-forwarded-for',
+    ...opts,
+  });
   const { url } = await relay.listen(0, '127.0.0.1');
   return { relay, url, wsUrl: url.replace(/^http/, 'ws') + '/signal' };
 }
 
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The real process (server/main.ts, as `npm start` runs it) on a free port of 127.0.0.1. */
+export function startRelayProcess(
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+  script = 'server/main.ts',
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STATIC_DIR: 'no-such-dist', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]!, output: () => out });
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code} before listening:\n${out}`)));
+  });
+}
+
 export const newRoom = (): string => randomBytes(32).toString('base64url');
+/** A string of the base64url length of a mailbox blob of `size` bytes (what the relay checks). */
+export const sizedBlob = (size: number, fill = 'A'): string => fill.repeat(base64urlLength(size));
+
+let nextReq = 0;
+/** Sends a mailbox request and waits for its answer (or the error carrying its req). */
+export async function request(c: Client, frame: Record<string, unknown>, ms?: number): Promise<Msg> {
+  const req = `q${++nextReq}`;
+  c.send({ ...frame, req });
+  return c.next((m) => m.req === req, ms);
+}
 export const newBlob = (n = 48): string => randomBytes(n).toString('base64url');
 
 export type Msg = Record<string, unknown> & { type: string };
@@ -52,9 +100,11 @@ export class Client {
     ws.on('error', () => {});
   }
 
+  /** Connects as a client address of its own (a random 10.x.y.z in X-Forwarded-For) unless `opts.headers` says otherwise. */
   static connect(wsUrl: string, opts: WebSocket.ClientOptions = {}): Promise<Client> {
+    const headers = opts.headers ?? { 'x-forwarded-for': `10.${[...randomBytes(3)].join('.')}` };
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, opts);
+      const ws = new WebSocket(wsUrl, { ...opts, headers });
       const c = new Client(ws);
       ws.once('open', () => resolve(c));
       ws.once('error', reject);

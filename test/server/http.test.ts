@@ -62,7 +62,7 @@ describe('HTTP: static app, headers, health and config', () => {
     const res = await get(r.url, '/config.json');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(res.body)).toEqual({ iceServers: ice });
+    expect(JSON.parse(res.body)).toEqual({ iceServers: ice, iceTransportPolicy: 'all' });
   });
 
   it('serves index.html with the security headers and no caching', async () => {

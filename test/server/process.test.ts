@@ -1,36 +1,13 @@
 /** The real process, as `npm start` and Playwright run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Client, newBlob, newRoom } from './helpers';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function startProcess(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STATIC_DIR: 'no-such-dist', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, output: () => out });
-    });
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code} before listening:\n${out}`)));
-  });
-}
+import { Client, newBlob, newRoom, root, startRelayProcess as startProcess } from './helpers';
 
 describe('server/main.ts as a process', () => {
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
-  it('serves /healthz and relays between two sockets, logs no room id, and exits cleanly on SIGTERM', async () => {
+  it('serves /healthz and /metrics, relays between two sockets, logs no room id, and drains on SIGTERM', async () => {
     const { child, url, output } = await startProcess({ LOG_LEVEL: 'debug' });
     children.push(child);
     const health = await fetch(`${url}/healthz`);
@@ -46,9 +23,14 @@ describe('server/main.ts as a process', () => {
     a.send({ type: 'publish', room, data });
     expect(await b.nextOfType('message')).toEqual({ type: 'message', room, data });
 
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^parley_relay_sockets 2$/m);
+    expect(metrics).toMatch(/^parley_relay_rooms 1$/m);
+    expect(metrics).toMatch(/^parley_relay_messages_relayed_total 1$/m);
+
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    expect((await a.closed).code).toBe(1001);
+    expect((await a.closed).code).toBe(1012); // service restart: reconnect now, elsewhere
     expect(await exited).toBe(0);
     const log = output();
     expect(log).toContain('"msg":"subscribed"');

@@ -6,11 +6,13 @@
  * metadata tests scan it for secrets (DESIGN.md "What the signaling server may learn").
  *
  * It also records every subscription — which socket joined which room, and when — since that is
- * what lets a relay link rooms to each other (docs/protocol-app.md §3.5).
+ * what lets a relay link rooms to each other (docs/protocol-app.md §3.5), and every mailbox
+ * request it accepts (what it stores and hands out, and whose addresses are asked for).
  *
- * In a test: `const r = await startRecordingRelay({ out, subs })`, then `r.frames`, `r.subscriptions`.
- * As a process (for browser tests, which load the app from this relay):
- *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl [--subs /tmp/subs.jsonl] [--static dist]
+ * In a test: `const r = await startRecordingRelay({ out, subs })`, then `r.frames`, `r.subscriptions`,
+ * `r.mailbox`. As a process (for browser tests, which load the app from this relay):
+ *   node --import tsx test/support/recording-relay.ts --port 8182 --out /tmp/frames.jsonl
+ *     [--subs /tmp/subs.jsonl] [--mailbox-out /tmp/mailbox.jsonl] [--static dist]
  * It prints one line `recording relay listening on http://127.0.0.1:PORT` once it listens, and
  * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given. The
  * stdin command `drop` cuts every TCP connection at once (as a network change would: the clients
@@ -46,6 +48,15 @@ export interface RecordedSubscription {
   socket: string;
 }
 
+/** One mailbox request the relay accepted (the `data` of a put is what it stores and hands out). */
+export interface RecordedMailbox {
+  at: number;
+  op: 'mailbox-put' | 'mailbox-fetch' | 'mailbox-ack';
+  address: string;
+  data?: string;
+  from: string;
+}
+
 export interface RecordingRelayOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -55,6 +66,8 @@ export interface RecordingRelayOptions {
   out?: string;
   /** Also append each subscription as one JSON line to this file (truncated at start). */
   subs?: string;
+  /** Also append each mailbox request as one JSON line to this file (truncated at start). */
+  mailboxOut?: string;
   /** Directory of the built SPA to serve (default: a directory that does not exist, so 404s). */
   staticDir?: string;
   logLevel?: LogLevel;
@@ -70,6 +83,8 @@ export interface RecordingRelay {
   readonly frames: readonly RecordedFrame[];
   /** Every room join so far, in order. */
   readonly subscriptions: readonly RecordedSubscription[];
+  /** Every mailbox request, in order: what the relay stores (puts) and whose addresses are asked for. */
+  readonly mailbox: readonly RecordedMailbox[];
   /** Cuts every TCP connection at once; returns how many there were. */
   dropAll(): number;
   close(): Promise<void>;
@@ -80,8 +95,10 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
   if (host !== '127.0.0.1') throw new TypeError('startRecordingRelay: host must be 127.0.0.1 (tests stay on loopback)');
   const frames: RecordedFrame[] = [];
   const subscriptions: RecordedSubscription[] = [];
+  const mailbox: RecordedMailbox[] = [];
   if (o.out) writeFileSync(o.out, '');
   if (o.subs) writeFileSync(o.subs, '');
+  if (o.mailboxOut) writeFileSync(o.mailboxOut, '');
   const relay: Relay = createRelay({
     host,
     port: o.port ?? 0,
@@ -98,6 +115,11 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
       subscriptions.push(sub);
       if (o.subs) appendFileSync(o.subs, JSON.stringify(sub) + '\n');
     },
+    onMailbox: (e) => {
+      const entry: RecordedMailbox = { at: Date.now(), ...e };
+      mailbox.push(entry);
+      if (o.mailboxOut) appendFileSync(o.mailboxOut, JSON.stringify(entry) + '\n');
+    },
   });
   const sockets = new Set<Socket>();
   relay.server.on('connection', (s: Socket) => {
@@ -111,7 +133,7 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
     return n;
   };
   const signalUrl = `${url.replace(/^http/, 'ws')}/signal`;
-  return { url, signalUrl, port, frames, subscriptions, dropAll, close: () => relay.close() };
+  return { url, signalUrl, port, frames, subscriptions, mailbox, dropAll, close: () => relay.close() };
 }
 
 /** Reads a JSON-lines recording written with `out` (by this process or the CLI). */
@@ -162,11 +184,12 @@ export function parseFlags(argv: string[], known: readonly string[]): Record<str
 }
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'subs', 'static', 'log']);
+  const f = parseFlags(process.argv.slice(2), ['port', 'out', 'subs', 'mailbox-out', 'static', 'log']);
   const relay = await startRecordingRelay({
     port: Number(f.port ?? process.env.PORT ?? 0),
     ...(f.out ? { out: f.out } : {}),
     ...(f.subs ? { subs: f.subs } : {}),
+    ...(f['mailbox-out'] ? { mailboxOut: f['mailbox-out'] } : {}),
     staticDir: f.static ?? process.env.STATIC_DIR ?? 'dist',
     logLevel: (f.log ?? process.env.LOG_LEVEL ?? 'warn') as LogLevel,
   });

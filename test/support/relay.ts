@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
-import { createRelay, type ForwardHook, type SubscribeHook } from '../../server/relay';
+import { createRelay, type ForwardHook, type RelayOptions, type SubscribeHook } from '../../server/relay';
 import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
 import type { SecureLink } from '../../src/net/secure-link';
 
@@ -20,15 +20,9 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-export async function startTestRelay(
-  opts: { onForward?: ForwardHook; onSubscribe?: SubscribeHook } = {},
-): Promise<TestRelay> {
-  const relay = createRelay({
-    logLevel: 'silent',
-    staticDir: '/nonexistent',
-    ...(opts.onForward ? { onForward: opts.onForward } : {}),
-    ...(opts.onSubscribe ? { onSubscribe: opts.onSubscribe } : {}),
-  });
+/** `opts`: any relay option (limits, hooks, `redisUrl`); the defaults otherwise. */
+export async function startTestRelay(opts: RelayOptions = {}): Promise<TestRelay> {
+  const relay = createRelay({ logLevel: 'silent', staticDir: '/nonexistent', ...opts });
   const sockets = new Set<Socket>();
   relay.server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -62,7 +56,7 @@ export function relayFixture() {
     relay = null;
   });
   return {
-    async start(opts: { onForward?: ForwardHook; onSubscribe?: SubscribeHook } = {}): Promise<TestRelay> {
+    async start(opts: RelayOptions = {}): Promise<TestRelay> {
       return (relay = await startTestRelay(opts));
     },
     get url(): string {
