@@ -16,7 +16,8 @@ import type { WireMessage } from '../core/wire';
 import type { ParleyStore } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
 import { ContactPeer, type PeerServices } from './contact-peer.svelte';
-import { contactDirectory } from './peer-directory';
+import { contactDirectory, type PeerDirectory } from './peer-directory';
+import { withGroupPeers } from './group-peers';
 import { Meeting } from './meeting';
 import type { ResetResult } from './reset-requests';
 import { ResetDesk } from './reset-desk';
@@ -47,10 +48,13 @@ export class ConnectionManager {
     private readonly identity: IdentityState,
     private readonly contacts: ContactsState,
     hooks: ConnectionHooks,
+    /** Members met through group introductions (group-peers.ts), met like contacts. */
+    groupPeers?: PeerDirectory,
   ) {
     this.sessions = new ContactSessions(store.database);
     this.desk = new ResetDesk(contacts);
-    const directory = contactDirectory(contacts, hooks);
+    const known = contactDirectory(contacts, hooks);
+    const directory = groupPeers ? withGroupPeers(known, (k) => !!contacts.get(k), groupPeers) : known;
     this.services = { identity, directory, sessions: this.sessions, desk: this.desk, hooks };
   }
 

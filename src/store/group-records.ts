@@ -56,6 +56,8 @@ export interface GroupRecord {
   createdAt: number;
   /** Last time something was written to the timeline (the list's order). */
   activeAt: number;
+  /** Members whose relayed leave was shown, until the list without them arrives (≤ 64). */
+  left?: string[];
   /** First list refused as a conflict (the admin signed two lists of one generation), shown once. */
   conflict?: number;
 }
