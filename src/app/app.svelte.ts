@@ -20,6 +20,7 @@ import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
 import { ContactRemoval } from './contact-removal.svelte';
 import { loadNameSkeleton } from './names';
 import { HeldBackNotes } from './held-back.svelte';
+import { GroupsState } from './groups.svelte';
 
 export interface StatusLine {
   state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
@@ -45,6 +46,8 @@ export class AppState {
   /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
   identityOpen = $state(false);
   private pendingInvite: string | null = null;
+  /** Groups (docs/groups.md §10); set once the store is open. */
+  groups = $state<GroupsState | null>(null);
   /** Removing and blocking contacts, with the removal's confirm step; set once the store is open. */
   contactActions = $state<ContactRemoval | null>(null);
   private store!: ParleyStore;
@@ -114,6 +117,9 @@ export class AppState {
     const last = attention.lastOpen();
     if (last) this.contacts.select(last);
     await this.chat.refresh();
+    const groups = new GroupsState(this.store, this.identity, this.contacts, () => this.connections);
+    await groups.load();
+    this.groups = groups;
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
     await this.transfers.open(this.contacts.list.map((c) => c.key));
     await attention.load();
@@ -134,6 +140,7 @@ export class AppState {
       if (e.persisted) location.reload();
     });
     await cm.start(origin);
+    this.groups?.start(cm);
     await pairing.resume();
     await this.openPendingInvite();
   }
@@ -152,7 +159,7 @@ export class AppState {
       linkUp: (key, link) => this.transfers.linkUp(key, link),
       chatHeldBack: (key, n) => this.heldBack.note(key, n),
     };
-    const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
+    const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks, this.groups?.directory);
     this.connections = cm;
     const { store, identity, contacts } = this;
     const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
@@ -217,7 +224,15 @@ export class AppState {
 
   async select(key: string): Promise<void> {
     this.contacts.select(key);
+    await this.groups?.select(null);
     this.attention?.opened(key);
+    await this.chat.refresh();
+  }
+
+  /** Opens a group's chat (the contact chat closes). */
+  async selectGroup(id: string): Promise<void> {
+    this.contacts.selectedKey = null;
+    await this.groups?.select(id);
     await this.chat.refresh();
   }
 

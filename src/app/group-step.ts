@@ -117,6 +117,7 @@ export class GroupStep {
       receivedAt: this.ctx.now,
       text: m.type === 'text' ? m.text : m.type === 'hello' ? m.name : `${m.files.length} file(s) offered`,
       own,
+      name: memberName(this.held, bytesToHex(m.sender)),
     };
     if (bytes) row.bytes = bytes;
     this.messages.push(row);

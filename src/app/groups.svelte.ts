@@ -74,6 +74,14 @@ export class GroupsState {
     }));
   });
 
+  /** Contacts who may be chosen for a new group (not blocked). */
+  readonly choosable = $derived.by(() => this.contacts.list.filter((c) => !c.blocked));
+  /** Contacts who may be added to the open group: not blocked, not on its list. */
+  readonly addable = $derived.by(() => {
+    const on = new Set(this.selected?.members.map((m) => m.key) ?? []);
+    return this.choosable.filter((c) => !on.has(bytesToHex(c.publicKey)));
+  });
+
   constructor(
     db: ParleyStore,
     private readonly identity: IdentityState,

@@ -81,6 +81,8 @@ export interface GroupMessageRecord {
   lamport: number;
   sentAt: number;
   receivedAt: number;
+  /** Messages: the sender's name on the list when it was written (kept after they leave). */
+  name?: string;
   /** The text, the hello's name, or the notice's words. */
   text: string;
   /** Sent by this device. */
