@@ -32,6 +32,7 @@ import type { PeerDirectory, PeerRecord } from './peer-directory';
 import { appError } from './errors';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { sleep } from './sleep';
+import { SerialJob } from './serial-job';
 
 /** The app's parts every ContactPeer shares (`ConnectionManager` makes them once). */
 export interface PeerServices {
@@ -55,7 +56,11 @@ export class ContactPeer {
   /** What the link to this person is doing (the contact list's dot, the chat's status line). */
   state = $state<PeerState>('waiting');
   private live: LiveLink | null = null;
-  private looping = false;
+  /**
+   * At most one meeting loop per person; a request while it runs is kept (docs/app.md "One object
+   * per contact"): a link may close while the loop that found it is still in `attach`.
+   */
+  private readonly meetingLoop = new SerialJob(() => this.loop());
   /** Aborts the running meeting attempt (a reset or a key change starts a new one at once). */
   private attempt: AbortController | null = null;
   /** Doubles after each failed handshake or kx (2 s … 60 s); back to 0 once a session is agreed. */
@@ -73,9 +78,8 @@ export class ContactPeer {
 
   /** Keeps trying to meet the person at the rendezvous until a link is up. */
   ensureLoop(): void {
-    if (this.looping || this.live || this.ctx.stop.aborted) return;
-    this.looping = true;
-    void this.loop().finally(() => (this.looping = false));
+    if (this.live || this.ctx.stop.aborted) return;
+    this.meetingLoop.request();
   }
 
   /**
