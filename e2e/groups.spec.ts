@@ -80,6 +80,21 @@ test('a group of three: Bob and Carol are introduced through Alice and chat thro
   const alices = await order(alice);
   expect(await order(bob)).toEqual(alices);
   expect(await order(carol)).toEqual(alices);
+
+  // A group invite link from Carol: Erin, who knows nobody, pairs with Carol, Carol vouches for
+  // her automatically, Alice adds her, and she is introduced to Alice and Bob.
+  await carol.page.getByTestId('group-invite-create').click();
+  const link = carol.page.getByTestId('group-invite-link');
+  await expect(link).toHaveValue(/#invite=.*&group=/);
+  const erin = await enter(browser, 'Erin');
+  await openInviteLink(erin, await link.inputValue());
+  await expectConnected(erin, 'Carol');
+  await expect(erin.page.getByTestId('group-item').filter({ hasText: 'Book club' })).toBeVisible({ timeout: 60_000 });
+  await openGroup(erin, 'Book club');
+  await expect(notice(alice, 'Erin is here')).toBeVisible({ timeout: 120_000 });
+  await expect(notice(bob, 'Erin is here')).toBeVisible({ timeout: 60_000 });
+  await send(erin, 'hello from Erin');
+  for (const p of [alice, bob, carol]) await expect(message(p, 'hello from Erin')).toContainText('Erin');
 });
 
 async function createGroup(p: Person, name: string, members: string[]): Promise<void> {

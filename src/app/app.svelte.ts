@@ -124,7 +124,13 @@ export class AppState {
     const last = attention.lastOpen();
     if (last) this.contacts.select(last);
     await this.chat.refresh();
-    const groups = new GroupsState(this.store, this.identity, this.contacts, () => this.connections);
+    const groups = new GroupsState(
+      this.store,
+      this.identity,
+      this.contacts,
+      () => this.connections,
+      () => this.pairing,
+    );
     await groups.load();
     this.groups = groups;
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
@@ -175,7 +181,8 @@ export class AppState {
     const { store, identity, contacts } = this;
     const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.
-    const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach }, origin.origin);
+    const paired: PairingServices['paired'] = (contact, inviteId) => void this.groups?.invitedPaired(contact, inviteId);
+    const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach, paired }, origin.origin);
     this.pairing = pairing;
     this.contactActions = new ContactRemoval({
       store,

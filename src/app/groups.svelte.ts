@@ -23,6 +23,10 @@ import type { ContactsState } from './contacts.svelte';
 import type { IdentityState } from './identity.svelte';
 import { MAX_TEXT_LENGTH } from './chat.svelte';
 import { appError } from './errors';
+import type { PairingState } from './pairing.svelte';
+import type { ContactRecord } from '../store/db';
+import { parseInvite } from '../core/invite';
+import { groupInviteLink } from '../core/group-invite';
 
 /** A member as the open group shows them. */
 export interface MemberView {
@@ -57,6 +61,9 @@ export class GroupsState {
   /** Members met through introductions, for the connection manager's directory. */
   readonly directory: PeerDirectory;
   private intros: IntroMeetings | null = null;
+  private readonly db: ParleyStore;
+  /** The open group's invite link, once made (docs/groups.md §4.5). */
+  inviteLink = $state<string | null>(null);
   private records: GroupRecord[] = [];
 
   readonly selected = $derived(this.groups.find((g) => g.id === this.selectedId) ?? null);
@@ -87,7 +94,9 @@ export class GroupsState {
     private readonly identity: IdentityState,
     private readonly contacts: ContactsState,
     private readonly connections: () => ConnectionManager | null,
+    private readonly pairing: () => PairingState | null = () => null,
   ) {
+    this.db = db;
     this.store = new GroupStore(db.database);
     this.directory = groupPeerDirectory(
       () => this.peerMap,
@@ -178,6 +187,7 @@ export class GroupsState {
   }
 
   async select(id: string | null): Promise<void> {
+    if (id !== this.selectedId) this.inviteLink = null;
     this.selectedId = id;
     this.problem = null;
     await this.loadTimeline();
@@ -210,6 +220,29 @@ export class GroupsState {
 
   async remove(memberKey: string): Promise<string | null> {
     return this.selectedId ? this.act(() => this.engine.remove(this.selectedId!, memberKey)) : null;
+  }
+
+  /**
+   * A group invite for the open group (docs/groups.md §4.5): a normal invite of this person, recorded
+   * with the group, and the link with the group part. Whoever pairs through it is vouched for.
+   */
+  async createInvite(): Promise<void> {
+    const pairing = this.pairing();
+    const id = this.selectedId;
+    if (!pairing || !id) return;
+    const plain = await pairing.create();
+    const parsed = parseInvite(plain, Date.now());
+    if (!parsed.ok) return;
+    const rec = await this.db.getInvite(bytesToHex(parsed.invite.rendezvousSecret));
+    if (!rec) return;
+    await this.db.putInvite({ ...rec, group: id });
+    if (this.selectedId === id) this.inviteLink = groupInviteLink(new URL(plain).origin, parsed.invite, hexToBytes(id));
+  }
+
+  /** Someone paired through one of our invites: if it was a group invite, vouch for them (§4.5). */
+  async invitedPaired(contact: ContactRecord, inviteId: string): Promise<void> {
+    const group = (await this.db.getInvite(inviteId))?.group;
+    if (group) await this.engine.add(group, { key: contact.publicKey, name: contact.name });
   }
 
   async leave(): Promise<string | null> {

@@ -48,6 +48,8 @@ export interface InviteRecord {
   expiresAt: number;
   used: boolean;
   name?: string; // the display name put into the link, if any
+  /** A group invite (docs/groups.md §4.5): hex of the group whoever pairs through it is vouched for. */
+  group?: string;
 }
 
 export interface MessageRecord {
