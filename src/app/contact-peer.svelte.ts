@@ -41,6 +41,8 @@ export interface PeerServices {
   readonly sessions: ContactSessions;
   readonly desk: ResetDesk;
   readonly hooks: ConnectionHooks;
+  /** Leaves messages in the person's mailbox at the relay while no link is up (docs/app.md "Mailbox"). */
+  readonly courier?: { post(key: string): Promise<void> };
 }
 
 /** The live link and what rides on it. */
@@ -186,9 +188,19 @@ export class ContactPeer {
     else this.ensureLoop();
   }
 
-  /** Sends what is in the outbox, oldest first, if a link with a session is up (docs/session.md §3). */
+  /**
+   * Sends what is in the outbox, oldest first, if a link with a session is up (docs/session.md §3);
+   * without one, leaves it in the person's mailbox at the relay (docs/app.md "Mailbox").
+   */
   async flush(): Promise<void> {
     await this.live?.traffic?.flush();
+    if (this.state !== 'connected') await this.app.courier?.post(this.key);
+  }
+
+  /** Sends receipts for messages that came through the mailbox on the live link; false without one. */
+  async forwardReceipts(ids: string[]): Promise<boolean> {
+    const traffic = this.state === 'connected' ? this.live?.traffic : null;
+    return traffic ? traffic.forwardReceipts(ids) : false;
   }
 
   /** The app is stopping: a pending reset is answered RESET_STOPPED, the live link closes. */
@@ -255,6 +267,7 @@ export class ContactPeer {
       if ((e.failure && TAMPERING.has(e.failure.code)) || files.failure?.code === 'FILE_KEY_TAMPERED')
         this.app.hooks.error(appError('HANDSHAKE_FAILED', this.name));
       this.ensureLoop();
+      void this.app.courier?.post(this.key); // what the link did not deliver waits in the mailbox
     });
   }
 
