@@ -16,6 +16,9 @@ import { AttentionState } from './attention.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
+import { RouteWatch } from './route-watch.svelte';
+import type { NetworkState } from './network.svelte';
+import { versionNotice } from './peer-features';
 import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
 import { ContactRemoval } from './contact-removal.svelte';
 import { loadNameSkeleton } from './names';
@@ -25,8 +28,10 @@ import { UpdateState } from './update.svelte';
 import { KeepState } from './keep.svelte';
 
 export interface StatusLine {
-  state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
+  /** `failed`: nothing can connect now (no route found, or relay-only without TURN): `code` says which. */
+  state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'failed' | 'none';
   text: string;
+  code?: 'CONNECTION_FAILED' | 'TURN_UNAVAILABLE';
 }
 
 export class AppState {
@@ -51,6 +56,8 @@ export class AppState {
   backupOpen = $state(false);
   /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
   identityOpen = $state(false);
+  /** The open chat's route line (docs/app.md "Network: TURN and relay-only"); set once connections exist. */
+  route = $state<RouteWatch | null>(null);
   private pendingInvite: string | null = null;
   /** Groups (docs/groups.md §10); set once the store is open. */
   groups = $state<GroupsState | null>(null);
@@ -72,7 +79,12 @@ export class AppState {
       : e;
   });
 
-  readonly banner = $derived(this.error ?? this.relayError);
+  /** TURN and relay-only: the relay's ICE config and this browser's choice; set once connections exist. */
+  get network(): NetworkState | null {
+    return this.connections?.meeting.network ?? null;
+  }
+
+  readonly banner = $derived(this.error ?? this.relayError ?? this.network?.problem ?? null);
 
   /** What the open chat's connection is doing, in words. */
   readonly status = $derived.by((): StatusLine => {
@@ -84,8 +96,26 @@ export class AppState {
     if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${c.name}` };
     if (cm.relayStatus !== 'open')
       return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
+    if (cm.meeting.network.problem)
+      return {
+        state: 'failed',
+        code: 'TURN_UNAVAILABLE',
+        text: `cannot reach ${c.name} — relay-only is on but this server has no TURN relay`,
+      };
     if (s === 'connecting') return { state: 'connecting', text: `connecting to ${c.name}…` };
+    if (s === 'unreachable')
+      return {
+        state: 'failed',
+        code: 'CONNECTION_FAILED',
+        text: `no route to ${c.name} — you are both online, but your browsers cannot reach each other; retrying`,
+      };
     return { state: 'waiting', text: `waiting for ${c.name} to come online` };
+  });
+
+  /** The open chat's line about a contact whose Parley cannot take files (docs/app.md "Versions"). */
+  readonly versionNotice = $derived.by((): string | null => {
+    const c = this.contacts?.selected;
+    return c && this.connections ? versionNotice(this.connections.peerFeatures(c.key), c.name) : null;
   });
 
   /** The safety number of the open chat: the same 60 digits on both sides unless someone is in the middle. */
@@ -178,6 +208,12 @@ export class AppState {
     };
     const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks, this.groups?.directory);
     this.connections = cm;
+    this.route = new RouteWatch({
+      stats: (key) => cm.linkStats(key),
+      transferring: (key) => this.transfers.list(key).some((t) => t.status === 'active'),
+      name: (key) => this.contacts.get(key)?.name ?? 'Your contact',
+    });
+    this.transfers.gate = (key) => cm.refusal(key, 'transfer');
     const { store, identity, contacts } = this;
     const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.
@@ -267,6 +303,11 @@ export class AppState {
     const m = await this.store.getMessage(key, id).catch(() => undefined);
     this.chat.changed(key, m);
     if (m) this.attention?.message(key, m);
+  }
+
+  /** "Hide my IP address from contacts (always relay)" (docs/app.md "Network: TURN and relay-only"). */
+  setRelayOnly(on: boolean): void {
+    this.connections?.setRelayOnly(on);
   }
 
   dismissError(): void {

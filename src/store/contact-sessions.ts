@@ -47,6 +47,8 @@ import type { MessageRecord, ParleyDb, ParleySchema } from './db';
 import { SerialQueues } from './serial';
 import { groupInner, groupInboxFull, isGroupPayload } from './group-outbox';
 import type { GroupOutPayload } from './group-records';
+import { CURRENT, type Announcement } from '../core/features';
+import { judgeInner, type InnerVerdict } from './inner-rules';
 
 /**
  * An outbox entry's payload: nothing for chat (the text is in `messages`; each link seals it anew,
@@ -59,6 +61,8 @@ export interface InPayload {
   sentAt: number;
   /** A `group` message (base64url of its bytes): delivered to the group inbox, not the chat (docs/groups.md §10.2). */
   groupBytes?: string;
+  /** A message this side could not use: nothing is stored, it is receipted as `unsupported`. */
+  unsupported?: true;
 }
 /** The stored session of a contact (docs/session.md §2). */
 export interface StoredSession {
@@ -84,10 +88,12 @@ export interface SessionRow {
 export type SessionReceiveOutcome =
   | {
       status: 'ok';
-      kind: 'chat' | 'receipt' | 'resume' | 'file-key' | 'group';
+      kind: 'chat' | 'receipt' | 'resume' | 'file-key' | 'group' | InnerKindV2;
       delivered: number;
       marked: boolean;
       receipts: string[] /*send after this resolves*/;
+      /** The ids in `receipts` of messages this side could not use: receipted as `unsupported` (docs/protocol.md "Compatibility"). */ unsupported?: string[];
+      /** kind 'features-check': the peer's digest of this link's announcements (docs/security.md "Downgrade"). */ digest?: Uint8Array;
       /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[];
       /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array;
     }
@@ -121,6 +127,8 @@ export interface ContactSessionsTestHooks {
 }
 
 const MAX_ATTEMPTS = 64;
+/** Receive outcomes added with the announcements (docs/protocol.md "Compatibility"). */
+type InnerKindV2 = 'unsupported' | 'not-shown' | 'features-check';
 
 /** A contact's row before its first session: no session, an empty outbox and inbox. */
 export function emptySessionRow(contact: string): SessionRow {
@@ -141,6 +149,8 @@ export class ContactSessions {
     private readonly db: ParleyDb,
     private readonly now: () => number = Date.now,
     private readonly testHooks: ContactSessionsTestHooks = {},
+    /** This side's features (`features.ts`): which inner messages it can use. Null: version 1. */
+    private readonly own: Announcement | null = CURRENT,
   ) {}
 
   private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
@@ -197,6 +207,31 @@ export class ContactSessions {
     return row ? pending(row.outbox).map((e) => e.id) : [];
   }
 
+  /**
+   * Takes the entries this contact's Parley cannot take (`sendable` says no to their inner type:
+   * group copies, by their payload, to a peer without `groups`) out of the outbox, in one
+   * transaction (docs/protocol.md "Compatibility", docs/groups.md §10.7). The resume point then
+   * moves past them, so the contact does not wait for them. Returns their ids.
+   */
+  withhold(contact: string, sendable: (type: 'chat' | 'group') => boolean): Promise<string[]> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction('sessions', 'readwrite');
+      const row = await tx.store.get(contact);
+      const out: string[] = [];
+      let outbox = row?.outbox;
+      for (const e of row ? pending(row.outbox) : []) {
+        if (!isGroupPayload(e.payload) || sendable('group')) continue;
+        const a = acknowledge(outbox!, e.id);
+        if (!a.ok) continue;
+        outbox = a.outbox;
+        out.push(e.id);
+      }
+      if (row && out.length > 0) await tx.store.put({ ...row, version: row.version + 1, outbox: outbox! });
+      await tx.done;
+      return out;
+    });
+  }
+
   /** Whether this side may send under its session (the responder waits for the initiator's first message). */
   async canSend(contact: string): Promise<boolean> {
     const s = (await this.row(contact))?.session;
@@ -237,7 +272,8 @@ export class ContactSessions {
    */
   sealControl(
     contact: string,
-    inner: Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' }> | 'resume',
+    inner:
+      Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' | 'unsupported' | 'features-check' }> | 'resume',
   ): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
@@ -285,7 +321,8 @@ export class ContactSessions {
         const now = this.now();
         const r = await decrypt(load(contact, row.session.state), wire, now);
         if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
-        const outcome = await this.commit(row, r.newState, decodeWire(r.plaintext), now, admit);
+        const verdict = judgeInner(r.plaintext, decodeWire(r.plaintext), this.own);
+        const outcome = await this.commit(row, r.newState, verdict, now, admit);
         // A group message (or a resume point releasing held ones) may be in the group inbox now.
         if (outcome?.status === 'ok' && (outcome.kind === 'group' || outcome.kind === 'resume')) this.onGroupInbox?.();
         if (outcome) return outcome;
@@ -297,7 +334,7 @@ export class ContactSessions {
   private async commit(
     row: SessionRow,
     newState: RatchetState,
-    inner: ReturnType<typeof decodeWire>,
+    inner: InnerVerdict,
     now: number,
     admit?: ChatAdmission,
   ): Promise<SessionReceiveOutcome | null> {
@@ -357,13 +394,15 @@ interface Applied {
  */
 async function applyMessage(
   next: SessionRow,
-  inner: ReturnType<typeof decodeWire>,
+  inner: InnerVerdict,
   messages: MessagesInTx,
   now: number,
   admit?: ChatAdmission,
 ): Promise<Applied> {
-  const m = inner.ok ? inner.message : null;
-  switch (m?.type) {
+  if (inner.kind === 'refused') return { next, outcome: { status: 'rejected', failure: inner.failure } };
+  if (inner.kind === 'unusable') return applyUnusable(next, inner.id, messages, now);
+  const m = inner.message;
+  switch (m.type) {
     case 'chat':
       return applyChat(next, m.id, { text: m.text, sentAt: m.sentAt }, messages, now, admit);
     case 'group':
@@ -382,6 +421,10 @@ async function applyMessage(
           },
         };
       return applyChat(next, m.id, { text: '', sentAt: now, groupBytes: toBase64Url(m.data) }, messages, now, admit);
+    case 'unsupported':
+      return applyNotShown(next, m.id, messages);
+    case 'features-check':
+      return { next, outcome: { ...okOutcome('features-check', [], []), digest: m.digest } };
     case 'receipt':
       return applyReceipt(next, m.id, messages);
     case 'resume': {
@@ -393,16 +436,6 @@ async function applyMessage(
       // Spends the step like any message; the key lives only as long as the link (not stored).
       return { next, outcome: { ...okOutcome('file-key', [], []), fileKey: m.key } };
   }
-  // The step is spent (the message authenticated), the content refused.
-  const refused = inner.ok
-    ? failure(
-        'SESSION_BAD_PAYLOAD',
-        'receiver',
-        'sessions.receive',
-        `a ${inner.message.type} message cannot travel inside the ratchet`,
-      )
-    : inner;
-  return { next, outcome: { status: 'rejected', failure: refused } };
 }
 
 /** A chat message, or a group message (`payload.groupBytes`), through the contact's inbox. */
@@ -428,7 +461,50 @@ async function applyChat(
   if (kept && kind === 'group' && (await groupInboxFull(messages.transaction.objectStore('groupInbox'), next.contact)))
     return { next, outcome: { status: 'deferred', kind, bound: 'held' } };
   await deliver(messages, next.contact, rr.deliver, now);
-  return { next: { ...next, inbox: rr.inbox }, outcome: okOutcome(kind, rr.deliver, rr.receipts) };
+  const outcome = okOutcome(kind, rr.deliver, rr.receipts);
+  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, null) };
+}
+
+/**
+ * A message this side cannot use (docs/protocol.md "Compatibility"): the step is spent, nothing
+ * is stored, and with an outbox id it goes through the inbox like any message — so it is
+ * receipted (as `unsupported`), its repeats are recognised, and what waited behind it is released.
+ */
+async function applyUnusable(
+  next: SessionRow,
+  id: string | null,
+  messages: MessagesInTx,
+  now: number,
+): Promise<Applied> {
+  const rr = id === null ? null : inboxReceive(next.inbox, id, { text: '', sentAt: 0, unsupported: true });
+  if (!rr?.ok) return { next, outcome: { ...okOutcome('unsupported', [], []), unsupported: [] } };
+  await deliver(messages, next.contact, rr.deliver, now);
+  const outcome = okOutcome('unsupported', rr.deliver, rr.receipts);
+  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, id) };
+}
+
+/** The ids among the receipts to send as `unsupported`: `current` (when unusable) and released unusable ones. */
+function withUnsupported(
+  o: Extract<SessionReceiveOutcome, { status: 'ok' }>,
+  delivered: InboxMessage<InPayload>[],
+  current: string | null,
+): Extract<SessionReceiveOutcome, { status: 'ok' }> {
+  const ids = new Set(delivered.filter((d) => d.payload.unsupported).map((d) => d.id));
+  if (current !== null) ids.add(current);
+  return {
+    ...o,
+    unsupported: o.receipts.filter((r) => ids.has(r)),
+    changed: o.changed.filter((c) => !ids.has(c)),
+  };
+}
+
+/** The contact could not use our message `id`: it leaves the outbox, the record says "not shown". */
+async function applyNotShown(next: SessionRow, id: string, messages: MessagesInTx): Promise<Applied> {
+  const r = await applyReceipt(next, id, messages);
+  if (r.outcome.status !== 'ok') return r;
+  const rec = await messages.get([next.contact, id]);
+  if (rec && rec.direction === 'out' && !rec.notShown) await messages.put({ ...rec, delivered: false, notShown: true });
+  return { next: r.next, outcome: { ...r.outcome, kind: 'not-shown', changed: rec ? [id] : [] } };
 }
 
 /** A receipt: the outbox entry is done and our history record is marked delivered. */
@@ -463,7 +539,7 @@ async function deliver(
       if (bytes) await messages.transaction.objectStore('groupInbox').add({ from: contact, bytes, receivedAt: now });
       continue;
     }
-    if ((await messages.getKey([contact, d.id])) !== undefined) continue;
+    if (d.payload.unsupported || (await messages.getKey([contact, d.id])) !== undefined) continue;
     await messages.put({
       contact,
       id: d.id,
@@ -477,7 +553,7 @@ async function deliver(
 }
 
 function okOutcome(
-  kind: 'chat' | 'resume' | 'file-key' | 'group',
+  kind: 'chat' | 'resume' | 'file-key' | 'group' | Exclude<InnerKindV2, 'not-shown'>,
   delivered: InboxMessage<InPayload>[],
   receipts: string[],
 ): Extract<SessionReceiveOutcome, { status: 'ok' }> {

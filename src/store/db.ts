@@ -62,6 +62,8 @@ export interface MessageRecord {
   delivered: boolean; // outgoing: a receipt came back; incoming: always true
   /** Outgoing: when it was left in the contact's mailbox at the relay (docs/app.md "Mailbox"). */
   mailboxAt?: number;
+  /** Outgoing: the contact's Parley received it but could not use it (an `unsupported` receipt). */
+  notShown?: true;
 }
 
 /** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
