@@ -112,7 +112,8 @@ const messages: WireMessage[] = [
   { type: 'features', version: 2, features: ['file-key', 'unsupported-ack'] },
   { type: 'unsupported', id: 'q3XbV0c9ZtE-17' },
   { type: 'features-check', digest: pattern(0x5a, 3) },
-  { type: 'group-text', group: 'g-1', id: 'q3XbV0c9ZtE-18', text: 'hi all', sentAt: 1_800_000_000_456 },
+  // One group message riding the outbox (docs/groups.md §10.2); its tail is the group codec's, opaque here.
+  { type: 'group', id: 'q3XbV0c9ZtE-18', data: pattern(0x3c, 5) },
 ];
 writeFileSync(
   'test/vectors/parley-wire.json',
@@ -123,7 +124,7 @@ writeFileSync(
         message:
           m.type === 'invite-proof'
             ? { ...m, proof: hex(m.proof) }
-            : m.type === 'transfer'
+            : m.type === 'transfer' || m.type === 'group'
               ? { ...m, data: hex(m.data) }
               : m.type === 'features-check'
                 ? { ...m, digest: hex(m.digest) }

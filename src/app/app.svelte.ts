@@ -23,6 +23,7 @@ import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
 import { ContactRemoval } from './contact-removal.svelte';
 import { loadNameSkeleton } from './names';
 import { HeldBackNotes } from './held-back.svelte';
+import { GroupsState } from './groups.svelte';
 import { UpdateState } from './update.svelte';
 import { KeepState } from './keep.svelte';
 
@@ -60,6 +61,8 @@ export class AppState {
   /** The open chat's route line (docs/app.md "Network: TURN and relay-only"); set once connections exist. */
   route = $state<RouteWatch | null>(null);
   private pendingInvite: string | null = null;
+  /** Groups (docs/groups.md §10); set once the store is open. */
+  groups = $state<GroupsState | null>(null);
   /** Removing and blocking contacts, with the removal's confirm step; set once the store is open. */
   contactActions = $state<ContactRemoval | null>(null);
   private store!: ParleyStore;
@@ -153,6 +156,15 @@ export class AppState {
     const last = attention.lastOpen();
     if (last) this.contacts.select(last);
     await this.chat.refresh();
+    const groups = new GroupsState(
+      this.store,
+      this.identity,
+      this.contacts,
+      () => this.connections,
+      () => this.pairing,
+    );
+    await groups.load();
+    this.groups = groups;
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
     await this.transfers.open(this.contacts.list.map((c) => c.key));
     await attention.load();
@@ -177,6 +189,7 @@ export class AppState {
       if (e.persisted) location.reload();
     });
     await cm.start(origin);
+    this.groups?.start(cm);
     await pairing.resume();
     await this.openPendingInvite();
   }
@@ -195,7 +208,7 @@ export class AppState {
       linkUp: (key, link) => this.transfers.linkUp(key, link),
       chatHeldBack: (key, n) => this.heldBack.note(key, n),
     };
-    const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
+    const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks, this.groups?.directory);
     this.connections = cm;
     this.route = new RouteWatch({
       stats: (key) => cm.linkStats(key),
@@ -206,7 +219,8 @@ export class AppState {
     const { store, identity, contacts } = this;
     const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.
-    const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach }, origin.origin);
+    const paired: PairingServices['paired'] = (contact, inviteId) => void this.groups?.invitedPaired(contact, inviteId);
+    const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach, paired }, origin.origin);
     this.pairing = pairing;
     this.contactActions = new ContactRemoval({
       store,
@@ -267,7 +281,16 @@ export class AppState {
   async select(key: string): Promise<void> {
     this.contacts.select(key);
     this.chatShown = true;
+    await this.groups?.select(null);
     this.attention?.opened(key);
+    await this.chat.refresh();
+  }
+
+  /** Opens a group's chat (the contact chat closes). */
+  async selectGroup(id: string): Promise<void> {
+    this.contacts.selectedKey = null;
+    this.chatShown = true;
+    await this.groups?.select(id);
     await this.chat.refresh();
   }
 

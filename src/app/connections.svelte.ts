@@ -23,7 +23,8 @@ import type { WireMessage as Wire } from '../core/wire';
 import { ownFeatures, sendRefusal } from './peer-features';
 import { appError, type AppError } from './errors';
 import { ContactPeer, type PeerServices } from './contact-peer.svelte';
-import { contactDirectory } from './peer-directory';
+import { contactDirectory, type PeerDirectory } from './peer-directory';
+import { withGroupPeers } from './group-peers';
 import { Meeting } from './meeting';
 import type { ResetResult } from './reset-requests';
 import { ResetDesk } from './reset-desk';
@@ -56,13 +57,16 @@ export class ConnectionManager {
     private readonly identity: IdentityState,
     private readonly contacts: ContactsState,
     hooks: ConnectionHooks,
+    /** Members met through group introductions (group-peers.ts), met like contacts. */
+    groupPeers?: PeerDirectory,
   ) {
     // The page's own feature set: read once, here (the test switch, docs/app.md "Versions").
     const own = ownFeatures(typeof localStorage === 'undefined' ? null : localStorage);
     this.meeting.features = own;
     this.sessions = new ContactSessions(store.database, Date.now, {}, own);
     this.desk = new ResetDesk(contacts);
-    const directory = contactDirectory(contacts, hooks);
+    const known = contactDirectory(contacts, hooks);
+    const directory = groupPeers ? withGroupPeers(known, (k) => !!contacts.get(k), groupPeers) : known;
     this.courier = this.makeCourier(store, directory, hooks);
     this.services = { identity, directory, sessions: this.sessions, desk: this.desk, hooks, courier: this.courier };
   }

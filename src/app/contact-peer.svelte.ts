@@ -32,6 +32,7 @@ import type { IdentityState } from './identity.svelte';
 import type { MeetingContext } from './meeting';
 import type { PeerDirectory, PeerRecord } from './peer-directory';
 import { appError } from './errors';
+import { peerTooOld } from './peer-features';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { sleep } from './sleep';
 import { SerialJob } from './serial-job';
@@ -330,9 +331,8 @@ export class ContactPeer {
           for (const id of ids) app.hooks.messagesChanged(key, id);
         },
         storageFailed: () => app.hooks.error(appError('STORAGE_FAILED')),
-        withheld: (ids) => {
-          for (const id of ids) app.hooks.messagesChanged(key, id);
-        },
+        // Group copies this contact's Parley cannot take left the outbox unsent: the person is told why.
+        withheld: (_ids, feature) => app.hooks.error(peerTooOld(feature, this.name ?? 'your friend')),
         // Announcements altered on the way (docs/security.md "Downgrade"): the link is closed.
         interfered: () => app.hooks.error(appError('HANDSHAKE_FAILED', this.name)),
         heldBack: (n) => app.hooks.chatHeldBack?.(key, n),

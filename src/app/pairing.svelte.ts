@@ -58,6 +58,8 @@ export interface PairingServices {
   readonly hooks: Pick<ConnectionHooks, 'error'>;
   /** Hands a new contact's verified link to its `ContactPeer`: session setup, then chat. */
   attach(contact: ContactRecord, link: SecureLink, role: KxRole, early: WireMessage[]): Promise<void>;
+  /** Someone paired through our invite `inviteId` (a group invite vouches for them: docs/groups.md §4.5). */
+  paired?(contact: ContactRecord, inviteId: string): void;
 }
 
 /** An opened invite waiting for the person's "Connect" (docs/app.md "Invites (invitee)"). */
@@ -217,6 +219,7 @@ export class PairingState {
     const attached = this.app.attach(contact, link, 'responder', early); // handlers are registered synchronously
     await link.send({ type: 'invite-result', accepted: true }).catch(() => {});
     await attached;
+    this.app.paired?.(contact, inviteId);
   }
 
   /**

@@ -61,6 +61,15 @@ export function sendRefusal(f: LinkFeatures | null, type: WireMessage['type'], n
       message: `This Parley is an older version and cannot send ${what}.`,
       action: 'Reload the page to update Parley.',
     };
+  return peerTooOld(feature, name);
+}
+
+/**
+ * What the person is told when `name`'s Parley lacks `feature`: on a refused send, and when
+ * queued messages (group copies) were withheld from that contact (docs/protocol.md "Compatibility").
+ */
+export function peerTooOld(feature: FeatureName, name: string): AppError {
+  const what = WHAT[feature];
   return {
     code: 'PEER_TOO_OLD',
     message: `${name}'s Parley is older and cannot receive ${what}.`,

@@ -262,7 +262,7 @@ export class LinkTraffic {
     }
     // Reads every pending record, so only when the outbox may have grown (not after each receipt).
     const withheld =
-      !this.withholdDue || maySend(own, peer, 'group-text')
+      !this.withholdDue || maySend(own, peer, 'group')
         ? []
         : await this.sessions.withhold(this.contact, (t) => maySend(own, peer, t));
     this.withholdDue = false;

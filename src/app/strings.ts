@@ -30,7 +30,6 @@ export const t = {
     from: (sender: string) => `${sender}:`,
     you: 'You',
     notShown: (peer: string) => `${peer}'s Parley could not show this: ask ${peer} to reload Parley.`,
-    notSent: (peer: string) => `Not sent: ${peer}'s Parley is older. Ask ${peer} to reload to receive group messages.`,
   },
   state: {
     pending: { mark: '🕓', label: 'pending', title: 'Waiting to be sent: kept until a link is up' },

@@ -41,12 +41,12 @@ export const FEATURE_NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 export const V1: Announcement = Object.freeze({ version: 1, features: Object.freeze(['file-key']) });
 
 /**
- * This build's default: version 2 with file keys and the unsupported receipt. `groups` is
- * known to the codec but off: no group code can show a group message yet.
+ * This build's default: version 2 with file keys, groups (the wire type `group`, docs/groups.md
+ * §10) and the unsupported receipt. Sorted, as an announcement is.
  */
 export const CURRENT: Announcement = Object.freeze({
   version: PROTOCOL_VERSION,
-  features: Object.freeze(['file-key', 'unsupported-ack']),
+  features: Object.freeze(['file-key', 'groups', 'unsupported-ack']),
 });
 
 /**
@@ -57,7 +57,7 @@ export const TYPE_FEATURE: Partial<Record<WireMessage['type'], FeatureName>> = {
   transfer: 'file-key',
   'file-key': 'file-key',
   unsupported: 'unsupported-ack',
-  'group-text': 'groups',
+  group: 'groups',
 };
 
 /** Whether `a` (an announcement, or null for version 1) includes feature `f`. */

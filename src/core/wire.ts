@@ -44,8 +44,12 @@ export type WireMessage =
   | { type: 'unsupported'; id: string }
   /** SHA-256 over both announcements of this link (`features.ts` announcementDigest); only inside a ratchet message. */
   | { type: 'features-check'; digest: Uint8Array }
-  /** A text for group `group` (feature `groups`); only inside a ratchet message, id and sentAt as `chat`. */
-  | { type: 'group-text'; group: string; id: string; text: string; sentAt: number };
+  /**
+   * One group message (`group-wire.ts`, docs/groups.md §2) raw in the tail; `id` is its pairwise
+   * outbox id when it rides the outbox. Only inside a ratchet message, and only to a peer that
+   * announced the `groups` feature (docs/groups.md §9).
+   */
+  | { type: 'group'; id?: string; data: Uint8Array };
 
 /** Why an inviter refused an invite (docs/protocol-app.md §4). */
 export type InviteRefusal = 'used' | 'expired' | 'unknown' | 'known-key';
@@ -77,7 +81,7 @@ export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 /**
  * Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from
  * every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for
- * groups, 0x50–0x5f for versions and delivery control. Every code is at least two bits from every
+ * groups (0x3c `group`), 0x50–0x5f for versions and delivery control. Every code is at least two bits from every
  * other (docs/protocol.md "Compatibility", the rule for adding a type).
  */
 export const WIRE_TYPE_CODES = {
@@ -92,7 +96,7 @@ export const WIRE_TYPE_CODES = {
   resume: 0x09,
   transfer: 0x10,
   'file-key': 0x13,
-  'group-text': 0x31,
+  group: 0x3c,
   features: 0x51,
   unsupported: 0x56,
   'features-check': 0x5a,
@@ -182,18 +186,27 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
       if (!(m.key instanceof Uint8Array) || m.key.length !== FILE_KEY_BYTES)
         throw new TypeError(`file-key.key: expected ${FILE_KEY_BYTES} bytes`);
       return { header: {}, tail: m.key };
+    case 'group':
+      return splitGroup(m);
     case 'features':
     case 'unsupported':
     case 'features-check':
-    case 'group-text':
       return splitV2(m);
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
   }
 }
 
+/** A `group` message: the optional outbox id in the header, the group message raw in the tail (docs/groups.md §9). */
+function splitGroup(m: Extract<WireMessage, { type: 'group' }>): { header: Record<string, unknown>; tail: Uint8Array } {
+  if (m.id !== undefined) checkId('group.id', m.id);
+  if (!(m.data instanceof Uint8Array) || m.data.length === 0)
+    throw new TypeError('group.data: expected non-empty bytes');
+  return { header: m.id === undefined ? {} : { id: m.id }, tail: m.data };
+}
+
 /** The types added with the announcements (docs/protocol.md "Compatibility"). */
-function splitV2(m: Extract<WireMessage, { type: 'features' | 'unsupported' | 'features-check' | 'group-text' }>): {
+function splitV2(m: Extract<WireMessage, { type: 'features' | 'unsupported' | 'features-check' }>): {
   header: Record<string, unknown>;
   tail: Uint8Array;
 } {
@@ -210,9 +223,6 @@ function splitV2(m: Extract<WireMessage, { type: 'features' | 'unsupported' | 'f
       if (!(m.digest instanceof Uint8Array) || m.digest.length !== FEATURES_CHECK_BYTES)
         throw new TypeError(`features-check.digest: expected ${FEATURES_CHECK_BYTES} bytes`);
       return { header: {}, tail: m.digest };
-    case 'group-text':
-      checkId('group-text.group', m.group);
-      return splitChat(m);
   }
 }
 
@@ -228,11 +238,11 @@ function checkHelloName(name: unknown): void {
     );
 }
 
-function splitChat(m: Extract<WireMessage, { type: 'chat' | 'group-text' }>): {
+function splitChat(m: Extract<WireMessage, { type: 'chat' }>): {
   header: Record<string, unknown>;
   tail: Uint8Array;
 } {
-  checkId(`${m.type}.id`, m.id);
+  checkId('chat.id', m.id);
   if (!Number.isSafeInteger(m.sentAt) || m.sentAt < 0)
     throw new TypeError('chat.sentAt: expected a non-negative integer (ms)');
   if (typeof m.text !== 'string' || !isWellFormed(m.text))
@@ -241,7 +251,7 @@ function splitChat(m: Extract<WireMessage, { type: 'chat' | 'group-text' }>): {
   if (text.length > MAX_CHAT_TEXT_BYTES)
     throw new RangeError(`chat.text: ${text.length} bytes, at most ${MAX_CHAT_TEXT_BYTES}`);
   const header = { id: m.id, sentAt: m.sentAt };
-  return { header: m.type === 'group-text' ? { group: m.group, ...header } : header, tail: text };
+  return { header, tail: text };
 }
 
 /**
@@ -296,7 +306,7 @@ export function decodeWire(bytes: Uint8Array): DecodeWireResult {
   } catch {
     return bad('WIRE_MALFORMED', 'fields', `${type}: a field is out of range`);
   }
-  const textTail = type === 'chat' || type === 'group-text';
+  const textTail = type === 'chat';
   const sameTail = again.tail.length === tail.length && (!textTail || sameBytes(again.tail, tail));
   if (!sameBytes(enc.encode(JSON.stringify(again.header)), bytes.subarray(PREFIX, PREFIX + headerLength)) || !sameTail)
     return bad(
@@ -322,8 +332,8 @@ const TAIL_TYPES = new Set<WireMessage['type']>([
   'kx',
   'ratchet',
   'file-key',
+  'group',
   'features-check',
-  'group-text',
 ]);
 
 /** The WIRE_MALFORMED failure for a field of a `type` message. */
@@ -380,17 +390,28 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
     case 'file-key':
       if (tail.length !== FILE_KEY_BYTES) return field('key', `${FILE_KEY_BYTES} bytes`);
       return { ok: true, message: { type, key: tail.slice() } };
+    case 'group':
+      return buildGroup(h, tail);
     case 'features':
     case 'unsupported':
     case 'features-check':
-    case 'group-text':
       return buildV2(type, h, tail);
   }
 }
 
+/** Decodes a `group` message (docs/groups.md §9); the tail is judged by the group codec (decodeGroup), which owns its format. */
+function buildGroup(h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
+  if (h.id !== undefined && (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)))
+    return badField('group', 'id', 'a message id');
+  if (tail.length === 0) return badField('group', 'data', 'non-empty bytes');
+  const m: WireMessage = { type: 'group', data: tail.slice() };
+  if (typeof h.id === 'string') m.id = h.id;
+  return { ok: true, message: m };
+}
+
 /** Decodes the types added with the announcements (docs/protocol.md "Compatibility"). */
 function buildV2(
-  type: 'features' | 'unsupported' | 'features-check' | 'group-text',
+  type: 'features' | 'unsupported' | 'features-check',
   h: Record<string, unknown>,
   tail: Uint8Array,
 ): DecodeWireResult {
@@ -407,12 +428,6 @@ function buildV2(
     case 'features-check':
       if (tail.length !== FEATURES_CHECK_BYTES) return field('digest', `${FEATURES_CHECK_BYTES} bytes`);
       return { ok: true, message: { type, digest: tail.slice() } };
-    case 'group-text': {
-      if (typeof h.group !== 'string' || !MESSAGE_ID_RE.test(h.group)) return field('group', 'a group id');
-      const { group, ...rest } = h;
-      const c = buildChat(rest, tail);
-      return c.ok && c.message.type === 'chat' ? { ok: true, message: { ...c.message, type, group } } : c;
-    }
   }
 }
 

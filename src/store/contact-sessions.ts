@@ -41,20 +41,26 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
-import type { IDBPObjectStore } from 'idb';
+import type { IDBPObjectStore, IDBPTransaction } from 'idb';
+import { fromBase64Url, toBase64Url } from '../core/base64url';
 import type { MessageRecord, ParleyDb, ParleySchema } from './db';
 import { SerialQueues } from './serial';
+import { groupInner, groupInboxFull, isGroupPayload } from './group-outbox';
+import type { GroupOutPayload } from './group-records';
 import { CURRENT, type Announcement } from '../core/features';
 import { judgeInner, type InnerVerdict } from './inner-rules';
 
-/** An outbox entry's payload: nothing (the text is in `messages`; each link seals it anew, see `sealEntry`). */
-export type OutPayload = Record<string, never>;
+/**
+ * An outbox entry's payload: nothing for chat (the text is in `messages`; each link seals it anew,
+ * see `sealEntry`), or where a group message is (docs/groups.md §10.2).
+ */
+export type OutPayload = Record<string, never> | GroupOutPayload;
 /** A held (not yet deliverable) incoming message. */
 export interface InPayload {
   text: string;
   sentAt: number;
-  /** A `group-text`'s group. */
-  group?: string;
+  /** A `group` message (base64url of its bytes): delivered to the group inbox, not the chat (docs/groups.md §10.2). */
+  groupBytes?: string;
   /** A message this side could not use: nothing is stored, it is receipted as `unsupported`. */
   unsupported?: true;
 }
@@ -82,7 +88,7 @@ export interface SessionRow {
 export type SessionReceiveOutcome =
   | {
       status: 'ok';
-      kind: 'chat' | 'receipt' | 'resume' | 'file-key' | InnerKindV2;
+      kind: 'chat' | 'receipt' | 'resume' | 'file-key' | 'group' | InnerKindV2;
       delivered: number;
       marked: boolean;
       receipts: string[] /*send after this resolves*/;
@@ -96,7 +102,7 @@ export type SessionReceiveOutcome =
    * A new chat message the receive budget did not take (docs/outbox.md §5): its ratchet step is
    * spent, nothing else is written and no receipt goes back, so the sender sends it again later.
    */
-  | { status: 'deferred'; kind: 'chat'; bound: 'budget' | 'held' };
+  | { status: 'deferred'; kind: 'chat' | 'group'; bound: 'budget' | 'held' };
 
 /**
  * Decides whether a new chat message of `textBytes` UTF-8 bytes may be stored now (the contact's
@@ -108,8 +114,9 @@ export type ChatAdmission = (textBytes: number) => boolean;
 export const MAX_HELD_TEXT_BYTES = 1024 * 1024;
 
 const utf8 = new TextEncoder();
+const payloadBytes = (p: InPayload) => utf8.encode(p.text).length + (p.groupBytes?.length ?? 0);
 const heldBytes = (inbox: Inbox<InPayload>) =>
-  inbox.streams.reduce((n, st) => n + st.held.reduce((k, h) => k + utf8.encode(h.payload.text).length, 0), 0);
+  inbox.streams.reduce((n, st) => n + st.held.reduce((k, h) => k + payloadBytes(h.payload), 0), 0);
 
 /** Crash-test hook (e2e/contact-sessions.spec.ts): runs inside the receive transaction. */
 export interface ContactSessionsTestHooks {
@@ -121,7 +128,7 @@ export interface ContactSessionsTestHooks {
 
 const MAX_ATTEMPTS = 64;
 /** Receive outcomes added with the announcements (docs/protocol.md "Compatibility"). */
-type InnerKindV2 = 'group-text' | 'unsupported' | 'not-shown' | 'features-check';
+type InnerKindV2 = 'unsupported' | 'not-shown' | 'features-check';
 
 /** A contact's row before its first session: no session, an empty outbox and inbox. */
 export function emptySessionRow(contact: string): SessionRow {
@@ -136,6 +143,8 @@ export function emptySessionRow(contact: string): SessionRow {
 
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();
+  /** Called after a receive that may have put group messages into the group inbox (docs/groups.md §10.2). */
+  onGroupInbox: (() => void) | null = null;
   constructor(
     private readonly db: ParleyDb,
     private readonly now: () => number = Date.now,
@@ -179,13 +188,12 @@ export class ContactSessions {
   }
 
   /** Writes an outgoing message: history record + outbox entry, one transaction, before anything is sent. */
-  write(contact: string, text: string, sentAt: number, group?: string): Promise<MessageRecord> {
+  write(contact: string, text: string, sentAt: number): Promise<MessageRecord> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
       const row = (await tx.objectStore('sessions').get(contact)) ?? emptySessionRow(contact);
       const { outbox, entry } = enqueue(row.outbox, {}, this.now());
       const m: MessageRecord = { contact, id: entry.id, direction: 'out', text, sentAt, delivered: false };
-      if (group !== undefined) m.group = group;
       await tx.objectStore('messages').put(m);
       await tx.objectStore('sessions').put({ ...row, version: row.version + 1, outbox });
       await tx.done;
@@ -215,28 +223,25 @@ export class ContactSessions {
   }
 
   /**
-   * Takes the messages this contact's Parley cannot take (`sendable` says no to their inner type)
-   * out of the outbox and marks their records `notSent` with the feature missing, in one
-   * transaction (docs/protocol.md "Compatibility"). The resume point then moves past them, so the
-   * contact does not wait for them. Returns their ids.
+   * Takes the entries this contact's Parley cannot take (`sendable` says no to their inner type:
+   * group copies, by their payload, to a peer without `groups`) out of the outbox, in one
+   * transaction (docs/protocol.md "Compatibility", docs/groups.md §10.7). The resume point then
+   * moves past them, so the contact does not wait for them. Returns their ids.
    */
-  withhold(contact: string, sendable: (type: 'chat' | 'group-text') => boolean): Promise<string[]> {
+  withhold(contact: string, sendable: (type: 'chat' | 'group') => boolean): Promise<string[]> {
     return this.serial(contact, async () => {
-      const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
-      const row = await tx.objectStore('sessions').get(contact);
+      const tx = this.db.transaction('sessions', 'readwrite');
+      const row = await tx.store.get(contact);
       const out: string[] = [];
       let outbox = row?.outbox;
       for (const e of row ? pending(row.outbox) : []) {
-        const m = await tx.objectStore('messages').get([contact, e.id]);
-        if (!m || m.group === undefined || sendable('group-text')) continue;
+        if (!isGroupPayload(e.payload) || sendable('group')) continue;
         const a = acknowledge(outbox!, e.id);
         if (!a.ok) continue;
         outbox = a.outbox;
         out.push(e.id);
-        await tx.objectStore('messages').put({ ...m, notSent: 'groups' });
       }
-      if (row && out.length > 0)
-        await tx.objectStore('sessions').put({ ...row, version: row.version + 1, outbox: outbox! });
+      if (row && out.length > 0) await tx.store.put({ ...row, version: row.version + 1, outbox: outbox! });
       await tx.done;
       return out;
     });
@@ -258,19 +263,15 @@ export class ContactSessions {
    */
   sealEntry(contact: string, id: string): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
-      const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+      const tx = this.db.transaction(['sessions', 'messages', 'groupMessages'], 'readwrite');
       const row = await tx.objectStore('sessions').get(contact);
       const entry = row?.outbox.entries.find((e) => e.id === id);
-      const m = await tx.objectStore('messages').get([contact, id]);
+      const inner = entry && (await entryInner(tx, contact, entry.id, entry.payload));
       const state = row?.session && load(contact, row.session.state);
-      if (!row?.session || !state || !entry || !m || !canSend(state)) {
+      if (!row?.session || !state || !inner || !canSend(state)) {
         await tx.done;
         return null;
       }
-      const inner: WireMessage =
-        m.group === undefined
-          ? { type: 'chat', id, text: m.text, sentAt: m.sentAt }
-          : { type: 'group-text', group: m.group, id, text: m.text, sentAt: m.sentAt };
       const sealed = encrypt(state, encodeWire(inner));
       await tx
         .objectStore('sessions')
@@ -337,6 +338,8 @@ export class ContactSessions {
         if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
         const verdict = judgeInner(r.plaintext, decodeWire(r.plaintext), this.own);
         const outcome = await this.commit(row, r.newState, verdict, now, admit);
+        // A group message (or a resume point releasing held ones) may be in the group inbox now.
+        if (outcome?.status === 'ok' && (outcome.kind === 'group' || outcome.kind === 'resume')) this.onGroupInbox?.();
         if (outcome) return outcome;
       }
       throw new Error(`sessions.receive: the session of ${contact} kept changing under us (${MAX_ATTEMPTS} attempts)`);
@@ -350,7 +353,7 @@ export class ContactSessions {
     now: number,
     admit?: ChatAdmission,
   ): Promise<SessionReceiveOutcome | null> {
-    const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+    const tx = this.db.transaction(['sessions', 'messages', 'groupInbox'], 'readwrite');
     const sessions = tx.objectStore('sessions'),
       messages = tx.objectStore('messages');
     const current = await sessions.get(row.contact);
@@ -380,7 +383,19 @@ export class ContactSessions {
 }
 
 /** The history store, inside the receive transaction. */
-type MessagesInTx = IDBPObjectStore<ParleySchema, ['sessions', 'messages'], 'messages', 'readwrite'>;
+type MessagesInTx = IDBPObjectStore<ParleySchema, ['sessions', 'messages', 'groupInbox'], 'messages', 'readwrite'>;
+
+/** What outbox entry `id` carries: its chat text (from `messages`) or its group message. */
+async function entryInner(
+  tx: IDBPTransaction<ParleySchema, ['sessions', 'messages', 'groupMessages'], 'readwrite'>,
+  contact: string,
+  id: string,
+  payload: OutPayload,
+): Promise<WireMessage | null> {
+  if (isGroupPayload(payload)) return groupInner(tx.objectStore('groupMessages'), id, payload);
+  const m = await tx.objectStore('messages').get([contact, id]);
+  return m ? { type: 'chat', id, text: m.text, sentAt: m.sentAt } : null;
+}
 
 /** The row and the outcome after one decrypted message, by its type. */
 interface Applied {
@@ -404,8 +419,23 @@ async function applyMessage(
   const m = inner.message;
   switch (m.type) {
     case 'chat':
-    case 'group-text':
-      return applyChat(next, m, messages, now, admit);
+      return applyChat(next, m.id, { text: m.text, sentAt: m.sentAt }, messages, now, admit);
+    case 'group':
+      // Every group message travels as an outbox entry (docs/groups.md §10.2): receipted, in order.
+      if (m.id === undefined)
+        return {
+          next,
+          outcome: {
+            status: 'rejected',
+            failure: failure(
+              'SESSION_BAD_PAYLOAD',
+              'receiver',
+              'sessions.receive',
+              'a group message without an outbox id',
+            ),
+          },
+        };
+      return applyChat(next, m.id, { text: '', sentAt: now, groupBytes: toBase64Url(m.data) }, messages, now, admit);
     case 'unsupported':
       return applyNotShown(next, m.id, messages);
     case 'features-check':
@@ -423,26 +453,30 @@ async function applyMessage(
   }
 }
 
+/** A chat message, or a group message (`payload.groupBytes`), through the contact's inbox. */
 async function applyChat(
   next: SessionRow,
-  m: Extract<WireMessage, { type: 'chat' | 'group-text' }>,
+  id: string,
+  payload: InPayload,
   messages: MessagesInTx,
   now: number,
   admit?: ChatAdmission,
 ): Promise<Applied> {
-  const payload: InPayload = { text: m.text, sentAt: m.sentAt };
-  if (m.type === 'group-text') payload.group = m.group;
-  const rr = inboxReceive(next.inbox, m.id, payload);
+  const kind = payload.groupBytes === undefined ? 'chat' : 'group';
+  const rr = inboxReceive(next.inbox, id, payload);
   if (!rr.ok) return { next, outcome: { status: 'rejected', failure: rr } };
-  // A new message (not a repeat) must fit the held-text bound and the receive budget, or it is
-  // deferred: the ratchet step is kept, the inbox and history are not touched (docs/outbox.md §5).
+  // A new message (not a repeat) must fit the held-text bound, the receive budget and (group) the
+  // group inbox's bound, or it is deferred: the ratchet step is kept, the inbox and history are
+  // not touched (docs/outbox.md §5, docs/groups.md §11).
   const kept = rr.status === 'delivered' || rr.status === 'held';
   if (kept && rr.status === 'held' && heldBytes(rr.inbox) > MAX_HELD_TEXT_BYTES)
-    return { next, outcome: { status: 'deferred', kind: 'chat', bound: 'held' } };
-  if (kept && admit && !admit(utf8.encode(m.text).length))
-    return { next, outcome: { status: 'deferred', kind: 'chat', bound: 'budget' } };
+    return { next, outcome: { status: 'deferred', kind, bound: 'held' } };
+  if (kept && admit && !admit(payloadBytes(payload)))
+    return { next, outcome: { status: 'deferred', kind, bound: 'budget' } };
+  if (kept && kind === 'group' && (await groupInboxFull(messages.transaction.objectStore('groupInbox'), next.contact)))
+    return { next, outcome: { status: 'deferred', kind, bound: 'held' } };
   await deliver(messages, next.contact, rr.deliver, now);
-  const outcome = okOutcome(m.type, rr.deliver, rr.receipts);
+  const outcome = okOutcome(kind, rr.deliver, rr.receipts);
   return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, null) };
 }
 
@@ -515,8 +549,13 @@ async function deliver(
   now: number,
 ): Promise<void> {
   for (const d of list) {
+    if (d.payload.groupBytes !== undefined) {
+      const bytes = fromBase64Url(d.payload.groupBytes);
+      if (bytes) await messages.transaction.objectStore('groupInbox').add({ from: contact, bytes, receivedAt: now });
+      continue;
+    }
     if (d.payload.unsupported || (await messages.getKey([contact, d.id])) !== undefined) continue;
-    const m: MessageRecord = {
+    await messages.put({
       contact,
       id: d.id,
       direction: 'in',
@@ -524,14 +563,12 @@ async function deliver(
       sentAt: Math.min(d.payload.sentAt, now),
       receivedAt: now,
       delivered: true,
-    };
-    if (d.payload.group !== undefined) m.group = d.payload.group;
-    await messages.put(m);
+    });
   }
 }
 
 function okOutcome(
-  kind: 'chat' | 'resume' | 'file-key' | Exclude<InnerKindV2, 'not-shown'>,
+  kind: 'chat' | 'resume' | 'file-key' | 'group' | Exclude<InnerKindV2, 'not-shown'>,
   delivered: InboxMessage<InPayload>[],
   receipts: string[],
 ): Extract<SessionReceiveOutcome, { status: 'ok' }> {
@@ -541,7 +578,7 @@ function okOutcome(
     delivered: delivered.length,
     marked: false,
     receipts,
-    changed: delivered.map((d) => d.id),
+    changed: delivered.filter((d) => d.payload.groupBytes === undefined).map((d) => d.id),
   };
 }
 

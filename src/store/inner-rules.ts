@@ -20,13 +20,13 @@ const INNER = new Set<WireMessage['type']>([
   'file-key',
   'unsupported',
   'features-check',
-  'group-text',
+  'group',
 ]);
 
 /** An inner message this side takes. */
 export type InnerMessage = Extract<
   WireMessage,
-  { type: 'chat' | 'receipt' | 'resume' | 'file-key' | 'unsupported' | 'features-check' | 'group-text' }
+  { type: 'chat' | 'receipt' | 'resume' | 'file-key' | 'unsupported' | 'features-check' | 'group' }
 >;
 
 /** How an inner message is handled. */

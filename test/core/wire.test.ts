@@ -17,7 +17,7 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function fromVector(m: Record<string, unknown>): WireMessage {
-  if (m.type === 'transfer') return { type: 'transfer', data: hex(m.data as string) };
+  if (m.type === 'transfer' || m.type === 'group') return { ...m, data: hex(m.data as string) } as WireMessage;
   if (m.type === 'features-check') return { type: 'features-check', digest: hex(m.digest as string) };
   return (m.type === 'invite-proof' ? { ...m, proof: hex(m.proof as string) } : m) as WireMessage;
 }
@@ -80,8 +80,9 @@ const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
   arbId.map((id) => ({ type: 'unsupported' as const, id })),
   fc.uint8Array({ minLength: 32, maxLength: 32 }).map((digest) => ({ type: 'features-check' as const, digest })),
   fc
-    .record({ group: arbId, id: arbId, text: fc.string({ unit: 'grapheme', maxLength: 300 }), sentAt: fc.maxSafeNat() })
-    .map((m) => ({ type: 'group-text' as const, ...m })),
+    .record({ id: arbId, data: fc.uint8Array({ minLength: 1, maxLength: 300 }) })
+    .map((m) => ({ type: 'group' as const, ...m })),
+  fc.uint8Array({ minLength: 1, maxLength: 300 }).map((data) => ({ type: 'group' as const, data })),
 );
 
 describe('wire: known answers (test/vectors/parley-wire.json)', () => {
@@ -246,8 +247,8 @@ describe('wire: malformed input gets typed failures', () => {
     ['features with a tail', raw(0x51, '{"version":2,"features":[]}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
     ['unsupported without id', raw(0x56, '{}'), 'WIRE_MALFORMED'],
     ['features-check of 31 bytes', raw(0x5a, '{}', new Uint8Array(31)), 'WIRE_MALFORMED'],
-    ['group-text without group', raw(0x31, '{"id":"a","sentAt":1}', Buffer.from('hi')), 'WIRE_MALFORMED'],
-    ['group-text with group after id', raw(0x31, '{"id":"a","group":"g","sentAt":1}'), 'WIRE_MALFORMED'],
+    ['group without its bytes', raw(0x3c, '{"id":"a"}'), 'WIRE_MALFORMED'],
+    ['group with a bad id', raw(0x3c, '{"id":"a b"}', Buffer.from('hi')), 'WIRE_MALFORMED'],
     ['file-key with a 31-byte key', raw(0x13, '{}', new Uint8Array(31)), 'WIRE_MALFORMED'],
     ['file-key with a 33-byte key', raw(0x13, '{}', new Uint8Array(33)), 'WIRE_MALFORMED'],
     ['file-key with a header field', raw(0x13, '{"v":1}', new Uint8Array(32)), 'WIRE_MALFORMED'],
@@ -339,7 +340,7 @@ describe('wire: properties of the decoder', () => {
 describe('wire: the types of version 2 (docs/protocol.md "Compatibility")', () => {
   it('each new type code is at least two bits from every other, so one flipped bit never turns a type into it or back', () => {
     const codes = Object.entries(WIRE_TYPE_CODES);
-    const added = ['features', 'unsupported', 'features-check', 'group-text'];
+    const added = ['features', 'unsupported', 'features-check', 'group'];
     for (const [a, ca] of codes.filter(([t]) => added.includes(t)))
       for (const [b, cb] of codes) {
         if (a === b) continue;

@@ -21,6 +21,7 @@ import { kemKeyPairFromSeed } from '../../src/net/session-derive';
 import { FileKeyLink } from '../../src/net/file-key-link';
 import { ParleyStore } from '../../src/store/db';
 import { ContactSessions, type SessionReceiveOutcome } from '../../src/store/contact-sessions';
+import { GroupStore } from '../../src/store/group-store';
 import { LinkTraffic } from '../../src/app/session-traffic';
 import { sendRefusal } from '../../src/app/peer-features';
 import { nodeWrtc } from '../support/wrtc';
@@ -28,7 +29,8 @@ import { linkFixture } from '../support/link-fixture';
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const fx = linkFixture();
-const WITH_GROUPS = announcement(2, [...CURRENT.features, 'groups']);
+const WITH_GROUPS = CURRENT;
+const NO_GROUPS = announcement(2, ['file-key', 'unsupported-ack']);
 const NO_FILE_KEY = announcement(2, ['unsupported-ack']);
 
 /** One side: identity, its store and sessions configured with `own`, and what happened to it. */
@@ -131,6 +133,15 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 20_000): Pro
   }
 }
 
+/** Queues one copy of a group message from `from` to `to` as the group code does (docs/groups.md §10.2); its outbox id. */
+async function queueGroupCopy(from: Side, to: Side): Promise<string> {
+  const group = 'ab'.repeat(32);
+  await new GroupStore(from.store.database).commit({
+    outgoing: [{ to: to.key, group, bytes: Uint8Array.of(1, 2, 3) }],
+  });
+  return (await from.sessions.pendingIds(to.key)).at(-1)!;
+}
+
 const texts = async (s: Side, contact: Side, direction: 'in' | 'out') =>
   (await s.store.database.getAll('messages'))
     .filter((m) => m.contact === contact.key && m.direction === direction)
@@ -141,12 +152,12 @@ async function drained(a: Side, b: Side): Promise<boolean> {
 }
 
 describe('versions that meet, over real links', () => {
-  it('a version-1 peer and a current one with groups: chat both ways, the group text withheld and marked, nothing resealed, both outboxes drain', async () => {
+  it('a version-1 peer and a current one with groups: chat both ways, the group message withheld and the sender told, nothing resealed, both outboxes drain', async () => {
     const old = await side(null); // announces nothing, takes only what version 1 takes
     const cur = await side(WITH_GROUPS);
     await cur.sessions.write(old.key, 'hello from the new one', 1000);
-    const group = await cur.sessions.write(old.key, 'for the group', 1001, 'g1');
-    await cur.sessions.write(old.key, 'after the group text', 1002);
+    const group = await queueGroupCopy(cur, old);
+    await cur.sessions.write(old.key, 'after the group message', 1002);
     await old.sessions.write(cur.key, 'hello from the old one', 1003);
 
     const [lo, lc] = await link(old, cur); // the current one dials: it is the kx initiator
@@ -159,13 +170,12 @@ describe('versions that meet, over real links', () => {
     await until('the old side shows both chats', async () => (await texts(old, cur, 'in')).length === 2);
     expect((await texts(old, cur, 'in')).map((m) => m.text)).toEqual([
       'hello from the new one',
-      'after the group text',
+      'after the group message',
     ]);
     expect((await texts(cur, old, 'in')).map((m) => m.text)).toEqual(['hello from the old one']);
-    // The sender was told why, and the record says so; it never went out.
-    expect(cur.withheld).toEqual([`${group.id}:groups`]);
-    expect((await cur.store.database.get('messages', [old.key, group.id]))?.notSent).toBe('groups');
-    expect(cur.sealed.has(group.id)).toBe(false);
+    // The sender was told why; it never went out.
+    expect(cur.withheld).toEqual([`${group}:groups`]);
+    expect(cur.sealed.has(group)).toBe(false);
     // Once per link, and everything delivered: no resend beyond the outbox's normal one.
     expect([...cur.sealed.values(), ...old.sealed.values()].every((n) => n === 1)).toBe(true);
     expect((await texts(cur, old, 'out')).filter((m) => m.delivered).length).toBe(2);
@@ -204,7 +214,7 @@ describe('versions that meet, over real links', () => {
 
   it('without a live link (as through the mailbox): a message the receiver cannot use is receipted "unsupported" and marked not shown; to a sender that did not announce that flavour, a plain receipt; a version-1 receiver refuses it and the next link moves past it', async () => {
     const cur = await side(WITH_GROUPS);
-    const older = await side(CURRENT); // takes no group texts, acknowledges what it cannot use
+    const older = await side(NO_GROUPS); // takes no group messages, acknowledges what it cannot use
     const v1 = await side(null);
     // Sessions come from real links; then the links close.
     for (const other of [older, v1]) {
@@ -215,37 +225,34 @@ describe('versions that meet, over real links', () => {
       await Promise.all([lo.close(), lc.close()]);
     }
 
-    // The current side writes a group text to the older one and seals it with no link up.
-    const g = await cur.sessions.write(older.key, 'group hello', 3000, 'g1');
-    const wire = await cur.sessions.sealEntry(older.key, g.id);
-    const resent = await cur.sessions.sealEntry(older.key, g.id); // as if its receipt were lost
+    // The current side queues a group message to the older one and seals it with no link up.
+    const g = await queueGroupCopy(cur, older);
+    const wire = await cur.sessions.sealEntry(older.key, g);
+    const resent = await cur.sessions.sealEntry(older.key, g); // as if its receipt were lost
     const r = await older.sessions.receive(cur.key, wire!);
-    expect(r).toMatchObject({ status: 'ok', kind: 'unsupported', receipts: [g.id], unsupported: [g.id], changed: [] });
+    expect(r).toMatchObject({ status: 'ok', kind: 'unsupported', receipts: [g], unsupported: [g], changed: [] });
     // The copy is recognised by its id and receipted again, still as unsupported.
     const dup = await older.sessions.receive(cur.key, resent!);
-    expect(dup).toMatchObject({ status: 'ok', kind: 'unsupported', receipts: [g.id], unsupported: [g.id] });
+    expect(dup).toMatchObject({ status: 'ok', kind: 'unsupported', receipts: [g], unsupported: [g] });
     expect(await texts(older, cur, 'in')).toEqual([]); // nothing stored
+    expect(await older.store.database.getAll('groupInbox')).toEqual([]);
     // Its answer: `unsupported` to a sender that announced it, a plain receipt to one that did not.
     expect(receiptTypeFor(older, cur)).toBe('unsupported');
     expect(receiptTypeFor(older, v1)).toBe('receipt');
-    const back = await older.sessions.sealControl(cur.key, { type: 'unsupported', id: g.id });
+    const back = await older.sessions.sealControl(cur.key, { type: 'unsupported', id: g });
     expect(await cur.sessions.receive(older.key, back!)).toMatchObject({
       status: 'ok',
       kind: 'not-shown',
-      changed: [g.id],
+      changed: [], // a group copy has no chat record to mark
     });
     expect(await cur.sessions.pendingIds(older.key)).toEqual([]);
-    expect(await cur.store.database.get('messages', [older.key, g.id])).toMatchObject({
-      notShown: true,
-      delivered: false,
-    });
 
     // A version-1 receiver refuses what it cannot take, as version 1 did: no receipt, nothing stored.
-    const g1 = await cur.sessions.write(v1.key, 'group hello', 3100, 'g1');
+    const g1 = await queueGroupCopy(cur, v1);
     await cur.sessions.write(v1.key, 'plain chat after it', 3101);
-    const refused = await v1.sessions.receive(cur.key, (await cur.sessions.sealEntry(v1.key, g1.id))!);
+    const refused = await v1.sessions.receive(cur.key, (await cur.sessions.sealEntry(v1.key, g1))!);
     expect(refused).toMatchObject({ status: 'rejected', failure: { code: 'SESSION_BAD_PAYLOAD' } });
-    // The next link: the group text is withheld (not sealed again), the resume point moves past
+    // The next link: the group message is withheld (not sealed again), the resume point moves past
     // it, the chat after it is delivered, and both outboxes drain.
     cur.sealed.clear();
     const [lv, lc] = await link(v1, cur);
@@ -253,8 +260,8 @@ describe('versions that meet, over real links', () => {
     await until('both outboxes drain', () => drained(v1, cur));
     await until('the chat arrives', async () => (await texts(v1, cur, 'in')).length === 1);
     expect((await texts(v1, cur, 'in')).map((m) => m.text)).toEqual(['plain chat after it']);
-    expect(cur.sealed.has(g1.id)).toBe(false);
-    expect(cur.withheld).toContain(`${g1.id}:groups`);
+    expect(cur.sealed.has(g1)).toBe(false);
+    expect(cur.withheld).toContain(`${g1}:groups`);
     expect(v1.refused).toEqual([]);
   }, 90_000);
 });
