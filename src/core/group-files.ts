@@ -12,7 +12,8 @@
  */
 import { failure, type Failure } from './errors';
 import { findMember, type SignedList } from './group';
-import { decodeGroup, encodeGroup, type GroupFile } from './group-wire';
+import { encodeGroup, type GroupFile } from './group-wire';
+import { decodeFor } from './group-signed';
 import { compareBytes, randomBytesFrom, type RandomSource } from './identity';
 import type { FileOffer } from './transfer-codec';
 
@@ -49,12 +50,12 @@ export function checkFileRequest(o: {
   from: Uint8Array;
   myOffers: readonly Uint8Array[];
 }): { ok: true; offerId: Uint8Array } | Failure<FileRequestErrorCode> {
-  const d = decodeGroup(o.bytes);
-  if (!d.ok || d.message.type !== 'file-request')
-    return bad('GROUP_FILE_MALFORMED', 'decode', d.ok ? `expected a file-request, got a ${d.message.type}` : d.message);
+  const d = decodeFor(o.bytes, 'file-request', o.held.list.group);
+  if (!d.ok)
+    return d.wrongGroup
+      ? bad('GROUP_FILE_WRONG_GROUP', 'id', d.message)
+      : bad('GROUP_FILE_MALFORMED', 'decode', d.message);
   const r = d.message;
-  if (compareBytes(r.group, o.held.list.group) !== 0)
-    return bad('GROUP_FILE_WRONG_GROUP', 'id', 'the request names another group');
   if (!findMember(o.held.list, o.from))
     return bad('GROUP_FILE_NOT_MEMBER', 'member', 'the requester is not on the current list');
   if (!o.myOffers.some((id) => compareBytes(id, r.offerId) === 0))

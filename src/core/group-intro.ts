@@ -14,10 +14,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { assertBytes, failure, type Failure } from './errors';
 import { findMember, type SignedList } from './group';
-import { signGroup, verifyGroupSignature } from './group-signed';
+import { decodeFor, signGroup, verifyGroupSignature } from './group-signed';
 import { MAX_CLOCK_SKEW_MS } from './group-join';
 import { ledgerAdd, ledgerHas, type SeenLedger } from './group-ledger';
-import { decodeGroup, encodeGroup, type GroupMessageOf } from './group-wire';
+import { encodeGroup, type GroupMessageOf } from './group-wire';
 import { compareBytes, randomBytesFrom, type Identity, type RandomSource } from './identity';
 
 /** Longest lifetime of an intro, and its default (docs/groups.md §5.3). */
@@ -93,13 +93,13 @@ export function checkIntro(o: {
   now: number;
   ledger: SeenLedger;
 }): ({ ok: true; ledger: SeenLedger } & AcceptedIntro) | Failure<IntroErrorCode> {
-  const d = decodeGroup(o.bytes);
-  if (!d.ok || d.message.type !== 'intro')
-    return bad('GROUP_INTRO_MALFORMED', 'decode', d.ok ? `expected an intro, got a ${d.message.type}` : d.message);
-  const intro = d.message;
   const list = o.held.list;
-  if (compareBytes(intro.group, list.group) !== 0)
-    return bad('GROUP_INTRO_WRONG_GROUP', 'id', 'the intro names another group');
+  const d = decodeFor(o.bytes, 'intro', list.group);
+  if (!d.ok)
+    return d.wrongGroup
+      ? bad('GROUP_INTRO_WRONG_GROUP', 'id', d.message)
+      : bad('GROUP_INTRO_MALFORMED', 'decode', d.message);
+  const intro = d.message;
   if (compareBytes(intro.to, o.me) !== 0)
     return bad('GROUP_INTRO_NOT_FOR_ME', 'to', 'the intro is addressed to another member');
   if (!findMember(list, intro.from))

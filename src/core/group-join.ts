@@ -12,7 +12,7 @@
  */
 import { failure, type Failure } from './errors';
 import { findMember, nextList, type NewMember, type SignedList } from './group';
-import { signGroup, verifyGroupSignature } from './group-signed';
+import { decodeFor, signGroup, verifyGroupSignature } from './group-signed';
 import { ledgerAdd, ledgerHas, type SeenLedger } from './group-ledger';
 import { decodeGroup, encodeGroup, MAX_GROUP_MEMBERS, type GroupMessageOf, type VouchOutcome } from './group-wire';
 import { compareBytes, isValidPublicKey, randomBytesFrom, type Identity, type RandomSource } from './identity';
@@ -230,13 +230,13 @@ export function checkLeave(o: {
   bytes: Uint8Array;
   relayedBy: Uint8Array;
 }): { ok: true; leave: Leave } | Failure<LeaveErrorCode> {
-  const d = decodeGroup(o.bytes);
-  if (!d.ok || d.message.type !== 'leave')
-    return leaveBad('GROUP_LEAVE_MALFORMED', 'decode', d.ok ? `expected a leave, got a ${d.message.type}` : d.message);
-  const leave = d.message;
   const list = o.held.list;
-  if (compareBytes(leave.group, list.group) !== 0)
-    return leaveBad('GROUP_LEAVE_WRONG_GROUP', 'id', 'the leave names another group');
+  const d = decodeFor(o.bytes, 'leave', list.group);
+  if (!d.ok)
+    return d.wrongGroup
+      ? leaveBad('GROUP_LEAVE_WRONG_GROUP', 'id', d.message)
+      : leaveBad('GROUP_LEAVE_MALFORMED', 'decode', d.message);
+  const leave = d.message;
   const member = findMember(list, leave.member);
   if (!member || compareBytes(leave.member, list.admin) === 0)
     return leaveBad('GROUP_LEAVE_NOT_MEMBER', 'member', 'the leaver is not a member (or is the admin)');
