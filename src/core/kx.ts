@@ -16,16 +16,34 @@
  * with it (`ratchetFromKx`).
  * @module
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { equalBytes } from '@noble/ciphers/utils.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { concatBytes, randomBytes } from '@noble/hashes/utils.js';
 import { assertBytes, failure, type Failure } from './errors';
-import type { Ed25519KeyPair } from './identity';
+import {
+  buildReveal,
+  commitTranscript,
+  computeCommitment,
+  confirmationMac,
+  isUsableEd25519Key,
+  isUsableX25519Key,
+  KEM_CIPHERTEXT_LENGTH,
+  KEM_PUBLIC_KEY_LENGTH,
+  KEM_SECRET_KEY_LENGTH,
+  MSG,
+  other,
+  revealLength,
+  sealCipher,
+  signedPart,
+  transcriptKeys,
+  type KxContext,
+  type KxIdentity,
+  type KxKeys,
+  type KxOpening,
+  type KxPeer,
+  type KxRole,
+} from './kx-crypto';
 import {
   generateRatchetKeyPair,
   initInitiator,
@@ -36,30 +54,23 @@ import {
   type Random,
 } from './ratchet';
 
-/** ML-KEM-768 encapsulation key length (FIPS 203, Table 3). */
-export const KEM_PUBLIC_KEY_LENGTH = 1184;
-/** ML-KEM-768 decapsulation key length (FIPS 203, Table 3). */
-export const KEM_SECRET_KEY_LENGTH = 2400;
-/** ML-KEM-768 ciphertext length (FIPS 203, Table 3). */
-export const KEM_CIPHERTEXT_LENGTH = 1088;
-
-/** Initiator: issued the invite or asked for the reset; responder: the other side (docs/security-kx.md). */
-export type KxRole = 'initiator' | 'responder';
-/** ML-KEM-768 key pair of an identity (DESIGN.md, identity layer). */
-export interface KemKeyPair {
-  publicKey: Uint8Array /*1184*/;
-  secretKey: Uint8Array; /*2400*/
-}
-/** This side's long-term keys. */
-export interface KxIdentity {
-  ed25519: Ed25519KeyPair;
-  kem: KemKeyPair;
-}
-/** The peer's long-term public keys, known from the invite before the kx starts. */
-export interface KxPeer {
-  ed25519PublicKey: Uint8Array;
-  kemPublicKey: Uint8Array;
-}
+export {
+  buildReveal,
+  commitTranscript,
+  computeCommitment,
+  confirmationMac,
+  generateKemKeyPair,
+  kemPublicKeyOf,
+  KEM_CIPHERTEXT_LENGTH,
+  KEM_PUBLIC_KEY_LENGTH,
+  KEM_SECRET_KEY_LENGTH,
+  type KemKeyPair,
+  type KxContext,
+  type KxIdentity,
+  type KxOpening,
+  type KxPeer,
+  type KxRole,
+} from './kx-crypto';
 
 /** What a finished kx hands to the ratchet (and to storage). */
 export interface KxResult {
@@ -90,101 +101,6 @@ export type KxErrorCode =
 /** A step of the state machine: messages to send now and, at the end, the result. */
 export type KxStep = { ok: true; send: Uint8Array[]; result?: KxResult } | Failure<KxErrorCode>;
 
-const MSG = { commit: 0x01, reveal: 0x02, confirm: 0x03 } as const;
-const ROLE_BYTE: Record<KxRole, number> = { initiator: 0x49, responder: 0x52 };
-const tag = (s: string) => utf8ToBytes(`parley/kx/1/${s}`);
-const other = (r: KxRole): KxRole => (r === 'initiator' ? 'responder' : 'initiator');
-
-/** A fresh ML-KEM-768 key pair for an identity (FIPS 203 ML-KEM.KeyGen); `seed` (64) for tests. */
-export function generateKemKeyPair(seed?: Uint8Array): KemKeyPair {
-  if (seed !== undefined) assertBytes('seed', seed, 64);
-  const { publicKey, secretKey } = ml_kem768.keygen(seed);
-  return { publicKey, secretKey };
-}
-
-/** The ML-KEM-768 public key embedded in a secret key (FIPS 203 §7.1 layout). */
-export function kemPublicKeyOf(secretKey: Uint8Array): Uint8Array {
-  assertBytes('secretKey', secretKey, KEM_SECRET_KEY_LENGTH);
-  return ml_kem768.getPublicKey(secretKey);
-}
-
-/** Everything a commitment and the transcript are bound to, in initiator/responder order. */
-export interface KxContext {
-  idI: Uint8Array;
-  idR: Uint8Array;
-  kemI: Uint8Array;
-  kemR: Uint8Array;
-}
-
-/** What a reveal opens: the share, the commitment nonce and (responder only) the ratchet key. */
-export interface KxOpening {
-  share: Uint8Array;
-  nonce: Uint8Array;
-  ratchetKey?: Uint8Array;
-}
-
-const openingBytes = (o: KxOpening) => concatBytes(o.share, o.nonce, o.ratchetKey ?? new Uint8Array(0));
-
-/** c = SHA-256(tag ‖ role ‖ idI ‖ idR ‖ kemI ‖ kemR ‖ share ‖ nonce ‖ ratchetKey?) (step 1). */
-export function computeCommitment(ctx: KxContext, role: KxRole, o: KxOpening): Uint8Array {
-  return sha256(
-    concatBytes(tag('commit'), Uint8Array.of(ROLE_BYTE[role]), ctx.idI, ctx.idR, ctx.kemI, ctx.kemR, openingBytes(o)),
-  );
-}
-
-/** th0 = SHA-256(tag ‖ idI ‖ idR ‖ kemI ‖ kemR ‖ cI ‖ cR): what each reveal is signed and sealed under. */
-export function commitTranscript(ctx: KxContext, cI: Uint8Array, cR: Uint8Array): Uint8Array {
-  return sha256(concatBytes(tag('th0'), ctx.idI, ctx.idR, ctx.kemI, ctx.kemR, cI, cR));
-}
-
-function sealCipher(kemSecret: Uint8Array, th0: Uint8Array, role: KxRole, ct: Uint8Array) {
-  const key = hkdf(sha256, kemSecret, th0, concatBytes(tag('seal'), Uint8Array.of(ROLE_BYTE[role])), 32);
-  // The key is used exactly once, so a fixed nonce is safe.
-  return xchacha20poly1305(key, new Uint8Array(24), concatBytes(th0, Uint8Array.of(ROLE_BYTE[role]), ct));
-}
-
-const signedPart = (role: KxRole, th0: Uint8Array, ct: Uint8Array, sealed: Uint8Array) =>
-  concatBytes(tag('reveal'), Uint8Array.of(ROLE_BYTE[role]), th0, ct, sealed);
-
-/**
- * Step 2: a REVEAL of `opening` by `role`, sealed to `peerKem` and signed with `signer`.
- * Exported for the attack tests, which use it to play a peer that cheats.
- */
-export function buildReveal(
-  role: KxRole,
-  th0: Uint8Array,
-  opening: KxOpening,
-  peerKem: Uint8Array,
-  signer: Ed25519KeyPair,
-  random: Random,
-): Uint8Array {
-  const { cipherText, sharedSecret } = ml_kem768.encapsulate(peerKem, random(32));
-  const sealed = sealCipher(sharedSecret, th0, role, cipherText).encrypt(openingBytes(opening));
-  const sig = ed25519.sign(signedPart(role, th0, cipherText, sealed), signer.secretKey.subarray(0, 32));
-  return concatBytes(Uint8Array.of(MSG.reveal), cipherText, sealed, sig);
-}
-
-const revealLength = (role: KxRole) => 1 + KEM_CIPHERTEXT_LENGTH + (role === 'responder' ? 96 : 64) + 16 + 64;
-
-function isUsableEd25519Key(pk: Uint8Array): boolean {
-  try {
-    return !ed25519.Point.fromBytes(pk).isSmallOrder();
-  } catch {
-    return false;
-  }
-}
-
-/** A low-order X25519 point gives the all-zero output for every (clamped) scalar; noble throws then. */
-function isUsableX25519Key(pk: Uint8Array): boolean {
-  try {
-    x25519.getSharedSecret(LOW_ORDER_PROBE, pk);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const LOW_ORDER_PROBE = new Uint8Array(32).fill(0x42);
-
 type Phase = 'new' | 'committed' | 'revealed' | 'confirming' | 'done' | 'failed';
 
 /**
@@ -205,7 +121,7 @@ export class Kx {
   private ownReveal: Uint8Array = new Uint8Array(0);
   private peerReveal: Uint8Array = new Uint8Array(0);
   private peerOpening?: KxOpening;
-  private keys?: { sessionKey: Uint8Array; th: Uint8Array; confirmOwn: Uint8Array; confirmPeer: Uint8Array };
+  private keys?: KxKeys;
 
   constructor(private readonly opts: { role: KxRole; identity: KxIdentity; peer: KxPeer; random?: Random }) {
     const { role, identity, peer } = opts;
@@ -308,21 +224,17 @@ export class Kx {
     this.peerReveal = msg.slice();
     const [revI, revR] =
       this.role === 'initiator' ? [this.ownReveal, this.peerReveal] : [this.peerReveal, this.ownReveal];
-    const th = sha256(concatBytes(tag('transcript'), this.th0, revI, revR));
-    const ikm = opening.share.map((b, i) => b ^ (this.own.share[i] as number));
-    const okm = hkdf(sha256, ikm, th, tag('keys'), 96);
-    ikm.fill(0);
-    const [kI, kR] = [okm.slice(32, 64), okm.slice(64, 96)];
-    this.keys = {
-      sessionKey: okm.slice(0, 32),
-      th,
-      confirmOwn: this.role === 'initiator' ? kI : kR,
-      confirmPeer: this.role === 'initiator' ? kR : kI,
-    };
+    this.keys = transcriptKeys(
+      this.role,
+      this.th0,
+      { initiator: revI, responder: revR },
+      this.own.share,
+      opening.share,
+    );
     this.phase = 'confirming';
     return {
       ok: true,
-      send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, th))],
+      send: [concatBytes(Uint8Array.of(MSG.confirm), confirmationMac(this.keys.confirmOwn, this.role, this.keys.th))],
     };
   }
 
@@ -403,11 +315,6 @@ export class Kx {
     else result.peerRatchetKey = this.peerOpening?.ratchetKey;
     return { ok: true, send: [], result };
   }
-}
-
-/** CONFIRM's MAC (step 3): HMAC-SHA256(confirm key of `role`, tag ‖ role ‖ TH). */
-export function confirmationMac(key: Uint8Array, role: KxRole, th: Uint8Array): Uint8Array {
-  return hmac(sha256, key, concatBytes(tag('confirm'), Uint8Array.of(ROLE_BYTE[role]), th));
 }
 
 /** Starts the Double Ratchet from a finished kx (RatchetInitAliceHE / RatchetInitBobHE, ratchet.ts). */
