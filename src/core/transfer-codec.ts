@@ -63,7 +63,8 @@ export type TransferMessage =
   | { type: 'accept'; id: Uint8Array; windowBytes: number; files: number[] }
   | { type: 'decline'; id: Uint8Array; reason: DeclineReason }
   | { type: 'hashes'; id: Uint8Array; file: number; first: number; hashes: Uint8Array }
-  | { type: 'chunk'; id: Uint8Array; file: number; index: number; bytes: Uint8Array }
+  // `offset`: set on chunks that arrived sealed (docs/files.md §10), whose sealing bound it; never encoded here
+  | { type: 'chunk'; id: Uint8Array; file: number; index: number; bytes: Uint8Array; offset?: number }
   | { type: 'ack'; id: Uint8Array; file: number; verified: number }
   | { type: 'nack'; id: Uint8Array; file: number; index: number; reason: NackReason }
   | { type: 'cancel'; id: Uint8Array; reason: CancelReason }

@@ -249,6 +249,23 @@ export class TransferReceiver {
   }
 
   /**
+   * A chunk the caller's sealed-chunk layer refused (docs/files.md §10: tampered, moved, replayed
+   * or from another transfer): `file` and `index` are what its unauthenticated header claimed.
+   * When this side still needs that chunk it asks for it again (nack), counted against
+   * `maxRetries` like a hash mismatch; otherwise the refusal is only reported.
+   */
+  refuse(file: number, index: number, code: string, why: string): Promise<TransferResult> {
+    return this.serial(async () => {
+      const step = `chunk ${file}:${index}`;
+      const r = this.st === 'active' ? this.rf[file] : null;
+      if (!r || index >= r.count || r.done || index < r.verified || r.buffered.has(index))
+        return this.fail(step, 'TRANSFER_UNEXPECTED', `a refused chunk (${code}) that is not needed; dropped: ${why}`);
+      const chunk = { type: 'chunk' as const, id: this.id, file, index, bytes: NO_BYTES };
+      return this.refetch(chunk, step, chunkLength(r.offer, index), false, `was refused (${code}): ${why}`);
+    });
+  }
+
+  /**
    * Acks are cumulative, so one may cover many chunks (docs/files.md §2): a verified prefix is
    * acknowledged once no further message waits in this receiver's queue, once it grew by a
    * quarter of the window since the last ack, or when the file is complete — not once per chunk.
@@ -351,6 +368,8 @@ export class TransferReceiver {
     if (unwanted) return this.fail(step, unwanted.code, unwanted.why);
     const len = chunkLength(r.offer, index);
     const badLength = bytes.length !== len;
+    if (m.offset !== undefined && m.offset !== index * r.offer.chunkSize)
+      return this.refetch(m, step, len, false, `was sealed for offset ${m.offset}, not ${index * r.offer.chunkSize}`);
     if (badLength || !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32)))
       return this.refetch(m, step, len, badLength);
     try {
@@ -395,13 +414,16 @@ export class TransferReceiver {
     step: string,
     len: number,
     badLength: boolean,
+    refused?: string,
   ): TransferResult {
     if (this.st !== 'active') return this.fail(step, 'TRANSFER_CANCELLED', 'cancelled while hashing');
     const key = `${file}:${index}`,
       tries = (this.attempts.get(key) ?? 0) + 1;
     this.attempts.set(key, tries);
     const code = badLength ? 'TRANSFER_CHUNK_LENGTH' : 'TRANSFER_HASH_MISMATCH';
-    const what = badLength ? `has ${bytes.length} bytes, expected ${len}` : 'does not match its SHA-256 from the offer';
+    const what =
+      refused ??
+      (badLength ? `has ${bytes.length} bytes, expected ${len}` : 'does not match its SHA-256 from the offer');
     if (tries > this.opts.maxRetries)
       return this.giveUp(
         step,

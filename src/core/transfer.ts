@@ -51,6 +51,11 @@ export interface SenderIo {
   readSlice: ReadSlice;
   /** Hands one message to the channel (which may buffer it). */
   send: (bytes: Uint8Array) => void;
+  /**
+   * Hands one chunk to the channel as its place and bytes, for a channel that seals chunks itself
+   * (docs/files.md §10); without it chunks go through `send` as `chunk` messages.
+   */
+  sendChunk?: (place: { id: Uint8Array; file: number; index: number; offset: number }, bytes: Uint8Array) => void;
   /** Whether the channel can take another message now (e.g. bufferedAmount below a mark). */
   canSend: () => boolean;
   now: () => number;
@@ -464,6 +469,7 @@ export class TransferSender {
     if (bytes.length !== end - start)
       throw new RangeError(`readSlice(${file}, ${start}, ${end}) returned ${bytes.length} bytes; the file changed?`);
     if (this.st !== 'active') return;
-    this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
+    if (this.io.sendChunk) this.io.sendChunk({ id: this.id, file, index, offset: start }, bytes);
+    else this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
   }
 }

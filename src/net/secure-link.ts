@@ -39,6 +39,14 @@ export interface SecureLink {
    * hands out chunks only while this is low, so chat frames never wait behind much file data.
    */
   readonly bufferedAmount?: number;
+  /**
+   * Sends a sealed file chunk (frame type 0x04, built by `ChunkSealer` under the file key) as it
+   * is, in order with `send()` and under the same backpressure: the frames layer does not seal
+   * it again (docs/files.md §10). Optional: links without it carry chunks as `transfer` messages.
+   */
+  sendSealedChunk?(message: Uint8Array): Promise<void>;
+  /** Sealed file chunks as they arrive, in order; those before the first listener go to it. */
+  onSealedChunk?(cb: (message: Uint8Array) => void): () => void;
 }
 
 /** Internal: builds the link around a confirmed frame channel. Not part of the contract. */
@@ -48,6 +56,8 @@ export class FramedLink implements SecureLink {
   readonly #messageCbs = new Set<(m: WireMessage) => void>();
   readonly #closeCbs = new Set<(e: LinkCloseEvent) => void>();
   readonly #pending: WireMessage[] = [];
+  readonly #chunkCbs = new Set<(message: Uint8Array) => void>();
+  readonly #pendingChunks: Uint8Array[] = [];
   #sendTail: Promise<unknown> = Promise.resolve();
   /** Bytes accepted by send() and not yet handed to the data channel. */
   #unsent = 0;
@@ -112,18 +122,41 @@ export class FramedLink implements SecureLink {
     const bytes = encodeWire(m); // throws on a malformed message: a programmer's mistake
     const sealed = this.#frames.seal(bytes); // call order = wire order
     this.#unsent += bytes.length;
+    return this.#queueFrame(sealed, bytes.length);
+  }
+
+  /** Hands `frame` to the data channel after every frame queued before it, waiting while it is full. */
+  #queueFrame(frame: Promise<Uint8Array>, counted: number): Promise<void> {
     const sent = this.#sendTail.then(async () => {
       try {
-        const frame = await sealed;
+        const f = await frame;
         if (this.#peer.bufferedAmount > HIGH_WATER) await this.#peer.drain(HIGH_WATER / 4);
         if (this.#closeEvent) throw new Error('SecureLink.send: the link closed before the message went out');
-        this.#peer.send(frame);
+        this.#peer.send(f);
       } finally {
-        this.#unsent -= bytes.length;
+        this.#unsent -= counted;
       }
     });
     this.#sendTail = sent.catch(() => undefined);
     return sent;
+  }
+
+  /** See {@link SecureLink.sendSealedChunk}. */
+  sendSealedChunk(message: Uint8Array): Promise<void> {
+    if (this.#closeEvent || this.#goodbyeSent)
+      return Promise.reject(new Error('SecureLink.sendSealedChunk: the link is closed'));
+    const frame = this.#frames.passThrough(message); // throws on a message that is not one: a programmer's mistake
+    this.#unsent += frame.length;
+    return this.#queueFrame(Promise.resolve(frame), frame.length);
+  }
+
+  /** See {@link SecureLink.onSealedChunk}. */
+  onSealedChunk(cb: (message: Uint8Array) => void): () => void {
+    this.#chunkCbs.add(cb);
+    if (this.#chunkCbs.size === 1) for (const m of this.#pendingChunks.splice(0)) cb(m);
+    return () => {
+      this.#chunkCbs.delete(cb);
+    };
   }
 
   /**
@@ -211,6 +244,17 @@ export class FramedLink implements SecureLink {
         const t = setTimeout(() => this.#finish({ clean: true }), GOODBYE_WAIT_MS);
         this.onClose(() => clearTimeout(t));
       });
+      return;
+    }
+    if (r.kind === 'sealed-chunk') {
+      if (this.#chunkCbs.size === 0) this.#pendingChunks.push(r.message);
+      for (const cb of [...this.#chunkCbs]) {
+        try {
+          cb(r.message);
+        } catch (e) {
+          console.error('SecureLink: a sealed-chunk listener threw:', e);
+        }
+      }
       return;
     }
     if (r.kind !== 'data') {

@@ -17,6 +17,7 @@ import {
   type TransferResult,
 } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
+import type { ChunkPlace } from '../core/file-chunk';
 import { blobReader } from './file-store';
 import {
   deliver,
@@ -45,6 +46,7 @@ import {
   DEFAULT_MAX_INCOMING_BYTES,
   DEFAULT_SAVE_EVERY_BYTES,
   DOWNLOAD_TYPE,
+  type ChunkArrival,
   type TransferFileInfo,
   type TransferLink,
   type TransferManagerEvent,
@@ -147,6 +149,7 @@ export class TransferManager {
     this.#out.use(link);
     this.#unlink = [
       link.onMessage((m) => this.#onMessage(m)),
+      ...(link.onChunk ? [link.onChunk((c) => this.#onChunk(c))] : []),
       link.onClose(() => {
         if (this.#out.link === link) this.detach();
       }),
@@ -300,6 +303,7 @@ export class TransferManager {
     return {
       readSlice: read,
       send: (b: Uint8Array) => this.#out.send(b),
+      sendChunk: (place: ChunkPlace, bytes: Uint8Array) => this.#out.sendChunk(place, bytes),
       canSend: () => this.#out.canSend(),
       now: this.#o.now,
     };
@@ -380,6 +384,30 @@ export class TransferManager {
     this.#after(n, async () => {
       await maybeSave(n, this.#o);
       this.#emit({ type: 'offered', id, direction: 'in', files: n.files });
+    });
+  }
+
+  /** A sealed chunk from the link: opened (to its receiver), or refused (its receiver asks for it again). */
+  #onChunk(c: ChunkArrival): void {
+    const place = c.ok ? c.chunk : c.claimed;
+    if (!place) return; // not even a header: nothing to route or ask for again
+    const id = bytesToHex(place.id);
+    const e = this.#entries.get(id);
+    if (!e?.receiver) {
+      if (c.ok && !e && !this.#told.has(id)) {
+        this.#told.add(id);
+        if (this.#told.size > MAX_TOLD_IDS) this.#told.delete(this.#told.values().next().value!);
+        this.#tellCancelled(id);
+      }
+      return;
+    }
+    const run = c.ok
+      ? e.receiver.receive({ type: 'chunk', ...c.chunk })
+      : e.receiver.refuse(place.file, place.index, c.code, c.message);
+    void run.then((r) => {
+      if (!r.ok && r.code === 'TRANSFER_CANCELLED') this.#tellCancelled(id);
+      this.#handle(e, r);
+      this.#kick();
     });
   }
 
