@@ -256,15 +256,7 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   #receive(m: WireMessage): void {
     if (m.type !== 'transfer' || this.#closed) return;
     const len = m.data.length;
-    // Only while the peer's key is missing do bytes pile up here; after that decryption keeps up.
-    if (!this.#peerSet && this.#inWaiting + len > this.#maxWaiting) {
-      this.#fail(
-        'FILE_KEY_QUEUE_FULL',
-        `over ${this.#maxWaiting} bytes of file data arrived before the friend's file key`,
-      );
-      return;
-    }
-    this.#inWaiting += len;
+    if (!this.#admit(len)) return;
     const n = this.#inCounter++;
     // Decryption starts once the peer's key is in, in parallel; delivery keeps the order.
     const opened = this.#peer.promise.then((key) =>
@@ -297,18 +289,25 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
       .catch(() => {}); // a listener that throws must not stop later deliveries
   }
 
-  /** A sealed chunk frame: opened under the peer's key once it is in; delivered in arrival order. */
-  #receiveChunk(message: Uint8Array): void {
-    if (this.#closed) return;
-    const len = message.length;
+  /** Counts `len` incoming bytes as waiting; false (and the link closed) past the bound before the peer's key. */
+  #admit(len: number): boolean {
+    // Only while the peer's key is missing do bytes pile up here; after that decryption keeps up.
     if (!this.#peerSet && this.#inWaiting + len > this.#maxWaiting) {
       this.#fail(
         'FILE_KEY_QUEUE_FULL',
         `over ${this.#maxWaiting} bytes of file data arrived before the friend's file key`,
       );
-      return;
+      return false;
     }
     this.#inWaiting += len;
+    return true;
+  }
+
+  /** A sealed chunk frame: opened under the peer's key once it is in; delivered in arrival order. */
+  #receiveChunk(message: Uint8Array): void {
+    if (this.#closed) return;
+    const len = message.length;
+    if (!this.#admit(len)) return;
     const opened = this.#opener.promise.then((o) => o.open(message));
     opened.catch(() => {});
     this.#inChain = this.#inChain
