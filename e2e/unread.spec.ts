@@ -4,7 +4,16 @@
  * has Carol's chat open while Alice writes and offers files.
  */
 import { test, expect } from '@playwright/test';
-import { person, makeInvite, expectConnected, send, message, type Person, openInviteLink } from './support/app';
+import {
+  person,
+  makeInvite,
+  expectConnected,
+  send,
+  message,
+  type Person,
+  openInviteLink,
+  setInFront,
+} from './support/app';
 import { item, offerFiles, pair } from './support/files';
 
 test.describe('unread and notices', () => {
@@ -128,16 +137,8 @@ test.describe('unread and notices', () => {
     test.setTimeout(180_000);
     const [alice, bob] = await pair(browser);
     people.push(alice, bob);
-    // Headless Chromium keeps every tab "visible", so the page is told it went to the background
-    // the way a browser tells it: visibilityState and a visibilitychange event.
-    const inFront = (front: boolean) =>
-      bob.page.evaluate((f) => {
-        Object.defineProperty(document, 'visibilityState', {
-          configurable: true,
-          get: () => (f ? 'visible' : 'hidden'),
-        });
-        document.dispatchEvent(new Event('visibilitychange'));
-      }, front);
+    // Headless Chromium keeps every tab "visible": the page is told it went to the background.
+    const inFront = (front: boolean) => setInFront(bob.page, front);
     await inFront(false);
     await send(alice, 'are you there?');
     await expect(message(bob, 'are you there?')).toHaveCount(1, { timeout: 30_000 });

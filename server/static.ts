@@ -48,6 +48,8 @@ export function securityHeaders(host: string | undefined): Record<string, string
       "img-src 'self' data: blob:",
       "font-src 'self'",
       "worker-src 'self' blob:",
+      // The web app manifest (docs/pwa.md); sw.js and the manifest are not under /assets, so no-cache.
+      "manifest-src 'self'",
       "object-src 'none'",
       "base-uri 'none'",
       "form-action 'none'",

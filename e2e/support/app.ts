@@ -95,6 +95,18 @@ export function tamper(link: string): string {
   return link.slice(0, i) + (c === 'A' ? 'B' : 'A') + link.slice(i + 1);
 }
 
+/**
+ * Tells the page it went to the background (or came to the front) the way a browser does:
+ * headless Chromium keeps every tab visible, so `visibilityState` is overridden and
+ * `visibilitychange` fired.
+ */
+export function setInFront(page: Page, front: boolean): Promise<void> {
+  return page.evaluate((f) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (f ? 'visible' : 'hidden') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, front);
+}
+
 /** Alice and Bob, contacts through an invite, each with the other's chat open and connected. */
 export async function pairedPeople(browser: Browser, people: Person[]): Promise<[Person, Person]> {
   const alice = await person(browser, 'Alice');

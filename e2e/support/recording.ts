@@ -24,15 +24,15 @@ export function recordingRelayFixture() {
     people,
     /**
      * Starts the relay on `port`; returns its URL, the paths of the recording (`out`) and of the
-     * subscriptions (`subs`), and `drop()`, which cuts every connection to it at once.
+     * subscriptions (`subs`) and of the mailbox requests (`mailbox`), and `drop()`, which cuts every connection to it at once.
      */
     async start(
       port: number,
       tag: string,
-    ): Promise<{ url: string; out: string; subs: string; drop(): Promise<number> }> {
+    ): Promise<{ url: string; out: string; subs: string; mailbox: string; drop(): Promise<number> }> {
       const base = join(tmpdir(), `parley-e2e-${tag}-${process.pid}-${Date.now()}`);
-      const [out, subs] = [`${base}.jsonl`, `${base}.subs.jsonl`];
-      files.push(out, subs);
+      const [out, subs, mailbox] = [`${base}.jsonl`, `${base}.subs.jsonl`, `${base}.mailbox.jsonl`];
+      files.push(out, subs, mailbox);
       const r = (relay = await startHarness('test/support/recording-relay.ts', [
         '--port',
         String(port),
@@ -42,13 +42,15 @@ export function recordingRelayFixture() {
         out,
         '--subs',
         subs,
+        '--mailbox-out',
+        mailbox,
       ]));
       const drop = async (): Promise<number> => {
         const from = r.lines.length;
         r.say('drop');
         return Number((await r.waitFor(/^dropped \d+$/, { from })).split(' ')[1]);
       };
-      return { url: r.url, out, subs, drop };
+      return { url: r.url, out, subs, mailbox, drop };
     },
   };
 }

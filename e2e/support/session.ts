@@ -92,3 +92,34 @@ export async function sessionRows(page: Page): Promise<StoredSessionView[]> {
     session: r.session && { id: r.session.id, roomKey: Uint8Array.from(Object.values(r.session.roomKey)) },
   }));
 }
+
+/**
+ * Keeps one store of the page's database busy, as a slow disk or a loaded machine does: a
+ * read-only transaction kept alive by a chain of requests, so every read-write transaction on
+ * that store the app starts meanwhile waits. Resolves once the hold is in place, with a function
+ * that ends it (and resolves once the store is free again).
+ */
+export async function holdStore(page: Page, store: string): Promise<() => Promise<void>> {
+  await page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('parley');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const tx = db.transaction(name, 'readonly');
+    const hold = { released: false, done: new Promise<void>((r) => (tx.oncomplete = tx.onabort = () => r())) };
+    void hold.done.then(() => db.close());
+    // A transaction commits once no request is pending: each answer asks again until released.
+    const ask = () => {
+      if (!hold.released) tx.objectStore(name).count().onsuccess = ask;
+    };
+    ask();
+    (globalThis as { __parleyHold?: typeof hold }).__parleyHold = hold;
+  }, store);
+  return () =>
+    page.evaluate(async () => {
+      const hold = (globalThis as { __parleyHold?: { released: boolean; done: Promise<void> } }).__parleyHold!;
+      hold.released = true;
+      await hold.done;
+    });
+}

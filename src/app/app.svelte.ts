@@ -20,6 +20,8 @@ import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
 import { ContactRemoval } from './contact-removal.svelte';
 import { loadNameSkeleton } from './names';
 import { HeldBackNotes } from './held-back.svelte';
+import { UpdateState } from './update.svelte';
+import { KeepState } from './keep.svelte';
 
 export interface StatusLine {
   state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
@@ -35,6 +37,10 @@ export class AppState {
   transfers = new TransfersState();
   /** Messages a contact's receive budget held back (docs/outbox.md §5): one line in its chat. */
   heldBack = new HeldBackNotes();
+  /** The service worker and the "new version" prompt (docs/pwa.md "Updates"). */
+  readonly update = new UpdateState(this.transfers);
+  /** Storage that lasts, notifications, the badge, the share target (docs/pwa.md); set once the app is ready. */
+  keep = $state<KeepState | null>(null);
   /** Unread badges, title, offer notices, rename lines (docs/app.md "Unread and notices"); set once the store is open. */
   attention = $state<AttentionState | null>(null);
   connections = $state<ConnectionManager | null>(null);
@@ -90,6 +96,7 @@ export class AppState {
   readonly keyWarning = $derived(keyChangeWarning(this.contacts?.selected, this.identity?.record?.publicKey));
 
   async start(origin = new URL(location.href)): Promise<void> {
+    this.update.start();
     // An invite arrives stashed by main.ts (the page replaced itself without the fragment).
     this.pendingInvite = takeStashedInvite(() => sessionStorage);
     if (!this.pendingInvite) this.takeInviteFromUrl();
@@ -124,7 +131,11 @@ export class AppState {
     this.attention = attention;
     await names;
     const { cm, pairing } = this.connect(origin);
+    const { identity, contacts, transfers } = this;
+    const [select, sendText] = [(k: string) => this.select(k), (t: string) => this.chat.send(t)];
+    this.keep = new KeepState({ identity, contacts, transfers, attention, select, sendText });
     this.ready = true;
+    void this.keep.start();
     window.addEventListener('pagehide', () => {
       cm.stop();
       void this.transfers.close();

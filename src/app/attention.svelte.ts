@@ -58,7 +58,11 @@ export class AttentionState {
     }
     return out;
   });
-  readonly title = $derived(pageTitle(Object.values(this.counts).reduce((a, b) => a + b, 0)));
+  /** Everything unread: the title's number and the installed app's badge. */
+  readonly total = $derived(Object.values(this.counts).reduce((a, b) => a + b, 0));
+  readonly title = $derived(pageTitle(this.total));
+  /** Told about each incoming message that becomes unread as it arrives (notifications: docs/pwa.md). */
+  onUnread: ((key: string, m: MessageRecord) => void) | null = null;
   /** One notice per contact (not open) with unseen incoming offers: who, and how many files. */
   readonly notices = $derived.by((): OfferNotice[] =>
     this.contacts.list.flatMap((c) => {
@@ -131,8 +135,10 @@ export class AttentionState {
       return;
     }
     const have = this.unread[key] ?? [];
-    if (isUnread(m, this.readAt[key] ?? 0) && !have.includes(m.id))
+    if (isUnread(m, this.readAt[key] ?? 0) && !have.includes(m.id)) {
       this.unread = { ...this.unread, [key]: [...have, m.id] };
+      this.onUnread?.(key, m);
+    }
   }
 
   /** An incoming offer arrived: seen at once when its chat is open in front. */

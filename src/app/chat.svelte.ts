@@ -11,9 +11,9 @@ import type { ConnectionManager } from './connections.svelte';
 import { appError } from './errors';
 import { upsertMessage } from './message-list';
 import { sendBlock } from './key-change';
+import { MAX_TEXT_LENGTH } from './text-limits';
 
-/** Chat text longer than this is refused before it is stored (the wire format caps it too). */
-export const MAX_TEXT_LENGTH = 16_000;
+export { MAX_TEXT_LENGTH };
 
 export class ChatState {
   messages = $state.raw<MessageRecord[]>([]);

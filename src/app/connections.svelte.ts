@@ -15,6 +15,9 @@ import type { KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ParleyStore } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
+import { MailboxCourier } from './mailbox-courier';
+import { chatBudgets } from './session-traffic';
+import { appError } from './errors';
 import { ContactPeer, type PeerServices } from './contact-peer.svelte';
 import { contactDirectory } from './peer-directory';
 import { Meeting } from './meeting';
@@ -41,6 +44,8 @@ export class ConnectionManager {
   /** Callers with a changed key, automatic resets, reset notices (docs/key-change.md §3, §5). */
   private readonly desk: ResetDesk;
   private readonly services: PeerServices;
+  /** Messages to and from contacts who are offline, through the relay's mailbox (docs/app.md "Mailbox"). */
+  readonly courier: MailboxCourier;
 
   constructor(
     store: ParleyStore,
@@ -51,7 +56,28 @@ export class ConnectionManager {
     this.sessions = new ContactSessions(store.database);
     this.desk = new ResetDesk(contacts);
     const directory = contactDirectory(contacts, hooks);
-    this.services = { identity, directory, sessions: this.sessions, desk: this.desk, hooks };
+    this.courier = this.makeCourier(store, directory, hooks);
+    this.services = { identity, directory, sessions: this.sessions, desk: this.desk, hooks, courier: this.courier };
+  }
+
+  private makeCourier(store: ParleyStore, directory: PeerServices['directory'], hooks: ConnectionHooks) {
+    return new MailboxCourier({
+      relay: () => this.meeting.relay,
+      sessions: this.sessions,
+      db: store.database,
+      me: () => this.identity.keyPair().publicKey,
+      contacts: () => this.contacts.list.map((c) => c.key),
+      find: (key) => directory.find(key),
+      connected: (key) => this.contactPeers.get(key)?.state === 'connected',
+      sendOnLink: async (key, ids) => (await this.contactPeers.get(key)?.forwardReceipts(ids)) ?? false,
+      hooks: {
+        messagesChanged: (key, id) => hooks.messagesChanged(key, id),
+        heldBack: (key, n) => hooks.chatHeldBack?.(key, n),
+        storageFailed: () => hooks.error(appError('STORAGE_FAILED')),
+      },
+      budgets: chatBudgets(this.sessions),
+      stop: this.meeting.stop,
+    });
   }
 
   /** Connects to the relay (same origin, path /signal; one socket per day) and starts meeting every contact. */
@@ -62,6 +88,7 @@ export class ConnectionManager {
       this.relayRetryAt = retryAt;
     });
     this.relayStatus = relay.status;
+    this.courier.start();
     // The kx's keys and primitives cost a few hundred ms cold: pay that while the network works.
     setTimeout(() => {
       try {
@@ -76,6 +103,7 @@ export class ConnectionManager {
 
   stop(): void {
     this.meeting.abort();
+    this.courier.stop();
     for (const p of this.contactPeers.values()) p.stop();
     this.meeting.close();
   }

@@ -32,6 +32,7 @@ import type { PeerDirectory, PeerRecord } from './peer-directory';
 import { appError } from './errors';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { sleep } from './sleep';
+import { SerialJob } from './serial-job';
 
 /** The app's parts every ContactPeer shares (`ConnectionManager` makes them once). */
 export interface PeerServices {
@@ -40,6 +41,8 @@ export interface PeerServices {
   readonly sessions: ContactSessions;
   readonly desk: ResetDesk;
   readonly hooks: ConnectionHooks;
+  /** Leaves messages in the person's mailbox at the relay while no link is up (docs/app.md "Mailbox"). */
+  readonly courier?: { post(key: string): Promise<void> };
 }
 
 /** The live link and what rides on it. */
@@ -55,7 +58,11 @@ export class ContactPeer {
   /** What the link to this person is doing (the contact list's dot, the chat's status line). */
   state = $state<PeerState>('waiting');
   private live: LiveLink | null = null;
-  private looping = false;
+  /**
+   * At most one meeting loop per person; a request while it runs is kept (docs/app.md "One object
+   * per contact"): a link may close while the loop that found it is still in `attach`.
+   */
+  private readonly meetingLoop = new SerialJob(() => this.loop());
   /** Aborts the running meeting attempt (a reset or a key change starts a new one at once). */
   private attempt: AbortController | null = null;
   /** Doubles after each failed handshake or kx (2 s … 60 s); back to 0 once a session is agreed. */
@@ -73,9 +80,8 @@ export class ContactPeer {
 
   /** Keeps trying to meet the person at the rendezvous until a link is up. */
   ensureLoop(): void {
-    if (this.looping || this.live || this.ctx.stop.aborted) return;
-    this.looping = true;
-    void this.loop().finally(() => (this.looping = false));
+    if (this.live || this.ctx.stop.aborted) return;
+    this.meetingLoop.request();
   }
 
   /**
@@ -182,9 +188,19 @@ export class ContactPeer {
     else this.ensureLoop();
   }
 
-  /** Sends what is in the outbox, oldest first, if a link with a session is up (docs/session.md §3). */
+  /**
+   * Sends what is in the outbox, oldest first, if a link with a session is up (docs/session.md §3);
+   * without one, leaves it in the person's mailbox at the relay (docs/app.md "Mailbox").
+   */
   async flush(): Promise<void> {
     await this.live?.traffic?.flush();
+    if (this.state !== 'connected') await this.app.courier?.post(this.key);
+  }
+
+  /** Sends receipts for messages that came through the mailbox on the live link; false without one. */
+  async forwardReceipts(ids: string[]): Promise<boolean> {
+    const traffic = this.state === 'connected' ? this.live?.traffic : null;
+    return traffic ? traffic.forwardReceipts(ids) : false;
   }
 
   /** The app is stopping: a pending reset is answered RESET_STOPPED, the live link closes. */
@@ -251,6 +267,7 @@ export class ContactPeer {
       if ((e.failure && TAMPERING.has(e.failure.code)) || files.failure?.code === 'FILE_KEY_TAMPERED')
         this.app.hooks.error(appError('HANDSHAKE_FAILED', this.name));
       this.ensureLoop();
+      void this.app.courier?.post(this.key); // what the link did not deliver waits in the mailbox
     });
   }
 

@@ -15,6 +15,8 @@ export class IdentityState {
   record = $state.raw<IdentityRecord | null>(null);
   readonly name = $derived(this.record?.name ?? '');
   readonly needsName = $derived(this.record !== null && this.record.name === '');
+  /** This visit made the identity (the first run: docs/pwa.md "Storage"). */
+  created = false;
 
   constructor(private readonly store: ParleyStore) {}
 
@@ -25,6 +27,7 @@ export class IdentityState {
       const seed = randomBytes(32);
       r = { id: 'self', seed, publicKey: identityFromSeed(seed).publicKey, name: '', createdAt: Date.now() };
       await this.store.putIdentity(r);
+      this.created = true;
     }
     this.record = r;
   }

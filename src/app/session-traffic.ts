@@ -26,7 +26,8 @@ import {
 
 /** The chat budgets of one app instance (one `ContactSessions`), kept across links and reconnects. */
 const budgetsOf = new WeakMap<ContactSessions, ChatBudgets>();
-function chatBudgets(sessions: ContactSessions): ChatBudgets {
+/** The chat budgets of the app instance of `sessions` (its links and its mailbox courier share them). */
+export function chatBudgets(sessions: ContactSessions): ChatBudgets {
   let b = budgetsOf.get(sessions);
   if (!b) budgetsOf.set(sessions, (b = new ChatBudgets()));
   return b;
@@ -165,6 +166,20 @@ export class LinkTraffic {
   }
 
   /**
+   * Sends receipts for messages that came another way (the mailbox, docs/app.md "Mailbox") on this
+   * link, after what a flush sends first; false when the link cannot take them (not set up, closed).
+   */
+  forwardReceipts(ids: readonly string[]): Promise<boolean> {
+    return this.run(async () => {
+      await this.flushNow();
+      if (!this.setupOk || this.link.closed) return false;
+      for (const id of ids)
+        await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
+      return true;
+    }).then((sent) => sent === true);
+  }
+
+  /**
    * Sends the resume point (once per link) and the messages without a receipt, in order: those not
    * sent on this link yet, paced by the send budget, and those sent more than `resendAfterMs` ago.
    */
@@ -226,7 +241,7 @@ export class LinkTraffic {
     if (wire) await this.link.send({ type: 'ratchet', data: wire }).catch(() => {});
   }
 
-  private run(op: () => Promise<void>): Promise<void> {
+  private run<T>(op: () => Promise<T>): Promise<T | void> {
     const next = this.chain.then(op).catch(() => this.hooks.storageFailed());
     this.chain = next;
     return next;

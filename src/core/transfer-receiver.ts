@@ -306,6 +306,11 @@ export class TransferReceiver {
     if (m.type === 'offer') return this.onOfferAgain();
     if (m.type !== 'hashes' && m.type !== 'chunk')
       return this.fail(step, 'TRANSFER_UNEXPECTED', `${m.type} is a message for the sending side; dropped`);
+    if (this.st === 'done') {
+      // The sender has not heard our `complete` (all repeats lost): this is its probe (docs/files.md §3).
+      this.io.send(encodeTransfer({ type: 'complete', id: this.id }));
+      return this.fail(step, 'TRANSFER_UNEXPECTED', `${m.type} after the transfer completed; complete sent again`);
+    }
     if (this.st !== 'active')
       return this.fail(step, 'TRANSFER_UNEXPECTED', `${m.type} while the transfer is ${this.st}; dropped`);
     const r = this.rf[m.file];

@@ -108,6 +108,8 @@ export class TransferSender {
   /** Receiver's verified bytes at its last resume, and how many resumes in a row brought no progress. */
   private resumeDone = -1;
   private idleResumes = 0;
+  /** Probes sent since the receiver was last heard (see {@link tick}). */
+  private probes = 0;
   private readonly meter: ProgressMeter;
   private readonly opts: Required<SenderOptions>;
 
@@ -211,9 +213,16 @@ export class TransferSender {
     return run;
   }
 
-  /** Re-sends the offer when it went unanswered for `stallMs`. */
+  /**
+   * Re-sends the offer when it went unanswered for `stallMs`. Once everything is sent, a receiver
+   * silent for `stallMs` is probed with a piece of the hash list, which a finished receiver answers
+   * with `complete` again (its own repeats of `complete` may all be lost); at most `maxStalls`
+   * probes in a row (docs/files.md §3, "Lost messages").
+   */
   tick(now: number): void {
-    if (this.st === 'offered' && now - this.lastActivity >= this.opts.stallMs) this.offer();
+    if (now - this.lastActivity < this.opts.stallMs) return;
+    if (this.st === 'offered') this.offer();
+    else if (this.st === 'active' && this.allSent() && this.probes < this.opts.maxStalls) this.probe(now);
   }
 
   /** Current progress (acknowledged verified bytes of the accepted files). */
@@ -226,6 +235,27 @@ export class TransferSender {
       done += rangeBytes(o, 0, this.acked[f]!);
     }
     return { done, total };
+  }
+
+  /** Synced, and every hash-list piece and chunk of the accepted files handed to the channel. */
+  private allSent(): boolean {
+    return (
+      this.synced &&
+      !this.hashQueue.length &&
+      !this.retransmit.length &&
+      this.accepted.every((f) => this.next[f]! >= this.chunks(f))
+    );
+  }
+
+  /** Sends the first hash-list piece of the first accepted file that has chunks (none: no probe). */
+  private probe(now: number): void {
+    const f = this.accepted.find((x) => this.chunks(x) > 0);
+    if (f === undefined) return;
+    this.probes++;
+    this.lastActivity = now;
+    const hashes = this.files[f]!.chunkHashes;
+    const piece = hashes.subarray(0, Math.min(hashes.length, MAX_HASHES_PER_MESSAGE * 32));
+    this.io.send(encodeTransfer({ type: 'hashes', id: this.id, file: f, first: 0, hashes: piece }));
   }
 
   private live(): boolean {
@@ -251,6 +281,7 @@ export class TransferSender {
     if (!this.live())
       return this.fail(m.type, 'TRANSFER_UNEXPECTED', `${m.type} after the transfer ended (${this.st}); dropped`);
     this.lastActivity = this.io.now();
+    this.probes = 0;
     switch (m.type) {
       case 'accept':
         return this.onAccept(m);

@@ -68,6 +68,8 @@ export interface SessionRow {
   session: StoredSession | null;
   outbox: Outbox<OutPayload>;
   inbox: Inbox<InPayload>;
+  /** The mailbox days drained in full under `session` up to `day` (docs/session.md §7; src/store/mailbox-marks.ts). */
+  mailboxDrained?: { session: string; day: number };
 }
 
 /** What a received ratchet message did. */

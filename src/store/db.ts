@@ -57,6 +57,8 @@ export interface MessageRecord {
   sentAt: number; // the sender's clock
   receivedAt?: number; // for incoming messages, our clock
   delivered: boolean; // outgoing: a receipt came back; incoming: always true
+  /** Outgoing: when it was left in the contact's mailbox at the relay (docs/app.md "Mailbox"). */
+  mailboxAt?: number;
 }
 
 /** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */

@@ -251,6 +251,54 @@ describe('transfer: resume after a reload', () => {
   });
 });
 
+describe("transfer: the finished receiver's `complete` lost", () => {
+  /** Drops the first `n` `complete`s to the sender (Infinity: all); counts the sender's hash-list pieces after the receiver finished. */
+  function losingComplete(n: number) {
+    let lost = 0;
+    const probes = { sent: 0 };
+    let h!: Harness;
+    const tamper: Tamper = (b, dir) => {
+      const d = decodeTransfer(b, 'local');
+      if (dir === 'toReceiver' && d.ok && d.message.type === 'hashes' && h?.receiver?.status === 'done') probes.sent++;
+      if (dir === 'toSender' && d.ok && d.message.type === 'complete' && lost < n) {
+        lost++;
+        return [];
+      }
+      return [b];
+    };
+    return {
+      probes,
+      create: async () =>
+        (h = await Harness.create({ files: [pseudoRandomBytes(9 * KiB, 5)], chunkSize: 1024, tamper })),
+    };
+  }
+
+  it('all four of its own: the sender asks again and ends done', async () => {
+    // The receiver sends `complete` once and repeats it three times on its stall clock; then it is silent.
+    const t = losingComplete(4);
+    const h = await t.create();
+    await h.run();
+    expect(h.receiver!.status).toBe('done');
+    expect(t.probes.sent).toBeGreaterThan(0);
+    expect(h.sender.status).toBe('done');
+    expect(h.completed('sender')).toBe(true);
+  });
+
+  it('every one: the sender stops asking after maxStalls probes', async () => {
+    const t = losingComplete(Infinity);
+    const h = await t.create();
+    await h.run(200_000);
+    expect(h.receiver!.status).toBe('done');
+    expect(h.sender.status).toBe('active');
+    // maxStalls (20) probes after the receiver was last heard (its own three repeats of `resume`).
+    expect(t.probes.sent).toBeGreaterThanOrEqual(20);
+    const asked = t.probes.sent;
+    for (let i = 0; i < 30; i++) h.sender.tick((h.now += 20_000));
+    expect(t.probes.sent).toBe(asked);
+    expect(h.toR).toHaveLength(0);
+  });
+});
+
 describe('transfer: reload before the sender heard the accept', () => {
   it('a restored sender still in "offered" re-offers and finishes with a receiver that is already done', async () => {
     const h = await Harness.create({ files: [new Uint8Array(0)], chunkSize: 1024 });

@@ -2,6 +2,8 @@
  * A TCP load balancer in front of several relay instances, for the scale-out tests: each new
  * connection goes to the next backend in turn (no stickiness at all), and to the one after if that
  * backend refuses the connection — as nginx does with `proxy_next_upstream error`. On loopback.
+ * With `order: 'failover'`, every connection goes to the first backend that accepts it instead (an
+ * active/standby pair: the e2e tests serve one origin from instance 1 until it stops, then from 2).
  * With `delayMs`, every chunk is held that long in each direction (a backend on a slower network:
  * the Redis tests put one instance's Redis connections behind it to widen the races they check).
  */
@@ -30,7 +32,10 @@ export interface Balancer {
   close(): Promise<void>;
 }
 
-export async function startBalancer(backendPorts: number[], o: { delayMs?: number } = {}): Promise<Balancer> {
+export async function startBalancer(
+  backendPorts: number[],
+  o: { delayMs?: number; order?: 'round-robin' | 'failover' } = {},
+): Promise<Balancer> {
   let next = 0;
   const routed: number[] = [];
   const sockets = new Set<Socket>();
@@ -40,7 +45,7 @@ export async function startBalancer(backendPorts: number[], o: { delayMs?: numbe
   };
   const pipeTo = (client: Socket, tries: number): void => {
     if (tries >= backendPorts.length) return void client.destroy();
-    const port = backendPorts[next++ % backendPorts.length]!;
+    const port = o.order === 'failover' ? backendPorts[tries]! : backendPorts[next++ % backendPorts.length]!;
     const upstream = connect(port, '127.0.0.1');
     track(upstream);
     upstream.once('error', () => {
