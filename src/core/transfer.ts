@@ -1,7 +1,9 @@
 /**
  * File transfer, sending side (docs/files.md; DESIGN.md "files"). One offer carries one or more
- * files; the receiver accepts a subset; the sender sends each accepted file's hash list and then
- * its chunks in order, keeping at most `windowBytes` unacknowledged bytes in flight and asking
+ * files (name, type, size: no content hashes, so nothing is read before the offer); the receiver
+ * accepts a subset; the sender sends each accepted file's chunks in order, hashing them in the
+ * same pass as it reads them, and after a file's last chunk its whole-file SHA-256 (`digest`,
+ * docs/files.md §11). It keeps at most `windowBytes` unacknowledged bytes in flight and asks
  * `canSend()` (the data channel's bufferedAmount) before each message, so nothing queues without
  * bound. The receiving side is `transfer-receiver.ts`; shared types are in `transfer-common.ts`.
  *
@@ -18,14 +20,15 @@ import {
   encodeTransfer,
   MAX_FILES,
   MAX_OFFER_BYTES,
-  MAX_HASHES_PER_MESSAGE,
   TRANSFER_ID_BYTES,
   type CancelReason,
+  type FileOffer,
   type TransferMessage,
   type TransferMessageOf,
 } from './transfer-codec';
 import {
   chunkLength,
+  nobleRunningHashes,
   offerFromJson,
   offerToJson,
   ProgressMeter,
@@ -33,8 +36,9 @@ import {
   resolveOptions,
   transferFailure,
   type FileOfferJson,
-  type PreparedFile,
   type ReadSlice,
+  type RunningHash,
+  type RunningHashes,
   type TransferErrorCode,
   type TransferEvent,
   type TransferResult,
@@ -59,6 +63,8 @@ export interface SenderIo {
   /** Whether the channel can take another message now (e.g. bufferedAmount below a mark). */
   canSend: () => boolean;
   now: () => number;
+  /** The whole-file SHA-256 kept as the chunks are read (docs/files.md §11); @noble's by default. */
+  hashes?: RunningHashes;
 }
 
 /** Sender tuning; see {@link TransferOptions}. */
@@ -66,15 +72,26 @@ export type SenderOptions = TransferOptions;
 
 /** The sender's JSON state (docs/files.md §3). */
 export interface SenderState {
-  v: 1;
+  v: 2;
   role: 'sender';
   id: string;
   status: TransferStatus;
-  files: (FileOfferJson & { hashes: string })[];
+  files: FileOfferJson[];
   accepted: number[];
   windowBytes: number;
   acked: number[];
+  /** Per file: chunks hashed so far, the running hash's saved state (hex), the digest once all are. */
+  hashing: { hashed: number; state: string | null; digest: string | null }[];
   options: Required<SenderOptions>;
+}
+
+/** The running whole-file hash of one file (docs/files.md §11). */
+interface FileHashing {
+  /** Chunks 0..hashed-1 went into `hash` (or `saved`, not yet loaded). */
+  hashed: number;
+  hash: RunningHash | null;
+  saved: Uint8Array | null;
+  digest: Uint8Array | null;
 }
 
 /**
@@ -92,14 +109,17 @@ export class TransferSender {
   /** Transfer id (16 random bytes, chosen by the caller). */
   readonly id: Uint8Array;
   private st: TransferStatus;
-  private readonly files: PreparedFile[];
+  private readonly files: { offer: FileOffer }[];
+  private readonly hashing: FileHashing[];
+  /** Per file: whether its digest went out since the accept or the last resume. */
+  private digestSent: boolean[];
+  private readonly hashes: RunningHashes;
   private accepted: number[];
   private window: number;
   private acked: number[];
   private next: number[];
   /** False after a restore until the receiver's resume says where it stands. */
   private synced: boolean;
-  private hashQueue: { file: number; first: number }[] = [];
   private retransmit: { file: number; index: number }[] = [];
   private retries = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -116,12 +136,23 @@ export class TransferSender {
   private constructor(
     private readonly io: SenderIo,
     id: Uint8Array,
-    files: PreparedFile[],
+    files: FileOffer[],
     opts: SenderOptions,
     s?: SenderState,
   ) {
     this.id = id;
-    this.files = files;
+    this.files = files.map((offer) => ({ offer }));
+    this.hashes = io.hashes ?? nobleRunningHashes;
+    this.hashing = files.map((_, i) => {
+      const h = s?.hashing[i];
+      return {
+        hashed: h?.hashed ?? 0,
+        hash: null,
+        saved: h?.state ? hexToBytes(h.state) : null,
+        digest: h?.digest ? hexToBytes(h.digest) : null,
+      };
+    });
+    this.digestSent = files.map(() => false);
     this.opts = resolveOptions(opts);
     this.st = s?.status ?? 'offered';
     this.accepted = s?.accepted ?? [];
@@ -134,23 +165,19 @@ export class TransferSender {
   }
 
   /** A new transfer; call {@link offer} to send the offer. Throws on bad arguments. */
-  static create(o: { id: Uint8Array; files: PreparedFile[]; io: SenderIo } & SenderOptions): TransferSender {
+  static create(o: { id: Uint8Array; files: FileOffer[]; io: SenderIo } & SenderOptions): TransferSender {
     if (!(o.id instanceof Uint8Array) || o.id.length !== TRANSFER_ID_BYTES)
       throw new TypeError('id: expected 16 bytes');
     if (!Array.isArray(o.files) || o.files.length < 1 || o.files.length > MAX_FILES)
-      throw new RangeError(`files: 1..${MAX_FILES} prepared files`);
-    o.files.forEach((f, i) => {
-      checkFileOffer(f.offer, `files[${i}].offer`);
-      if (f.chunkHashes.length !== chunkCount(f.offer.size, f.offer.chunkSize) * 32)
-        throw new RangeError(`files[${i}].chunkHashes: wrong length`);
-    });
-    const size = encodeTransfer({ type: 'offer', id: o.id, files: o.files.map((f) => f.offer) }).length;
+      throw new RangeError(`files: 1..${MAX_FILES} file descriptions`);
+    o.files.forEach((f, i) => checkFileOffer(f, `files[${i}]`));
+    const size = encodeTransfer({ type: 'offer', id: o.id, files: o.files }).length;
     if (size > MAX_OFFER_BYTES)
       throw new RangeError(
         `files: the offer takes ${size} bytes, more than ${MAX_OFFER_BYTES}; split the files over several offers`,
       );
     const { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs } = o;
-    return new TransferSender(o.io, o.id.slice(), o.files, {
+    return new TransferSender(o.io, o.id.slice(), [...o.files], {
       windowBytes,
       maxRetries,
       stallMs,
@@ -161,9 +188,8 @@ export class TransferSender {
 
   /** Restores a sender from {@link toJSON}; it waits for the receiver's resume before sending. */
   static restore(state: SenderState, io: SenderIo): TransferSender {
-    if (state?.v !== 1 || state.role !== 'sender') throw new TypeError('state: not a saved TransferSender');
-    const files = state.files.map((f) => ({ offer: offerFromJson(f), chunkHashes: hexToBytes(f.hashes) }));
-    return new TransferSender(io, hexToBytes(state.id), files, state.options, state);
+    if (state?.v !== 2 || state.role !== 'sender') throw new TypeError('state: not a saved TransferSender (v2)');
+    return new TransferSender(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options, state);
   }
 
   get status(): TransferStatus {
@@ -172,14 +198,22 @@ export class TransferSender {
 
   toJSON(): SenderState {
     return {
-      v: 1,
+      v: 2,
       role: 'sender',
       id: bytesToHex(this.id),
       status: this.st,
-      files: this.files.map((f) => ({ ...offerToJson(f.offer), hashes: bytesToHex(f.chunkHashes) })),
+      files: this.files.map((f) => offerToJson(f.offer)),
       accepted: [...this.accepted],
       windowBytes: this.window,
       acked: [...this.acked],
+      hashing: this.hashing.map((h) => {
+        const state = h.hash ? h.hash.save() : h.saved;
+        return {
+          hashed: h.hashed,
+          state: state && !h.digest ? bytesToHex(state) : null,
+          digest: h.digest && bytesToHex(h.digest),
+        };
+      }),
       options: { ...this.opts },
     };
   }
@@ -206,7 +240,7 @@ export class TransferSender {
     return run;
   }
 
-  /** Sends hash lists and chunks while the window and `canSend()` allow; call when the channel drains. */
+  /** Sends chunks and digests while the window and `canSend()` allow; call when the channel drains. */
   pump(): Promise<TransferResult> {
     const run = this.chain.then(() => this.fill());
     this.chain = run.catch(() => undefined);
@@ -215,7 +249,7 @@ export class TransferSender {
 
   /**
    * Re-sends the offer when it went unanswered for `stallMs`. Once everything is sent, a receiver
-   * silent for `stallMs` is probed with a piece of the hash list, which a finished receiver answers
+   * silent for `stallMs` is probed with a file's digest again, which a finished receiver answers
    * with `complete` again (its own repeats of `complete` may all be lost); at most `maxStalls`
    * probes in a row (docs/files.md §3, "Lost messages").
    */
@@ -237,25 +271,23 @@ export class TransferSender {
     return { done, total };
   }
 
-  /** Synced, and every hash-list piece and chunk of the accepted files handed to the channel. */
+  /** Synced, and every chunk and digest of the accepted files handed to the channel. */
   private allSent(): boolean {
     return (
       this.synced &&
-      !this.hashQueue.length &&
       !this.retransmit.length &&
-      this.accepted.every((f) => this.next[f]! >= this.chunks(f))
+      this.accepted.every((f) => this.next[f]! >= this.chunks(f) && this.digestSent[f])
     );
   }
 
-  /** Sends the first hash-list piece of the first accepted file that has chunks (none: no probe). */
+  /** Sends the last accepted file's digest again (all digests are known once everything is sent). */
   private probe(now: number): void {
-    const f = this.accepted.find((x) => this.chunks(x) > 0);
-    if (f === undefined) return;
+    const f = this.accepted[this.accepted.length - 1]!;
+    const sha256 = this.hashing[f]!.digest;
+    if (!sha256) return;
     this.probes++;
     this.lastActivity = now;
-    const hashes = this.files[f]!.chunkHashes;
-    const piece = hashes.subarray(0, Math.min(hashes.length, MAX_HASHES_PER_MESSAGE * 32));
-    this.io.send(encodeTransfer({ type: 'hashes', id: this.id, file: f, first: 0, hashes: piece }));
+    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file: f, sha256 }));
   }
 
   private live(): boolean {
@@ -321,7 +353,6 @@ export class TransferSender {
     this.accepted = m.files;
     this.window = Math.min(this.opts.windowBytes, m.windowBytes);
     this.synced = true; // an accept starts from nothing; a receiver with progress follows it with a resume
-    for (const f of m.files) this.queueHashes(f, 0);
     return [{ type: 'accepted', files: [...m.files] }];
   }
 
@@ -349,7 +380,7 @@ export class TransferSender {
     return events;
   }
 
-  /** A chunk failed its hash: send it again, up to `maxRetries` times. */
+  /** A chunk was refused (sealed-chunk layer) or had the wrong length: send it again, up to `maxRetries` times. */
   private onNack(m: TransferMessageOf<'nack'>): Handled {
     if (this.st !== 'active' || !this.accepted.includes(m.file))
       return this.fail(m.type, 'TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
@@ -367,7 +398,7 @@ export class TransferSender {
         m.type,
         'integrity',
         'TRANSFER_HASH_MISMATCH',
-        `chunk ${m.index} of file ${m.file} failed its hash ${tries} times; the path corrupts data`,
+        `chunk ${m.index} of file ${m.file} was refused ${tries} times; the path corrupts data`,
       );
     if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index))
       this.retransmit.push({ file: m.file, index: m.index });
@@ -386,15 +417,14 @@ export class TransferSender {
       return this.fail(m.type, 'TRANSFER_BAD_INDEX', 'resume lists other files than were accepted');
     for (const e of m.files) {
       const count = this.chunks(e.file);
-      if (e.verified > count || e.hashes > count)
+      if (e.verified > count)
         return this.fail(m.type, 'TRANSFER_SIZE_OVERFLOW', `resume position beyond file ${e.file}`);
     }
-    this.hashQueue = [];
     this.retransmit = [];
     for (const e of m.files) {
       this.acked[e.file] = e.verified;
       this.next[e.file] = e.verified;
-      this.queueHashes(e.file, e.hashes);
+      this.digestSent[e.file] = false; // cheap to repeat; a receiver that has it drops it
     }
     this.synced = true;
     const done = this.progress().done;
@@ -441,11 +471,6 @@ export class TransferSender {
     return chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize);
   }
 
-  private queueHashes(file: number, from: number): void {
-    const count = this.chunks(file);
-    for (let first = from; first < count; first += MAX_HASHES_PER_MESSAGE) this.hashQueue.push({ file, first });
-  }
-
   private inFlight(): number {
     let sum = 0;
     for (const f of this.accepted) sum += rangeBytes(this.files[f]!.offer, this.acked[f]!, this.next[f]!);
@@ -463,24 +488,22 @@ export class TransferSender {
     this.pumping = true;
     try {
       while (this.st === 'active' && this.io.canSend()) {
-        const h = this.hashQueue.shift();
-        if (h) {
-          const hashes = this.files[h.file]!.chunkHashes;
-          const piece = hashes.subarray(h.first * 32, Math.min(hashes.length, (h.first + MAX_HASHES_PER_MESSAGE) * 32));
-          this.io.send(encodeTransfer({ type: 'hashes', id: this.id, file: h.file, first: h.first, hashes: piece }));
-          continue;
-        }
         const r = this.retransmit.shift();
         if (r) {
           if (r.index >= this.acked[r.file]!) await this.sendChunk(r.file, r.index);
           continue;
         }
-        const f = this.accepted.find((x) => this.next[x]! < this.chunks(x));
+        const f = this.accepted.find((x) => this.next[x]! < this.chunks(x) || !this.digestSent[x]);
         if (f === undefined) break;
+        if (this.next[f]! >= this.chunks(f)) {
+          await this.sendDigest(f);
+          continue;
+        }
         const len = chunkLength(this.files[f]!.offer, this.next[f]!);
         const flying = this.inFlight();
         if (flying > 0 && flying + len > this.window) break;
         const index = this.next[f]!;
+        await this.hashUpTo(f, index); // a restored sender whose saved hash is behind the receiver
         this.next[f] = index + 1;
         await this.sendChunk(f, index);
       }
@@ -492,13 +515,66 @@ export class TransferSender {
     return { ok: true, events: [] };
   }
 
-  private async sendChunk(file: number, index: number): Promise<void> {
+  /** Reads chunk `index` of `file`; the first read of each chunk, in order, also feeds the file's hash. */
+  private async readChunk(file: number, index: number): Promise<Uint8Array> {
     const o = this.files[file]!.offer,
       start = index * o.chunkSize,
       end = start + chunkLength(o, index);
     const bytes = await this.io.readSlice(file, start, end);
     if (bytes.length !== end - start)
       throw new RangeError(`readSlice(${file}, ${start}, ${end}) returned ${bytes.length} bytes; the file changed?`);
+    const h = this.hashing[file]!;
+    if (index === h.hashed && !h.digest) {
+      const hash = await this.runningHash(h);
+      if (index === h.hashed) {
+        hash.update(bytes);
+        h.hashed++;
+        if (h.hashed === this.chunks(file)) this.finishHash(h, hash);
+      } // else the saved state did not load: hashing starts over from chunk 0 (hashUpTo)
+    }
+    return bytes;
+  }
+
+  /** The file's running hash, loaded from its saved state (or fresh, starting over, if that fails). */
+  private async runningHash(h: FileHashing): Promise<RunningHash> {
+    if (h.hash) return h.hash;
+    if (h.saved) {
+      try {
+        h.hash = await this.hashes.load(h.saved);
+      } catch {
+        h.hashed = 0; // a state this page cannot load (another hash implementation): read the prefix again
+      }
+      h.saved = null;
+    }
+    h.hash ??= await this.hashes.create();
+    return h.hash;
+  }
+
+  private finishHash(h: FileHashing, hash: RunningHash): void {
+    h.digest = hash.digest();
+    h.hash = null;
+  }
+
+  /** Hashes chunks up to `upTo` that were sent before a reload the saved hash state did not cover. */
+  private async hashUpTo(file: number, upTo: number): Promise<void> {
+    const h = this.hashing[file]!;
+    while (!h.digest && h.hashed < upTo) await this.readChunk(file, h.hashed);
+  }
+
+  /** After a file's last chunk: its whole-file SHA-256, which the receiver compares with what it wrote. */
+  private async sendDigest(file: number): Promise<void> {
+    const h = this.hashing[file]!;
+    await this.hashUpTo(file, this.chunks(file));
+    if (!h.digest) this.finishHash(h, await this.runningHash(h)); // an empty file
+    if (this.st !== 'active') return;
+    this.digestSent[file] = true;
+    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file, sha256: h.digest! }));
+  }
+
+  private async sendChunk(file: number, index: number): Promise<void> {
+    const o = this.files[file]!.offer,
+      start = index * o.chunkSize;
+    const bytes = await this.readChunk(file, index);
     if (this.st !== 'active') return;
     if (this.io.sendChunk) this.io.sendChunk({ id: this.id, file, index, offset: start }, bytes);
     else this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));

@@ -166,7 +166,7 @@ export async function saveNow(e: Entry, o: { contact: string; persistence: Trans
   await o.persistence.save(record);
 }
 
-/** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
+/** Saves on status changes and every `saveEveryBytes` of progress (either side); snapshot, then flush, then save. */
 export async function maybeSave(
   e: Entry,
   o: { contact: string; saveEveryBytes: number; store: FileStore; persistence: TransferPersistence },
@@ -174,7 +174,8 @@ export async function maybeSave(
   const m = e.sender ?? e.receiver!;
   const done = m.progress().done,
     status = m.status;
-  if (status === e.savedStatus && (!e.receiver || done - e.savedBytes < o.saveEveryBytes)) return;
+  // The sender too: its saved running hash (docs/files.md §11) spares a resumed sender re-reading.
+  if (status === e.savedStatus && done - e.savedBytes < o.saveEveryBytes) return;
   const record = recordOf(e, o.contact);
   for (const s of e.sinks.values()) await s.flush();
   if (isEnded(status) && status !== 'done' && e.receiver) {

@@ -19,6 +19,7 @@ import {
 import type { WireMessage } from '../core/wire';
 import type { ChunkPlace } from '../core/file-chunk';
 import { blobReader } from './file-store';
+import { fastRunningHashes } from './fast-sha256';
 import {
   deliver,
   maybeSave,
@@ -169,16 +170,11 @@ export class TransferManager {
     this.#out.use(null);
   }
 
-  /** Offers files to the contact; returns the transfer id. Reads each file once to hash it. */
+  /** Offers files to the contact; returns the transfer id. Reads nothing before the offer (docs/files.md §11). */
   async send(files: OutgoingFile[]): Promise<string> {
     const blobs = [...files];
-    const idBytes = this.#o.random(16),
-      pid = bytesToHex(idBytes);
-    const { prepared, read } = await prepareOutgoing(blobs, {
-      chunkSize: this.#o.chunkSize,
-      now: this.#o.now,
-      progress: (infos, done, total) => this.#emit({ type: 'preparing', id: pid, files: infos, done, total }),
-    });
+    const idBytes = this.#o.random(16);
+    const { prepared, read } = prepareOutgoing(blobs, { chunkSize: this.#o.chunkSize });
     const sender = TransferSender.create({
       id: idBytes,
       files: prepared,
@@ -188,7 +184,7 @@ export class TransferManager {
     const e = this.#add(
       bytesToHex(idBytes),
       'out',
-      prepared.map((p) => ({ name: p.offer.name, type: p.offer.type, size: p.offer.size })),
+      prepared.map((p) => ({ name: p.name, type: p.type, size: p.size })),
       this.#o.now(),
     );
     e.sender = sender;
@@ -306,6 +302,7 @@ export class TransferManager {
       sendChunk: (place: ChunkPlace, bytes: Uint8Array) => this.#out.sendChunk(place, bytes),
       canSend: () => this.#out.canSend(),
       now: this.#o.now,
+      hashes: fastRunningHashes,
     };
   }
 
