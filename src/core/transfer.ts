@@ -146,7 +146,7 @@ export class TransferSender {
     this.hashing = files.map((_, i) => {
       const h = s?.hashing[i];
       return {
-        hashed: h?.hashed ?? 0,
+        hashed: h && (h.state || h.digest) ? h.hashed : 0, // no saved state: hash from the start
         hash: null,
         saved: h?.state ? hexToBytes(h.state) : null,
         digest: h?.digest ? hexToBytes(h.digest) : null,

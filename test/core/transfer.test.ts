@@ -500,3 +500,69 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
     );
   });
 });
+
+describe('transfer: the sender hashes as it reads, across reloads (docs/files.md §11)', () => {
+  /** Counts the sender's reads from now on, by chunk index. */
+  function countReads(h: Harness): number[] {
+    const reads: number[] = [];
+    const io = (h.sender as unknown as { io: { readSlice: (i: number, s: number, e: number) => Promise<Uint8Array> } })
+      .io;
+    const read = io.readSlice;
+    io.readSlice = async (i, s, e) => {
+      reads.push(s / 1024);
+      return read(i, s, e);
+    };
+    return reads;
+  }
+  const KiB40 = 40 * 1024;
+
+  it('a reload of both pages mid-file: the saved running hash goes on, no chunk is read only to hash it', async () => {
+    const files = [pseudoRandomBytes(KiB40, 41)];
+    const h = await Harness.create({ files, chunkSize: 1024, fileDigest: 'written' });
+    await h.run(200_000, () => h.writes >= 12);
+    h.reload();
+    const verified = h.receiver!.toJSON().progress[0]!.verified;
+    expect(h.sender.toJSON().hashing[0]!.hashed).toBeGreaterThanOrEqual(verified);
+    const reads = countReads(h);
+    await h.run();
+    expect(h.completed('receiver') && h.completed('sender')).toBe(true);
+    expect(equal(h.out[0]!, files[0]!)).toBe(true);
+    // Each chunk from the receiver's prefix on is read once, to be sent: nothing more.
+    expect(reads).toEqual(Array.from({ length: 40 - verified }, (_, i) => verified + i));
+  });
+
+  it('a sender restored from an older save than the receiver catches its hash up by reading only the gap', async () => {
+    const files = [pseudoRandomBytes(KiB40, 42)];
+    const h = await Harness.create({ files, chunkSize: 1024, channelSlots: 4, sender: { windowBytes: 4096 } });
+    await h.run(200_000, () => h.writes >= 5);
+    const old = JSON.parse(JSON.stringify(h.sender.toJSON())) as SenderState;
+    const hashedThen = old.hashing[0]!.hashed;
+    await h.run(200_000, () => h.writes >= 25);
+    h.reload(); // the receiver from now,
+    h.sender = TransferSender.restore(old, h.senderIo()); // the sender from before
+    h.toS = h.toS.filter((b) => decodeTransfer(b, 'local').ok); // the receiver's resume stays queued
+    const verified = h.receiver!.toJSON().progress[0]!.verified;
+    expect(verified).toBeGreaterThan(hashedThen);
+    const reads = countReads(h);
+    await h.run();
+    expect(h.completed('receiver')).toBe(true);
+    expect(equal(h.out[0]!, files[0]!)).toBe(true);
+    expect(reads.filter((i) => i < verified)).toEqual(
+      Array.from({ length: verified - hashedThen }, (_, i) => hashedThen + i),
+    );
+  });
+
+  it('a saved hash state this page cannot load: the sender hashes the file again from the start and it still verifies', async () => {
+    const files = [pseudoRandomBytes(KiB40, 43)];
+    const h = await Harness.create({ files, chunkSize: 1024 });
+    await h.run(200_000, () => h.writes >= 12);
+    const s = JSON.parse(JSON.stringify(h.sender.toJSON())) as SenderState;
+    s.hashing[0]!.state = '00'; // not a @noble midstate
+    h.sender = TransferSender.restore(s, h.senderIo());
+    h.toR = [];
+    h.receiver!.resume();
+    await h.run();
+    expect(h.completed('receiver') && h.completed('sender')).toBe(true);
+    expect(equal(h.out[0]!, files[0]!)).toBe(true);
+  });
+});
