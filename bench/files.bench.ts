@@ -3,11 +3,12 @@
  * the raw data channel, both through a real relay process on 127.0.0.1.
  *
  * value    = MB/s (10^6 bytes) of one file of `BENCH_FILES_MB` MiB (default 64) from the
- *            receiver's click on Accept to its transfer status saying "complete": hash list,
- *            255 KiB chunks through the TransferManager, AES-GCM secure frames, per-chunk SHA-256
- *            verification, OPFS writes, the whole-file SHA-256, acks. Median of `BENCH_RUNS` (5)
- *            after a warm-up round. The sender's preparation pass (hashing the file before the
- *            offer) is printed but not included.
+ *            receiver's click on Accept to its transfer status saying "complete": 255 KiB chunks
+ *            through the TransferManager sealed once under the file key, the sender's SHA-256 as
+ *            it reads, OPFS writes, the worker's SHA-256 of what it wrote, the digest check, acks
+ *            (docs/files.md §10–11). Median of `BENCH_RUNS` (5) after a warm-up round. The time
+ *            from choosing the file to the offer showing at the receiver ("preparation"; no
+ *            longer a hashing pass since §11) is printed but not included.
  * baseline = MB/s of the same file read from disk in the sending page (the file input, 2 MiB
  *            blocks) and sent unencrypted and unverified over a plain simple-peer data channel
  *            between two pages of the same browser, 128 KiB messages, the sender waiting on

@@ -310,6 +310,7 @@ export class TransferSender {
     if (m.type === 'cancel') return this.onCancel(m);
     if (this.st === 'cancelled')
       return this.fail(m.type, 'TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
+    if (this.st === 'done' && m.type === 'resume') return this.lateResume(m);
     if (!this.live())
       return this.fail(m.type, 'TRANSFER_UNEXPECTED', `${m.type} after the transfer ended (${this.st}); dropped`);
     this.lastActivity = this.io.now();
@@ -440,6 +441,21 @@ export class TransferSender {
     const events: TransferEvent[] = [];
     this.progressEvent(events, false);
     return events;
+  }
+
+  /**
+   * A resume after `complete`: from a receiver that is done too (a late duplicate) it is dropped;
+   * one that says a file is unfinished cannot be served (this side is done and may have let its
+   * files go), so the receiver is told at once (`cancel(error)`) instead of stalling for
+   * `maxStalls` periods (docs/files.md §3).
+   */
+  private lateResume(m: TransferMessageOf<'resume'>): TransferResult {
+    const behind = m.files.some((e) => this.accepted.includes(e.file) && e.verified < this.chunks(e.file));
+    if (behind) this.io.send(encodeTransfer({ type: 'cancel', id: this.id, reason: 'error' }));
+    const why = behind
+      ? 'resume of an unfinished file after the transfer completed; told the receiver it is over (cancel)'
+      : 'resume after the transfer completed; dropped';
+    return this.fail(m.type, 'TRANSFER_UNEXPECTED', why);
   }
 
   /** The receiver has verified every file. */

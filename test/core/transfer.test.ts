@@ -566,3 +566,27 @@ describe('transfer: the sender hashes as it reads, across reloads (docs/files.md
     expect(equal(h.out[0]!, files[0]!)).toBe(true);
   });
 });
+
+describe('transfer: a late resume to a finished sender', () => {
+  it('from a receiver that is behind: it is told at once (cancel), not left to stall; from one that is done: dropped', async () => {
+    const files = [pseudoRandomBytes(6 * 1024, 51)];
+    const h = await Harness.create({ files, chunkSize: 1024 });
+    await h.run();
+    expect(h.sender.status).toBe('done');
+    const sent: Uint8Array[] = [];
+    (h.sender as unknown as { io: { send: (b: Uint8Array) => void } }).io.send = (b) => sent.push(b);
+    const done = await h.sender.receive(
+      encodeTransfer({ type: 'resume', id: h.sender.id, files: [{ file: 0, verified: 6 }] }),
+    );
+    expect(done.ok ? 'ok' : done.code).toBe('TRANSFER_UNEXPECTED');
+    expect(sent).toHaveLength(0);
+    const behind = await h.sender.receive(
+      encodeTransfer({ type: 'resume', id: h.sender.id, files: [{ file: 0, verified: 2 }] }),
+    );
+    expect(behind.ok ? 'ok' : behind.code).toBe('TRANSFER_UNEXPECTED');
+    expect(sent.map((b) => decodeTransfer(b, 'local'))).toEqual([
+      { ok: true, message: { type: 'cancel', id: h.sender.id, reason: 'error' } },
+    ]);
+    expect(h.sender.status).toBe('done');
+  });
+});
