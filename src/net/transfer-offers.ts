@@ -17,9 +17,9 @@ export type OutgoingFile = Blob & { name: string };
 export const MAX_UNANSWERED_OFFERS = 32;
 
 /**
- * Most chunks in one incoming offer (all files): the receiver holds 32 bytes of hash list per
- * chunk in memory and 64 in each state save, so 2^20 chunks cost 32 / 64 MiB. 64 GiB at 64 KiB
- * chunks; a sender choosing tiny chunks cannot make it more (review-2026-11 I5).
+ * Most chunks in one incoming offer (all files): 64 GiB at 64 KiB chunks (review-2026-11 I5).
+ * Set when the receiver held 32 bytes of hash list per chunk; since docs/files.md §11 it holds a
+ * fixed few numbers per file, so this bound could be raised (left as it was for now).
  */
 export const MAX_INCOMING_CHUNKS = 2 ** 20;
 
