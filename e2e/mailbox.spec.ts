@@ -51,7 +51,7 @@ async function whileBobIsAway(alice: Person, bob: Person): Promise<void> {
   await alice.page.close();
 
   await reopen(bob, 'Alice');
-  const received = bob.page.getByTestId('message-item').filter({ hasText: /^away \d/ });
+  const received = bob.page.getByTestId('message-item').filter({ hasText: /away \d: / });
   await expect(received).toHaveText(AWAY.map((t) => new RegExp(t)));
   await expect(bob.page.getByTestId('connection-status')).not.toHaveAttribute('data-state', 'connected');
 

@@ -106,8 +106,14 @@ const messages: WireMessage[] = [
   { type: 'invite-result', accepted: false, reason: 'known-key' },
   { type: 'chat', id: 'm-0001', text: 'hi "there" ✓\n', sentAt: 1_800_000_000_123 },
   { type: 'receipt', id: 'm-0001' },
-  // A transfer-codec `ack` (docs/files.md §1): version 1, type 6, id 0x07×16, file 0, verified 3.
-  { type: 'transfer', data: Uint8Array.from([1, 6, ...new Array(16).fill(7), 0, 0, 0, 0, 0, 3]) },
+  // A transfer-codec `ack` (docs/files.md §1): version 2, type 6, id 0x07×16, file 0, verified 3.
+  { type: 'transfer', data: Uint8Array.from([2, 6, ...new Array(16).fill(7), 0, 0, 0, 0, 0, 3]) },
+  // Version 2 (docs/protocol.md "Compatibility").
+  { type: 'features', version: 2, features: ['file-key', 'unsupported-ack'] },
+  { type: 'unsupported', id: 'q3XbV0c9ZtE-17' },
+  { type: 'features-check', digest: pattern(0x5a, 3) },
+  // One group message riding the outbox (docs/groups.md §10.2); its tail is the group codec's, opaque here.
+  { type: 'group', id: 'q3XbV0c9ZtE-18', data: pattern(0x3c, 5) },
 ];
 writeFileSync(
   'test/vectors/parley-wire.json',
@@ -118,9 +124,11 @@ writeFileSync(
         message:
           m.type === 'invite-proof'
             ? { ...m, proof: hex(m.proof) }
-            : m.type === 'transfer'
+            : m.type === 'transfer' || m.type === 'group'
               ? { ...m, data: hex(m.data) }
-              : m,
+              : m.type === 'features-check'
+                ? { ...m, digest: hex(m.digest) }
+                : m,
         encoded: hex(encodeWire(m)),
       })),
     },

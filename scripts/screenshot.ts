@@ -1,6 +1,6 @@
 /**
- * Takes docs/screenshot.png: two people paired through an invite, a short chat, seen from
- * Alice's side. Run inside a loopback-only namespace, after a build:
+ * Takes docs/screenshot.png and docs/screenshot-phone.png: two people paired through an invite, a
+ * short chat, seen from Alice's side on a desktop and from Bob's on a 360×740 phone. Run inside a loopback-only namespace, after a build:
  *   npx vite build && unshare -n sh -c 'ip link set lo up && node --import tsx scripts/screenshot.ts'
  */
 import { spawn } from 'node:child_process';
@@ -29,12 +29,13 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
   args: ['--headless', ...CHROMIUM_ARGS],
 });
-const open = async (name: string): Promise<Page> => {
+const open = async (name: string, phone = false): Promise<Page> => {
   const ctx = await browser.newContext({
     baseURL: ORIGIN,
     permissions: ['camera', 'microphone'],
-    viewport: { width: 1100, height: 900 },
-    deviceScaleFactor: 1,
+    viewport: phone ? { width: 360, height: 740 } : { width: 1100, height: 900 },
+    deviceScaleFactor: phone ? 2 : 1,
+    ...(phone ? { isMobile: true, hasTouch: true } : {}),
     colorScheme: 'light',
   });
   const page = await ctx.newPage();
@@ -50,20 +51,28 @@ const say = async (p: Page, text: string) => {
 };
 try {
   const alice = await open('Alice');
-  const bob = await open('Bob');
+  const bob = await open('Bob', true);
   await alice.getByTestId('invite-create').click();
   await bob.goto(await alice.getByTestId('invite-link').inputValue());
+  await bob.getByTestId('invite-confirm').click();
   await alice.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
+  // On the phone the chat is a screen of its own: Bob opens it from his contact list.
+  await bob.getByTestId('contact-item').filter({ hasText: 'Alice' }).click();
   await say(alice, 'Hi Bob! This goes straight from my browser to yours.');
   await bob.getByTestId('message-item').filter({ hasText: 'straight from my browser' }).waitFor();
   await say(bob, 'Hi Alice — and the relay only ever sees sealed blobs.');
   await alice.getByTestId('message-item').filter({ hasText: 'sealed blobs' }).waitFor();
-  await say(alice, 'Lunch on Friday?');
+  await say(alice, 'Lunch on Friday?\nThe usual place, 12:30.');
   await alice.locator('[data-testid="message-item"][data-delivered="true"]').filter({ hasText: 'Lunch' }).waitFor();
   await alice.getByTestId('invite-create').click();
   await alice.locator('img.qr').waitFor();
+  await alice.evaluate(() => window.scrollTo(0, 0)); // the composer took focus after sending
   await alice.screenshot({ path: `${root}docs/screenshot.png` });
-  console.log('wrote docs/screenshot.png');
+  await bob.getByTestId('message-item').filter({ hasText: 'usual place' }).waitFor();
+  await say(bob, 'Yes! See you there.');
+  await bob.locator('[data-testid="message-item"][data-delivered="true"]').filter({ hasText: 'See you' }).waitFor();
+  await bob.screenshot({ path: `${root}docs/screenshot-phone.png` });
+  console.log('wrote docs/screenshot.png and docs/screenshot-phone.png');
 } finally {
   await browser.close();
 }

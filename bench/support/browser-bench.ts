@@ -28,12 +28,12 @@ export function reexecInNetns(script: string): void {
   process.exit(r.status ?? 1);
 }
 
-/** Starts `server/main.ts` on 127.0.0.1:`port` and waits for /healthz. */
-export async function startRelay(port: number): Promise<ChildProcess> {
+/** Starts `server/main.ts` on 127.0.0.1:`port` (with `env` on top, e.g. TURN_URLS) and waits for /healthz. */
+export async function startRelay(port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
   const origin = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {

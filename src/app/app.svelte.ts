@@ -16,16 +16,22 @@ import { AttentionState } from './attention.svelte';
 import { appError, type AppError } from './errors';
 import { safetyNumber } from '../core/identity';
 import { keyChangeWarning, KeyChangeError } from './key-change';
+import { RouteWatch } from './route-watch.svelte';
+import type { NetworkState } from './network.svelte';
+import { versionNotice } from './peer-features';
 import { stashInviteFromUrl, takeStashedInvite } from './invite-url';
 import { ContactRemoval } from './contact-removal.svelte';
 import { loadNameSkeleton } from './names';
 import { HeldBackNotes } from './held-back.svelte';
+import { GroupsState } from './groups.svelte';
 import { UpdateState } from './update.svelte';
 import { KeepState } from './keep.svelte';
 
 export interface StatusLine {
-  state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'none';
+  /** `failed`: nothing can connect now (no route found, or relay-only without TURN): `code` says which. */
+  state: 'connected' | 'connecting' | 'waiting' | 'relay' | 'failed' | 'none';
   text: string;
+  code?: 'CONNECTION_FAILED' | 'TURN_UNAVAILABLE';
 }
 
 export class AppState {
@@ -48,9 +54,15 @@ export class AppState {
   /** Export/import of the identity (docs/app.md, "Backup"); set once the store is open. */
   backup = $state<BackupState | null>(null);
   backupOpen = $state(false);
+  /** On a narrow screen the chat replaces the contact list until Back (docs/app.md "Phones and keyboards"). */
+  chatShown = $state(false);
   /** The identity panel (own fingerprint, replacing the key: docs/key-change.md §4). */
   identityOpen = $state(false);
+  /** The open chat's route line (docs/app.md "Network: TURN and relay-only"); set once connections exist. */
+  route = $state<RouteWatch | null>(null);
   private pendingInvite: string | null = null;
+  /** Groups (docs/groups.md §10); set once the store is open. */
+  groups = $state<GroupsState | null>(null);
   /** Removing and blocking contacts, with the removal's confirm step; set once the store is open. */
   contactActions = $state<ContactRemoval | null>(null);
   private store!: ParleyStore;
@@ -69,7 +81,12 @@ export class AppState {
       : e;
   });
 
-  readonly banner = $derived(this.error ?? this.relayError);
+  /** TURN and relay-only: the relay's ICE config and this browser's choice; set once connections exist. */
+  get network(): NetworkState | null {
+    return this.connections?.meeting.network ?? null;
+  }
+
+  readonly banner = $derived(this.error ?? this.relayError ?? this.network?.problem ?? null);
 
   /** What the open chat's connection is doing, in words. */
   readonly status = $derived.by((): StatusLine => {
@@ -81,8 +98,26 @@ export class AppState {
     if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${c.name}` };
     if (cm.relayStatus !== 'open')
       return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
+    if (cm.meeting.network.problem)
+      return {
+        state: 'failed',
+        code: 'TURN_UNAVAILABLE',
+        text: `cannot reach ${c.name} — relay-only is on but this server has no TURN relay`,
+      };
     if (s === 'connecting') return { state: 'connecting', text: `connecting to ${c.name}…` };
+    if (s === 'unreachable')
+      return {
+        state: 'failed',
+        code: 'CONNECTION_FAILED',
+        text: `no route to ${c.name} — you are both online, but your browsers cannot reach each other; retrying`,
+      };
     return { state: 'waiting', text: `waiting for ${c.name} to come online` };
+  });
+
+  /** The open chat's line about a contact whose Parley cannot take files (docs/app.md "Versions"). */
+  readonly versionNotice = $derived.by((): string | null => {
+    const c = this.contacts?.selected;
+    return c && this.connections ? versionNotice(this.connections.peerFeatures(c.key), c.name) : null;
   });
 
   /** The safety number of the open chat: the same 60 digits on both sides unless someone is in the middle. */
@@ -121,6 +156,15 @@ export class AppState {
     const last = attention.lastOpen();
     if (last) this.contacts.select(last);
     await this.chat.refresh();
+    const groups = new GroupsState(
+      this.store,
+      this.identity,
+      this.contacts,
+      () => this.connections,
+      () => this.pairing,
+    );
+    await groups.load();
+    this.groups = groups;
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
     await this.transfers.open(this.contacts.list.map((c) => c.key));
     await attention.load();
@@ -145,6 +189,7 @@ export class AppState {
       if (e.persisted) location.reload();
     });
     await cm.start(origin);
+    this.groups?.start(cm);
     await pairing.resume();
     await this.openPendingInvite();
   }
@@ -163,12 +208,19 @@ export class AppState {
       linkUp: (key, link) => this.transfers.linkUp(key, link),
       chatHeldBack: (key, n) => this.heldBack.note(key, n),
     };
-    const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks);
+    const cm = new ConnectionManager(this.store, this.identity, this.contacts, hooks, this.groups?.directory);
     this.connections = cm;
+    this.route = new RouteWatch({
+      stats: (key) => cm.linkStats(key),
+      transferring: (key) => this.transfers.list(key).some((t) => t.status === 'active'),
+      name: (key) => this.contacts.get(key)?.name ?? 'Your contact',
+    });
+    this.transfers.gate = (key) => cm.refusal(key, 'transfer');
     const { store, identity, contacts } = this;
     const attach: PairingServices['attach'] = (contact, link, role, early) => cm.attach(contact.key, link, role, early);
     // Pairing meets invitees through the same relay, ICE servers and room budget as the contacts.
-    const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach }, origin.origin);
+    const paired: PairingServices['paired'] = (contact, inviteId) => void this.groups?.invitedPaired(contact, inviteId);
+    const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach, paired }, origin.origin);
     this.pairing = pairing;
     this.contactActions = new ContactRemoval({
       store,
@@ -228,7 +280,17 @@ export class AppState {
 
   async select(key: string): Promise<void> {
     this.contacts.select(key);
+    this.chatShown = true;
+    await this.groups?.select(null);
     this.attention?.opened(key);
+    await this.chat.refresh();
+  }
+
+  /** Opens a group's chat (the contact chat closes). */
+  async selectGroup(id: string): Promise<void> {
+    this.contacts.selectedKey = null;
+    this.chatShown = true;
+    await this.groups?.select(id);
     await this.chat.refresh();
   }
 
@@ -244,7 +306,18 @@ export class AppState {
     }
     const m = await this.store.getMessage(key, id).catch(() => undefined);
     this.chat.changed(key, m);
+    if (m) this.contacts.active(key, m.sentAt);
     if (m) this.attention?.message(key, m);
+  }
+
+  /** "Hide my IP address from contacts (always relay)" (docs/app.md "Network: TURN and relay-only"). */
+  setRelayOnly(on: boolean): void {
+    this.connections?.setRelayOnly(on);
+  }
+
+  /** Back from the chat to the contact list (narrow screens); the chat stays selected. */
+  back(): void {
+    this.chatShown = false;
   }
 
   dismissError(): void {

@@ -9,14 +9,20 @@ import type { ParleyStore, MessageRecord } from '../store/db';
 import type { ContactsState } from './contacts.svelte';
 import type { ConnectionManager } from './connections.svelte';
 import { appError } from './errors';
-import { upsertMessage } from './message-list';
+import { before, upsertMessage } from './message-list';
 import { sendBlock } from './key-change';
 import { MAX_TEXT_LENGTH } from './text-limits';
 
 export { MAX_TEXT_LENGTH };
 
+/** Messages read per page of history (docs/app.md "Chat history"). */
+export const HISTORY_PAGE = 100;
+
 export class ChatState {
+  /** The loaded part of the open chat's history: the newest pages, oldest first. */
   messages = $state.raw<MessageRecord[]>([]);
+  /** Older messages than the first loaded one wait in storage. */
+  hasOlder = $state(false);
   private loadedFor: string | null = null;
   /** A history read in flight, and the messages changed meanwhile (applied when it lands). */
   private loading: { key: string; late: MessageRecord[] } | null = null;
@@ -32,18 +38,36 @@ export class ChatState {
     const key = this.contacts.selectedKey;
     if (!key) {
       this.messages = [];
+      this.hasOlder = false;
       this.loadedFor = null;
       return;
     }
     const late: MessageRecord[] = [];
     this.loading = { key, late };
-    const list = await this.store.listMessages(key);
+    // As many pages as were shown (a reload after a receipt keeps the place), at least one.
+    const keep = this.loadedFor === key ? Math.max(HISTORY_PAGE, this.messages.length) : HISTORY_PAGE;
+    const page = await this.store.listMessagesPage(key, keep);
     if (this.loading?.late === late) this.loading = null;
     // Patches that came in while the history was being read may be missing from it.
     if (this.contacts.selectedKey === key) {
-      this.messages = late.reduce(upsertMessage, list);
+      const first = page.messages[0];
+      this.messages = late
+        .filter((m) => !page.more || !first || !before(m, first))
+        .reduce(upsertMessage, page.messages);
+      this.hasOlder = page.more;
       this.loadedFor = key;
     }
+  }
+
+  /** Loads the page before the oldest loaded message (the person scrolled up to it). */
+  async loadOlder(): Promise<void> {
+    const key = this.loadedFor;
+    const first = this.messages[0];
+    if (!key || !first || !this.hasOlder) return;
+    const page = await this.store.listMessagesPage(key, HISTORY_PAGE, first);
+    if (this.loadedFor !== key || this.messages[0] !== first) return; // another chat, or reloaded meanwhile
+    this.messages = [...page.messages, ...this.messages];
+    this.hasOlder = page.more;
   }
 
   /**
@@ -57,6 +81,8 @@ export class ChatState {
       if (this.loadedFor !== key) return; // the read in flight will show it
     }
     if (m && key === this.contacts.selectedKey && this.loadedFor === key) {
+      // A change to a message in a page not loaded yet shows when that page loads.
+      if (this.hasOlder && this.messages[0] && before(m, this.messages[0])) return;
       this.messages = upsertMessage(this.messages, m);
       return;
     }
@@ -84,6 +110,7 @@ export class ChatState {
       return `${e.message} ${e.action} (${e.code})`;
     }
     this.changed(key, m);
+    this.contacts.active(key, m.sentAt);
     void cm.flush(key);
     return null;
   }

@@ -8,7 +8,11 @@ import type { Failure } from '../core/errors';
 import type { TransferLink } from '../net/transfer-types';
 import type { AppError, AppErrorCode } from './errors';
 
-export type PeerState = 'connected' | 'waiting' | 'connecting';
+/**
+ * What the link to a person is doing; `unreachable`: they were at the rendezvous but no WebRTC
+ * route was found (CONNECTION_FAILED), until a link comes up or a whole attempt finds nobody.
+ */
+export type PeerState = 'connected' | 'waiting' | 'connecting' | 'unreachable';
 
 /** Frame failures that mean altered, replayed or reordered traffic (not a cut connection). */
 export const TAMPERING = new Set([

@@ -10,6 +10,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { SignalingStatus } from '../net/signaling';
 import type { SecureLink } from '../net/link';
+import type { StatsReportLike } from '../net/route-stats';
 import { warmUpKx } from '../net/session-kx';
 import type { KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
@@ -17,9 +18,13 @@ import type { ParleyStore } from '../store/db';
 import { ContactSessions } from '../store/contact-sessions';
 import { MailboxCourier } from './mailbox-courier';
 import { chatBudgets } from './session-traffic';
-import { appError } from './errors';
+import type { LinkFeatures } from '../net/secure-link';
+import type { WireMessage as Wire } from '../core/wire';
+import { ownFeatures, sendRefusal } from './peer-features';
+import { appError, type AppError } from './errors';
 import { ContactPeer, type PeerServices } from './contact-peer.svelte';
-import { contactDirectory } from './peer-directory';
+import { contactDirectory, type PeerDirectory } from './peer-directory';
+import { withGroupPeers } from './group-peers';
 import { Meeting } from './meeting';
 import type { ResetResult } from './reset-requests';
 import { ResetDesk } from './reset-desk';
@@ -52,10 +57,16 @@ export class ConnectionManager {
     private readonly identity: IdentityState,
     private readonly contacts: ContactsState,
     hooks: ConnectionHooks,
+    /** Members met through group introductions (group-peers.ts), met like contacts. */
+    groupPeers?: PeerDirectory,
   ) {
-    this.sessions = new ContactSessions(store.database);
+    // The page's own feature set: read once, here (the test switch, docs/app.md "Versions").
+    const own = ownFeatures(typeof localStorage === 'undefined' ? null : localStorage);
+    this.meeting.features = own;
+    this.sessions = new ContactSessions(store.database, Date.now, {}, own);
     this.desk = new ResetDesk(contacts);
-    const directory = contactDirectory(contacts, hooks);
+    const known = contactDirectory(contacts, hooks);
+    const directory = groupPeers ? withGroupPeers(known, (k) => !!contacts.get(k), groupPeers) : known;
     this.courier = this.makeCourier(store, directory, hooks);
     this.services = { identity, directory, sessions: this.sessions, desk: this.desk, hooks, courier: this.courier };
   }
@@ -97,7 +108,7 @@ export class ConnectionManager {
         /* only a warm-up */
       }
     }, 0);
-    await this.meeting.loadIceServers(origin);
+    await this.meeting.loadIceConfig(origin);
     for (const c of this.contacts.list) this.peer(c.key).ensureLoop();
   }
 
@@ -141,6 +152,20 @@ export class ConnectionManager {
   }
 
   /**
+   * The person's relay-only choice (docs/app.md "Network: TURN and relay-only"). Attempts under
+   * the old policy stop by themselves (`LinkIce.changed`); switched on, the live links end too,
+   * and each contact is met again through the TURN relay.
+   */
+  setRelayOnly(on: boolean): void {
+    if (this.meeting.network.setRelayOnly(on)) for (const p of this.contactPeers.values()) p.relink();
+  }
+
+  /** The live link's WebRTC stats for the route display (docs/app.md), null without a link. */
+  linkStats(key: string): Promise<StatsReportLike | null> {
+    return this.contactPeers.get(key)?.stats() ?? Promise.resolve(null);
+  }
+
+  /**
    * Stops meeting a removed or blocked contact (contact-removal.svelte.ts): its running attempt,
    * live link and a held caller end; its loop finds it gone (peer-directory.ts) and does not start
    * again. Call it after the contact list says so.
@@ -158,6 +183,16 @@ export class ConnectionManager {
   /** Sends what is in the contact's outbox, oldest first, if a link with a session is up (docs/session.md §3). */
   async flush(key: string): Promise<void> {
     await this.contactPeers.get(key)?.flush();
+  }
+
+  /** The announcements of the contact's last link in this page (null: none yet). */
+  peerFeatures(key: string): LinkFeatures | null {
+    return this.contactPeers.get(key)?.features ?? null;
+  }
+
+  /** Why a message of `type` cannot go to the contact now (PEER_TOO_OLD, VERSION_TOO_OLD), or null. */
+  refusal(key: string, type: Wire['type']): AppError | null {
+    return sendRefusal(this.peerFeatures(key), type, this.contacts.get(key)?.name ?? 'your friend');
   }
 
   /** The ContactPeer of `key`, made on first use. */

@@ -12,7 +12,9 @@
  * session's rooms, docs/interfaces.md); pairing through invites lives in pairing.svelte.ts.
  * @module
  */
-import type { LinkErrorCode, SecureLink } from '../net/link';
+import type { LinkFeatures, SecureLink } from '../net/link';
+import type { StatsReportLike } from '../net/route-stats';
+import { maySend } from '../core/features';
 import type { SessionSetupResult } from '../net/session-kx';
 import { FileKeyLink } from '../net/file-key-link';
 import { rendezvousDays } from '../core/rendezvous';
@@ -30,6 +32,7 @@ import type { IdentityState } from './identity.svelte';
 import type { MeetingContext } from './meeting';
 import type { PeerDirectory, PeerRecord } from './peer-directory';
 import { appError } from './errors';
+import { peerTooOld } from './peer-features';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { sleep } from './sleep';
 import { SerialJob } from './serial-job';
@@ -57,6 +60,8 @@ interface LiveLink {
 export class ContactPeer {
   /** What the link to this person is doing (the contact list's dot, the chat's status line). */
   state = $state<PeerState>('waiting');
+  /** Both announcements of the last link in this page (docs/protocol.md "Compatibility"); kept after it closes. */
+  features = $state.raw<LinkFeatures | null>(null);
   private live: LiveLink | null = null;
   /**
    * At most one meeting loop per person; a request while it runs is kept (docs/app.md "One object
@@ -67,6 +72,8 @@ export class ContactPeer {
   private attempt: AbortController | null = null;
   /** Doubles after each failed handshake or kx (2 s … 60 s); back to 0 once a session is agreed. */
   private backoffMs = 0;
+  /** Doubles after each meeting that found the person but no route (2 s … 20 s); 0 once a session is agreed. */
+  private noRouteMs = 0;
   /** After a failed kx the next meeting waits until then (ms since epoch). */
   private retryAt = 0;
   /** A session reset asked for (docs/session.md §4): its reason, and who waits for it. */
@@ -96,7 +103,7 @@ export class ContactPeer {
       if (!who || !this.ctx.relay) return;
       await this.ctx.relayOpen();
       if (signal.aborted || this.live) return;
-      this.state = 'waiting';
+      if (this.state !== 'unreachable') this.state = 'waiting';
       const wait = this.retryAt - Date.now();
       if (wait > 0) await sleep(wait, signal);
       const met = await this.meet(who);
@@ -110,7 +117,7 @@ export class ContactPeer {
         await this.attach(met.link, met.role);
         return;
       }
-      if (!(await this.pause(met.code))) return;
+      if (!(await this.pause(met))) return;
     }
   }
 
@@ -145,9 +152,13 @@ export class ContactPeer {
   }
 
   /** Waits as a failed meeting calls for; false when the loop should end (the app is stopping). */
-  private async pause(code: LinkErrorCode): Promise<boolean> {
+  private async pause(met: Extract<Met, { ok: false }>): Promise<boolean> {
     const signal = this.ctx.stop;
+    const code = met.code;
     if (code === 'LINK_ABORTED') return !signal.aborted;
+    if (met.noRoute) return this.noRoute();
+    // A whole attempt in which nobody came: whatever failed before is not what happens now.
+    if (code === 'LINK_TIMEOUT' && met.step === 'rendezvous') this.state = 'waiting';
     if (code === 'LINK_HANDSHAKE_FAILED') {
       this.app.hooks.error(appError('HANDSHAKE_FAILED', this.name));
       await sleep(this.backOff(), signal);
@@ -155,6 +166,28 @@ export class ContactPeer {
       await sleep(1_000 + Math.random() * 1_000, signal);
     }
     return true;
+  }
+
+  /**
+   * The person was at the rendezvous but no WebRTC route was found (docs/app.md "Network: TURN
+   * and relay-only"): say so — CONNECTION_FAILED with what to do — instead of "waiting", and try
+   * again after 2 s … 20 s, or at once when the relay-only setting changes.
+   */
+  private async noRoute(): Promise<boolean> {
+    this.state = 'unreachable';
+    this.app.hooks.error(this.ctx.noRoute(this.name));
+    this.noRouteMs = Math.min(20_000, Math.max(2_000, this.noRouteMs * 2));
+    const { changed } = await this.ctx.ice();
+    await sleep(this.noRouteMs, AbortSignal.any([this.ctx.stop, changed]));
+    return true;
+  }
+
+  /**
+   * Ends the live link so that the next one follows a stricter transport policy (relay-only
+   * switched on: a direct link would keep showing this browser's address to the person).
+   */
+  relink(): void {
+    if (this.live) void this.live.link.close().catch(() => {});
   }
 
   /**
@@ -186,6 +219,11 @@ export class ContactPeer {
     this.attempt?.abort();
     if (held) void this.attach(held.link, 'responder', held.early);
     else this.ensureLoop();
+  }
+
+  /** The live link's WebRTC stats (route, round trip, bytes), null without a link. */
+  stats(): Promise<StatsReportLike | null> {
+    return this.live?.link.stats?.() ?? Promise.resolve(null);
   }
 
   /**
@@ -233,7 +271,11 @@ export class ContactPeer {
     if (old && old !== link) void old.close().catch(() => {});
     // File data goes through the file-key adapter, keyed inside the ratchet (docs/session.md §6).
     const files = new FileKeyLink(link, role);
-    this.app.hooks.linkUp?.(this.key, files);
+    // Files go only where both sides announced file keys; the adapter keeps what arrives meanwhile.
+    void link.features.then((f) => {
+      if (f && this.live?.link === link) this.features = f;
+      if (f && maySend(f.own, f.peer, 'transfer')) this.app.hooks.linkUp?.(this.key, files);
+    });
     // A store that refuses the write (quota, private mode) must not become an unhandled
     // rejection: no receipt goes back, so the friend sends the message again later.
     link.onMessage((m) => void this.onWire(m).catch(() => this.app.hooks.error(appError('STORAGE_FAILED'))));
@@ -242,6 +284,7 @@ export class ContactPeer {
     const cause = resetCause(this.reset.reason(this.key));
     this.watchClose(link, files);
     this.state = 'connecting';
+    this.app.hooks.resolved(['CONNECTION_FAILED']);
     const traffic = this.startTraffic(link, role, { held, forced, early, files });
     live.traffic = traffic;
     void traffic.ready.then((r) => this.sessionReady(link, r, forced));
@@ -288,6 +331,10 @@ export class ContactPeer {
           for (const id of ids) app.hooks.messagesChanged(key, id);
         },
         storageFailed: () => app.hooks.error(appError('STORAGE_FAILED')),
+        // Group copies this contact's Parley cannot take left the outbox unsent: the person is told why.
+        withheld: (_ids, feature) => app.hooks.error(peerTooOld(feature, this.name ?? 'your friend')),
+        // Announcements altered on the way (docs/security.md "Downgrade"): the link is closed.
+        interfered: () => app.hooks.error(appError('HANDSHAKE_FAILED', this.name)),
         heldBack: (n) => app.hooks.chatHeldBack?.(key, n),
         // Decryption that keeps failing means the two ratchets disagree: reset by ourselves.
         ...app.desk.watchDecryption(
@@ -311,6 +358,7 @@ export class ContactPeer {
       return;
     }
     this.backoffMs = 0;
+    this.noRouteMs = 0;
     this.retryAt = 0;
     this.state = 'connected';
     this.app.hooks.resolved(['HANDSHAKE_FAILED', 'CONNECTION_FAILED', 'FRIEND_OFFLINE']);

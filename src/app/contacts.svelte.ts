@@ -8,14 +8,19 @@ import { acceptKeyChange, noteKeyChange, refuseKeyChange } from './key-change';
 import type { ResetNotice } from './reset-policy';
 
 export class ContactsState {
+  /** Contacts, most recent activity first (docs/app.md "Contacts by last activity"). */
   list = $state.raw<ContactRecord[]>([]);
+  /** Per contact, the time of its newest message (0 = none); with `addedAt`, the list's order. */
+  private activity: Record<string, number> = {};
   selectedKey = $state<string | null>(null);
   readonly selected = $derived(this.list.find((c) => c.key === this.selectedKey) ?? null);
 
   constructor(private readonly store: ParleyStore) {}
 
   async load(): Promise<void> {
-    this.list = sortContacts(await this.store.listContacts());
+    const all = await this.store.listContacts();
+    for (const c of all) this.activity[c.key] = await this.store.lastMessageAt(c.key);
+    this.list = this.sorted(all);
     if (!this.selectedKey && this.list.length) this.selectedKey = this.list[0]!.key;
   }
 
@@ -26,7 +31,7 @@ export class ContactsState {
   /** Saves a new (or re-paired) contact and opens its chat. */
   async add(c: ContactRecord): Promise<void> {
     await this.store.putContact(c);
-    this.list = sortContacts([...this.list.filter((x) => x.key !== c.key), c]);
+    this.list = this.sorted([...this.list.filter((x) => x.key !== c.key), c]);
     this.selectedKey = c.key;
   }
 
@@ -58,11 +63,22 @@ export class ContactsState {
   /** Records that a link to the contact is up now (and its latest display name). */
   async touch(key: string, name?: string): Promise<void> {
     const c = await this.store.touchContact(key, Date.now(), name);
-    if (c) this.list = sortContacts(this.list.map((x) => (x.key === key ? c : x)));
+    if (c) this.list = this.sorted(this.list.map((x) => (x.key === key ? c : x)));
   }
 
   select(key: string): void {
     this.selectedKey = key;
+  }
+
+  /** A message of the contact was written or arrived at `at`: it moves up the list. */
+  active(key: string, at: number): void {
+    if (at <= (this.activity[key] ?? 0)) return;
+    this.activity[key] = at;
+    this.list = this.sorted(this.list);
+  }
+
+  private sorted(list: ContactRecord[]): ContactRecord[] {
+    return sortContacts(list, this.activity);
   }
 
   /** Marks the contact verified (the person compared safety numbers) or takes the mark back. */
@@ -96,10 +112,15 @@ export class ContactsState {
 
   private async update(key: string, change: (c: ContactRecord) => ContactRecord): Promise<void> {
     const c = await this.store.updateContact(key, change);
-    if (c) this.list = sortContacts(this.list.map((x) => (x.key === key ? c : x)));
+    if (c) this.list = this.sorted(this.list.map((x) => (x.key === key ? c : x)));
   }
 }
 
-function sortContacts(list: ContactRecord[]): ContactRecord[] {
-  return [...list].sort((a, b) => a.name.localeCompare(b.name) || a.addedAt - b.addedAt);
+/**
+ * Most recent activity first: the newest message's time, or when the contact was added if that is
+ * later (a new contact comes to the top); then by name.
+ */
+export function sortContacts(list: ContactRecord[], activity: Readonly<Record<string, number>>): ContactRecord[] {
+  const last = (c: ContactRecord) => Math.max(activity[c.key] ?? 0, c.addedAt);
+  return [...list].sort((a, b) => last(b) - last(a) || a.name.localeCompare(b.name));
 }

@@ -16,8 +16,12 @@ export type AppErrorCode =
   | 'RELAY_DOWN'
   | 'HANDSHAKE_FAILED'
   | 'CONNECTION_FAILED'
+  | 'TURN_UNAVAILABLE'
   | 'STORAGE_FAILED'
   | 'CONTACT_KEY_CHANGED'
+  // Versions (docs/protocol.md "Compatibility").
+  | 'PEER_TOO_OLD'
+  | 'VERSION_TOO_OLD'
   // Pairing and contacts (docs/security.md "Pairing never changes a contact", "Removing and blocking contacts").
   | 'INVITE_KEY_REFUSED'
   | 'PAIRING_FORMER_KEY'
@@ -76,12 +80,27 @@ const WORDS: Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>> = {
     action: 'Nothing was sent. Try another network, or meet and exchange a fresh invite.',
   }),
   CONNECTION_FAILED: (who) => ({
-    message: `The direct connection to ${who} failed.`,
-    action: 'Parley will try again; a firewall may block direct connections.',
+    message: `You and ${who} are both online, but no connection could be made between your browsers.`,
+    action:
+      'A firewall or NAT blocks the direct route and this Parley server has no TURN relay: ask its operator to configure one (TURN_URLS and TURN_SECRET). Parley keeps trying.',
+  }),
+  TURN_UNAVAILABLE: () => ({
+    message: 'Relay-only is on, but this Parley server offers no TURN relay, so no connection can be made.',
+    action:
+      'Turn off “Hide my IP address from contacts”, or ask the operator of this Parley server to configure TURN (TURN_URLS and TURN_SECRET).',
   }),
   CONTACT_KEY_CHANGED: (who) => ({
     message: `${cap(who)}'s identity key changed, so nothing is sent until you accept the new key.`,
     action: `Compare the new safety number with ${who} in person or on a call, then accept it (or keep the old key).`,
+  }),
+  // Versions (docs/protocol.md "Compatibility").
+  PEER_TOO_OLD: (who) => ({
+    message: `${cap(who)}'s Parley is older and cannot receive this.`,
+    action: `Ask ${who} to reload Parley, then try again.`,
+  }),
+  VERSION_TOO_OLD: () => ({
+    message: 'This Parley is an older version and cannot send this.',
+    action: 'Reload the page to update Parley.',
   }),
   // Pairing and contacts (docs/security.md "Pairing never changes a contact", "Removing and blocking contacts").
   INVITE_KEY_REFUSED: (who) => ({

@@ -1,5 +1,5 @@
 /** Racing link attempts (contacts meet in several day rooms near midnight). @module */
-import type { LinkResult } from '../net/link';
+import { isNoRouteFailure, type LinkFailure, type LinkResult } from '../net/link';
 
 /**
  * Runs several link attempts at once and returns the first link; the others are aborted (and
@@ -29,8 +29,20 @@ export async function firstLink(
   );
   outer.removeEventListener('abort', stop);
   if (winner) return winner;
-  const order = ['LINK_HANDSHAKE_FAILED', 'LINK_WEBRTC_FAILED', 'LINK_CLOSED', 'LINK_TIMEOUT', 'LINK_ABORTED'];
   const failures = results.filter((r) => !r.ok);
-  failures.sort((a, b) => order.indexOf(a.code) - order.indexOf(b.code));
+  failures.sort((a, b) => rank(a) - rank(b));
   return outer.aborted ? (failures.find((f) => f.code === 'LINK_ABORTED') ?? failures[0]!) : failures[0]!;
+}
+
+/**
+ * Which failure tells the most: tampering first, then "the person was there but no route was
+ * found" (whatever its code: a WebRTC failure, a timeout while ICE was trying, the peer giving up
+ * for that reason), then the other codes.
+ */
+function rank(f: LinkFailure): number {
+  if (f.code === 'LINK_HANDSHAKE_FAILED') return 0;
+  if (isNoRouteFailure(f)) return 1;
+  const order = ['LINK_CLOSED', 'LINK_TIMEOUT', 'LINK_ABORTED'];
+  const i = order.indexOf(f.code);
+  return i < 0 ? 2 + order.length : 2 + i;
 }

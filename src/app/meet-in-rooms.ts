@@ -5,7 +5,14 @@
  * what to do with the link.
  * @module
  */
-import { openLink, type LinkErrorCode, type LinkOptions, type LinkResult, type SecureLink } from '../net/link';
+import {
+  isNoRouteFailure,
+  openLink,
+  type LinkErrorCode,
+  type LinkOptions,
+  type LinkResult,
+  type SecureLink,
+} from '../net/link';
 import type { KxRole } from '../core/kx';
 import type { RoomAttempt } from './contact-rooms';
 import type { MeetingContext } from './meeting';
@@ -17,8 +24,12 @@ import { sleep } from './sleep';
 /** How long one attempt to meet at the rendezvous lasts before starting over. */
 const ATTEMPT_MS = 30_000;
 
-/** A meeting's outcome: the link, with this side's kx role in the room it came from, or why none. */
-export type Met = { ok: true; link: SecureLink; role: KxRole } | { ok: false; code: LinkErrorCode };
+/**
+ * A meeting's outcome: the link, with this side's kx role in the room it came from, or why none
+ * (`noRoute`: the person was there but no WebRTC route was found, net/link.ts `isNoRouteFailure`).
+ */
+export type Met =
+  { ok: true; link: SecureLink; role: KxRole } | { ok: false; code: LinkErrorCode; step: string; noRoute: boolean };
 
 /**
  * Dials or listens in every room of `plan` until one link is up, `signal` aborts, or each attempt
@@ -38,11 +49,14 @@ export async function meetInRooms(o: {
   const roles = new WeakMap<SecureLink, KxRole>();
   const tries = o.plan.map((a) => async (attempt: AbortSignal): Promise<LinkResult> => {
     if (a.delayMs) await sleep(a.delayMs, attempt);
+    const ice = await ctx.ice();
     const r = await openLink({
       signaling: sockets.forDay(a.day),
       rendezvousSecret: a.secret,
       identity: me,
-      iceServers: ctx.iceServers,
+      iceServers: ice.iceServers,
+      iceTransportPolicy: ice.iceTransportPolicy,
+      features: ctx.features,
       shs:
         a.role === 'initiator'
           ? { role: 'client', serverPublicKey: who.publicKey }
@@ -54,11 +68,14 @@ export async function meetInRooms(o: {
                 a.kind === 'own-reset' ? (who.admitsAtOwnReset?.(k) ?? true) : equalBytes(k, who.publicKey),
             },
       timeoutMs: ATTEMPT_MS,
-      signal: attempt,
+      // Relay-only switched: this attempt's candidates may be the wrong kind, start over.
+      signal: AbortSignal.any([attempt, ice.changed]),
     });
     if (r.ok) roles.set(r.link, a.role);
     return r;
   });
   const r = await firstLink(tries, o.signal).finally(() => sockets.release());
-  return r.ok ? { ok: true, link: r.link, role: roles.get(r.link) ?? 'responder' } : r;
+  return r.ok
+    ? { ok: true, link: r.link, role: roles.get(r.link) ?? 'responder' }
+    : { ok: false, code: r.code, step: r.step, noRoute: isNoRouteFailure(r) };
 }

@@ -8,8 +8,10 @@
 import type { SignalingClient, SignalingStatus } from '../net/signaling';
 import { DaySockets } from '../net/day-sockets';
 import { RoomBudget } from './room-budget';
-import { loadIceServers } from './ice-config';
+import { NetworkState, type LinkIce } from './network.svelte';
+import type { AppError } from './errors';
 import { Gate } from './gate';
+import { CURRENT, type Announcement } from '../core/features';
 
 export interface MeetingContext {
   /**
@@ -19,20 +21,31 @@ export interface MeetingContext {
   readonly relay: DaySockets | null;
   /** The socket for invite rooms (pairing), opened on first use: each read counts as a use. */
   readonly signaling: SignalingClient | null;
-  /** STUN/TURN servers from the relay's configuration; empty until loaded. */
-  readonly iceServers: RTCIceServer[];
+  /**
+   * The ICE settings for a link opened now (docs/app.md "Network: TURN and relay-only"): the
+   * relay's STUN/TURN servers with credentials renewed if stale, the transport policy, and a
+   * signal that aborts when the policy changes.
+   */
+  ice(): Promise<LinkIce>;
+  /** CONNECTION_FAILED for `name` — both online, no route — with what to do given the settings. */
+  noRoute(name?: string): AppError;
   /** Rooms that background attempts (contacts, invites made here) may hold at once. */
   readonly rooms: RoomBudget;
   /** Resolves once the relay is open, or the app is stopping. */
   relayOpen(): Promise<void>;
   /** Aborts when the app stops: every meeting and listening loop ends. */
   readonly stop: AbortSignal;
+  /** What this page announces on every link (docs/protocol.md "Compatibility"); null: nothing, version 1. */
+  readonly features: Announcement | null;
 }
 
 /** The app's one meeting context, owned by `ConnectionManager`. */
 export class Meeting implements MeetingContext {
   relay: DaySockets | null = null;
-  iceServers: RTCIceServer[] = [];
+  /** The relay's ICE configuration and the relay-only choice. */
+  readonly network = new NetworkState();
+  /** Set once by `ConnectionManager` from the page's one configuration point (peer-features.ts). */
+  features: Announcement | null = CURRENT;
   /** Below the relay's default of 32 rooms per socket, leaving room for invites opened by hand. */
   readonly rooms = new RoomBudget(24);
   private readonly stopper = new AbortController();
@@ -62,14 +75,23 @@ export class Meeting implements MeetingContext {
     return relay;
   }
 
-  /** Loads the relay's ICE configuration (`GET /config.json`, docs/relay.md). */
-  async loadIceServers(origin: URL): Promise<void> {
-    this.iceServers = await loadIceServers(origin);
+  /** Loads the relay's ICE configuration (`GET /config.json`, docs/relay.md) and keeps it fresh. */
+  loadIceConfig(origin: URL): Promise<void> {
+    return this.network.load(origin);
+  }
+
+  ice(): Promise<LinkIce> {
+    return this.network.forLink();
+  }
+
+  noRoute(name?: string): AppError {
+    return this.network.noRoute(name);
   }
 
   /** Fires the stop signal: loops end, waits for the relay return. */
   abort(): void {
     this.stopper.abort();
+    this.network.stop();
   }
 
   /** Closes the relay sockets (after {@link abort}, once the links are told to close). */

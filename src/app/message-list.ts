@@ -25,6 +25,7 @@ export function upsertMessage(list: readonly MessageRecord[], m: MessageRecord):
   return out;
 }
 
-function before(a: MessageRecord, b: MessageRecord): boolean {
+/** Whether `a` is listed before `b` (by `sentAt`, ties by id). */
+export function before(a: Pick<MessageRecord, 'sentAt' | 'id'>, b: Pick<MessageRecord, 'sentAt' | 'id'>): boolean {
   return a.sentAt < b.sentAt || (a.sentAt === b.sentAt && a.id < b.id);
 }

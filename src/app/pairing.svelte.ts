@@ -12,7 +12,14 @@
  * @module
  */
 import QRCode from 'qrcode';
-import { openLink, type SecureLink } from '../net/link';
+import {
+  isNoRouteFailure,
+  openLink,
+  type LinkFailure,
+  type LinkOptions,
+  type LinkResult,
+  type SecureLink,
+} from '../net/link';
 import { createInvite, inviteLink, inviteProof, parseInvite, verifyInviteProof, type Invite } from '../core/invite';
 import { deriveContactSecret } from '../core/rendezvous';
 import type { InviteRefusal, WireMessage } from '../core/wire';
@@ -39,7 +46,8 @@ const MAX_LISTENING_INVITES = 8;
 
 export interface PendingInvite {
   name: string;
-  state: 'waiting' | 'verifying';
+  /** `unreachable`: the inviter was there but no connection could be made (CONNECTION_FAILED). */
+  state: 'waiting' | 'verifying' | 'unreachable';
 }
 
 /** What pairing uses besides the meeting context; `AppState` wires it (docs/app.md "Meeting context"). */
@@ -50,6 +58,8 @@ export interface PairingServices {
   readonly hooks: Pick<ConnectionHooks, 'error'>;
   /** Hands a new contact's verified link to its `ContactPeer`: session setup, then chat. */
   attach(contact: ContactRecord, link: SecureLink, role: KxRole, early: WireMessage[]): Promise<void>;
+  /** Someone paired through our invite `inviteId` (a group invite vouches for them: docs/groups.md §4.5). */
+  paired?(contact: ContactRecord, inviteId: string): void;
 }
 
 /** An opened invite waiting for the person's "Connect" (docs/app.md "Invites (invitee)"). */
@@ -150,23 +160,21 @@ export class PairingState {
       if (signal.aborted || !ctx.signaling) return;
       const release = await ctx.rooms.acquire(1, signal);
       if (!release) return;
-      const r = await openLink({
-        signaling: ctx.signaling,
-        rendezvousSecret: inv.rendezvousSecret,
-        identity: this.app.identity.keyPair(),
-        shs: { role: 'server', authorize: () => true },
-        iceServers: ctx.iceServers,
-        timeoutMs: ATTEMPT_MS,
-        signal,
-      }).finally(release);
+      const r = await this.attempt(inv.rendezvousSecret, { role: 'server', authorize: () => true }, signal).finally(
+        release,
+      );
       if (r.ok) {
         const link = r.link;
         await this.admit(inv.id, link).catch(() => {
           this.app.hooks.error(appError('STORAGE_FAILED'));
           void link.close().catch(() => {});
         });
-      } else if (r.code === 'LINK_ABORTED') return;
-      else if (r.code === 'LINK_HANDSHAKE_FAILED') {
+      } else if (r.code === 'LINK_ABORTED') {
+        if (signal.aborted) return; // else relay-only was switched: listen again under the new policy
+      } else if (isNoRouteFailure(r)) {
+        this.app.hooks.error(ctx.noRoute());
+        await sleep(2_000, signal);
+      } else if (r.code === 'LINK_HANDSHAKE_FAILED') {
         this.app.hooks.error(appError('HANDSHAKE_FAILED'));
         await sleep(2_000, signal);
       } else if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
@@ -179,7 +187,10 @@ export class PairingState {
     const proofMsg = await inbox.next('invite-proof', PROOF_TIMEOUT_MS);
     const hello = inbox.last('hello');
     const reject = async (reason: InviteRefusal) => {
-      await link.send({ type: 'invite-result', accepted: false, reason }).catch(() => {});
+      // `known-key` came after version 1, whose decoder refuses it: a version-1 invitee gets the
+      // refusal without a reason (docs/protocol.md "Compatibility").
+      const told = reason === 'known-key' && !(await link.features)?.peer ? {} : { reason };
+      await link.send({ type: 'invite-result', accepted: false, ...told }).catch(() => {});
       inbox.stop();
       await link.close().catch(() => {});
     };
@@ -208,6 +219,7 @@ export class PairingState {
     const attached = this.app.attach(contact, link, 'responder', early); // handlers are registered synchronously
     await link.send({ type: 'invite-result', accepted: true }).catch(() => {});
     await attached;
+    this.app.paired?.(contact, inviteId);
   }
 
   /**
@@ -302,19 +314,11 @@ export class PairingState {
         if (Date.now() > invite.expiresAt) return app.hooks.error(appError('INVITE_EXPIRED', name));
         await ctx.relayOpen();
         if (signal.aborted || !ctx.signaling) return;
-        const r = await openLink({
-          signaling: ctx.signaling,
-          rendezvousSecret: invite.rendezvousSecret,
-          identity: app.identity.keyPair(),
-          shs: { role: 'client', serverPublicKey: invite.inviterKey },
-          iceServers: ctx.iceServers,
-          timeoutMs: ATTEMPT_MS,
-          signal,
-        });
+        const shs = { role: 'client', serverPublicKey: invite.inviterKey } as const;
+        const r = await this.attempt(invite.rendezvousSecret, shs, signal);
         if (!r.ok) {
-          if (r.code === 'LINK_ABORTED') return;
           if (r.code === 'LINK_HANDSHAKE_FAILED') return app.hooks.error(appError('HANDSHAKE_FAILED', name));
-          if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
+          await this.dialFailed(r, name, signal);
           continue;
         }
         this.pending = { name, state: 'verifying' };
@@ -345,6 +349,42 @@ export class PairingState {
       }
     } finally {
       if (this.dialAbort?.signal === abort) this.pending = null;
+    }
+  }
+
+  /**
+   * One link attempt at an invite's rendezvous with the ICE settings of the moment (the TURN
+   * credentials renewed if stale, the relay-only choice); a change of that choice aborts it.
+   */
+  private async attempt(secret: Uint8Array, shs: LinkOptions['shs'], signal: AbortSignal): Promise<LinkResult> {
+    const ice = await this.ctx.ice();
+    return openLink({
+      signaling: this.ctx.signaling!,
+      rendezvousSecret: secret,
+      identity: this.app.identity.keyPair(),
+      shs,
+      iceServers: ice.iceServers,
+      iceTransportPolicy: ice.iceTransportPolicy,
+      features: this.ctx.features,
+      timeoutMs: ATTEMPT_MS,
+      signal: AbortSignal.any([signal, ice.changed]),
+    });
+  }
+
+  /**
+   * Invitee: what a failed attempt means for the line under "Got an invite?" — the inviter was
+   * there but no route was found (CONNECTION_FAILED, not "waiting"), or nobody came (waiting
+   * again) — and how long to wait before the next one.
+   */
+  private async dialFailed(r: LinkFailure, name: string, signal: AbortSignal): Promise<void> {
+    if (r.code === 'LINK_ABORTED') return; // stopped, or relay-only switched: the loop decides
+    if (isNoRouteFailure(r)) {
+      this.pending = { name, state: 'unreachable' };
+      this.app.hooks.error(this.ctx.noRoute(name));
+      await sleep(3_000, signal);
+    } else {
+      if (r.code === 'LINK_TIMEOUT' && r.step === 'rendezvous') this.pending = { name, state: 'waiting' };
+      if (r.code !== 'LINK_TIMEOUT') await sleep(1_000, signal);
     }
   }
 

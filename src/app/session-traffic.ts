@@ -7,6 +7,10 @@
  * can make this side store is bounded (docs/outbox.md §5): at most {@link MAX_QUEUED_RATCHET}
  * messages wait to be opened, new chat records go through the contact's receive budget, and this
  * side paces what it sends and sends again what stays without a receipt.
+ *
+ * Versions (docs/protocol.md "Compatibility"): nothing goes out whose feature the peer did not
+ * announce (`maySend`); between two announcing peers the first ratchet message each way is the
+ * `features-check` over both announcements (`LinkChecks`, docs/security.md "Downgrade").
  * @module
  */
 import type { SecureLink } from '../net/secure-link';
@@ -14,6 +18,7 @@ import { setUpSession, type SessionSetupResult } from '../net/session-kx';
 import type { KxIdentity, KxRole } from '../core/kx';
 import type { WireMessage } from '../core/wire';
 import type { ContactSessions } from '../store/contact-sessions';
+import type { OpenedKind } from './link-checks';
 import type { Failure } from '../core/errors';
 import type { FileKeyChannel } from '../net/file-key-link';
 import {
@@ -23,6 +28,9 @@ import {
   MAX_QUEUED_RATCHET_BYTES,
   type ChatBudget,
 } from './chat-budget';
+import { maySend, receiptType, type FeatureName } from '../core/features';
+import type { LinkFeatures } from '../net/secure-link';
+import { LinkChecks } from './link-checks';
 
 /** The chat budgets of one app instance (one `ContactSessions`), kept across links and reconnects. */
 const budgetsOf = new WeakMap<ContactSessions, ChatBudgets>();
@@ -42,6 +50,10 @@ export interface TrafficHooks {
   refused(failure: Failure): void;
   /** A ratchet message was taken (decrypted and stored): ends a run of refusals (docs/key-change.md §5). */
   accepted?(): void;
+  /** Messages taken out of the outbox unsent: the contact's Parley lacks `feature` (docs/protocol.md "Compatibility"). */
+  withheld?(ids: string[], feature: FeatureName): void;
+  /** The announcements of this link were not what the peer saw: the link is closed (docs/security.md "Downgrade"). */
+  interfered?(failure: Failure): void;
   /** Messages of this contact held back so far by the receive budget (docs/outbox.md §5); they come again. */
   heldBack?(count: number): void;
 }
@@ -56,6 +68,17 @@ export class LinkTraffic {
   private readonly fileKey: FileKeyChannel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private setupOk = false;
+  /** Both announcements of this link, once the peer's first data frame arrived (null: the link closed first). */
+  private features: LinkFeatures | null = null;
+  /** Resolves once `features` is set. */
+  private readonly featuresKnown: Promise<LinkFeatures | null>;
+  private readonly checks: LinkChecks;
+  /** Messages were withheld on this link: the resume point goes again as the outbox moves past each gap. */
+  private gaps = false;
+  /** The features-check failed: the link is closing and nothing more on it is taken. */
+  private interfered = false;
+  /** The outbox may hold messages not yet looked at for withholding (set by `flush`). */
+  private withholdDue = true;
   private readonly budget: ChatBudget;
   private readonly now: () => number;
   private readonly resendAfterMs: number;
@@ -87,6 +110,8 @@ export class LinkTraffic {
     private readonly hooks: TrafficHooks,
   ) {
     this.fileKey = o.fileKey;
+    this.checks = new LinkChecks(o.role);
+    this.featuresKnown = link.features.then((f) => (this.features = f));
     this.budget = (o.budgets ?? chatBudgets(sessions)).of(contact);
     this.now = o.now ?? Date.now;
     this.resendAfterMs = o.resendAfterMs ?? CHAT_RESEND_AFTER_MS;
@@ -105,9 +130,9 @@ export class LinkTraffic {
       early: o.early,
       install: (s) => sessions.install(contact, s),
     });
-    void this.ready.then((r) => {
-      this.setupOk = r.ok;
-      if (r.ok) void this.flush();
+    void Promise.all([this.ready, this.featuresKnown]).then(([r, f]) => {
+      this.setupOk = r.ok && f !== null;
+      if (this.setupOk) void this.flush();
     });
     for (const m of o.early ?? []) this.onMessage(m);
   }
@@ -141,28 +166,38 @@ export class LinkTraffic {
 
   /** Opens and stores one ratchet message (or defers it: the receive budget), then answers it. */
   private async take(data: Uint8Array): Promise<void> {
-    if (!(await this.ready).ok) return;
+    if (!(await this.ready).ok || !(await this.featuresKnown) || this.interfered) return;
     // The budget ran out while this waited in the queue: dropped unopened too.
     if (this.budget.exhausted(this.now())) return this.holdBack('dropped');
     this.budget.opening(this.now());
     const r = await this.sessions.receive(this.contact, data, (bytes) => this.budget.admit(this.now(), bytes));
-    if (r.status === 'deferred') {
-      this.hooks.accepted?.();
-      return this.holdBack('deferred');
-    }
-    if (r.status !== 'ok') {
+    if (r.status !== 'ok' && r.status !== 'deferred') {
       this.counts.refused++;
       this.budget.refused(this.now());
       this.hooks.refused(r.failure);
       return;
     }
-    this.counts.taken++;
     this.hooks.accepted?.();
+    // Deferred or taken, the message was opened: it must come after the peer's features-check.
+    if (await this.interferedBy(r)) return;
+    if (r.status === 'deferred') return this.holdBack('deferred');
+    this.counts.taken++;
     if (r.kind === 'file-key' && r.fileKey) this.fileKey?.installPeerKey(r.fileKey);
+    // A receipt may move the resume point past a withheld message: what waits behind it is released.
+    if (this.gaps && (r.kind === 'receipt' || r.kind === 'not-shown')) this.resumeSent = false;
     if (r.changed.length > 0) this.hooks.messagesChanged(r.changed);
-    for (const id of r.receipts)
-      await this.sendSealed(await this.sessions.sealControl(this.contact, { type: 'receipt', id }));
+    await this.sendReceipts(r.receipts, new Set(r.unsupported));
     await this.flushNow(); // the responder may send only after the initiator's first message
+  }
+
+  /** Judges an opened message against this link's features-check; on a mismatch closes the link (true). */
+  private async interferedBy(r: { kind: OpenedKind; digest?: Uint8Array }): Promise<boolean> {
+    const wrong = this.checks.judge(this.features!, r);
+    if (!wrong) return false;
+    this.interfered = true; // nothing more is taken from this link; unreceipted messages come again
+    this.hooks.interfered?.(wrong);
+    await this.link.close().catch(() => {});
+    return true;
   }
 
   /**
@@ -184,12 +219,39 @@ export class LinkTraffic {
    * sent on this link yet, paced by the send budget, and those sent more than `resendAfterMs` ago.
    */
   flush(): Promise<void> {
+    this.withholdDue = true; // the outbox may hold new messages: look for ones the peer cannot take
     return this.run(() => this.flushNow());
+  }
+
+  /** A receipt per id; ids this side could not use get the `unsupported` flavour if the peer takes it. */
+  private async sendReceipts(ids: string[], unsupported: Set<string>): Promise<void> {
+    if (ids.length > 0 && !(await this.sendCheck())) return;
+    const { own, peer } = this.features!;
+    for (const id of ids) {
+      const type = receiptType(unsupported.has(id), own, peer);
+      await this.sendSealed(await this.sessions.sealControl(this.contact, { type, id }));
+    }
+  }
+
+  /** Sends the `features-check` first, once, where both announced; false when nothing can be sent yet. */
+  private async sendCheck(): Promise<boolean> {
+    const f = this.features!;
+    if (this.checks.sent || !maySend(f.own, f.peer, 'features-check')) return true;
+    const wire = await this.sessions.sealControl(this.contact, {
+      type: 'features-check',
+      digest: this.checks.digest(f),
+    });
+    if (!wire) return false;
+    this.checks.sent = true;
+    await this.sendSealed(wire);
+    return true;
   }
 
   private async flushNow(): Promise<void> {
     if (!this.setupOk || this.link.closed) return;
-    if (this.fileKey && !this.fileKeySent) {
+    const { own, peer } = this.features!;
+    if (!(await this.sendCheck())) return;
+    if (this.fileKey && !this.fileKeySent && maySend(own, peer, 'file-key')) {
       const wire = await this.sessions.sealControl(this.contact, { type: 'file-key', key: this.fileKey.ownKey });
       if (!wire) return;
       this.fileKeySent = true;
@@ -197,6 +259,17 @@ export class LinkTraffic {
       const sent = this.link.send({ type: 'ratchet', data: wire }).catch(() => {});
       this.fileKey.ownKeySent();
       await sent;
+    }
+    // Reads every pending record, so only when the outbox may have grown (not after each receipt).
+    const withheld =
+      !this.withholdDue || maySend(own, peer, 'group')
+        ? []
+        : await this.sessions.withhold(this.contact, (t) => maySend(own, peer, t));
+    this.withholdDue = false;
+    if (withheld.length > 0) {
+      this.hooks.withheld?.(withheld, 'groups');
+      this.gaps = true;
+      this.resumeSent = false; // a new resume point past them, so the contact does not wait for them
     }
     if (!this.resumeSent) {
       const wire = await this.sessions.sealControl(this.contact, 'resume');
@@ -222,7 +295,8 @@ export class LinkTraffic {
       if (!wire) return;
       this.sent.set(id, now);
       next = Math.min(next, this.resendAfterMs);
-      await this.sendSealed(wire);
+      if ((await this.sendSealed(wire)) && (await this.sessions.markSent(this.contact, id, this.now())))
+        this.hooks.messagesChanged([id]);
     }
     if (next < Infinity) this.wakeIn(next);
   }
@@ -232,13 +306,18 @@ export class LinkTraffic {
     if (this.wake || this.link.closed) return;
     this.wake = setTimeout(() => {
       this.wake = null;
-      void this.flush();
+      void this.run(() => this.flushNow());
     }, ms);
   }
 
-  private async sendSealed(wire: Uint8Array | null): Promise<void> {
+  /** Sends a sealed message; false when it did not leave (it goes again on the next link). */
+  private async sendSealed(wire: Uint8Array | null): Promise<boolean> {
     // A link that closed meanwhile: what was committed goes again on the next link.
-    if (wire) await this.link.send({ type: 'ratchet', data: wire }).catch(() => {});
+    if (!wire) return false;
+    return this.link.send({ type: 'ratchet', data: wire }).then(
+      () => true,
+      () => false,
+    );
   }
 
   private run<T>(op: () => Promise<T>): Promise<T | void> {

@@ -26,6 +26,7 @@ export {
   type RefusedOffers,
   type TransferView,
 } from './transfer-view';
+import { transferFailedText } from './strings';
 
 /** How often the "offers declined" line may change while offers are being refused (a flood must not re-render per offer). */
 const REFUSED_REFRESH_MS = 500;
@@ -44,6 +45,10 @@ export class TransfersState {
   unavailable = $state<string | null>(null);
   /** Why the last send failed before its offer went out (shown under the composer). */
   problem = $state<string | null>(null);
+  /** The stable code of `problem` when it has one (`PEER_TOO_OLD`, `VERSION_TOO_OLD`). */
+  problemCode = $state<string | null>(null);
+  /** Says why files cannot go to a contact now (its Parley is older), or null: set by AppState. */
+  gate: ((key: string) => { code: string; message: string; action: string } | null) | null = null;
   /** Unticked files of incoming offers, by transfer id (absent or true = ticked; docs/app.md "Files"). */
   choices = $state.raw<Record<string, boolean[]>>({});
   /** Offers declined unseen by a limit, per contact key (docs/files.md "Offer flood"); the chat shows one line. */
@@ -99,6 +104,12 @@ export class TransfersState {
   /** Offers files to a contact (sent when the link is up; survives reloads of either page). */
   async send(key: string, files: OutgoingFile[]): Promise<void> {
     if (files.length === 0) return;
+    const refused = this.gate?.(key);
+    this.problemCode = refused?.code ?? null;
+    if (refused) {
+      this.problem = `${refused.message} ${refused.action}`; // refused up front: nothing is stored or sent
+      return;
+    }
     const m = await this.manager(key);
     if (!m) return;
     this.problem = null;
@@ -268,7 +279,8 @@ export class TransfersState {
         this.forgetChoice(e.id);
         break;
       case 'failed':
-        x.problem = e.failure.message;
+        // Human words, not the core's ("hashes up to chunk N…"): docs/app.md "Files".
+        x.problem = transferFailedText(e.failure.code);
         break;
       case 'file-complete':
         void this.loadUrl(key, m, e.id, e.file);

@@ -13,6 +13,7 @@
  * @module
  */
 import { failure, type Failure } from './errors';
+import { announcementProblem } from './features';
 
 /** An app message (docs/protocol-app.md §4; contract in docs/interfaces.md). */
 export type WireMessage =
@@ -36,7 +37,19 @@ export type WireMessage =
   /** The sender's outbox resume point (docs/outbox.md §3); only inside a ratchet message. */
   | { type: 'resume'; stream: string; base: number }
   /** This side's file key for one link and direction (docs/session.md §6); only inside a ratchet message. */
-  | { type: 'file-key'; key: Uint8Array };
+  | { type: 'file-key'; key: Uint8Array }
+  /** Version and features, the first data frame of every link from version 2 on (docs/protocol.md "Compatibility"). */
+  | { type: 'features'; version: number; features: string[] }
+  /** Receipt for message `id`, which this side could not use: step spent, nothing stored (only inside a ratchet message). */
+  | { type: 'unsupported'; id: string }
+  /** SHA-256 over both announcements of this link (`features.ts` announcementDigest); only inside a ratchet message. */
+  | { type: 'features-check'; digest: Uint8Array }
+  /**
+   * One group message (`group-wire.ts`, docs/groups.md §2) raw in the tail; `id` is its pairwise
+   * outbox id when it rides the outbox. Only inside a ratchet message, and only to a peer that
+   * announced the `groups` feature (docs/groups.md §9).
+   */
+  | { type: 'group'; id?: string; data: Uint8Array };
 
 /** Why an inviter refused an invite (docs/protocol-app.md §4). */
 export type InviteRefusal = 'used' | 'expired' | 'unknown' | 'known-key';
@@ -65,7 +78,12 @@ export const MAX_HELLO_NAME_BYTES = 64;
 /** Message ids: 1..64 characters of the base64url alphabet. */
 export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for groups. */
+/**
+ * Type codes on the wire. 0x10–0x2f are for files (0x10 `transfer`, 0x13 `file-key`: two bits from
+ * every type of the same shape, so one flipped bit never turns one into another), 0x30–0x4f for
+ * groups (0x3c `group`), 0x50–0x5f for versions and delivery control. Every code is at least two bits from every
+ * other (docs/protocol.md "Compatibility", the rule for adding a type).
+ */
 export const WIRE_TYPE_CODES = {
   hello: 0x01,
   'invite-proof': 0x02,
@@ -78,6 +96,10 @@ export const WIRE_TYPE_CODES = {
   resume: 0x09,
   transfer: 0x10,
   'file-key': 0x13,
+  group: 0x3c,
+  features: 0x51,
+  unsupported: 0x56,
+  'features-check': 0x5a,
 } as const;
 /** ML-KEM-768 public key length carried by `session-offer` (FIPS 203). */
 export const SESSION_KEM_KEY_BYTES = 1184;
@@ -87,6 +109,8 @@ export const SESSION_ID_RE = /^[0-9a-f]{64}$/;
 export const STREAM_RE = /^[A-Za-z0-9_-]{11}$/;
 /** Length of the AES-256-GCM key carried by `file-key` (docs/session.md §6). */
 export const FILE_KEY_BYTES = 32;
+/** Length of the digest carried by `features-check`. */
+export const FEATURES_CHECK_BYTES = 32;
 /** Largest kx message in the tail (a REVEAL is 1 265 bytes; room for a later version). */
 export const MAX_KX_BYTES = 4096;
 const TYPE_BY_CODE = new Map<number, WireMessage['type']>(
@@ -162,8 +186,43 @@ function split(m: WireMessage): { header: Record<string, unknown>; tail: Uint8Ar
       if (!(m.key instanceof Uint8Array) || m.key.length !== FILE_KEY_BYTES)
         throw new TypeError(`file-key.key: expected ${FILE_KEY_BYTES} bytes`);
       return { header: {}, tail: m.key };
+    case 'group':
+      return splitGroup(m);
+    case 'features':
+    case 'unsupported':
+    case 'features-check':
+      return splitV2(m);
     default:
       throw new TypeError(`message.type: unknown type ${String((m as { type?: unknown })?.type)}`);
+  }
+}
+
+/** A `group` message: the optional outbox id in the header, the group message raw in the tail (docs/groups.md §9). */
+function splitGroup(m: Extract<WireMessage, { type: 'group' }>): { header: Record<string, unknown>; tail: Uint8Array } {
+  if (m.id !== undefined) checkId('group.id', m.id);
+  if (!(m.data instanceof Uint8Array) || m.data.length === 0)
+    throw new TypeError('group.data: expected non-empty bytes');
+  return { header: m.id === undefined ? {} : { id: m.id }, tail: m.data };
+}
+
+/** The types added with the announcements (docs/protocol.md "Compatibility"). */
+function splitV2(m: Extract<WireMessage, { type: 'features' | 'unsupported' | 'features-check' }>): {
+  header: Record<string, unknown>;
+  tail: Uint8Array;
+} {
+  switch (m.type) {
+    case 'features': {
+      const problem = announcementProblem(m);
+      if (problem) throw new TypeError(`features.${problem}`);
+      return { header: { version: m.version, features: m.features }, tail: new Uint8Array(0) };
+    }
+    case 'unsupported':
+      checkId('unsupported.id', m.id);
+      return { header: { id: m.id }, tail: new Uint8Array(0) };
+    case 'features-check':
+      if (!(m.digest instanceof Uint8Array) || m.digest.length !== FEATURES_CHECK_BYTES)
+        throw new TypeError(`features-check.digest: expected ${FEATURES_CHECK_BYTES} bytes`);
+      return { header: {}, tail: m.digest };
   }
 }
 
@@ -179,7 +238,10 @@ function checkHelloName(name: unknown): void {
     );
 }
 
-function splitChat(m: Extract<WireMessage, { type: 'chat' }>): { header: Record<string, unknown>; tail: Uint8Array } {
+function splitChat(m: Extract<WireMessage, { type: 'chat' }>): {
+  header: Record<string, unknown>;
+  tail: Uint8Array;
+} {
   checkId('chat.id', m.id);
   if (!Number.isSafeInteger(m.sentAt) || m.sentAt < 0)
     throw new TypeError('chat.sentAt: expected a non-negative integer (ms)');
@@ -188,7 +250,8 @@ function splitChat(m: Extract<WireMessage, { type: 'chat' }>): { header: Record<
   const text = enc.encode(m.text);
   if (text.length > MAX_CHAT_TEXT_BYTES)
     throw new RangeError(`chat.text: ${text.length} bytes, at most ${MAX_CHAT_TEXT_BYTES}`);
-  return { header: { id: m.id, sentAt: m.sentAt }, tail: text };
+  const header = { id: m.id, sentAt: m.sentAt };
+  return { header, tail: text };
 }
 
 /**
@@ -243,7 +306,8 @@ export function decodeWire(bytes: Uint8Array): DecodeWireResult {
   } catch {
     return bad('WIRE_MALFORMED', 'fields', `${type}: a field is out of range`);
   }
-  const sameTail = again.tail.length === tail.length && (type !== 'chat' || sameBytes(again.tail, tail));
+  const textTail = type === 'chat';
+  const sameTail = again.tail.length === tail.length && (!textTail || sameBytes(again.tail, tail));
   if (!sameBytes(enc.encode(JSON.stringify(again.header)), bytes.subarray(PREFIX, PREFIX + headerLength)) || !sameTail)
     return bad(
       'WIRE_MALFORMED',
@@ -268,6 +332,8 @@ const TAIL_TYPES = new Set<WireMessage['type']>([
   'kx',
   'ratchet',
   'file-key',
+  'group',
+  'features-check',
 ]);
 
 /** The WIRE_MALFORMED failure for a field of a `type` message. */
@@ -324,6 +390,44 @@ function build(type: WireMessage['type'], h: Record<string, unknown>, tail: Uint
     case 'file-key':
       if (tail.length !== FILE_KEY_BYTES) return field('key', `${FILE_KEY_BYTES} bytes`);
       return { ok: true, message: { type, key: tail.slice() } };
+    case 'group':
+      return buildGroup(h, tail);
+    case 'features':
+    case 'unsupported':
+    case 'features-check':
+      return buildV2(type, h, tail);
+  }
+}
+
+/** Decodes a `group` message (docs/groups.md §9); the tail is judged by the group codec (decodeGroup), which owns its format. */
+function buildGroup(h: Record<string, unknown>, tail: Uint8Array): DecodeWireResult {
+  if (h.id !== undefined && (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)))
+    return badField('group', 'id', 'a message id');
+  if (tail.length === 0) return badField('group', 'data', 'non-empty bytes');
+  const m: WireMessage = { type: 'group', data: tail.slice() };
+  if (typeof h.id === 'string') m.id = h.id;
+  return { ok: true, message: m };
+}
+
+/** Decodes the types added with the announcements (docs/protocol.md "Compatibility"). */
+function buildV2(
+  type: 'features' | 'unsupported' | 'features-check',
+  h: Record<string, unknown>,
+  tail: Uint8Array,
+): DecodeWireResult {
+  const field = (name: string, what: string) => badField(type, name, what);
+  switch (type) {
+    case 'features': {
+      const problem = announcementProblem(h);
+      if (problem) return bad('WIRE_MALFORMED', `features.${problem.split(':')[0]}`, `features: ${problem}`);
+      return { ok: true, message: { type, version: h.version as number, features: h.features as string[] } };
+    }
+    case 'unsupported':
+      if (typeof h.id !== 'string' || !MESSAGE_ID_RE.test(h.id)) return field('id', 'a message id');
+      return { ok: true, message: { type, id: h.id } };
+    case 'features-check':
+      if (tail.length !== FEATURES_CHECK_BYTES) return field('digest', `${FEATURES_CHECK_BYTES} bytes`);
+      return { ok: true, message: { type, digest: tail.slice() } };
   }
 }
 
@@ -372,4 +476,19 @@ function isWellFormed(s: string): boolean {
 
 function bad(code: WireErrorCode, step: string, message: string): Failure<WireErrorCode> {
   return failure(code, 'receiver', `wire: ${step}`, message);
+}
+
+/**
+ * The `id` header field of a message this version cannot use — an unknown type code (a newer
+ * peer's) or a type whose feature this side lacks — so it can still be receipted as
+ * `unsupported` (docs/protocol.md "Compatibility": every type that expects a receipt carries its
+ * outbox id as `id`). Null when the envelope is broken or carries no valid id.
+ */
+export function messageIdOf(bytes: Uint8Array): string | null {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected Uint8Array, got ${typeof bytes}`);
+  if (bytes.length < PREFIX || bytes.length > MAX_TRANSFER_WIRE_BYTES || bytes[0] !== WIRE_VERSION) return null;
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
+  if (headerLength > bytes.length - PREFIX) return null;
+  const id = parseObject(bytes.subarray(PREFIX, PREFIX + headerLength))?.id;
+  return typeof id === 'string' && MESSAGE_ID_RE.test(id) ? id : null;
 }

@@ -8,7 +8,7 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { failure, type Side } from '../core/errors';
 import { decodeSignal, encodeSignal, openSignal, roomId, sealSignal, type SignalEnvelope } from '../core/rendezvous';
-import type { LinkErrorCode, LinkOptions, LinkResult } from './link';
+import { asLinkErrorCode, type LinkErrorCode, type LinkOptions, type LinkResult } from './link';
 import {
   SIGNALING_CLOSED_MESSAGE,
   TIMEOUT_MESSAGES,
@@ -25,6 +25,9 @@ import { toBase64url, type RoomEvent } from './signaling';
 const MAX_WEBRTC_TRIES = 3;
 const RESTART_MIN_LEFT_MS = 3000;
 const SIGNAL_KINDS = new Set(['offer', 'answer', 'candidate']);
+/** The `restart` payload's reason when the sender's WebRTC try failed (older peers send null). */
+const WEBRTC_FAILED = 'webrtc-failed';
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** A fresh session id: 16 random bytes, one per WebRTC try (not per person). */
 const newSessionId = () => toBase64url(randomBytes(16));
@@ -42,6 +45,8 @@ export class LinkAttempt implements HandshakeHost {
   #peer: DataPeer | null = null;
   #phase: LinkPhase = 'rendezvous';
   #webrtcFailures = 0;
+  /** A WebRTC try of this attempt failed, ours or the peer's: the two met but found no route. */
+  #routeFailed = false;
   #settled = false;
   /** Undone when the attempt ends. */
   readonly #cleanups: (() => void)[] = [];
@@ -89,10 +94,7 @@ export class LinkAttempt implements HandshakeHost {
     this.#cleanups.push(signaling.onRoom(this.#room, (e) => this.#onRoomEvent(e)));
     signaling.subscribe(this.#room);
     this.#cleanups.push(() => signaling.unsubscribe(this.#room));
-    const timer = setTimeout(
-      () => this.#fail('LINK_TIMEOUT', TIMEOUT_MESSAGES[this.#phase]),
-      Math.max(0, this.#deadline - Date.now()),
-    );
+    const timer = setTimeout(() => this.#timedOut(), Math.max(0, this.#deadline - Date.now()));
     this.#cleanups.push(() => clearTimeout(timer));
     // Closed for good while we still need the relay (before the data channel opened).
     this.#cleanups.push(
@@ -169,7 +171,9 @@ export class LinkAttempt implements HandshakeHost {
       case 'bye':
         return this.#onBye(env);
       case 'restart':
-        if (env.to === this.#me && env.from === this.#remote && this.#beforeChannel()) this.#restart();
+        if (env.to !== this.#me || env.from !== this.#remote || !this.#beforeChannel()) return;
+        if (isRecord(env.payload) && env.payload.reason === WEBRTC_FAILED) this.#routeFailed = true;
+        this.#restart();
         return;
       case 'hello':
         return this.#onHello(env);
@@ -189,7 +193,10 @@ export class LinkAttempt implements HandshakeHost {
     const code = byeCode(env.payload);
     if (code === 'LINK_HANDSHAKE_FAILED')
       this.failHandshake('the other side reported that it could not verify this connection');
-    else this.#fail('LINK_CLOSED', peerGaveUpMessage(code));
+    else {
+      this.#markRouteFailure();
+      this.#fail('LINK_CLOSED', peerGaveUpMessage(code), asLinkErrorCode(code));
+    }
   }
 
   /**
@@ -227,7 +234,8 @@ export class LinkAttempt implements HandshakeHost {
 
   #startPeer(initiator: boolean): DataPeer {
     this.#phase = 'webrtc';
-    const p = new DataPeer({ initiator, iceServers: this.#o.iceServers, wrtc: this.#o.wrtc });
+    const { iceServers, iceTransportPolicy, wrtc } = this.#o;
+    const p = new DataPeer({ initiator, iceServers, iceTransportPolicy, wrtc });
     this.#peer = p;
     this.#peerCleanups.push(
       p.onSignal((s) => {
@@ -253,15 +261,18 @@ export class LinkAttempt implements HandshakeHost {
     if (this.#phase !== 'webrtc' || p !== this.#peer) return;
     // A transient WebRTC failure: both sides start over with fresh session ids, while time is left.
     if (++this.#webrtcFailures < MAX_WEBRTC_TRIES && this.#deadline - Date.now() > RESTART_MIN_LEFT_MS) {
-      this.#restartBoth();
+      this.#routeFailed = true;
+      this.#restartBoth(WEBRTC_FAILED);
       return;
     }
     this.#fail('LINK_WEBRTC_FAILED', webrtcFailedMessage(err));
   }
 
   /** Asks the peer's attempt to start over too, then starts over. */
-  #restartBoth(): void {
-    if (this.#remote) this.#publish({ kind: 'restart', from: this.#me, to: this.#remote, payload: null });
+  /** `reason`: `webrtc-failed` when our try failed (the peer then knows the two did meet). */
+  #restartBoth(reason?: typeof WEBRTC_FAILED): void {
+    const payload = reason ? { reason } : null;
+    if (this.#remote) this.#publish({ kind: 'restart', from: this.#me, to: this.#remote, payload });
     this.#restart();
   }
 
@@ -296,8 +307,24 @@ export class LinkAttempt implements HandshakeHost {
 
   // --- the outcome ---------------------------------------------------------------------------
 
-  #fail(code: LinkErrorCode, message: string): void {
-    this.#finish(failure(code, this.#side, this.#phase, message));
+  /**
+   * The deadline passed. After a failed WebRTC try the peer was there, so a timeout while meeting
+   * again (phase `rendezvous` after the restart) is still "found, but no route": step `webrtc`
+   * (`#markRouteFailure`; the same when the peer gives up then).
+   */
+  #timedOut(): void {
+    this.#markRouteFailure();
+    this.#fail('LINK_TIMEOUT', TIMEOUT_MESSAGES[this.#phase]);
+  }
+
+  /** An attempt ending after a failed WebRTC try ends in the phase where it went wrong: `webrtc`. */
+  #markRouteFailure(): void {
+    if (this.#routeFailed && this.#beforeChannel()) this.#phase = 'webrtc';
+  }
+
+  #fail(code: LinkErrorCode, message: string, peerCode?: LinkErrorCode): void {
+    const f = failure(code, this.#side, this.#phase, message);
+    this.#finish(peerCode ? { ...f, peerCode } : f);
   }
 
   /** Ends the attempt once: tells the other side why it failed, undoes everything, resolves. */

@@ -9,6 +9,7 @@ import { ShsClient, ShsServer, networkKeyFromFingerprints, type ShsSession, type
 import type { LinkOptions } from './link';
 import type { DataPeer } from './peer';
 import { FramedLink, type SecureLink } from './secure-link';
+import { CURRENT, type Announcement } from '../core/features';
 
 /** Where an attempt is; failures name it as their `step`. */
 export type LinkPhase = 'rendezvous' | 'webrtc' | 'handshake' | 'confirmation';
@@ -42,11 +43,14 @@ export class LinkHandshake {
   /** Set once the peer's confirmation arrived; from then on every byte is its. */
   #link: FramedLink | null = null;
   #tail: Promise<unknown> = Promise.resolve();
+  /** What this side announces as its first data frame (null: nothing, version 1). */
+  readonly #own: Announcement | null;
 
-  private constructor(peer: DataPeer, shs: ShsClient | ShsServer, host: HandshakeHost) {
+  private constructor(peer: DataPeer, shs: ShsClient | ShsServer, host: HandshakeHost, own: Announcement | null) {
     this.#peer = peer;
     this.#shs = shs;
     this.#host = host;
+    this.#own = own;
   }
 
   /**
@@ -56,7 +60,7 @@ export class LinkHandshake {
   static async begin(
     peer: DataPeer,
     host: HandshakeHost,
-    o: Pick<LinkOptions, 'identity' | 'shs'>,
+    o: Pick<LinkOptions, 'identity' | 'shs' | 'features'>,
     deadline: number,
   ): Promise<void> {
     host.enter('handshake');
@@ -75,7 +79,7 @@ export class LinkHandshake {
       role.role === 'client'
         ? new ShsClient({ networkKey, identity, serverPublicKey: role.serverPublicKey, now, timeoutMs })
         : new ShsServer({ networkKey, identity, authorize: role.authorize, now, timeoutMs });
-    await new LinkHandshake(peer, shs, host).#start();
+    await new LinkHandshake(peer, shs, host, o.features === undefined ? CURRENT : o.features).#start();
   }
 
   /** Handshake: listens to the channel, checks the SHS timeout, and as the client sends msg1. */
@@ -153,6 +157,7 @@ export class LinkHandshake {
       c.frames,
       c.session.remotePublicKey.slice(),
       c.session.handshakeSecret.slice(),
+      this.#own,
     );
     this.#host.succeed(this.#link);
   }

@@ -10,11 +10,12 @@
  */
 import type { Failure } from '../core/errors';
 import type { Ed25519KeyPair } from '../core/shs';
+import type { Announcement } from '../core/features';
 import { LinkAttempt } from './link-attempt';
 import type { SecureLink } from './secure-link';
 import type { SignalingClient } from './signaling';
 
-export type { SecureLink, LinkCloseEvent } from './secure-link';
+export type { SecureLink, LinkCloseEvent, LinkFeatures } from './secure-link';
 
 export type LinkErrorCode =
   | 'LINK_TIMEOUT'
@@ -33,14 +34,55 @@ export interface LinkOptions {
     | { role: 'client'; serverPublicKey: Uint8Array }
     | { role: 'server'; authorize: (clientKey: Uint8Array) => boolean | Promise<boolean> };
   iceServers: RTCIceServer[];
+  /** `relay`: use TURN relay candidates only (relay-only mode, docs/net.md "ICE configuration"); default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Whole attempt; default 30 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** node tests: node-datachannel's polyfill. */
   wrtc?: unknown;
+  /**
+   * What this side announces at the start of the link (docs/protocol.md "Compatibility"):
+   * default `CURRENT` (src/core/features.ts); null announces nothing, as version 1 did.
+   */
+  features?: Announcement | null;
 }
 
-export type LinkResult = { ok: true; link: SecureLink } | Failure<LinkErrorCode>;
+/**
+ * Why `openLink` failed. On `LINK_CLOSED`, `peerCode` is the code the other side's `bye` gave
+ * for giving up, when it is one of {@link LinkErrorCode} (anything else is left out).
+ */
+export type LinkFailure = Failure<LinkErrorCode> & { readonly peerCode?: LinkErrorCode };
+
+export type LinkResult = { ok: true; link: SecureLink } | LinkFailure;
+
+const LINK_ERROR_CODES: readonly LinkErrorCode[] = [
+  'LINK_TIMEOUT',
+  'LINK_HANDSHAKE_FAILED',
+  'LINK_WEBRTC_FAILED',
+  'LINK_CLOSED',
+  'LINK_ABORTED',
+  'LINK_SIGNALING_CLOSED',
+];
+
+/** `code` if it is a {@link LinkErrorCode} (a peer's word is checked before it is kept). */
+export function asLinkErrorCode(code: unknown): LinkErrorCode | undefined {
+  return LINK_ERROR_CODES.find((c) => c === code);
+}
+
+/**
+ * Whether a failed link means the two sides met at the rendezvous but could not open a WebRTC
+ * connection (no route between them: a firewall, NAT, a TURN server that refused us): the data
+ * channel failed on every try, the attempt timed out while ICE was still trying (or after a
+ * failed try), or the other side gave up for that reason — its WebRTC failed, or its time ran
+ * out while the two were negotiating.
+ */
+export function isNoRouteFailure(f: LinkFailure): boolean {
+  if (f.code === 'LINK_WEBRTC_FAILED') return true;
+  if (f.code === 'LINK_TIMEOUT') return f.step === 'webrtc';
+  if (f.code !== 'LINK_CLOSED') return false;
+  return f.peerCode === 'LINK_WEBRTC_FAILED' || (f.peerCode === 'LINK_TIMEOUT' && f.step === 'webrtc');
+}
 
 /**
  * Opens a verified link to the peer at `rendezvousSecret`. Every exit path unsubscribes from

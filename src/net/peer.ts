@@ -12,6 +12,8 @@
 import Peer from 'simple-peer/simplepeer.min.js';
 import type SimplePeer from 'simple-peer';
 import { failure, type Failure } from '../core/errors';
+import { noCandidatesMessage, watchIce, type IceServerError } from './ice-watch';
+import type { StatsReportLike } from './route-stats';
 
 export type PeerSignal = SimplePeer.SignalData;
 
@@ -35,6 +37,8 @@ export function isPeerSignal(p: unknown): p is PeerSignal {
 export interface DataPeerOptions {
   initiator: boolean;
   iceServers: RTCIceServer[];
+  /** `relay`: TURN relay candidates only, so the other side never learns this browser's addresses. Default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** WebRTC implementation for node (node-datachannel's polyfill); the browser's by default. */
   wrtc?: unknown;
 }
@@ -96,18 +100,24 @@ export class DataPeer {
   #haveRemoteDescription = false;
   readonly #earlyCandidates: PeerSignal[] = [];
   #closeError: (Error & { code?: string }) | undefined;
+  readonly #ice: { errors: IceServerError[]; stop: () => void } | null;
   /** Resolves when the data channel is open; rejects if the peer dies first. */
   readonly connected: Promise<void>;
 
   constructor(o: DataPeerOptions) {
     if (!Array.isArray(o.iceServers))
       throw new TypeError("DataPeer: iceServers must be an array (never rely on simple-peer's public defaults)");
+    const policy = o.iceTransportPolicy ?? 'all';
     this.#peer = new Peer({
       initiator: o.initiator,
       trickle: true,
-      config: { iceServers: o.iceServers },
+      config: { iceServers: o.iceServers, iceTransportPolicy: policy },
       ...(o.wrtc ? { wrtc: o.wrtc as SimplePeer.Options['wrtc'] } : {}),
     });
+    const pc = this.#pc();
+    this.#ice = pc
+      ? watchIce(pc, () => this.#fail('PEER_NO_CANDIDATES', noCandidatesMessage(policy, this.iceErrors)))
+      : null;
     this.connected = new Promise<void>((resolve, reject) => {
       this.#peer.once('connect', () => resolve());
       this.#peer.once('close', () => reject(this.#closeError ?? new Error('the data channel closed before it opened')));
@@ -125,6 +135,7 @@ export class DataPeer {
     });
     this.#peer.on('close', () => {
       this.#closed = true;
+      this.#ice?.stop();
       for (const cb of [...this.#closeCbs]) cb(this.#closeError);
     });
   }
@@ -149,11 +160,10 @@ export class DataPeer {
     if ('candidate' in s && s.candidate && !this.#haveRemoteDescription) {
       if (this.#earlyCandidates.length >= MAX_EARLY_CANDIDATES) {
         this.#earlyCandidates.length = 0;
-        const err: Error & { code?: string } = new Error(
+        this.#fail(
+          'PEER_TOO_MANY_CANDIDATES',
           `the other side sent more than ${MAX_EARLY_CANDIDATES} ICE candidates before its session description; closing the connection`,
         );
-        err.code = 'PEER_TOO_MANY_CANDIDATES';
-        this.#peer.destroy(err);
         return;
       }
       this.#earlyCandidates.push(s);
@@ -256,6 +266,32 @@ export class DataPeer {
   /** Ends the connection (idempotent). */
   destroy(): void {
     if (!this.#peer.destroyed) this.#peer.destroy();
+  }
+
+  /** What the STUN/TURN servers answered when they failed this connection (at most 4, by URL and code). */
+  get iceErrors(): readonly IceServerError[] {
+    return this.#ice?.errors ?? [];
+  }
+
+  /**
+   * The connection's `getStats()` report (route-stats.ts reads the route from it), or null when
+   * there is none (closed, or an implementation without stats).
+   */
+  async stats(): Promise<StatsReportLike | null> {
+    const pc = this.#pc();
+    if (this.#closed || !pc || typeof pc.getStats !== 'function') return null;
+    try {
+      return await pc.getStats();
+    } catch {
+      return null;
+    }
+  }
+
+  /** Ends the connection with an error that `onClose` reports (its `code` says why). */
+  #fail(code: string, message: string): void {
+    const err: Error & { code?: string } = new Error(message);
+    err.code = code;
+    if (!this.#peer.destroyed) this.#peer.destroy(err);
   }
 
   #pc(): RTCPeerConnection | undefined {

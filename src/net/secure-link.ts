@@ -7,7 +7,9 @@
 import { failure, type Failure } from '../core/errors';
 import type { FrameChannel, FrameResult } from '../core/frames';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
+import type { Announcement } from '../core/features';
 import type { DataPeer } from './peer';
+import type { StatsReportLike } from './route-stats';
 
 /** Queue at most this much in the data channel before `send()` waits (backpressure). */
 const HIGH_WATER = 1 << 20;
@@ -19,8 +21,22 @@ export interface LinkCloseEvent {
   failure?: Failure;
 }
 
+/**
+ * The two announcements of a link (docs/protocol.md "Compatibility"): null = none sent, a
+ * version-1 side. Both came through the SHS-keyed frames, the peer's as its first data frame.
+ */
+export interface LinkFeatures {
+  readonly own: Announcement | null;
+  readonly peer: Announcement | null;
+}
+
 export interface SecureLink {
   readonly remotePublicKey: Uint8Array;
+  /**
+   * Resolves once the peer's first data frame arrived: its announcement, or none (version 1).
+   * Null if the link closed before that. The announcement itself is not passed to `onMessage`.
+   */
+  readonly features: Promise<LinkFeatures | null>;
   readonly handshakeSecret: Uint8Array;
   /** Resolves once the frame is handed to the data channel; rejects once the link is closed. */
   send(m: WireMessage): Promise<void>;
@@ -47,6 +63,11 @@ export interface SecureLink {
   sendSealedChunk?(message: Uint8Array): Promise<void>;
   /** Sealed file chunks as they arrive, in order; those before the first listener go to it. */
   onSealedChunk?(cb: (message: Uint8Array) => void): () => void;
+  /**
+   * The WebRTC connection's `getStats()` report, null once closed (docs/net.md "Route and round
+   * trip"): which way the link goes (direct or through TURN), its round trip and byte counters.
+   */
+  stats?(): Promise<StatsReportLike | null>;
 }
 
 /** Internal: builds the link around a confirmed frame channel. Not part of the contract. */
@@ -65,6 +86,13 @@ export class FramedLink implements SecureLink {
   #closeEvent: LinkCloseEvent | null = null;
   #goodbyeSent = false;
   #skipped = 0;
+  readonly #own: Announcement | null;
+  /** Set once the peer's first data frame has been judged (announcement or not). */
+  #peerKnown = false;
+  #resolveFeatures: (f: LinkFeatures | null) => void = () => {};
+  readonly features = new Promise<LinkFeatures | null>((r) => {
+    this.#resolveFeatures = r;
+  });
   #peerGoodbye: () => void = () => {};
   readonly #peerGoodbyeArrived = new Promise<void>((r) => {
     this.#peerGoodbye = r;
@@ -75,9 +103,13 @@ export class FramedLink implements SecureLink {
     frames: FrameChannel,
     readonly remotePublicKey: Uint8Array,
     readonly handshakeSecret: Uint8Array,
+    own: Announcement | null,
   ) {
     this.#peer = peer;
     this.#frames = frames;
+    this.#own = own;
+    // The announcement is this side's first data frame (counter 1), before anything else can be sent.
+    if (own) void this.send({ type: 'features', version: own.version, features: [...own.features] }).catch(() => {});
   }
 
   get closed(): boolean {
@@ -110,6 +142,11 @@ export class FramedLink implements SecureLink {
       const t = this.#frames.transportClosed();
       this.#finish(t.ok ? { clean: true } : { clean: false, failure: t });
     });
+  }
+
+  /** See {@link SecureLink.stats}. */
+  stats(): Promise<StatsReportLike | null> {
+    return this.#closeEvent ? Promise.resolve(null) : this.#peer.stats();
   }
 
   /** See {@link SecureLink.bufferedAmount}. */
@@ -270,6 +307,7 @@ export class FramedLink implements SecureLink {
       return;
     }
     const w = decodeWire(r.payload);
+    if (this.#announcement(w)) return;
     if (!w.ok && w.step === 'wire: type') {
       // A message type this version does not know: a newer peer. Skip it, keep the link
       // (docs/protocol-app.md, "unknown type code").
@@ -293,8 +331,34 @@ export class FramedLink implements SecureLink {
       }
   }
 
+  /**
+   * The peer's first data frame says what it runs: its announcement (consumed here), or anything
+   * else = version 1. A later announcement closes the link. True when `w` was consumed.
+   */
+  #announcement(w: ReturnType<typeof decodeWire>): boolean {
+    const isAnnouncement = w.ok && w.message.type === 'features';
+    if (this.#peerKnown) {
+      if (isAnnouncement)
+        this.#finish({
+          clean: false,
+          failure: failure(
+            'LINK_FEATURES_TWICE',
+            'local',
+            'features',
+            'the other side announced its features a second time on one link: a broken or hostile peer',
+          ),
+        });
+      return isAnnouncement;
+    }
+    this.#peerKnown = true;
+    const m = w.ok && w.message.type === 'features' ? w.message : null;
+    this.#resolveFeatures({ own: this.#own, peer: m && { version: m.version, features: m.features } });
+    return isAnnouncement;
+  }
+
   #finish(e: LinkCloseEvent): void {
     if (this.#closeEvent) return;
+    this.#resolveFeatures(null);
     this.#closeEvent = e;
     this.#peerGoodbye();
     this.#peer.destroy();

@@ -41,16 +41,28 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
-import type { IDBPObjectStore } from 'idb';
+import type { IDBPObjectStore, IDBPTransaction } from 'idb';
+import { fromBase64Url, toBase64Url } from '../core/base64url';
 import type { MessageRecord, ParleyDb, ParleySchema } from './db';
 import { SerialQueues } from './serial';
+import { groupInner, groupInboxFull, isGroupPayload } from './group-outbox';
+import type { GroupOutPayload } from './group-records';
+import { CURRENT, type Announcement } from '../core/features';
+import { judgeInner, type InnerVerdict } from './inner-rules';
 
-/** An outbox entry's payload: nothing (the text is in `messages`; each link seals it anew, see `sealEntry`). */
-export type OutPayload = Record<string, never>;
+/**
+ * An outbox entry's payload: nothing for chat (the text is in `messages`; each link seals it anew,
+ * see `sealEntry`), or where a group message is (docs/groups.md §10.2).
+ */
+export type OutPayload = Record<string, never> | GroupOutPayload;
 /** A held (not yet deliverable) incoming message. */
 export interface InPayload {
   text: string;
   sentAt: number;
+  /** A `group` message (base64url of its bytes): delivered to the group inbox, not the chat (docs/groups.md §10.2). */
+  groupBytes?: string;
+  /** A message this side could not use: nothing is stored, it is receipted as `unsupported`. */
+  unsupported?: true;
 }
 /** The stored session of a contact (docs/session.md §2). */
 export interface StoredSession {
@@ -76,10 +88,12 @@ export interface SessionRow {
 export type SessionReceiveOutcome =
   | {
       status: 'ok';
-      kind: 'chat' | 'receipt' | 'resume' | 'file-key';
+      kind: 'chat' | 'receipt' | 'resume' | 'file-key' | 'group' | InnerKindV2;
       delivered: number;
       marked: boolean;
       receipts: string[] /*send after this resolves*/;
+      /** The ids in `receipts` of messages this side could not use: receipted as `unsupported` (docs/protocol.md "Compatibility"). */ unsupported?: string[];
+      /** kind 'features-check': the peer's digest of this link's announcements (docs/security.md "Downgrade"). */ digest?: Uint8Array;
       /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[];
       /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array;
     }
@@ -88,7 +102,7 @@ export type SessionReceiveOutcome =
    * A new chat message the receive budget did not take (docs/outbox.md §5): its ratchet step is
    * spent, nothing else is written and no receipt goes back, so the sender sends it again later.
    */
-  | { status: 'deferred'; kind: 'chat'; bound: 'budget' | 'held' };
+  | { status: 'deferred'; kind: 'chat' | 'group'; bound: 'budget' | 'held' };
 
 /**
  * Decides whether a new chat message of `textBytes` UTF-8 bytes may be stored now (the contact's
@@ -100,8 +114,9 @@ export type ChatAdmission = (textBytes: number) => boolean;
 export const MAX_HELD_TEXT_BYTES = 1024 * 1024;
 
 const utf8 = new TextEncoder();
+const payloadBytes = (p: InPayload) => utf8.encode(p.text).length + (p.groupBytes?.length ?? 0);
 const heldBytes = (inbox: Inbox<InPayload>) =>
-  inbox.streams.reduce((n, st) => n + st.held.reduce((k, h) => k + utf8.encode(h.payload.text).length, 0), 0);
+  inbox.streams.reduce((n, st) => n + st.held.reduce((k, h) => k + payloadBytes(h.payload), 0), 0);
 
 /** Crash-test hook (e2e/contact-sessions.spec.ts): runs inside the receive transaction. */
 export interface ContactSessionsTestHooks {
@@ -112,6 +127,8 @@ export interface ContactSessionsTestHooks {
 }
 
 const MAX_ATTEMPTS = 64;
+/** Receive outcomes added with the announcements (docs/protocol.md "Compatibility"). */
+type InnerKindV2 = 'unsupported' | 'not-shown' | 'features-check';
 
 /** A contact's row before its first session: no session, an empty outbox and inbox. */
 export function emptySessionRow(contact: string): SessionRow {
@@ -126,10 +143,14 @@ export function emptySessionRow(contact: string): SessionRow {
 
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();
+  /** Called after a receive that may have put group messages into the group inbox (docs/groups.md §10.2). */
+  onGroupInbox: (() => void) | null = null;
   constructor(
     private readonly db: ParleyDb,
     private readonly now: () => number = Date.now,
     private readonly testHooks: ContactSessionsTestHooks = {},
+    /** This side's features (`features.ts`): which inner messages it can use. Null: version 1. */
+    private readonly own: Announcement | null = CURRENT,
   ) {}
 
   private serial<T>(contact: string, op: () => Promise<T>): Promise<T> {
@@ -180,10 +201,50 @@ export class ContactSessions {
     });
   }
 
+  /**
+   * Notes that outgoing message `id` left on a live link (docs/app.md "Message states"): its
+   * history record gets `sentOnLink` the first time. Returns whether the record changed.
+   */
+  markSent(contact: string, id: string, at: number): Promise<boolean> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction('messages', 'readwrite');
+      const m = await tx.store.get([contact, id]);
+      const change = !!m && m.direction === 'out' && !m.delivered && !m.sentOnLink;
+      if (change) await tx.store.put({ ...m, sentOnLink: at });
+      await tx.done;
+      return change;
+    });
+  }
+
   /** Ids of the messages without a receipt, in order (docs/outbox.md §2). */
   async pendingIds(contact: string): Promise<string[]> {
     const row = await this.row(contact);
     return row ? pending(row.outbox).map((e) => e.id) : [];
+  }
+
+  /**
+   * Takes the entries this contact's Parley cannot take (`sendable` says no to their inner type:
+   * group copies, by their payload, to a peer without `groups`) out of the outbox, in one
+   * transaction (docs/protocol.md "Compatibility", docs/groups.md §10.7). The resume point then
+   * moves past them, so the contact does not wait for them. Returns their ids.
+   */
+  withhold(contact: string, sendable: (type: 'chat' | 'group') => boolean): Promise<string[]> {
+    return this.serial(contact, async () => {
+      const tx = this.db.transaction('sessions', 'readwrite');
+      const row = await tx.store.get(contact);
+      const out: string[] = [];
+      let outbox = row?.outbox;
+      for (const e of row ? pending(row.outbox) : []) {
+        if (!isGroupPayload(e.payload) || sendable('group')) continue;
+        const a = acknowledge(outbox!, e.id);
+        if (!a.ok) continue;
+        outbox = a.outbox;
+        out.push(e.id);
+      }
+      if (row && out.length > 0) await tx.store.put({ ...row, version: row.version + 1, outbox: outbox! });
+      await tx.done;
+      return out;
+    });
   }
 
   /** Whether this side may send under its session (the responder waits for the initiator's first message). */
@@ -202,16 +263,16 @@ export class ContactSessions {
    */
   sealEntry(contact: string, id: string): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
-      const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+      const tx = this.db.transaction(['sessions', 'messages', 'groupMessages'], 'readwrite');
       const row = await tx.objectStore('sessions').get(contact);
       const entry = row?.outbox.entries.find((e) => e.id === id);
-      const m = await tx.objectStore('messages').get([contact, id]);
+      const inner = entry && (await entryInner(tx, contact, entry.id, entry.payload));
       const state = row?.session && load(contact, row.session.state);
-      if (!row?.session || !state || !entry || !m || !canSend(state)) {
+      if (!row?.session || !state || !inner || !canSend(state)) {
         await tx.done;
         return null;
       }
-      const sealed = encrypt(state, encodeWire({ type: 'chat', id, text: m.text, sentAt: m.sentAt }));
+      const sealed = encrypt(state, encodeWire(inner));
       await tx
         .objectStore('sessions')
         .put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
@@ -226,7 +287,8 @@ export class ContactSessions {
    */
   sealControl(
     contact: string,
-    inner: Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' }> | 'resume',
+    inner:
+      Extract<WireMessage, { type: 'receipt' | 'resume' | 'file-key' | 'unsupported' | 'features-check' }> | 'resume',
   ): Promise<Uint8Array | null> {
     return this.serial(contact, async () => {
       const tx = this.db.transaction('sessions', 'readwrite');
@@ -274,7 +336,10 @@ export class ContactSessions {
         const now = this.now();
         const r = await decrypt(load(contact, row.session.state), wire, now);
         if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
-        const outcome = await this.commit(row, r.newState, decodeWire(r.plaintext), now, admit);
+        const verdict = judgeInner(r.plaintext, decodeWire(r.plaintext), this.own);
+        const outcome = await this.commit(row, r.newState, verdict, now, admit);
+        // A group message (or a resume point releasing held ones) may be in the group inbox now.
+        if (outcome?.status === 'ok' && (outcome.kind === 'group' || outcome.kind === 'resume')) this.onGroupInbox?.();
         if (outcome) return outcome;
       }
       throw new Error(`sessions.receive: the session of ${contact} kept changing under us (${MAX_ATTEMPTS} attempts)`);
@@ -284,11 +349,11 @@ export class ContactSessions {
   private async commit(
     row: SessionRow,
     newState: RatchetState,
-    inner: ReturnType<typeof decodeWire>,
+    inner: InnerVerdict,
     now: number,
     admit?: ChatAdmission,
   ): Promise<SessionReceiveOutcome | null> {
-    const tx = this.db.transaction(['sessions', 'messages'], 'readwrite');
+    const tx = this.db.transaction(['sessions', 'messages', 'groupInbox'], 'readwrite');
     const sessions = tx.objectStore('sessions'),
       messages = tx.objectStore('messages');
     const current = await sessions.get(row.contact);
@@ -318,7 +383,19 @@ export class ContactSessions {
 }
 
 /** The history store, inside the receive transaction. */
-type MessagesInTx = IDBPObjectStore<ParleySchema, ['sessions', 'messages'], 'messages', 'readwrite'>;
+type MessagesInTx = IDBPObjectStore<ParleySchema, ['sessions', 'messages', 'groupInbox'], 'messages', 'readwrite'>;
+
+/** What outbox entry `id` carries: its chat text (from `messages`) or its group message. */
+async function entryInner(
+  tx: IDBPTransaction<ParleySchema, ['sessions', 'messages', 'groupMessages'], 'readwrite'>,
+  contact: string,
+  id: string,
+  payload: OutPayload,
+): Promise<WireMessage | null> {
+  if (isGroupPayload(payload)) return groupInner(tx.objectStore('groupMessages'), id, payload);
+  const m = await tx.objectStore('messages').get([contact, id]);
+  return m ? { type: 'chat', id, text: m.text, sentAt: m.sentAt } : null;
+}
 
 /** The row and the outcome after one decrypted message, by its type. */
 interface Applied {
@@ -332,15 +409,37 @@ interface Applied {
  */
 async function applyMessage(
   next: SessionRow,
-  inner: ReturnType<typeof decodeWire>,
+  inner: InnerVerdict,
   messages: MessagesInTx,
   now: number,
   admit?: ChatAdmission,
 ): Promise<Applied> {
-  const m = inner.ok ? inner.message : null;
-  switch (m?.type) {
+  if (inner.kind === 'refused') return { next, outcome: { status: 'rejected', failure: inner.failure } };
+  if (inner.kind === 'unusable') return applyUnusable(next, inner.id, messages, now);
+  const m = inner.message;
+  switch (m.type) {
     case 'chat':
-      return applyChat(next, m, messages, now, admit);
+      return applyChat(next, m.id, { text: m.text, sentAt: m.sentAt }, messages, now, admit);
+    case 'group':
+      // Every group message travels as an outbox entry (docs/groups.md §10.2): receipted, in order.
+      if (m.id === undefined)
+        return {
+          next,
+          outcome: {
+            status: 'rejected',
+            failure: failure(
+              'SESSION_BAD_PAYLOAD',
+              'receiver',
+              'sessions.receive',
+              'a group message without an outbox id',
+            ),
+          },
+        };
+      return applyChat(next, m.id, { text: '', sentAt: now, groupBytes: toBase64Url(m.data) }, messages, now, admit);
+    case 'unsupported':
+      return applyNotShown(next, m.id, messages);
+    case 'features-check':
+      return { next, outcome: { ...okOutcome('features-check', [], []), digest: m.digest } };
     case 'receipt':
       return applyReceipt(next, m.id, messages);
     case 'resume': {
@@ -352,36 +451,75 @@ async function applyMessage(
       // Spends the step like any message; the key lives only as long as the link (not stored).
       return { next, outcome: { ...okOutcome('file-key', [], []), fileKey: m.key } };
   }
-  // The step is spent (the message authenticated), the content refused.
-  const refused = inner.ok
-    ? failure(
-        'SESSION_BAD_PAYLOAD',
-        'receiver',
-        'sessions.receive',
-        `a ${inner.message.type} message cannot travel inside the ratchet`,
-      )
-    : inner;
-  return { next, outcome: { status: 'rejected', failure: refused } };
 }
 
+/** A chat message, or a group message (`payload.groupBytes`), through the contact's inbox. */
 async function applyChat(
   next: SessionRow,
-  m: Extract<WireMessage, { type: 'chat' }>,
+  id: string,
+  payload: InPayload,
   messages: MessagesInTx,
   now: number,
   admit?: ChatAdmission,
 ): Promise<Applied> {
-  const rr = inboxReceive(next.inbox, m.id, { text: m.text, sentAt: m.sentAt });
+  const kind = payload.groupBytes === undefined ? 'chat' : 'group';
+  const rr = inboxReceive(next.inbox, id, payload);
   if (!rr.ok) return { next, outcome: { status: 'rejected', failure: rr } };
-  // A new message (not a repeat) must fit the held-text bound and the receive budget, or it is
-  // deferred: the ratchet step is kept, the inbox and history are not touched (docs/outbox.md §5).
+  // A new message (not a repeat) must fit the held-text bound, the receive budget and (group) the
+  // group inbox's bound, or it is deferred: the ratchet step is kept, the inbox and history are
+  // not touched (docs/outbox.md §5, docs/groups.md §11).
   const kept = rr.status === 'delivered' || rr.status === 'held';
   if (kept && rr.status === 'held' && heldBytes(rr.inbox) > MAX_HELD_TEXT_BYTES)
-    return { next, outcome: { status: 'deferred', kind: 'chat', bound: 'held' } };
-  if (kept && admit && !admit(utf8.encode(m.text).length))
-    return { next, outcome: { status: 'deferred', kind: 'chat', bound: 'budget' } };
+    return { next, outcome: { status: 'deferred', kind, bound: 'held' } };
+  if (kept && admit && !admit(payloadBytes(payload)))
+    return { next, outcome: { status: 'deferred', kind, bound: 'budget' } };
+  if (kept && kind === 'group' && (await groupInboxFull(messages.transaction.objectStore('groupInbox'), next.contact)))
+    return { next, outcome: { status: 'deferred', kind, bound: 'held' } };
   await deliver(messages, next.contact, rr.deliver, now);
-  return { next: { ...next, inbox: rr.inbox }, outcome: okOutcome('chat', rr.deliver, rr.receipts) };
+  const outcome = okOutcome(kind, rr.deliver, rr.receipts);
+  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, null) };
+}
+
+/**
+ * A message this side cannot use (docs/protocol.md "Compatibility"): the step is spent, nothing
+ * is stored, and with an outbox id it goes through the inbox like any message — so it is
+ * receipted (as `unsupported`), its repeats are recognised, and what waited behind it is released.
+ */
+async function applyUnusable(
+  next: SessionRow,
+  id: string | null,
+  messages: MessagesInTx,
+  now: number,
+): Promise<Applied> {
+  const rr = id === null ? null : inboxReceive(next.inbox, id, { text: '', sentAt: 0, unsupported: true });
+  if (!rr?.ok) return { next, outcome: { ...okOutcome('unsupported', [], []), unsupported: [] } };
+  await deliver(messages, next.contact, rr.deliver, now);
+  const outcome = okOutcome('unsupported', rr.deliver, rr.receipts);
+  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, id) };
+}
+
+/** The ids among the receipts to send as `unsupported`: `current` (when unusable) and released unusable ones. */
+function withUnsupported(
+  o: Extract<SessionReceiveOutcome, { status: 'ok' }>,
+  delivered: InboxMessage<InPayload>[],
+  current: string | null,
+): Extract<SessionReceiveOutcome, { status: 'ok' }> {
+  const ids = new Set(delivered.filter((d) => d.payload.unsupported).map((d) => d.id));
+  if (current !== null) ids.add(current);
+  return {
+    ...o,
+    unsupported: o.receipts.filter((r) => ids.has(r)),
+    changed: o.changed.filter((c) => !ids.has(c)),
+  };
+}
+
+/** The contact could not use our message `id`: it leaves the outbox, the record says "not shown". */
+async function applyNotShown(next: SessionRow, id: string, messages: MessagesInTx): Promise<Applied> {
+  const r = await applyReceipt(next, id, messages);
+  if (r.outcome.status !== 'ok') return r;
+  const rec = await messages.get([next.contact, id]);
+  if (rec && rec.direction === 'out' && !rec.notShown) await messages.put({ ...rec, delivered: false, notShown: true });
+  return { next: r.next, outcome: { ...r.outcome, kind: 'not-shown', changed: rec ? [id] : [] } };
 }
 
 /** A receipt: the outbox entry is done and our history record is marked delivered. */
@@ -411,7 +549,12 @@ async function deliver(
   now: number,
 ): Promise<void> {
   for (const d of list) {
-    if ((await messages.getKey([contact, d.id])) !== undefined) continue;
+    if (d.payload.groupBytes !== undefined) {
+      const bytes = fromBase64Url(d.payload.groupBytes);
+      if (bytes) await messages.transaction.objectStore('groupInbox').add({ from: contact, bytes, receivedAt: now });
+      continue;
+    }
+    if (d.payload.unsupported || (await messages.getKey([contact, d.id])) !== undefined) continue;
     await messages.put({
       contact,
       id: d.id,
@@ -425,7 +568,7 @@ async function deliver(
 }
 
 function okOutcome(
-  kind: 'chat' | 'resume' | 'file-key',
+  kind: 'chat' | 'resume' | 'file-key' | 'group' | Exclude<InnerKindV2, 'not-shown'>,
   delivered: InboxMessage<InPayload>[],
   receipts: string[],
 ): Extract<SessionReceiveOutcome, { status: 'ok' }> {
@@ -435,7 +578,7 @@ function okOutcome(
     delivered: delivered.length,
     marked: false,
     receipts,
-    changed: delivered.map((d) => d.id),
+    changed: delivered.filter((d) => d.payload.groupBytes === undefined).map((d) => d.id),
   };
 }
 

@@ -11,6 +11,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { SessionRow } from './contact-sessions';
 import { migrateOutboxV2 } from './migrate-v2';
+import type { GroupInboxRecord, GroupMessageRecord, GroupPeerRecord, GroupRecord } from './group-records';
 
 /** The one local identity: Ed25519 seed and the display name shown to contacts. */
 export interface IdentityRecord {
@@ -47,6 +48,8 @@ export interface InviteRecord {
   expiresAt: number;
   used: boolean;
   name?: string; // the display name put into the link, if any
+  /** A group invite (docs/groups.md §4.5): hex of the group whoever pairs through it is vouched for. */
+  group?: string;
 }
 
 export interface MessageRecord {
@@ -59,6 +62,10 @@ export interface MessageRecord {
   delivered: boolean; // outgoing: a receipt came back; incoming: always true
   /** Outgoing: when it was left in the contact's mailbox at the relay (docs/app.md "Mailbox"). */
   mailboxAt?: number;
+  /** Outgoing: the contact's Parley received it but could not use it (an `unsupported` receipt). */
+  notShown?: true;
+  /** Outgoing: when it was first sealed and handed to a live link (absent = still pending; docs/app.md "Message states"). */
+  sentOnLink?: number;
 }
 
 /** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
@@ -68,7 +75,7 @@ export interface OutboxRecord {
   messageId: string;
 }
 
-/** The schema (docs/session.md §3): version 2 replaced `outbox` by `sessions`. */
+/** The schema (docs/session.md §3): version 2 replaced `outbox` by `sessions`; version 3 added groups (docs/groups.md §10.2). */
 export interface ParleySchema extends DBSchema {
   identity: { key: 'self'; value: IdentityRecord };
   contacts: { key: string; value: ContactRecord };
@@ -76,6 +83,14 @@ export interface ParleySchema extends DBSchema {
   messages: { key: [string, string]; value: MessageRecord; indexes: { byContactTime: [string, number] } };
   /** Per contact: the ratchet session (if any), the outbox and the inbox (docs/session.md §3). */
   sessions: { key: string; value: SessionRow };
+  /** One row per group (docs/groups.md §10.2), by group id (hex). */
+  groups: { key: string; value: GroupRecord };
+  /** Group timelines: member messages and notices, by [group, id]. */
+  groupMessages: { key: [string, string]; value: GroupMessageRecord };
+  /** Members met through an introduction who are not contacts, by key (hex). */
+  groupPeers: { key: string; value: GroupPeerRecord };
+  /** Received group messages the group state has not taken yet, in arrival order. */
+  groupInbox: { key: number; value: GroupInboxRecord; indexes: { byFrom: string } };
 }
 /** Version 1's store, only read by the version 2 migration. */
 export interface ParleySchemaV1 extends DBSchema {
@@ -86,7 +101,18 @@ export type ParleyDb = IDBPDatabase<ParleySchema>;
 export type UpgradeTx = IDBPTransaction<ParleySchema, StoreNames<ParleySchema>[], 'versionchange'>;
 
 export const DB_NAME = 'parley';
-export const DB_VERSION = 2;
+/** What belongs to one identity and goes when another identity is imported (groups too: their keys were the old one's). */
+const IDENTITY_STORES = [
+  'contacts',
+  'invites',
+  'messages',
+  'sessions',
+  'groups',
+  'groupMessages',
+  'groupPeers',
+  'groupInbox',
+] as const;
+export const DB_VERSION = 3;
 
 /** Typed access to the database; every method is one transaction. */
 export class ParleyStore {
@@ -110,6 +136,14 @@ export class ParleyStore {
         if (oldVersion < 2) {
           db.createObjectStore('sessions', { keyPath: 'contact' });
           if (oldVersion >= 1) await migrateOutboxV2(db as never, tx as never);
+        }
+        // Version 3 (docs/groups.md §10.2): groups, their timelines, introduced members and the
+        // group inbox. Nothing to migrate: no version before had groups.
+        if (oldVersion < 3) {
+          db.createObjectStore('groups', { keyPath: 'id' });
+          db.createObjectStore('groupMessages', { keyPath: ['group', 'id'] });
+          db.createObjectStore('groupPeers', { keyPath: 'key' });
+          db.createObjectStore('groupInbox', { keyPath: 'seq', autoIncrement: true }).createIndex('byFrom', 'from');
         }
       },
     });
@@ -194,9 +228,8 @@ export class ParleyStore {
    * stays; otherwise everything of the old identity (contacts, invites, messages, sessions) goes.
    */
   async replaceIdentity(identity: IdentityRecord, contacts: ContactRecord[], keepHistory: boolean): Promise<void> {
-    const tx = this.db.transaction(['identity', 'contacts', 'invites', 'messages', 'sessions'], 'readwrite');
-    if (!keepHistory)
-      for (const s of ['contacts', 'invites', 'messages', 'sessions'] as const) await tx.objectStore(s).clear();
+    const tx = this.db.transaction([...IDENTITY_STORES, 'identity'], 'readwrite');
+    if (!keepHistory) for (const s of IDENTITY_STORES) await tx.objectStore(s).clear();
     await tx.objectStore('identity').put(identity);
     for (const c of contacts) {
       const old = keepHistory ? await tx.objectStore('contacts').get(c.key) : undefined;
@@ -248,6 +281,38 @@ export class ParleyStore {
   getMessage(contact: string, id: string): Promise<MessageRecord | undefined> {
     return this.db.get('messages', [contact, id]);
   }
+  /**
+   * One page of a contact's history (docs/app.md "Chat history"): the newest `limit` messages
+   * before `before` (or the newest of all), oldest first, and whether older ones remain. Walks the
+   * `byContactTime` index backwards, so a page costs O(limit), not O(history).
+   */
+  async listMessagesPage(
+    contact: string,
+    limit: number,
+    before?: Pick<MessageRecord, 'sentAt' | 'id'>,
+  ): Promise<{ messages: MessageRecord[]; more: boolean }> {
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new RangeError(`listMessagesPage: limit must be ≥ 1, got ${limit}`);
+    const range = IDBKeyRange.bound([contact, -Infinity], [contact, before?.sentAt ?? Infinity]);
+    const out: MessageRecord[] = [];
+    let cursor = await this.db.transaction('messages').store.index('byContactTime').openCursor(range, 'prev');
+    // Same sentAt as `before`: only those listed before it (by id, as upsertMessage orders them).
+    while (cursor && out.length <= limit) {
+      const m = cursor.value;
+      if (!before || m.sentAt < before.sentAt || m.id < before.id) out.push(m);
+      cursor = await cursor.continue();
+    }
+    const more = out.length > limit;
+    return { messages: out.slice(0, limit).reverse(), more };
+  }
+
+  /** The time of a contact's newest message (`sentAt`), or 0 without any: its last activity. */
+  async lastMessageAt(contact: string): Promise<number> {
+    const range = IDBKeyRange.bound([contact, -Infinity], [contact, Infinity]);
+    const c = await this.db.transaction('messages').store.index('byContactTime').openCursor(range, 'prev');
+    return c?.value.sentAt ?? 0;
+  }
+
   /** A contact's history, oldest first. */
   listMessages(contact: string): Promise<MessageRecord[]> {
     return this.db.getAllFromIndex(

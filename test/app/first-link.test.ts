@@ -93,3 +93,43 @@ describe('firstLink', () => {
     expect(log.sort()).toEqual(['a aborted', 'b aborted']);
   });
 });
+
+describe('firstLink: which failure it reports', () => {
+  const at =
+    (code: Parameters<typeof failure>[0], step: string, extra: object = {}) =>
+    () =>
+      ({ ...failure(code, 'client', step, code), ...extra }) as LinkResult;
+
+  it('"met but no route" (a timeout while ICE tried, or the peer giving up after its WebRTC failed) over "nobody came"', async () => {
+    const log: string[] = [];
+    for (const noRoute of [
+      at('LINK_TIMEOUT', 'webrtc'),
+      at('LINK_CLOSED', 'webrtc', { peerCode: 'LINK_WEBRTC_FAILED' }),
+      at('LINK_WEBRTC_FAILED', 'webrtc'),
+    ]) {
+      const nobody = at('LINK_TIMEOUT', 'rendezvous');
+      for (const order of [
+        [nobody, noRoute],
+        [noRoute, nobody],
+      ]) {
+        const r = await firstLink(
+          order.map((res, i) => attempt(5 + i, res, log, `${i}`)),
+          new AbortController().signal,
+        );
+        expect(r.ok).toBe(false);
+        expect(!r.ok && r).toEqual(noRoute());
+      }
+    }
+  });
+
+  it('tampering still comes first', async () => {
+    const r = await firstLink(
+      [
+        attempt(5, at('LINK_WEBRTC_FAILED', 'webrtc'), [], 'a'),
+        attempt(6, at('LINK_HANDSHAKE_FAILED', 'msg2'), [], 'b'),
+      ],
+      new AbortController().signal,
+    );
+    expect(!r.ok && r.code).toBe('LINK_HANDSHAKE_FAILED');
+  });
+});

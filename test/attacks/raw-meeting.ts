@@ -74,7 +74,13 @@ export function rawMeeting(o: { signaling: SignalingClient; secret: Uint8Array; 
         if (env.kind !== 'offer') return;
         start(false);
       }
-      peer!.signal(env.payload as PeerSignal);
+      try {
+        peer!.signal(env.payload as PeerSignal);
+      } catch (e) {
+        // node-datachannel's occasional "remote candidate without ICE transport" (docs/attack-harnesses.md)
+        off();
+        reject(e as Error);
+      }
     });
     o.signaling.subscribe(room);
   });

@@ -9,6 +9,7 @@ import {
   MAX_WIRE_BYTES,
   TRANSFER_WIRE_OVERHEAD,
   WIRE_TYPE_CODES,
+  messageIdOf,
   type WireMessage,
 } from '../../src/core/wire';
 
@@ -16,7 +17,8 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function fromVector(m: Record<string, unknown>): WireMessage {
-  if (m.type === 'transfer') return { type: 'transfer', data: hex(m.data as string) };
+  if (m.type === 'transfer' || m.type === 'group') return { ...m, data: hex(m.data as string) } as WireMessage;
+  if (m.type === 'features-check') return { type: 'features-check', digest: hex(m.digest as string) };
   return (m.type === 'invite-proof' ? { ...m, proof: hex(m.proof as string) } : m) as WireMessage;
 }
 function decoded(bytes: Uint8Array): WireMessage {
@@ -69,6 +71,18 @@ const arbMessage: fc.Arbitrary<WireMessage> = fc.oneof(
     })
     .map((r) => ({ type: 'resume' as const, ...r })),
   fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => ({ type: 'file-key' as const, key })),
+  fc
+    .record({
+      version: fc.integer({ min: 2, max: 0xffff }),
+      features: fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/), { maxLength: 32 }),
+    })
+    .map(({ version, features }) => ({ type: 'features' as const, version, features: features.sort() })),
+  arbId.map((id) => ({ type: 'unsupported' as const, id })),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((digest) => ({ type: 'features-check' as const, digest })),
+  fc
+    .record({ id: arbId, data: fc.uint8Array({ minLength: 1, maxLength: 300 }) })
+    .map((m) => ({ type: 'group' as const, ...m })),
+  fc.uint8Array({ minLength: 1, maxLength: 300 }).map((data) => ({ type: 'group' as const, data })),
 );
 
 describe('wire: known answers (test/vectors/parley-wire.json)', () => {
@@ -212,6 +226,29 @@ describe('wire: malformed input gets typed failures', () => {
     ['resume with base 0', raw(9, '{"stream":"AAAAAAAAAAA","base":0}'), 'WIRE_MALFORMED'],
     ['resume with a 10-character stream', raw(9, '{"stream":"AAAAAAAAAA","base":1}'), 'WIRE_MALFORMED'],
     ['resume with a tail', raw(9, '{"stream":"AAAAAAAAAAA","base":1}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
+    ['features with version 1 (version 1 sends none)', raw(0x51, '{"version":1,"features":[]}'), 'WIRE_MALFORMED'],
+    ['features with a fractional version', raw(0x51, '{"version":2.5,"features":[]}'), 'WIRE_MALFORMED'],
+    ['features unsorted', raw(0x51, '{"version":2,"features":["groups","file-key"]}'), 'WIRE_MALFORMED'],
+    ['features repeated', raw(0x51, '{"version":2,"features":["groups","groups"]}'), 'WIRE_MALFORMED'],
+    ['features with an upper-case name', raw(0x51, '{"version":2,"features":["Groups"]}'), 'WIRE_MALFORMED'],
+    ['features not an array', raw(0x51, '{"version":2,"features":"groups"}'), 'WIRE_MALFORMED'],
+    [
+      'features with 33 names',
+      raw(
+        0x51,
+        JSON.stringify({
+          version: 2,
+          features: Array.from({ length: 33 }, (_, i) => `f${String(i).padStart(2, '0')}`),
+        }),
+      ),
+      'WIRE_MALFORMED',
+    ],
+    ['features in another field order', raw(0x51, '{"features":[],"version":2}'), 'WIRE_MALFORMED'],
+    ['features with a tail', raw(0x51, '{"version":2,"features":[]}', Uint8Array.of(1)), 'WIRE_MALFORMED'],
+    ['unsupported without id', raw(0x56, '{}'), 'WIRE_MALFORMED'],
+    ['features-check of 31 bytes', raw(0x5a, '{}', new Uint8Array(31)), 'WIRE_MALFORMED'],
+    ['group without its bytes', raw(0x3c, '{"id":"a"}'), 'WIRE_MALFORMED'],
+    ['group with a bad id', raw(0x3c, '{"id":"a b"}', Buffer.from('hi')), 'WIRE_MALFORMED'],
     ['file-key with a 31-byte key', raw(0x13, '{}', new Uint8Array(31)), 'WIRE_MALFORMED'],
     ['file-key with a 33-byte key', raw(0x13, '{}', new Uint8Array(33)), 'WIRE_MALFORMED'],
     ['file-key with a header field', raw(0x13, '{"v":1}', new Uint8Array(32)), 'WIRE_MALFORMED'],
@@ -288,6 +325,7 @@ describe('wire: properties of the decoder', () => {
       { type: 'kx', data: new Uint8Array(64) },
       { type: 'ratchet', data: new Uint8Array(64) },
       { type: 'file-key', key: new Uint8Array(32) },
+      { type: 'features-check', digest: new Uint8Array(32) },
     ];
     for (const m of tailOnly) {
       for (let bit = 0; bit < 6 * 8; bit++) {
@@ -296,5 +334,34 @@ describe('wire: properties of the decoder', () => {
         expect(decodeWire(bytes).ok, `${m.type}, bit ${bit}`).toBe(false);
       }
     }
+  });
+});
+
+describe('wire: the types of version 2 (docs/protocol.md "Compatibility")', () => {
+  it('each new type code is at least two bits from every other, so one flipped bit never turns a type into it or back', () => {
+    const codes = Object.entries(WIRE_TYPE_CODES);
+    const added = ['features', 'unsupported', 'features-check', 'group'];
+    for (const [a, ca] of codes.filter(([t]) => added.includes(t)))
+      for (const [b, cb] of codes) {
+        if (a === b) continue;
+        const bits = (ca ^ cb).toString(2).replace(/0/g, '').length;
+        expect(bits, `${a} 0x${ca.toString(16)} / ${b} 0x${cb.toString(16)}`).toBeGreaterThanOrEqual(2);
+      }
+  });
+
+  it('an unknown type still gives up its id, so it can be receipted as unsupported; anything else gives null', () => {
+    expect(messageIdOf(raw(0x7e, '{"id":"q3XbV0c9ZtE-17","x":1}', Uint8Array.of(9)))).toBe('q3XbV0c9ZtE-17');
+    expect(messageIdOf(raw(0x7e, '{"x":1}'))).toBeNull();
+    expect(messageIdOf(raw(0x7e, '{"id":"has space"}'))).toBeNull();
+    expect(messageIdOf(raw(0x7e, '{"id":"a"}', undefined, 2))).toBeNull();
+    expect(messageIdOf(raw(0x7e, 'not json'))).toBeNull();
+    expect(messageIdOf(Uint8Array.of(1, 0x7e, 0, 0, 0, 9))).toBeNull();
+  });
+
+  it('an announcement names at most 32 features, each at most 32 characters: at most 1 200 bytes', () => {
+    const names = Array.from({ length: 32 }, (_, i) => `f${String(i).padStart(2, '0')}${'x'.repeat(29)}`);
+    const bytes = encodeWire({ type: 'features', version: 0xffff, features: names });
+    expect(bytes.length).toBeLessThan(1200);
+    expect(decoded(bytes)).toEqual({ type: 'features', version: 0xffff, features: names });
   });
 });

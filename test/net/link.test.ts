@@ -5,7 +5,8 @@
 import { generateIdentity } from '../../src/core/identity';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { openLink, type LinkOptions, type LinkResult, type SecureLink } from '../../src/net/link';
+import { isNoRouteFailure, openLink, type LinkOptions, type LinkResult, type SecureLink } from '../../src/net/link';
+import { routeSample } from '../../src/net/route-stats';
 import { SignalingClient, type WebSocketConstructor, fromBase64url, toBase64url } from '../../src/net/signaling';
 import type { WireMessage } from '../../src/core/wire';
 import { roomId } from '../../src/core/rendezvous';
@@ -299,6 +300,40 @@ describe('openLink', () => {
     expect(!rc.ok && rc.code).toBe('LINK_WEBRTC_FAILED');
     expect(!rc.ok && rc.message).toMatch(/direct connection failed/);
     expect(!rs.ok && rs.code).toBe('LINK_CLOSED');
+    // The other side learns why: the two met, but no route was found (the app's CONNECTION_FAILED).
+    expect(!rs.ok && rs.peerCode).toBe('LINK_WEBRTC_FAILED');
+    expect(!rs.ok && isNoRouteFailure(rs)).toBe(true);
+    expect(!rc.ok && isNoRouteFailure(rc)).toBe(true);
+  });
+
+  it('relay-only with no TURN server fails at once on both sides, saying why (no 30-s wait)', async () => {
+    const e = await setup();
+    const relayOnly = { iceTransportPolicy: 'relay' as const, timeoutMs: 25_000 };
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e, relayOnly)), openLink(clientOpts(e, relayOnly))]);
+    for (const r of [rs, rc]) {
+      expect(r.ok).toBe(false);
+      expect(!r.ok && isNoRouteFailure(r)).toBe(true);
+    }
+    const failed = [rs, rc].find((r) => !r.ok && r.code === 'LINK_WEBRTC_FAILED');
+    expect(failed && !failed.ok && failed.message).toMatch(
+      /relay-only is on and no TURN server gave this browser a relay address/,
+    );
+  });
+
+  it("a link's stats say which way it goes (node-datachannel: host to host on loopback)", async () => {
+    const e = await setup();
+    const [rs, rc] = await Promise.all([openLink(serverOpts(e)), openLink(clientOpts(e))]);
+    const link = ok(rc);
+    const report = await link.stats!();
+    expect(report).not.toBeNull();
+    const sample = routeSample(report!);
+    expect(sample).toMatchObject({ route: 'direct', local: 'host' });
+    // The remote end is `prflx` when its connectivity check arrived before its trickled candidate
+    // (the same loopback address, learned from the check): a direct route either way.
+    expect(['host', 'prflx']).toContain(sample.remote);
+    await link.close();
+    expect(await link.stats!()).toBeNull();
+    void ok(rs).close();
   });
 
   it('survives the relay losing signals and dropping every socket mid-negotiation', async () => {

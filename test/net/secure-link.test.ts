@@ -29,7 +29,7 @@ async function receiving() {
     opens++;
     return open(f);
   };
-  const link = new FramedLink(quietPeer(), b, new Uint8Array(32), new Uint8Array(32));
+  const link = new FramedLink(quietPeer(), b, new Uint8Array(32), new Uint8Array(32), null);
   return { a, link, opens: () => opens };
 }
 

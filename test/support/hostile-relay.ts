@@ -81,6 +81,11 @@ export interface HostileRelayOptions {
   spoofFingerprints?: boolean;
   /** node's WebRTC for the MITM peers (default: node-datachannel on loopback). */
   wrtc?: unknown;
+  /**
+   * `mitm` only: what the bridge forwards for the `index`-th data-channel message (0-based, per
+   * direction) — the messages to send in its place, in order (`[]` drops it). Default: itself.
+   */
+  tamper?: (m: Uint8Array, dir: 'to-answerer' | 'to-offerer', index: number) => Uint8Array[];
   /** Called on every interception step, for logs. */
   onEvent?: (e: { event: string; [k: string]: unknown }) => void;
 }
@@ -185,14 +190,22 @@ export async function startHostileRelay(o: HostileRelayOptions): Promise<Hostile
       () => {
         stats.bridgesOpened++;
         emit({ event: 'bridged', offerer, answerer });
-        const pipe = (from: DataPeer, to: DataPeer) =>
+        const pipe = (from: DataPeer, to: DataPeer, dir: 'to-answerer' | 'to-offerer') => {
+          let index = 0;
           from.onMessage((m) => {
             stats.relayedMessages++;
             stats.relayedBytes += m.length;
-            if (!to.closed) to.send(m);
+            for (const out of o.tamper ? o.tamper(m, dir, index++) : [m]) {
+              try {
+                if (!to.closed) to.send(out);
+              } catch {
+                /* that leg is closing: the victim hung up */
+              }
+            }
           });
-        pipe(facingOfferer, facingAnswerer);
-        pipe(facingAnswerer, facingOfferer);
+        };
+        pipe(facingOfferer, facingAnswerer, 'to-answerer');
+        pipe(facingAnswerer, facingOfferer, 'to-offerer');
       },
       () => {
         emit({ event: 'bridge-failed', offerer, answerer });

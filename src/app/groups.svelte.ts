@@ -1,0 +1,288 @@
+/**
+ * Groups as the UI shows them (docs/groups.md §10): the list of groups, the open group's members
+ * (with whether a link to each is up) and timeline, and the actions the person takes — each handed
+ * to the {@link GroupEngine}. Also wires the engine to the rest of the app: the group inbox
+ * (`ContactSessions.onGroupInbox`), the members' links (`ConnectionManager`), and introductions
+ * (`IntroMeetings`), whose meetings make group peers that a `ContactPeer` then meets like a contact.
+ * @module
+ */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { deriveContactSecret } from '../core/rendezvous';
+import type { KxRole } from '../core/kx';
+import type { SecureLink } from '../net/link';
+import type { ParleyStore } from '../store/db';
+import { GroupStore } from '../store/group-store';
+import type { GroupMessageRecord, GroupMembership, GroupPeerRecord, GroupRecord } from '../store/group-records';
+import { GroupEngine } from './group-engine';
+import { groupPeerDirectory } from './group-peers';
+import { IntroMeetings, type IntroTarget } from './group-intros';
+import { heldOf } from './group-step';
+import type { PeerDirectory } from './peer-directory';
+import type { ConnectionManager } from './connections.svelte';
+import type { ContactsState } from './contacts.svelte';
+import type { IdentityState } from './identity.svelte';
+import { MAX_TEXT_LENGTH } from './chat.svelte';
+import { appError } from './errors';
+import type { PairingState } from './pairing.svelte';
+import type { ContactRecord } from '../store/db';
+import { parseInvite } from '../core/invite';
+import { groupInviteLink } from '../core/group-invite';
+
+/** A member as the open group shows them. */
+export interface MemberView {
+  key: string;
+  name: string;
+  isMe: boolean;
+  isAdmin: boolean;
+  connected: boolean;
+}
+/** A group in the list. */
+export interface GroupView {
+  id: string;
+  name: string;
+  state: GroupMembership;
+  isAdmin: boolean;
+  /** Hex of the admin's key, and its name on the list. */
+  admin: string;
+  adminName: string;
+  members: { key: string; name: string }[];
+}
+
+export class GroupsState {
+  groups = $state.raw<GroupView[]>([]);
+  selectedId = $state<string | null>(null);
+  /** The open group's timeline, in the order every member shows (docs/groups.md §6.1). */
+  timeline = $state.raw<GroupMessageRecord[]>([]);
+  /** The last action's problem, for the open group. */
+  problem = $state<string | null>(null);
+  private peerMap = $state.raw(new Map<string, GroupPeerRecord>());
+  readonly store: GroupStore;
+  readonly engine: GroupEngine;
+  /** Members met through introductions, for the connection manager's directory. */
+  readonly directory: PeerDirectory;
+  private intros: IntroMeetings | null = null;
+  private readonly db: ParleyStore;
+  /** The open group's invite link, once made (docs/groups.md §4.5). */
+  inviteLink = $state<string | null>(null);
+  private records: GroupRecord[] = [];
+
+  readonly selected = $derived(this.groups.find((g) => g.id === this.selectedId) ?? null);
+  /** The open group's members with their link state. */
+  readonly members = $derived.by((): MemberView[] => {
+    const g = this.selected;
+    if (!g) return [];
+    const me = this.meHex();
+    const states = this.connections()?.peers ?? {};
+    return g.members.map((m) => ({
+      ...m,
+      isMe: m.key === me,
+      isAdmin: m.key === g.admin,
+      connected: m.key !== me && states[this.peerOf(m.key)] === 'connected',
+    }));
+  });
+
+  /** Contacts who may be chosen for a new group (not blocked). */
+  readonly choosable = $derived.by(() => this.contacts.list.filter((c) => !c.blocked));
+  /** Contacts who may be added to the open group: not blocked, not on its list. */
+  readonly addable = $derived.by(() => {
+    const on = new Set(this.selected?.members.map((m) => m.key) ?? []);
+    return this.choosable.filter((c) => !on.has(bytesToHex(c.publicKey)));
+  });
+
+  constructor(
+    db: ParleyStore,
+    private readonly identity: IdentityState,
+    private readonly contacts: ContactsState,
+    private readonly connections: () => ConnectionManager | null,
+    private readonly pairing: () => PairingState | null = () => null,
+  ) {
+    this.db = db;
+    this.store = new GroupStore(db.database);
+    this.directory = groupPeerDirectory(
+      () => this.peerMap,
+      (key) => this.store.touchPeer(key, Date.now()),
+    );
+    this.engine = new GroupEngine({
+      store: this.store,
+      self: () => ({ me: identity.keyPair(), name: identity.name }),
+      peers: () => ({ linked: this.linked(), peerOf: (k) => this.peerOf(k), keyOf: (p) => this.keyOf(p) }),
+      flush: (ids) => {
+        for (const id of ids) void this.connections()?.flush(id);
+      },
+      changed: () => void this.reload(),
+    });
+  }
+
+  private meHex(): string {
+    const r = this.identity.record;
+    return r ? bytesToHex(r.publicKey) : '';
+  }
+
+  /** Keys (hex) of everyone with a pairwise relationship: contacts (by current key) and group peers. */
+  private linked(): Set<string> {
+    return new Set([...this.contacts.list.map((c) => bytesToHex(c.publicKey)), ...this.peerMap.keys()]);
+  }
+  private peerOf(memberHex: string): string {
+    return this.contacts.list.find((c) => bytesToHex(c.publicKey) === memberHex)?.key ?? memberHex;
+  }
+  private keyOf(peerId: string): string {
+    const c = this.contacts.get(peerId);
+    return c ? bytesToHex(c.publicKey) : peerId;
+  }
+
+  async load(): Promise<void> {
+    this.peerMap = new Map((await this.store.peers()).map((p) => [p.key, p]));
+    await this.reload();
+  }
+
+  /** Starts taking group messages and meeting introduced members (after the relay is opening). */
+  start(cm: ConnectionManager): void {
+    cm.sessions.onGroupInbox = () => void this.engine.process().catch(() => this.failed());
+    this.intros = new IntroMeetings(cm.meeting, this.identity, (t, link, role) => this.met(t, link, role));
+    for (const key of this.peerMap.keys()) if (!this.contacts.get(key)) cm.meetAgain(key);
+    void this.engine.process().catch(() => this.failed());
+    this.syncIntros();
+  }
+
+  private failed(): void {
+    this.problem = `${appError('STORAGE_FAILED').message} (STORAGE_FAILED)`;
+  }
+
+  private async met(t: IntroTarget, link: SecureLink, role: KxRole): Promise<void> {
+    const cm = this.connections();
+    if (!cm) return void link.close().catch(() => {});
+    const name = this.groups.flatMap((g) => g.members).find((m) => m.key === t.key)?.name ?? t.key.slice(0, 8);
+    const contactSecret = deriveContactSecret(link.handshakeSecret);
+    await this.engine.introduced({ key: t.key, publicKey: t.publicKey, name, contactSecret });
+    this.peerMap = new Map((await this.store.peers()).map((p) => [p.key, p]));
+    await cm.attach(t.key, link, role);
+  }
+
+  /** Re-reads the groups (≤ 64) and the open timeline; restarts introductions as they changed. */
+  private async reload(): Promise<void> {
+    this.records = await this.store.list();
+    this.groups = this.records.map(viewOf(this.meHex())).sort((a, b) => a.name.localeCompare(b.name));
+    await this.loadTimeline();
+    this.syncIntros();
+  }
+
+  private async loadTimeline(): Promise<void> {
+    const id = this.selectedId;
+    const rows = id ? await this.store.messages(id) : [];
+    if (this.selectedId === id) this.timeline = rows.sort(timelineOrder);
+  }
+
+  private syncIntros(): void {
+    const linked = this.linked();
+    const targets: IntroTarget[] = [];
+    const add = (key: string, i: { rendezvousSecret: Uint8Array; expiresAt: number }) => {
+      if (!linked.has(key)) targets.push({ key, publicKey: hexToBytes(key), ...i });
+    };
+    for (const r of this.records) {
+      if (r.state !== 'member') continue;
+      for (const i of r.introsMade) add(i.to, i);
+      for (const i of r.introsAccepted) add(i.from, i);
+    }
+    this.intros?.sync(targets);
+  }
+
+  async select(id: string | null): Promise<void> {
+    if (id !== this.selectedId) this.inviteLink = null;
+    this.selectedId = id;
+    this.problem = null;
+    await this.loadTimeline();
+  }
+
+  /** Makes a group with the chosen contacts (by contact key). */
+  async create(name: string, contactKeys: string[]): Promise<string | null> {
+    const members = contactKeys.flatMap((k) => {
+      const c = this.contacts.get(k);
+      return c ? [{ key: c.publicKey, name: c.name }] : [];
+    });
+    if (!name.trim()) return 'Give the group a name.';
+    if (members.length === 0) return 'Choose at least one contact.';
+    return this.act(() => this.engine.create(name, members), true);
+  }
+
+  async send(raw: string): Promise<string | null> {
+    const text = raw.replace(/\s+$/, '');
+    if (!this.selectedId || !text.trim()) return null;
+    if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
+    return this.act(() => this.engine.send(this.selectedId!, text));
+  }
+
+  /** Adds one of this person's contacts to the open group (the admin decides: §4). */
+  async add(contactKey: string): Promise<string | null> {
+    const c = this.contacts.get(contactKey);
+    if (!c || !this.selectedId) return 'Choose a contact.';
+    return this.act(() => this.engine.add(this.selectedId!, { key: c.publicKey, name: c.name }));
+  }
+
+  async remove(memberKey: string): Promise<string | null> {
+    return this.selectedId ? this.act(() => this.engine.remove(this.selectedId!, memberKey)) : null;
+  }
+
+  /**
+   * A group invite for the open group (docs/groups.md §4.5): a normal invite of this person, recorded
+   * with the group, and the link with the group part. Whoever pairs through it is vouched for.
+   */
+  async createInvite(): Promise<void> {
+    const pairing = this.pairing();
+    const id = this.selectedId;
+    if (!pairing || !id) return;
+    const plain = await pairing.create();
+    const parsed = parseInvite(plain, Date.now());
+    if (!parsed.ok) return;
+    const rec = await this.db.getInvite(bytesToHex(parsed.invite.rendezvousSecret));
+    if (!rec) return;
+    await this.db.putInvite({ ...rec, group: id });
+    if (this.selectedId === id) this.inviteLink = groupInviteLink(new URL(plain).origin, parsed.invite, hexToBytes(id));
+  }
+
+  /** Someone paired through one of our invites: if it was a group invite, vouch for them (§4.5). */
+  async invitedPaired(contact: ContactRecord, inviteId: string): Promise<void> {
+    const group = (await this.db.getInvite(inviteId))?.group;
+    if (group) await this.engine.add(group, { key: contact.publicKey, name: contact.name });
+  }
+
+  async leave(): Promise<string | null> {
+    return this.selectedId ? this.act(() => this.engine.leave(this.selectedId!)) : null;
+  }
+
+  private async act(
+    op: () => Promise<{ ok: true; id: string } | { ok: false; problem: string }>,
+    open = false,
+  ): Promise<string | null> {
+    try {
+      const r = await op();
+      this.problem = r.ok ? null : r.problem;
+      if (r.ok && open) await this.select(r.id);
+      return this.problem;
+    } catch (e) {
+      this.problem = e instanceof RangeError || e instanceof TypeError ? e.message : appError('STORAGE_FAILED').message;
+      return this.problem;
+    }
+  }
+}
+
+function viewOf(me: string): (r: GroupRecord) => GroupView {
+  return (r) => {
+    const { list } = heldOf(r);
+    const admin = bytesToHex(list.admin);
+    return {
+      id: r.id,
+      name: list.name,
+      state: r.state,
+      isAdmin: admin === me,
+      admin,
+      adminName: list.members.find((m) => bytesToHex(m.key) === admin)?.name ?? '',
+      members: list.members.map((m) => ({ key: bytesToHex(m.key), name: m.name })),
+    };
+  };
+}
+
+/** The order every member shows (docs/groups.md §6.1): lamport, sender, epoch, seq (hex compares as bytes). */
+function timelineOrder(a: GroupMessageRecord, b: GroupMessageRecord): number {
+  return a.lamport - b.lamport || cmp(a.sender, b.sender) || cmp(a.epoch, b.epoch) || a.seq - b.seq || cmp(a.id, b.id);
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,0 +1,52 @@
+/**
+ * The words of the open chat's route line (docs/app.md "Network: TURN and relay-only"): direct or
+ * through a TURN relay, the round trip, the throughput during a transfer, and whose IP address
+ * the contact can see. Pure, for tests; `RouteWatch` (route-watch.svelte.ts) feeds it samples.
+ * @module
+ */
+import type { RouteSample } from '../net/route-stats';
+
+/** What the route line shows. */
+export interface RouteView {
+  /** `unknown` until ICE reports a selected pair. */
+  route: 'direct' | 'relay' | 'unknown';
+  /** Candidate types of the selected pair (`host`, `srflx`, `prflx`, `relay`), for the title and tests. */
+  local: string;
+  remote: string;
+  text: string;
+  /** Longer explanation (the line's title). */
+  detail: string;
+}
+
+const fmtRate = (bps: number): string =>
+  bps >= 1e6
+    ? `${(bps / 1e6).toFixed(1)} MB/s`
+    : bps >= 1e3
+      ? `${Math.round(bps / 1e3)} kB/s`
+      : `${Math.round(bps)} B/s`;
+
+/**
+ * The words for a sample: how the link goes, the round trip, and (`rate` given, during a
+ * transfer) bytes per second the busier way.
+ */
+export function routeView(
+  s: RouteSample,
+  rate: { sentPerSecond: number; receivedPerSecond: number } | null,
+  name: string,
+): RouteView {
+  const route = s.route ?? 'unknown';
+  const parts = [
+    route === 'relay' ? 'Through a TURN relay' : route === 'direct' ? 'Direct connection' : 'Route not known yet',
+  ];
+  if (s.rttMs !== null) parts.push(`round trip ${s.rttMs < 10 ? s.rttMs.toFixed(1) : Math.round(s.rttMs)} ms`);
+  if (rate) parts.push(fmtRate(Math.max(rate.sentPerSecond, rate.receivedPerSecond)));
+  const hidden =
+    s.local === 'relay'
+      ? `${name} sees the relay’s address, not yours.`
+      : `${name} can see this browser’s IP address; “Hide my IP address” sends everything through the relay.`;
+  const detail =
+    route === 'unknown'
+      ? 'The browser has not reported which way this connection goes yet.'
+      : `Your side: ${s.local ?? '?'} candidate${s.relayProtocol ? ` (${s.relayProtocol} to the relay)` : ''}, their side: ${s.remote ?? '?'} candidate. ${hidden}`;
+  return { route, local: s.local ?? '', remote: s.remote ?? '', text: parts.join(' · '), detail };
+}

@@ -1,0 +1,201 @@
+/**
+ * The app's group state machine (`GroupEngine`, docs/groups.md §10) over the real database code
+ * (fake-indexeddb): four people, each with their own database, whose pairwise outboxes are
+ * carried to each other's group inbox only between people who are linked (contacts, or members
+ * once an introduction's meeting happened). Walks issue 14's story: create with two contacts who
+ * never met (introduced through the admin), chat in one order everywhere, a member adds their own
+ * contact (vouch → admin → list forwarded by the voucher → intros → hello), the admin removes a
+ * member who then receives nothing, and a member leaves.
+ */
+import 'fake-indexeddb/auto';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { describe, expect, it } from 'vitest';
+import { fromBase64Url } from '../../src/core/base64url';
+import { generateIdentity, type Identity } from '../../src/core/identity';
+import { acknowledge } from '../../src/core/outbox';
+import { ParleyStore } from '../../src/store/db';
+import { GroupStore } from '../../src/store/group-store';
+import { GroupEngine } from '../../src/app/group-engine';
+import { heldOf } from '../../src/app/group-step';
+import { seededRandom } from '../core/kx-helpers';
+
+interface Person {
+  name: string;
+  me: Identity;
+  hex: string;
+  db: ParleyStore;
+  store: GroupStore;
+  engine: GroupEngine;
+  linked: Set<string>;
+  online: boolean;
+}
+
+async function person(name: string): Promise<Person> {
+  const random = seededRandom(`engine-${name}`);
+  const me = generateIdentity(random);
+  const db = await ParleyStore.open(`engine-${name}-${Math.random()}`);
+  const store = new GroupStore(db.database);
+  const linked = new Set<string>();
+  const engine = new GroupEngine({
+    store,
+    self: () => ({ me, name }),
+    peers: () => ({ linked, peerOf: (k) => k, keyOf: (p) => p }),
+    flush: () => {},
+    changed: () => {},
+    random,
+  });
+  return { name, me, hex: bytesToHex(me.publicKey), db, store, engine, linked, online: true };
+}
+
+const link = (a: Person, b: Person) => (a.linked.add(b.hex), b.linked.add(a.hex));
+
+/** Carries every queued copy between linked, online people, and runs intros' meetings, until nothing moves. */
+async function settle(people: Person[]): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    let moved = false;
+    for (const p of people.filter((x) => x.online)) await p.engine.process();
+    for (const p of people.filter((x) => x.online)) {
+      for (const row of await p.db.database.getAll('sessions')) {
+        const to = people.find((q) => q.hex === row.contact);
+        if (!to?.online || !p.linked.has(to.hex)) continue;
+        let outbox = row.outbox;
+        for (const e of row.outbox.entries) {
+          const pl = e.payload as { group: string; ref?: string; bytes?: string };
+          const bytes = pl.bytes ? fromBase64Url(pl.bytes)! : (await p.store.message(pl.group, pl.ref!))!.bytes!;
+          await to.db.database.add('groupInbox', { from: p.hex, bytes, receivedAt: 0 });
+          const a = acknowledge(outbox, e.id);
+          if (a.ok) outbox = a.outbox;
+          moved = true;
+        }
+        await p.db.database.put('sessions', { ...row, version: row.version + 1, outbox });
+      }
+      // An intro both sides hold is a meeting that succeeds: both store the other as a group peer.
+      for (const g of await p.store.list())
+        for (const i of g.introsMade) {
+          const q = people.find((x) => x.hex === i.to)!;
+          const theirs = (await q.store.list()).some((h) => h.introsAccepted.some((a) => a.from === p.hex));
+          if (!q.online || !theirs) continue;
+          link(p, q);
+          for (const [x, y] of [
+            [p, q],
+            [q, p],
+          ] as const)
+            await x.engine.introduced({
+              key: y.hex,
+              publicKey: y.me.publicKey,
+              name: y.name,
+              contactSecret: new Uint8Array(32),
+            });
+          moved = true;
+        }
+    }
+    if (!moved) return;
+  }
+  throw new Error('the group did not settle in 20 rounds');
+}
+
+async function texts(p: Person, group: string): Promise<string[]> {
+  const rows = await p.store.messages(group);
+  rows.sort((a, b) => a.lamport - b.lamport || (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq));
+  return rows
+    .filter((r) => r.kind === 'text')
+    .map((r) => `${r.sender === p.hex ? p.name : r.sender.slice(0, 4)}:${r.text}`);
+}
+const shared = async (p: Person, group: string, names: Map<string, string>) =>
+  (await p.store.messages(group))
+    .filter((r) => r.kind === 'text')
+    .sort((a, b) => a.lamport - b.lamport || (a.sender < b.sender ? -1 : 1) || a.seq - b.seq)
+    .map((r) => `${names.get(r.sender)}:${r.text}`);
+
+describe('GroupEngine', () => {
+  it('create, introduce, chat in one order, add by vouching, remove, leave', async () => {
+    const [alice, bob, carol, dave] = await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map(person));
+    const everyone = [alice!, bob!, carol!, dave!];
+    const names = new Map(everyone.map((p) => [p.hex, p.name]));
+    link(alice!, bob!);
+    link(alice!, carol!);
+    link(bob!, dave!);
+    const made = await alice!.engine.create('Book club', [
+      { key: bob!.me.publicKey, name: 'Bob' },
+      { key: carol!.me.publicKey, name: 'Carol' },
+    ]);
+    if (!made.ok) throw new Error(made.problem);
+    const g = made.id;
+    await settle(everyone);
+    // Bob and Carol hold the group, were introduced through Alice, and are linked now.
+    for (const p of [bob!, carol!]) expect((await p.store.get(g))?.state).toBe('member');
+    expect(bob!.linked.has(carol!.hex)).toBe(true);
+    expect((await bob!.store.peers()).map((x) => x.name)).toEqual(['Carol']);
+    expect((await bob!.store.messages(g)).some((m) => m.notice === 'introduced')).toBe(true);
+    // Every hello reached every member.
+    for (const p of [alice!, bob!, carol!])
+      expect((await p.store.messages(g)).filter((m) => m.kind === 'hello').length).toBe(3);
+
+    await bob!.engine.send(g, 'hi from Bob');
+    await carol!.engine.send(g, 'hi from Carol');
+    await settle(everyone);
+    const order = await shared(alice!, g, names);
+    expect(order.sort()).toEqual(['Bob:hi from Bob', 'Carol:hi from Carol']);
+    for (const p of [bob!, carol!]) expect(await shared(p, g, names)).toEqual(await shared(alice!, g, names));
+
+    // Bob adds Dave, a contact of his only: vouch → Alice → list g2 → Bob forwards → Dave's intros.
+    expect(await bob!.engine.add(g, { key: dave!.me.publicKey, name: 'Dave' })).toMatchObject({ ok: true });
+    await settle(everyone);
+    expect(
+      heldOf((await alice!.store.get(g))!)
+        .list.members.map((m) => m.name)
+        .sort(),
+    ).toEqual(['Alice', 'Bob', 'Carol', 'Dave']);
+    expect((await dave!.store.get(g))?.state).toBe('member');
+    expect(dave!.linked.has(alice!.hex) && dave!.linked.has(carol!.hex)).toBe(true);
+    for (const p of [alice!, bob!, carol!])
+      expect((await p.store.messages(g)).some((m) => m.kind === 'hello' && m.sender === dave!.hex)).toBe(true);
+
+    // Alice offline: Bob and Carol keep chatting; Alice gets it when back.
+    alice!.online = false;
+    await bob!.engine.send(g, 'while Alice is away');
+    await settle(everyone);
+    expect(await texts(carol!, g)).toContain(`${bob!.hex.slice(0, 4)}:while Alice is away`);
+    alice!.online = true;
+    await settle(everyone);
+    expect(await texts(alice!, g)).toContain(`${bob!.hex.slice(0, 4)}:while Alice is away`);
+
+    // Alice removes Carol: Carol sees it, and receives nothing sent after.
+    expect(await alice!.engine.remove(g, carol!.hex)).toMatchObject({ ok: true });
+    await settle(everyone);
+    expect((await carol!.store.get(g))?.state).toBe('removed');
+    expect((await carol!.store.messages(g)).some((m) => m.notice === 'you-removed')).toBe(true);
+    const before = (await carol!.store.messages(g)).length;
+    await bob!.engine.send(g, 'after Carol left');
+    await settle(everyone);
+    expect((await carol!.store.messages(g)).length).toBe(before);
+    expect(await texts(dave!, g)).toContain(`${bob!.hex.slice(0, 4)}:after Carol left`);
+    expect(await carol!.engine.send(g, 'still here?')).toMatchObject({ ok: false });
+
+    // Dave leaves: the admin publishes the list without him; the others show "Dave left".
+    expect(await dave!.engine.leave(g)).toMatchObject({ ok: true });
+    await settle(everyone);
+    expect((await dave!.store.get(g))?.state).toBe('left');
+    expect(
+      heldOf((await bob!.store.get(g))!)
+        .list.members.map((m) => m.name)
+        .sort(),
+    ).toEqual(['Alice', 'Bob']);
+    expect((await bob!.store.messages(g)).filter((m) => m.notice === 'left').map((m) => m.text)).toEqual([
+      'Dave left the group.',
+    ]);
+  });
+
+  it('a list that does not name this device, and a text for an unknown group, leave nothing behind', async () => {
+    const [alice, bob, eve] = await Promise.all(['Alice', 'Bob', 'Eve'].map(person));
+    link(alice!, bob!);
+    link(alice!, eve!);
+    const made = await alice!.engine.create('Private', [{ key: bob!.me.publicKey, name: 'Bob' }]);
+    if (!made.ok) throw new Error(made.problem);
+    const list = (await alice!.store.get(made.id))!.list;
+    await eve!.db.database.add('groupInbox', { from: alice!.hex, bytes: list, receivedAt: 0 });
+    await eve!.engine.process();
+    expect(await eve!.store.list()).toEqual([]);
+    expect(await eve!.store.inbox()).toEqual([]);
+  });
+});
