@@ -82,7 +82,6 @@ export interface TransferPersistence {
 
 /** What the UI hears (all carry the transfer id). `file-complete` (in) means the file is verified and readable with `getFile`. */
 export type TransferManagerEvent =
-  | { type: 'preparing'; id: string; files: TransferFileInfo[]; done: number; total: number } // out: hashing before the offer
   | { type: 'offered'; id: string; direction: 'in' | 'out'; files: TransferFileInfo[] }
   | { type: 'accepted'; id: string; files: number[] }
   | { type: 'declined'; id: string; reason: DeclineReason }

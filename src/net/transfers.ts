@@ -4,7 +4,7 @@
  * hands chunks to the link only while its buffer is below a high-water mark (so chat, sent
  * directly by the app, goes ahead of file chunks and nothing queues without bound), writes
  * received chunks to a {@link FileStore}, persists state snapshots, and resumes after a relink
- * or a reload of either page. Parts: `transfer-offers.ts` (preparing and judging offers),
+ * or a reload of either page. Parts: `transfer-offers.ts` (making and judging offers),
  * `transfer-entry.ts` (one transfer's events and saves), `transfer-outlet.ts` (the link).
  * @module
  */
