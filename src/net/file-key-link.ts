@@ -23,6 +23,7 @@ import { encodeTransfer } from '../core/transfer-codec';
 import { ChunkOpener, ChunkSealer, type ChunkPlace, type OpenedChunk } from '../core/file-chunk';
 import type { LinkCloseEvent } from './secure-link';
 import type { ChunkArrival, TransferLink } from './transfer-types';
+import { BufferedListeners, OnceListeners } from './listeners';
 
 /** Why the adapter closed its link (docs/files.md §9). */
 export type FileKeyErrorCode = 'FILE_KEY_TAMPERED' | 'FILE_KEY_QUEUE_FULL' | 'FILE_KEY_PROTOCOL';
@@ -99,8 +100,7 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   readonly #sealer: Promise<ChunkSealer>;
   readonly #opener = deferred<ChunkOpener>();
   readonly #role: KxRole;
-  readonly #chunkListeners = new Set<(c: ChunkArrival) => void>();
-  readonly #earlyChunks: ChunkArrival[] = [];
+  readonly #chunks = new BufferedListeners<ChunkArrival>();
   #peerSet = false;
   #closed = false;
   #outCounter = 0;
@@ -109,10 +109,8 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   #inWaiting = 0;
   #outChain: Promise<unknown> = Promise.resolve();
   #inChain: Promise<unknown> = Promise.resolve();
-  readonly #listeners = new Set<(m: WireMessage) => void>();
-  readonly #early: WireMessage[] = [];
-  readonly #closeCbs = new Set<(e: LinkCloseEvent) => void>();
-  #closeEvent: LinkCloseEvent | null = null;
+  readonly #messages = new BufferedListeners<WireMessage>();
+  readonly #closing = new OnceListeners<LinkCloseEvent>();
 
   constructor(inner: FileKeyInner, role: KxRole, o: { maxWaitingBytes?: number } = {}) {
     this.#inner = inner;
@@ -220,33 +218,17 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
 
   /** Opened chunks and refusals, in arrival order; those before the first listener go to it. */
   onChunk(cb: (c: ChunkArrival) => void): () => void {
-    this.#chunkListeners.add(cb);
-    if (this.#chunkListeners.size === 1) for (const c of this.#earlyChunks.splice(0)) cb(c);
-    return () => {
-      this.#chunkListeners.delete(cb);
-    };
+    return this.#chunks.add(cb);
   }
 
   /** Decrypted transfer messages, in order; those before the first listener go to it (like `SecureLink`). */
   onMessage(cb: (m: WireMessage) => void): () => void {
-    this.#listeners.add(cb);
-    if (this.#listeners.size === 1) for (const m of this.#early.splice(0)) cb(m);
-    return () => {
-      this.#listeners.delete(cb);
-    };
+    return this.#messages.add(cb);
   }
 
   /** Once: the link's own close event, or this adapter's failure when it closed the link. */
   onClose(cb: (e: LinkCloseEvent) => void): () => void {
-    const ev = this.#closeEvent;
-    if (ev) {
-      queueMicrotask(() => cb(ev));
-      return () => {};
-    }
-    this.#closeCbs.add(cb);
-    return () => {
-      this.#closeCbs.delete(cb);
-    };
+    return this.#closing.add(cb);
   }
 
   onDrain(cb: () => void): () => void {
@@ -283,8 +265,7 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
         this.#inWaiting -= len;
         if (this.#closed) return;
         const out: WireMessage = { type: 'transfer', data: new Uint8Array(plain) };
-        if (this.#listeners.size === 0) this.#early.push(out);
-        for (const cb of this.#listeners) cb(out);
+        this.#messages.emit(out);
       })
       .catch(() => {}); // a listener that throws must not stop later deliveries
   }
@@ -322,8 +303,7 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
         }
         if (this.#closed) return;
         const out: ChunkArrival = r.ok ? { ok: true, chunk: r.chunk satisfies OpenedChunk } : r;
-        if (this.#chunkListeners.size === 0) this.#earlyChunks.push(out);
-        for (const cb of this.#chunkListeners) cb(out);
+        this.#chunks.emit(out);
       })
       .catch(() => {});
   }
@@ -336,11 +316,10 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   }
 
   #finish(e: LinkCloseEvent): void {
-    if (this.#closeEvent) return;
+    if (this.#closed) return;
     this.#closed = true;
-    this.#closeEvent = e;
-    this.#early.length = 0;
-    this.#earlyChunks.length = 0;
+    this.#messages.dropEarly();
+    this.#chunks.dropEarly();
     void this.#sealer.then(
       (x) => x.destroy(),
       () => {},
@@ -353,7 +332,6 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
     this.#own.reject(gone);
     this.#peer.reject(gone);
     this.#opener.reject(gone);
-    for (const cb of this.#closeCbs) cb(e);
-    this.#closeCbs.clear();
+    this.#closing.fire(e);
   }
 }

@@ -10,6 +10,7 @@ import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import type { Announcement } from '../core/features';
 import type { DataPeer } from './peer';
 import type { StatsReportLike } from './route-stats';
+import { BufferedListeners, OnceListeners } from './listeners';
 
 /** Queue at most this much in the data channel before `send()` waits (backpressure). */
 const HIGH_WATER = 1 << 20;
@@ -74,11 +75,14 @@ export interface SecureLink {
 export class FramedLink implements SecureLink {
   readonly #peer: DataPeer;
   readonly #frames: FrameChannel;
-  readonly #messageCbs = new Set<(m: WireMessage) => void>();
-  readonly #closeCbs = new Set<(e: LinkCloseEvent) => void>();
-  readonly #pending: WireMessage[] = [];
-  readonly #chunkCbs = new Set<(message: Uint8Array) => void>();
-  readonly #pendingChunks: Uint8Array[] = [];
+  // A listener's bug must not stop the receive chain: later messages, the close event.
+  readonly #messages = new BufferedListeners<WireMessage>((e) =>
+    console.error('SecureLink: a message listener threw:', e),
+  );
+  readonly #chunks = new BufferedListeners<Uint8Array>((e) =>
+    console.error('SecureLink: a sealed-chunk listener threw:', e),
+  );
+  readonly #closing = new OnceListeners<LinkCloseEvent>();
   #sendTail: Promise<unknown> = Promise.resolve();
   /** Bytes accepted by send() and not yet handed to the data channel. */
   #unsent = 0;
@@ -189,11 +193,7 @@ export class FramedLink implements SecureLink {
 
   /** See {@link SecureLink.onSealedChunk}. */
   onSealedChunk(cb: (message: Uint8Array) => void): () => void {
-    this.#chunkCbs.add(cb);
-    if (this.#chunkCbs.size === 1) for (const m of this.#pendingChunks.splice(0)) cb(m);
-    return () => {
-      this.#chunkCbs.delete(cb);
-    };
+    return this.#chunks.add(cb);
   }
 
   /**
@@ -220,23 +220,11 @@ export class FramedLink implements SecureLink {
   }
 
   onMessage(cb: (m: WireMessage) => void): () => void {
-    this.#messageCbs.add(cb);
-    if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);
-    return () => {
-      this.#messageCbs.delete(cb);
-    };
+    return this.#messages.add(cb);
   }
 
   onClose(cb: (e: LinkCloseEvent) => void): () => void {
-    const ev = this.#closeEvent;
-    if (ev) {
-      queueMicrotask(() => cb(ev));
-      return () => {};
-    }
-    this.#closeCbs.add(cb);
-    return () => {
-      this.#closeCbs.delete(cb);
-    };
+    return this.#closing.add(cb);
   }
 
   async close(): Promise<void> {
@@ -284,14 +272,7 @@ export class FramedLink implements SecureLink {
       return;
     }
     if (r.kind === 'sealed-chunk') {
-      if (this.#chunkCbs.size === 0) this.#pendingChunks.push(r.message);
-      for (const cb of [...this.#chunkCbs]) {
-        try {
-          cb(r.message);
-        } catch (e) {
-          console.error('SecureLink: a sealed-chunk listener threw:', e);
-        }
-      }
+      this.#chunks.emit(r.message);
       return;
     }
     if (r.kind !== 'data') {
@@ -319,16 +300,7 @@ export class FramedLink implements SecureLink {
       this.#finish({ clean: false, failure: w });
       return;
     }
-    if (this.#messageCbs.size === 0) this.#pending.push(w.message);
-    else
-      for (const cb of [...this.#messageCbs]) {
-        // A listener's bug must not stop the receive chain: later messages, the close event.
-        try {
-          cb(w.message);
-        } catch (e) {
-          console.error('SecureLink: a message listener threw:', e);
-        }
-      }
+    this.#messages.emit(w.message);
   }
 
   /**
@@ -362,7 +334,6 @@ export class FramedLink implements SecureLink {
     this.#closeEvent = e;
     this.#peerGoodbye();
     this.#peer.destroy();
-    for (const cb of [...this.#closeCbs]) cb(e);
-    this.#closeCbs.clear();
+    this.#closing.fire(e);
   }
 }
