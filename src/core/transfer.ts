@@ -37,7 +37,6 @@ import {
   transferFailure,
   type FileOfferJson,
   type ReadSlice,
-  type RunningHash,
   type RunningHashes,
   type TransferErrorCode,
   type TransferEvent,
@@ -45,6 +44,7 @@ import {
   type TransferOptions,
   type TransferStatus,
 } from './transfer-common';
+import { HashingReader, type SavedHashing } from './transfer-sender-reader';
 
 export * from './transfer-common';
 export * from './transfer-codec';
@@ -81,17 +81,8 @@ export interface SenderState {
   windowBytes: number;
   acked: number[];
   /** Per file: chunks hashed so far, the running hash's saved state (hex), the digest once all are. */
-  hashing: { hashed: number; state: string | null; digest: string | null }[];
+  hashing: SavedHashing[];
   options: Required<SenderOptions>;
-}
-
-/** The running whole-file hash of one file (docs/files.md §11). */
-interface FileHashing {
-  /** Chunks 0..hashed-1 went into `hash` (or `saved`, not yet loaded). */
-  hashed: number;
-  hash: RunningHash | null;
-  saved: Uint8Array | null;
-  digest: Uint8Array | null;
 }
 
 /**
@@ -110,10 +101,10 @@ export class TransferSender {
   readonly id: Uint8Array;
   private st: TransferStatus;
   private readonly files: { offer: FileOffer }[];
-  private readonly hashing: FileHashing[];
+  /** Reads chunks and keeps each file's running SHA-256 (docs/files.md §11). */
+  private readonly reader: HashingReader;
   /** Per file: whether its digest went out since the accept or the last resume. */
   private digestSent: boolean[];
-  private readonly hashes: RunningHashes;
   private accepted: number[];
   private window: number;
   private acked: number[];
@@ -142,16 +133,9 @@ export class TransferSender {
   ) {
     this.id = id;
     this.files = files.map((offer) => ({ offer }));
-    this.hashes = io.hashes ?? nobleRunningHashes;
-    this.hashing = files.map((_, i) => {
-      const h = s?.hashing[i];
-      return {
-        hashed: h && (h.state || h.digest) ? h.hashed : 0, // no saved state: hash from the start
-        hash: null,
-        saved: h?.state ? hexToBytes(h.state) : null,
-        digest: h?.digest ? hexToBytes(h.digest) : null,
-      };
-    });
+    // Through `io` at each read: the I/O may be rewired after construction (a reopened file).
+    const read: ReadSlice = (f, start, end) => io.readSlice(f, start, end);
+    this.reader = new HashingReader(files, read, io.hashes ?? nobleRunningHashes, s?.hashing);
     this.digestSent = files.map(() => false);
     this.opts = resolveOptions(opts);
     this.st = s?.status ?? 'offered';
@@ -206,14 +190,7 @@ export class TransferSender {
       accepted: [...this.accepted],
       windowBytes: this.window,
       acked: [...this.acked],
-      hashing: this.hashing.map((h) => {
-        const state = h.hash ? h.hash.save() : h.saved;
-        return {
-          hashed: h.hashed,
-          state: state && !h.digest ? bytesToHex(state) : null,
-          digest: h.digest && bytesToHex(h.digest),
-        };
-      }),
+      hashing: this.reader.toJSON(),
       options: { ...this.opts },
     };
   }
@@ -283,7 +260,7 @@ export class TransferSender {
   /** Sends the last accepted file's digest again (all digests are known once everything is sent). */
   private probe(now: number): void {
     const f = this.accepted[this.accepted.length - 1]!;
-    const sha256 = this.hashing[f]!.digest;
+    const sha256 = this.reader.knownDigest(f);
     if (!sha256) return;
     this.probes++;
     this.lastActivity = now;
@@ -519,7 +496,7 @@ export class TransferSender {
         const flying = this.inFlight();
         if (flying > 0 && flying + len > this.window) break;
         const index = this.next[f]!;
-        await this.hashUpTo(f, index); // a restored sender whose saved hash is behind the receiver
+        await this.reader.catchUp(f, index); // a restored sender whose saved hash is behind the receiver
         this.next[f] = index + 1;
         await this.sendChunk(f, index);
       }
@@ -531,66 +508,18 @@ export class TransferSender {
     return { ok: true, events: [] };
   }
 
-  /** Reads chunk `index` of `file`; the first read of each chunk, in order, also feeds the file's hash. */
-  private async readChunk(file: number, index: number): Promise<Uint8Array> {
-    const o = this.files[file]!.offer,
-      start = index * o.chunkSize,
-      end = start + chunkLength(o, index);
-    const bytes = await this.io.readSlice(file, start, end);
-    if (bytes.length !== end - start)
-      throw new RangeError(`readSlice(${file}, ${start}, ${end}) returned ${bytes.length} bytes; the file changed?`);
-    const h = this.hashing[file]!;
-    if (index === h.hashed && !h.digest) {
-      const hash = await this.runningHash(h);
-      if (index === h.hashed) {
-        hash.update(bytes);
-        h.hashed++;
-        if (h.hashed === this.chunks(file)) this.finishHash(h, hash);
-      } // else the saved state did not load: hashing starts over from chunk 0 (hashUpTo)
-    }
-    return bytes;
-  }
-
-  /** The file's running hash, loaded from its saved state (or fresh, starting over, if that fails). */
-  private async runningHash(h: FileHashing): Promise<RunningHash> {
-    if (h.hash) return h.hash;
-    if (h.saved) {
-      try {
-        h.hash = await this.hashes.load(h.saved);
-      } catch {
-        h.hashed = 0; // a state this page cannot load (another hash implementation): read the prefix again
-      }
-      h.saved = null;
-    }
-    h.hash ??= await this.hashes.create();
-    return h.hash;
-  }
-
-  private finishHash(h: FileHashing, hash: RunningHash): void {
-    h.digest = hash.digest();
-    h.hash = null;
-  }
-
-  /** Hashes chunks up to `upTo` that were sent before a reload the saved hash state did not cover. */
-  private async hashUpTo(file: number, upTo: number): Promise<void> {
-    const h = this.hashing[file]!;
-    while (!h.digest && h.hashed < upTo) await this.readChunk(file, h.hashed);
-  }
-
   /** After a file's last chunk: its whole-file SHA-256, which the receiver compares with what it wrote. */
   private async sendDigest(file: number): Promise<void> {
-    const h = this.hashing[file]!;
-    await this.hashUpTo(file, this.chunks(file));
-    if (!h.digest) this.finishHash(h, await this.runningHash(h)); // an empty file
+    const sha256 = await this.reader.digest(file);
     if (this.st !== 'active') return;
     this.digestSent[file] = true;
-    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file, sha256: h.digest! }));
+    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file, sha256 }));
   }
 
   private async sendChunk(file: number, index: number): Promise<void> {
     const o = this.files[file]!.offer,
       start = index * o.chunkSize;
-    const bytes = await this.readChunk(file, index);
+    const bytes = await this.reader.read(file, index);
     if (this.st !== 'active') return;
     if (this.io.sendChunk) this.io.sendChunk({ id: this.id, file, index, offset: start }, bytes);
     else this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
