@@ -6,9 +6,9 @@
  * `sessions` + `messages`:
  *
  * - receive: ratchet step + inbox + the messages it hands to the app (or the delivered mark of
- *   a receipt) — the rule of docs/security-ratchet.md "Transactional decrypt", with the same
- *   optimistic version check as `sessions.ts` (decrypt is async, so it runs before the
- *   transaction, and a changed version means "start again");
+ *   a receipt) — the rule of docs/security-ratchet.md "Transactional decrypt", with an optimistic
+ *   version check (decrypt is async, so it runs before the transaction, and a changed version
+ *   means "start again": another tab moved on);
  * - write: the history record and the outbox entry;
  * - seal: the ratchet step, committed before the bytes leave, so a key is never used twice.
  *
