@@ -1,23 +1,20 @@
 /**
  * `npm run bench transfer`: verified file-transfer throughput of the pure core (src/core/transfer.ts)
- * through an in-memory transport — encode, decode, per-chunk SHA-256, whole-file SHA-256, copy into
- * the destination — against a baseline of the integrity work any verified transfer must do on
- * the receiving side (per-chunk SHA-256 through WebCrypto, whole-file SHA-256, copy into the
- * destination) with no protocol around it, in the same process. The ratio is therefore the cost
- * of the protocol itself (framing, state machines, acks, windowing) on top of the hashing. Also: the hashing cost per chunk size (16/64/128/256 KiB), WebCrypto vs @noble.
+ * through an in-memory transport — encode, decode, the sender's running whole-file SHA-256 as it
+ * reads, the receiver's whole-file SHA-256 of what it writes, copy into the destination — against a
+ * baseline of the integrity work any end-to-end verified transfer must do (hash the file on both
+ * sides, copy it) with no protocol around it, in the same process (docs/files.md §11). The ratio is
+ * therefore the cost of the protocol itself (framing, state machines, acks, windowing).
  * Figures go to docs/files.md.
  */
 import { randomFillSync } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   DEFAULT_CHUNK_SIZE,
-  defaultDigest,
   MAX_CHUNK_SIZE,
-  prepareFile,
   TransferReceiver,
   TransferSender,
-  type ChunkDigest,
-  type PreparedFile,
+  type FileOffer,
 } from '../src/core/transfer';
 
 const MiB = 1024 * 1024;
@@ -43,53 +40,37 @@ const fmt = (xs: { wall: number; cpu: number }[]) =>
     .padStart(6)} /${median(xs.map((x) => x.cpu))
     .toFixed(0)
     .padStart(5)}`;
-const nobleDigest: ChunkDigest = async (b) => sha256(b);
 const readSlice = async (_f: number, s: number, e: number) => src.subarray(s, e);
 
-/** The receiver's unavoidable work without the protocol: hash each chunk, hash the file, copy. */
+/** The unavoidable integrity work without the protocol: hash the file as read, copy it, hash what was written. */
 function baselineCopy(chunk: number): Promise<{ wall: number; cpu: number }> {
   dst.fill(0);
   return timed(async () => {
-    const whole = sha256.create();
+    const read = sha256.create(),
+      written = sha256.create();
     for (let o = 0; o < SIZE; o += chunk) {
       const piece = src.subarray(o, Math.min(SIZE, o + chunk));
-      await defaultDigest(piece);
-      whole.update(piece);
+      read.update(piece);
       dst.set(piece, o);
+      written.update(dst.subarray(o, o + piece.length));
     }
-    whole.digest();
+    read.digest();
+    written.digest();
   });
 }
 
-async function prepare(
-  chunk: number,
-  digest: ChunkDigest,
-): Promise<{ file: PreparedFile; speed: { wall: number; cpu: number } }> {
-  let file: PreparedFile | undefined;
-  const speed = await timed(async () => {
-    file = await prepareFile({
-      fileIndex: 0,
-      name: 'bench.bin',
-      type: '',
-      size: SIZE,
-      chunkSize: chunk,
-      readSlice,
-      digest,
-    });
-  });
-  return { file: file!, speed };
-}
+const offerOf = (chunk: number): FileOffer => ({ name: 'bench.bin', type: '', size: SIZE, chunkSize: chunk });
 
-/** Offer → accept → hashes → chunks/acks → complete, all in memory: MB/s of the verified transfer. */
-async function transfer(file: PreparedFile, digest: ChunkDigest): Promise<{ wall: number; cpu: number }> {
+/** Offer → accept → chunks/acks → digest → complete, all in memory: MB/s of the verified transfer. */
+async function transfer(file: FileOffer): Promise<{ wall: number; cpu: number }> {
   dst.fill(0);
-  const speed = await timed(() => transferRun(file, digest));
+  const speed = await timed(() => transferRun(file));
   if (Buffer.compare(Buffer.from(dst.buffer), Buffer.from(src.buffer)) !== 0)
     throw new Error('transfer did not arrive byte-identical');
   return speed;
 }
 
-async function transferRun(file: PreparedFile, digest: ChunkDigest): Promise<void> {
+async function transferRun(file: FileOffer): Promise<void> {
   const toR: Uint8Array[] = [],
     toS: Uint8Array[] = [];
   const now = () => performance.now();
@@ -108,7 +89,6 @@ async function transferRun(file: PreparedFile, digest: ChunkDigest): Promise<voi
       },
       send: (b) => toS.push(b),
       now,
-      digest,
     },
     { windowBytes: 4 * MiB },
   );
@@ -131,12 +111,6 @@ async function transferRun(file: PreparedFile, digest: ChunkDigest): Promise<voi
     throw new Error(`transfer did not finish: ${receiver.status}/${sender.status}`);
 }
 
-function hashCost(chunk: number, digest: ChunkDigest): Promise<{ wall: number; cpu: number }> {
-  return timed(async () => {
-    for (let o = 0; o < SIZE; o += chunk) await digest(src.subarray(o, Math.min(SIZE, o + chunk)));
-  });
-}
-
 function wholeHashCost(): Promise<{ wall: number; cpu: number }> {
   return timed(() => {
     const h = sha256.create();
@@ -152,35 +126,21 @@ console.log(
 );
 console.log('figures: wall-clock MB/s / CPU-time MB/s (CPU time of all threads)');
 
-console.log('\nper-chunk SHA-256 cost:');
-console.log('chunk        webcrypto          noble');
-for (const kib of [16, 64, 128, 256]) {
-  const w = [],
-    n = [];
-  for (let i = 0; i < RUNS; i++) {
-    w.push(await hashCost(kib * 1024, defaultDigest));
-    n.push(await hashCost(kib * 1024, nobleDigest));
-  }
-  console.log(`${String(kib).padStart(3)} KiB   ${fmt(w)}   ${fmt(n)}`);
-}
 const whole = [];
 for (let i = 0; i < RUNS; i++) whole.push(await wholeHashCost());
 console.log(`whole-file incremental SHA-256 (@noble): ${fmt(whole)}`);
 
 console.log('\nverified transfer through the in-memory transport, vs the bare integrity work (hash + copy):');
-console.log('chunk          prepare         transfer     hash+copy');
+console.log('chunk         transfer  2 hashes+copy');
 let headline = { value: 0, baseline: 0, cpu: 0 };
 for (const chunk of [16 * 1024, DEFAULT_CHUNK_SIZE, 128 * 1024, MAX_CHUNK_SIZE]) {
-  const prep = [],
-    tr = [],
+  const tr = [],
     base = [];
   for (let i = 0; i < RUNS; i++) {
-    const p = await prepare(chunk, defaultDigest);
-    prep.push(p.speed);
-    tr.push(await transfer(p.file, defaultDigest));
+    tr.push(await transfer(offerOf(chunk)));
     base.push(await baselineCopy(chunk));
   }
-  console.log(`${String(chunk).padStart(6)} B   ${fmt(prep)}   ${fmt(tr)}   ${fmt(base)}`);
+  console.log(`${String(chunk).padStart(6)} B   ${fmt(tr)}   ${fmt(base)}`);
   if (chunk === DEFAULT_CHUNK_SIZE)
     headline = {
       value: median(tr.map((x) => x.wall)),
@@ -188,10 +148,6 @@ for (const chunk of [16 * 1024, DEFAULT_CHUNK_SIZE, 128 * 1024, MAX_CHUNK_SIZE])
       cpu: median(tr.map((x) => x.cpu)),
     };
 }
-const noble = [];
-for (let i = 0; i < RUNS; i++)
-  noble.push(await transfer((await prepare(DEFAULT_CHUNK_SIZE, nobleDigest)).file, nobleDigest));
-console.log(`transfer with @noble per-chunk digest instead of WebCrypto: ${fmt(noble)}`);
 console.log(
   `raw Chromium data channel (NOTES.md): ~20 MB/s → at that rate the verified core needs ~${((20 / headline.cpu) * 100).toFixed(0)}% of one core`,
 );

@@ -233,8 +233,8 @@ function prng(seed: number) {
 test('killing the page at random points during receive neither loses nor duplicates a message, nor busts the ratchet', async ({
   context,
 }) => {
-  // About 50 page loads and kills: a loaded machine needs more than the default 2 minutes, as the
-  // same kind of test in ratchet-crash.spec.ts does. No assertion depends on how long a step took.
+  // About 50 page loads and kills: a loaded machine needs more than the default 2 minutes.
+  // No assertion depends on how long a step took.
   test.setTimeout(300_000);
   const seed = Number(process.env.SESSIONS_CRASH_SEED ?? Date.now() % 2 ** 31);
   console.log(`contact-sessions crash seed: ${seed} (SESSIONS_CRASH_SEED=${seed} to replay)`);
@@ -320,4 +320,46 @@ test('killing the page at random points during receive neither loses nor duplica
   console.log(`contact-sessions crash: ${runs.length} crash runs: ${runs.join(', ')}`);
   const history = await call(page, (h) => h.messages());
   expect(history.filter((m) => m.direction === 'out').every((m) => m.delivered)).toBe(true);
+});
+
+test('two tabs receiving the same stream at once: the version check keeps every message once (ported from the standalone store)', async ({
+  context,
+}) => {
+  const rnd = prng(Number(process.env.SESSIONS_TABS_SEED ?? 7));
+  const db = `tabs-${Date.now()}`;
+  const alice = await pair();
+  const tab1 = await context.newPage();
+  await tab1.goto(harness.url);
+  await call(tab1, (h, n: string) => h.open(n), db);
+  await call(tab1, (h, s: string) => h.install(s), alice.bob);
+  const tab2 = await context.newPage();
+  await tab2.goto(harness.url);
+  await call(tab2, (h, n: string) => h.open(n), db);
+  const texts = Array.from({ length: 12 }, (_, i) => `message ${i + 1}`);
+  const wires = texts.map((text, i) =>
+    alice.seal({ type: 'chat', id: `AliceStream-${i + 1}`, text, sentAt: 1_000 + i }),
+  );
+  const receive = (tab: Page, w: string) => call(tab, (h, x: string) => h.tryReceive(x), w);
+  // Both tabs decrypt the same stored state concurrently; the loser of each race must start again.
+  // Each message goes to both tabs at once, then each tab gets all of them again in its own order.
+  const outcomes: { wire: string; status: string; code?: string }[] = [];
+  for (const w of rnd.shuffle(wires))
+    for (const o of await Promise.all([receive(tab1, w), receive(tab2, w)])) outcomes.push({ wire: w, ...o });
+  const again = async (tab: Page, order: string[]) => {
+    for (const w of order) outcomes.push({ wire: w, ...(await receive(tab, w)) });
+  };
+  await Promise.all([again(tab1, rnd.shuffle(wires)), again(tab2, rnd.shuffle(wires))]);
+  // Alice never re-encrypts, so each ratchet message opens exactly once across both tabs; a second
+  // 'ok' would mean a spent key came back (one tab's state overwrote the other's step).
+  expect(outcomes.filter((o) => o.status !== 'ok' && o.status !== 'replay')).toEqual([]);
+  for (const w of wires) expect(outcomes.filter((o) => o.wire === w && o.status === 'ok')).toHaveLength(1);
+  // Every message is in the history once, with its text, in order.
+  const history = await call(tab2, (h) => h.messages());
+  expect(history.filter((m) => m.direction === 'in').map((m) => m.text)).toEqual(texts);
+  // And the ratchet is intact: tab 1's reply decrypts at Alice.
+  const id = await call(tab1, (h, t: string) => h.write(t), 'from tab 1');
+  expect(await alice.open((await call(tab1, (h, i: string) => h.seal(i), id))!)).toMatchObject({
+    type: 'chat',
+    text: 'from tab 1',
+  });
 });

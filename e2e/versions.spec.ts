@@ -69,13 +69,30 @@ test.describe('versions that meet', () => {
     expect(await alice.page.evaluate((k) => localStorage.getItem(k), SWITCH)).toBeNull();
   });
 
-  test('version 1 (no announcement at all): chat both ways, and a file still arrives (version 1 has file keys)', async ({
+  test('version 1 (no announcement at all): chat both ways; its transfers are protocol 1, so a file offer is refused up front with the reason', async ({
     browser,
   }, info) => {
     test.setTimeout(180_000);
     const [alice, bob] = await pairOlderBob(browser, 'v1');
     people.push(alice, bob);
     await chatBothWays(alice, bob, 1);
+    await expect(alice.page.getByTestId('peer-version')).toContainText(
+      "Bob's Parley is older and cannot receive files from this version.",
+    );
+    await offerFiles(alice, { 'small.txt': new TextEncoder().encode('hello from Alice\n'.repeat(50)) }, info);
+    const problem = alice.page.getByTestId('transfer-problem');
+    await expect(problem).toHaveAttribute('data-code', 'PEER_TOO_OLD');
+    await expect(problem).toContainText('Ask Bob to reload Parley');
+    await expect(item(alice, 'small.txt')).toHaveCount(0);
+    await expect(item(bob, 'small.txt')).toHaveCount(0);
+  });
+
+  test('an older Parley with the same transfer protocol (no groups): a file still arrives', async ({
+    browser,
+  }, info) => {
+    test.setTimeout(180_000);
+    const [alice, bob] = await pairOlderBob(browser, 'v2:file-chunk-v2,file-key,unsupported-ack');
+    people.push(alice, bob);
     await expect(alice.page.getByTestId('peer-version')).toHaveCount(0);
     await offerFiles(alice, { 'small.txt': new TextEncoder().encode('hello from Alice\n'.repeat(50)) }, info);
     await item(bob, 'small.txt').getByTestId('transfer-accept').click({ timeout: 30_000 });

@@ -106,8 +106,8 @@ const messages: WireMessage[] = [
   { type: 'invite-result', accepted: false, reason: 'known-key' },
   { type: 'chat', id: 'm-0001', text: 'hi "there" ✓\n', sentAt: 1_800_000_000_123 },
   { type: 'receipt', id: 'm-0001' },
-  // A transfer-codec `ack` (docs/files.md §1): version 1, type 6, id 0x07×16, file 0, verified 3.
-  { type: 'transfer', data: Uint8Array.from([1, 6, ...new Array(16).fill(7), 0, 0, 0, 0, 0, 3]) },
+  // A transfer-codec `ack` (docs/files.md §1): version 2, type 6, id 0x07×16, file 0, verified 3.
+  { type: 'transfer', data: Uint8Array.from([2, 6, ...new Array(16).fill(7), 0, 0, 0, 0, 0, 3]) },
   // Version 2 (docs/protocol.md "Compatibility").
   { type: 'features', version: 2, features: ['file-key', 'unsupported-ack'] },
   { type: 'unsupported', id: 'q3XbV0c9ZtE-17' },

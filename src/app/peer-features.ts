@@ -42,6 +42,7 @@ export function ownFeatures(storage: Pick<Storage, 'getItem'> | null): Announcem
 /** What each feature lets the person do, for the words below. */
 const WHAT: Record<FeatureName, string> = {
   'file-key': 'files',
+  'file-chunk-v2': 'files',
   'unsupported-ack': 'every kind of message',
   groups: 'group messages',
 };
@@ -69,7 +70,8 @@ export function sendRefusal(f: LinkFeatures | null, type: WireMessage['type'], n
  * queued messages (group copies) were withheld from that contact (docs/protocol.md "Compatibility").
  */
 export function peerTooOld(feature: FeatureName, name: string): AppError {
-  const what = WHAT[feature];
+  // Its Parley has files, only not this version's (transfer protocol 2, docs/files.md §10).
+  const what = feature === 'file-chunk-v2' ? 'files from this version' : WHAT[feature];
   return {
     code: 'PEER_TOO_OLD',
     message: `${name}'s Parley is older and cannot receive ${what}.`,

@@ -11,8 +11,7 @@ export interface TransferView {
   id: string;
   direction: 'in' | 'out';
   files: TransferFileInfo[];
-  /** `preparing`: the sender is still hashing the files before the offer. */
-  status: TransferStatus | 'preparing';
+  status: TransferStatus;
   done: number;
   total: number;
   /** Bytes per second, 0 while unknown. */
@@ -86,8 +85,6 @@ export function statusText(t: TransferView, peer: string): string {
 function baseStatus(t: TransferView, peer: string): string {
   const p = percent(t);
   switch (t.status) {
-    case 'preparing':
-      return `preparing (checking the files) ${p}%`;
     case 'offered':
       return t.direction === 'out'
         ? `waiting for ${peer} to accept`

@@ -61,7 +61,6 @@ export class TransfersState {
   private readonly managers = new Map<string, TransferManager>();
   private readonly opening = new Map<string, Promise<TransferManager | null>>();
   private readonly pendingLinks = new Map<string, TransferLink>();
-  private readonly preparing = new Map<string, { contact: string; view: TransferView }>();
   private readonly extra = new Map<string, Extra>();
   private readonly urls = new Map<string, (string | null)[]>();
   private readonly refusedNow = new Map<string, RefusedOffers>();
@@ -113,12 +112,10 @@ export class TransfersState {
     const m = await this.manager(key);
     if (!m) return;
     this.problem = null;
-    const before = new Set(this.preparing.keys());
     try {
       await m.send(files);
     } catch (e) {
       // A file that cannot be read (moved, deleted, no permission) or storage that refused it.
-      for (const id of this.preparing.keys()) if (!before.has(id)) this.preparing.delete(id);
       this.refresh(key);
       this.problem = `Could not send ${files.length === 1 ? files[0]!.name : `${files.length} files`}: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -243,28 +240,7 @@ export class TransfersState {
     const x = this.extra.get(e.id) ?? { speed: 0, etaMs: null };
     this.extra.set(e.id, x);
     switch (e.type) {
-      case 'preparing':
-        this.preparing.set(e.id, {
-          contact: key,
-          view: {
-            id: e.id,
-            direction: 'out',
-            files: e.files,
-            status: 'preparing',
-            done: e.done,
-            total: e.total,
-            speed: 0,
-            etaMs: null,
-            createdAt: this.preparing.get(e.id)?.view.createdAt ?? Date.now(),
-            urls: [],
-            accepted: null,
-            saved: [],
-            purged: false,
-          },
-        });
-        break;
       case 'offered':
-        this.preparing.delete(e.id);
         if (e.direction === 'in') this.onIncomingOffer?.(key);
         break;
       case 'progress':
@@ -337,7 +313,6 @@ export class TransfersState {
         purged: t.purged,
       };
     });
-    for (const p of this.preparing.values()) if (p.contact === key) views.push(p.view);
     views.sort((a, b) => a.createdAt - b.createdAt);
     this.byContact = { ...this.byContact, [key]: views };
   }

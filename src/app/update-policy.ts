@@ -7,11 +7,10 @@
  */
 import type { TransferView } from './transfer-view';
 
-/** Transfers that a reload would interrupt: files being hashed for an offer, or moving. */
+/** Transfers that a reload would interrupt: files moving. */
 export function busyTransfers(byContact: Readonly<Record<string, readonly TransferView[]>>): number {
   let n = 0;
-  for (const list of Object.values(byContact))
-    for (const t of list) if (t.status === 'active' || t.status === 'preparing') n++;
+  for (const list of Object.values(byContact)) for (const t of list) if (t.status === 'active') n++;
   return n;
 }
 

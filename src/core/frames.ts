@@ -38,6 +38,8 @@ export type FrameResult =
   | { ok: true; kind: 'confirmed' }
   | { ok: true; kind: 'data'; payload: Uint8Array }
   | { ok: true; kind: 'goodbye' }
+  /** A sealed file chunk (type 0x04): authenticated by the file-chunk layer, not here (src/core/file-chunk.ts). */
+  | { ok: true; kind: 'sealed-chunk'; message: Uint8Array }
   | Failure<FrameErrorCode>;
 
 /** Bytes of the cleartext, authenticated header: version, type, counter (u32 BE). */
@@ -61,6 +63,8 @@ const enum FrameType {
   Confirm = 0x01,
   Data = 0x02,
   Goodbye = 0x03,
+  /** Sealed by the file-chunk layer under the file key; passed through unsealed (docs/protocol-frames.md). */
+  SealedChunk = 0x04,
 }
 
 /** Thrown by `seal()` once a direction has used up its key ({@link MAX_COUNTER}, {@link MAX_SEALED_BYTES}). */
@@ -145,6 +149,24 @@ export class FrameChannel {
     return this.sealFrame(FrameType.Data, payload);
   }
 
+  /**
+   * A sealed file chunk (type 0x04, built by `ChunkSealer`) to send as it is: the frames layer
+   * does not seal it again (docs/protocol-frames.md "Sealed file chunks"). Checks only that this
+   * direction is open and that the message is one; it takes no frame counter.
+   */
+  passThrough(message: Uint8Array): Uint8Array {
+    assertBytes('message', message);
+    if (
+      message.length < FRAME_OVERHEAD ||
+      message.length > MAX_FRAME_SIZE ||
+      message[0] !== VERSION ||
+      message[1] !== FrameType.SealedChunk
+    )
+      throw new RangeError('message: not a sealed file chunk (version 0x01, type 0x04, 22..262144 bytes)');
+    this.assertCanSend('passThrough');
+    return message;
+  }
+
   /** The goodbye frame (clean close); nothing can be sealed after it. Receiving still works. */
   goodbye(): Promise<Uint8Array> {
     this.assertCanSend('goodbye');
@@ -163,7 +185,7 @@ export class FrameChannel {
     // The decryption starts now, on arrival, so that WebCrypto works on several frames at once
     // (a bulk transfer keeps a few in flight); every check still runs in order in openNow().
     // The result depends only on the key and the frame's own bytes, never on the channel's state.
-    const early = this.decryptEarly(frame);
+    const early = frame[1] === FrameType.SealedChunk ? undefined : this.decryptEarly(frame);
     const result = this.openTail.then(() => this.openNow(frame, early));
     this.openTail = result.catch(() => undefined);
     return result;
@@ -230,6 +252,15 @@ export class FrameChannel {
     const at = `frame ${this.recvCounter}`;
     const malformed = this.checkShape(frame, at);
     if (malformed) return malformed;
+    if (frame[1] === FrameType.SealedChunk) {
+      if (this.recvState === 'new')
+        return this.fail(
+          'FRAME_BEFORE_CONFIRMATION',
+          at,
+          "a sealed file chunk arrived before the peer's key confirmation: injected or a broken peer",
+        );
+      return { ok: true, kind: 'sealed-chunk', message: frame };
+    }
     const header = frame.slice(0, FRAME_HEADER_LENGTH);
     const counter = new DataView(header.buffer).getUint32(2);
     const sealed = frame.subarray(FRAME_HEADER_LENGTH);
@@ -267,7 +298,12 @@ export class FrameChannel {
         `unknown frame version ${frame[0]} (this side speaks ${VERSION}): a corrupted frame or an incompatible peer`,
       );
     const type = frame[1]!;
-    if (type !== FrameType.Confirm && type !== FrameType.Data && type !== FrameType.Goodbye)
+    if (
+      type !== FrameType.Confirm &&
+      type !== FrameType.Data &&
+      type !== FrameType.Goodbye &&
+      type !== FrameType.SealedChunk
+    )
       return this.fail('FRAME_MALFORMED', at, `unknown frame type ${type}: a corrupted frame or an incompatible peer`);
     return null;
   }

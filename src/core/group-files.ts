@@ -65,15 +65,16 @@ export function checkFileRequest(o: {
 
 /**
  * True if a pairwise transfer offer carries exactly the files of a group offer, in order (same name,
- * media type, size and SHA-256): the member's app then accepts it as the answer to its request
- * (docs/groups.md §7).
+ * media type and size): the member's app then accepts it as the answer to its request
+ * (docs/groups.md §7). A transfer offer carries no content hash (docs/files.md §11); the group
+ * offer's SHA-256 is what the transfer's end-of-file `digest` must then equal.
  */
 export function matchesGroupOffer(group: readonly GroupFile[], transfer: readonly FileOffer[]): boolean {
   return (
     group.length === transfer.length &&
     group.every((g, i) => {
       const t = transfer[i]!;
-      return g.name === t.name && g.type === t.type && g.size === t.size && compareBytes(g.sha256, t.sha256) === 0;
+      return g.name === t.name && g.type === t.type && g.size === t.size;
     })
   );
 }

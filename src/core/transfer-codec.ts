@@ -4,14 +4,15 @@
  * Every message starts with `version u8 ‖ type u8 ‖ transferId[16]`; integers are big-endian.
  * The codec is canonical: a byte string decodes to at most one message and that message encodes
  * back to the same bytes, so a flipped bit either fails to decode or yields a different message.
- * It carries no checksum of its own: messages travel inside authenticated secure frames
- * (`frames.ts`); the per-chunk and whole-file SHA-256 in `transfer.ts` guard the file content.
+ * It carries no checksum of its own: control messages travel under the file key and the secure
+ * frames, chunks sealed under the file key (docs/files.md §10); the whole-file SHA-256 that the
+ * sender's `digest` message carries guards the file end to end (§11).
  * @module
  */
 import { failure, type Failure, type Side } from './errors';
 
-/** Protocol version byte (docs/files.md §1). */
-export const TRANSFER_VERSION = 1;
+/** Protocol version byte (docs/files.md §1): 2 since offers carry no content hashes (§11). */
+export const TRANSFER_VERSION = 2;
 /** Length of a transfer id (random, chosen by the sender). */
 export const TRANSFER_ID_BYTES = 16;
 /** Largest message the decoder accepts: Chromium's SCTP message limit (NOTES.md). */
@@ -27,23 +28,22 @@ export const MAX_TYPE_BYTES = 127;
  *  chunk header and the wire/frame envelopes. */
 export const MIN_CHUNK_SIZE = 1024;
 export const MAX_CHUNK_SIZE = 261120;
-/** Most chunk hashes in one `hashes` message (2040 × 32 = 65280 bytes + 25 header < 64 KiB). */
-export const MAX_HASHES_PER_MESSAGE = 2040;
 /** Largest offer a sender may make: like a default chunk message, it fits a 64 KiB app message
  *  with 40 bytes to spare (docs/files.md §1). Many files with long names need several offers. */
 export const MAX_OFFER_BYTES = 65496;
 /** Bytes before the payload of a `chunk` message. */
 export const CHUNK_HEADER_BYTES = 24;
-/** Most chunks per file: 2^22, so a hash list is at most 128 MiB (a 256 GiB file at the default
- *  chunk size, 1 TiB at the largest); {@link chooseChunkSize} picks a larger chunk for larger files. */
+/** Most chunks per file: 2^22 (a 256 GiB file at the default chunk size, 1 TiB at the largest);
+ *  {@link chooseChunkSize} picks a larger chunk for larger files. */
 export const MAX_CHUNKS = 2 ** 22;
 
 /** Why a receiver declined an offer (docs/files.md §1, decline). */
 export type DeclineReason = 'user' | 'too-large' | 'busy';
 /** Why either side cancelled (docs/files.md §1, cancel). */
 export type CancelReason = 'user' | 'integrity' | 'error' | 'timeout';
-/** Why a receiver asks for a chunk again (docs/files.md §1, nack). */
-export type NackReason = 'hash' | 'length';
+/** Why a receiver asks for a chunk again (docs/files.md §1, nack): refused by the sealed-chunk
+ *  layer or at a wrong offset (`refused`), or of the wrong length. */
+export type NackReason = 'refused' | 'length';
 
 /** One file as described in an offer. */
 export interface FileOffer {
@@ -51,10 +51,6 @@ export interface FileOffer {
   type: string;
   size: number;
   chunkSize: number;
-  /** SHA-256 of the whole file. */
-  sha256: Uint8Array;
-  /** SHA-256 of the concatenated per-chunk SHA-256 list (sent afterwards in `hashes` messages). */
-  hashListRoot: Uint8Array;
 }
 
 /** One decoded transfer message (docs/files.md §1); `id` is the 16-byte transfer id. */
@@ -62,12 +58,13 @@ export type TransferMessage =
   | { type: 'offer'; id: Uint8Array; files: FileOffer[] }
   | { type: 'accept'; id: Uint8Array; windowBytes: number; files: number[] }
   | { type: 'decline'; id: Uint8Array; reason: DeclineReason }
-  | { type: 'hashes'; id: Uint8Array; file: number; first: number; hashes: Uint8Array }
-  | { type: 'chunk'; id: Uint8Array; file: number; index: number; bytes: Uint8Array }
+  | { type: 'digest'; id: Uint8Array; file: number; sha256: Uint8Array }
+  // `offset`: set on chunks that arrived sealed (docs/files.md §10), whose sealing bound it; never encoded here
+  | { type: 'chunk'; id: Uint8Array; file: number; index: number; bytes: Uint8Array; offset?: number }
   | { type: 'ack'; id: Uint8Array; file: number; verified: number }
   | { type: 'nack'; id: Uint8Array; file: number; index: number; reason: NackReason }
   | { type: 'cancel'; id: Uint8Array; reason: CancelReason }
-  | { type: 'resume'; id: Uint8Array; files: { file: number; verified: number; hashes: number }[] }
+  | { type: 'resume'; id: Uint8Array; files: { file: number; verified: number }[] }
   | { type: 'complete'; id: Uint8Array };
 
 /** The message of one type, e.g. `TransferMessageOf<'chunk'>`. */
@@ -76,7 +73,7 @@ export type TransferMessageOf<T extends TransferMessage['type']> = Extract<Trans
 /** Failure codes of {@link decodeTransfer}. */
 export type TransferCodecErrorCode = 'TRANSFER_MALFORMED' | 'TRANSFER_VERSION' | 'TRANSFER_TOO_LARGE';
 
-const TYPES = ['offer', 'accept', 'decline', 'hashes', 'chunk', 'ack', 'nack', 'cancel', 'resume', 'complete'] as const;
+const TYPES = ['offer', 'accept', 'decline', 'digest', 'chunk', 'ack', 'nack', 'cancel', 'resume', 'complete'] as const;
 /**
  * The type byte (offset 1) of an encoded message of `type` (docs/files.md §1). For glue that must
  * recognise a message it is handed without decoding it (the manager holds `complete` until the
@@ -89,7 +86,7 @@ export function transferTypeCode(type: TransferMessage['type']): number {
 }
 const DECLINE: DeclineReason[] = ['user', 'too-large', 'busy'];
 const CANCEL: CancelReason[] = ['user', 'integrity', 'error', 'timeout'];
-const NACK: NackReason[] = ['hash', 'length'];
+const NACK: NackReason[] = ['refused', 'length'];
 const HEADER = 2 + TRANSFER_ID_BYTES;
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -136,10 +133,6 @@ export function checkFileOffer(f: FileOffer, where: string): void {
     throw new RangeError(`${where}.chunkSize: must be a multiple of 64 in ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
   if (chunkCount(f.size, f.chunkSize) > MAX_CHUNKS)
     throw new RangeError(`${where}: more than ${MAX_CHUNKS} chunks; use a larger chunkSize`);
-  if (!(f.sha256 instanceof Uint8Array) || f.sha256.length !== 32)
-    throw new TypeError(`${where}.sha256: expected 32 bytes`);
-  if (!(f.hashListRoot instanceof Uint8Array) || f.hashListRoot.length !== 32)
-    throw new TypeError(`${where}.hashListRoot: expected 32 bytes`);
 }
 
 /** Encodes a message (docs/files.md §1). Throws on values that cannot be encoded. */
@@ -169,12 +162,11 @@ function writeBody(w: Writer, m: TransferMessage): void {
       return;
     case 'decline':
       return w.u8(DECLINE.indexOf(m.reason) + 1);
-    case 'hashes':
-      if (m.hashes.length === 0 || m.hashes.length % 32 || m.hashes.length / 32 > MAX_HASHES_PER_MESSAGE)
-        throw new RangeError(`m.hashes: 1..${MAX_HASHES_PER_MESSAGE} hashes of 32 bytes`);
+    case 'digest':
+      if (!(m.sha256 instanceof Uint8Array) || m.sha256.length !== 32)
+        throw new TypeError('m.sha256: expected 32 bytes');
       w.u16(m.file);
-      w.u32(m.first);
-      return w.bytes(m.hashes);
+      return w.bytes(m.sha256);
     case 'chunk':
       if (m.bytes.length === 0 || m.bytes.length > MAX_CHUNK_SIZE)
         throw new RangeError('m.bytes: 1..MAX_CHUNK_SIZE bytes');
@@ -196,7 +188,6 @@ function writeBody(w: Writer, m: TransferMessage): void {
         if (i > 0 && f.file <= m.files[i - 1]!.file) throw new RangeError('m.files: must ascend strictly by file');
         w.u16(f.file);
         w.u32(f.verified);
-        w.u32(f.hashes);
       });
       return;
     case 'complete':
@@ -217,8 +208,6 @@ function writeOfferFiles(w: Writer, files: FileOffer[]): void {
     w.bytes(type);
     w.u64(f.size);
     w.u32(f.chunkSize);
-    w.bytes(f.sha256);
-    w.bytes(f.hashListRoot);
   });
 }
 
@@ -285,14 +274,8 @@ function readBody(
       const reason = DECLINE[r.u8() - 1];
       return reason ? { type, id, reason } : bad('unknown decline reason');
     }
-    case 'hashes': {
-      const file = r.u16(),
-        first = r.u32(),
-        hashes = r.rest().slice();
-      if (hashes.length === 0 || hashes.length % 32 || hashes.length / 32 > MAX_HASHES_PER_MESSAGE)
-        return bad(`hash list piece of ${hashes.length} bytes`);
-      return { type, id, file, first, hashes };
-    }
+    case 'digest':
+      return { type, id, file: r.u16(), sha256: r.bytes(32).slice() };
     case 'chunk': {
       const file = r.u16(),
         index = r.u32(),
@@ -331,8 +314,6 @@ function readOfferFiles(r: Reader, bad: Malformed): FileOffer[] | Failure<'TRANS
       type: ftype,
       size: r.u64(),
       chunkSize: r.u32(),
-      sha256: r.bytes(32).slice(),
-      hashListRoot: r.bytes(32).slice(),
     };
     try {
       checkFileOffer(f, `file ${i}`);
@@ -346,8 +327,8 @@ function readOfferFiles(r: Reader, bad: Malformed): FileOffer[] | Failure<'TRANS
 
 function readResume(id: Uint8Array, r: Reader, bad: Malformed): TransferMessage | Failure<'TRANSFER_MALFORMED'> {
   const n = r.u16(),
-    files: { file: number; verified: number; hashes: number }[] = [];
-  for (let i = 0; i < n; i++) files.push({ file: r.u16(), verified: r.u32(), hashes: r.u32() });
+    files: { file: number; verified: number }[] = [];
+  for (let i = 0; i < n; i++) files.push({ file: r.u16(), verified: r.u32() });
   if (files.some((f, i) => i > 0 && f.file <= files[i - 1]!.file)) return bad('resume entries do not ascend strictly');
   return { type: 'resume', id, files };
 }

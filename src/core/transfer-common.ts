@@ -1,19 +1,12 @@
 /**
  * Shared pieces of the file-transfer state machines (docs/files.md): failure codes, events,
- * hashing (per-chunk digest, resumable whole-file SHA-256), progress metering and the sender's
- * preparation pass that computes an offer's hashes.
+ * hashing (the sender's running whole-file SHA-256, the receiver's resumable one) and progress
+ * metering.
  * @module
  */
-import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { _SHA256 } from '@noble/hashes/sha2.js';
 import { failure, type Failure, type Side } from './errors';
-import {
-  chunkCount,
-  type CancelReason,
-  type DeclineReason,
-  type FileOffer,
-  type TransferCodecErrorCode,
-} from './transfer-codec';
+import { type CancelReason, type DeclineReason, type FileOffer, type TransferCodecErrorCode } from './transfer-codec';
 
 /** Default bound on unacknowledged bytes in flight (docs/files.md §2). */
 export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
@@ -66,9 +59,8 @@ export type TransferErrorCode =
   | 'TRANSFER_DUPLICATE' // chunk already verified
   | 'TRANSFER_WINDOW_EXCEEDED' // chunk beyond the receiver's window
   | 'TRANSFER_BAD_ACK' // ack/complete for chunks never sent
-  | 'TRANSFER_HASH_MISMATCH' // chunk failed its hash (refetched; fatal past the retry limit)
-  | 'TRANSFER_HASH_LIST_MISMATCH' // hash list does not match the offer's root (fatal past the retry limit)
-  | 'TRANSFER_FILE_HASH_MISMATCH' // all chunks verified but the whole-file SHA-256 differs (fatal)
+  | 'TRANSFER_HASH_MISMATCH' // chunk refused by the sealed-chunk layer (refetched; fatal past the retry limit)
+  | 'TRANSFER_FILE_HASH_MISMATCH' // all chunks in but the whole-file SHA-256 differs from the sender's digest (fatal)
   | 'TRANSFER_CANCELLED' // the transfer was cancelled (by either side)
   | 'TRANSFER_STALLED' // no progress through `maxStalls` stall periods (fatal)
   | 'TRANSFER_IO'; // readSlice/writeChunk failed locally (fatal)
@@ -101,7 +93,7 @@ export interface Progress {
   etaMs: number | null;
 }
 
-/** What happened, for the UI (docs/files.md §2–3). `file-complete` only after both hash checks. */
+/** What happened, for the UI (docs/files.md §2–3). `file-complete` only after the digest check (§11). */
 export type TransferEvent =
   | { type: 'accepted'; files: number[] }
   | { type: 'declined'; reason: DeclineReason }
@@ -116,16 +108,6 @@ export type TransferResult = { ok: true; events: TransferEvent[] } | (TransferFa
 
 /** Life cycle of either side: offered → active → done, or declined / cancelled / failed. */
 export type TransferStatus = 'offered' | 'active' | 'done' | 'declined' | 'cancelled' | 'failed';
-
-/** Digest of one chunk: SHA-256, computed by WebCrypto when present (native), else by @noble. */
-export type ChunkDigest = (bytes: Uint8Array) => Promise<Uint8Array>;
-
-/** SHA-256 through WebCrypto (`crypto.subtle.digest`), falling back to @noble/hashes. */
-export const defaultDigest: ChunkDigest = async (bytes) => {
-  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!subtle) return sha256(bytes);
-  return new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-};
 
 /** @noble SHA-256 whose state at a 64-byte boundary can be saved as JSON and restored. */
 export class ResumableSha256 extends _SHA256 {
@@ -148,70 +130,63 @@ export class ResumableSha256 extends _SHA256 {
 /** Reads a byte range [start, end) of file `fileIndex`. */
 export type ReadSlice = (fileIndex: number, start: number, end: number) => Promise<Uint8Array>;
 
-/** A file ready to offer: its offer fields and its per-chunk hash list (32 bytes per chunk). */
-export interface PreparedFile {
-  offer: FileOffer;
-  chunkHashes: Uint8Array;
+/**
+ * A SHA-256 fed with a file's bytes in order as the sender reads them (docs/files.md §11), whose
+ * state can be saved at any point and loaded after a reload, so a resumed sender never reads
+ * the part it already hashed again.
+ */
+export interface RunningHash {
+  update(bytes: Uint8Array): void;
+  /** The digest of everything fed; the hash is not used afterwards. */
+  digest(): Uint8Array;
+  /** The state so far, opaque bytes for {@link RunningHashes.load}. */
+  save(): Uint8Array;
 }
 
-/** An incremental SHA-256 of a whole file; `digest()` is called once, at the end. */
-export interface WholeFileHash {
-  update(bytes: Uint8Array): void;
-  digest(): Uint8Array;
+/** Makes {@link RunningHash}es: fresh ones, and ones from a saved state (which may reject). */
+export interface RunningHashes {
+  create(): Promise<RunningHash>;
+  load(saved: Uint8Array): Promise<RunningHash>;
 }
 
 /**
- * Reads a file once, hashing each chunk and the whole file (docs/files.md §3). The sender runs
- * this before creating the offer; it costs one read and two SHA-256 passes of the file. `whole`
- * is the whole-file hash to use (@noble's by default; the app passes a WebAssembly one, ~4.5×
- * faster in Chromium); each chunk's digest runs while the whole-file hash takes the same bytes.
+ * @noble's SHA-256 as {@link RunningHashes} (the default; the app passes hash-wasm's, faster in
+ * Chromium: src/net/fast-sha256.ts). Its saved state is the midstate (eight 32-bit words, then the
+ * length as u64), so it saves at 64-byte boundaries only: chunk boundaries are (§1), and the
+ * sender takes the digest as soon as the last, possibly partial, chunk is in.
  */
-export async function prepareFile(o: {
-  fileIndex: number;
-  name: string;
-  type: string;
-  size: number;
-  chunkSize: number;
-  readSlice: ReadSlice;
-  digest?: ChunkDigest;
-  whole?: WholeFileHash;
-}): Promise<PreparedFile> {
-  const digest = o.digest ?? defaultDigest;
-  const n = chunkCount(o.size, o.chunkSize);
-  const chunkHashes = new Uint8Array(n * 32);
-  const whole = o.whole ?? sha256.create();
-  for (let i = 0; i < n; i++) {
-    const start = i * o.chunkSize,
-      end = Math.min(o.size, start + o.chunkSize);
-    const bytes = await o.readSlice(o.fileIndex, start, end);
-    if (bytes.length !== end - start)
-      throw new RangeError(`readSlice(${o.fileIndex}, ${start}, ${end}) returned ${bytes.length} bytes`);
-    const chunkHash = digest(bytes); // WebCrypto works on its own thread meanwhile
-    chunkHash.catch(() => {}); // awaited below; if update() throws first, that error is the one reported
-    whole.update(bytes);
-    chunkHashes.set(await chunkHash, i * 32);
-  }
+export const nobleRunningHashes: RunningHashes = {
+  create: async () => wrapNoble(new ResumableSha256()),
+  load: async (saved) => {
+    if (!(saved instanceof Uint8Array) || saved.length !== 40) throw new TypeError('saved: not a @noble midstate');
+    const v = new DataView(saved.buffer, saved.byteOffset, 40);
+    const h = Array.from({ length: 8 }, (_, i) => v.getUint32(i * 4));
+    return wrapNoble(ResumableSha256.load({ h, length: v.getUint32(32) * 2 ** 32 + v.getUint32(36) }));
+  },
+};
+
+function wrapNoble(x: ResumableSha256): RunningHash {
   return {
-    offer: {
-      name: o.name,
-      type: o.type,
-      size: o.size,
-      chunkSize: o.chunkSize,
-      sha256: whole.digest(),
-      hashListRoot: sha256(chunkHashes),
+    update: (b) => void x.update(b),
+    digest: () => x.digest(),
+    save: () => {
+      const { h, length } = x.save();
+      const out = new Uint8Array(40),
+        v = new DataView(out.buffer);
+      h.forEach((w, i) => v.setUint32(i * 4, w));
+      v.setUint32(32, Math.floor(length / 2 ** 32));
+      v.setUint32(36, length % 2 ** 32);
+      return out;
     },
-    chunkHashes,
   };
 }
 
-/** {@link FileOffer} in JSON form (hashes as hex), for saved state. */
+/** {@link FileOffer} in JSON form, for saved state. */
 export interface FileOfferJson {
   name: string;
   type: string;
   size: number;
   chunkSize: number;
-  sha256: string;
-  hashListRoot: string;
 }
 /** {@link FileOffer} → {@link FileOfferJson}. */
 export const offerToJson = (f: FileOffer): FileOfferJson => ({
@@ -219,8 +194,6 @@ export const offerToJson = (f: FileOffer): FileOfferJson => ({
   type: f.type,
   size: f.size,
   chunkSize: f.chunkSize,
-  sha256: bytesToHex(f.sha256),
-  hashListRoot: bytesToHex(f.hashListRoot),
 });
 /** {@link FileOfferJson} → {@link FileOffer}. */
 export const offerFromJson = (f: FileOfferJson): FileOffer => ({
@@ -228,8 +201,6 @@ export const offerFromJson = (f: FileOfferJson): FileOffer => ({
   type: f.type,
   size: f.size,
   chunkSize: f.chunkSize,
-  sha256: hexToBytes(f.sha256),
-  hashListRoot: hexToBytes(f.hashListRoot),
 });
 
 /** Byte length of chunk `index` of a file. */

@@ -1,20 +1,12 @@
 /**
- * The receiver's per-file state (docs/files.md §3): verified prefix, hash list as received so
- * far, whole-file SHA-256 midstate, and the verified chunks held ahead of a gap; and its JSON form.
+ * The receiver's per-file state (docs/files.md §3, §11): verified prefix, whole-file SHA-256
+ * midstate, the sender's digest once it came, and the chunks held ahead of a gap; and its JSON form.
  * Also the receiver's I/O, options and state types.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { chunkCount, type FileOffer } from './transfer-codec';
-import {
-  ResumableSha256,
-  type ChunkDigest,
-  type FileOfferJson,
-  type TransferOptions,
-  type TransferStatus,
-} from './transfer-common';
+import { ResumableSha256, type FileOfferJson, type TransferOptions, type TransferStatus } from './transfer-common';
 
 /** The receiver's injected I/O (docs/files.md §3). */
 export interface ReceiverIo {
@@ -22,12 +14,11 @@ export interface ReceiverIo {
   writeChunk: (fileIndex: number, offset: number, bytes: Uint8Array) => Promise<void>;
   send: (bytes: Uint8Array) => void;
   now: () => number;
-  digest?: ChunkDigest;
   /**
    * The whole-file SHA-256 kept by the caller (docs/files.md §3, "Whole-file hash"): if given, the
    * caller hashes the bytes it is given through `writeChunk`, in file order (the OPFS worker does,
    * off the main thread), and this returns the SHA-256 of file `fileIndex`'s bytes so far; it is
-   * asked once every chunk of the file verified, and must equal the offer's. The state then holds
+   * asked once every chunk of the file is in, and must equal the sender's digest. The state then holds
    * no midstate (`mid: null`): after a restore the caller hashes the verified prefix it holds
    * again. Without it the receiver hashes in this thread with @noble and saves the midstate.
    */
@@ -39,7 +30,7 @@ export type ReceiverOptions = TransferOptions;
 
 /** The receiver's JSON state (docs/files.md §3). */
 export interface ReceiverState {
-  v: 1;
+  v: 2;
   role: 'receiver';
   id: string;
   status: TransferStatus;
@@ -52,8 +43,11 @@ export interface ReceiverState {
 /** A receiving file in JSON form (part of `ReceiverState`). */
 export interface ReceivingFileJson {
   verified: number;
-  hashes: string;
   mid: { h: number[]; length: number } | null;
+  /** The sender's whole-file digest (hex), once it came. */
+  expected: string | null;
+  /** The SHA-256 of what was written (hex), kept here once every chunk is in and the hash is this side's. */
+  written?: string | null;
   done: boolean;
 }
 
@@ -64,58 +58,46 @@ export interface ReceivingFile {
   count: number;
   verified: number;
   acked: number;
-  hashes: Uint8Array;
-  hashesHave: number;
-  hashesOk: boolean;
+  /** The sender's whole-file SHA-256 (its `digest` message), compared once every chunk is in. */
+  expected: Uint8Array | null;
   whole: ResumableSha256 | null;
+  /** The whole-file digest this side took when the last chunk came in (it may wait for `expected`). */
+  written: Uint8Array | null;
   done: boolean;
   buffered: Map<number, Uint8Array>;
-  listFailures: number;
 }
 
 /** JSON of a receiving file; chunks held ahead of a gap are left out (they are sent again). */
 export function saveFile(f: ReceivingFile): ReceivingFileJson {
   return {
     verified: f.verified,
-    hashes: bytesToHex(f.hashes.subarray(0, f.hashesHave * 32)),
     mid: f.whole ? f.whole.save() : null,
+    expected: f.expected && bytesToHex(f.expected),
+    written: f.written && bytesToHex(f.written),
     done: f.done,
   };
 }
 
 /**
- * A receiving file from its JSON; a saved hash list that does not verify is fetched again.
+ * A receiving file from its JSON.
  * `hashHere`: this side keeps the whole-file SHA-256 (false: the caller does, `ReceiverIo.fileDigest`).
  */
 export function loadFile(offer: FileOffer, p: ReceivingFileJson, hashHere = true): ReceivingFile {
   const f = newFile(offer, false);
-  storeHashes(f, 0, hexToBytes(p.hashes));
-  f.hashesOk = f.hashesHave === f.count && equalBytes(sha256(f.hashes), offer.hashListRoot);
-  if (!f.hashesOk && f.hashesHave === f.count) f.hashesHave = 0;
+  if (p.expected !== null && !/^[0-9a-f]{64}$/.test(p.expected)) throw new TypeError('state.expected: not a SHA-256');
+  f.expected = p.expected ? hexToBytes(p.expected) : null;
+  if (p.written && !/^[0-9a-f]{64}$/.test(p.written)) throw new TypeError('state.written: not a SHA-256');
+  f.written = p.written ? hexToBytes(p.written) : null;
   f.verified = p.verified;
   f.acked = p.verified;
   f.done = p.done;
-  if (hashHere && !p.done) {
+  if (hashHere && !p.done && !f.written) {
     // A state saved while the caller hashed has no midstate: only a file with nothing verified can restart it here.
     if (!p.mid && p.verified > 0)
       throw new TypeError('state: saved without a whole-file midstate (restore it with ReceiverIo.fileDigest)');
     f.whole = p.mid ? ResumableSha256.load(p.mid) : new ResumableSha256();
   }
   return f;
-}
-
-/** Appends hash-list entries at chunk `first`, growing the buffer as pieces arrive: memory follows
- *  what the sender actually sent, not what its offer declared. */
-export function storeHashes(r: ReceivingFile, first: number, hashes: Uint8Array): void {
-  const need = first * 32 + hashes.length;
-  if (need > r.count * 32) throw new RangeError('storeHashes: beyond the chunk count');
-  if (need > r.hashes.length) {
-    const grown = new Uint8Array(Math.min(r.count * 32, Math.max(need, r.hashes.length * 2)));
-    grown.set(r.hashes);
-    r.hashes = grown;
-  }
-  r.hashes.set(hashes, first * 32);
-  r.hashesHave = need / 32;
 }
 
 /** A new receiving file; `hashHere`: this side keeps the whole-file SHA-256 (see {@link loadFile}). */
@@ -126,12 +108,10 @@ export function newFile(offer: FileOffer, hashHere = true): ReceivingFile {
     count,
     verified: 0,
     acked: 0,
-    hashes: new Uint8Array(0),
-    hashesHave: 0,
-    hashesOk: false,
+    expected: null,
+    written: null,
     whole: hashHere ? new ResumableSha256() : null,
     done: false,
     buffered: new Map(),
-    listFailures: 0,
   };
 }

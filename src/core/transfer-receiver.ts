@@ -1,12 +1,12 @@
 /**
  * File transfer, receiving side (docs/files.md). Created from an offer; the caller accepts some
- * files or declines. Each chunk is checked against the offer's per-chunk SHA-256 list (itself
- * checked against the offer's hash-list root), written through `writeChunk` as soon as it
- * verifies (in any order within the window), and folded in file order into a whole-file SHA-256
- * (here, or by the caller where it writes: `ReceiverIo.fileDigest`).
- * A file is reported complete only when every chunk verified and the whole-file hash matches.
- * A bad chunk is refetched (nack) up to `maxRetries` times. The state is JSON (`toJSON`): the
- * verified prefix of each file and its SHA-256 midstate, so a reload resumes from there.
+ * files or declines. Each chunk arrives authenticated by the sealed-chunk layer (file key, bound
+ * to its transfer, file, index and offset: §10), is written through `writeChunk` at once (in any
+ * order within the window), and folded in file order into a whole-file SHA-256 (here, or by the
+ * caller where it writes: `ReceiverIo.fileDigest`). A file is reported complete only when every
+ * chunk is in and that hash equals the sender's `digest` of what it read (§11). A refused chunk
+ * is refetched (nack) up to `maxRetries` times. The state is JSON (`toJSON`): the verified prefix
+ * of each file, its SHA-256 midstate and the sender's digest, so a reload resumes from there.
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -23,14 +23,12 @@ import {
 } from './transfer-codec';
 import {
   chunkLength,
-  defaultDigest,
   resolveOptions,
   offerFromJson,
   offerToJson,
   ProgressMeter,
   rangeBytes,
   transferFailure,
-  type ChunkDigest,
   type TransferErrorCode,
   type TransferEvent,
   type TransferFailure,
@@ -41,7 +39,6 @@ import {
   loadFile,
   newFile,
   saveFile,
-  storeHashes,
   type ReceiverIo,
   type ReceiverOptions,
   type ReceiverState,
@@ -73,7 +70,6 @@ export class TransferReceiver {
   private readonly unacked = new Set<number>();
   private readonly meter: ProgressMeter;
   private readonly opts: Required<ReceiverOptions>;
-  private readonly digest: ChunkDigest;
 
   private constructor(
     private readonly io: ReceiverIo,
@@ -86,7 +82,6 @@ export class TransferReceiver {
     this.st = 'offered';
     this.rf = files.map(() => null);
     this.opts = resolveOptions(opts);
-    this.digest = io.digest ?? defaultDigest;
     this.lastProgress = io.now();
     this.meter = new ProgressMeter(this.opts.progressIntervalMs);
   }
@@ -110,7 +105,7 @@ export class TransferReceiver {
 
   /** Restores a receiver from {@link toJSON}; call {@link resume} once connected again. */
   static restore(state: ReceiverState, io: ReceiverIo): TransferReceiver {
-    if (state?.v !== 1 || state.role !== 'receiver') throw new TypeError('state: not a saved TransferReceiver');
+    if (state?.v !== 2 || state.role !== 'receiver') throw new TypeError('state: not a saved TransferReceiver (v2)');
     const r = new TransferReceiver(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options);
     r.st = state.status;
     r.accepted = [...state.accepted];
@@ -127,7 +122,7 @@ export class TransferReceiver {
 
   toJSON(): ReceiverState {
     return {
-      v: 1,
+      v: 2,
       role: 'receiver',
       id: bytesToHex(this.id),
       status: this.st,
@@ -138,7 +133,7 @@ export class TransferReceiver {
     };
   }
 
-  /** Accepts the given files (default: all) and tells the sender; empty files complete at once. */
+  /** Accepts the given files (default: all) and tells the sender; empty files complete with their digest. */
   accept(files: number[] = this.files.map((_, i) => i)): Promise<TransferResult> {
     if (this.st !== 'offered') throw new Error(`accept: transfer is ${this.st}`);
     const sorted = [...new Set(files)].sort((a, b) => a - b);
@@ -151,16 +146,7 @@ export class TransferReceiver {
     for (const f of sorted) this.rf[f] = newFile(this.files[f]!, !this.io.fileDigest);
     this.io.send(encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: sorted }));
     this.lastProgress = this.io.now();
-    return this.serial(async () => {
-      const events: TransferEvent[] = [];
-      for (const f of sorted) {
-        const r = this.rf[f]!;
-        if (r.count > 0) continue;
-        const bad = this.checkHashList(f, r, events) ?? (await this.finishFile(f, r, events));
-        if (bad) return { ...bad, events };
-      }
-      return { ok: true, events };
-    });
+    return this.serial(async () => ({ ok: true, events: [] }));
   }
 
   decline(reason: DeclineReason = 'user'): void {
@@ -183,7 +169,7 @@ export class TransferReceiver {
       encodeTransfer({
         type: 'resume',
         id: this.id,
-        files: this.accepted.map((f) => ({ file: f, verified: this.rf[f]!.verified, hashes: this.rf[f]!.hashesHave })),
+        files: this.accepted.map((f) => ({ file: f, verified: this.rf[f]!.verified })),
       }),
     );
     if (this.st === 'done') this.io.send(encodeTransfer({ type: 'complete', id: this.id }));
@@ -224,11 +210,7 @@ export class TransferReceiver {
     return { done, total };
   }
 
-  /**
-   * Handles one message from the sender (bytes or decoded). Calls may overlap (they are queued);
-   * a chunk's SHA-256 starts at once, so WebCrypto hashes the next chunks while this thread
-   * folds earlier ones into the whole-file hash.
-   */
+  /** Handles one message from the sender (bytes or decoded). Calls may overlap (they are queued). */
   receive(input: Uint8Array | TransferMessage): Promise<TransferResult> {
     let m = input as TransferMessage;
     if (input instanceof Uint8Array) {
@@ -236,15 +218,30 @@ export class TransferReceiver {
       if (!d.ok) return this.serial(async () => ({ ...d, fatal: false, events: [] }));
       m = d.message;
     }
-    const digest = m.type === 'chunk' && this.st === 'active' ? this.digest(m.bytes) : null;
-    digest?.catch(() => undefined);
     this.queued++;
     return this.serial(async () => {
       try {
-        return await this.handle(m, digest);
+        return await this.handle(m);
       } finally {
         if (--this.queued === 0) this.sendAcks();
       }
+    });
+  }
+
+  /**
+   * A chunk the caller's sealed-chunk layer refused (docs/files.md §10: tampered, moved, replayed
+   * or from another transfer): `file` and `index` are what its unauthenticated header claimed.
+   * When this side still needs that chunk it asks for it again (nack), counted against
+   * `maxRetries`; otherwise the refusal is only reported.
+   */
+  refuse(file: number, index: number, code: string, why: string): Promise<TransferResult> {
+    return this.serial(async () => {
+      const step = `chunk ${file}:${index}`;
+      const r = this.st === 'active' ? this.rf[file] : null;
+      if (!r || index >= r.count || r.done || index < r.verified || r.buffered.has(index))
+        return this.fail(step, 'TRANSFER_UNEXPECTED', `a refused chunk (${code}) that is not needed; dropped: ${why}`);
+      const chunk = { type: 'chunk' as const, id: this.id, file, index, bytes: NO_BYTES };
+      return this.refetch(chunk, step, chunkLength(r.offer, index), false, `was refused (${code}): ${why}`);
     });
   }
 
@@ -276,18 +273,15 @@ export class TransferReceiver {
     return run;
   }
 
-  private async handle(m: TransferMessage, digest: Promise<Uint8Array> | null): Promise<TransferResult> {
-    const step =
-      m.type === 'chunk' || m.type === 'hashes'
-        ? `${m.type} ${m.file}:${m.type === 'chunk' ? m.index : m.first}`
-        : m.type;
+  private async handle(m: TransferMessage): Promise<TransferResult> {
+    const step = m.type === 'chunk' ? `chunk ${m.file}:${m.index}` : m.type === 'digest' ? `digest ${m.file}` : m.type;
     if (!equalBytes(m.id, this.id))
       return this.fail(step, 'TRANSFER_UNKNOWN_ID', 'message for another transfer id; dropped');
     if (m.type === 'cancel') return this.onCancel(m);
     if (this.st === 'cancelled')
       return this.fail(step, 'TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
     if (m.type === 'offer') return this.onOfferAgain();
-    if (m.type !== 'hashes' && m.type !== 'chunk')
+    if (m.type !== 'digest' && m.type !== 'chunk')
       return this.fail(step, 'TRANSFER_UNEXPECTED', `${m.type} is a message for the sending side; dropped`);
     if (this.st === 'done') {
       // The sender has not heard our `complete` (all repeats lost): this is its probe (docs/files.md §3).
@@ -303,7 +297,7 @@ export class TransferReceiver {
         'TRANSFER_BAD_INDEX',
         `file ${m.file} was not offered or not accepted; dropped, nothing written`,
       );
-    return m.type === 'hashes' ? this.onHashes(m, r, step) : this.onChunk(m, r, digest, step);
+    return m.type === 'digest' ? this.onDigest(m, r, step) : this.onChunk(m, r, step);
   }
 
   private onCancel(m: TransferMessageOf<'cancel'>): TransferResult {
@@ -323,41 +317,42 @@ export class TransferReceiver {
     return { ok: true, events: [] };
   }
 
-  /** A piece of a file's hash list, in order; the complete list is checked against the offer's root. */
-  private onHashes(m: TransferMessageOf<'hashes'>, r: ReceivingFile, step: string): TransferResult {
-    const k = m.hashes.length / 32;
-    if (m.first + k > r.count)
-      return this.fail(
+  /**
+   * The sender's SHA-256 of what it read of a file (docs/files.md §11): kept, and compared with
+   * the hash of what was written once every chunk is in. A second, different digest for the same
+   * file means the sender read other bytes (its file changed): the transfer fails.
+   */
+  private async onDigest(m: TransferMessageOf<'digest'>, r: ReceivingFile, step: string): Promise<TransferResult> {
+    if (r.done) return this.fail(step, 'TRANSFER_DUPLICATE', `file ${m.file} is already complete; digest dropped`);
+    if (r.expected) {
+      if (equalBytes(r.expected, m.sha256)) return this.fail(step, 'TRANSFER_DUPLICATE', 'digest again; dropped');
+      return this.giveUp(
         step,
-        'TRANSFER_SIZE_OVERFLOW',
-        `hashes up to chunk ${m.first + k} but file ${m.file} has ${r.count} chunks`,
+        'integrity',
+        'TRANSFER_FILE_HASH_MISMATCH',
+        `the sender's digest of file ${m.file} changed; its file changed while it was being sent`,
       );
-    if (m.first !== r.hashesHave || r.hashesOk)
-      return this.fail(step, 'TRANSFER_DUPLICATE', `hash list piece at ${m.first}, expected ${r.hashesHave}; dropped`);
-    storeHashes(r, m.first, m.hashes);
+    }
+    r.expected = m.sha256;
     this.lastProgress = this.io.now();
     const events: TransferEvent[] = [];
-    if (r.hashesHave === r.count) {
-      const bad = this.checkHashList(m.file, r, events);
+    if (r.verified === r.count) {
+      const bad = await this.finishFile(m.file, r, events);
       if (bad) return { ...bad, events };
     }
     return { ok: true, events };
   }
 
-  /** A chunk: checked against the window and its hash, written, then counted in order. */
-  private async onChunk(
-    m: TransferMessageOf<'chunk'>,
-    r: ReceivingFile,
-    digest: Promise<Uint8Array> | null,
-    step: string,
-  ): Promise<TransferResult> {
+  /** A chunk (already authenticated by the sealed-chunk layer): checked against the window and its place, written, then counted in order. */
+  private async onChunk(m: TransferMessageOf<'chunk'>, r: ReceivingFile, step: string): Promise<TransferResult> {
     const { file, index, bytes } = m;
     const unwanted = this.unwantedChunk(m, r);
     if (unwanted) return this.fail(step, unwanted.code, unwanted.why);
     const len = chunkLength(r.offer, index);
     const badLength = bytes.length !== len;
-    if (badLength || !equalBytes(await (digest ?? this.digest(bytes)), r.hashes.subarray(index * 32, index * 32 + 32)))
-      return this.refetch(m, step, len, badLength);
+    if (m.offset !== undefined && m.offset !== index * r.offer.chunkSize)
+      return this.refetch(m, step, len, false, `was sealed for offset ${m.offset}, not ${index * r.offer.chunkSize}`);
+    if (badLength) return this.refetch(m, step, len, true);
     try {
       await this.io.writeChunk(file, index * r.offer.chunkSize, bytes);
     } catch (e) {
@@ -369,7 +364,7 @@ export class TransferReceiver {
     return this.chunkWritten(m, r, len);
   }
 
-  /** Why a chunk is dropped before it is hashed, or null when it is wanted. */
+  /** Why a chunk is dropped before it is written, or null when it is wanted. */
   private unwantedChunk(
     { file, index }: TransferMessageOf<'chunk'>,
     r: ReceivingFile,
@@ -378,11 +373,6 @@ export class TransferReceiver {
       return {
         code: 'TRANSFER_SIZE_OVERFLOW',
         why: `chunk ${index} is beyond the ${r.offer.size} bytes declared for file ${file}; dropped`,
-      };
-    if (!r.hashesOk)
-      return {
-        code: 'TRANSFER_UNEXPECTED',
-        why: `chunk before the hash list of file ${file} is complete; dropped`,
       };
     if (r.done || index < r.verified || r.buffered.has(index))
       return { code: 'TRANSFER_DUPLICATE', why: 'chunk already verified; dropped' };
@@ -394,19 +384,20 @@ export class TransferReceiver {
     return null;
   }
 
-  /** A chunk of the wrong length or hash: ask for it again, up to `maxRetries` times. */
+  /** A chunk of the wrong length or refused: ask for it again, up to `maxRetries` times. */
   private refetch(
     { file, index, bytes }: TransferMessageOf<'chunk'>,
     step: string,
     len: number,
     badLength: boolean,
+    refused?: string,
   ): TransferResult {
-    if (this.st !== 'active') return this.fail(step, 'TRANSFER_CANCELLED', 'cancelled while hashing');
+    if (this.st !== 'active') return this.fail(step, 'TRANSFER_CANCELLED', 'cancelled meanwhile');
     const key = `${file}:${index}`,
       tries = (this.attempts.get(key) ?? 0) + 1;
     this.attempts.set(key, tries);
     const code = badLength ? 'TRANSFER_CHUNK_LENGTH' : 'TRANSFER_HASH_MISMATCH';
-    const what = badLength ? `has ${bytes.length} bytes, expected ${len}` : 'does not match its SHA-256 from the offer';
+    const what = refused ?? (badLength ? `has ${bytes.length} bytes, expected ${len}` : 'was refused');
     if (tries > this.opts.maxRetries)
       return this.giveUp(
         step,
@@ -414,14 +405,14 @@ export class TransferReceiver {
         'TRANSFER_HASH_MISMATCH',
         `chunk ${index} of file ${file} ${what}, ${tries} times; giving up (the data is being corrupted)`,
       );
-    this.io.send(encodeTransfer({ type: 'nack', id: this.id, file, index, reason: badLength ? 'length' : 'hash' }));
+    this.io.send(encodeTransfer({ type: 'nack', id: this.id, file, index, reason: badLength ? 'length' : 'refused' }));
     return this.fail(step, code, `chunk ${index} of file ${file} ${what}; refetching (attempt ${tries})`, [
       { type: 'refetch', file, index },
     ]);
   }
 
   /**
-   * A verified, written chunk. Ahead of a gap it is held for the in-order whole-file hash (only
+   * A written chunk. Ahead of a gap it is held for the in-order whole-file hash (only
    * its length when the caller hashes); else it and the held ones after it count and are acked.
    */
   private async chunkWritten(
@@ -444,7 +435,11 @@ export class TransferReceiver {
       r.verified++;
     }
     this.ack(file, r, r.verified === r.count);
-    if (r.verified === r.count) {
+    if (r.verified === r.count && r.whole) {
+      r.written = r.whole.digest(); // now: a midstate after a partial last block cannot be saved
+      r.whole = null;
+    }
+    if (r.verified === r.count && r.expected) {
       const bad = await this.finishFile(file, r, events);
       if (bad) return { ...bad, events };
     } else this.progressEvent(events, false);
@@ -463,38 +458,11 @@ export class TransferReceiver {
     return { ...transferFailure(code, 'receiver', step, why, true), events };
   }
 
-  /** Checks a complete hash list against the offer's root; on mismatch asks for it again. */
-  private checkHashList(file: number, r: ReceivingFile, events: TransferEvent[]): TransferFailure | null {
-    if (equalBytes(sha256(r.hashes), r.offer.hashListRoot)) {
-      r.hashesOk = true;
-      return null;
-    }
-    r.hashesHave = 0;
-    if (++r.listFailures > this.opts.maxRetries) {
-      events.push(...this.cancel('integrity'));
-      this.st = 'failed';
-      return transferFailure(
-        'TRANSFER_HASH_LIST_MISMATCH',
-        'receiver',
-        `hashes ${file}`,
-        `the hash list of file ${file} does not match the offer's root, ${r.listFailures} times; giving up`,
-        true,
-      );
-    }
-    this.resume();
-    return transferFailure(
-      'TRANSFER_HASH_LIST_MISMATCH',
-      'receiver',
-      `hashes ${file}`,
-      `the hash list of file ${file} does not match the offer's root; asked for it again`,
-    );
-  }
-
-  /** All chunks verified: the whole-file SHA-256 decides. */
+  /** Every chunk in and the sender's digest here: the whole-file SHA-256 of what was written decides. */
   private async finishFile(file: number, r: ReceivingFile, events: TransferEvent[]): Promise<TransferFailure | null> {
     let digest: Uint8Array;
     try {
-      digest = r.whole ? r.whole.digest() : r.count === 0 ? sha256(new Uint8Array(0)) : await this.io.fileDigest!(file);
+      digest = r.written ?? (r.count === 0 ? sha256(new Uint8Array(0)) : await this.io.fileDigest!(file));
     } catch (e) {
       events.push(...this.cancel('error'));
       this.st = 'failed';
@@ -509,14 +477,14 @@ export class TransferReceiver {
     r.whole = null;
     if (this.st !== 'active')
       return transferFailure('TRANSFER_CANCELLED', 'receiver', `file ${file}`, 'cancelled while hashing');
-    if (!equalBytes(digest, r.offer.sha256)) {
+    if (!equalBytes(digest, r.expected!)) {
       events.push(...this.cancel('integrity'));
       this.st = 'failed';
       return transferFailure(
         'TRANSFER_FILE_HASH_MISMATCH',
         'receiver',
         `file ${file}`,
-        `every chunk of file ${file} verified, but the whole-file SHA-256 differs from the offer; the sender's offer is inconsistent`,
+        `every chunk of file ${file} arrived, but the SHA-256 of what was written differs from the sender's digest of what it read; the file is not kept`,
         true,
       );
     }

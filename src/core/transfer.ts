@@ -1,7 +1,9 @@
 /**
  * File transfer, sending side (docs/files.md; DESIGN.md "files"). One offer carries one or more
- * files; the receiver accepts a subset; the sender sends each accepted file's hash list and then
- * its chunks in order, keeping at most `windowBytes` unacknowledged bytes in flight and asking
+ * files (name, type, size: no content hashes, so nothing is read before the offer); the receiver
+ * accepts a subset; the sender sends each accepted file's chunks in order, hashing them in the
+ * same pass as it reads them, and after a file's last chunk its whole-file SHA-256 (`digest`,
+ * docs/files.md §11). It keeps at most `windowBytes` unacknowledged bytes in flight and asks
  * `canSend()` (the data channel's bufferedAmount) before each message, so nothing queues without
  * bound. The receiving side is `transfer-receiver.ts`; shared types are in `transfer-common.ts`.
  *
@@ -18,14 +20,15 @@ import {
   encodeTransfer,
   MAX_FILES,
   MAX_OFFER_BYTES,
-  MAX_HASHES_PER_MESSAGE,
   TRANSFER_ID_BYTES,
   type CancelReason,
+  type FileOffer,
   type TransferMessage,
   type TransferMessageOf,
 } from './transfer-codec';
 import {
   chunkLength,
+  nobleRunningHashes,
   offerFromJson,
   offerToJson,
   ProgressMeter,
@@ -33,14 +36,15 @@ import {
   resolveOptions,
   transferFailure,
   type FileOfferJson,
-  type PreparedFile,
   type ReadSlice,
+  type RunningHashes,
   type TransferErrorCode,
   type TransferEvent,
   type TransferResult,
   type TransferOptions,
   type TransferStatus,
 } from './transfer-common';
+import { HashingReader, type SavedHashing } from './transfer-sender-reader';
 
 export * from './transfer-common';
 export * from './transfer-codec';
@@ -51,9 +55,16 @@ export interface SenderIo {
   readSlice: ReadSlice;
   /** Hands one message to the channel (which may buffer it). */
   send: (bytes: Uint8Array) => void;
+  /**
+   * Hands one chunk to the channel as its place and bytes, for a channel that seals chunks itself
+   * (docs/files.md §10); without it chunks go through `send` as `chunk` messages.
+   */
+  sendChunk?: (place: { id: Uint8Array; file: number; index: number; offset: number }, bytes: Uint8Array) => void;
   /** Whether the channel can take another message now (e.g. bufferedAmount below a mark). */
   canSend: () => boolean;
   now: () => number;
+  /** The whole-file SHA-256 kept as the chunks are read (docs/files.md §11); @noble's by default. */
+  hashes?: RunningHashes;
 }
 
 /** Sender tuning; see {@link TransferOptions}. */
@@ -61,14 +72,16 @@ export type SenderOptions = TransferOptions;
 
 /** The sender's JSON state (docs/files.md §3). */
 export interface SenderState {
-  v: 1;
+  v: 2;
   role: 'sender';
   id: string;
   status: TransferStatus;
-  files: (FileOfferJson & { hashes: string })[];
+  files: FileOfferJson[];
   accepted: number[];
   windowBytes: number;
   acked: number[];
+  /** Per file: chunks hashed so far, the running hash's saved state (hex), the digest once all are. */
+  hashing: SavedHashing[];
   options: Required<SenderOptions>;
 }
 
@@ -87,14 +100,17 @@ export class TransferSender {
   /** Transfer id (16 random bytes, chosen by the caller). */
   readonly id: Uint8Array;
   private st: TransferStatus;
-  private readonly files: PreparedFile[];
+  private readonly files: { offer: FileOffer }[];
+  /** Reads chunks and keeps each file's running SHA-256 (docs/files.md §11). */
+  private readonly reader: HashingReader;
+  /** Per file: whether its digest went out since the accept or the last resume. */
+  private digestSent: boolean[];
   private accepted: number[];
   private window: number;
   private acked: number[];
   private next: number[];
   /** False after a restore until the receiver's resume says where it stands. */
   private synced: boolean;
-  private hashQueue: { file: number; first: number }[] = [];
   private retransmit: { file: number; index: number }[] = [];
   private retries = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -111,12 +127,16 @@ export class TransferSender {
   private constructor(
     private readonly io: SenderIo,
     id: Uint8Array,
-    files: PreparedFile[],
+    files: FileOffer[],
     opts: SenderOptions,
     s?: SenderState,
   ) {
     this.id = id;
-    this.files = files;
+    this.files = files.map((offer) => ({ offer }));
+    // Through `io` at each read: the I/O may be rewired after construction (a reopened file).
+    const read: ReadSlice = (f, start, end) => io.readSlice(f, start, end);
+    this.reader = new HashingReader(files, read, io.hashes ?? nobleRunningHashes, s?.hashing);
+    this.digestSent = files.map(() => false);
     this.opts = resolveOptions(opts);
     this.st = s?.status ?? 'offered';
     this.accepted = s?.accepted ?? [];
@@ -129,23 +149,19 @@ export class TransferSender {
   }
 
   /** A new transfer; call {@link offer} to send the offer. Throws on bad arguments. */
-  static create(o: { id: Uint8Array; files: PreparedFile[]; io: SenderIo } & SenderOptions): TransferSender {
+  static create(o: { id: Uint8Array; files: FileOffer[]; io: SenderIo } & SenderOptions): TransferSender {
     if (!(o.id instanceof Uint8Array) || o.id.length !== TRANSFER_ID_BYTES)
       throw new TypeError('id: expected 16 bytes');
     if (!Array.isArray(o.files) || o.files.length < 1 || o.files.length > MAX_FILES)
-      throw new RangeError(`files: 1..${MAX_FILES} prepared files`);
-    o.files.forEach((f, i) => {
-      checkFileOffer(f.offer, `files[${i}].offer`);
-      if (f.chunkHashes.length !== chunkCount(f.offer.size, f.offer.chunkSize) * 32)
-        throw new RangeError(`files[${i}].chunkHashes: wrong length`);
-    });
-    const size = encodeTransfer({ type: 'offer', id: o.id, files: o.files.map((f) => f.offer) }).length;
+      throw new RangeError(`files: 1..${MAX_FILES} file descriptions`);
+    o.files.forEach((f, i) => checkFileOffer(f, `files[${i}]`));
+    const size = encodeTransfer({ type: 'offer', id: o.id, files: o.files }).length;
     if (size > MAX_OFFER_BYTES)
       throw new RangeError(
         `files: the offer takes ${size} bytes, more than ${MAX_OFFER_BYTES}; split the files over several offers`,
       );
     const { windowBytes, maxRetries, stallMs, maxStalls, progressIntervalMs } = o;
-    return new TransferSender(o.io, o.id.slice(), o.files, {
+    return new TransferSender(o.io, o.id.slice(), [...o.files], {
       windowBytes,
       maxRetries,
       stallMs,
@@ -156,9 +172,8 @@ export class TransferSender {
 
   /** Restores a sender from {@link toJSON}; it waits for the receiver's resume before sending. */
   static restore(state: SenderState, io: SenderIo): TransferSender {
-    if (state?.v !== 1 || state.role !== 'sender') throw new TypeError('state: not a saved TransferSender');
-    const files = state.files.map((f) => ({ offer: offerFromJson(f), chunkHashes: hexToBytes(f.hashes) }));
-    return new TransferSender(io, hexToBytes(state.id), files, state.options, state);
+    if (state?.v !== 2 || state.role !== 'sender') throw new TypeError('state: not a saved TransferSender (v2)');
+    return new TransferSender(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options, state);
   }
 
   get status(): TransferStatus {
@@ -167,14 +182,15 @@ export class TransferSender {
 
   toJSON(): SenderState {
     return {
-      v: 1,
+      v: 2,
       role: 'sender',
       id: bytesToHex(this.id),
       status: this.st,
-      files: this.files.map((f) => ({ ...offerToJson(f.offer), hashes: bytesToHex(f.chunkHashes) })),
+      files: this.files.map((f) => offerToJson(f.offer)),
       accepted: [...this.accepted],
       windowBytes: this.window,
       acked: [...this.acked],
+      hashing: this.reader.toJSON(),
       options: { ...this.opts },
     };
   }
@@ -201,7 +217,7 @@ export class TransferSender {
     return run;
   }
 
-  /** Sends hash lists and chunks while the window and `canSend()` allow; call when the channel drains. */
+  /** Sends chunks and digests while the window and `canSend()` allow; call when the channel drains. */
   pump(): Promise<TransferResult> {
     const run = this.chain.then(() => this.fill());
     this.chain = run.catch(() => undefined);
@@ -210,7 +226,7 @@ export class TransferSender {
 
   /**
    * Re-sends the offer when it went unanswered for `stallMs`. Once everything is sent, a receiver
-   * silent for `stallMs` is probed with a piece of the hash list, which a finished receiver answers
+   * silent for `stallMs` is probed with a file's digest again, which a finished receiver answers
    * with `complete` again (its own repeats of `complete` may all be lost); at most `maxStalls`
    * probes in a row (docs/files.md §3, "Lost messages").
    */
@@ -232,25 +248,23 @@ export class TransferSender {
     return { done, total };
   }
 
-  /** Synced, and every hash-list piece and chunk of the accepted files handed to the channel. */
+  /** Synced, and every chunk and digest of the accepted files handed to the channel. */
   private allSent(): boolean {
     return (
       this.synced &&
-      !this.hashQueue.length &&
       !this.retransmit.length &&
-      this.accepted.every((f) => this.next[f]! >= this.chunks(f))
+      this.accepted.every((f) => this.next[f]! >= this.chunks(f) && this.digestSent[f])
     );
   }
 
-  /** Sends the first hash-list piece of the first accepted file that has chunks (none: no probe). */
+  /** Sends the last accepted file's digest again (all digests are known once everything is sent). */
   private probe(now: number): void {
-    const f = this.accepted.find((x) => this.chunks(x) > 0);
-    if (f === undefined) return;
+    const f = this.accepted[this.accepted.length - 1]!;
+    const sha256 = this.reader.knownDigest(f);
+    if (!sha256) return;
     this.probes++;
     this.lastActivity = now;
-    const hashes = this.files[f]!.chunkHashes;
-    const piece = hashes.subarray(0, Math.min(hashes.length, MAX_HASHES_PER_MESSAGE * 32));
-    this.io.send(encodeTransfer({ type: 'hashes', id: this.id, file: f, first: 0, hashes: piece }));
+    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file: f, sha256 }));
   }
 
   private live(): boolean {
@@ -273,6 +287,7 @@ export class TransferSender {
     if (m.type === 'cancel') return this.onCancel(m);
     if (this.st === 'cancelled')
       return this.fail(m.type, 'TRANSFER_CANCELLED', 'the transfer was cancelled; message dropped');
+    if (this.st === 'done' && m.type === 'resume') return this.lateResume(m);
     if (!this.live())
       return this.fail(m.type, 'TRANSFER_UNEXPECTED', `${m.type} after the transfer ended (${this.st}); dropped`);
     this.lastActivity = this.io.now();
@@ -316,7 +331,6 @@ export class TransferSender {
     this.accepted = m.files;
     this.window = Math.min(this.opts.windowBytes, m.windowBytes);
     this.synced = true; // an accept starts from nothing; a receiver with progress follows it with a resume
-    for (const f of m.files) this.queueHashes(f, 0);
     return [{ type: 'accepted', files: [...m.files] }];
   }
 
@@ -344,7 +358,7 @@ export class TransferSender {
     return events;
   }
 
-  /** A chunk failed its hash: send it again, up to `maxRetries` times. */
+  /** A chunk was refused (sealed-chunk layer) or had the wrong length: send it again, up to `maxRetries` times. */
   private onNack(m: TransferMessageOf<'nack'>): Handled {
     if (this.st !== 'active' || !this.accepted.includes(m.file))
       return this.fail(m.type, 'TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
@@ -362,7 +376,7 @@ export class TransferSender {
         m.type,
         'integrity',
         'TRANSFER_HASH_MISMATCH',
-        `chunk ${m.index} of file ${m.file} failed its hash ${tries} times; the path corrupts data`,
+        `chunk ${m.index} of file ${m.file} was refused ${tries} times; the path corrupts data`,
       );
     if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index))
       this.retransmit.push({ file: m.file, index: m.index });
@@ -381,15 +395,14 @@ export class TransferSender {
       return this.fail(m.type, 'TRANSFER_BAD_INDEX', 'resume lists other files than were accepted');
     for (const e of m.files) {
       const count = this.chunks(e.file);
-      if (e.verified > count || e.hashes > count)
+      if (e.verified > count)
         return this.fail(m.type, 'TRANSFER_SIZE_OVERFLOW', `resume position beyond file ${e.file}`);
     }
-    this.hashQueue = [];
     this.retransmit = [];
     for (const e of m.files) {
       this.acked[e.file] = e.verified;
       this.next[e.file] = e.verified;
-      this.queueHashes(e.file, e.hashes);
+      this.digestSent[e.file] = false; // cheap to repeat; a receiver that has it drops it
     }
     this.synced = true;
     const done = this.progress().done;
@@ -405,6 +418,21 @@ export class TransferSender {
     const events: TransferEvent[] = [];
     this.progressEvent(events, false);
     return events;
+  }
+
+  /**
+   * A resume after `complete`: from a receiver that is done too (a late duplicate) it is dropped;
+   * one that says a file is unfinished cannot be served (this side is done and may have let its
+   * files go), so the receiver is told at once (`cancel(error)`) instead of stalling for
+   * `maxStalls` periods (docs/files.md §3).
+   */
+  private lateResume(m: TransferMessageOf<'resume'>): TransferResult {
+    const behind = m.files.some((e) => this.accepted.includes(e.file) && e.verified < this.chunks(e.file));
+    if (behind) this.io.send(encodeTransfer({ type: 'cancel', id: this.id, reason: 'error' }));
+    const why = behind
+      ? 'resume of an unfinished file after the transfer completed; told the receiver it is over (cancel)'
+      : 'resume after the transfer completed; dropped';
+    return this.fail(m.type, 'TRANSFER_UNEXPECTED', why);
   }
 
   /** The receiver has verified every file. */
@@ -436,11 +464,6 @@ export class TransferSender {
     return chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize);
   }
 
-  private queueHashes(file: number, from: number): void {
-    const count = this.chunks(file);
-    for (let first = from; first < count; first += MAX_HASHES_PER_MESSAGE) this.hashQueue.push({ file, first });
-  }
-
   private inFlight(): number {
     let sum = 0;
     for (const f of this.accepted) sum += rangeBytes(this.files[f]!.offer, this.acked[f]!, this.next[f]!);
@@ -458,24 +481,22 @@ export class TransferSender {
     this.pumping = true;
     try {
       while (this.st === 'active' && this.io.canSend()) {
-        const h = this.hashQueue.shift();
-        if (h) {
-          const hashes = this.files[h.file]!.chunkHashes;
-          const piece = hashes.subarray(h.first * 32, Math.min(hashes.length, (h.first + MAX_HASHES_PER_MESSAGE) * 32));
-          this.io.send(encodeTransfer({ type: 'hashes', id: this.id, file: h.file, first: h.first, hashes: piece }));
-          continue;
-        }
         const r = this.retransmit.shift();
         if (r) {
           if (r.index >= this.acked[r.file]!) await this.sendChunk(r.file, r.index);
           continue;
         }
-        const f = this.accepted.find((x) => this.next[x]! < this.chunks(x));
+        const f = this.accepted.find((x) => this.next[x]! < this.chunks(x) || !this.digestSent[x]);
         if (f === undefined) break;
+        if (this.next[f]! >= this.chunks(f)) {
+          await this.sendDigest(f);
+          continue;
+        }
         const len = chunkLength(this.files[f]!.offer, this.next[f]!);
         const flying = this.inFlight();
         if (flying > 0 && flying + len > this.window) break;
         const index = this.next[f]!;
+        await this.reader.catchUp(f, index); // a restored sender whose saved hash is behind the receiver
         this.next[f] = index + 1;
         await this.sendChunk(f, index);
       }
@@ -487,14 +508,20 @@ export class TransferSender {
     return { ok: true, events: [] };
   }
 
+  /** After a file's last chunk: its whole-file SHA-256, which the receiver compares with what it wrote. */
+  private async sendDigest(file: number): Promise<void> {
+    const sha256 = await this.reader.digest(file);
+    if (this.st !== 'active') return;
+    this.digestSent[file] = true;
+    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file, sha256 }));
+  }
+
   private async sendChunk(file: number, index: number): Promise<void> {
     const o = this.files[file]!.offer,
-      start = index * o.chunkSize,
-      end = start + chunkLength(o, index);
-    const bytes = await this.io.readSlice(file, start, end);
-    if (bytes.length !== end - start)
-      throw new RangeError(`readSlice(${file}, ${start}, ${end}) returned ${bytes.length} bytes; the file changed?`);
+      start = index * o.chunkSize;
+    const bytes = await this.reader.read(file, index);
     if (this.st !== 'active') return;
-    this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
+    if (this.io.sendChunk) this.io.sendChunk({ id: this.id, file, index, offset: start }, bytes);
+    else this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
   }
 }

@@ -19,8 +19,11 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { FILE_KEY_BYTES, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
+import { encodeTransfer } from '../core/transfer-codec';
+import { ChunkOpener, ChunkSealer, type ChunkPlace, type OpenedChunk } from '../core/file-chunk';
 import type { LinkCloseEvent } from './secure-link';
-import type { TransferLink } from './transfer-types';
+import type { ChunkArrival, TransferLink } from './transfer-types';
+import { BufferedListeners, OnceListeners } from './listeners';
 
 /** Why the adapter closed its link (docs/files.md §9). */
 export type FileKeyErrorCode = 'FILE_KEY_TAMPERED' | 'FILE_KEY_QUEUE_FULL' | 'FILE_KEY_PROTOCOL';
@@ -40,8 +43,15 @@ export interface FileKeyChannel {
   installPeerKey(key: Uint8Array): void;
 }
 
-/** The link below the adapter: a TransferLink that can be closed (a `SecureLink`). */
-export type FileKeyInner = TransferLink & { close(): Promise<void> };
+/**
+ * The link below the adapter: a TransferLink that can be closed (a `SecureLink`), and that can
+ * carry sealed chunks as their own frames (without them chunks go as `transfer` messages).
+ */
+export type FileKeyInner = Omit<TransferLink, 'sendChunk' | 'onChunk'> & {
+  close(): Promise<void>;
+  sendSealedChunk?(message: Uint8Array): Promise<void>;
+  onSealedChunk?(cb: (message: Uint8Array) => void): () => void;
+};
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -87,6 +97,10 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   readonly #own = deferred<CryptoKey>();
   readonly #peer = deferred<CryptoKey>();
   readonly #ownImport: Promise<CryptoKey>;
+  readonly #sealer: Promise<ChunkSealer>;
+  readonly #opener = deferred<ChunkOpener>();
+  readonly #role: KxRole;
+  readonly #chunks = new BufferedListeners<ChunkArrival>();
   #peerSet = false;
   #closed = false;
   #outCounter = 0;
@@ -95,10 +109,8 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   #inWaiting = 0;
   #outChain: Promise<unknown> = Promise.resolve();
   #inChain: Promise<unknown> = Promise.resolve();
-  readonly #listeners = new Set<(m: WireMessage) => void>();
-  readonly #early: WireMessage[] = [];
-  readonly #closeCbs = new Set<(e: LinkCloseEvent) => void>();
-  #closeEvent: LinkCloseEvent | null = null;
+  readonly #messages = new BufferedListeners<WireMessage>();
+  readonly #closing = new OnceListeners<LinkCloseEvent>();
 
   constructor(inner: FileKeyInner, role: KxRole, o: { maxWaitingBytes?: number } = {}) {
     this.#inner = inner;
@@ -108,7 +120,11 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
     this.#peerAad = aad(peerRole);
     this.#ownImport = importKey(this.ownKey, 'encrypt');
     this.#ownImport.catch(() => {});
+    this.#role = role;
+    this.#sealer = this.#own.promise.then(() => ChunkSealer.create(this.ownKey, role));
+    this.#sealer.catch(() => {});
     inner.onMessage((m) => this.#receive(m));
+    inner.onSealedChunk?.((m) => this.#receiveChunk(m));
     inner.onClose((e) => this.#finish(e));
   }
 
@@ -129,6 +145,10 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
       (k) => this.#peer.resolve(k),
       (e) => this.#peer.reject(e),
     );
+    ChunkOpener.create(key, this.#role === 'initiator' ? 'responder' : 'initiator').then(
+      (o) => this.#opener.resolve(o),
+      (e) => this.#opener.reject(e),
+    );
   }
 
   /** Waiting transfer bytes (before the key, or being encrypted) plus the link's own count. */
@@ -146,8 +166,7 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
     this.#outWaiting += len;
     const n = this.#outCounter++;
     // Encryption starts as soon as the key is there (WebCrypto runs several at once); the chain
-    // only hands the results to the link in counter order, and waits for encryption, not for the
-    // link's send to settle (a box keeps `then` from waiting for that promise).
+    // only hands the results to the link in counter order.
     const sealed = this.#own.promise.then((key) =>
       crypto.subtle.encrypt(
         { name: 'AES-GCM', iv: nonce(n), additionalData: this.#ownAad },
@@ -155,12 +174,40 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
         m.data as Uint8Array<ArrayBuffer>,
       ),
     );
+    return this.#hand(sealed, len, (b) => this.#inner.send({ type: 'transfer', data: new Uint8Array(b) }));
+  }
+
+  /**
+   * One file chunk, sealed once under the own file key and bound to its place (docs/files.md
+   * §10). In order with `send()`. Over a link without sealed-chunk frames, the chunk goes as a
+   * `transfer` message through `send()` instead (encrypted the same way as other transfer messages).
+   */
+  sendChunk(place: ChunkPlace, bytes: Uint8Array): Promise<void> {
+    const inner = this.#inner;
+    if (!inner.sendSealedChunk)
+      return this.send({ type: 'transfer', data: encodeTransfer({ type: 'chunk', ...place, bytes }) });
+    if (this.#closed) return Promise.reject(new Error('FileKeyLink.sendChunk: the link is closed'));
+    const len = bytes.length;
+    if (this.#outWaiting + len > this.#maxWaiting)
+      return Promise.reject(
+        new RangeError(`FileKeyLink.sendChunk: over ${this.#maxWaiting} bytes wait for the file key`),
+      );
+    this.#outWaiting += len;
+    const sealed = this.#sealer.then((s) => s.seal(place, bytes));
+    return this.#hand(sealed, len, (m) => inner.sendSealedChunk!(m));
+  }
+
+  /**
+   * Hands `sealed` to the link after everything handed before it. Waits for encryption, not for
+   * the link's send to settle (a box keeps `then` from waiting for that promise).
+   */
+  #hand<T>(sealed: Promise<T>, len: number, pass: (x: T) => Promise<void>): Promise<void> {
     sealed.catch(() => {});
     const handed = this.#outChain.then(async () => {
       try {
-        const data = new Uint8Array(await sealed);
+        const x = await sealed;
         if (this.#closed) throw new Error('FileKeyLink.send: the link is closed');
-        return { sent: this.#inner.send({ type: 'transfer', data }) };
+        return { sent: pass(x) };
       } finally {
         this.#outWaiting -= len;
       }
@@ -169,26 +216,19 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
     return handed.then((b) => b.sent);
   }
 
+  /** Opened chunks and refusals, in arrival order; those before the first listener go to it. */
+  onChunk(cb: (c: ChunkArrival) => void): () => void {
+    return this.#chunks.add(cb);
+  }
+
   /** Decrypted transfer messages, in order; those before the first listener go to it (like `SecureLink`). */
   onMessage(cb: (m: WireMessage) => void): () => void {
-    this.#listeners.add(cb);
-    if (this.#listeners.size === 1) for (const m of this.#early.splice(0)) cb(m);
-    return () => {
-      this.#listeners.delete(cb);
-    };
+    return this.#messages.add(cb);
   }
 
   /** Once: the link's own close event, or this adapter's failure when it closed the link. */
   onClose(cb: (e: LinkCloseEvent) => void): () => void {
-    const ev = this.#closeEvent;
-    if (ev) {
-      queueMicrotask(() => cb(ev));
-      return () => {};
-    }
-    this.#closeCbs.add(cb);
-    return () => {
-      this.#closeCbs.delete(cb);
-    };
+    return this.#closing.add(cb);
   }
 
   onDrain(cb: () => void): () => void {
@@ -198,15 +238,7 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   #receive(m: WireMessage): void {
     if (m.type !== 'transfer' || this.#closed) return;
     const len = m.data.length;
-    // Only while the peer's key is missing do bytes pile up here; after that decryption keeps up.
-    if (!this.#peerSet && this.#inWaiting + len > this.#maxWaiting) {
-      this.#fail(
-        'FILE_KEY_QUEUE_FULL',
-        `over ${this.#maxWaiting} bytes of file data arrived before the friend's file key`,
-      );
-      return;
-    }
-    this.#inWaiting += len;
+    if (!this.#admit(len)) return;
     const n = this.#inCounter++;
     // Decryption starts once the peer's key is in, in parallel; delivery keeps the order.
     const opened = this.#peer.promise.then((key) =>
@@ -233,10 +265,47 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
         this.#inWaiting -= len;
         if (this.#closed) return;
         const out: WireMessage = { type: 'transfer', data: new Uint8Array(plain) };
-        if (this.#listeners.size === 0) this.#early.push(out);
-        for (const cb of this.#listeners) cb(out);
+        this.#messages.emit(out);
       })
       .catch(() => {}); // a listener that throws must not stop later deliveries
+  }
+
+  /** Counts `len` incoming bytes as waiting; false (and the link closed) past the bound before the peer's key. */
+  #admit(len: number): boolean {
+    // Only while the peer's key is missing do bytes pile up here; after that decryption keeps up.
+    if (!this.#peerSet && this.#inWaiting + len > this.#maxWaiting) {
+      this.#fail(
+        'FILE_KEY_QUEUE_FULL',
+        `over ${this.#maxWaiting} bytes of file data arrived before the friend's file key`,
+      );
+      return false;
+    }
+    this.#inWaiting += len;
+    return true;
+  }
+
+  /** A sealed chunk frame: opened under the peer's key once it is in; delivered in arrival order. */
+  #receiveChunk(message: Uint8Array): void {
+    if (this.#closed) return;
+    const len = message.length;
+    if (!this.#admit(len)) return;
+    const opened = this.#opener.promise.then((o) => o.open(message));
+    opened.catch(() => {});
+    this.#inChain = this.#inChain
+      .then(async () => {
+        let r: Awaited<typeof opened>;
+        try {
+          r = await opened;
+        } catch {
+          return; // the link closed before the peer's key came
+        } finally {
+          this.#inWaiting -= len;
+        }
+        if (this.#closed) return;
+        const out: ChunkArrival = r.ok ? { ok: true, chunk: r.chunk satisfies OpenedChunk } : r;
+        this.#chunks.emit(out);
+      })
+      .catch(() => {});
   }
 
   #fail(code: FileKeyErrorCode, message: string): void {
@@ -247,14 +316,22 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
   }
 
   #finish(e: LinkCloseEvent): void {
-    if (this.#closeEvent) return;
+    if (this.#closed) return;
     this.#closed = true;
-    this.#closeEvent = e;
-    this.#early.length = 0;
+    this.#messages.dropEarly();
+    this.#chunks.dropEarly();
+    void this.#sealer.then(
+      (x) => x.destroy(),
+      () => {},
+    );
+    void this.#opener.promise.then(
+      (x) => x.destroy(),
+      () => {},
+    );
     const gone = new Error('FileKeyLink: the link closed');
     this.#own.reject(gone);
     this.#peer.reject(gone);
-    for (const cb of this.#closeCbs) cb(e);
-    this.#closeCbs.clear();
+    this.#opener.reject(gone);
+    this.#closing.fire(e);
   }
 }

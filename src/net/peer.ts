@@ -14,6 +14,7 @@ import type SimplePeer from 'simple-peer';
 import { failure, type Failure } from '../core/errors';
 import { noCandidatesMessage, watchIce, type IceServerError } from './ice-watch';
 import type { StatsReportLike } from './route-stats';
+import { BufferedListeners, OnceListeners } from './listeners';
 
 export type PeerSignal = SimplePeer.SignalData;
 
@@ -93,9 +94,8 @@ export const DEFAULT_HIGH_WATER = 1 << 20;
  */
 export class DataPeer {
   readonly #peer: SimplePeer.Instance;
-  readonly #messageCbs = new Set<(data: Uint8Array) => void>();
-  readonly #closeCbs = new Set<(err?: Error & { code?: string }) => void>();
-  readonly #pending: Uint8Array[] = [];
+  readonly #messages = new BufferedListeners<Uint8Array>();
+  readonly #closing = new OnceListeners<(Error & { code?: string }) | undefined>();
   #closed = false;
   #haveRemoteDescription = false;
   readonly #earlyCandidates: PeerSignal[] = [];
@@ -127,8 +127,7 @@ export class DataPeer {
     });
     this.#peer.on('data', (chunk: Uint8Array | string) => {
       const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk); // copy out of the Buffer pool
-      if (this.#messageCbs.size === 0) this.#pending.push(bytes);
-      else for (const cb of [...this.#messageCbs]) cb(bytes);
+      this.#messages.emit(bytes);
     });
     this.#peer.on('error', (err: Error & { code?: string }) => {
       this.#closeError ??= err;
@@ -136,7 +135,7 @@ export class DataPeer {
     this.#peer.on('close', () => {
       this.#closed = true;
       this.#ice?.stop();
-      for (const cb of [...this.#closeCbs]) cb(this.#closeError);
+      this.#closing.fire(this.#closeError);
     });
   }
 
@@ -186,23 +185,12 @@ export class DataPeer {
 
   /** Messages in arrival order; ones that arrived before the first listener are delivered to it. */
   onMessage(cb: (data: Uint8Array) => void): () => void {
-    this.#messageCbs.add(cb);
-    if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);
-    return () => {
-      this.#messageCbs.delete(cb);
-    };
+    return this.#messages.add(cb);
   }
 
   /** Called once when the channel is gone, with the error that killed it, if any. */
   onClose(cb: (err?: Error & { code?: string }) => void): () => void {
-    if (this.#closed) {
-      queueMicrotask(() => cb(this.#closeError));
-      return () => {};
-    }
-    this.#closeCbs.add(cb);
-    return () => {
-      this.#closeCbs.delete(cb);
-    };
+    return this.#closing.add(cb);
   }
 
   /** One message. Throws if the channel is not open (a programmer's mistake: await connected). */

@@ -10,6 +10,7 @@ import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import type { Announcement } from '../core/features';
 import type { DataPeer } from './peer';
 import type { StatsReportLike } from './route-stats';
+import { BufferedListeners, OnceListeners } from './listeners';
 
 /** Queue at most this much in the data channel before `send()` waits (backpressure). */
 const HIGH_WATER = 1 << 20;
@@ -56,6 +57,14 @@ export interface SecureLink {
    */
   readonly bufferedAmount?: number;
   /**
+   * Sends a sealed file chunk (frame type 0x04, built by `ChunkSealer` under the file key) as it
+   * is, in order with `send()` and under the same backpressure: the frames layer does not seal
+   * it again (docs/files.md §10). Optional: links without it carry chunks as `transfer` messages.
+   */
+  sendSealedChunk?(message: Uint8Array): Promise<void>;
+  /** Sealed file chunks as they arrive, in order; those before the first listener go to it. */
+  onSealedChunk?(cb: (message: Uint8Array) => void): () => void;
+  /**
    * The WebRTC connection's `getStats()` report, null once closed (docs/net.md "Route and round
    * trip"): which way the link goes (direct or through TURN), its round trip and byte counters.
    */
@@ -66,9 +75,14 @@ export interface SecureLink {
 export class FramedLink implements SecureLink {
   readonly #peer: DataPeer;
   readonly #frames: FrameChannel;
-  readonly #messageCbs = new Set<(m: WireMessage) => void>();
-  readonly #closeCbs = new Set<(e: LinkCloseEvent) => void>();
-  readonly #pending: WireMessage[] = [];
+  // A listener's bug must not stop the receive chain: later messages, the close event.
+  readonly #messages = new BufferedListeners<WireMessage>((e) =>
+    console.error('SecureLink: a message listener threw:', e),
+  );
+  readonly #chunks = new BufferedListeners<Uint8Array>((e) =>
+    console.error('SecureLink: a sealed-chunk listener threw:', e),
+  );
+  readonly #closing = new OnceListeners<LinkCloseEvent>();
   #sendTail: Promise<unknown> = Promise.resolve();
   /** Bytes accepted by send() and not yet handed to the data channel. */
   #unsent = 0;
@@ -149,18 +163,37 @@ export class FramedLink implements SecureLink {
     const bytes = encodeWire(m); // throws on a malformed message: a programmer's mistake
     const sealed = this.#frames.seal(bytes); // call order = wire order
     this.#unsent += bytes.length;
+    return this.#queueFrame(sealed, bytes.length);
+  }
+
+  /** Hands `frame` to the data channel after every frame queued before it, waiting while it is full. */
+  #queueFrame(frame: Promise<Uint8Array>, counted: number): Promise<void> {
     const sent = this.#sendTail.then(async () => {
       try {
-        const frame = await sealed;
+        const f = await frame;
         if (this.#peer.bufferedAmount > HIGH_WATER) await this.#peer.drain(HIGH_WATER / 4);
         if (this.#closeEvent) throw new Error('SecureLink.send: the link closed before the message went out');
-        this.#peer.send(frame);
+        this.#peer.send(f);
       } finally {
-        this.#unsent -= bytes.length;
+        this.#unsent -= counted;
       }
     });
     this.#sendTail = sent.catch(() => undefined);
     return sent;
+  }
+
+  /** See {@link SecureLink.sendSealedChunk}. */
+  sendSealedChunk(message: Uint8Array): Promise<void> {
+    if (this.#closeEvent || this.#goodbyeSent)
+      return Promise.reject(new Error('SecureLink.sendSealedChunk: the link is closed'));
+    const frame = this.#frames.passThrough(message); // throws on a message that is not one: a programmer's mistake
+    this.#unsent += frame.length;
+    return this.#queueFrame(Promise.resolve(frame), frame.length);
+  }
+
+  /** See {@link SecureLink.onSealedChunk}. */
+  onSealedChunk(cb: (message: Uint8Array) => void): () => void {
+    return this.#chunks.add(cb);
   }
 
   /**
@@ -187,23 +220,11 @@ export class FramedLink implements SecureLink {
   }
 
   onMessage(cb: (m: WireMessage) => void): () => void {
-    this.#messageCbs.add(cb);
-    if (this.#messageCbs.size === 1) for (const m of this.#pending.splice(0)) cb(m);
-    return () => {
-      this.#messageCbs.delete(cb);
-    };
+    return this.#messages.add(cb);
   }
 
   onClose(cb: (e: LinkCloseEvent) => void): () => void {
-    const ev = this.#closeEvent;
-    if (ev) {
-      queueMicrotask(() => cb(ev));
-      return () => {};
-    }
-    this.#closeCbs.add(cb);
-    return () => {
-      this.#closeCbs.delete(cb);
-    };
+    return this.#closing.add(cb);
   }
 
   async close(): Promise<void> {
@@ -250,6 +271,10 @@ export class FramedLink implements SecureLink {
       });
       return;
     }
+    if (r.kind === 'sealed-chunk') {
+      this.#chunks.emit(r.message);
+      return;
+    }
     if (r.kind !== 'data') {
       this.#finish({
         clean: false,
@@ -275,16 +300,7 @@ export class FramedLink implements SecureLink {
       this.#finish({ clean: false, failure: w });
       return;
     }
-    if (this.#messageCbs.size === 0) this.#pending.push(w.message);
-    else
-      for (const cb of [...this.#messageCbs]) {
-        // A listener's bug must not stop the receive chain: later messages, the close event.
-        try {
-          cb(w.message);
-        } catch (e) {
-          console.error('SecureLink: a message listener threw:', e);
-        }
-      }
+    this.#messages.emit(w.message);
   }
 
   /**
@@ -318,7 +334,6 @@ export class FramedLink implements SecureLink {
     this.#closeEvent = e;
     this.#peerGoodbye();
     this.#peer.destroy();
-    for (const cb of [...this.#closeCbs]) cb(e);
-    this.#closeCbs.clear();
+    this.#closing.fire(e);
   }
 }

@@ -166,7 +166,7 @@ export async function saveNow(e: Entry, o: { contact: string; persistence: Trans
   await o.persistence.save(record);
 }
 
-/** Saves on status changes and every `saveEveryBytes` of receiver progress; snapshot, then flush, then save. */
+/** Saves on status changes and every `saveEveryBytes` of progress (either side); snapshot, then flush, then save. */
 export async function maybeSave(
   e: Entry,
   o: { contact: string; saveEveryBytes: number; store: FileStore; persistence: TransferPersistence },
@@ -174,7 +174,8 @@ export async function maybeSave(
   const m = e.sender ?? e.receiver!;
   const done = m.progress().done,
     status = m.status;
-  if (status === e.savedStatus && (!e.receiver || done - e.savedBytes < o.saveEveryBytes)) return;
+  // The sender too: its saved running hash (docs/files.md §11) spares a resumed sender re-reading.
+  if (status === e.savedStatus && done - e.savedBytes < o.saveEveryBytes) return;
   const record = recordOf(e, o.contact);
   for (const s of e.sinks.values()) await s.flush();
   if (isEnded(status) && status !== 'done' && e.receiver) {
@@ -194,6 +195,45 @@ export async function maybeSave(
   e.savedStatus = status;
 }
 
+/** A file of a state saved before docs/files.md §11 (protocol v1): the offer carried hashes. */
+interface V1File {
+  name: string;
+  type: string;
+  size: number;
+  chunkSize: number;
+  sha256: string;
+}
+/** A per-file progress entry of a v1 receiver state. */
+interface V1Progress {
+  verified: number;
+  mid: { h: number[]; length: number } | null;
+  done: boolean;
+}
+
+/**
+ * A state saved by a build before docs/files.md §11 (`v: 1`: content hashes in the offer, a
+ * per-chunk hash list) as the `v: 2` state this build restores; others are returned as they are.
+ * The sender starts its running hash over (it reads the file's prefix once more to hash it); the
+ * receiver takes the old offer's whole-file SHA-256 as the sender's digest. Without this, one old
+ * record (even a finished one, kept as the chat's record) kept the contact's transfers from opening.
+ */
+export function upgradeState(state: SenderState | ReceiverState): SenderState | ReceiverState {
+  const old = state as unknown as { v: number; role: string; files: V1File[]; progress?: (V1Progress | null)[] };
+  if (old.v !== 1) return state;
+  const files = old.files.map(({ name, type, size, chunkSize }) => ({ name, type, size, chunkSize }));
+  if (old.role === 'sender')
+    return {
+      ...(state as SenderState),
+      v: 2,
+      files,
+      hashing: files.map(() => ({ hashed: 0, state: null, digest: null })),
+    };
+  const progress = (old.progress ?? []).map(
+    (p, i) => p && { verified: p.verified, mid: p.mid, expected: old.files[i]!.sha256, written: null, done: p.done },
+  );
+  return { ...(state as ReceiverState), v: 2, files, progress };
+}
+
 /**
  * A saved record as a live entry: the sender over its saved Blobs, or the receiver with its
  * unfinished files reopened and cut to the saved verified prefix. `receiverIo(e)` builds the
@@ -207,6 +247,7 @@ export async function restoreEntry(
     receiverIo: (e: Entry) => ReceiverIo;
   },
 ): Promise<Entry> {
+  r = { ...r, state: upgradeState(r.state) };
   // Records saved before names were cleaned on arrival are cleaned here (docs/security.md "Spoofed names").
   const e = newEntry(r.id, r.direction, r.direction === 'in' ? r.files.map(incomingFileInfo) : r.files, r.createdAt);
   e.savedStatus = r.state.status;

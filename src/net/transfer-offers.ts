@@ -1,25 +1,14 @@
 /**
- * Offers, both ways, for the `TransferManager` (docs/files.md §8): preparing the files of an
- * outgoing offer (one read of each, hashing every chunk and the whole file, with progress for the
- * UI), and the limits on what a contact's offers can make this browser store and show ("Offer
+ * Offers, both ways, for the `TransferManager` (docs/files.md §8): describing the files of an
+ * outgoing offer (name, type, size and chunk size; nothing is read before the offer, §11), and the limits on what a contact's offers can make this browser store and show ("Offer
  * flood", "Offer size": unanswered offers, offers per minute, transfers and files kept).
  * Split out of `transfers.ts`; no behaviour of its own.
  * @module
  */
-import {
-  chooseChunkSize,
-  chunkCount,
-  prepareFile,
-  type DeclineReason,
-  type FileOffer,
-  type PreparedFile,
-  type TransferStatus,
-} from '../core/transfer';
+import { chooseChunkSize, chunkCount, type DeclineReason, type FileOffer, type TransferStatus } from '../core/transfer';
 import { TokenBucket, type RateSpec } from '../core/rate-budget';
-import { createFastSha256 } from './fast-sha256';
 import { blobReader } from './file-store';
 import { safeName, safeType } from './transfer-names';
-import type { TransferFileInfo } from './transfer-types';
 
 /** A file to send: a browser `File`, or any Blob with a name. */
 export type OutgoingFile = Blob & { name: string };
@@ -28,9 +17,9 @@ export type OutgoingFile = Blob & { name: string };
 export const MAX_UNANSWERED_OFFERS = 32;
 
 /**
- * Most chunks in one incoming offer (all files): the receiver holds 32 bytes of hash list per
- * chunk in memory and 64 in each state save, so 2^20 chunks cost 32 / 64 MiB. 64 GiB at 64 KiB
- * chunks; a sender choosing tiny chunks cannot make it more (review-2026-11 I5).
+ * Most chunks in one incoming offer (all files): 64 GiB at 64 KiB chunks (review-2026-11 I5).
+ * Set when the receiver held 32 bytes of hash list per chunk; since docs/files.md §11 it holds a
+ * fixed few numbers per file, so this bound could be raised (left as it was for now).
  */
 export const MAX_INCOMING_CHUNKS = 2 ** 20;
 
@@ -129,43 +118,17 @@ export function roomFor(files: number, kept: readonly KeptIncoming[]): { forget:
 }
 
 /**
- * Reads and hashes the files of an outgoing offer (docs/files.md §3, "Sender preparation"); the
- * whole-file hash is WebAssembly where the page allows it (fast-sha256.ts).
- * `progress(infos, done, total)` is called at most every 250 ms of `now()`: hashing a large file
- * takes a while. Returns the prepared files and the reader the sender goes on using.
+ * The offer's description of outgoing files (docs/files.md §11): cleaned name and type, size and
+ * chunk size; nothing is read here (the sender hashes as it sends). Returns it and the reader
+ * the sender uses.
  */
-export async function prepareOutgoing(
+export function prepareOutgoing(
   blobs: readonly OutgoingFile[],
-  o: {
-    chunkSize: number;
-    now: () => number;
-    progress: (files: TransferFileInfo[], done: number, total: number) => void;
-  },
-): Promise<{ prepared: PreparedFile[]; read: ReturnType<typeof blobReader> }> {
-  const read = blobReader(blobs);
-  const infos = blobs.map((f) => ({ name: safeName(f.name), type: safeType(f.type), size: f.size }));
-  const total = infos.reduce((n, f) => n + f.size, 0);
-  let done = 0,
-    last = -Infinity;
-  const counted: typeof read = async (i, start, end) => {
-    const b = await read(i, start, end);
-    done += b.length;
-    if (o.now() - last >= 250) {
-      last = o.now();
-      o.progress(infos, done, total);
-    }
-    return b;
-  };
-  const prepared: PreparedFile[] = [];
-  for (const [i, f] of infos.entries())
-    prepared.push(
-      await prepareFile({
-        fileIndex: i,
-        ...f,
-        chunkSize: chooseChunkSize(f.size, o.chunkSize),
-        readSlice: counted,
-        whole: await createFastSha256(),
-      }),
-    );
-  return { prepared, read };
+  o: { chunkSize: number },
+): { prepared: FileOffer[]; read: ReturnType<typeof blobReader> } {
+  const prepared = blobs.map((f) => {
+    const info = { name: safeName(f.name), type: safeType(f.type), size: f.size };
+    return { ...info, chunkSize: chooseChunkSize(f.size, o.chunkSize) };
+  });
+  return { prepared, read: blobReader(blobs) };
 }

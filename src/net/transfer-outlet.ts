@@ -6,6 +6,8 @@
  * drained, or (safety net) a 20 ms poll while only the link's buffer holds us back.
  * @module
  */
+import { encodeTransfer } from '../core/transfer-codec';
+import type { ChunkPlace } from '../core/file-chunk';
 import type { TransferLink } from './transfer-types';
 
 export class LinkOutlet {
@@ -39,17 +41,30 @@ export class LinkOutlet {
 
   /** Sends one transfer-codec message; without a link it is lost (resume/stall recovery re-sends what matters). */
   send(bytes: Uint8Array): void {
+    this.#track(bytes.length, (link) => link.send({ type: 'transfer', data: bytes }));
+  }
+
+  /** Sends one chunk: sealed once by the link where it can (docs/files.md §10), else as a `transfer` message. */
+  sendChunk(place: ChunkPlace, bytes: Uint8Array): void {
+    this.#track(bytes.length, (link) =>
+      link.sendChunk
+        ? link.sendChunk(place, bytes)
+        : link.send({ type: 'transfer', data: encodeTransfer({ type: 'chunk', ...place, bytes }) }),
+    );
+  }
+
+  #track(bytes: number, go: (link: TransferLink) => Promise<void>): void {
     const link = this.#link;
     if (!link) return;
-    this.#pending += bytes.length;
+    this.#pending += bytes;
     this.maxQueued = Math.max(this.maxQueued, this.queued());
-    link.send({ type: 'transfer', data: bytes }).then(
+    go(link).then(
       () => {
-        if (this.#link === link) this.#pending -= bytes.length;
+        if (this.#link === link) this.#pending -= bytes;
         this.wake();
       },
       () => {
-        if (this.#link === link) this.#pending -= bytes.length;
+        if (this.#link === link) this.#pending -= bytes;
       },
     );
   }

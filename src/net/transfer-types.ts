@@ -14,7 +14,11 @@ import type {
   TransferOptions,
   TransferStatus,
 } from '../core/transfer';
+import type { ChunkPlace, ChunkRefusal, OpenedChunk } from '../core/file-chunk';
 import type { FileStore } from './file-store';
+
+/** A sealed chunk as the link hands it over: opened, or refused (the transfer fetches it again). */
+export type ChunkArrival = { ok: true; chunk: OpenedChunk } | ChunkRefusal;
 
 /**
  * What the manager needs from a `SecureLink` (src/net/secure-link.ts). `bufferedAmount` and
@@ -29,6 +33,13 @@ export interface TransferLink {
   readonly bufferedAmount?: number;
   /** Calls `cb` each time `bufferedAmount` falls to the link's low-water mark (`bufferedamountlow`). */
   onDrain?(cb: () => void): () => void;
+  /**
+   * Sends one file chunk sealed once under the file key (docs/files.md §10). Without it the
+   * manager sends chunks as `transfer` messages through `send()`.
+   */
+  sendChunk?(place: ChunkPlace, bytes: Uint8Array): Promise<void>;
+  /** Chunks that arrived through `sendChunk` at the other end: opened, or refused. */
+  onChunk?(cb: (c: ChunkArrival) => void): () => void;
 }
 
 /** A file as shown in the UI. */
@@ -71,7 +82,6 @@ export interface TransferPersistence {
 
 /** What the UI hears (all carry the transfer id). `file-complete` (in) means the file is verified and readable with `getFile`. */
 export type TransferManagerEvent =
-  | { type: 'preparing'; id: string; files: TransferFileInfo[]; done: number; total: number } // out: hashing before the offer
   | { type: 'offered'; id: string; direction: 'in' | 'out'; files: TransferFileInfo[] }
   | { type: 'accepted'; id: string; files: number[] }
   | { type: 'declined'; id: string; reason: DeclineReason }

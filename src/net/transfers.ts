@@ -4,7 +4,7 @@
  * hands chunks to the link only while its buffer is below a high-water mark (so chat, sent
  * directly by the app, goes ahead of file chunks and nothing queues without bound), writes
  * received chunks to a {@link FileStore}, persists state snapshots, and resumes after a relink
- * or a reload of either page. Parts: `transfer-offers.ts` (preparing and judging offers),
+ * or a reload of either page. Parts: `transfer-offers.ts` (making and judging offers),
  * `transfer-entry.ts` (one transfer's events and saves), `transfer-outlet.ts` (the link).
  * @module
  */
@@ -17,7 +17,9 @@ import {
   type TransferResult,
 } from '../core/transfer';
 import type { WireMessage } from '../core/wire';
+import type { ChunkPlace } from '../core/file-chunk';
 import { blobReader } from './file-store';
+import { fastRunningHashes } from './fast-sha256';
 import {
   deliver,
   maybeSave,
@@ -45,6 +47,7 @@ import {
   DEFAULT_MAX_INCOMING_BYTES,
   DEFAULT_SAVE_EVERY_BYTES,
   DOWNLOAD_TYPE,
+  type ChunkArrival,
   type TransferFileInfo,
   type TransferLink,
   type TransferManagerEvent,
@@ -147,6 +150,7 @@ export class TransferManager {
     this.#out.use(link);
     this.#unlink = [
       link.onMessage((m) => this.#onMessage(m)),
+      ...(link.onChunk ? [link.onChunk((c) => this.#onChunk(c))] : []),
       link.onClose(() => {
         if (this.#out.link === link) this.detach();
       }),
@@ -166,16 +170,11 @@ export class TransferManager {
     this.#out.use(null);
   }
 
-  /** Offers files to the contact; returns the transfer id. Reads each file once to hash it. */
+  /** Offers files to the contact; returns the transfer id. Reads nothing before the offer (docs/files.md §11). */
   async send(files: OutgoingFile[]): Promise<string> {
     const blobs = [...files];
-    const idBytes = this.#o.random(16),
-      pid = bytesToHex(idBytes);
-    const { prepared, read } = await prepareOutgoing(blobs, {
-      chunkSize: this.#o.chunkSize,
-      now: this.#o.now,
-      progress: (infos, done, total) => this.#emit({ type: 'preparing', id: pid, files: infos, done, total }),
-    });
+    const idBytes = this.#o.random(16);
+    const { prepared, read } = prepareOutgoing(blobs, { chunkSize: this.#o.chunkSize });
     const sender = TransferSender.create({
       id: idBytes,
       files: prepared,
@@ -185,7 +184,7 @@ export class TransferManager {
     const e = this.#add(
       bytesToHex(idBytes),
       'out',
-      prepared.map((p) => ({ name: p.offer.name, type: p.offer.type, size: p.offer.size })),
+      prepared.map((p) => ({ name: p.name, type: p.type, size: p.size })),
       this.#o.now(),
     );
     e.sender = sender;
@@ -300,8 +299,10 @@ export class TransferManager {
     return {
       readSlice: read,
       send: (b: Uint8Array) => this.#out.send(b),
+      sendChunk: (place: ChunkPlace, bytes: Uint8Array) => this.#out.sendChunk(place, bytes),
       canSend: () => this.#out.canSend(),
       now: this.#o.now,
+      hashes: fastRunningHashes,
     };
   }
 
@@ -380,6 +381,30 @@ export class TransferManager {
     this.#after(n, async () => {
       await maybeSave(n, this.#o);
       this.#emit({ type: 'offered', id, direction: 'in', files: n.files });
+    });
+  }
+
+  /** A sealed chunk from the link: opened (to its receiver), or refused (its receiver asks for it again). */
+  #onChunk(c: ChunkArrival): void {
+    const place = c.ok ? c.chunk : c.claimed;
+    if (!place) return; // not even a header: nothing to route or ask for again
+    const id = bytesToHex(place.id);
+    const e = this.#entries.get(id);
+    if (!e?.receiver) {
+      if (c.ok && !e && !this.#told.has(id)) {
+        this.#told.add(id);
+        if (this.#told.size > MAX_TOLD_IDS) this.#told.delete(this.#told.values().next().value!);
+        this.#tellCancelled(id);
+      }
+      return;
+    }
+    const run = c.ok
+      ? e.receiver.receive({ type: 'chunk', ...c.chunk })
+      : e.receiver.refuse(place.file, place.index, c.code, c.message);
+    void run.then((r) => {
+      if (!r.ok && r.code === 'TRANSFER_CANCELLED') this.#tellCancelled(id);
+      this.#handle(e, r);
+      this.#kick();
     });
   }
 

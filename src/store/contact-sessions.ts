@@ -6,9 +6,9 @@
  * `sessions` + `messages`:
  *
  * - receive: ratchet step + inbox + the messages it hands to the app (or the delivered mark of
- *   a receipt) — the rule of docs/security-ratchet.md "Transactional decrypt", with the same
- *   optimistic version check as `sessions.ts` (decrypt is async, so it runs before the
- *   transaction, and a changed version means "start again");
+ *   a receipt) — the rule of docs/security-ratchet.md "Transactional decrypt", with an optimistic
+ *   version check (decrypt is async, so it runs before the transaction, and a changed version
+ *   means "start again": another tab moved on);
  * - write: the history record and the outbox entry;
  * - seal: the ratchet step, committed before the bytes leave, so a key is never used twice.
  *
@@ -26,8 +26,6 @@ import {
 } from '../core/ratchet';
 import {
   acknowledge,
-  createInbox,
-  createOutbox,
   enqueue,
   pending,
   receive as inboxReceive,
@@ -35,9 +33,7 @@ import {
   resumePoint,
   type Inbox,
   type InboxMessage,
-  type Outbox,
 } from '../core/outbox';
-import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import { failure, type Failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
@@ -46,43 +42,13 @@ import { fromBase64Url, toBase64Url } from '../core/base64url';
 import type { MessageRecord, ParleyDb, ParleySchema } from './db';
 import { SerialQueues } from './serial';
 import { groupInner, groupInboxFull, isGroupPayload } from './group-outbox';
-import type { GroupOutPayload } from './group-records';
 import { CURRENT, type Announcement } from '../core/features';
 import { judgeInner, type InnerVerdict } from './inner-rules';
+import { emptySessionRow, type InPayload, type OutPayload, type SessionRow, type StoredSession } from './session-row';
 
-/**
- * An outbox entry's payload: nothing for chat (the text is in `messages`; each link seals it anew,
- * see `sealEntry`), or where a group message is (docs/groups.md §10.2).
- */
-export type OutPayload = Record<string, never> | GroupOutPayload;
-/** A held (not yet deliverable) incoming message. */
-export interface InPayload {
-  text: string;
-  sentAt: number;
-  /** A `group` message (base64url of its bytes): delivered to the group inbox, not the chat (docs/groups.md §10.2). */
-  groupBytes?: string;
-  /** A message this side could not use: nothing is stored, it is receipted as `unsupported`. */
-  unsupported?: true;
-}
-/** The stored session of a contact (docs/session.md §2). */
-export interface StoredSession {
-  id: string;
-  role: KxRole;
-  state: RatchetStateJson;
-  roomKey: Uint8Array;
-  peerKemPublicKey: Uint8Array;
-  createdAt: number;
-}
-/** One row of the `sessions` store. `version` goes up by one on every write. */
-export interface SessionRow {
-  contact: string;
-  version: number;
-  session: StoredSession | null;
-  outbox: Outbox<OutPayload>;
-  inbox: Inbox<InPayload>;
-  /** The mailbox days drained in full under `session` up to `day` (docs/session.md §7; src/store/mailbox-marks.ts). */
-  mailboxDrained?: { session: string; day: number };
-}
+// The row's types live in session-row.ts (db.ts needs them without importing this module).
+export { emptySessionRow };
+export type { InPayload, OutPayload, SessionRow, StoredSession };
 
 /** What a received ratchet message did. */
 export type SessionReceiveOutcome =
@@ -129,17 +95,6 @@ export interface ContactSessionsTestHooks {
 const MAX_ATTEMPTS = 64;
 /** Receive outcomes added with the announcements (docs/protocol.md "Compatibility"). */
 type InnerKindV2 = 'unsupported' | 'not-shown' | 'features-check';
-
-/** A contact's row before its first session: no session, an empty outbox and inbox. */
-export function emptySessionRow(contact: string): SessionRow {
-  return {
-    contact,
-    version: 0,
-    session: null,
-    outbox: createOutbox<OutPayload>(randomBytes),
-    inbox: createInbox<InPayload>(),
-  };
-}
 
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();

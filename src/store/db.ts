@@ -9,8 +9,8 @@
  * @module
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { SessionRow } from './contact-sessions';
-import { migrateOutboxV2 } from './migrate-v2';
+import type { SessionRow } from './session-row';
+import { migrateOutboxV2, type OutboxRecord } from './migrate-v2';
 import type { GroupInboxRecord, GroupMessageRecord, GroupPeerRecord, GroupRecord } from './group-records';
 
 /** The one local identity: Ed25519 seed and the display name shown to contacts. */
@@ -68,12 +68,7 @@ export interface MessageRecord {
   sentOnLink?: number;
 }
 
-/** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
-export interface OutboxRecord {
-  seq?: number; // auto-increment: flush order
-  contact: string;
-  messageId: string;
-}
+export type { OutboxRecord };
 
 /** The schema (docs/session.md §3): version 2 replaced `outbox` by `sessions`; version 3 added groups (docs/groups.md §10.2). */
 export interface ParleySchema extends DBSchema {

@@ -8,8 +8,22 @@
  */
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
 import { enqueue } from '../core/outbox';
-import type { MessageRecord, OutboxRecord } from './db';
-import { emptySessionRow, type SessionRow } from './contact-sessions';
+import { emptySessionRow, type SessionRow } from './session-row';
+
+/** Version 1's outbox (a message id per row); version 2 moves it into the contact's session row. */
+export interface OutboxRecord {
+  seq?: number; // auto-increment: flush order
+  contact: string;
+  messageId: string;
+}
+
+/** What the migration reads of a history record (db.ts `MessageRecord`; named here to keep db.ts out of this module's imports). */
+interface MessageFields {
+  id: string;
+  direction: 'in' | 'out';
+  delivered: boolean;
+  sentAt: number;
+}
 
 type AnyDb = IDBPDatabase<unknown>;
 type AnyTx = IDBPTransaction<unknown, string[], 'versionchange'>;
@@ -20,7 +34,7 @@ export async function migrateOutboxV2(db: AnyDb, tx: AnyTx): Promise<void> {
   const rows = new Map<string, SessionRow>();
   const messages = tx.objectStore('messages');
   for (const o of old) {
-    const m = (await messages.get([o.contact, o.messageId])) as MessageRecord | undefined;
+    const m = (await messages.get([o.contact, o.messageId])) as MessageFields | undefined;
     if (!m || m.direction !== 'out' || m.delivered) continue;
     const row = rows.get(o.contact) ?? emptySessionRow(o.contact);
     const { outbox, entry } = enqueue(row.outbox, {}, Math.max(0, Math.floor(m.sentAt)));

@@ -43,11 +43,11 @@ describe('a new version takes over', () => {
 });
 
 describe('busy transfers', () => {
-  it('counts files being hashed or moving, not offers, finished or failed ones', () => {
+  it('counts transfers moving, not offers, finished or failed ones', () => {
     expect(busyTransfers({})).toBe(0);
     expect(
       busyTransfers({
-        a: [t('preparing'), t('offered'), t('done')],
+        a: [t('active'), t('offered'), t('done')],
         b: [t('active'), t('failed'), t('cancelled'), t('declined')],
       }),
     ).toBe(2);

@@ -26,8 +26,6 @@ describe('R1 transfer: file names with C1 control characters (docs/files.md: "no
           type: '',
           size: 5,
           chunkSize: 1024,
-          sha256: new Uint8Array(32),
-          hashListRoot: new Uint8Array(32),
         },
       ],
     });

@@ -9,7 +9,6 @@ import {
   fileNameProblem,
   MAX_CHUNK_SIZE,
   MAX_CHUNKS,
-  MAX_HASHES_PER_MESSAGE,
   type FileOffer,
   type TransferMessage,
 } from '../../src/core/transfer-codec';
@@ -25,8 +24,6 @@ const fileOffer: fc.Arbitrary<FileOffer> = fc
     type: fc.constantFrom('', 'image/png', 'application/octet-stream', 'text/plain; charset=utf-8'),
     chunkSize: fc.integer({ min: 16, max: 4080 }).map((k) => k * 64),
     size: fc.oneof(fc.integer({ min: 0, max: 1 << 30 }), fc.constant(2 ** 40 + 3)),
-    sha256: hash,
-    hashListRoot: hash,
   })
   .map((f) => ({ ...f, size: Math.min(f.size, f.chunkSize * MAX_CHUNKS) }));
 const ascending = (max: number) =>
@@ -40,13 +37,7 @@ export const transferMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
     id,
     reason: fc.constantFrom('user' as const, 'too-large' as const, 'busy' as const),
   }),
-  fc.record({
-    type: fc.constant('hashes' as const),
-    id,
-    file: u16,
-    first: u32,
-    hashes: fc.integer({ min: 1, max: 8 }).chain((k) => fc.uint8Array({ minLength: k * 32, maxLength: k * 32 })),
-  }),
+  fc.record({ type: fc.constant('digest' as const), id, file: u16, sha256: hash }),
   fc.record({
     type: fc.constant('chunk' as const),
     id,
@@ -60,7 +51,7 @@ export const transferMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
     id,
     file: u16,
     index: u32,
-    reason: fc.constantFrom('hash' as const, 'length' as const),
+    reason: fc.constantFrom('refused' as const, 'length' as const),
   }),
   fc.record({
     type: fc.constant('cancel' as const),
@@ -71,7 +62,7 @@ export const transferMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
     type: fc.constant('resume' as const),
     id,
     files: ascending(0xffff).chain((fs) =>
-      fc.tuple(...fs.map((f) => fc.record({ file: fc.constant(f), verified: u32, hashes: u32 }))),
+      fc.tuple(...fs.map((f) => fc.record({ file: fc.constant(f), verified: u32 }))),
     ),
   }),
   fc.record({ type: fc.constant('complete' as const), id }),
@@ -132,7 +123,7 @@ describe('transfer codec', () => {
     fc.assert(
       fc.property(transferMessage, fc.nat(), (m, cut) => {
         const bytes = encodeTransfer(m);
-        if (m.type !== 'chunk' && m.type !== 'hashes') {
+        if (m.type !== 'chunk') {
           const d = decodeTransfer(bytes.subarray(0, cut % bytes.length), 'sender');
           expect(d.ok ? 'ok' : d.code).toBe('TRANSFER_MALFORMED');
           const longer = new Uint8Array(bytes.length + 1);
@@ -171,8 +162,6 @@ describe('transfer codec', () => {
       type: '',
       size: MAX_CHUNKS * 1024 + 1,
       chunkSize: 1024,
-      sha256: new Uint8Array(32),
-      hashListRoot: new Uint8Array(32),
     };
     expect(() => encodeTransfer({ type: 'offer', id: new Uint8Array(16), files: [tooMany] })).toThrow(/chunks/);
   });
@@ -184,21 +173,13 @@ describe('transfer codec', () => {
     const big = decodeTransfer(new Uint8Array(262145), 'receiver');
     expect(big.ok ? 'ok' : big.code).toBe('TRANSFER_TOO_LARGE');
     expect(() =>
-      encodeTransfer({
-        type: 'hashes',
-        id: new Uint8Array(16),
-        file: 0,
-        first: 0,
-        hashes: new Uint8Array(32 * (MAX_HASHES_PER_MESSAGE + 1)),
-      }),
-    ).toThrow(/m.hashes/);
+      encodeTransfer({ type: 'digest', id: new Uint8Array(16), file: 0, sha256: new Uint8Array(31) }),
+    ).toThrow(/m.sha256/);
     expect(() => encodeTransfer({ type: 'ack', id: new Uint8Array(15), file: 0, verified: 0 })).toThrow(/m.id/);
     const offer = encodeTransfer({
       type: 'offer',
       id: new Uint8Array(16),
-      files: [
-        { name: 'a', type: '', size: 5, chunkSize: 1024, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) },
-      ],
+      files: [{ name: 'a', type: '', size: 5, chunkSize: 1024 }],
     });
     const tooBig = offer.slice();
     tooBig[18 + 2 + 1 + 1 + 1] = 0xff; // size high byte → above 2^53

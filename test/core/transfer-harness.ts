@@ -6,11 +6,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   decodeTransfer,
-  prepareFile,
   TransferReceiver,
   TransferSender,
-  type ChunkDigest,
-  type PreparedFile,
+  type FileOffer,
   type ReceiverOptions,
   type ReceiverState,
   type SenderOptions,
@@ -36,7 +34,6 @@ export interface HarnessOptions {
   channelSlots?: number;
   /** Picks which queue/position to deliver next (random interleavings); default: FIFO, alternating. */
   rng?: () => number;
-  digest?: ChunkDigest;
   /** The receiver's whole-file hash is the caller's (`ReceiverIo.fileDigest`); 'written' hashes what was written. */
   fileDigest?: 'written' | ((file: number, written: Uint8Array) => Promise<Uint8Array>);
 }
@@ -59,25 +56,18 @@ export class Harness {
 
   constructor(
     readonly o: HarnessOptions,
-    readonly prepared: PreparedFile[],
+    readonly prepared: FileOffer[],
   ) {
     this.out = o.files.map((f) => new Uint8Array(f.length));
   }
 
   static async create(o: HarnessOptions): Promise<Harness> {
-    const prepared = await Promise.all(
-      o.files.map((f, i) =>
-        prepareFile({
-          fileIndex: i,
-          name: `file-${i}.bin`,
-          type: 'application/octet-stream',
-          size: f.length,
-          chunkSize: o.chunkSize,
-          readSlice: async (_i, s, e) => f.slice(s, e),
-          ...(o.digest ? { digest: o.digest } : {}),
-        }),
-      ),
-    );
+    const prepared = o.files.map((f, i) => ({
+      name: `file-${i}.bin`,
+      type: 'application/octet-stream',
+      size: f.length,
+      chunkSize: o.chunkSize,
+    }));
     const h = new Harness(o, prepared);
     h.sender = TransferSender.create({
       id: new Uint8Array(16).fill(7),
@@ -111,7 +101,6 @@ export class Harness {
       },
       send: (b: Uint8Array) => this.enqueue(b, 'toSender'),
       now: () => this.now,
-      ...(this.o.digest ? { digest: this.o.digest } : {}),
       ...(this.o.fileDigest ? { fileDigest: (i: number) => this.fileDigest(i) } : {}),
     };
   }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeTransfer, encodeTransfer, TransferReceiver, TransferSender } from '../../src/core/transfer';
+import {
+  decodeTransfer,
+  encodeTransfer,
+  TransferReceiver,
+  TransferSender,
+  type SenderState,
+} from '../../src/core/transfer';
 import { equal, Harness, pseudoRandomBytes, type Tamper } from './transfer-harness';
 
 const KiB = 1024;
@@ -75,63 +81,83 @@ describe('transfer: happy paths', () => {
   });
 });
 
-describe('transfer: integrity', () => {
-  it('a bit flipped in one chunk: that chunk is fetched again and the file verifies', async () => {
-    let flipped = false;
-    const tamper: Tamper = (b, dir) => {
-      const d = decodeTransfer(b, 'local');
-      if (!flipped && dir === 'toReceiver' && d.ok && d.message.type === 'chunk' && d.message.index === 5) {
-        flipped = true;
-        const c = b.slice();
-        c[c.length - 10]! ^= 0x04;
-        return [c];
-      }
-      return [b];
+describe('transfer: integrity (docs/files.md §11: the digest decides)', () => {
+  /** Flips a bit in chunk `index` on its way to the receiver, `times` times (a chunk that got past the AEAD). */
+  function flipChunk(index: number, times: number): { tamper: Tamper; flipped: () => number } {
+    let n = 0;
+    return {
+      flipped: () => n,
+      tamper: (b, dir) => {
+        const d = decodeTransfer(b, 'local');
+        if (n < times && dir === 'toReceiver' && d.ok && d.message.type === 'chunk' && d.message.index === index) {
+          n++;
+          const c = b.slice();
+          c[c.length - 10]! ^= 0x04;
+          return [c];
+        }
+        return [b];
+      },
     };
+  }
+
+  for (const fileDigest of [undefined, 'written'] as const)
+    it(`a tampered chunk that got through: the written file fails the sender's digest, never complete (${fileDigest ?? 'hash here'})`, async () => {
+      const t = flipChunk(5, 1);
+      const files = [pseudoRandomBytes(20 * KiB, 5)];
+      const h = await Harness.create({
+        files,
+        chunkSize: 1024,
+        tamper: t.tamper,
+        ...(fileDigest ? { fileDigest } : {}),
+      });
+      await h.run();
+      expect(t.flipped()).toBe(1);
+      expect(h.rFailures.map((f) => [f.code, f.fatal])).toEqual([['TRANSFER_FILE_HASH_MISMATCH', true]]);
+      expect(h.receiver!.status).toBe('failed');
+      expect(h.sender.status).toBe('cancelled');
+      expect(h.sEvents).toContainEqual({ type: 'cancelled', by: 'peer', reason: 'integrity' });
+      expect(h.completed('receiver')).toBe(false);
+      expect(h.rEvents.some((e) => e.type === 'file-complete')).toBe(false);
+    });
+
+  it('a refused chunk (the sealed-chunk layer) is fetched again and the file verifies', async () => {
     const files = [pseudoRandomBytes(20 * KiB, 5)];
-    const h = await Harness.create({ files, chunkSize: 1024, tamper });
+    let refused = false;
+    const h = await Harness.create({
+      files,
+      chunkSize: 1024,
+      tamper: (b, dir) => {
+        const d = decodeTransfer(b, 'local');
+        if (!refused && dir === 'toReceiver' && d.ok && d.message.type === 'chunk' && d.message.index === 5) {
+          refused = true;
+          void h.receiver!.refuse(0, 5, 'CHUNK_TAMPERED', 'test').then((r) => {
+            h.rEvents.push(...r.events);
+            if (!r.ok) h.rFailures.push(r);
+          });
+          return [];
+        }
+        return [b];
+      },
+    });
     await h.run();
-    expect(flipped).toBe(true);
-    expect(h.rFailures.map((f) => f.code)).toEqual(['TRANSFER_HASH_MISMATCH']);
-    expect(h.rFailures[0]!.fatal).toBe(false);
+    expect(refused).toBe(true);
+    expect(h.rFailures.map((f) => [f.code, f.fatal])).toEqual([['TRANSFER_HASH_MISMATCH', false]]);
     expect(h.sentChunks.filter(([, i]) => i === 5).length).toBe(2);
     expect(h.rEvents).toContainEqual({ type: 'refetch', file: 0, index: 5 });
     expect(equal(h.out[0]!, files[0]!)).toBe(true);
     expect(h.completed('receiver')).toBe(true);
   });
 
-  it('a chunk corrupted every time fails after the retry limit and is never complete', async () => {
-    const tamper: Tamper = (b, dir) => {
-      const d = decodeTransfer(b, 'local');
-      if (dir === 'toReceiver' && d.ok && d.message.type === 'chunk' && d.message.index === 2) {
-        const c = b.slice();
-        c[30]! ^= 1;
-        return [c];
-      }
-      return [b];
-    };
+  it('a lying digest (a sender whose digest is not of what it sent) never completes', async () => {
     const h = await Harness.create({
-      files: [pseudoRandomBytes(8 * KiB, 6)],
+      files: [pseudoRandomBytes(4 * KiB, 7)],
       chunkSize: 1024,
-      tamper,
-      receiver: { maxRetries: 2 },
+      tamper: (b, dir) => {
+        const d = decodeTransfer(b, 'local');
+        if (dir !== 'toReceiver' || !d.ok || d.message.type !== 'digest') return [b];
+        return [encodeTransfer({ ...d.message, sha256: sha256(new Uint8Array([1])) })];
+      },
     });
-    await h.run();
-    const fatal = h.rFailures.filter((f) => f.fatal);
-    expect(fatal.map((f) => f.code)).toEqual(['TRANSFER_HASH_MISMATCH']);
-    expect(h.receiver!.status).toBe('failed');
-    expect(h.sender.status).toBe('cancelled');
-    expect(h.completed('receiver')).toBe(false);
-    expect(h.rEvents.some((e) => e.type === 'file-complete')).toBe(false);
-    expect(h.sEvents).toContainEqual({ type: 'cancelled', by: 'peer', reason: 'integrity' });
-  });
-
-  it('a sender whose chunks match the list but not the whole-file hash never completes', async () => {
-    // A lying sender: consistent per-chunk hashes, wrong whole-file SHA-256.
-    const h = await Harness.create({ files: [pseudoRandomBytes(4 * KiB, 7)], chunkSize: 1024 });
-    h.toR = [];
-    const offer = { ...h.prepared[0]!.offer, sha256: sha256(new Uint8Array([1])) };
-    h.toR.push(encodeTransfer({ type: 'offer', id: h.sender.id, files: [offer] }));
     await h.run();
     expect(h.rFailures.map((f) => [f.code, f.fatal])).toContainEqual(['TRANSFER_FILE_HASH_MISMATCH', true]);
     expect(h.completed('receiver')).toBe(false);
@@ -139,29 +165,37 @@ describe('transfer: integrity', () => {
     expect(h.receiver!.status).toBe('failed');
   });
 
-  it('a hash list that does not match the root is refetched, then fails past the limit', async () => {
-    const tamper: Tamper = (b, dir) => {
-      const d = decodeTransfer(b, 'local');
-      if (dir === 'toReceiver' && d.ok && d.message.type === 'hashes') {
-        const c = b.slice();
-        c[c.length - 1]! ^= 1;
-        return [c];
-      }
-      return [b];
-    };
-    const h = await Harness.create({
-      files: [pseudoRandomBytes(4 * KiB, 8)],
-      chunkSize: 1024,
-      tamper,
-      receiver: { maxRetries: 1 },
-    });
+  it('a second, different digest for a file (the file changed between reads) fails the transfer', async () => {
+    const h = await Harness.create({ files: [pseudoRandomBytes(40 * KiB, 8)], chunkSize: 1024 });
+    await h.run(200_000, () => h.writes >= 2);
+    const r1 = await h.receiver!.receive(
+      encodeTransfer({ type: 'digest', id: h.sender.id, file: 0, sha256: new Uint8Array(32) }),
+    );
+    expect(r1.ok).toBe(true);
+    const r2 = await h.receiver!.receive(
+      encodeTransfer({ type: 'digest', id: h.sender.id, file: 0, sha256: new Uint8Array(32).fill(1) }),
+    );
+    expect(r2.ok ? 'ok' : [r2.code, r2.fatal]).toEqual(['TRANSFER_FILE_HASH_MISMATCH', true]);
     await h.run();
-    expect(h.rFailures.filter((f) => f.code === 'TRANSFER_HASH_LIST_MISMATCH').map((f) => f.fatal)).toEqual([
-      false,
-      true,
-    ]);
-    expect(h.writes).toBe(0);
     expect(h.completed('receiver')).toBe(false);
+    expect(h.sender.status).toBe('cancelled');
+  });
+
+  it('the sender reads each chunk once: no pass before the offer, no re-read without a refetch', async () => {
+    const files = [pseudoRandomBytes(30 * KiB, 9), pseudoRandomBytes(7 * KiB, 10)];
+    const h = await Harness.create({ files, chunkSize: 1024 });
+    const reads: string[] = [];
+    const io = h.senderIo();
+    const read = io.readSlice;
+    // Nothing was read to make the offer: the first read comes after the accept.
+    (h.sender as unknown as { io: typeof io }).io.readSlice = async (i, s, e) => {
+      reads.push(`${i}:${s}`);
+      return read(i, s, e);
+    };
+    await h.run();
+    expect(h.completed('receiver')).toBe(true);
+    expect(reads).toHaveLength(30 + 7);
+    expect(new Set(reads).size).toBe(reads.length);
   });
 });
 
@@ -252,14 +286,14 @@ describe('transfer: resume after a reload', () => {
 });
 
 describe("transfer: the finished receiver's `complete` lost", () => {
-  /** Drops the first `n` `complete`s to the sender (Infinity: all); counts the sender's hash-list pieces after the receiver finished. */
+  /** Drops the first `n` `complete`s to the sender (Infinity: all); counts the sender's digests (its probes) after the receiver finished. */
   function losingComplete(n: number) {
     let lost = 0;
     const probes = { sent: 0 };
     let h!: Harness;
     const tamper: Tamper = (b, dir) => {
       const d = decodeTransfer(b, 'local');
-      if (dir === 'toReceiver' && d.ok && d.message.type === 'hashes' && h?.receiver?.status === 'done') probes.sent++;
+      if (dir === 'toReceiver' && d.ok && d.message.type === 'digest' && h?.receiver?.status === 'done') probes.sent++;
       if (dir === 'toSender' && d.ok && d.message.type === 'complete' && lost < n) {
         lost++;
         return [];
@@ -302,9 +336,13 @@ describe("transfer: the finished receiver's `complete` lost", () => {
 describe('transfer: reload before the sender heard the accept', () => {
   it('a restored sender still in "offered" re-offers and finishes with a receiver that is already done', async () => {
     const h = await Harness.create({ files: [new Uint8Array(0)], chunkSize: 1024 });
+    const saved = JSON.parse(JSON.stringify(h.sender.toJSON())) as SenderState; // saved before the accept came
     await h.run(200_000, () => h.receiver?.status === 'done');
+    h.toR = [];
+    h.toS = [];
+    h.sender = TransferSender.restore(saved, h.senderIo());
     expect(h.sender.status).toBe('offered');
-    h.reload();
+    h.sender.tick((h.now += 20_000)); // the offer unanswered for stallMs: sent again
     await h.run();
     expect(h.sender.status).toBe('done');
   });
@@ -328,7 +366,7 @@ describe('transfer: reload before the receiver decided', () => {
 describe('transfer: malicious peers give typed failures and lose nothing', () => {
   async function started() {
     const files = [pseudoRandomBytes(8 * KiB, 11), pseudoRandomBytes(3 * KiB, 12)];
-    const h = await Harness.create({ files, chunkSize: 1024, decide: () => [0] });
+    const h = await Harness.create({ files, chunkSize: 1024, decide: () => [0], channelSlots: 4 });
     await h.run(200_000, () => h.writes >= 2);
     return h;
   }
@@ -346,15 +384,14 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
         encodeTransfer({ type: 'chunk', id, file: 0, index: 0, bytes: h.o.files[0]!.slice(0, 1024) }),
         'TRANSFER_DUPLICATE',
       ],
-      [encodeTransfer({ type: 'hashes', id, file: 0, first: 7, hashes: new Uint8Array(64) }), 'TRANSFER_SIZE_OVERFLOW'],
-      [encodeTransfer({ type: 'hashes', id, file: 0, first: 0, hashes: new Uint8Array(32) }), 'TRANSFER_DUPLICATE'],
+      [encodeTransfer({ type: 'digest', id, file: 1, sha256: new Uint8Array(32) }), 'TRANSFER_BAD_INDEX'], // declined file
       [
         encodeTransfer({ type: 'chunk', id: new Uint8Array(16), file: 0, index: 3, bytes: new Uint8Array(1024) }),
         'TRANSFER_UNKNOWN_ID',
       ],
       [encodeTransfer({ type: 'ack', id, file: 0, verified: 1 }), 'TRANSFER_UNEXPECTED'],
       [new Uint8Array([1, 5, 0]), 'TRANSFER_MALFORMED'],
-      [new Uint8Array([2, ...new Uint8Array(30)]), 'TRANSFER_VERSION'],
+      [new Uint8Array([3, ...new Uint8Array(30)]), 'TRANSFER_VERSION'],
     ];
     for (const [msg, code] of cases) {
       const res = await r.receive(msg);
@@ -376,9 +413,9 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
     const cases: [Uint8Array, string][] = [
       [encodeTransfer({ type: 'ack', id, file: 0, verified: 8 }), 'TRANSFER_BAD_ACK'], // acks unsent chunks
       [encodeTransfer({ type: 'ack', id, file: 1, verified: 1 }), 'TRANSFER_BAD_INDEX'], // declined file
-      [encodeTransfer({ type: 'nack', id, file: 0, index: 7, reason: 'hash' }), 'TRANSFER_BAD_INDEX'], // not in flight
-      [encodeTransfer({ type: 'resume', id, files: [{ file: 0, verified: 99, hashes: 0 }] }), 'TRANSFER_SIZE_OVERFLOW'],
-      [encodeTransfer({ type: 'resume', id, files: [{ file: 1, verified: 0, hashes: 0 }] }), 'TRANSFER_BAD_INDEX'],
+      [encodeTransfer({ type: 'nack', id, file: 0, index: 7, reason: 'refused' }), 'TRANSFER_BAD_INDEX'], // not in flight
+      [encodeTransfer({ type: 'resume', id, files: [{ file: 0, verified: 99 }] }), 'TRANSFER_SIZE_OVERFLOW'],
+      [encodeTransfer({ type: 'resume', id, files: [{ file: 1, verified: 0 }] }), 'TRANSFER_BAD_INDEX'],
       [encodeTransfer({ type: 'complete', id }), 'TRANSFER_BAD_ACK'],
       [encodeTransfer({ type: 'accept', id, windowBytes: 1, files: [0] }), 'TRANSFER_UNEXPECTED'],
       [encodeTransfer({ type: 'chunk', id, file: 0, index: 0, bytes: new Uint8Array(1) }), 'TRANSFER_UNEXPECTED'],
@@ -402,7 +439,7 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
       receiver: { windowBytes: 8 * KiB },
       tamper: (b, dir) => (dropChunks && dir === 'toReceiver' && b[1] === 5 ? [] : [b]),
     });
-    await h.run(200_000, () => h.sentChunks.length > 0); // accepted, hash list delivered, chunks lost
+    await h.run(200_000, () => h.sentChunks.length > 0); // accepted, chunks lost
     await h.run(200_000, () => h.toR.length === 0);
     expect(h.writes).toBe(0);
     const results = [];
@@ -431,7 +468,7 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
     h.toR = [];
     h.toS = [];
     const acked = s.progress().done / 1024;
-    const nack = encodeTransfer({ type: 'nack', id, file: 0, index: acked, reason: 'hash' });
+    const nack = encodeTransfer({ type: 'nack', id, file: 0, index: acked, reason: 'refused' });
     const codes = [];
     for (let i = 0; i < 5; i++) {
       const r = await s.receive(nack);
@@ -451,8 +488,6 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
           type: '',
           size: 1,
           chunkSize: 1024,
-          sha256: new Uint8Array(32),
-          hashListRoot: new Uint8Array(32),
         },
       ],
     });
@@ -463,5 +498,95 @@ describe('transfer: malicious peers give typed failures and lose nothing', () =>
     expect(TransferReceiver.fromOffer(good, { writeChunk: async () => {}, send: () => {}, now: () => 0 }).ok).toBe(
       true,
     );
+  });
+});
+
+describe('transfer: the sender hashes as it reads, across reloads (docs/files.md §11)', () => {
+  /** Counts the sender's reads from now on, by chunk index. */
+  function countReads(h: Harness): number[] {
+    const reads: number[] = [];
+    const io = (h.sender as unknown as { io: { readSlice: (i: number, s: number, e: number) => Promise<Uint8Array> } })
+      .io;
+    const read = io.readSlice;
+    io.readSlice = async (i, s, e) => {
+      reads.push(s / 1024);
+      return read(i, s, e);
+    };
+    return reads;
+  }
+  const KiB40 = 40 * 1024;
+
+  it('a reload of both pages mid-file: the saved running hash goes on, no chunk is read only to hash it', async () => {
+    const files = [pseudoRandomBytes(KiB40, 41)];
+    const h = await Harness.create({ files, chunkSize: 1024, fileDigest: 'written' });
+    await h.run(200_000, () => h.writes >= 12);
+    h.reload();
+    const verified = h.receiver!.toJSON().progress[0]!.verified;
+    expect(h.sender.toJSON().hashing[0]!.hashed).toBeGreaterThanOrEqual(verified);
+    const reads = countReads(h);
+    await h.run();
+    expect(h.completed('receiver') && h.completed('sender')).toBe(true);
+    expect(equal(h.out[0]!, files[0]!)).toBe(true);
+    // Each chunk from the receiver's prefix on is read once, to be sent: nothing more.
+    expect(reads).toEqual(Array.from({ length: 40 - verified }, (_, i) => verified + i));
+  });
+
+  it('a sender restored from an older save than the receiver catches its hash up by reading only the gap', async () => {
+    const files = [pseudoRandomBytes(KiB40, 42)];
+    const h = await Harness.create({ files, chunkSize: 1024, channelSlots: 4, sender: { windowBytes: 4096 } });
+    await h.run(200_000, () => h.writes >= 5);
+    const old = JSON.parse(JSON.stringify(h.sender.toJSON())) as SenderState;
+    const hashedThen = old.hashing[0]!.hashed;
+    await h.run(200_000, () => h.writes >= 25);
+    h.reload(); // the receiver from now,
+    h.sender = TransferSender.restore(old, h.senderIo()); // the sender from before
+    h.toS = h.toS.filter((b) => decodeTransfer(b, 'local').ok); // the receiver's resume stays queued
+    const verified = h.receiver!.toJSON().progress[0]!.verified;
+    expect(verified).toBeGreaterThan(hashedThen);
+    const reads = countReads(h);
+    await h.run();
+    expect(h.completed('receiver')).toBe(true);
+    expect(equal(h.out[0]!, files[0]!)).toBe(true);
+    expect(reads.filter((i) => i < verified)).toEqual(
+      Array.from({ length: verified - hashedThen }, (_, i) => hashedThen + i),
+    );
+  });
+
+  it('a saved hash state this page cannot load: the sender hashes the file again from the start and it still verifies', async () => {
+    const files = [pseudoRandomBytes(KiB40, 43)];
+    const h = await Harness.create({ files, chunkSize: 1024 });
+    await h.run(200_000, () => h.writes >= 12);
+    const s = JSON.parse(JSON.stringify(h.sender.toJSON())) as SenderState;
+    s.hashing[0]!.state = '00'; // not a @noble midstate
+    h.sender = TransferSender.restore(s, h.senderIo());
+    h.toR = [];
+    h.receiver!.resume();
+    await h.run();
+    expect(h.completed('receiver') && h.completed('sender')).toBe(true);
+    expect(equal(h.out[0]!, files[0]!)).toBe(true);
+  });
+});
+
+describe('transfer: a late resume to a finished sender', () => {
+  it('from a receiver that is behind: it is told at once (cancel), not left to stall; from one that is done: dropped', async () => {
+    const files = [pseudoRandomBytes(6 * 1024, 51)];
+    const h = await Harness.create({ files, chunkSize: 1024 });
+    await h.run();
+    expect(h.sender.status).toBe('done');
+    const sent: Uint8Array[] = [];
+    (h.sender as unknown as { io: { send: (b: Uint8Array) => void } }).io.send = (b) => sent.push(b);
+    const done = await h.sender.receive(
+      encodeTransfer({ type: 'resume', id: h.sender.id, files: [{ file: 0, verified: 6 }] }),
+    );
+    expect(done.ok ? 'ok' : done.code).toBe('TRANSFER_UNEXPECTED');
+    expect(sent).toHaveLength(0);
+    const behind = await h.sender.receive(
+      encodeTransfer({ type: 'resume', id: h.sender.id, files: [{ file: 0, verified: 2 }] }),
+    );
+    expect(behind.ok ? 'ok' : behind.code).toBe('TRANSFER_UNEXPECTED');
+    expect(sent.map((b) => decodeTransfer(b, 'local'))).toEqual([
+      { ok: true, message: { type: 'cancel', id: h.sender.id, reason: 'error' } },
+    ]);
+    expect(h.sender.status).toBe('done');
   });
 });

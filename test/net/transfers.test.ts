@@ -23,7 +23,8 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     const f0 = randomBytes(3 * MiB + 1000),
       f1 = randomBytes(1000);
     const id = await alice.m.send([fileOf(f0, 'holiday.jpg'), fileOf(f1, 'a/b.txt')]);
-    expect(alice.events[0]).toMatchObject({ type: 'preparing', id, done: expect.any(Number), total: f0.length + 1000 });
+    // Nothing is read before the offer (docs/files.md §11): no 'preparing' pass, the offer comes first.
+    expect(alice.events[0]).toMatchObject({ type: 'offered', id, direction: 'out' });
     const offered = await waitFor(bob, (e) => e.type === 'offered', 'offer at bob');
     expect(offered).toMatchObject({
       id,
@@ -93,7 +94,7 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     expect(la.overflowed).toBe(false);
   });
 
-  it('a flipped bit in one chunk payload (after the wire, before the transfer code) → that chunk is refetched, the file verifies', async () => {
+  it('a flipped bit in one chunk payload that got past the transport (after the wire, before the transfer code) → the file fails its digest: failed, never complete, nothing kept', async () => {
     let flipped = 0;
     const tamper = (m: WireMessage, from: Side): WireMessage | null => {
       const t = transferOf(m);
@@ -107,17 +108,17 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
     };
     const alice = await peer('bob'),
       bob = await peer('alice');
-    const [, lb] = await connect(alice, bob, { tamper });
+    await connect(alice, bob, { tamper });
     const f = randomBytes(2 * MiB);
     const id = await alice.m.send([fileOf(f, 'x.bin')]);
     await waitFor(bob, (e) => e.type === 'offered', 'offer');
     await bob.m.accept(id);
-    await waitFor(bob, (e) => e.type === 'complete', 'complete');
+    const failed = await waitFor(bob, (e) => e.type === 'failed', 'failed');
+    expect(failed).toMatchObject({ failure: { code: 'TRANSFER_FILE_HASH_MISMATCH', fatal: true } });
+    await waitFor(alice, (e) => e.type === 'cancelled', 'cancelled at alice');
     expect(flipped).toBe(1);
-    expect(bob.events).toContainEqual({ type: 'refetch', id, file: 0, index: 5 });
-    expect(alice.events).toContainEqual({ type: 'refetch', id, file: 0, index: 5 });
-    expect(chunksAt(lb).filter((c) => c === '0:5')).toHaveLength(2);
-    expect(Buffer.from(bob.store.bytes(id, 0)!).equals(f)).toBe(true);
+    expect(bob.events.some((e) => e.type === 'complete' || e.type === 'file-complete')).toBe(false);
+    expect(bob.m.list()[0]!.status).toBe('failed');
   });
 
   it('a dropped link resumes on the next one from the verified prefix, byte-identical', async () => {
@@ -295,8 +296,6 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
             type: '',
             size: 10,
             chunkSize: 1024,
-            sha256: new Uint8Array(32),
-            hashListRoot: new Uint8Array(32),
           },
         ],
       });
@@ -312,9 +311,7 @@ describe('TransferManager over in-memory links (docs/files.md "Glue")', () => {
       encodeTransfer({
         type: 'offer',
         id: new Uint8Array(16).fill(0x40 + i),
-        files: [
-          { name: 'huge', type: '', size, chunkSize, sha256: new Uint8Array(32), hashListRoot: new Uint8Array(32) },
-        ],
+        files: [{ name: 'huge', type: '', size, chunkSize }],
       });
     await bob.m.dismiss(bob.m.list().find((t) => t.id !== id)!.id); // make room below the flood limit
     await la.send({ type: 'transfer', data: huge(1, 100 * 1024 ** 3, 261120) });
@@ -378,7 +375,7 @@ describe('partial accept (docs/app.md "Files": the receiver picks which offered 
       new Set(
         l.received
           .map(transferOf)
-          .filter((t) => t?.type === 'chunk' || t?.type === 'hashes')
+          .filter((t) => t?.type === 'chunk' || t?.type === 'digest')
           .map((t) => (t as { file: number }).file),
       );
     expect([...files(lb), ...files(la0.peer)].includes(1)).toBe(false);

@@ -13,7 +13,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateIdentity, type Identity } from '../../src/core/identity';
-import { announcement, CURRENT, receiptType, type Announcement } from '../../src/core/features';
+import { announcement, CURRENT, maySend, receiptType, type Announcement } from '../../src/core/features';
 import type { KxIdentity, KxRole } from '../../src/core/kx';
 import { openLink, type LinkOptions, type SecureLink } from '../../src/net/link';
 import type { SignalingClient } from '../../src/net/signaling';
@@ -32,6 +32,8 @@ const fx = linkFixture();
 const WITH_GROUPS = CURRENT;
 const NO_GROUPS = announcement(2, ['file-key', 'unsupported-ack']);
 const NO_FILE_KEY = announcement(2, ['unsupported-ack']);
+/** The build before files were sealed once (transfer protocol 1): file keys, groups, no `file-chunk-v2`. */
+const FILES_V1 = announcement(2, ['file-key', 'groups', 'unsupported-ack']);
 
 /** One side: identity, its store and sessions configured with `own`, and what happened to it. */
 interface Side {
@@ -209,6 +211,41 @@ describe('versions that meet, over real links', () => {
     expect(refusal?.action).toMatch(/reload/);
     expect(sendRefusal(await lc.features, 'chat', 'Bob')).toBeNull();
     expect([...cur.sealed.values(), ...old.sealed.values()].every((n) => n === 1)).toBe(true);
+    expect([...old.refused, ...cur.refused, ...old.interfered, ...cur.interfered]).toEqual([]);
+  }, 60_000);
+
+  it('the build before files were sealed once (no file-chunk-v2) and a current one: chat and file keys both ways, but no transfer either way, each side told in words', async () => {
+    const old = await side(FILES_V1);
+    const cur = await side(CURRENT);
+    await cur.sessions.write(old.key, 'one', 3000);
+    await old.sessions.write(cur.key, 'two', 3001);
+    const [lo, lc] = await link(old, cur);
+    const [to, tc] = [traffic(old, cur, lo, 'responder'), traffic(cur, old, lc, 'initiator')];
+    expect((await Promise.all([to.ready, tc.ready])).map((r) => r.ok)).toEqual([true, true]);
+    await until('both outboxes drain', () => drained(old, cur));
+    expect((await texts(old, cur, 'in')).map((m) => m.text)).toEqual(['one']);
+    // Both sides still have file keys; what differs is the transfer protocol.
+    await until(
+      'file keys cross both ways',
+      async () => old.took.includes('file-key') && cur.took.includes('file-key'),
+    );
+    const [fc, fo] = [await lc.features, await lo.features];
+    // Neither side hands its link to the transfers (ContactPeer.attach's rule), so no protocol-2
+    // offer reaches a protocol-1 decoder and no TRANSFER_VERSION reaches anyone.
+    expect(fc && maySend(fc.own, fc.peer, 'transfer')).toBe(false);
+    expect(fo && maySend(fo.own, fo.peer, 'transfer')).toBe(false);
+    // The current side's offer is refused up front, saying whose Parley is older and what to do.
+    const refusal = sendRefusal(fc, 'transfer', 'Bob');
+    expect(refusal).toMatchObject({ code: 'PEER_TOO_OLD' });
+    expect(refusal?.message).toBe("Bob's Parley is older and cannot receive files from this version.");
+    expect(refusal?.action).toMatch(/^Ask Bob to reload Parley/);
+    // The page configured as the older build refuses its own offer as too old itself.
+    expect(sendRefusal(fo, 'transfer', 'Alice')).toMatchObject({ code: 'VERSION_TOO_OLD' });
+    expect(sendRefusal(fc, 'chat', 'Bob')).toBeNull();
+    // A peer announcing file-chunk-v2 without file keys cannot take transfers either.
+    const half = announcement(2, ['file-chunk-v2', 'unsupported-ack']);
+    expect(maySend(CURRENT, half, 'transfer')).toBe(false);
+    expect(maySend(CURRENT, CURRENT, 'transfer')).toBe(true);
     expect([...old.refused, ...cur.refused, ...old.interfered, ...cur.interfered]).toEqual([]);
   }, 60_000);
 
