@@ -13,7 +13,7 @@ import { exportBackup, importBackup, MAX_BACKUP_BYTES, type BackupData } from '.
 import type { ContactRecord, IdentityRecord, ParleyStore } from '../store/db';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
-import { cleanName } from './names';
+import { cleanLabel, cleanName } from './names';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
 import { formerKeysOf, restoredContact, restoredMatch } from './contact-guard';
@@ -85,6 +85,8 @@ export class BackupState {
           // Schema 2: a replaced key stays refused, a blocked contact stays blocked (contact-guard.ts).
           formerKeys: formerKeysOf(c),
           blocked: c.blocked ?? false,
+          // Schema 3: the person's own label (already clean: contacts.svelte.ts `withLabel`).
+          label: cleanLabel(c.label),
         })),
       },
       this.passphrase,
@@ -200,6 +202,8 @@ export class BackupState {
         verified: c.verified,
         ...(c.formerKeys?.length ? { formerKeys: c.formerKeys } : {}),
         ...(c.blocked ? { blocked: true } : {}),
+        // The backup's label; an older backup (no labels) keeps the one this browser has.
+        ...labelOf(c.label || old?.label),
       });
     });
     try {
@@ -228,4 +232,9 @@ export class BackupState {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function labelOf(label: string | undefined): { label?: string } {
+  const clean = cleanLabel(label);
+  return clean ? { label: clean } : {};
 }
