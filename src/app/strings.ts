@@ -63,7 +63,7 @@ export const t = {
       `Only you see it. They call themselves “${chosen}”. Leave it empty to use their name again.`,
     save: 'Save',
     cancel: 'Cancel',
-    tooLong: (max: number) => `At most ${max} characters.`,
+    tooLong: 'Too long: only the start is kept.',
   },
   /**
    * Why a transfer failed, in words a person can act on (docs/app.md "Files"); the core's
