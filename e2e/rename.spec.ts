@@ -2,14 +2,11 @@
  * Renaming a contact (issue 15, docs/app.md "Renaming a contact"): Alice's own label for Bob is
  * shown instead of the name he chose, which stays visible beside it and in the verify screen;
  * it is cleaned like a peer's name, survives a reload and a backup restored in a fresh browser,
- * and clearing it shows his name again.
+ * clearing it shows his name again, and when his key changes the warning names both.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { readFile } from 'node:fs/promises';
 import { pairedPeople, contextOptions, expectConnected, type Person } from './support/app';
-
-const PASSPHRASE = 'correct horse battery staple';
-const SCRYPT = { timeout: 60_000 }; // the default scrypt cost runs for real
+import { exportBackupFile, importBackupFile, rotateIdentity, SCRYPT } from './support/trust';
 
 async function rename(page: Page, label: string): Promise<void> {
   await page.getByTestId('contact-rename').click();
@@ -56,13 +53,7 @@ test.describe('renaming a contact', () => {
     await expectLabelled(page, 'Robert (work)', 'Bob');
 
     // The label travels in the backup: a fresh browser restores it.
-    await page.getByTestId('backup-open').click();
-    await page.getByTestId('backup-passphrase').fill(PASSPHRASE);
-    await page.getByTestId('backup-passphrase-confirm').fill(PASSPHRASE);
-    await page.getByTestId('backup-export').click();
-    await expect(page.getByTestId('backup-download')).toBeVisible(SCRYPT);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('backup-download').click()]);
-    const file = await readFile(await download.path());
+    const file = await exportBackupFile(page);
     await alice.context.close(); // two live copies of one identity are out of scope
 
     const context = await browser.newContext(contextOptions());
@@ -70,13 +61,16 @@ test.describe('renaming a contact', () => {
     const alice2: Person = { name: 'Alice', context, page: fresh };
     people.push(alice2);
     await fresh.goto('/');
-    await fresh
-      .getByTestId('backup-import-file')
-      .setInputFiles({ name: 'backup.parley', mimeType: 'application/octet-stream', buffer: file });
-    await fresh.getByTestId('backup-import-passphrase').fill(PASSPHRASE);
-    await fresh.getByTestId('backup-import-submit').click();
+    await importBackupFile(fresh, file);
     await expect(fresh.getByTestId('own-name')).toHaveText('Alice', SCRYPT);
     await expectLabelled(fresh, 'Robert (work)', 'Bob');
     await expectConnected(alice2, 'Robert (work)');
+
+    // A new key for Bob: the warning names him by her label and by the name the key came with.
+    await rotateIdentity(bob.page);
+    const warning = fresh.getByTestId('key-change-warning');
+    await expect(warning).toBeVisible({ timeout: 60_000 });
+    await expect(warning).toContainText("Robert (work)'s identity key changed");
+    await expect(warning.getByTestId('key-change-chosen-name')).toContainText('calls themselves “Bob”');
   });
 });

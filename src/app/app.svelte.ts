@@ -154,7 +154,6 @@ export class AppState {
     const names = loadNameSkeleton();
     this.identity = new IdentityState(this.store);
     this.contacts = new ContactsState(this.store);
-    this.contactRename = new ContactRename(this.contacts);
     this.chat = new ChatState(this.store, this.contacts, () => this.connections);
     await this.identity.load();
     await this.contacts.load();
@@ -231,6 +230,7 @@ export class AppState {
     const paired: PairingServices['paired'] = (contact, inviteId) => void this.groups?.invitedPaired(contact, inviteId);
     const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach, paired }, origin.origin);
     this.pairing = pairing;
+    this.contactRename = new ContactRename(contacts);
     this.contactActions = new ContactRemoval({
       store,
       contacts,
