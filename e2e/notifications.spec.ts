@@ -133,11 +133,23 @@ test.describe('notifications', () => {
     ).toHaveText(/^1/, { timeout: 30_000 });
     expect(await notes(bob.page)).toHaveLength(3);
 
+    // Bob's own label for Alice is the notification's title (docs/app.md "Renaming a contact").
+    await bob.page.getByTestId('contact-item').filter({ hasText: 'Alice' }).click();
+    await bob.page.getByTestId('contact-rename').click();
+    await bob.page.getByTestId('contact-rename-input').fill('Alice from choir');
+    await bob.page.getByTestId('contact-rename-save').click();
+    await expect(bob.page.getByTestId('chat-heading')).toContainText('Alice from choir');
+    await setInFront(bob.page, false);
+    await send(alice, 'by her label');
+    await expect.poll(async () => (await notes(bob.page)).length, { timeout: 30_000 }).toBe(4);
+    expect((await notes(bob.page))[3]).toMatchObject({ title: 'Alice from choir', body: 'by her label' });
+    await setInFront(bob.page, true);
+
     // Turned off in Parley (the browser still allows it): none in the background either.
     await bob.page.getByTestId('notifications-disable').click();
     await setInFront(bob.page, false);
     await send(alice, 'after turning them off');
     await expect(message(bob, 'after turning them off')).toBeVisible({ timeout: 30_000 });
-    expect(await notes(bob.page)).toHaveLength(3);
+    expect(await notes(bob.page)).toHaveLength(4);
   });
 });

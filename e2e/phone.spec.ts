@@ -74,10 +74,18 @@ test.describe('on a phone', () => {
     await expectConnected(alice, 'Bob');
     await shot(bob.page, info, '3-phone-chat');
 
-    // Back to the list, and into the chat again.
+    // Focus follows the screens: the opened chat's heading has it (the list item that had it is gone).
+    await expect(bob.page.getByTestId('chat-heading')).toBeFocused();
+
+    // Back to the list (focus returns to the contact that was opened), and into the chat again by keyboard.
     await bob.page.getByTestId('chat-back').click();
     await expect(aliceItem).toBeVisible();
+    await expect(aliceItem).toBeFocused();
     await expect(bob.page.getByTestId('message-input')).toBeHidden();
+    await bob.page.keyboard.press('Enter');
+    await expect(bob.page.getByTestId('chat-heading')).toBeFocused();
+    await bob.page.getByTestId('chat-back').press('Enter');
+    await expect(aliceItem).toBeFocused();
     await aliceItem.click();
 
     // Shift+Enter breaks the line, Enter sends.

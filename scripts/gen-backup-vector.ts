@@ -1,8 +1,9 @@
 /**
- * Writes the known-answer vector for the backup file format (docs/backup.md), payload schema 2:
- * test/vectors/parley-backup-v2.json. Run: npx tsx scripts/gen-backup-vector.ts.
- * (test/vectors/parley-backup.json is the schema-1 vector the previous version of this script
- * wrote; it stays as it is, and import must keep reading it.)
+ * Writes the known-answer vector for the backup file format (docs/backup.md), payload schema 3:
+ * test/vectors/parley-backup-v3.json. Run: npx tsx scripts/gen-backup-vector.ts.
+ * (test/vectors/parley-backup.json and parley-backup-v2.json are the schema-1 and schema-2
+ * vectors earlier versions of this script wrote; they stay as they are, and import must keep
+ * reading them.)
  * test/core/backup.test.ts recomputes the file from these inputs and compares every byte, and
  * cross-checks the scrypt and HKDF steps against node:crypto.
  */
@@ -32,6 +33,7 @@ const contacts = [
     addedAt: 1_799_000_000_000,
     formerKeys: [identityFromSeed(pattern(32, 0x50, 5)).publicKey, identityFromSeed(pattern(32, 0x60, 9)).publicKey],
     blocked: false,
+    label: 'Countess (math club) ✓',
   },
   {
     publicKey: identityFromSeed(pattern(32, 0x21, 11)).publicKey,
@@ -41,6 +43,7 @@ const contacts = [
     addedAt: 1_799_500_000_123,
     formerKeys: [],
     blocked: true,
+    label: '',
   },
 ];
 // "Ｐ" (fullwidth) and "ﬁ" (ligature) become "P" and "fi" under NFKC: the vector pins normalization.
@@ -57,11 +60,11 @@ const r = await exportBackup({ identity, name: 'Grace', contacts }, passphrase, 
 });
 if (!r.ok) throw new Error(r.message);
 writeFileSync(
-  'test/vectors/parley-backup-v2.json',
+  'test/vectors/parley-backup-v3.json',
   JSON.stringify(
     {
       description:
-        'Parley backup file v1, payload schema 2 (docs/backup.md). Identity from seed; salt then nonce drawn from the random source; file = exportBackup(...) in hex. Import with the NFKC form of the passphrase must give the same data.',
+        'Parley backup file v1, payload schema 3 (docs/backup.md). Identity from seed; salt then nonce drawn from the random source; file = exportBackup(...) in hex. Import with the NFKC form of the passphrase must give the same data.',
       passphrase,
       passphraseNfkc: passphrase.normalize('NFKC'),
       seed: hex(seed),
@@ -83,4 +86,4 @@ writeFileSync(
     2,
   ) + '\n',
 );
-console.log(`wrote test/vectors/parley-backup-v2.json (${r.bytes.length} bytes)`);
+console.log(`wrote test/vectors/parley-backup-v3.json (${r.bytes.length} bytes)`);

@@ -26,6 +26,8 @@ import { HeldBackNotes } from './held-back.svelte';
 import { GroupsState } from './groups.svelte';
 import { UpdateState } from './update.svelte';
 import { KeepState } from './keep.svelte';
+import { shownName } from './names';
+import { ContactRename } from './contact-rename.svelte';
 
 export interface StatusLine {
   /** `failed`: nothing can connect now (no route found, or relay-only without TURN): `code` says which. */
@@ -65,6 +67,8 @@ export class AppState {
   groups = $state<GroupsState | null>(null);
   /** Removing and blocking contacts, with the removal's confirm step; set once the store is open. */
   contactActions = $state<ContactRemoval | null>(null);
+  /** The open chat's rename form (docs/app.md "Renaming a contact"); set once the store is open. */
+  contactRename = $state<ContactRename | null>(null);
   private store!: ParleyStore;
 
   /** The relay problem, when there is one: shown until the relay is back. */
@@ -93,31 +97,32 @@ export class AppState {
     const c = this.contacts?.selected;
     const cm = this.connections;
     if (!c || !cm) return { state: 'none', text: '' };
-    if (c.blocked) return { state: 'none', text: `blocked — Parley does not connect to ${c.name}` };
+    const who = shownName(c);
+    if (c.blocked) return { state: 'none', text: `blocked — Parley does not connect to ${who}` };
     const s = cm.peers[c.key] ?? 'waiting';
-    if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${c.name}` };
+    if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${who}` };
     if (cm.relayStatus !== 'open')
       return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
     if (cm.meeting.network.problem)
       return {
         state: 'failed',
         code: 'TURN_UNAVAILABLE',
-        text: `cannot reach ${c.name} — relay-only is on but this server has no TURN relay`,
+        text: `cannot reach ${who} — relay-only is on but this server has no TURN relay`,
       };
-    if (s === 'connecting') return { state: 'connecting', text: `connecting to ${c.name}…` };
+    if (s === 'connecting') return { state: 'connecting', text: `connecting to ${who}…` };
     if (s === 'unreachable')
       return {
         state: 'failed',
         code: 'CONNECTION_FAILED',
-        text: `no route to ${c.name} — you are both online, but your browsers cannot reach each other; retrying`,
+        text: `no route to ${who} — you are both online, but your browsers cannot reach each other; retrying`,
       };
-    return { state: 'waiting', text: `waiting for ${c.name} to come online` };
+    return { state: 'waiting', text: `waiting for ${who} to come online` };
   });
 
   /** The open chat's line about a contact whose Parley cannot take files (docs/app.md "Versions"). */
   readonly versionNotice = $derived.by((): string | null => {
     const c = this.contacts?.selected;
-    return c && this.connections ? versionNotice(this.connections.peerFeatures(c.key), c.name) : null;
+    return c && this.connections ? versionNotice(this.connections.peerFeatures(c.key), shownName(c)) : null;
   });
 
   /** The safety number of the open chat: the same 60 digits on both sides unless someone is in the middle. */
@@ -213,7 +218,10 @@ export class AppState {
     this.route = new RouteWatch({
       stats: (key) => cm.linkStats(key),
       transferring: (key) => this.transfers.list(key).some((t) => t.status === 'active'),
-      name: (key) => this.contacts.get(key)?.name ?? 'Your contact',
+      name: (key) => {
+        const c = this.contacts.get(key);
+        return c ? shownName(c) : 'Your contact';
+      },
     });
     this.transfers.gate = (key) => cm.refusal(key, 'transfer');
     const { store, identity, contacts } = this;
@@ -222,6 +230,7 @@ export class AppState {
     const paired: PairingServices['paired'] = (contact, inviteId) => void this.groups?.invitedPaired(contact, inviteId);
     const pairing = new PairingState(cm.meeting, { store, identity, contacts, hooks, attach, paired }, origin.origin);
     this.pairing = pairing;
+    this.contactRename = new ContactRename(contacts);
     this.contactActions = new ContactRemoval({
       store,
       contacts,

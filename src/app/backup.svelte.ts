@@ -13,7 +13,8 @@ import { exportBackup, importBackup, MAX_BACKUP_BYTES, type BackupData } from '.
 import type { ContactRecord, IdentityRecord, ParleyStore } from '../store/db';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
-import { cleanName } from './names';
+import { cleanLabel, cleanName } from './names';
+import { t } from './strings';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
 import { formerKeysOf, restoredContact, restoredMatch } from './contact-guard';
@@ -70,7 +71,7 @@ export class BackupState {
       return;
     }
     this.clearDownload();
-    this.begin('Encrypting your backup…');
+    this.begin(t.backup.encrypting);
     const name = cleanName(this.identity.name);
     const r = await exportBackup(
       {
@@ -85,6 +86,8 @@ export class BackupState {
           // Schema 2: a replaced key stays refused, a blocked contact stays blocked (contact-guard.ts).
           formerKeys: formerKeysOf(c),
           blocked: c.blocked ?? false,
+          // Schema 3: the person's own label (already clean: contacts.svelte.ts `withLabel`).
+          label: cleanLabel(c.label),
         })),
       },
       this.passphrase,
@@ -106,7 +109,7 @@ export class BackupState {
     this.confirm = '';
     this.status = {
       state: 'done',
-      text: 'Backup ready. Save the file, and keep the passphrase somewhere else: without it the file cannot be opened.',
+      text: t.backup.ready,
     };
   }
 
@@ -137,7 +140,7 @@ export class BackupState {
       this.status = backupError('BACKUP_UNREADABLE');
       return;
     }
-    this.begin('Unlocking the backup…');
+    this.begin(t.backup.unlocking);
     const r = await importBackup(bytes, this.importPassphrase, {
       onProgress: (f) => {
         this.progress = f;
@@ -152,10 +155,9 @@ export class BackupState {
     const same = !!me && equalBytes(me.publicKey, r.data.identity.publicKey);
     if (!same && this.identityInUse) {
       this.pending = r.data;
-      const who = r.data.name || 'an identity without a name';
       this.status = {
         state: 'confirm',
-        text: `This backup holds ${who} with ${plural(r.data.contacts.length, 'contact')}. Importing it replaces ${this.identity.name || 'the identity'} in this browser: its contacts and messages here are removed.`,
+        text: t.backup.replaceAsk(r.data.name, r.data.contacts.length, this.identity.name),
       };
       return;
     }
@@ -172,7 +174,7 @@ export class BackupState {
 
   cancelImport(): void {
     this.pending = null;
-    this.status = { state: 'idle', text: 'Import cancelled; nothing was changed.' };
+    this.status = { state: 'idle', text: t.backup.cancelled };
   }
 
   private async apply(data: BackupData, sameIdentity: boolean): Promise<void> {
@@ -200,6 +202,8 @@ export class BackupState {
         verified: c.verified,
         ...(c.formerKeys?.length ? { formerKeys: c.formerKeys } : {}),
         ...(c.blocked ? { blocked: true } : {}),
+        // The backup's label; an older backup (no labels) keeps the one this browser has.
+        ...labelOf(c.label || old?.label),
       });
     });
     try {
@@ -210,7 +214,7 @@ export class BackupState {
     }
     this.status = {
       state: 'done',
-      text: `Backup imported. Opening Parley as ${identity.name || 'the imported identity'}…`,
+      text: t.backup.imported(identity.name),
     };
     this.restart();
   }
@@ -226,6 +230,7 @@ export class BackupState {
   }
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function labelOf(label: string | undefined): { label?: string } {
+  const clean = cleanLabel(label);
+  return clean ? { label: clean } : {};
 }

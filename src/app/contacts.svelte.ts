@@ -6,6 +6,7 @@
 import type { ParleyStore, ContactRecord } from '../store/db';
 import { acceptKeyChange, noteKeyChange, refuseKeyChange } from './key-change';
 import type { ResetNotice } from './reset-policy';
+import { cleanLabel, shownName } from './names';
 
 export class ContactsState {
   /** Contacts, most recent activity first (docs/app.md "Contacts by last activity"). */
@@ -52,6 +53,15 @@ export class ContactsState {
       const { blocked: _, ...rest } = c;
       return blocked ? { ...rest, blocked: true } : rest;
     });
+  }
+
+  /**
+   * Gives the contact the person's own label (cleaned and bounded: `cleanLabel`), or takes it
+   * away when nothing is left of `label`, so their chosen name shows again (docs/app.md
+   * "Renaming a contact"). Their chosen name is kept apart and never changed here.
+   */
+  rename(key: string, label: string): Promise<void> {
+    return this.update(key, (c) => withLabel(c, label));
   }
 
   /** Takes a removed contact off the list (the store already forgot it: contact-removal.ts). */
@@ -117,10 +127,20 @@ export class ContactsState {
 }
 
 /**
+ * `c` with the person's label `label`, cleaned and bounded (`cleanLabel`); without a label when
+ * nothing is left of it. Their chosen `name` stays as it is (docs/app.md "Renaming a contact").
+ */
+export function withLabel(c: ContactRecord, label: string): ContactRecord {
+  const clean = cleanLabel(label);
+  const { label: _, ...rest } = c;
+  return clean ? { ...rest, label: clean } : rest;
+}
+
+/**
  * Most recent activity first: the newest message's time, or when the contact was added if that is
  * later (a new contact comes to the top); then by name.
  */
 export function sortContacts(list: ContactRecord[], activity: Readonly<Record<string, number>>): ContactRecord[] {
   const last = (c: ContactRecord) => Math.max(activity[c.key] ?? 0, c.addedAt);
-  return [...list].sort((a, b) => last(b) - last(a) || a.name.localeCompare(b.name));
+  return [...list].sort((a, b) => last(b) - last(a) || shownName(a).localeCompare(shownName(b)));
 }

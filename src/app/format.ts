@@ -17,26 +17,55 @@ function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralR
 
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 
-/** "12 byte" → "12 B", "1.5 MB", "320 kB": decimal units (1 kB = 1000 B), as file managers show them. */
+/** "12 byte", "1.5 MB", "320 kB": decimal units (1 kB = 1000 B), as file managers show them. */
 export function formatBytes(n: number, locale?: string): string {
   if (!Number.isFinite(n) || n < 0) throw new RangeError(`formatBytes: n must be a non-negative number, got ${n}`);
+  return scaled(n, '', locale);
+}
+
+/** A rate, "2.0 MB/s", "320 kB/s": the units and digits of {@link formatBytes}, per second (Intl's compound unit). */
+export function formatSpeed(bytesPerSecond: number, locale?: string): string {
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond < 0)
+    throw new RangeError(`formatSpeed: bytesPerSecond must be a non-negative number, got ${bytesPerSecond}`);
+  return scaled(bytesPerSecond, '-per-second', locale);
+}
+
+/** `n` bytes in the largest unit under 1000 of it, one decimal below 10 (none for whole bytes). */
+function scaled(n: number, per: '' | '-per-second', locale: string | undefined): string {
   let i = 0;
   let v = n;
   while (v >= 1000 && i < UNITS.length - 1) {
     v /= 1000;
     i++;
   }
-  const digits = i === 0 ? 0 : v < 10 ? 1 : 0;
-  const f = cached(`b:${locale}:${i}:${digits}`, () =>
+  // Judged after rounding, so 999.7 kB shows as "1.0 MB" (not "1,000 kB") and 9.97 kB as "10 kB".
+  if (i < UNITS.length - 1 && Math.round(v) >= 1000) {
+    v /= 1000;
+    i++;
+  }
+  const digits = i === 0 || v >= 9.95 ? 0 : 1;
+  const f = cached(`b:${locale}:${i}:${digits}:${per}`, () =>
     Intl.NumberFormat(locale, {
       style: 'unit',
-      unit: UNITS[i],
+      unit: `${UNITS[i]}${per}`,
       unitDisplay: 'short',
       maximumFractionDigits: digits,
       minimumFractionDigits: digits,
     }),
   );
   return f.format(v);
+}
+
+/** A whole percent, "50%" or "50 %" by the locale; `p` is 0..100. */
+export function formatPercent(p: number, locale?: string): string {
+  return cached(`%:${locale}`, () => Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })).format(
+    p / 100,
+  );
+}
+
+/** A count, "1,234" or "1 234" by the locale. */
+export function formatCount(n: number, locale?: string): string {
+  return cached(`n:${locale}`, () => Intl.NumberFormat(locale)).format(n);
 }
 
 /** A duration left, rounded up: "5 sec", "3 min" (Intl's short units). */
@@ -46,6 +75,20 @@ export function formatDuration(ms: number, locale?: string): string {
   return cached(`d:${locale}:${unit}`, () =>
     Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }),
   ).format(value);
+}
+
+/** A short time measured in milliseconds, "3.3 ms", "42 ms" (one decimal below 10). */
+export function formatMilliseconds(ms: number, locale?: string): string {
+  const digits = ms < 9.95 ? 1 : 0;
+  return cached(`ms:${locale}:${digits}`, () =>
+    Intl.NumberFormat(locale, {
+      style: 'unit',
+      unit: 'millisecond',
+      unitDisplay: 'short',
+      maximumFractionDigits: digits,
+      minimumFractionDigits: digits,
+    }),
+  ).format(ms);
 }
 
 /** A message's clock time, "14:05" or "2:05 PM" by the locale; '' for a time no `Date` can hold. */
@@ -96,5 +139,5 @@ export function plural(
   locale?: string,
 ): string {
   const word = forms[pluralOf(n, locale)] ?? forms.other;
-  return word.replace('#', cached(`n:${locale}`, () => Intl.NumberFormat(locale)).format(n));
+  return word.replace('#', formatCount(n, locale));
 }

@@ -73,8 +73,11 @@ export class GroupsState {
     if (!g) return [];
     const me = this.meHex();
     const states = this.connections()?.peers ?? {};
+    // A member who is a contact shows by the person's label for them (docs/app.md "Renaming a contact").
+    const labels = new Map(this.contacts.list.flatMap((c) => (c.label ? [[bytesToHex(c.publicKey), c.label]] : [])));
     return g.members.map((m) => ({
       ...m,
+      name: labels.get(m.key) ?? m.name,
       isMe: m.key === me,
       isAdmin: m.key === g.admin,
       connected: m.key !== me && states[this.peerOf(m.key)] === 'connected',

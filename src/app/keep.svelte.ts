@@ -14,6 +14,7 @@ import { NotificationsState } from './notifications.svelte';
 import { chatFromFragment, setAppBadge } from './notify';
 import { ShareState, type ShareServices } from './share.svelte';
 import { StorageState } from './storage.svelte';
+import { shownName } from './names';
 
 export interface KeepServices extends Omit<ShareServices, 'sendFiles'> {
   identity: IdentityState;
@@ -80,7 +81,7 @@ export class KeepState {
   private messageArrived(key: string, m: MessageRecord): void {
     const c = this.s.contacts.get(key);
     if (!c || c.blocked || m.direction !== 'in') return;
-    this.notifications.news({ kind: 'message', contact: key, name: c.name, id: m.id, text: m.text });
+    this.notifications.news({ kind: 'message', contact: key, name: shownName(c), id: m.id, text: m.text });
   }
 
   /** Each new incoming offer, once, after TransfersState has listed it. */
@@ -100,7 +101,7 @@ export class KeepState {
             this.notifications.news({
               kind: 'offer',
               contact: key,
-              name: c.name,
+              name: shownName(c),
               id: t.id,
               files: t.files.map((f) => f.name),
             });

@@ -13,6 +13,7 @@ import { isValidPublicKey, safetyNumber } from '../core/identity';
 import { appError, type AppError } from './errors';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { formerKeysOf, withFormerKey } from './contact-guard';
+import { shownName } from './names';
 
 /** A key a contact presented that is not the one we know (docs/key-change.md §2). */
 export interface KeyChange {
@@ -74,13 +75,16 @@ export function refuseKeyChange(c: ContactRecord): ContactRecord {
 
 /** Why nothing may be sent to this contact now, or null when sending is fine. */
 export function sendBlock(c: ContactRecord | null | undefined): AppError | null {
-  if (c?.blocked) return appError('CONTACT_BLOCKED', c.name);
-  return c?.keyChange ? appError('CONTACT_KEY_CHANGED', c.name) : null;
+  if (c?.blocked) return appError('CONTACT_BLOCKED', shownName(c));
+  return c?.keyChange ? appError('CONTACT_KEY_CHANGED', shownName(c)) : null;
 }
 
 /** What the chat's warning shows: the new safety number (ours with the new key) and when it came. */
 export interface KeyChangeWarning {
+  /** The name the contact is shown by (the person's label, when there is one). */
   name: string;
+  /** The name the contact chose, shown beside a label so the label cannot hide who the key claims to be. */
+  chosenName: string;
   newSafetyNumber: string;
   seenAt: number;
 }
@@ -91,5 +95,10 @@ export function keyChangeWarning(
   ownKey: Uint8Array | null | undefined,
 ): KeyChangeWarning | null {
   if (!c?.keyChange || !ownKey) return null;
-  return { name: c.name, newSafetyNumber: safetyNumber(ownKey, c.keyChange.newKey), seenAt: c.keyChange.seenAt };
+  return {
+    name: shownName(c),
+    chosenName: c.name,
+    newSafetyNumber: safetyNumber(ownKey, c.keyChange.newKey),
+    seenAt: c.keyChange.seenAt,
+  };
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { MAX_INVITE_NAME_BYTES } from '../core/invite';
-import { cleanPeerText } from '../core/peer-text';
+import { cleanPeerText, MAX_CONTACT_LABEL_BYTES } from '../core/peer-text';
 
 /**
  * A display name from a peer or a link, cleaned (or '' when nothing is left): no control, bidi
@@ -13,6 +13,22 @@ import { cleanPeerText } from '../core/peer-text';
  */
 export function cleanName(n: unknown): string {
   return typeof n === 'string' ? cleanPeerText(n, MAX_INVITE_NAME_BYTES) : '';
+}
+
+/**
+ * A label the person typed for a contact, cleaned like a peer's name (`cleanPeerText`) and cut
+ * to {@link MAX_CONTACT_LABEL_BYTES}; '' (nothing left) means "no label" (docs/app.md "Renaming a contact").
+ */
+export function cleanLabel(label: unknown): string {
+  return typeof label === 'string' ? cleanPeerText(label, MAX_CONTACT_LABEL_BYTES) : '';
+}
+
+/**
+ * The name a contact is shown by: the person's own label when there is one, else the name they
+ * chose (docs/app.md "Renaming a contact").
+ */
+export function shownName(c: { name: string; label?: string }): string {
+  return c.label || c.name;
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RouteSample } from '../net/route-stats';
+import { formatMilliseconds, formatSpeed } from './format';
 
 /** What the route line shows. */
 export interface RouteView {
@@ -17,13 +18,6 @@ export interface RouteView {
   /** Longer explanation (the line's title). */
   detail: string;
 }
-
-const fmtRate = (bps: number): string =>
-  bps >= 1e6
-    ? `${(bps / 1e6).toFixed(1)} MB/s`
-    : bps >= 1e3
-      ? `${Math.round(bps / 1e3)} kB/s`
-      : `${Math.round(bps)} B/s`;
 
 /**
  * The words for a sample: how the link goes, the round trip, and (`rate` given, during a
@@ -38,8 +32,8 @@ export function routeView(
   const parts = [
     route === 'relay' ? 'Through a TURN relay' : route === 'direct' ? 'Direct connection' : 'Route not known yet',
   ];
-  if (s.rttMs !== null) parts.push(`round trip ${s.rttMs < 10 ? s.rttMs.toFixed(1) : Math.round(s.rttMs)} ms`);
-  if (rate) parts.push(fmtRate(Math.max(rate.sentPerSecond, rate.receivedPerSecond)));
+  if (s.rttMs !== null) parts.push(`round trip ${formatMilliseconds(s.rttMs)}`);
+  if (rate) parts.push(formatSpeed(Math.max(rate.sentPerSecond, rate.receivedPerSecond)));
   const hidden =
     s.local === 'relay'
       ? `${name} sees the relay’s address, not yours.`

@@ -5,6 +5,9 @@
  */
 import type { TransferStatus } from '../core/transfer';
 import type { TransferFileInfo } from '../net/transfer-types';
+import { formatCount, formatDuration, formatPercent, formatSpeed, plural } from './format';
+
+export { formatBytes } from './format';
 
 /** One transfer as the chat shows it. */
 export interface TransferView {
@@ -60,38 +63,30 @@ export function percent(t: Pick<TransferView, 'done' | 'total' | 'status'>): num
   return Math.floor((t.done / t.total) * 100);
 }
 
-/** "1.5 MB", "320 KB", "12 B". */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)} KB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
-}
-
-/** "about 5 s left", "about 3 min left". */
-export function formatEta(ms: number | null): string {
-  if (ms === null) return '';
-  const s = Math.ceil(ms / 1000);
-  return s < 90 ? `about ${s} s left` : `about ${Math.ceil(s / 60)} min left`;
+/** "about 5 sec left", "about 3 min left" (the duration through Intl: `formatDuration`). */
+export function formatEta(ms: number | null, locale?: string): string {
+  return ms === null ? '' : `about ${formatDuration(ms, locale)} left`;
 }
 
 /** The status line of a transfer, in words (contains `complete`, `failed` or `cancelled` when it ended so). */
 export function statusText(t: TransferView, peer: string): string {
   const s = baseStatus(t, peer);
   const skipped = t.accepted && t.status !== 'declined' ? t.files.length - t.accepted.length : 0;
-  return skipped > 0 ? `${s} · ${skipped} of ${t.files.length} files skipped` : s;
+  return skipped > 0
+    ? `${s} · ${formatCount(skipped)} of ${plural(t.files.length, { one: '# file', other: '# files' })} skipped`
+    : s;
 }
 
 function baseStatus(t: TransferView, peer: string): string {
-  const p = percent(t);
+  const p = formatPercent(percent(t));
   switch (t.status) {
     case 'offered':
       return t.direction === 'out'
         ? `waiting for ${peer} to accept`
-        : `${peer} offers ${t.files.length === 1 ? 'a file' : `${t.files.length} files`}`;
+        : `${peer} offers ${plural(t.files.length, { one: 'a file', other: '# files' })}`;
     case 'active': {
-      const rate = t.speed > 0 ? ` · ${formatBytes(Math.round(t.speed))}/s · ${formatEta(t.etaMs)}` : '';
-      return `${t.direction === 'out' ? 'sending' : 'receiving'} ${p}%${rate}`;
+      const rate = t.speed > 0 ? ` · ${formatSpeed(t.speed)} · ${formatEta(t.etaMs)}` : '';
+      return `${t.direction === 'out' ? 'sending' : 'receiving'} ${p}${rate}`;
     }
     case 'done':
       return t.direction === 'in' ? 'complete — verified' : `complete — ${peer} has verified it`;
@@ -125,9 +120,10 @@ const REFUSED_WHY: Record<RefusedOffers['bound'], string> = {
 
 /** The chat's line about declined offers: what happened, why (the latest limit hit), and what to do. */
 export function refusedText(r: RefusedOffers, peer: string): string {
+  const files = (forms: { one: string; other: string }) => plural(r.files, forms);
   const what =
     r.offers === 1
-      ? `an offer of ${r.files === 1 ? 'a file' : `${r.files} files`}`
-      : `${r.offers} offers (${r.files} files)`;
+      ? `an offer of ${files({ one: 'a file', other: '# files' })}`
+      : `${formatCount(r.offers)} offers (${files({ one: '# file', other: '# files' })})`;
   return `Parley declined ${what} from ${peer} without showing ${r.offers === 1 ? 'it' : 'them'}: ${REFUSED_WHY[r.bound]}. ${peer} sees ${r.offers === 1 ? 'it' : 'them'} as declined and can send again later.`;
 }

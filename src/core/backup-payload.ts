@@ -9,6 +9,7 @@ import { failure, type Failure } from './errors';
 import { fromBase64Url, toBase64Url } from './base64url';
 import { identityFromSeed, isValidPublicKey, type Identity } from './identity';
 import { cleanDisplayName } from './invite';
+import { cleanPeerText, MAX_CONTACT_LABEL_BYTES } from './peer-text';
 
 /** One contact as backed up (docs/backup.md §4). */
 export interface BackupContact {
@@ -26,6 +27,8 @@ export interface BackupContact {
   formerKeys?: Uint8Array[];
   /** Blocked by the person (schema 2; absent in schema 1 = false). */
   blocked?: boolean;
+  /** The person's own label for them, '' for none (schema 3; absent before = none). Clean like a name, ≤ 64 bytes. */
+  label?: string;
 }
 
 /** Everything a backup restores (docs/backup.md §4). */
@@ -39,9 +42,9 @@ export interface BackupData {
 }
 
 /** Schema version of the payload that export writes, its `schema` field (docs/backup.md §4). */
-export const BACKUP_SCHEMA = 2;
-/** Schema versions import reads: 1 (no former keys, no blocked mark) and 2 (docs/backup.md §4). */
-export const BACKUP_SCHEMAS_READ: readonly number[] = [1, 2];
+export const BACKUP_SCHEMA = 3;
+/** Schema versions import reads: 1 (no former keys, no blocked mark), 2 (no labels) and 3 (docs/backup.md §4). */
+export const BACKUP_SCHEMAS_READ: readonly number[] = [1, 2, 3];
 /** Most former keys one backed-up contact may list (as kept per contact: contact-guard.ts). */
 export const MAX_BACKUP_FORMER_KEYS = 32;
 /** Most contacts one backup may hold (docs/backup.md §4). */
@@ -87,6 +90,8 @@ function problemIn(data: BackupData): string | null {
     const former = formerProblem(c, at);
     if (former) return former;
     if (c.blocked !== undefined && typeof c.blocked !== 'boolean') return `${at}.blocked: expected a boolean`;
+    if (c.label !== undefined && !isLabel(c.label))
+      return `${at}.label: expected a clean label of at most ${MAX_CONTACT_LABEL_BYTES} bytes, or ""`;
   }
   return null;
 }
@@ -132,6 +137,7 @@ export function encodeBackupPayload(data: BackupData, schema: number = BACKUP_SC
         ...(schema >= 2
           ? { formerKeys: (c.formerKeys ?? []).map((k) => toBase64Url(k)), blocked: c.blocked ?? false }
           : {}),
+        ...(schema >= 3 ? { label: c.label ?? '' } : {}),
       })),
     }),
   );
@@ -158,7 +164,7 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
           'BACKUP_VERSION',
           'local',
           'import: schema',
-          `This backup's contents have schema ${schema}; this Parley reads schemas ${BACKUP_SCHEMAS_READ.join(' and ')}. Update Parley and try again.`,
+          `This backup's contents have schema ${schema}; this Parley reads schemas ${BACKUP_SCHEMAS_READ.join(', ')}. Update Parley and try again.`,
         )
       : malformed('schema', 'missing');
   const identity = json.identity;
@@ -182,12 +188,14 @@ export function decodeBackupPayload(bytes: Uint8Array): { ok: true; data: Backup
   if (problem) return malformed(problem.slice(0, problem.indexOf(':')), problem.slice(problem.indexOf(':') + 2));
   if (schema >= 2 && data.contacts.some((c) => typeof c.blocked !== 'boolean'))
     return malformed('contacts', 'a contact without a boolean blocked');
+  if (schema >= 3 && data.contacts.some((c) => typeof c.label !== 'string'))
+    return malformed('contacts', 'a contact without a string label');
   if (!equalBytes(encodeBackupPayload(data, schema), bytes))
     return malformed('payload', 'not in canonical form (extra, missing or reordered fields)');
   return { ok: true, data };
 }
 
-/** One entry of `contacts`, field by field (docs/backup.md §4); schema 2 adds formerKeys and blocked. */
+/** One entry of `contacts`, field by field (docs/backup.md §4); schema 2 adds formerKeys and blocked, schema 3 label. */
 function readContact(c: unknown, i: number, schema: number): BackupContact | PayloadFailure {
   if (!isRecord(c)) return malformed(`contacts[${i}]`, 'expected an object');
   const publicKey = bytesOf(c.publicKey);
@@ -209,6 +217,7 @@ function readContact(c: unknown, i: number, schema: number): BackupContact | Pay
     contact.formerKeys = former as Uint8Array[];
     contact.blocked = c.blocked as boolean;
   }
+  if (schema >= 3) contact.label = c.label as string;
   return contact;
 }
 
@@ -235,4 +244,9 @@ function isTime(v: unknown): v is number {
 
 function isName(v: unknown): v is string {
   return typeof v === 'string' && (v === '' || cleanDisplayName(v) === v);
+}
+
+/** '' or a label as the app stores it: `cleanPeerText` leaves it unchanged (docs/app.md "Renaming a contact"). */
+function isLabel(v: unknown): v is string {
+  return typeof v === 'string' && (v === '' || cleanPeerText(v, MAX_CONTACT_LABEL_BYTES) === v);
 }

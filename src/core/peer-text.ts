@@ -19,6 +19,13 @@ export const MAX_MARKS_IN_A_ROW = 4;
 /** Longest display name a peer can give itself, in UTF-8 bytes (the invite and `hello` limit). */
 export const MAX_PEER_NAME_BYTES = 64;
 
+/**
+ * Longest label the person may give a contact, in UTF-8 bytes (docs/app.md "Renaming a
+ * contact"): the same bound and cleaning as a peer's own name, so a label pasted from anywhere
+ * cannot carry bidi controls or invisible characters either.
+ */
+export const MAX_CONTACT_LABEL_BYTES = 64;
+
 /** Longest file name from an offer, in UTF-8 bytes (the transfer codec's limit, docs/files.md §1). */
 export const MAX_PEER_FILE_NAME_BYTES = 255;
 

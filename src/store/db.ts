@@ -25,7 +25,9 @@ export interface IdentityRecord {
 export interface ContactRecord {
   key: string; // the contact's id: hex of its key when paired (publicKey differs after an accepted key change)
   publicKey: Uint8Array; // 32
-  name: string;
+  name: string; // the name they chose (their `hello`, the invite), made distinct from other contacts'
+  /** The person's own label for them, shown instead of `name` (docs/app.md "Renaming a contact"); absent = none. */
+  label?: string;
   contactSecret: Uint8Array; // deriveContactSecret(handshakeSecret) from the pairing
   addedAt: number;
   lastSeen: number; // last time a secure link to them was up (0 = never since pairing)

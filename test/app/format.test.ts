@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { dayOf, formatBytes, formatDay, formatDuration, formatTime, plural } from '../../src/app/format';
+import {
+  dayOf,
+  formatBytes,
+  formatCount,
+  formatDay,
+  formatDuration,
+  formatMilliseconds,
+  formatPercent,
+  formatSpeed,
+  formatTime,
+  plural,
+} from '../../src/app/format';
 
 describe('Intl formats (docs/app.md "Words and formats")', () => {
   it('sizes in decimal units with one decimal under 10', () => {
@@ -11,6 +22,23 @@ describe('Intl formats (docs/app.md "Words and formats")', () => {
     expect(formatBytes(2.5e9, 'en')).toBe('2.5 GB');
     expect(formatBytes(1500, 'de')).toBe('1,5 kB');
     expect(() => formatBytes(-1)).toThrow(/formatBytes: n must be/);
+    // Judged after rounding: never "1,000 kB" or "10.0 kB".
+    expect(formatBytes(999_700, 'en')).toBe('1.0 MB');
+    expect(formatBytes(9_970, 'en')).toBe('10 kB');
+    expect(formatBytes(999, 'en')).toBe('999 byte');
+  });
+  it('speeds, percents, counts and milliseconds through Intl', () => {
+    expect(formatSpeed(2_000_000, 'en')).toBe('2.0 MB/s');
+    expect(formatSpeed(2500, 'en')).toBe('2.5 kB/s');
+    expect(formatSpeed(12_345_678, 'en')).toBe('12 MB/s');
+    expect(formatSpeed(1500, 'de')).toBe('1,5 kB/s');
+    expect(formatSpeed(999.6, 'en')).toBe('1.0 kB/s');
+    expect(() => formatSpeed(Number.NaN)).toThrow(/formatSpeed: bytesPerSecond must be/);
+    expect(formatPercent(50, 'en')).toBe('50%');
+    expect(formatPercent(50, 'fr')).toMatch(/^50\s%$/);
+    expect(formatCount(1234, 'en')).toBe('1,234');
+    expect(formatMilliseconds(3.25, 'en')).toBe('3.3 ms');
+    expect(formatMilliseconds(41.6, 'en')).toBe('42 ms');
   });
   it('durations left round up, seconds then minutes', () => {
     expect(formatDuration(4001, 'en')).toBe('5 sec');

@@ -95,7 +95,12 @@ describe('key change', () => {
     const w = keyChangeWarning(noteKeyChange(bob(), NEW, 10), ME)!;
     expect(w.newSafetyNumber).toBe(safetyNumber(ME, NEW));
     expect(w.newSafetyNumber).not.toBe(safetyNumber(ME, OLD));
-    expect(w).toMatchObject({ name: 'Bob', seenAt: 10 });
+    expect(w).toMatchObject({ name: 'Bob', chosenName: 'Bob', seenAt: 10 });
+  });
+
+  it('a label does not hide the name the contact chose: the warning carries both', () => {
+    const w = keyChangeWarning(noteKeyChange({ ...bob(), label: 'My bank' }, NEW, 10), ME)!;
+    expect(w).toMatchObject({ name: 'My bank', chosenName: 'Bob' });
   });
 
   it('property: whatever keys are presented, the known key changes only by acceptance, to the key shown in the warning', () => {

@@ -162,10 +162,10 @@ describe('routeView', () => {
       { sentPerSecond: 12_345_678, receivedPerSecond: 1000 },
       'Bob',
     );
-    expect(relayed.text).toBe('Through a TURN relay · round trip 42 ms · 12.3 MB/s');
+    expect(relayed.text).toBe('Through a TURN relay · round trip 42 ms · 12 MB/s');
     expect(relayed.detail).toContain('Bob sees the relay’s address, not yours');
     expect(routeView({ ...base, rttMs: null }, { sentPerSecond: 0, receivedPerSecond: 2500 }, 'Bob').text).toBe(
-      'Direct connection · 3 kB/s',
+      'Direct connection · 2.5 kB/s',
     );
   });
 

@@ -4,6 +4,7 @@ import { hkdfSync, scryptSync } from 'node:crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import vector from '../vectors/parley-backup.json';
 import vector2 from '../vectors/parley-backup-v2.json';
+import vector3 from '../vectors/parley-backup-v3.json';
 import {
   BACKUP_HEADER_BYTES,
   exportBackup,
@@ -36,18 +37,22 @@ const vectorData: BackupData = {
   name: vector.name,
   contacts: vectorContacts,
 };
-/** The schema-2 vector (former keys, blocked): what export writes now. */
-const vector2Data: BackupData = {
-  exportedAt: vector2.now,
-  identity: identityFromSeed(hex(vector2.seed)),
-  name: vector2.name,
-  contacts: vector2.contacts.map((c) => ({
-    ...c,
-    publicKey: hex(c.publicKey),
-    contactSecret: hex(c.contactSecret),
-    formerKeys: c.formerKeys.map(hex),
-  })),
-};
+/** The data of a schema-2 or schema-3 vector (schema 2: former keys, blocked; 3: labels too). */
+function dataOf(v: typeof vector2 | typeof vector3): BackupData {
+  return {
+    exportedAt: v.now,
+    identity: identityFromSeed(hex(v.seed)),
+    name: v.name,
+    contacts: v.contacts.map((c) => ({
+      ...c,
+      publicKey: hex(c.publicKey),
+      contactSecret: hex(c.contactSecret),
+      formerKeys: c.formerKeys.map(hex),
+    })),
+  };
+}
+/** The schema-3 vector: what export writes now. */
+const vector3Data = dataOf(vector3);
 
 async function make(
   data: Omit<BackupData, 'exportedAt'> = vectorData,
@@ -111,6 +116,7 @@ const arbContact: fc.Arbitrary<BackupContact> = fc
     addedAt: fc.maxSafeNat(),
     former: fc.uniqueArray(fc.integer({ min: 1, max: 250 }), { maxLength: 3 }),
     blocked: fc.boolean(),
+    label: fc.constantFrom('', 'Mum', 'Zoë from work ✓', '🧮'.repeat(16)),
   })
   .map(({ seed, former, ...c }) => ({
     ...c,
@@ -126,16 +132,25 @@ const arbData = fc
   })
   .map(({ seed, name, contacts }) => ({ identity: identityFromSeed(seed), name, contacts }));
 
-describe('backup: known answers (test/vectors/parley-backup-v2.json, schema 2; parley-backup.json, schema 1)', () => {
-  it('export of the schema-2 vector inputs gives exactly the vector bytes, and imports back', async () => {
-    const queue = [hex(vector2.salt), hex(vector2.nonce)];
-    const r = await exportBackup(vector2Data, vector2.passphrase, {
+describe('backup: known answers (test/vectors/parley-backup-v3.json, schema 3; -v2, schema 2; parley-backup.json, schema 1)', () => {
+  it('export of the schema-3 vector inputs gives exactly the vector bytes, and imports back', async () => {
+    const queue = [hex(vector3.salt), hex(vector3.nonce)];
+    const r = await exportBackup(vector3Data, vector3.passphrase, {
       random: () => queue.shift()!,
-      now: vector2.now,
-      cost: vector2.cost,
+      now: vector3.now,
+      cost: vector3.cost,
     });
-    expect(r.ok && toHex(r.bytes)).toBe(vector2.file);
-    expect(await importBackup(hex(vector2.file), vector2.passphraseNfkc)).toEqual({ ok: true, data: vector2Data });
+    expect(r.ok && toHex(r.bytes)).toBe(vector3.file);
+    const back = await importBackup(hex(vector3.file), vector3.passphraseNfkc);
+    expect(back).toEqual({ ok: true, data: vector3Data });
+    expect(back.ok && back.data.contacts.map((c) => c.label)).toEqual(['Countess (math club) ✓', '']);
+  });
+
+  it('a schema-2 backup (before labels) still imports, with no label', async () => {
+    const r = await importBackup(hex(vector2.file), vector2.passphrase);
+    expect(r).toEqual({ ok: true, data: dataOf(vector2) });
+    expect(r.ok && r.data.contacts.map((c) => 'label' in c)).toEqual([false, false]);
+    expect(r.ok && r.data.contacts.map((c) => c.blocked)).toEqual([false, true]);
   });
 
   it('a schema-1 backup (before former keys and blocking) still imports, with neither field', async () => {
@@ -321,7 +336,7 @@ describe('backup: the tamperer and the damaged file', () => {
     const good = vectorJson();
     const cases: [string, string, string][] = [
       ['not json', 'BACKUP_MALFORMED', 'import: payload'],
-      [good.replace('"schema":1', '"schema":3'), 'BACKUP_VERSION', 'import: schema'],
+      [good.replace('"schema":1', '"schema":4'), 'BACKUP_VERSION', 'import: schema'],
       // Schema 2 needs both new fields on every contact; schema 1 allows neither.
       [good.replace('"schema":1', '"schema":2'), 'BACKUP_MALFORMED', 'import: contacts[0].formerKeys'],
       [
@@ -391,5 +406,43 @@ describe('backup: schema 2 (former keys and blocked contacts)', () => {
     ];
     for (const [text, step] of cases)
       expect(await importBackup(seal(text), PASS), text).toMatchObject({ ok: false, code: 'BACKUP_MALFORMED', step });
+  });
+});
+
+describe("backup: schema 3 (the person's labels for contacts)", () => {
+  const json = (label: string, schema = 3) =>
+    vectorJson()
+      .replace('"schema":1', `"schema":${schema}`)
+      .replaceAll(
+        /"addedAt":(\d+)\}/g,
+        `"addedAt":$1,"formerKeys":[],"blocked":false,"label":${JSON.stringify(label)}}`,
+      );
+
+  it('reads labels, and refuses a missing, unclean or too long one naming the field', async () => {
+    const ok = await importBackup(seal(json('Mum')), PASS);
+    expect(ok.ok && ok.data.contacts.map((c) => [c.name, c.label])).toEqual([
+      ['Ada Lovelace 🧮', 'Mum'],
+      ['', 'Mum'],
+    ]);
+    const missing = vectorJson()
+      .replace('"schema":1', '"schema":3')
+      .replaceAll(/"addedAt":(\d+)\}/g, '"addedAt":$1,"formerKeys":[],"blocked":false}');
+    const cases: [string, string][] = [
+      [missing, 'import: contacts'],
+      [json('Mum', 2), 'import: payload'], // a label in schema 2: not canonical
+      [json('Ali\u202Ece'), 'import: contacts[0].label'], // a right-to-left override
+      [json('Ali\u200Bce'), 'import: contacts[0].label'], // a zero-width space
+      [json(' Mum'), 'import: contacts[0].label'],
+      [json('x'.repeat(65)), 'import: contacts[0].label'],
+    ];
+    for (const [text, step] of cases)
+      expect(await importBackup(seal(text), PASS), text).toMatchObject({ ok: false, code: 'BACKUP_MALFORMED', step });
+  });
+
+  it('export refuses an unclean label as a programmer mistake, naming the field', async () => {
+    const c = { ...vector3Data.contacts[0]!, label: 'Mum\u202E' };
+    await expect(exportBackup({ ...vector3Data, contacts: [c] }, PASS, { random, now: 1, cost: TINY })).rejects.toThrow(
+      'backup contacts[0].label',
+    );
   });
 });
