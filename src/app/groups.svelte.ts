@@ -16,7 +16,7 @@ import type { GroupMessageRecord, GroupMembership, GroupPeerRecord, GroupRecord 
 import { GroupEngine } from './group-engine';
 import { groupPeerDirectory } from './group-peers';
 import { IntroMeetings, type IntroTarget } from './group-intros';
-import { heldOf } from './group-step';
+import { heldOf, timelineOrder } from './group-step';
 import type { PeerDirectory } from './peer-directory';
 import type { ConnectionManager } from './connections.svelte';
 import type { ContactsState } from './contacts.svelte';
@@ -280,9 +280,3 @@ function viewOf(me: string): (r: GroupRecord) => GroupView {
     };
   };
 }
-
-/** The order every member shows (docs/groups.md §6.1): lamport, sender, epoch, seq (hex compares as bytes). */
-function timelineOrder(a: GroupMessageRecord, b: GroupMessageRecord): number {
-  return a.lamport - b.lamport || cmp(a.sender, b.sender) || cmp(a.epoch, b.epoch) || a.seq - b.seq || cmp(a.id, b.id);
-}
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
