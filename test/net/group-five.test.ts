@@ -10,125 +10,13 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { generateIdentity, type Identity } from '../../src/core/identity';
-import type { KxIdentity, KxRole } from '../../src/core/kx';
-import { openLink, type SecureLink } from '../../src/net/link';
-import type { SignalingClient } from '../../src/net/signaling';
-import { kemKeyPairFromSeed } from '../../src/net/session-derive';
-import { ParleyStore } from '../../src/store/db';
-import { ContactSessions } from '../../src/store/contact-sessions';
-import { GroupStore } from '../../src/store/group-store';
-import { GroupEngine } from '../../src/app/group-engine';
 import { timelineOrder } from '../../src/app/group-step';
-import { LinkTraffic } from '../../src/app/session-traffic';
-import { nodeWrtc } from '../support/wrtc';
 import { linkFixture } from '../support/link-fixture';
+import { connectMembers, disconnect, groupMember, until, type GroupMember } from '../support/group-members';
 
-const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const fx = linkFixture();
-
-interface Member {
-  name: string;
-  id: Identity;
-  kx: KxIdentity;
-  key: string;
-  sig: SignalingClient;
-  sessions: ContactSessions;
-  store: GroupStore;
-  engine: GroupEngine;
-  /** The live link's traffic to each other member, by their key. */
-  traffic: Map<string, { link: SecureLink; traffic: LinkTraffic }>;
-  problems: string[];
-}
-
-async function member(name: string, everyone: () => Member[]): Promise<Member> {
-  const seed = random(32);
-  const id = generateIdentity(() => seed.slice());
-  const db = await ParleyStore.open(`group-five-${name}-${bytesToHex(random(8))}`);
-  const sessions = new ContactSessions(db.database);
-  const store = new GroupStore(db.database);
-  const key = bytesToHex(id.publicKey);
-  const traffic = new Map<string, { link: SecureLink; traffic: LinkTraffic }>();
-  const problems: string[] = [];
-  const engine = new GroupEngine({
-    store,
-    self: () => ({ me: id, name }),
-    // Everyone is a contact of everyone: a pairwise peer's id is its key.
-    peers: () => ({ linked: new Set(everyone().map((m) => m.key)), peerOf: (k) => k, keyOf: (p) => p }),
-    flush: (ids) => {
-      for (const peer of ids) void traffic.get(peer)?.traffic.flush();
-    },
-    changed: () => {},
-  });
-  sessions.onGroupInbox = () => void engine.process().catch((e: unknown) => problems.push(String(e)));
-  return {
-    name,
-    id,
-    kx: { ed25519: id, kem: kemKeyPairFromSeed(seed) },
-    key,
-    sig: await fx.signaling(),
-    sessions,
-    store,
-    engine,
-    traffic,
-    problems,
-  };
-}
-
-/** The app's traffic on one end of a link, registered until the link closes. */
-function carry(me: Member, them: Member, link: SecureLink, role: KxRole): LinkTraffic {
-  const t = new LinkTraffic(
-    link,
-    them.key,
-    me.sessions,
-    { role, identity: me.kx, held: me.sessions.sessionId(them.key), force: false },
-    {
-      messagesChanged: () => {},
-      storageFailed: () => me.problems.push(`storage failed with ${them.name}`),
-      refused: (f) => me.problems.push(`refused from ${them.name}: ${f.code}`),
-      interfered: (f) => me.problems.push(`interfered with ${them.name}: ${f.code}`),
-    },
-  );
-  me.traffic.set(them.key, { link, traffic: t });
-  link.onClose(() => {
-    if (me.traffic.get(them.key)?.link === link) me.traffic.delete(them.key);
-  });
-  return t;
-}
-
-/** A link between two members in a fresh room (the lower key dials), with the app's traffic on both ends. */
-async function connect(a: Member, b: Member): Promise<void> {
-  const [server, client] = a.key < b.key ? [b, a] : [a, b];
-  const common = { rendezvousSecret: random(32), iceServers: [], wrtc: nodeWrtc, timeoutMs: 20_000 };
-  const [s, c] = await Promise.all([
-    openLink({
-      ...common,
-      signaling: server.sig,
-      identity: server.id,
-      shs: { role: 'server', authorize: (k) => bytesToHex(k) === client.key },
-    }),
-    openLink({
-      ...common,
-      signaling: client.sig,
-      identity: client.id,
-      shs: { role: 'client', serverPublicKey: server.id.publicKey },
-    }),
-  ]);
-  if (!s.ok || !c.ok) throw new Error(`${a.name}–${b.name}: no link (${s.ok ? '' : s.code} ${c.ok ? '' : c.code})`);
-  fx.track(s.link, c.link);
-  const ready = [carry(server, client, s.link, 'responder').ready, carry(client, server, c.link, 'initiator').ready];
-  const r = await Promise.all(ready);
-  if (!r.every((x) => x.ok)) throw new Error(`${a.name}–${b.name}: session setup failed`);
-}
-
-async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+type Member = GroupMember;
+const connect = (a: Member, b: Member) => connectMembers(a, b, (...l) => fx.track(...l));
 
 /** A member's group texts in the order the app shows them, as `id text`. */
 async function history(m: Member, group: string): Promise<string[]> {
@@ -142,7 +30,8 @@ const shown = async (m: Member, group: string) => (await history(m, group)).map(
 describe('a group of five over real links', () => {
   it('one member offline during a burst from several senders: when back, all five show the same history, each message once', async () => {
     const all: Member[] = [];
-    for (const name of ['Alice', 'Bob', 'Carol', 'Dave', 'Erin']) all.push(await member(name, () => all));
+    for (const name of ['Alice', 'Bob', 'Carol', 'Dave', 'Erin'])
+      all.push(await groupMember(name, await fx.signaling(), () => all));
     const [alice, bob, carol, dave, erin] = all as [Member, Member, Member, Member, Member];
     for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) await connect(all[i]!, all[j]!);
 
@@ -163,7 +52,7 @@ describe('a group of five over real links', () => {
     });
 
     // Erin goes offline: every link of hers closes.
-    await Promise.all([...erin.traffic.values()].map((t) => t.link.close()));
+    await disconnect(erin);
     for (const m of all) await until(`${m.name} sees Erin gone`, async () => !m.traffic.has(erin.key) || m === erin);
     expect(erin.traffic.size).toBe(0);
 
@@ -210,6 +99,6 @@ describe('a group of five over real links', () => {
       expect(m.problems).toEqual([]);
     }
     // Every peer connection is closed before the test ends.
-    await Promise.all(all.flatMap((m) => [...m.traffic.values()].map((t) => t.link.close())));
+    await Promise.all(all.map(disconnect));
   }, 240_000);
 });
