@@ -28,6 +28,7 @@ export interface GroupMember {
   kx: KxIdentity;
   key: string;
   sig: SignalingClient;
+  db: ParleyStore;
   sessions: ContactSessions;
   store: GroupStore;
   engine: GroupEngine;
@@ -58,6 +59,7 @@ export async function groupMember(
     kx: { ed25519: id, kem: kemKeyPairFromSeed(seed) },
     key: bytesToHex(id.publicKey),
     sig,
+    db,
     sessions,
     store,
     engine: null as unknown as GroupEngine,

@@ -1,0 +1,131 @@
+/**
+ * Group delivery over real links (docs/groups.md §6.4, §13): the time from a send to the last of
+ * N members showing the message, against N separate 1:1 sends of the same text to the same people,
+ * in one process and one run. One sender and N receivers, each with the app's real group and chat
+ * code on its own in-memory IndexedDB (test/support/group-members.ts), a real link from the sender
+ * to each (node-datachannel on loopback, the real relay, SHS, kx, ratchets); the receivers are not
+ * linked to each other (a fan-out only uses the sender's links).
+ *
+ * "Showing" is what the app's UI waits for: a group member's engine has committed the message and
+ * the timeline, re-read as the UI does, holds it; a 1:1 receiver has stored the chat record (read
+ * back as the chat view does). Rounds alternate which way goes first; each starts with every
+ * outbox drained.
+ */
+import 'fake-indexeddb/auto';
+import { WebSocket } from 'ws';
+import { cleanup } from 'node-datachannel';
+import { createRelay } from '../../server/relay';
+import { SignalingClient, type WebSocketConstructor } from '../../src/net/signaling';
+import type { SecureLink } from '../../src/net/secure-link';
+import { connectMembers, groupMember, until, type GroupMember } from '../../test/support/group-members';
+import { warmUpWebRtc } from '../../test/support/wrtc';
+
+export interface LatencyResult {
+  /** ms from send to the last member showing it, per round. */
+  group: number[];
+  oneToOne: number[];
+}
+
+/** Resolves with the time (performance.now) at which every receiver has called `shown`. */
+function allShown(receivers: GroupMember[], arm: (r: GroupMember, shown: () => void) => void): Promise<number> {
+  let left = receivers.length;
+  return new Promise((resolve) => {
+    for (const r of receivers) {
+      let done = false;
+      arm(r, () => {
+        if (done) return;
+        done = true;
+        if (--left === 0) resolve(performance.now());
+      });
+    }
+  });
+}
+
+export async function groupLatency(o: { members: number; rounds: number; text: string }): Promise<LatencyResult> {
+  const relay = createRelay({ logLevel: 'silent', staticDir: '/nonexistent' });
+  const { port } = await relay.listen(0, '127.0.0.1');
+  const url = `ws://127.0.0.1:${port}/signal`;
+  const sockets: SignalingClient[] = [];
+  const links: SecureLink[] = [];
+  const sig = () => {
+    const s = new SignalingClient(url, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+    sockets.push(s);
+    return s;
+  };
+  await warmUpWebRtc();
+  const all: GroupMember[] = [];
+  for (let i = 0; i <= o.members; i++) all.push(await groupMember(`m${i}`, sig(), () => all));
+  const [sender, ...receivers] = all as [GroupMember, ...GroupMember[]];
+  for (const r of receivers) await connectMembers(sender, r, (...l) => links.push(...l));
+
+  const made = await sender.engine.create(
+    'Bench',
+    receivers.map((r) => ({ key: r.id.publicKey, name: r.name })),
+  );
+  if (!made.ok) throw new Error(`bench: ${made.problem}`);
+  const g = made.id;
+  await until('every receiver holds the group', async () => {
+    for (const r of receivers) if (!(await r.store.get(g))) return false;
+    return true;
+  });
+  const drained = () =>
+    until('the sender’s outboxes drain', async () => {
+      for (const r of receivers) if ((await sender.sessions.pendingIds(r.key)).length > 0) return false;
+      return true;
+    });
+
+  const viaGroup = async (text: string): Promise<number> => {
+    const done = allShown(receivers, (r, shown) => {
+      r.groupChanged = (id) => {
+        if (id !== g) return;
+        void r.store.messages(g).then((rows) => rows.some((m) => m.text === text) && shown());
+      };
+    });
+    const t0 = performance.now();
+    const sent = await sender.engine.send(g, text);
+    if (!sent.ok) throw new Error(`bench: ${sent.problem}`);
+    return (await done) - t0;
+  };
+  const viaOneToOne = async (text: string): Promise<number> => {
+    const ids = new Map<string, string>();
+    const done = allShown(receivers, (r, shown) => {
+      r.chatChanged = (from, changed) => {
+        const id = ids.get(r.key);
+        if (from !== sender.key || !id || !changed.includes(id)) return;
+        void r.db.database.get('messages', [sender.key, id]).then((m) => m?.text === text && shown());
+      };
+    });
+    const t0 = performance.now();
+    // As the chat view sends: the record and its outbox entry in one write, then the link flushes.
+    for (const r of receivers) {
+      ids.set(r.key, (await sender.sessions.write(r.key, text, Date.now())).id);
+      void sender.traffic.get(r.key)?.traffic.flush();
+    }
+    return (await done) - t0;
+  };
+
+  const out: LatencyResult = { group: [], oneToOne: [] };
+  await drained();
+  for (let round = -1; round < o.rounds; round++) {
+    const ways = [
+      async () => out.group.push(await viaGroup(`${o.text} g${round}`)),
+      async () => out.oneToOne.push(await viaOneToOne(`${o.text} c${round}`)),
+    ];
+    if (round % 2 === 1) ways.reverse();
+    for (const w of ways) {
+      await w();
+      await drained();
+    }
+    if (round === -1) {
+      out.group.length = 0; // the warm-up round is not counted
+      out.oneToOne.length = 0;
+    }
+  }
+  const problems = all.flatMap((m) => m.problems);
+  if (problems.length) throw new Error(`bench: ${problems.join('; ')}`);
+  await Promise.all(links.map((l) => l.close().catch(() => {})));
+  for (const s of sockets) s.close();
+  await relay.close();
+  cleanup();
+  return out;
+}
