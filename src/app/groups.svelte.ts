@@ -17,6 +17,7 @@ import { GroupEngine } from './group-engine';
 import { groupPeerDirectory } from './group-peers';
 import { IntroMeetings, type IntroTarget } from './group-intros';
 import { heldOf, timelineOrder } from './group-step';
+import { adminAway, adminAwayText } from './group-admin-away';
 import type { PeerDirectory } from './peer-directory';
 import type { ConnectionManager } from './connections.svelte';
 import type { ContactsState } from './contacts.svelte';
@@ -64,7 +65,7 @@ export class GroupsState {
   private readonly db: ParleyStore;
   /** The open group's invite link, once made (docs/groups.md §4.5). */
   inviteLink = $state<string | null>(null);
-  private records: GroupRecord[] = [];
+  private records = $state.raw<GroupRecord[]>([]);
 
   readonly selected = $derived(this.groups.find((g) => g.id === this.selectedId) ?? null);
   /** The open group's members with their link state. */
@@ -79,6 +80,22 @@ export class GroupsState {
       isAdmin: m.key === g.admin,
       connected: m.key !== me && states[this.peerOf(m.key)] === 'connected',
     }));
+  });
+
+  /**
+   * While the admin has no live link: what of this device's waits for them (docs/groups.md §10.3
+   * "Admin offline"), as the sentence the chat shows; null when nothing waits.
+   */
+  readonly adminAway = $derived.by((): string | null => {
+    const rec = this.records.find((r) => r.id === this.selectedId);
+    if (!rec) return null;
+    const away = adminAway(rec, {
+      meHex: this.meHex(),
+      connected: this.members.find((m) => m.isAdmin)?.connected ?? false,
+      linked: this.linked(),
+      nameOf: (hex) => this.contacts.list.find((c) => bytesToHex(c.publicKey) === hex)?.name,
+    });
+    return away && adminAwayText(away);
   });
 
   /** Contacts who may be chosen for a new group (not blocked). */
