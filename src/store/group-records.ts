@@ -60,6 +60,11 @@ export interface GroupRecord {
   left?: string[];
   /** First list refused as a conflict (the admin signed two lists of one generation), shown once. */
   conflict?: number;
+  /**
+   * Members (hex) this member forwarded its list to, and that list's generation (docs/groups.md
+   * §3.3): one list per member and generation; only members on the held list (≤ 49).
+   */
+  listForwarded?: Record<string, number>;
 }
 
 /** Kinds of timeline rows: messages from members, and notices this device writes. */

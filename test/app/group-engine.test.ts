@@ -271,4 +271,52 @@ describe('GroupEngine', () => {
     expect(a).toEqual({ adminName: 'Alice', adding: [], introductions: ['Carol'] });
     expect(adminAwayText(a!)).toMatch(/^Waiting for Alice \(the admin\), who is offline: introductions to Carol\./);
   });
+
+  it('a member who missed a list gets it from a member who hears an older generation from them, once per generation', async () => {
+    const [alice, bob, carol, dave] = await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map(person));
+    const everyone = [alice!, bob!, carol!, dave!];
+    link(alice!, bob!);
+    link(alice!, carol!);
+    link(alice!, dave!);
+    const made = await alice!.engine.create('Relay', [
+      { key: bob!.me.publicKey, name: 'Bob' },
+      { key: carol!.me.publicKey, name: 'Carol' },
+    ]);
+    if (!made.ok) throw new Error(made.problem);
+    const g = made.id;
+    await settle(everyone);
+    expect(bob!.linked.has(carol!.hex)).toBe(true);
+    const generation = async (p: Person) => heldOf((await p.store.get(g))!).list.generation;
+
+    // Carol is offline while Alice adds Dave; then Alice is gone before Carol is back.
+    carol!.online = false;
+    expect(await alice!.engine.add(g, { key: dave!.me.publicKey, name: 'Dave' })).toMatchObject({ ok: true });
+    await settle(everyone);
+    alice!.online = false;
+    carol!.online = true;
+    expect(await generation(bob!)).toBe(2);
+    expect(await generation(carol!)).toBe(1);
+    // Count the lists Bob queues for Carol.
+    const list2 = (await bob!.store.get(g))!.list;
+    let toCarol = 0;
+    const commit = bob!.store.commit.bind(bob!.store);
+    bob!.store.commit = (c) => {
+      for (const o of c.outgoing ?? [])
+        if (o.to === carol!.hex && 'bytes' in o && bytesToHex(o.bytes) === bytesToHex(list2)) toCarol++;
+      return commit(c);
+    };
+
+    // Carol writes under generation 1; Bob passes his list on; Carol holds generation 2 now.
+    await carol!.engine.send(g, 'back again');
+    await carol!.engine.send(g, 'and again');
+    await settle(everyone);
+    expect(await generation(carol!)).toBe(2);
+    expect((await carol!.store.messages(g)).some((m) => m.text === 'Dave joined the group.')).toBe(true);
+    expect(toCarol).toBe(1);
+    // Carol, now on generation 2, sends again: nothing more is forwarded.
+    await carol!.engine.send(g, 'third');
+    await settle(everyone);
+    expect(toCarol).toBe(1);
+    expect((await bob!.store.get(g))!.listForwarded).toEqual({ [carol!.hex]: 2 });
+  });
 });
