@@ -155,6 +155,7 @@ export class GroupsState {
   /** Starts taking group messages and meeting introduced members (after the relay is opening). */
   start(cm: ConnectionManager): void {
     cm.sessions.onGroupInbox = () => void this.engine.process().catch(() => this.failed());
+    cm.groupPeerKeys = () => [...this.peerMap.keys()].filter((k) => !this.contacts.get(k));
     this.intros = new IntroMeetings(cm.meeting, this.identity, (t, link, role) => this.met(t, link, role));
     for (const key of this.peerMap.keys()) if (!this.contacts.get(key)) cm.meetAgain(key);
     void this.engine.process().catch(() => this.failed());

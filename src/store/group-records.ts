@@ -131,6 +131,8 @@ export interface GroupOutPayload {
   group: string;
   ref?: string;
   bytes?: string;
+  /** When this copy was left in the member's mailbox at the relay (docs/groups.md §10.2): not put again. */
+  mailboxAt?: number;
 }
 
 /** Groups one device keeps at most (docs/groups.md §11). */
