@@ -56,7 +56,15 @@ async function connectWithRetry(a: GroupMember, b: GroupMember, track: (...l: Se
   }
 }
 
-export async function groupLatency(o: { members: number; rounds: number; text: string }): Promise<LatencyResult> {
+/** One sender linked to `members` receivers through a relay of its own, in a group the sender made. */
+interface Setup {
+  sender: GroupMember;
+  receivers: GroupMember[];
+  group: string;
+  close(): Promise<void>;
+}
+
+async function setUp(members: number): Promise<Setup> {
   const relay = createRelay({ logLevel: 'silent', staticDir: '/nonexistent' });
   const { port } = await relay.listen(0, '127.0.0.1');
   const url = `ws://127.0.0.1:${port}/signal`;
@@ -69,62 +77,77 @@ export async function groupLatency(o: { members: number; rounds: number; text: s
   };
   await warmUpWebRtc();
   const all: GroupMember[] = [];
-  for (let i = 0; i <= o.members; i++) all.push(await groupMember(`m${i}`, sig(), () => all));
+  for (let i = 0; i <= members; i++) all.push(await groupMember(`m${i}`, sig(), () => all));
   const [sender, ...receivers] = all as [GroupMember, ...GroupMember[]];
   for (const r of receivers) await connectWithRetry(sender, r, (...l) => links.push(...l));
-
   const made = await sender.engine.create(
     'Bench',
     receivers.map((r) => ({ key: r.id.publicKey, name: r.name })),
   );
   if (!made.ok) throw new Error(`bench: ${made.problem}`);
-  const g = made.id;
+  const group = made.id;
   await until('every receiver holds the group', async () => {
-    for (const r of receivers) if (!(await r.store.get(g))) return false;
+    for (const r of receivers) if (!(await r.store.get(group))) return false;
     return true;
   });
+  const close = async () => {
+    const problems = all.flatMap((m) => m.problems);
+    if (problems.length) throw new Error(`bench: ${problems.join('; ')}`);
+    await Promise.all(links.map((l) => l.close().catch(() => {})));
+    for (const s of sockets) s.close();
+    await relay.close();
+    cleanup();
+  };
+  return { sender, receivers, group, close };
+}
+
+/** ms from `sender` writing `text` to the group until every receiver shows it. */
+async function viaGroup({ sender, receivers, group }: Setup, text: string): Promise<number> {
+  const done = allShown(receivers, (r, shown) => {
+    r.groupChanged = (id) => {
+      if (id !== group) return;
+      void r.store.messages(group).then((rows) => rows.some((m) => m.text === text) && shown());
+    };
+  });
+  const t0 = performance.now();
+  const sent = await sender.engine.send(group, text);
+  if (!sent.ok) throw new Error(`bench: ${sent.problem}`);
+  return (await done) - t0;
+}
+
+/** ms from `sender` writing `text` to each receiver as a 1:1 chat until every receiver shows it. */
+async function viaOneToOne({ sender, receivers }: Setup, text: string): Promise<number> {
+  const ids = new Map<string, string>();
+  const done = allShown(receivers, (r, shown) => {
+    r.chatChanged = (from, changed) => {
+      const id = ids.get(r.key);
+      if (from !== sender.key || !id || !changed.includes(id)) return;
+      void r.db.database.get('messages', [sender.key, id]).then((m) => m?.text === text && shown());
+    };
+  });
+  const t0 = performance.now();
+  // As the chat view sends: the record and its outbox entry in one write, then the link flushes.
+  for (const r of receivers) {
+    ids.set(r.key, (await sender.sessions.write(r.key, text, Date.now())).id);
+    void sender.traffic.get(r.key)?.traffic.flush();
+  }
+  return (await done) - t0;
+}
+
+/** Both ways, `rounds` times after a warm-up round, alternating which goes first. */
+export async function groupLatency(o: { members: number; rounds: number; text: string }): Promise<LatencyResult> {
+  const s = await setUp(o.members);
   const drained = () =>
     until('the sender’s outboxes drain', async () => {
-      for (const r of receivers) if ((await sender.sessions.pendingIds(r.key)).length > 0) return false;
+      for (const r of s.receivers) if ((await s.sender.sessions.pendingIds(r.key)).length > 0) return false;
       return true;
     });
-
-  const viaGroup = async (text: string): Promise<number> => {
-    const done = allShown(receivers, (r, shown) => {
-      r.groupChanged = (id) => {
-        if (id !== g) return;
-        void r.store.messages(g).then((rows) => rows.some((m) => m.text === text) && shown());
-      };
-    });
-    const t0 = performance.now();
-    const sent = await sender.engine.send(g, text);
-    if (!sent.ok) throw new Error(`bench: ${sent.problem}`);
-    return (await done) - t0;
-  };
-  const viaOneToOne = async (text: string): Promise<number> => {
-    const ids = new Map<string, string>();
-    const done = allShown(receivers, (r, shown) => {
-      r.chatChanged = (from, changed) => {
-        const id = ids.get(r.key);
-        if (from !== sender.key || !id || !changed.includes(id)) return;
-        void r.db.database.get('messages', [sender.key, id]).then((m) => m?.text === text && shown());
-      };
-    });
-    const t0 = performance.now();
-    // As the chat view sends: the record and its outbox entry in one write, then the link flushes.
-    for (const r of receivers) {
-      ids.set(r.key, (await sender.sessions.write(r.key, text, Date.now())).id);
-      void sender.traffic.get(r.key)?.traffic.flush();
-    }
-    return (await done) - t0;
-  };
-
   const out: LatencyResult = { group: [], oneToOne: [] };
   await drained();
   for (let round = -1; round < o.rounds; round++) {
     const ways = [
-      async () => out.group.push(await viaGroup(`${o.text} g${round}`)),
-      async () => out.oneToOne.push(await viaOneToOne(`${o.text} c${round}`)),
+      async () => out.group.push(await viaGroup(s, `${o.text} g${round}`)),
+      async () => out.oneToOne.push(await viaOneToOne(s, `${o.text} c${round}`)),
     ];
     if (round % 2 === 1) ways.reverse();
     for (const w of ways) {
@@ -136,11 +159,6 @@ export async function groupLatency(o: { members: number; rounds: number; text: s
       out.oneToOne.length = 0;
     }
   }
-  const problems = all.flatMap((m) => m.problems);
-  if (problems.length) throw new Error(`bench: ${problems.join('; ')}`);
-  await Promise.all(links.map((l) => l.close().catch(() => {})));
-  for (const s of sockets) s.close();
-  await relay.close();
-  cleanup();
+  await s.close();
   return out;
 }
