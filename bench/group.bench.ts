@@ -11,9 +11,12 @@
  *
  * CPU = process.cpuUsage (user + system, all threads) per fan-out, median of rounds that rotate
  * which contestant goes first. Also printed: the receivers' CPU (20 decryptions) per message.
- * The time until the last of 20 members shows a message over real links belongs to the app
- * integration (issue 14) and is not measured here. Run: `npm run bench group`.
- * Last line: JSON, value = the chosen way (copies) at 1 KiB, baseline = 20 1:1 sends.
+ *
+ * Then delivery over real links (bench/support/group-latency.ts): the time from a group send to
+ * the last of 20 members showing it, against 20 separate 1:1 sends of the same text, medians of
+ * rounds that alternate which goes first. Run: `npm run bench group`.
+ * Last line: JSON, value = the chosen way (copies) at 1 KiB, baseline = 20 1:1 sends; `latency`
+ * holds the delivery medians (ms) and their ratio.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -27,12 +30,14 @@ import {
 } from '../src/core/ratchet';
 import { encodeGroup } from '../src/core/group-wire';
 import { decodeWire, encodeWire } from '../src/core/wire';
+import { groupLatency } from './support/group-latency';
 
 const N = 20;
 const ROUNDS = Number(process.env.GROUP_BENCH_ROUNDS ?? 9);
 const PER_ROUND = Number(process.env.GROUP_BENCH_MESSAGES ?? 20);
 const SIZES = [100, 1024, 16384, 60000];
 const HEADLINE = 1024;
+const LATENCY_ROUNDS = Number(process.env.GROUP_BENCH_LATENCY_ROUNDS ?? 9);
 
 interface Link {
   send: RatchetState;
@@ -163,6 +168,19 @@ for (const size of SIZES) {
     );
   }
 }
+const lat = await groupLatency({ members: N, rounds: LATENCY_ROUNDS, text: text(HEADLINE) });
+const [viaGroup, viaOneToOne] = [median(lat.group), median(lat.oneToOne)];
+console.log(
+  `\nms from send to the last of ${N} members showing it (${HEADLINE} B, real links), median of ${LATENCY_ROUNDS} rounds`,
+);
+console.log(
+  `group message        | ${viaGroup.toFixed(1).padStart(8)} | rounds ${lat.group.map((x) => x.toFixed(0)).join(' ')}`,
+);
+console.log(
+  `${N} 1:1 sends         | ${viaOneToOne.toFixed(1).padStart(8)} | rounds ${lat.oneToOne.map((x) => x.toFixed(0)).join(' ')}`,
+);
+console.log(`group ÷ 1:1          | ${(viaGroup / viaOneToOne).toFixed(3).padStart(8)}`);
+
 const value = median(results.copies![HEADLINE]!.send);
 const baseline = median(results.baseline![HEADLINE]!.send);
 console.log(
@@ -173,5 +191,12 @@ console.log(
     baseline: Number(baseline.toFixed(3)),
     ratio: Number((value / baseline).toFixed(3)),
     target: 1.1,
+    latency: {
+      unit: `ms from send to the last of ${N} members showing it (${HEADLINE} B, real links)`,
+      value: Number(viaGroup.toFixed(1)),
+      baseline: Number(viaOneToOne.toFixed(1)),
+      ratio: Number((viaGroup / viaOneToOne).toFixed(3)),
+    },
   }),
 );
+process.exit(0); // node-datachannel's threads are cleaned up; nothing else is pending

@@ -1,7 +1,9 @@
 /**
  * Groups end to end (issue 14; docs/groups.md §10): real Chromium pages, the real relay, the UI's
  * data-testids. Three people: Alice makes a group with Bob and Carol, who have never met: the admin
- * introduces them, they meet at the intro's rendezvous, and chat through the group. Four people,
+ * introduces them, they meet at the intro's rendezvous, and chat through the group; with Alice's tab
+ * closed, Erin joins through Carol's group invite link: Carol's chat says the addition waits for
+ * Alice (`group-admin-away`), and it goes out when she is back. Four people,
  * through the recording relay: Bob adds Dave, a contact of his only; with Alice's tab closed Bob and
  * Carol keep chatting; Alice removes Carol, who receives nothing after; and the relay's recorded
  * frames hold no identity key, name, text or group id.
@@ -82,15 +84,25 @@ test('a group of three: Bob and Carol are introduced through Alice and chat thro
   expect(await order(carol)).toEqual(alices);
 
   // A group invite link from Carol: Erin, who knows nobody, pairs with Carol, Carol vouches for
-  // her automatically, Alice adds her, and she is introduced to Alice and Bob.
+  // her automatically, Alice adds her, and she is introduced to Alice and Bob. Alice's tab is
+  // closed meanwhile: Carol's chat says the addition waits for her, and it goes out when she is back.
+  await alice.page.close();
+  await expect(member(carol, 'Alice')).toHaveAttribute('data-connected', 'false', { timeout: 45_000 });
   await carol.page.getByTestId('group-invite-create').click();
   const link = carol.page.getByTestId('group-invite-link');
   await expect(link).toHaveValue(/#invite=.*&group=/);
   const erin = await enter(browser, 'Erin');
   await openInviteLink(erin, await link.inputValue());
   await expectConnected(erin, 'Carol');
-  await expect(erin.page.getByTestId('group-item').filter({ hasText: 'Book club' })).toBeVisible({ timeout: 60_000 });
+  await openGroup(carol, 'Book club');
+  await expect(carol.page.getByTestId('group-admin-away')).toContainText('Waiting for Alice (the admin)');
+  await expect(carol.page.getByTestId('group-admin-away')).toContainText('adding Erin');
+  alice.page = await alice.context.newPage();
+  await alice.page.goto('/');
+  await expect(erin.page.getByTestId('group-item').filter({ hasText: 'Book club' })).toBeVisible({ timeout: 90_000 });
+  await expect(carol.page.getByTestId('group-admin-away')).toHaveCount(0, { timeout: 60_000 });
   await openGroup(erin, 'Book club');
+  await openGroup(alice, 'Book club');
   await expect(notice(alice, 'Erin is here')).toBeVisible({ timeout: 120_000 });
   await expect(notice(bob, 'Erin is here')).toBeVisible({ timeout: 60_000 });
   await send(erin, 'hello from Erin');

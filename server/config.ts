@@ -80,7 +80,9 @@ export const DEFAULT_CONFIG: RelayConfig = {
   staticDir: 'dist',
   iceServers: [],
   maxMessageBytes: 65536,
-  maxRoomsPerSocket: 32,
+  // A member of a 50-member group may meet each of the 49 others (docs/groups.md §12): the app
+  // holds at most 112 rooms (`ROOM_BUDGET`), so a socket never needs more than this.
+  maxRoomsPerSocket: 128,
   maxPeersPerRoom: 8,
   maxMessagesPerSecond: 50,
   burst: 100,

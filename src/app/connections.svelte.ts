@@ -51,6 +51,11 @@ export class ConnectionManager {
   private readonly services: PeerServices;
   /** Messages to and from contacts who are offline, through the relay's mailbox (docs/app.md "Mailbox"). */
   readonly courier: MailboxCourier;
+  /**
+   * Keys of members met through group introductions who are not contacts (set by `GroupsState`):
+   * their mailboxes are drained too, since group copies reach them there (docs/groups.md §10.2).
+   */
+  groupPeerKeys: () => readonly string[] = () => [];
 
   constructor(
     store: ParleyStore,
@@ -77,7 +82,7 @@ export class ConnectionManager {
       sessions: this.sessions,
       db: store.database,
       me: () => this.identity.keyPair().publicKey,
-      contacts: () => this.contacts.list.map((c) => c.key),
+      contacts: () => [...this.contacts.list.map((c) => c.key), ...this.groupPeerKeys()],
       find: (key) => directory.find(key),
       connected: (key) => this.contactPeers.get(key)?.state === 'connected',
       sendOnLink: async (key, ids) => (await this.contactPeers.get(key)?.forwardReceipts(ids)) ?? false,

@@ -36,7 +36,7 @@ export function receiveGroup(
     case 'text':
     case 'hello':
     case 'file-offer':
-      return receiveTimeline(step, bytes, from);
+      return receiveTimeline(step, bytes, from, m.generation);
     case 'vouch':
       return receiveVouch(step, bytes, from);
     case 'vouch-result':
@@ -129,7 +129,7 @@ export function listNotices(step: GroupStep, before: SignedList | null, after: S
   if (c.groupName) step.notice('renamed', `The group is now called “${c.groupName.to}”.`);
 }
 
-function receiveTimeline(step: GroupStep, bytes: Uint8Array, from: string): Received {
+function receiveTimeline(step: GroupStep, bytes: Uint8Array, from: string, generation: number): Received {
   const r = receiveGroupMessage(step.rec.timeline, {
     held: step.held,
     me: step.ctx.me.publicKey,
@@ -139,7 +139,26 @@ function receiveTimeline(step: GroupStep, bytes: Uint8Array, from: string): Rece
   if (!r.ok) return r.waitForList ? { wait: true } : DROP;
   step.rec = { ...step.rec, timeline: r.timeline };
   if (!r.duplicate) step.message(r.message, false);
+  forwardNewerList(step, from, generation);
   return { step };
+}
+
+/**
+ * The sender wrote under an older list than this member holds: this member passes its list on
+ * (docs/groups.md §3.3), so a member who missed the admin catches up from any member it hears
+ * from. Once per member and generation; the admin's own lists are already in its outboxes, and the
+ * admin is never sent a list.
+ */
+function forwardNewerList(step: GroupStep, from: string, generation: number): void {
+  const held = step.held;
+  const admin = bytesToHex(held.list.admin);
+  if (generation >= held.list.generation || admin === step.ctx.meHex || from === admin) return;
+  const sent = step.rec.listForwarded ?? {};
+  if ((sent[from] ?? -1) >= held.list.generation) return;
+  const members = new Set(held.list.members.map((m) => bytesToHex(m.key)));
+  const kept = Object.entries(sent).filter(([k]) => members.has(k) && k !== from);
+  step.rec = { ...step.rec, listForwarded: Object.fromEntries([...kept, [from, held.list.generation]]) };
+  step.send(from, held.bytes);
 }
 
 /** The admin takes a vouch: every member's vouch is accepted (docs/groups.md §10, the policy). */

@@ -159,3 +159,9 @@ export class GroupStep {
     return { group: this.rec, messages: this.messages, outgoing: this.outgoing, takeInbox };
   }
 }
+
+/** The order every member shows (docs/groups.md §6.1): lamport, sender, epoch, seq (hex compares as bytes). */
+export function timelineOrder(a: GroupMessageRecord, b: GroupMessageRecord): number {
+  return a.lamport - b.lamport || cmp(a.sender, b.sender) || cmp(a.epoch, b.epoch) || a.seq - b.seq || cmp(a.id, b.id);
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -16,7 +16,8 @@ import type { GroupMessageRecord, GroupMembership, GroupPeerRecord, GroupRecord 
 import { GroupEngine } from './group-engine';
 import { groupPeerDirectory } from './group-peers';
 import { IntroMeetings, type IntroTarget } from './group-intros';
-import { heldOf } from './group-step';
+import { heldOf, timelineOrder } from './group-step';
+import { adminAway, adminAwayText } from './group-admin-away';
 import type { PeerDirectory } from './peer-directory';
 import type { ConnectionManager } from './connections.svelte';
 import type { ContactsState } from './contacts.svelte';
@@ -64,7 +65,7 @@ export class GroupsState {
   private readonly db: ParleyStore;
   /** The open group's invite link, once made (docs/groups.md §4.5). */
   inviteLink = $state<string | null>(null);
-  private records: GroupRecord[] = [];
+  private records = $state.raw<GroupRecord[]>([]);
 
   readonly selected = $derived(this.groups.find((g) => g.id === this.selectedId) ?? null);
   /** The open group's members with their link state. */
@@ -82,6 +83,22 @@ export class GroupsState {
       isAdmin: m.key === g.admin,
       connected: m.key !== me && states[this.peerOf(m.key)] === 'connected',
     }));
+  });
+
+  /**
+   * While the admin has no live link: what of this device's waits for them (docs/groups.md §10.3
+   * "Admin offline"), as the sentence the chat shows; null when nothing waits.
+   */
+  readonly adminAway = $derived.by((): string | null => {
+    const rec = this.records.find((r) => r.id === this.selectedId);
+    if (!rec) return null;
+    const away = adminAway(rec, {
+      meHex: this.meHex(),
+      connected: this.members.find((m) => m.isAdmin)?.connected ?? false,
+      linked: this.linked(),
+      nameOf: (hex) => this.contacts.list.find((c) => bytesToHex(c.publicKey) === hex)?.name,
+    });
+    return away && adminAwayText(away);
   });
 
   /** Contacts who may be chosen for a new group (not blocked). */
@@ -141,6 +158,7 @@ export class GroupsState {
   /** Starts taking group messages and meeting introduced members (after the relay is opening). */
   start(cm: ConnectionManager): void {
     cm.sessions.onGroupInbox = () => void this.engine.process().catch(() => this.failed());
+    cm.groupPeerKeys = () => [...this.peerMap.keys()].filter((k) => !this.contacts.get(k));
     this.intros = new IntroMeetings(cm.meeting, this.identity, (t, link, role) => this.met(t, link, role));
     for (const key of this.peerMap.keys()) if (!this.contacts.get(key)) cm.meetAgain(key);
     void this.engine.process().catch(() => this.failed());
@@ -283,9 +301,3 @@ function viewOf(me: string): (r: GroupRecord) => GroupView {
     };
   };
 }
-
-/** The order every member shows (docs/groups.md §6.1): lamport, sender, epoch, seq (hex compares as bytes). */
-function timelineOrder(a: GroupMessageRecord, b: GroupMessageRecord): number {
-  return a.lamport - b.lamport || cmp(a.sender, b.sender) || cmp(a.epoch, b.epoch) || a.seq - b.seq || cmp(a.id, b.id);
-}
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

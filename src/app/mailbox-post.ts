@@ -23,6 +23,7 @@ import { mailboxDaySecret } from '../net/session-derive';
 import type { ContactSessions, StoredSession } from '../store/contact-sessions';
 import type { ParleyDb } from '../store/db';
 import { markLeftAtRelay } from '../store/mailbox-marks';
+import { markGroupCopyLeft, pendingGroupCopies } from '../store/group-outbox';
 import type { MailboxApi, MailboxLimits } from './mailbox-day';
 
 /**
@@ -93,13 +94,13 @@ export async function postEntries(
   if (!session || ctx.now() < st.blockedUntil) return 0;
   const day = dayOf(ctx.now());
   const { secret, address } = contactAddress(session, contactKey, day);
-  const records = await Promise.all(pending.map((id) => ctx.db.get('messages', [key, id])));
-  let outstanding = records.filter((r) => r?.mailboxAt !== undefined).length;
+  const records = await waiting(ctx, key, pending);
+  let outstanding = records.filter((r) => r.mailboxAt !== undefined).length;
   let put = 0;
   for (const rec of records) {
     if (ctx.signal.aborted || ctx.connected(key) || outstanding >= MAILBOX_OUTSTANDING_MAX) break;
-    if (!rec || rec.mailboxAt !== undefined || st.tooLarge.has(rec.id)) continue;
-    if (utf8.encode(rec.text).length + FRAMING_BYTES > limits.maxBytes) {
+    if (rec.mailboxAt !== undefined || st.tooLarge.has(rec.id)) continue;
+    if (rec.bytes + FRAMING_BYTES > limits.maxBytes) {
       st.tooLarge.add(rec.id); // known before sealing: no ratchet step spent
       continue;
     }
@@ -122,9 +123,32 @@ export async function postEntries(
     st.held = null;
     put++;
     outstanding++;
-    if (await markLeftAtRelay(ctx.db, key, rec.id, ctx.now())) ctx.changed(key, rec.id);
+    if (rec.group) await markGroupCopyLeft(ctx.db, key, rec.id, ctx.now());
+    else if (await markLeftAtRelay(ctx.db, key, rec.id, ctx.now())) ctx.changed(key, rec.id);
   }
   return put;
+}
+
+/** One unreceipted outbox entry: a chat record, or a group copy (docs/groups.md §10.2). */
+interface Waiting {
+  id: string;
+  /** The text's (chat) or the group message's (group) length in bytes, before framing. */
+  bytes: number;
+  mailboxAt?: number;
+  group: boolean;
+}
+
+/** The entries `pending` of `key`'s outbox that can be posted, in outbox order (a chat entry without its record is left out). */
+async function waiting(ctx: PostContext, key: string, pending: readonly string[]): Promise<Waiting[]> {
+  const copies = new Map((await pendingGroupCopies(ctx.db, key, pending)).map((c) => [c.id, c]));
+  const out: Waiting[] = [];
+  for (const id of pending) {
+    const g = copies.get(id);
+    if (g) out.push({ ...g, group: true });
+    const rec = g ? undefined : await ctx.db.get('messages', [key, id]);
+    if (rec) out.push({ id, bytes: utf8.encode(rec.text).length, mailboxAt: rec.mailboxAt, group: false });
+  }
+  return out;
 }
 
 /**

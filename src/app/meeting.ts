@@ -7,7 +7,7 @@
  */
 import type { SignalingClient, SignalingStatus } from '../net/signaling';
 import { DaySockets } from '../net/day-sockets';
-import { RoomBudget } from './room-budget';
+import { ROOM_BUDGET, ROOM_RATE, RoomBudget } from './room-budget';
 import { NetworkState, type LinkIce } from './network.svelte';
 import type { AppError } from './errors';
 import { Gate } from './gate';
@@ -46,8 +46,8 @@ export class Meeting implements MeetingContext {
   readonly network = new NetworkState();
   /** Set once by `ConnectionManager` from the page's one configuration point (peer-features.ts). */
   features: Announcement | null = CURRENT;
-  /** Below the relay's default of 32 rooms per socket, leaving room for invites opened by hand. */
-  readonly rooms = new RoomBudget(24);
+  /** Below the relay's default of 128 rooms per socket, paced under its frame rate (room-budget.ts). */
+  readonly rooms = new RoomBudget(ROOM_BUDGET, { rate: ROOM_RATE });
   private readonly stopper = new AbortController();
   private readonly openGate = new Gate();
 

@@ -10,7 +10,7 @@
 import type { IDBPObjectStore, StoreNames } from 'idb';
 import { fromBase64Url } from '../core/base64url';
 import type { WireMessage } from '../core/wire';
-import type { ParleySchema } from './db';
+import type { ParleyDb, ParleySchema } from './db';
 import { MAX_WAITING_PER_PEER, type GroupOutPayload } from './group-records';
 
 type Store<N extends StoreNames<ParleySchema>, M extends IDBTransactionMode> = IDBPObjectStore<
@@ -40,4 +40,57 @@ export async function groupInboxFull(groupInbox: Store<'groupInbox', 'readwrite'
 /** Whether an outbox entry's payload is a group message's (chat entries carry `{}`). */
 export function isGroupPayload(p: object): p is GroupOutPayload {
   return typeof (p as Partial<GroupOutPayload>).group === 'string';
+}
+
+/** A group copy waiting in a pairwise outbox, as the mailbox courier sees it (docs/groups.md §10.2). */
+export interface PendingGroupCopy {
+  id: string;
+  /** The group message's length in bytes (the copy's wire message adds its envelope). */
+  bytes: number;
+  mailboxAt?: number;
+}
+
+/** The group copies among `ids` in `contact`'s outbox (others are chat: not listed). */
+export async function pendingGroupCopies(
+  db: ParleyDb,
+  contact: string,
+  ids: readonly string[],
+): Promise<PendingGroupCopy[]> {
+  const tx = db.transaction(['sessions', 'groupMessages'], 'readonly');
+  const row = await tx.objectStore('sessions').get(contact);
+  const want = new Set(ids);
+  const out: PendingGroupCopy[] = [];
+  for (const e of row?.outbox.entries ?? []) {
+    if (!want.has(e.id) || !isGroupPayload(e.payload)) continue;
+    const p = e.payload;
+    const bytes =
+      p.bytes !== undefined
+        ? (fromBase64Url(p.bytes)?.length ?? 0)
+        : ((await tx.objectStore('groupMessages').get([p.group, p.ref ?? '']))?.bytes?.length ?? 0);
+    out.push({ id: e.id, bytes, ...(p.mailboxAt !== undefined ? { mailboxAt: p.mailboxAt } : {}) });
+  }
+  await tx.done;
+  return out;
+}
+
+/**
+ * Marks the group copy `id` to `contact` as left in its mailbox at `at`, if it still waits and was
+ * not marked before (as `markLeftAtRelay` does for chat: one read-modify-write, the row's version
+ * up so a concurrent `ContactSessions.receive` starts again). True when the row changed.
+ */
+export async function markGroupCopyLeft(db: ParleyDb, contact: string, id: string, at: number): Promise<boolean> {
+  if (!Number.isSafeInteger(at) || at < 0) throw new TypeError('markGroupCopyLeft: at must be a time in ms');
+  const tx = db.transaction('sessions', 'readwrite');
+  const row = await tx.store.get(contact);
+  const i = row?.outbox.entries.findIndex((e) => e.id === id) ?? -1;
+  const entry = row && i >= 0 ? row.outbox.entries[i]! : null;
+  const payload = entry && isGroupPayload(entry.payload) ? entry.payload : null;
+  const mark = !!payload && payload.mailboxAt === undefined;
+  if (mark) {
+    const entries = [...row!.outbox.entries];
+    entries[i] = { ...entry!, payload: { ...payload, mailboxAt: at } };
+    await tx.store.put({ ...row!, version: row!.version + 1, outbox: { ...row!.outbox, entries } });
+  }
+  await tx.done;
+  return mark;
 }

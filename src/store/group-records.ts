@@ -60,6 +60,11 @@ export interface GroupRecord {
   left?: string[];
   /** First list refused as a conflict (the admin signed two lists of one generation), shown once. */
   conflict?: number;
+  /**
+   * Members (hex) this member forwarded its list to, and that list's generation (docs/groups.md
+   * §3.3): one list per member and generation; only members on the held list (≤ 49).
+   */
+  listForwarded?: Record<string, number>;
 }
 
 /** Kinds of timeline rows: messages from members, and notices this device writes. */
@@ -126,6 +131,8 @@ export interface GroupOutPayload {
   group: string;
   ref?: string;
   bytes?: string;
+  /** When this copy was left in the member's mailbox at the relay (docs/groups.md §10.2): not put again. */
+  mailboxAt?: number;
 }
 
 /** Groups one device keeps at most (docs/groups.md §11). */

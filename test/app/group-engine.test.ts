@@ -17,6 +17,7 @@ import { ParleyStore } from '../../src/store/db';
 import { GroupStore } from '../../src/store/group-store';
 import { GroupEngine } from '../../src/app/group-engine';
 import { heldOf } from '../../src/app/group-step';
+import { adminAway, adminAwayText } from '../../src/app/group-admin-away';
 import { seededRandom } from '../core/kx-helpers';
 
 interface Person {
@@ -197,5 +198,125 @@ describe('GroupEngine', () => {
     await eve!.engine.process();
     expect(await eve!.store.list()).toEqual([]);
     expect(await eve!.store.inbox()).toEqual([]);
+  });
+
+  it('admin offline: an addition and the introductions it brings wait, the chat says so, and they go out when the admin is back', async () => {
+    const [alice, bob, carol, dave] = await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map(person));
+    const everyone = [alice!, bob!, carol!, dave!];
+    const names = new Map(everyone.map((p) => [p.hex, p.name]));
+    link(alice!, bob!);
+    link(alice!, carol!);
+    link(bob!, dave!);
+    const made = await alice!.engine.create('Away', [
+      { key: bob!.me.publicKey, name: 'Bob' },
+      { key: carol!.me.publicKey, name: 'Carol' },
+    ]);
+    if (!made.ok) throw new Error(made.problem);
+    const g = made.id;
+    await settle(everyone);
+    const away = async (p: Person, connected: boolean) =>
+      adminAway((await p.store.get(g))!, {
+        meHex: p.hex,
+        connected,
+        linked: p.linked,
+        nameOf: (hex) => names.get(hex),
+      });
+    // Everyone introduced, nothing pending: no notice, whether or not the admin is online.
+    for (const p of [bob!, carol!]) expect(await away(p, false)).toBeNull();
+    expect(await away(alice!, false)).toBeNull(); // the admin waits for nobody
+
+    // Alice goes offline; Bob adds Dave: the vouch waits in Bob's outbox to Alice.
+    alice!.online = false;
+    expect(await bob!.engine.add(g, { key: dave!.me.publicKey, name: 'Dave' })).toMatchObject({ ok: true });
+    await settle(everyone);
+    expect((await bob!.store.get(g))!.vouches).toHaveLength(1);
+    const waiting = await away(bob!, false);
+    expect(waiting).toEqual({ adminName: 'Alice', adding: ['Dave'], introductions: [] });
+    expect(adminAwayText(waiting!)).toBe(
+      'Waiting for Alice (the admin), who is offline: adding Dave. They go out when Alice is back; members already introduced keep chatting.',
+    );
+    expect(await away(bob!, true)).toBeNull(); // shown only while the admin has no link
+    expect(await away(carol!, false)).toBeNull(); // Carol asked for nothing
+    // Bob and Carol keep chatting meanwhile.
+    await carol!.engine.send(g, 'while Alice is away');
+    await settle(everyone);
+    expect(await texts(bob!, g)).toContain(`${carol!.hex.slice(0, 4)}:while Alice is away`);
+    expect(await dave!.store.get(g)).toBeUndefined();
+
+    // Alice is back: the addition goes out, Dave is introduced to everyone, nothing waits any more.
+    alice!.online = true;
+    await settle(everyone);
+    expect((await dave!.store.get(g))?.state).toBe('member');
+    expect((await bob!.store.get(g))!.vouches).toEqual([]);
+    for (const p of [bob!, carol!, dave!]) expect(await away(p, false)).toBeNull();
+  });
+
+  it('names members not yet introduced while the admin is away', async () => {
+    const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map(person));
+    link(alice!, bob!);
+    link(alice!, carol!);
+    const made = await alice!.engine.create('Half', [
+      { key: bob!.me.publicKey, name: 'Bob' },
+      { key: carol!.me.publicKey, name: 'Carol' },
+    ]);
+    if (!made.ok) throw new Error(made.problem);
+    // Carol is offline while Bob gets the list; then Alice goes, before Bob and Carol were introduced.
+    carol!.online = false;
+    await settle([alice!, bob!, carol!]);
+    alice!.online = false;
+    carol!.online = true;
+    await settle([alice!, bob!, carol!]);
+    const rec = (await bob!.store.get(made.id))!;
+    const a = adminAway(rec, { meHex: bob!.hex, connected: false, linked: bob!.linked, nameOf: () => undefined });
+    expect(a).toEqual({ adminName: 'Alice', adding: [], introductions: ['Carol'] });
+    expect(adminAwayText(a!)).toMatch(/^Waiting for Alice \(the admin\), who is offline: introductions to Carol\./);
+  });
+
+  it('a member who missed a list gets it from a member who hears an older generation from them, once per generation', async () => {
+    const [alice, bob, carol, dave] = await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map(person));
+    const everyone = [alice!, bob!, carol!, dave!];
+    link(alice!, bob!);
+    link(alice!, carol!);
+    link(alice!, dave!);
+    const made = await alice!.engine.create('Relay', [
+      { key: bob!.me.publicKey, name: 'Bob' },
+      { key: carol!.me.publicKey, name: 'Carol' },
+    ]);
+    if (!made.ok) throw new Error(made.problem);
+    const g = made.id;
+    await settle(everyone);
+    expect(bob!.linked.has(carol!.hex)).toBe(true);
+    const generation = async (p: Person) => heldOf((await p.store.get(g))!).list.generation;
+
+    // Carol is offline while Alice adds Dave; then Alice is gone before Carol is back.
+    carol!.online = false;
+    expect(await alice!.engine.add(g, { key: dave!.me.publicKey, name: 'Dave' })).toMatchObject({ ok: true });
+    await settle(everyone);
+    alice!.online = false;
+    carol!.online = true;
+    expect(await generation(bob!)).toBe(2);
+    expect(await generation(carol!)).toBe(1);
+    // Count the lists Bob queues for Carol.
+    const list2 = (await bob!.store.get(g))!.list;
+    let toCarol = 0;
+    const commit = bob!.store.commit.bind(bob!.store);
+    bob!.store.commit = (c) => {
+      for (const o of c.outgoing ?? [])
+        if (o.to === carol!.hex && 'bytes' in o && bytesToHex(o.bytes) === bytesToHex(list2)) toCarol++;
+      return commit(c);
+    };
+
+    // Carol writes under generation 1; Bob passes his list on; Carol holds generation 2 now.
+    await carol!.engine.send(g, 'back again');
+    await carol!.engine.send(g, 'and again');
+    await settle(everyone);
+    expect(await generation(carol!)).toBe(2);
+    expect((await carol!.store.messages(g)).some((m) => m.text === 'Dave joined the group.')).toBe(true);
+    expect(toCarol).toBe(1);
+    // Carol, now on generation 2, sends again: nothing more is forwarded.
+    await carol!.engine.send(g, 'third');
+    await settle(everyone);
+    expect(toCarol).toBe(1);
+    expect((await bob!.store.get(g))!.listForwarded).toEqual({ [carol!.hex]: 2 });
   });
 });

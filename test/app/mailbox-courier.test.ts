@@ -20,6 +20,8 @@ import { mailboxDaySecret } from '../../src/net/session-derive';
 import type { SignalingClient, WebSocketConstructor } from '../../src/net/signaling';
 import { ParleyStore } from '../../src/store/db';
 import { ContactSessions } from '../../src/store/contact-sessions';
+import { GroupStore } from '../../src/store/group-store';
+import { pendingGroupCopies } from '../../src/store/group-outbox';
 import { ChatBudgets } from '../../src/app/chat-budget';
 import { MailboxCourier } from '../../src/app/mailbox-courier';
 import type { MailboxClientFactory } from '../../src/app/mailbox-day';
@@ -197,6 +199,43 @@ describe('mailbox courier (docs/app.md "Mailbox")', () => {
     const address = mailboxAddress(mailboxDaySecret(roomKey, bob.publicKey, dayOf(Date.now())));
     expect(await m.fetch(address)).toMatchObject({ ok: true, blobs: [] }); // acknowledged this time
     expect(crashing.failures + bob.failures).toBe(0);
+  });
+
+  it('group copies go the same way (docs/groups.md §10.2): put once, taken into the group inbox once and in outbox order, receipted; one too large for a blob waits for a link, and what follows it with it', async () => {
+    const { puts } = await startRelay();
+    const alice = await side('alice'),
+      bob = await side('bob');
+    await contacts(alice, bob);
+    const group = 'ab'.repeat(32);
+    const small = Uint8Array.from({ length: 300 }, (_, i) => i % 251);
+    const large = new Uint8Array(40_000).fill(7); // over the relay's largest blob (32 KiB)
+    await alice.sessions.write(bob.key, 'chat before', Date.now());
+    await new GroupStore(alice.store.database).commit({ outgoing: [{ to: bob.key, group, bytes: small }] });
+    await new GroupStore(alice.store.database).commit({ outgoing: [{ to: bob.key, group, bytes: large }] });
+    await alice.sessions.write(bob.key, 'chat after', Date.now() + 1);
+    const [, copy, big] = await alice.sessions.pendingIds(bob.key);
+    await alice.courier.post(bob.key);
+    expect(puts).toHaveLength(3); // two chats and the small copy
+    const marks = await pendingGroupCopies(alice.store.database, bob.key, [copy!, big!]);
+    expect(marks.map((c) => [c.id, c.mailboxAt !== undefined])).toEqual([
+      [copy, true],
+      [big, false],
+    ]);
+    await alice.courier.post(bob.key);
+    expect(puts).toHaveLength(3); // nothing put twice
+
+    await bob.courier.drain();
+    await bob.courier.drain();
+    // In outbox order: the chat after the large copy is held until that copy comes over a link.
+    expect(await texts(bob, alice)).toEqual(['chat before']);
+    const inbox = await bob.store.database.getAll('groupInbox');
+    expect(inbox.map((r) => [r.from, bytesToHex(r.bytes)])).toEqual([[alice.key, bytesToHex(small)]]);
+
+    await alice.courier.drain();
+    const left = await alice.sessions.pendingIds(bob.key);
+    expect(left).toContain(big); // the large copy waits for a link
+    expect(left).not.toContain(copy); // the small one was receipted through Alice's mailbox
+    expect(alice.failures + bob.failures).toBe(0);
   });
 });
 

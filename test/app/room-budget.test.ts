@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { RoomBudget } from '../../src/app/room-budget';
+import { ROOM_BUDGET, ROOM_RATE, RoomBudget } from '../../src/app/room-budget';
+import { DEFAULT_CONFIG } from '../../server/config';
+import { MAX_GROUP_MEMBERS } from '../../src/core/group-wire';
 
 describe('RoomBudget', () => {
   it('never hands out more rooms than it has, and serves waiters in order', async () => {
@@ -71,5 +73,39 @@ describe('RoomBudget', () => {
   it('refuses nonsense sizes (a programmer mistake)', () => {
     expect(() => new RoomBudget(0)).toThrow(RangeError);
     expect(() => new RoomBudget(2).acquire(3)).toThrow(RangeError);
+  });
+
+  describe('with a rate', () => {
+    afterEach(() => void vi.useRealTimers());
+
+    it('hands out a burst, then rooms at the rate, still in order; a request over the burst is not starved', async () => {
+      vi.useFakeTimers();
+      const b = new RoomBudget(100, { rate: { capacity: 4, perSecond: 2 } });
+      const got: number[] = [];
+      const ask = (i: number, n = 1) => void b.acquire(n).then(() => got.push(i));
+      for (let i = 0; i < 6; i++) ask(i);
+      ask(6, 8); // more than the burst: waits for a full bucket
+      await vi.advanceTimersByTimeAsync(0);
+      expect(got).toEqual([0, 1, 2, 3]);
+      await vi.advanceTimersByTimeAsync(499);
+      expect(got).toEqual([0, 1, 2, 3]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(got).toEqual([0, 1, 2, 3, 4]);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(got).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(b.inUse).toBe(14);
+    });
+  });
+
+  it("the app's budget lets a member meet each of 49 others at once, stays under the relay's rooms per socket, and paces under its frame rate", () => {
+    expect(ROOM_BUDGET).toBeGreaterThanOrEqual(2 * (MAX_GROUP_MEMBERS - 1));
+    expect(ROOM_BUDGET).toBeLessThanOrEqual(DEFAULT_CONFIG.maxRoomsPerSocket);
+    // A burst of subscriptions, each later unsubscribed, within the relay's per-socket bucket.
+    expect(ROOM_RATE.capacity * 2).toBeLessThan(DEFAULT_CONFIG.burst);
+    expect(ROOM_RATE.perSecond * 2).toBeLessThan(DEFAULT_CONFIG.maxMessagesPerSecond);
   });
 });

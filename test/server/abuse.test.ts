@@ -147,9 +147,23 @@ describe('relay under abuse', () => {
     victim.close();
   });
 
-  it('closes a socket that subscribes to thousands of rooms with 4403', async () => {
+  it('lets a socket hold 128 rooms (docs/groups.md §12) and closes it with 4403 on the 129th', async () => {
+    await whilePairTalks(pair, async () => {
+      const c = await Client.connect(r.wsUrl);
+      // Subscribed in steps of 32 under the rate limit (50/s, burst 100), as the app paces its rooms.
+      for (let done = 0; done < 128; done += 32) {
+        await Promise.all(Array.from({ length: 32 }, () => c.subscribe(newRoom())));
+        await new Promise((t) => setTimeout(t, 1000));
+      }
+      await c.sync(); // still open, holding 128 rooms
+      c.send({ type: 'subscribe', room: newRoom() });
+      expect((await c.closed).code).toBe(4403);
+    });
+  });
+
+  it('closes a socket that subscribes to thousands of rooms (at once: the rate limit, 4429, comes first)', async () => {
     await whilePairTalks(pair, () =>
-      refusedWith(r.wsUrl, 4403, (c) => {
+      refusedWith(r.wsUrl, 4429, (c) => {
         for (let i = 0; i < 3000; i++) c.send({ type: 'subscribe', room: newRoom() });
       }),
     );

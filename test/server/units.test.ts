@@ -52,7 +52,7 @@ describe('configFromEnv', () => {
       host: 'localhost',
       staticDir: 'dist',
       maxMessageBytes: 65536,
-      maxRoomsPerSocket: 32,
+      maxRoomsPerSocket: 128,
       maxPeersPerRoom: 8,
       maxMessagesPerSecond: 50,
       burst: 100,
