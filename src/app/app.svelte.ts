@@ -26,6 +26,7 @@ import { HeldBackNotes } from './held-back.svelte';
 import { GroupsState } from './groups.svelte';
 import { UpdateState } from './update.svelte';
 import { KeepState } from './keep.svelte';
+import { TabLink } from './tabs.svelte';
 
 export interface StatusLine {
   /** `failed`: nothing can connect now (no route found, or relay-only without TURN): `code` says which. */
@@ -65,6 +66,8 @@ export class AppState {
   groups = $state<GroupsState | null>(null);
   /** Removing and blocking contacts, with the removal's confirm step; set once the store is open. */
   contactActions = $state<ContactRemoval | null>(null);
+  /** The other tabs of this Parley, and whether this one owns the network (docs/tabs.md); set once ready. */
+  tabs = $state<TabLink | null>(null);
   private store!: ParleyStore;
 
   /** The relay problem, when there is one: shown until the relay is back. */
@@ -166,7 +169,6 @@ export class AppState {
     await groups.load();
     this.groups = groups;
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
-    await this.transfers.open(this.contacts.list.map((c) => c.key));
     await attention.load();
     this.transfers.onIncomingOffer = (key) => attention.offer(key);
     const front = () => attention.setVisible(document.visibilityState !== 'hidden');
@@ -188,16 +190,38 @@ export class AppState {
     window.addEventListener('pageshow', (e) => {
       if (e.persisted) location.reload();
     });
-    await cm.start(origin);
-    this.groups?.start(cm);
-    await pairing.resume();
-    await this.openPendingInvite();
+    this.joinTabs(cm, pairing, origin);
+  }
+
+  /** Only the tab that owns the network starts it; the others work through that one (docs/tabs.md). */
+  private joinTabs(cm: ConnectionManager, pairing: PairingState, origin: URL): void {
+    const { contacts, transfers } = this;
+    const tabs = new TabLink({
+      connections: cm,
+      contacts,
+      transfers,
+      messageChanged: (key, id) => void this.messageChanged(key, id),
+      error: (e) => (this.error = e),
+    });
+    this.chat.written = (key, id) => tabs.messagesChanged(key, id);
+    contacts.changed = () => tabs.contactsChanged();
+    this.tabs = tabs;
+    tabs.start(async () => {
+      await transfers.open(contacts.list.map((c) => c.key));
+      await cm.start(origin);
+      this.groups?.start(cm);
+      await pairing.resume();
+      await this.openPendingInvite();
+    });
   }
 
   /** Makes the connection manager and pairing, wired to this state and to each other. */
   private connect(origin: URL): { cm: ConnectionManager; pairing: PairingState } {
     const hooks: ConnectionHooks = {
-      messagesChanged: (key, id) => void this.messageChanged(key, id),
+      messagesChanged: (key, id) => {
+        void this.messageChanged(key, id);
+        this.tabs?.messagesChanged(key, id);
+      },
       renamed: (key, from, to) => this.attention?.renamed(key, from, to),
       error: (e) => {
         this.error = e;
@@ -246,10 +270,16 @@ export class AppState {
 
   /** Opens the invite from the address bar once we have a display name. */
   private async openPendingInvite(): Promise<void> {
-    if (!this.pendingInvite || !this.pairing || this.identity.needsName) return;
+    // A tab that does not own the network keeps it until it does (docs/tabs.md §5).
+    if (!this.pendingInvite || !this.pairing || this.identity.needsName || !this.tabs?.owner) return;
     const text = this.pendingInvite;
     this.pendingInvite = null;
     await this.openInvite(text);
+  }
+
+  /** Invites need the relay: in a tab that does not own the network they are refused (docs/tabs.md §5). */
+  private notOwner(): AppError | null {
+    return this.tabs && !this.tabs.owner ? appError('TAB_NOT_OWNER') : null;
   }
 
   get hasPendingInvite(): boolean {
@@ -263,7 +293,8 @@ export class AppState {
   }
 
   async openInvite(text: string): Promise<void> {
-    this.error = null;
+    this.error = this.notOwner();
+    if (this.error) return;
     await this.pairing?.open(text);
   }
 
@@ -274,7 +305,8 @@ export class AppState {
   }
 
   async createInvite(): Promise<void> {
-    this.error = null;
+    this.error = this.notOwner();
+    if (this.error) return;
     await this.pairing?.create();
   }
 

@@ -18,6 +18,9 @@ export type AppErrorCode =
   | 'CONNECTION_FAILED'
   | 'TURN_UNAVAILABLE'
   | 'STORAGE_FAILED'
+  // Several tabs (docs/tabs.md).
+  | 'TAB_OWNER_UNREACHABLE'
+  | 'TAB_NOT_OWNER'
   | 'CONTACT_KEY_CHANGED'
   // Versions (docs/protocol.md "Compatibility").
   | 'PEER_TOO_OLD'
@@ -126,6 +129,14 @@ const WORDS: Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>> = {
   STORAGE_FAILED: () => ({
     message: 'This browser would not let Parley store data.',
     action: 'Leave private browsing mode or allow site data, then reload.',
+  }),
+  TAB_OWNER_UNREACHABLE: () => ({
+    message: 'Another Parley tab holds the connection and did not answer.',
+    action: 'Try again in a moment; if it persists, reload that tab or close it (this tab then takes over).',
+  }),
+  TAB_NOT_OWNER: () => ({
+    message: 'Invites work only in the Parley tab that holds the connection.',
+    action: 'Open the invite in that tab, or close it: this tab then takes over and opens the invite itself.',
   }),
 };
 

@@ -1,0 +1,72 @@
+/**
+ * Which tab owns the network (docs/tabs.md §2): the one holding the Web Lock `parley-network`.
+ * It holds the lock for the page's whole life; the browser releases it when the page closes,
+ * reloads or crashes, and hands it to the next tab that asked — which then starts the network.
+ * @module
+ */
+
+/** The lock every tab of one Parley (one origin, one identity) asks for. */
+export const NETWORK_LOCK = 'parley-network';
+
+/** The part of `navigator.locks` this module uses. */
+export interface LockManagerLike {
+  request(
+    name: string,
+    options: { mode?: 'exclusive'; signal?: AbortSignal },
+    cb: () => Promise<unknown>,
+  ): Promise<unknown>;
+}
+
+export interface Election {
+  /** Resolves when this tab owns the network (at once, where the browser has no Web Locks). */
+  readonly owned: Promise<void>;
+  /** Gives the lock up (or stops waiting for it): the next tab becomes the owner. */
+  release(): void;
+}
+
+/**
+ * Asks for ownership of the network. `onOwner` runs once this tab holds the lock, which it keeps
+ * until {@link Election.release} or the page ends. Without Web Locks (an insecure origin, an old
+ * browser) every tab owns its network, as before tabs were coordinated (docs/tabs.md §2).
+ */
+export function electOwner(locks: LockManagerLike | undefined, onOwner: () => void, name = NETWORK_LOCK): Election {
+  if (typeof onOwner !== 'function') throw new TypeError('electOwner: onOwner must be a function');
+  if (!locks) {
+    onOwner();
+    return { owned: Promise.resolve(), release: () => undefined };
+  }
+  const stop = new AbortController();
+  let letGo: () => void = () => undefined;
+  const held = new Promise<void>((r) => (letGo = r));
+  let won: () => void = () => undefined;
+  const owned = new Promise<void>((r) => (won = r));
+  locks
+    .request(name, { mode: 'exclusive', signal: stop.signal }, () => {
+      onOwner();
+      won();
+      return held; // kept until released or the page goes
+    })
+    .catch(() => undefined); // aborted while waiting: someone else owns it
+  return {
+    owned,
+    release: () => {
+      stop.abort();
+      letGo();
+    },
+  };
+}
+
+/**
+ * What a tab that does not own the network asks the owner to do (docs/tabs.md §3): the
+ * ConnectionManager entry points that need the network. Each resolves once the owner did it.
+ */
+export interface OwnerNetwork {
+  /** The outbox of `key` changed in IndexedDB: the owner sends it now. */
+  flush(key: string): Promise<void>;
+  requestReset(key: string, reason: string): Promise<unknown>;
+  keyAccepted(key: string): void;
+  keyRefused(key: string): void;
+  setRelayOnly(on: boolean): void;
+  stopMeeting(key: string): void;
+  meetAgain(key: string): void;
+}
