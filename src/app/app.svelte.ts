@@ -164,7 +164,12 @@ export class AppState {
       this.identity,
       this.contacts,
       () => this.connections,
-      () => this.pairing,
+      // A group invite needs the relay: refused in a tab that does not own the network (docs/tabs.md §5).
+      () => {
+        const refused = this.notOwner();
+        if (refused) this.error = refused;
+        return refused ? null : this.pairing;
+      },
     );
     await groups.load();
     this.groups = groups;
@@ -201,8 +206,10 @@ export class AppState {
       contacts,
       transfers,
       messageChanged: (key, id) => void this.messageChanged(key, id),
+      groupsChanged: () => void this.groups?.load(),
       error: (e) => (this.error = e),
     });
+    if (this.groups) this.groups.changed = () => tabs.groupsChanged();
     this.chat.written = (key, id) => tabs.messagesChanged(key, id);
     contacts.changed = () => tabs.contactsChanged();
     this.tabs = tabs;

@@ -8,6 +8,9 @@
 /** The lock every tab of one Parley (one origin, one identity) asks for. */
 export const NETWORK_LOCK = 'parley-network';
 
+/** The lock a tab holds while it reads and rewrites a group (docs/tabs.md §5). */
+export const GROUPS_LOCK = 'parley-groups';
+
 /** The part of `navigator.locks` this module uses. */
 export interface LockManagerLike {
   request(
@@ -69,4 +72,15 @@ export interface OwnerNetwork {
   setRelayOnly(on: boolean): void;
   stopMeeting(key: string): void;
   meetAgain(key: string): void;
+}
+
+/**
+ * Runs each `op` holding the Web Lock `name`, so no other tab of this Parley runs one at the same
+ * time (docs/tabs.md §5). Without Web Locks, `op` runs as it is.
+ */
+export function acrossTabs(
+  name: string,
+  locks: LockManagerLike | undefined = typeof navigator !== 'undefined' ? navigator.locks : undefined,
+): <T>(op: () => Promise<T>) => Promise<T> {
+  return <T>(op: () => Promise<T>) => (locks ? (locks.request(name, {}, op) as Promise<T>) : op());
 }

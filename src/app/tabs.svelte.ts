@@ -34,6 +34,8 @@ export interface TabApp {
   transfers: TransfersState;
   /** Re-reads a contact's message (or whole history without an id) from IndexedDB. */
   messageChanged(key: string, id?: string): void;
+  /** Re-reads the groups and the open group's timeline. */
+  groupsChanged(): void;
   error(e: AppError): void;
 }
 
@@ -65,6 +67,11 @@ export class TabLink {
   /** Tells the other tabs that the messages of `key` changed (one message `id`, or any without). */
   messagesChanged(key: string, id?: string): void {
     this.rpc?.notify('messages', { key, id });
+  }
+
+  /** Tells the other tabs that a group changed in IndexedDB. */
+  groupsChanged(): void {
+    this.rpc?.notify('groups');
   }
 
   /** Tells the other tabs that the contact list changed in IndexedDB. */
@@ -106,6 +113,7 @@ export class TabLink {
       this.app.messageChanged(key);
       if (this.owner) void this.app.connections.flush(key);
     } else if (name === 'contacts') void this.app.contacts.load();
+    else if (name === 'groups') this.app.groupsChanged();
     else if (name === 'hello' && this.owner) this.postLive();
     else if (name === 'live' && !this.owner) this.showLive(body as LiveState);
   }
