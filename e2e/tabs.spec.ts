@@ -67,6 +67,17 @@ test.describe('several tabs of one person', () => {
     await send(bob, 'reply from Bob');
     for (const tab of [a1, a2]) await showsOnce(tab, ['reply from Bob']);
 
+    // Alice offers a file from the tab that does not own the network: the owner sends it.
+    const small = randomBytes(2 * MiB);
+    await offerFiles(a2, { 'from-tab-2.bin': small }, info);
+    await expect(item(bob, 'from-tab-2.bin').getByTestId('transfer-accept')).toBeVisible({ timeout: 60_000 });
+    await item(bob, 'from-tab-2.bin').getByTestId('transfer-accept').click();
+    for (const p of [bob, a1, a2])
+      await expect(item(p, 'from-tab-2.bin').getByTestId('transfer-status')).toContainText('complete', {
+        timeout: 60_000,
+      });
+    expect(await receivedHashes(bob, 'from-tab-2.bin')).toEqual({ 'from-tab-2.bin': sha256(small) });
+
     // Bob offers a file; Alice accepts it in the tab that does not own the network.
     const file = randomBytes(48 * MiB);
     await offerFiles(bob, { 'big.bin': file }, info);

@@ -177,7 +177,9 @@ export class TabLink {
   private transferRemote(): TransferRemote {
     return {
       send: async (key, files) => {
-        const problem = await this.ask('send', { key, files });
+        // A File crosses the channel by reference (structured clone); a named Blob would lose its name.
+        const named = files.map((f) => (f instanceof File ? f : new File([f], f.name, { type: f.type })));
+        const problem = await this.ask('send', { key, files: named });
         return typeof problem === 'string' ? problem : null;
       },
       accept: async (key, id, files) => void (await this.ask('accept', { key, id, files })),

@@ -5,7 +5,7 @@
  * the lock freed when the holder's callback settles.
  */
 import { describe, expect, it } from 'vitest';
-import { electOwner, type LockManagerLike } from '../../src/app/network-owner';
+import { acrossTabs, electOwner, type LockManagerLike } from '../../src/app/network-owner';
 
 /** Exclusive locks by name, FIFO, as `navigator.locks` grants them. */
 class Locks implements LockManagerLike {
@@ -105,5 +105,31 @@ describe('electOwner', () => {
 
   it('names its argument when onOwner is not a function', () => {
     expect(() => electOwner(new Locks(), null as unknown as () => void)).toThrow(/onOwner/);
+  });
+});
+
+describe('acrossTabs', () => {
+  it('two tabs’ read-modify-writes never interleave, and each sees the other’s write', async () => {
+    const locks = new Locks();
+    let stored = 0;
+    let inside = 0;
+    let most = 0;
+    const increment = async () => {
+      inside++;
+      most = Math.max(most, inside);
+      const read = stored;
+      await tick(); // an await between read and write, as an IndexedDB read and put have
+      stored = read + 1;
+      inside--;
+    };
+    const [tab1, tab2] = [acrossTabs('g', locks), acrossTabs('g', locks)];
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? tab1 : tab2)(increment)));
+    expect(stored).toBe(10);
+    expect(most).toBe(1);
+  });
+
+  it('passes the result through, and runs the op as it is without Web Locks', async () => {
+    expect(await acrossTabs('g', new Locks())(() => Promise.resolve(7))).toBe(7);
+    expect(await acrossTabs('g', undefined)(() => Promise.resolve(8))).toBe(8);
   });
 });
