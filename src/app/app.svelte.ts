@@ -207,6 +207,8 @@ export class AppState {
       transfers,
       messageChanged: (key, id) => void this.messageChanged(key, id),
       groupsChanged: () => void this.groups?.load(),
+      // An invite in the address bar waits for this tab to own the network: say why nothing happens.
+      following: () => void (this.pendingInvite && (this.error = appError('TAB_NOT_OWNER'))),
       error: (e) => (this.error = e),
     });
     if (this.groups) this.groups.changed = () => tabs.groupsChanged();

@@ -15,8 +15,8 @@ export const GROUPS_LOCK = 'parley-groups';
 export interface LockManagerLike {
   request(
     name: string,
-    options: { mode?: 'exclusive'; signal?: AbortSignal },
-    cb: () => Promise<unknown>,
+    options: { mode?: 'exclusive'; signal?: AbortSignal; ifAvailable?: boolean },
+    cb: (lock: unknown) => Promise<unknown> | unknown,
   ): Promise<unknown>;
 }
 
@@ -27,15 +27,23 @@ export interface Election {
   release(): void;
 }
 
+/** What the election tells its tab. */
+export interface ElectionEvents {
+  /** This tab holds the lock now, until it releases it or the page ends. */
+  owner(): void;
+  /** Another tab holds the lock: this one waits in line (called at most once, before `owner`). */
+  waiting?(): void;
+}
+
 /**
- * Asks for ownership of the network. `onOwner` runs once this tab holds the lock, which it keeps
- * until {@link Election.release} or the page ends. Without Web Locks (an insecure origin, an old
- * browser) every tab owns its network, as before tabs were coordinated (docs/tabs.md §2).
+ * Asks for ownership of the network: takes the lock if it is free, and otherwise says so at once
+ * and waits in line for it. Without Web Locks (an insecure origin, an old browser) every tab owns
+ * its network, as before tabs were coordinated (docs/tabs.md §2).
  */
-export function electOwner(locks: LockManagerLike | undefined, onOwner: () => void, name = NETWORK_LOCK): Election {
-  if (typeof onOwner !== 'function') throw new TypeError('electOwner: onOwner must be a function');
+export function electOwner(locks: LockManagerLike | undefined, on: ElectionEvents, name = NETWORK_LOCK): Election {
+  if (typeof on?.owner !== 'function') throw new TypeError('electOwner: on.owner must be a function');
   if (!locks) {
-    onOwner();
+    on.owner();
     return { owned: Promise.resolve(), release: () => undefined };
   }
   const stop = new AbortController();
@@ -43,13 +51,21 @@ export function electOwner(locks: LockManagerLike | undefined, onOwner: () => vo
   const held = new Promise<void>((r) => (letGo = r));
   let won: () => void = () => undefined;
   const owned = new Promise<void>((r) => (won = r));
+  const hold = () => {
+    on.owner();
+    won();
+    return held; // kept until released or the page goes
+  };
+  const ignore = () => undefined; // aborted while waiting: someone else owns it
   locks
-    .request(name, { mode: 'exclusive', signal: stop.signal }, () => {
-      onOwner();
-      won();
-      return held; // kept until released or the page goes
+    .request(name, { ifAvailable: true }, (lock) => {
+      if (lock) return hold();
+      if (stop.signal.aborted) return undefined;
+      on.waiting?.();
+      locks.request(name, { mode: 'exclusive', signal: stop.signal }, hold).catch(ignore);
+      return undefined;
     })
-    .catch(() => undefined); // aborted while waiting: someone else owns it
+    .catch(ignore);
   return {
     owned,
     release: () => {

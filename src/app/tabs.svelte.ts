@@ -36,12 +36,16 @@ export interface TabApp {
   messageChanged(key: string, id?: string): void;
   /** Re-reads the groups and the open group's timeline. */
   groupsChanged(): void;
+  /** Another tab owns the network: this one follows it (told once, when that is known). */
+  following?(): void;
   error(e: AppError): void;
 }
 
 export class TabLink {
   /** This tab owns the network (holds the relay socket, the links, the transfers). */
   owner = $state(false);
+  /** Another tab owns the network, and this one works through it until it takes over. */
+  following = $state(false);
   private rpc: TabRpc | null = null;
   private live: { timer: ReturnType<typeof setTimeout> | null; stop: (() => void) | null } = {
     timer: null,
@@ -60,7 +64,13 @@ export class TabLink {
     if (channel) this.rpc = new TabRpc(channel as ChannelLike, (name, body) => this.onNotice(name, body));
     // Without a channel to the owner, a tab that waits could do nothing: every tab then owns its network.
     if (this.rpc && locks) this.follow();
-    electOwner(this.rpc ? locks : undefined, () => void this.becomeOwner(startNetwork));
+    electOwner(this.rpc ? locks : undefined, {
+      owner: () => void this.becomeOwner(startNetwork),
+      waiting: () => {
+        this.following = true;
+        this.app.following?.();
+      },
+    });
     this.rpc?.notify('hello');
   }
 
@@ -94,6 +104,7 @@ export class TabLink {
     cm.mirrored = null;
     transfers.remote = null;
     this.owner = true;
+    this.following = false;
     this.rpc?.serve((op, args) => this.answer(op, args as Record<string, unknown>));
     if (wasFollowing) {
       // The owner before this one changed the store: read it afresh before the network starts.

@@ -11,10 +11,21 @@ import { acrossTabs, electOwner, type LockManagerLike } from '../../src/app/netw
 class Locks implements LockManagerLike {
   private readonly queues = new Map<
     string,
-    { cb: () => Promise<unknown>; done: (v: unknown) => void; fail: (e: unknown) => void; signal?: AbortSignal }[]
+    {
+      cb: (lock: unknown) => Promise<unknown> | unknown;
+      done: (v: unknown) => void;
+      fail: (e: unknown) => void;
+      signal?: AbortSignal;
+    }[]
   >();
   private readonly held = new Set<string>();
-  request(name: string, o: { signal?: AbortSignal }, cb: () => Promise<unknown>): Promise<unknown> {
+  request(
+    name: string,
+    o: { signal?: AbortSignal; ifAvailable?: boolean },
+    cb: (lock: unknown) => Promise<unknown> | unknown,
+  ): Promise<unknown> {
+    const q0 = this.queues.get(name) ?? [];
+    if (o.ifAvailable && (this.held.has(name) || q0.length > 0)) return Promise.resolve().then(() => cb(null));
     return new Promise((done, fail) => {
       const q = this.queues.get(name) ?? [];
       this.queues.set(name, q);
@@ -36,7 +47,7 @@ class Locks implements LockManagerLike {
     const next = q.shift()!;
     this.held.add(name);
     void Promise.resolve()
-      .then(next.cb)
+      .then(() => next.cb({ name }))
       .then(next.done, next.fail)
       .finally(() => {
         this.held.delete(name);
@@ -47,25 +58,25 @@ class Locks implements LockManagerLike {
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('electOwner', () => {
-  it('the first tab owns the network; the next owns it only once the first lets go', async () => {
+  it('the first tab owns the network; the next says it waits, and owns it only once the first lets go', async () => {
     const locks = new Locks();
     const owners: string[] = [];
-    const a = electOwner(locks, () => owners.push('a'));
+    const a = electOwner(locks, { owner: () => owners.push('a') });
     await a.owned;
-    const b = electOwner(locks, () => owners.push('b'));
+    const b = electOwner(locks, { owner: () => owners.push('b'), waiting: () => owners.push('b waits') });
     await tick();
-    expect(owners).toEqual(['a']);
+    expect(owners).toEqual(['a', 'b waits']);
     a.release();
     await b.owned;
-    expect(owners).toEqual(['a', 'b']);
+    expect(owners).toEqual(['a', 'b waits', 'b']);
   });
 
   it('a tab that stops waiting never owns it, and the one after it does', async () => {
     const locks = new Locks();
     const owners: string[] = [];
-    const a = electOwner(locks, () => owners.push('a'));
-    const b = electOwner(locks, () => owners.push('b'));
-    const c = electOwner(locks, () => owners.push('c'));
+    const a = electOwner(locks, { owner: () => owners.push('a') });
+    const b = electOwner(locks, { owner: () => owners.push('b') });
+    const c = electOwner(locks, { owner: () => owners.push('c') });
     await a.owned;
     b.release();
     a.release();
@@ -80,10 +91,12 @@ describe('electOwner', () => {
     let most = 0;
     const order: number[] = [];
     const tabs = Array.from({ length: 8 }, (_, i) =>
-      electOwner(locks, () => {
-        owning++;
-        most = Math.max(most, owning);
-        order.push(i);
+      electOwner(locks, {
+        owner: () => {
+          owning++;
+          most = Math.max(most, owning);
+          order.push(i);
+        },
       }),
     );
     for (const t of tabs) {
@@ -98,13 +111,13 @@ describe('electOwner', () => {
 
   it('without Web Locks every tab owns its network at once (as before tabs were coordinated)', async () => {
     const owners: string[] = [];
-    await electOwner(undefined, () => owners.push('a')).owned;
-    await electOwner(undefined, () => owners.push('b')).owned;
+    await electOwner(undefined, { owner: () => owners.push('a') }).owned;
+    await electOwner(undefined, { owner: () => owners.push('b') }).owned;
     expect(owners).toEqual(['a', 'b']);
   });
 
-  it('names its argument when onOwner is not a function', () => {
-    expect(() => electOwner(new Locks(), null as unknown as () => void)).toThrow(/onOwner/);
+  it('names its argument when on.owner is not a function', () => {
+    expect(() => electOwner(new Locks(), {} as unknown as { owner(): void })).toThrow(/on\.owner/);
   });
 });
 
