@@ -173,7 +173,7 @@ export class AppState {
     );
     await groups.load();
     this.groups = groups;
-    this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
+    this.backup = new BackupState(this.store, this.identity, this.contacts, () => this.reloadAll());
     await attention.load();
     this.transfers.onIncomingOffer = (key) => attention.offer(key);
     const front = () => attention.setVisible(document.visibilityState !== 'hidden');
@@ -207,6 +207,7 @@ export class AppState {
       transfers,
       messageChanged: (key, id) => void this.messageChanged(key, id),
       groupsChanged: () => void this.groups?.load(),
+      reload: () => location.reload(),
       // An invite in the address bar waits for this tab to own the network: say why nothing happens.
       following: () => void (this.pendingInvite && (this.error = appError('TAB_NOT_OWNER'))),
       error: (e) => (this.error = e),
@@ -409,7 +410,13 @@ export class AppState {
 
   /** Replaces the identity key (after the confirm step), then starts afresh with it. */
   async rotateIdentity(): Promise<void> {
-    if (await this.guard(this.identity.rotate())) location.reload();
+    if (await this.guard(this.identity.rotate())) this.reloadAll();
+  }
+
+  /** The identity was replaced: every tab of this Parley starts afresh with it (docs/tabs.md §3). */
+  private reloadAll(): void {
+    this.tabs?.identityChanged();
+    location.reload();
   }
 
   /**

@@ -172,7 +172,10 @@ export class ConnectionManager {
    * and each contact is met again through the TURN relay.
    */
   setRelayOnly(on: boolean): void {
-    if (this.viaOwner) return this.viaOwner.setRelayOnly(on);
+    if (this.viaOwner) {
+      this.meeting.network.setRelayOnly(on); // this tab's settings card; no links here to end
+      return this.viaOwner.setRelayOnly(on);
+    }
     if (this.meeting.network.setRelayOnly(on)) for (const p of this.contactPeers.values()) p.relink();
   }
 

@@ -36,6 +36,8 @@ export interface TabApp {
   messageChanged(key: string, id?: string): void;
   /** Re-reads the groups and the open group's timeline. */
   groupsChanged(): void;
+  /** Another tab replaced the identity: nothing held in memory is valid any more. */
+  reload(): void;
   /** Another tab owns the network: this one follows it (told once, when that is known). */
   following?(): void;
   error(e: AppError): void;
@@ -77,6 +79,11 @@ export class TabLink {
   /** Tells the other tabs that the messages of `key` changed (one message `id`, or any without). */
   messagesChanged(key: string, id?: string): void {
     this.rpc?.notify('messages', { key, id });
+  }
+
+  /** Tells the other tabs that the identity was replaced (rotated, or a backup restored): they reload with it. */
+  identityChanged(): void {
+    this.rpc?.notify('identity');
   }
 
   /** Tells the other tabs that a group changed in IndexedDB. */
@@ -125,6 +132,7 @@ export class TabLink {
       if (this.owner) void this.app.connections.flush(key);
     } else if (name === 'contacts') void this.app.contacts.load();
     else if (name === 'groups') this.app.groupsChanged();
+    else if (name === 'identity') this.app.reload();
     else if (name === 'hello' && this.owner) this.postLive();
     else if (name === 'live' && !this.owner) this.showLive(body as LiveState);
   }
