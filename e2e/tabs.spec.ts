@@ -8,12 +8,28 @@
 import { test, expect, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { expectConnected, message, person, send, makeInvite, type Person } from './support/app';
-import { item, offerFiles, pair, progressOf, receivedHashes, sha256 } from './support/files';
+import { item, offerFiles, pair, progressOf, receivedHashes, sentBytes, sha256 } from './support/files';
 import { recordingRelayFixture } from './support/recording';
 import { E2E_PORT } from '../playwright.config';
 
 const MiB = 1024 * 1024;
 const owns = (page: Page) => page.getByTestId('app-shell');
+
+/** Counts the RTCPeerConnections each page of the context makes from now on (`__pcs`). */
+async function countPeerConnections(p: Person): Promise<void> {
+  await p.context.addInitScript(() => {
+    const w = window as unknown as { __pcs: number };
+    w.__pcs = 0;
+    const Orig = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Orig {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        w.__pcs++;
+      }
+    };
+  });
+}
+const peerConnections = (p: Person) => p.page.evaluate(() => (window as unknown as { __pcs: number }).__pcs);
 
 /** Another tab of `p`'s profile (same browser context: same IndexedDB, same Web Locks). */
 async function secondTab(p: Person): Promise<Person> {
@@ -47,6 +63,7 @@ test.describe('several tabs of one person', () => {
     const [a1, bob] = await pair(browser);
     people.push(a1, bob);
     await expect(owns(a1.page)).toHaveAttribute('data-network-owner', 'true');
+    await countPeerConnections(a1);
     const a2 = await secondTab(a1);
     await expect(owns(a2.page)).toHaveAttribute('data-network-owner', 'false');
     await expect(a2.page.getByTestId('tab-follower')).toBeVisible();
@@ -86,6 +103,10 @@ test.describe('several tabs of one person', () => {
     await expect
       .poll(() => progressOf(a2, 'big.bin'), { timeout: 120_000, intervals: [50] })
       .toBeGreaterThanOrEqual(25);
+
+    // Until now the follower made no link of its own and sent nothing on a data channel.
+    expect(await peerConnections(a2)).toBe(0);
+    expect(await sentBytes(a2.page)).toBe(0);
 
     // Half way, Alice closes the owner tab while Bob writes three more.
     const late = ['late one', 'late two', 'late three'];
