@@ -34,6 +34,11 @@ export class TabRpcError extends Error {
   }
 }
 
+/** A tab's id on the channel: 16 random bytes in hex (not `randomUUID`, which needs a secure context). */
+function randomId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 type Envelope =
   | { k: 'notice'; from: string; name: string; body: unknown }
   | { k: 'req'; from: string; id: number; op: string; args: unknown }
@@ -73,7 +78,7 @@ export class TabRpc {
     private readonly channel: ChannelLike,
     private readonly onNotice: NoticeHandler,
     private readonly timeoutMs = TAB_RPC_TIMEOUT_MS,
-    self = crypto.randomUUID(),
+    self = randomId(),
   ) {
     if (!(timeoutMs > 0)) throw new RangeError(`TabRpc: timeoutMs must be > 0, got ${timeoutMs}`);
     this.self = self;
