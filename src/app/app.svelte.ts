@@ -26,7 +26,7 @@ import { HeldBackNotes } from './held-back.svelte';
 import { GroupsState } from './groups.svelte';
 import { UpdateState } from './update.svelte';
 import { KeepState } from './keep.svelte';
-import { TabLink } from './tabs.svelte';
+import { joinTabs, type TabLink, type TabParts } from './tabs.svelte';
 
 export interface StatusLine {
   /** `failed`: nothing can connect now (no route found, or relay-only without TURN): `code` says which. */
@@ -200,23 +200,20 @@ export class AppState {
 
   /** Only the tab that owns the network starts it; the others work through that one (docs/tabs.md). */
   private joinTabs(cm: ConnectionManager, pairing: PairingState, origin: URL): void {
-    const { contacts, transfers } = this;
-    const tabs = new TabLink({
+    const { contacts, transfers, chat, groups } = this;
+    const parts: TabParts = {
       connections: cm,
       contacts,
       transfers,
-      messageChanged: (key, id) => void this.messageChanged(key, id),
-      groupsChanged: () => void this.groups?.load(),
+      chat,
+      groups,
       reload: () => location.reload(),
+      messageChanged: (key, id) => void this.messageChanged(key, id),
+      error: (e) => (this.error = e),
       // An invite in the address bar waits for this tab to own the network: say why nothing happens.
       following: () => void (this.pendingInvite && (this.error = appError('TAB_NOT_OWNER'))),
-      error: (e) => (this.error = e),
-    });
-    if (this.groups) this.groups.changed = () => tabs.groupsChanged();
-    this.chat.written = (key, id) => tabs.messagesChanged(key, id);
-    contacts.changed = () => tabs.contactsChanged();
-    this.tabs = tabs;
-    tabs.start(async () => {
+    };
+    this.tabs = joinTabs(parts, async () => {
       await transfers.open(contacts.list.map((c) => c.key));
       await cm.start(origin);
       this.groups?.start(cm);

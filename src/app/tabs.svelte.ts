@@ -43,6 +43,23 @@ export interface TabApp {
   error(e: AppError): void;
 }
 
+/** The app's parts that tell the other tabs what they changed (their `written` / `changed` hooks). */
+export interface TabParts extends Omit<TabApp, 'groupsChanged'> {
+  chat: { written: ((key: string, id: string) => void) | null };
+  groups: { changed: (() => void) | null; load(): Promise<void> } | null;
+}
+
+/** Wires the app's parts to the other tabs and asks for the network (`startNetwork` runs once this tab owns it). */
+export function joinTabs(parts: TabParts, startNetwork: () => Promise<void>): TabLink {
+  const { chat, contacts, groups } = parts;
+  const tabs = new TabLink({ ...parts, groupsChanged: () => void groups?.load() });
+  chat.written = (key, id) => tabs.messagesChanged(key, id);
+  contacts.changed = () => tabs.contactsChanged();
+  if (groups) groups.changed = () => tabs.groupsChanged();
+  tabs.start(startNetwork);
+  return tabs;
+}
+
 export class TabLink {
   /** This tab owns the network (holds the relay socket, the links, the transfers). */
   owner = $state(false);
