@@ -24,12 +24,20 @@ export function recordingRelayFixture() {
     people,
     /**
      * Starts the relay on `port`; returns its URL, the paths of the recording (`out`) and of the
-     * subscriptions (`subs`) and of the mailbox requests (`mailbox`), and `drop()`, which cuts every connection to it at once.
+     * subscriptions (`subs`) and of the mailbox requests (`mailbox`), `drop()`, which cuts every connection to it at once,
+     * and `sockets()`: its WebSocket connections open now and the most ever open at once.
      */
     async start(
       port: number,
       tag: string,
-    ): Promise<{ url: string; out: string; subs: string; mailbox: string; drop(): Promise<number> }> {
+    ): Promise<{
+      url: string;
+      out: string;
+      subs: string;
+      mailbox: string;
+      drop(): Promise<number>;
+      sockets(): Promise<{ open: number; peak: number }>;
+    }> {
       const base = join(tmpdir(), `parley-e2e-${tag}-${process.pid}-${Date.now()}`);
       const [out, subs, mailbox] = [`${base}.jsonl`, `${base}.subs.jsonl`, `${base}.mailbox.jsonl`];
       files.push(out, subs, mailbox);
@@ -50,7 +58,15 @@ export function recordingRelayFixture() {
         r.say('drop');
         return Number((await r.waitFor(/^dropped \d+$/, { from })).split(' ')[1]);
       };
-      return { url: r.url, out, subs, mailbox, drop };
+      const sockets = async (): Promise<{ open: number; peak: number }> => {
+        const from = r.lines.length;
+        r.say('sockets');
+        return JSON.parse((await r.waitFor(/^sockets \{/, { from })).slice('sockets '.length)) as {
+          open: number;
+          peak: number;
+        };
+      };
+      return { url: r.url, out, subs, mailbox, drop, sockets };
     },
   };
 }

@@ -28,6 +28,7 @@ import { UpdateState } from './update.svelte';
 import { KeepState } from './keep.svelte';
 import { shownName } from './names';
 import { ContactRename } from './contact-rename.svelte';
+import { joinTabs, type TabLink, type TabParts } from './tabs.svelte';
 
 export interface StatusLine {
   /** `failed`: nothing can connect now (no route found, or relay-only without TURN): `code` says which. */
@@ -69,6 +70,8 @@ export class AppState {
   contactActions = $state<ContactRemoval | null>(null);
   /** The open chat's rename form (docs/app.md "Renaming a contact"); set once the store is open. */
   contactRename = $state<ContactRename | null>(null);
+  /** The other tabs of this Parley, and whether this one owns the network (docs/tabs.md); set once ready. */
+  tabs = $state<TabLink | null>(null);
   private store!: ParleyStore;
 
   /** The relay problem, when there is one: shown until the relay is back. */
@@ -166,12 +169,16 @@ export class AppState {
       this.identity,
       this.contacts,
       () => this.connections,
-      () => this.pairing,
+      // A group invite needs the relay: refused in a tab that does not own the network (docs/tabs.md §5).
+      () => {
+        const refused = this.notOwner();
+        if (refused) this.error = refused;
+        return refused ? null : this.pairing;
+      },
     );
     await groups.load();
     this.groups = groups;
-    this.backup = new BackupState(this.store, this.identity, this.contacts, () => location.reload());
-    await this.transfers.open(this.contacts.list.map((c) => c.key));
+    this.backup = new BackupState(this.store, this.identity, this.contacts, () => this.reloadAll());
     await attention.load();
     this.transfers.onIncomingOffer = (key) => attention.offer(key);
     const front = () => attention.setVisible(document.visibilityState !== 'hidden');
@@ -193,16 +200,40 @@ export class AppState {
     window.addEventListener('pageshow', (e) => {
       if (e.persisted) location.reload();
     });
-    await cm.start(origin);
-    this.groups?.start(cm);
-    await pairing.resume();
-    await this.openPendingInvite();
+    this.joinTabs(cm, pairing, origin);
+  }
+
+  /** Only the tab that owns the network starts it; the others work through that one (docs/tabs.md). */
+  private joinTabs(cm: ConnectionManager, pairing: PairingState, origin: URL): void {
+    const { contacts, transfers, chat, groups } = this;
+    const parts: TabParts = {
+      connections: cm,
+      contacts,
+      transfers,
+      chat,
+      groups,
+      reload: () => location.reload(),
+      messageChanged: (key, id) => void this.messageChanged(key, id),
+      error: (e) => (this.error = e),
+      // An invite in the address bar waits for this tab to own the network: say why nothing happens.
+      following: () => void (this.pendingInvite && (this.error = appError('TAB_NOT_OWNER'))),
+    };
+    this.tabs = joinTabs(parts, async () => {
+      await transfers.open(contacts.list.map((c) => c.key));
+      await cm.start(origin);
+      this.groups?.start(cm);
+      await pairing.resume();
+      await this.openPendingInvite();
+    });
   }
 
   /** Makes the connection manager and pairing, wired to this state and to each other. */
   private connect(origin: URL): { cm: ConnectionManager; pairing: PairingState } {
     const hooks: ConnectionHooks = {
-      messagesChanged: (key, id) => void this.messageChanged(key, id),
+      messagesChanged: (key, id) => {
+        void this.messageChanged(key, id);
+        this.tabs?.messagesChanged(key, id);
+      },
       renamed: (key, from, to) => this.attention?.renamed(key, from, to),
       error: (e) => {
         this.error = e;
@@ -255,10 +286,16 @@ export class AppState {
 
   /** Opens the invite from the address bar once we have a display name. */
   private async openPendingInvite(): Promise<void> {
-    if (!this.pendingInvite || !this.pairing || this.identity.needsName) return;
+    // A tab that does not own the network keeps it until it does (docs/tabs.md §5).
+    if (!this.pendingInvite || !this.pairing || this.identity.needsName || !this.tabs?.owner) return;
     const text = this.pendingInvite;
     this.pendingInvite = null;
     await this.openInvite(text);
+  }
+
+  /** Invites need the relay: in a tab that does not own the network they are refused (docs/tabs.md §5). */
+  private notOwner(): AppError | null {
+    return this.tabs && !this.tabs.owner ? appError('TAB_NOT_OWNER') : null;
   }
 
   get hasPendingInvite(): boolean {
@@ -272,7 +309,8 @@ export class AppState {
   }
 
   async openInvite(text: string): Promise<void> {
-    this.error = null;
+    this.error = this.notOwner();
+    if (this.error) return;
     await this.pairing?.open(text);
   }
 
@@ -283,7 +321,8 @@ export class AppState {
   }
 
   async createInvite(): Promise<void> {
-    this.error = null;
+    this.error = this.notOwner();
+    if (this.error) return;
     await this.pairing?.create();
   }
 
@@ -377,7 +416,13 @@ export class AppState {
 
   /** Replaces the identity key (after the confirm step), then starts afresh with it. */
   async rotateIdentity(): Promise<void> {
-    if (await this.guard(this.identity.rotate())) location.reload();
+    if (await this.guard(this.identity.rotate())) this.reloadAll();
+  }
+
+  /** The identity was replaced: every tab of this Parley starts afresh with it (docs/tabs.md §3). */
+  private reloadAll(): void {
+    this.tabs?.identityChanged();
+    location.reload();
   }
 
   /**

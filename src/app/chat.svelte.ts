@@ -26,6 +26,8 @@ export class ChatState {
   private loadedFor: string | null = null;
   /** A history read in flight, and the messages changed meanwhile (applied when it lands). */
   private loading: { key: string; late: MessageRecord[] } | null = null;
+  /** Told after a message was written here (the other tabs show it too: docs/tabs.md §3). */
+  written: ((key: string, id: string) => void) | null = null;
 
   constructor(
     private readonly store: ParleyStore,
@@ -110,6 +112,7 @@ export class ChatState {
       return `${e.message} ${e.action} (${e.code})`;
     }
     this.changed(key, m);
+    this.written?.(key, m.id);
     this.contacts.active(key, m.sentAt);
     void cm.flush(key);
     return null;

@@ -31,7 +31,14 @@ import { ResetDesk } from './reset-desk';
 import type { ConnectionHooks, PeerState } from './connection-hooks';
 import type { IdentityState } from './identity.svelte';
 import type { ContactsState } from './contacts.svelte';
+import type { OwnerNetwork } from './network-owner';
 export type { ResetResult, ConnectionHooks, PeerState };
+
+/** What the owner tab's links are doing, as it tells the other tabs (docs/tabs.md §3). */
+export interface MirroredLinks {
+  peers: Record<string, PeerState>;
+  features: Record<string, LinkFeatures | null>;
+}
 
 export class ConnectionManager {
   relayStatus = $state<SignalingStatus>('connecting');
@@ -42,9 +49,14 @@ export class ConnectionManager {
   readonly sessions: ContactSessions;
   /** One per person, by key; made at start for every contact, and when pairing adds one. */
   private readonly contactPeers = new SvelteMap<string, ContactPeer>();
+  /** Set in a tab that does not own the network (docs/tabs.md): the entry points go to the owner tab. */
+  viaOwner: OwnerNetwork | null = null;
+  /** The owner tab's link states and announcements, shown in a tab that does not own the network. */
+  mirrored = $state.raw<MirroredLinks | null>(null);
   /** Per contact key, what its link is doing; contacts without an entry are 'waiting'. */
   readonly peers = $derived(
-    Object.fromEntries([...this.contactPeers.values()].map((p): [string, PeerState] => [p.key, p.state])),
+    this.mirrored?.peers ??
+      Object.fromEntries([...this.contactPeers.values()].map((p): [string, PeerState] => [p.key, p.state])),
   );
   /** Callers with a changed key, automatic resets, reset notices (docs/key-change.md §3, §5). */
   private readonly desk: ResetDesk;
@@ -138,6 +150,7 @@ export class ConnectionManager {
    * Resolves once the new session is stored.
    */
   requestReset(contactKey: string, reason: string): Promise<ResetResult> {
+    if (this.viaOwner) return this.viaOwner.requestReset(contactKey, reason) as Promise<ResetResult>;
     return this.peer(contactKey).requestReset(reason);
   }
 
@@ -146,6 +159,7 @@ export class ConnectionManager {
    * held with that key, if still there, gets the forced kx; otherwise the next meeting does.
    */
   keyAccepted(contactKey: string): void {
+    if (this.viaOwner) return this.viaOwner.keyAccepted(contactKey);
     const contact = this.contacts.get(contactKey);
     if (!contact || this.meeting.stop.aborted) return;
     this.peer(contactKey).keyAccepted(this.desk.take(contactKey, contact.publicKey));
@@ -153,6 +167,7 @@ export class ConnectionManager {
 
   /** The person kept the old key: the caller with the new one is hung up on. */
   keyRefused(contactKey: string): void {
+    if (this.viaOwner) return this.viaOwner.keyRefused(contactKey);
     this.desk.drop(contactKey);
   }
 
@@ -162,6 +177,10 @@ export class ConnectionManager {
    * and each contact is met again through the TURN relay.
    */
   setRelayOnly(on: boolean): void {
+    if (this.viaOwner) {
+      this.meeting.network.setRelayOnly(on); // this tab's settings card; no links here to end
+      return this.viaOwner.setRelayOnly(on);
+    }
     if (this.meeting.network.setRelayOnly(on)) for (const p of this.contactPeers.values()) p.relink();
   }
 
@@ -176,22 +195,26 @@ export class ConnectionManager {
    * again. Call it after the contact list says so.
    */
   stopMeeting(contactKey: string): void {
+    if (this.viaOwner) return this.viaOwner.stopMeeting(contactKey);
     this.contactPeers.get(contactKey)?.forget();
     this.desk.drop(contactKey);
   }
 
   /** Meets an unblocked contact again. */
   meetAgain(contactKey: string): void {
+    if (this.viaOwner) return this.viaOwner.meetAgain(contactKey);
     this.peer(contactKey).ensureLoop();
   }
 
   /** Sends what is in the contact's outbox, oldest first, if a link with a session is up (docs/session.md §3). */
   async flush(key: string): Promise<void> {
+    if (this.viaOwner) return this.viaOwner.flush(key);
     await this.contactPeers.get(key)?.flush();
   }
 
   /** The announcements of the contact's last link in this page (null: none yet). */
   peerFeatures(key: string): LinkFeatures | null {
+    if (this.mirrored) return this.mirrored.features[key] ?? null;
     return this.contactPeers.get(key)?.features ?? null;
   }
 

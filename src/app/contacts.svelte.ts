@@ -16,6 +16,9 @@ export class ContactsState {
   selectedKey = $state<string | null>(null);
   readonly selected = $derived(this.list.find((c) => c.key === this.selectedKey) ?? null);
 
+  /** Told after this tab changed a contact in the store (the other tabs re-read it: docs/tabs.md §3). */
+  changed: (() => void) | null = null;
+
   constructor(private readonly store: ParleyStore) {}
 
   async load(): Promise<void> {
@@ -34,6 +37,7 @@ export class ContactsState {
     await this.store.putContact(c);
     this.list = this.sorted([...this.list.filter((x) => x.key !== c.key), c]);
     this.selectedKey = c.key;
+    this.changed?.();
   }
 
   /**
@@ -68,12 +72,14 @@ export class ContactsState {
   forget(key: string): void {
     this.list = this.list.filter((c) => c.key !== key);
     if (this.selectedKey === key) this.selectedKey = this.list[0]?.key ?? null;
+    this.changed?.();
   }
 
   /** Records that a link to the contact is up now (and its latest display name). */
   async touch(key: string, name?: string): Promise<void> {
     const c = await this.store.touchContact(key, Date.now(), name);
     if (c) this.list = this.sorted(this.list.map((x) => (x.key === key ? c : x)));
+    if (c) this.changed?.();
   }
 
   select(key: string): void {
@@ -123,6 +129,7 @@ export class ContactsState {
   private async update(key: string, change: (c: ContactRecord) => ContactRecord): Promise<void> {
     const c = await this.store.updateContact(key, change);
     if (c) this.list = this.sorted(this.list.map((x) => (x.key === key ? c : x)));
+    if (c) this.changed?.();
   }
 }
 

@@ -20,6 +20,9 @@ export type AppErrorCode =
   | 'CONNECTION_FAILED'
   | 'TURN_UNAVAILABLE'
   | 'STORAGE_FAILED'
+  // Several tabs (docs/tabs.md).
+  | 'TAB_OWNER_UNREACHABLE'
+  | 'TAB_NOT_OWNER'
   | 'CONTACT_KEY_CHANGED'
   // Versions (docs/protocol.md "Compatibility").
   | 'PEER_TOO_OLD'

@@ -30,6 +30,11 @@ export interface GroupEngineDeps {
   changed(groupId: string | null): void;
   random?: RandomSource;
   now?: () => number;
+  /**
+   * Runs one read-modify-write of the group store alone among this person's tabs (a Web Lock:
+   * docs/tabs.md §5); without it, only this engine's own steps are serialized.
+   */
+  exclusive?: <T>(op: () => Promise<T>) => Promise<T>;
 }
 
 /** Why an action was not taken: a sentence for the person. */
@@ -57,7 +62,8 @@ export class GroupEngine {
   }
 
   private run<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(op);
+    const exclusive = this.deps.exclusive;
+    const next = this.chain.then(exclusive ? () => exclusive(op) : op);
     this.chain = next.catch(() => {});
     return next;
   }

@@ -6,6 +6,7 @@
  * (`IntroMeetings`), whose meetings make group peers that a `ContactPeer` then meets like a contact.
  * @module
  */
+import { acrossTabs, GROUPS_LOCK } from './network-owner';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { deriveContactSecret } from '../core/rendezvous';
 import type { KxRole } from '../core/kx';
@@ -56,6 +57,8 @@ export class GroupsState {
   timeline = $state.raw<GroupMessageRecord[]>([]);
   /** The last action's problem, for the open group. */
   problem = $state<string | null>(null);
+  /** Told after this tab changed a group (the other tabs re-read them: docs/tabs.md §3). */
+  changed: (() => void) | null = null;
   private peerMap = $state.raw(new Map<string, GroupPeerRecord>());
   readonly store: GroupStore;
   readonly engine: GroupEngine;
@@ -129,7 +132,11 @@ export class GroupsState {
       flush: (ids) => {
         for (const id of ids) void this.connections()?.flush(id);
       },
-      changed: () => void this.reload(),
+      changed: () => {
+        void this.reload();
+        this.changed?.();
+      },
+      exclusive: acrossTabs(GROUPS_LOCK),
     });
   }
 

@@ -108,6 +108,14 @@ export const t = {
       message: 'This browser would not let Parley store data.',
       action: 'Leave private browsing mode or allow site data, then reload.',
     }),
+    TAB_OWNER_UNREACHABLE: () => ({
+      message: 'Another Parley tab holds the connection and did not answer.',
+      action: 'Try again in a moment; if it persists, reload that tab or close it (this tab then takes over).',
+    }),
+    TAB_NOT_OWNER: () => ({
+      message: 'Invites work only in the Parley tab that holds the connection.',
+      action: 'Open the invite in that tab, or close it: this tab then takes over and opens the invite itself.',
+    }),
   } satisfies Record<AppErrorCode, (who: string) => Omit<AppError, 'code'>>,
   invite: {
     heading: 'Invite someone',

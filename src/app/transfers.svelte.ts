@@ -28,6 +28,15 @@ export {
 } from './transfer-view';
 import { transferFailedText } from './strings';
 
+/** What a tab that does not own the network asks the owner tab to do with transfers (docs/tabs.md §3). */
+export interface TransferRemote {
+  /** Resolves with the owner's problem line, or null when the offer went out. */
+  send(key: string, files: OutgoingFile[]): Promise<string | null>;
+  accept(key: string, id: string, files: number[]): Promise<void>;
+  act(op: 'decline' | 'cancel' | 'dismiss', key: string, id: string): void;
+  markSaved(key: string, id: string, file: number): void;
+}
+
 /** How often the "offers declined" line may change while offers are being refused (a flood must not re-render per offer). */
 const REFUSED_REFRESH_MS = 500;
 
@@ -55,6 +64,9 @@ export class TransfersState {
   refused = $state.raw<Record<string, RefusedOffers>>({});
   /** Told about each new incoming offer (docs/app.md "Unread and notices"). */
   onIncomingOffer: ((key: string) => void) | null = null;
+
+  /** Set in a tab that does not own the network (docs/tabs.md §3): the owner tab's transfers do the work. */
+  remote: TransferRemote | null = null;
 
   private store: FileStore | null = null;
   private persistence: IdbTransferPersistence | null = null;
@@ -109,6 +121,10 @@ export class TransfersState {
       this.problem = `${refused.message} ${refused.action}`; // refused up front: nothing is stored or sent
       return;
     }
+    if (this.remote) {
+      this.problem = await this.remote.send(key, files);
+      return;
+    }
     const m = await this.manager(key);
     if (!m) return;
     this.problem = null;
@@ -139,7 +155,13 @@ export class TransfersState {
     if (!t) return;
     const files = this.chosen(t);
     if (files.length === 0) return;
-    await this.managers.get(key)?.accept(id, files);
+    await this.acceptFiles(key, id, files);
+  }
+
+  /** Accepts exactly `files` of an incoming offer (the owner tab, for another tab's Accept). */
+  async acceptFiles(key: string, id: string, files: number[]): Promise<void> {
+    if (this.remote) await this.remote.accept(key, id, files);
+    else await this.managers.get(key)?.accept(id, files);
     this.forgetChoice(id);
   }
 
@@ -149,9 +171,11 @@ export class TransfersState {
     this.choices = rest;
   }
   decline(key: string, id: string): void {
+    if (this.remote) return this.remote.act('decline', key, id);
     this.managers.get(key)?.decline(id);
   }
   cancel(key: string, id: string): void {
+    if (this.remote) return this.remote.act('cancel', key, id);
     this.managers.get(key)?.cancel(id);
   }
 
@@ -161,6 +185,7 @@ export class TransfersState {
    * record (docs/app.md "Files").
    */
   markSaved(key: string, id: string, file: number): void {
+    if (this.remote) return this.remote.markSaved(key, id, file);
     try {
       this.managers.get(key)?.markSaved(id, file);
     } catch {
@@ -171,6 +196,7 @@ export class TransfersState {
 
   /** Forgets a finished transfer: its record, and for received files the data in OPFS. */
   async dismiss(key: string, id: string): Promise<void> {
+    if (this.remote) return this.remote.act('dismiss', key, id);
     await this.managers.get(key)?.dismiss(id);
     for (const u of this.urls.get(id) ?? []) if (u) URL.revokeObjectURL(u);
     this.urls.delete(id);

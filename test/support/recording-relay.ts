@@ -16,7 +16,8 @@
  * It prints one line `recording relay listening on http://127.0.0.1:PORT` once it listens, and
  * exits cleanly on SIGTERM/SIGINT. `STATIC_DIR` is honoured when `--static` is not given. The
  * stdin command `drop` cuts every TCP connection at once (as a network change would: the clients
- * reconnect to the same process, whose socket ids go on counting) and prints `dropped N`.
+ * reconnect to the same process, whose socket ids go on counting) and prints `dropped N`; `sockets`
+ * prints `sockets {"open":N,"peak":M}`, the WebSocket connections open now and the most ever at once.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -87,6 +88,8 @@ export interface RecordingRelay {
   readonly mailbox: readonly RecordedMailbox[];
   /** Cuts every TCP connection at once; returns how many there were. */
   dropAll(): number;
+  /** WebSocket connections open now, and the most that were ever open at once (docs/tabs.md §6). */
+  webSockets(): { open: number; peak: number };
   close(): Promise<void>;
 }
 
@@ -126,6 +129,12 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
+  // WebSocket upgrades: what a page's relay sockets are, as opposed to its page and asset loads.
+  const ws = { open: 0, peak: 0 };
+  relay.server.on('upgrade', (_req: unknown, s: Socket) => {
+    ws.peak = Math.max(ws.peak, ++ws.open);
+    s.once('close', () => ws.open--);
+  });
   const { port, url } = await relay.listen(o.port ?? 0, host);
   const dropAll = (): number => {
     const n = sockets.size;
@@ -133,7 +142,8 @@ export async function startRecordingRelay(o: RecordingRelayOptions = {}): Promis
     return n;
   };
   const signalUrl = `${url.replace(/^http/, 'ws')}/signal`;
-  return { url, signalUrl, port, frames, subscriptions, mailbox, dropAll, close: () => relay.close() };
+  const webSockets = () => ({ ...ws });
+  return { url, signalUrl, port, frames, subscriptions, mailbox, dropAll, webSockets, close: () => relay.close() };
 }
 
 /** Reads a JSON-lines recording written with `out` (by this process or the CLI). */
@@ -196,6 +206,7 @@ async function main(): Promise<void> {
   process.stdout.write(`recording relay listening on ${relay.url}\n`);
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line.trim() === 'drop') process.stdout.write(`dropped ${relay.dropAll()}\n`);
+    if (line.trim() === 'sockets') process.stdout.write(`sockets ${JSON.stringify(relay.webSockets())}\n`);
   });
   const stop = () => void relay.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
