@@ -108,21 +108,34 @@ const shared = async (p: Person, group: string, names: Map<string, string>) =>
     .sort((a, b) => a.lamport - b.lamport || (a.sender < b.sender ? -1 : 1) || a.seq - b.seq)
     .map((r) => `${names.get(r.sender)}:${r.text}`);
 
+/**
+ * The story's start: Alice (admin) and her contacts Bob and Carol, who never met; Dave, a contact
+ * of Bob's only. Alice makes group `name` with Bob and Carol and everything settles (intros met).
+ */
+async function story(name: string) {
+  const [alice, bob, carol, dave] = (await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map(person))) as [
+    Person,
+    Person,
+    Person,
+    Person,
+  ];
+  const everyone = [alice, bob, carol, dave];
+  const names = new Map(everyone.map((p) => [p.hex, p.name]));
+  link(alice, bob);
+  link(alice, carol);
+  link(bob, dave);
+  const made = await alice.engine.create(name, [
+    { key: bob.me.publicKey, name: 'Bob' },
+    { key: carol.me.publicKey, name: 'Carol' },
+  ]);
+  if (!made.ok) throw new Error(made.problem);
+  await settle(everyone);
+  return { alice, bob, carol, dave, everyone, names, g: made.id };
+}
+
 describe('GroupEngine', () => {
   it('create, introduce, chat in one order, add by vouching, remove, leave', async () => {
-    const [alice, bob, carol, dave] = await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map(person));
-    const everyone = [alice!, bob!, carol!, dave!];
-    const names = new Map(everyone.map((p) => [p.hex, p.name]));
-    link(alice!, bob!);
-    link(alice!, carol!);
-    link(bob!, dave!);
-    const made = await alice!.engine.create('Book club', [
-      { key: bob!.me.publicKey, name: 'Bob' },
-      { key: carol!.me.publicKey, name: 'Carol' },
-    ]);
-    if (!made.ok) throw new Error(made.problem);
-    const g = made.id;
-    await settle(everyone);
+    const { alice, bob, carol, dave, everyone, names, g } = await story('Book club');
     // Bob and Carol hold the group, were introduced through Alice, and are linked now.
     for (const p of [bob!, carol!]) expect((await p.store.get(g))?.state).toBe('member');
     expect(bob!.linked.has(carol!.hex)).toBe(true);
@@ -201,19 +214,7 @@ describe('GroupEngine', () => {
   });
 
   it('admin offline: an addition and the introductions it brings wait, the chat says so, and they go out when the admin is back', async () => {
-    const [alice, bob, carol, dave] = await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map(person));
-    const everyone = [alice!, bob!, carol!, dave!];
-    const names = new Map(everyone.map((p) => [p.hex, p.name]));
-    link(alice!, bob!);
-    link(alice!, carol!);
-    link(bob!, dave!);
-    const made = await alice!.engine.create('Away', [
-      { key: bob!.me.publicKey, name: 'Bob' },
-      { key: carol!.me.publicKey, name: 'Carol' },
-    ]);
-    if (!made.ok) throw new Error(made.problem);
-    const g = made.id;
-    await settle(everyone);
+    const { alice, bob, carol, dave, everyone, names, g } = await story('Away');
     const away = async (p: Person, connected: boolean) =>
       adminAway((await p.store.get(g))!, {
         meHex: p.hex,

@@ -10,7 +10,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateIdentity, type Identity } from '../../src/core/identity';
 import type { KxIdentity, KxRole } from '../../src/core/kx';
-import { openLink, type SecureLink } from '../../src/net/link';
+import type { SecureLink } from '../../src/net/link';
 import type { SignalingClient } from '../../src/net/signaling';
 import { kemKeyPairFromSeed } from '../../src/net/session-derive';
 import { ParleyStore } from '../../src/store/db';
@@ -18,7 +18,7 @@ import { ContactSessions } from '../../src/store/contact-sessions';
 import { GroupStore } from '../../src/store/group-store';
 import { GroupEngine } from '../../src/app/group-engine';
 import { LinkTraffic } from '../../src/app/session-traffic';
-import { nodeWrtc } from './wrtc';
+import { openLinkPair } from './link-pair';
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
@@ -112,21 +112,7 @@ export async function connectMembers(
   track: (...links: SecureLink[]) => void,
 ): Promise<void> {
   const [server, client] = a.key < b.key ? [b, a] : [a, b];
-  const common = { rendezvousSecret: random(32), iceServers: [], wrtc: nodeWrtc, timeoutMs: 20_000 };
-  const [s, c] = await Promise.all([
-    openLink({
-      ...common,
-      signaling: server.sig,
-      identity: server.id,
-      shs: { role: 'server', authorize: (k) => bytesToHex(k) === client.key },
-    }),
-    openLink({
-      ...common,
-      signaling: client.sig,
-      identity: client.id,
-      shs: { role: 'client', serverPublicKey: server.id.publicKey },
-    }),
-  ]);
+  const [s, c] = await openLinkPair(server, client, 20_000);
   if (s.ok) track(s.link);
   if (c.ok) track(c.link);
   if (!s.ok || !c.ok) throw new Error(`${a.name}–${b.name}: no link (${s.ok ? '' : s.code} ${c.ok ? '' : c.code})`);
