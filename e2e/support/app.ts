@@ -41,9 +41,13 @@ export async function chooseName(page: Page, name: string): Promise<void> {
 
 /** Clicks "Invite someone" and returns the full link shown. */
 export async function makeInvite(p: Person): Promise<string> {
-  await p.page.getByTestId('invite-create').click();
   const el = p.page.getByTestId('invite-link');
+  // After a pairing the panel keeps showing the used link until the new one is made: wait for a
+  // different link, or a quick reader takes the used one (and gets INVITE_USED, not the test's error).
+  const before = (await el.count()) > 0 ? await el.inputValue() : '';
+  await p.page.getByTestId('invite-create').click();
   await expect(el).toHaveValue(/#invite=/);
+  if (before) await expect(el).not.toHaveValue(before);
   return el.inputValue();
 }
 
