@@ -5,7 +5,8 @@
  */
 import type { TransferStatus } from '../core/transfer';
 import type { TransferFileInfo } from '../net/transfer-types';
-import { formatCount, formatDuration, formatPercent, formatSpeed, plural } from './format';
+import { formatDuration, formatPercent, formatSpeed } from './format';
+import { t as words } from './strings';
 
 export { formatBytes } from './format';
 
@@ -54,7 +55,7 @@ export function chosenFiles(choice: readonly boolean[] | undefined, count: numbe
 
 /** Why Accept cannot be pressed, or null when it can. */
 export function acceptBlocked(chosen: readonly number[]): string | null {
-  return chosen.length === 0 ? 'Tick at least one file to accept, or decline the offer.' : null;
+  return chosen.length === 0 ? words.transfer.acceptBlocked : null;
 }
 
 /** Percent done, 0..100 (an empty transfer is 100 % once it is complete). */
@@ -65,41 +66,38 @@ export function percent(t: Pick<TransferView, 'done' | 'total' | 'status'>): num
 
 /** "about 5 sec left", "about 3 min left" (the duration through Intl: `formatDuration`). */
 export function formatEta(ms: number | null, locale?: string): string {
-  return ms === null ? '' : `about ${formatDuration(ms, locale)} left`;
+  return ms === null ? '' : words.transfer.eta(formatDuration(ms, locale));
 }
 
 /** The status line of a transfer, in words (contains `complete`, `failed` or `cancelled` when it ended so). */
 export function statusText(t: TransferView, peer: string): string {
   const s = baseStatus(t, peer);
   const skipped = t.accepted && t.status !== 'declined' ? t.files.length - t.accepted.length : 0;
-  return skipped > 0
-    ? `${s} · ${formatCount(skipped)} of ${plural(t.files.length, { one: '# file', other: '# files' })} skipped`
-    : s;
+  return skipped > 0 ? `${s} · ${words.transfer.skipped(skipped, t.files.length)}` : s;
 }
 
 function baseStatus(t: TransferView, peer: string): string {
+  const w = words.transfer;
   const p = formatPercent(percent(t));
   switch (t.status) {
     case 'offered':
-      return t.direction === 'out'
-        ? `waiting for ${peer} to accept`
-        : `${peer} offers ${plural(t.files.length, { one: 'a file', other: '# files' })}`;
+      return t.direction === 'out' ? w.waitingAccept(peer) : w.offers(peer, t.files.length);
     case 'active': {
       const rate = t.speed > 0 ? ` · ${formatSpeed(t.speed)} · ${formatEta(t.etaMs)}` : '';
-      return `${t.direction === 'out' ? 'sending' : 'receiving'} ${p}${rate}`;
+      return `${t.direction === 'out' ? w.sending : w.receiving} ${p}${rate}`;
     }
     case 'done':
-      return t.direction === 'in' ? 'complete — verified' : `complete — ${peer} has verified it`;
+      return t.direction === 'in' ? w.completeIn : w.completeOut(peer);
     case 'declined':
-      return t.direction === 'out' ? `declined by ${peer}` : 'declined';
+      return t.direction === 'out' ? w.declinedBy(peer) : w.declined;
     case 'cancelled':
       return t.cancelledBy === 'peer'
-        ? `cancelled by ${peer}`
+        ? w.cancelledBy(peer)
         : t.cancelledBy === 'local'
-          ? 'cancelled by you'
-          : 'cancelled';
+          ? w.cancelledByYou
+          : w.cancelled;
     case 'failed':
-      return `failed${t.problem ? ` — ${t.problem}` : ''}`;
+      return w.failed(t.problem);
   }
 }
 
@@ -111,19 +109,7 @@ export interface RefusedOffers {
   bound: 'size' | 'unanswered' | 'rate' | 'records';
 }
 
-const REFUSED_WHY: Record<RefusedOffers['bound'], string> = {
-  size: 'it was too large (over 64 GB, or split into too many pieces)',
-  unanswered: '32 of their offers were already waiting for your answer',
-  rate: 'they sent more offers in a short time than Parley takes (32 at once, then one every 10 seconds)',
-  records: 'this chat already keeps as many transfers as Parley allows: dismiss or save older ones to make room',
-};
-
 /** The chat's line about declined offers: what happened, why (the latest limit hit), and what to do. */
 export function refusedText(r: RefusedOffers, peer: string): string {
-  const files = (forms: { one: string; other: string }) => plural(r.files, forms);
-  const what =
-    r.offers === 1
-      ? `an offer of ${files({ one: 'a file', other: '# files' })}`
-      : `${formatCount(r.offers)} offers (${files({ one: '# file', other: '# files' })})`;
-  return `Parley declined ${what} from ${peer} without showing ${r.offers === 1 ? 'it' : 'them'}: ${REFUSED_WHY[r.bound]}. ${peer} sees ${r.offers === 1 ? 'it' : 'them'} as declined and can send again later.`;
+  return words.refused.text(peer, r.offers, r.files, words.refused.why[r.bound]);
 }
