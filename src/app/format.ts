@@ -5,11 +5,13 @@
  * @module
  */
 
-const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules | Intl.RelativeTimeFormat>();
-function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules | Intl.RelativeTimeFormat>(
-  key: string,
-  make: () => T,
-): T {
+const cache = new Map<
+  string,
+  Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules | Intl.RelativeTimeFormat | Intl.ListFormat
+>();
+function cached<
+  T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules | Intl.RelativeTimeFormat | Intl.ListFormat,
+>(key: string, make: () => T): T {
   let f = cache.get(key) as T | undefined;
   if (!f) cache.set(key, (f = make()));
   return f;
@@ -140,4 +142,9 @@ export function plural(
 ): string {
   const word = forms[pluralOf(n, locale)] ?? forms.other;
   return word.replace('#', formatCount(n, locale));
+}
+
+/** Names joined as the locale joins a list: "Ann", "Ann and Bo", "Ann, Bo, and Cy" (Intl.ListFormat). */
+export function formatList(items: readonly string[], locale?: string): string {
+  return cached(`l:${locale}`, () => new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' })).format(items);
 }

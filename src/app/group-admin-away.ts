@@ -9,6 +9,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { GroupRecord } from '../store/group-records';
 import { heldOf } from './group-step';
+import { t } from './strings';
 
 /** The admin is offline and something of this device's waits for them. */
 export interface AdminAway {
@@ -37,7 +38,7 @@ export function adminAway(
     .map((m) => ({ key: bytesToHex(m.key), name: m.name }))
     .filter((m) => m.key !== o.meHex && m.key !== admin && !o.linked.has(m.key) && !accepted.has(m.key))
     .map((m) => m.name);
-  const adding = rec.vouches.map((v) => o.nameOf(v.newcomer) ?? `someone (${v.newcomer.slice(0, 8)})`);
+  const adding = rec.vouches.map((v) => o.nameOf(v.newcomer) ?? t.group.someone(v.newcomer.slice(0, 8)));
   if (adding.length === 0 && introductions.length === 0) return null;
   const adminName = list.members.find((m) => bytesToHex(m.key) === admin)?.name ?? admin.slice(0, 8);
   return { adminName, adding, introductions };
@@ -45,17 +46,5 @@ export function adminAway(
 
 /** The sentence the group chat shows for `a` (docs/groups.md §10.6). */
 export function adminAwayText(a: AdminAway): string {
-  const parts: string[] = [];
-  if (a.adding.length > 0) parts.push(`adding ${joinNames(a.adding)}`);
-  if (a.introductions.length > 0) parts.push(`introductions to ${joinNames(a.introductions)}`);
-  return (
-    `Waiting for ${a.adminName} (the admin), who is offline: ${parts.join('; ')}. ` +
-    `They go out when ${a.adminName} is back; members already introduced keep chatting.`
-  );
-}
-
-function joinNames(names: string[]): string {
-  if (names.length <= 3)
-    return names.length < 2 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-  return `${names.slice(0, 2).join(', ')} and ${names.length - 2} others`;
+  return t.group.adminAway(a.adminName, a.adding, a.introductions);
 }

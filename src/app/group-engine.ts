@@ -16,6 +16,7 @@ import type { GroupStore } from '../store/group-store';
 import { MAX_GROUPS, type GroupPeerRecord, type GroupRecord } from '../store/group-records';
 import { GroupStep, heldOf, memberName, newGroupRecord, type GroupContext } from './group-step';
 import { publishList, receiveGroup, removeMembers, sendHello } from './group-receive';
+import { t } from './strings';
 
 /** What the engine needs from the rest of the app. */
 export interface GroupEngineDeps {
@@ -78,11 +79,11 @@ export class GroupEngine {
   create(name: string, members: NewMember[]): Promise<GroupActionResult> {
     return this.run(async () => {
       if ((await this.deps.store.list()).length >= MAX_GROUPS)
-        return { ok: false, problem: `You are in ${MAX_GROUPS} groups already: leave one first.` };
+        return { ok: false, problem: t.groupProblem.tooMany(MAX_GROUPS) };
       const ctx = this.ctx();
       const held = createGroup({ admin: ctx.me, adminName: ctx.myName, name, members, random: ctx.random });
       const step = new GroupStep(newGroupRecord(held, ctx), ctx);
-      step.notice('created', `You made “${held.list.name}”.`);
+      step.notice('created', t.groupNotice.created(held.list.name));
       publishList(step, null, held, []);
       sendHello(step);
       await this.save(step);
@@ -110,7 +111,7 @@ export class GroupEngine {
   add(groupId: string, newcomer: NewMember): Promise<GroupActionResult> {
     return this.step(groupId, (step) => {
       const held = step.held;
-      if (findMember(held.list, newcomer.key)) return `${newcomer.name} is in the group already.`;
+      if (findMember(held.list, newcomer.key)) return t.groupProblem.alreadyIn(newcomer.name);
       const ctx = step.ctx;
       if (bytesToHex(held.list.admin) === ctx.meHex) {
         const { lamport, timeline } = tickClock(step.rec.timeline);
@@ -123,7 +124,7 @@ export class GroupEngine {
       const v = { vouchId: bytesToHex(vouch.vouchId), newcomer: bytesToHex(newcomer.key), createdAt: ctx.now };
       step.rec = { ...step.rec, vouches: [...step.rec.vouches, v].slice(-32) };
       step.send(bytesToHex(held.list.admin), bytes);
-      step.notice('added', `You asked ${memberName(held, bytesToHex(held.list.admin))} to add ${newcomer.name}.`, true);
+      step.notice('added', t.groupNotice.asked(memberName(held, bytesToHex(held.list.admin)), newcomer.name), true);
       return null;
     });
   }
@@ -132,9 +133,9 @@ export class GroupEngine {
   remove(groupId: string, memberHex: string): Promise<GroupActionResult> {
     return this.step(groupId, (step) => {
       const held = step.held;
-      if (bytesToHex(held.list.admin) !== step.ctx.meHex) return 'Only the admin can remove members.';
-      if (memberHex === step.ctx.meHex) return 'The admin cannot remove itself.';
-      if (!findMember(held.list, hexToBytes(memberHex))) return 'They are not in the group.';
+      if (bytesToHex(held.list.admin) !== step.ctx.meHex) return t.groupProblem.onlyAdminRemoves;
+      if (memberHex === step.ctx.meHex) return t.groupProblem.adminStays;
+      if (!findMember(held.list, hexToBytes(memberHex))) return t.groupProblem.notInGroup;
       removeMembers(step, [memberHex]);
       return null;
     });
@@ -144,12 +145,11 @@ export class GroupEngine {
   leave(groupId: string): Promise<GroupActionResult> {
     return this.step(groupId, (step) => {
       const held = step.held;
-      if (bytesToHex(held.list.admin) === step.ctx.meHex)
-        return 'You are the admin: remove the other members to end the group.';
+      if (bytesToHex(held.list.admin) === step.ctx.meHex) return t.groupProblem.adminLeaves;
       const { bytes } = makeLeave(step.ctx.me, held);
       step.send(bytesToHex(held.list.admin), bytes);
       step.rec = { ...step.rec, state: 'leaving' };
-      step.notice('left', 'You asked to leave; the admin confirms it when they are online.', true);
+      step.notice('left', t.groupNotice.askedLeave, true);
       return null;
     });
   }
@@ -158,7 +158,7 @@ export class GroupEngine {
   private step(groupId: string, act: (s: GroupStep) => string | null | void): Promise<GroupActionResult> {
     return this.run(async () => {
       const rec = await this.deps.store.get(groupId);
-      if (!rec || rec.state !== 'member') return { ok: false, problem: 'You are not a member of this group any more.' };
+      if (!rec || rec.state !== 'member') return { ok: false, problem: t.groupProblem.notMember };
       const step = new GroupStep(rec, this.ctx());
       const problem = act(step);
       if (problem) return { ok: false, problem };
@@ -213,7 +213,7 @@ export class GroupEngine {
         if (rec.state !== 'member' || !findMember(held.list, peer.publicKey)) continue;
         groups.push(rec.id);
         const step = new GroupStep(dropIntros(rec, peer.key), ctx);
-        step.notice('introduced', `You and ${memberName(held, peer.key)} were introduced.`, true);
+        step.notice('introduced', t.groupNotice.introduced(memberName(held, peer.key)), true);
         await this.deps.store.commit(step.commit());
         this.deps.changed(rec.id);
       }

@@ -14,6 +14,7 @@ import { verifyGroupSignature } from '../core/group-signed';
 import type { GroupMessage, GroupMessageOf } from '../core/group-wire';
 import type { GroupRecord } from '../store/group-records';
 import { GroupStep, heldOf, memberName, newGroupRecord, type GroupContext } from './group-step';
+import { t } from './strings';
 
 /** The outcome for one inbox row: a step to commit, or `wait` (keep the row for a later list). */
 export type Received = { step: GroupStep | null } | { wait: true };
@@ -57,7 +58,7 @@ function receiveList(rec: GroupRecord | undefined, bytes: Uint8Array, from: stri
   if (!r.ok) {
     if (r.code !== 'GROUP_LIST_CONFLICT' || !rec || rec.conflict) return DROP;
     const step = new GroupStep({ ...rec, conflict: ctx.now }, ctx);
-    step.notice('conflict', 'The admin signed two different member lists: some members may see another list.', true);
+    step.notice('conflict', t.groupNotice.twoLists, true);
     return { step };
   }
   const named = !!findMember(r.held.list, ctx.me.publicKey);
@@ -92,7 +93,7 @@ function receiveList(rec: GroupRecord | undefined, bytes: Uint8Array, from: stri
 function joined(held: SignedList, from: string, ctx: GroupContext): GroupStep {
   const step = new GroupStep(newGroupRecord(held, ctx), ctx);
   const admin = memberName(held, bytesToHex(held.list.admin));
-  step.notice('joined', `You are in “${held.list.name}”, made by ${admin}.`);
+  step.notice('joined', t.groupNotice.joinedYou(held.list.name, admin));
   sendHello(step);
   step.introduce(from);
   return step;
@@ -118,15 +119,15 @@ export function listNotices(step: GroupStep, before: SignedList | null, after: S
   const c = listChanges(before?.list ?? null, after.list);
   // Someone whose leave was shown already ("Carol left") is not shown again as removed.
   const left = new Set(step.rec.left ?? []);
-  for (const a of c.added) step.notice('added', `${a.name} joined the group.`);
+  for (const a of c.added) step.notice('added', t.groupNotice.joined(a.name));
   for (const d of c.removed) {
     const key = bytesToHex(d.key);
-    if (key === step.ctx.meHex && step.rec.state === 'left') step.notice('left', 'You left the group.');
-    else if (key === step.ctx.meHex) step.notice('you-removed', 'You were removed from the group.');
-    else if (!left.has(key)) step.notice('removed', `${d.name} is no longer in the group.`);
+    if (key === step.ctx.meHex && step.rec.state === 'left') step.notice('left', t.groupNotice.youLeft);
+    else if (key === step.ctx.meHex) step.notice('you-removed', t.groupNotice.youRemoved);
+    else if (!left.has(key)) step.notice('removed', t.groupNotice.removed(d.name));
   }
   if (left.size) step.rec = { ...step.rec, left: [] };
-  if (c.groupName) step.notice('renamed', `The group is now called “${c.groupName.to}”.`);
+  if (c.groupName) step.notice('renamed', t.groupNotice.renamed(c.groupName.to));
 }
 
 function receiveTimeline(step: GroupStep, bytes: Uint8Array, from: string, generation: number): Received {
@@ -207,7 +208,7 @@ function receiveVouchResult(step: GroupStep, bytes: Uint8Array, from: string): R
   const v = step.rec.vouches.find((x) => x.vouchId === id);
   step.rec = { ...step.rec, vouches: step.rec.vouches.filter((x) => x.vouchId !== id) };
   if (r.result.outcome !== 'added' && v)
-    step.notice('conflict', `The admin did not add them (${r.result.outcome.replace('-', ' ')}).`, true);
+    step.notice('conflict', t.groupNotice.notAdded(r.result.outcome.replace('-', ' ')), true);
   return { step };
 }
 
@@ -218,7 +219,7 @@ function receiveLeave(step: GroupStep, bytes: Uint8Array, from: string): Receive
   if (!r.ok) return DROP;
   const leaver = bytesToHex(r.leave.member);
   if (bytesToHex(held.list.admin) !== ctx.meHex) {
-    step.notice('left', `${memberName(held, leaver)} left the group.`, true);
+    step.notice('left', t.groupNotice.left(memberName(held, leaver)), true);
     step.rec = { ...step.rec, left: [...(step.rec.left ?? []), leaver].slice(-64) };
     return { step };
   }

@@ -25,6 +25,7 @@ import type { ContactsState } from './contacts.svelte';
 import type { IdentityState } from './identity.svelte';
 import { MAX_TEXT_LENGTH } from './chat.svelte';
 import { appError } from './errors';
+import { t } from './strings';
 import type { PairingState } from './pairing.svelte';
 import type { ContactRecord } from '../store/db';
 import { parseInvite } from '../core/invite';
@@ -227,22 +228,22 @@ export class GroupsState {
       const c = this.contacts.get(k);
       return c ? [{ key: c.publicKey, name: c.name }] : [];
     });
-    if (!name.trim()) return 'Give the group a name.';
-    if (members.length === 0) return 'Choose at least one contact.';
+    if (!name.trim()) return t.groupProblem.noName;
+    if (members.length === 0) return t.groupProblem.noMembers;
     return this.act(() => this.engine.create(name, members), true);
   }
 
   async send(raw: string): Promise<string | null> {
     const text = raw.replace(/\s+$/, '');
     if (!this.selectedId || !text.trim()) return null;
-    if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
+    if (text.length > MAX_TEXT_LENGTH) return t.groupProblem.tooLong(MAX_TEXT_LENGTH);
     return this.act(() => this.engine.send(this.selectedId!, text));
   }
 
   /** Adds one of this person's contacts to the open group (the admin decides: §4). */
   async add(contactKey: string): Promise<string | null> {
     const c = this.contacts.get(contactKey);
-    if (!c || !this.selectedId) return 'Choose a contact.';
+    if (!c || !this.selectedId) return t.groupProblem.noContact;
     return this.act(() => this.engine.add(this.selectedId!, { key: c.publicKey, name: c.name }));
   }
 

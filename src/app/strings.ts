@@ -11,12 +11,14 @@ import { errorWords } from './strings/errors';
 import { panelWords } from './strings/panels';
 import { chatWords } from './strings/chat';
 import { transferWords } from './strings/transfers';
+import { groupWords } from './strings/groups';
 
 export const t = {
   ...errorWords,
   ...panelWords,
   ...chatWords,
   ...transferWords,
+  ...groupWords,
 } as const;
 
 /** The words for a failed transfer with `code` (see `t.transferFailed`), with the code for support. */
