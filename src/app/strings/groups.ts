@@ -27,7 +27,7 @@ export const groupWords = {
     region: (name: string) => `Group ${name}`,
     status: (n: number, admin: string) => `${plural(n, { one: '# member', other: '# members' })} · admin ${admin}`,
     notMember: (state: string) => `You are not in this group (${state}).`,
-    hello: (name: string, chosen: string) => `${name} is here${chosen !== name ? ` (as “${chosen}”)` : ''}.`,
+    hello: (name: string, chosen: string) => `${name} is here${chosen && chosen !== name ? ` (as “${chosen}”)` : ''}.`,
     messageLabel: (name: string) => `Message to ${name}`,
     placeholder: (name: string) => `Message ${name}`,
     send: 'Send',
