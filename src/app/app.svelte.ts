@@ -29,6 +29,8 @@ import { KeepState } from './keep.svelte';
 import { shownName } from './names';
 import { ContactRename } from './contact-rename.svelte';
 import { joinTabs, type TabLink, type TabParts } from './tabs.svelte';
+import { t } from './strings';
+import { formatTime } from './format';
 
 export interface StatusLine {
   /** `failed`: nothing can connect now (no route found, or relay-only without TURN): `code` says which. */
@@ -83,7 +85,7 @@ export class AppState {
     return at
       ? {
           ...e,
-          action: `Retrying by itself (next try at ${new Date(at).toLocaleTimeString()}); check your internet connection.`,
+          action: t.status.relayRetry(formatTime(at)),
         }
       : e;
   });
@@ -101,25 +103,24 @@ export class AppState {
     const cm = this.connections;
     if (!c || !cm) return { state: 'none', text: '' };
     const who = shownName(c);
-    if (c.blocked) return { state: 'none', text: `blocked — Parley does not connect to ${who}` };
+    if (c.blocked) return { state: 'none', text: t.status.blocked(who) };
     const s = cm.peers[c.key] ?? 'waiting';
-    if (s === 'connected') return { state: 'connected', text: `connected — end-to-end encrypted with ${who}` };
-    if (cm.relayStatus !== 'open')
-      return { state: 'relay', text: 'offline — the relay server is unreachable, retrying' };
+    if (s === 'connected') return { state: 'connected', text: t.status.connected(who) };
+    if (cm.relayStatus !== 'open') return { state: 'relay', text: t.status.relayDown };
     if (cm.meeting.network.problem)
       return {
         state: 'failed',
         code: 'TURN_UNAVAILABLE',
-        text: `cannot reach ${who} — relay-only is on but this server has no TURN relay`,
+        text: t.status.noTurn(who),
       };
-    if (s === 'connecting') return { state: 'connecting', text: `connecting to ${who}…` };
+    if (s === 'connecting') return { state: 'connecting', text: t.status.connecting(who) };
     if (s === 'unreachable')
       return {
         state: 'failed',
         code: 'CONNECTION_FAILED',
-        text: `no route to ${who} — you are both online, but your browsers cannot reach each other; retrying`,
+        text: t.status.noRoute(who),
       };
-    return { state: 'waiting', text: `waiting for ${who} to come online` };
+    return { state: 'waiting', text: t.status.waiting(who) };
   });
 
   /** The open chat's line about a contact whose Parley cannot take files (docs/app.md "Versions"). */
@@ -251,7 +252,7 @@ export class AppState {
       transferring: (key) => this.transfers.list(key).some((t) => t.status === 'active'),
       name: (key) => {
         const c = this.contacts.get(key);
-        return c ? shownName(c) : 'Your contact';
+        return c ? shownName(c) : t.status.someContact;
       },
     });
     this.transfers.gate = (key) => cm.refusal(key, 'transfer');

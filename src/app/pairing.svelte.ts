@@ -35,6 +35,7 @@ import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex as toHex, randomBytes } from '@noble/hashes/utils.js';
 import { sleep } from './sleep';
 import { pairingVerdict, type PairingVerdict } from './contact-guard';
+import { t } from './strings';
 
 /** How long the inviter waits for the invite proof after the handshake. */
 export const PROOF_TIMEOUT_MS = 5_000;
@@ -306,7 +307,7 @@ export class PairingState {
 
   private async dial(invite: Invite, abort: AbortSignal): Promise<void> {
     const { ctx, app } = this;
-    const name = cleanName(invite.name) || 'your friend';
+    const name = cleanName(invite.name) || t.friend;
     const signal = AbortSignal.any([abort, ctx.stop]);
     this.pending = { name, state: 'waiting' };
     try {

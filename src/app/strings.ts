@@ -12,6 +12,7 @@ import { panelWords } from './strings/panels';
 import { chatWords } from './strings/chat';
 import { transferWords } from './strings/transfers';
 import { groupWords } from './strings/groups';
+import { statusWords } from './strings/status';
 
 export const t = {
   ...errorWords,
@@ -19,6 +20,7 @@ export const t = {
   ...chatWords,
   ...transferWords,
   ...groupWords,
+  ...statusWords,
 } as const;
 
 /** The words for a failed transfer with `code` (see `t.transferFailed`), with the code for support. */
