@@ -13,6 +13,7 @@ import { chatWords } from './strings/chat';
 import { transferWords } from './strings/transfers';
 import { groupWords } from './strings/groups';
 import { statusWords } from './strings/status';
+import { keepWords } from './strings/keep';
 
 export const t = {
   ...errorWords,
@@ -21,6 +22,7 @@ export const t = {
   ...transferWords,
   ...groupWords,
   ...statusWords,
+  ...keepWords,
 } as const;
 
 /** The words for a failed transfer with `code` (see `t.transferFailed`), with the code for support. */
