@@ -9,6 +9,7 @@
 import { browserKeyValue, readJson, writeJson, type KeyValue } from './attention';
 import { IceConfigSource, emptyIceConfig, fetchIceConfig, hasTurn, type IceConfig } from './ice-config';
 import { appError, type AppError } from './errors';
+import { t } from './strings';
 
 /**
  * Where the relay-only choice is kept: `localStorage`, not IndexedDB. It is a property of this
@@ -111,23 +112,19 @@ export class NetworkState {
     if (this.relayOnly)
       return {
         ...e,
-        action:
-          'The TURN relay gave no working route (it may refuse this server’s credentials, or be down): tell the operator of this Parley server. Parley keeps trying.',
+        action: t.noRouteAction.turnFailed,
       };
     if (this.turnAvailable)
       return {
         ...e,
-        action:
-          'Try “Hide my IP address from contacts (always relay)”, or another network; if that fails too, tell the operator of this Parley server. Parley keeps trying.',
+        action: t.noRouteAction.tryRelay,
       };
     return e;
   }
 
   private noTurnError(): AppError {
     const e = appError('TURN_UNAVAILABLE');
-    return this.serverRequiresRelay
-      ? { ...e, action: 'Tell the operator of this Parley server: it requires relay-only but offers no TURN relay.' }
-      : e;
+    return this.serverRequiresRelay ? { ...e, action: t.noRouteAction.serverRequiresRelay } : e;
   }
 
   private configChanged(c: IceConfig): void {

@@ -6,6 +6,7 @@
  */
 import type { RouteSample } from '../net/route-stats';
 import { formatMilliseconds, formatSpeed } from './format';
+import { t } from './strings';
 
 /** What the route line shows. */
 export interface RouteView {
@@ -29,18 +30,13 @@ export function routeView(
   name: string,
 ): RouteView {
   const route = s.route ?? 'unknown';
-  const parts = [
-    route === 'relay' ? 'Through a TURN relay' : route === 'direct' ? 'Direct connection' : 'Route not known yet',
-  ];
-  if (s.rttMs !== null) parts.push(`round trip ${formatMilliseconds(s.rttMs)}`);
+  const parts: string[] = [route === 'relay' ? t.route.relay : route === 'direct' ? t.route.direct : t.route.unknown];
+  if (s.rttMs !== null) parts.push(t.route.roundTrip(formatMilliseconds(s.rttMs)));
   if (rate) parts.push(formatSpeed(Math.max(rate.sentPerSecond, rate.receivedPerSecond)));
-  const hidden =
-    s.local === 'relay'
-      ? `${name} sees the relay’s address, not yours.`
-      : `${name} can see this browser’s IP address; “Hide my IP address” sends everything through the relay.`;
+  const hidden = s.local === 'relay' ? t.route.hidden(name) : t.route.seen(name);
   const detail =
     route === 'unknown'
-      ? 'The browser has not reported which way this connection goes yet.'
-      : `Your side: ${s.local ?? '?'} candidate${s.relayProtocol ? ` (${s.relayProtocol} to the relay)` : ''}, their side: ${s.remote ?? '?'} candidate. ${hidden}`;
+      ? t.route.notReported
+      : t.route.detail(s.local ?? '?', s.relayProtocol ?? undefined, s.remote ?? '?', hidden);
   return { route, local: s.local ?? '', remote: s.remote ?? '', text: parts.join(' · '), detail };
 }

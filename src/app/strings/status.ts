@@ -21,4 +21,27 @@ export const statusWords = {
     /** A contact the route line names when the contact record is gone. */
     someContact: 'Your contact',
   },
+  /** The open chat's route line (route-view.ts; docs/app.md "Network: TURN and relay-only"). */
+  route: {
+    relay: 'Through a TURN relay',
+    direct: 'Direct connection',
+    unknown: 'Route not known yet',
+    /** `time` is Intl's milliseconds ("3.3 ms"). */
+    roundTrip: (time: string) => `round trip ${time}`,
+    hidden: (name: string) => `${name} sees the relay’s address, not yours.`,
+    seen: (name: string) =>
+      `${name} can see this browser’s IP address; “Hide my IP address” sends everything through the relay.`,
+    notReported: 'The browser has not reported which way this connection goes yet.',
+    /** The route line's detail: each side's candidate type, then `hidden` or `seen`. */
+    detail: (local: string, relayProtocol: string | undefined, remote: string, who: string) =>
+      `Your side: ${local} candidate${relayProtocol ? ` (${relayProtocol} to the relay)` : ''}, their side: ${remote} candidate. ${who}`,
+  },
+  /** What to do when no connection can be made, by the network settings (network.svelte.ts `noRoute`). */
+  noRouteAction: {
+    turnFailed:
+      'The TURN relay gave no working route (it may refuse this server’s credentials, or be down): tell the operator of this Parley server. Parley keeps trying.',
+    tryRelay:
+      'Try “Hide my IP address from contacts (always relay)”, or another network; if that fails too, tell the operator of this Parley server. Parley keeps trying.',
+    serverRequiresRelay: 'Tell the operator of this Parley server: it requires relay-only but offers no TURN relay.',
+  },
 } as const;
