@@ -7,6 +7,7 @@
  */
 import type { MessageRecord } from '../store/db';
 import type { TransferView } from './transfer-view';
+import { t } from './strings';
 
 /** Where the read marks and rename lines are kept: `localStorage`, or memory when it is unavailable. */
 export interface KeyValue {
@@ -77,12 +78,12 @@ export function unseenOffers(transfers: readonly TransferView[], readAt: number)
 
 /** "(3) Parley" while something is unread, "Parley" otherwise. */
 export function pageTitle(total: number): string {
-  return total > 0 ? `(${total}) Parley` : 'Parley';
+  return t.attention.title(total);
 }
 
 /** "Ada wants to send you 3 files — open chat". */
 export function offerNoticeText(name: string, files: number): string {
-  return `${name} wants to send you ${files === 1 ? 'a file' : `${files} files`} — open chat`;
+  return t.attention.offerNotice(name, files);
 }
 
 /** A contact's display name changed (their hello said so), shown in the chat at that time. */
@@ -121,5 +122,5 @@ export function addRename(notes: RenameNotes, key: string, note: RenameNote): Re
 
 /** "Ada is now called Ada L." */
 export function renameText(n: RenameNote): string {
-  return `${n.from} is now called ${n.to}`;
+  return t.attention.renamed(n.from, n.to);
 }

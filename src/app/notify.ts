@@ -5,6 +5,7 @@
  * Plain functions, so the decision is tested without a browser.
  * @module
  */
+import { t } from './strings';
 
 /** The person's notification settings, kept in `localStorage` (`parley.notify`). */
 export interface NotifySettings {
@@ -58,11 +59,11 @@ export function notificationFor(news: News, ctx: NotifyContext): NotificationSpe
 
 /** "New message", or the text; "wants to send you 3 files", or their names. */
 export function notificationBody(news: News, preview: boolean): string {
-  if (news.kind === 'message') return preview && news.text.trim() ? cut(news.text.trim()) : 'New message';
+  if (news.kind === 'message') return preview && news.text.trim() ? cut(news.text.trim()) : t.attention.newMessage;
   const n = news.files.length;
-  if (!preview || n === 0) return `Wants to send you ${n === 1 ? 'a file' : `${n} files`}`;
+  if (!preview || n === 0) return t.attention.wantsFiles(n);
   const [first] = news.files;
-  return cut(`Wants to send you ${first}${n > 1 ? ` and ${n - 1} more` : ''}`);
+  return cut(t.attention.wantsNamed(first ?? '', n - 1));
 }
 
 function cut(s: string): string {

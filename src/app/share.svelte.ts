@@ -13,6 +13,7 @@ import {
   shareFileUrl,
   type SharedMeta,
 } from './share-limits';
+import { t } from './strings';
 
 /** A share waiting for the person: what the service worker kept, with the files as `File`s. */
 export interface PendingShare {
@@ -52,7 +53,7 @@ export class ShareState {
     }
     if (hash !== SHARE_FRAGMENT) {
       clearFragment();
-      this.problem = 'Parley could not keep what you shared (the browser refused to store it). Try sharing it again.';
+      this.problem = t.share.notKept;
       return;
     }
     try {
@@ -66,7 +67,7 @@ export class ShareState {
       }
       this.pending = { meta, files };
     } catch {
-      this.problem = 'Parley could not read what you shared. Try sharing it again.';
+      this.problem = t.share.unreadable;
     }
   }
 

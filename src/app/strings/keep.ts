@@ -4,7 +4,7 @@
  * share sheet. Part of `t` (src/app/strings.ts), the one entry point for the app's words.
  * @module
  */
-import { plural } from '../format';
+import { formatCount, plural } from '../format';
 
 export const keepWords = {
   shell: {
@@ -59,6 +59,18 @@ export const keepWords = {
     backup: 'Make a backup…',
     request: 'Ask the browser to keep it',
   },
+  /** The tab title, the unread notices and the system notifications (attention.ts, notify.ts). */
+  attention: {
+    title: (unread: number) => (unread > 0 ? `(${formatCount(unread)}) Parley` : 'Parley'),
+    offerNotice: (name: string, files: number) =>
+      `${name} wants to send you ${plural(files, { one: 'a file', other: '# files' })} — open chat`,
+    renamed: (from: string, to: string) => `${from} is now called ${to}`,
+    newMessage: 'New message',
+    wantsFiles: (files: number) => `Wants to send you ${plural(files, { one: 'a file', other: '# files' })}`,
+    /** A file offer with previews on: the first file's name, and how many more. */
+    wantsNamed: (first: string, more: number) =>
+      `Wants to send you ${first}${more > 0 ? ` and ${formatCount(more)} more` : ''}`,
+  },
   share: {
     heading: 'Share to…',
     droppedFiles: (n: number) =>
@@ -72,5 +84,7 @@ export const keepWords = {
     sendToName: (name: string) => `Send to ${name}`,
     pick: 'Pick a contact',
     cancel: 'Cancel',
+    notKept: 'Parley could not keep what you shared (the browser refused to store it). Try sharing it again.',
+    unreadable: 'Parley could not read what you shared. Try sharing it again.',
   },
 } as const;
