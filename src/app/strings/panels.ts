@@ -118,4 +118,44 @@ export const panelWords = {
       ],
     } satisfies Record<BackupStatusCode, readonly [text: string, action: string]>,
   },
+  /** The backup panel's form (BackupPanel, BackupImportForm, BackupRestore, BackupStatus, BackupSuggest). */
+  backupPanel: {
+    heading: 'Backup',
+    hint: 'Save your identity and contacts in a file locked with a passphrase, to open Parley as you in another browser. Messages are not included.',
+    passphrase: 'Passphrase',
+    weak: `Too weak: use at least ${MIN_PASSPHRASE_CHARS} characters, not just a few repeated ones (a few random words work well).`,
+    strong: 'Long enough. Longer is stronger.',
+    again: 'Same passphrase again',
+    differ: 'The two passphrases differ.',
+    export: 'Export backup',
+    save: (file: string) => `Save ${file}`,
+    importHeading: 'Import a backup',
+    importHint: 'Replaces the identity in this browser (you are asked first).',
+    file: 'Backup file (.parley)',
+    itsPassphrase: 'Its passphrase',
+    import: 'Import backup',
+    replace: 'Replace',
+    cancel: 'Cancel',
+    restoreHeading: 'Already use Parley in another browser?',
+    restoreHint:
+      'Import the backup file you exported there: your identity and contacts come back, and your contacts reconnect by themselves.',
+    deriving: 'Deriving the key from the passphrase',
+    suggest:
+      'You have a contact now. Make a backup of your identity: if this browser loses its data, the backup brings back you and your contacts.',
+    suggestOpen: 'Make a backup…',
+    notNow: 'Not now',
+  },
+  /** The first screen (NameForm). */
+  welcome: {
+    heading: 'Welcome to Parley',
+    hint: "Messages go straight from your browser to your friend's, end-to-end encrypted. Your keys never leave this browser.",
+    invite: 'You opened an invite. Choose your name first, then Parley connects you.',
+    name: 'Your name, as your friends will see it',
+    save: 'Continue',
+  },
+  /** An error's box (ErrorBanner, BackupStatus). */
+  banner: {
+    code: 'Error code:',
+    dismiss: 'Dismiss this message',
+  },
 } as const;
