@@ -64,4 +64,34 @@ export const chatWords = {
     cancel: 'Cancel',
     tooLong: 'Too long: only the start is kept.',
   },
+  /** The chat header's marks and actions (ChatView). */
+  chatHead: {
+    verified: '✔ verified',
+    verifiedTitle: 'You compared safety numbers',
+    reset: 'Reset secure session',
+    resetting: 'Resetting secure session…',
+    resetTitle: (who: string) => `Agree fresh keys with ${who} (if messages stop arriving or fail to decrypt)`,
+    ok: 'OK',
+  },
+  /** Marks in the contact list (ContactList). */
+  contactMarks: {
+    verifiedTitle: 'Safety number verified',
+    verified: ' verified',
+    unread: ' unread',
+  },
+  /** Block and remove (ContactActions; docs/security.md "Removing and blocking contacts"). */
+  contactActions: {
+    blocked: 'blocked',
+    block: 'Block',
+    unblock: 'Unblock',
+    blockTitle: (name: string) => `Stop connecting to ${name} and refuse their key; the chat stays`,
+    unblockTitle: (name: string) => `Meet ${name} again`,
+    remove: 'Remove contact…',
+    removeAsk: (name: string) => `Remove ${name}?`,
+    removeHint:
+      'Parley stops connecting to them and forgets their key, the secure session and the messages not yet delivered. To talk again, one of you sends a new invite.',
+    removeHistory: (name: string) => `Also delete the chat history and files with ${name}`,
+    confirm: 'Remove',
+    cancel: 'Cancel',
+  },
 } as const;
