@@ -12,6 +12,7 @@ import { appError } from './errors';
 import { before, upsertMessage } from './message-list';
 import { sendBlock } from './key-change';
 import { MAX_TEXT_LENGTH } from './text-limits';
+import { t } from './strings';
 
 export { MAX_TEXT_LENGTH };
 
@@ -95,11 +96,11 @@ export class ChatState {
   async send(raw: string): Promise<string | null> {
     const key = this.contacts.selectedKey;
     const text = raw.replace(/\s+$/, '');
-    if (!key) return 'Choose a contact first.';
+    if (!key) return t.problem.noContact;
     if (!text.trim()) return null;
-    if (text.length > MAX_TEXT_LENGTH) return `Messages can be at most ${MAX_TEXT_LENGTH} characters.`;
+    if (text.length > MAX_TEXT_LENGTH) return t.problem.tooLong(MAX_TEXT_LENGTH);
     const cm = this.connections();
-    if (!cm) return 'Parley is still starting; try again in a moment.';
+    if (!cm) return t.problem.starting;
     // A pending key change: nothing is written or sent until the person accepts (docs/key-change.md §2).
     const blocked = sendBlock(this.contacts.get(key));
     if (blocked) return `${blocked.message} ${blocked.action} (${blocked.code})`;

@@ -6,6 +6,7 @@
  */
 
 import { CHAT_RECEIVE_MESSAGES } from './chat-budget';
+import { t } from './strings';
 
 /** How often the held-back count shown may change. */
 export const HELD_BACK_REFRESH_MS = 500;
@@ -45,5 +46,5 @@ export class HeldBackNotes {
  * would overstate it.
  */
 export function heldBackText(peer: string): string {
-  return `${peer} is sending messages faster than Parley stores them (more than ${CHAT_RECEIVE_MESSAGES.perSecond} a second for a while), so some are held back. Nothing is lost: ${peer}'s app keeps each message until it is delivered and sends it again, and they appear here as the pace allows.`;
+  return t.heldBack(peer, CHAT_RECEIVE_MESSAGES.perSecond);
 }

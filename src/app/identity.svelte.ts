@@ -8,6 +8,7 @@ import type { KxIdentity } from '../core/kx';
 import { kemKeyPairFromSeed } from '../net/session-derive';
 import type { ParleyStore, IdentityRecord } from '../store/db';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { t } from './strings';
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -88,8 +89,8 @@ export class IdentityState {
   /** Sets the display name; returns an explanation when the name cannot be used. */
   async setName(raw: string): Promise<string | null> {
     const name = raw.trim().replace(/\s+/g, ' ');
-    if (!name) return 'Please type a name your friends will recognise.';
-    if (name.length > MAX_NAME_LENGTH) return `Please keep the name under ${MAX_NAME_LENGTH} characters.`;
+    if (!name) return t.problem.noName;
+    if (name.length > MAX_NAME_LENGTH) return t.problem.nameTooLong(MAX_NAME_LENGTH);
     if (!this.record) throw new Error('IdentityState.setName: identity not loaded yet');
     const r = { ...this.record, name };
     await this.store.putIdentity(r);

@@ -20,6 +20,7 @@ import {
 import type { WireMessage } from '../core/wire';
 import type { LinkFeatures } from '../net/secure-link';
 import type { AppError } from './errors';
+import { t } from './strings';
 
 /** The localStorage key of the test switch. */
 export const VERSION_SWITCH_KEY = 'parley.test.version';
@@ -41,10 +42,10 @@ export function ownFeatures(storage: Pick<Storage, 'getItem'> | null): Announcem
 
 /** What each feature lets the person do, for the words below. */
 const WHAT: Record<FeatureName, string> = {
-  'file-key': 'files',
-  'file-chunk-v2': 'files',
-  'unsupported-ack': 'every kind of message',
-  groups: 'group messages',
+  'file-key': t.versions.what.files,
+  'file-chunk-v2': t.versions.what.files,
+  'unsupported-ack': t.versions.what.everything,
+  groups: t.versions.what.groups,
 };
 
 /**
@@ -59,8 +60,8 @@ export function sendRefusal(f: LinkFeatures | null, type: WireMessage['type'], n
   if (!maySend(f.own, f.own, type))
     return {
       code: 'VERSION_TOO_OLD',
-      message: `This Parley is an older version and cannot send ${what}.`,
-      action: 'Reload the page to update Parley.',
+      message: t.versions.ownTooOld(what),
+      action: t.versions.reload,
     };
   return peerTooOld(feature, name);
 }
@@ -71,11 +72,11 @@ export function sendRefusal(f: LinkFeatures | null, type: WireMessage['type'], n
  */
 export function peerTooOld(feature: FeatureName, name: string): AppError {
   // Its Parley has files, only not this version's (transfer protocol 2, docs/files.md §10).
-  const what = feature === 'file-chunk-v2' ? 'files from this version' : WHAT[feature];
+  const what = feature === 'file-chunk-v2' ? t.versions.what.filesV2 : WHAT[feature];
   return {
     code: 'PEER_TOO_OLD',
-    message: `${name}'s Parley is older and cannot receive ${what}.`,
-    action: `Ask ${name} to reload Parley to receive ${what}, then try again.`,
+    message: t.versions.peerTooOld(name, what),
+    action: t.versions.askReload(name, what),
   };
 }
 

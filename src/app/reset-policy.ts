@@ -4,6 +4,8 @@
  * @module
  */
 import type { ContactRecord } from '../store/db';
+import { formatTime } from './format';
+import { t } from './strings';
 /**
  * Consecutive undecryptable messages from one contact after which the session is reset by itself.
  * Not 1: a message delayed past the expiry of its chain's skipped keys is refused once and is
@@ -63,12 +65,5 @@ export class FailureStreak {
 
 /** What the chat's `session-notice` says. */
 export function resetNoticeText(n: ResetNotice, name: string): string {
-  const when = new Date(n.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const why = {
-    asked: 'you asked for it',
-    failures: `messages from ${name} could not be decrypted`,
-    contact: `${name}'s app asked for it`,
-    key: `${name}'s new key was accepted`,
-  }[n.cause];
-  return `The secure session with ${name} was reset at ${when} (${why}). Earlier messages are kept; new ones use fresh keys.`;
+  return t.resetNotice(name, formatTime(n.at), n.cause);
 }

@@ -26,7 +26,7 @@ export {
   type RefusedOffers,
   type TransferView,
 } from './transfer-view';
-import { transferFailedText } from './strings';
+import { t, transferFailedText } from './strings';
 
 /** What a tab that does not own the network asks the owner tab to do with transfers (docs/tabs.md §3). */
 export interface TransferRemote {
@@ -84,7 +84,7 @@ export class TransfersState {
       this.store = createFileStore();
       this.persistence = await IdbTransferPersistence.open();
     } catch {
-      this.unavailable = 'File transfers need browser storage (IndexedDB), which is not available here.';
+      this.unavailable = t.problem.noFileStorage;
       return;
     }
     for (const key of contactKeys) await this.manager(key);

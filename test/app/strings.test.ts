@@ -82,6 +82,10 @@ describe('every word of the app comes from t, and every entry of t gives words (
     'attention.offerNotice': ['Ada', 2],
     'attention.wantsFiles': [2],
     'attention.wantsNamed': ['plan.txt', 2],
+    'problem.tooLong': [4000],
+    'problem.nameTooLong': [64],
+    heldBack: ['Bob', 20],
+    resetNotice: ['Bob', '14:05', 'failures'],
     'route.detail': ['host', 'udp', 'srflx', 'Bob sees the relay’s address, not yours.'],
   };
 
