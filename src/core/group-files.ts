@@ -77,7 +77,10 @@ export function checkFileRequest(o: {
  * (docs/groups.md §7). A transfer offer carries no content hash (docs/files.md §11); the group
  * offer's SHA-256 is what the transfer's end-of-file `digest` must then equal.
  */
-export function matchesGroupOffer(group: readonly GroupFile[], transfer: readonly FileOffer[]): boolean {
+export function matchesGroupOffer(
+  group: readonly Pick<GroupFile, 'name' | 'type' | 'size'>[],
+  transfer: readonly Pick<FileOffer, 'name' | 'type' | 'size'>[],
+): boolean {
   return (
     group.length === transfer.length &&
     group.every((g, i) => {
