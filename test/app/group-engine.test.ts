@@ -20,7 +20,7 @@ import { heldOf } from '../../src/app/group-step';
 import { adminAway, adminAwayText } from '../../src/app/group-admin-away';
 import { seededRandom } from '../core/kx-helpers';
 import { describeFiles, GroupFileShelf } from '../../src/app/group-files';
-import { groupFileRequest } from '../../src/core/group-files';
+import { groupFileGone, groupFileRequest } from '../../src/core/group-files';
 import { hexToBytes } from '@noble/hashes/utils.js';
 
 interface Person {
@@ -380,12 +380,22 @@ describe('GroupEngine', () => {
     expect(alice!.served).toHaveLength(1);
     expect(await alice!.store.inbox()).toEqual([]);
 
-    // An offer Alice's page no longer holds (a reload): Bob's request is refused with file-gone.
+    // An offer Alice's page no longer holds (a reload): Bob's request is refused with file-gone —
+    // but only Alice can say so: the same refusal from Carol, sent first, changes nothing.
     const again = await alice!.engine.offerFiles(g, described);
     if (!again.ok) throw new Error(again.problem);
     await settle(everyone);
     const second = (await bob!.store.messages(g)).find((m) => m.offer?.id === again.id)!;
+    alice!.online = false;
     await bob!.engine.requestFile(g, second.id);
+    await bob!.db.database.add('groupInbox', {
+      from: carol!.hex,
+      bytes: groupFileGone(hexToBytes(g), hexToBytes(again.id)),
+      receivedAt: 0,
+    });
+    await bob!.engine.process();
+    expect((await bob!.store.message(g, second.id))?.answer).toBe('requested');
+    alice!.online = true;
     await settle(everyone);
     expect(alice!.served).toHaveLength(1);
     expect((await bob!.store.message(g, second.id))?.answer).toBe('gone');
