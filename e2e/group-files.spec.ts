@@ -4,11 +4,12 @@
  * ordinary pairwise transfer, byte-identical (its download compared by SHA-256 with what Alice
  * picked); Carol declines, and no transfer goes to her.
  */
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { expectConnected, makeInvite, openInviteLink, person, type Person } from './support/app';
+import { person, type Person } from './support/app';
 import { sha256 } from './support/files';
+import { choose, openGroup, pair } from './support/groups';
 
 const people: Person[] = [];
 test.afterEach(async () => {
@@ -19,21 +20,6 @@ async function enter(browser: Browser, name: string): Promise<Person> {
   const p = await person(browser, name);
   people.push(p);
   return p;
-}
-
-async function pair(a: Person, b: Person): Promise<void> {
-  await openInviteLink(b, await makeInvite(a));
-  await expectConnected(b, a.name);
-  await expectConnected(a, b.name);
-}
-
-async function choose(page: Page, names: string[]): Promise<void> {
-  for (const n of names) await page.getByTestId('group-member-option').filter({ hasText: n }).locator('input').check();
-}
-
-async function openGroup(p: Person, name: string): Promise<void> {
-  await p.page.getByTestId('group-item').filter({ hasText: name }).click();
-  await expect(p.page.getByTestId('group-members')).toBeVisible();
 }
 
 const offer = (p: Person) => p.page.getByTestId('group-file-item').filter({ hasText: 'notes.bin' });
