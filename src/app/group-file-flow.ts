@@ -88,6 +88,9 @@ export class GroupFileFlow {
   onTransfer(key: string, e: TransferManagerEvent): void {
     if (e.type === 'offered' && e.direction === 'in') void this.offered(key, e.id, e.files).catch(() => {});
     if (e.type === 'complete' && e.direction === 'in') void this.completed(key, e.id).catch(() => {});
+    // A transfer that ended without the file (cancelled, failed, declined) is not served again: say so.
+    if (e.type === 'cancelled' || e.type === 'failed' || e.type === 'declined')
+      void this.stopped(key, e.id).catch(() => {});
   }
 
   private async requestedFrom(key: string): Promise<GroupMessageRecord[]> {
@@ -113,6 +116,11 @@ export class GroupFileFlow {
       id,
       files.map((_, i) => i),
     );
+  }
+
+  private async stopped(key: string, id: string) {
+    const row = (await this.requestedFrom(key)).find((m) => m.transfer === id && m.answer === 'receiving');
+    if (row) await this.deps.engine().markOffer(row.group, row.id, { answer: 'stopped' });
   }
 
   /** The transfer is complete: each file must hash to the offer's SHA-256, or the row says it does not. */

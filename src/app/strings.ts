@@ -327,6 +327,7 @@ export const groupFileWords = {
     received: 'Received.',
     mismatch: 'What arrived is not the file that was offered, so do not trust it. Ask the sender to offer it again.',
     gone: 'No longer available: the sender’s page was closed or reloaded. Ask them to offer it again.',
+    stopped: 'The transfer stopped before the file was complete. Ask the sender to offer it again.',
   },
   save: 'Save',
 } as const;

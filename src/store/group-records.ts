@@ -68,7 +68,7 @@ export interface GroupRecord {
 }
 
 /** Where a member's answer to a group file offer stands (docs/groups.md §7). */
-export type GroupFileAnswer = 'requested' | 'declined' | 'receiving' | 'received' | 'mismatch' | 'gone';
+export type GroupFileAnswer = 'requested' | 'declined' | 'receiving' | 'received' | 'mismatch' | 'gone' | 'stopped';
 
 /** Kinds of timeline rows: messages from members, and notices this device writes. */
 export type GroupMessageKind = 'text' | 'hello' | 'file-offer' | 'notice';
