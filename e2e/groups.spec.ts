@@ -8,10 +8,11 @@
  * Carol keep chatting; Alice removes Carol, who receives nothing after; and the relay's recorded
  * frames hold no identity key, name, text or group id.
  */
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser } from '@playwright/test';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { expectConnected, makeInvite, message, openInviteLink, person, send, type Person } from './support/app';
+import { expectConnected, message, openInviteLink, person, send, type Person } from './support/app';
 import { recordingRelayFixture } from './support/recording';
+import { choose, openGroup, pair } from './support/groups';
 import { identityKey } from './support/webrtc-spy';
 import { readStore } from './support/session';
 import { findLeaks, type Secret } from '../test/support/leakscan';
@@ -25,22 +26,6 @@ async function enter(browser: Browser, name: string, baseURL?: string): Promise<
   const p = await person(browser, name, { baseURL });
   people.push(p);
   return p;
-}
-
-/** `b` becomes a contact of `a` through a's invite. */
-async function pair(a: Person, b: Person): Promise<void> {
-  await openInviteLink(b, await makeInvite(a));
-  await expectConnected(b, a.name);
-  await expectConnected(a, b.name);
-}
-
-async function choose(page: Page, names: string[]): Promise<void> {
-  for (const n of names) await page.getByTestId('group-member-option').filter({ hasText: n }).locator('input').check();
-}
-
-async function openGroup(p: Person, name: string): Promise<void> {
-  await p.page.getByTestId('group-item').filter({ hasText: name }).click();
-  await expect(p.page.getByTestId('group-members')).toBeVisible();
 }
 
 const member = (p: Person, name: string) => p.page.getByTestId('group-member').filter({ hasText: name });

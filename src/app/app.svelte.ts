@@ -177,7 +177,7 @@ export class AppState {
         return refused ? null : this.pairing;
       },
     );
-    await groups.load();
+    await groups.load(this.transfers);
     this.groups = groups;
     this.backup = new BackupState(this.store, this.identity, this.contacts, () => this.reloadAll());
     await attention.load();

@@ -17,6 +17,9 @@ import { MAX_GROUPS, type GroupPeerRecord, type GroupRecord } from '../store/gro
 import { GroupStep, heldOf, memberName, newGroupRecord, type GroupContext } from './group-step';
 import { publishList, receiveGroup, removeMembers, sendHello } from './group-receive';
 import { t } from './strings';
+import { goneRow, offerFiles, receiveFileRequest, requestFile, type GroupFileServer } from './group-files';
+import type { GroupFile } from '../core/group-wire';
+import type { GroupMessageRecord } from '../store/group-records';
 
 /** What the engine needs from the rest of the app. */
 export interface GroupEngineDeps {
@@ -36,6 +39,8 @@ export interface GroupEngineDeps {
    * docs/tabs.md §5); without it, only this engine's own steps are serialized.
    */
   exclusive?: <T>(op: () => Promise<T>) => Promise<T>;
+  /** The sender's side of group files (docs/groups.md §7); without it, file requests are dropped. */
+  files?: GroupFileServer;
 }
 
 /** Why an action was not taken: a sentence for the person. */
@@ -104,6 +109,29 @@ export class GroupEngine {
     });
   }
 
+  /** Offers files to the group (§7): a timeline message to every member; resolves with the offer id in `id`. */
+  offerFiles(groupId: string, files: readonly GroupFile[]): Promise<GroupActionResult> {
+    let offerId = '';
+    return this.step(groupId, (step) => void (offerId = offerFiles(step, files))).then((r) =>
+      r.ok ? { ok: true, id: offerId } : r,
+    );
+  }
+
+  /** Asks the sender of the offer in timeline row `rowId` for its files (§7). */
+  requestFile(groupId: string, rowId: string): Promise<GroupActionResult> {
+    return this.step(groupId, async (step) => requestFile(step, await this.deps.store.message(groupId, rowId)));
+  }
+
+  /** Records what came of this member's answer to an offer (declined, receiving, received…): local only. */
+  markOffer(groupId: string, rowId: string, patch: Pick<GroupMessageRecord, 'answer' | 'transfer'>): Promise<void> {
+    return this.run(async () => {
+      const row = await this.deps.store.message(groupId, rowId);
+      if (!row?.offer) return;
+      await this.deps.store.commit({ messages: [{ ...row, ...patch }] });
+      this.deps.changed(groupId);
+    });
+  }
+
   /**
    * Adds one of this device's contacts (§4): the admin publishes the next list at once; a member
    * vouches to the admin, and forwards the list that adds them when it comes.
@@ -155,12 +183,15 @@ export class GroupEngine {
   }
 
   /** One action on a group this device is a member of; `act` returns a problem or null. */
-  private step(groupId: string, act: (s: GroupStep) => string | null | void): Promise<GroupActionResult> {
+  private step(
+    groupId: string,
+    act: (s: GroupStep) => string | null | void | Promise<string | null | void>,
+  ): Promise<GroupActionResult> {
     return this.run(async () => {
       const rec = await this.deps.store.get(groupId);
       if (!rec || rec.state !== 'member') return { ok: false, problem: t.groupProblem.notMember };
       const step = new GroupStep(rec, this.ctx());
-      const problem = act(step);
+      const problem = await act(step);
       if (problem) return { ok: false, problem };
       await this.save(step);
       return { ok: true, id: groupId };
@@ -193,11 +224,35 @@ export class GroupEngine {
     const rec = await this.deps.store.get(id);
     if (!rec && (await this.deps.store.list()).length >= MAX_GROUPS)
       return void (await this.deps.store.commit({ takeInbox: [seq] }));
-    const r = receiveGroup(rec, d.message, bytes, this.deps.peers().keyOf(fromPeer), this.ctx());
+    const from = this.deps.peers().keyOf(fromPeer);
+    if (d.message.type === 'file-request' || d.message.type === 'file-gone') {
+      const step = rec?.state === 'member' ? await this.fileAnswer(rec, d.message.type, bytes, from) : null;
+      return void (await (step ? this.save(step, [seq]) : this.deps.store.commit({ takeInbox: [seq] })));
+    }
+    const r = receiveGroup(rec, d.message, bytes, from, this.ctx());
     if ('wait' in r) return;
     if (!r.step) return void (await this.deps.store.commit({ takeInbox: [seq] }));
     await this.save(r.step, [seq]);
     if (!rec) this.deps.changed(null);
+  }
+
+  /** A file request (the sender serves or refuses it) or a refusal of this member's request (§7). */
+  private async fileAnswer(
+    rec: GroupRecord,
+    type: 'file-request' | 'file-gone',
+    bytes: Uint8Array,
+    from: string,
+  ): Promise<GroupStep | null> {
+    const step = new GroupStep(rec, this.ctx());
+    if (type === 'file-request') {
+      if (!this.deps.files) return null;
+      receiveFileRequest(step, bytes, from, this.deps.files);
+      return step.outgoing.length ? step : null;
+    }
+    const row = goneRow(await this.deps.store.messages(rec.id), step.held.list.group, bytes, from);
+    if (!row) return null;
+    step.messages.push({ ...row, answer: 'gone' });
+    return step;
   }
 
   /**

@@ -47,7 +47,7 @@ export function receiveGroup(
     case 'intro':
       return receiveIntro(step, m, bytes, from);
     default:
-      return DROP; // file requests: group files are not in the app yet (docs/groups.md §10)
+      return DROP; // file requests and refusals are the engine's (group-files.ts, docs/groups.md §7)
   }
 }
 

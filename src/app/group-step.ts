@@ -120,6 +120,11 @@ export class GroupStep {
       name: memberName(this.held, bytesToHex(m.sender)),
     };
     if (bytes) row.bytes = bytes;
+    if (m.type === 'file-offer')
+      row.offer = {
+        id: bytesToHex(m.offerId),
+        files: m.files.map((f) => ({ name: f.name, type: f.type, size: f.size, sha256: bytesToHex(f.sha256) })),
+      };
     this.messages.push(row);
     this.rec = { ...this.rec, activeAt: this.ctx.now };
     return row;

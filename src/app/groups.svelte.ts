@@ -30,6 +30,8 @@ import type { PairingState } from './pairing.svelte';
 import type { ContactRecord } from '../store/db';
 import { parseInvite } from '../core/invite';
 import { groupInviteLink } from '../core/group-invite';
+import { GroupFileFlow } from './group-file-flow';
+import type { TransfersState } from './transfers.svelte';
 
 /** A member as the open group shows them. */
 export interface MemberView {
@@ -70,6 +72,9 @@ export class GroupsState {
   /** The open group's invite link, once made (docs/groups.md §4.5). */
   inviteLink = $state<string | null>(null);
   private records = $state.raw<GroupRecord[]>([]);
+  private transfers: TransfersState | null = null;
+  /** Files in groups (docs/groups.md §7). */
+  readonly files: GroupFileFlow;
 
   readonly selected = $derived(this.groups.find((g) => g.id === this.selectedId) ?? null);
   /** The open group's members with their link state. */
@@ -126,7 +131,15 @@ export class GroupsState {
       () => this.peerMap,
       (key) => this.store.touchPeer(key, Date.now()),
     );
+    this.files = new GroupFileFlow({
+      engine: () => this.engine,
+      store: this.store,
+      transfers: () => this.transfers,
+      records: () => this.records,
+      peerOf: (k) => this.peerOf(k),
+    });
     this.engine = new GroupEngine({
+      files: this.files.server,
       store: this.store,
       self: () => ({ me: identity.keyPair(), name: identity.name }),
       peers: () => ({ linked: this.linked(), peerOf: (k) => this.peerOf(k), keyOf: (p) => this.keyOf(p) }),
@@ -158,7 +171,9 @@ export class GroupsState {
     return c ? bytesToHex(c.publicKey) : peerId;
   }
 
-  async load(): Promise<void> {
+  /** Reads the groups; `transfers` then carry group files (docs/groups.md §7). */
+  async load(transfers?: TransfersState): Promise<void> {
+    if (transfers) this.useTransfers(transfers);
     this.peerMap = new Map((await this.store.peers()).map((p) => [p.key, p]));
     await this.reload();
   }
@@ -238,6 +253,22 @@ export class GroupsState {
     if (!this.selectedId || !text.trim()) return null;
     if (text.length > MAX_TEXT_LENGTH) return t.groupProblem.tooLong(MAX_TEXT_LENGTH);
     return this.act(() => this.engine.send(this.selectedId!, text));
+  }
+
+  private useTransfers(transfers: TransfersState): void {
+    this.transfers = transfers;
+    transfers.onTransfer = (key, e) => this.files.onTransfer(key, e);
+  }
+
+  /** Offers files to the open group, or answers an offer in its timeline (docs/groups.md §7). */
+  async offerFiles(files: File[]): Promise<void> {
+    if (this.selectedId) this.problem = await this.files.offer(this.selectedId, files);
+  }
+  async acceptFile(rowId: string): Promise<void> {
+    if (this.selectedId) this.problem = await this.files.accept(this.selectedId, rowId);
+  }
+  async declineFile(rowId: string): Promise<void> {
+    if (this.selectedId) await this.files.decline(this.selectedId, rowId);
   }
 
   /** Adds one of this person's contacts to the open group (the admin decides: §4). */

@@ -62,6 +62,8 @@ export class TransfersState {
   choices = $state.raw<Record<string, boolean[]>>({});
   /** Offers declined unseen by a limit, per contact key (docs/files.md "Offer flood"); the chat shows one line. */
   refused = $state.raw<Record<string, RefusedOffers>>({});
+  /** Told about every transfer event (group files take the answers to their requests: docs/groups.md §7). */
+  onTransfer: ((key: string, e: TransferManagerEvent) => void) | null = null;
   /** Told about each new incoming offer (docs/app.md "Unread and notices"). */
   onIncomingOffer: ((key: string) => void) | null = null;
 
@@ -194,6 +196,16 @@ export class TransfersState {
     this.refresh(key);
   }
 
+  /** A received, verified file of a transfer (this tab's own transfers only), or null. */
+  async getFile(key: string, id: string, file: number): Promise<Blob | null> {
+    return (
+      (await this.managers
+        .get(key)
+        ?.getFile(id, file)
+        .catch(() => null)) ?? null
+    );
+  }
+
   /** Forgets a finished transfer: its record, and for received files the data in OPFS. */
   async dismiss(key: string, id: string): Promise<void> {
     if (this.remote) return this.remote.act('dismiss', key, id);
@@ -261,6 +273,7 @@ export class TransfersState {
 
   private onEvent(key: string, m: TransferManager, e: TransferManagerEvent): void {
     // Neither touches a listed transfer's view: no per-transfer state, no re-render per refused offer.
+    this.onTransfer?.(key, e);
     if (e.type === 'refused') return this.countRefused(key, e);
     if (e.type === 'forgotten') return this.forgotten(key, e.id);
     const x = this.extra.get(e.id) ?? { speed: 0, etaMs: null };

@@ -40,6 +40,14 @@ export function groupFileRequest(group: Uint8Array, offerId: Uint8Array): Uint8A
 }
 
 /**
+ * The sender's typed refusal of a request for an offer it no longer serves (docs/groups.md §7: the
+ * file was picked in a page that has since reloaded or closed), sent back to a current member only.
+ */
+export function groupFileGone(group: Uint8Array, offerId: Uint8Array): Uint8Array {
+  return encodeGroup({ type: 'file-gone', group, offerId });
+}
+
+/**
  * The sender's checks of a file request from `from` (docs/groups.md §7): it decodes; same group;
  * `from` is on the current list (a removed member gets no file); the offer is one of this sender's
  * own (`myOffers`, the ids it offered and still serves).
@@ -69,7 +77,10 @@ export function checkFileRequest(o: {
  * (docs/groups.md §7). A transfer offer carries no content hash (docs/files.md §11); the group
  * offer's SHA-256 is what the transfer's end-of-file `digest` must then equal.
  */
-export function matchesGroupOffer(group: readonly GroupFile[], transfer: readonly FileOffer[]): boolean {
+export function matchesGroupOffer(
+  group: readonly Pick<GroupFile, 'name' | 'type' | 'size'>[],
+  transfer: readonly Pick<FileOffer, 'name' | 'type' | 'size'>[],
+): boolean {
   return (
     group.length === transfer.length &&
     group.every((g, i) => {

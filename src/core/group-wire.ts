@@ -114,7 +114,8 @@ export type GroupMessage =
   | ({ type: 'text'; group: Uint8Array; text: string } & GroupStamp)
   | ({ type: 'hello'; group: Uint8Array; name: string } & GroupStamp)
   | ({ type: 'file-offer'; group: Uint8Array; offerId: Uint8Array; files: GroupFile[] } & GroupStamp)
-  | { type: 'file-request'; group: Uint8Array; offerId: Uint8Array };
+  | { type: 'file-request'; group: Uint8Array; offerId: Uint8Array }
+  | { type: 'file-gone'; group: Uint8Array; offerId: Uint8Array };
 
 /** A group message of one type, e.g. `GroupMessageOf<'list'>`. */
 export type GroupMessageOf<T extends GroupMessage['type']> = Extract<GroupMessage, { type: T }>;
@@ -191,6 +192,8 @@ const SCHEMAS: [GroupMessage['type'], Field[]][] = [
   ['hello', [...STAMP, nameField('name')]],
   ['file-offer', [...STAMP, fixed('offerId', 16), { n: 'files', k: 'array', max: MAX_GROUP_FILES, of: FILE }]],
   ['file-request', [fixed('offerId', 16)]],
+  // Appended: type codes are positions, so older codes keep their meaning (docs/groups.md §7).
+  ['file-gone', [fixed('offerId', 16)]],
 ].map(([t, f]) => [t as GroupMessage['type'], [fixed('group', 32), ...(f as Field[])]]);
 const SCHEMA = new Map(SCHEMAS.map(([t, f], i) => [t, { code: i + 1, fields: f }]));
 const TYPE_BY_CODE = new Map(SCHEMAS.map(([t], i) => [i + 1, t]));
@@ -299,6 +302,7 @@ function rules(m: GroupMessage): string | null {
     case 'intro':
       return compareBytes(m.from, m.to) === 0 ? 'to: must differ from from' : null;
     case 'file-request':
+    case 'file-gone':
       return null;
     default:
       if (m.generation < 1 || m.seq < 1 || m.lamport < 1) return 'generation, seq, lamport: at least 1';

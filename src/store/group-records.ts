@@ -67,6 +67,9 @@ export interface GroupRecord {
   listForwarded?: Record<string, number>;
 }
 
+/** Where a member's answer to a group file offer stands (docs/groups.md §7). */
+export type GroupFileAnswer = 'requested' | 'declined' | 'receiving' | 'received' | 'mismatch' | 'gone' | 'stopped';
+
 /** Kinds of timeline rows: messages from members, and notices this device writes. */
 export type GroupMessageKind = 'text' | 'hello' | 'file-offer' | 'notice';
 
@@ -94,6 +97,15 @@ export interface GroupMessageRecord {
   own: boolean;
   /** Own messages: the exact bytes, sealed anew for each member's link until receipted. */
   bytes?: Uint8Array;
+  /** File offers: the offer id and its files, hashes in hex (docs/groups.md §7). */
+  offer?: { id: string; files: { name: string; type: string; size: number; sha256: string }[] };
+  /**
+   * File offers of others: this member's answer, then what came of it (docs/groups.md §7):
+   * `receiving` names the pairwise transfer (`transfer`) that answers the request.
+   */
+  answer?: GroupFileAnswer;
+  /** The pairwise transfer id that carries an accepted group offer. */
+  transfer?: string;
   /** Notices: what happened, for tests and styling. */
   notice?: 'created' | 'added' | 'joined' | 'removed' | 'left' | 'you-removed' | 'introduced' | 'renamed' | 'conflict';
 }

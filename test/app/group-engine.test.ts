@@ -19,6 +19,9 @@ import { GroupEngine } from '../../src/app/group-engine';
 import { heldOf } from '../../src/app/group-step';
 import { adminAway, adminAwayText } from '../../src/app/group-admin-away';
 import { seededRandom } from '../core/kx-helpers';
+import { describeFiles, GroupFileShelf } from '../../src/app/group-files';
+import { groupFileGone, groupFileRequest } from '../../src/core/group-files';
+import { hexToBytes } from '@noble/hashes/utils.js';
 
 interface Person {
   name: string;
@@ -29,6 +32,9 @@ interface Person {
   engine: GroupEngine;
   linked: Set<string>;
   online: boolean;
+  /** Group files this person offered (the real shelf), and the transfers its engine started. */
+  shelf: GroupFileShelf;
+  served: { offerId: string; member: string; files: string[] }[];
 }
 
 async function person(name: string): Promise<Person> {
@@ -37,7 +43,18 @@ async function person(name: string): Promise<Person> {
   const db = await ParleyStore.open(`engine-${name}-${Math.random()}`);
   const store = new GroupStore(db.database);
   const linked = new Set<string>();
+  const shelf = new GroupFileShelf();
+  const served: Person['served'] = [];
   const engine = new GroupEngine({
+    // Serving stands for starting the pairwise transfer (TransfersState.send in the app).
+    files: {
+      offers: (group) => shelf.offers(group),
+      serve: ({ offerId, member }) => {
+        const files = shelf.take(offerId, member);
+        if (files) served.push({ offerId, member, files: files.map((f) => f.name) });
+        return !!files;
+      },
+    },
     store,
     self: () => ({ me, name }),
     peers: () => ({ linked, peerOf: (k) => k, keyOf: (p) => p }),
@@ -45,7 +62,7 @@ async function person(name: string): Promise<Person> {
     changed: () => {},
     random,
   });
-  return { name, me, hex: bytesToHex(me.publicKey), db, store, engine, linked, online: true };
+  return { name, me, hex: bytesToHex(me.publicKey), db, store, engine, linked, online: true, shelf, served };
 }
 
 const link = (a: Person, b: Person) => (a.linked.add(b.hex), b.linked.add(a.hex));
@@ -319,5 +336,68 @@ describe('GroupEngine', () => {
     await settle(everyone);
     expect(toCarol).toBe(1);
     expect((await bob!.store.get(g))!.listForwarded).toEqual({ [carol!.hex]: 2 });
+  });
+
+  it('group files: a member’s request starts one transfer; a removed member’s, a repeat, or one for a dropped offer do not', async () => {
+    const { alice, bob, carol, everyone, g } = await story('Files');
+    const file = new File(['minutes of the meeting'], 'minutes.txt', { type: 'text/plain' });
+    const described = await describeFiles([file]);
+    const offered = await alice!.engine.offerFiles(g, described);
+    if (!offered.ok) throw new Error(offered.problem);
+    alice!.shelf.keep(g, offered.id, [file]);
+    await settle(everyone);
+    const rowOf = async (p: Person) => (await p.store.messages(g)).find((m) => m.kind === 'file-offer')!;
+    const bobRow = await rowOf(bob!);
+    expect(bobRow.offer).toEqual({
+      id: offered.id,
+      files: [{ ...described[0], sha256: bytesToHex(described[0]!.sha256) }],
+    });
+
+    // Bob accepts: his request reaches Alice, who starts one transfer of the file to him.
+    expect(await bob!.engine.requestFile(g, bobRow.id)).toMatchObject({ ok: true });
+    expect((await rowOf(bob!)).answer).toBe('requested');
+    await settle(everyone);
+    expect(alice!.served).toEqual([{ offerId: offered.id, member: bob!.hex, files: ['minutes.txt'] }]);
+    // The same request again (a replay, or a second click) starts nothing more.
+    await alice!.db.database.add('groupInbox', {
+      from: bob!.hex,
+      bytes: groupFileRequest(hexToBytes(g), hexToBytes(offered.id)),
+      receivedAt: 0,
+    });
+    await settle(everyone);
+    expect(alice!.served).toHaveLength(1);
+
+    // Carol is removed; her request for the offer she saw earlier gets no file and no answer.
+    const carolRow = await rowOf(carol!);
+    expect(await alice!.engine.remove(g, carol!.hex)).toMatchObject({ ok: true });
+    await settle(everyone);
+    await alice!.db.database.add('groupInbox', {
+      from: carol!.hex,
+      bytes: groupFileRequest(hexToBytes(g), hexToBytes(carolRow.offer!.id)),
+      receivedAt: 0,
+    });
+    await settle(everyone);
+    expect(alice!.served).toHaveLength(1);
+    expect(await alice!.store.inbox()).toEqual([]);
+
+    // An offer Alice's page no longer holds (a reload): Bob's request is refused with file-gone —
+    // but only Alice can say so: the same refusal from Carol, sent first, changes nothing.
+    const again = await alice!.engine.offerFiles(g, described);
+    if (!again.ok) throw new Error(again.problem);
+    await settle(everyone);
+    const second = (await bob!.store.messages(g)).find((m) => m.offer?.id === again.id)!;
+    alice!.online = false;
+    await bob!.engine.requestFile(g, second.id);
+    await bob!.db.database.add('groupInbox', {
+      from: carol!.hex,
+      bytes: groupFileGone(hexToBytes(g), hexToBytes(again.id)),
+      receivedAt: 0,
+    });
+    await bob!.engine.process();
+    expect((await bob!.store.message(g, second.id))?.answer).toBe('requested');
+    alice!.online = true;
+    await settle(everyone);
+    expect(alice!.served).toHaveLength(1);
+    expect((await bob!.store.message(g, second.id))?.answer).toBe('gone');
   });
 });

@@ -145,4 +145,5 @@ export const arbGroupMessage: fc.Arbitrary<GroupMessage> = fc.oneof(
     .tuple(bytes(32), arbStamp(false), bytes(16), fc.array(arbFile, { minLength: 1, maxLength: 16 }))
     .map(([group, s, offerId, files]) => ({ type: 'file-offer' as const, group, ...s, offerId, files })),
   fc.record({ group: bytes(32), offerId: bytes(16) }).map((r) => ({ type: 'file-request' as const, ...r })),
+  fc.record({ group: bytes(32), offerId: bytes(16) }).map((r) => ({ type: 'file-gone' as const, ...r })),
 );

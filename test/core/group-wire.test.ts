@@ -41,7 +41,18 @@ describe('group codec: round trips and properties (docs/groups.md §2)', () => {
   it('every type is covered by the arbitrary', () => {
     const seen = new Set(fc.sample(arbGroupMessage, 2000).map((m) => m.type));
     expect([...seen].sort()).toEqual(
-      ['file-offer', 'file-request', 'hello', 'intro', 'leave', 'list', 'text', 'vouch', 'vouch-result'].sort(),
+      [
+        'file-offer',
+        'file-request',
+        'file-gone',
+        'hello',
+        'intro',
+        'leave',
+        'list',
+        'text',
+        'vouch',
+        'vouch-result',
+      ].sort(),
     );
   });
 
@@ -237,7 +248,7 @@ describe('group codec: bounds and typed refusals', () => {
     bad[seqAt + 5] = 2; // seq 2 on a hello
     expect(decodeGroup(bad)).toMatchObject({ ok: false, code: 'GROUP_MALFORMED', step: 'group: hello.seq' });
     expect(decodeGroup(Uint8Array.of(2, 1))).toMatchObject({ ok: false, code: 'GROUP_VERSION' });
-    expect(decodeGroup(Uint8Array.of(1, 10))).toMatchObject({
+    expect(decodeGroup(Uint8Array.of(1, 11))).toMatchObject({
       ok: false,
       code: 'GROUP_MALFORMED',
       step: 'group: type',

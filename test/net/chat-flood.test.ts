@@ -214,5 +214,5 @@ describe('chat flood (docs/outbox.md §5)', () => {
     expect(b.heard.heldBack).toBeGreaterThan(0); // the budget did hold some back
     expect(a.heard.refused + b.heard.refused).toBe(0);
     console.log(`honest sender: ${N} messages, ${b.heard.heldBack} held back on the way, all delivered once, in order`);
-  });
+  }, 180_000); // the wait above allows 120 s (300 messages at Bob's 20 a second take ≥ 15 s, more under load)
 });

@@ -88,4 +88,24 @@ export const groupWords = {
     tooLong: (max: number) => `Messages can be at most ${max} characters.`,
     noContact: 'Choose a contact.',
   },
+  /** Files in a group (docs/groups.md §7): the offer's buttons and what came of an answer. */
+  groupFile: {
+    pick: 'Offer files to the group',
+    offered: (n: number) => `${n === 1 ? 'A file' : `${n} files`} offered to the group`,
+    accept: 'Accept',
+    decline: 'Decline',
+    tooMany: (max: number) => `A group offer holds at most ${max} files: pick fewer.`,
+    tooLarge: 'These files are too large to offer to a group: pick smaller ones.',
+    unreadable: 'Could not read the chosen file (moved, deleted, or no permission). Pick it again.',
+    answer: {
+      requested: 'Asked for it; it comes when the sender is online.',
+      declined: 'You declined.',
+      receiving: 'Receiving…',
+      received: 'Received.',
+      mismatch: 'What arrived is not the file that was offered, so do not trust it. Ask the sender to offer it again.',
+      gone: 'No longer available: the sender’s page was closed or reloaded. Ask them to offer it again.',
+      stopped: 'The transfer stopped before the file was complete. Ask the sender to offer it again.',
+    },
+    save: 'Save',
+  },
 } as const;
