@@ -6,6 +6,7 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { t } from './strings';
 import { checkFileRequest, groupFileGone, groupFileOffer, groupFileRequest } from '../core/group-files';
 import { composeGroupMessage, fanOutTo } from '../core/group-order';
 import { decodeFor } from '../core/group-signed';
@@ -144,7 +145,7 @@ export function goneRow(
 
 /** The member asks the offer's sender for it (docs/groups.md §7); a problem sentence if it cannot. */
 export function requestFile(step: GroupStep, row: GroupMessageRecord | undefined): string | null {
-  if (!row?.offer || row.own) return 'That file offer is not here any more.';
+  if (!row?.offer || row.own) return t.groupFile.notHere;
   if (row.answer && row.answer !== 'declined') return null; // asked already, or answered
   step.send(row.sender, groupFileRequest(step.held.list.group, hexToBytes(row.offer.id)));
   step.messages.push({ ...row, answer: 'requested' });

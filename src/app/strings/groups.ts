@@ -107,5 +107,6 @@ export const groupWords = {
       stopped: 'The transfer stopped before the file was complete. Ask the sender to offer it again.',
     },
     save: 'Save',
+    notHere: 'That file offer is not here any more.',
   },
 } as const;
