@@ -4,6 +4,7 @@
  * to the {@link GroupEngine}. Also wires the engine to the rest of the app: the group inbox
  * (`ContactSessions.onGroupInbox`), the members' links (`ConnectionManager`), and introductions
  * (`IntroMeetings`), whose meetings make group peers that a `ContactPeer` then meets like a contact.
+ * How a record and a member look on screen is group-views.ts.
  * @module
  */
 import { acrossTabs, GROUPS_LOCK } from './network-owner';
@@ -13,11 +14,12 @@ import type { KxRole } from '../core/kx';
 import type { SecureLink } from '../net/link';
 import type { ParleyStore } from '../store/db';
 import { GroupStore } from '../store/group-store';
-import type { GroupMessageRecord, GroupMembership, GroupPeerRecord, GroupRecord } from '../store/group-records';
+import type { GroupMessageRecord, GroupPeerRecord, GroupRecord } from '../store/group-records';
 import { GroupEngine } from './group-engine';
 import { groupPeerDirectory } from './group-peers';
 import { IntroMeetings, type IntroTarget } from './group-intros';
-import { heldOf, timelineOrder } from './group-step';
+import { timelineOrder } from './group-step';
+import { groupView, memberViews, type GroupView, type MemberView } from './group-views';
 import { adminAway, adminAwayText } from './group-admin-away';
 import type { PeerDirectory } from './peer-directory';
 import type { ConnectionManager } from './connections.svelte';
@@ -32,26 +34,6 @@ import { parseInvite } from '../core/invite';
 import { groupInviteLink } from '../core/group-invite';
 import { GroupFileFlow } from './group-file-flow';
 import type { TransfersState } from './transfers.svelte';
-
-/** A member as the open group shows them. */
-export interface MemberView {
-  key: string;
-  name: string;
-  isMe: boolean;
-  isAdmin: boolean;
-  connected: boolean;
-}
-/** A group in the list. */
-export interface GroupView {
-  id: string;
-  name: string;
-  state: GroupMembership;
-  isAdmin: boolean;
-  /** Hex of the admin's key, and its name on the list. */
-  admin: string;
-  adminName: string;
-  members: { key: string; name: string }[];
-}
 
 export class GroupsState {
   groups = $state.raw<GroupView[]>([]);
@@ -81,17 +63,8 @@ export class GroupsState {
   readonly members = $derived.by((): MemberView[] => {
     const g = this.selected;
     if (!g) return [];
-    const me = this.meHex();
     const states = this.connections()?.peers ?? {};
-    // A member who is a contact shows by the person's label for them (docs/app.md "Renaming a contact").
-    const labels = new Map(this.contacts.list.flatMap((c) => (c.label ? [[bytesToHex(c.publicKey), c.label]] : [])));
-    return g.members.map((m) => ({
-      ...m,
-      name: labels.get(m.key) ?? m.name,
-      isMe: m.key === me,
-      isAdmin: m.key === g.admin,
-      connected: m.key !== me && states[this.peerOf(m.key)] === 'connected',
-    }));
+    return memberViews(g, { me: this.meHex(), states, contacts: this.contacts.list, peerOf: (k) => this.peerOf(k) });
   });
 
   /**
@@ -205,7 +178,7 @@ export class GroupsState {
   /** Re-reads the groups (≤ 64) and the open timeline; restarts introductions as they changed. */
   private async reload(): Promise<void> {
     this.records = await this.store.list();
-    this.groups = this.records.map(viewOf(this.meHex())).sort((a, b) => a.name.localeCompare(b.name));
+    this.groups = this.records.map(groupView(this.meHex())).sort((a, b) => a.name.localeCompare(b.name));
     await this.loadTimeline();
     this.syncIntros();
   }
@@ -323,20 +296,4 @@ export class GroupsState {
       return this.problem;
     }
   }
-}
-
-function viewOf(me: string): (r: GroupRecord) => GroupView {
-  return (r) => {
-    const { list } = heldOf(r);
-    const admin = bytesToHex(list.admin);
-    return {
-      id: r.id,
-      name: list.name,
-      state: r.state,
-      isAdmin: admin === me,
-      admin,
-      adminName: list.members.find((m) => bytesToHex(m.key) === admin)?.name ?? '',
-      members: list.members.map((m) => ({ key: bytesToHex(m.key), name: m.name })),
-    };
-  };
 }
