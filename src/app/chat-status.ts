@@ -5,7 +5,8 @@
  * @module
  */
 import type { ContactRecord } from '../store/db';
-import type { ConnectionManager } from './connections.svelte';
+import type { SignalingStatus } from '../net/signaling';
+import type { PeerState } from './connection-hooks';
 import { appError, type AppError } from './errors';
 import { shownName } from './names';
 import { t } from './strings';
@@ -18,8 +19,14 @@ export interface StatusLine {
   code?: 'CONNECTION_FAILED' | 'TURN_UNAVAILABLE';
 }
 
-/** The parts of the connection manager the words are made from. */
-export type NetworkView = Pick<ConnectionManager, 'peers' | 'relayStatus' | 'relayRetryAt' | 'meeting'>;
+/** The parts of the connection manager (`ConnectionManager`) the words are made from. */
+export interface NetworkView {
+  readonly peers: Readonly<Record<string, PeerState>>;
+  readonly relayStatus: SignalingStatus;
+  readonly relayRetryAt: number | null;
+  /** TURN's problem, when relay-only is on and TURN cannot be had (docs/app.md "Network: TURN and relay-only"). */
+  readonly meeting: { readonly network: { readonly problem: AppError | null } };
+}
 
 /** The relay problem, when there is one (`RELAY_DOWN`, with the time of the next try when known). */
 export function relayProblem(cm: NetworkView | null | undefined): AppError | null {

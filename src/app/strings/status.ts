@@ -1,5 +1,5 @@
 /**
- * The app's status lines: the open chat's connection line (app.svelte.ts `status`), the relay
+ * The app's status lines: the open chat's connection line (chat-status.ts `chatStatus`), the relay
  * banner's retry time, and the names used when a contact's own is not at hand.
  * Part of `t` (src/app/strings.ts), the one entry point for the app's words.
  * @module
