@@ -1,8 +1,8 @@
 /**
  * Which identity keys may become, or meet us as, a contact (docs/security.md "Pairing never
  * changes a contact", "Removing and blocking contacts"). Pure functions over the contact list;
- * `PairingState` asks them before it dials an invite and before it admits an invitee, and the
- * contact loop asks them in its own reset rooms.
+ * pairing asks them before it dials an invite (invite-dialer.svelte.ts) and before it admits an
+ * invitee (invite-listener.ts), and the contact loop asks them in its own reset rooms.
  *
  * Why: a key that a contact used before an accepted key change is exactly what a thief of an old
  * device or backup holds. Pairing with it again (an invite is easy to ask for) used to overwrite
