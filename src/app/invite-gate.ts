@@ -13,7 +13,7 @@ import type { TabLink } from './tabs.svelte';
 /** What the gate reads of the app, each read afresh (the parts are made after the gate). */
 export interface InviteGateParts {
   pairing(): PairingState | null;
-  tabs(): TabLink | null;
+  tabs(): Pick<TabLink, 'owner'> | null;
   /** The person has not chosen a display name yet. */
   needsName(): boolean;
   /** Shows an error in the banner, or clears it (null). */
