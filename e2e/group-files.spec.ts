@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { person, type Person } from './support/app';
 import { sha256 } from './support/files';
-import { choose, openGroup, pair } from './support/groups';
+import { openGroup, startGroup } from './support/groups';
 
 const people: Person[] = [];
 test.afterEach(async () => {
@@ -31,18 +31,8 @@ test('Alice offers a file to a group of three: Bob accepts and receives it byte-
   const alice = await enter(browser, 'Alice');
   const bob = await enter(browser, 'Bob');
   const carol = await enter(browser, 'Carol');
-  await pair(alice, bob);
-  await pair(alice, carol);
-
-  await alice.page.getByTestId('group-create').click();
-  await alice.page.getByTestId('group-name-input').fill('Papers');
-  await choose(alice.page, ['Bob', 'Carol']);
-  await alice.page.getByTestId('group-create-submit').click();
+  await startGroup(alice, [bob, carol], 'Papers');
   await openGroup(alice, 'Papers');
-  for (const p of [bob, carol]) {
-    await expect(p.page.getByTestId('group-item').filter({ hasText: 'Papers' })).toBeVisible({ timeout: 45_000 });
-    await openGroup(p, 'Papers');
-  }
 
   const bytes = randomBytes(3 * 1024 * 1024 + 17);
   const path = info.outputPath('notes.bin');

@@ -12,7 +12,7 @@ import { test, expect, type Browser } from '@playwright/test';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { expectConnected, message, openInviteLink, person, send, type Person } from './support/app';
 import { recordingRelayFixture } from './support/recording';
-import { choose, openGroup, pair } from './support/groups';
+import { choose, joinGroup, openGroup, pair, startGroup } from './support/groups';
 import { identityKey } from './support/webrtc-spy';
 import { readStore } from './support/session';
 import { findLeaks, type Secret } from '../test/support/leakscan';
@@ -36,19 +36,7 @@ test('a group of three: Bob and Carol are introduced through Alice and chat thro
   const alice = await enter(browser, 'Alice');
   const bob = await enter(browser, 'Bob');
   const carol = await enter(browser, 'Carol');
-  await pair(alice, bob);
-  await pair(alice, carol);
-
-  await alice.page.getByTestId('group-create').click();
-  await alice.page.getByTestId('group-name-input').fill('Book club');
-  await choose(alice.page, ['Bob', 'Carol']);
-  await alice.page.getByTestId('group-create-submit').click();
-  await expect(alice.page.getByTestId('group-item').filter({ hasText: 'Book club' })).toBeVisible();
-
-  for (const p of [bob, carol]) {
-    await expect(p.page.getByTestId('group-item').filter({ hasText: 'Book club' })).toBeVisible({ timeout: 45_000 });
-    await openGroup(p, 'Book club');
-  }
+  await startGroup(alice, [bob, carol], 'Book club');
   // Bob and Carol were never contacts: introduced by Alice, they meet and show each other connected.
   await expect(notice(bob, 'You and Carol were introduced')).toBeVisible({ timeout: 90_000 });
   await expect(notice(carol, 'You and Bob were introduced')).toBeVisible({ timeout: 30_000 });
@@ -94,19 +82,6 @@ test('a group of three: Bob and Carol are introduced through Alice and chat thro
   for (const p of [alice, bob, carol]) await expect(message(p, 'hello from Erin')).toContainText('Erin');
 });
 
-async function createGroup(p: Person, name: string, members: string[]): Promise<void> {
-  await p.page.getByTestId('group-create').click();
-  await p.page.getByTestId('group-name-input').fill(name);
-  await choose(p.page, members);
-  await p.page.getByTestId('group-create-submit').click();
-  await expect(p.page.getByTestId('group-item').filter({ hasText: name })).toBeVisible();
-}
-
-async function joinGroup(p: Person, name: string): Promise<void> {
-  await expect(p.page.getByTestId('group-item').filter({ hasText: name })).toBeVisible({ timeout: 60_000 });
-  await openGroup(p, name);
-}
-
 test('a group of four: Bob adds Dave, Alice away, Alice removes Carol; the relay sees no key, name, text or group id', async ({
   browser,
 }) => {
@@ -127,11 +102,8 @@ test('a group of four: Bob adds Dave, Alice away, Alice removes Carol; the relay
     'a cake with a lighthouse on it',
     'sent after Carol was removed from the club',
   ];
-  await pair(alice, bob);
-  await pair(alice, carol);
   await pair(bob, dave);
-  await createGroup(alice, group, [bob.name, carol.name]);
-  for (const p of [bob, carol]) await joinGroup(p, group);
+  await startGroup(alice, [bob, carol], group, 60_000);
   await expect(notice(bob, `You and ${carol.name} were introduced`)).toBeVisible({ timeout: 90_000 });
   await send(bob, texts[0]!);
   await expect(message(carol, texts[0]!)).toContainText(bob.name);
@@ -143,7 +115,7 @@ test('a group of four: Bob adds Dave, Alice away, Alice removes Carol; the relay
   await bob.page.getByTestId('group-add-member').click();
   await choose(bob.page, [dave.name]);
   await bob.page.getByTestId('group-add-submit').click();
-  await joinGroup(dave, group);
+  await joinGroup(dave, group, 60_000);
   for (const p of [alice, bob, carol]) {
     if (p !== bob) await openGroup(p, group);
     await expect(notice(p, `${dave.name} is here`)).toBeVisible({ timeout: 120_000 });

@@ -13,7 +13,7 @@
 import { failure, type Failure } from './errors';
 import { findMember, type SignedList } from './group';
 import { encodeGroup, type GroupFile } from './group-wire';
-import { decodeFor } from './group-signed';
+import { decodeForReceiver } from './group-signed';
 import { compareBytes, randomBytesFrom, type RandomSource } from './identity';
 import type { FileOffer } from './transfer-codec';
 
@@ -58,11 +58,12 @@ export function checkFileRequest(o: {
   from: Uint8Array;
   myOffers: readonly Uint8Array[];
 }): { ok: true; offerId: Uint8Array } | Failure<FileRequestErrorCode> {
-  const d = decodeFor(o.bytes, 'file-request', o.held.list.group);
-  if (!d.ok)
-    return d.wrongGroup
-      ? bad('GROUP_FILE_WRONG_GROUP', 'id', d.message)
-      : bad('GROUP_FILE_MALFORMED', 'decode', d.message);
+  const d = decodeForReceiver(o.bytes, 'file-request', o.held.list.group, {
+    check: 'group file request',
+    malformed: 'GROUP_FILE_MALFORMED',
+    wrongGroup: 'GROUP_FILE_WRONG_GROUP',
+  });
+  if (!d.ok) return d;
   const r = d.message;
   if (!findMember(o.held.list, o.from))
     return bad('GROUP_FILE_NOT_MEMBER', 'member', 'the requester is not on the current list');

@@ -14,8 +14,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { assertBytes, failure, type Failure } from './errors';
 import { findMember, type SignedList } from './group';
-import { decodeFor, signGroup, verifyGroupSignature } from './group-signed';
-import { MAX_CLOCK_SKEW_MS } from './group-join';
+import { decodeForReceiver, signGroup, verifyGroupSignature, type DecodeRefusals } from './group-signed';
+import { MAX_CLOCK_SKEW_MS, type SingleUseArrival } from './group-join';
 import { ledgerAdd, ledgerHas, type SeenLedger } from './group-ledger';
 import { encodeGroup, type GroupMessageOf } from './group-wire';
 import { compareBytes, randomBytesFrom, type Identity, type RandomSource } from './identity';
@@ -41,6 +41,11 @@ export interface AcceptedIntro {
 }
 
 type Intro = GroupMessageOf<'intro'>;
+const INTRO_REFUSALS: DecodeRefusals<IntroErrorCode> = {
+  check: 'group intro',
+  malformed: 'GROUP_INTRO_MALFORMED',
+  wrongGroup: 'GROUP_INTRO_WRONG_GROUP',
+};
 const ROOM_INFO = utf8ToBytes('parley/group/intro-day/1');
 
 /**
@@ -85,20 +90,12 @@ export function makeIntro(o: {
  * maker's signature verifies; it has not expired and does not claim more than 7 days (+10 min of
  * clock skew); its id was not used before. On success the ledger records the id: single use.
  */
-export function checkIntro(o: {
-  held: SignedList;
-  me: Uint8Array;
-  bytes: Uint8Array;
-  relayedBy: Uint8Array;
-  now: number;
-  ledger: SeenLedger;
-}): ({ ok: true; ledger: SeenLedger } & AcceptedIntro) | Failure<IntroErrorCode> {
+export function checkIntro(
+  o: SingleUseArrival,
+): ({ ok: true; ledger: SeenLedger } & AcceptedIntro) | Failure<IntroErrorCode> {
   const list = o.held.list;
-  const d = decodeFor(o.bytes, 'intro', list.group);
-  if (!d.ok)
-    return d.wrongGroup
-      ? bad('GROUP_INTRO_WRONG_GROUP', 'id', d.message)
-      : bad('GROUP_INTRO_MALFORMED', 'decode', d.message);
+  const d = decodeForReceiver(o.bytes, 'intro', list.group, INTRO_REFUSALS);
+  if (!d.ok) return d;
   const intro = d.message;
   if (compareBytes(intro.to, o.me) !== 0)
     return bad('GROUP_INTRO_NOT_FOR_ME', 'to', 'the intro is addressed to another member');

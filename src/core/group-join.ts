@@ -12,7 +12,7 @@
  */
 import { failure, type Failure } from './errors';
 import { findMember, nextList, type NewMember, type SignedList } from './group';
-import { decodeFor, signGroup, verifyGroupSignature } from './group-signed';
+import { decodeForReceiver, signGroup, verifyGroupSignature, type DecodeRefusals } from './group-signed';
 import { ledgerAdd, ledgerHas, type SeenLedger } from './group-ledger';
 import { decodeGroup, encodeGroup, MAX_GROUP_MEMBERS, type GroupMessageOf, type VouchOutcome } from './group-wire';
 import { compareBytes, isValidPublicKey, randomBytesFrom, type Identity, type RandomSource } from './identity';
@@ -45,6 +45,11 @@ export type LeaveErrorCode =
 
 type Vouch = GroupMessageOf<'vouch'>;
 type Leave = GroupMessageOf<'leave'>;
+const LEAVE_REFUSALS: DecodeRefusals<LeaveErrorCode> = {
+  check: 'group leave',
+  malformed: 'GROUP_LEAVE_MALFORMED',
+  wrongGroup: 'GROUP_LEAVE_WRONG_GROUP',
+};
 
 /**
  * A member's signed vouch for `newcomer`, one of its own contacts (docs/groups.md §4.1). Throws if
@@ -81,20 +86,29 @@ export function makeVouch(o: {
 }
 
 /**
- * The admin's checks of a vouch that arrived over the pairwise session with `relayedBy`
- * (docs/groups.md §4.2), in this order: it decodes; this device is the admin; same group; the
- * voucher sent it itself and is on the list; the signature verifies; it is fresh (made no later
- * than `now` + 10 min, less than 7 days ago); its id is new; the newcomer is not a member; there
- * is room. On success the ledger records the id: one vouch is decided once.
+ * A single-use signed group message as it reaches its receiver (a vouch, docs/groups.md §4.2; an
+ * intro, §5.3): the list the receiver holds, its own key, the bytes, the peer whose pairwise
+ * session they came over, the time, and the ledger of the ids already used.
  */
-export function checkVouch(o: {
+export interface SingleUseArrival {
   held: SignedList;
   me: Uint8Array;
   bytes: Uint8Array;
   relayedBy: Uint8Array;
   now: number;
   ledger: SeenLedger;
-}): { ok: true; vouch: Vouch; ledger: SeenLedger } | Failure<VouchErrorCode> {
+}
+
+/**
+ * The admin's checks of a vouch that arrived over the pairwise session with `relayedBy`
+ * (docs/groups.md §4.2), in this order: it decodes; this device is the admin; same group; the
+ * voucher sent it itself and is on the list; the signature verifies; it is fresh (made no later
+ * than `now` + 10 min, less than 7 days ago); its id is new; the newcomer is not a member; there
+ * is room. On success the ledger records the id: one vouch is decided once.
+ */
+export function checkVouch(
+  o: SingleUseArrival,
+): { ok: true; vouch: Vouch; ledger: SeenLedger } | Failure<VouchErrorCode> {
   const d = decodeGroup(o.bytes);
   if (!d.ok || d.message.type !== 'vouch')
     return vouchBad('GROUP_VOUCH_MALFORMED', 'decode', d.ok ? `expected a vouch, got a ${d.message.type}` : d.message);
@@ -231,11 +245,8 @@ export function checkLeave(o: {
   relayedBy: Uint8Array;
 }): { ok: true; leave: Leave } | Failure<LeaveErrorCode> {
   const list = o.held.list;
-  const d = decodeFor(o.bytes, 'leave', list.group);
-  if (!d.ok)
-    return d.wrongGroup
-      ? leaveBad('GROUP_LEAVE_WRONG_GROUP', 'id', d.message)
-      : leaveBad('GROUP_LEAVE_MALFORMED', 'decode', d.message);
+  const d = decodeForReceiver(o.bytes, 'leave', list.group, LEAVE_REFUSALS);
+  if (!d.ok) return d;
   const leave = d.message;
   const member = findMember(list, leave.member);
   if (!member || compareBytes(leave.member, list.admin) === 0)

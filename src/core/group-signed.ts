@@ -7,7 +7,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { assertBytes } from './errors';
+import { assertBytes, failure, type Failure } from './errors';
 import {
   decodeGroup,
   encodeGroupUnsigned,
@@ -88,4 +88,31 @@ export function decodeFor<T extends GroupMessage['type']>(
   if (compareBytes(d.message.group, group) !== 0)
     return { ok: false, wrongGroup: true, message: `the ${type} names another group` };
   return { ok: true, message: d.message as GroupMessageOf<T> };
+}
+
+/** A receiver's codes for the two ways {@link decodeFor} refuses, and the name of its check. */
+export interface DecodeRefusals<C extends string> {
+  /** Names the check in the failure's step, e.g. "group intro" (step "group intro: decode"). */
+  check: string;
+  /** Bytes that are not a message of the type at all (step "decode"). */
+  malformed: C;
+  /** A well-formed message of the type for another group (step "id"). */
+  wrongGroup: C;
+}
+
+/**
+ * The first two checks of a receiver (docs/groups.md §2, §4.4, §5.3, §7): {@link decodeFor},
+ * with its refusal turned into the receiver's typed failure by `refusals`.
+ */
+export function decodeForReceiver<T extends GroupMessage['type'], C extends string>(
+  bytes: Uint8Array,
+  type: T,
+  group: Uint8Array,
+  refusals: DecodeRefusals<C>,
+): { ok: true; message: GroupMessageOf<T> } | Failure<C> {
+  const d = decodeFor(bytes, type, group);
+  if (d.ok) return d;
+  return d.wrongGroup
+    ? failure(refusals.wrongGroup, 'receiver', `${refusals.check}: id`, d.message)
+    : failure(refusals.malformed, 'receiver', `${refusals.check}: decode`, d.message);
 }

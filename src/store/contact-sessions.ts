@@ -12,77 +12,33 @@
  * - write: the history record and the outbox entry;
  * - seal: the ratchet step, committed before the bytes leave, so a key is never used twice.
  *
- * Operations on one contact are queued in memory, one at a time.
+ * Operations on one contact are queued in memory, one at a time. The pieces live beside it:
+ * the row's types in `session-row.ts`, the stored ratchet state and sealing in `session-seal.ts`,
+ * the receive outcome in `session-outcome.ts`, what a decrypted message does in
+ * `session-apply.ts` and, through the inbox, in `session-inbox.ts`.
  * @module
  */
-import {
-  canSend,
-  decrypt,
-  encrypt,
-  parseState,
-  serializeState,
-  type RatchetState,
-  type RatchetStateJson,
-} from '../core/ratchet';
-import {
-  acknowledge,
-  enqueue,
-  pending,
-  receive as inboxReceive,
-  resume,
-  resumePoint,
-  type Inbox,
-  type InboxMessage,
-} from '../core/outbox';
-import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
-import { failure, type Failure } from '../core/errors';
+import { canSend, decrypt, serializeState, type RatchetState } from '../core/ratchet';
+import { acknowledge, enqueue, pending, resumePoint } from '../core/outbox';
+import { decodeWire, type WireMessage } from '../core/wire';
+import { failure } from '../core/errors';
 import type { KxRole } from '../core/kx';
-import type { IDBPObjectStore, IDBPTransaction } from 'idb';
-import { fromBase64Url, toBase64Url } from '../core/base64url';
-import type { MessageRecord, ParleyDb, ParleySchema } from './db';
-import { SerialQueues } from './serial';
-import { groupInner, groupInboxFull, isGroupPayload } from './group-outbox';
 import { CURRENT, type Announcement } from '../core/features';
+import type { MessageRecord, ParleyDb } from './db';
+import { SerialQueues } from './serial';
+import { isGroupPayload } from './group-outbox';
 import { judgeInner, type InnerVerdict } from './inner-rules';
 import { emptySessionRow, type InPayload, type OutPayload, type SessionRow, type StoredSession } from './session-row';
+import type { ChatAdmission, SessionReceiveOutcome } from './session-outcome';
+import { applyMessage } from './session-apply';
+import { entryInner, loadState, sealWith, steppedRow } from './session-seal';
 
-// The row's types live in session-row.ts (db.ts needs them without importing this module).
+// The row's types live in session-row.ts (db.ts needs them without importing this module); the
+// receive outcome in session-outcome.ts, the bound on held text in session-inbox.ts.
 export { emptySessionRow };
 export type { InPayload, OutPayload, SessionRow, StoredSession };
-
-/** What a received ratchet message did. */
-export type SessionReceiveOutcome =
-  | {
-      status: 'ok';
-      kind: 'chat' | 'receipt' | 'resume' | 'file-key' | 'group' | InnerKindV2;
-      delivered: number;
-      marked: boolean;
-      receipts: string[] /*send after this resolves*/;
-      /** The ids in `receipts` of messages this side could not use: receipted as `unsupported` (docs/protocol.md "Compatibility"). */ unsupported?: string[];
-      /** kind 'features-check': the peer's digest of this link's announcements (docs/security.md "Downgrade"). */ digest?: Uint8Array;
-      /** Ids of the history records this wrote (new messages, a delivered mark), for views to patch in. */ changed: string[];
-      /** kind 'file-key': the peer's file key for this link (docs/session.md §6); never stored. */ fileKey?: Uint8Array;
-    }
-  | { status: 'replay' | 'rejected' | 'no-session'; failure: Failure }
-  /**
-   * A new chat message the receive budget did not take (docs/outbox.md §5): its ratchet step is
-   * spent, nothing else is written and no receipt goes back, so the sender sends it again later.
-   */
-  | { status: 'deferred'; kind: 'chat' | 'group'; bound: 'budget' | 'held' };
-
-/**
- * Decides whether a new chat message of `textBytes` UTF-8 bytes may be stored now (the contact's
- * receive budget, docs/outbox.md §5); a refusal defers it. Repeats are never asked about.
- */
-export type ChatAdmission = (textBytes: number) => boolean;
-
-/** Text held in a contact's inbox waiting for an earlier message (kept in the session row, rewritten with it). */
-export const MAX_HELD_TEXT_BYTES = 1024 * 1024;
-
-const utf8 = new TextEncoder();
-const payloadBytes = (p: InPayload) => utf8.encode(p.text).length + (p.groupBytes?.length ?? 0);
-const heldBytes = (inbox: Inbox<InPayload>) =>
-  inbox.streams.reduce((n, st) => n + st.held.reduce((k, h) => k + payloadBytes(h.payload), 0), 0);
+export type { ChatAdmission, SessionReceiveOutcome };
+export { MAX_HELD_TEXT_BYTES } from './session-inbox';
 
 /** Crash-test hook (e2e/contact-sessions.spec.ts): runs inside the receive transaction. */
 export interface ContactSessionsTestHooks {
@@ -93,9 +49,11 @@ export interface ContactSessionsTestHooks {
 }
 
 const MAX_ATTEMPTS = 64;
-/** Receive outcomes added with the announcements (docs/protocol.md "Compatibility"). */
-type InnerKindV2 = 'unsupported' | 'not-shown' | 'features-check';
 
+/**
+ * The `sessions` store of the app's database (docs/session.md §3): every read and write of a
+ * contact's session, outbox and inbox, one operation per contact at a time.
+ */
 export class ContactSessions {
   private readonly serialQueues = new SerialQueues();
   /** Called after a receive that may have put group messages into the group inbox (docs/groups.md §10.2). */
@@ -112,6 +70,7 @@ export class ContactSessions {
     return this.serialQueues.run(contact, op);
   }
 
+  /** The session row of `contact`, if it has one. */
   row(contact: string): Promise<SessionRow | undefined> {
     return this.db.get('sessions', contact);
   }
@@ -205,7 +164,7 @@ export class ContactSessions {
   /** Whether this side may send under its session (the responder waits for the initiator's first message). */
   async canSend(contact: string): Promise<boolean> {
     const s = (await this.row(contact))?.session;
-    return !!s && canSend(load(contact, s.state));
+    return !!s && canSend(loadState(contact, s.state));
   }
 
   /**
@@ -222,15 +181,13 @@ export class ContactSessions {
       const row = await tx.objectStore('sessions').get(contact);
       const entry = row?.outbox.entries.find((e) => e.id === id);
       const inner = entry && (await entryInner(tx, contact, entry.id, entry.payload));
-      const state = row?.session && load(contact, row.session.state);
+      const state = row?.session && loadState(contact, row.session.state);
       if (!row?.session || !state || !inner || !canSend(state)) {
         await tx.done;
         return null;
       }
-      const sealed = encrypt(state, encodeWire(inner));
-      await tx
-        .objectStore('sessions')
-        .put({ ...row, version: row.version + 1, session: { ...row.session, state: serializeState(sealed.state) } });
+      const sealed = sealWith(row, row.session, state, inner);
+      await tx.objectStore('sessions').put(sealed.row);
       await tx.done;
       return sealed.message;
     });
@@ -252,18 +209,14 @@ export class ContactSessions {
         await tx.done;
         return null;
       }
-      const state = load(contact, row.session.state);
+      const state = loadState(contact, row.session.state);
       if (!canSend(state)) {
         await tx.done;
         return null;
       }
       const msg: WireMessage = inner === 'resume' ? { type: 'resume', ...resumePoint(row.outbox) } : inner;
-      const sealed = encrypt(state, encodeWire(msg));
-      await tx.store.put({
-        ...row,
-        version: row.version + 1,
-        session: { ...row.session, state: serializeState(sealed.state) },
-      });
+      const sealed = sealWith(row, row.session, state, msg);
+      await tx.store.put(sealed.row);
       await tx.done;
       return sealed.message;
     });
@@ -289,7 +242,7 @@ export class ContactSessions {
             ),
           };
         const now = this.now();
-        const r = await decrypt(load(contact, row.session.state), wire, now);
+        const r = await decrypt(loadState(contact, row.session.state), wire, now);
         if (!r.ok) return { status: r.code === 'RATCHET_REPLAY' ? 'replay' : 'rejected', failure: r };
         const verdict = judgeInner(r.plaintext, decodeWire(r.plaintext), this.own);
         const outcome = await this.commit(row, r.newState, verdict, now, admit);
@@ -301,6 +254,11 @@ export class ContactSessions {
     });
   }
 
+  /**
+   * One receive attempt's transaction (docs/security-ratchet.md "Persistence"): null when the row
+   * changed since `row` was read (the caller starts again), else the outcome, written with the
+   * stepped state.
+   */
   private async commit(
     row: SessionRow,
     newState: RatchetState,
@@ -317,7 +275,7 @@ export class ContactSessions {
       return null;
     }
     const { next, outcome } = await applyMessage(
-      { ...current, version: current.version + 1, session: { ...current.session, state: serializeState(newState) } },
+      steppedRow(current, current.session, newState),
       inner,
       messages,
       now,
@@ -335,210 +293,4 @@ export class ContactSessions {
     await tx.done;
     return outcome;
   }
-}
-
-/** The history store, inside the receive transaction. */
-type MessagesInTx = IDBPObjectStore<ParleySchema, ['sessions', 'messages', 'groupInbox'], 'messages', 'readwrite'>;
-
-/** What outbox entry `id` carries: its chat text (from `messages`) or its group message. */
-async function entryInner(
-  tx: IDBPTransaction<ParleySchema, ['sessions', 'messages', 'groupMessages'], 'readwrite'>,
-  contact: string,
-  id: string,
-  payload: OutPayload,
-): Promise<WireMessage | null> {
-  if (isGroupPayload(payload)) return groupInner(tx.objectStore('groupMessages'), id, payload);
-  const m = await tx.objectStore('messages').get([contact, id]);
-  return m ? { type: 'chat', id, text: m.text, sentAt: m.sentAt } : null;
-}
-
-/** The row and the outcome after one decrypted message, by its type. */
-interface Applied {
-  next: SessionRow;
-  outcome: SessionReceiveOutcome;
-}
-
-/**
- * What one decrypted message does to the contact's row (`next`, state already stepped) and its
- * history. Runs inside the receive transaction: it awaits IndexedDB requests only.
- */
-async function applyMessage(
-  next: SessionRow,
-  inner: InnerVerdict,
-  messages: MessagesInTx,
-  now: number,
-  admit?: ChatAdmission,
-): Promise<Applied> {
-  if (inner.kind === 'refused') return { next, outcome: { status: 'rejected', failure: inner.failure } };
-  if (inner.kind === 'unusable') return applyUnusable(next, inner.id, messages, now);
-  const m = inner.message;
-  switch (m.type) {
-    case 'chat':
-      return applyChat(next, m.id, { text: m.text, sentAt: m.sentAt }, messages, now, admit);
-    case 'group':
-      // Every group message travels as an outbox entry (docs/groups.md §10.2): receipted, in order.
-      if (m.id === undefined)
-        return {
-          next,
-          outcome: {
-            status: 'rejected',
-            failure: failure(
-              'SESSION_BAD_PAYLOAD',
-              'receiver',
-              'sessions.receive',
-              'a group message without an outbox id',
-            ),
-          },
-        };
-      return applyChat(next, m.id, { text: '', sentAt: now, groupBytes: toBase64Url(m.data) }, messages, now, admit);
-    case 'unsupported':
-      return applyNotShown(next, m.id, messages);
-    case 'features-check':
-      return { next, outcome: { ...okOutcome('features-check', [], []), digest: m.digest } };
-    case 'receipt':
-      return applyReceipt(next, m.id, messages);
-    case 'resume': {
-      const rr = resume(next.inbox, { stream: m.stream, base: m.base });
-      await deliver(messages, next.contact, rr.deliver, now);
-      return { next: { ...next, inbox: rr.inbox }, outcome: okOutcome('resume', rr.deliver, rr.receipts) };
-    }
-    case 'file-key':
-      // Spends the step like any message; the key lives only as long as the link (not stored).
-      return { next, outcome: { ...okOutcome('file-key', [], []), fileKey: m.key } };
-  }
-}
-
-/** A chat message, or a group message (`payload.groupBytes`), through the contact's inbox. */
-async function applyChat(
-  next: SessionRow,
-  id: string,
-  payload: InPayload,
-  messages: MessagesInTx,
-  now: number,
-  admit?: ChatAdmission,
-): Promise<Applied> {
-  const kind = payload.groupBytes === undefined ? 'chat' : 'group';
-  const rr = inboxReceive(next.inbox, id, payload);
-  if (!rr.ok) return { next, outcome: { status: 'rejected', failure: rr } };
-  // A new message (not a repeat) must fit the held-text bound, the receive budget and (group) the
-  // group inbox's bound, or it is deferred: the ratchet step is kept, the inbox and history are
-  // not touched (docs/outbox.md §5, docs/groups.md §11).
-  const kept = rr.status === 'delivered' || rr.status === 'held';
-  if (kept && rr.status === 'held' && heldBytes(rr.inbox) > MAX_HELD_TEXT_BYTES)
-    return { next, outcome: { status: 'deferred', kind, bound: 'held' } };
-  if (kept && admit && !admit(payloadBytes(payload)))
-    return { next, outcome: { status: 'deferred', kind, bound: 'budget' } };
-  if (kept && kind === 'group' && (await groupInboxFull(messages.transaction.objectStore('groupInbox'), next.contact)))
-    return { next, outcome: { status: 'deferred', kind, bound: 'held' } };
-  await deliver(messages, next.contact, rr.deliver, now);
-  const outcome = okOutcome(kind, rr.deliver, rr.receipts);
-  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, null) };
-}
-
-/**
- * A message this side cannot use (docs/protocol.md "Compatibility"): the step is spent, nothing
- * is stored, and with an outbox id it goes through the inbox like any message — so it is
- * receipted (as `unsupported`), its repeats are recognised, and what waited behind it is released.
- */
-async function applyUnusable(
-  next: SessionRow,
-  id: string | null,
-  messages: MessagesInTx,
-  now: number,
-): Promise<Applied> {
-  const rr = id === null ? null : inboxReceive(next.inbox, id, { text: '', sentAt: 0, unsupported: true });
-  if (!rr?.ok) return { next, outcome: { ...okOutcome('unsupported', [], []), unsupported: [] } };
-  await deliver(messages, next.contact, rr.deliver, now);
-  const outcome = okOutcome('unsupported', rr.deliver, rr.receipts);
-  return { next: { ...next, inbox: rr.inbox }, outcome: withUnsupported(outcome, rr.deliver, id) };
-}
-
-/** The ids among the receipts to send as `unsupported`: `current` (when unusable) and released unusable ones. */
-function withUnsupported(
-  o: Extract<SessionReceiveOutcome, { status: 'ok' }>,
-  delivered: InboxMessage<InPayload>[],
-  current: string | null,
-): Extract<SessionReceiveOutcome, { status: 'ok' }> {
-  const ids = new Set(delivered.filter((d) => d.payload.unsupported).map((d) => d.id));
-  if (current !== null) ids.add(current);
-  return {
-    ...o,
-    unsupported: o.receipts.filter((r) => ids.has(r)),
-    changed: o.changed.filter((c) => !ids.has(c)),
-  };
-}
-
-/** The contact could not use our message `id`: it leaves the outbox, the record says "not shown". */
-async function applyNotShown(next: SessionRow, id: string, messages: MessagesInTx): Promise<Applied> {
-  const r = await applyReceipt(next, id, messages);
-  if (r.outcome.status !== 'ok') return r;
-  const rec = await messages.get([next.contact, id]);
-  if (rec && rec.direction === 'out' && !rec.notShown) await messages.put({ ...rec, delivered: false, notShown: true });
-  return { next: r.next, outcome: { ...r.outcome, kind: 'not-shown', changed: rec ? [id] : [] } };
-}
-
-/** A receipt: the outbox entry is done and our history record is marked delivered. */
-async function applyReceipt(next: SessionRow, id: string, messages: MessagesInTx): Promise<Applied> {
-  const a = acknowledge(next.outbox, id);
-  if (!a.ok) return { next, outcome: { status: 'rejected', failure: a } };
-  let marked = false;
-  if (a.delivered) {
-    next = { ...next, outbox: a.outbox };
-    const rec = await messages.get([next.contact, id]);
-    if (rec && rec.direction === 'out' && !rec.delivered) {
-      await messages.put({ ...rec, delivered: true });
-      marked = true;
-    }
-  }
-  return {
-    next,
-    outcome: { status: 'ok', kind: 'receipt', delivered: 0, marked, receipts: [], changed: marked ? [id] : [] },
-  };
-}
-
-/** Writes delivered messages to the history; never overwrites a record already there (an id of ours, or one stored earlier). */
-async function deliver(
-  messages: MessagesInTx,
-  contact: string,
-  list: InboxMessage<InPayload>[],
-  now: number,
-): Promise<void> {
-  for (const d of list) {
-    if (d.payload.groupBytes !== undefined) {
-      const bytes = fromBase64Url(d.payload.groupBytes);
-      if (bytes) await messages.transaction.objectStore('groupInbox').add({ from: contact, bytes, receivedAt: now });
-      continue;
-    }
-    if (d.payload.unsupported || (await messages.getKey([contact, d.id])) !== undefined) continue;
-    await messages.put({
-      contact,
-      id: d.id,
-      direction: 'in',
-      text: d.payload.text,
-      sentAt: Math.min(d.payload.sentAt, now),
-      receivedAt: now,
-      delivered: true,
-    });
-  }
-}
-
-function okOutcome(
-  kind: 'chat' | 'resume' | 'file-key' | 'group' | Exclude<InnerKindV2, 'not-shown'>,
-  delivered: InboxMessage<InPayload>[],
-  receipts: string[],
-): Extract<SessionReceiveOutcome, { status: 'ok' }> {
-  return {
-    status: 'ok',
-    kind,
-    delivered: delivered.length,
-    marked: false,
-    receipts,
-    changed: delivered.filter((d) => d.payload.groupBytes === undefined).map((d) => d.id),
-  };
-}
-
-function load(contact: string, json: RatchetStateJson): RatchetState {
-  const p = parseState(json);
-  if (!p.ok) throw new Error(`sessions: the stored ratchet state of ${contact} is corrupt: ${p.message}`);
-  return p.state;
 }

@@ -8,7 +8,7 @@
  */
 import { toBase64Url } from '../core/base64url';
 import { enqueue } from '../core/outbox';
-import { emptySessionRow } from './contact-sessions';
+import { emptySessionRow } from './session-row';
 import type { ParleyDb } from './db';
 import type {
   GroupInboxRecord,

@@ -11,7 +11,7 @@
  * @module
  */
 import { dayOf } from '../core/rendezvous';
-import type { SessionRow, StoredSession } from './contact-sessions';
+import type { SessionRow, StoredSession } from './session-row';
 import type { ParleyDb } from './db';
 
 /**

@@ -79,6 +79,31 @@ describe('attacks on introductions (docs/groups.md §5.3)', () => {
     expect(check({ bytes: encodeGroup(inDave) })).toMatchObject({ ok: false, code: 'GROUP_INTRO_FORGED' });
   });
 
+  it('Dave’s signed intro to Carol in another group, relayed into this one: WRONG_GROUP; another type or garbage: MALFORMED', () => {
+    const { dave, carol, alice, check } = setup();
+    const other = signGroup(
+      {
+        type: 'intro',
+        group: new Uint8Array(32).fill(0x0e),
+        from: dave.publicKey,
+        to: carol.publicKey,
+        introId: new Uint8Array(16).fill(5),
+        rendezvousSecret: new Uint8Array(32).fill(6),
+        expiresAt: NOW + 1000,
+      },
+      dave,
+    );
+    expect(check({ bytes: encodeGroup(other) })).toMatchObject({
+      ok: false,
+      code: 'GROUP_INTRO_WRONG_GROUP',
+      side: 'receiver',
+      step: 'group intro: id',
+    });
+    const leave = signGroup({ type: 'leave', group: other.group, member: dave.publicKey, generation: 2 }, dave);
+    for (const bytes of [encodeGroup(leave), new Uint8Array([1, 2, 3]), alice.publicKey])
+      expect(check({ bytes })).toMatchObject({ ok: false, code: 'GROUP_INTRO_MALFORMED', step: 'group intro: decode' });
+  });
+
   it('a replayed intro is REPLAYED; an expired one or one claiming over 7 days EXPIRED', () => {
     const { dave, g2, carol, check } = setup();
     const first = check();
@@ -244,6 +269,23 @@ describe('attacks on group invite links and file requests (docs/groups.md §4.5,
     });
     expect(checkFileRequest({ held: group, bytes, from: carol.publicKey, myOffers: [offerId] })).toMatchObject({
       ok: true,
+    });
+  });
+
+  it('a request for an offer of another group: WRONG_GROUP; garbage in its place: MALFORMED', () => {
+    const { group, carol } = cast('file-decode');
+    const offerId = new Uint8Array(16).fill(7);
+    const ask = (bytes: Uint8Array) =>
+      checkFileRequest({ held: group, bytes, from: carol.publicKey, myOffers: [offerId] });
+    expect(ask(groupFileRequest(new Uint8Array(32).fill(0x0e), offerId))).toMatchObject({
+      ok: false,
+      code: 'GROUP_FILE_WRONG_GROUP',
+      step: 'group file request: id',
+    });
+    expect(ask(group.bytes)).toMatchObject({
+      ok: false,
+      code: 'GROUP_FILE_MALFORMED',
+      step: 'group file request: decode',
     });
   });
 });

@@ -337,6 +337,26 @@ describe('attacks on leaving (docs/groups.md §4.4)', () => {
     });
   });
 
+  it('Carol’s signed leave of another group, relayed into this one: WRONG_GROUP; another type or garbage: MALFORMED', () => {
+    const { alice, carol, group } = cast();
+    const other = signGroup(
+      { type: 'leave', group: new Uint8Array(32).fill(0x0e), member: carol.publicKey, generation: 1 },
+      carol,
+    );
+    expect(checkLeave({ held: group, bytes: encodeGroup(other), relayedBy: alice.publicKey })).toMatchObject({
+      ok: false,
+      code: 'GROUP_LEAVE_WRONG_GROUP',
+      side: 'receiver',
+      step: 'group leave: id',
+    });
+    for (const bytes of [group.bytes, new Uint8Array([1, 2, 3])])
+      expect(checkLeave({ held: group, bytes, relayedBy: alice.publicKey })).toMatchObject({
+        ok: false,
+        code: 'GROUP_LEAVE_MALFORMED',
+        step: 'group leave: decode',
+      });
+  });
+
   it('an old leave replayed after the member came back is STALE', () => {
     const { alice, carol, group } = cast();
     const old = makeLeave(carol, group);
