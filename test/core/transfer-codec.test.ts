@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import vectors from '../vectors/transfer-messages.json';
 import {
@@ -11,6 +12,7 @@ import {
   MAX_CHUNKS,
   type FileOffer,
   type TransferMessage,
+  type TransferMessageOf,
 } from '../../src/core/transfer-codec';
 
 const id = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -29,43 +31,52 @@ const fileOffer: fc.Arbitrary<FileOffer> = fc
 const ascending = (max: number) =>
   fc.uniqueArray(fc.integer({ min: 0, max }), { maxLength: 20 }).map((a) => a.sort((x, y) => x - y));
 
-export const transferMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
-  fc.record({ type: fc.constant('offer' as const), id, files: fc.array(fileOffer, { minLength: 1, maxLength: 4 }) }),
-  fc.record({ type: fc.constant('accept' as const), id, windowBytes: u32, files: ascending(0xffff) }),
-  fc.record({
+/** One arbitrary per message type, so that each type gets its own round-trip and bit-flip property. */
+const messageOf: { [T in TransferMessage['type']]: fc.Arbitrary<TransferMessageOf<T>> } = {
+  offer: fc.record({
+    type: fc.constant('offer' as const),
+    id,
+    files: fc.array(fileOffer, { minLength: 1, maxLength: 4 }),
+  }),
+  accept: fc.record({ type: fc.constant('accept' as const), id, windowBytes: u32, files: ascending(0xffff) }),
+  decline: fc.record({
     type: fc.constant('decline' as const),
     id,
     reason: fc.constantFrom('user' as const, 'too-large' as const, 'busy' as const),
   }),
-  fc.record({ type: fc.constant('digest' as const), id, file: u16, sha256: hash }),
-  fc.record({
+  digest: fc.record({ type: fc.constant('digest' as const), id, file: u16, sha256: hash }),
+  chunk: fc.record({
     type: fc.constant('chunk' as const),
     id,
     file: u16,
     index: u32,
     bytes: fc.uint8Array({ minLength: 1, maxLength: 300 }),
   }),
-  fc.record({ type: fc.constant('ack' as const), id, file: u16, verified: u32 }),
-  fc.record({
+  ack: fc.record({ type: fc.constant('ack' as const), id, file: u16, verified: u32 }),
+  nack: fc.record({
     type: fc.constant('nack' as const),
     id,
     file: u16,
     index: u32,
     reason: fc.constantFrom('refused' as const, 'length' as const),
   }),
-  fc.record({
+  cancel: fc.record({
     type: fc.constant('cancel' as const),
     id,
     reason: fc.constantFrom('user' as const, 'integrity' as const, 'error' as const, 'timeout' as const),
   }),
-  fc.record({
+  resume: fc.record({
     type: fc.constant('resume' as const),
     id,
     files: ascending(0xffff).chain((fs) =>
       fc.tuple(...fs.map((f) => fc.record({ file: fc.constant(f), verified: u32 }))),
     ),
   }),
-  fc.record({ type: fc.constant('complete' as const), id }),
+  complete: fc.record({ type: fc.constant('complete' as const), id }),
+};
+const messageTypes = Object.keys(messageOf) as TransferMessage['type'][];
+export const transferMessage: fc.Arbitrary<TransferMessage> = fc.oneof(
+  ...messageTypes.map((t) => messageOf[t] as fc.Arbitrary<TransferMessage>),
 );
 
 const fromJson = (v: unknown): unknown =>
@@ -88,9 +99,9 @@ describe('transfer codec', () => {
     }
   });
 
-  it('round-trips every message', () => {
+  it.each(messageTypes)('round-trips every %s message', (type) => {
     fc.assert(
-      fc.property(transferMessage, (m) => {
+      fc.property(messageOf[type], (m: TransferMessage) => {
         const bytes = encodeTransfer(m);
         const d = decodeTransfer(bytes, 'receiver');
         expect(d.ok).toBe(true);
@@ -99,23 +110,26 @@ describe('transfer codec', () => {
           expect(encodeTransfer(d.message)).toEqual(bytes);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 100 },
     );
   });
 
-  it('a flipped bit is rejected or decodes to a different message (canonical encoding)', () => {
+  it.each(messageTypes)('every flipped bit of a %s message is rejected or decodes to a different message', (type) => {
     fc.assert(
-      fc.property(transferMessage, fc.nat(), fc.integer({ min: 0, max: 7 }), (m, pos, bit) => {
+      fc.property(messageOf[type], (m: TransferMessage) => {
         const bytes = encodeTransfer(m);
-        const flipped = bytes.slice();
-        flipped[pos % bytes.length]! ^= 1 << bit;
-        const d = decodeTransfer(flipped, 'receiver');
-        if (d.ok) {
-          expect(d.message).not.toEqual(m);
-          expect(encodeTransfer(d.message)).toEqual(flipped);
-        } else expect(['TRANSFER_MALFORMED', 'TRANSFER_VERSION']).toContain(d.code);
+        const wrong: string[] = [];
+        for (let bit = 0; bit < bytes.length * 8; bit++) {
+          const flipped = bytes.slice();
+          flipped[bit >> 3]! ^= 1 << (bit & 7);
+          const d = decodeTransfer(flipped, 'receiver');
+          // Re-encoding to the flipped bytes (not to `bytes`) also shows the message differs from m.
+          if (d.ok ? !equalBytes(encodeTransfer(d.message), flipped) : d.code === 'TRANSFER_TOO_LARGE')
+            wrong.push(`bit ${bit}: ${d.ok ? `decodes to a ${d.message.type} that re-encodes differently` : d.code}`);
+        }
+        expect(wrong).toEqual([]);
       }),
-      { numRuns: 1000 },
+      { numRuns: 25 },
     );
   });
 
@@ -134,6 +148,30 @@ describe('transfer codec', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a chunk carries 1..MAX_CHUNK_SIZE bytes: both ends round-trip, 0 and one more are refused', () => {
+    const chunk = (n: number): TransferMessage => ({
+      type: 'chunk',
+      id: new Uint8Array(16).fill(9),
+      file: 3,
+      index: 7,
+      bytes: new Uint8Array(n).map((_, i) => i * 31),
+    });
+    for (const n of [1, MAX_CHUNK_SIZE]) {
+      const m = chunk(n) as TransferMessageOf<'chunk'>;
+      const d = decodeTransfer(encodeTransfer(m), 'receiver');
+      const got = d.ok && d.message.type === 'chunk' ? d.message : undefined;
+      expect({ ...got, bytes: undefined }, `${n} bytes`).toEqual({ ...m, bytes: undefined });
+      expect(got && equalBytes(got.bytes, m.bytes), `${n} bytes`).toBe(true); // toEqual on 255 KiB is slow
+    }
+    for (const n of [0, MAX_CHUNK_SIZE + 1]) {
+      expect(() => encodeTransfer(chunk(n)), `${n} bytes`).toThrow(/m.bytes/);
+      const bytes = new Uint8Array(24 + n);
+      bytes.set(encodeTransfer(chunk(1)).subarray(0, 24));
+      const d = decodeTransfer(bytes, 'receiver');
+      expect(d.ok ? 'ok' : `${d.code} ${d.message}`).toMatch(new RegExp(`TRANSFER_MALFORMED .*chunk of ${n} bytes`));
+    }
   });
 
   it('random bytes never throw', () => {
