@@ -10,7 +10,12 @@ import { ResumableSha256, type FileOfferJson, type TransferOptions, type Transfe
 
 /** The receiver's injected I/O (docs/files.md §3). */
 export interface ReceiverIo {
-  /** Writes verified bytes at `offset` of file `fileIndex` (may be called out of order, and again for the same range after a resume). */
+  /**
+   * Writes verified bytes at `offset` of file `fileIndex` (may be called out of order, and again
+   * for the same range after a resume). When `fileDigest` is given the receiver never reads
+   * `bytes` again once it has handed them here, so the caller may take them (the app transfers
+   * their buffer to its OPFS worker: docs/files.md §12).
+   */
   writeChunk: (fileIndex: number, offset: number, bytes: Uint8Array) => Promise<void>;
   send: (bytes: Uint8Array) => void;
   now: () => number;

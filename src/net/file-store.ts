@@ -12,7 +12,11 @@ import type { ReadSlice } from '../core/transfer';
 
 /** One file being written: random-access writes of verified chunks, durable after `flush()`. */
 export interface FileSink {
-  /** Writes `bytes` at `offset` (chunks arrive in any order within the window). */
+  /**
+   * Writes `bytes` at `offset` (chunks arrive in any order within the window). The sink may take
+   * `bytes` (OPFS transfers a buffer it wholly spans to its worker, leaving it empty here): the
+   * caller must not read them after this call.
+   */
   write(offset: number, bytes: Uint8Array): Promise<void>;
   /** Cuts the file to `size` bytes (a resume drops whatever was written past the verified prefix). */
   truncate(size: number): Promise<void>;

@@ -38,6 +38,7 @@ export class OpfsFileStore implements FileStore {
     dir: string,
     file?: string,
     extra: { offset?: number; bytes?: Uint8Array; size?: number } = {},
+    transfer: Transferable[] = [],
   ): Promise<Uint8Array | undefined> {
     if (!this.#worker) {
       this.#worker = new Worker(new URL('./opfs-worker.ts', import.meta.url), { type: 'module', name: 'parley-opfs' });
@@ -58,7 +59,7 @@ export class OpfsFileStore implements FileStore {
     const id = this.#next++;
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker!.postMessage({ id, op, dir, file, ...extra });
+      this.#worker!.postMessage({ id, op, dir, file, ...extra }, transfer);
     });
   }
 
@@ -68,7 +69,10 @@ export class OpfsFileStore implements FileStore {
     await this.#call('open', transferId, file);
     const done = () => undefined;
     return {
-      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }).then(done),
+      // A buffer the chunk wholly spans moves to the worker instead of being copied twice
+      // (structured clone out of the page, into the worker): the FileSink contract lets us take it.
+      write: (offset, bytes) =>
+        this.#call('write', transferId, file, { offset, bytes }, wholeBuffer(bytes)).then(done),
       truncate: (size) => this.#call('truncate', transferId, file, { size }).then(done),
       flush: () => this.#call('flush', transferId, file).then(done),
       close: () => this.#call('close', transferId, file).then(done),
@@ -118,6 +122,12 @@ export class OpfsFileStore implements FileStore {
   async #root(): Promise<FileSystemDirectoryHandle> {
     return (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_ROOT, { create: true });
   }
+}
+
+/** `[bytes.buffer]` when `bytes` spans all of a (non-shared) ArrayBuffer, else nothing to transfer. */
+function wholeBuffer(bytes: Uint8Array): Transferable[] {
+  const b = bytes.buffer;
+  return b instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === b.byteLength ? [b] : [];
 }
 
 function check(id: string): void {
