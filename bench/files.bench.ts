@@ -156,8 +156,10 @@ async function rawPair(contexts: [BrowserContext, BrowserContext]): Promise<[Pag
     await p.evaluate(`document.body.insertAdjacentHTML('beforeend', '<input type="file" id="raw-file">')`);
     pages.push(p);
   }
+  for (const p of pages) p.on('console', (m) => m.type() === 'error' && console.log(`raw page: ${m.text()}`));
   const answered = pages[1]!.evaluate(`(${RAW_CHANNEL})(${JSON.stringify({ room, initiator: false })})`);
-  await pages[1]!.waitForFunction('window.__ready === true');
+  answered.catch((e: unknown) => console.log(`raw pair: the answering page failed: ${String(e)}`));
+  await pages[1]!.waitForFunction(() => (window as unknown as { __ready?: boolean }).__ready === true);
   await pages[0]!.evaluate(`(${RAW_CHANNEL})(${JSON.stringify({ room, initiator: true })})`);
   await answered;
   return [pages[0]!, pages[1]!];
@@ -165,7 +167,7 @@ async function rawPair(contexts: [BrowserContext, BrowserContext]): Promise<[Pag
 
 async function rawTransfer(sender: Page, receiver: Page, cpu: () => number): Promise<[number, number]> {
   const got = receiver.evaluate(`(${RAW_RECEIVE})(${BYTES})`);
-  await receiver.waitForFunction('window.__receiving === true');
+  await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
   const t0 = performance.now(),
     c0 = cpu();
   await sender.evaluate(`(${RAW_SEND})(${BYTES})`);
@@ -181,7 +183,7 @@ async function rawFileTransfer(
 ): Promise<[number, number]> {
   await sender.locator('#raw-file').setInputFiles(path);
   const got = receiver.evaluate(`(${RAW_RECEIVE})(${BYTES})`);
-  await receiver.waitForFunction('window.__receiving === true');
+  await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
   const t0 = performance.now(),
     c0 = cpu();
   await sender.evaluate(`(${RAW_SEND_FILE})()`);
