@@ -225,7 +225,10 @@ async function main(): Promise<void> {
   } else
     for (let i = 0; i < 2; i++)
       contexts.push(
-        await chromium.launchPersistentContext(await mkdtemp(join(dir, 'profile-')), { ...launch, ...appContext(ORIGIN) }),
+        await chromium.launchPersistentContext(await mkdtemp(join(dir, 'profile-')), {
+          ...launch,
+          ...appContext(ORIGIN),
+        }),
       );
   try {
     const [alice, bob] = await pair([contexts[0]!, contexts[1]!]);

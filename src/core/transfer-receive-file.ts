@@ -67,14 +67,19 @@ export interface ReceivingFile {
   /** The file digest this side took when the last chunk came in (it may wait for `expected`). */
   written: Uint8Array | null;
   done: boolean;
-  /** Chunks written ahead of a gap: their SHA-256, folded into `whole` once the gap is filled. */
-  buffered: Map<number, Uint8Array>;
+  /** Chunks written ahead of a gap: their SHA-256 (on its way), folded once the gap is filled. */
+  buffered: Map<number, Promise<Uint8Array>>;
+  /** Chunks 0..hashed-1 are folded into `whole` (hashed ≤ verified: digests finish off the thread). */
+  hashed: number;
+  /** The folds of verified chunks' digests, in order; rejects for good if a chunk digest failed. */
+  folding: Promise<void>;
 }
 
 /** JSON of a receiving file; chunks held ahead of a gap are left out (they are sent again). */
 export function saveFile(f: ReceivingFile): ReceivingFileJson {
   return {
-    verified: f.verified,
+    // What the file digest covers: chunks verified but not yet folded are fetched again after a reload.
+    verified: f.hashed,
     mid: f.whole ? f.whole.save() : null,
     expected: f.expected && bytesToHex(f.expected),
     written: f.written && bytesToHex(f.written),
@@ -90,6 +95,7 @@ export function loadFile(offer: FileOffer, p: ReceivingFileJson): ReceivingFile 
   if (p.written && !/^[0-9a-f]{64}$/.test(p.written)) throw new TypeError('state.written: not a SHA-256');
   f.written = p.written ? hexToBytes(p.written) : f.written;
   f.verified = p.verified;
+  f.hashed = p.verified;
   f.acked = p.verified;
   f.done = p.done;
   if (p.done || f.written) f.whole = null;
@@ -112,5 +118,7 @@ export function newFile(offer: FileOffer): ReceivingFile {
     whole: count === 0 ? null : whole,
     done: false,
     buffered: new Map(),
+    hashed: 0,
+    folding: Promise.resolve(),
   };
 }

@@ -354,19 +354,18 @@ export class TransferReceiver {
       return this.refetch(m, step, len, false, `was sealed for offset ${m.offset}, not ${index * r.offer.chunkSize}`);
     if (badLength) return this.refetch(m, step, len, true);
     // The chunk's digest takes what it needs from `bytes` now (§12): the write may take them.
+    // It finishes off the thread; only the file's last step waits for it (finishFile).
     const chunkSha = (this.io.chunkDigest ?? nobleChunkDigest)(bytes);
-    let sha: Uint8Array;
+    chunkSha.catch(() => undefined); // seen through `folding`
     try {
       await this.io.writeChunk(file, index * r.offer.chunkSize, bytes);
-      sha = await chunkSha;
     } catch (e) {
-      chunkSha.catch(() => undefined);
-      return this.giveUp(step, 'error', 'TRANSFER_IO', `writing or hashing file ${file} failed: ${String(e)}`);
+      return this.giveUp(step, 'error', 'TRANSFER_IO', `writing file ${file} failed: ${String(e)}`);
     }
     if (this.st !== 'active') return this.fail(step, 'TRANSFER_CANCELLED', 'cancelled while writing');
     this.lastProgress = this.io.now();
     this.stallResends = 0;
-    return this.chunkWritten(m, r, len, sha);
+    return this.chunkWritten(m, r, len, chunkSha);
   }
 
   /** Why a chunk is dropped before it is written, or null when it is wanted. */
@@ -417,14 +416,14 @@ export class TransferReceiver {
   }
 
   /**
-   * A written chunk and its SHA-256 (§12). Ahead of a gap its digest is held; else its record and
-   * those of the held ones after it go into the file digest, and they count and are acked.
+   * A written chunk and its SHA-256 on its way (§12). Ahead of a gap it is held; else it and the
+   * held ones after it count, are acked, and their records are queued, in order, into the file digest.
    */
   private async chunkWritten(
     { file, index }: TransferMessageOf<'chunk'>,
     r: ReceivingFile,
     len: number,
-    sha: Uint8Array,
+    sha: Promise<Uint8Array>,
   ): Promise<TransferResult> {
     const events: TransferEvent[] = [];
     if (index > r.verified) {
@@ -432,25 +431,36 @@ export class TransferReceiver {
       this.bufferedBytes += len;
       return { ok: true, events };
     }
-    r.whole?.update(chunkRecord(sha, index, len));
+    this.fold(r, index, len, sha);
     r.verified++;
     for (let b = r.buffered.get(r.verified); b; b = r.buffered.get(r.verified)) {
       r.buffered.delete(r.verified);
       const held = chunkLength(r.offer, r.verified);
       this.bufferedBytes -= held;
-      r.whole?.update(chunkRecord(b, r.verified, held));
+      this.fold(r, r.verified, held, b);
       r.verified++;
     }
     this.ack(file, r, r.verified === r.count);
-    if (r.verified === r.count && r.whole) {
-      r.written = r.whole.digest(); // now: a midstate after a partial last block cannot be saved
-      r.whole = null;
-    }
+    if (r.verified === r.count)
+      r.folding = r.folding.then(() => {
+        if (r.whole && r.hashed === r.count) r.written = r.whole.digest();
+        r.whole = null;
+      });
     if (r.verified === r.count && r.expected) {
       const bad = await this.finishFile(file, r, events);
       if (bad) return { ...bad, events };
     } else this.progressEvent(events, false);
     return { ok: true, events };
+  }
+
+  /** Queues chunk `index`'s record into the file digest, after the ones before it (§12). */
+  private fold(r: ReceivingFile, index: number, len: number, sha: Promise<Uint8Array>): void {
+    r.folding = r.folding.then(async () => {
+      const d = await sha;
+      r.whole?.update(chunkRecord(d, index, len));
+      r.hashed = index + 1;
+    });
+    r.folding.catch(() => undefined); // seen by finishFile
   }
 
   /** A message dropped with a Failure (and `events`); the transfer goes on. */
@@ -467,8 +477,28 @@ export class TransferReceiver {
 
   /** Every chunk in and the sender's digest here: the file digest of what was written decides (§12). */
   private async finishFile(file: number, r: ReceivingFile, events: TransferEvent[]): Promise<TransferFailure | null> {
-    const digest = r.written!; // taken when the last chunk came in (at once for an empty file)
-    r.whole = null;
+    try {
+      await r.folding; // the last chunks' digests, off the thread
+    } catch (e) {
+      events.push(...this.cancel('error'));
+      this.st = 'failed';
+      return transferFailure(
+        'TRANSFER_IO',
+        'receiver',
+        `file ${file}`,
+        `hashing file ${file} failed: ${String(e)}`,
+        true,
+      );
+    }
+    if (r.done) return null;
+    if (this.st !== 'active')
+      return transferFailure(
+        'TRANSFER_CANCELLED',
+        'receiver',
+        `file ${file}`,
+        'ended while the last chunks were hashed',
+      );
+    const digest = r.written!; // taken once the last chunk's record was in (at once for an empty file)
     if (!equalBytes(digest, r.expected!)) {
       events.push(...this.cancel('integrity'));
       this.st = 'failed';

@@ -109,6 +109,7 @@ export class HashingReader {
   /** Hashes chunks up to `upTo` that were sent before a reload the saved hash state did not cover. */
   async catchUp(file: number, upTo: number): Promise<void> {
     const h = this.#hashing[file]!;
+    if (h.digest || h.queued >= upTo) return; // nothing to catch up: the send path does not wait for digests
     await h.folding;
     while (!h.digest && h.queued < upTo) {
       await this.read(file, h.queued);
@@ -118,8 +119,13 @@ export class HashingReader {
 
   /** The file digest, reading whatever it has not covered yet. */
   async digest(file: number): Promise<Uint8Array> {
-    const h = this.#hashing[file]!;
-    await this.catchUp(file, this.#chunks(file));
+    const h = this.#hashing[file]!,
+      n = this.#chunks(file);
+    // Again if the fold found a saved state it could not load (it then starts over from chunk 0).
+    while (!h.digest && n > 0) {
+      await this.catchUp(file, n);
+      await h.folding;
+    }
     if (!h.digest) this.#finish(h, await this.#runningHash(h, file)); // an empty file
     return h.digest!;
   }

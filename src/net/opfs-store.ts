@@ -61,8 +61,7 @@ export class OpfsFileStore implements FileStore {
     return {
       // A buffer the chunk wholly spans moves to the worker instead of being copied twice
       // (structured clone out of the page, into the worker): the FileSink contract lets us take it.
-      write: (offset, bytes) =>
-        this.#call('write', transferId, file, { offset, bytes }, wholeBuffer(bytes)),
+      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }, wholeBuffer(bytes)),
       truncate: (size) => this.#call('truncate', transferId, file, { size }),
       flush: () => this.#call('flush', transferId, file),
       close: () => this.#call('close', transferId, file),

@@ -17,7 +17,7 @@ import {
   type SenderState,
   type TransferResult,
 } from '../core/transfer';
-import { nobleChunkDigest, platformChunkDigest } from '../core/file-digest';
+import { platformChunkDigest } from '../core/file-digest';
 import { blobReader, type FileSink, type FileStore } from './file-store';
 import { incomingFileInfo } from './transfer-names';
 import type { TransferFileInfo, TransferManagerEvent, TransferPersistence, TransferRecord } from './transfer-types';
@@ -148,7 +148,7 @@ export function receiverIo(
       if (e.receiver?.status !== 'active') return;
       await sink(f).write(offset, bytes);
     },
-    chunkDigest: process.env.NOBLEDIG ? nobleChunkDigest : platformChunkDigest,
+    chunkDigest: platformChunkDigest,
     send: (b) => {
       if (b[1] === COMPLETE && e.savedStatus !== 'done') {
         e.heldComplete = b;
