@@ -11,7 +11,7 @@
  *            longer a hashing pass since §11) is printed but not included.
  * baseline = MB/s of the same file read from disk in the sending page (the file input, 2 MiB
  *            blocks) and sent unencrypted and unverified over a plain simple-peer data channel
- *            between two pages of the same browser, 128 KiB messages, the sender waiting on
+ *            between a page in Alice's browser and one in Bob's, 128 KiB messages, the sender waiting on
  *            `bufferedAmount` above 4 MiB, timed from the first send to the last byte received:
  *            what every plain file-over-WebRTC app does (issue 16). One run after each of the
  *            value's runs.
@@ -31,9 +31,9 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
-import { appContext, namedPage, RAW_CHANNEL, reexecInNetns, SIMPLE_PEER, startRelay } from './support/browser-bench';
+import { appContext, nameThePage, RAW_CHANNEL, reexecInNetns, SIMPLE_PEER, startRelay } from './support/browser-bench';
 import { browserCpu, startProfiles } from './support/browser-cpu';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -41,9 +41,19 @@ const MB = Number(process.env.BENCH_FILES_MB ?? 64);
 const BYTES = MB * 1024 * 1024;
 const PORT = Number(process.env.BENCH_PORT ?? 8293);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
-const CONTEXT = appContext(ORIGIN);
-/** The baseline injects simple-peer as an inline script, which the app's CSP rightly forbids. */
-const RAW_CONTEXT = { ...CONTEXT, bypassCSP: true };
+/**
+ * The raw pages' origin: a second relay process (for the signaling socket), so that a raw page
+ * shares no storage, service worker or Web Lock with the app in the same profile.
+ */
+const RAW_ORIGIN = `http://127.0.0.1:${PORT + 1}`;
+/**
+ * BENCH_INCOGNITO=1: the four pages as fresh contexts of one browser, as before 2026-12-05. Such
+ * contexts are off the record, and there Chromium keeps OPFS in memory in the browser process:
+ * every write of a sync access handle is an IPC and a copy there, ~1.5 CPU-s per 64 MiB
+ * (docs/files.md §12). Default: Alice and Bob each in their own browser with an on-disk profile,
+ * as people run it.
+ */
+const INCOGNITO = !!process.env.BENCH_INCOGNITO;
 
 async function openChat(page: Page, other: string): Promise<void> {
   await page.getByTestId('contact-item').filter({ hasText: other }).click();
@@ -51,9 +61,9 @@ async function openChat(page: Page, other: string): Promise<void> {
 }
 
 /** Alice and Bob paired through an invite, each with the other's chat open. */
-async function pair(browser: Browser): Promise<[Page, Page]> {
-  const alice = await namedPage(browser, ORIGIN, 'Alice');
-  const bob = await namedPage(browser, ORIGIN, 'Bob');
+async function pair(contexts: [BrowserContext, BrowserContext]): Promise<[Page, Page]> {
+  const alice = await nameThePage(await contexts[0].newPage(), 'Alice');
+  const bob = await nameThePage(await contexts[1].newPage(), 'Bob');
   await alice.getByTestId('invite-create').click();
   await bob.goto(await alice.getByTestId('invite-link').inputValue());
   await bob.getByTestId('invite-confirm').click(); // opening an invite asks first
@@ -133,19 +143,23 @@ const RAW_SEND_FILE = `async () => {
   }
 }`;
 
-/** Two pages with a raw channel between them (made once, like the app pair). */
-async function rawPair(browser: Browser): Promise<[Page, Page]> {
+/** Two pages with a raw channel between them (made once, like the app pair), one in each context. */
+async function rawPair(contexts: [BrowserContext, BrowserContext]): Promise<[Page, Page]> {
   const room = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
   const pages: Page[] = [];
-  for (let i = 0; i < 2; i++) {
-    const p = await (await browser.newContext(RAW_CONTEXT)).newPage();
-    await p.goto('/');
-    await p.addScriptTag({ content: SIMPLE_PEER });
+  for (const c of contexts) {
+    const p = await c.newPage();
+    // A page of its own origin that runs no app; simple-peer goes in through DevTools (the
+    // relay's CSP forbids inline scripts, and CSP does not bind DevTools' evaluation).
+    await p.goto(`${RAW_ORIGIN}/healthz`);
+    await p.evaluate(SIMPLE_PEER);
     await p.evaluate(`document.body.insertAdjacentHTML('beforeend', '<input type="file" id="raw-file">')`);
     pages.push(p);
   }
+  for (const p of pages) p.on('console', (m) => m.type() === 'error' && console.log(`raw page: ${m.text()}`));
   const answered = pages[1]!.evaluate(`(${RAW_CHANNEL})(${JSON.stringify({ room, initiator: false })})`);
-  await pages[1]!.waitForFunction('window.__ready === true');
+  answered.catch((e: unknown) => console.log(`raw pair: the answering page failed: ${String(e)}`));
+  await pages[1]!.waitForFunction(() => (window as unknown as { __ready?: boolean }).__ready === true);
   await pages[0]!.evaluate(`(${RAW_CHANNEL})(${JSON.stringify({ room, initiator: true })})`);
   await answered;
   return [pages[0]!, pages[1]!];
@@ -153,7 +167,7 @@ async function rawPair(browser: Browser): Promise<[Page, Page]> {
 
 async function rawTransfer(sender: Page, receiver: Page, cpu: () => number): Promise<[number, number]> {
   const got = receiver.evaluate(`(${RAW_RECEIVE})(${BYTES})`);
-  await receiver.waitForFunction('window.__receiving === true');
+  await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
   const t0 = performance.now(),
     c0 = cpu();
   await sender.evaluate(`(${RAW_SEND})(${BYTES})`);
@@ -169,7 +183,7 @@ async function rawFileTransfer(
 ): Promise<[number, number]> {
   await sender.locator('#raw-file').setInputFiles(path);
   const got = receiver.evaluate(`(${RAW_RECEIVE})(${BYTES})`);
-  await receiver.waitForFunction('window.__receiving === true');
+  await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
   const t0 = performance.now(),
     c0 = cpu();
   await sender.evaluate(`(${RAW_SEND_FILE})()`);
@@ -193,14 +207,35 @@ async function main(): Promise<void> {
   const source = join(dir, 'source.bin');
   await writeFile(source, randomBytes(BYTES));
   const relay = await startRelay(PORT);
-  process.on('exit', () => relay.kill('SIGTERM'));
-  const browser = await chromium.launch({
+  const rawRelay = await startRelay(PORT + 1);
+  process.on('exit', () => {
+    relay.kill('SIGTERM');
+    rawRelay.kill('SIGTERM');
+  });
+  const launch = {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--headless', ...CHROMIUM_ARGS],
-  });
+  };
+  const browsers: Browser[] = [];
+  const contexts: BrowserContext[] = [];
+  if (INCOGNITO) {
+    const browser = await chromium.launch(launch);
+    browsers.push(browser);
+    for (let i = 0; i < 2; i++) contexts.push(await browser.newContext(appContext(ORIGIN)));
+  } else
+    for (let i = 0; i < 2; i++)
+      contexts.push(
+        await chromium.launchPersistentContext(await mkdtemp(join(dir, 'profile-')), {
+          ...launch,
+          ...appContext(ORIGIN),
+        }),
+      );
   try {
-    const [alice, bob] = await pair(browser);
-    const [rawA, rawB] = await rawPair(browser);
+    const [alice, bob] = await pair([contexts[0]!, contexts[1]!]);
+    const rawContexts: [BrowserContext, BrowserContext] = INCOGNITO
+      ? [await browsers[0]!.newContext(), await browsers[0]!.newContext()]
+      : [contexts[0]!, contexts[1]!];
+    const [rawA, rawB] = await rawPair(rawContexts);
     const value: number[] = [],
       baseline: number[] = [],
       ratios: number[] = [],
@@ -265,8 +300,10 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await browser.close();
+    for (const c of contexts) await c.close();
+    for (const b of browsers) await b.close();
     relay.kill('SIGTERM');
+    rawRelay.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -36,11 +36,11 @@ test('OpfsFileStore, a TransferManager writing into OPFS, IndexedDB persistence 
   expect((r as { error?: string }).error).toBeUndefined();
   expect(r).toEqual({
     store: {
-      sizeAfterWrites: 131072 + 5000,
+      sizeAfterWrites: 131072 + 5000 + 32,
       sizeAfterTruncate: 131172,
       sameBytes: true,
-      digestOk: true,
-      hashImplementation: 'wasm',
+      handedOver: true,
+      partKept: true,
       readAfterRemove: 'NotFoundError',
       name: 'name.bin',
       type: 'application/x-test',

@@ -91,7 +91,7 @@ test.describe('versions that meet', () => {
     browser,
   }, info) => {
     test.setTimeout(180_000);
-    const [alice, bob] = await pairOlderBob(browser, 'v2:file-chunk-v2,file-key,unsupported-ack');
+    const [alice, bob] = await pairOlderBob(browser, 'v2:file-chunk-v3,file-key,unsupported-ack');
     people.push(alice, bob);
     await expect(alice.page.getByTestId('peer-version')).toHaveCount(0);
     await offerFiles(alice, { 'small.txt': new TextEncoder().encode('hello from Alice\n'.repeat(50)) }, info);

@@ -50,7 +50,11 @@ export async function startRelay(port: number, env: Record<string, string> = {})
 
 /** A fresh browser context on the app at `origin`, with the display name `name` saved. */
 export async function namedPage(browser: Browser, origin: string, name: string): Promise<Page> {
-  const page = await (await browser.newContext(appContext(origin))).newPage();
+  return nameThePage(await (await browser.newContext(appContext(origin))).newPage(), name);
+}
+
+/** `page` (of a context whose baseURL is the app) on the app, with the display name `name` saved. */
+export async function nameThePage(page: Page, name: string): Promise<Page> {
   await page.goto('/');
   await page.getByTestId('display-name-input').fill(name);
   await page.getByTestId('display-name-save').click();

@@ -44,6 +44,7 @@ export function ownFeatures(storage: Pick<Storage, 'getItem'> | null): Announcem
 const WHAT: Record<FeatureName, string> = {
   'file-key': t.versions.what.files,
   'file-chunk-v2': t.versions.what.files,
+  'file-chunk-v3': t.versions.what.files,
   'unsupported-ack': t.versions.what.everything,
   groups: t.versions.what.groups,
 };
@@ -71,8 +72,8 @@ export function sendRefusal(f: LinkFeatures | null, type: WireMessage['type'], n
  * queued messages (group copies) were withheld from that contact (docs/protocol.md "Compatibility").
  */
 export function peerTooOld(feature: FeatureName, name: string): AppError {
-  // Its Parley has files, only not this version's (transfer protocol 2, docs/files.md §10).
-  const what = feature === 'file-chunk-v2' ? t.versions.what.filesV2 : WHAT[feature];
+  // Its Parley has files, only not this version's (docs/files.md §10–§12).
+  const what = feature === 'file-chunk-v2' || feature === 'file-chunk-v3' ? t.versions.what.filesV2 : WHAT[feature];
   return {
     code: 'PEER_TOO_OLD',
     message: t.versions.peerTooOld(name, what),

@@ -13,7 +13,7 @@ import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { WireMessage } from './wire';
 
 /** Feature names this code knows (docs/protocol.md "Compatibility"). Peers may announce others. */
-export const KNOWN_FEATURES = ['file-key', 'unsupported-ack', 'groups', 'file-chunk-v2'] as const;
+export const KNOWN_FEATURES = ['file-key', 'unsupported-ack', 'groups', 'file-chunk-v2', 'file-chunk-v3'] as const;
 /** A feature this code can gate on. */
 export type FeatureName = (typeof KNOWN_FEATURES)[number];
 
@@ -41,27 +41,32 @@ export const FEATURE_NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 export const V1: Announcement = Object.freeze({ version: 1, features: Object.freeze(['file-key']) });
 
 /**
- * This build's default: version 2 with file keys, files sealed once (`file-chunk-v2`: transfer
- * protocol 2 and frame 0x04, docs/files.md §10–§11), groups (the wire type `group`,
- * docs/groups.md §10) and the unsupported receipt. Sorted, as an announcement is.
+ * This build's default: version 2 with file keys, files sealed once with the file digest of chunk
+ * digests (`file-chunk-v3`: transfer protocol 2, frame 0x04 and docs/files.md §12's digest;
+ * `file-chunk-v2` was the same before §12, with a plain SHA-256 of the file as its digest, and is
+ * no longer enough), groups (the wire type `group`, docs/groups.md §10) and the unsupported
+ * receipt. Sorted, as an announcement is.
  */
 export const CURRENT: Announcement = Object.freeze({
   version: PROTOCOL_VERSION,
-  features: Object.freeze(['file-chunk-v2', 'file-key', 'groups', 'unsupported-ack']),
+  features: Object.freeze(['file-chunk-v3', 'file-key', 'groups', 'unsupported-ack']),
 });
 
 /**
  * Features that count only together with others: transfer protocol 2 seals its chunks under the
- * file key, so `file-chunk-v2` without `file-key` is no use (docs/protocol.md "Compatibility").
+ * file key, so `file-chunk-v2`/`-v3` without `file-key` is no use (docs/protocol.md "Compatibility").
  */
-const REQUIRES: Partial<Record<FeatureName, readonly FeatureName[]>> = { 'file-chunk-v2': ['file-key'] };
+const REQUIRES: Partial<Record<FeatureName, readonly FeatureName[]>> = {
+  'file-chunk-v2': ['file-key'],
+  'file-chunk-v3': ['file-key'],
+};
 
 /**
  * The feature a message type needs the receiver to have announced; absent = every version
  * takes it. `features` and `features-check` travel only between peers that announce.
  */
 export const TYPE_FEATURE: Partial<Record<WireMessage['type'], FeatureName>> = {
-  transfer: 'file-chunk-v2',
+  transfer: 'file-chunk-v3',
   'file-key': 'file-key',
   unsupported: 'unsupported-ack',
   group: 'groups',

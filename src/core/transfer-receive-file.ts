@@ -1,28 +1,31 @@
 /**
- * The receiver's per-file state (docs/files.md §3, §11): verified prefix, whole-file SHA-256
- * midstate, the sender's digest once it came, and the chunks held ahead of a gap; and its JSON form.
+ * The receiver's per-file state (docs/files.md §3, §12): verified prefix, the file digest's
+ * midstate, the sender's digest once it came, and the chunk digests held ahead of a gap; and its
+ * JSON form.
  * Also the receiver's I/O, options and state types.
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { chunkCount, type FileOffer } from './transfer-codec';
 import { ResumableSha256, type FileOfferJson, type TransferOptions, type TransferStatus } from './transfer-common';
+import { startFileDigest, type ChunkDigest } from './file-digest';
 
 /** The receiver's injected I/O (docs/files.md §3). */
 export interface ReceiverIo {
-  /** Writes verified bytes at `offset` of file `fileIndex` (may be called out of order, and again for the same range after a resume). */
+  /**
+   * Writes verified bytes at `offset` of file `fileIndex` (may be called out of order, and again
+   * for the same range after a resume). The receiver has taken what it needs from `bytes` (their
+   * chunk digest) before this call and never reads them again, so the caller may take them (the
+   * app transfers their buffer to its OPFS worker: docs/files.md §12).
+   */
   writeChunk: (fileIndex: number, offset: number, bytes: Uint8Array) => Promise<void>;
   send: (bytes: Uint8Array) => void;
   now: () => number;
   /**
-   * The whole-file SHA-256 kept by the caller (docs/files.md §3, "Whole-file hash"): if given, the
-   * caller hashes the bytes it is given through `writeChunk`, in file order (the OPFS worker does,
-   * off the main thread), and this returns the SHA-256 of file `fileIndex`'s bytes so far; it is
-   * asked once every chunk of the file is in, and must equal the sender's digest. The state then holds
-   * no midstate (`mid: null`): after a restore the caller hashes the verified prefix it holds
-   * again. Without it the receiver hashes in this thread with @noble and saves the midstate.
+   * SHA-256 of one chunk for the file digest (docs/files.md §12); @noble's by default, WebCrypto's
+   * in the app (off the page's thread). It must have read `bytes` by the time it returns its promise.
    */
-  fileDigest?: (fileIndex: number) => Promise<Uint8Array>;
+  chunkDigest?: ChunkDigest;
 }
 
 /** Receiver tuning; see {@link TransferOptions}. */
@@ -30,7 +33,7 @@ export type ReceiverOptions = TransferOptions;
 
 /** The receiver's JSON state (docs/files.md §3). */
 export interface ReceiverState {
-  v: 2;
+  v: 3;
   role: 'receiver';
   id: string;
   status: TransferStatus;
@@ -46,7 +49,7 @@ export interface ReceivingFileJson {
   mid: { h: number[]; length: number } | null;
   /** The sender's whole-file digest (hex), once it came. */
   expected: string | null;
-  /** The SHA-256 of what was written (hex), kept here once every chunk is in and the hash is this side's. */
+  /** The file digest of what was written (hex), kept once every chunk is in. */
   written?: string | null;
   done: boolean;
 }
@@ -58,19 +61,25 @@ export interface ReceivingFile {
   count: number;
   verified: number;
   acked: number;
-  /** The sender's whole-file SHA-256 (its `digest` message), compared once every chunk is in. */
+  /** The sender's file digest (its `digest` message, §12), compared once every chunk is in. */
   expected: Uint8Array | null;
   whole: ResumableSha256 | null;
-  /** The whole-file digest this side took when the last chunk came in (it may wait for `expected`). */
+  /** The file digest this side took when the last chunk came in (it may wait for `expected`). */
   written: Uint8Array | null;
   done: boolean;
-  buffered: Map<number, Uint8Array>;
+  /** Chunks written ahead of a gap: their SHA-256 (on its way), folded once the gap is filled. */
+  buffered: Map<number, Promise<Uint8Array>>;
+  /** Chunks 0..hashed-1 are folded into `whole` (hashed ≤ verified: digests finish off the thread). */
+  hashed: number;
+  /** The folds of verified chunks' digests, in order; rejects for good if a chunk digest failed. */
+  folding: Promise<void>;
 }
 
 /** JSON of a receiving file; chunks held ahead of a gap are left out (they are sent again). */
 export function saveFile(f: ReceivingFile): ReceivingFileJson {
   return {
-    verified: f.verified,
+    // What the file digest covers: chunks verified but not yet folded are fetched again after a reload.
+    verified: f.hashed,
     mid: f.whole ? f.whole.save() : null,
     expected: f.expected && bytesToHex(f.expected),
     written: f.written && bytesToHex(f.written),
@@ -78,40 +87,38 @@ export function saveFile(f: ReceivingFile): ReceivingFileJson {
   };
 }
 
-/**
- * A receiving file from its JSON.
- * `hashHere`: this side keeps the whole-file SHA-256 (false: the caller does, `ReceiverIo.fileDigest`).
- */
-export function loadFile(offer: FileOffer, p: ReceivingFileJson, hashHere = true): ReceivingFile {
-  const f = newFile(offer, false);
+/** A receiving file from its JSON (docs/files.md §12: the file digest's midstate goes on). */
+export function loadFile(offer: FileOffer, p: ReceivingFileJson): ReceivingFile {
+  const f = newFile(offer);
   if (p.expected !== null && !/^[0-9a-f]{64}$/.test(p.expected)) throw new TypeError('state.expected: not a SHA-256');
   f.expected = p.expected ? hexToBytes(p.expected) : null;
   if (p.written && !/^[0-9a-f]{64}$/.test(p.written)) throw new TypeError('state.written: not a SHA-256');
-  f.written = p.written ? hexToBytes(p.written) : null;
+  f.written = p.written ? hexToBytes(p.written) : f.written;
   f.verified = p.verified;
+  f.hashed = p.verified;
   f.acked = p.verified;
   f.done = p.done;
-  if (hashHere && !p.done && !f.written) {
-    // A state saved while the caller hashed has no midstate: only a file with nothing verified can restart it here.
-    if (!p.mid && p.verified > 0)
-      throw new TypeError('state: saved without a whole-file midstate (restore it with ReceiverIo.fileDigest)');
-    f.whole = p.mid ? ResumableSha256.load(p.mid) : new ResumableSha256();
-  }
+  if (p.done || f.written) f.whole = null;
+  else if (p.mid) f.whole = ResumableSha256.load(p.mid);
+  else if (p.verified > 0) throw new TypeError('state: chunks verified but no file-digest midstate saved');
   return f;
 }
 
-/** A new receiving file; `hashHere`: this side keeps the whole-file SHA-256 (see {@link loadFile}). */
-export function newFile(offer: FileOffer, hashHere = true): ReceivingFile {
+/** A new receiving file: its file digest started (an empty file's is known at once). */
+export function newFile(offer: FileOffer): ReceivingFile {
   const count = chunkCount(offer.size, offer.chunkSize);
+  const whole = startFileDigest(offer.size, offer.chunkSize);
   return {
     offer,
     count,
     verified: 0,
     acked: 0,
     expected: null,
-    written: null,
-    whole: hashHere ? new ResumableSha256() : null,
+    written: count === 0 ? whole.digest() : null,
+    whole: count === 0 ? null : whole,
     done: false,
     buffered: new Map(),
+    hashed: 0,
+    folding: Promise.resolve(),
   };
 }

@@ -1,16 +1,16 @@
 /**
  * File transfer, receiving side (docs/files.md). Created from an offer; the caller accepts some
  * files or declines. Each chunk arrives authenticated by the sealed-chunk layer (file key, bound
- * to its transfer, file, index and offset: §10), is written through `writeChunk` at once (in any
- * order within the window), and folded in file order into a whole-file SHA-256 (here, or by the
- * caller where it writes: `ReceiverIo.fileDigest`). A file is reported complete only when every
- * chunk is in and that hash equals the sender's `digest` of what it read (§11). A refused chunk
- * is refetched (nack) up to `maxRetries` times. The state is JSON (`toJSON`): the verified prefix
- * of each file, its SHA-256 midstate and the sender's digest, so a reload resumes from there.
+ * to its transfer, file, index and offset: §10), hashed (`ReceiverIo.chunkDigest`), written
+ * through `writeChunk` at once (in any order within the window), and its digest folded in file
+ * order into the file digest (§12). A file is reported complete only when every chunk is in and
+ * that digest equals the sender's `digest` of what it read (§11, §12). A refused chunk is
+ * refetched (nack) up to `maxRetries` times. The state is JSON (`toJSON`): the verified prefix of
+ * each file, the file digest's midstate and the sender's digest, so a reload resumes from there.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
+import { chunkRecord, nobleChunkDigest } from './file-digest';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
   decodeTransfer,
@@ -105,13 +105,13 @@ export class TransferReceiver {
 
   /** Restores a receiver from {@link toJSON}; call {@link resume} once connected again. */
   static restore(state: ReceiverState, io: ReceiverIo): TransferReceiver {
-    if (state?.v !== 2 || state.role !== 'receiver') throw new TypeError('state: not a saved TransferReceiver (v2)');
+    if (state?.v !== 3 || state.role !== 'receiver') throw new TypeError('state: not a saved TransferReceiver (v3)');
     const r = new TransferReceiver(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options);
     r.st = state.status;
     r.accepted = [...state.accepted];
     r.rf = r.files.map((offer, i) => {
       const p = state.progress[i];
-      return p ? loadFile(offer, p, !io.fileDigest) : null;
+      return p ? loadFile(offer, p) : null;
     });
     return r;
   }
@@ -122,7 +122,7 @@ export class TransferReceiver {
 
   toJSON(): ReceiverState {
     return {
-      v: 2,
+      v: 3,
       role: 'receiver',
       id: bytesToHex(this.id),
       status: this.st,
@@ -143,7 +143,7 @@ export class TransferReceiver {
       );
     this.st = 'active';
     this.accepted = sorted;
-    for (const f of sorted) this.rf[f] = newFile(this.files[f]!, !this.io.fileDigest);
+    for (const f of sorted) this.rf[f] = newFile(this.files[f]!);
     this.io.send(encodeTransfer({ type: 'accept', id: this.id, windowBytes: this.opts.windowBytes, files: sorted }));
     this.lastProgress = this.io.now();
     return this.serial(async () => ({ ok: true, events: [] }));
@@ -353,6 +353,10 @@ export class TransferReceiver {
     if (m.offset !== undefined && m.offset !== index * r.offer.chunkSize)
       return this.refetch(m, step, len, false, `was sealed for offset ${m.offset}, not ${index * r.offer.chunkSize}`);
     if (badLength) return this.refetch(m, step, len, true);
+    // The chunk's digest takes what it needs from `bytes` now (§12): the write may take them.
+    // It finishes off the thread; only the file's last step waits for it (finishFile).
+    const chunkSha = (this.io.chunkDigest ?? nobleChunkDigest)(bytes);
+    chunkSha.catch(() => undefined); // seen through `folding`
     try {
       await this.io.writeChunk(file, index * r.offer.chunkSize, bytes);
     } catch (e) {
@@ -361,7 +365,7 @@ export class TransferReceiver {
     if (this.st !== 'active') return this.fail(step, 'TRANSFER_CANCELLED', 'cancelled while writing');
     this.lastProgress = this.io.now();
     this.stallResends = 0;
-    return this.chunkWritten(m, r, len);
+    return this.chunkWritten(m, r, len, chunkSha);
   }
 
   /** Why a chunk is dropped before it is written, or null when it is wanted. */
@@ -412,38 +416,51 @@ export class TransferReceiver {
   }
 
   /**
-   * A written chunk. Ahead of a gap it is held for the in-order whole-file hash (only
-   * its length when the caller hashes); else it and the held ones after it count and are acked.
+   * A written chunk and its SHA-256 on its way (§12). Ahead of a gap it is held; else it and the
+   * held ones after it count, are acked, and their records are queued, in order, into the file digest.
    */
   private async chunkWritten(
-    { file, index, bytes }: TransferMessageOf<'chunk'>,
+    { file, index }: TransferMessageOf<'chunk'>,
     r: ReceivingFile,
     len: number,
+    sha: Promise<Uint8Array>,
   ): Promise<TransferResult> {
     const events: TransferEvent[] = [];
     if (index > r.verified) {
-      r.buffered.set(index, r.whole ? bytes : NO_BYTES);
+      r.buffered.set(index, sha);
       this.bufferedBytes += len;
       return { ok: true, events };
     }
-    r.whole?.update(bytes);
+    this.fold(r, index, len, sha);
     r.verified++;
     for (let b = r.buffered.get(r.verified); b; b = r.buffered.get(r.verified)) {
       r.buffered.delete(r.verified);
-      this.bufferedBytes -= chunkLength(r.offer, r.verified);
-      r.whole?.update(b);
+      const held = chunkLength(r.offer, r.verified);
+      this.bufferedBytes -= held;
+      this.fold(r, r.verified, held, b);
       r.verified++;
     }
     this.ack(file, r, r.verified === r.count);
-    if (r.verified === r.count && r.whole) {
-      r.written = r.whole.digest(); // now: a midstate after a partial last block cannot be saved
-      r.whole = null;
-    }
+    if (r.verified === r.count)
+      r.folding = r.folding.then(() => {
+        if (r.whole && r.hashed === r.count) r.written = r.whole.digest();
+        r.whole = null;
+      });
     if (r.verified === r.count && r.expected) {
       const bad = await this.finishFile(file, r, events);
       if (bad) return { ...bad, events };
     } else this.progressEvent(events, false);
     return { ok: true, events };
+  }
+
+  /** Queues chunk `index`'s record into the file digest, after the ones before it (§12). */
+  private fold(r: ReceivingFile, index: number, len: number, sha: Promise<Uint8Array>): void {
+    r.folding = r.folding.then(async () => {
+      const d = await sha;
+      r.whole?.update(chunkRecord(d, index, len));
+      r.hashed = index + 1;
+    });
+    r.folding.catch(() => undefined); // seen by finishFile
   }
 
   /** A message dropped with a Failure (and `events`); the transfer goes on. */
@@ -458,11 +475,10 @@ export class TransferReceiver {
     return { ...transferFailure(code, 'receiver', step, why, true), events };
   }
 
-  /** Every chunk in and the sender's digest here: the whole-file SHA-256 of what was written decides. */
+  /** Every chunk in and the sender's digest here: the file digest of what was written decides (§12). */
   private async finishFile(file: number, r: ReceivingFile, events: TransferEvent[]): Promise<TransferFailure | null> {
-    let digest: Uint8Array;
     try {
-      digest = r.written ?? (r.count === 0 ? sha256(new Uint8Array(0)) : await this.io.fileDigest!(file));
+      await r.folding; // the last chunks' digests, off the thread
     } catch (e) {
       events.push(...this.cancel('error'));
       this.st = 'failed';
@@ -474,9 +490,15 @@ export class TransferReceiver {
         true,
       );
     }
-    r.whole = null;
+    if (r.done) return null;
     if (this.st !== 'active')
-      return transferFailure('TRANSFER_CANCELLED', 'receiver', `file ${file}`, 'cancelled while hashing');
+      return transferFailure(
+        'TRANSFER_CANCELLED',
+        'receiver',
+        `file ${file}`,
+        'ended while the last chunks were hashed',
+      );
+    const digest = r.written!; // taken once the last chunk's record was in (at once for an empty file)
     if (!equalBytes(digest, r.expected!)) {
       events.push(...this.cancel('integrity'));
       this.st = 'failed';
@@ -484,7 +506,7 @@ export class TransferReceiver {
         'TRANSFER_FILE_HASH_MISMATCH',
         'receiver',
         `file ${file}`,
-        `every chunk of file ${file} arrived, but the SHA-256 of what was written differs from the sender's digest of what it read; the file is not kept`,
+        `every chunk of file ${file} arrived, but the digest of what was written differs from the sender's digest of what it read; the file is not kept`,
         true,
       );
     }

@@ -28,7 +28,6 @@ import {
 } from './transfer-codec';
 import {
   chunkLength,
-  nobleRunningHashes,
   offerFromJson,
   offerToJson,
   ProgressMeter,
@@ -37,7 +36,6 @@ import {
   transferFailure,
   type FileOfferJson,
   type ReadSlice,
-  type RunningHashes,
   type TransferErrorCode,
   type TransferEvent,
   type TransferResult,
@@ -45,6 +43,7 @@ import {
   type TransferStatus,
 } from './transfer-common';
 import { HashingReader, type SavedHashing } from './transfer-sender-reader';
+import { nobleChunkDigest, type ChunkDigest } from './file-digest';
 
 export * from './transfer-common';
 export * from './transfer-codec';
@@ -63,8 +62,8 @@ export interface SenderIo {
   /** Whether the channel can take another message now (e.g. bufferedAmount below a mark). */
   canSend: () => boolean;
   now: () => number;
-  /** The whole-file SHA-256 kept as the chunks are read (docs/files.md §11); @noble's by default. */
-  hashes?: RunningHashes;
+  /** SHA-256 of each chunk for the file digest (docs/files.md §12); @noble's by default, WebCrypto's in the app. */
+  chunkDigest?: ChunkDigest;
 }
 
 /** Sender tuning; see {@link TransferOptions}. */
@@ -72,7 +71,7 @@ export type SenderOptions = TransferOptions;
 
 /** The sender's JSON state (docs/files.md §3). */
 export interface SenderState {
-  v: 2;
+  v: 3;
   role: 'sender';
   id: string;
   status: TransferStatus;
@@ -135,7 +134,7 @@ export class TransferSender {
     this.files = files.map((offer) => ({ offer }));
     // Through `io` at each read: the I/O may be rewired after construction (a reopened file).
     const read: ReadSlice = (f, start, end) => io.readSlice(f, start, end);
-    this.reader = new HashingReader(files, read, io.hashes ?? nobleRunningHashes, s?.hashing);
+    this.reader = new HashingReader(files, read, io.chunkDigest ?? nobleChunkDigest, s?.hashing);
     this.digestSent = files.map(() => false);
     this.opts = resolveOptions(opts);
     this.st = s?.status ?? 'offered';
@@ -172,7 +171,7 @@ export class TransferSender {
 
   /** Restores a sender from {@link toJSON}; it waits for the receiver's resume before sending. */
   static restore(state: SenderState, io: SenderIo): TransferSender {
-    if (state?.v !== 2 || state.role !== 'sender') throw new TypeError('state: not a saved TransferSender (v2)');
+    if (state?.v !== 3 || state.role !== 'sender') throw new TypeError('state: not a saved TransferSender (v3)');
     return new TransferSender(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options, state);
   }
 
@@ -182,7 +181,7 @@ export class TransferSender {
 
   toJSON(): SenderState {
     return {
-      v: 2,
+      v: 3,
       role: 'sender',
       id: bytesToHex(this.id),
       status: this.st,

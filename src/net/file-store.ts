@@ -7,24 +7,21 @@
  * offered name is never used as a path: it only becomes the `download` attribute of the link.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { ReadSlice } from '../core/transfer';
 
 /** One file being written: random-access writes of verified chunks, durable after `flush()`. */
 export interface FileSink {
-  /** Writes `bytes` at `offset` (chunks arrive in any order within the window). */
+  /**
+   * Writes `bytes` at `offset` (chunks arrive in any order within the window). The sink may take
+   * `bytes` (OPFS transfers a buffer it wholly spans to its worker, leaving it empty here): the
+   * caller must not read them after this call.
+   */
   write(offset: number, bytes: Uint8Array): Promise<void>;
   /** Cuts the file to `size` bytes (a resume drops whatever was written past the verified prefix). */
   truncate(size: number): Promise<void>;
   /** Makes every write so far durable; the receiver's state is saved only after this. */
   flush(): Promise<void>;
   close(): Promise<void>;
-  /**
-   * SHA-256 of the file's bytes from 0 to the end of what was written contiguously from 0
-   * (docs/files.md §8, "Whole-file hash"): the store computes the whole-file hash where the bytes
-   * are written (OPFS: in its worker, as they arrive), so the page's main thread does not.
-   */
-  digest(): Promise<Uint8Array>;
 }
 
 /** Storage for received files (docs/files.md "Glue", OPFS layout and cleanup). */
@@ -133,11 +130,6 @@ export class MemoryFileStore implements FileStore {
       flush: async () => live(),
       close: async () => {
         closed = true;
-      },
-      // Everything stored: a verified file has no gaps, so this is its contiguous prefix.
-      digest: async () => {
-        live();
-        return sha256(f.data.subarray(0, f.length));
       },
     };
   }

@@ -11,18 +11,12 @@ import { MemoryFileStore, type FileSink, type FileStore } from './file-store';
 const OPFS_ROOT = 'parley-transfers'; // = opfs-worker.ts OPFS_ROOT (not imported: that module is the worker)
 const ID_RE = /^[0-9a-f]{32}$/;
 
-type Op = 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir' | 'digest';
+type Op = 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir';
 
 export class OpfsFileStore implements FileStore {
   #worker: Worker | null = null;
   #next = 1;
-  readonly #waiting = new Map<number, { resolve: (digest?: Uint8Array) => void; reject: (e: Error) => void }>();
-
-  /**
-   * The worker's whole-file SHA-256 as of the last digest: 'wasm' (hash-wasm) unless WebAssembly
-   * is missing or refused by the page's CSP, then 'noble'. For tests and diagnostics.
-   */
-  hashImplementation: 'wasm' | 'noble' | null = null;
+  readonly #waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 
   /** Whether this browser has OPFS with sync access handles in workers. */
   static supported(): boolean {
@@ -38,16 +32,14 @@ export class OpfsFileStore implements FileStore {
     dir: string,
     file?: string,
     extra: { offset?: number; bytes?: Uint8Array; size?: number } = {},
-  ): Promise<Uint8Array | undefined> {
+    transfer: Transferable[] = [],
+  ): Promise<void> {
     if (!this.#worker) {
       this.#worker = new Worker(new URL('./opfs-worker.ts', import.meta.url), { type: 'module', name: 'parley-opfs' });
-      this.#worker.onmessage = (
-        e: MessageEvent<{ id: number; ok: boolean; error?: string; digest?: Uint8Array; impl?: 'wasm' | 'noble' }>,
-      ) => {
-        if (e.data.impl) this.hashImplementation = e.data.impl;
+      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string }>) => {
         const w = this.#waiting.get(e.data.id);
         this.#waiting.delete(e.data.id);
-        if (e.data.ok) w?.resolve(e.data.digest);
+        if (e.data.ok) w?.resolve();
         else w?.reject(new Error(`OPFS ${e.data.error ?? 'failed'}`));
       };
       this.#worker.onerror = (e) => {
@@ -56,9 +48,9 @@ export class OpfsFileStore implements FileStore {
       };
     }
     const id = this.#next++;
-    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker!.postMessage({ id, op, dir, file, ...extra });
+      this.#worker!.postMessage({ id, op, dir, file, ...extra }, transfer);
     });
   }
 
@@ -66,18 +58,13 @@ export class OpfsFileStore implements FileStore {
     check(transferId);
     const file = String(fileIndex);
     await this.#call('open', transferId, file);
-    const done = () => undefined;
     return {
-      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }).then(done),
-      truncate: (size) => this.#call('truncate', transferId, file, { size }).then(done),
-      flush: () => this.#call('flush', transferId, file).then(done),
-      close: () => this.#call('close', transferId, file).then(done),
-      // The worker hashes what it writes (opfs-worker.ts), off the page's main thread.
-      digest: async () => {
-        const d = await this.#call('digest', transferId, file);
-        if (!(d instanceof Uint8Array) || d.length !== 32) throw new Error('OPFS worker returned no digest');
-        return d;
-      },
+      // A buffer the chunk wholly spans moves to the worker instead of being copied twice
+      // (structured clone out of the page, into the worker): the FileSink contract lets us take it.
+      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }, wholeBuffer(bytes)),
+      truncate: (size) => this.#call('truncate', transferId, file, { size }),
+      flush: () => this.#call('flush', transferId, file),
+      close: () => this.#call('close', transferId, file),
     };
   }
 
@@ -91,7 +78,7 @@ export class OpfsFileStore implements FileStore {
 
   async remove(transferId: string): Promise<void> {
     check(transferId);
-    if (this.#worker) await this.#call('closeDir', transferId).then(() => undefined);
+    if (this.#worker) await this.#call('closeDir', transferId);
     try {
       await (await this.#root()).removeEntry(transferId, { recursive: true });
     } catch (e) {
@@ -118,6 +105,12 @@ export class OpfsFileStore implements FileStore {
   async #root(): Promise<FileSystemDirectoryHandle> {
     return (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_ROOT, { create: true });
   }
+}
+
+/** `[bytes.buffer]` when `bytes` spans all of a (non-shared) ArrayBuffer, else nothing to transfer. */
+function wholeBuffer(bytes: Uint8Array): Transferable[] {
+  const b = bytes.buffer;
+  return b instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === b.byteLength ? [b] : [];
 }
 
 function check(id: string): void {

@@ -5,27 +5,13 @@
  * without copying the whole file into a swap file on every commit. Sync access handles exist
  * only in dedicated workers, hence this file.
  *
- * It also keeps each file's whole SHA-256 over the bytes it writes (docs/files.md §8, "Whole-file
- * hash"), so the receiving page's main thread does not: writes at the end of the contiguous prefix
- * are hashed at once, writes past a gap are held (the core's window bounds them) until the gap is
- * filled. A file opened with data in it (a resume) is hashed again from disk up to its size, or
- * up to the size it is truncated to.
+ * It does not hash: the receiver takes each chunk's digest before the write (docs/files.md §12),
+ * and the page hands each chunk's buffer over (a transfer, not a copy).
  *
- * Protocol: `{ id, op, dir, file, offset?, bytes?, size? }` → `{ id, ok: true, digest?, impl? }` or
- * `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir, digest
- * (the SHA-256 of the file's contiguous prefix from byte 0).
+ * Protocol: `{ id, op, dir, file, offset?, bytes?, size? }` → `{ id, ok: true }` or
+ * `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir.
  * @module
  */
-import { createFastSha256, type FastSha256 } from './fast-sha256';
-
-/** Which implementation the last hash state uses (reported with each digest, for tests and diagnostics). */
-let impl: 'wasm' | 'noble' = 'wasm';
-async function newSha256(): Promise<FastSha256> {
-  const h = await createFastSha256();
-  impl = h.impl;
-  return h;
-}
-
 interface SyncHandle {
   write(buffer: Uint8Array, options?: { at?: number }): number;
   read(buffer: Uint8Array, options?: { at?: number }): number;
@@ -36,7 +22,7 @@ interface SyncHandle {
 }
 interface Request {
   id: number;
-  op: 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir' | 'digest';
+  op: 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir';
   dir: string;
   file?: string;
   offset?: number;
@@ -52,28 +38,9 @@ const scope = globalThis as unknown as {
   postMessage(m: unknown): void;
 };
 const handles = new Map<string, SyncHandle>();
-/** Whole-file hash per open file: bytes [0, end) hashed; `held`: written past a gap (offset → bytes). null: not started. */
-const hashes = new Map<string, { sha: FastSha256; end: number; held: Map<number, Uint8Array> } | null>();
 let queue: Promise<unknown> = Promise.resolve();
 
-/** The file's hash state; when there is none yet, starts one over what is on disk. */
-async function hashOf(key: string, h: SyncHandle) {
-  let x = hashes.get(key);
-  if (x) return x;
-  x = { sha: await newSha256(), end: 0, held: new Map() };
-  const buf = new Uint8Array(1 << 20),
-    upTo = h.getSize();
-  while (x.end < upTo) {
-    const n = h.read(buf.subarray(0, Math.min(buf.length, upTo - x.end)), { at: x.end });
-    if (n <= 0) break;
-    x.sha.update(buf.subarray(0, n));
-    x.end += n;
-  }
-  hashes.set(key, x);
-  return x;
-}
-
-async function handle(r: Request): Promise<Uint8Array | void> {
+function handle(r: Request): Promise<void> | void {
   const key = `${r.dir}/${r.file ?? ''}`;
   if (r.op === 'closeDir') return closeDir(r.dir);
   if (r.op === 'open') return openFile(key, r.dir, r.file!);
@@ -81,19 +48,15 @@ async function handle(r: Request): Promise<Uint8Array | void> {
   if (!h) throw new Error(`opfs-worker: ${r.op} on ${key}, which is not open`);
   switch (r.op) {
     case 'write':
-      return writeAt(key, h, r.offset!, r.bytes!);
+      return writeAt(h, r.offset!, r.bytes!);
     case 'truncate':
-      return truncateTo(key, h, r.size!);
+      return h.truncate(r.size!);
     case 'flush':
-      h.flush();
-      return;
+      return h.flush();
     case 'close':
       h.close();
       handles.delete(key);
-      hashes.delete(key);
       return;
-    case 'digest':
-      return (await hashOf(key, h)).sha.peek();
   }
 }
 
@@ -102,7 +65,6 @@ function closeDir(dir: string): void {
     if (k.startsWith(`${dir}/`)) {
       h.close();
       handles.delete(k);
-      hashes.delete(k);
     }
 }
 
@@ -112,40 +74,16 @@ async function openFile(key: string, dirName: string, file: string): Promise<voi
   const dir = await root.getDirectoryHandle(dirName, { create: true });
   const fh = await dir.getFileHandle(file, { create: true });
   handles.set(key, await (fh as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle());
-  hashes.set(key, null); // started on first use: a resume truncates first, and only then is the prefix known
 }
 
-/** Writes `bytes` at `offset` and feeds the running hash whatever is now contiguous from 0. */
-async function writeAt(key: string, h: SyncHandle, offset: number, bytes: Uint8Array): Promise<void> {
-  const x = await hashOf(key, h); // before the write: a first write after open hashes what was there
+/** Writes all of `bytes` at `offset`. */
+function writeAt(h: SyncHandle, offset: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) {
     const n = h.write(bytes.subarray(done), { at: offset + done });
     if (n <= 0) throw new Error(`opfs-worker: write of ${bytes.length} bytes at ${offset} stalled (disk full?)`);
     done += n;
   }
-  if (offset > x.end) x.held.set(offset, bytes);
-  else if (offset === x.end) {
-    // Below the end: verified bytes written again (same content), already hashed.
-    x.sha.update(bytes);
-    x.end += bytes.length;
-    for (let b = x.held.get(x.end); b; b = x.held.get(x.end)) {
-      x.held.delete(x.end);
-      x.sha.update(b);
-      x.end += b.length;
-    }
-  }
-}
-
-async function truncateTo(key: string, h: SyncHandle, size: number): Promise<void> {
-  h.truncate(size);
-  const x = hashes.get(key);
-  if (x && x.end <= size) {
-    for (const o of x.held.keys()) if (o >= size) x.held.delete(o);
-    return;
-  }
-  hashes.set(key, null); // (re)start from what is on disk now: a resume cuts the file to its verified prefix
-  await hashOf(key, h);
 }
 
 scope.onmessage = (e) => {
@@ -154,7 +92,7 @@ scope.onmessage = (e) => {
   queue = queue
     .then(() => handle(r))
     .then(
-      (digest) => scope.postMessage({ id: r.id, ok: true, ...(digest ? { digest, impl } : {}) }),
+      () => scope.postMessage({ id: r.id, ok: true }),
       (err: unknown) =>
         scope.postMessage({
           id: r.id,

@@ -126,8 +126,7 @@ export class DataPeer {
       /* observed by the caller if it cares */
     });
     this.#peer.on('data', (chunk: Uint8Array | string) => {
-      const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk); // copy out of the Buffer pool
-      this.#messages.emit(bytes);
+      this.#messages.emit(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : ownBytes(chunk));
     });
     this.#peer.on('error', (err: Error & { code?: string }) => {
       this.#closeError ??= err;
@@ -288,4 +287,18 @@ export class DataPeer {
   #channel(): RTCDataChannel | undefined {
     return (this.#peer as unknown as { _channel?: RTCDataChannel })._channel;
   }
+}
+
+/**
+ * `chunk` as a plain Uint8Array this side owns. In a browser simple-peer hands each message as a
+ * Buffer view over the whole ArrayBuffer the data channel gave it: that buffer is the message's
+ * own, so it is used as is (a 256 KiB file chunk is not copied). A view over part of a buffer —
+ * node's Buffer pool slices small messages out of a shared 8 KiB buffer — is copied out, so that
+ * nothing downstream (a transfer to a worker, `.buffer`) can reach other messages' bytes.
+ */
+export function ownBytes(chunk: Uint8Array): Uint8Array {
+  const b = chunk.buffer;
+  return b instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === b.byteLength
+    ? new Uint8Array(b)
+    : new Uint8Array(chunk);
 }

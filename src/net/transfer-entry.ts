@@ -17,6 +17,7 @@ import {
   type SenderState,
   type TransferResult,
 } from '../core/transfer';
+import { platformChunkDigest } from '../core/file-digest';
 import { blobReader, type FileSink, type FileStore } from './file-store';
 import { incomingFileInfo } from './transfer-names';
 import type { TransferFileInfo, TransferManagerEvent, TransferPersistence, TransferRecord } from './transfer-types';
@@ -143,11 +144,11 @@ export function receiverIo(
   };
   return {
     writeChunk: async (f, offset, bytes) => {
-      // Cancelled (and its data deleted) while this chunk was being hashed: write nothing.
+      // Cancelled (and its data deleted) meanwhile: write nothing.
       if (e.receiver?.status !== 'active') return;
       await sink(f).write(offset, bytes);
     },
-    fileDigest: async (f) => sink(f).digest(),
+    chunkDigest: platformChunkDigest,
     send: (b) => {
       if (b[1] === COMPLETE && e.savedStatus !== 'done') {
         e.heldComplete = b;
@@ -211,27 +212,30 @@ interface V1Progress {
 }
 
 /**
- * A state saved by a build before docs/files.md §11 (`v: 1`: content hashes in the offer, a
- * per-chunk hash list) as the `v: 2` state this build restores; others are returned as they are.
- * The sender starts its running hash over (it reads the file's prefix once more to hash it); the
- * receiver takes the old offer's whole-file SHA-256 as the sender's digest. Without this, one old
- * record (even a finished one, kept as the chat's record) kept the contact's transfers from opening.
+ * A state saved by an older build as the `v: 3` state this build restores; others are returned as
+ * they are. `v: 1` (before docs/files.md §11: content hashes in the offer, a per-chunk hash list)
+ * and `v: 2` (§11: the whole-file SHA-256 of the bytes) hashed files another way than the file
+ * digest of §12, so no running hash of theirs goes on: the sender starts its file digests over
+ * (it reads each file's prefix once more to hash it), and the receiver starts each unfinished file
+ * from its first chunk (its saved prefix is cut off when it is reopened). Finished files stay
+ * finished. Without this, one old record (even a finished one, kept as the chat's record) kept
+ * the contact's transfers from opening.
  */
 export function upgradeState(state: SenderState | ReceiverState): SenderState | ReceiverState {
   const old = state as unknown as { v: number; role: string; files: V1File[]; progress?: (V1Progress | null)[] };
-  if (old.v !== 1) return state;
+  if (old.v !== 1 && old.v !== 2) return state;
   const files = old.files.map(({ name, type, size, chunkSize }) => ({ name, type, size, chunkSize }));
   if (old.role === 'sender')
     return {
       ...(state as SenderState),
-      v: 2,
+      v: 3,
       files,
       hashing: files.map(() => ({ hashed: 0, state: null, digest: null })),
     };
   const progress = (old.progress ?? []).map(
-    (p, i) => p && { verified: p.verified, mid: p.mid, expected: old.files[i]!.sha256, written: null, done: p.done },
+    (p) => p && { verified: p.done ? p.verified : 0, mid: null, expected: null, written: null, done: p.done },
   );
-  return { ...(state as ReceiverState), v: 2, files, progress };
+  return { ...(state as ReceiverState), v: 3, files, progress };
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 import type { WireMessage } from '../core/wire';
 import type { ChunkPlace } from '../core/file-chunk';
 import { blobReader } from './file-store';
-import { fastRunningHashes } from './fast-sha256';
+import { platformChunkDigest } from '../core/file-digest';
 import {
   deliver,
   maybeSave,
@@ -302,7 +302,7 @@ export class TransferManager {
       sendChunk: (place: ChunkPlace, bytes: Uint8Array) => this.#out.sendChunk(place, bytes),
       canSend: () => this.#out.canSend(),
       now: this.#o.now,
-      hashes: fastRunningHashes,
+      chunkDigest: platformChunkDigest,
     };
   }
 

@@ -3,7 +3,7 @@
  * "bufferedAmount" limit on the sender's queue, and hooks to drop, duplicate, corrupt and
  * reorder messages. Files are plain Uint8Arrays; the receiver writes into zeroed buffers.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import type { ChunkDigest } from '../../src/core/file-digest';
 import {
   decodeTransfer,
   TransferReceiver,
@@ -34,8 +34,8 @@ export interface HarnessOptions {
   channelSlots?: number;
   /** Picks which queue/position to deliver next (random interleavings); default: FIFO, alternating. */
   rng?: () => number;
-  /** The receiver's whole-file hash is the caller's (`ReceiverIo.fileDigest`); 'written' hashes what was written. */
-  fileDigest?: 'written' | ((file: number, written: Uint8Array) => Promise<Uint8Array>);
+  /** Both sides' chunk digest (docs/files.md §12); default the core's (@noble). */
+  chunkDigest?: ChunkDigest;
 }
 
 export class Harness {
@@ -88,6 +88,7 @@ export class Harness {
         this.enqueue(b, 'toReceiver');
       },
       canSend: () => this.toR.length < (this.o.channelSlots ?? 8),
+      ...(this.o.chunkDigest ? { chunkDigest: this.o.chunkDigest } : {}),
       now: () => this.now,
     };
   }
@@ -101,13 +102,8 @@ export class Harness {
       },
       send: (b: Uint8Array) => this.enqueue(b, 'toSender'),
       now: () => this.now,
-      ...(this.o.fileDigest ? { fileDigest: (i: number) => this.fileDigest(i) } : {}),
+      ...(this.o.chunkDigest ? { chunkDigest: this.o.chunkDigest } : {}),
     };
-  }
-
-  private async fileDigest(i: number): Promise<Uint8Array> {
-    const f = this.o.fileDigest!;
-    return f === 'written' ? sha256(this.out[i]!) : f(i, this.out[i]!);
   }
 
   private enqueue(b: Uint8Array, dir: Dir): void {

@@ -8,6 +8,7 @@ import {
   type SenderState,
 } from '../../src/core/transfer';
 import { equal, Harness, pseudoRandomBytes, type Tamper } from './transfer-harness';
+import { nobleChunkDigest, webCryptoChunkDigest } from '../../src/core/file-digest';
 
 const KiB = 1024;
 
@@ -100,15 +101,18 @@ describe('transfer: integrity (docs/files.md §11: the digest decides)', () => {
     };
   }
 
-  for (const fileDigest of [undefined, 'written'] as const)
-    it(`a tampered chunk that got through: the written file fails the sender's digest, never complete (${fileDigest ?? 'hash here'})`, async () => {
+  for (const [name, chunkDigest] of [
+    ['@noble', nobleChunkDigest],
+    ['WebCrypto', webCryptoChunkDigest],
+  ] as const)
+    it(`a tampered chunk that got through: the written file fails the sender's digest, never complete (chunk digests by ${name})`, async () => {
       const t = flipChunk(5, 1);
       const files = [pseudoRandomBytes(20 * KiB, 5)];
       const h = await Harness.create({
         files,
         chunkSize: 1024,
         tamper: t.tamper,
-        ...(fileDigest ? { fileDigest } : {}),
+        chunkDigest,
       });
       await h.run();
       expect(t.flipped()).toBe(1);
@@ -518,7 +522,7 @@ describe('transfer: the sender hashes as it reads, across reloads (docs/files.md
 
   it('a reload of both pages mid-file: the saved running hash goes on, no chunk is read only to hash it', async () => {
     const files = [pseudoRandomBytes(KiB40, 41)];
-    const h = await Harness.create({ files, chunkSize: 1024, fileDigest: 'written' });
+    const h = await Harness.create({ files, chunkSize: 1024, chunkDigest: webCryptoChunkDigest });
     await h.run(200_000, () => h.writes >= 12);
     h.reload();
     const verified = h.receiver!.toJSON().progress[0]!.verified;

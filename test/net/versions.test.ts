@@ -242,9 +242,16 @@ describe('versions that meet, over real links', () => {
     // The page configured as the older build refuses its own offer as too old itself.
     expect(sendRefusal(fo, 'transfer', 'Alice')).toMatchObject({ code: 'VERSION_TOO_OLD' });
     expect(sendRefusal(fc, 'chat', 'Bob')).toBeNull();
-    // A peer announcing file-chunk-v2 without file keys cannot take transfers either.
-    const half = announcement(2, ['file-chunk-v2', 'unsupported-ack']);
+    // A peer announcing file-chunk-v3 without file keys cannot take transfers either.
+    const half = announcement(2, ['file-chunk-v3', 'unsupported-ack']);
     expect(maySend(CURRENT, half, 'transfer')).toBe(false);
+    // Nor the build before the file digest of chunk digests (docs/files.md §12): its digest differs.
+    const beforeDigest = announcement(2, ['file-chunk-v2', 'file-key', 'groups', 'unsupported-ack']);
+    expect(maySend(CURRENT, beforeDigest, 'transfer')).toBe(false);
+    expect(sendRefusal({ own: CURRENT, peer: beforeDigest }, 'transfer', 'Bob')).toMatchObject({
+      code: 'PEER_TOO_OLD',
+      message: "Bob's Parley is older and cannot receive files from this version.",
+    });
     expect(maySend(CURRENT, CURRENT, 'transfer')).toBe(true);
     expect([...old.refused, ...cur.refused, ...old.interfered, ...cur.interfered]).toEqual([]);
   }, 60_000);

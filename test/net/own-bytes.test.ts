@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { ownBytes } from '../../src/net/peer';
+
+describe('ownBytes (a received message as bytes this side owns)', () => {
+  it('keeps a view over a whole buffer as is: a big message is not copied', () => {
+    const ab = new ArrayBuffer(256 * 1024);
+    const out = ownBytes(Buffer.from(ab));
+    expect(out.buffer).toBe(ab);
+    expect(out.length).toBe(ab.byteLength);
+    expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype);
+  });
+
+  it('copies a slice of a shared buffer (node Buffer pool): other bytes stay out of reach', () => {
+    const small = Buffer.from([1, 2, 3]); // from node's 8 KiB pool
+    expect(small.buffer.byteLength).toBeGreaterThan(3);
+    const out = ownBytes(small);
+    expect(out.buffer).not.toBe(small.buffer);
+    expect(out.buffer.byteLength).toBe(3);
+    expect([...out]).toEqual([1, 2, 3]);
+  });
+});
