@@ -6,6 +6,9 @@
  * docs/files.md §11). It keeps at most `windowBytes` unacknowledged bytes in flight and asks
  * `canSend()` (the data channel's bufferedAmount) before each message, so nothing queues without
  * bound. The receiving side is `transfer-receiver.ts`; shared types are in `transfer-common.ts`.
+ * This module is the entry point (it re-exports the rest) and handles the offer, accept, decline,
+ * resume, complete and cancel messages; the state and the sending half (window fill, digests,
+ * acks, refetches, probes) are `SenderFlow` in `transfer-sender-flow.ts`.
  *
  * I/O is injected (`readSlice`, `send`, `canSend`, `now`); the state is JSON (`toJSON`) so that
  * a page reload can restore it and resume. Calls are serialized internally.
@@ -14,137 +17,32 @@
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
-  chunkCount,
   checkFileOffer,
   decodeTransfer,
   encodeTransfer,
   MAX_FILES,
   MAX_OFFER_BYTES,
   TRANSFER_ID_BYTES,
-  type CancelReason,
   type FileOffer,
   type TransferMessage,
   type TransferMessageOf,
 } from './transfer-codec';
-import {
-  chunkLength,
-  offerFromJson,
-  offerToJson,
-  ProgressMeter,
-  rangeBytes,
-  resolveOptions,
-  transferFailure,
-  type FileOfferJson,
-  type ReadSlice,
-  type TransferErrorCode,
-  type TransferEvent,
-  type TransferResult,
-  type TransferOptions,
-  type TransferStatus,
-} from './transfer-common';
-import { HashingReader, type SavedHashing } from './transfer-sender-reader';
-import { nobleChunkDigest, type ChunkDigest } from './file-digest';
+import { offerFromJson, offerToJson, type TransferEvent, type TransferResult } from './transfer-common';
+import { SenderFlow, type Handled, type SenderIo, type SenderOptions, type SenderState } from './transfer-sender-flow';
 
 export * from './transfer-common';
 export * from './transfer-codec';
+export type { SenderIo, SenderOptions, SenderState } from './transfer-sender-flow';
 export { TransferReceiver, type ReceiverIo, type ReceiverOptions, type ReceiverState } from './transfer-receiver';
-
-/** The sender's injected I/O (docs/files.md §2). */
-export interface SenderIo {
-  readSlice: ReadSlice;
-  /** Hands one message to the channel (which may buffer it). */
-  send: (bytes: Uint8Array) => void;
-  /**
-   * Hands one chunk to the channel as its place and bytes, for a channel that seals chunks itself
-   * (docs/files.md §10); without it chunks go through `send` as `chunk` messages.
-   */
-  sendChunk?: (place: { id: Uint8Array; file: number; index: number; offset: number }, bytes: Uint8Array) => void;
-  /** Whether the channel can take another message now (e.g. bufferedAmount below a mark). */
-  canSend: () => boolean;
-  now: () => number;
-  /** SHA-256 of each chunk for the file digest (docs/files.md §12); @noble's by default, WebCrypto's in the app. */
-  chunkDigest?: ChunkDigest;
-}
-
-/** Sender tuning; see {@link TransferOptions}. */
-export type SenderOptions = TransferOptions;
-
-/** The sender's JSON state (docs/files.md §3). */
-export interface SenderState {
-  v: 3;
-  role: 'sender';
-  id: string;
-  status: TransferStatus;
-  files: FileOfferJson[];
-  accepted: number[];
-  windowBytes: number;
-  acked: number[];
-  /** Per file: chunks hashed so far, the running hash's saved state (hex), the digest once all are. */
-  hashing: SavedHashing[];
-  options: Required<SenderOptions>;
-}
-
-/**
- * What a message handler returns: the events of a message that was taken (the window is filled
- * next), or the result to return as it is (a Failure, or an end such as decline or complete).
- */
-type Handled = TransferEvent[] | TransferResult;
 
 /**
  * Sending state machine (docs/files.md §2–3). `create` → `offer()`; feed every message from the
  * receiver to `receive()`; call `pump()` when the channel drains; `tick(now)` now and then;
  * persist `toJSON()` and `restore()` it after a reload.
  */
-export class TransferSender {
-  /** Transfer id (16 random bytes, chosen by the caller). */
-  readonly id: Uint8Array;
-  private st: TransferStatus;
-  private readonly files: { offer: FileOffer }[];
-  /** Reads chunks and keeps each file's running SHA-256 (docs/files.md §11). */
-  private readonly reader: HashingReader;
-  /** Per file: whether its digest went out since the accept or the last resume. */
-  private digestSent: boolean[];
-  private accepted: number[];
-  private window: number;
-  private acked: number[];
-  private next: number[];
-  /** False after a restore until the receiver's resume says where it stands. */
-  private synced: boolean;
-  private retransmit: { file: number; index: number }[] = [];
-  private retries = new Map<string, number>();
-  private chain: Promise<unknown> = Promise.resolve();
-  private pumping = false;
-  private lastActivity: number;
-  /** Receiver's verified bytes at its last resume, and how many resumes in a row brought no progress. */
-  private resumeDone = -1;
-  private idleResumes = 0;
-  /** Probes sent since the receiver was last heard (see {@link tick}). */
-  private probes = 0;
-  private readonly meter: ProgressMeter;
-  private readonly opts: Required<SenderOptions>;
-
-  private constructor(
-    private readonly io: SenderIo,
-    id: Uint8Array,
-    files: FileOffer[],
-    opts: SenderOptions,
-    s?: SenderState,
-  ) {
-    this.id = id;
-    this.files = files.map((offer) => ({ offer }));
-    // Through `io` at each read: the I/O may be rewired after construction (a reopened file).
-    const read: ReadSlice = (f, start, end) => io.readSlice(f, start, end);
-    this.reader = new HashingReader(files, read, io.chunkDigest ?? nobleChunkDigest, s?.hashing);
-    this.digestSent = files.map(() => false);
-    this.opts = resolveOptions(opts);
-    this.st = s?.status ?? 'offered';
-    this.accepted = s?.accepted ?? [];
-    this.window = s?.windowBytes ?? this.opts.windowBytes;
-    this.acked = s?.acked ?? files.map(() => 0);
-    this.next = [...this.acked];
-    this.synced = !s;
-    this.lastActivity = io.now();
-    this.meter = new ProgressMeter(this.opts.progressIntervalMs);
+export class TransferSender extends SenderFlow {
+  private constructor(io: SenderIo, id: Uint8Array, files: FileOffer[], opts: SenderOptions, s?: SenderState) {
+    super(io, id, files, opts, s);
   }
 
   /** A new transfer; call {@link offer} to send the offer. Throws on bad arguments. */
@@ -175,10 +73,6 @@ export class TransferSender {
     return new TransferSender(io, hexToBytes(state.id), state.files.map(offerFromJson), state.options, state);
   }
 
-  get status(): TransferStatus {
-    return this.st;
-  }
-
   toJSON(): SenderState {
     return {
       v: 3,
@@ -199,14 +93,6 @@ export class TransferSender {
     if (this.st !== 'offered') throw new Error(`offer: transfer is ${this.st}`);
     this.lastActivity = this.io.now();
     this.io.send(encodeTransfer({ type: 'offer', id: this.id, files: this.files.map((f) => f.offer) }));
-  }
-
-  /** Cancels locally and tells the receiver. */
-  cancel(reason: CancelReason = 'user'): TransferEvent[] {
-    if (!this.live()) return [];
-    this.st = 'cancelled';
-    this.io.send(encodeTransfer({ type: 'cancel', id: this.id, reason }));
-    return [{ type: 'cancelled', by: 'local', reason }];
   }
 
   /** Handles one message from the receiver (bytes or decoded), then sends what the window allows. */
@@ -233,41 +119,6 @@ export class TransferSender {
     if (now - this.lastActivity < this.opts.stallMs) return;
     if (this.st === 'offered') this.offer();
     else if (this.st === 'active' && this.allSent() && this.probes < this.opts.maxStalls) this.probe(now);
-  }
-
-  /** Current progress (acknowledged verified bytes of the accepted files). */
-  progress(): { done: number; total: number } {
-    let done = 0,
-      total = 0;
-    for (const f of this.accepted) {
-      const o = this.files[f]!.offer;
-      total += o.size;
-      done += rangeBytes(o, 0, this.acked[f]!);
-    }
-    return { done, total };
-  }
-
-  /** Synced, and every chunk and digest of the accepted files handed to the channel. */
-  private allSent(): boolean {
-    return (
-      this.synced &&
-      !this.retransmit.length &&
-      this.accepted.every((f) => this.next[f]! >= this.chunks(f) && this.digestSent[f])
-    );
-  }
-
-  /** Sends the last accepted file's digest again (all digests are known once everything is sent). */
-  private probe(now: number): void {
-    const f = this.accepted[this.accepted.length - 1]!;
-    const sha256 = this.reader.knownDigest(f);
-    if (!sha256) return;
-    this.probes++;
-    this.lastActivity = now;
-    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file: f, sha256 }));
-  }
-
-  private live(): boolean {
-    return this.st === 'offered' || this.st === 'active';
   }
 
   private async handle(input: Uint8Array | TransferMessage): Promise<TransferResult> {
@@ -339,49 +190,6 @@ export class TransferSender {
     return { ok: true, events: [{ type: 'declined', reason: m.reason }] };
   }
 
-  /** The receiver verified the first `verified` chunks of a file: they leave the window. */
-  private onAck(m: TransferMessageOf<'ack'>): Handled {
-    if (this.st !== 'active' || !this.accepted.includes(m.file))
-      return this.fail(m.type, 'TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
-    if (m.verified > this.next[m.file]!)
-      return this.fail(
-        m.type,
-        'TRANSFER_BAD_ACK',
-        `ack of ${m.verified} chunks of file ${m.file}, but only ${this.next[m.file]} were sent`,
-      );
-    const events: TransferEvent[] = [];
-    if (m.verified > this.acked[m.file]!) {
-      this.acked[m.file] = m.verified;
-      this.progressEvent(events, false);
-    }
-    return events;
-  }
-
-  /** A chunk was refused (sealed-chunk layer) or had the wrong length: send it again, up to `maxRetries` times. */
-  private onNack(m: TransferMessageOf<'nack'>): Handled {
-    if (this.st !== 'active' || !this.accepted.includes(m.file))
-      return this.fail(m.type, 'TRANSFER_BAD_INDEX', `refetch for file ${m.file}, which is not being sent`);
-    if (m.index >= this.next[m.file]! || m.index < this.acked[m.file]!)
-      return this.fail(
-        m.type,
-        'TRANSFER_BAD_INDEX',
-        `refetch of chunk ${m.index} of file ${m.file}, which is not in flight`,
-      );
-    const key = `${m.file}:${m.index}`,
-      tries = (this.retries.get(key) ?? 0) + 1;
-    this.retries.set(key, tries);
-    if (tries > this.opts.maxRetries)
-      return this.giveUp(
-        m.type,
-        'integrity',
-        'TRANSFER_HASH_MISMATCH',
-        `chunk ${m.index} of file ${m.file} was refused ${tries} times; the path corrupts data`,
-      );
-    if (!this.retransmit.some((r) => r.file === m.file && r.index === m.index))
-      this.retransmit.push({ file: m.file, index: m.index });
-    return [{ type: 'refetch', file: m.file, index: m.index }];
-  }
-
   /**
    * Where the receiver stands after a reconnect or reload: sending restarts from there. Resumes
    * that bring no progress `maxStalls` times in a row end the transfer.
@@ -444,83 +252,5 @@ export class TransferSender {
     this.progressEvent(events, true);
     events.push({ type: 'complete' });
     return { ok: true, events };
-  }
-
-  /** A message dropped with a Failure; the transfer goes on. */
-  private fail(step: string, code: TransferErrorCode, why: string): TransferResult {
-    return { ...transferFailure(code, 'sender', step, why, false), events: [] };
-  }
-
-  /** Ends the transfer: tells the receiver (cancel with `reason`) and fails with a fatal Failure. */
-  private giveUp(step: string, reason: CancelReason, code: TransferErrorCode, why: string): TransferResult {
-    const events = this.cancel(reason);
-    this.st = 'failed';
-    return { ...transferFailure(code, 'sender', step, why, true), events };
-  }
-
-  /** How many chunks file `f` has. */
-  private chunks(f: number): number {
-    return chunkCount(this.files[f]!.offer.size, this.files[f]!.offer.chunkSize);
-  }
-
-  private inFlight(): number {
-    let sum = 0;
-    for (const f of this.accepted) sum += rangeBytes(this.files[f]!.offer, this.acked[f]!, this.next[f]!);
-    return sum;
-  }
-
-  private progressEvent(events: TransferEvent[], force: boolean): void {
-    const p = this.progress();
-    const v = this.meter.update(this.io.now(), p.done, p.total, force || p.done === p.total);
-    if (v) events.push({ type: 'progress', progress: v });
-  }
-
-  private async fill(): Promise<TransferResult> {
-    if (this.st !== 'active' || !this.synced || this.pumping) return { ok: true, events: [] };
-    this.pumping = true;
-    try {
-      while (this.st === 'active' && this.io.canSend()) {
-        const r = this.retransmit.shift();
-        if (r) {
-          if (r.index >= this.acked[r.file]!) await this.sendChunk(r.file, r.index);
-          continue;
-        }
-        const f = this.accepted.find((x) => this.next[x]! < this.chunks(x) || !this.digestSent[x]);
-        if (f === undefined) break;
-        if (this.next[f]! >= this.chunks(f)) {
-          await this.sendDigest(f);
-          continue;
-        }
-        const len = chunkLength(this.files[f]!.offer, this.next[f]!);
-        const flying = this.inFlight();
-        if (flying > 0 && flying + len > this.window) break;
-        const index = this.next[f]!;
-        await this.reader.catchUp(f, index); // a restored sender whose saved hash is behind the receiver
-        this.next[f] = index + 1;
-        await this.sendChunk(f, index);
-      }
-    } catch (e) {
-      return this.giveUp('read', 'error', 'TRANSFER_IO', `reading the file failed: ${String(e)}`);
-    } finally {
-      this.pumping = false;
-    }
-    return { ok: true, events: [] };
-  }
-
-  /** After a file's last chunk: its whole-file SHA-256, which the receiver compares with what it wrote. */
-  private async sendDigest(file: number): Promise<void> {
-    const sha256 = await this.reader.digest(file);
-    if (this.st !== 'active') return;
-    this.digestSent[file] = true;
-    this.io.send(encodeTransfer({ type: 'digest', id: this.id, file, sha256 }));
-  }
-
-  private async sendChunk(file: number, index: number): Promise<void> {
-    const o = this.files[file]!.offer,
-      start = index * o.chunkSize;
-    const bytes = await this.reader.read(file, index);
-    if (this.st !== 'active') return;
-    if (this.io.sendChunk) this.io.sendChunk({ id: this.id, file, index, offset: start }, bytes);
-    else this.io.send(encodeTransfer({ type: 'chunk', id: this.id, file, index, bytes }));
   }
 }
