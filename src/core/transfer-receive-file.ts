@@ -99,8 +99,14 @@ export function loadFile(offer: FileOffer, p: ReceivingFileJson): ReceivingFile 
   f.acked = p.verified;
   f.done = p.done;
   if (p.done || f.written) f.whole = null;
-  else if (p.mid) f.whole = ResumableSha256.load(p.mid);
-  else if (p.verified > 0) throw new TypeError('state: chunks verified but no file-digest midstate saved');
+  else if (p.mid) {
+    f.whole = ResumableSha256.load(p.mid);
+    // Saved after the last record was folded but before the digest was taken: take it now.
+    if (p.verified === f.count) {
+      f.written = f.whole.digest();
+      f.whole = null;
+    }
+  } else if (p.verified > 0) throw new TypeError('state: chunks verified but no file-digest midstate saved');
   return f;
 }
 

@@ -93,11 +93,12 @@ export class HashingReader {
     const h = this.#hashing[file]!;
     if (index === h.queued && !h.digest) {
       h.queued++;
-      const sha = this.#chunkDigest(bytes); // takes what it needs from `bytes` now
+      const sha = this.#chunkDigest(bytes), // takes what it needs from `bytes` now
+        len = bytes.length; // the fold keeps no reference to the bytes (a view into a 2 MiB read block)
       h.folding = h.folding.then(async () => {
         const [hash, d] = await Promise.all([this.#runningHash(h, file), sha]);
         if (index !== h.hashed) return; // the saved state did not load: hashing starts over (catchUp)
-        hash.update(chunkRecord(d, index, bytes.length));
+        hash.update(chunkRecord(d, index, len));
         h.hashed++;
         if (h.hashed === this.#chunks(file)) this.#finish(h, hash);
       });
