@@ -89,6 +89,12 @@ export abstract class SenderFlow {
   protected window: number;
   protected acked: number[];
   protected next: number[];
+  /**
+   * Per file: one past the highest chunk this sender has handed to the channel. A resume
+   * lowers `next`, not this: chunks sent before it may still arrive, and the receiver's ack may
+   * cover them (docs/files.md §3, "Resume overtaking chunks in flight").
+   */
+  protected sent: number[];
   /** False after a restore until the receiver's resume says where it stands. */
   protected synced: boolean;
   protected retransmit: { file: number; index: number }[] = [];
@@ -123,6 +129,7 @@ export abstract class SenderFlow {
     this.window = s?.windowBytes ?? this.opts.windowBytes;
     this.acked = s?.acked ?? files.map(() => 0);
     this.next = [...this.acked];
+    this.sent = [...this.acked];
     this.synced = !s;
     this.lastActivity = io.now();
     this.meter = new ProgressMeter(this.opts.progressIntervalMs);
@@ -179,15 +186,17 @@ export abstract class SenderFlow {
   protected onAck(m: TransferMessageOf<'ack'>): Handled {
     if (this.st !== 'active' || !this.accepted.includes(m.file))
       return this.fail(m.type, 'TRANSFER_BAD_INDEX', `ack for file ${m.file}, which is not being sent`);
-    if (m.verified > this.next[m.file]!)
+    if (m.verified > this.sent[m.file]!)
       return this.fail(
         m.type,
         'TRANSFER_BAD_ACK',
-        `ack of ${m.verified} chunks of file ${m.file}, but only ${this.next[m.file]} were sent`,
+        `ack of ${m.verified} chunks of file ${m.file}, but only ${this.sent[m.file]} were sent`,
       );
     const events: TransferEvent[] = [];
     if (m.verified > this.acked[m.file]!) {
       this.acked[m.file] = m.verified;
+      // Beyond what was sent again since a resume: chunks sent before it arrived; go on after them.
+      this.next[m.file] = Math.max(this.next[m.file]!, m.verified);
       this.progressEvent(events, false);
     }
     return events;
@@ -269,6 +278,7 @@ export abstract class SenderFlow {
         const index = this.next[f]!;
         await this.reader.catchUp(f, index); // a restored sender whose saved hash is behind the receiver
         this.next[f] = index + 1;
+        this.sent[f] = Math.max(this.sent[f]!, index + 1);
         await this.sendChunk(f, index);
       }
     } catch (e) {
