@@ -233,7 +233,7 @@ async function main(): Promise<void> {
   try {
     const [alice, bob] = await pair([contexts[0]!, contexts[1]!]);
     const rawContexts: [BrowserContext, BrowserContext] = INCOGNITO
-      ? [await browsers[0]!.newContext(), await browsers[0]!.newContext()]
+      ? [await browsers[0]!.newContext(appContext(RAW_ORIGIN)), await browsers[0]!.newContext(appContext(RAW_ORIGIN))]
       : [contexts[0]!, contexts[1]!];
     const [rawA, rawB] = await rawPair(rawContexts);
     const value: number[] = [],
