@@ -19,6 +19,10 @@
  *
  * Also printed, per round: the in-memory raw channel (one random 128 KiB buffer sent over and
  * over, the headline baseline until issue 16) and its ratio.
+ * Also printed, per round: the encrypted floor — the raw channel sending the file read from disk
+ * with each 255 KiB chunk sealed by WebCrypto AES-256-GCM and opened at the other end, nothing else
+ * (no header, hash, ack or disk write): the least any app that encrypts in the page pays, so
+ * Parley ÷ floor is the share of Parley's own protocol (docs/files.md §13).
  *
  * Also printed: the CPU time of all of the browser's processes per MB for Parley and both raw runs (from /proc;
  * the stable measure on a shared machine, docs/files.md §8), per process and thread with
