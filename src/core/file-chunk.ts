@@ -24,6 +24,8 @@ export const CHUNK_HEADER_BYTES = 40;
 export const CHUNK_OVERHEAD = CHUNK_HEADER_BYTES + TAG_LENGTH;
 /** Largest sealed chunk message: Chromium's SCTP `maxMessageSize`. */
 export const MAX_CHUNK_MESSAGE = 262144;
+/** Message buffers a {@link ChunkSealer} keeps for reuse (8 × 256 KiB = 2 MiB at most; docs/files.md §13). */
+export const SEALER_POOL_BUFFERS = 8;
 /** Most file bytes sealed under one file key (2^36, as frames: GCM's bound stays below 2^-60). */
 export const MAX_CHUNK_SEALED_BYTES = 2 ** 36;
 /** Most chunks sealed under one file key (nonce counter space kept well inside u64 and GCM's 2^32 calls). */
@@ -126,6 +128,10 @@ export class ChunkSealer {
   #seq = 0;
   #sealed = 0;
   #tail: Promise<unknown> = Promise.resolve();
+  /** Message buffers handed back by {@link ChunkSealer.release}, ready for the next seals. */
+  readonly #free: ArrayBuffer[] = [];
+  /** Every buffer this sealer made: only those are taken back. */
+  readonly #mine = new WeakSet<ArrayBuffer>();
 
   private constructor(
     private readonly aead: Aead,
@@ -143,7 +149,10 @@ export class ChunkSealer {
     return this.#sealed;
   }
 
-  /** One sealed chunk message for `bytes` at `place`. `bytes` may be reused once this returns. */
+  /**
+   * One sealed chunk message for `bytes` at `place`. `bytes` may be reused once this returns. The
+   * message may be written into a buffer an earlier message was {@link ChunkSealer.release}d from.
+   */
   seal(place: ChunkPlace, bytes: Uint8Array): Promise<Uint8Array> {
     checkPlace(place);
     assertBytes('bytes', bytes);
@@ -158,7 +167,9 @@ export class ChunkSealer {
     writeHeader(header, seq, place);
     const sealing = this.aead.seal(nonce(seq), associatedData(this.role, header), bytes); // reads `bytes` now
     const out = Promise.all([sealing, this.#tail]).then(([ct]) => {
-      const m = new Uint8Array(CHUNK_HEADER_BYTES + ct.length); // the one copy of the send path
+      // The one copy of the send path, into a buffer used before where one is free: a fresh
+      // 256 KiB per chunk costs an allocation, a zero fill and the GC's work (docs/files.md §13).
+      const m = new Uint8Array(this.#buffer(), 0, CHUNK_HEADER_BYTES + ct.length);
       m.set(header);
       m.set(ct, CHUNK_HEADER_BYTES);
       return m;
@@ -167,8 +178,28 @@ export class ChunkSealer {
     return out;
   }
 
+  /**
+   * Gives back a message from {@link ChunkSealer.seal} once nothing reads it any more (a data
+   * channel's `send` copies it before it returns): a later seal may overwrite it. Anything else is
+   * ignored; at most {@link SEALER_POOL_BUFFERS} buffers are kept.
+   */
+  release(message: Uint8Array): void {
+    const b = message.buffer;
+    if (!(b instanceof ArrayBuffer) || !this.#mine.has(b)) return;
+    if (this.#free.length < SEALER_POOL_BUFFERS && !this.#free.includes(b)) this.#free.push(b);
+  }
+
+  #buffer(): ArrayBuffer {
+    const b = this.#free.pop();
+    if (b) return b;
+    const fresh = new ArrayBuffer(MAX_CHUNK_MESSAGE);
+    this.#mine.add(fresh);
+    return fresh;
+  }
+
   destroy(): void {
     this.aead.destroy();
+    this.#free.length = 0;
   }
 }
 

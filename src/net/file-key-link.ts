@@ -193,8 +193,14 @@ export class FileKeyLink implements TransferLink, FileKeyChannel {
         new RangeError(`FileKeyLink.sendChunk: over ${this.#maxWaiting} bytes wait for the file key`),
       );
     this.#outWaiting += len;
-    const sealed = this.#sealer.then((s) => s.seal(place, bytes));
-    return this.#hand(sealed, len, (m) => inner.sendSealedChunk!(m));
+    const sealed = this.#sealer.then(async (s) => ({ s, m: await s.seal(place, bytes) }));
+    return this.#hand(sealed, len, ({ s, m }) => {
+      const sent = inner.sendSealedChunk!(m);
+      // Settled = handed to the data channel, which copied it, or dropped: the buffer is free.
+      const release = () => s.release(m);
+      sent.then(release, release);
+      return sent;
+    });
   }
 
   /**
