@@ -6,11 +6,10 @@
  */
 import { failure, type Failure } from './errors';
 import { announcementProblem } from './features';
-import { splitWire } from './wire-encode';
+import { INVITE_REFUSALS, splitWire, WIRE_PREFIX_BYTES } from './wire-encode';
 import {
   FEATURES_CHECK_BYTES,
   FILE_KEY_BYTES,
-  INVITE_REFUSALS,
   MAX_CHAT_TEXT_BYTES,
   MAX_KX_BYTES,
   MAX_TRANSFER_WIRE_BYTES,
@@ -19,7 +18,6 @@ import {
   SESSION_ID_RE,
   SESSION_KEM_KEY_BYTES,
   STREAM_RE,
-  WIRE_PREFIX_BYTES,
   WIRE_TYPE_CODES,
   WIRE_VERSION,
   type DecodeWireResult,

@@ -7,7 +7,6 @@ import { announcementProblem } from './features';
 import {
   FEATURES_CHECK_BYTES,
   FILE_KEY_BYTES,
-  INVITE_REFUSALS,
   MAX_CHAT_TEXT_BYTES,
   MAX_HELLO_NAME_BYTES,
   MAX_KX_BYTES,
@@ -17,11 +16,16 @@ import {
   SESSION_ID_RE,
   SESSION_KEM_KEY_BYTES,
   STREAM_RE,
-  WIRE_PREFIX_BYTES,
   WIRE_TYPE_CODES,
   WIRE_VERSION,
+  type InviteRefusal,
   type WireMessage,
 } from './wire-types';
+
+/** Why an inviter may refuse an invite, in the order the codec lists them (docs/protocol-app.md §4). */
+export const INVITE_REFUSALS: readonly InviteRefusal[] = ['used', 'expired', 'unknown', 'known-key'];
+/** Bytes before the header: version(1) ‖ type(1) ‖ headerLength(4) (docs/protocol-app.md §4). */
+export const WIRE_PREFIX_BYTES = 6;
 
 const enc = new TextEncoder();
 

@@ -104,7 +104,3 @@ export const FILE_KEY_BYTES = 32;
 export const FEATURES_CHECK_BYTES = 32;
 /** Largest kx message in the tail (a REVEAL is 1 265 bytes; room for a later version). */
 export const MAX_KX_BYTES = 4096;
-/** Why an inviter may refuse an invite, in the order the codec lists them (docs/protocol-app.md §4). */
-export const INVITE_REFUSALS: readonly InviteRefusal[] = ['used', 'expired', 'unknown', 'known-key'];
-/** Bytes before the header: version(1) ‖ type(1) ‖ headerLength(4) (docs/protocol-app.md §4). */
-export const WIRE_PREFIX_BYTES = 6;

@@ -15,22 +15,6 @@
  * encoder in `wire-encode.ts`, the decoder in `wire-decode.ts`.
  * @module
  */
-export type { DecodeWireResult, InviteRefusal, WireErrorCode, WireMessage } from './wire-types';
-export {
-  FEATURES_CHECK_BYTES,
-  FILE_KEY_BYTES,
-  MAX_CHAT_TEXT_BYTES,
-  MAX_HELLO_NAME_BYTES,
-  MAX_KX_BYTES,
-  MAX_TRANSFER_WIRE_BYTES,
-  MAX_WIRE_BYTES,
-  MESSAGE_ID_RE,
-  SESSION_ID_RE,
-  SESSION_KEM_KEY_BYTES,
-  STREAM_RE,
-  TRANSFER_WIRE_OVERHEAD,
-  WIRE_TYPE_CODES,
-  WIRE_VERSION,
-} from './wire-types';
+export * from './wire-types';
 export { encodeWire } from './wire-encode';
 export { decodeWire, messageIdOf } from './wire-decode';
