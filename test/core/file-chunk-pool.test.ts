@@ -48,10 +48,10 @@ describe('sealed chunk message buffers', () => {
     const [b, c] = [await sealer.seal(at(1), chunk(1)), await sealer.seal(at(2), chunk(2))];
     expect(b.buffer).toBe(a.buffer);
     expect(c.buffer).not.toBe(a.buffer);
-    const many = [];
+    const many: Uint8Array[] = [];
     for (let i = 0; i < SEALER_POOL_BUFFERS + 4; i++) many.push(await sealer.seal(at(i), chunk(i)));
     for (const m of many) sealer.release(m);
-    const again = [];
+    const again: ArrayBufferLike[] = [];
     for (let i = 0; i < SEALER_POOL_BUFFERS + 4; i++) again.push((await sealer.seal(at(i), chunk(i))).buffer);
     const reused = again.filter((x) => many.some((m) => m.buffer === x));
     expect(reused.length).toBe(SEALER_POOL_BUFFERS);
