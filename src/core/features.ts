@@ -10,7 +10,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { WireMessage } from './wire';
+import type { WireMessage } from './wire-types';
 
 /** Feature names this code knows (docs/protocol.md "Compatibility"). Peers may announce others. */
 export const KNOWN_FEATURES = ['file-key', 'unsupported-ack', 'groups', 'file-chunk-v2', 'file-chunk-v3'] as const;

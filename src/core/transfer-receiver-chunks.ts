@@ -28,6 +28,8 @@ export abstract class ReceiverChunks extends ReceiverCore {
   /** Messages given to `receive` and not yet handled; files with verified chunks not yet acknowledged. */
   protected queued = 0;
   private readonly unacked = new Set<number>();
+  /** Files that got a chunk below their verified prefix in this batch: their prefix is acked again at its end. */
+  private readonly reacks = new Set<number>();
 
   /**
    * A chunk the caller's sealed-chunk layer refused (docs/files.md §10: tampered, moved, replayed
@@ -63,16 +65,32 @@ export abstract class ReceiverChunks extends ReceiverCore {
     this.io.send(encodeTransfer({ type: 'ack', id: this.id, file, verified: r.verified }));
   }
 
+  /**
+   * At the end of a batch (no message waits in the queue): the acks held back, then one ack again
+   * of the verified prefix of each file that got a chunk below it — a sender that sends what this
+   * side verified long ago is behind (it reloaded and refused the ack that jumped past what it had
+   * sent since: docs/files.md §3, "A reloaded sender behind the receiver"). At most one re-ack per
+   * file per batch, and only for a duplicate chunk in it: never more re-acks than duplicates received.
+   */
   protected sendAcks(): void {
+    const reacks = [...this.reacks];
+    this.reacks.clear();
     if (this.st !== 'active' && this.st !== 'done') return;
-    for (const f of [...this.unacked]) this.ack(f, this.rf[f]!, true);
+    const held = [...this.unacked];
+    for (const f of held) this.ack(f, this.rf[f]!, true);
+    for (const f of reacks)
+      if (!held.includes(f))
+        this.io.send(encodeTransfer({ type: 'ack', id: this.id, file: f, verified: this.rf[f]!.verified }));
   }
 
   /** A chunk (already authenticated by the sealed-chunk layer): checked against the window and its place, written, then counted in order. */
   protected async onChunk(m: TransferMessageOf<'chunk'>, r: ReceivingFile, step: string): Promise<TransferResult> {
     const { file, index, bytes } = m;
     const unwanted = this.unwantedChunk(m, r);
-    if (unwanted) return this.fail(step, unwanted.code, unwanted.why);
+    if (unwanted) {
+      if (index < r.verified) this.reacks.add(file); // the sender is behind this side: tell it again (sendAcks)
+      return this.fail(step, unwanted.code, unwanted.why);
+    }
     const len = chunkLength(r.offer, index);
     const badLength = bytes.length !== len;
     if (m.offset !== undefined && m.offset !== index * r.offer.chunkSize)

@@ -95,6 +95,7 @@ export class HashingReader {
       h.queued++;
       const sha = this.#chunkDigest(bytes), // takes what it needs from `bytes` now
         len = bytes.length; // the fold keeps no reference to the bytes (a view into a 2 MiB read block)
+      sha.catch(() => undefined); // seen by the fold below, which may run only after `sha` rejected
       h.folding = h.folding.then(async () => {
         const [hash, d] = await Promise.all([this.#runningHash(h, file), sha]);
         if (index !== h.hashed) return; // the saved state did not load: hashing starts over (catchUp)
