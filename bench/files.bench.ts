@@ -228,35 +228,27 @@ async function rawTransfer(sender: Page, receiver: Page, cpu: () => number): Pro
   return [performance.now() - t0, cpu() - c0];
 }
 
-async function rawFileTransfer(
+/**
+ * The file at `path` from the sender page's file input to the receiver page, sent plain or
+ * (`sealed`) with each chunk sealed under a key both pages are given: the encrypted floor.
+ */
+async function fileTransfer(
   sender: Page,
   receiver: Page,
   path: string,
   cpu: () => number,
-): Promise<[number, number]> {
-  await sender.locator('#raw-file').setInputFiles(path);
-  const got = receiver.evaluate(`(${RAW_RECEIVE})(${BYTES})`);
-  await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
-  const t0 = performance.now(),
-    c0 = cpu();
-  await sender.evaluate(`(${RAW_SEND_FILE})()`);
-  await got;
-  return [performance.now() - t0, cpu() - c0];
-}
-
-async function sealedFileTransfer(
-  sender: Page,
-  receiver: Page,
-  path: string,
-  cpu: () => number,
+  sealed: boolean,
 ): Promise<[number, number]> {
   const key = JSON.stringify([...randomBytes(32)]);
+  const [receive, send] = sealed
+    ? [`(${RAW_RECEIVE_SEALED})(${BYTES}, ${key})`, `(${RAW_SEND_FILE_SEALED})(${key})`]
+    : [`(${RAW_RECEIVE})(${BYTES})`, `(${RAW_SEND_FILE})()`];
   await sender.locator('#raw-file').setInputFiles(path);
-  const got = receiver.evaluate(`(${RAW_RECEIVE_SEALED})(${BYTES}, ${key})`);
+  const got = receiver.evaluate(receive);
   await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
   const t0 = performance.now(),
     c0 = cpu();
-  await sender.evaluate(`(${RAW_SEND_FILE_SEALED})(${key})`);
+  await sender.evaluate(send);
   await got;
   return [performance.now() - t0, cpu() - c0];
 }
@@ -332,8 +324,8 @@ async function main(): Promise<void> {
         i === RUNS && !!process.env.BENCH_PROFILE,
       );
       const [raw, rawCpu] = await rawTransfer(rawA, rawB, cpu);
-      const [rawFile, rawFileCpu] = await rawFileTransfer(rawA, rawB, path, cpu);
-      const [sealed, sealedCpu] = await sealedFileTransfer(rawA, rawB, path, cpu);
+      const [rawFile, rawFileCpu] = await fileTransfer(rawA, rawB, path, cpu, false);
+      const [sealed, sealedCpu] = await fileTransfer(rawA, rawB, path, cpu, true);
       await rm(path);
       if (i) {
         fileBaseline.push(mbps(rawFile));
