@@ -197,7 +197,7 @@ export class AppState {
       resolved: (codes) => {
         if (this.error && codes.includes(this.error.code)) this.error = null;
       },
-      linkUp: (key, link) => this.transfers.linkUp(key, link),
+      linkUp: (key, link, peer) => this.transfers.linkUp(key, link, peer),
       chatHeldBack: (key, n) => this.heldBack.note(key, n),
     };
     const { store, identity, contacts, transfers, groups } = this;

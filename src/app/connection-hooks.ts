@@ -5,7 +5,7 @@
  * @module
  */
 import type { Failure } from '../core/errors';
-import type { TransferLink } from '../net/transfer-types';
+import type { LinkPeer, TransferLink } from '../net/transfer-types';
 import type { AppError, AppErrorCode } from './errors';
 
 /**
@@ -41,7 +41,7 @@ export interface ConnectionHooks {
    * A verified link to a contact is up. Runs before the app's own `onMessage`, so file transfers
    * (docs/files.md §8) see the messages that arrived before any listener.
    */
-  linkUp?(contactKey: string, link: TransferLink): void;
+  linkUp?(contactKey: string, link: TransferLink, peer: LinkPeer): void;
   /** The session with a contact is agreed on a new link: kept (`fresh` false) or new from a kx (docs/session.md §2). */
   sessionReady?(contactKey: string, e: { sessionId: string; fresh: boolean; forced: boolean }): void;
   /** A ratchet message from the contact was refused (for "decryption keeps failing" triggers). */

@@ -14,7 +14,7 @@
  */
 import type { LinkFeatures, SecureLink } from '../net/link';
 import type { StatsReportLike } from '../net/route-stats';
-import { maySend } from '../core/features';
+import { hasFeature, maySend } from '../core/features';
 import type { SessionSetupResult } from '../net/session-kx';
 import { FileKeyLink } from '../net/file-key-link';
 import { rendezvousDays } from '../core/rendezvous';
@@ -274,7 +274,11 @@ export class ContactPeer {
     // Files go only where both sides announced file keys; the adapter keeps what arrives meanwhile.
     void link.features.then((f) => {
       if (f && this.live?.link === link) this.features = f;
-      if (f && maySend(f.own, f.peer, 'transfer')) this.app.hooks.linkUp?.(this.key, files);
+      if (f && maySend(f.own, f.peer, 'transfer'))
+        this.app.hooks.linkUp?.(this.key, files, {
+          // Both: a page run as an older version (the test switch) keeps that version's acks.
+          takesWindow: hasFeature(f.own, 'file-ack-window') && hasFeature(f.peer, 'file-ack-window'),
+        });
     });
     // A store that refuses the write (quota, private mode) must not become an unhandled
     // rejection: no receipt goes back, so the friend sends the message again later.

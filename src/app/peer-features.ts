@@ -45,6 +45,7 @@ const WHAT: Record<FeatureName, string> = {
   'file-key': t.versions.what.files,
   'file-chunk-v2': t.versions.what.files,
   'file-chunk-v3': t.versions.what.files,
+  'file-ack-window': t.versions.what.files,
   'unsupported-ack': t.versions.what.everything,
   groups: t.versions.what.groups,
 };

@@ -9,6 +9,7 @@ import {
   TransferManager,
   removeOrphans,
   type OutgoingFile,
+  type LinkPeer,
   type TransferLink,
   type TransferManagerEvent,
 } from '../net/transfers';
@@ -74,7 +75,7 @@ export class TransfersState {
   private persistence: IdbTransferPersistence | null = null;
   private readonly managers = new Map<string, TransferManager>();
   private readonly opening = new Map<string, Promise<TransferManager | null>>();
-  private readonly pendingLinks = new Map<string, TransferLink>();
+  private readonly pendingLinks = new Map<string, { link: TransferLink; peer: LinkPeer }>();
   private readonly extra = new Map<string, Extra>();
   private readonly urls = new Map<string, (string | null)[]>();
   private readonly refusedNow = new Map<string, RefusedOffers>();
@@ -97,15 +98,16 @@ export class TransfersState {
   /**
    * A verified link to `key` is up. Must run before the app registers its own `onMessage`: a link
    * hands messages that arrived before any listener only to its first listener (docs/files.md §8).
+   * `peer`: what the contact announced on it (docs/files.md §13).
    */
-  linkUp(key: string, link: TransferLink): void {
+  linkUp(key: string, link: TransferLink, peer: LinkPeer = {}): void {
     const m = this.managers.get(key);
     if (m) {
-      m.attach(link);
+      m.attach(link, peer);
       return;
     }
     // A new contact: its manager opens now, and takes the link once it is ready.
-    this.pendingLinks.set(key, link);
+    this.pendingLinks.set(key, { link, peer });
     void this.manager(key);
   }
 
@@ -238,7 +240,7 @@ export class TransfersState {
     m.on((e) => this.onEvent(key, m, e));
     const link = this.pendingLinks.get(key);
     this.pendingLinks.delete(key);
-    if (link) m.attach(link);
+    if (link) m.attach(link.link, link.peer);
     this.refresh(key);
     for (const t of m.list()) if (t.direction === 'in' && t.status === 'done') void this.loadUrls(key, m, t.id);
     return m;

@@ -13,7 +13,14 @@ import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { WireMessage } from './wire-types';
 
 /** Feature names this code knows (docs/protocol.md "Compatibility"). Peers may announce others. */
-export const KNOWN_FEATURES = ['file-key', 'unsupported-ack', 'groups', 'file-chunk-v2', 'file-chunk-v3'] as const;
+export const KNOWN_FEATURES = [
+  'file-key',
+  'unsupported-ack',
+  'groups',
+  'file-chunk-v2',
+  'file-chunk-v3',
+  'file-ack-window',
+] as const;
 /** A feature this code can gate on. */
 export type FeatureName = (typeof KNOWN_FEATURES)[number];
 
@@ -45,11 +52,13 @@ export const V1: Announcement = Object.freeze({ version: 1, features: Object.fre
  * digests (`file-chunk-v3`: transfer protocol 2, frame 0x04 and docs/files.md §12's digest;
  * `file-chunk-v2` was the same before §12, with a plain SHA-256 of the file as its digest, and is
  * no longer enough), groups (the wire type `group`, docs/groups.md §10) and the unsupported
- * receipt. Sorted, as an announcement is.
+ * receipt, and `file-ack-window`: as a sender this side takes the window the receiver's accept
+ * advertises as its own, so a receiver may hold its acks until a quarter of it is unacknowledged
+ * (docs/files.md §13; it changes no message). Sorted, as an announcement is.
  */
 export const CURRENT: Announcement = Object.freeze({
   version: PROTOCOL_VERSION,
-  features: Object.freeze(['file-chunk-v3', 'file-key', 'groups', 'unsupported-ack']),
+  features: Object.freeze(['file-ack-window', 'file-chunk-v3', 'file-key', 'groups', 'unsupported-ack']),
 });
 
 /**
@@ -59,6 +68,7 @@ export const CURRENT: Announcement = Object.freeze({
 const REQUIRES: Partial<Record<FeatureName, readonly FeatureName[]>> = {
   'file-chunk-v2': ['file-key'],
   'file-chunk-v3': ['file-key'],
+  'file-ack-window': ['file-key', 'file-chunk-v3'],
 };
 
 /**

@@ -10,6 +10,11 @@ import { type CancelReason, type DeclineReason, type FileOffer, type TransferCod
 
 /** Default bound on unacknowledged bytes in flight (docs/files.md §2). */
 export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest window (the accept's u32). A sender given it takes whatever window the receiver
+ * advertises, as a sender announcing `file-ack-window` promises (docs/files.md §13).
+ */
+export const MAX_WINDOW_BYTES = 0xffffffff;
 /** Default chunk size: the largest multiple of 64 whose chunk message, with 40 bytes to spare
  *  for the wire envelope, fits a 64 KiB frame payload (docs/files.md §2). */
 export const DEFAULT_CHUNK_SIZE = 65472;
@@ -41,7 +46,7 @@ export function resolveOptions(o: TransferOptions = {}): Required<TransferOption
     maxStalls: o.maxStalls ?? 20,
     progressIntervalMs: o.progressIntervalMs ?? 250,
   };
-  if (!Number.isInteger(r.windowBytes) || r.windowBytes < 1 || r.windowBytes > 0xffffffff)
+  if (!Number.isInteger(r.windowBytes) || r.windowBytes < 1 || r.windowBytes > MAX_WINDOW_BYTES)
     throw new RangeError('windowBytes: integer in 1..2^32-1');
   for (const k of ['maxRetries', 'stallMs', 'maxStalls', 'progressIntervalMs'] as const)
     if (!Number.isInteger(r[k]) || r[k] < 0) throw new RangeError(`${k}: non-negative integer`);

@@ -26,6 +26,13 @@ export interface ReceiverIo {
    * in the app (off the page's thread). It must have read `bytes` by the time it returns its promise.
    */
   chunkDigest?: ChunkDigest;
+  /**
+   * Whether the sender takes this receiver's advertised window as its own (the peer announced
+   * `file-ack-window`: docs/files.md §13). Then an ack waits until a quarter of the window is
+   * unacknowledged, the file is complete, or the next `tick` — not for each pause in the stream.
+   * Asked at each ack (the link, and so the peer, may change); absent = false.
+   */
+  holdAcks?: () => boolean;
 }
 
 /** Receiver tuning; see {@link TransferOptions}. */

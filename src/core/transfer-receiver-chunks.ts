@@ -50,13 +50,14 @@ export abstract class ReceiverChunks extends ReceiverCore {
 
   /**
    * Acks are cumulative, so one may cover many chunks (docs/files.md §2): a verified prefix is
-   * acknowledged once no further message waits in this receiver's queue, once it grew by a
-   * quarter of the window since the last ack, or when the file is complete — not once per chunk.
+   * acknowledged once it grew by a quarter of the window since the last ack, when the file is
+   * complete, or — unless the sender takes this side's window (`holdAcks`, §13) — once no further
+   * message waits in this receiver's queue. Not once per chunk.
    */
   private ack(file: number, r: ReceivingFile, force: boolean): void {
     const unacked = rangeBytes(r.offer, r.acked, r.verified);
     if (unacked === 0) return;
-    if (!force && this.queued > 1 && unacked < this.opts.windowBytes / 4) {
+    if (!force && (this.queued > 1 || this.holding()) && unacked < this.opts.windowBytes / 4) {
       this.unacked.add(file);
       return;
     }
@@ -76,11 +77,26 @@ export abstract class ReceiverChunks extends ReceiverCore {
     const reacks = [...this.reacks];
     this.reacks.clear();
     if (this.st !== 'active' && this.st !== 'done') return;
-    const held = [...this.unacked];
+    const held = this.holding() ? [] : [...this.unacked];
     for (const f of held) this.ack(f, this.rf[f]!, true);
     for (const f of reacks)
       if (!held.includes(f))
         this.io.send(encodeTransfer({ type: 'ack', id: this.id, file: f, verified: this.rf[f]!.verified }));
+  }
+
+  /** Whether acks wait for a quarter of the window rather than the end of a batch (`ReceiverIo.holdAcks`, §13). */
+  private holding(): boolean {
+    return this.io.holdAcks?.() === true;
+  }
+
+  /**
+   * The acks held back, sent now (at each `tick`): an ack held for a quarter of the window waits
+   * at most one tick, whatever the sender does — the bound that keeps a sender whose window is
+   * smaller than it promised (a broken peer) moving.
+   */
+  protected flushAcks(): void {
+    if (this.st !== 'active') return;
+    for (const f of [...this.unacked]) this.ack(f, this.rf[f]!, true);
   }
 
   /** A chunk (already authenticated by the sealed-chunk layer): checked against the window and its place, written, then counted in order. */

@@ -130,10 +130,11 @@ export class TransferReceiver extends ReceiverChunks {
   }
 
   /**
-   * Sends a resume when nothing verified for `stallMs` (a lost message; at most 3 times in a row
-   * once done). After `maxStalls` such periods in a row the transfer fails: TRANSFER_STALLED.
+   * Sends the acks held back (docs/files.md §13), and a resume when nothing verified for `stallMs`
+   * (a lost message; at most 3 times in a row once done). After `maxStalls` such periods in a row the transfer fails: TRANSFER_STALLED.
    */
   tick(now: number): TransferFailure | null {
+    this.flushAcks();
     if ((this.st !== 'active' && this.st !== 'done') || now - this.lastProgress < this.opts.stallMs) return null;
     if (this.st === 'done' && this.stallResends >= 3) return null;
     this.lastProgress = now;

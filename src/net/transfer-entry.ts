@@ -134,7 +134,7 @@ const COMPLETE = transferTypeCode('complete');
  */
 export function receiverIo(
   e: Entry,
-  o: { closed: () => boolean; send: (b: Uint8Array) => void; now: () => number },
+  o: Pick<ReceiverIo, 'send' | 'now' | 'holdAcks'> & { closed: () => boolean },
 ): ReceiverIo {
   const sink = (f: number) => {
     if (o.closed()) throw new Error('the transfer manager was closed');
@@ -157,6 +157,7 @@ export function receiverIo(
       o.send(b);
     },
     now: o.now,
+    holdAcks: o.holdAcks,
   };
 }
 

@@ -19,6 +19,7 @@ import {
   DEFAULT_HIGH_WATER,
   DEFAULT_MAX_INCOMING_BYTES,
   DEFAULT_SAVE_EVERY_BYTES,
+  type LinkPeer,
   type TransferFileInfo,
   type TransferManagerEvent,
   type TransferManagerOptions,
@@ -38,6 +39,8 @@ export abstract class ManagerCore {
   private pumping = false;
   private again = false;
   protected closed = false;
+  /** The current link's peer (docs/files.md §13); its receivers hold acks while `takesWindow`. */
+  protected peer: LinkPeer = {};
 
   protected constructor(o: TransferManagerOptions) {
     this.o = {
@@ -65,7 +68,12 @@ export abstract class ManagerCore {
   }
 
   protected receiverIo(e: Entry) {
-    return receiverIo(e, { closed: () => this.closed, send: (b) => this.out.send(b), now: this.o.now });
+    return receiverIo(e, {
+      closed: () => this.closed,
+      send: (b) => this.out.send(b),
+      now: this.o.now,
+      holdAcks: () => this.peer.takesWindow === true,
+    });
   }
 
   /** Runs every active sender's pump (once at a time; again if kicked meanwhile). */

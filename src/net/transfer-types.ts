@@ -42,6 +42,15 @@ export interface TransferLink {
   onChunk?(cb: (c: ChunkArrival) => void): () => void;
 }
 
+/** What the peer on a link announced that changes how transfers run (docs/files.md §13). */
+export interface LinkPeer {
+  /**
+   * The peer's sender takes the window this side's receivers advertise as its own (it announced
+   * `file-ack-window`): they may hold their acks until a quarter of it is unacknowledged.
+   */
+  readonly takesWindow?: boolean;
+}
+
 /** A file as shown in the UI. */
 export interface TransferFileInfo {
   name: string;

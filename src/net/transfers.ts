@@ -11,12 +11,13 @@
  * @module
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { TransferSender } from '../core/transfer';
+import { MAX_WINDOW_BYTES, TransferSender } from '../core/transfer';
 import { recordOf, saveNow, tidyOnOpen } from './transfer-entry';
 import { prepareOutgoing, roomFor, type OutgoingFile } from './transfer-offers';
 import { ManagerInbound } from './transfer-inbound';
 import {
   DOWNLOAD_TYPE,
+  type LinkPeer,
   type TransferLink,
   type TransferManagerEvent,
   type TransferManagerOptions,
@@ -93,10 +94,14 @@ export class TransferManager extends ManagerInbound {
     });
   }
 
-  /** Uses `link` from now on (a new link after a drop): re-offers unanswered offers, receivers send `resume`. */
-  attach(link: TransferLink): void {
+  /**
+   * Uses `link` from now on (a new link after a drop): re-offers unanswered offers, receivers send
+   * `resume`. `peer`: what the peer announced on it (docs/files.md §13); none known = old rules.
+   */
+  attach(link: TransferLink, peer: LinkPeer = {}): void {
     this.detach();
     this.out.use(link);
+    this.peer = { ...peer };
     this.#unlink = [
       link.onMessage((m) => this.onMessage(m)),
       ...(link.onChunk ? [link.onChunk((c) => this.onChunk(c))] : []),
@@ -117,6 +122,7 @@ export class TransferManager extends ManagerInbound {
     for (const u of this.#unlink) u();
     this.#unlink = [];
     this.out.use(null);
+    this.peer = {};
   }
 
   /** Offers files to the contact; returns the transfer id. Reads nothing before the offer (docs/files.md §11). */
@@ -129,6 +135,9 @@ export class TransferManager extends ManagerInbound {
       files: prepared,
       io: this.senderIo(read),
       ...this.o.transfer,
+      // This build's sender takes the receiver's window as its own, as its announcement
+      // (`file-ack-window`) promises: the receiver may then ack once per quarter of it (§13).
+      windowBytes: MAX_WINDOW_BYTES,
     });
     const e = this.add(
       bytesToHex(idBytes),

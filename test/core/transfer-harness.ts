@@ -36,6 +36,8 @@ export interface HarnessOptions {
   rng?: () => number;
   /** Both sides' chunk digest (docs/files.md §12); default the core's (@noble). */
   chunkDigest?: ChunkDigest;
+  /** The receiver's `holdAcks` (docs/files.md §13: the sender takes its window); default off. */
+  holdAcks?: boolean;
 }
 
 export class Harness {
@@ -103,6 +105,7 @@ export class Harness {
       send: (b: Uint8Array) => this.enqueue(b, 'toSender'),
       now: () => this.now,
       ...(this.o.chunkDigest ? { chunkDigest: this.o.chunkDigest } : {}),
+      ...(this.o.holdAcks ? { holdAcks: () => true } : {}),
     };
   }
 

@@ -2,7 +2,12 @@
 import { MemoryFileStore } from '../../src/net/file-store';
 import { decodeTransfer, type TransferMessage } from '../../src/core/transfer';
 import type { WireMessage } from '../../src/core/wire';
-import { TransferManager, type TransferManagerEvent, type TransferManagerOptions } from '../../src/net/transfers';
+import {
+  TransferManager,
+  type LinkPeer,
+  type TransferManagerEvent,
+  type TransferManagerOptions,
+} from '../../src/net/transfers';
 import { linkPair, type MemoryLink, type PairOptions } from '../net/memory-link';
 import { MemoryPersistence } from './transfer-manager';
 
@@ -73,9 +78,15 @@ export const chunksAt = (link: MemoryLink) =>
     .filter((t) => t?.type === 'chunk')
     .map((t) => `${(t as { file: number }).file}:${(t as { index: number }).index}`);
 
-export async function connect(a: Peer, b: Peer, o: PairOptions = {}): Promise<[MemoryLink, MemoryLink]> {
+/** Links `a` and `b`; `peer`: what each side is told its peer announced (docs/files.md §13). */
+export async function connect(
+  a: Peer,
+  b: Peer,
+  o: PairOptions = {},
+  peer: LinkPeer = {},
+): Promise<[MemoryLink, MemoryLink]> {
   const [la, lb] = linkPair(o);
-  a.m.attach(la);
-  b.m.attach(lb);
+  a.m.attach(la, peer);
+  b.m.attach(lb, peer);
   return [la, lb];
 }
