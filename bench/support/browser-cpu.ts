@@ -3,7 +3,7 @@
  * Chromium process this script started, from /proc (optionally per process and thread name), and
  * CDP CPU profiles of pages reduced to their top self-time functions.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
@@ -22,8 +22,10 @@ export async function startProfiles(pages: [string, Page][]): Promise<() => Prom
     for (const [i, s] of sessions.entries()) {
       const { profile } = await s.send('Profiler.stop');
       // BENCH_PROFILE_DIR: the whole profile too, for DevTools or a script (stacks, inclusive time).
-      if (process.env.BENCH_PROFILE_DIR)
+      if (process.env.BENCH_PROFILE_DIR) {
+        mkdirSync(process.env.BENCH_PROFILE_DIR, { recursive: true });
         writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${pages[i]![0]}.cpuprofile`), JSON.stringify(profile));
+      }
       const self = new Map<string, number>();
       const byId = new Map(profile.nodes.map((n) => [n.id, n]));
       const deltas = profile.timeDeltas ?? [];
