@@ -112,12 +112,9 @@ export abstract class ReceiverChunks extends ReceiverCore {
     if (m.offset !== undefined && m.offset !== index * r.offer.chunkSize)
       return this.refetch(m, step, len, false, `was sealed for offset ${m.offset}, not ${index * r.offer.chunkSize}`);
     if (badLength) return this.refetch(m, step, len, true);
-    // The chunk's digest takes what it needs from `bytes` now (§12): the write may take them.
-    // It finishes off the thread; only the file's last step waits for it (finishFile).
-    const chunkSha = (this.io.chunkDigest ?? nobleChunkDigest)(bytes);
-    chunkSha.catch(() => undefined); // seen through `folding`
+    let chunkSha: Promise<Uint8Array>;
     try {
-      await this.io.writeChunk(file, index * r.offer.chunkSize, bytes);
+      chunkSha = (await this.write(file, index * r.offer.chunkSize, bytes)).sha;
     } catch (e) {
       return this.giveUp(step, 'error', 'TRANSFER_IO', `writing file ${file} failed: ${String(e)}`);
     }
@@ -125,6 +122,27 @@ export abstract class ReceiverChunks extends ReceiverCore {
     this.lastProgress = this.io.now();
     this.stallResends = 0;
     return this.chunkWritten(m, r, len, chunkSha);
+  }
+
+  /**
+   * Writes a chunk; resolves, once written, with its SHA-256 (§12) — given by the write itself
+   * (`writeChunkDigest`, §13) or on its way from `chunkDigest`, which takes what it needs from
+   * `bytes` before the write may take them, finishes off the thread, and is waited for only by
+   * the file's last step (finishFile).
+   */
+  private async write(file: number, offset: number, bytes: Uint8Array): Promise<{ sha: Promise<Uint8Array> }> {
+    if (this.io.writeChunkDigest) {
+      const sha = await this.io.writeChunkDigest(file, offset, bytes);
+      if (!(sha instanceof Uint8Array) || sha.length !== 32)
+        throw new TypeError(
+          `writeChunkDigest gave ${sha instanceof Uint8Array ? sha.length : typeof sha}, not 32 bytes`,
+        );
+      return { sha: Promise.resolve(sha) };
+    }
+    const sha = (this.io.chunkDigest ?? nobleChunkDigest)(bytes);
+    sha.catch(() => undefined); // seen through `folding`
+    await this.io.writeChunk(file, offset, bytes);
+    return { sha };
   }
 
   /** Why a chunk is dropped before it is written, or null when it is wanted. */

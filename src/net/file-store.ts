@@ -17,6 +17,12 @@ export interface FileSink {
    * caller must not read them after this call.
    */
   write(offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Writes as {@link write} does and returns the SHA-256 of `bytes`, computed where they are
+   * written (OPFS: in the worker, from the buffer it was handed; docs/files.md §13). Optional:
+   * without it the receiver hashes in the page before the write.
+   */
+  writeDigest?(offset: number, bytes: Uint8Array): Promise<Uint8Array>;
   /** Cuts the file to `size` bytes (a resume drops whatever was written past the verified prefix). */
   truncate(size: number): Promise<void>;
   /** Makes every write so far durable; the receiver's state is saved only after this. */

@@ -16,7 +16,7 @@ type Op = 'open' | 'write' | 'truncate' | 'flush' | 'close' | 'closeDir';
 export class OpfsFileStore implements FileStore {
   #worker: Worker | null = null;
   #next = 1;
-  readonly #waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  readonly #waiting = new Map<number, { resolve: (digest?: Uint8Array) => void; reject: (e: Error) => void }>();
 
   /** Whether this browser has OPFS with sync access handles in workers. */
   static supported(): boolean {
@@ -31,15 +31,15 @@ export class OpfsFileStore implements FileStore {
     op: Op,
     dir: string,
     file?: string,
-    extra: { offset?: number; bytes?: Uint8Array; size?: number } = {},
+    extra: { offset?: number; bytes?: Uint8Array; size?: number; digest?: boolean } = {},
     transfer: Transferable[] = [],
-  ): Promise<void> {
+  ): Promise<Uint8Array | undefined> {
     if (!this.#worker) {
       this.#worker = new Worker(new URL('./opfs-worker.ts', import.meta.url), { type: 'module', name: 'parley-opfs' });
-      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string }>) => {
+      this.#worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; error?: string; digest?: Uint8Array }>) => {
         const w = this.#waiting.get(e.data.id);
         this.#waiting.delete(e.data.id);
-        if (e.data.ok) w?.resolve();
+        if (e.data.ok) w?.resolve(e.data.digest);
         else w?.reject(new Error(`OPFS ${e.data.error ?? 'failed'}`));
       };
       this.#worker.onerror = (e) => {
@@ -48,7 +48,7 @@ export class OpfsFileStore implements FileStore {
       };
     }
     const id = this.#next++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Uint8Array | undefined>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
       this.#worker!.postMessage({ id, op, dir, file, ...extra }, transfer);
     });
@@ -61,10 +61,16 @@ export class OpfsFileStore implements FileStore {
     return {
       // A buffer the chunk wholly spans moves to the worker instead of being copied twice
       // (structured clone out of the page, into the worker): the FileSink contract lets us take it.
-      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }, wholeBuffer(bytes)),
-      truncate: (size) => this.#call('truncate', transferId, file, { size }),
-      flush: () => this.#call('flush', transferId, file),
-      close: () => this.#call('close', transferId, file),
+      write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }, wholeBuffer(bytes)).then(none),
+      // The chunk's SHA-256 from the worker, which holds the bytes anyway (docs/files.md §13).
+      writeDigest: async (offset, bytes) => {
+        const sha = await this.#call('write', transferId, file, { offset, bytes, digest: true }, wholeBuffer(bytes));
+        if (!sha) throw new Error('OPFS worker: a write asked for its digest returned none');
+        return sha;
+      },
+      truncate: (size) => this.#call('truncate', transferId, file, { size }).then(none),
+      flush: () => this.#call('flush', transferId, file).then(none),
+      close: () => this.#call('close', transferId, file).then(none),
     };
   }
 
@@ -106,6 +112,8 @@ export class OpfsFileStore implements FileStore {
     return (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_ROOT, { create: true });
   }
 }
+
+const none = (): void => undefined;
 
 /** `[bytes.buffer]` when `bytes` spans all of a (non-shared) ArrayBuffer, else nothing to transfer. */
 function wholeBuffer(bytes: Uint8Array): Transferable[] {

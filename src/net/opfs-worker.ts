@@ -5,11 +5,12 @@
  * without copying the whole file into a swap file on every commit. Sync access handles exist
  * only in dedicated workers, hence this file.
  *
- * It does not hash: the receiver takes each chunk's digest before the write (docs/files.md §12),
- * and the page hands each chunk's buffer over (a transfer, not a copy).
+ * The page hands each chunk's buffer over (a transfer, not a copy). A write with `digest` also
+ * returns the SHA-256 of the bytes it wrote, taken here (WebCrypto, from this worker), so the
+ * page's thread neither hashes nor copies the chunk for the file digest (docs/files.md §12–§13).
  *
- * Protocol: `{ id, op, dir, file, offset?, bytes?, size? }` → `{ id, ok: true }` or
- * `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir.
+ * Protocol: `{ id, op, dir, file, offset?, bytes?, size?, digest? }` → `{ id, ok: true, digest? }`
+ * or `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir.
  * @module
  */
 interface SyncHandle {
@@ -28,6 +29,8 @@ interface Request {
   offset?: number;
   bytes?: Uint8Array;
   size?: number;
+  /** write: return the SHA-256 of `bytes` too. */
+  digest?: boolean;
 }
 
 /** Top-level OPFS directory that holds one directory per transfer. */
@@ -40,7 +43,7 @@ const scope = globalThis as unknown as {
 const handles = new Map<string, SyncHandle>();
 let queue: Promise<unknown> = Promise.resolve();
 
-function handle(r: Request): Promise<void> | void {
+function handle(r: Request): Promise<Uint8Array | void> | void {
   const key = `${r.dir}/${r.file ?? ''}`;
   if (r.op === 'closeDir') return closeDir(r.dir);
   if (r.op === 'open') return openFile(key, r.dir, r.file!);
@@ -48,7 +51,7 @@ function handle(r: Request): Promise<void> | void {
   if (!h) throw new Error(`opfs-worker: ${r.op} on ${key}, which is not open`);
   switch (r.op) {
     case 'write':
-      return writeAt(h, r.offset!, r.bytes!);
+      return r.digest ? writeDigest(h, r.offset!, r.bytes!) : writeAt(h, r.offset!, r.bytes!);
     case 'truncate':
       return h.truncate(r.size!);
     case 'flush':
@@ -86,13 +89,20 @@ function writeAt(h: SyncHandle, offset: number, bytes: Uint8Array): void {
   }
 }
 
+/** Writes all of `bytes` at `offset` and returns their SHA-256, hashed before the write. */
+async function writeDigest(h: SyncHandle, offset: number, bytes: Uint8Array): Promise<Uint8Array> {
+  const sha = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  writeAt(h, offset, bytes);
+  return sha;
+}
+
 scope.onmessage = (e) => {
   const r = e.data;
   // One operation at a time, in arrival order: a sync handle is not re-entrant.
   queue = queue
     .then(() => handle(r))
     .then(
-      () => scope.postMessage({ id: r.id, ok: true }),
+      (digest) => scope.postMessage({ id: r.id, ok: true, ...(digest ? { digest } : {}) }),
       (err: unknown) =>
         scope.postMessage({
           id: r.id,

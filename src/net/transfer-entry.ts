@@ -127,8 +127,8 @@ export function recordOf(e: Entry, contact: string): TransferRecord {
 const COMPLETE = transferTypeCode('complete');
 
 /**
- * The receiver's I/O over an entry: chunks written to its open files, the whole-file SHA-256
- * asked where the bytes were written (OPFS: the worker, off the page's thread), messages out —
+ * The receiver's I/O over an entry: chunks written to its open files and each one's SHA-256
+ * taken where it was written (OPFS: the worker, off the page's thread), messages out —
  * except `complete`, held in `e.heldComplete` until the finished state is saved (the manager's
  * `#handle` sends it then; see {@link Entry.heldComplete}).
  */
@@ -142,13 +142,21 @@ export function receiverIo(
     if (!s) throw new Error(`no open file for file ${f}`);
     return s;
   };
+  // Cancelled (and its data deleted) meanwhile: write nothing.
+  const live = () => e.receiver?.status === 'active';
   return {
     writeChunk: async (f, offset, bytes) => {
-      // Cancelled (and its data deleted) meanwhile: write nothing.
-      if (e.receiver?.status !== 'active') return;
-      await sink(f).write(offset, bytes);
+      if (live()) await sink(f).write(offset, bytes);
     },
-    chunkDigest: platformChunkDigest,
+    // Hashed where the bytes are written when the store can (OPFS: its worker, docs/files.md §13).
+    writeChunkDigest: async (f, offset, bytes) => {
+      const s = live() ? sink(f) : null;
+      if (s?.writeDigest) return s.writeDigest(offset, bytes);
+      const sha = platformChunkDigest(bytes); // before the write may take `bytes`
+      sha.catch(() => undefined);
+      if (s) await s.write(offset, bytes);
+      return sha;
+    },
     send: (b) => {
       if (b[1] === COMPLETE && e.savedStatus !== 'done') {
         e.heldComplete = b;

@@ -140,11 +140,15 @@ export abstract class ManagerCore {
     });
   }
 
-  protected after(e: Entry, fn: () => Promise<void>): void {
-    // After close() nothing more happens here: no events, no saves, no deletions — work still in
-    // the core's queues (chunks received before the close) must not touch what a new manager uses.
+  /**
+   * Runs `fn` after the entry's earlier work. After close() nothing more happens here: no events,
+   * no saves, no deletions — work still in the core's queues (chunks received before the close)
+   * must not touch what a new manager uses. `keep`: the person's own choice, asked before the
+   * close, which close() waits for (it releases the files after the entry's chain).
+   */
+  protected after(e: Entry, fn: () => Promise<void>, keep = false): void {
     e.chain = e.chain
-      .then(() => (this.closed ? undefined : fn()))
+      .then(() => (this.closed && !keep ? undefined : fn()))
       .catch((err: unknown) => console.error(`transfer ${e.id}:`, err));
   }
 

@@ -202,7 +202,8 @@ export class TransferManager extends ManagerInbound {
       throw new Error(`markSaved: file ${file} of ${id} is not a received, verified file`);
     if (e.saved.has(file)) return;
     e.saved.add(file);
-    this.after(e, () => saveNow(e, this.o));
+    // Kept even when the manager closes at once (a reload right after the download began).
+    this.after(e, () => saveNow(e, this.o), true);
   }
 
   /** Forgets a transfer (saved or dismissed): cancels it if still running and deletes its data. */

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   chunkDigest?: ChunkDigest;
   /** The receiver's `holdAcks` (docs/files.md §13: the sender takes its window); default off. */
   holdAcks?: boolean;
+  /** Gives the receiver `writeChunkDigest` (docs/files.md §13): it writes, then returns this digest. */
+  hashOnWrite?: (bytes: Uint8Array, file: number, offset: number) => Promise<Uint8Array>;
 }
 
 export class Harness {
@@ -96,12 +98,23 @@ export class Harness {
   }
 
   receiverIo() {
+    const writeChunk = async (i: number, off: number, b: Uint8Array) => {
+      if (off + b.length > this.out[i]!.length) throw new RangeError(`write beyond file ${i}`);
+      this.out[i]!.set(b, off);
+      this.writes++;
+    };
+    const hash = this.o.hashOnWrite;
     return {
-      writeChunk: async (i: number, off: number, b: Uint8Array) => {
-        if (off + b.length > this.out[i]!.length) throw new RangeError(`write beyond file ${i}`);
-        this.out[i]!.set(b, off);
-        this.writes++;
-      },
+      writeChunk,
+      ...(hash
+        ? {
+            writeChunkDigest: async (i: number, off: number, b: Uint8Array) => {
+              const sha = hash(b, i, off);
+              await writeChunk(i, off, b);
+              return sha;
+            },
+          }
+        : {}),
       send: (b: Uint8Array) => this.enqueue(b, 'toSender'),
       now: () => this.now,
       ...(this.o.chunkDigest ? { chunkDigest: this.o.chunkDigest } : {}),
