@@ -10,11 +10,15 @@ import { type CancelReason, type DeclineReason, type FileOffer, type TransferCod
 
 /** Default bound on unacknowledged bytes in flight (docs/files.md §2). */
 export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
-/**
- * The largest window (the accept's u32). A sender given it takes whatever window the receiver
- * advertises, as a sender announcing `file-ack-window` promises (docs/files.md §13).
- */
+/** The largest window (the accept's u32). */
 export const MAX_WINDOW_BYTES = 0xffffffff;
+/**
+ * `file-ack-window`'s promise (docs/files.md §14): a sender that announces it takes the
+ * receiver's advertised window up to this many bytes (16× this build's receivers' 4 MiB; also
+ * the bound on what a receiver advertising a huge window can make a sender track), and a
+ * receiver holds its acks to a quarter of the smaller of its window and this.
+ */
+export const FOLLOWED_WINDOW_BYTES = 64 * 1024 * 1024;
 /** Default chunk size: the largest multiple of 64 whose chunk message, with 40 bytes to spare
  *  for the wire envelope, fits a 64 KiB frame payload (docs/files.md §2). */
 export const DEFAULT_CHUNK_SIZE = 65472;

@@ -11,6 +11,7 @@ import { chunkRecord, nobleChunkDigest } from './file-digest';
 import { encodeTransfer, type TransferMessageOf } from './transfer-codec';
 import {
   chunkLength,
+  FOLLOWED_WINDOW_BYTES,
   rangeBytes,
   type TransferErrorCode,
   type TransferEvent,
@@ -57,7 +58,9 @@ export abstract class ReceiverChunks extends ReceiverCore {
   private ack(file: number, r: ReceivingFile, force: boolean): void {
     const unacked = rangeBytes(r.offer, r.acked, r.verified);
     if (unacked === 0) return;
-    if (!force && (this.queued > 1 || this.holding()) && unacked < this.opts.windowBytes / 4) {
+    const holding = this.holding();
+    const quarter = (holding ? Math.min(this.opts.windowBytes, FOLLOWED_WINDOW_BYTES) : this.opts.windowBytes) / 4;
+    if (!force && (this.queued > 1 || holding) && unacked < quarter) {
       this.unacked.add(file);
       return;
     }

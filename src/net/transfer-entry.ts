@@ -169,9 +169,12 @@ export function receiverIo(
   };
 }
 
-/** Saves the entry now, as {@link maybeSave} does: snapshot, flush the open files, save. */
-export async function saveNow(e: Entry, o: { contact: string; persistence: TransferPersistence }): Promise<void> {
-  const record = recordOf(e, o.contact);
+/** Saves the entry now, as {@link maybeSave} does: snapshot (or `record`), flush the open files, save. */
+export async function saveNow(
+  e: Entry,
+  o: { contact: string; persistence: TransferPersistence },
+  record = recordOf(e, o.contact),
+): Promise<void> {
   for (const s of e.sinks.values()) await s.flush();
   await o.persistence.save(record);
 }

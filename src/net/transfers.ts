@@ -11,7 +11,7 @@
  * @module
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { MAX_WINDOW_BYTES, TransferSender } from '../core/transfer';
+import { FOLLOWED_WINDOW_BYTES, TransferSender } from '../core/transfer';
 import { recordOf, saveNow, tidyOnOpen } from './transfer-entry';
 import { prepareOutgoing, roomFor, type OutgoingFile } from './transfer-offers';
 import { ManagerInbound } from './transfer-inbound';
@@ -135,9 +135,9 @@ export class TransferManager extends ManagerInbound {
       files: prepared,
       io: this.senderIo(read),
       ...this.o.transfer,
-      // This build's sender takes the receiver's window as its own, as its announcement
-      // (`file-ack-window`) promises: the receiver may then ack once per quarter of it (§13).
-      windowBytes: MAX_WINDOW_BYTES,
+      // This build's sender takes the receiver's window as its own (up to 64 MiB), as its
+      // announcement (`file-ack-window`) promises: the receiver may then ack per quarter of it (§14).
+      windowBytes: FOLLOWED_WINDOW_BYTES,
     });
     const e = this.add(
       bytesToHex(idBytes),
@@ -202,8 +202,19 @@ export class TransferManager extends ManagerInbound {
       throw new Error(`markSaved: file ${file} of ${id} is not a received, verified file`);
     if (e.saved.has(file)) return;
     e.saved.add(file);
-    // Kept even when the manager closes at once (a reload right after the download began).
-    this.after(e, () => saveNow(e, this.o), true);
+    // Kept even when the manager closes at once (a reload right after the download began): then
+    // the record as it stood at the click is saved, not what the closing manager's receiver did
+    // since (chunks it still had queued fail: a closed manager writes nothing) — unless a save
+    // since already moved the status on (and took this mark along).
+    const asked = recordOf(e, this.o.contact);
+    this.after(
+      e,
+      async () => {
+        if (!this.closed) await saveNow(e, this.o);
+        else if (e.savedStatus === asked.state.status) await saveNow(e, this.o, asked);
+      },
+      true,
+    );
   }
 
   /** Forgets a transfer (saved or dismissed): cancels it if still running and deletes its data. */

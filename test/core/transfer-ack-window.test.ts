@@ -5,9 +5,10 @@
  * per chunk while it keeps up). A held ack waits at most until the next `tick`, so a peer that
  * promised the window and then used a smaller one is slowed, never stuck.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeTransfer, MAX_WINDOW_BYTES } from '../../src/core/transfer';
+import { decodeTransfer, FOLLOWED_WINDOW_BYTES } from '../../src/core/transfer';
 import { equal, Harness, pseudoRandomBytes, type Tamper } from './transfer-harness';
 
 const KiB = 1024;
@@ -27,7 +28,7 @@ function ackCounter(): { tamper: Tamper; acks: () => number } {
   };
 }
 
-async function transfer(files: Uint8Array[], holdAcks: boolean, senderWindow = MAX_WINDOW_BYTES) {
+async function transfer(files: Uint8Array[], holdAcks: boolean, senderWindow = FOLLOWED_WINDOW_BYTES) {
   const count = ackCounter();
   const h = await Harness.create({
     files,
@@ -88,6 +89,28 @@ describe('acks per quarter window (docs/files.md §13)', () => {
     expect(equal(h.out[0]!, file)).toBe(true);
   });
 
+  it('a receiver with a window beyond what a sender takes holds acks to a quarter of that, so nothing waits for a tick', async () => {
+    const MiB = 1024 * KiB;
+    const file = new Uint8Array(100 * MiB).map((_, i) => i % 251);
+    const count = ackCounter();
+    const h = await Harness.create({
+      files: [file],
+      chunkSize: 255 * KiB,
+      sender: { windowBytes: FOLLOWED_WINDOW_BYTES },
+      receiver: { windowBytes: 256 * MiB },
+      tamper: count.tamper,
+      holdAcks: true,
+      chunkDigest: async (b) => new Uint8Array(createHash('sha256').update(b).digest()),
+    });
+    while (await h.step()); // no tick: a held ack that only a tick could free would stop this early
+    expect(h.completed('receiver')).toBe(true);
+    expect(equal(h.out[0]!, file)).toBe(true);
+    // Quarters of the 64 MiB the sender takes (an ack per ≥ 16 MiB: 6, and one at the end), not
+    // of the 256 MiB advertised (one at most before the end).
+    expect(count.acks()).toBeGreaterThanOrEqual(6);
+    expect(count.acks()).toBeLessThanOrEqual(7);
+  });
+
   it('any interleaving, with losses and duplicates, still ends with the same bytes (fast-check)', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -107,7 +130,7 @@ describe('acks per quarter window (docs/files.md §13)', () => {
           const h = await Harness.create({
             files,
             chunkSize: 1024,
-            sender: { windowBytes: MAX_WINDOW_BYTES },
+            sender: { windowBytes: FOLLOWED_WINDOW_BYTES },
             receiver: { windowBytes: windowChunks * 1024 },
             tamper: (b) => (rng() < pDrop ? [] : rng() < 0.05 ? [b, b] : [b]),
             rng,
