@@ -98,7 +98,7 @@ export class TransfersState {
   /**
    * A verified link to `key` is up. Must run before the app registers its own `onMessage`: a link
    * hands messages that arrived before any listener only to its first listener (docs/files.md §8).
-   * `peer`: what the contact announced on it (docs/files.md §13).
+   * `peer`: what the contact announced on it (docs/files.md §14).
    */
   linkUp(key: string, link: TransferLink, peer: LinkPeer = {}): void {
     const m = this.managers.get(key);

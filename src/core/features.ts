@@ -54,7 +54,7 @@ export const V1: Announcement = Object.freeze({ version: 1, features: Object.fre
  * no longer enough), groups (the wire type `group`, docs/groups.md §10) and the unsupported
  * receipt, and `file-ack-window`: as a sender this side takes the window the receiver's accept
  * advertises as its own, so a receiver may hold its acks until a quarter of it is unacknowledged
- * (docs/files.md §13; it changes no message). Sorted, as an announcement is.
+ * (docs/files.md §14; it changes no message). Sorted, as an announcement is.
  */
 export const CURRENT: Announcement = Object.freeze({
   version: PROTOCOL_VERSION,

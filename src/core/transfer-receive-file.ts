@@ -29,14 +29,14 @@ export interface ReceiverIo {
   /**
    * Writes `bytes` as `writeChunk` does and returns their SHA-256 (32 bytes), computed where they
    * are written — the app's OPFS worker hashes the buffer it was handed, so the page's thread
-   * neither hashes nor copies the chunk (docs/files.md §13). When present it is used instead of
+   * neither hashes nor copies the chunk (docs/files.md §14). When present it is used instead of
    * `chunkDigest` and `writeChunk`; what it returns goes into the file digest, so a wrong one
    * makes the file fail to verify, never pass.
    */
   writeChunkDigest?: (fileIndex: number, offset: number, bytes: Uint8Array) => Promise<Uint8Array>;
   /**
    * Whether the sender takes this receiver's advertised window as its own (the peer announced
-   * `file-ack-window`: docs/files.md §13). Then an ack waits until a quarter of the window is
+   * `file-ack-window`: docs/files.md §14). Then an ack waits until a quarter of the window is
    * unacknowledged, the file is complete, or the next `tick` — not for each pause in the stream.
    * Asked at each ack (the link, and so the peer, may change); absent = false.
    */

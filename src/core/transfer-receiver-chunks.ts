@@ -52,7 +52,7 @@ export abstract class ReceiverChunks extends ReceiverCore {
   /**
    * Acks are cumulative, so one may cover many chunks (docs/files.md §2): a verified prefix is
    * acknowledged once it grew by a quarter of the window since the last ack, when the file is
-   * complete, or — unless the sender takes this side's window (`holdAcks`, §13) — once no further
+   * complete, or — unless the sender takes this side's window (`holdAcks`, §14) — once no further
    * message waits in this receiver's queue. Not once per chunk.
    */
   private ack(file: number, r: ReceivingFile, force: boolean): void {
@@ -87,7 +87,7 @@ export abstract class ReceiverChunks extends ReceiverCore {
         this.io.send(encodeTransfer({ type: 'ack', id: this.id, file: f, verified: this.rf[f]!.verified }));
   }
 
-  /** Whether acks wait for a quarter of the window rather than the end of a batch (`ReceiverIo.holdAcks`, §13). */
+  /** Whether acks wait for a quarter of the window rather than the end of a batch (`ReceiverIo.holdAcks`, §14). */
   private holding(): boolean {
     return this.io.holdAcks?.() === true;
   }
@@ -129,7 +129,7 @@ export abstract class ReceiverChunks extends ReceiverCore {
 
   /**
    * Writes a chunk; resolves, once written, with its SHA-256 (§12) — given by the write itself
-   * (`writeChunkDigest`, §13) or on its way from `chunkDigest`, which takes what it needs from
+   * (`writeChunkDigest`, §14) or on its way from `chunkDigest`, which takes what it needs from
    * `bytes` before the write may take them, finishes off the thread, and is waited for only by
    * the file's last step (finishFile).
    */

@@ -130,8 +130,9 @@ export class TransferReceiver extends ReceiverChunks {
   }
 
   /**
-   * Sends the acks held back (docs/files.md §13), and a resume when nothing verified for `stallMs`
-   * (a lost message; at most 3 times in a row once done). After `maxStalls` such periods in a row the transfer fails: TRANSFER_STALLED.
+   * Sends the acks held back (docs/files.md §14), and a resume when nothing verified for
+   * `stallMs` (a lost message; at most 3 times in a row once done). After `maxStalls` such
+   * periods in a row the transfer fails: TRANSFER_STALLED.
    */
   tick(now: number): TransferFailure | null {
     this.flushAcks();

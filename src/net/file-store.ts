@@ -19,7 +19,7 @@ export interface FileSink {
   write(offset: number, bytes: Uint8Array): Promise<void>;
   /**
    * Writes as {@link write} does and returns the SHA-256 of `bytes`, computed where they are
-   * written (OPFS: in the worker, from the buffer it was handed; docs/files.md §13). Optional:
+   * written (OPFS: in the worker, from the buffer it was handed; docs/files.md §14). Optional:
    * without it the receiver hashes in the page before the write.
    */
   writeDigest?(offset: number, bytes: Uint8Array): Promise<Uint8Array>;

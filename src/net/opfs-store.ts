@@ -62,7 +62,7 @@ export class OpfsFileStore implements FileStore {
       // A buffer the chunk wholly spans moves to the worker instead of being copied twice
       // (structured clone out of the page, into the worker): the FileSink contract lets us take it.
       write: (offset, bytes) => this.#call('write', transferId, file, { offset, bytes }, wholeBuffer(bytes)).then(none),
-      // The chunk's SHA-256 from the worker, which holds the bytes anyway (docs/files.md §13).
+      // The chunk's SHA-256 from the worker, which holds the bytes anyway (docs/files.md §14).
       writeDigest: async (offset, bytes) => {
         const sha = await this.#call('write', transferId, file, { offset, bytes, digest: true }, wholeBuffer(bytes));
         if (!sha) throw new Error('OPFS worker: a write asked for its digest returned none');

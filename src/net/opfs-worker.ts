@@ -7,7 +7,7 @@
  *
  * The page hands each chunk's buffer over (a transfer, not a copy). A write with `digest` also
  * returns the SHA-256 of the bytes it wrote, taken here (WebCrypto, from this worker), so the
- * page's thread neither hashes nor copies the chunk for the file digest (docs/files.md §12–§13).
+ * page's thread neither hashes nor copies the chunk for the file digest (docs/files.md §12, §14).
  *
  * Protocol: `{ id, op, dir, file, offset?, bytes?, size?, digest? }` → `{ id, ok: true, digest? }`
  * or `{ id, ok: false, error }`. Operations: open, write, truncate, flush, close, closeDir.

@@ -148,7 +148,7 @@ export function receiverIo(
     writeChunk: async (f, offset, bytes) => {
       if (live()) await sink(f).write(offset, bytes);
     },
-    // Hashed where the bytes are written when the store can (OPFS: its worker, docs/files.md §13).
+    // Hashed where the bytes are written when the store can (OPFS: its worker, docs/files.md §14).
     writeChunkDigest: async (f, offset, bytes) => {
       const s = live() ? sink(f) : null;
       if (s?.writeDigest) return s.writeDigest(offset, bytes);

@@ -39,7 +39,7 @@ export abstract class ManagerCore {
   private pumping = false;
   private again = false;
   protected closed = false;
-  /** The current link's peer (docs/files.md §13); its receivers hold acks while `takesWindow`. */
+  /** The current link's peer (docs/files.md §14); its receivers hold acks while `takesWindow`. */
   protected peer: LinkPeer = {};
 
   protected constructor(o: TransferManagerOptions) {

@@ -42,7 +42,7 @@ export interface TransferLink {
   onChunk?(cb: (c: ChunkArrival) => void): () => void;
 }
 
-/** What the peer on a link announced that changes how transfers run (docs/files.md §13). */
+/** What the peer on a link announced that changes how transfers run (docs/files.md §14). */
 export interface LinkPeer {
   /**
    * The peer's sender takes the window this side's receivers advertise as its own (it announced

@@ -96,7 +96,7 @@ export class TransferManager extends ManagerInbound {
 
   /**
    * Uses `link` from now on (a new link after a drop): re-offers unanswered offers, receivers send
-   * `resume`. `peer`: what the peer announced on it (docs/files.md §13); none known = old rules.
+   * `resume`. `peer`: what the peer announced on it (docs/files.md §14); none known = old rules.
    */
   attach(link: TransferLink, peer: LinkPeer = {}): void {
     this.detach();
