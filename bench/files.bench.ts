@@ -3,7 +3,8 @@
  * the raw data channel, both through a real relay process on 127.0.0.1.
  *
  * value    = MB/s (10^6 bytes) of one file of `BENCH_FILES_MB` MiB (default 64) from the
- *            receiver's click on Accept to its transfer status saying "complete": 255 KiB chunks
+ *            receiver's click on Accept to its transfer status saying "complete", both timed in
+ *            the receiver's page (not Playwright's waits around them): 255 KiB chunks
  *            through the TransferManager sealed once under the file key, the sender's SHA-256 as
  *            it reads, OPFS writes, the worker's SHA-256 of what it wrote, the digest check, acks
  *            (docs/files.md §10–11). Median of `BENCH_RUNS` (5) after a warm-up round. The time
@@ -12,7 +13,8 @@
  * baseline = MB/s of the same file read from disk in the sending page (the file input, 2 MiB
  *            blocks) and sent unencrypted and unverified over a plain simple-peer data channel
  *            between a page in Alice's browser and one in Bob's, 128 KiB messages, the sender waiting on
- *            `bufferedAmount` above 4 MiB, timed from the first send to the last byte received:
+ *            `bufferedAmount` above 4 MiB, timed from the first send to the last byte received
+ *            (the two pages' clocks, the same machine's):
  *            what every plain file-over-WebRTC app does (issue 16). One run after each of the
  *            value's runs.
  * ratio    = median over the rounds of (value ÷ baseline of that round); target 0.9.
@@ -29,7 +31,9 @@
  * BENCH_CPU_DETAIL=1, and the top self-time functions of both pages (CDP Profiler) over the last
  * round with BENCH_PROFILE=1.
  *
- * WebRTC stays on loopback: re-runs itself in a network namespace with only `lo` when it can.
+ * Each run's two pages are brought to the front of their browsers first (each browser holds an app
+ * page and a raw page). WebRTC stays on loopback: re-runs itself in a network namespace with only
+ * `lo` when it can.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -76,7 +80,37 @@ async function pair(contexts: [BrowserContext, BrowserContext]): Promise<[Page, 
   return [alice, bob];
 }
 
-/** One app transfer of `path` (named `name`): returns [preparation ms, accept→complete ms]. */
+/**
+ * In the receiver's page: resolves with the page's clock (ms) at the click on `name`'s Accept
+ * and at its status first showing "complete". Timed in the page, so neither Playwright's
+ * actionability checks before its click nor its polling back-off after (up to 500 ms between
+ * looks) is counted as Parley's time.
+ */
+const WATCH_ACCEPT_TO_COMPLETE = `(name) => new Promise((resolve) => {
+  const item = () => [...document.querySelectorAll('[data-testid=transfer-item]')].find((el) => el.textContent.includes(name));
+  let clicked = 0;
+  const onClick = (ev) => {
+    const button = ev.target.closest && ev.target.closest('[data-testid=transfer-accept]');
+    if (button && item()?.contains(button)) clicked = performance.now();
+  };
+  document.addEventListener('click', onClick, true);
+  const mo = new MutationObserver(() => {
+    const status = item()?.querySelector('[data-testid=transfer-status]');
+    if (!clicked || !status || !status.textContent.includes('complete')) return;
+    mo.disconnect();
+    document.removeEventListener('click', onClick, true);
+    resolve([clicked, performance.now()]);
+  });
+  mo.observe(document.body, { subtree: true, childList: true, characterData: true });
+})`;
+
+/**
+ * One app transfer of `path` (named `name`): returns [preparation ms, accept→complete ms, CPU s].
+ * Both app pages are brought to the front first: each browser also holds a raw page, opened
+ * later, and a page that is not the browser's front tab got its frames slowly — Playwright's
+ * click, which waits for two animation frames to see the button stable, then took 1.3–2 s
+ * (docs/files.md §15).
+ */
 async function appTransfer(
   alice: Page,
   bob: Page,
@@ -86,6 +120,8 @@ async function appTransfer(
   profile: boolean,
 ): Promise<[number, number, number]> {
   const item = (p: Page) => p.getByTestId('transfer-item').filter({ hasText: name });
+  await alice.bringToFront();
+  await bob.bringToFront();
   const t0 = performance.now();
   await alice.getByTestId('file-input').setInputFiles(path);
   await item(bob).getByTestId('transfer-accept').waitFor({ timeout: 120_000 });
@@ -95,28 +131,34 @@ async function appTransfer(
         ['receiver', bob],
       ])
     : null;
+  const times = bob.evaluate(`(${WATCH_ACCEPT_TO_COMPLETE})(${JSON.stringify(name)})`) as Promise<[number, number]>;
   const t1 = performance.now(),
     c1 = cpu();
   await item(bob).getByTestId('transfer-accept').click();
   await item(bob).getByTestId('transfer-status').filter({ hasText: 'complete' }).waitFor({ timeout: 300_000 });
-  const t2 = performance.now(),
-    c2 = cpu();
+  const c2 = cpu();
+  const [clicked, complete] = await times;
   await stop?.();
   await item(bob).getByTestId('transfer-dismiss').click();
   await item(alice).getByTestId('transfer-dismiss').click();
-  return [t1 - t0, t2 - t1, c2 - c1];
+  return [t1 - t0, complete - clicked, c2 - c1];
 }
 
-/** Receiver: resolves once `total` bytes have arrived (its listener then goes: rounds must not pile them up). */
+/**
+ * Receiver: resolves with the wall clock (ms) once `total` bytes have arrived (its listener then
+ * goes: rounds must not pile them up). The raw runs are timed from the sender page's clock at its
+ * first send to this one: both pages' `Date.now()` read the same machine clock.
+ */
 const RAW_RECEIVE = `(total) => new Promise((resolve) => {
   let n = 0;
-  const on = (d) => { n += d.byteLength; if (n >= total) { window.__peer.removeListener('data', on); window.__receiving = false; resolve(n); } };
+  const on = (d) => { n += d.byteLength; if (n >= total) { window.__peer.removeListener('data', on); window.__receiving = false; resolve(Date.now()); } };
   window.__peer.on('data', on);
   window.__receiving = true;
 })`;
 
-/** Sender: `total` bytes in 128 KiB messages, waiting while more than 4 MiB is buffered. */
+/** Sender: `total` bytes in 128 KiB messages, waiting while more than 4 MiB is buffered; returns the clock at its start. */
 const RAW_SEND = `async (total) => {
+  const start = Date.now();
   const ch = window.__peer._channel;
   const chunk = new Uint8Array(131072);
   crypto.getRandomValues(chunk.subarray(0, 65536)); crypto.getRandomValues(chunk.subarray(65536));
@@ -127,6 +169,7 @@ const RAW_SEND = `async (total) => {
     ch.send(m === chunk.length ? chunk : chunk.subarray(0, m));
     sent += m;
   }
+  return start;
 }`;
 
 /**
@@ -135,6 +178,7 @@ const RAW_SEND = `async (total) => {
  * such as FilePizza's. Printed beside the headline, which keeps the stricter in-memory baseline.
  */
 const RAW_SEND_FILE = `async () => {
+  const start = Date.now();
   const ch = window.__peer._channel;
   const file = document.getElementById('raw-file').files[0];
   ch.bufferedAmountLowThreshold = 1 << 20;
@@ -145,6 +189,7 @@ const RAW_SEND_FILE = `async () => {
       ch.send(block.subarray(i, Math.min(block.length, i + 131072)));
     }
   }
+  return start;
 }`;
 
 /**
@@ -155,6 +200,7 @@ const RAW_SEND_FILE = `async () => {
  * change can remove while the cipher is WebCrypto's (docs/files.md §13).
  */
 const RAW_SEND_FILE_SEALED = `async (keyBytes) => {
+  const start = Date.now();
   const ch = window.__peer._channel;
   const file = document.getElementById('raw-file').files[0];
   const key = await crypto.subtle.importKey('raw', new Uint8Array(keyBytes), 'AES-GCM', false, ['encrypt']);
@@ -175,6 +221,7 @@ const RAW_SEND_FILE_SEALED = `async (keyBytes) => {
     }
   }
   await tail;
+  return start;
 }`;
 
 /** Receiver of the encrypted floor: opens each message in order; resolves once `total` plaintext bytes verified. */
@@ -188,7 +235,7 @@ const RAW_RECEIVE_SEALED = `async (total, keyBytes) => {
       const opening = crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, d);
       tail = tail.then(() => opening).then((pt) => {
         n += pt.byteLength;
-        if (n >= total) { window.__peer.removeListener('data', on); window.__receiving = false; resolve(n); }
+        if (n >= total) { window.__peer.removeListener('data', on); window.__receiving = false; resolve(Date.now()); }
       }, reject);
     };
     window.__peer.on('data', on);
@@ -218,14 +265,31 @@ async function rawPair(contexts: [BrowserContext, BrowserContext]): Promise<[Pag
   return [pages[0]!, pages[1]!];
 }
 
-async function rawTransfer(sender: Page, receiver: Page, cpu: () => number): Promise<[number, number]> {
-  const got = receiver.evaluate(`(${RAW_RECEIVE})(${BYTES})`);
+/** The raw pages to the front, as the app's were for its run (see {@link appTransfer}). */
+async function front(sender: Page, receiver: Page): Promise<void> {
+  await sender.bringToFront();
+  await receiver.bringToFront();
+}
+
+/** Runs `send` in the sender page against `receive` in the receiver's: [ms from the first send to the last byte, CPU s]. */
+async function timedRaw(
+  sender: Page,
+  receiver: Page,
+  send: string,
+  receive: string,
+  cpu: () => number,
+): Promise<[number, number]> {
+  const got = receiver.evaluate(receive) as Promise<number>;
   await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
-  const t0 = performance.now(),
-    c0 = cpu();
-  await sender.evaluate(`(${RAW_SEND})(${BYTES})`);
-  await got;
-  return [performance.now() - t0, cpu() - c0];
+  const c0 = cpu();
+  const started = (await sender.evaluate(send)) as number;
+  const ended = await got;
+  return [ended - started, cpu() - c0];
+}
+
+async function rawTransfer(sender: Page, receiver: Page, cpu: () => number): Promise<[number, number]> {
+  await front(sender, receiver);
+  return timedRaw(sender, receiver, `(${RAW_SEND})(${BYTES})`, `(${RAW_RECEIVE})(${BYTES})`, cpu);
 }
 
 /**
@@ -243,14 +307,9 @@ async function fileTransfer(
   const [receive, send] = sealed
     ? [`(${RAW_RECEIVE_SEALED})(${BYTES}, ${key})`, `(${RAW_SEND_FILE_SEALED})(${key})`]
     : [`(${RAW_RECEIVE})(${BYTES})`, `(${RAW_SEND_FILE})()`];
+  await front(sender, receiver);
   await sender.locator('#raw-file').setInputFiles(path);
-  const got = receiver.evaluate(receive);
-  await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
-  const t0 = performance.now(),
-    c0 = cpu();
-  await sender.evaluate(send);
-  await got;
-  return [performance.now() - t0, cpu() - c0];
+  return timedRaw(sender, receiver, send, receive, cpu);
 }
 
 const median = (xs: number[]) => {
