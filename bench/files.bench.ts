@@ -15,8 +15,8 @@
  *            between a page in Alice's browser and one in Bob's, 128 KiB messages, the sender waiting on
  *            `bufferedAmount` above 4 MiB, timed from the first send to the last byte received
  *            (the two pages' clocks, the same machine's):
- *            what every plain file-over-WebRTC app does (issue 16). One run after each of the
- *            value's runs.
+ *            what every plain file-over-WebRTC app does (issue 16). Run once just before and once
+ *            just after each of the value's runs; the round's baseline is the mean of the two times.
  * ratio    = median over the rounds of (value ÷ baseline of that round); target 0.9.
  *
  * Also printed, per round: the in-memory raw channel (one random 128 KiB buffer sent over and
@@ -370,10 +370,13 @@ async function main(): Promise<void> {
       floorRatios: number[] = [],
       cpuSealed: number[] = [];
     for (let i = 0; i <= RUNS; i++) {
-      // run 0 warms up; interleaved, so machine noise hits both alike
+      // Run 0 warms up. Interleaved, so machine noise hits both alike; the headline's raw run
+      // goes both before and after Parley's, so that a machine speeding up or slowing down
+      // within a round (seen: 6–16 MB/s for the same raw run) does not favour either.
       const path = join(dir, `bench-${i}.bin`);
       await copyFile(source, path);
       const cpu = browserCpu;
+      const [rawBefore, rawBeforeCpu] = await fileTransfer(rawA, rawB, path, cpu, false);
       const [prep, ms, appCpu] = await appTransfer(
         alice,
         bob,
@@ -382,9 +385,11 @@ async function main(): Promise<void> {
         cpu,
         i === RUNS && !!process.env.BENCH_PROFILE,
       );
+      const [rawAfter, rawAfterCpu] = await fileTransfer(rawA, rawB, path, cpu, false);
       const [raw, rawCpu] = await rawTransfer(rawA, rawB, cpu);
-      const [rawFile, rawFileCpu] = await fileTransfer(rawA, rawB, path, cpu, false);
       const [sealed, sealedCpu] = await fileTransfer(rawA, rawB, path, cpu, true);
+      const rawFile = (rawBefore + rawAfter) / 2,
+        rawFileCpu = (rawBeforeCpu + rawAfterCpu) / 2;
       await rm(path);
       if (i) {
         fileBaseline.push(mbps(rawFile));
@@ -396,7 +401,7 @@ async function main(): Promise<void> {
         cpuSealed.push(sealedCpu);
       }
       console.log(
-        `run ${i}${i ? '' : ' (warm-up)'}: ${MB} MiB — Parley ${mbps(ms).toFixed(1)} MB/s (${ms.toFixed(0)} ms; preparation ${prep.toFixed(0)} ms), raw data channel ${mbps(raw).toFixed(1)} MB/s (${raw.toFixed(0)} ms; the file read from disk: ${mbps(rawFile).toFixed(1)} MB/s); browser CPU per MB ${((1000 * appCpu) / (BYTES / 1e6)).toFixed(1)} vs ${((1000 * rawCpu) / (BYTES / 1e6)).toFixed(1)} (memory) / ${((1000 * rawFileCpu) / (BYTES / 1e6)).toFixed(1)} ms (from disk); encrypted floor ${mbps(sealed).toFixed(1)} MB/s, ${((1000 * sealedCpu) / (BYTES / 1e6)).toFixed(1)} ms CPU per MB`,
+        `run ${i}${i ? '' : ' (warm-up)'}: ${MB} MiB — Parley ${mbps(ms).toFixed(1)} MB/s (${ms.toFixed(0)} ms; preparation ${prep.toFixed(0)} ms), raw data channel ${mbps(raw).toFixed(1)} MB/s (${raw.toFixed(0)} ms; the file read from disk: ${mbps(rawFile).toFixed(1)} MB/s, ${mbps(rawBefore).toFixed(1)} before Parley and ${mbps(rawAfter).toFixed(1)} after); browser CPU per MB ${((1000 * appCpu) / (BYTES / 1e6)).toFixed(1)} vs ${((1000 * rawCpu) / (BYTES / 1e6)).toFixed(1)} (memory) / ${((1000 * rawFileCpu) / (BYTES / 1e6)).toFixed(1)} ms (from disk); encrypted floor ${mbps(sealed).toFixed(1)} MB/s, ${((1000 * sealedCpu) / (BYTES / 1e6)).toFixed(1)} ms CPU per MB`,
       );
       if (i) {
         value.push(mbps(ms));
