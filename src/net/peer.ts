@@ -89,6 +89,13 @@ export const MAX_EARLY_CANDIDATES = 64;
 export const DEFAULT_HIGH_WATER = 1 << 20;
 
 /**
+ * The open channel's `bufferedAmountLowThreshold`: {@link DataPeer.onDrain} listeners run when
+ * `bufferedAmount` falls to it (docs/files.md §15). simple-peer sets 64 KiB, which woke a bulk
+ * sender only once the channel was nearly empty.
+ */
+export const DRAIN_THRESHOLD = 512 * 1024;
+
+/**
  * One WebRTC data channel to one peer. Feed it the remote side's signals with `signal()`,
  * forward what `onSignal` gives you, wait for `connected`, then exchange binary messages.
  */
@@ -96,6 +103,7 @@ export class DataPeer {
   readonly #peer: SimplePeer.Instance;
   readonly #messages = new BufferedListeners<Uint8Array>();
   readonly #closing = new OnceListeners<(Error & { code?: string }) | undefined>();
+  readonly #drained = new Set<() => void>();
   #closed = false;
   #haveRemoteDescription = false;
   readonly #earlyCandidates: PeerSignal[] = [];
@@ -125,6 +133,17 @@ export class DataPeer {
     this.connected.catch(() => {
       /* observed by the caller if it cares */
     });
+    this.connected.then(
+      () => {
+        const ch = this.#channel();
+        if (!ch || typeof ch.bufferedAmountLowThreshold !== 'number') return;
+        ch.bufferedAmountLowThreshold = DRAIN_THRESHOLD;
+        ch.addEventListener?.('bufferedamountlow', () => {
+          for (const cb of [...this.#drained]) cb();
+        });
+      },
+      () => {},
+    );
     this.#peer.on('data', (chunk: Uint8Array | string) => {
       this.#messages.emit(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : ownBytes(chunk));
     });
@@ -198,6 +217,22 @@ export class DataPeer {
     this.#peer.send(data);
   }
 
+  /**
+   * Calls `cb` each time the channel's `bufferedAmount` falls to {@link DRAIN_THRESHOLD} (the
+   * `bufferedamountlow` event). Returns the unsubscribe function.
+   */
+  onDrain(cb: () => void): () => void {
+    this.#drained.add(cb);
+    return () => {
+      this.#drained.delete(cb);
+    };
+  }
+
+  /** The open channel's `bufferedAmountLowThreshold` ({@link DRAIN_THRESHOLD}); 0 before it is open. */
+  get drainThreshold(): number {
+    return this.#channel()?.bufferedAmountLowThreshold ?? 0;
+  }
+
   /** Bytes queued in the data channel, not yet handed to the network. */
   get bufferedAmount(): number {
     return this.#channel()?.bufferedAmount ?? 0;
@@ -229,10 +264,7 @@ export class DataPeer {
         offClose();
         ch?.removeEventListener?.('bufferedamountlow', check);
       };
-      if (ch && typeof ch.bufferedAmountLowThreshold === 'number') {
-        ch.bufferedAmountLowThreshold = Math.min(ch.bufferedAmountLowThreshold, lowWater);
-        ch.addEventListener?.('bufferedamountlow', check);
-      }
+      ch?.addEventListener?.('bufferedamountlow', check); // at DRAIN_THRESHOLD; the poll covers a lower `lowWater`
     });
   }
 

@@ -8,12 +8,17 @@ import { failure, type Failure } from '../core/errors';
 import type { FrameChannel, FrameResult } from '../core/frames';
 import { decodeWire, encodeWire, type WireMessage } from '../core/wire';
 import type { Announcement } from '../core/features';
-import type { DataPeer } from './peer';
+import { DRAIN_THRESHOLD, type DataPeer } from './peer';
 import type { StatsReportLike } from './route-stats';
 import { BufferedListeners, OnceListeners } from './listeners';
 
-/** Queue at most this much in the data channel before `send()` waits (backpressure). */
-const HIGH_WATER = 1 << 20;
+/**
+ * Queue at most this much in the data channel before `send()` waits (backpressure), then wait
+ * until it drained to a quarter (= the channel's {@link DRAIN_THRESHOLD}, so an event, not a
+ * poll, ends the wait). Above the TransferManager's own mark, so file chunks never wait here;
+ * well below the 16 MiB at which Chromium closes a channel.
+ */
+const HIGH_WATER = 4 * DRAIN_THRESHOLD;
 /** How long `close()` waits for the peer's goodbye before hanging up anyway. */
 const GOODBYE_WAIT_MS = 2000;
 
@@ -64,6 +69,11 @@ export interface SecureLink {
   sendSealedChunk?(message: Uint8Array): Promise<void>;
   /** Sealed file chunks as they arrive, in order; those before the first listener go to it. */
   onSealedChunk?(cb: (message: Uint8Array) => void): () => void;
+  /**
+   * Called whenever the data channel's queue fell low (docs/files.md §15): a bulk sender waiting
+   * for `bufferedAmount` to drop wakes on it instead of polling.
+   */
+  onDrain?(cb: () => void): () => void;
   /**
    * The WebRTC connection's `getStats()` report, null once closed (docs/net.md "Route and round
    * trip"): which way the link goes (direct or through TURN), its round trip and byte counters.
@@ -189,6 +199,11 @@ export class FramedLink implements SecureLink {
     const frame = this.#frames.passThrough(message); // throws on a message that is not one: a programmer's mistake
     this.#unsent += frame.length;
     return this.#queueFrame(Promise.resolve(frame), frame.length);
+  }
+
+  /** See {@link SecureLink.onDrain}. */
+  onDrain(cb: () => void): () => void {
+    return this.#peer.onDrain(cb);
   }
 
   /** See {@link SecureLink.onSealedChunk}. */

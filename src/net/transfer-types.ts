@@ -151,8 +151,12 @@ export interface TransferManagerOptions {
 
 /** 128 KiB − 128 B: a chunk message plus wire envelope fills 128 KiB (docs/files.md "Glue"). */
 export const DEFAULT_GLUE_CHUNK_SIZE = 261120;
-/** Transfer bytes allowed in the link's queue + data channel buffer (docs/files.md "Glue"). */
-export const DEFAULT_HIGH_WATER = 512 * 1024;
+/**
+ * Transfer bytes allowed in the link's queue + data channel buffer (docs/files.md "Glue", §15):
+ * twice the channel's drain threshold (`DRAIN_THRESHOLD`, net/peer.ts), so that the channel's
+ * `bufferedamountlow` event, not a poll, says when a chunk fits again.
+ */
+export const DEFAULT_HIGH_WATER = 1024 * 1024;
 /** Receiver state is saved at least every this many verified bytes. */
 export const DEFAULT_SAVE_EVERY_BYTES = 8 * 1024 * 1024;
 /**

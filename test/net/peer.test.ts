@@ -1,6 +1,6 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { DataPeer, MAX_EARLY_CANDIDATES, sdpFingerprint, type PeerSignal } from '../../src/net/peer';
+import { DataPeer, DRAIN_THRESHOLD, MAX_EARLY_CANDIDATES, sdpFingerprint, type PeerSignal } from '../../src/net/peer';
 import { isLibdatachannelIceRace, nodeWrtc, warmUpWebRtc } from '../support/wrtc';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join(':');
@@ -150,6 +150,31 @@ describe('DataPeer over node-datachannel on loopback', { timeout: 90_000 }, () =
     }
     await all;
     expect(got).toEqual(Array.from({ length: n }, (_, i) => i & 0xff));
+  });
+
+  it('onDrain is called when the send buffer falls to DRAIN_THRESHOLD (the event, not a poll)', async () => {
+    const [a, b] = await connectedPair();
+    await Promise.resolve(); // the threshold is set as `connected` resolves
+    expect(a.drainThreshold).toBe(DRAIN_THRESHOLD); // simple-peer's own was 64 KiB: a sender woke only near empty
+    let received = 0;
+    b.onMessage((m) => (received += m.length));
+    const at: number[] = [];
+    const drained = new Promise<void>((resolve) =>
+      a.onDrain(() => {
+        at.push(a.bufferedAmount);
+        resolve();
+      }),
+    );
+    let sent = 0;
+    const message = new Uint8Array(64 * 1024);
+    while (a.bufferedAmount <= DRAIN_THRESHOLD && sent < 64 << 20) {
+      a.send(message);
+      sent += message.length;
+    }
+    expect(a.bufferedAmount).toBeGreaterThan(DRAIN_THRESHOLD);
+    await drained;
+    expect(at[0]).toBeLessThanOrEqual(DRAIN_THRESHOLD);
+    await vi.waitFor(() => expect(received).toBe(sent), { timeout: 30_000 });
   });
 
   it('a peer flooding ICE candidates before its offer is cut off, not buffered without bound', async () => {
