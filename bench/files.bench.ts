@@ -13,14 +13,15 @@
  * baseline = MB/s of the same file read from disk in the sending page (the file input, 2 MiB
  *            blocks) and sent unencrypted and unverified over a plain simple-peer data channel
  *            between a page in Alice's browser and one in Bob's, 128 KiB messages, the sender waiting on
- *            `bufferedAmount` above 4 MiB, timed from the first send to the last byte received
- *            (the two pages' clocks, the same machine's):
+ *            `bufferedAmount` above 4 MiB, timed from the start of the sender's loop (before its
+ *            first read) to the last byte received (the two pages' clocks, the same machine's):
  *            what every plain file-over-WebRTC app does (issue 16). Run once just before and once
  *            just after each of the value's runs; the round's baseline is the mean of the two times.
  * ratio    = median over the rounds of (value ÷ baseline of that round); target 0.9.
  *
  * Also printed, per round: the in-memory raw channel (one random 128 KiB buffer sent over and
- * over, the headline baseline until issue 16) and its ratio.
+ * over, the headline baseline until issue 16) and its ratio. It and the encrypted floor below run
+ * once per round, after Parley's run and the second headline run: only the headline is bracketed.
  * Also printed, per round: the encrypted floor — the raw channel sending the file read from disk
  * with each 255 KiB chunk sealed by WebCrypto AES-256-GCM and opened at the other end, nothing else
  * (no header, hash, ack or disk write): the least any app that encrypts in the page pays, so
@@ -81,34 +82,45 @@ async function pair(contexts: [BrowserContext, BrowserContext]): Promise<[Page, 
 }
 
 /**
- * In the receiver's page: resolves with the page's clock (ms) at the click on `name`'s Accept
- * and at its status first showing "complete". Timed in the page, so neither Playwright's
- * actionability checks before its click nor its polling back-off after (up to 500 ms between
- * looks) is counted as Parley's time.
+ * Installed in the receiver's page before the click: `window.__acceptWatch` resolves with the
+ * page's clock (ms) at the click on `name`'s Accept and at its status first showing "complete"
+ * (rejects after `timeoutMs`). Timed in the page, so neither Playwright's actionability checks
+ * before its click nor its polling back-off after (up to 500 ms between looks) counts as Parley's.
  */
-const WATCH_ACCEPT_TO_COMPLETE = `(name) => new Promise((resolve) => {
-  const item = () => [...document.querySelectorAll('[data-testid=transfer-item]')].find((el) => el.textContent.includes(name));
-  let clicked = 0;
-  const onClick = (ev) => {
-    const button = ev.target.closest && ev.target.closest('[data-testid=transfer-accept]');
-    if (button && item()?.contains(button)) clicked = performance.now();
-  };
-  document.addEventListener('click', onClick, true);
-  const mo = new MutationObserver(() => {
-    const status = item()?.querySelector('[data-testid=transfer-status]');
-    if (!clicked || !status || !status.textContent.includes('complete')) return;
-    mo.disconnect();
-    document.removeEventListener('click', onClick, true);
-    resolve([clicked, performance.now()]);
+const WATCH_ACCEPT_TO_COMPLETE = `([name, timeoutMs]) => {
+  window.__acceptWatch = new Promise((resolve, reject) => {
+    const item = () => [...document.querySelectorAll('[data-testid=transfer-item]')].find((el) => el.textContent.includes(name));
+    let clicked = 0;
+    const onClick = (ev) => {
+      const button = ev.target.closest && ev.target.closest('[data-testid=transfer-accept]');
+      if (button && item()?.contains(button)) clicked = performance.now();
+    };
+    const stop = () => {
+      mo.disconnect();
+      document.removeEventListener('click', onClick, true);
+      clearTimeout(timer);
+    };
+    const mo = new MutationObserver(() => {
+      const status = item()?.querySelector('[data-testid=transfer-status]');
+      if (!clicked || !status || !/complete/i.test(status.textContent)) return;
+      stop();
+      resolve([clicked, performance.now()]);
+    });
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(clicked ? name + ' never showed complete' : 'no click on the Accept of ' + name));
+    }, timeoutMs);
+    document.addEventListener('click', onClick, true);
+    mo.observe(document.body, { subtree: true, childList: true, characterData: true });
   });
-  mo.observe(document.body, { subtree: true, childList: true, characterData: true });
-})`;
+  window.__acceptWatch.catch(() => {});
+}`;
 
 /**
  * One app transfer of `path` (named `name`): returns [preparation ms, accept→complete ms, CPU s].
  * Both app pages are brought to the front first: each browser also holds a raw page, opened
  * later, and a page that is not the browser's front tab got its frames slowly — Playwright's
- * click, which waits for two animation frames to see the button stable, then took 1.3–2 s
+ * click, which waits for animation frames to see the button stable, then took up to 2 s
  * (docs/files.md §15).
  */
 async function appTransfer(
@@ -131,14 +143,14 @@ async function appTransfer(
         ['receiver', bob],
       ])
     : null;
-  const times = bob.evaluate(`(${WATCH_ACCEPT_TO_COMPLETE})(${JSON.stringify(name)})`) as Promise<[number, number]>;
+  await bob.evaluate(`(${WATCH_ACCEPT_TO_COMPLETE})(${JSON.stringify([name, 300_000])})`);
   const t1 = performance.now(),
     c1 = cpu();
   await item(bob).getByTestId('transfer-accept').click();
-  await item(bob).getByTestId('transfer-status').filter({ hasText: 'complete' }).waitFor({ timeout: 300_000 });
+  const [clicked, complete] = (await bob.evaluate('window.__acceptWatch')) as [number, number];
   const c2 = cpu();
-  const [clicked, complete] = await times;
   await stop?.();
+  await item(bob).getByTestId('transfer-status').filter({ hasText: 'complete' }).waitFor({ timeout: 10_000 });
   await item(bob).getByTestId('transfer-dismiss').click();
   await item(alice).getByTestId('transfer-dismiss').click();
   return [t1 - t0, complete - clicked, c2 - c1];
@@ -146,8 +158,9 @@ async function appTransfer(
 
 /**
  * Receiver: resolves with the wall clock (ms) once `total` bytes have arrived (its listener then
- * goes: rounds must not pile them up). The raw runs are timed from the sender page's clock at its
- * first send to this one: both pages' `Date.now()` read the same machine clock.
+ * goes: rounds must not pile them up). The raw runs are timed from the sender page's clock as its
+ * send function starts (before its first read) to this one: both pages' `Date.now()` read the same
+ * machine clock.
  */
 const RAW_RECEIVE = `(total) => new Promise((resolve) => {
   let n = 0;
@@ -271,7 +284,7 @@ async function front(sender: Page, receiver: Page): Promise<void> {
   await receiver.bringToFront();
 }
 
-/** Runs `send` in the sender page against `receive` in the receiver's: [ms from the first send to the last byte, CPU s]. */
+/** Runs `send` in the sender page against `receive` in the receiver's: [ms from the send's start to the last byte, CPU s]. */
 async function timedRaw(
   sender: Page,
   receiver: Page,

@@ -85,7 +85,10 @@ export function sdpFingerprint(sdp: string): { ok: true; fingerprint: Uint8Array
  */
 export const MAX_EARLY_CANDIDATES = 64;
 
-/** Default high-water mark for {@link DataPeer.drain}: 1 MiB queued in the SCTP send buffer. */
+/**
+ * 1 MiB: {@link DataPeer.drain} waits by default until a quarter of it (256 KiB) is left — below
+ * {@link DRAIN_THRESHOLD}, so the 20 ms poll sees it, not the event.
+ */
 export const DEFAULT_HIGH_WATER = 1 << 20;
 
 /**
@@ -139,7 +142,12 @@ export class DataPeer {
         if (!ch || typeof ch.bufferedAmountLowThreshold !== 'number') return;
         ch.bufferedAmountLowThreshold = DRAIN_THRESHOLD;
         ch.addEventListener?.('bufferedamountlow', () => {
-          for (const cb of [...this.#drained]) cb();
+          for (const cb of [...this.#drained])
+            try {
+              cb();
+            } catch (e) {
+              console.error('DataPeer: a drain listener threw:', e); // the others still run
+            }
         });
       },
       () => {},

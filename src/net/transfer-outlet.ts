@@ -72,7 +72,8 @@ export class LinkOutlet {
   /**
    * After a pump: if only the link's buffer holds us back and nothing in flight will wake us,
    * poll — a browser fires `bufferedamountlow` only when the buffer crosses the link's own
-   * threshold, which may sit above our mark (or the link has no `onDrain` at all).
+   * threshold, which may sit above our mark (or the link has no `onDrain` at all). FramedLink's
+   * sits at half the default mark (docs/files.md §15): there the poll is only a safety net.
    */
   pollIfStuck(): void {
     if (this.#link && !this.canSend() && this.#pending === 0 && !this.#poll)

@@ -154,26 +154,26 @@ describe('DataPeer over node-datachannel on loopback', { timeout: 90_000 }, () =
 
   it('onDrain is called when the send buffer falls to DRAIN_THRESHOLD (the event, not a poll)', async () => {
     const [a, b] = await connectedPair();
-    await Promise.resolve(); // the threshold is set as `connected` resolves
     expect(a.drainThreshold).toBe(DRAIN_THRESHOLD); // simple-peer's own was 64 KiB: a sender woke only near empty
     let received = 0;
     b.onMessage((m) => (received += m.length));
-    const at: number[] = [];
+    // An event queued while the loop below still sends may arrive when the buffer is above the
+    // threshold again: only a call that finds it at or below counts.
     const drained = new Promise<void>((resolve) =>
       a.onDrain(() => {
-        at.push(a.bufferedAmount);
-        resolve();
+        if (a.bufferedAmount <= DRAIN_THRESHOLD) resolve();
       }),
     );
-    let sent = 0;
+    let sent = 0,
+      peak = 0;
     const message = new Uint8Array(64 * 1024);
-    while (a.bufferedAmount <= DRAIN_THRESHOLD && sent < 64 << 20) {
+    while (peak <= DRAIN_THRESHOLD && sent < 64 << 20) {
       a.send(message);
       sent += message.length;
+      peak = Math.max(peak, a.bufferedAmount);
     }
-    expect(a.bufferedAmount).toBeGreaterThan(DRAIN_THRESHOLD);
+    expect(peak).toBeGreaterThan(DRAIN_THRESHOLD);
     await drained;
-    expect(at[0]).toBeLessThanOrEqual(DRAIN_THRESHOLD);
     await vi.waitFor(() => expect(received).toBe(sent), { timeout: 30_000 });
   });
 

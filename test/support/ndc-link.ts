@@ -8,12 +8,13 @@
 import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import type { FrameChannel } from '../../src/core/frames';
 import { decodeWire, encodeWire, type WireMessage } from '../../src/core/wire';
+import { DRAIN_THRESHOLD } from '../../src/net/peer';
 import type { TransferLink } from '../../src/net/transfers';
 import { confirmedPair } from './frame-pair';
 
 type Dc = DataChannel;
-/** Like SecureLink: above this much in the data channel, send() waits for it to drain. */
-const LINK_HIGH_WATER = 1 << 20;
+/** Like SecureLink (src/net/secure-link.ts): above this much in the data channel, send() waits for it to drain. */
+const LINK_HIGH_WATER = 2 << 20;
 
 export class NdcLink implements TransferLink {
   #tail: Promise<unknown> = Promise.resolve();
@@ -144,7 +145,7 @@ export function wireSignals(from: PeerConnection, to: PeerConnection): void {
 
 /** Opens a loopback data channel between two node-datachannel peers and wraps both ends. */
 export async function ndcPair(o: { lowWater?: number } = {}): Promise<[NdcLink, NdcLink]> {
-  const lowWater = o.lowWater ?? 256 * 1024;
+  const lowWater = o.lowWater ?? DRAIN_THRESHOLD; // the browser link's threshold (src/net/peer.ts)
   const cfg = { iceServers: [], bindAddress: '127.0.0.1', enableIceUdpMux: false, maxMessageSize: 262144 };
   const a = new nodeDataChannel.PeerConnection('a', cfg),
     b = new nodeDataChannel.PeerConnection('b', cfg);
