@@ -7,7 +7,7 @@
  *            the receiver's page (not Playwright's waits around them): 255 KiB chunks
  *            through the TransferManager sealed once under the file key, the sender's SHA-256 as
  *            it reads, OPFS writes, the worker's SHA-256 of what it wrote, the digest check, acks
- *            (docs/files.md §10–11). Median of `BENCH_RUNS` (5) after a warm-up round. The time
+ *            (docs/files.md §10–11). Median of `BENCH_RUNS` (9) after a warm-up round. The time
  *            from choosing the file to the offer showing at the receiver ("preparation"; no
  *            longer a hashing pass since §11) is printed but not included.
  * baseline = MB/s of the same file read from disk in the sending page (the file input, 2 MiB
@@ -45,7 +45,7 @@ import { CHROMIUM_ARGS } from '../playwright.config';
 import { appContext, nameThePage, RAW_CHANNEL, reexecInNetns, SIMPLE_PEER, startRelay } from './support/browser-bench';
 import { browserCpu, startProfiles } from './support/browser-cpu';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const MB = Number(process.env.BENCH_FILES_MB ?? 64);
 const BYTES = MB * 1024 * 1024;
 const PORT = Number(process.env.BENCH_PORT ?? 8293);
