@@ -17,6 +17,7 @@ import { createFileStore } from '../net/opfs-store';
 import type { FileStore } from '../net/file-store';
 import { IdbTransferPersistence } from '../net/transfer-idb';
 import { chosenFiles, type RefusedOffers, type TransferView } from './transfer-view';
+import { KeyedThrottle } from './keyed-throttle';
 
 export {
   formatBytes,
@@ -40,6 +41,13 @@ export interface TransferRemote {
 
 /** How often the "offers declined" line may change while offers are being refused (a flood must not re-render per offer). */
 const REFUSED_REFRESH_MS = 500;
+/**
+ * How often a contact's list may re-render for progress alone (docs/files.md §16). One re-render
+ * (the list, layout, paint, the other tabs' mirror) cost ~8 ms of CPU per side; at the core's
+ * four progress events a second that was ~0.35 CPU-s per 64 MiB transfer, CPU the data channel
+ * needs on a small machine. Any other event re-renders at once.
+ */
+export const PROGRESS_REFRESH_MS = 1000;
 
 interface Extra {
   speed: number;
@@ -80,6 +88,7 @@ export class TransfersState {
   private readonly urls = new Map<string, (string | null)[]>();
   private readonly refusedNow = new Map<string, RefusedOffers>();
   private refusedTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly rebuilds = new KeyedThrottle(PROGRESS_REFRESH_MS, (key) => this.rebuild(key));
 
   /** Opens storage and every known contact's manager (their saved transfers resume on the next link). */
   async open(contactKeys: string[]): Promise<void> {
@@ -219,6 +228,7 @@ export class TransfersState {
   }
 
   async close(): Promise<void> {
+    this.rebuilds.stop();
     for (const m of this.managers.values()) await m.close();
   }
 
@@ -287,7 +297,7 @@ export class TransfersState {
       case 'progress':
         x.speed = e.progress.speed;
         x.etaMs = e.progress.etaMs;
-        break;
+        return this.rebuilds.soon(key);
       case 'cancelled':
         x.cancelledBy = e.by;
         this.forgetChoice(e.id);
@@ -330,8 +340,13 @@ export class TransfersState {
     }
   }
 
-  /** Rebuilds the contact's list from its manager (the source of truth) plus what events added. */
+  /** Rebuilds the contact's list now (and drops a pending progress-only rebuild). */
   private refresh(key: string): void {
+    this.rebuilds.now(key);
+  }
+
+  /** Rebuilds the contact's list from its manager (the source of truth) plus what events added. */
+  private rebuild(key: string): void {
     const m = this.managers.get(key);
     const views: TransferView[] = (m?.list() ?? []).map((t) => {
       const x = this.extra.get(t.id);
