@@ -30,7 +30,10 @@
  * Also printed: the CPU time of all of the browser's processes per MB for Parley and both raw runs (from /proc;
  * the stable measure on a shared machine, docs/files.md §8), per process and thread with
  * BENCH_CPU_DETAIL=1, and the top self-time functions of both pages (CDP Profiler) over the last
- * round with BENCH_PROFILE=1.
+ * round with BENCH_PROFILE=1. BENCH_TRACE=/path/prefix: Chrome traces of both browsers over the last
+ * round's Parley run, its second raw-from-disk run and its floor (`prefix-sender.json`,
+ * `prefix-raw-sender.json`, `prefix-floor-receiver.json`…): each task's thread CPU time, which a
+ * sampling profile on a saturated machine cannot give (docs/files.md §16).
  *
  * Each run's two pages are brought to the front of their browsers first (each browser holds an app
  * page and a raw page). WebRTC stays on loopback: re-runs itself in a network namespace with only
@@ -44,6 +47,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { appContext, nameThePage, RAW_CHANNEL, reexecInNetns, SIMPLE_PEER, startRelay } from './support/browser-bench';
 import { browserCpu, startProfiles } from './support/browser-cpu';
+import { startTrace } from './support/browser-trace';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const MB = Number(process.env.BENCH_FILES_MB ?? 64);
@@ -137,12 +141,17 @@ async function appTransfer(
   const t0 = performance.now();
   await alice.getByTestId('file-input').setInputFiles(path);
   await item(bob).getByTestId('transfer-accept').waitFor({ timeout: 120_000 });
-  const stop = profile
-    ? await startProfiles([
-        ['sender', alice],
-        ['receiver', bob],
-      ])
-    : null;
+  const stop =
+    profile && process.env.BENCH_PROFILE
+      ? await startProfiles([
+          ['sender', alice],
+          ['receiver', bob],
+        ])
+      : null;
+  const trace = profile ? process.env.BENCH_TRACE : undefined;
+  const stopTraces = trace
+    ? await Promise.all([startTrace(alice, `${trace}-sender.json`), startTrace(bob, `${trace}-receiver.json`)])
+    : [];
   await bob.evaluate(`(${WATCH_ACCEPT_TO_COMPLETE})(${JSON.stringify([name, 300_000])})`);
   const t1 = performance.now(),
     c1 = cpu();
@@ -150,6 +159,7 @@ async function appTransfer(
   const [clicked, complete] = (await bob.evaluate('window.__acceptWatch')) as [number, number];
   const c2 = cpu();
   await stop?.();
+  for (const s of stopTraces) await s();
   await item(bob).getByTestId('transfer-status').filter({ hasText: 'complete' }).waitFor({ timeout: 10_000 });
   await item(bob).getByTestId('transfer-dismiss').click();
   await item(alice).getByTestId('transfer-dismiss').click();
@@ -315,6 +325,7 @@ async function fileTransfer(
   path: string,
   cpu: () => number,
   sealed: boolean,
+  trace?: string,
 ): Promise<[number, number]> {
   const key = JSON.stringify([...randomBytes(32)]);
   const [receive, send] = sealed
@@ -322,7 +333,12 @@ async function fileTransfer(
     : [`(${RAW_RECEIVE})(${BYTES})`, `(${RAW_SEND_FILE})()`];
   await front(sender, receiver);
   await sender.locator('#raw-file').setInputFiles(path);
-  return timedRaw(sender, receiver, send, receive, cpu);
+  const stops = trace
+    ? await Promise.all([startTrace(sender, `${trace}-sender.json`), startTrace(receiver, `${trace}-receiver.json`)])
+    : [];
+  const r = await timedRaw(sender, receiver, send, receive, cpu);
+  for (const s of stops) await s();
+  return r;
 }
 
 const median = (xs: number[]) => {
@@ -396,11 +412,12 @@ async function main(): Promise<void> {
         path,
         `bench-${i}.bin`,
         cpu,
-        i === RUNS && !!process.env.BENCH_PROFILE,
+        i === RUNS && !!(process.env.BENCH_PROFILE || process.env.BENCH_TRACE),
       );
-      const [rawAfter, rawAfterCpu] = await fileTransfer(rawA, rawB, path, cpu, false);
+      const traced = i === RUNS ? process.env.BENCH_TRACE : undefined;
+      const [rawAfter, rawAfterCpu] = await fileTransfer(rawA, rawB, path, cpu, false, traced && `${traced}-raw`);
       const [raw, rawCpu] = await rawTransfer(rawA, rawB, cpu);
-      const [sealed, sealedCpu] = await fileTransfer(rawA, rawB, path, cpu, true);
+      const [sealed, sealedCpu] = await fileTransfer(rawA, rawB, path, cpu, true, traced && `${traced}-floor`);
       const rawFile = (rawBefore + rawAfter) / 2,
         rawFileCpu = (rawBeforeCpu + rawAfterCpu) / 2;
       await rm(path);
