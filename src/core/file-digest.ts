@@ -1,8 +1,9 @@
 /**
  * The file digest (docs/files.md §12): what proves that the received file equals the sent one.
- * Each chunk is hashed on its own with SHA-256 — which the app hands to WebCrypto, where it runs
- * off the page's thread with the CPU's SHA instructions, about ten times the speed of SHA-256 in
- * WebAssembly — and a running SHA-256 is fed, in file order, one 64-byte record per chunk:
+ * Each chunk is hashed on its own with SHA-256 — which the app hands to WebCrypto, whose BoringSSL
+ * uses the CPU's SHA instructions, about ten times the speed of SHA-256 in WebAssembly (Chromium
+ * runs it on the calling thread: ~1 ms per MB, docs/files.md §16) — and a running SHA-256 is fed,
+ * in file order, one 64-byte record per chunk:
  *
  *     prefix  = "parley/file-digest/v1" ‖ zeros to 48 ‖ u64 size ‖ u32 chunkSize ‖ u32 0
  *     record  = SHA-256(chunk i) ‖ u64 i ‖ u64 length of chunk i ‖ 16 zero bytes
@@ -18,7 +19,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { ResumableSha256 } from './transfer-common';
 
-/** SHA-256 of one chunk, possibly computed off the thread (the app's is WebCrypto's). */
+/** SHA-256 of one chunk, asynchronously (the app's is WebCrypto's). */
 export type ChunkDigest = (bytes: Uint8Array) => Promise<Uint8Array>;
 
 /** @noble's SHA-256 as a {@link ChunkDigest}: the core's default (node tests, no WebCrypto). */
