@@ -35,9 +35,10 @@
  * the stable measure on a shared machine, docs/files.md §8), per process and thread with
  * BENCH_CPU_DETAIL=1, and the top self-time functions of both pages (CDP Profiler) over the last
  * round with BENCH_PROFILE=1. BENCH_TRACE=/path/prefix: Chrome traces of both browsers over the last
- * round's Parley run, its second raw-from-disk run and its floor (`prefix-sender.json`,
- * `prefix-raw-sender.json`, `prefix-floor-receiver.json`…): each task's thread CPU time, which a
- * sampling profile on a saturated machine cannot give (docs/files.md §16).
+ * round's Parley run, its second raw-from-disk run and both floors (`prefix-sender.json`,
+ * `prefix-raw-sender.json`, `prefix-floor-receiver.json`, `prefix-stored-sender.json`…): each task's
+ * thread CPU time, which a sampling profile on a saturated machine cannot give; summed by kind with
+ * `npx tsx bench/support/trace-cpu.ts prefix "" -stored -floor -raw` (docs/files.md §16).
  *
  * Each run's two pages are brought to the front of their browsers first (each browser holds an app
  * page and a raw page). WebRTC stays on loopback: re-runs itself in a network namespace with only
