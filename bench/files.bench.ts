@@ -60,7 +60,7 @@ import {
   SIMPLE_PEER,
   startRelay,
 } from './support/browser-bench';
-import { browserCpu, startProfiles } from './support/browser-cpu';
+import { browserCpu, startProfiles, threadMeter } from './support/browser-cpu';
 import { startTrace } from './support/browser-trace';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -270,7 +270,7 @@ const RAW_SEND_FILE_SEALED = `async (keyBytes, hash) => {
  * bytes verified. With `worker` (the app's OPFS worker script) it also stores each opened chunk as
  * Parley does — the buffer moved to that worker, written at its offset through a sync access
  * handle, with the chunk's SHA-256 taken there when `hash` — and resolves once the last write and a
- * flush are done; the file is removed afterwards.
+ * flush are done; the file is closed and removed afterwards. The worker lives as long as the page.
  */
 const RAW_RECEIVE_SEALED = `async (total, keyBytes, worker, hash) => {
   const key = await crypto.subtle.importKey('raw', new Uint8Array(keyBytes), 'AES-GCM', false, ['decrypt']);
@@ -283,15 +283,13 @@ const RAW_RECEIVE_SEALED = `async (total, keyBytes, worker, hash) => {
     w.postMessage({ id: n, dir, file: '0', ...m }, transfer);
   });
   if (worker) {
-    w = new Worker(worker, { type: 'module' });
+    // One worker per page for all runs: a thread that ends within a run drops out of the per-thread CPU.
+    w = window.__opfsWorker ??= new Worker(worker, { type: 'module' });
     w.onmessage = (e) => { const [res, rej] = waiting.get(e.data.id); waiting.delete(e.data.id); e.data.ok ? res(e.data.digest) : rej(new Error(e.data.error)); };
     await call({ op: 'open' });
   }
-  const done = async () => {
-    if (!w) return;
-    await call({ op: 'flush' });
+  const cleanUp = async () => {
     await call({ op: 'close' });
-    w.terminate();
     const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers');
     await root.removeEntry(dir, { recursive: true });
   };
@@ -307,7 +305,10 @@ const RAW_RECEIVE_SEALED = `async (total, keyBytes, worker, hash) => {
         const last = n >= total;
         if (last) { window.__peer.removeListener('data', on); window.__receiving = false; }
         const written = w ? call({ op: 'write', offset: at, bytes: new Uint8Array(pt), digest: hash }, [pt]) : null;
-        if (last) { await written; await done(); resolve(Date.now()); }
+        if (!last) return;
+        if (w) { await written; await call({ op: 'flush' }); }
+        resolve(Date.now());
+        if (w) await cleanUp(); // after the clock: Parley's closing and deleting are not timed either
       }).catch(reject);
     };
     window.__peer.on('data', on);
@@ -458,27 +459,50 @@ async function main(): Promise<void> {
     const storedRatios: number[] = [],
       parleyStored: number[] = [],
       cpuStored: number[] = [];
+    const threads = threadMeter();
     for (let i = 0; i <= RUNS; i++) {
       // Run 0 warms up. Interleaved, so machine noise hits both alike; the headline's raw run
       // goes both before and after Parley's, so that a machine speeding up or slowing down
       // within a round (seen: 6–16 MB/s for the same raw run) does not favour either.
       const path = join(dir, `bench-${i}.bin`);
       await copyFile(source, path);
-      const cpu = browserCpu;
-      const [rawBefore, rawBeforeCpu] = await fileTransfer(rawA, rawB, path, cpu, 'plain');
+      // Per thread too with BENCH_CPU_DETAIL (warm-up excluded): the means say where each kind of run spends it.
+      const cpu = (kind: string) => (i && process.env.BENCH_CPU_DETAIL ? threads.meter(kind) : browserCpu);
+      const [rawBefore, rawBeforeCpu] = await fileTransfer(rawA, rawB, path, cpu('raw from disk'), 'plain');
       const [prep, ms, appCpu] = await appTransfer(
         alice,
         bob,
         path,
         `bench-${i}.bin`,
-        cpu,
+        cpu('Parley'),
         i === RUNS && !!(process.env.BENCH_PROFILE || process.env.BENCH_TRACE),
       );
       const traced = i === RUNS ? process.env.BENCH_TRACE : undefined;
-      const [rawAfter, rawAfterCpu] = await fileTransfer(rawA, rawB, path, cpu, 'plain', traced && `${traced}-raw`);
-      const [raw, rawCpu] = await rawTransfer(rawA, rawB, cpu);
-      const [sealed, sealedCpu] = await fileTransfer(rawA, rawB, path, cpu, 'sealed', traced && `${traced}-floor`);
-      const [stored, storedCpu] = await fileTransfer(rawA, rawB, path, cpu, 'stored', traced && `${traced}-stored`);
+      const [rawAfter, rawAfterCpu] = await fileTransfer(
+        rawA,
+        rawB,
+        path,
+        cpu('raw from disk'),
+        'plain',
+        traced && `${traced}-raw`,
+      );
+      const [raw, rawCpu] = await rawTransfer(rawA, rawB, cpu('raw (memory)'));
+      const [sealed, sealedCpu] = await fileTransfer(
+        rawA,
+        rawB,
+        path,
+        cpu('floor'),
+        'sealed',
+        traced && `${traced}-floor`,
+      );
+      const [stored, storedCpu] = await fileTransfer(
+        rawA,
+        rawB,
+        path,
+        cpu('stored floor'),
+        'stored',
+        traced && `${traced}-stored`,
+      );
       const rawFile = (rawBefore + rawAfter) / 2,
         rawFileCpu = (rawBeforeCpu + rawAfterCpu) / 2;
       await rm(path);
@@ -524,6 +548,7 @@ async function main(): Promise<void> {
     console.log(
       `stored floor (the encrypted floor + each chunk's SHA-256 on both sides + the file written to OPFS by the app's worker): ${median(storedRatios).toFixed(2)} of raw from disk (per round ${storedRatios.map((r) => r.toFixed(2)).join(' ')}); CPU per MB ${perMB(median(cpuStored))} ms = ${(median(cpuStored) / median(cpuRawFile)).toFixed(2)} of raw from disk; Parley ÷ the stored floor, per round ${parleyStored.map((r) => r.toFixed(2)).join(' ')}, median ${median(parleyStored).toFixed(2)}`,
     );
+    if (process.env.BENCH_CPU_DETAIL) console.log(`browser CPU by process type and thread:\n${threads.table()}`);
     console.log(
       JSON.stringify({
         bench: 'files',

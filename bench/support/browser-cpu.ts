@@ -104,3 +104,89 @@ export function browserCpu(): number {
   return sum / 100; // USER_HZ
 }
 const lastTicks = new Map<string, number>();
+
+/**
+ * CPU seconds used so far by each thread kind of the Chromium processes this script started,
+ * keyed "process type: thread name" (digits dropped, summed over processes of that type): the
+ * same /proc figures as {@link browserCpu}, for per-thread means over many runs (docs/files.md §16).
+ */
+export function cpuByThread(): Map<string, number> {
+  const parent = new Map<number, number>(),
+    chrome: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+      if (st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).includes('chrom')) chrome.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  const out = new Map<string, number>();
+  for (const pid of chrome) {
+    let p: number | undefined = pid;
+    while (p && p !== process.pid && p > 1) p = parent.get(p);
+    if (p !== process.pid) continue;
+    try {
+      const type = /--type=([a-z-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        const k = `${type}: ${st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/[0-9]+$/, '')}`;
+        out.set(k, (out.get(k) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-thread CPU of runs of several kinds: `meter(kind)` gives a `cpu()` for one run (called once at
+ * its start and once at its end, as the benches do) that also records that run's CPU per thread
+ * kind; `table()` prints the mean per run of each kind, threads using ≥ 0.02 s in some kind.
+ */
+export function threadMeter(): { meter: (kind: string) => () => number; table: () => string } {
+  const runs = new Map<string, Map<string, number>[]>();
+  return {
+    meter(kind) {
+      let before: Map<string, number> | null = null;
+      return () => {
+        const now = cpuByThread();
+        if (before) {
+          const d = new Map<string, number>();
+          for (const [k, v] of now) d.set(k, v - (before.get(k) ?? 0));
+          runs.set(kind, [...(runs.get(kind) ?? []), d]);
+          before = null;
+        } else before = now;
+        return browserCpu();
+      };
+    },
+    table() {
+      const kinds = [...runs.keys()];
+      const mean = (kind: string, k: string) =>
+        runs.get(kind)!.reduce((s, d) => s + (d.get(k) ?? 0), 0) / runs.get(kind)!.length;
+      const threads = [...new Set([...runs.values()].flatMap((ds) => ds.flatMap((d) => [...d.keys()])))]
+        .filter((k) => kinds.some((kind) => mean(kind, k) >= 0.02))
+        .sort((a, b) => mean(kinds[0]!, b) - mean(kinds[0]!, a));
+      const rows = threads.map(
+        (k) => `  ${k.padEnd(34)}${kinds.map((kind) => mean(kind, k).toFixed(2).padStart(14)).join('')}`,
+      );
+      const total = kinds
+        .map((kind) =>
+          threads
+            .reduce((s, k) => s + mean(kind, k), 0)
+            .toFixed(2)
+            .padStart(14),
+        )
+        .join('');
+      return [
+        `  ${'CPU-s per run, mean'.padEnd(34)}${kinds.map((k) => k.padStart(14)).join('')}`,
+        ...rows,
+        `  ${'all of these'.padEnd(34)}${total}`,
+      ].join('\n');
+    },
+  };
+}
