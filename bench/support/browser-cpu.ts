@@ -45,8 +45,11 @@ export async function startProfiles(pages: [string, Page][]): Promise<() => Prom
   };
 }
 
-/** CPU seconds (user + system) used so far by the Chromium processes this script started (Linux /proc). */
-export function browserCpu(): number {
+/**
+ * The Chromium processes this script started (descendants of this process, Linux /proc), with the
+ * CPU ticks (user + system, USER_HZ) each has used so far.
+ */
+function ourChromium(): Map<number, number> {
   const parent = new Map<number, number>(),
     ticks = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
@@ -61,35 +64,55 @@ export function browserCpu(): number {
       /* gone */
     }
   }
-  let sum = 0;
-  for (const [pid, t] of ticks) {
+  for (const pid of ticks.keys()) {
     let p: number | undefined = pid;
     while (p && p !== process.pid && p > 1) p = parent.get(p);
-    if (p !== process.pid) continue;
+    if (p !== process.pid) ticks.delete(pid);
+  }
+  return ticks;
+}
+
+/** A Chromium process's `--type` (renderer, utility, gpu-process…; the browser has none). */
+function processType(pid: number): string {
+  try {
+    return /--type=([a-z-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+  } catch {
+    return 'browser'; // gone
+  }
+}
+
+/** Each thread of process `pid`: its id, its name without trailing digits, and its CPU ticks so far. */
+function threadTicks(pid: number): { tid: string; name: string; ticks: number }[] {
+  const out: { tid: string; name: string; ticks: number }[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/[0-9]+$/, '');
+      out.push({ tid, name, ticks: Number(f[11]) + Number(f[12]) });
+    }
+  } catch {
+    /* gone */
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) used so far by the Chromium processes this script started (Linux /proc). */
+export function browserCpu(): number {
+  const ticks = ourChromium();
+  let sum = 0;
+  for (const [pid, t] of ticks) {
     sum += t;
     if (process.env.BENCH_CPU_DETAIL) {
-      let type = 'browser';
-      try {
-        type = /--type=([a-z-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
-      } catch {
-        /* gone */
-      }
+      const type = processType(pid);
       const k = `${type} ${pid}`;
       if (t - (lastTicks.get(k) ?? 0) > 5) {
         // Per thread name (CrRendererMain, DedicatedWorker, ThreadPool…, WebRTC…): where a process spends it.
         const threads = new Map<string, number>();
-        try {
-          for (const tid of readdirSync(`/proc/${pid}/task`)) {
-            const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-            const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-            const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/[0-9]+$/, '');
-            const tk = `${k}/${tid}`,
-              v = Number(f[11]) + Number(f[12]);
-            threads.set(name, (threads.get(name) ?? 0) + v - (lastTicks.get(tk) ?? 0));
-            lastTicks.set(tk, v);
-          }
-        } catch {
-          /* gone */
+        for (const { tid, name, ticks: v } of threadTicks(pid)) {
+          const tk = `${k}/${tid}`;
+          threads.set(name, (threads.get(name) ?? 0) + v - (lastTicks.get(tk) ?? 0));
+          lastTicks.set(tk, v);
         }
         const top = [...threads]
           .filter(([, v]) => v > 3)
@@ -111,34 +134,11 @@ const lastTicks = new Map<string, number>();
  * same /proc figures as {@link browserCpu}, for per-thread means over many runs (docs/files.md §16).
  */
 export function cpuByThread(): Map<string, number> {
-  const parent = new Map<number, number>(),
-    chrome: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
-      if (st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).includes('chrom')) chrome.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
   const out = new Map<string, number>();
-  for (const pid of chrome) {
-    let p: number | undefined = pid;
-    while (p && p !== process.pid && p > 1) p = parent.get(p);
-    if (p !== process.pid) continue;
-    try {
-      const type = /--type=([a-z-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
-      for (const tid of readdirSync(`/proc/${pid}/task`)) {
-        const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-        const k = `${type}: ${st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/[0-9]+$/, '')}`;
-        out.set(k, (out.get(k) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
-      }
-    } catch {
-      /* gone */
-    }
+  for (const pid of ourChromium().keys()) {
+    const type = processType(pid);
+    for (const { name, ticks } of threadTicks(pid))
+      out.set(`${type}: ${name}`, (out.get(`${type}: ${name}`) ?? 0) + ticks / 100);
   }
   return out;
 }
