@@ -13,8 +13,8 @@ import type { TransferLink } from '../../src/net/transfers';
 import { confirmedPair } from './frame-pair';
 
 type Dc = DataChannel;
-/** Like SecureLink (src/net/secure-link.ts): above this much in the data channel, send() waits for it to drain. */
-const LINK_HIGH_WATER = 2 << 20;
+/** SecureLink's mark (src/net/secure-link.ts): above this much in the data channel, send() waits for it to drain. */
+const LINK_HIGH_WATER = 4 * DRAIN_THRESHOLD;
 
 export class NdcLink implements TransferLink {
   #tail: Promise<unknown> = Promise.resolve();
