@@ -283,9 +283,12 @@ const RAW_RECEIVE_SEALED = `async (total, keyBytes, worker, hash) => {
     w.postMessage({ id: n, dir, file: '0', ...m }, transfer);
   });
   if (worker) {
-    // One worker per page for all runs: a thread that ends within a run drops out of the per-thread CPU.
-    w = window.__opfsWorker ??= new Worker(worker, { type: 'module' });
+    // One worker per page for all runs, started with the page (START_OPFS_WORKER): a thread that
+    // ends within a run drops out of the per-thread CPU.
+    w = window.__opfsWorker;
+    if (!w) throw new Error('the stored floor needs the OPFS worker START_OPFS_WORKER starts');
     w.onmessage = (e) => { const [res, rej] = waiting.get(e.data.id); waiting.delete(e.data.id); e.data.ok ? res(e.data.digest) : rej(new Error(e.data.error)); };
+    w.onerror = (e) => { for (const [, rej] of waiting.values()) rej(new Error('OPFS worker: ' + e.message)); waiting.clear(); };
     await call({ op: 'open' });
   }
   const cleanUp = async () => {
@@ -316,6 +319,51 @@ const RAW_RECEIVE_SEALED = `async (total, keyBytes, worker, hash) => {
   });
 }`;
 
+/**
+ * Starts the app's OPFS worker in a raw page for the stored floor, before any timed run, and
+ * checks that it answers (opens and removes a probe file): 'ok', or what went wrong. Started
+ * inside the first stored-floor run as before 2026-12-06, the worker sometimes never answered
+ * in run 0 (1 in 3–6 bench runs; not reproduced in a fresh browser alone), and the bench died on
+ * the receiver's 30 s wait. A worker that does not answer within 10 s is ended.
+ */
+const START_OPFS_WORKER = `async (url) => {
+  await navigator.storage.getDirectory(); // the page opens the origin's storage first, as the app's page does
+  const w = new Worker(url, { type: 'module' });
+  const dir = 'bench-probe-' + Math.random().toString(16).slice(2);
+  let id = 0;
+  const call = (m) => new Promise((res, rej) => {
+    const n = ++id;
+    w.onmessage = (e) => (e.data.id === n && e.data.ok ? res() : rej(new Error(e.data.error)));
+    w.onerror = (e) => rej(new Error('worker error: ' + e.message));
+    w.postMessage({ id: n, dir, file: '0', ...m });
+  });
+  let timer;
+  const probe = (async () => {
+    await call({ op: 'open' });
+    await call({ op: 'close' });
+    await (await (await navigator.storage.getDirectory()).getDirectoryHandle('parley-transfers')).removeEntry(dir, { recursive: true });
+  })();
+  const outcome = await Promise.race([
+    probe.then(() => 'ok', (e) => String(e)),
+    new Promise((r) => (timer = setTimeout(() => r('no answer in 10 s'), 10000))),
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'ok') window.__opfsWorker = w;
+  else w.terminate();
+  return outcome;
+}`;
+
+/** {@link START_OPFS_WORKER} in `page`, up to three times. */
+async function startOpfsWorker(page: Page): Promise<void> {
+  const url = `${RAW_ORIGIN}/assets/${OPFS_WORKER}`;
+  for (let i = 1; ; i++) {
+    const outcome = (await page.evaluate(`(${START_OPFS_WORKER})(${JSON.stringify(url)})`)) as string;
+    if (outcome === 'ok') return;
+    console.log(`stored floor: the OPFS worker did not start (try ${i}): ${outcome}`);
+    if (i === 3) throw new Error(`the OPFS worker for the stored floor did not start: ${outcome}`);
+  }
+}
+
 /** Two pages with a raw channel between them (made once, like the app pair), one in each context. */
 async function rawPair(contexts: [BrowserContext, BrowserContext]): Promise<[Page, Page]> {
   const room = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
@@ -335,6 +383,7 @@ async function rawPair(contexts: [BrowserContext, BrowserContext]): Promise<[Pag
   await pages[1]!.waitForFunction(() => (window as unknown as { __ready?: boolean }).__ready === true);
   await pages[0]!.evaluate(`(${RAW_CHANNEL})(${JSON.stringify({ room, initiator: true })})`);
   await answered;
+  await startOpfsWorker(pages[1]!);
   return [pages[0]!, pages[1]!];
 }
 
@@ -353,7 +402,14 @@ async function timedRaw(
   cpu: () => number,
 ): Promise<[number, number]> {
   const got = receiver.evaluate(receive) as Promise<number>;
-  await receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true);
+  got.catch(() => undefined); // awaited below; a failure before then is not an unhandled rejection
+  // The receiver's own failure (its setup threw) ends the wait at once, with its message.
+  await Promise.race([
+    receiver.waitForFunction(() => (window as unknown as { __receiving?: boolean }).__receiving === true),
+    got.then(() => {
+      throw new Error('the receiving page finished before it started to receive');
+    }),
+  ]);
   const c0 = cpu();
   const started = (await sender.evaluate(send)) as number;
   const ended = await got;
