@@ -5,19 +5,10 @@
  * @module
  */
 import { MIN_PASSPHRASE_CHARS, MIN_PASSPHRASE_DISTINCT } from '../core/backup';
+import type { BackupStatusCode } from './failure-codes';
 import { t } from './strings';
 
-/** Codes the panel shows; the `BACKUP_*` of docs/backup.md §5 plus the panel's own. */
-export type BackupStatusCode =
-  | 'BACKUP_WEAK_PASSPHRASE'
-  | 'BACKUP_WRONG_PASSPHRASE'
-  | 'BACKUP_TAMPERED'
-  | 'BACKUP_MALFORMED'
-  | 'BACKUP_VERSION'
-  | 'BACKUP_PASSPHRASE_MISMATCH'
-  | 'BACKUP_NO_FILE'
-  | 'BACKUP_UNREADABLE'
-  | 'STORAGE_FAILED';
+export type { BackupStatusCode } from './failure-codes';
 
 export interface BackupStatus {
   state: 'idle' | 'working' | 'done' | 'error' | 'confirm';

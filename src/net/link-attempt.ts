@@ -8,7 +8,7 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { failure, type Side } from '../core/errors';
 import { decodeSignal, encodeSignal, openSignal, roomId, sealSignal, type SignalEnvelope } from '../core/rendezvous';
-import { asLinkErrorCode, type LinkErrorCode, type LinkOptions, type LinkResult } from './link';
+import { asLinkErrorCode, type LinkErrorCode, type LinkOptions, type LinkResult } from './link-types';
 import {
   SIGNALING_CLOSED_MESSAGE,
   TIMEOUT_MESSAGES,

@@ -6,7 +6,7 @@
  */
 import { FrameChannel } from '../core/frames';
 import { ShsClient, ShsServer, networkKeyFromFingerprints, type ShsSession, type ShsStep } from '../core/shs';
-import type { LinkOptions } from './link';
+import type { LinkOptions } from './link-types';
 import type { DataPeer } from './peer';
 import { FramedLink, type SecureLink } from './secure-link';
 import { CURRENT, type Announcement } from '../core/features';

@@ -8,67 +8,12 @@
  * handshake and confirmation on the open channel (`LinkHandshake`, link-handshake.ts).
  * @module
  */
-import type { Failure } from '../core/errors';
-import type { Ed25519KeyPair } from '../core/shs';
-import type { Announcement } from '../core/features';
 import { LinkAttempt } from './link-attempt';
-import type { SecureLink } from './secure-link';
-import type { SignalingClient } from './signaling';
+import type { LinkFailure, LinkOptions, LinkResult } from './link-types';
 
 export type { SecureLink, LinkCloseEvent, LinkFeatures } from './secure-link';
 
-export type LinkErrorCode =
-  | 'LINK_TIMEOUT'
-  | 'LINK_HANDSHAKE_FAILED'
-  | 'LINK_WEBRTC_FAILED'
-  | 'LINK_CLOSED'
-  | 'LINK_ABORTED'
-  | 'LINK_SIGNALING_CLOSED';
-
-export interface LinkOptions {
-  signaling: SignalingClient;
-  /** room = roomId(secret); every signal (SDP, ICE) is sealed with it. */
-  rendezvousSecret: Uint8Array;
-  identity: Ed25519KeyPair;
-  shs:
-    | { role: 'client'; serverPublicKey: Uint8Array }
-    | { role: 'server'; authorize: (clientKey: Uint8Array) => boolean | Promise<boolean> };
-  iceServers: RTCIceServer[];
-  /** `relay`: use TURN relay candidates only (relay-only mode, docs/net.md "ICE configuration"); default `all`. */
-  iceTransportPolicy?: RTCIceTransportPolicy;
-  /** Whole attempt; default 30 s. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** node tests: node-datachannel's polyfill. */
-  wrtc?: unknown;
-  /**
-   * What this side announces at the start of the link (docs/protocol.md "Compatibility"):
-   * default `CURRENT` (src/core/features.ts); null announces nothing, as version 1 did.
-   */
-  features?: Announcement | null;
-}
-
-/**
- * Why `openLink` failed. On `LINK_CLOSED`, `peerCode` is the code the other side's `bye` gave
- * for giving up, when it is one of {@link LinkErrorCode} (anything else is left out).
- */
-export type LinkFailure = Failure<LinkErrorCode> & { readonly peerCode?: LinkErrorCode };
-
-export type LinkResult = { ok: true; link: SecureLink } | LinkFailure;
-
-const LINK_ERROR_CODES: readonly LinkErrorCode[] = [
-  'LINK_TIMEOUT',
-  'LINK_HANDSHAKE_FAILED',
-  'LINK_WEBRTC_FAILED',
-  'LINK_CLOSED',
-  'LINK_ABORTED',
-  'LINK_SIGNALING_CLOSED',
-];
-
-/** `code` if it is a {@link LinkErrorCode} (a peer's word is checked before it is kept). */
-export function asLinkErrorCode(code: unknown): LinkErrorCode | undefined {
-  return LINK_ERROR_CODES.find((c) => c === code);
-}
+export { asLinkErrorCode, type LinkErrorCode, type LinkFailure, type LinkOptions, type LinkResult } from './link-types';
 
 /**
  * Whether a failed link means the two sides met at the rendezvous but could not open a WebRTC

@@ -49,12 +49,12 @@ describe('every word of the app comes from t, and every entry of t gives words (
   const here = dirname(fileURLToPath(import.meta.url));
   const src = (p: string) => readFileSync(join(here, '../../src', p), 'utf8');
 
-  it('the error codes in errors.ts and the codes with words in t.errors are the same set', () => {
-    const union = /export type AppErrorCode =([^;]+);/.exec(src('app/errors.ts'))?.[1] ?? '';
+  it('the error codes in failure-codes.ts and the codes with words in t.errors are the same set', () => {
+    const union = /export type AppErrorCode =([^;]+);/.exec(src('app/failure-codes.ts'))?.[1] ?? '';
     const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]).sort();
     expect(codes.length).toBeGreaterThan(20);
     expect(Object.keys(t.errors).sort()).toEqual(codes);
-    const backup = /export type BackupStatusCode =([^;]+);/.exec(src('app/backup-words.ts'))?.[1] ?? '';
+    const backup = /export type BackupStatusCode =([^;]+);/.exec(src('app/failure-codes.ts'))?.[1] ?? '';
     const backupCodes = [...backup.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]).sort();
     expect(backupCodes.length).toBeGreaterThan(5);
     expect(Object.keys(t.backup.errors).sort()).toEqual(backupCodes);

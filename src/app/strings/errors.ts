@@ -3,7 +3,7 @@
  * Part of `t` (src/app/strings.ts), the one entry point for the app's words.
  * @module
  */
-import type { AppError, AppErrorCode } from '../errors';
+import type { AppError, AppErrorCode } from '../failure-codes';
 
 /** `s` with its first letter in upper case (a name at the start of a sentence). */
 function cap(s: string): string {

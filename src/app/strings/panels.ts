@@ -4,7 +4,7 @@
  * @module
  */
 import { plural } from '../format';
-import type { BackupStatusCode } from '../backup-words';
+import type { BackupStatusCode } from '../failure-codes';
 import { MIN_PASSPHRASE_CHARS } from '../../core/backup';
 
 export const panelWords = {
