@@ -30,6 +30,9 @@
  * and the received file written to OPFS through the app's own worker (chunks pipelined, no
  * protocol, no state): Parley ÷ that is what its protocol and app cost beyond the work its design
  * requires (docs/files.md §16).
+ * And the worker floor (bench/support/worker-floor.ts): the stored floor's work done in one worker
+ * per page, the page only handing buffers between it and the channel — what moving Parley's
+ * transfer off the UI page would give at best (docs/files.md §17).
  *
  * Also printed: the CPU time of all of the browser's processes per MB for Parley and both raw runs (from /proc;
  * the stable measure on a shared machine, docs/files.md §8), per process and thread with
@@ -62,6 +65,7 @@ import {
 } from './support/browser-bench';
 import { browserCpu, startProfiles, threadMeter } from './support/browser-cpu';
 import { startTrace } from './support/browser-trace';
+import { WORKER_RECEIVE, WORKER_SEND } from './support/worker-floor';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const MB = Number(process.env.BENCH_FILES_MB ?? 64);
@@ -432,7 +436,7 @@ async function fileTransfer(
   receiver: Page,
   path: string,
   cpu: () => number,
-  mode: 'plain' | 'sealed' | 'stored',
+  mode: 'plain' | 'sealed' | 'stored' | 'worker',
   trace?: string,
 ): Promise<[number, number]> {
   const key = JSON.stringify([...randomBytes(32)]);
@@ -442,7 +446,9 @@ async function fileTransfer(
       ? [`(${RAW_RECEIVE})(${BYTES})`, `(${RAW_SEND_FILE})()`]
       : mode === 'sealed'
         ? [`(${RAW_RECEIVE_SEALED})(${BYTES}, ${key}, null, false)`, `(${RAW_SEND_FILE_SEALED})(${key}, false)`]
-        : [`(${RAW_RECEIVE_SEALED})(${BYTES}, ${key}, ${worker}, true)`, `(${RAW_SEND_FILE_SEALED})(${key}, true)`];
+        : mode === 'stored'
+          ? [`(${RAW_RECEIVE_SEALED})(${BYTES}, ${key}, ${worker}, true)`, `(${RAW_SEND_FILE_SEALED})(${key}, true)`]
+          : [`(${WORKER_RECEIVE})(${BYTES}, ${key})`, `(${WORKER_SEND})(${key})`];
   await front(sender, receiver);
   await sender.locator('#raw-file').setInputFiles(path);
   const stops = trace
@@ -515,6 +521,9 @@ async function main(): Promise<void> {
     const storedRatios: number[] = [],
       parleyStored: number[] = [],
       cpuStored: number[] = [];
+    const workerRatios: number[] = [],
+      parleyWorker: number[] = [],
+      cpuWorker: number[] = [];
     const threads = threadMeter();
     for (let i = 0; i <= RUNS; i++) {
       // Run 0 warms up. Interleaved, so machine noise hits both alike; the headline's raw run
@@ -559,6 +568,14 @@ async function main(): Promise<void> {
         'stored',
         traced && `${traced}-stored`,
       );
+      const [inWorker, workerCpu] = await fileTransfer(
+        rawA,
+        rawB,
+        path,
+        cpu('worker floor'),
+        'worker',
+        traced && `${traced}-worker`,
+      );
       const rawFile = (rawBefore + rawAfter) / 2,
         rawFileCpu = (rawBeforeCpu + rawAfterCpu) / 2;
       await rm(path);
@@ -573,9 +590,12 @@ async function main(): Promise<void> {
         storedRatios.push(rawFile / stored);
         parleyStored.push(stored / ms);
         cpuStored.push(storedCpu);
+        workerRatios.push(rawFile / inWorker);
+        parleyWorker.push(inWorker / ms);
+        cpuWorker.push(workerCpu);
       }
       console.log(
-        `run ${i}${i ? '' : ' (warm-up)'}: ${MB} MiB — Parley ${mbps(ms).toFixed(1)} MB/s (${ms.toFixed(0)} ms; preparation ${prep.toFixed(0)} ms), raw data channel ${mbps(raw).toFixed(1)} MB/s (${raw.toFixed(0)} ms; the file read from disk: ${mbps(rawFile).toFixed(1)} MB/s, ${mbps(rawBefore).toFixed(1)} before Parley and ${mbps(rawAfter).toFixed(1)} after); browser CPU per MB ${((1000 * appCpu) / (BYTES / 1e6)).toFixed(1)} vs ${((1000 * rawCpu) / (BYTES / 1e6)).toFixed(1)} (memory) / ${((1000 * rawFileCpu) / (BYTES / 1e6)).toFixed(1)} ms (from disk); encrypted floor ${mbps(sealed).toFixed(1)} MB/s, ${((1000 * sealedCpu) / (BYTES / 1e6)).toFixed(1)} ms CPU per MB; stored floor ${mbps(stored).toFixed(1)} MB/s, ${((1000 * storedCpu) / (BYTES / 1e6)).toFixed(1)} ms CPU per MB`,
+        `run ${i}${i ? '' : ' (warm-up)'}: ${MB} MiB — Parley ${mbps(ms).toFixed(1)} MB/s (${ms.toFixed(0)} ms; preparation ${prep.toFixed(0)} ms), raw data channel ${mbps(raw).toFixed(1)} MB/s (${raw.toFixed(0)} ms; the file read from disk: ${mbps(rawFile).toFixed(1)} MB/s, ${mbps(rawBefore).toFixed(1)} before Parley and ${mbps(rawAfter).toFixed(1)} after); browser CPU per MB ${((1000 * appCpu) / (BYTES / 1e6)).toFixed(1)} vs ${((1000 * rawCpu) / (BYTES / 1e6)).toFixed(1)} (memory) / ${((1000 * rawFileCpu) / (BYTES / 1e6)).toFixed(1)} ms (from disk); encrypted floor ${mbps(sealed).toFixed(1)} MB/s, ${((1000 * sealedCpu) / (BYTES / 1e6)).toFixed(1)} ms CPU per MB; stored floor ${mbps(stored).toFixed(1)} MB/s, ${((1000 * storedCpu) / (BYTES / 1e6)).toFixed(1)} ms CPU per MB; worker floor ${mbps(inWorker).toFixed(1)} MB/s, ${((1000 * workerCpu) / (BYTES / 1e6)).toFixed(1)} ms CPU per MB`,
       );
       if (i) {
         value.push(mbps(ms));
@@ -603,6 +623,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `stored floor (the encrypted floor + each chunk's SHA-256 on both sides + the file written to OPFS by the app's worker): ${median(storedRatios).toFixed(2)} of raw from disk (per round ${storedRatios.map((r) => r.toFixed(2)).join(' ')}); CPU per MB ${perMB(median(cpuStored))} ms = ${(median(cpuStored) / median(cpuRawFile)).toFixed(2)} of raw from disk; Parley ÷ the stored floor, per round ${parleyStored.map((r) => r.toFixed(2)).join(' ')}, median ${median(parleyStored).toFixed(2)}`,
+    );
+    console.log(
+      `worker floor (the stored floor's work in one worker per page, the page only handing buffers to and from the channel: docs/files.md §17): ${median(workerRatios).toFixed(2)} of raw from disk (per round ${workerRatios.map((r) => r.toFixed(2)).join(' ')}); CPU per MB ${perMB(median(cpuWorker))} ms = ${(median(cpuWorker) / median(cpuRawFile)).toFixed(2)} of raw from disk; Parley ÷ the worker floor, per round ${parleyWorker.map((r) => r.toFixed(2)).join(' ')}, median ${median(parleyWorker).toFixed(2)}`,
     );
     if (process.env.BENCH_CPU_DETAIL) console.log(`browser CPU by process type and thread:\n${threads.table()}`);
     console.log(
