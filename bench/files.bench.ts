@@ -533,7 +533,11 @@ async function main(): Promise<void> {
       await copyFile(source, path);
       // Per thread too with BENCH_CPU_DETAIL (warm-up excluded): the means say where each kind of run spends it.
       const cpu = (kind: string) => (i && process.env.BENCH_CPU_DETAIL ? threads.meter(kind) : browserCpu);
-      const [rawBefore, rawBeforeCpu] = await fileTransfer(rawA, rawB, path, cpu('raw from disk'), 'plain');
+      const traced = i === RUNS ? process.env.BENCH_TRACE : undefined;
+      // One raw-page run of `mode`, its CPU counted under `kind`, traced in the last round as `-name`.
+      const rawRun = (kind: string, mode: Parameters<typeof fileTransfer>[4], name?: string) =>
+        fileTransfer(rawA, rawB, path, cpu(kind), mode, name && traced && `${traced}-${name}`);
+      const [rawBefore, rawBeforeCpu] = await rawRun('raw from disk', 'plain');
       const [prep, ms, appCpu] = await appTransfer(
         alice,
         bob,
@@ -542,40 +546,11 @@ async function main(): Promise<void> {
         cpu('Parley'),
         i === RUNS && !!(process.env.BENCH_PROFILE || process.env.BENCH_TRACE),
       );
-      const traced = i === RUNS ? process.env.BENCH_TRACE : undefined;
-      const [rawAfter, rawAfterCpu] = await fileTransfer(
-        rawA,
-        rawB,
-        path,
-        cpu('raw from disk'),
-        'plain',
-        traced && `${traced}-raw`,
-      );
+      const [rawAfter, rawAfterCpu] = await rawRun('raw from disk', 'plain', 'raw');
       const [raw, rawCpu] = await rawTransfer(rawA, rawB, cpu('raw (memory)'));
-      const [sealed, sealedCpu] = await fileTransfer(
-        rawA,
-        rawB,
-        path,
-        cpu('floor'),
-        'sealed',
-        traced && `${traced}-floor`,
-      );
-      const [stored, storedCpu] = await fileTransfer(
-        rawA,
-        rawB,
-        path,
-        cpu('stored floor'),
-        'stored',
-        traced && `${traced}-stored`,
-      );
-      const [inWorker, workerCpu] = await fileTransfer(
-        rawA,
-        rawB,
-        path,
-        cpu('worker floor'),
-        'worker',
-        traced && `${traced}-worker`,
-      );
+      const [sealed, sealedCpu] = await rawRun('floor', 'sealed', 'floor');
+      const [stored, storedCpu] = await rawRun('stored floor', 'stored', 'stored');
+      const [inWorker, workerCpu] = await rawRun('worker floor', 'worker', 'worker');
       const rawFile = (rawBefore + rawAfter) / 2,
         rawFileCpu = (rawBeforeCpu + rawAfterCpu) / 2;
       await rm(path);
