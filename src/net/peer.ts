@@ -152,9 +152,14 @@ export class DataPeer {
       },
       () => {},
     );
-    this.#peer.on('data', (chunk: Uint8Array | string) => {
-      this.#messages.emit(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : ownBytes(chunk));
-    });
+    // Each message straight from the channel's `message` event to the listeners (docs/files.md §18):
+    // simple-peer's own path pushes it through a readable stream whose browser shim of
+    // `process.nextTick` is a `setTimeout(0)` task, 1.7 tasks per 256 KiB file chunk. Its stream
+    // then stays empty: simple-peer reads nothing else from it.
+    (this.#peer as unknown as SimplePeerInternals)._onChannelMessage = (event) => {
+      if (this.#peer.destroyed) return;
+      this.#messages.emit(messageBytes(event.data));
+    };
     this.#peer.on('error', (err: Error & { code?: string }) => {
       this.#closeError ??= err;
     });
@@ -327,6 +332,23 @@ export class DataPeer {
   #channel(): RTCDataChannel | undefined {
     return (this.#peer as unknown as { _channel?: RTCDataChannel })._channel;
   }
+}
+
+/** The simple-peer 9 method {@link DataPeer} replaces: every channel `message` event goes to it. */
+interface SimplePeerInternals {
+  _onChannelMessage(event: { data: unknown }): void;
+}
+
+/**
+ * A data channel message's `data` as bytes this side owns: an ArrayBuffer (binaryType
+ * `arraybuffer`) is viewed whole, a view is passed through {@link ownBytes}, a string (a peer
+ * may send text) is UTF-8 encoded.
+ */
+export function messageBytes(data: unknown): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return ownBytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  throw new TypeError(`DataPeer: a data channel message of type ${typeof data} (expected bytes or text)`);
 }
 
 /**

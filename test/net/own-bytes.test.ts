@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownBytes } from '../../src/net/peer';
+import { messageBytes, ownBytes } from '../../src/net/peer';
 
 describe('ownBytes (a received message as bytes this side owns)', () => {
   it('keeps a view over a whole buffer as is: a big message is not copied', () => {
@@ -17,5 +17,27 @@ describe('ownBytes (a received message as bytes this side owns)', () => {
     expect(out.buffer).not.toBe(small.buffer);
     expect(out.buffer.byteLength).toBe(3);
     expect([...out]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('messageBytes (a data channel message event as bytes)', () => {
+  it('views a whole ArrayBuffer without copying it', () => {
+    const ab = new ArrayBuffer(256 * 1024);
+    const out = messageBytes(ab);
+    expect(out.buffer).toBe(ab);
+    expect(out.length).toBe(ab.byteLength);
+  });
+
+  it('copies a view over part of a buffer, and encodes text as UTF-8', () => {
+    const ab = new Uint8Array([9, 1, 2, 3, 9]).buffer;
+    const out = messageBytes(new DataView(ab, 1, 3));
+    expect(out.buffer).not.toBe(ab);
+    expect([...out]).toEqual([1, 2, 3]);
+    expect([...messageBytes('hé')]).toEqual([0x68, 0xc3, 0xa9]);
+  });
+
+  it('refuses anything else with a TypeError that names what came', () => {
+    expect(() => messageBytes(42)).toThrow(/type number/);
+    expect(() => messageBytes(null)).toThrow(TypeError);
   });
 });
