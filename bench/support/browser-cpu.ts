@@ -6,8 +6,10 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { root } from './browser-bench';
+import { loadSourceMaps, profileBySource, topLines } from './profile-sources';
 
-/** Starts a CPU profile (CDP Profiler) of each page; the returned function stops them and prints the top self-time functions (BENCH_PROFILE). */
+/** Starts a CPU profile (CDP Profiler) of each page; the returned function stops them and prints the top self-time functions and source files (BENCH_PROFILE). */
 export async function startProfiles(pages: [string, Page][]): Promise<() => Promise<void>> {
   const sessions = await Promise.all(
     pages.map(async ([, p]) => {
@@ -18,6 +20,7 @@ export async function startProfiles(pages: [string, Page][]): Promise<() => Prom
       return s;
     }),
   );
+  const maps = loadSourceMaps(join(root, 'dist/assets'));
   return async () => {
     for (const [i, s] of sessions.entries()) {
       const { profile } = await s.send('Profiler.stop');
@@ -26,21 +29,13 @@ export async function startProfiles(pages: [string, Page][]): Promise<() => Prom
         mkdirSync(process.env.BENCH_PROFILE_DIR, { recursive: true });
         writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${pages[i]![0]}.cpuprofile`), JSON.stringify(profile));
       }
-      const self = new Map<string, number>();
-      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-      const deltas = profile.timeDeltas ?? [];
-      let total = 0;
-      (profile.samples ?? []).forEach((id, k) => {
-        const n = byId.get(id)!,
-          f = n.callFrame,
-          dt = deltas[k] ?? 0;
-        const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-        self.set(key, (self.get(key) ?? 0) + dt);
-        total += dt;
-      });
-      const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_PROFILE_TOP ?? 18));
-      console.log(`profile ${pages[i]![0]} (${(total / 1000).toFixed(0)} ms sampled):`);
-      for (const [k, us] of top) console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+      // Named by the app's sources where dist/assets has the build's source maps (docs/files.md §18).
+      const p = profileBySource(profile, maps);
+      const top = Number(process.env.BENCH_PROFILE_TOP ?? 18);
+      console.log(`profile ${pages[i]![0]} (${(p.total / 1000).toFixed(0)} ms sampled, not idle), by function:`);
+      for (const line of topLines(p.byFrame, p.total, top)) console.log(line);
+      console.log(`profile ${pages[i]![0]}, by source file:`);
+      for (const line of topLines(p.byFile, p.total, top)) console.log(line);
     }
   };
 }
