@@ -36,8 +36,9 @@
  *
  * Also printed: the CPU time of all of the browser's processes per MB for Parley and both raw runs (from /proc;
  * the stable measure on a shared machine, docs/files.md §8), per process and thread with
- * BENCH_CPU_DETAIL=1, and the top self-time functions of both pages (CDP Profiler) over the last
- * round with BENCH_PROFILE=1. BENCH_TRACE=/path/prefix: Chrome traces of both browsers over the last
+ * BENCH_CPU_DETAIL=1, and the top self-time functions and source files of both pages (CDP Profiler,
+ * named through the build's source maps: bench/support/profile-sources.ts) over the last round's
+ * Parley run with BENCH_PROFILE=1. BENCH_TRACE=/path/prefix: Chrome traces of both browsers over the last
  * round's Parley run, its second raw-from-disk run and both floors (`prefix-sender.json`,
  * `prefix-raw-sender.json`, `prefix-floor-receiver.json`, `prefix-stored-sender.json`…): each task's
  * thread CPU time, which a sampling profile on a saturated machine cannot give; summed by kind with
